@@ -1,0 +1,200 @@
+//! The storage API in domain terms (ARCHITECTURE.md, "store").
+//!
+//! One trait, [`Store`], implemented by `store-sqlite` (embedded default) and `store-postgres`
+//! (production), and checked by the one conformance suite in `store-conformance`.
+//!
+//! Rules every implementation keeps:
+//! - every call takes the organisation (tenant) id first, and every query filters by it: an id
+//!   that belongs to another organisation answers exactly like a missing one (R-ORG-1);
+//! - a call either writes everything it was given or nothing (one transaction);
+//! - journal entries are append-only; materialised balances change only in the transaction
+//!   that appends the postings, and always equal the sum of postings;
+//! - posting a key again with the same payload returns the first result; with a different
+//!   payload it is [`StoreError::Conflict`].
+//!
+//! It does not know the programme's rules; those are in the pure crates and the app.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use ledger::{Account, AccountCode, Currency, TrialBalance, ValidEntry};
+use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
+
+pub type OrgId = i64;
+pub type MemberId = i64;
+pub type EntryId = i64;
+
+/// Most entries one batch may carry; callers split larger work into batches.
+pub const MAX_BATCH_ENTRIES: usize = 10_000;
+/// Most members one import call may carry.
+pub const MAX_IMPORT_MEMBERS: usize = 10_000;
+/// Largest page a list call returns.
+pub const MAX_PAGE: u32 = 1_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Missing, or belonging to another organisation (indistinguishable on purpose).
+    #[error("{what} not found")]
+    NotFound { what: String },
+    /// A uniqueness rule was hit: same idempotency key with a different payload, a CURP already
+    /// registered with other data, an account opened twice with different definitions.
+    #[error("conflict: {what}")]
+    Conflict { what: String },
+    /// The request breaks a limit or a precondition the store checks (batch too large, ...).
+    #[error("invalid: {what}")]
+    Invalid { what: String },
+    /// The database failed; the message is for logs, not users.
+    #[error("storage backend: {0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    pub fn not_found(what: impl Into<String>) -> Self {
+        StoreError::NotFound { what: what.into() }
+    }
+    pub fn conflict(what: impl Into<String>) -> Self {
+        StoreError::Conflict { what: what.into() }
+    }
+    pub fn invalid(what: impl Into<String>) -> Self {
+        StoreError::Invalid { what: what.into() }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An ODF and the project group that owns it (R-ORG-1: one group, one ODF, one tenant).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrg {
+    /// Short unique handle, `[a-z0-9-]`, e.g. `alfareros-morelos`.
+    pub slug: String,
+    pub name: String,
+    pub group_name: String,
+    pub state: String,
+    pub municipality: String,
+    pub trade: String,
+    pub founded_on: NaiveDate,
+    pub currency: Currency,
+    /// R-ORG-6 settings: membership dues per period (0 = no dues) and period length.
+    pub dues_amount_minor: i64,
+    pub dues_period_months: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Org {
+    pub id: OrgId,
+    pub data: NewOrg,
+}
+
+/// What posting an entry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posted {
+    pub entry_id: EntryId,
+    /// False when the key had been posted before with the same payload: nothing was written.
+    pub created: bool,
+}
+
+/// An entry as stored, with its id and the order it was appended in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    pub id: EntryId,
+    pub entry: ValidEntry,
+}
+
+/// Keyset paging: rows with id greater than `after_id`, at most `limit` (capped at MAX_PAGE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub after_id: i64,
+    pub limit: u32,
+}
+
+impl Page {
+    pub fn first(limit: u32) -> Self {
+        Page {
+            after_id: 0,
+            limit: limit.min(MAX_PAGE),
+        }
+    }
+}
+
+/// What an import did: members created, and members already registered with identical data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportOutcome {
+    pub created: usize,
+    pub unchanged: usize,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    // Organisations (R-ORG-1).
+    /// Creates the organisation and opens its chart (`Account::odf_chart`) in one transaction.
+    /// A slug already taken is a conflict.
+    async fn create_org(&self, org: &NewOrg) -> StoreResult<Org>;
+    async fn org(&self, org_id: OrgId) -> StoreResult<Org>;
+    async fn org_by_slug(&self, slug: &str) -> StoreResult<Org>;
+    async fn orgs(&self) -> StoreResult<Vec<Org>>;
+
+    // Chart of accounts.
+    /// Opens accounts; one already open with the same definition is left as is, with a
+    /// different definition it is a conflict (and nothing is opened).
+    async fn open_accounts(&self, org_id: OrgId, accounts: &[Account]) -> StoreResult<()>;
+    async fn accounts(&self, org_id: OrgId) -> StoreResult<Vec<Account>>;
+
+    // Journal.
+    /// Appends one entry and updates balances. Every account must be open in this organisation
+    /// with the posting's currency (else `Invalid`, naming the account).
+    async fn post(&self, org_id: OrgId, entry: &ValidEntry) -> StoreResult<Posted>;
+    /// Appends up to MAX_BATCH_ENTRIES entries atomically, in order: all or nothing.
+    /// Keys already posted with the same payload are skipped (`created: false`).
+    async fn post_batch(&self, org_id: OrgId, entries: &[ValidEntry]) -> StoreResult<Vec<Posted>>;
+    async fn entry(&self, org_id: OrgId, entry_id: EntryId) -> StoreResult<StoredEntry>;
+    async fn entries(&self, org_id: OrgId, page: Page) -> StoreResult<Vec<StoredEntry>>;
+    /// The materialised balances.
+    async fn balances(&self, org_id: OrgId) -> StoreResult<TrialBalance>;
+    /// Balances recomputed from postings; must always equal `balances`.
+    async fn derived_balances(&self, org_id: OrgId) -> StoreResult<TrialBalance>;
+    /// Balance of one account in minor units (0 if no postings; NotFound if not open).
+    async fn account_balance(&self, org_id: OrgId, account: &AccountCode) -> StoreResult<i64>;
+    /// Every entry touching `account`, oldest first (for statements), at most `page.limit`.
+    async fn account_entries(
+        &self,
+        org_id: OrgId,
+        account: &AccountCode,
+        page: Page,
+    ) -> StoreResult<Vec<StoredEntry>>;
+
+    // Members (R-ORG-2..4).
+    /// Registers members by CURP, all or nothing, and opens each new member's accounts
+    /// (`Account::member_accounts`). A CURP already registered with identical data counts as
+    /// unchanged; with different data it is a conflict naming the CURP.
+    async fn import_members(
+        &self,
+        org_id: OrgId,
+        members: &[NewMember],
+    ) -> StoreResult<ImportOutcome>;
+    async fn member(&self, org_id: OrgId, member_id: MemberId) -> StoreResult<Member>;
+    async fn member_by_curp(&self, org_id: OrgId, curp: &str) -> StoreResult<Member>;
+    async fn members(&self, org_id: OrgId, page: Page) -> StoreResult<Vec<Member>>;
+    async fn count_members(&self, org_id: OrgId) -> StoreResult<u64>;
+    /// R-ORG-2: records that a member left (date and reason); history stays. Leaving twice is
+    /// a conflict.
+    async fn record_leave(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        left_on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<Member>;
+
+    // Roles and committees (R-ORG-5).
+    async fn assign_role(
+        &self,
+        org_id: OrgId,
+        assignment: &NewRoleAssignment,
+    ) -> StoreResult<RoleAssignment>;
+    async fn end_role(
+        &self,
+        org_id: OrgId,
+        assignment_id: i64,
+        until: NaiveDate,
+    ) -> StoreResult<RoleAssignment>;
+    async fn roles(&self, org_id: OrgId) -> StoreResult<Vec<RoleAssignment>>;
+}
