@@ -1,0 +1,319 @@
+//! `tequio bench`: the ledger's write speed through the store, against a raw-SQL baseline that
+//! inserts the same entry and posting rows with plain INSERTs (no idempotency check, no
+//! balances, no validation), in one run on the same machine.
+//!
+//! SQLite: entries committed one at a time, and in batches of 1,000. PostgreSQL (with
+//! `--pg-url`): the same two, plus 16 concurrent writers on distinct accounts and on 10 hot
+//! accounts, followed by a no-lost-update check (materialised balances equal the postings and
+//! the expected totals).
+
+use crate::config::BenchArgs;
+use anyhow::{ensure, Context};
+use chrono::NaiveDate;
+use ledger::{Account, AccountCode, Currency, EntryDraft, Money, Posting, ValidEntry};
+use std::sync::Arc;
+use std::time::Instant;
+use store::{NewOrg, OrgId, Store};
+
+const BATCH: usize = 1_000;
+/// Accounts the generated entries spread over (member ids 1..=ACCOUNTS).
+const ACCOUNTS: i64 = 1_000;
+
+fn org(slug: &str) -> NewOrg {
+    NewOrg {
+        slug: slug.to_string(),
+        name: "Banco de pruebas".to_string(),
+        group_name: "Grupo de pruebas".to_string(),
+        state: "Morelos".to_string(),
+        municipality: "Cuernavaca".to_string(),
+        trade: "alfarería".to_string(),
+        founded_on: date(),
+        currency: Currency::MXN,
+        dues_amount_minor: 5_000,
+        dues_period_months: 1,
+    }
+}
+
+fn date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 1).expect("a valid date")
+}
+
+fn code(text: String) -> AccountCode {
+    AccountCode::parse(&text).expect("bench account codes follow the grammar")
+}
+
+/// Entry `n`: member `a` pays `amount` from their payable into their dues receivable.
+fn entry(key: String, debit: AccountCode, credit: AccountCode, amount_minor: i64) -> ValidEntry {
+    EntryDraft {
+        idempotency_key: key,
+        reason: "bench".to_string(),
+        rule_id: "MANUAL".to_string(),
+        date: date(),
+        memo: String::new(),
+        postings: vec![
+            Posting::new(debit, Money::mxn(amount_minor)),
+            Posting::new(credit, Money::mxn(-amount_minor)),
+        ],
+        reverses: None,
+    }
+    .validate(|_| Some(Currency::MXN))
+    .expect("bench entries balance")
+}
+
+fn spread_entries(prefix: &str, count: usize) -> Vec<ValidEntry> {
+    (0..count)
+        .map(|n| {
+            let member = (n as i64 % ACCOUNTS) + 1;
+            entry(
+                format!("{prefix}:{n}"),
+                code(format!("members:{member}:dues-receivable")),
+                code(format!("members:{member}:payable")),
+                100 + (n as i64 % 9_900),
+            )
+        })
+        .collect()
+}
+
+async fn prepare(store: &dyn Store, slug: &str) -> anyhow::Result<OrgId> {
+    let created = store.create_org(&org(slug)).await?;
+    let accounts: Vec<Account> = (1..=ACCOUNTS).flat_map(Account::member_accounts).collect();
+    store.open_accounts(created.id, &accounts).await?;
+    Ok(created.id)
+}
+
+struct Figure {
+    label: String,
+    entries: usize,
+    seconds: f64,
+}
+
+impl Figure {
+    fn print(&self, baseline: Option<&Figure>) {
+        let rate = self.entries as f64 / self.seconds;
+        let mut line = format!(
+            "{:<48} {:>9} entries {:>8.3} s {:>11.0} entries/s {:>11.0} postings/s",
+            self.label,
+            self.entries,
+            self.seconds,
+            rate,
+            rate * 2.0
+        );
+        if let Some(b) = baseline {
+            let base_rate = b.entries as f64 / b.seconds;
+            line.push_str(&format!("  {:>5.1}% of raw", 100.0 * rate / base_rate));
+        }
+        println!("{line}");
+    }
+}
+
+async fn time<F, Fut>(label: impl Into<String>, entries: usize, f: F) -> anyhow::Result<Figure>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let started = Instant::now();
+    f().await?;
+    Ok(Figure {
+        label: label.into(),
+        entries,
+        seconds: started.elapsed().as_secs_f64().max(1e-9),
+    })
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    ensure!(args.single > 0 && args.single <= 100_000, "--single: 1 to 100,000");
+    ensure!(args.batches > 0 && args.batches <= 2_000, "--batches: 1 to 2,000");
+    ensure!(args.writers > 0 && args.writers <= 64, "--writers: 1 to 64");
+    ensure!(args.per_writer > 0 && args.per_writer <= 100_000, "--per-writer: 1 to 100,000");
+    println!(
+        "tequio bench on {} cores; SQLite file in WAL mode with synchronous=FULL",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+    sqlite(&args).await?;
+    match &args.pg_url {
+        Some(url) => postgres(&args, url).await?,
+        None => println!("PostgreSQL: skipped (pass --pg-url or TEQUIO_BENCH_PG_URL)"),
+    }
+    Ok(())
+}
+
+async fn sqlite(args: &BenchArgs) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?;
+    let store = store_sqlite::SqliteStore::open(&dir.join("store.db")).await?;
+    let raw = store_sqlite::SqliteStore::open(&dir.join("raw.db")).await?;
+    let org_id = prepare(&store, "bench").await?;
+    let raw_org = prepare(&raw, "bench").await?;
+
+    let single = spread_entries("single", args.single);
+    let raw_single = time("SQLite raw baseline, one commit per entry", single.len(), || async {
+        for e in &single {
+            store_sqlite::baseline::insert_raw(raw.pool(), raw_org, std::slice::from_ref(e), true)
+                .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    let store_single = time("SQLite store.post, one commit per entry", single.len(), || async {
+        for e in &single {
+            store.post(org_id, e).await?;
+        }
+        Ok(())
+    })
+    .await?;
+
+    let batched = spread_entries("batch", args.batches * BATCH);
+    let raw_batched = time("SQLite raw baseline, batches of 1,000", batched.len(), || async {
+        for chunk in batched.chunks(BATCH) {
+            store_sqlite::baseline::insert_raw(raw.pool(), raw_org, chunk, false).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    let store_batched = time("SQLite store.post_batch, batches of 1,000", batched.len(), || async {
+        for chunk in batched.chunks(BATCH) {
+            store.post_batch(org_id, chunk).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    raw_single.print(None);
+    store_single.print(Some(&raw_single));
+    raw_batched.print(None);
+    store_batched.print(Some(&raw_batched));
+    ensure!(
+        store.balances(org_id).await? == store.derived_balances(org_id).await?,
+        "SQLite: materialised balances differ from postings after the run"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("tequio-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}
+
+async fn fresh_pg_database(admin_url: &str, name: &str) -> anyhow::Result<String> {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .context("PostgreSQL: cannot connect with --pg-url")?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .context("--pg-url must end with /DATABASE")?;
+    Ok(format!("{base}/{name}"))
+}
+
+async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
+    let url = fresh_pg_database(admin_url, "tequio_bench").await?;
+    let store = Arc::new(store_postgres::PgStore::connect(&url).await?);
+    let org_id = prepare(store.as_ref(), "bench").await?;
+    let raw_org = prepare(store.as_ref(), "bench-raw").await?;
+
+    let single = spread_entries("single", args.single);
+    let raw_single = time("PostgreSQL raw baseline, one commit per entry", single.len(), || async {
+        for e in &single {
+            store_postgres::baseline::insert_raw(store.pool(), raw_org, std::slice::from_ref(e), true)
+                .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    let store_single = time("PostgreSQL store.post, one commit per entry", single.len(), || async {
+        for e in &single {
+            store.post(org_id, e).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    let batched = spread_entries("batch", args.batches * BATCH);
+    let raw_batched = time("PostgreSQL raw baseline, batches of 1,000", batched.len(), || async {
+        for chunk in batched.chunks(BATCH) {
+            store_postgres::baseline::insert_raw(store.pool(), raw_org, chunk, false).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    let store_batched = time("PostgreSQL store.post_batch, batches of 1,000", batched.len(), || async {
+        for chunk in batched.chunks(BATCH) {
+            store.post_batch(org_id, chunk).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    raw_single.print(None);
+    store_single.print(Some(&raw_single));
+    raw_batched.print(None);
+    store_batched.print(Some(&raw_batched));
+
+    for (label, hot) in [
+        (format!("PostgreSQL {} writers, distinct accounts", args.writers), false),
+        (format!("PostgreSQL {} writers, 10 hot accounts", args.writers), true),
+    ] {
+        let slug = if hot { "bench-hot" } else { "bench-distinct" };
+        let org_id = prepare(store.as_ref(), slug).await?;
+        let total = args.writers * args.per_writer;
+        let figure = time(label, total, || async {
+            let mut tasks = Vec::new();
+            for w in 0..args.writers {
+                let store = store.clone();
+                let per_writer = args.per_writer;
+                tasks.push(tokio::spawn(async move {
+                    for n in 0..per_writer {
+                        // Hot: every writer hits the same 10 receivables and one payable;
+                        // distinct: each writer has its own pair of accounts.
+                        let (debit, credit) = if hot {
+                            let a = ((w + n) % 10) as i64 + 1;
+                            (
+                                code(format!("members:{a}:dues-receivable")),
+                                code("members:11:payable".to_string()),
+                            )
+                        } else {
+                            let m = w as i64 + 1;
+                            (
+                                code(format!("members:{m}:dues-receivable")),
+                                code(format!("members:{m}:payable")),
+                            )
+                        };
+                        let e = entry(format!("w{w}:{n}"), debit, credit, 100);
+                        store.post(org_id, &e).await?;
+                    }
+                    Ok::<_, store::StoreError>(())
+                }));
+            }
+            for t in tasks {
+                t.await??;
+            }
+            Ok(())
+        })
+        .await?;
+        figure.print(None);
+        // No lost update: every posting is in the materialised balances.
+        let balances = store.balances(org_id).await?;
+        ensure!(
+            balances == store.derived_balances(org_id).await?,
+            "PostgreSQL: materialised balances differ from postings"
+        );
+        let credited: i128 = balances
+            .lines()
+            .filter(|(_, _, v)| *v < 0)
+            .map(|(_, _, v)| v)
+            .sum();
+        ensure!(
+            credited == -(total as i128) * 100,
+            "PostgreSQL: lost update: expected {} credited, found {}",
+            total * 100,
+            -credited
+        );
+    }
+    println!("PostgreSQL: no lost update (materialised balances equal postings and expected totals)");
+    Ok(())
+}

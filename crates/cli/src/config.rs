@@ -1,0 +1,173 @@
+//! Configuration: flags, then environment variables (`TEQUIO_*`), then an optional TOML file
+//! (`--config`, or `tequio.toml` in the working directory when present), then defaults.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://tequio.db";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+#[derive(Parser, Debug)]
+#[command(name = "tequio", version, about = "Tequio: the communal work of micro-producers, in exact accounts")]
+pub struct Cli {
+    /// TOML configuration file (keys: database_url, addr, log).
+    #[arg(long, global = true, env = "TEQUIO_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// sqlite://PATH (default sqlite://tequio.db) or postgres://USER:PASS@HOST/DB.
+    #[arg(long, global = true, env = "TEQUIO_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Log filter, e.g. info or tequio=debug,sqlx=warn.
+    #[arg(long, global = true, env = "TEQUIO_LOG")]
+    pub log: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web application (loads the demo union into a new, empty database).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "TEQUIO_ADDR")]
+        addr: Option<SocketAddr>,
+        /// Do not load the demo into an empty database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Build demo organisations deterministically from a seed.
+    Demo(DemoArgs),
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export an organisation's journal.
+    Export(ExportArgs),
+    /// Measure the ledger's write speed against a raw-SQL baseline.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Number of organisations (ODFs). The first is the Morelos potters' union.
+    #[arg(long, default_value_t = 1)]
+    pub orgs: u32,
+    /// Members per organisation.
+    #[arg(long, default_value_t = 4_000)]
+    pub members: u32,
+    /// Months of union dues to post.
+    #[arg(long, default_value_t = 12)]
+    pub dues_months: u32,
+    /// Seed of the generator; the same seed builds the same data.
+    #[arg(long, default_value_t = 1997)]
+    pub seed: u64,
+    /// Organisations written concurrently (default: 1 on SQLite, 4 on PostgreSQL).
+    #[arg(long)]
+    pub writers: Option<usize>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Members from a CSV file, all or nothing (see README for the columns).
+    Members {
+        /// The organisation's slug.
+        #[arg(long)]
+        org: String,
+        file: PathBuf,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Hledger,
+    Beancount,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The organisation's slug.
+    #[arg(long)]
+    pub org: String,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Hledger)]
+    pub format: ExportFormat,
+    /// Output file (default: standard output).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Entries committed one at a time.
+    #[arg(long, default_value_t = 2_000)]
+    pub single: usize,
+    /// Batches of 1,000 entries.
+    #[arg(long, default_value_t = 200)]
+    pub batches: usize,
+    /// Concurrent writers for the PostgreSQL run.
+    #[arg(long, default_value_t = 16)]
+    pub writers: usize,
+    /// Entries per writer in the PostgreSQL concurrent runs.
+    #[arg(long, default_value_t = 500)]
+    pub per_writer: usize,
+    /// PostgreSQL server to measure too (a role with CREATEDB); skipped when absent.
+    #[arg(long, env = "TEQUIO_BENCH_PG_URL")]
+    pub pg_url: Option<String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    addr: Option<String>,
+    log: Option<String>,
+}
+
+/// The resolved settings every command uses.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub addr: SocketAddr,
+    pub log: String,
+}
+
+impl Settings {
+    pub fn resolve(cli: &Cli) -> anyhow::Result<Settings> {
+        let path = cli.config.clone().or_else(|| {
+            let local = PathBuf::from("tequio.toml");
+            local.exists().then_some(local)
+        });
+        let file: FileConfig = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("config: cannot read {}", p.display()))?;
+                toml::from_str(&text).with_context(|| format!("config: {}", p.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let flag_addr = match &cli.command {
+            Command::Serve { addr, .. } => *addr,
+            _ => None,
+        };
+        let addr = match (flag_addr, &file.addr) {
+            (Some(a), _) => a,
+            (None, Some(text)) => text
+                .parse()
+                .with_context(|| format!("config: addr '{text}' is not host:port"))?,
+            (None, None) => DEFAULT_ADDR.parse()?,
+        };
+        Ok(Settings {
+            database_url: cli
+                .database_url
+                .clone()
+                .or(file.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+            addr,
+            log: cli
+                .log
+                .clone()
+                .or(file.log)
+                .unwrap_or_else(|| "info,sqlx=warn".to_string()),
+        })
+    }
+}

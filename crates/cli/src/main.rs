@@ -1,0 +1,45 @@
+//! `tequio`: the one binary. It reads configuration (flags > environment > TOML file >
+//! defaults), picks the storage backend from the database URL, and calls the app.
+//!
+//! Exit codes: 0 success, 2 usage, 65 bad input (nothing was written), 69 database
+//! unavailable, 70 internal error.
+
+mod backend;
+mod bench;
+mod commands;
+mod config;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = config::Cli::parse();
+    let settings = match config::Settings::resolve(&cli) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tequio: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&settings.log)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tequio: cannot start the runtime: {e}");
+            return ExitCode::from(70);
+        }
+    };
+    match runtime.block_on(commands::run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tequio: {e:#}");
+            ExitCode::from(commands::exit_code(&e))
+        }
+    }
+}

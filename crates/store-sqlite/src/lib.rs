@@ -1,0 +1,319 @@
+//! The embedded SQLite implementation of [`store::Store`] (ARCHITECTURE-BRIEF.md, "Storage").
+//!
+//! One database file in WAL mode with `synchronous=FULL` (money must survive a power cut),
+//! foreign keys on and a busy timeout. Every write is one transaction opened with
+//! `BEGIN IMMEDIATE`, so a writer takes the write lock before it reads what it checks; writers
+//! inside one process also queue on an async mutex instead of spinning on SQLITE_BUSY.
+//!
+//! Every table is keyed by `org_id` first and every query filters by it, so another
+//! organisation's id answers exactly like a missing one (R-ORG-1). Ids of entries, members and
+//! role assignments are numbered per organisation (1, 2, 3, ...), allocated inside the write
+//! transaction.
+//!
+//! Bulk paths (batched posting, member import) use multi-row `INSERT ... VALUES` statements,
+//! look up idempotency keys and accounts for a whole batch at once (`json_each`), and update
+//! each touched materialised balance once per batch, with the new balance computed in `i128`
+//! and refused if it leaves `i64`.
+//!
+//! It deliberately does not know the programme's rules (what an entry means, who may post it,
+//! whether a member's data is plausible): callers hand it validated values from `ledger` and
+//! `registry`, and it keeps only the storage rules of the [`store::Store`] contract.
+
+mod journal;
+mod orgs;
+mod people;
+mod sql;
+
+pub mod baseline;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use ledger::{Account, AccountCode, TrialBalance, ValidEntry};
+use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use store::{
+    EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store, StoreError,
+    StoreResult, StoredEntry,
+};
+
+/// How long a connection waits for another process's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections of a file database (one writer at a time, readers in parallel under WAL).
+const FILE_POOL_CONNECTIONS: u32 = 4;
+
+/// A Tequio store in one SQLite database.
+#[derive(Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    /// Writers of this process take turns here before `BEGIN IMMEDIATE`.
+    write_lock: tokio::sync::Mutex<()>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path` and applies pending migrations.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(FILE_POOL_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        Self::with_pool(pool).await
+    }
+
+    /// A private in-memory database, for tests: one connection that is never closed, so every
+    /// call sees the same database and it lives as long as the store.
+    pub async fn open_in_memory() -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(backend)?
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .min_connections(1)
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        Self::with_pool(pool).await
+    }
+
+    async fn with_pool(pool: SqlitePool) -> Result<Self, StoreError> {
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migrations: {e}")))?;
+        Ok(SqliteStore {
+            pool,
+            write_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The connection pool, for benchmarks ([`baseline`]) and diagnostics.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Opens a write transaction with `BEGIN IMMEDIATE`, after this process's earlier writers.
+    /// Dropped without [`finish`](Self::finish) (a cancelled future), it rolls back.
+    async fn begin(&self) -> StoreResult<Write<'_>> {
+        let turn = self.write_lock.lock().await;
+        let tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)?;
+        Ok(Write { _turn: turn, tx })
+    }
+
+    /// Commits when the work succeeded, rolls back when it failed.
+    async fn finish<T>(write: Write<'_>, result: StoreResult<T>) -> StoreResult<T> {
+        match result {
+            Ok(value) => {
+                write.tx.commit().await.map_err(backend)?;
+                Ok(value)
+            }
+            Err(e) => {
+                write.tx.rollback().await.map_err(backend)?;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// One write transaction and this process's turn to write.
+struct Write<'s> {
+    _turn: tokio::sync::MutexGuard<'s, ()>,
+    tx: Transaction<'static, Sqlite>,
+}
+
+/// Maps a database error: a uniqueness violation is a conflict, anything else a backend error.
+pub(crate) fn backend(e: sqlx::Error) -> StoreError {
+    if let Some(db) = e.as_database_error() {
+        if db.kind() == sqlx::error::ErrorKind::UniqueViolation {
+            return StoreError::conflict(db.message().to_string());
+        }
+    }
+    StoreError::Backend(e.to_string())
+}
+
+/// A stored value that does not decode: the database was changed behind the store's back.
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("corrupt row: {what}"))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_org(&self, org: &NewOrg) -> StoreResult<Org> {
+        orgs::check_slug(&org.slug)?;
+        let mut w = self.begin().await?;
+        let result = orgs::create_org(&mut w.tx, org).await;
+        Self::finish(w, result).await
+    }
+
+    async fn org(&self, org_id: OrgId) -> StoreResult<Org> {
+        orgs::org(&self.pool, org_id).await
+    }
+
+    async fn org_by_slug(&self, slug: &str) -> StoreResult<Org> {
+        orgs::org_by_slug(&self.pool, slug).await
+    }
+
+    async fn orgs(&self) -> StoreResult<Vec<Org>> {
+        orgs::orgs(&self.pool).await
+    }
+
+    async fn open_accounts(&self, org_id: OrgId, accounts: &[Account]) -> StoreResult<()> {
+        let mut w = self.begin().await?;
+        let result = async {
+            orgs::require_org(&mut w.tx, org_id).await?;
+            orgs::open_accounts(&mut w.tx, org_id, accounts).await
+        }
+        .await;
+        Self::finish(w, result).await
+    }
+
+    async fn accounts(&self, org_id: OrgId) -> StoreResult<Vec<Account>> {
+        orgs::accounts(&self.pool, org_id).await
+    }
+
+    async fn post(&self, org_id: OrgId, entry: &ValidEntry) -> StoreResult<Posted> {
+        let prepared = journal::Prepared::new(std::slice::from_ref(entry))?;
+        let mut w = self.begin().await?;
+        let result = journal::post(&mut w.tx, org_id, prepared).await;
+        let posted = Self::finish(w, result).await?;
+        posted
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Backend("post: no result for the entry".into()))
+    }
+
+    async fn post_batch(&self, org_id: OrgId, entries: &[ValidEntry]) -> StoreResult<Vec<Posted>> {
+        if entries.len() > store::MAX_BATCH_ENTRIES {
+            return Err(StoreError::invalid(format!(
+                "batch of {} entries exceeds the limit of {}",
+                entries.len(),
+                store::MAX_BATCH_ENTRIES
+            )));
+        }
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let prepared = journal::Prepared::new(entries)?;
+        let mut w = self.begin().await?;
+        let result = journal::post(&mut w.tx, org_id, prepared).await;
+        Self::finish(w, result).await
+    }
+
+    async fn entry(&self, org_id: OrgId, entry_id: EntryId) -> StoreResult<StoredEntry> {
+        journal::entry(&self.pool, org_id, entry_id).await
+    }
+
+    async fn entries(&self, org_id: OrgId, page: Page) -> StoreResult<Vec<StoredEntry>> {
+        journal::entries(&self.pool, org_id, page).await
+    }
+
+    async fn balances(&self, org_id: OrgId) -> StoreResult<TrialBalance> {
+        journal::balances(&self.pool, org_id).await
+    }
+
+    async fn derived_balances(&self, org_id: OrgId) -> StoreResult<TrialBalance> {
+        journal::derived_balances(&self.pool, org_id).await
+    }
+
+    async fn account_balance(&self, org_id: OrgId, account: &AccountCode) -> StoreResult<i64> {
+        journal::account_balance(&self.pool, org_id, account).await
+    }
+
+    async fn account_entries(
+        &self,
+        org_id: OrgId,
+        account: &AccountCode,
+        page: Page,
+    ) -> StoreResult<Vec<StoredEntry>> {
+        journal::account_entries(&self.pool, org_id, account, page).await
+    }
+
+    async fn import_members(
+        &self,
+        org_id: OrgId,
+        members: &[NewMember],
+    ) -> StoreResult<ImportOutcome> {
+        if members.len() > store::MAX_IMPORT_MEMBERS {
+            return Err(StoreError::invalid(format!(
+                "import of {} members exceeds the limit of {}",
+                members.len(),
+                store::MAX_IMPORT_MEMBERS
+            )));
+        }
+        let mut w = self.begin().await?;
+        let result = people::import_members(&mut w.tx, org_id, members).await;
+        Self::finish(w, result).await
+    }
+
+    async fn member(&self, org_id: OrgId, member_id: MemberId) -> StoreResult<Member> {
+        people::member(&self.pool, org_id, member_id).await
+    }
+
+    async fn member_by_curp(&self, org_id: OrgId, curp: &str) -> StoreResult<Member> {
+        people::member_by_curp(&self.pool, org_id, curp).await
+    }
+
+    async fn members(&self, org_id: OrgId, page: Page) -> StoreResult<Vec<Member>> {
+        people::members(&self.pool, org_id, page).await
+    }
+
+    async fn count_members(&self, org_id: OrgId) -> StoreResult<u64> {
+        people::count_members(&self.pool, org_id).await
+    }
+
+    async fn record_leave(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        left_on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<Member> {
+        let mut w = self.begin().await?;
+        let result = people::record_leave(&mut w.tx, org_id, member_id, left_on, reason).await;
+        Self::finish(w, result).await
+    }
+
+    async fn assign_role(
+        &self,
+        org_id: OrgId,
+        assignment: &NewRoleAssignment,
+    ) -> StoreResult<RoleAssignment> {
+        let mut w = self.begin().await?;
+        let result = people::assign_role(&mut w.tx, org_id, assignment).await;
+        Self::finish(w, result).await
+    }
+
+    async fn end_role(
+        &self,
+        org_id: OrgId,
+        assignment_id: i64,
+        until: NaiveDate,
+    ) -> StoreResult<RoleAssignment> {
+        let mut w = self.begin().await?;
+        let result = people::end_role(&mut w.tx, org_id, assignment_id, until).await;
+        Self::finish(w, result).await
+    }
+
+    async fn roles(&self, org_id: OrgId) -> StoreResult<Vec<RoleAssignment>> {
+        people::roles(&self.pool, org_id).await
+    }
+}
