@@ -4,6 +4,7 @@
 //! Commitment, roles and committees, derived target programmes. No IO.
 
 pub mod curp;
+pub mod import;
 pub mod member;
 pub mod role;
 

@@ -1,0 +1,369 @@
+//! The production [`store::Store`] on PostgreSQL (sqlx 0.8, runtime queries only).
+//!
+//! What it is: tables, migrations (`migrations/`, applied by [`PgStore::connect`]) and
+//! transactions that keep the `store` contract on a PostgreSQL server shared by many
+//! organisations. Citus-ready: every table is keyed by `org_id` first, every query filters by
+//! it and no query joins two organisations' rows, so the tenant tables can be distributed by
+//! `org_id` (and `orgs` made a reference table) without changing a query. An id that belongs
+//! to another organisation answers exactly like a missing one (R-ORG-1).
+//!
+//! How it writes money: a post locks the materialised balance rows of the accounts it touches
+//! in one fixed order (`SELECT ... FOR UPDATE ... ORDER BY account_code`), which also proves
+//! each account is open in this organisation with the posting's currency; then one statement
+//! appends the entry and its postings and moves the balances, and the transaction commits.
+//! Serialization failures (40001), deadlocks (40P01) and lost idempotency races (23505) retry
+//! the whole transaction a bounded number of times ([`MAX_ATTEMPTS`]) with jittered backoff.
+//! Batches ([`store::Store::post_batch`], [`store::Store::import_members`]) send whole columns
+//! as arrays (`INSERT ... SELECT ... FROM UNNEST(...)`) and move each balance once per batch.
+//!
+//! What it deliberately does not know: the programme's rules (fund splits, dues, credit) and
+//! who may do what; those live in the pure crates and the app. It does not validate entries
+//! beyond what storage needs (a [`ledger::ValidEntry`] is balanced by construction), nor check
+//! members' fields beyond what a row needs ([`registry::NewMember::check`] is the caller's).
+//! It does not start or configure the server (`scripts/pg-up` does, for tests).
+//!
+//! [`baseline`] holds the raw insert path the benchmark compares against.
+
+pub mod baseline;
+mod journal;
+mod members;
+mod orgs;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use ledger::{Account, AccountCode, TrialBalance, ValidEntry};
+use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+use std::future::Future;
+use std::str::FromStr;
+use std::time::Duration;
+use store::{
+    EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store, StoreError,
+    StoreResult, StoredEntry,
+};
+
+/// Most times one call runs its transaction before giving up on retryable failures.
+pub const MAX_ATTEMPTS: u32 = 12;
+/// Connections a pool opened by [`PgStore::connect`] may hold.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 32;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// The PostgreSQL store. Cheap to clone: clones share one pool.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user:password@host:port/database`) with a pool of
+    /// [`DEFAULT_MAX_CONNECTIONS`] and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        PgStore::connect_with(url, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Like [`PgStore::connect`] with a chosen pool size (at least 1).
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("database url: {e}")))?
+            // Every statement would otherwise be logged; the hot path posts thousands a second.
+            .disable_statement_logging();
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Backend(format!("connect: {e}")))?;
+        PgStore::with_pool(pool).await
+    }
+
+    /// Uses an existing pool, applying the migrations first.
+    pub async fn with_pool(pool: PgPool) -> Result<Self, StoreError> {
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migrations: {e}")))?;
+        Ok(PgStore { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// How one attempt at a transaction ended, when it did not succeed.
+#[derive(Debug)]
+enum Attempt {
+    /// A final answer for the caller (not found, conflict, invalid): never retried.
+    Fail(StoreError),
+    /// The database failed; retried when the failure is transient.
+    Db(sqlx::Error),
+    /// The attempt saw a state a concurrent transaction is about to change: run it again.
+    Again(&'static str),
+}
+
+impl From<sqlx::Error> for Attempt {
+    fn from(e: sqlx::Error) -> Self {
+        Attempt::Db(e)
+    }
+}
+
+impl From<StoreError> for Attempt {
+    fn from(e: StoreError) -> Self {
+        Attempt::Fail(e)
+    }
+}
+
+type AttemptResult<T> = Result<T, Attempt>;
+
+const SERIALIZATION_FAILURE: &str = "40001";
+const DEADLOCK_DETECTED: &str = "40P01";
+const UNIQUE_VIOLATION: &str = "23505";
+const NUMERIC_OUT_OF_RANGE: &str = "22003";
+
+fn sqlstate(e: &sqlx::Error) -> Option<String> {
+    match e {
+        sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
+/// Whether running the whole transaction again may succeed.
+fn is_transient(e: &sqlx::Error) -> bool {
+    matches!(
+        sqlstate(e).as_deref(),
+        Some(SERIALIZATION_FAILURE | DEADLOCK_DETECTED | UNIQUE_VIOLATION)
+    )
+}
+
+/// The final error for a database failure.
+fn backend(e: sqlx::Error) -> StoreError {
+    match sqlstate(&e).as_deref() {
+        Some(UNIQUE_VIOLATION) => {
+            StoreError::conflict(format!("a concurrent write kept winning: {e}"))
+        }
+        Some(NUMERIC_OUT_OF_RANGE) => {
+            StoreError::invalid(format!("an amount overflows the range of minor units: {e}"))
+        }
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+/// A delay of about `2^attempt` milliseconds (capped at 64 ms), jittered to 50..150%.
+fn backoff(attempt: u32) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let base_micros: u64 = 1_000u64 << attempt.min(6);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(attempt);
+    let jitter = hasher.finish() % base_micros;
+    Duration::from_micros(base_micros / 2 + jitter)
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or [`MAX_ATTEMPTS`] are used up.
+/// `attempt` must run a whole transaction: whatever it did is rolled back when it fails.
+async fn retrying<T, F, Fut>(what: &'static str, mut attempt: F) -> StoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = AttemptResult<T>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let err = match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(Attempt::Fail(e)) => return Err(e),
+            Err(Attempt::Db(e)) if !is_transient(&e) || tries >= MAX_ATTEMPTS => {
+                return Err(backend(e))
+            }
+            Err(Attempt::Again(why)) if tries >= MAX_ATTEMPTS => {
+                return Err(StoreError::Backend(format!(
+                    "{what}: gave up after {tries} attempts: {why}"
+                )))
+            }
+            Err(Attempt::Db(e)) => e.to_string(),
+            Err(Attempt::Again(why)) => why.to_string(),
+        };
+        tracing::debug!(what, tries, err, "retrying transaction");
+        tokio::time::sleep(backoff(tries)).await;
+    }
+}
+
+/// A stored text that no longer parses: the database was changed behind the store's back.
+fn corrupt(what: impl std::fmt::Display) -> Attempt {
+    Attempt::Fail(StoreError::Backend(format!("stored data is corrupt: {what}")))
+}
+
+fn clamp_limit(page: Page) -> i64 {
+    i64::from(page.limit.min(store::MAX_PAGE))
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn create_org(&self, org: &NewOrg) -> StoreResult<Org> {
+        retrying("create_org", || orgs::create_org(&self.pool, org)).await
+    }
+
+    async fn org(&self, org_id: OrgId) -> StoreResult<Org> {
+        retrying("org", || orgs::org(&self.pool, org_id)).await
+    }
+
+    async fn org_by_slug(&self, slug: &str) -> StoreResult<Org> {
+        retrying("org_by_slug", || orgs::org_by_slug(&self.pool, slug)).await
+    }
+
+    async fn orgs(&self) -> StoreResult<Vec<Org>> {
+        retrying("orgs", || orgs::orgs(&self.pool)).await
+    }
+
+    async fn open_accounts(&self, org_id: OrgId, accounts: &[Account]) -> StoreResult<()> {
+        retrying("open_accounts", || {
+            orgs::open_accounts(&self.pool, org_id, accounts)
+        })
+        .await
+    }
+
+    async fn accounts(&self, org_id: OrgId) -> StoreResult<Vec<Account>> {
+        retrying("accounts", || orgs::accounts(&self.pool, org_id)).await
+    }
+
+    async fn post(&self, org_id: OrgId, entry: &ValidEntry) -> StoreResult<Posted> {
+        let plan = journal::EntryPlan::new(entry)?;
+        retrying("post", || journal::post(&self.pool, org_id, entry, &plan)).await
+    }
+
+    async fn post_batch(&self, org_id: OrgId, entries: &[ValidEntry]) -> StoreResult<Vec<Posted>> {
+        let plan = journal::BatchPlan::new(entries)?;
+        retrying("post_batch", || journal::post_batch(&self.pool, org_id, &plan)).await
+    }
+
+    async fn entry(&self, org_id: OrgId, entry_id: EntryId) -> StoreResult<StoredEntry> {
+        retrying("entry", || journal::entry(&self.pool, org_id, entry_id)).await
+    }
+
+    async fn entries(&self, org_id: OrgId, page: Page) -> StoreResult<Vec<StoredEntry>> {
+        retrying("entries", || journal::entries(&self.pool, org_id, page)).await
+    }
+
+    async fn balances(&self, org_id: OrgId) -> StoreResult<TrialBalance> {
+        retrying("balances", || journal::balances(&self.pool, org_id)).await
+    }
+
+    async fn derived_balances(&self, org_id: OrgId) -> StoreResult<TrialBalance> {
+        retrying("derived_balances", || {
+            journal::derived_balances(&self.pool, org_id)
+        })
+        .await
+    }
+
+    async fn account_balance(&self, org_id: OrgId, account: &AccountCode) -> StoreResult<i64> {
+        retrying("account_balance", || {
+            journal::account_balance(&self.pool, org_id, account)
+        })
+        .await
+    }
+
+    async fn account_entries(
+        &self,
+        org_id: OrgId,
+        account: &AccountCode,
+        page: Page,
+    ) -> StoreResult<Vec<StoredEntry>> {
+        retrying("account_entries", || {
+            journal::account_entries(&self.pool, org_id, account, page)
+        })
+        .await
+    }
+
+    async fn import_members(
+        &self,
+        org_id: OrgId,
+        members: &[NewMember],
+    ) -> StoreResult<ImportOutcome> {
+        let plan = members::ImportPlan::new(members)?;
+        retrying("import_members", || {
+            members::import_members(&self.pool, org_id, &plan)
+        })
+        .await
+    }
+
+    async fn member(&self, org_id: OrgId, member_id: MemberId) -> StoreResult<Member> {
+        retrying("member", || members::member(&self.pool, org_id, member_id)).await
+    }
+
+    async fn member_by_curp(&self, org_id: OrgId, curp: &str) -> StoreResult<Member> {
+        retrying("member_by_curp", || {
+            members::member_by_curp(&self.pool, org_id, curp)
+        })
+        .await
+    }
+
+    async fn members(&self, org_id: OrgId, page: Page) -> StoreResult<Vec<Member>> {
+        retrying("members", || members::members(&self.pool, org_id, page)).await
+    }
+
+    async fn count_members(&self, org_id: OrgId) -> StoreResult<u64> {
+        retrying("count_members", || members::count_members(&self.pool, org_id)).await
+    }
+
+    async fn record_leave(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        left_on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<Member> {
+        retrying("record_leave", || {
+            members::record_leave(&self.pool, org_id, member_id, left_on, reason)
+        })
+        .await
+    }
+
+    async fn assign_role(
+        &self,
+        org_id: OrgId,
+        assignment: &NewRoleAssignment,
+    ) -> StoreResult<RoleAssignment> {
+        retrying("assign_role", || {
+            members::assign_role(&self.pool, org_id, assignment)
+        })
+        .await
+    }
+
+    async fn end_role(
+        &self,
+        org_id: OrgId,
+        assignment_id: i64,
+        until: NaiveDate,
+    ) -> StoreResult<RoleAssignment> {
+        retrying("end_role", || {
+            members::end_role(&self.pool, org_id, assignment_id, until)
+        })
+        .await
+    }
+
+    async fn roles(&self, org_id: OrgId) -> StoreResult<Vec<RoleAssignment>> {
+        retrying("roles", || members::roles(&self.pool, org_id)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        for attempt in 1..40 {
+            let d = backoff(attempt);
+            let base = 1_000u64 << attempt.min(6);
+            assert!(d >= Duration::from_micros(base / 2), "{attempt}: {d:?}");
+            assert!(d < Duration::from_micros(base * 3 / 2), "{attempt}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn only_serialization_deadlock_and_unique_races_are_transient() {
+        assert!(!is_transient(&sqlx::Error::RowNotFound));
+        assert!(!is_transient(&sqlx::Error::PoolTimedOut));
+    }
+}

@@ -1,0 +1,584 @@
+//! The journal: appending entries with their postings and materialised balances, and reading
+//! them back.
+
+use crate::sql::{json_ints, json_strings, multi_row_insert, rows_per_statement};
+use crate::{backend, corrupt, orgs};
+use ledger::{
+    AccountCode, Currency, EntryDraft, Money, Posting, TrialBalance, ValidEntry,
+};
+use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
+use sqlx::Row;
+use std::collections::HashMap;
+use store::{EntryId, OrgId, Page, Posted, StoreError, StoreResult, StoredEntry, MAX_PAGE};
+
+/// A batch checked for what needs no database: fingerprints computed, and keys repeated
+/// inside the batch resolved to their first occurrence (a different payload is a conflict).
+pub(crate) struct Prepared<'a> {
+    entries: &'a [ValidEntry],
+    fingerprints: Vec<String>,
+    /// For each entry, the index of the first entry of the batch with the same key.
+    first_of: Vec<usize>,
+}
+
+impl<'a> Prepared<'a> {
+    pub(crate) fn new(entries: &'a [ValidEntry]) -> StoreResult<Self> {
+        let fingerprints: Vec<String> = entries.iter().map(ValidEntry::fingerprint).collect();
+        let mut first_by_key: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+        let mut first_of = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let key = entry.idempotency_key().as_str();
+            let first = *first_by_key.entry(key).or_insert(i);
+            if fingerprints[first] != fingerprints[i] {
+                return Err(StoreError::conflict(format!(
+                    "idempotency key '{key}' appears twice in the batch with different payloads"
+                )));
+            }
+            first_of.push(first);
+        }
+        Ok(Prepared {
+            entries,
+            fingerprints,
+            first_of,
+        })
+    }
+}
+
+/// What the store knows of an account a batch posts to.
+struct AccountState {
+    currency: String,
+    balance_minor: i128,
+    touched: bool,
+}
+
+/// Appends the batch in order, all or nothing; the caller owns the transaction.
+pub(crate) async fn post(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    batch: Prepared<'_>,
+) -> StoreResult<Vec<Posted>> {
+    let entries = batch.entries;
+    orgs::require_org(conn, org_id).await?;
+
+    // Keys posted before: same payload answers the first result, another payload conflicts.
+    let firsts: Vec<usize> = (0..entries.len())
+        .filter(|&i| batch.first_of[i] == i)
+        .collect();
+    let keys = json_strings(
+        firsts
+            .iter()
+            .map(|&i| entries[i].idempotency_key().as_str()),
+    );
+    let rows = sqlx::query(
+        "SELECT idempotency_key, id, fingerprint FROM entries \
+         WHERE org_id = ?1 AND idempotency_key IN (SELECT value FROM json_each(?2))",
+    )
+    .bind(org_id)
+    .bind(keys)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    let mut posted_before: HashMap<String, (EntryId, String)> = HashMap::new();
+    for row in rows {
+        posted_before.insert(
+            row.try_get(0).map_err(backend)?,
+            (row.try_get(1).map_err(backend)?, row.try_get(2).map_err(backend)?),
+        );
+    }
+    let mut ids: Vec<EntryId> = vec![0; entries.len()];
+    let mut created = vec![false; entries.len()];
+    let mut fresh: Vec<usize> = Vec::with_capacity(firsts.len());
+    for &i in &firsts {
+        let key = entries[i].idempotency_key().as_str();
+        match posted_before.get(key) {
+            Some((id, fingerprint)) if *fingerprint == batch.fingerprints[i] => ids[i] = *id,
+            Some(_) => {
+                return Err(StoreError::conflict(format!(
+                    "idempotency key '{key}' was already posted with a different payload"
+                )))
+            }
+            None => fresh.push(i),
+        }
+    }
+
+    if !fresh.is_empty() {
+        let mut accounts = load_accounts(conn, org_id, entries, &fresh).await?;
+        check_and_apply(entries, &fresh, &mut accounts)?;
+        let next_id: EntryId =
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM entries WHERE org_id = ?1")
+                .bind(org_id)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(backend)?;
+        for (k, &i) in fresh.iter().enumerate() {
+            ids[i] = next_id + k as i64;
+            created[i] = true;
+        }
+        check_reversals(conn, org_id, entries, &fresh, &ids, next_id).await?;
+        insert_entries(conn, org_id, &batch, &fresh, &ids).await?;
+        insert_postings(conn, org_id, entries, &fresh, &ids).await?;
+        write_balances(conn, org_id, &accounts).await?;
+    }
+
+    Ok((0..entries.len())
+        .map(|i| {
+            let first = batch.first_of[i];
+            Posted {
+                entry_id: ids[first],
+                created: first == i && created[i],
+            }
+        })
+        .collect())
+}
+
+/// The accounts the new entries post to that are open in this organisation, with their
+/// current balances.
+async fn load_accounts(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    entries: &[ValidEntry],
+    fresh: &[usize],
+) -> StoreResult<HashMap<String, AccountState>> {
+    let mut codes: Vec<&str> = fresh
+        .iter()
+        .flat_map(|&i| entries[i].postings().iter().map(|p| p.account.as_str()))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let rows = sqlx::query(
+        "SELECT a.code, a.currency, b.balance_minor FROM accounts a \
+         LEFT JOIN balances b \
+           ON b.org_id = a.org_id AND b.account_code = a.code AND b.currency = a.currency \
+         WHERE a.org_id = ?1 AND a.code IN (SELECT value FROM json_each(?2))",
+    )
+    .bind(org_id)
+    .bind(json_strings(codes))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    let mut accounts = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let balance: Option<i64> = row.try_get(2).map_err(backend)?;
+        accounts.insert(
+            row.try_get(0).map_err(backend)?,
+            AccountState {
+                currency: row.try_get(1).map_err(backend)?,
+                balance_minor: balance.unwrap_or(0) as i128,
+                touched: false,
+            },
+        );
+    }
+    Ok(accounts)
+}
+
+/// Every posting must be on an open account of its currency; the new balances must fit in
+/// `i64` (an overflow is refused, never wrapped).
+fn check_and_apply(
+    entries: &[ValidEntry],
+    fresh: &[usize],
+    accounts: &mut HashMap<String, AccountState>,
+) -> StoreResult<()> {
+    for &i in fresh {
+        for posting in entries[i].postings() {
+            let code = posting.account.as_str();
+            let Some(account) = accounts.get_mut(code) else {
+                return Err(StoreError::invalid(format!(
+                    "account '{code}' is not open in this organisation"
+                )));
+            };
+            let currency = posting.amount.currency();
+            if account.currency != currency.as_str() {
+                return Err(StoreError::invalid(format!(
+                    "account '{code}' is in {}, the posting in {currency}",
+                    account.currency
+                )));
+            }
+            account.balance_minor += posting.amount.amount_minor() as i128;
+            account.touched = true;
+        }
+    }
+    for (code, account) in accounts.iter() {
+        if account.touched && i64::try_from(account.balance_minor).is_err() {
+            return Err(StoreError::invalid(format!(
+                "account '{code}': the balance would overflow 64-bit minor units"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A reversal must point at an entry of this organisation posted before it.
+async fn check_reversals(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    entries: &[ValidEntry],
+    fresh: &[usize],
+    ids: &[EntryId],
+    next_id: EntryId,
+) -> StoreResult<()> {
+    let mut stored: Vec<EntryId> = Vec::new();
+    for &i in fresh {
+        if let Some(target) = entries[i].reverses() {
+            if target >= ids[i] || target < 1 {
+                return Err(StoreError::invalid(format!(
+                    "reverses: entry {target} is not an earlier entry of this organisation"
+                )));
+            }
+            if target < next_id {
+                stored.push(target);
+            }
+        }
+    }
+    if stored.is_empty() {
+        return Ok(());
+    }
+    stored.sort_unstable();
+    stored.dedup();
+    let found: Vec<EntryId> = sqlx::query_scalar(
+        "SELECT id FROM entries WHERE org_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+    )
+    .bind(org_id)
+    .bind(json_ints(stored.iter().copied()))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    match stored.iter().find(|id| !found.contains(id)) {
+        Some(missing) => Err(StoreError::invalid(format!(
+            "reverses: entry {missing} is not an earlier entry of this organisation"
+        ))),
+        None => Ok(()),
+    }
+}
+
+async fn insert_entries(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    batch: &Prepared<'_>,
+    fresh: &[usize],
+    ids: &[EntryId],
+) -> StoreResult<()> {
+    const HEAD: &str = "INSERT INTO entries (org_id, id, idempotency_key, fingerprint, reason, \
+                        rule_id, date, memo, reverses)";
+    const PER_ROW: usize = 8;
+    for chunk in fresh.chunks(rows_per_statement(PER_ROW)) {
+        let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), "");
+        let mut query = sqlx::query(&sql).bind(org_id);
+        for &i in chunk {
+            let e = &batch.entries[i];
+            query = query
+                .bind(ids[i])
+                .bind(e.idempotency_key().as_str())
+                .bind(batch.fingerprints[i].as_str())
+                .bind(e.reason().as_str())
+                .bind(e.rule_id().as_str())
+                .bind(e.date())
+                .bind(e.memo())
+                .bind(e.reverses());
+        }
+        query.execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+async fn insert_postings(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    entries: &[ValidEntry],
+    fresh: &[usize],
+    ids: &[EntryId],
+) -> StoreResult<()> {
+    const HEAD: &str =
+        "INSERT INTO postings (org_id, entry_id, seq, account_code, amount_minor, currency)";
+    const PER_ROW: usize = 5;
+    let rows: Vec<(EntryId, i64, &Posting)> = fresh
+        .iter()
+        .flat_map(|&i| {
+            entries[i]
+                .postings()
+                .iter()
+                .enumerate()
+                .map(move |(seq, p)| (ids[i], seq as i64, p))
+        })
+        .collect();
+    for chunk in rows.chunks(rows_per_statement(PER_ROW)) {
+        let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), "");
+        let mut query = sqlx::query(&sql).bind(org_id);
+        for (entry_id, seq, p) in chunk {
+            query = query
+                .bind(*entry_id)
+                .bind(*seq)
+                .bind(p.account.as_str())
+                .bind(p.amount.amount_minor())
+                .bind(p.amount.currency().as_str());
+        }
+        query.execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Writes the new balance of every touched account, once per account.
+async fn write_balances(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    accounts: &HashMap<String, AccountState>,
+) -> StoreResult<()> {
+    const HEAD: &str = "INSERT INTO balances (org_id, account_code, currency, balance_minor)";
+    const TAIL: &str = "ON CONFLICT (org_id, account_code, currency) \
+                        DO UPDATE SET balance_minor = excluded.balance_minor";
+    const PER_ROW: usize = 3;
+    let touched: Vec<(&String, &AccountState)> =
+        accounts.iter().filter(|(_, a)| a.touched).collect();
+    for chunk in touched.chunks(rows_per_statement(PER_ROW)) {
+        let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), TAIL);
+        let mut query = sqlx::query(&sql).bind(org_id);
+        for (code, account) in chunk {
+            // Checked to fit in `check_and_apply`.
+            let balance = i64::try_from(account.balance_minor)
+                .map_err(|_| StoreError::invalid(format!("account '{code}': overflow")))?;
+            query = query
+                .bind(code.as_str())
+                .bind(account.currency.as_str())
+                .bind(balance);
+        }
+        query.execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+// ---- Reading ----
+
+const ENTRY_COLUMNS: &str = "id, idempotency_key, reason, rule_id, date, memo, reverses";
+
+/// Joins entry rows (ordered by id) with their postings (ordered by entry id, then seq).
+fn assemble(entry_rows: Vec<SqliteRow>, posting_rows: Vec<SqliteRow>) -> StoreResult<Vec<StoredEntry>> {
+    let mut postings = posting_rows.into_iter().peekable();
+    let mut out = Vec::with_capacity(entry_rows.len());
+    for row in entry_rows {
+        let id: EntryId = row.try_get(0).map_err(backend)?;
+        let mut lines = Vec::new();
+        while let Some(p) = postings.peek() {
+            let entry_id: EntryId = p.try_get(0).map_err(backend)?;
+            if entry_id < id {
+                postings.next();
+                continue;
+            }
+            if entry_id > id {
+                break;
+            }
+            let code: String = p.try_get(1).map_err(backend)?;
+            let currency: String = p.try_get(3).map_err(backend)?;
+            lines.push(Posting::new(
+                AccountCode::parse(&code).map_err(corrupt)?,
+                Money::new(
+                    p.try_get(2).map_err(backend)?,
+                    Currency::parse(&currency).map_err(corrupt)?,
+                ),
+            ));
+            postings.next();
+        }
+        let draft = EntryDraft {
+            idempotency_key: row.try_get(1).map_err(backend)?,
+            reason: row.try_get(2).map_err(backend)?,
+            rule_id: row.try_get(3).map_err(backend)?,
+            date: row.try_get(4).map_err(backend)?,
+            memo: row.try_get(5).map_err(backend)?,
+            postings: lines,
+            reverses: row.try_get(6).map_err(backend)?,
+        };
+        let entry = ValidEntry::from_stored(draft)
+            .map_err(|e| corrupt(format!("entry {id}: {e}")))?;
+        out.push(StoredEntry { id, entry });
+    }
+    Ok(out)
+}
+
+async fn entries_by_ids(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    ids: &[EntryId],
+) -> StoreResult<Vec<StoredEntry>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = json_ints(ids.iter().copied());
+    let entry_rows = sqlx::query(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM entries \
+         WHERE org_id = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY id"
+    ))
+    .bind(org_id)
+    .bind(&ids)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    let posting_rows = sqlx::query(
+        "SELECT entry_id, account_code, amount_minor, currency FROM postings \
+         WHERE org_id = ?1 AND entry_id IN (SELECT value FROM json_each(?2)) \
+         ORDER BY entry_id, seq",
+    )
+    .bind(org_id)
+    .bind(&ids)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    assemble(entry_rows, posting_rows)
+}
+
+pub(crate) async fn entry(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    entry_id: EntryId,
+) -> StoreResult<StoredEntry> {
+    entries_by_ids(pool, org_id, &[entry_id])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::not_found(format!("entry {entry_id}")))
+}
+
+pub(crate) async fn entries(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    page: Page,
+) -> StoreResult<Vec<StoredEntry>> {
+    let limit = page.limit.min(MAX_PAGE);
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let entry_rows = sqlx::query(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM entries WHERE org_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+    ))
+    .bind(org_id)
+    .bind(page.after_id)
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    let (Some(first), Some(last)) = (entry_rows.first(), entry_rows.last()) else {
+        return Ok(Vec::new());
+    };
+    // Keyset paging: the page holds every entry id from the first to the last.
+    let first: EntryId = first.try_get(0).map_err(backend)?;
+    let last: EntryId = last.try_get(0).map_err(backend)?;
+    let posting_rows = sqlx::query(
+        "SELECT entry_id, account_code, amount_minor, currency FROM postings \
+         WHERE org_id = ?1 AND entry_id BETWEEN ?2 AND ?3 ORDER BY entry_id, seq",
+    )
+    .bind(org_id)
+    .bind(first)
+    .bind(last)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    assemble(entry_rows, posting_rows)
+}
+
+fn trial_balance(rows: Vec<SqliteRow>) -> StoreResult<TrialBalance> {
+    let mut tb = TrialBalance::new();
+    for row in rows {
+        let code: String = row.try_get(0).map_err(backend)?;
+        let currency: String = row.try_get(1).map_err(backend)?;
+        tb.add_posting(&Posting::new(
+            AccountCode::parse(&code).map_err(corrupt)?,
+            Money::new(
+                row.try_get(2).map_err(backend)?,
+                Currency::parse(&currency).map_err(corrupt)?,
+            ),
+        ));
+    }
+    Ok(tb)
+}
+
+pub(crate) async fn balances(pool: &SqlitePool, org_id: OrgId) -> StoreResult<TrialBalance> {
+    let rows = sqlx::query(
+        "SELECT account_code, currency, balance_minor FROM balances WHERE org_id = ?1",
+    )
+    .bind(org_id)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    trial_balance(rows)
+}
+
+pub(crate) async fn derived_balances(
+    pool: &SqlitePool,
+    org_id: OrgId,
+) -> StoreResult<TrialBalance> {
+    let summed = sqlx::query(
+        "SELECT account_code, currency, SUM(amount_minor) FROM postings \
+         WHERE org_id = ?1 GROUP BY account_code, currency",
+    )
+    .bind(org_id)
+    .fetch_all(pool)
+    .await;
+    match summed {
+        Ok(rows) => trial_balance(rows),
+        // SQLite's SUM refuses a running total outside i64 even when the final one fits;
+        // then sum every posting here in i128.
+        Err(e) if e.to_string().contains("integer overflow") => {
+            let rows = sqlx::query(
+                "SELECT account_code, currency, amount_minor FROM postings WHERE org_id = ?1",
+            )
+            .bind(org_id)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            trial_balance(rows)
+        }
+        Err(e) => Err(backend(e)),
+    }
+}
+
+pub(crate) async fn account_balance(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    account: &AccountCode,
+) -> StoreResult<i64> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as(
+        "SELECT b.balance_minor FROM accounts a \
+         LEFT JOIN balances b \
+           ON b.org_id = a.org_id AND b.account_code = a.code AND b.currency = a.currency \
+         WHERE a.org_id = ?1 AND a.code = ?2",
+    )
+    .bind(org_id)
+    .bind(account.as_str())
+    .fetch_optional(pool)
+    .await
+    .map_err(backend)?;
+    match row {
+        Some((balance,)) => Ok(balance.unwrap_or(0)),
+        None => Err(StoreError::not_found(format!("account '{account}'"))),
+    }
+}
+
+pub(crate) async fn account_entries(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    account: &AccountCode,
+    page: Page,
+) -> StoreResult<Vec<StoredEntry>> {
+    let open: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM accounts WHERE org_id = ?1 AND code = ?2")
+            .bind(org_id)
+            .bind(account.as_str())
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?;
+    if open.is_none() {
+        return Err(StoreError::not_found(format!("account '{account}'")));
+    }
+    let limit = page.limit.min(MAX_PAGE);
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<EntryId> = sqlx::query_scalar(
+        "SELECT DISTINCT entry_id FROM postings \
+         WHERE org_id = ?1 AND account_code = ?2 AND entry_id > ?3 \
+         ORDER BY entry_id LIMIT ?4",
+    )
+    .bind(org_id)
+    .bind(account.as_str())
+    .bind(page.after_id)
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    entries_by_ids(pool, org_id, &ids).await
+}
