@@ -171,3 +171,40 @@ impl Settings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(args: &[&str], toml: Option<&str>) -> anyhow::Result<Settings> {
+        let dir = tempfile::tempdir()?;
+        let mut argv = vec!["tequio".to_string()];
+        if let Some(text) = toml {
+            let path = dir.path().join("tequio.toml");
+            std::fs::write(&path, text)?;
+            argv.push("--config".into());
+            argv.push(path.display().to_string());
+        }
+        argv.extend(args.iter().map(|s| s.to_string()));
+        Settings::resolve(&Cli::try_parse_from(argv)?)
+    }
+
+    #[test]
+    fn the_file_fills_what_flags_leave_out_and_flags_win() {
+        let file = "database_url = \"sqlite://from-file.db\"\naddr = \"127.0.0.1:9999\"\n";
+        let s = settings(&["serve"], Some(file)).unwrap();
+        assert_eq!(s.database_url, "sqlite://from-file.db");
+        assert_eq!(s.addr.port(), 9999);
+        let s = settings(&["--database-url", "sqlite://flag.db", "serve", "--addr", "127.0.0.1:7000"], Some(file)).unwrap();
+        assert_eq!(s.database_url, "sqlite://flag.db");
+        assert_eq!(s.addr.port(), 7000);
+    }
+
+    #[test]
+    fn an_unknown_key_or_a_bad_address_in_the_file_is_an_error_naming_it() {
+        let err = settings(&["serve"], Some("databse_url = \"x\"\n")).unwrap_err();
+        assert!(format!("{err:#}").contains("databse_url"), "{err:#}");
+        let err = settings(&["serve"], Some("addr = \"nowhere\"\n")).unwrap_err();
+        assert!(format!("{err:#}").contains("addr"), "{err:#}");
+    }
+}

@@ -63,16 +63,30 @@ pub mod statement;
 pub mod trust;
 
 pub use chart::{fund_extra_accounts, Chart};
-pub use close::{compute_close, CloseComputation, CloseLine, CloseRow, PostedClose};
+pub use close::{
+    compute_close, pay_contribution, pay_profit_share, CloseComputation, CloseLine, CloseRow,
+    PaymentMethod, PostedClose, ReportFigures,
+};
 pub use competition::{spend_competition, BoardDecision, CompetitionCategory, CompetitionSpend};
-pub use development::{entitlements, withdraw, Entitlement, WithdrawalPurpose};
+pub use development::{
+    entitlement_of, entitlements, individually_usable_minor, withdraw, Entitlement, Withdrawal,
+    WithdrawalPurpose,
+};
+pub use grant::{receive_grant, receive_temporary, return_temporary};
 pub use period::{Period, PeriodSettings};
-pub use plan::{BusinessPlan, PlanStatus, Target, TargetMeasure};
-pub use report::{effective_report, IncomeReport, NewIncomeReport, Reporter};
+pub use plan::{
+    agree_plan, review_flag, BusinessPlan, NewBusinessPlan, OdfService, PlanReviewFlag, PlanStatus,
+    Target, TargetMeasure,
+};
+pub use report::{accept_report, effective_report, IncomeReport, NewIncomeReport, Reporter};
 pub use settings::FundSettings;
 pub use split::Split;
 pub use state::{FundEvent, FundState};
-pub use trust::{pay_installment_from_fund, replenish, shortfall, Borrower};
+pub use statement::{member_statement, odf_statement, MemberStatement, OdfStatement};
+pub use trust::{
+    non_fulfilment_notices, pay_installment_from_fund, replenish, shortfall, Borrower,
+    InstallmentDue, NonFulfilmentNotice,
+};
 
 use ledger::{LedgerError, ValidEntry};
 

@@ -61,7 +61,8 @@ impl Period {
             return crate::refuse("R-PLAN-2", "period", format!("year {year} out of range"));
         }
         let months = settings.months;
-        if (month - 1) % months as u32 != 0 {
+        let m = months as u32;
+        if (month - 1) / m * m != month - 1 {
             return crate::refuse(
                 "R-PLAN-2",
                 "period",
@@ -177,7 +178,10 @@ mod tests {
         assert_eq!(p.last_day(), d(2026, 12, 31));
         assert_eq!(p.next(), Period::month(2027, 1).unwrap());
         assert_eq!(p.next().prev(), p);
-        assert_eq!(Period::containing(d(2026, 2, 28), PeriodSettings::default()).to_string(), "2026-02");
+        assert_eq!(
+            Period::containing(d(2026, 2, 28), PeriodSettings::default()).to_string(),
+            "2026-02"
+        );
     }
 
     #[test]
@@ -187,7 +191,10 @@ mod tests {
         assert_eq!(p.to_string(), "2026-04");
         assert_eq!(p.last_day(), d(2026, 6, 30));
         assert_eq!(p.next().to_string(), "2026-07");
-        assert_eq!(Period::new(2026, 10, q).unwrap().next().to_string(), "2027-01");
+        assert_eq!(
+            Period::new(2026, 10, q).unwrap().next().to_string(),
+            "2027-01"
+        );
         assert!(Period::new(2026, 2, q).is_err());
         assert!(PeriodSettings::months(5).is_err());
         assert_eq!(Period::parse("2026-07", q).unwrap(), p.next());

@@ -62,7 +62,7 @@ impl Split {
         )
     }
 
-    pub fn neg(self) -> Split {
+    pub fn negated(self) -> Split {
         Split::new(-self.development_minor, -self.competition_minor)
     }
 
@@ -141,7 +141,7 @@ mod tests {
             let s = Split::of(x);
             prop_assert_eq!(s.total(), x);
             prop_assert!((s.development_minor - s.competition_minor).abs() <= 1);
-            prop_assert_eq!(Split::of(-x), s.neg());
+            prop_assert_eq!(Split::of(-x), s.negated());
         }
 
         #[test]

@@ -219,7 +219,12 @@ pub fn parse_members_csv(text: &str, today: NaiveDate) -> Result<Vec<NewMember>,
             }])
         }
     };
-    let header_line = header.position().map_or(1, |p| p.line() as usize);
+    let mut lines = LineCounter {
+        text: text.as_bytes(),
+        pos: 0,
+        line: 1,
+    };
+    let header_line = lines.line_of(&header);
     let positions = read_header(&header, header_line)?;
 
     let mut members = Vec::new();
@@ -237,7 +242,7 @@ pub fn parse_members_csv(text: &str, today: NaiveDate) -> Result<Vec<NewMember>,
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = lines.line_of(&record);
         rows += 1;
         if rows > MAX_ROWS {
             errors.push(RowError {
@@ -295,6 +300,33 @@ pub fn parse_members_csv(text: &str, today: NaiveDate) -> Result<Vec<NewMember>,
         Ok(members)
     } else {
         Err(errors)
+    }
+}
+
+/// Line numbers as a person counts them. The CSV reader's own count is off after blank lines
+/// (it counts from where it started looking), so lines are counted from the record's bytes.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl LineCounter<'_> {
+    /// The line a record starts on; records come in file order.
+    fn line_of(&mut self, record: &csv::StringRecord) -> usize {
+        let mut start = record
+            .position()
+            .map_or(self.pos, |p| p.byte() as usize)
+            .clamp(self.pos, self.text.len());
+        while start < self.text.len() && matches!(self.text[start], b'\n' | b'\r') {
+            start += 1;
+        }
+        self.line += self.text[self.pos..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.pos = start;
+        self.line
     }
 }
 
@@ -682,7 +714,11 @@ mod tests {
         let errors = parse(&[HEADER, &row]).unwrap_err();
         assert_eq!(
             errors.iter().map(|e| (e.line, e.field)).collect::<Vec<_>>(),
-            [(2, "birth_date"), (2, "household_size"), (2, "letter_signed_on")]
+            [
+                (2, "birth_date"),
+                (2, "household_size"),
+                (2, "letter_signed_on")
+            ]
         );
     }
 
@@ -722,7 +758,10 @@ mod tests {
     fn r_org_2_dates_after_today_are_refused() {
         let row = GOOD.replace(",2025-01-15,2025-01-15", ",2025-07-01,2025-07-01");
         let errors = parse(&[HEADER, &row]).unwrap_err();
-        assert_eq!(errors.iter().map(|e| (e.line, e.field)).collect::<Vec<_>>(), [(2, "joined_on"), (2, "letter_signed_on")]);
+        assert_eq!(
+            errors.iter().map(|e| (e.line, e.field)).collect::<Vec<_>>(),
+            [(2, "joined_on"), (2, "letter_signed_on")]
+        );
         assert!(errors[0].message.contains("future"));
     }
 
@@ -734,7 +773,9 @@ mod tests {
         let errors = parse(&[&header, GOOD]).unwrap_err();
         let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert!(errors.iter().all(|e| e.line == 1 && e.field == "header"));
-        assert!(messages.iter().any(|m| m.contains("unknown column 'colour'")));
+        assert!(messages
+            .iter()
+            .any(|m| m.contains("unknown column 'colour'")));
         assert!(messages.iter().any(|m| m.contains("'sexo' is sex again")));
         assert!(messages
             .iter()
@@ -767,18 +808,26 @@ mod tests {
     fn r_org_4_derived_programmes_cannot_be_declared() {
         let row = GOOD.replace("popular_art;indigenous", "women;popular_art");
         let errors = parse(&[HEADER, &row]).unwrap_err();
-        assert_eq!(errors.iter().map(|e| (e.line, e.field)).collect::<Vec<_>>(), [(2, "programmes")]);
+        assert_eq!(
+            errors.iter().map(|e| (e.line, e.field)).collect::<Vec<_>>(),
+            [(2, "programmes")]
+        );
         assert!(errors[0].message.contains("derived"));
         let row = GOOD.replace("popular_art;indigenous", "potters;dancers");
         let errors = parse(&[HEADER, &row]).unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].message.contains("'potters', 'dancers' not a target programme"));
+        assert!(errors[0]
+            .message
+            .contains("'potters', 'dancers' not a target programme"));
     }
 
     #[test]
     fn r_org_2_a_row_with_more_cells_than_the_header_is_refused() {
         let errors = parse(&[HEADER, &format!("{GOOD},extra")]).unwrap_err();
-        assert_eq!(errors.iter().map(|e| (e.line, e.field)).collect::<Vec<_>>(), [(2, "row")]);
+        assert_eq!(
+            errors.iter().map(|e| (e.line, e.field)).collect::<Vec<_>>(),
+            [(2, "row")]
+        );
     }
 
     #[test]
@@ -786,6 +835,19 @@ mod tests {
         let bad = GOOD2.replace("OEVL921024MDFLRR07", "OEVL");
         let errors = parse(&[HEADER, GOOD, ",,,,,,,,,,,,,", "", &bad]).unwrap_err();
         assert_eq!(errors[0].line, 5);
+    }
+
+    #[test]
+    fn r_org_2_windows_line_endings_and_a_byte_order_mark_are_read() {
+        let text = format!(
+            "\u{feff}{HEADER}\r\n{GOOD}\r\n\r\n{}\r\n",
+            GOOD2.replace(",3,", ",x,")
+        );
+        let errors = parse(&[&text]).unwrap_err();
+        assert_eq!(
+            errors.iter().map(|e| (e.line, e.field)).collect::<Vec<_>>(),
+            [(4, "household_size")]
+        );
     }
 
     #[test]

@@ -1,1 +1,96 @@
-//! x
+//! The one conformance suite every [`store::Store`] backend must pass (ARCHITECTURE-BRIEF.md,
+//! "Storage": one test story for both backends).
+//!
+//! A backend's `tests/conformance.rs` writes one line,
+//!
+//! ```ignore
+//! store_conformance::conformance_suite!(fresh_store);
+//! // where: async fn fresh_store() -> Option<std::sync::Arc<dyn store::Store>>
+//! ```
+//!
+//! and gets one test per check below, each on a multi-threaded tokio runtime with two workers
+//! (the same as `#[tokio::test(flavor = "multi_thread", worker_threads = 2)]`; the runtime
+//! comes from this crate, so the calling crate needs no tokio of its own). `None` from the
+//! factory means the backend is unavailable here (no PostgreSQL server, say): the test prints
+//! one line to stderr and passes.
+//!
+//! Every check is a plain `pub async fn check_*(store: Arc<dyn Store>)` and reads like the rule
+//! it checks. Checks never assume the store is empty: each creates its own organisations with
+//! unique slugs, so a factory may hand out one shared database.
+//!
+//! It deliberately knows nothing of any backend (no SQL, no connection strings) and nothing of
+//! the programme's business rules beyond what the [`store::Store`] contract states.
+
+mod fixtures;
+mod journal;
+mod people;
+mod property;
+
+pub use fixtures::{entry, entry_in, member, new_org};
+pub use journal::*;
+pub use people::*;
+pub use property::check_random_sequences_keep_the_books;
+
+#[doc(hidden)]
+pub use store;
+
+/// Runs one check on a fresh multi-threaded runtime with two workers.
+#[doc(hidden)]
+pub fn block_on<F: std::future::Future<Output = ()>>(check: F) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime for the conformance check")
+        .block_on(check)
+}
+
+/// Expands to one `#[test]` per check of this crate, each calling `$factory().await` for a
+/// fresh `Option<Arc<dyn store::Store>>`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($factory:path) => {
+        $crate::conformance_suite!(@checks $factory;
+            check_create_org_opens_the_chart,
+            check_a_taken_slug_is_a_conflict,
+            check_open_accounts_is_idempotent_and_refuses_redefinition,
+            check_posting_a_balanced_entry_updates_balances,
+            check_replaying_a_key_returns_the_original_and_writes_nothing,
+            check_same_key_with_another_payload_is_a_conflict,
+            check_posting_to_an_account_not_open_is_invalid,
+            check_posting_in_another_currency_is_invalid,
+            check_a_batch_is_all_or_nothing,
+            check_a_batch_over_the_limit_is_refused,
+            check_keys_repeated_inside_a_batch,
+            check_organisations_are_isolated,
+            check_a_reversal_brings_balances_back,
+            check_materialised_balances_equal_derived_balances,
+            check_entries_read_back_in_order,
+            check_a_balance_overflow_is_refused_not_wrapped,
+            check_import_registers_members_and_opens_their_accounts,
+            check_reimporting_the_same_members_changes_nothing,
+            check_a_curp_with_other_data_is_a_conflict_and_imports_nothing,
+            check_members_are_paged_by_id,
+            check_leaving_keeps_history_and_cannot_happen_twice,
+            check_roles_are_assigned_listed_and_ended,
+            check_random_sequences_keep_the_books,
+        );
+    };
+    (@checks $factory:path; $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                $crate::block_on(async {
+                    let Some(store) = $factory().await else {
+                        eprintln!(
+                            "{}: store backend unavailable, check skipped",
+                            stringify!($check)
+                        );
+                        return;
+                    };
+                    $crate::$check(store).await;
+                });
+            }
+        )*
+    };
+}

@@ -1,0 +1,234 @@
+//! Members (R-ORG-2) and roles (R-ORG-5).
+
+use crate::assert_error;
+use crate::fixtures::{date, member, new_org};
+use ledger::Account;
+use registry::{Committee, NewRoleAssignment, Role};
+use std::sync::Arc;
+use store::{ImportOutcome, Page, Store, StoreError};
+
+pub async fn check_import_registers_members_and_opens_their_accounts(store: Arc<dyn Store>) {
+    let org = new_org(&*store, "import").await;
+    let people: Vec<_> = (0..12).map(member).collect();
+    let outcome = store.import_members(org.id, &people).await.expect("import");
+    assert_eq!(
+        outcome,
+        ImportOutcome {
+            created: 12,
+            unchanged: 0
+        }
+    );
+    assert_eq!(store.count_members(org.id).await.expect("count"), 12);
+    let accounts = store.accounts(org.id).await.expect("accounts");
+    assert_eq!(accounts.len(), Account::odf_chart().len() + 12 * 5);
+    for new in &people {
+        let m = store
+            .member_by_curp(org.id, new.curp.as_str())
+            .await
+            .expect("member by CURP");
+        assert_eq!(&m.data, new);
+        assert_eq!((m.org_id, m.left_on.clone(), m.leave_reason.clone()), (org.id, None, None));
+        assert_eq!(store.member(org.id, m.id).await.expect("member by id"), m);
+        for account in Account::member_accounts(m.id) {
+            assert!(accounts.contains(&account), "{} is open", account.code);
+            assert_eq!(store.account_balance(org.id, &account.code).await.ok(), Some(0));
+        }
+    }
+}
+
+pub async fn check_reimporting_the_same_members_changes_nothing(store: Arc<dyn Store>) {
+    let org = new_org(&*store, "reimport").await;
+    let people: Vec<_> = (0..8).map(member).collect();
+    store.import_members(org.id, &people).await.expect("import");
+    let members = store.members(org.id, Page::first(100)).await.expect("members");
+    let accounts = store.accounts(org.id).await.expect("accounts");
+
+    let outcome = store.import_members(org.id, &people).await.expect("re-import");
+    assert_eq!(
+        outcome,
+        ImportOutcome {
+            created: 0,
+            unchanged: 8
+        }
+    );
+    // Part old, part new: only the new are created.
+    let mixed: Vec<_> = (6..10).map(member).collect();
+    let outcome = store.import_members(org.id, &mixed).await.expect("mixed");
+    assert_eq!(
+        outcome,
+        ImportOutcome {
+            created: 2,
+            unchanged: 2
+        }
+    );
+    let after = store.members(org.id, Page::first(100)).await.expect("members");
+    assert_eq!(&after[..8], &members[..], "existing members are untouched");
+    assert_eq!(after.len(), 10);
+    assert_eq!(
+        store.accounts(org.id).await.expect("accounts").len(),
+        accounts.len() + 2 * 5
+    );
+}
+
+pub async fn check_a_curp_with_other_data_is_a_conflict_and_imports_nothing(
+    store: Arc<dyn Store>,
+) {
+    let org = new_org(&*store, "curp").await;
+    store
+        .import_members(org.id, &[member(1), member(2)])
+        .await
+        .expect("import");
+    let accounts = store.accounts(org.id).await.expect("accounts").len();
+
+    let mut changed = member(2);
+    changed.surnames = "Otra Persona".into();
+    let curp = changed.curp.as_str().to_string();
+    assert_error!(
+        store.import_members(org.id, &[member(3), changed.clone()]).await,
+        Conflict,
+        &curp
+    );
+    assert_eq!(store.count_members(org.id).await.expect("count"), 2);
+    assert!(matches!(
+        store.member_by_curp(org.id, member(3).curp.as_str()).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(store.accounts(org.id).await.expect("accounts").len(), accounts);
+    assert_eq!(
+        store
+            .member_by_curp(org.id, &curp)
+            .await
+            .expect("unchanged")
+            .data,
+        member(2)
+    );
+
+    // The same CURP twice in one import with different data conflicts too.
+    let mut twin = member(4);
+    twin.household_size = 9;
+    assert_error!(
+        store.import_members(org.id, &[member(4), twin]).await,
+        Conflict,
+        member(4).curp.as_str()
+    );
+    assert_eq!(store.count_members(org.id).await.expect("count"), 2);
+}
+
+pub async fn check_members_are_paged_by_id(store: Arc<dyn Store>) {
+    let org = new_org(&*store, "paging").await;
+    let people: Vec<_> = (0..25).map(member).collect();
+    store.import_members(org.id, &people).await.expect("import");
+
+    let mut seen = Vec::new();
+    let mut page = Page::first(10);
+    let mut sizes = Vec::new();
+    loop {
+        let got = store.members(org.id, page).await.expect("page");
+        sizes.push(got.len());
+        let Some(last) = got.last() else { break };
+        page.after_id = last.id;
+        seen.extend(got);
+    }
+    assert_eq!(sizes, vec![10, 10, 5, 0]);
+    assert!(seen.windows(2).all(|w| w[0].id < w[1].id), "ordered by id");
+    let mut curps: Vec<_> = seen.iter().map(|m| m.data.curp.clone()).collect();
+    curps.sort();
+    let mut expected: Vec<_> = people.iter().map(|m| m.curp.clone()).collect();
+    expected.sort();
+    assert_eq!(curps, expected);
+    assert_eq!(store.count_members(org.id).await.expect("count"), 25);
+}
+
+pub async fn check_leaving_keeps_history_and_cannot_happen_twice(store: Arc<dyn Store>) {
+    let org = new_org(&*store, "leave").await;
+    store
+        .import_members(org.id, &[member(1), member(2)])
+        .await
+        .expect("import");
+    let m = store
+        .member_by_curp(org.id, member(1).curp.as_str())
+        .await
+        .expect("member");
+    let left_on = date(2026, 2, 15);
+    let left = store
+        .record_leave(org.id, m.id, left_on, "se mudó de municipio")
+        .await
+        .expect("leave");
+    assert_eq!(left.left_on, Some(left_on));
+    assert_eq!(left.leave_reason.as_deref(), Some("se mudó de municipio"));
+    assert_eq!(left.data, m.data, "leaving changes nothing else");
+    assert_eq!(store.member(org.id, m.id).await.expect("still there"), left);
+    assert_eq!(store.count_members(org.id).await.expect("count"), 2);
+    assert!(!left.is_active_on(left_on) && left.is_active_on(date(2026, 2, 14)));
+
+    assert_error!(
+        store
+            .record_leave(org.id, m.id, date(2026, 3, 1), "otra vez")
+            .await,
+        Conflict,
+        &m.id.to_string()
+    );
+    assert_eq!(store.member(org.id, m.id).await.expect("member"), left);
+    assert!(matches!(
+        store
+            .record_leave(org.id, m.id + 1_000, left_on, "nadie")
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+pub async fn check_roles_are_assigned_listed_and_ended(store: Arc<dyn Store>) {
+    let org = new_org(&*store, "roles").await;
+    store.import_members(org.id, &[member(1)]).await.expect("import");
+    let m = store.members(org.id, Page::first(1)).await.expect("members").remove(0);
+
+    let board = store
+        .assign_role(
+            org.id,
+            &NewRoleAssignment {
+                person_name: "María Hernández".into(),
+                member_id: Some(m.id),
+                role: Role::BoardMember,
+                from: date(2025, 7, 1),
+            },
+        )
+        .await
+        .expect("board member");
+    let adviser = store
+        .assign_role(
+            org.id,
+            &NewRoleAssignment {
+                person_name: "Ing. Pedro Ruiz".into(),
+                member_id: None,
+                role: Role::SpecialisedCommittee(Committee::ProductionEngineering),
+                from: date(2025, 8, 1),
+            },
+        )
+        .await
+        .expect("committee member");
+    assert_eq!((board.org_id, board.until), (org.id, None));
+    assert_ne!(board.id, adviser.id);
+    assert_eq!(
+        store.roles(org.id).await.expect("roles"),
+        vec![board.clone(), adviser.clone()]
+    );
+
+    let ended = store
+        .end_role(org.id, board.id, date(2026, 6, 30))
+        .await
+        .expect("end");
+    assert_eq!(ended.until, Some(date(2026, 6, 30)));
+    assert_eq!((ended.id, ended.role, ended.from), (board.id, board.role, board.from));
+    let roles = store.roles(org.id).await.expect("roles");
+    assert_eq!(roles, vec![ended.clone(), adviser]);
+    assert_error!(
+        store.end_role(org.id, board.id, date(2026, 7, 30)).await,
+        Conflict,
+        &board.id.to_string()
+    );
+    assert!(matches!(
+        store.end_role(org.id, board.id + 1_000, date(2026, 7, 30)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(store.roles(org.id).await.expect("roles")[0], ended);
+}

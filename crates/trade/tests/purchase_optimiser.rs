@@ -1,0 +1,275 @@
+//! R-BUY-1: the pooled purchasing optimiser against exhaustive search and hand-solved cases.
+
+mod support;
+
+use ledger::Currency;
+use proptest::prelude::*;
+use support::date;
+use trade::purchase::{
+    charge_members, optimise_material, optimise_round, MaterialDemand, PurchaseRequest,
+    PurchaseRound, RoundSettings, SolveStatus,
+};
+use trade::supplier::{PriceList, Pricing, Tier, ValidPriceList};
+use trade::{Infeasibility, TradeError};
+
+fn list(
+    supplier: &str,
+    material: &str,
+    pricing: Pricing,
+    tiers: &[(u32, Option<u32>, i64)],
+    min_order_units: u32,
+    lead_time_days: u32,
+) -> ValidPriceList {
+    PriceList {
+        supplier: supplier.into(),
+        material: material.into(),
+        currency: Currency::MXN,
+        pricing,
+        tiers: tiers
+            .iter()
+            .map(|&(from_units, to_units, unit_price_minor)| Tier {
+                from_units,
+                to_units,
+                unit_price_minor,
+            })
+            .collect(),
+        min_order_units,
+        lead_time_days,
+        valid_from: date(2026, 1, 1),
+        valid_until: date(2026, 12, 31),
+    }
+    .validate()
+    .unwrap()
+}
+
+fn request(member: i64, material: &str, quantity_units: u32) -> PurchaseRequest {
+    PurchaseRequest {
+        member,
+        material: material.into(),
+        quantity_units,
+        needed_by: date(2026, 3, 10),
+    }
+}
+
+fn round(requests: Vec<PurchaseRequest>) -> PurchaseRound {
+    PurchaseRound {
+        round_id: "r1".into(),
+        order_date: date(2026, 3, 1),
+        currency: Currency::MXN,
+        requests,
+    }
+}
+
+/// Exhaustive search: every quantity per supplier, least exact cost.
+fn brute_force(lists: &[&ValidPriceList], demand: u32, buy_up: bool) -> Option<i64> {
+    let limit = |l: &ValidPriceList| {
+        let top = l.tiers().last().unwrap().from_units;
+        let useful = demand.max(l.min_order_units()).max(top);
+        l.max_units().unwrap_or(u32::MAX).min(useful)
+    };
+    fn go(
+        lists: &[&ValidPriceList],
+        limits: &[u32],
+        i: usize,
+        units: u32,
+        cost: i64,
+        demand: u32,
+        buy_up: bool,
+        best: &mut Option<i64>,
+    ) {
+        if i == lists.len() {
+            let ok = if buy_up { units >= demand } else { units == demand };
+            if ok && best.is_none_or(|b| cost < b) {
+                *best = Some(cost);
+            }
+            return;
+        }
+        for q in 0..=limits[i] {
+            if lists[i].can_supply(q) {
+                let c = lists[i].cost_minor(q).unwrap();
+                go(lists, limits, i + 1, units + q, cost + c, demand, buy_up, best);
+            }
+        }
+    }
+    let limits: Vec<u32> = lists.iter().map(|l| limit(l)).collect();
+    let mut best = None;
+    go(lists, &limits, 0, 0, 0, demand, buy_up, &mut best);
+    best
+}
+
+#[test]
+fn hand_solved_all_units_buys_up_to_the_better_tier() {
+    // R-BUY-1: 45 units at 100 = 4,500; 50 units at the 80 tier = 4,000 -> buy 50, 5 surplus.
+    let a = list("a", "clay", Pricing::AllUnits, &[(1, Some(49), 100), (50, None, 80)], 0, 2);
+    let r = round(vec![request(1, "clay", 20), request(2, "clay", 25)]);
+    let plan = optimise_round(&[a.clone()], &r, &RoundSettings::default()).unwrap();
+    let m = plan.material("clay").unwrap();
+    assert_eq!((m.bought_units, m.surplus_units, m.total_cost_minor), (50, 5, 4_000));
+    assert_eq!(m.status, SolveStatus::Optimal);
+    let charges = charge_members(&r, &plan).unwrap();
+    // 4,000 split 20:25:5 -> 1,600 / 2,000 / 400 stock; alone 2,000 and 2,500.
+    let got: Vec<_> = charges.charges.iter().map(|c| (c.charge_minor, c.saving_minor)).collect();
+    assert_eq!(got, vec![(1_600, 400), (2_000, 500)]);
+    assert_eq!(charges.odf_stock[0].value_minor, 400);
+
+    // Without buy-up (setting), exactly 45 at 100.
+    let no = RoundSettings { allow_buy_up: false, ..RoundSettings::default() };
+    let plan = optimise_round(&[a], &r, &no).unwrap();
+    assert_eq!(plan.materials[0].total_cost_minor, 4_500);
+}
+
+#[test]
+fn hand_solved_incremental_and_min_order_split_across_suppliers() {
+    // R-BUY-1, incremental: b prices 1-10 at 100 then 60; c is flat 90 with a 30-unit minimum
+    // and at most 40 units. Demand 35.
+    // b alone: 10x100 + 25x60 = 2,500. c alone: 35x90 = 3,150.
+    // Any split with c needs >= 30 from c: 30x90 + 5x100 = 3,200. Best: b alone, 2,500.
+    let b = list("b", "glaze", Pricing::Incremental, &[(1, Some(10), 100), (11, None, 60)], 0, 1);
+    let c = list("c", "glaze", Pricing::AllUnits, &[(1, Some(40), 90)], 30, 1);
+    let d = MaterialDemand {
+        material: "glaze".into(),
+        demand_units: 35,
+        earliest_needed_by: date(2026, 3, 10),
+    };
+    let plan = optimise_material(&d, &[&b, &c], date(2026, 3, 1), Currency::MXN, &RoundSettings::default()).unwrap();
+    assert_eq!(plan.total_cost_minor, 2_500);
+    assert_eq!(plan.orders.len(), 1);
+    assert_eq!((plan.orders[0].supplier.as_str(), plan.orders[0].tier_index), ("b", 1));
+    // The saving baseline is the cheapest first-tier price in time: c at 90.
+    assert_eq!((plan.base_supplier.as_str(), plan.base_price_minor), ("c", 90));
+
+    // If b can only sell 20 units, the MILP splits: b 20 (1,000 + 600) would leave 15 for c,
+    // below its minimum of 30 -> c must take >= 30: b 5 (500) + c 30 (2,700) = 3,200, or
+    // c 35 (3,150). Least: c alone 3,150.
+    let b20 = list("b", "glaze", Pricing::Incremental, &[(1, Some(10), 100), (11, Some(20), 60)], 0, 1);
+    let plan = optimise_material(&d, &[&b20, &c], date(2026, 3, 1), Currency::MXN, &RoundSettings::default()).unwrap();
+    assert_eq!(plan.total_cost_minor, 3_150);
+}
+
+#[test]
+fn infeasible_rounds_name_the_material() {
+    let slow = list("slow", "clay", Pricing::AllUnits, &[(1, None, 100)], 0, 30);
+    let r = round(vec![request(1, "clay", 5)]);
+    let err = optimise_round(&[slow], &r, &RoundSettings::default()).unwrap_err();
+    expect_test::expect![[r#"R-BUY-1 material clay: cannot be bought: no supplier can deliver by 2026-03-10"#]]
+        .assert_eq(&err.to_string());
+
+    let small = list("small", "clay", Pricing::AllUnits, &[(1, Some(3), 100)], 0, 1);
+    let err = optimise_round(&[small], &r, &RoundSettings::default()).unwrap_err();
+    assert_eq!(
+        err,
+        TradeError::Infeasible {
+            material: "clay".into(),
+            reason: Infeasibility::NotEnough { available_units: 3, needed_units: 5 }
+        }
+    );
+
+    let big_min = list("big", "clay", Pricing::AllUnits, &[(1, None, 100)], 10, 1);
+    let no = RoundSettings { allow_buy_up: false, ..RoundSettings::default() };
+    let err = optimise_round(&[big_min], &r, &no).unwrap_err();
+    assert!(matches!(err, TradeError::Infeasible { reason: Infeasibility::NoCombination, .. }));
+
+    let err = optimise_round(&[], &r, &RoundSettings::default()).unwrap_err();
+    assert!(matches!(err, TradeError::Infeasible { reason: Infeasibility::NoPriceList, .. }));
+}
+
+fn arb_list(material: &'static str, supplier: usize) -> impl Strategy<Value = ValidPriceList> {
+    (
+        any::<bool>(),
+        proptest::collection::vec((1u32..6, 1i64..30), 1..=3),
+        any::<bool>(),
+        0u32..8,
+        0u32..3,
+        prop_oneof![Just(None), (3u32..20).prop_map(Some)],
+    )
+        .prop_map(move |(incremental, widths, decreasing, min_order, lead, cap)| {
+            let mut tiers = Vec::new();
+            let mut from = 1;
+            let mut price = 40i64;
+            for (i, &(w, step)) in widths.iter().enumerate() {
+                let last = i + 1 == widths.len();
+                price = if decreasing { (price - step).max(1) } else { step * 3 };
+                let to = if last { cap.map(|c: u32| c.max(from)) } else { Some(from + w - 1) };
+                tiers.push((from, to, price));
+                from += w;
+            }
+            list(
+                &format!("s{supplier}"),
+                material,
+                if incremental { Pricing::Incremental } else { Pricing::AllUnits },
+                &tiers,
+                min_order,
+                lead,
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// R-BUY-1: on small random instances (1-3 materials, 1-3 suppliers, 1-3 tiers of both
+    /// kinds, small quantities) the MILP cost equals the exhaustive optimum exactly, and
+    /// infeasibility agrees too.
+    #[test]
+    fn milp_cost_equals_brute_force(
+        lists in (
+            proptest::collection::vec(arb_list("m0", 0), 1..=3),
+            proptest::collection::vec(arb_list("m1", 0), 1..=3),
+            proptest::collection::vec(arb_list("m2", 0), 1..=3),
+        ),
+        demands in proptest::collection::vec(1u32..25, 1..=3),
+        buy_up in any::<bool>(),
+    ) {
+        let settings = RoundSettings { allow_buy_up: buy_up, ..RoundSettings::default() };
+        let groups = [lists.0, lists.1, lists.2];
+        for (m, &demand) in demands.iter().enumerate() {
+            // Suppliers need distinct codes within a material.
+            let group: Vec<ValidPriceList> = groups[m]
+                .iter()
+                .enumerate()
+                .map(|(s, l)| {
+                    let mut p = l.as_price_list().clone();
+                    p.supplier = format!("s{s}");
+                    p.validate().unwrap()
+                })
+                .collect();
+            let refs: Vec<&ValidPriceList> = group.iter().filter(|l| l.lead_time_days() <= 1).collect();
+            let d = MaterialDemand {
+                material: format!("m{m}"),
+                demand_units: demand as u64,
+                earliest_needed_by: date(2026, 3, 2),
+            };
+            let got = optimise_material(&d, &group.iter().collect::<Vec<_>>(), date(2026, 3, 1), Currency::MXN, &settings);
+            let want = brute_force(&refs, demand, buy_up);
+            match (got, want) {
+                (Ok(plan), Some(best)) => {
+                    prop_assert_eq!(plan.status, SolveStatus::Optimal);
+                    prop_assert_eq!(plan.total_cost_minor, best);
+                    let recomputed: i64 = plan.orders.iter().map(|o| o.cost_minor).sum();
+                    prop_assert_eq!(recomputed, best);
+                    prop_assert!(plan.bought_units >= demand as u64);
+                    if !buy_up { prop_assert_eq!(plan.bought_units, demand as u64); }
+                }
+                (Err(TradeError::Infeasible { .. }), None) => {}
+                (got, want) => prop_assert!(false, "milp {:?} vs brute force {:?}", got, want),
+            }
+        }
+    }
+
+    /// R-BUY-1: charges plus ODF stock add up to the total cost, for every material.
+    #[test]
+    fn charges_sum_exactly(qs in proptest::collection::vec((1u32..40, 0usize..3), 1..30)) {
+        let mats = ["clay", "glaze", "slip"];
+        let lists: Vec<ValidPriceList> = mats.iter().map(|m| {
+            list("a", m, Pricing::AllUnits, &[(1, Some(20), 137), (21, Some(60), 101), (61, None, 89)], 0, 1)
+        }).collect();
+        let r = round(qs.iter().enumerate().map(|(i, &(q, m))| request(i as i64, mats[m], q)).collect());
+        let plan = optimise_round(&lists, &r, &RoundSettings::default()).unwrap();
+        let charges = charge_members(&r, &plan).unwrap();
+        for m in &plan.materials {
+            let charged: i64 = charges.charges.iter().filter(|c| c.material == m.material).map(|c| c.charge_minor).sum();
+            let stock: i64 = charges.odf_stock.iter().filter(|s| s.material == m.material).map(|s| s.value_minor).sum();
+            prop_assert_eq!(charged + stock, m.total_cost_minor);
+        }
+    }
+}
