@@ -17,7 +17,10 @@
 
 use crate::Result;
 use chrono::NaiveDate;
-use ledger::{Account, AccountCode, AccountKind, AccountOwner, Currency, EntryDraft, Money, Posting, ValidEntry};
+use ledger::{
+    Account, AccountCode, AccountKind, AccountOwner, Currency, EntryDraft, Money, Posting,
+    ValidEntry,
+};
 
 fn code(text: &str) -> AccountCode {
     // Only called with literals and formatted numeric ids / validated lender codes.
@@ -71,13 +74,37 @@ pub fn credit_extra_accounts() -> Vec<Account> {
         name: name.to_string(),
     };
     vec![
-        a("odf:income:loan-interest", Income, "Intereses cobrados por préstamos"),
-        a("odf:income:late-interest", Income, "Intereses moratorios cobrados"),
+        a(
+            "odf:income:loan-interest",
+            Income,
+            "Intereses cobrados por préstamos",
+        ),
+        a(
+            "odf:income:late-interest",
+            Income,
+            "Intereses moratorios cobrados",
+        ),
         a("odf:income:loan-fees", Income, "Comisiones cobradas"),
-        a("odf:income:lease-interest", Income, "Intereses de arrendamiento"),
-        a("odf:income:asset-sales", Income, "Venta de activos (opción de compra)"),
-        a("odf:expense:line-interest", Expense, "Intereses de la línea de crédito"),
-        a("odf:expense:loan-losses", Expense, "Quebrantos de préstamos"),
+        a(
+            "odf:income:lease-interest",
+            Income,
+            "Intereses de arrendamiento",
+        ),
+        a(
+            "odf:income:asset-sales",
+            Income,
+            "Venta de activos (opción de compra)",
+        ),
+        a(
+            "odf:expense:line-interest",
+            Expense,
+            "Intereses de la línea de crédito",
+        ),
+        a(
+            "odf:expense:loan-losses",
+            Expense,
+            "Quebrantos de préstamos",
+        ),
     ]
 }
 

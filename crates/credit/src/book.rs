@@ -113,7 +113,10 @@ impl Book {
     }
 
     pub fn outstanding_principal_minor(&self) -> i64 {
-        self.rows.iter().map(|r| r.outstanding().principal_minor).sum()
+        self.rows
+            .iter()
+            .map(|r| r.outstanding().principal_minor)
+            .sum()
     }
 
     /// Outstanding on rows due on or before `date`.
@@ -131,7 +134,10 @@ impl Book {
 
     /// The due date of the oldest row not fully paid.
     pub fn oldest_unpaid_due(&self) -> Option<NaiveDate> {
-        self.rows.iter().find(|r| !r.is_settled()).map(|r| r.due_date)
+        self.rows
+            .iter()
+            .find(|r| !r.is_settled())
+            .map(|r| r.due_date)
     }
 
     /// Days since the oldest unpaid due date; 0 when nothing is overdue.
@@ -144,7 +150,12 @@ impl Book {
 
     /// Applies `amount_minor` paid on `date` to rows due on or before `due_by` (all rows when
     /// `None`), oldest first, late interest → fees → interest → principal.
-    pub fn allocate(&mut self, amount_minor: i64, date: NaiveDate, due_by: Option<NaiveDate>) -> Allocation {
+    pub fn allocate(
+        &mut self,
+        amount_minor: i64,
+        date: NaiveDate,
+        due_by: Option<NaiveDate>,
+    ) -> Allocation {
         let mut left = amount_minor.max(0);
         let mut alloc = Allocation::default();
         for row in self.rows.iter_mut() {

@@ -205,10 +205,18 @@ pub fn cat(flows: &[Flow], per_year: u32) -> Result<Cat> {
 /// As [`cat`], reusing `work` as scratch space (no allocation once it has grown).
 pub fn cat_with_buffer(flows: &[Flow], per_year: u32, work: &mut Vec<Flow>) -> Result<Cat> {
     if !(12..=366).contains(&per_year) {
-        return Err(CreditError::invalid(RULE, "per_year", "must be between 12 and 366"));
+        return Err(CreditError::invalid(
+            RULE,
+            "per_year",
+            "must be between 12 and 366",
+        ));
     }
     if flows.len() > MAX_FLOWS {
-        return Err(CreditError::invalid(RULE, "flows", format!("at most {MAX_FLOWS} flows")));
+        return Err(CreditError::invalid(
+            RULE,
+            "flows",
+            format!("at most {MAX_FLOWS} flows"),
+        ));
     }
     work.clear();
     work.extend_from_slice(flows);
@@ -298,7 +306,11 @@ fn per_year(basis: YearBasis) -> u32 {
 fn exponent_of(start: NaiveDate, date: NaiveDate, basis: YearBasis) -> Result<u32> {
     let days = (date - start).num_days();
     if days < 0 {
-        return Err(CreditError::invalid(RULE, "flows.date", "a flow precedes the start"));
+        return Err(CreditError::invalid(
+            RULE,
+            "flows.date",
+            "a flow precedes the start",
+        ));
     }
     match basis {
         YearBasis::Days365 => u32::try_from(days)
@@ -309,7 +321,11 @@ fn exponent_of(start: NaiveDate, date: NaiveDate, basis: YearBasis) -> Result<u3
             .take_while(|k| freq.step(start, *k).is_some_and(|d| d <= date))
             .find(|k| freq.step(start, *k) == Some(date))
             .ok_or_else(|| {
-                CreditError::invalid(RULE, "flows.date", "not a whole number of periods from the start")
+                CreditError::invalid(
+                    RULE,
+                    "flows.date",
+                    "not a whole number of periods from the start",
+                )
             }),
     }
 }
@@ -327,7 +343,9 @@ pub fn schedule_flows(schedule: &Schedule, basis: YearBasis, out: &mut Vec<Flow>
             for r in &schedule.rows {
                 let days = (r.due_date - schedule.disbursement_date).num_days();
                 out.push(Flow {
-                    exponent: u32::try_from(days).map_err(|_| CreditError::invalid(RULE, "rows.due_date", "before disbursement"))?,
+                    exponent: u32::try_from(days).map_err(|_| {
+                        CreditError::invalid(RULE, "rows.due_date", "before disbursement")
+                    })?,
                     amount_minor: -r.installment_minor,
                 });
             }

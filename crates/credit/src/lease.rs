@@ -76,8 +76,14 @@ pub enum TransferReason {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LeaseEventKind {
-    Started { lessee: i64, decision_id: i64 },
-    RentPaid { key: String, amount_minor: i64 },
+    Started {
+        lessee: i64,
+        decision_id: i64,
+    },
+    RentPaid {
+        key: String,
+        amount_minor: i64,
+    },
     Transferred {
         from: i64,
         to: i64,
@@ -88,7 +94,10 @@ pub enum LeaseEventKind {
         shifted_periods: u32,
     },
     AllRentPaid,
-    Purchased { by: i64, price_minor: i64 },
+    Purchased {
+        by: i64,
+        price_minor: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,8 +123,20 @@ pub struct Lease {
 }
 
 /// The ODF buys the asset with credit: `odf:leased-assets` debit, `lenders:{code}:line` credit.
-pub fn acquire_asset(line: &CreditLine, asset: &Asset, date: NaiveDate, key: &str) -> Result<(CreditLine, ValidEntry)> {
-    line::draw_to(line, asset.cost_minor, date, key, accounts::leased_assets(), "lease.asset-purchase")
+pub fn acquire_asset(
+    line: &CreditLine,
+    asset: &Asset,
+    date: NaiveDate,
+    key: &str,
+) -> Result<(CreditLine, ValidEntry)> {
+    line::draw_to(
+        line,
+        asset.cost_minor,
+        date,
+        key,
+        accounts::leased_assets(),
+        "lease.asset-purchase",
+    )
 }
 
 /// Command: start a lease.
@@ -130,10 +151,18 @@ pub struct StartLease {
 }
 
 /// Starts a lease approved by the board (R-LEASE-1, R-GOV-2). No entry: the asset stays the ODF's.
-pub fn start_lease(cmd: StartLease, settings: &LeaseSettings, decision: &BoardApproval) -> Result<Lease> {
+pub fn start_lease(
+    cmd: StartLease,
+    settings: &LeaseSettings,
+    decision: &BoardApproval,
+) -> Result<Lease> {
     decision.require(Subject::Lease(cmd.id), "R-GOV-2")?;
     if !cmd.lessee_is_active_member {
-        return Err(CreditError::invalid("R-LEASE-1", "lessee", "must be an active member"));
+        return Err(CreditError::invalid(
+            "R-LEASE-1",
+            "lessee",
+            "must be an active member",
+        ));
     }
     if cmd.asset.cost_minor <= 0 || cmd.terms.principal_minor != cmd.asset.cost_minor {
         return Err(CreditError::invalid(
@@ -143,7 +172,11 @@ pub fn start_lease(cmd: StartLease, settings: &LeaseSettings, decision: &BoardAp
         ));
     }
     if settings.purchase_price_minor < 0 {
-        return Err(CreditError::invalid("R-LEASE-1", "purchase_price_minor", "must not be negative"));
+        return Err(CreditError::invalid(
+            "R-LEASE-1",
+            "purchase_price_minor",
+            "must not be negative",
+        ));
     }
     let schedule = build_schedule(&cmd.terms)?;
     Ok(Lease {
@@ -168,9 +201,18 @@ pub fn start_lease(cmd: StartLease, settings: &LeaseSettings, decision: &BoardAp
 
 /// Rent received from the current lessee. Rows are paid oldest first (paying ahead is allowed,
 /// rent does not change); more than what is left is refused.
-pub fn pay_rent(lease: &Lease, amount_minor: i64, date: NaiveDate, key: &str) -> Result<(Lease, ValidEntry)> {
+pub fn pay_rent(
+    lease: &Lease,
+    amount_minor: i64,
+    date: NaiveDate,
+    key: &str,
+) -> Result<(Lease, ValidEntry)> {
     if lease.status != LeaseStatus::Active {
-        return Err(CreditError::state("R-LEASE-1", "lease_id", "every rent is already paid"));
+        return Err(CreditError::state(
+            "R-LEASE-1",
+            "lease_id",
+            "every rent is already paid",
+        ));
     }
     let owed = lease.book.outstanding().total();
     if amount_minor <= 0 || amount_minor > owed {
@@ -194,7 +236,10 @@ pub fn pay_rent(lease: &Lease, amount_minor: i64, date: NaiveDate, key: &str) ->
         &[
             (accounts::odf_bank(), amount_minor),
             (accounts::leased_assets(), -t.principal_minor),
-            (accounts::lease_interest_income(), -(t.interest_minor + t.late_interest_minor)),
+            (
+                accounts::lease_interest_income(),
+                -(t.interest_minor + t.late_interest_minor),
+            ),
             (accounts::fee_income(), -t.fees_minor),
         ],
     )?;
@@ -218,7 +263,8 @@ pub fn pay_rent(lease: &Lease, amount_minor: i64, date: NaiveDate, key: &str) ->
 
 /// R-LEASE-2: the lessee is in default when `default_after_days` or more days late.
 pub fn is_in_default(lease: &Lease, settings: &LeaseSettings, today: NaiveDate) -> bool {
-    lease.status == LeaseStatus::Active && lease.book.days_past_due(today) >= settings.default_after_days
+    lease.status == LeaseStatus::Active
+        && lease.book.days_past_due(today) >= settings.default_after_days
 }
 
 /// Command: pass the lease to another member.
@@ -233,15 +279,31 @@ pub struct TransferLease {
 }
 
 /// Passes the asset and the remaining schedule to another active member (R-LEASE-2).
-pub fn transfer_lease(lease: &Lease, cmd: &TransferLease, settings: &LeaseSettings) -> Result<Lease> {
+pub fn transfer_lease(
+    lease: &Lease,
+    cmd: &TransferLease,
+    settings: &LeaseSettings,
+) -> Result<Lease> {
     if lease.status != LeaseStatus::Active {
-        return Err(CreditError::state("R-LEASE-2", "lease_id", "only an active lease is transferred"));
+        return Err(CreditError::state(
+            "R-LEASE-2",
+            "lease_id",
+            "only an active lease is transferred",
+        ));
     }
     if !cmd.to_member_is_active {
-        return Err(CreditError::invalid("R-LEASE-2", "to_member", "must be an active member"));
+        return Err(CreditError::invalid(
+            "R-LEASE-2",
+            "to_member",
+            "must be an active member",
+        ));
     }
     if cmd.to_member == lease.lessee {
-        return Err(CreditError::invalid("R-LEASE-2", "to_member", "is already the lessee"));
+        return Err(CreditError::invalid(
+            "R-LEASE-2",
+            "to_member",
+            "is already the lessee",
+        ));
     }
     let dpd = lease.book.days_past_due(cmd.date);
     let reason = match &cmd.decision {
@@ -284,10 +346,12 @@ pub fn transfer_lease(lease: &Lease, cmd: &TransferLease, settings: &LeaseSettin
             if r.is_settled() {
                 continue;
             }
-            r.due_date = freq.step(anchor, i as u32 + shifted).ok_or(CreditError::Overflow {
-                rule: "R-LEASE-2",
-                field: "date",
-            })?;
+            r.due_date = freq
+                .step(anchor, i as u32 + shifted)
+                .ok_or(CreditError::Overflow {
+                    rule: "R-LEASE-2",
+                    field: "date",
+                })?;
         }
     }
     next.history.push(LeaseEvent {
@@ -306,7 +370,11 @@ pub fn transfer_lease(lease: &Lease, cmd: &TransferLease, settings: &LeaseSettin
 
 /// R-LEASE-1: with every rent paid, the lessee buys the asset for the symbolic price:
 /// `odf:bank` debit, `odf:income:asset-sales` credit; the owner becomes the member.
-pub fn exercise_purchase(lease: &Lease, date: NaiveDate, key: &str) -> Result<(Lease, Option<ValidEntry>)> {
+pub fn exercise_purchase(
+    lease: &Lease,
+    date: NaiveDate,
+    key: &str,
+) -> Result<(Lease, Option<ValidEntry>)> {
     if lease.status != LeaseStatus::RentPaid {
         return Err(CreditError::state(
             "R-LEASE-1",
@@ -323,7 +391,10 @@ pub fn exercise_purchase(lease: &Lease, date: NaiveDate, key: &str) -> Result<(L
             date,
             format!("Opción de compra del arrendamiento {}", lease.id),
             lease.schedule.currency,
-            &[(accounts::odf_bank(), price), (accounts::asset_sales_income(), -price)],
+            &[
+                (accounts::odf_bank(), price),
+                (accounts::asset_sales_income(), -price),
+            ],
         )?)
     } else {
         None

@@ -117,7 +117,11 @@ impl CreditError {
         }
     }
 
-    pub(crate) fn invalid(rule: &'static str, field: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(
+        rule: &'static str,
+        field: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         CreditError::Invalid {
             rule,
             field,
@@ -125,7 +129,11 @@ impl CreditError {
         }
     }
 
-    pub(crate) fn state(rule: &'static str, field: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn state(
+        rule: &'static str,
+        field: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         CreditError::WrongState {
             rule,
             field,

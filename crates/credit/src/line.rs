@@ -113,10 +113,21 @@ pub struct LimitChange {
 /// Everything that happened to a line besides limit changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineEventKind {
-    Opened { lender_code: String },
-    Drawn { amount_minor: i64 },
-    Repaid { principal_minor: i64, interest_minor: i64 },
-    Transferred { from_lender: String, to_lender: String, loans_moved: usize },
+    Opened {
+        lender_code: String,
+    },
+    Drawn {
+        amount_minor: i64,
+    },
+    Repaid {
+        principal_minor: i64,
+        interest_minor: i64,
+    },
+    Transferred {
+        from_lender: String,
+        to_lender: String,
+        loans_moved: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +188,11 @@ pub fn initial_deposit(
     let mut sum: i64 = 0;
     for (date, amount) in deposits {
         if *amount < 0 {
-            return Err(CreditError::invalid("R-CRED-1", "deposits", "a deposit is negative"));
+            return Err(CreditError::invalid(
+                "R-CRED-1",
+                "deposits",
+                "a deposit is negative",
+            ));
         }
         if *date >= fund_started_on && *date < end {
             sum = sum.checked_add(*amount).ok_or(CreditError::Overflow {
@@ -212,7 +227,11 @@ pub fn open_line(cmd: OpenLine, settings: &LineSettings, today: NaiveDate) -> Re
         ));
     }
     if cmd.requested_limit_minor <= 0 {
-        return Err(CreditError::invalid("R-CRED-1", "requested_limit_minor", "must be positive"));
+        return Err(CreditError::invalid(
+            "R-CRED-1",
+            "requested_limit_minor",
+            "must be positive",
+        ));
     }
     let max = cmd
         .initial_deposit_minor
@@ -320,10 +339,12 @@ pub fn review(
         ReviewOutcome::LateButCured => (rule.when_late_but_cured, LimitReason::ReviewLateButCured),
         ReviewOutcome::NotMet => (rule.otherwise, LimitReason::ReviewNotMet),
     };
-    let proposed = factor.apply(line.limit_minor).ok_or(CreditError::Overflow {
-        rule: "R-CRED-2",
-        field: "limit_minor",
-    })?;
+    let proposed = factor
+        .apply(line.limit_minor)
+        .ok_or(CreditError::Overflow {
+            rule: "R-CRED-2",
+            field: "limit_minor",
+        })?;
     let cap = line.cap_minor(settings);
     let mut to = proposed;
     let capped = to > cap;
@@ -354,8 +375,20 @@ pub fn review(
 }
 
 /// Draws on the line: `odf:bank` debit, `lenders:{code}:line` credit (R-CRED-3).
-pub fn draw(line: &CreditLine, amount_minor: i64, today: NaiveDate, key: &str) -> Result<(CreditLine, ValidEntry)> {
-    draw_to(line, amount_minor, today, key, accounts::odf_bank(), "line.draw")
+pub fn draw(
+    line: &CreditLine,
+    amount_minor: i64,
+    today: NaiveDate,
+    key: &str,
+) -> Result<(CreditLine, ValidEntry)> {
+    draw_to(
+        line,
+        amount_minor,
+        today,
+        key,
+        accounts::odf_bank(),
+        "line.draw",
+    )
 }
 
 /// Draws on the line straight into `debit` (the bank, a leased asset, ...).
@@ -368,7 +401,11 @@ pub(crate) fn draw_to(
     reason: &str,
 ) -> Result<(CreditLine, ValidEntry)> {
     if amount_minor <= 0 {
-        return Err(CreditError::invalid("R-CRED-3", "amount_minor", "must be positive"));
+        return Err(CreditError::invalid(
+            "R-CRED-3",
+            "amount_minor",
+            "must be positive",
+        ));
     }
     if amount_minor > line.available_minor() {
         return Err(CreditError::ExceedsLimit {
@@ -467,7 +504,11 @@ pub fn transfer_line(
 ) -> Result<LineTransfer> {
     let to_account = accounts::lender_line(to_lender)?;
     if to_lender == line.lender_code {
-        return Err(CreditError::invalid("R-CRED-6", "to_lender", "the line is already with this lender"));
+        return Err(CreditError::invalid(
+            "R-CRED-6",
+            "to_lender",
+            "the line is already with this lender",
+        ));
     }
     if let Some(stray) = loans.iter().find(|l| l.line_id != line.id) {
         return Err(CreditError::invalid(
@@ -482,7 +523,10 @@ pub fn transfer_line(
             "line.transfer",
             "R-CRED-6",
             today,
-            format!("Cesión de la línea {} de {} a {}", line.id, line.lender_code, to_lender),
+            format!(
+                "Cesión de la línea {} de {} a {}",
+                line.id, line.lender_code, to_lender
+            ),
             line.currency,
             &[
                 (accounts::lender_line(&line.lender_code)?, line.drawn_minor),

@@ -49,7 +49,10 @@ impl BoardApproval {
             return Err(CreditError::invalid(
                 rule,
                 "board_decision",
-                format!("decision {} is about {:?}, not {:?}", self.decision_id, self.subject, subject),
+                format!(
+                    "decision {} is about {:?}, not {:?}",
+                    self.decision_id, self.subject, subject
+                ),
             ));
         }
         if !self.approved {
@@ -140,7 +143,11 @@ pub fn eligibility(input: &EligibilityInput<'_>) -> Eligibility {
 pub fn check_eligibility(input: &EligibilityInput<'_>) -> Result<Eligibility> {
     let e = eligibility(input);
     if input.requested_minor <= 0 {
-        return Err(CreditError::invalid("R-CRED-3", "requested_minor", "must be positive"));
+        return Err(CreditError::invalid(
+            "R-CRED-3",
+            "requested_minor",
+            "must be positive",
+        ));
     }
     if input.requested_minor > e.max_minor {
         let rule = match e.binding {
@@ -181,14 +188,30 @@ pub struct PaymentRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoanEventKind {
-    Approved { decision_id: i64 },
+    Approved {
+        decision_id: i64,
+    },
     Disbursed,
-    Paid { key: String, amount_minor: i64 },
-    LateInterest { amount_minor: i64, through: NaiveDate },
-    PaymentReversed { key: String },
+    Paid {
+        key: String,
+        amount_minor: i64,
+    },
+    LateInterest {
+        amount_minor: i64,
+        through: NaiveDate,
+    },
+    PaymentReversed {
+        key: String,
+    },
     Closed,
-    WrittenOff { decision_id: i64, principal_minor: i64 },
-    LenderChanged { from: String, to: String },
+    WrittenOff {
+        decision_id: i64,
+        principal_minor: i64,
+    },
+    LenderChanged {
+        from: String,
+        to: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,10 +296,18 @@ pub fn approve(
 ) -> Result<Loan> {
     decision.require(Subject::Loan(proposal.id), "R-GOV-2")?;
     if proposal.terms.rate.annual() != line.rate.annual() {
-        return Err(CreditError::invalid("R-CRED-4", "terms.rate", "must be the line's rate"));
+        return Err(CreditError::invalid(
+            "R-CRED-4",
+            "terms.rate",
+            "must be the line's rate",
+        ));
     }
     if proposal.terms.currency != line.currency {
-        return Err(CreditError::invalid("R-CRED-3", "terms.currency", "must be the line's currency"));
+        return Err(CreditError::invalid(
+            "R-CRED-3",
+            "terms.currency",
+            "must be the line's currency",
+        ));
     }
     check_eligibility(&EligibilityInput {
         requested_minor: proposal.terms.principal_minor,
@@ -314,12 +345,25 @@ pub struct Disbursement {
 
 /// Disburses on the schedule's disbursement date: draws the line (R-CRED-3, limited by
 /// R-CRED-1) and, for a member, moves the money to `members:{id}:loan` less the opening fee.
-pub fn disburse(loan: &Loan, line: &CreditLine, date: NaiveDate, key: &str) -> Result<Disbursement> {
+pub fn disburse(
+    loan: &Loan,
+    line: &CreditLine,
+    date: NaiveDate,
+    key: &str,
+) -> Result<Disbursement> {
     if loan.status != LoanStatus::Approved {
-        return Err(CreditError::state("R-CRED-3", "loan_id", "only an approved loan is disbursed"));
+        return Err(CreditError::state(
+            "R-CRED-3",
+            "loan_id",
+            "only an approved loan is disbursed",
+        ));
     }
     if loan.line_id != line.id {
-        return Err(CreditError::invalid("R-CRED-3", "line_id", "the loan is drawn on another line"));
+        return Err(CreditError::invalid(
+            "R-CRED-3",
+            "line_id",
+            "the loan is drawn on another line",
+        ));
     }
     if date != loan.schedule.disbursement_date {
         return Err(CreditError::invalid(
@@ -354,7 +398,10 @@ pub fn disburse(loan: &Loan, line: &CreditLine, date: NaiveDate, key: &str) -> R
             date,
             memo,
             loan.schedule.currency,
-            &[(accounts::line_interest_expense(), fee), (accounts::odf_bank(), -fee)],
+            &[
+                (accounts::line_interest_expense(), fee),
+                (accounts::odf_bank(), -fee),
+            ],
         )?),
         Borrower::Odf => {}
     }
@@ -422,7 +469,11 @@ pub fn repay(loan: &Loan, payment: &Payment) -> Result<RepaymentDecision> {
         ));
     }
     if payment.amount_minor <= 0 {
-        return Err(CreditError::invalid("R-CRED-4", "amount_minor", "must be positive"));
+        return Err(CreditError::invalid(
+            "R-CRED-4",
+            "amount_minor",
+            "must be positive",
+        ));
     }
     let payoff = payoff_minor(loan, payment.date);
     if payment.amount_minor > payoff {
@@ -434,16 +485,24 @@ pub fn repay(loan: &Loan, payment: &Payment) -> Result<RepaymentDecision> {
         });
     }
     let mut next = loan.clone();
-    let mut allocation = next.book.allocate(payment.amount_minor, payment.date, Some(payment.date));
+    let mut allocation = next
+        .book
+        .allocate(payment.amount_minor, payment.date, Some(payment.date));
     let mut prepaid = 0;
     let mut book_before = None;
     if allocation.unapplied_minor > 0 {
         book_before = Some(loan.book.clone());
         // Pay the current period's row in full.
-        let current = next.book.rows.iter().position(|r| r.due_date > payment.date);
+        let current = next
+            .book
+            .rows
+            .iter()
+            .position(|r| r.due_date > payment.date);
         if let Some(ci) = current {
             let due_by = next.book.rows[ci].due_date;
-            let extra = next.book.allocate(allocation.unapplied_minor, payment.date, Some(due_by));
+            let extra = next
+                .book
+                .allocate(allocation.unapplied_minor, payment.date, Some(due_by));
             merge(&mut allocation, extra);
             if allocation.unapplied_minor > 0 {
                 prepaid = allocation.unapplied_minor;
@@ -558,7 +617,10 @@ fn payment_entry(loan: &Loan, parts: &crate::book::Parts, payment: &Payment) -> 
             (accounts::fee_income(), -parts.fees_minor),
         ],
         Borrower::Odf => vec![
-            (accounts::lender_line(&loan.lender_code)?, parts.principal_minor),
+            (
+                accounts::lender_line(&loan.lender_code)?,
+                parts.principal_minor,
+            ),
             (
                 accounts::line_interest_expense(),
                 parts.interest_minor + parts.late_interest_minor + parts.fees_minor,
@@ -592,7 +654,11 @@ pub enum LateRate {
 /// adding it to each overdue row's due amount. No entry: income is recognised when paid.
 pub fn accrue_late_interest(loan: &Loan, rate: LateRate, today: NaiveDate) -> Result<(Loan, i64)> {
     if loan.status != LoanStatus::Active {
-        return Err(CreditError::state("R-CRED-4", "loan_id", "only an active loan accrues"));
+        return Err(CreditError::state(
+            "R-CRED-4",
+            "loan_id",
+            "only an active loan accrues",
+        ));
     }
     let annual = match rate {
         LateRate::Off => return Ok((loan.clone(), 0)),
@@ -618,10 +684,12 @@ pub fn accrue_late_interest(loan: &Loan, rate: LateRate, today: NaiveDate) -> Re
             continue;
         }
         let days = (today - from).num_days() as u32;
-        let amount = rate.interest(overdue, days, 365).ok_or(CreditError::Overflow {
-            rule: "R-CRED-4",
-            field: "late_rate",
-        })?;
+        let amount = rate
+            .interest(overdue, days, 365)
+            .ok_or(CreditError::Overflow {
+                rule: "R-CRED-4",
+                field: "late_rate",
+            })?;
         r.due.late_interest_minor += amount;
         if amount > 0 {
             r.settled_on = None;
@@ -641,10 +709,19 @@ pub fn accrue_late_interest(loan: &Loan, rate: LateRate, today: NaiveDate) -> Re
 
 /// Writes off a member loan's outstanding principal on a board decision (R-GOV-2):
 /// `odf:expense:loan-losses` debit, `members:{id}:loan` credit. The ODF still owes its lender.
-pub fn write_off(loan: &Loan, decision: &BoardApproval, date: NaiveDate, key: &str) -> Result<(Loan, ValidEntry)> {
+pub fn write_off(
+    loan: &Loan,
+    decision: &BoardApproval,
+    date: NaiveDate,
+    key: &str,
+) -> Result<(Loan, ValidEntry)> {
     decision.require(Subject::WriteOff(loan.id), "R-GOV-2")?;
     if loan.status != LoanStatus::Active {
-        return Err(CreditError::state("R-CRED-4", "loan_id", "only an active loan is written off"));
+        return Err(CreditError::state(
+            "R-CRED-4",
+            "loan_id",
+            "only an active loan is written off",
+        ));
     }
     let member = match loan.borrower {
         Borrower::Member(m) => m,
@@ -664,7 +741,10 @@ pub fn write_off(loan: &Loan, decision: &BoardApproval, date: NaiveDate, key: &s
         date,
         format!("Quebranto del préstamo {}", loan.id),
         loan.schedule.currency,
-        &[(accounts::loan_losses(), principal), (accounts::member_loan(member), -principal)],
+        &[
+            (accounts::loan_losses(), principal),
+            (accounts::member_loan(member), -principal),
+        ],
     )?;
     let mut next = loan.clone();
     next.status = LoanStatus::WrittenOff;
@@ -689,7 +769,11 @@ pub fn reverse_last_payment(
     key: &str,
 ) -> Result<(Loan, ValidEntry)> {
     let last = loan.payments.last().ok_or_else(|| {
-        CreditError::state("R-CRED-4", "payment_key", "the loan has no payment to reverse")
+        CreditError::state(
+            "R-CRED-4",
+            "payment_key",
+            "the loan has no payment to reverse",
+        )
     })?;
     if last.key != payment_key {
         return Err(CreditError::state(
@@ -699,14 +783,22 @@ pub fn reverse_last_payment(
         ));
     }
     if loan.status == LoanStatus::WrittenOff {
-        return Err(CreditError::state("R-CRED-4", "loan_id", "the loan was written off"));
+        return Err(CreditError::state(
+            "R-CRED-4",
+            "loan_id",
+            "the loan was written off",
+        ));
     }
     let entry = last
         .entry
         .reversal(entry_id, ledger::IdempotencyKey::parse(key)?, date);
     let mut next = loan.clone();
     let rec = next.payments.pop().ok_or_else(|| {
-        CreditError::state("R-CRED-4", "payment_key", "the loan has no payment to reverse")
+        CreditError::state(
+            "R-CRED-4",
+            "payment_key",
+            "the loan has no payment to reverse",
+        )
     })?;
     match rec.book_before {
         Some(book) => next.book = book,

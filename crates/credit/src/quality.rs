@@ -89,7 +89,9 @@ pub fn repayment_counts(book: &Book, today: NaiveDate) -> (i64, i64) {
     book.rows
         .iter()
         .filter(|r| r.due_date <= today)
-        .fold((0, 0), |(due, on_time), r| (due + r.due.total(), on_time + r.paid_on_time_minor))
+        .fold((0, 0), |(due, on_time), r| {
+            (due + r.due.total(), on_time + r.paid_on_time_minor)
+        })
 }
 
 /// Computes every indicator in one pass.

@@ -348,7 +348,11 @@ struct Plan {
 
 fn plan(input: &ScheduleInput) -> Result<Plan> {
     if input.principal_minor <= 0 {
-        return Err(CreditError::invalid(RULE, "principal_minor", "must be positive"));
+        return Err(CreditError::invalid(
+            RULE,
+            "principal_minor",
+            "must be positive",
+        ));
     }
     if input.principal_minor > MAX_PRINCIPAL_MINOR {
         return Err(CreditError::invalid(
@@ -358,7 +362,11 @@ fn plan(input: &ScheduleInput) -> Result<Plan> {
         ));
     }
     if input.installments == 0 {
-        return Err(CreditError::invalid(RULE, "installments", "must be at least 1"));
+        return Err(CreditError::invalid(
+            RULE,
+            "installments",
+            "must be at least 1",
+        ));
     }
     if input.installments > MAX_INSTALLMENTS {
         return Err(CreditError::invalid(
@@ -377,14 +385,22 @@ fn plan(input: &ScheduleInput) -> Result<Plan> {
     let annual = input.rate.annual();
     let rate = ExactRate::annual(annual, RULE, "rate")?;
     if input.fee_per_installment_minor < 0 {
-        return Err(CreditError::invalid(RULE, "fee_per_installment_minor", "must not be negative"));
+        return Err(CreditError::invalid(
+            RULE,
+            "fee_per_installment_minor",
+            "must not be negative",
+        ));
     }
     let upfront_fee_minor = match input.upfront_fee {
         UpfrontFee::None => 0,
         UpfrontFee::Fixed(m) => m,
         UpfrontFee::PercentOfPrincipal(r) => {
             if r.is_sign_negative() || r >= Decimal::ONE {
-                return Err(CreditError::invalid(RULE, "upfront_fee", "percent must be in [0, 1)"));
+                return Err(CreditError::invalid(
+                    RULE,
+                    "upfront_fee",
+                    "percent must be in [0, 1)",
+                ));
             }
             ledger::round::apply_rate(input.principal_minor, r).ok_or(overflow("upfront_fee"))?
         }
@@ -476,7 +492,9 @@ pub fn build_schedule_reusing(input: &ScheduleInput, mut rows: Vec<Row>) -> Resu
                 .and_then(|s| i64::try_from(s).ok())
                 .ok_or(overflow("principal_minor"))?;
             match input.rounding_multiple_minor {
-                Some(mult) => to_multiple_half_even(share, mult).ok_or(overflow("rounding_multiple_minor"))?,
+                Some(mult) => {
+                    to_multiple_half_even(share, mult).ok_or(overflow("rounding_multiple_minor"))?
+                }
                 None => share,
             }
         }

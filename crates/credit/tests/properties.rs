@@ -21,21 +21,36 @@ fn arb_input() -> impl Strategy<Value = ScheduleInput> {
         0i64..2_000,
         0i64..2_000,
     )
-        .prop_map(|(p, bp, n, f, ep, a365, grace, mult, fee, day)| ScheduleInput {
-            currency: Currency::MXN,
-            principal_minor: p,
-            rate: NominalRate::Annual(Decimal::new(i64::from(bp), 4)),
-            installments: n,
-            frequency: [Frequency::Weekly, Frequency::Fortnightly, Frequency::Monthly][f],
-            method: if ep { Method::EqualPrincipal } else { Method::EqualInstallments },
-            day_count: if a365 { DayCount::Actual365 } else { DayCount::Thirty360 },
-            disbursement_date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new(day as u64),
-            first_due_date: None,
-            grace_installments: grace.min(n - 1),
-            upfront_fee: credit::UpfrontFee::None,
-            fee_per_installment_minor: fee,
-            rounding_multiple_minor: mult,
-        })
+        .prop_map(
+            |(p, bp, n, f, ep, a365, grace, mult, fee, day)| ScheduleInput {
+                currency: Currency::MXN,
+                principal_minor: p,
+                rate: NominalRate::Annual(Decimal::new(i64::from(bp), 4)),
+                installments: n,
+                frequency: [
+                    Frequency::Weekly,
+                    Frequency::Fortnightly,
+                    Frequency::Monthly,
+                ][f],
+                method: if ep {
+                    Method::EqualPrincipal
+                } else {
+                    Method::EqualInstallments
+                },
+                day_count: if a365 {
+                    DayCount::Actual365
+                } else {
+                    DayCount::Thirty360
+                },
+                disbursement_date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+                    + chrono::Days::new(day as u64),
+                first_due_date: None,
+                grace_installments: grace.min(n - 1),
+                upfront_fee: credit::UpfrontFee::None,
+                fee_per_installment_minor: fee,
+                rounding_multiple_minor: mult,
+            },
+        )
 }
 
 proptest! {

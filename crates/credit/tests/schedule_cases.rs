@@ -17,7 +17,14 @@ fn rows(input: &ScheduleInput) -> Vec<(i64, i64, i64, i64)> {
         .unwrap()
         .rows
         .iter()
-        .map(|r| (r.principal_minor, r.interest_minor, r.installment_minor, r.balance_after_minor))
+        .map(|r| {
+            (
+                r.principal_minor,
+                r.interest_minor,
+                r.installment_minor,
+                r.balance_after_minor,
+            )
+        })
         .collect()
 }
 
@@ -35,7 +42,11 @@ fn french_30_360_by_hand() {
     // row 3: interest 33666·0.01 = 336.66→337; principal 33666 (residue); installment 34003
     assert_eq!(
         rows(&base()),
-        vec![(33_002, 1_000, 34_002, 66_998), (33_332, 670, 34_002, 33_666), (33_666, 337, 34_003, 0)]
+        vec![
+            (33_002, 1_000, 34_002, 66_998),
+            (33_332, 670, 34_002, 33_666),
+            (33_666, 337, 34_003, 0)
+        ]
     );
 }
 
@@ -51,7 +62,11 @@ fn equal_principal_30_360_by_hand() {
     };
     assert_eq!(
         rows(&input),
-        vec![(33_333, 1_000, 34_333, 66_667), (33_333, 667, 34_000, 33_334), (33_334, 333, 33_667, 0)]
+        vec![
+            (33_333, 1_000, 34_333, 66_667),
+            (33_333, 667, 34_000, 33_334),
+            (33_334, 333, 33_667, 0)
+        ]
     );
 }
 
@@ -66,10 +81,17 @@ fn french_actual_365_by_hand() {
         ..base()
     };
     let s = build_schedule(&input).unwrap();
-    assert_eq!(s.rows.iter().map(|r| r.days).collect::<Vec<_>>(), vec![31, 28, 31]);
+    assert_eq!(
+        s.rows.iter().map(|r| r.days).collect::<Vec<_>>(),
+        vec![31, 28, 31]
+    );
     assert_eq!(
         rows(&input),
-        vec![(32_983, 1_019, 34_002, 67_017), (33_385, 617, 34_002, 33_632), (33_632, 343, 33_975, 0)]
+        vec![
+            (32_983, 1_019, 34_002, 67_017),
+            (33_385, 617, 34_002, 33_632),
+            (33_632, 343, 33_975, 0)
+        ]
     );
 }
 
@@ -86,7 +108,11 @@ fn equal_principal_actual_365_by_hand() {
     };
     assert_eq!(
         rows(&input),
-        vec![(33_333, 1_019, 34_352, 66_667), (33_333, 614, 33_947, 33_334), (33_334, 340, 33_674, 0)]
+        vec![
+            (33_333, 1_019, 34_352, 66_667),
+            (33_333, 614, 33_947, 33_334),
+            (33_334, 340, 33_674, 0)
+        ]
     );
 }
 
@@ -154,7 +180,12 @@ fn weekly_30_360_by_hand() {
     assert_eq!(s.rows[3].due_date, d(2026, 2, 12));
     assert_eq!(
         rows(&input),
-        vec![(24_739, 700, 25_439, 75_261), (24_912, 527, 25_439, 50_349), (25_087, 352, 25_439, 25_262), (25_262, 177, 25_439, 0)]
+        vec![
+            (24_739, 700, 25_439, 75_261),
+            (24_912, 527, 25_439, 50_349),
+            (25_087, 352, 25_439, 25_262),
+            (25_262, 177, 25_439, 0)
+        ]
     );
 }
 
@@ -210,18 +241,84 @@ fn invalid_inputs_name_the_rule_and_the_field() {
         assert_eq!(e.rule(), "R-CRED-4");
         e.field()
     };
-    assert_eq!(field(ScheduleInput { principal_minor: 0, ..base() }), "principal_minor");
-    assert_eq!(field(ScheduleInput { principal_minor: -5, ..base() }), "principal_minor");
-    assert_eq!(field(ScheduleInput { installments: 0, ..base() }), "installments");
-    assert_eq!(field(ScheduleInput { installments: 361, ..base() }), "installments");
-    assert_eq!(field(ScheduleInput { rate: credit::NominalRate::Annual(dec!(2.01)), ..base() }), "rate");
-    assert_eq!(field(ScheduleInput { rate: credit::NominalRate::Annual(dec!(-0.01)), ..base() }), "rate");
-    assert_eq!(field(ScheduleInput { grace_installments: 3, ..base() }), "grace_installments");
-    assert_eq!(field(ScheduleInput { first_due_date: Some(d(2026, 1, 10)), ..base() }), "first_due_date");
-    assert_eq!(field(ScheduleInput { rounding_multiple_minor: Some(0), ..base() }), "rounding_multiple_minor");
+    assert_eq!(
+        field(ScheduleInput {
+            principal_minor: 0,
+            ..base()
+        }),
+        "principal_minor"
+    );
+    assert_eq!(
+        field(ScheduleInput {
+            principal_minor: -5,
+            ..base()
+        }),
+        "principal_minor"
+    );
+    assert_eq!(
+        field(ScheduleInput {
+            installments: 0,
+            ..base()
+        }),
+        "installments"
+    );
+    assert_eq!(
+        field(ScheduleInput {
+            installments: 361,
+            ..base()
+        }),
+        "installments"
+    );
+    assert_eq!(
+        field(ScheduleInput {
+            rate: credit::NominalRate::Annual(dec!(2.01)),
+            ..base()
+        }),
+        "rate"
+    );
+    assert_eq!(
+        field(ScheduleInput {
+            rate: credit::NominalRate::Annual(dec!(-0.01)),
+            ..base()
+        }),
+        "rate"
+    );
+    assert_eq!(
+        field(ScheduleInput {
+            grace_installments: 3,
+            ..base()
+        }),
+        "grace_installments"
+    );
+    assert_eq!(
+        field(ScheduleInput {
+            first_due_date: Some(d(2026, 1, 10)),
+            ..base()
+        }),
+        "first_due_date"
+    );
+    assert_eq!(
+        field(ScheduleInput {
+            rounding_multiple_minor: Some(0),
+            ..base()
+        }),
+        "rounding_multiple_minor"
+    );
     // A multiple of 800.00 rounds the 340.02 installment to 0: nothing left to amortise.
-    assert_eq!(field(ScheduleInput { rounding_multiple_minor: Some(80_000), ..base() }), "rounding_multiple_minor");
-    assert_eq!(field(ScheduleInput { upfront_fee: UpfrontFee::Fixed(100_000), ..base() }), "upfront_fee");
+    assert_eq!(
+        field(ScheduleInput {
+            rounding_multiple_minor: Some(80_000),
+            ..base()
+        }),
+        "rounding_multiple_minor"
+    );
+    assert_eq!(
+        field(ScheduleInput {
+            upfront_fee: UpfrontFee::Fixed(100_000),
+            ..base()
+        }),
+        "upfront_fee"
+    );
 }
 
 #[test]
@@ -229,7 +326,11 @@ fn zero_rate_splits_principal_evenly() {
     let input = ScheduleInput::monthly(100_000, dec!(0), 3, d(2026, 1, 15));
     assert_eq!(
         rows(&input),
-        vec![(33_333, 0, 33_333, 66_667), (33_333, 0, 33_333, 33_334), (33_334, 0, 33_334, 0)]
+        vec![
+            (33_333, 0, 33_333, 66_667),
+            (33_333, 0, 33_333, 33_334),
+            (33_334, 0, 33_334, 0)
+        ]
     );
 }
 
@@ -247,7 +348,9 @@ fn snapshot_of_a_twelve_month_offer() {
         rounding_multiple_minor: Some(100),
         ..ScheduleInput::monthly(2_500_000, dec!(0.18), 12, d(2026, 3, 10))
     };
-    check(&input, expect![[r#"
+    check(
+        &input,
+        expect![[r#"
           #        due days    principal     interest     fees  installment        balance
           1 2026-04-10   30      1917.00       375.00    50.00      2342.00       23083.00
           2 2026-05-10   30      1945.76       346.24    50.00      2342.00       21137.24
@@ -263,5 +366,6 @@ fn snapshot_of_a_twelve_month_offer() {
          12 2027-03-10   30      2258.12        33.87    50.00      2341.99           0.00
                  total          25000.00      2503.99   600.00     28103.99
         upfront fee 375.00
-    "#]]);
+    "#]],
+    );
 }

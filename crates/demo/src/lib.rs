@@ -516,8 +516,8 @@ fn roles(
 /// active on its first day (debit `members:{id}:dues-receivable`, credit `odf:income:dues`,
 /// the organisation's `dues_amount_minor`), and for most members the payment that month
 /// (debit `odf:bank`, credit the receivable). A deterministic minority is in arrears: some
-/// miss months, a few stop paying. Keys are `demo:dues:charge:2025-03:{id}` and
-/// `demo:dues:payment:2025-03:{id}`, unique per organisation.
+/// miss months, a few stop paying. Keys are `dues:charge:2025-03:{id}` and
+/// `dues:payment:2025-03:{id}`, unique per organisation.
 ///
 /// `member_ids` are the ids the store gave [`OrgPlan::members`], in that order. Every entry
 /// has been validated against `Account::odf_chart()` and each member's accounts.
@@ -668,7 +668,9 @@ impl DuesEntries<'_> {
             ("dues.payment", self.payment_memo.clone())
         };
         EntryDraft {
-            idempotency_key: format!("demo:dues:{kind}:{}:{id}", self.period),
+            // The same key scheme as `App::charge_dues`, so charging a period the demo already
+            // charged can never charge a member twice.
+            idempotency_key: format!("dues:{kind}:{}:{id}", self.period),
             reason: reason.into(),
             rule_id: "R-ORG-6".into(),
             date,

@@ -277,7 +277,7 @@ fn r_org_6_dues_are_charged_to_active_members_and_mostly_paid() {
                 "dues.payment" => payments += 1,
                 other => panic!("{other}"),
             }
-            assert!(e.idempotency_key().as_str().starts_with("demo:dues:"));
+            assert!(e.idempotency_key().as_str().starts_with("dues:"));
             // Every entry validates again from its parts.
             let again = ValidEntry::from_stored(ledger::EntryDraft {
                 idempotency_key: e.idempotency_key().as_str().into(),

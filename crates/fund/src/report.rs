@@ -236,7 +236,7 @@ mod tests {
                 2,
                 new_report(jan),
                 &m,
-                &[first.clone()],
+                std::slice::from_ref(&first),
                 today
             )),
             ("R-PLAN-2", "supersedes")
@@ -289,13 +289,14 @@ mod tests {
         fix.revenue = Money::mxn(1_300_000);
         fix.supersedes = Some(1);
         assert_eq!(
-            accept_report(2, fix.clone(), &m, &[first.clone()], today)
+            accept_report(2, fix.clone(), &m, std::slice::from_ref(&first), today)
                 .unwrap_err()
                 .field(),
             Some("reason")
         );
         fix.reason = Some("faltó una venta".into());
-        let second = accept_report(2, fix.clone(), &m, &[first.clone()], today).unwrap();
+        let second =
+            accept_report(2, fix.clone(), &m, std::slice::from_ref(&first), today).unwrap();
         // The first cannot be corrected twice.
         assert_eq!(
             accept_report(3, fix, &m, &[first.clone(), second.clone()], today)

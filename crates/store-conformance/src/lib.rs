@@ -3,7 +3,7 @@
 //!
 //! A backend's `tests/conformance.rs` writes one line,
 //!
-//! ```ignore
+//! ```text
 //! store_conformance::conformance_suite!(fresh_store);
 //! // where: async fn fresh_store() -> Option<std::sync::Arc<dyn store::Store>>
 //! ```

@@ -289,26 +289,26 @@ async fn insert_postings(
     const HEAD: &str =
         "INSERT INTO postings (org_id, entry_id, seq, account_code, amount_minor, currency)";
     const PER_ROW: usize = 5;
-    let rows: Vec<(EntryId, i64, &Posting)> = fresh
+    let rows: Vec<(EntryId, i64, &Posting, Currency)> = fresh
         .iter()
         .flat_map(|&i| {
             entries[i]
                 .postings()
                 .iter()
                 .enumerate()
-                .map(move |(seq, p)| (ids[i], seq as i64, p))
+                .map(move |(seq, p)| (ids[i], seq as i64, p, p.amount.currency()))
         })
         .collect();
     for chunk in rows.chunks(rows_per_statement(PER_ROW)) {
         let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), "");
         let mut query = sqlx::query(&sql).bind(org_id);
-        for (entry_id, seq, p) in chunk {
+        for (entry_id, seq, p, currency) in chunk {
             query = query
                 .bind(*entry_id)
                 .bind(*seq)
                 .bind(p.account.as_str())
                 .bind(p.amount.amount_minor())
-                .bind(p.amount.currency().as_str());
+                .bind(currency.as_str());
         }
         query.execute(&mut *conn).await.map_err(backend)?;
     }

@@ -35,7 +35,10 @@ fn main() {
     let (lists, round) = support::large_round(4_000, 30, 10, 5, 42);
     let settings = trade::purchase::RoundSettings::default();
     let plan = trade::purchase::optimise_round(&lists, &round, &settings).expect("round solves");
-    assert!(plan.is_optimal(), "R-BUY-1 bench: plan must be proven optimal");
+    assert!(
+        plan.is_optimal(),
+        "R-BUY-1 bench: plan must be proven optimal"
+    );
     println!(
         "R-BUY-1 round: {} requests, {} materials, total {} minor units, surplus {} units",
         round.requests.len(),
@@ -43,11 +46,85 @@ fn main() {
         plan.total_cost_minor().unwrap_or(0),
         plan.materials.iter().map(|m| m.surplus_units).sum::<u64>()
     );
-    time("R-BUY-1 optimise_round + charge_members (4,000 req, 30 mat, 10 sup, 5 tiers)", 5, || {
-        let plan = trade::purchase::optimise_round(&lists, &round, &settings).unwrap();
-        trade::purchase::charge_members(&round, &plan).unwrap()
-    });
-    support::bench_sales(|label, f| {
-        time(label, 11, f);
-    });
+    time(
+        "R-BUY-1 optimise_round + charge_members (4,000 req, 30 mat, 10 sup, 5 tiers)",
+        5,
+        || {
+            let plan = trade::purchase::optimise_round(&lists, &round, &settings).unwrap();
+            trade::purchase::charge_members(&round, &plan).unwrap()
+        },
+    );
+    bench_sales();
+}
+
+fn bench_sales() {
+    use trade::sales::*;
+    let mut rng = support::Rng::new(7);
+    let capacities: Vec<Capacity> = (1..=4_000)
+        .map(|m| Capacity {
+            member: m,
+            product: "cazuela".into(),
+            grade: if m % 10 == 0 { Grade::B } else { Grade::A },
+            capacity_units: rng.range(1, 12),
+            min_lot_units: 0,
+        })
+        .collect();
+    let order = BuyerOrder {
+        order_id: "o-bench".into(),
+        buyer: "cadena".into(),
+        product: "cazuela".into(),
+        grade: Grade::B,
+        quantity_units: 10_000,
+        unit_price_minor: 8_750,
+        due_date: support::date(2026, 6, 1),
+        terms: PaymentTerms::Net60,
+        channelled_by: None,
+    };
+    let debts: Vec<MemberDebt> = (1..=4_000)
+        .filter(|m| m % 3 == 0)
+        .map(|m| MemberDebt {
+            member: m,
+            kind: DebtKind::ProfitShare,
+            outstanding_minor: 5_000,
+        })
+        .collect();
+    let full = || {
+        let split = split_order(&order, &capacities).unwrap();
+        let deliveries: Vec<Delivery> = split
+            .assignments
+            .iter()
+            .map(|a| Delivery {
+                member: a.member,
+                delivered_units: a.units,
+                rejected_units: u64::from(a.member % 17 == 0),
+                date: support::date(2026, 5, 20),
+            })
+            .collect();
+        let md = record_deliveries(&split, &deliveries).unwrap();
+        let (inv, _) = invoice(&order, &md, support::date(2026, 5, 21), "inv").unwrap();
+        settle_payment(
+            &inv,
+            inv.amount_minor,
+            &debts,
+            support::date(2026, 7, 20),
+            "pay",
+        )
+        .unwrap()
+    };
+    let s = full();
+    println!(
+        "R-SELL-1 order: {} members paid, {} entries",
+        s.payouts.len(),
+        s.entries.len()
+    );
+    time(
+        "R-SELL-1 split_order only (10,000 units, 4,000 members)",
+        11,
+        || split_order(&order, &capacities).unwrap(),
+    );
+    time(
+        "R-SELL-1 split + deliveries + invoice + settle_payment with debts (10,000 units, 4,000 members)",
+        11,
+        full,
+    );
 }

@@ -33,7 +33,7 @@ pub fn largest_remainder(total: i64, weights: &[u64]) -> Option<Vec<i64>> {
         parts.push(part);
     }
     let mut left = magnitude - given; // < number of weights
-    // Largest remainder first; equal remainders to the lower index.
+                                      // Largest remainder first; equal remainders to the lower index.
     remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     for (_, index) in remainders {
         if left == 0 {
@@ -82,7 +82,8 @@ mod tests {
         let parts: Vec<i64> = [0u64, 3, 7, 10]
             .windows(2)
             .map(|w| {
-                cumulative_share(1001, 10, w[1]).unwrap() - cumulative_share(1001, 10, w[0]).unwrap()
+                cumulative_share(1001, 10, w[1]).unwrap()
+                    - cumulative_share(1001, 10, w[0]).unwrap()
             })
             .collect();
         assert_eq!(parts.iter().sum::<i64>(), 1001);

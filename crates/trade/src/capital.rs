@@ -147,14 +147,21 @@ pub fn receive(
             rule: "R-BUY-2",
             field: "units",
             requested: units as i64,
-            remaining: po.quantity_units as i64 - received_before_units.min(po.quantity_units) as i64,
+            remaining: po.quantity_units as i64
+                - received_before_units.min(po.quantity_units) as i64,
         });
     }
     let whole = po.quantity_units as u64;
     let value = cumulative_share(po.cost_minor, whole, after)
-        .zip(cumulative_share(po.cost_minor, whole, received_before_units as u64))
+        .zip(cumulative_share(
+            po.cost_minor,
+            whole,
+            received_before_units as u64,
+        ))
         .map(|(a, b)| a - b)
-        .ok_or(TradeError::Overflow { field: "value_minor" })?;
+        .ok_or(TradeError::Overflow {
+            field: "value_minor",
+        })?;
     let entry = entry(
         idempotency_key,
         "purchase.receipt",
@@ -217,7 +224,10 @@ pub fn repay_source(
     positive(amount_minor, "R-BUY-2", "amount_minor")?;
     let postings = match source {
         FundingSource::CreditLine { lender_code } => vec![
-            (AccountCode::parse(&format!("lenders:{lender_code}:line"))?, amount_minor),
+            (
+                AccountCode::parse(&format!("lenders:{lender_code}:line"))?,
+                amount_minor,
+            ),
             (codes::odf_bank(), -amount_minor),
         ],
         FundingSource::CompetitionSubFund { .. } => vec![
@@ -270,15 +280,24 @@ pub fn pick_up(
     }
     let whole = charge.quantity_units as u64;
     let value = cumulative_share(charge.charge_minor, whole, after)
-        .zip(cumulative_share(charge.charge_minor, whole, picked_before_units as u64))
+        .zip(cumulative_share(
+            charge.charge_minor,
+            whole,
+            picked_before_units as u64,
+        ))
         .map(|(a, b)| a - b)
-        .ok_or(TradeError::Overflow { field: "value_minor" })?;
+        .ok_or(TradeError::Overflow {
+            field: "value_minor",
+        })?;
     let entry = entry(
         idempotency_key,
         "purchase.pick-up",
         "R-BUY-2",
         date,
-        format!("Entrega de {} unidades de {} al socio {}", units, charge.material, charge.member),
+        format!(
+            "Entrega de {} unidades de {} al socio {}",
+            units, charge.material, charge.member
+        ),
         vec![
             (codes::member_purchases_receivable(charge.member), value),
             (codes::inventory(), -value),

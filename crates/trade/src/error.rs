@@ -8,7 +8,9 @@ pub enum Infeasibility {
     /// No price list for the material is valid on the order date.
     NoPriceList,
     /// Every valid supplier's lead time ends after the earliest needed date.
-    NoSupplierInTime { earliest_needed_by: chrono::NaiveDate },
+    NoSupplierInTime {
+        earliest_needed_by: chrono::NaiveDate,
+    },
     /// The suppliers that can deliver in time cannot supply enough units together.
     NotEnough {
         available_units: u64,
@@ -46,7 +48,9 @@ pub enum TradeError {
     // --- price lists (R-BUY-1) ---
     #[error("R-BUY-1 price list {supplier}/{material}: tiers: at least one tier is needed")]
     NoTiers { supplier: String, material: String },
-    #[error("R-BUY-1 price list {supplier}/{material}: tiers[0].from_units must be 1, got {from_units}")]
+    #[error(
+        "R-BUY-1 price list {supplier}/{material}: tiers[0].from_units must be 1, got {from_units}"
+    )]
     FirstTierStart {
         supplier: String,
         material: String,

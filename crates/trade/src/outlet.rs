@@ -47,7 +47,11 @@ impl ConsignmentStock {
         if units == 0 || unit_price_minor <= 0 {
             return Err(TradeError::Invalid {
                 rule: "R-SELL-2",
-                field: if units == 0 { "units" } else { "unit_price_minor" },
+                field: if units == 0 {
+                    "units"
+                } else {
+                    "unit_price_minor"
+                },
                 reason: "must be positive",
             });
         }
@@ -115,16 +119,23 @@ pub fn sell(
     let gross = i64::try_from(units)
         .ok()
         .and_then(|u| u.checked_mul(price))
-        .ok_or(TradeError::Overflow { field: "gross_minor" })?;
-    let commission = ledger::round::apply_rate(gross, commission_rate)
-        .ok_or(TradeError::Overflow { field: "commission_minor" })?;
+        .ok_or(TradeError::Overflow {
+            field: "gross_minor",
+        })?;
+    let commission =
+        ledger::round::apply_rate(gross, commission_rate).ok_or(TradeError::Overflow {
+            field: "commission_minor",
+        })?;
     let share = gross - commission;
     let e = entry(
         idempotency_key,
         "outlet.sale",
         "R-SELL-2",
         date,
-        format!("Venta en {}: {} x {} del socio {}", stock.outlet, units, product, member),
+        format!(
+            "Venta en {}: {} x {} del socio {}",
+            stock.outlet, units, product, member
+        ),
         vec![
             (codes::odf_bank(), gross),
             (codes::member_payable(member), -share),
@@ -198,12 +209,17 @@ pub fn count_stock(
     stock: &ConsignmentStock,
     counted: &[(MemberId, String, u64)],
 ) -> (ConsignmentStock, Vec<CountDifference>) {
-    let counts: BTreeMap<(MemberId, &str), u64> =
-        counted.iter().map(|(m, p, u)| ((*m, p.as_str()), *u)).collect();
+    let counts: BTreeMap<(MemberId, &str), u64> = counted
+        .iter()
+        .map(|(m, p, u)| ((*m, p.as_str()), *u))
+        .collect();
     let mut next = stock.clone();
     let mut differences = Vec::new();
     for ((member, product), line) in next.lines.iter_mut() {
-        let c = counts.get(&(*member, product.as_str())).copied().unwrap_or(0);
+        let c = counts
+            .get(&(*member, product.as_str()))
+            .copied()
+            .unwrap_or(0);
         if c != line.units {
             let diff = c as i64 - line.units as i64;
             differences.push(CountDifference {

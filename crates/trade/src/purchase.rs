@@ -189,16 +189,21 @@ pub fn aggregate_requests(round: &PurchaseRound) -> Result<Vec<MaterialDemand>, 
         slot.0 += r.quantity_units as u64;
         slot.1 = slot.1.min(r.needed_by);
         if slot.0 > MAX_UNITS as u64 {
-            return Err(bad("quantity_units", "the material's total is above the largest quantity handled"));
+            return Err(bad(
+                "quantity_units",
+                "the material's total is above the largest quantity handled",
+            ));
         }
     }
     Ok(by_material
         .into_iter()
-        .map(|(material, (demand_units, earliest_needed_by))| MaterialDemand {
-            material: material.to_string(),
-            demand_units,
-            earliest_needed_by,
-        })
+        .map(
+            |(material, (demand_units, earliest_needed_by))| MaterialDemand {
+                material: material.to_string(),
+                demand_units,
+                earliest_needed_by,
+            },
+        )
         .collect())
 }
 
@@ -326,7 +331,8 @@ pub fn optimise_material(
                 d32
             };
             let bound_units = capacity.min(useful);
-            (bound_units >= list.min_order_units().max(1)).then_some(Candidate { list, bound_units })
+            (bound_units >= list.min_order_units().max(1))
+                .then_some(Candidate { list, bound_units })
         })
         .collect();
     if candidates.is_empty() {
@@ -410,9 +416,7 @@ pub fn optimise_material(
     }
     let solution = match model.solve() {
         Ok(s) => s,
-        Err(ResolutionError::Infeasible) => {
-            return Err(infeasible(Infeasibility::NoCombination))
-        }
+        Err(ResolutionError::Infeasible) => return Err(infeasible(Infeasibility::NoCombination)),
         Err(other) => {
             return Err(TradeError::Solver {
                 material: material.to_string(),
@@ -459,7 +463,10 @@ pub fn optimise_material(
                 })
             }
         };
-        check(c.list.can_supply(units), "quantity outside tiers or below minimum order")?;
+        check(
+            c.list.can_supply(units),
+            "quantity outside tiers or below minimum order",
+        )?;
         check(units <= c.bound_units, "quantity above bound")?;
         let cost = c.list.cost_minor(units).ok_or(TradeError::Overflow {
             field: "cost_minor",
@@ -467,9 +474,9 @@ pub fn optimise_material(
         let tier_index = c.list.tier_index(units).ok_or(TradeError::Overflow {
             field: "tier_index",
         })?;
-        total_cost = total_cost
-            .checked_add(cost)
-            .ok_or(TradeError::Overflow { field: "total_cost_minor" })?;
+        total_cost = total_cost.checked_add(cost).ok_or(TradeError::Overflow {
+            field: "total_cost_minor",
+        })?;
         bought += units as u64;
         orders.push(SupplierOrder {
             supplier: c.list.supplier().to_string(),
@@ -478,7 +485,11 @@ pub fn optimise_material(
             cost_minor: cost,
         });
     }
-    let demand_met = if settings.allow_buy_up { bought >= d } else { bought == d };
+    let demand_met = if settings.allow_buy_up {
+        bought >= d
+    } else {
+        bought == d
+    };
     if !demand_met {
         return Err(TradeError::Solver {
             material: material.to_string(),
@@ -543,11 +554,13 @@ pub fn charge_members(round: &PurchaseRound, plan: &RoundPlan) -> Result<RoundCh
     let mut charges = Vec::with_capacity(round.requests.len());
     let mut odf_stock = Vec::new();
     for m in &plan.materials {
-        let indices = by_material.get(m.material.as_str()).ok_or(TradeError::Invalid {
-            rule: "R-BUY-1",
-            field: "plan.materials",
-            reason: "the plan names a material no request asked for",
-        })?;
+        let indices = by_material
+            .get(m.material.as_str())
+            .ok_or(TradeError::Invalid {
+                rule: "R-BUY-1",
+                field: "plan.materials",
+                reason: "the plan names a material no request asked for",
+            })?;
         let mut weights: Vec<u64> = indices
             .iter()
             .map(|&i| round.requests[i].quantity_units as u64)
@@ -560,13 +573,17 @@ pub fn charge_members(round: &PurchaseRound, plan: &RoundPlan) -> Result<RoundCh
             });
         }
         weights.push(m.surplus_units);
-        let parts = largest_remainder(m.total_cost_minor, &weights)
-            .ok_or(TradeError::Overflow { field: "charge_minor" })?;
+        let parts =
+            largest_remainder(m.total_cost_minor, &weights).ok_or(TradeError::Overflow {
+                field: "charge_minor",
+            })?;
         for (&i, &charge) in indices.iter().zip(&parts) {
             let r = &round.requests[i];
             let alone = (r.quantity_units as i64)
                 .checked_mul(m.base_price_minor)
-                .ok_or(TradeError::Overflow { field: "alone_minor" })?;
+                .ok_or(TradeError::Overflow {
+                    field: "alone_minor",
+                })?;
             charges.push(RequestCharge {
                 request_index: i,
                 member: r.member,

@@ -81,7 +81,10 @@ impl PriceList {
             return Err(field("valid_until", "is before valid_from"));
         }
         if self.min_order_units > MAX_UNITS {
-            return Err(field("min_order_units", "above the largest quantity handled"));
+            return Err(field(
+                "min_order_units",
+                "above the largest quantity handled",
+            ));
         }
         if self.lead_time_days > 3_650 {
             return Err(field("lead_time_days", "more than ten years"));
@@ -150,7 +153,10 @@ impl PriceList {
                     })
                 }
                 Some(to) if to > MAX_UNITS => {
-                    return Err(field("tiers.to_units", "above the largest quantity handled"))
+                    return Err(field(
+                        "tiers.to_units",
+                        "above the largest quantity handled",
+                    ))
                 }
                 Some(to) => previous_to = Some(to),
             }
@@ -209,9 +215,10 @@ impl ValidPriceList {
 
     /// The tier `units` falls in, or `None` for zero units or beyond the last tier.
     pub fn tier_index(&self, units: u32) -> Option<usize> {
-        self.0.tiers.iter().position(|t| {
-            t.from_units <= units && t.to_units.is_none_or(|to| units <= to)
-        })
+        self.0
+            .tiers
+            .iter()
+            .position(|t| t.from_units <= units && t.to_units.is_none_or(|to| units <= to))
     }
 
     /// Whether `units` may be ordered: zero, or between the minimum order and the last tier.
@@ -286,10 +293,14 @@ mod tests {
             .assert_eq(&err(A, &[(1, None, -5)]));
         expect_test::expect![[r#"R-BUY-1 price list arcillas-sur/clay: tiers[0].to_units is open but the tier is not the last"#]]
             .assert_eq(&err(A, &[(1, None, 100), (11, None, 90)]));
-        expect_test::expect![[r#"R-BUY-1 price list arcillas-sur/clay: tiers[0].from_units must be 1, got 5"#]]
-            .assert_eq(&err(A, &[(5, None, 100)]));
-        expect_test::expect![[r#"R-BUY-1 price list arcillas-sur/clay: tiers: at least one tier is needed"#]]
-            .assert_eq(&err(A, &[]));
+        expect_test::expect![[
+            r#"R-BUY-1 price list arcillas-sur/clay: tiers[0].from_units must be 1, got 5"#
+        ]]
+        .assert_eq(&err(A, &[(5, None, 100)]));
+        expect_test::expect![[
+            r#"R-BUY-1 price list arcillas-sur/clay: tiers: at least one tier is needed"#
+        ]]
+        .assert_eq(&err(A, &[]));
     }
 
     #[test]
@@ -304,14 +315,18 @@ mod tests {
         assert_eq!(inc.cost_minor(60), Some(4_800));
         assert_eq!(inc.cost_minor(11), Some(1_080));
         assert_eq!(inc.cost_minor(0), Some(0));
-        let capped = list(Pricing::AllUnits, &[(1, Some(10), 100)]).validate().unwrap();
+        let capped = list(Pricing::AllUnits, &[(1, Some(10), 100)])
+            .validate()
+            .unwrap();
         assert_eq!(capped.cost_minor(11), None);
         assert_eq!(capped.max_units(), Some(10));
     }
 
     #[test]
     fn lead_time_and_validity() {
-        let l = list(Pricing::AllUnits, &[(1, None, 100)]).validate().unwrap();
+        let l = list(Pricing::AllUnits, &[(1, None, 100)])
+            .validate()
+            .unwrap();
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
         assert!(l.delivers_by(d(3, 1), d(3, 4)));
         assert!(!l.delivers_by(d(3, 1), d(3, 3)));

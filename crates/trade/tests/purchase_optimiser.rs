@@ -67,6 +67,7 @@ fn brute_force(lists: &[&ValidPriceList], demand: u32, buy_up: bool) -> Option<i
         let useful = demand.max(l.min_order_units()).max(top);
         l.max_units().unwrap_or(u32::MAX).min(useful)
     };
+    #[allow(clippy::too_many_arguments)]
     fn go(
         lists: &[&ValidPriceList],
         limits: &[u32],
@@ -78,7 +79,11 @@ fn brute_force(lists: &[&ValidPriceList], demand: u32, buy_up: bool) -> Option<i
         best: &mut Option<i64>,
     ) {
         if i == lists.len() {
-            let ok = if buy_up { units >= demand } else { units == demand };
+            let ok = if buy_up {
+                units >= demand
+            } else {
+                units == demand
+            };
             if ok && best.is_none_or(|b| cost < b) {
                 *best = Some(cost);
             }
@@ -87,7 +92,16 @@ fn brute_force(lists: &[&ValidPriceList], demand: u32, buy_up: bool) -> Option<i
         for q in 0..=limits[i] {
             if lists[i].can_supply(q) {
                 let c = lists[i].cost_minor(q).unwrap();
-                go(lists, limits, i + 1, units + q, cost + c, demand, buy_up, best);
+                go(
+                    lists,
+                    limits,
+                    i + 1,
+                    units + q,
+                    cost + c,
+                    demand,
+                    buy_up,
+                    best,
+                );
             }
         }
     }
@@ -100,20 +114,37 @@ fn brute_force(lists: &[&ValidPriceList], demand: u32, buy_up: bool) -> Option<i
 #[test]
 fn hand_solved_all_units_buys_up_to_the_better_tier() {
     // R-BUY-1: 45 units at 100 = 4,500; 50 units at the 80 tier = 4,000 -> buy 50, 5 surplus.
-    let a = list("a", "clay", Pricing::AllUnits, &[(1, Some(49), 100), (50, None, 80)], 0, 2);
+    let a = list(
+        "a",
+        "clay",
+        Pricing::AllUnits,
+        &[(1, Some(49), 100), (50, None, 80)],
+        0,
+        2,
+    );
     let r = round(vec![request(1, "clay", 20), request(2, "clay", 25)]);
-    let plan = optimise_round(&[a.clone()], &r, &RoundSettings::default()).unwrap();
+    let plan = optimise_round(std::slice::from_ref(&a), &r, &RoundSettings::default()).unwrap();
     let m = plan.material("clay").unwrap();
-    assert_eq!((m.bought_units, m.surplus_units, m.total_cost_minor), (50, 5, 4_000));
+    assert_eq!(
+        (m.bought_units, m.surplus_units, m.total_cost_minor),
+        (50, 5, 4_000)
+    );
     assert_eq!(m.status, SolveStatus::Optimal);
     let charges = charge_members(&r, &plan).unwrap();
     // 4,000 split 20:25:5 -> 1,600 / 2,000 / 400 stock; alone 2,000 and 2,500.
-    let got: Vec<_> = charges.charges.iter().map(|c| (c.charge_minor, c.saving_minor)).collect();
+    let got: Vec<_> = charges
+        .charges
+        .iter()
+        .map(|c| (c.charge_minor, c.saving_minor))
+        .collect();
     assert_eq!(got, vec![(1_600, 400), (2_000, 500)]);
     assert_eq!(charges.odf_stock[0].value_minor, 400);
 
     // Without buy-up (setting), exactly 45 at 100.
-    let no = RoundSettings { allow_buy_up: false, ..RoundSettings::default() };
+    let no = RoundSettings {
+        allow_buy_up: false,
+        ..RoundSettings::default()
+    };
     let plan = optimise_round(&[a], &r, &no).unwrap();
     assert_eq!(plan.materials[0].total_cost_minor, 4_500);
 }
@@ -124,25 +155,59 @@ fn hand_solved_incremental_and_min_order_split_across_suppliers() {
     // and at most 40 units. Demand 35.
     // b alone: 10x100 + 25x60 = 2,500. c alone: 35x90 = 3,150.
     // Any split with c needs >= 30 from c: 30x90 + 5x100 = 3,200. Best: b alone, 2,500.
-    let b = list("b", "glaze", Pricing::Incremental, &[(1, Some(10), 100), (11, None, 60)], 0, 1);
+    let b = list(
+        "b",
+        "glaze",
+        Pricing::Incremental,
+        &[(1, Some(10), 100), (11, None, 60)],
+        0,
+        1,
+    );
     let c = list("c", "glaze", Pricing::AllUnits, &[(1, Some(40), 90)], 30, 1);
     let d = MaterialDemand {
         material: "glaze".into(),
         demand_units: 35,
         earliest_needed_by: date(2026, 3, 10),
     };
-    let plan = optimise_material(&d, &[&b, &c], date(2026, 3, 1), Currency::MXN, &RoundSettings::default()).unwrap();
+    let plan = optimise_material(
+        &d,
+        &[&b, &c],
+        date(2026, 3, 1),
+        Currency::MXN,
+        &RoundSettings::default(),
+    )
+    .unwrap();
     assert_eq!(plan.total_cost_minor, 2_500);
     assert_eq!(plan.orders.len(), 1);
-    assert_eq!((plan.orders[0].supplier.as_str(), plan.orders[0].tier_index), ("b", 1));
+    assert_eq!(
+        (plan.orders[0].supplier.as_str(), plan.orders[0].tier_index),
+        ("b", 1)
+    );
     // The saving baseline is the cheapest first-tier price in time: c at 90.
-    assert_eq!((plan.base_supplier.as_str(), plan.base_price_minor), ("c", 90));
+    assert_eq!(
+        (plan.base_supplier.as_str(), plan.base_price_minor),
+        ("c", 90)
+    );
 
     // If b can only sell 20 units, the MILP splits: b 20 (1,000 + 600) would leave 15 for c,
     // below its minimum of 30 -> c must take >= 30: b 5 (500) + c 30 (2,700) = 3,200, or
     // c 35 (3,150). Least: c alone 3,150.
-    let b20 = list("b", "glaze", Pricing::Incremental, &[(1, Some(10), 100), (11, Some(20), 60)], 0, 1);
-    let plan = optimise_material(&d, &[&b20, &c], date(2026, 3, 1), Currency::MXN, &RoundSettings::default()).unwrap();
+    let b20 = list(
+        "b",
+        "glaze",
+        Pricing::Incremental,
+        &[(1, Some(10), 100), (11, Some(20), 60)],
+        0,
+        1,
+    );
+    let plan = optimise_material(
+        &d,
+        &[&b20, &c],
+        date(2026, 3, 1),
+        Currency::MXN,
+        &RoundSettings::default(),
+    )
+    .unwrap();
     assert_eq!(plan.total_cost_minor, 3_150);
 }
 
@@ -151,26 +216,53 @@ fn infeasible_rounds_name_the_material() {
     let slow = list("slow", "clay", Pricing::AllUnits, &[(1, None, 100)], 0, 30);
     let r = round(vec![request(1, "clay", 5)]);
     let err = optimise_round(&[slow], &r, &RoundSettings::default()).unwrap_err();
-    expect_test::expect![[r#"R-BUY-1 material clay: cannot be bought: no supplier can deliver by 2026-03-10"#]]
-        .assert_eq(&err.to_string());
+    expect_test::expect![[
+        r#"R-BUY-1 material clay: cannot be bought: no supplier can deliver by 2026-03-10"#
+    ]]
+    .assert_eq(&err.to_string());
 
-    let small = list("small", "clay", Pricing::AllUnits, &[(1, Some(3), 100)], 0, 1);
+    let small = list(
+        "small",
+        "clay",
+        Pricing::AllUnits,
+        &[(1, Some(3), 100)],
+        0,
+        1,
+    );
     let err = optimise_round(&[small], &r, &RoundSettings::default()).unwrap_err();
     assert_eq!(
         err,
         TradeError::Infeasible {
             material: "clay".into(),
-            reason: Infeasibility::NotEnough { available_units: 3, needed_units: 5 }
+            reason: Infeasibility::NotEnough {
+                available_units: 3,
+                needed_units: 5
+            }
         }
     );
 
     let big_min = list("big", "clay", Pricing::AllUnits, &[(1, None, 100)], 10, 1);
-    let no = RoundSettings { allow_buy_up: false, ..RoundSettings::default() };
+    let no = RoundSettings {
+        allow_buy_up: false,
+        ..RoundSettings::default()
+    };
     let err = optimise_round(&[big_min], &r, &no).unwrap_err();
-    assert!(matches!(err, TradeError::Infeasible { reason: Infeasibility::NoCombination, .. }));
+    assert!(matches!(
+        err,
+        TradeError::Infeasible {
+            reason: Infeasibility::NoCombination,
+            ..
+        }
+    ));
 
     let err = optimise_round(&[], &r, &RoundSettings::default()).unwrap_err();
-    assert!(matches!(err, TradeError::Infeasible { reason: Infeasibility::NoPriceList, .. }));
+    assert!(matches!(
+        err,
+        TradeError::Infeasible {
+            reason: Infeasibility::NoPriceList,
+            ..
+        }
+    ));
 }
 
 fn arb_list(material: &'static str, supplier: usize) -> impl Strategy<Value = ValidPriceList> {
@@ -182,26 +274,40 @@ fn arb_list(material: &'static str, supplier: usize) -> impl Strategy<Value = Va
         0u32..3,
         prop_oneof![Just(None), (3u32..20).prop_map(Some)],
     )
-        .prop_map(move |(incremental, widths, decreasing, min_order, lead, cap)| {
-            let mut tiers = Vec::new();
-            let mut from = 1;
-            let mut price = 40i64;
-            for (i, &(w, step)) in widths.iter().enumerate() {
-                let last = i + 1 == widths.len();
-                price = if decreasing { (price - step).max(1) } else { step * 3 };
-                let to = if last { cap.map(|c: u32| c.max(from)) } else { Some(from + w - 1) };
-                tiers.push((from, to, price));
-                from += w;
-            }
-            list(
-                &format!("s{supplier}"),
-                material,
-                if incremental { Pricing::Incremental } else { Pricing::AllUnits },
-                &tiers,
-                min_order,
-                lead,
-            )
-        })
+        .prop_map(
+            move |(incremental, widths, decreasing, min_order, lead, cap)| {
+                let mut tiers = Vec::new();
+                let mut from = 1;
+                let mut price = 40i64;
+                for (i, &(w, step)) in widths.iter().enumerate() {
+                    let last = i + 1 == widths.len();
+                    price = if decreasing {
+                        (price - step).max(1)
+                    } else {
+                        step * 3
+                    };
+                    let to = if last {
+                        cap.map(|c: u32| c.max(from))
+                    } else {
+                        Some(from + w - 1)
+                    };
+                    tiers.push((from, to, price));
+                    from += w;
+                }
+                list(
+                    &format!("s{supplier}"),
+                    material,
+                    if incremental {
+                        Pricing::Incremental
+                    } else {
+                        Pricing::AllUnits
+                    },
+                    &tiers,
+                    min_order,
+                    lead,
+                )
+            },
+        )
 }
 
 proptest! {

@@ -49,15 +49,25 @@ fn net(entries: &[ValidEntry]) -> i64 {
 #[test]
 fn proportional_split_by_capacity_among_qualified_members() {
     // R-SELL-1: member 3 is grade C, not qualified for a B order.
-    let caps = [cap(1, Grade::A, 30, 0), cap(2, Grade::B, 10, 0), cap(3, Grade::C, 100, 0)];
+    let caps = [
+        cap(1, Grade::A, 30, 0),
+        cap(2, Grade::B, 10, 0),
+        cap(3, Grade::C, 100, 0),
+    ];
     let split = split_order(&order(10, Grade::B), &caps).unwrap();
     assert_eq!(split.method, SplitMethod::Proportional);
-    let got: Vec<_> = split.assignments.iter().map(|a| (a.member, a.units)).collect();
+    let got: Vec<_> = split
+        .assignments
+        .iter()
+        .map(|a| (a.member, a.units))
+        .collect();
     // 10 × 30/40 = 7.5, 10 × 10/40 = 2.5: tie on remainders goes to the first.
     assert_eq!(got, vec![(1, 8), (2, 2)]);
     let err = split_order(&order(41, Grade::B), &caps).unwrap_err();
-    expect_test::expect![[r#"R-SELL-1 order o-1: qualified members declare 40 units, the order needs 41"#]]
-        .assert_eq(&err.to_string());
+    expect_test::expect![[
+        r#"R-SELL-1 order o-1: qualified members declare 40 units, the order needs 41"#
+    ]]
+    .assert_eq(&err.to_string());
     assert!(matches!(
         split_order(&order(5, Grade::A), &[cap(3, Grade::C, 100, 0)]),
         Err(TradeError::NoQualifiedMembers { .. })
@@ -70,10 +80,17 @@ fn minimum_lots_make_the_split_an_optimisation() {
     let caps = [cap(1, Grade::A, 30, 0), cap(2, Grade::A, 10, 5)];
     let split = split_order(&order(12, Grade::A), &caps).unwrap();
     assert_eq!(split.method, SplitMethod::Optimised);
-    let got: Vec<_> = split.assignments.iter().map(|a| (a.member, a.units)).collect();
+    let got: Vec<_> = split
+        .assignments
+        .iter()
+        .map(|a| (a.member, a.units))
+        .collect();
     // Closest to (9, 3) with member 2 at 0 or >= 5: (7, 5) deviates 4, (12, 0) deviates 6.
     assert_eq!(got, vec![(1, 7), (2, 5)]);
-    let err = split_order(&order(12, Grade::A), &[cap(1, Grade::A, 10, 0), cap(2, Grade::A, 10, 11)]);
+    let err = split_order(
+        &order(12, Grade::A),
+        &[cap(1, Grade::A, 10, 0), cap(2, Grade::A, 10, 11)],
+    );
     assert!(matches!(err, Err(TradeError::NoFeasibleSplit { .. })));
 }
 
@@ -84,31 +101,61 @@ fn over_delivery_is_refused_and_rejections_can_be_replaced() {
     let ok = record_deliveries(
         &split,
         &[
-            Delivery { member: 1, delivered_units: 6, rejected_units: 2, date: date(2026, 5, 1) },
-            Delivery { member: 1, delivered_units: 2, rejected_units: 0, date: date(2026, 5, 2) },
+            Delivery {
+                member: 1,
+                delivered_units: 6,
+                rejected_units: 2,
+                date: date(2026, 5, 1),
+            },
+            Delivery {
+                member: 1,
+                delivered_units: 2,
+                rejected_units: 0,
+                date: date(2026, 5, 2),
+            },
         ],
     )
     .unwrap();
     assert_eq!((ok[0].accepted_units, ok[0].rejected_units), (6, 2));
     let err = record_deliveries(
         &split,
-        &[Delivery { member: 2, delivered_units: 3, rejected_units: 0, date: date(2026, 5, 1) }],
+        &[Delivery {
+            member: 2,
+            delivered_units: 3,
+            rejected_units: 0,
+            date: date(2026, 5, 1),
+        }],
     )
     .unwrap_err();
-    expect_test::expect![[r#"R-SELL-1 member 2: delivery of 3 units is above the 2 assigned (already delivered 0)"#]]
-        .assert_eq(&err.to_string());
+    expect_test::expect![[
+        r#"R-SELL-1 member 2: delivery of 3 units is above the 2 assigned (already delivered 0)"#
+    ]]
+    .assert_eq(&err.to_string());
 }
 
 #[test]
 fn buyer_payment_is_passed_on_net_of_debts_in_priority_order() {
     let caps = [cap(1, Grade::A, 10, 0), cap(2, Grade::A, 10, 0)];
-    let o = BuyerOrder { unit_price_minor: 1_000, ..order(4, Grade::A) };
+    let o = BuyerOrder {
+        unit_price_minor: 1_000,
+        ..order(4, Grade::A)
+    };
     let split = split_order(&o, &caps).unwrap();
     let deliveries = record_deliveries(
         &split,
         &[
-            Delivery { member: 1, delivered_units: 2, rejected_units: 0, date: date(2026, 5, 1) },
-            Delivery { member: 2, delivered_units: 2, rejected_units: 1, date: date(2026, 5, 1) },
+            Delivery {
+                member: 1,
+                delivered_units: 2,
+                rejected_units: 0,
+                date: date(2026, 5, 1),
+            },
+            Delivery {
+                member: 2,
+                delivered_units: 2,
+                rejected_units: 1,
+                date: date(2026, 5, 1),
+            },
         ],
     )
     .unwrap();
@@ -116,19 +163,45 @@ fn buyer_payment_is_passed_on_net_of_debts_in_priority_order() {
     assert_eq!(inv.amount_minor, 3_000);
     assert_eq!(inv.due_date, date(2026, 7, 31));
     let err = settle_payment(&inv, 3_001, &[], date(2026, 8, 1), "pay-1").unwrap_err();
-    assert_eq!(err, TradeError::PaymentAboveInvoice { payment_minor: 3_001, outstanding_minor: 3_000 });
+    assert_eq!(
+        err,
+        TradeError::PaymentAboveInvoice {
+            payment_minor: 3_001,
+            outstanding_minor: 3_000
+        }
+    );
     let debts = [
-        MemberDebt { member: 1, kind: DebtKind::PurchasingRound, outstanding_minor: 5_000 },
-        MemberDebt { member: 1, kind: DebtKind::FundContribution, outstanding_minor: 300 },
-        MemberDebt { member: 1, kind: DebtKind::SalesAdvance, outstanding_minor: 1_000 },
+        MemberDebt {
+            member: 1,
+            kind: DebtKind::PurchasingRound,
+            outstanding_minor: 5_000,
+        },
+        MemberDebt {
+            member: 1,
+            kind: DebtKind::FundContribution,
+            outstanding_minor: 300,
+        },
+        MemberDebt {
+            member: 1,
+            kind: DebtKind::SalesAdvance,
+            outstanding_minor: 1_000,
+        },
     ];
     let s = settle_payment(&inv, 3_000, &debts, date(2026, 8, 1), "pay-1").unwrap();
     let m1 = &s.payouts[0];
     assert_eq!(m1.gross_minor, 2_000);
-    let order_taken: Vec<_> = m1.deductions.iter().map(|d| (d.kind.clone(), d.amount_minor)).collect();
+    let order_taken: Vec<_> = m1
+        .deductions
+        .iter()
+        .map(|d| (d.kind.clone(), d.amount_minor))
+        .collect();
     assert_eq!(
         order_taken,
-        vec![(DebtKind::SalesAdvance, 1_000), (DebtKind::FundContribution, 300), (DebtKind::PurchasingRound, 700)]
+        vec![
+            (DebtKind::SalesAdvance, 1_000),
+            (DebtKind::FundContribution, 300),
+            (DebtKind::PurchasingRound, 700)
+        ]
     );
     assert_eq!(m1.net_minor, 0);
     assert_eq!(s.payouts[1].net_minor, 1_000);
@@ -196,7 +269,11 @@ fn working_capital_round_trip_from_the_competition_sub_fund() {
         material: "clay".into(),
         currency: Currency::MXN,
         pricing: Pricing::AllUnits,
-        tiers: vec![Tier { from_units: 1, to_units: None, unit_price_minor: 333 }],
+        tiers: vec![Tier {
+            from_units: 1,
+            to_units: None,
+            unit_price_minor: 333,
+        }],
         min_order_units: 0,
         lead_time_days: 1,
         valid_from: date(2026, 1, 1),
@@ -209,8 +286,18 @@ fn working_capital_round_trip_from_the_competition_sub_fund() {
         order_date: date(2026, 3, 1),
         currency: Currency::MXN,
         requests: vec![
-            PurchaseRequest { member: 1, material: "clay".into(), quantity_units: 7, needed_by: date(2026, 3, 5) },
-            PurchaseRequest { member: 2, material: "clay".into(), quantity_units: 3, needed_by: date(2026, 3, 5) },
+            PurchaseRequest {
+                member: 1,
+                material: "clay".into(),
+                quantity_units: 7,
+                needed_by: date(2026, 3, 5),
+            },
+            PurchaseRequest {
+                member: 2,
+                material: "clay".into(),
+                quantity_units: 3,
+                needed_by: date(2026, 3, 5),
+            },
         ],
     };
     let plan = purchase::optimise_round(&[list], &round, &RoundSettings::default()).unwrap();
@@ -222,7 +309,10 @@ fn working_capital_round_trip_from_the_competition_sub_fund() {
     let r2 = capital::receive(po, 3, 7, date(2026, 3, 3), "rc-2").unwrap();
     assert_eq!(r1.value_minor + r2.value_minor, 3_330);
     assert!(capital::receive(po, 10, 1, date(2026, 3, 3), "rc-3").is_err());
-    let decision = BoardDecision { decision_id: "cda-2026-04".into(), approved_minor: 3_330 };
+    let decision = BoardDecision {
+        decision_id: "cda-2026-04".into(),
+        approved_minor: 3_330,
+    };
     let source = FundingSource::CompetitionSubFund { decision };
     let err = capital::pay_supplier(po, 3_330, &source, 1, date(2026, 3, 3), "pay").unwrap_err();
     assert!(matches!(err, TradeError::AboveBoardApproval { .. }));
@@ -231,12 +321,21 @@ fn working_capital_round_trip_from_the_competition_sub_fund() {
     let p1 = capital::pick_up(c1, 0, 4, date(2026, 3, 4), "pk-1").unwrap();
     let p2 = capital::pick_up(c1, 4, 3, date(2026, 3, 5), "pk-2").unwrap();
     assert_eq!(p1.value_minor + p2.value_minor, c1.charge_minor);
-    let pay = capital::member_pays(1, c1.charge_minor, c1.charge_minor, date(2026, 3, 5), "mp-1").unwrap();
+    let pay = capital::member_pays(
+        1,
+        c1.charge_minor,
+        c1.charge_minor,
+        date(2026, 3, 5),
+        "mp-1",
+    )
+    .unwrap();
     let back = capital::repay_source(&source, 2_331, date(2026, 3, 6), "rs-1").unwrap();
     let all = vec![r1.entry, r2.entry, paid, p1.entry, p2.entry, pay, back];
     assert_eq!(net(&all), 0);
     let tb = TrialBalance::from_entries(&all);
-    let line = |code: &str| tb.balance_minor(&ledger::AccountCode::parse(code).unwrap(), Currency::MXN) as i64;
+    let line = |code: &str| {
+        tb.balance_minor(&ledger::AccountCode::parse(code).unwrap(), Currency::MXN) as i64
+    };
     assert_eq!(line("odf:payable:suppliers"), 0);
     assert_eq!(line("odf:payable:fund-competition"), -(3_330 - 2_331));
     assert_eq!(line("fund:receivable:working-capital"), 3_330 - 2_331);
@@ -247,16 +346,48 @@ fn working_capital_round_trip_from_the_competition_sub_fund() {
 #[test]
 fn outlet_consignment_sale_settlement_and_count() {
     // R-SELL-2.
-    let stock = ConsignmentStock::new("tienda-tlayacapan").consign(5, "jarro", 10, 15_000).unwrap();
-    let (stock, sale) = outlet::sell(&stock, 5, "jarro", 3, Decimal::new(5, 2), date(2026, 4, 1), "s-1").unwrap();
-    assert_eq!((sale.gross_minor, sale.commission_minor, sale.member_share_minor), (45_000, 2_250, 42_750));
+    let stock = ConsignmentStock::new("tienda-tlayacapan")
+        .consign(5, "jarro", 10, 15_000)
+        .unwrap();
+    let (stock, sale) = outlet::sell(
+        &stock,
+        5,
+        "jarro",
+        3,
+        Decimal::new(5, 2),
+        date(2026, 4, 1),
+        "s-1",
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            sale.gross_minor,
+            sale.commission_minor,
+            sale.member_share_minor
+        ),
+        (45_000, 2_250, 42_750)
+    );
     assert!(matches!(
-        outlet::sell(&stock, 5, "jarro", 8, Decimal::ZERO, date(2026, 4, 1), "s-2"),
-        Err(TradeError::ConsignmentShort { on_hand_units: 7, .. })
+        outlet::sell(
+            &stock,
+            5,
+            "jarro",
+            8,
+            Decimal::ZERO,
+            date(2026, 4, 1),
+            "s-2"
+        ),
+        Err(TradeError::ConsignmentShort {
+            on_hand_units: 7,
+            ..
+        })
     ));
     let settle = outlet::settle_member(5, 42_750, 42_750, date(2026, 4, 30), "st-1").unwrap();
     assert_eq!(net(&[sale.entry, settle]), 0);
     let (counted, diffs) = outlet::count_stock(&stock, &[(5, "jarro".into(), 6)]);
     assert_eq!(counted.on_hand(5, "jarro"), 6);
-    assert_eq!((diffs[0].difference_units, diffs[0].value_minor), (-1, -15_000));
+    assert_eq!(
+        (diffs[0].difference_units, diffs[0].value_minor),
+        (-1, -15_000)
+    );
 }

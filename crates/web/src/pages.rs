@@ -72,7 +72,6 @@ pub async fn index(State(app): State<App>) -> Response {
 }
 
 struct MemberRow {
-    id: i64,
     name: String,
     municipality: String,
     trade: String,
@@ -139,7 +138,6 @@ async fn load_org_page(app: &App, slug: &str, after: i64) -> Result<OrgPage, Sto
             org.data.currency,
         );
         member_rows.push(MemberRow {
-            id: m.id,
             name: format!("{} {}", m.data.given_names, m.data.surnames),
             municipality: m.data.municipality.clone(),
             trade: m.data.trade.clone(),

@@ -97,7 +97,3 @@ pub fn large_round(
         },
     )
 }
-
-pub fn bench_sales(mut run: impl FnMut(&str, &mut dyn FnMut())) {
-    let _ = &mut run;
-}
