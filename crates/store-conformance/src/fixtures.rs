@@ -90,10 +90,10 @@ pub fn member(n: u32) -> NewMember {
         state: "Morelos".into(),
         trade: "alfarería".into(),
         household_size: 4,
-        profile: if n % 2 == 0 {
-            Profile::MicroProducer
-        } else {
+        profile: if n % 2 == 1 {
             Profile::MicroEntrepreneur
+        } else {
+            Profile::MicroProducer
         },
         declared_programmes: BTreeSet::new(),
         joined_on: date(2025, 6, 1),

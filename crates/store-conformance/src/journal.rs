@@ -38,7 +38,10 @@ pub async fn check_create_org_opens_the_chart(store: Arc<dyn Store>) {
     let org = new_org(&*store, "chart").await;
     assert_eq!(store.org(org.id).await.expect("org by id"), org);
     assert_eq!(
-        store.org_by_slug(&org.data.slug).await.expect("org by slug"),
+        store
+            .org_by_slug(&org.data.slug)
+            .await
+            .expect("org by slug"),
         org
     );
     assert!(store.orgs().await.expect("orgs").contains(&org));
@@ -47,11 +50,20 @@ pub async fn check_create_org_opens_the_chart(store: Arc<dyn Store>) {
     let mut chart = Account::odf_chart();
     opened.sort_by(|a, b| a.code.cmp(&b.code));
     chart.sort_by(|a, b| a.code.cmp(&b.code));
-    assert_eq!(opened, chart, "a new organisation has exactly the ODF chart");
+    assert_eq!(
+        opened, chart,
+        "a new organisation has exactly the ODF chart"
+    );
     for account in &chart {
-        assert_eq!(store.account_balance(org.id, &account.code).await.ok(), Some(0));
+        assert_eq!(
+            store.account_balance(org.id, &account.code).await.ok(),
+            Some(0)
+        );
     }
-    assert_eq!(store.balances(org.id).await.expect("balances"), TrialBalance::new());
+    assert_eq!(
+        store.balances(org.id).await.expect("balances"),
+        TrialBalance::new()
+    );
 }
 
 pub async fn check_a_taken_slug_is_a_conflict(store: Arc<dyn Store>) {
@@ -94,7 +106,9 @@ pub async fn check_open_accounts_is_idempotent_and_refuses_redefinition(store: A
         name: "Caja chica".into(),
     };
     assert_error!(
-        store.open_accounts(org.id, &[fresh.clone(), redefined]).await,
+        store
+            .open_accounts(org.id, &[fresh.clone(), redefined])
+            .await,
         Conflict,
         lender[0].code.as_str()
     );
@@ -113,9 +127,15 @@ pub async fn check_posting_a_balanced_entry_updates_balances(store: Arc<dyn Stor
     );
     let posted = store.post(org.id, &dues).await.expect("post");
     assert!(posted.created);
-    assert_eq!(store.account_balance(org.id, &code("odf:bank")).await.ok(), Some(5_000));
     assert_eq!(
-        store.account_balance(org.id, &code("odf:income:dues")).await.ok(),
+        store.account_balance(org.id, &code("odf:bank")).await.ok(),
+        Some(5_000)
+    );
+    assert_eq!(
+        store
+            .account_balance(org.id, &code("odf:income:dues"))
+            .await
+            .ok(),
         Some(-5_000)
     );
     let books = assert_books_sound(&*store, org.id).await;
@@ -124,9 +144,7 @@ pub async fn check_posting_a_balanced_entry_updates_balances(store: Arc<dyn Stor
     assert_eq!((stored.id, stored.entry), (posted.entry_id, dues));
 }
 
-pub async fn check_replaying_a_key_returns_the_original_and_writes_nothing(
-    store: Arc<dyn Store>,
-) {
+pub async fn check_replaying_a_key_returns_the_original_and_writes_nothing(store: Arc<dyn Store>) {
     let org = new_org(&*store, "replay").await;
     let e = entry("k-1", &[("odf:bank", 700), ("odf:equity", -700)]);
     let first = store.post(org.id, &e).await.expect("first post");
@@ -174,7 +192,10 @@ pub async fn check_posting_to_an_account_not_open_is_invalid(store: Arc<dyn Stor
     let e = entry("k-1", &[("odf:bank", 10), ("nowhere:at-all", -10)]);
     assert_error!(store.post(org.id, &e).await, Invalid, "nowhere:at-all");
     assert_eq!(entry_count(&*store, org.id).await, 0);
-    assert_eq!(store.balances(org.id).await.expect("balances"), TrialBalance::new());
+    assert_eq!(
+        store.balances(org.id).await.expect("balances"),
+        TrialBalance::new()
+    );
     assert!(matches!(
         store.account_balance(org.id, &code("nowhere:at-all")).await,
         Err(StoreError::NotFound { .. })
@@ -203,7 +224,10 @@ pub async fn check_posting_in_another_currency_is_invalid(store: Arc<dyn Store>)
     );
     assert_error!(store.post(org.id, &e).await, Invalid, "odf:bank");
     assert_eq!(entry_count(&*store, org.id).await, 0);
-    assert_eq!(store.balances(org.id).await.expect("balances"), TrialBalance::new());
+    assert_eq!(
+        store.balances(org.id).await.expect("balances"),
+        TrialBalance::new()
+    );
 }
 
 pub async fn check_a_batch_is_all_or_nothing(store: Arc<dyn Store>) {
@@ -213,7 +237,10 @@ pub async fn check_a_batch_is_all_or_nothing(store: Arc<dyn Store>) {
     let batch = vec![good("b-0", 1), good("b-1", 2), bad, good("b-3", 3)];
     assert_error!(store.post_batch(org.id, &batch).await, Invalid, "nowhere:x");
     assert_eq!(entry_count(&*store, org.id).await, 0);
-    assert_eq!(store.balances(org.id).await.expect("balances"), TrialBalance::new());
+    assert_eq!(
+        store.balances(org.id).await.expect("balances"),
+        TrialBalance::new()
+    );
 
     let batch = vec![good("b-0", 1), good("b-1", 2), good("b-3", 3)];
     let posted = store.post_batch(org.id, &batch).await.expect("good batch");
@@ -223,8 +250,14 @@ pub async fn check_a_batch_is_all_or_nothing(store: Arc<dyn Store>) {
         posted.windows(2).all(|w| w[0].entry_id < w[1].entry_id),
         "entries are appended in order: {posted:?}"
     );
-    assert_eq!(store.account_balance(org.id, &code("odf:bank")).await.ok(), Some(6));
-    assert_eq!(store.post_batch(org.id, &[]).await.expect("empty batch"), vec![]);
+    assert_eq!(
+        store.account_balance(org.id, &code("odf:bank")).await.ok(),
+        Some(6)
+    );
+    assert_eq!(
+        store.post_batch(org.id, &[]).await.expect("empty batch"),
+        vec![]
+    );
     assert_books_sound(&*store, org.id).await;
 }
 
@@ -257,7 +290,10 @@ pub async fn check_keys_repeated_inside_a_batch(store: Arc<dyn Store>) {
             created: false
         }
     );
-    assert_eq!(store.account_balance(org.id, &code("odf:bank")).await.ok(), Some(10));
+    assert_eq!(
+        store.account_balance(org.id, &code("odf:bank")).await.ok(),
+        Some(10)
+    );
 
     // The same key with two payloads in one batch is a conflict, and nothing is written.
     let c = entry("r-3", &[("odf:bank", 1), ("odf:equity", -1)]);
@@ -343,23 +379,43 @@ pub async fn check_organisations_are_isolated(store: Arc<dyn Store>) {
     );
     assert_error!(
         store
-            .post(b.id, &entry("iso-2", &[(loan.as_str(), 1), ("odf:bank", -1)]))
+            .post(
+                b.id,
+                &entry("iso-2", &[(loan.as_str(), 1), ("odf:bank", -1)])
+            )
             .await,
         Invalid,
         loan.as_str()
     );
-    assert!(store.members(b.id, Page::first(10)).await.expect("B's members").is_empty());
+    assert!(store
+        .members(b.id, Page::first(10))
+        .await
+        .expect("B's members")
+        .is_empty());
     assert_eq!(store.count_members(b.id).await.expect("count"), 0);
-    assert!(store.entries(b.id, Page::first(10)).await.expect("B's entries").is_empty());
+    assert!(store
+        .entries(b.id, Page::first(10))
+        .await
+        .expect("B's entries")
+        .is_empty());
     assert!(store.roles(b.id).await.expect("B's roles").is_empty());
-    assert_eq!(store.balances(b.id).await.expect("B's balances"), TrialBalance::new());
+    assert_eq!(
+        store.balances(b.id).await.expect("B's balances"),
+        TrialBalance::new()
+    );
     assert_eq!(
         store.accounts(b.id).await.expect("B's accounts").len(),
         Account::odf_chart().len()
     );
     // The same key in B is B's own, independent of A's.
     let in_b = entry("iso-1", &[("odf:bank", 5), ("odf:equity", -5)]);
-    assert!(store.post(b.id, &in_b).await.expect("same key in B").created);
+    assert!(
+        store
+            .post(b.id, &in_b)
+            .await
+            .expect("same key in B")
+            .created
+    );
     assert_eq!(store.account_balance(a.id, &loan).await.ok(), Some(900));
     assert_books_sound(&*store, a.id).await;
     assert_books_sound(&*store, b.id).await;
@@ -381,7 +437,12 @@ pub async fn check_a_reversal_brings_balances_back(store: Arc<dyn Store>) {
     let reversed = store.post(org.id, &reversal).await.expect("reversal");
     assert!(reversed.created);
     assert_eq!(
-        store.entry(org.id, reversed.entry_id).await.expect("entry").entry.reverses(),
+        store
+            .entry(org.id, reversed.entry_id)
+            .await
+            .expect("entry")
+            .entry
+            .reverses(),
         Some(posted.entry_id)
     );
     assert_eq!(
@@ -389,7 +450,10 @@ pub async fn check_a_reversal_brings_balances_back(store: Arc<dyn Store>) {
         Some(10_000)
     );
     assert_eq!(
-        store.account_balance(org.id, &code("odf:expense:operations")).await.ok(),
+        store
+            .account_balance(org.id, &code("odf:expense:operations"))
+            .await
+            .ok(),
         Some(0)
     );
     let after = assert_books_sound(&*store, org.id).await;
@@ -437,8 +501,15 @@ pub async fn check_entries_read_back_in_order(store: Arc<dyn Store>) {
     let org = new_org(&*store, "read").await;
     let batch: Vec<_> = (0..25i64)
         .map(|i| {
-            let other = if i % 2 == 0 { "odf:equity" } else { "odf:income:dues" };
-            entry(&format!("e-{i}"), &[("odf:bank", 100 + i), (other, -100 - i)])
+            let other = if i % 2 == 0 {
+                "odf:equity"
+            } else {
+                "odf:income:dues"
+            };
+            entry(
+                &format!("e-{i}"),
+                &[("odf:bank", 100 + i), (other, -100 - i)],
+            )
         })
         .collect();
     let posted = store.post_batch(org.id, &batch).await.expect("batch");
@@ -456,17 +527,19 @@ pub async fn check_entries_read_back_in_order(store: Arc<dyn Store>) {
         seen.iter().map(|s| s.id).collect::<Vec<_>>(),
         posted.iter().map(|p| p.entry_id).collect::<Vec<_>>()
     );
-    assert_eq!(
-        seen.into_iter().map(|s| s.entry).collect::<Vec<_>>(),
-        batch
-    );
+    assert_eq!(seen.into_iter().map(|s| s.entry).collect::<Vec<_>>(), batch);
 
     // A statement of one account: every entry touching it, oldest first.
     let dues = store
         .account_entries(org.id, &code("odf:income:dues"), Page::first(100))
         .await
         .expect("account entries");
-    let odd: Vec<_> = posted.iter().skip(1).step_by(2).map(|p| p.entry_id).collect();
+    let odd: Vec<_> = posted
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|p| p.entry_id)
+        .collect();
     assert_eq!(dues.iter().map(|s| s.id).collect::<Vec<_>>(), odd);
     let first_five = store
         .account_entries(org.id, &code("odf:bank"), Page::first(5))
@@ -483,16 +556,25 @@ pub async fn check_entries_read_back_in_order(store: Arc<dyn Store>) {
 pub async fn check_a_balance_overflow_is_refused_not_wrapped(store: Arc<dyn Store>) {
     let org = new_org(&*store, "overflow").await;
     let max = entry("max", &[("odf:bank", i64::MAX), ("odf:equity", -i64::MAX)]);
-    store.post(org.id, &max).await.expect("a balance of i64::MAX fits");
+    store
+        .post(org.id, &max)
+        .await
+        .expect("a balance of i64::MAX fits");
     let before = store.balances(org.id).await.expect("balances");
     let one_more = entry("one-more", &[("odf:bank", 1), ("odf:equity", -1)]);
     let result = store.post(org.id, &one_more).await;
-    assert!(result.is_err(), "overflowing a balance must fail: {result:?}");
+    assert!(
+        result.is_err(),
+        "overflowing a balance must fail: {result:?}"
+    );
     let in_batch = store
         .post_batch(
             org.id,
             &[
-                entry("small", &[("odf:income:dues", 1), ("odf:expense:operations", -1)]),
+                entry(
+                    "small",
+                    &[("odf:income:dues", 1), ("odf:expense:operations", -1)],
+                ),
                 one_more,
             ],
         )

@@ -27,11 +27,17 @@ pub async fn check_import_registers_members_and_opens_their_accounts(store: Arc<
             .await
             .expect("member by CURP");
         assert_eq!(&m.data, new);
-        assert_eq!((m.org_id, m.left_on.clone(), m.leave_reason.clone()), (org.id, None, None));
+        assert_eq!(
+            (m.org_id, m.left_on, m.leave_reason.clone()),
+            (org.id, None, None)
+        );
         assert_eq!(store.member(org.id, m.id).await.expect("member by id"), m);
         for account in Account::member_accounts(m.id) {
             assert!(accounts.contains(&account), "{} is open", account.code);
-            assert_eq!(store.account_balance(org.id, &account.code).await.ok(), Some(0));
+            assert_eq!(
+                store.account_balance(org.id, &account.code).await.ok(),
+                Some(0)
+            );
         }
     }
 }
@@ -40,10 +46,16 @@ pub async fn check_reimporting_the_same_members_changes_nothing(store: Arc<dyn S
     let org = new_org(&*store, "reimport").await;
     let people: Vec<_> = (0..8).map(member).collect();
     store.import_members(org.id, &people).await.expect("import");
-    let members = store.members(org.id, Page::first(100)).await.expect("members");
+    let members = store
+        .members(org.id, Page::first(100))
+        .await
+        .expect("members");
     let accounts = store.accounts(org.id).await.expect("accounts");
 
-    let outcome = store.import_members(org.id, &people).await.expect("re-import");
+    let outcome = store
+        .import_members(org.id, &people)
+        .await
+        .expect("re-import");
     assert_eq!(
         outcome,
         ImportOutcome {
@@ -61,7 +73,10 @@ pub async fn check_reimporting_the_same_members_changes_nothing(store: Arc<dyn S
             unchanged: 2
         }
     );
-    let after = store.members(org.id, Page::first(100)).await.expect("members");
+    let after = store
+        .members(org.id, Page::first(100))
+        .await
+        .expect("members");
     assert_eq!(&after[..8], &members[..], "existing members are untouched");
     assert_eq!(after.len(), 10);
     assert_eq!(
@@ -70,9 +85,7 @@ pub async fn check_reimporting_the_same_members_changes_nothing(store: Arc<dyn S
     );
 }
 
-pub async fn check_a_curp_with_other_data_is_a_conflict_and_imports_nothing(
-    store: Arc<dyn Store>,
-) {
+pub async fn check_a_curp_with_other_data_is_a_conflict_and_imports_nothing(store: Arc<dyn Store>) {
     let org = new_org(&*store, "curp").await;
     store
         .import_members(org.id, &[member(1), member(2)])
@@ -84,7 +97,9 @@ pub async fn check_a_curp_with_other_data_is_a_conflict_and_imports_nothing(
     changed.surnames = "Otra Persona".into();
     let curp = changed.curp.as_str().to_string();
     assert_error!(
-        store.import_members(org.id, &[member(3), changed.clone()]).await,
+        store
+            .import_members(org.id, &[member(3), changed.clone()])
+            .await,
         Conflict,
         &curp
     );
@@ -93,7 +108,10 @@ pub async fn check_a_curp_with_other_data_is_a_conflict_and_imports_nothing(
         store.member_by_curp(org.id, member(3).curp.as_str()).await,
         Err(StoreError::NotFound { .. })
     ));
-    assert_eq!(store.accounts(org.id).await.expect("accounts").len(), accounts);
+    assert_eq!(
+        store.accounts(org.id).await.expect("accounts").len(),
+        accounts
+    );
     assert_eq!(
         store
             .member_by_curp(org.id, &curp)
@@ -179,8 +197,15 @@ pub async fn check_leaving_keeps_history_and_cannot_happen_twice(store: Arc<dyn 
 
 pub async fn check_roles_are_assigned_listed_and_ended(store: Arc<dyn Store>) {
     let org = new_org(&*store, "roles").await;
-    store.import_members(org.id, &[member(1)]).await.expect("import");
-    let m = store.members(org.id, Page::first(1)).await.expect("members").remove(0);
+    store
+        .import_members(org.id, &[member(1)])
+        .await
+        .expect("import");
+    let m = store
+        .members(org.id, Page::first(1))
+        .await
+        .expect("members")
+        .remove(0);
 
     let board = store
         .assign_role(
@@ -218,7 +243,10 @@ pub async fn check_roles_are_assigned_listed_and_ended(store: Arc<dyn Store>) {
         .await
         .expect("end");
     assert_eq!(ended.until, Some(date(2026, 6, 30)));
-    assert_eq!((ended.id, ended.role, ended.from), (board.id, board.role, board.from));
+    assert_eq!(
+        (ended.id, ended.role, ended.from),
+        (board.id, board.role, board.from)
+    );
     let roles = store.roles(org.id).await.expect("roles");
     assert_eq!(roles, vec![ended.clone(), adviser]);
     assert_error!(
@@ -227,7 +255,9 @@ pub async fn check_roles_are_assigned_listed_and_ended(store: Arc<dyn Store>) {
         &board.id.to_string()
     );
     assert!(matches!(
-        store.end_role(org.id, board.id + 1_000, date(2026, 7, 30)).await,
+        store
+            .end_role(org.id, board.id + 1_000, date(2026, 7, 30))
+            .await,
         Err(StoreError::NotFound { .. })
     ));
     assert_eq!(store.roles(org.id).await.expect("roles")[0], ended);

@@ -51,14 +51,8 @@ fn spec() -> impl Strategy<Value = Spec> {
         0u8..10,
         0u8..2,
         prop::bool::weighted(0.02),
-        prop::collection::vec(
-            prop_oneof![40 => 0usize..5, 1 => Just(5usize)],
-            2..=4,
-        ),
-        prop::collection::vec(
-            prop_oneof![1i64..1_000_000, -1_000_000i64..-1],
-            4,
-        ),
+        prop::collection::vec(prop_oneof![40 => 0usize..5, 1 => Just(5usize)], 2..=4),
+        prop::collection::vec(prop_oneof![1i64..1_000_000, -1_000_000i64..-1], 4),
     )
         .prop_map(|(key, memo, usd, accounts, amounts)| Spec {
             key,
@@ -93,7 +87,11 @@ fn build(spec: &Spec) -> ValidEntry {
         .zip(amounts)
         .map(|(a, m)| (ACCOUNTS[*a], m))
         .collect();
-    let currency = if spec.usd { Currency::USD } else { Currency::MXN };
+    let currency = if spec.usd {
+        Currency::USD
+    } else {
+        Currency::MXN
+    };
     entry_in(
         currency,
         &format!("p-{}", spec.key),
@@ -220,7 +218,11 @@ fn nonzero(books: &TrialBalance) -> Vec<(AccountCode, Currency, i128)> {
 
 async fn assert_matches_model(store: &dyn Store, model: &Model, label: &str) {
     let books = assert_books_sound(store, model.org_id).await;
-    assert_eq!(nonzero(&books), nonzero(&model.books), "{label}: books differ from the model");
+    assert_eq!(
+        nonzero(&books),
+        nonzero(&model.books),
+        "{label}: books differ from the model"
+    );
 }
 
 /// Runs one sequence; answers how many operations the store refused.
@@ -291,7 +293,8 @@ pub async fn check_random_sequences_keep_the_books(store: Arc<dyn Store>) {
     let mut sequences = 0;
     let mut steps = 0;
     let mut refused = 0;
-    while sequences < MAX_SEQUENCES && (sequences < MIN_SEQUENCES || started.elapsed() < TIME_BUDGET)
+    while sequences < MAX_SEQUENCES
+        && (sequences < MIN_SEQUENCES || started.elapsed() < TIME_BUDGET)
     {
         let ops = strategy
             .new_tree(&mut runner)

@@ -1,7 +1,9 @@
 //! The journal: entries, postings and materialised balances.
 //!
 //! Writing: lock the touched balance rows in one fixed order, check them (open, currency, no
-//! overflow), then append entries and postings and move the balances in one statement.
+//! overflow), then append entries and postings and set the balances in one statement that
+//! carries whole columns as arrays (`UNNEST`). A single post is four round trips (BEGIN, lock,
+//! write, COMMIT); a batch of 10,000 is six.
 
 use crate::{clamp_limit, corrupt, Attempt, AttemptResult};
 use ledger::{AccountCode, Currency, EntryDraft, Money, Posting, TrialBalance, ValidEntry};
@@ -37,6 +39,24 @@ async fn lock_balances(
     Ok(locked)
 }
 
+fn not_open(index: usize, code: &str) -> StoreError {
+    StoreError::invalid(format!(
+        "postings[{index}].account: account '{code}' is not open in this organisation"
+    ))
+}
+
+fn wrong_currency(index: usize, code: &str, account_currency: &str, currency: &str) -> StoreError {
+    StoreError::invalid(format!(
+        "postings[{index}].currency: account '{code}' is in {account_currency}, posting in {currency}"
+    ))
+}
+
+fn overflow(code: &str) -> StoreError {
+    StoreError::invalid(format!(
+        "account '{code}': balance would overflow the range of minor units"
+    ))
+}
+
 /// Checks every posting of `entry` against the locked accounts and applies the entry to the
 /// running balances: `Invalid` naming the account when it is not open, is in another currency,
 /// or its balance would leave the range of minor units.
@@ -49,16 +69,14 @@ fn apply_entry(
         let code = posting.account.as_str();
         let currency = posting.amount.currency();
         match running.get(code) {
-            None => {
-                return Err(StoreError::invalid(format!(
-                    "postings[{index}].account: account '{code}' is not open in this organisation"
-                )))
-            }
+            None => return Err(not_open(index, code)),
             Some((account_currency, _)) if account_currency != currency.as_str() => {
-                return Err(StoreError::invalid(format!(
-                    "postings[{index}].currency: account '{code}' is in {account_currency}, \
-                     posting in {currency}"
-                )))
+                return Err(wrong_currency(
+                    index,
+                    code,
+                    account_currency,
+                    currency.as_str(),
+                ))
             }
             Some(_) => {}
         }
@@ -66,15 +84,14 @@ fn apply_entry(
     }
     for (code, delta) in deltas {
         if let Some((_, balance)) = running.get_mut(code) {
-            *balance = i64::try_from(i128::from(*balance) + delta).map_err(|_| {
-                StoreError::invalid(format!(
-                    "account '{code}': balance would overflow the range of minor units"
-                ))
-            })?;
+            *balance = i64::try_from(i128::from(*balance) + delta).map_err(|_| overflow(code))?;
         }
     }
     Ok(())
 }
+
+/// Per touched account, sorted: code, new balance, postings added.
+type BalanceColumns = (Vec<String>, Vec<i64>, Vec<i64>);
 
 /// The columns of the postings of some entries, and the balance deltas per account.
 #[derive(Default)]
@@ -94,7 +111,8 @@ impl PostingColumns {
             self.seq.push(seq as i32);
             self.code.push(posting.account.as_str().to_string());
             self.amount.push(posting.amount.amount_minor());
-            self.currency.push(posting.amount.currency().as_str().to_string());
+            self.currency
+                .push(posting.amount.currency().as_str().to_string());
         }
     }
 
@@ -112,7 +130,7 @@ impl PostingColumns {
     fn balance_columns(
         &self,
         running: &HashMap<String, (String, i64)>,
-    ) -> Result<(Vec<String>, Vec<i64>, Vec<i64>), StoreError> {
+    ) -> Result<BalanceColumns, StoreError> {
         let mut per: BTreeMap<&str, i64> = BTreeMap::new();
         for code in &self.code {
             *per.entry(code).or_default() += 1;
@@ -121,9 +139,9 @@ impl PostingColumns {
         let mut balances = Vec::with_capacity(per.len());
         let mut counts = Vec::with_capacity(per.len());
         for (code, count) in per {
-            let (_, balance) = running.get(code).ok_or_else(|| {
-                StoreError::Backend(format!("account '{code}' was not locked"))
-            })?;
+            let (_, balance) = running
+                .get(code)
+                .ok_or_else(|| StoreError::Backend(format!("account '{code}' was not locked")))?;
             codes.push(code.to_string());
             balances.push(*balance);
             counts.push(count);
@@ -149,8 +167,8 @@ impl EntryPlan {
     }
 }
 
-/// Appends the entry if its key is new and moves the balances; answers the new id, or nothing
-/// when the key exists (then nothing was written).
+/// Appends the entry if its key is new and sets the (locked) balances; answers the new id, or
+/// no row when the key exists (then nothing was written).
 const POST_ONE: &str = "\
 WITH e AS (
     INSERT INTO entries (org_id, idempotency_key, fingerprint, reason, rule_id, date, memo, reverses)
@@ -189,6 +207,24 @@ async fn existing_key(
     })
 }
 
+/// A key posted before: the same payload answers the first id, another is a conflict.
+fn repeat_of(
+    key: &str,
+    fingerprint: &str,
+    existing: Option<(EntryId, String)>,
+) -> Option<AttemptResult<Posted>> {
+    existing.map(|(entry_id, stored)| {
+        if stored == fingerprint {
+            Ok(Posted {
+                entry_id,
+                created: false,
+            })
+        } else {
+            Err(key_conflict(key))
+        }
+    })
+}
+
 fn key_conflict(key: &str) -> Attempt {
     Attempt::Fail(StoreError::conflict(format!(
         "idempotency key '{key}' was already posted with a different payload"
@@ -206,14 +242,8 @@ pub(crate) async fn post(
     let mut locked = lock_balances(&mut tx, org_id, &plan.postings.codes()).await?;
     if let Err(invalid) = apply_entry(&mut locked, entry) {
         // A repeat of a key posted before answers as a repeat, whatever the balances are now.
-        return match existing_key(&mut tx, org_id, key).await? {
-            Some((entry_id, fingerprint)) if fingerprint == plan.fingerprint => Ok(Posted {
-                entry_id,
-                created: false,
-            }),
-            Some(_) => Err(key_conflict(key)),
-            None => Err(invalid.into()),
-        };
+        let existing = existing_key(&mut tx, org_id, key).await?;
+        return repeat_of(key, &plan.fingerprint, existing).unwrap_or(Err(invalid.into()));
     }
     let (codes, new_balances, counts) = plan.postings.balance_columns(&locked)?;
     let inserted = sqlx::query(POST_ONE)
@@ -242,17 +272,12 @@ pub(crate) async fn post(
             created: true,
         });
     }
-    // The key is taken (by a transaction that has committed: the insert waited for it).
+    // The key is taken by a committed entry (the insert waited for its transaction).
     let existing = existing_key(&mut tx, org_id, key).await?;
     tx.rollback().await?;
-    match existing {
-        Some((entry_id, fingerprint)) if fingerprint == plan.fingerprint => Ok(Posted {
-            entry_id,
-            created: false,
-        }),
-        Some(_) => Err(key_conflict(key)),
-        None => Err(Attempt::Again("idempotency key taken but not visible yet")),
-    }
+    repeat_of(key, &plan.fingerprint, existing).unwrap_or(Err(Attempt::Again(
+        "idempotency key taken but not visible yet",
+    )))
 }
 
 /// What `post_batch` computes once, outside the retry loop.
@@ -410,8 +435,11 @@ pub(crate) async fn post_batch(
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        let (mut dates, mut memos, mut reverses) =
-            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut dates, mut memos, mut reverses) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
         for &i in &new_entries {
             let e = &entries[i];
             keys.push(e.idempotency_key().as_str());
@@ -472,7 +500,8 @@ fn entries_from_rows(rows: &[PgRow]) -> AttemptResult<Vec<StoredEntry>> {
     let mut out: Vec<StoredEntry> = Vec::new();
     let mut current: Option<(EntryId, EntryDraft)> = None;
     let finish = |(id, draft): (EntryId, EntryDraft)| -> AttemptResult<StoredEntry> {
-        let entry = ValidEntry::from_stored(draft).map_err(|e| corrupt(format!("entry {id}: {e}")))?;
+        let entry =
+            ValidEntry::from_stored(draft).map_err(|e| corrupt(format!("entry {id}: {e}")))?;
         Ok(StoredEntry { id, entry })
     };
     for row in rows {
@@ -597,13 +626,21 @@ async fn require_account(pool: &PgPool, org_id: OrgId, account: &AccountCode) ->
     }
 }
 
-fn add_balance(tb: &mut TrialBalance, code: &str, currency: &str, mut amount: i128) -> AttemptResult<()> {
+fn add_balance(
+    tb: &mut TrialBalance,
+    code: &str,
+    currency: &str,
+    mut amount: i128,
+) -> AttemptResult<()> {
     let account = AccountCode::parse(code).map_err(corrupt)?;
     let currency = Currency::parse(currency).map_err(corrupt)?;
     // A TrialBalance grows by postings of i64 minor units; feed it the sum in i64 pieces.
     loop {
         let piece = amount.clamp(i128::from(i64::MIN + 1), i128::from(i64::MAX));
-        tb.add_posting(&Posting::new(account.clone(), Money::new(piece as i64, currency)));
+        tb.add_posting(&Posting::new(
+            account.clone(),
+            Money::new(piece as i64, currency),
+        ));
         amount -= piece;
         if amount == 0 {
             return Ok(());
@@ -709,7 +746,10 @@ mod tests {
     fn apply_entry_refuses_overflow_instead_of_wrapping() {
         let mut r = running(&[("a", "MXN", i64::MAX - 1), ("b", "MXN", 0)]);
         let err = apply_entry(&mut r, &entry("k", &[("a", 5), ("b", -5)])).unwrap_err();
-        assert!(err.to_string().contains("'a': balance would overflow"), "{err}");
+        assert!(
+            err.to_string().contains("'a': balance would overflow"),
+            "{err}"
+        );
         apply_entry(&mut r, &entry("k", &[("a", 1), ("b", -1)])).unwrap();
         assert_eq!(r["a"].1, i64::MAX);
         assert_eq!(r["b"].1, -1);

@@ -191,7 +191,9 @@ where
 
 /// A stored text that no longer parses: the database was changed behind the store's back.
 fn corrupt(what: impl std::fmt::Display) -> Attempt {
-    Attempt::Fail(StoreError::Backend(format!("stored data is corrupt: {what}")))
+    Attempt::Fail(StoreError::Backend(format!(
+        "stored data is corrupt: {what}"
+    )))
 }
 
 fn clamp_limit(page: Page) -> i64 {
@@ -234,7 +236,10 @@ impl Store for PgStore {
 
     async fn post_batch(&self, org_id: OrgId, entries: &[ValidEntry]) -> StoreResult<Vec<Posted>> {
         let plan = journal::BatchPlan::new(entries)?;
-        retrying("post_batch", || journal::post_batch(&self.pool, org_id, &plan)).await
+        retrying("post_batch", || {
+            journal::post_batch(&self.pool, org_id, &plan)
+        })
+        .await
     }
 
     async fn entry(&self, org_id: OrgId, entry_id: EntryId) -> StoreResult<StoredEntry> {
@@ -303,7 +308,10 @@ impl Store for PgStore {
     }
 
     async fn count_members(&self, org_id: OrgId) -> StoreResult<u64> {
-        retrying("count_members", || members::count_members(&self.pool, org_id)).await
+        retrying("count_members", || {
+            members::count_members(&self.pool, org_id)
+        })
+        .await
     }
 
     async fn record_leave(

@@ -315,7 +315,11 @@ pub(crate) async fn member_by_curp(
     }
 }
 
-pub(crate) async fn members(pool: &PgPool, org_id: OrgId, page: Page) -> AttemptResult<Vec<Member>> {
+pub(crate) async fn members(
+    pool: &PgPool,
+    org_id: OrgId,
+    page: Page,
+) -> AttemptResult<Vec<Member>> {
     let rows = sqlx::query(&format!(
         "SELECT {MEMBER_COLUMNS} FROM members WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3"
     ))
@@ -395,11 +399,12 @@ pub(crate) async fn assign_role(
     require_org(&mut tx, org_id).await?;
     if let Some(member_id) = assignment.member_id {
         // Share-locks the member so it is there when the assignment commits.
-        let found = sqlx::query("SELECT 1 FROM members WHERE org_id = $1 AND id = $2 FOR KEY SHARE")
-            .bind(org_id)
-            .bind(member_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let found =
+            sqlx::query("SELECT 1 FROM members WHERE org_id = $1 AND id = $2 FOR KEY SHARE")
+                .bind(org_id)
+                .bind(member_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         if found.is_none() {
             return Err(StoreError::not_found(format!("member {member_id}")).into());
         }

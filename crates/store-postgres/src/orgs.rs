@@ -82,12 +82,10 @@ pub(crate) async fn create_org(pool: &PgPool, org: &NewOrg) -> AttemptResult<Org
 }
 
 pub(crate) async fn org(pool: &PgPool, org_id: OrgId) -> AttemptResult<Org> {
-    let row = sqlx::query(&format!(
-        "SELECT {ORG_COLUMNS} FROM orgs WHERE org_id = $1"
-    ))
-    .bind(org_id)
-    .fetch_optional(pool)
-    .await?;
+    let row = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs WHERE org_id = $1"))
+        .bind(org_id)
+        .fetch_optional(pool)
+        .await?;
     match row {
         Some(row) => org_from_row(&row),
         None => Err(StoreError::not_found(format!("organisation {org_id}")).into()),

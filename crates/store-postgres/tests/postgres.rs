@@ -81,7 +81,10 @@ async fn setup(hot: usize) -> Option<(PgStore, common::TestDb, OrgId)> {
 async fn assert_books_sound(store: &PgStore, org_id: OrgId) -> TrialBalance {
     let materialised = store.balances(org_id).await.unwrap();
     let derived = store.derived_balances(org_id).await.unwrap();
-    assert_eq!(materialised, derived, "materialised balances drifted from postings");
+    assert_eq!(
+        materialised, derived,
+        "materialised balances drifted from postings"
+    );
     assert!(materialised.is_balanced());
     materialised
 }
@@ -142,11 +145,20 @@ async fn sixteen_writers_on_ten_hot_accounts_lose_no_update() {
     );
     let tb = assert_books_sound(&store, org).await;
     for (account, want) in &expected {
-        assert_eq!(tb.balance_minor(&code(account), Currency::MXN), *want, "{account}");
+        assert_eq!(
+            tb.balance_minor(&code(account), Currency::MXN),
+            *want,
+            "{account}"
+        );
         let one = store.account_balance(org, &code(account)).await.unwrap();
         assert_eq!(i128::from(one), *want, "{account}");
     }
-    let entries = count(&store, "SELECT count(*) FROM entries WHERE org_id = $1", org).await;
+    let entries = count(
+        &store,
+        "SELECT count(*) FROM entries WHERE org_id = $1",
+        org,
+    )
+    .await;
     assert_eq!(entries, (WRITERS * PER_WRITER) as i64);
 }
 
@@ -173,11 +185,23 @@ async fn eight_racers_with_one_key_make_one_entry() {
         }
         let ids: BTreeSet<_> = results.iter().map(|p| p.entry_id).collect();
         assert_eq!(ids.len(), 1, "round {round}: {results:?}");
-        assert_eq!(results.iter().filter(|p| p.created).count(), 1, "{results:?}");
+        assert_eq!(
+            results.iter().filter(|p| p.created).count(),
+            1,
+            "{results:?}"
+        );
     }
-    let entries = count(&store, "SELECT count(*) FROM entries WHERE org_id = $1", org).await;
+    let entries = count(
+        &store,
+        "SELECT count(*) FROM entries WHERE org_id = $1",
+        org,
+    )
+    .await;
     assert_eq!(entries, 5);
-    assert_eq!(store.account_balance(org, &code("hot:0")).await.unwrap(), 5 * 250);
+    assert_eq!(
+        store.account_balance(org, &code("hot:0")).await.unwrap(),
+        5 * 250
+    );
     assert_books_sound(&store, org).await;
 }
 
@@ -213,7 +237,12 @@ async fn racers_with_one_key_and_different_payloads_get_one_winner_and_conflicts
         }
     }
     assert_eq!((created, conflicts), (1, 7));
-    let entries = count(&store, "SELECT count(*) FROM entries WHERE org_id = $1", org).await;
+    let entries = count(
+        &store,
+        "SELECT count(*) FROM entries WHERE org_id = $1",
+        org,
+    )
+    .await;
     assert_eq!(entries, 1);
     assert_books_sound(&store, org).await;
 }
@@ -228,7 +257,8 @@ async fn a_deadlock_victim_is_retried_and_succeeds() {
     };
     let mut other = sqlx::PgConnection::connect(&db.url).await.unwrap();
     let mut tx = other.begin().await.unwrap();
-    let lock = "SELECT balance_minor FROM balances WHERE org_id = $1 AND account_code = $2 FOR UPDATE";
+    let lock =
+        "SELECT balance_minor FROM balances WHERE org_id = $1 AND account_code = $2 FOR UPDATE";
     sqlx::query(lock)
         .bind(org)
         .bind("hot:1")
@@ -263,8 +293,16 @@ async fn a_deadlock_victim_is_retried_and_succeeds() {
         .unwrap()
         .unwrap();
     assert!(posted.created);
-    assert_eq!(store.account_balance(org, &code("hot:0")).await.unwrap(), 10);
-    let entries = count(&store, "SELECT count(*) FROM entries WHERE org_id = $1", org).await;
+    assert_eq!(
+        store.account_balance(org, &code("hot:0")).await.unwrap(),
+        10
+    );
+    let entries = count(
+        &store,
+        "SELECT count(*) FROM entries WHERE org_id = $1",
+        org,
+    )
+    .await;
     assert_eq!(entries, 1);
     assert_books_sound(&store, org).await;
 }
@@ -280,7 +318,10 @@ async fn a_batch_is_all_or_nothing_and_skips_repeats() {
         .unwrap();
     let batch: Vec<ValidEntry> = (0..500)
         .map(|i| entry(&format!("b-{i}"), &[("hot:0", 5), ("hot:1", -5)]))
-        .chain(std::iter::once(entry("b-0", &[("hot:0", 5), ("hot:1", -5)])))
+        .chain(std::iter::once(entry(
+            "b-0",
+            &[("hot:0", 5), ("hot:1", -5)],
+        )))
         .collect();
     let posted = store.post_batch(org, &batch).await.unwrap();
     assert_eq!(posted.len(), 501);
@@ -290,10 +331,15 @@ async fn a_batch_is_all_or_nothing_and_skips_repeats() {
     assert_eq!(posted[500].entry_id, first.entry_id);
     assert!(posted[1..500].iter().all(|p| p.created));
     assert!(
-        posted[1..500].windows(2).all(|w| w[0].entry_id < w[1].entry_id),
+        posted[1..500]
+            .windows(2)
+            .all(|w| w[0].entry_id < w[1].entry_id),
         "ids follow batch order"
     );
-    assert_eq!(store.account_balance(org, &code("hot:0")).await.unwrap(), 500 * 5);
+    assert_eq!(
+        store.account_balance(org, &code("hot:0")).await.unwrap(),
+        500 * 5
+    );
 
     // A bad account anywhere refuses the whole batch, naming the account.
     let mut bad: Vec<ValidEntry> = (0..10)
@@ -314,7 +360,12 @@ async fn a_batch_is_all_or_nothing_and_skips_repeats() {
         other => panic!("{other:?}"),
     }
     assert_eq!(store.account_balance(org, &code("hot:2")).await.unwrap(), 0);
-    let entries = count(&store, "SELECT count(*) FROM entries WHERE org_id = $1", org).await;
+    let entries = count(
+        &store,
+        "SELECT count(*) FROM entries WHERE org_id = $1",
+        org,
+    )
+    .await;
     assert_eq!(entries, 500);
 
     let too_many: Vec<ValidEntry> = (0..=MAX_BATCH_ENTRIES)
@@ -336,7 +387,10 @@ async fn a_full_batch_of_ten_thousand_lands_fast_and_sound() {
     let batch: Vec<ValidEntry> = (0..MAX_BATCH_ENTRIES)
         .map(|i| {
             let (a, b) = (format!("hot:{}", i % 10), format!("hot:{}", (i + 3) % 10));
-            entry(&format!("big-{i}"), &[(&a, i as i64 + 1), (&b, -(i as i64) - 1)])
+            entry(
+                &format!("big-{i}"),
+                &[(&a, i as i64 + 1), (&b, -(i as i64) - 1)],
+            )
         })
         .collect();
     let started = Instant::now();
@@ -371,7 +425,10 @@ async fn overflow_and_wrong_currency_are_refused_and_write_nothing() {
         .await
         .unwrap();
     store
-        .post(org, &entry("big", &[("hot:0", i64::MAX), ("hot:1", -i64::MAX)]))
+        .post(
+            org,
+            &entry("big", &[("hot:0", i64::MAX), ("hot:1", -i64::MAX)]),
+        )
         .await
         .unwrap();
     match store
@@ -383,7 +440,10 @@ async fn overflow_and_wrong_currency_are_refused_and_write_nothing() {
     }
     // Repeating the key posted before still answers as a repeat.
     let again = store
-        .post(org, &entry("big", &[("hot:0", i64::MAX), ("hot:1", -i64::MAX)]))
+        .post(
+            org,
+            &entry("big", &[("hot:0", i64::MAX), ("hot:1", -i64::MAX)]),
+        )
         .await
         .unwrap();
     assert!(!again.created);
@@ -394,7 +454,12 @@ async fn overflow_and_wrong_currency_are_refused_and_write_nothing() {
         Err(StoreError::Invalid { what }) => assert!(what.contains("dollars"), "{what}"),
         other => panic!("{other:?}"),
     }
-    let entries = count(&store, "SELECT count(*) FROM entries WHERE org_id = $1", org).await;
+    let entries = count(
+        &store,
+        "SELECT count(*) FROM entries WHERE org_id = $1",
+        org,
+    )
+    .await;
     assert_eq!(entries, 1);
     assert_eq!(
         store.account_balance(org, &code("hot:0")).await.unwrap(),
@@ -421,7 +486,9 @@ async fn another_organisations_ids_read_as_missing() {
     let foreign = store.entry(org_b, posted.entry_id).await.unwrap_err();
     assert_eq!(
         missing.to_string().replace("987654321", "ID"),
-        foreign.to_string().replace(&posted.entry_id.to_string(), "ID")
+        foreign
+            .to_string()
+            .replace(&posted.entry_id.to_string(), "ID")
     );
     // Org B has no account hot:0: posting there is refused like any unknown account.
     match store
@@ -433,10 +500,7 @@ async fn another_organisations_ids_read_as_missing() {
     }
     // The same key in another organisation is another entry.
     store
-        .post(
-            org_b,
-            &entry("a-1", &[("odf:bank", 3), ("odf:equity", -3)]),
-        )
+        .post(org_b, &entry("a-1", &[("odf:bank", 3), ("odf:equity", -3)]))
         .await
         .unwrap();
     assert!(store.entries(org_b, Page::first(10)).await.unwrap().len() == 1);

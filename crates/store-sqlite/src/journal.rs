@@ -3,9 +3,7 @@
 
 use crate::sql::{json_ints, json_strings, multi_row_insert, rows_per_statement};
 use crate::{backend, corrupt, orgs};
-use ledger::{
-    AccountCode, Currency, EntryDraft, Money, Posting, TrialBalance, ValidEntry,
-};
+use ledger::{AccountCode, Currency, EntryDraft, Money, Posting, TrialBalance, ValidEntry};
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -69,7 +67,7 @@ pub(crate) async fn post(
             .map(|&i| entries[i].idempotency_key().as_str()),
     );
     let rows = sqlx::query(
-        "SELECT idempotency_key, id, fingerprint FROM entries \
+        "SELECT idempotency_key, id, fingerprint FROM entries INDEXED BY entries_by_key \
          WHERE org_id = ?1 AND idempotency_key IN (SELECT value FROM json_each(?2))",
     )
     .bind(org_id)
@@ -81,7 +79,10 @@ pub(crate) async fn post(
     for row in rows {
         posted_before.insert(
             row.try_get(0).map_err(backend)?,
-            (row.try_get(1).map_err(backend)?, row.try_get(2).map_err(backend)?),
+            (
+                row.try_get(1).map_err(backend)?,
+                row.try_get(2).map_err(backend)?,
+            ),
         );
     }
     let mut ids: Vec<EntryId> = vec![0; entries.len()];
@@ -258,13 +259,14 @@ async fn insert_entries(
 ) -> StoreResult<()> {
     const HEAD: &str = "INSERT INTO entries (org_id, id, idempotency_key, fingerprint, reason, \
                         rule_id, date, memo, reverses)";
-    const PER_ROW: usize = 8;
+    const PER_ROW: usize = 9;
     for chunk in fresh.chunks(rows_per_statement(PER_ROW)) {
         let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), "");
-        let mut query = sqlx::query(&sql).bind(org_id);
+        let mut query = sqlx::query(&sql);
         for &i in chunk {
             let e = &batch.entries[i];
             query = query
+                .bind(org_id)
                 .bind(ids[i])
                 .bind(e.idempotency_key().as_str())
                 .bind(batch.fingerprints[i].as_str())
@@ -288,7 +290,7 @@ async fn insert_postings(
 ) -> StoreResult<()> {
     const HEAD: &str =
         "INSERT INTO postings (org_id, entry_id, seq, account_code, amount_minor, currency)";
-    const PER_ROW: usize = 5;
+    const PER_ROW: usize = 6;
     let rows: Vec<(EntryId, i64, &Posting, Currency)> = fresh
         .iter()
         .flat_map(|&i| {
@@ -301,9 +303,10 @@ async fn insert_postings(
         .collect();
     for chunk in rows.chunks(rows_per_statement(PER_ROW)) {
         let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), "");
-        let mut query = sqlx::query(&sql).bind(org_id);
+        let mut query = sqlx::query(&sql);
         for (entry_id, seq, p, currency) in chunk {
             query = query
+                .bind(org_id)
                 .bind(*entry_id)
                 .bind(*seq)
                 .bind(p.account.as_str())
@@ -324,17 +327,18 @@ async fn write_balances(
     const HEAD: &str = "INSERT INTO balances (org_id, account_code, currency, balance_minor)";
     const TAIL: &str = "ON CONFLICT (org_id, account_code, currency) \
                         DO UPDATE SET balance_minor = excluded.balance_minor";
-    const PER_ROW: usize = 3;
+    const PER_ROW: usize = 4;
     let touched: Vec<(&String, &AccountState)> =
         accounts.iter().filter(|(_, a)| a.touched).collect();
     for chunk in touched.chunks(rows_per_statement(PER_ROW)) {
         let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), TAIL);
-        let mut query = sqlx::query(&sql).bind(org_id);
+        let mut query = sqlx::query(&sql);
         for (code, account) in chunk {
             // Checked to fit in `check_and_apply`.
             let balance = i64::try_from(account.balance_minor)
                 .map_err(|_| StoreError::invalid(format!("account '{code}': overflow")))?;
             query = query
+                .bind(org_id)
                 .bind(code.as_str())
                 .bind(account.currency.as_str())
                 .bind(balance);
@@ -349,7 +353,10 @@ async fn write_balances(
 const ENTRY_COLUMNS: &str = "id, idempotency_key, reason, rule_id, date, memo, reverses";
 
 /// Joins entry rows (ordered by id) with their postings (ordered by entry id, then seq).
-fn assemble(entry_rows: Vec<SqliteRow>, posting_rows: Vec<SqliteRow>) -> StoreResult<Vec<StoredEntry>> {
+fn assemble(
+    entry_rows: Vec<SqliteRow>,
+    posting_rows: Vec<SqliteRow>,
+) -> StoreResult<Vec<StoredEntry>> {
     let mut postings = posting_rows.into_iter().peekable();
     let mut out = Vec::with_capacity(entry_rows.len());
     for row in entry_rows {
@@ -384,8 +391,8 @@ fn assemble(entry_rows: Vec<SqliteRow>, posting_rows: Vec<SqliteRow>) -> StoreRe
             postings: lines,
             reverses: row.try_get(6).map_err(backend)?,
         };
-        let entry = ValidEntry::from_stored(draft)
-            .map_err(|e| corrupt(format!("entry {id}: {e}")))?;
+        let entry =
+            ValidEntry::from_stored(draft).map_err(|e| corrupt(format!("entry {id}: {e}")))?;
         out.push(StoredEntry { id, entry });
     }
     Ok(out)
@@ -487,13 +494,12 @@ fn trial_balance(rows: Vec<SqliteRow>) -> StoreResult<TrialBalance> {
 }
 
 pub(crate) async fn balances(pool: &SqlitePool, org_id: OrgId) -> StoreResult<TrialBalance> {
-    let rows = sqlx::query(
-        "SELECT account_code, currency, balance_minor FROM balances WHERE org_id = ?1",
-    )
-    .bind(org_id)
-    .fetch_all(pool)
-    .await
-    .map_err(backend)?;
+    let rows =
+        sqlx::query("SELECT account_code, currency, balance_minor FROM balances WHERE org_id = ?1")
+            .bind(org_id)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
     trial_balance(rows)
 }
 

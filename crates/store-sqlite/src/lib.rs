@@ -44,6 +44,8 @@ use store::{
 
 /// How long a connection waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Page cache per connection (negative: KiB), so a batch's index pages stay in memory.
+const CACHE_SIZE: &str = "-32768";
 /// Connections of a file database (one writer at a time, readers in parallel under WAL).
 const FILE_POOL_CONNECTIONS: u32 = 4;
 
@@ -64,7 +66,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            .pragma("cache_size", CACHE_SIZE)
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(FILE_POOL_CONNECTIONS)
             .connect_with(options)

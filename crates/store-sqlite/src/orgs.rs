@@ -195,12 +195,13 @@ pub(crate) async fn open_accounts(
         }
     }
     const HEAD: &str = "INSERT INTO accounts (org_id, code, kind, owner, currency, name)";
-    const PER_ROW: usize = 5;
+    const PER_ROW: usize = 6;
     for chunk in new.chunks(rows_per_statement(PER_ROW)) {
         let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), "");
-        let mut query = sqlx::query(&sql).bind(org_id);
+        let mut query = sqlx::query(&sql);
         for account in chunk {
             query = query
+                .bind(org_id)
                 .bind(account.code.as_str())
                 .bind(account.kind.as_str())
                 .bind(account.owner.to_key())

@@ -90,7 +90,7 @@ pub(crate) async fn import_members(
     }
 
     let rows = sqlx::query(&format!(
-        "SELECT {MEMBER_COLUMNS} FROM members \
+        "SELECT {MEMBER_COLUMNS} FROM members INDEXED BY members_by_curp \
          WHERE org_id = ?1 AND curp IN (SELECT value FROM json_each(?2))"
     ))
     .bind(org_id)
@@ -129,14 +129,15 @@ pub(crate) async fn import_members(
     const HEAD: &str = "INSERT INTO members (org_id, id, curp, rfc, given_names, surnames, sex, \
          birth_date, municipality, state, trade, household_size, profile, declared_programmes, \
          joined_on, letter_signed_on)";
-    const PER_ROW: usize = 15;
+    const PER_ROW: usize = 16;
     let ids: Vec<MemberId> = (0..new.len() as i64).map(|k| next_id + k).collect();
     let rows: Vec<(MemberId, &NewMember)> = ids.iter().copied().zip(new.iter().copied()).collect();
     for chunk in rows.chunks(rows_per_statement(PER_ROW)) {
         let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), "");
-        let mut query = sqlx::query(&sql).bind(org_id);
+        let mut query = sqlx::query(&sql);
         for (id, m) in chunk {
             query = query
+                .bind(org_id)
                 .bind(*id)
                 .bind(m.curp.as_str())
                 .bind(m.rfc.as_ref().map(|r| r.as_str()))
@@ -198,7 +199,8 @@ pub(crate) async fn member_by_curp(
     curp: &str,
 ) -> StoreResult<Member> {
     let row = sqlx::query(&format!(
-        "SELECT {MEMBER_COLUMNS} FROM members WHERE org_id = ?1 AND curp = ?2"
+        "SELECT {MEMBER_COLUMNS} FROM members INDEXED BY members_by_curp \
+         WHERE org_id = ?1 AND curp = ?2"
     ))
     .bind(org_id)
     .bind(curp.trim().to_uppercase())
@@ -258,16 +260,14 @@ pub(crate) async fn record_leave(
             member.data.joined_on
         )));
     }
-    sqlx::query(
-        "UPDATE members SET left_on = ?3, leave_reason = ?4 WHERE org_id = ?1 AND id = ?2",
-    )
-    .bind(org_id)
-    .bind(member_id)
-    .bind(left_on)
-    .bind(reason)
-    .execute(&mut *conn)
-    .await
-    .map_err(backend)?;
+    sqlx::query("UPDATE members SET left_on = ?3, leave_reason = ?4 WHERE org_id = ?1 AND id = ?2")
+        .bind(org_id)
+        .bind(member_id)
+        .bind(left_on)
+        .bind(reason)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
     member.left_on = Some(left_on);
     member.leave_reason = Some(reason.to_string());
     Ok(member)

@@ -102,11 +102,12 @@ async fn drop_stale(admin: &mut sqlx::PgConnection) {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'tequio\\_t\\_%'")
-            .fetch_all(&mut *admin)
-            .await
-            .unwrap_or_default();
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'tequio\\_t\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap_or_default();
     for name in names {
         let created = name
             .strip_prefix(PREFIX)
@@ -134,9 +135,10 @@ impl Drop for TestDb {
             };
             rt.block_on(async move {
                 if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                        .execute(&mut admin)
-                        .await;
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(&mut admin)
+                            .await;
                     let _ = admin.close().await;
                 }
             });
@@ -276,5 +278,8 @@ fn url_with_database_replaces_only_the_path() {
         url_with_database("postgres://u:p@h:1/db?sslmode=disable", "x"),
         "postgres://u:p@h:1/x?sslmode=disable"
     );
-    assert_eq!(url_with_database("postgres://u:p@h:1", "x"), "postgres://u:p@h:1/x");
+    assert_eq!(
+        url_with_database("postgres://u:p@h:1", "x"),
+        "postgres://u:p@h:1/x"
+    );
 }
