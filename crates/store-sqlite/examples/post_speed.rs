@@ -118,6 +118,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let prepared: Vec<Vec<ValidEntry>> = (0..batches).map(make).collect();
     let started = Instant::now();
+    let fingerprints: usize = prepared
+        .iter()
+        .flatten()
+        .map(|e| e.fingerprint().len())
+        .sum();
+    println!(
+        "fingerprints alone: {} in {:.3}s",
+        fingerprints / 64,
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
     let cpu = cpu_secs();
     for batch in &prepared {
         store.post_batch(org.id, batch).await?;
