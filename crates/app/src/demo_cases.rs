@@ -113,7 +113,11 @@ impl App {
             let members = store.members(org.id, page).await?;
             let Some(last) = members.last() else { break };
             page.after_id = last.id;
-            ids.extend(members.into_iter().map(|m| (m.data.curp.as_str().to_string(), m.id)));
+            ids.extend(
+                members
+                    .into_iter()
+                    .map(|m| (m.data.curp.as_str().to_string(), m.id)),
+            );
         }
         let member_ids: Vec<i64> = plan
             .members

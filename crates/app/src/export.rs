@@ -42,7 +42,9 @@ pub fn beancount_account(account_kind: AccountKind, code: &str) -> String {
 }
 
 fn quote(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " ")
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', " ")
 }
 
 /// Writes the header of an hledger journal: commodity and account declarations, so that
@@ -142,7 +144,11 @@ pub fn beancount_entry(
     writeln!(out, "  entry-id: \"{entry_id}\"")?;
     writeln!(out, "  rule: \"{}\"", entry.rule_id())?;
     writeln!(out, "  reason: \"{}\"", entry.reason().as_str())?;
-    writeln!(out, "  key: \"{}\"", quote(entry.idempotency_key().as_str()))?;
+    writeln!(
+        out,
+        "  key: \"{}\"",
+        quote(entry.idempotency_key().as_str())
+    )?;
     for p in entry.postings() {
         writeln!(
             out,
@@ -170,8 +176,14 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2025, 1, 31).unwrap(),
             memo: "Cuota \"enero\"; 2025".into(),
             postings: vec![
-                Posting::new(AccountCode::parse("members:7:dues-receivable").unwrap(), Money::mxn(5_000)),
-                Posting::new(AccountCode::parse("odf:income:dues").unwrap(), Money::mxn(-5_000)),
+                Posting::new(
+                    AccountCode::parse("members:7:dues-receivable").unwrap(),
+                    Money::mxn(5_000),
+                ),
+                Posting::new(
+                    AccountCode::parse("odf:income:dues").unwrap(),
+                    Money::mxn(-5_000),
+                ),
             ],
             reverses: None,
         }

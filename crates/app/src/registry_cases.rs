@@ -33,13 +33,18 @@ impl App {
     ) -> Result<Member, AppError> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(registry::FieldError::new("reason", "must have 1 to 500 characters").into());
+            return Err(
+                registry::FieldError::new("reason", "must have 1 to 500 characters").into(),
+            );
         }
         let member = self.store().member(org_id, member_id).await?;
         if left_on < member.data.joined_on {
             return Err(registry::FieldError::new("left_on", "is before the member joined").into());
         }
-        Ok(self.store().record_leave(org_id, member_id, left_on, reason).await?)
+        Ok(self
+            .store()
+            .record_leave(org_id, member_id, left_on, reason)
+            .await?)
     }
 
     /// R-ORG-5: gives a role. A board seat held by someone who is not a member of this
@@ -163,7 +168,10 @@ fn dues_draft(
         memo,
         postings: vec![
             Posting::new(debit, amount),
-            Posting::new(credit, Money::new(-amount.amount_minor(), amount.currency())),
+            Posting::new(
+                credit,
+                Money::new(-amount.amount_minor(), amount.currency()),
+            ),
         ],
         reverses: None,
     }

@@ -121,13 +121,24 @@ where
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    ensure!(args.single > 0 && args.single <= 100_000, "--single: 1 to 100,000");
-    ensure!(args.batches > 0 && args.batches <= 2_000, "--batches: 1 to 2,000");
+    ensure!(
+        args.single > 0 && args.single <= 100_000,
+        "--single: 1 to 100,000"
+    );
+    ensure!(
+        args.batches > 0 && args.batches <= 2_000,
+        "--batches: 1 to 2,000"
+    );
     ensure!(args.writers > 0 && args.writers <= 64, "--writers: 1 to 64");
-    ensure!(args.per_writer > 0 && args.per_writer <= 100_000, "--per-writer: 1 to 100,000");
+    ensure!(
+        args.per_writer > 0 && args.per_writer <= 100_000,
+        "--per-writer: 1 to 100,000"
+    );
     println!(
         "tequio bench on {} cores; SQLite file in WAL mode with synchronous=FULL",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     );
     sqlite(&args).await?;
     match &args.pg_url {
@@ -145,36 +156,57 @@ async fn sqlite(args: &BenchArgs) -> anyhow::Result<()> {
     let raw_org = prepare(&raw, "bench").await?;
 
     let single = spread_entries("single", args.single);
-    let raw_single = time("SQLite raw baseline, one commit per entry", single.len(), || async {
-        for e in &single {
-            store_sqlite::baseline::insert_raw(raw.pool(), raw_org, std::slice::from_ref(e), true)
+    let raw_single = time(
+        "SQLite raw baseline, one commit per entry",
+        single.len(),
+        || async {
+            for e in &single {
+                store_sqlite::baseline::insert_raw(
+                    raw.pool(),
+                    raw_org,
+                    std::slice::from_ref(e),
+                    true,
+                )
                 .await?;
-        }
-        Ok(())
-    })
+            }
+            Ok(())
+        },
+    )
     .await?;
-    let store_single = time("SQLite store.post, one commit per entry", single.len(), || async {
-        for e in &single {
-            store.post(org_id, e).await?;
-        }
-        Ok(())
-    })
+    let store_single = time(
+        "SQLite store.post, one commit per entry",
+        single.len(),
+        || async {
+            for e in &single {
+                store.post(org_id, e).await?;
+            }
+            Ok(())
+        },
+    )
     .await?;
 
     let batched = spread_entries("batch", args.batches * BATCH);
-    let raw_batched = time("SQLite raw baseline, batches of 1,000", batched.len(), || async {
-        for chunk in batched.chunks(BATCH) {
-            store_sqlite::baseline::insert_raw(raw.pool(), raw_org, chunk, false).await?;
-        }
-        Ok(())
-    })
+    let raw_batched = time(
+        "SQLite raw baseline, batches of 1,000",
+        batched.len(),
+        || async {
+            for chunk in batched.chunks(BATCH) {
+                store_sqlite::baseline::insert_raw(raw.pool(), raw_org, chunk, false).await?;
+            }
+            Ok(())
+        },
+    )
     .await?;
-    let store_batched = time("SQLite store.post_batch, batches of 1,000", batched.len(), || async {
-        for chunk in batched.chunks(BATCH) {
-            store.post_batch(org_id, chunk).await?;
-        }
-        Ok(())
-    })
+    let store_batched = time(
+        "SQLite store.post_batch, batches of 1,000",
+        batched.len(),
+        || async {
+            for chunk in batched.chunks(BATCH) {
+                store.post_batch(org_id, chunk).await?;
+            }
+            Ok(())
+        },
+    )
     .await?;
     raw_single.print(None);
     store_single.print(Some(&raw_single));
@@ -219,44 +251,74 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
     let raw_org = prepare(store.as_ref(), "bench-raw").await?;
 
     let single = spread_entries("single", args.single);
-    let raw_single = time("PostgreSQL raw baseline, one commit per entry", single.len(), || async {
-        for e in &single {
-            store_postgres::baseline::insert_raw(store.pool(), raw_org, std::slice::from_ref(e), true)
+    let raw_single = time(
+        "PostgreSQL raw baseline, one commit per entry",
+        single.len(),
+        || async {
+            for e in &single {
+                store_postgres::baseline::insert_raw(
+                    store.pool(),
+                    raw_org,
+                    std::slice::from_ref(e),
+                    true,
+                )
                 .await?;
-        }
-        Ok(())
-    })
+            }
+            Ok(())
+        },
+    )
     .await?;
-    let store_single = time("PostgreSQL store.post, one commit per entry", single.len(), || async {
-        for e in &single {
-            store.post(org_id, e).await?;
-        }
-        Ok(())
-    })
+    let store_single = time(
+        "PostgreSQL store.post, one commit per entry",
+        single.len(),
+        || async {
+            for e in &single {
+                store.post(org_id, e).await?;
+            }
+            Ok(())
+        },
+    )
     .await?;
     let batched = spread_entries("batch", args.batches * BATCH);
-    let raw_batched = time("PostgreSQL raw baseline, batches of 1,000", batched.len(), || async {
-        for chunk in batched.chunks(BATCH) {
-            store_postgres::baseline::insert_raw(store.pool(), raw_org, chunk, false).await?;
-        }
-        Ok(())
-    })
+    let raw_batched = time(
+        "PostgreSQL raw baseline, batches of 1,000",
+        batched.len(),
+        || async {
+            for chunk in batched.chunks(BATCH) {
+                store_postgres::baseline::insert_raw(store.pool(), raw_org, chunk, false).await?;
+            }
+            Ok(())
+        },
+    )
     .await?;
-    let store_batched = time("PostgreSQL store.post_batch, batches of 1,000", batched.len(), || async {
-        for chunk in batched.chunks(BATCH) {
-            store.post_batch(org_id, chunk).await?;
-        }
-        Ok(())
-    })
+    let store_batched = time(
+        "PostgreSQL store.post_batch, batches of 1,000",
+        batched.len(),
+        || async {
+            for chunk in batched.chunks(BATCH) {
+                store.post_batch(org_id, chunk).await?;
+            }
+            Ok(())
+        },
+    )
     .await?;
     raw_single.print(None);
     store_single.print(Some(&raw_single));
     raw_batched.print(None);
     store_batched.print(Some(&raw_batched));
+    // After a bulk load PostgreSQL's planner statistics are stale until autovacuum gets to
+    // them (about a minute); refresh them as an operator would after an import.
+    sqlx::query("ANALYZE").execute(store.pool()).await?;
 
     for (label, hot) in [
-        (format!("PostgreSQL {} writers, distinct accounts", args.writers), false),
-        (format!("PostgreSQL {} writers, 10 hot accounts", args.writers), true),
+        (
+            format!("PostgreSQL {} writers, distinct accounts", args.writers),
+            false,
+        ),
+        (
+            format!("PostgreSQL {} writers, 10 hot accounts", args.writers),
+            true,
+        ),
     ] {
         let slug = if hot { "bench-hot" } else { "bench-distinct" };
         let org_id = prepare(store.as_ref(), slug).await?;
@@ -314,6 +376,8 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
             -credited
         );
     }
-    println!("PostgreSQL: no lost update (materialised balances equal postings and expected totals)");
+    println!(
+        "PostgreSQL: no lost update (materialised balances equal postings and expected totals)"
+    );
     Ok(())
 }

@@ -67,8 +67,7 @@ async fn demo(settings: &Settings, args: DemoArgs) -> anyhow::Result<app::demo_c
     spec.members_per_org = args.members;
     spec.dues_months = args.dues_months;
     let started = Instant::now();
-    let summary =
-        load_with_progress(&app, spec, args.writers.unwrap_or(default_writers)).await?;
+    let summary = load_with_progress(&app, spec, args.writers.unwrap_or(default_writers)).await?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "demo: {} organisations, {} members, {} entries created in {:.1} s",
@@ -104,7 +103,8 @@ async fn import_members(
 ) -> anyhow::Result<()> {
     let app = open_app(settings).await?;
     let org = app.store().org_by_slug(org_slug).await?;
-    let meta = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let meta =
+        std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
     // The parser refuses more than 10,000 rows; a file far larger than that is refused unread.
     anyhow::ensure!(
         meta.len() <= 16 * 1024 * 1024,
@@ -131,10 +131,16 @@ async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
         .iter()
         .map(|a| (a.code.as_str().to_string(), a.kind))
         .collect();
-    let kind_of = |code: &str| kinds.get(code).copied().unwrap_or(ledger::AccountKind::Asset);
+    let kind_of = |code: &str| {
+        kinds
+            .get(code)
+            .copied()
+            .unwrap_or(ledger::AccountKind::Asset)
+    };
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };

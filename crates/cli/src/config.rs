@@ -11,7 +11,11 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://tequio.db";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 
 #[derive(Parser, Debug)]
-#[command(name = "tequio", version, about = "Tequio: the communal work of micro-producers, in exact accounts")]
+#[command(
+    name = "tequio",
+    version,
+    about = "Tequio: the communal work of micro-producers, in exact accounts"
+)]
 pub struct Cli {
     /// TOML configuration file (keys: database_url, addr, log).
     #[arg(long, global = true, env = "TEQUIO_CONFIG")]
@@ -195,7 +199,17 @@ mod tests {
         let s = settings(&["serve"], Some(file)).unwrap();
         assert_eq!(s.database_url, "sqlite://from-file.db");
         assert_eq!(s.addr.port(), 9999);
-        let s = settings(&["--database-url", "sqlite://flag.db", "serve", "--addr", "127.0.0.1:7000"], Some(file)).unwrap();
+        let s = settings(
+            &[
+                "--database-url",
+                "sqlite://flag.db",
+                "serve",
+                "--addr",
+                "127.0.0.1:7000",
+            ],
+            Some(file),
+        )
+        .unwrap();
         assert_eq!(s.database_url, "sqlite://flag.db");
         assert_eq!(s.addr.port(), 7000);
     }

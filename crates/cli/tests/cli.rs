@@ -35,8 +35,12 @@ fn tool(name: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        let required = std::env::var_os("CI").is_some() || std::env::var_os("TEQUIO_REQUIRE_ALL").is_some();
-        assert!(!required, "{name} is required here (scripts/system-deps installs it)");
+        let required =
+            std::env::var_os("CI").is_some() || std::env::var_os("TEQUIO_REQUIRE_ALL").is_some();
+        assert!(
+            !required,
+            "{name} is required here (scripts/system-deps installs it)"
+        );
         eprintln!("skipping: {name} is not installed");
     }
     found
@@ -44,7 +48,10 @@ fn tool(name: &str) -> bool {
 
 fn small_demo(dir: &Path) -> PathBuf {
     let db = dir.join("demo.db");
-    ok(tequio(&db, &["demo", "--members", "150", "--dues-months", "3"]));
+    ok(tequio(
+        &db,
+        &["demo", "--members", "150", "--dues-months", "3"],
+    ));
     db
 }
 
@@ -65,15 +72,33 @@ fn the_exported_journal_passes_hledger_check_strict() {
     let dir = tempfile::tempdir().unwrap();
     let db = small_demo(dir.path());
     let journal = dir.path().join("demo.journal");
-    ok(tequio(&db, &["export", "--org", &slug(&db), "--format", "hledger", "-o", journal.to_str().unwrap()]));
+    ok(tequio(
+        &db,
+        &[
+            "export",
+            "--org",
+            &slug(&db),
+            "--format",
+            "hledger",
+            "-o",
+            journal.to_str().unwrap(),
+        ],
+    ));
     let text = std::fs::read_to_string(&journal).unwrap();
-    assert!(text.contains("R-ORG-6"), "dues entries are exported with their rule");
+    assert!(
+        text.contains("R-ORG-6"),
+        "dues entries are exported with their rule"
+    );
     if tool("hledger") {
         let check = Command::new("hledger")
             .args(["-f", journal.to_str().unwrap(), "check", "--strict"])
             .output()
             .unwrap();
-        assert!(check.status.success(), "hledger check: {}", String::from_utf8_lossy(&check.stderr));
+        assert!(
+            check.status.success(),
+            "hledger check: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
     }
 }
 
@@ -82,7 +107,18 @@ fn the_exported_beancount_file_passes_bean_check() {
     let dir = tempfile::tempdir().unwrap();
     let db = small_demo(dir.path());
     let file = dir.path().join("demo.beancount");
-    ok(tequio(&db, &["export", "--org", &slug(&db), "--format", "beancount", "-o", file.to_str().unwrap()]));
+    ok(tequio(
+        &db,
+        &[
+            "export",
+            "--org",
+            &slug(&db),
+            "--format",
+            "beancount",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    ));
     if tool("bean-check") {
         let check = Command::new("bean-check").arg(&file).output().unwrap();
         assert!(
@@ -126,18 +162,51 @@ fn r_org_2_a_members_file_with_errors_imports_nothing_and_names_each_line_and_fi
     let bad_file = dir.path().join("bad.csv");
     std::fs::write(&bad_file, lines.join("\n")).unwrap();
 
-    let out = tequio(&db, &["import", "members", "--org", &org, bad_file.to_str().unwrap()]);
+    let out = tequio(
+        &db,
+        &[
+            "import",
+            "members",
+            "--org",
+            &org,
+            bad_file.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(65), "bad input exits 65");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("line 3") && stderr.contains("curp"), "{stderr}");
-    assert!(stderr.contains("line 5") && stderr.contains("sex"), "{stderr}");
+    assert!(
+        stderr.contains("line 3") && stderr.contains("curp"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 5") && stderr.contains("sex"),
+        "{stderr}"
+    );
 
     // Nothing was imported: the good file now creates all 20, and again changes nothing.
     let good_file = dir.path().join("good.csv");
     std::fs::write(&good_file, &good).unwrap();
-    let first = ok(tequio(&db, &["import", "members", "--org", &org, good_file.to_str().unwrap()]));
+    let first = ok(tequio(
+        &db,
+        &[
+            "import",
+            "members",
+            "--org",
+            &org,
+            good_file.to_str().unwrap(),
+        ],
+    ));
     assert!(first.contains("20 members created, 0 already"), "{first}");
-    let again = ok(tequio(&db, &["import", "members", "--org", &org, good_file.to_str().unwrap()]));
+    let again = ok(tequio(
+        &db,
+        &[
+            "import",
+            "members",
+            "--org",
+            &org,
+            good_file.to_str().unwrap(),
+        ],
+    ));
     assert!(again.contains("0 members created, 20 already"), "{again}");
 }
 
@@ -156,7 +225,10 @@ fn journal_without_ids(db: &Path, org: &str) -> String {
     text.lines()
         .map(|l| match l.split_once(" (") {
             Some((date, rest)) if date.len() == 10 => {
-                format!("{date} {}", rest.split_once(") ").map(|x| x.1).unwrap_or(rest))
+                format!(
+                    "{date} {}",
+                    rest.split_once(") ").map(|x| x.1).unwrap_or(rest)
+                )
             }
             _ => l.to_string(),
         })
@@ -189,7 +261,10 @@ fn a_demo_killed_part_way_and_run_again_ends_where_an_uninterrupted_run_ends() {
     }
     ok(tequio(&killed, &args));
     let org = demo::org(&demo::DemoSpec::morelos_union(), 0).org.slug;
-    assert_eq!(journal_without_ids(&killed, &org), journal_without_ids(&whole, &org));
+    assert_eq!(
+        journal_without_ids(&killed, &org),
+        journal_without_ids(&whole, &org)
+    );
     // And once more changes nothing at all.
     let again = ok(tequio(&killed, &args));
     assert!(again.contains(" 0 entries created"), "{again}");

@@ -47,7 +47,14 @@ fn all_crates() -> Vec<String> {
 /// The pure core: rules and arithmetic, no IO of any kind.
 const PURE: [&str; 6] = ["ledger", "registry", "fund", "credit", "trade", "demo"];
 const IO_CRATES: [&str; 9] = [
-    "tokio", "sqlx", "axum", "hyper", "reqwest", "async-trait", "tracing", "store-sqlite",
+    "tokio",
+    "sqlx",
+    "axum",
+    "hyper",
+    "reqwest",
+    "async-trait",
+    "tracing",
+    "store-sqlite",
     "store-postgres",
 ];
 
@@ -69,13 +76,19 @@ fn dependencies_point_one_way() {
     let forbidden: [(&str, &[&str]); 5] = [
         ("ledger", &["registry", "store", "app", "web", "cli"]),
         ("registry", &["store", "app", "web", "cli"]),
-        ("store", &["app", "web", "cli", "store-sqlite", "store-postgres"]),
+        (
+            "store",
+            &["app", "web", "cli", "store-sqlite", "store-postgres"],
+        ),
         ("app", &["web", "cli", "store-sqlite", "store-postgres"]),
         ("web", &["cli", "store-sqlite", "store-postgres"]),
     ];
     for (krate, never) in forbidden {
         for dep in dependencies(krate) {
-            assert!(!never.contains(&dep.as_str()), "{krate} must not depend on {dep}");
+            assert!(
+                !never.contains(&dep.as_str()),
+                "{krate} must not depend on {dep}"
+            );
         }
     }
     // Only the binary picks a backend.
@@ -135,7 +148,12 @@ fn no_floating_point_in_the_money_core() {
                 let has_float = code
                     .split(|c: char| !c.is_alphanumeric() && c != '_')
                     .any(|word| word == "f64" || word == "f32");
-                assert!(!has_float, "{}:{}: floating point in the money core", file.display(), n + 1);
+                assert!(
+                    !has_float,
+                    "{}:{}: floating point in the money core",
+                    file.display(),
+                    n + 1
+                );
             }
         }
     }

@@ -21,7 +21,12 @@ const MONTHS_ES: [&str; 12] = [
 
 pub fn date_es(date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
-    format!("{} {} {}", date.day(), MONTHS_ES[date.month0() as usize], date.year())
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS_ES[date.month0() as usize],
+        date.year()
+    )
 }
 
 #[cfg(test)]

@@ -13,8 +13,9 @@ use store::{Page, StoreError};
 
 pub async fn healthz(State(app): State<App>) -> Response {
     match app.store().orgs().await {
-        Ok(orgs) => Json(serde_json::json!({"status": "ok", "organisations": orgs.len()}))
-            .into_response(),
+        Ok(orgs) => {
+            Json(serde_json::json!({"status": "ok", "organisations": orgs.len()})).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
             (
@@ -133,16 +134,18 @@ async fn load_org_page(app: &App, slug: &str, after: i64) -> Result<OrgPage, Sto
     let balances = store.balances(org.id).await?;
     let mut member_rows = Vec::with_capacity(members.len());
     for m in &members {
-        let arrears = balances.balance_minor(
-            &ledger::Account::dues_receivable(m.id),
-            org.data.currency,
-        );
+        let arrears =
+            balances.balance_minor(&ledger::Account::dues_receivable(m.id), org.data.currency);
         member_rows.push(MemberRow {
             name: format!("{} {}", m.data.given_names, m.data.surnames),
             municipality: m.data.municipality.clone(),
             trade: m.data.trade.clone(),
             joined: date_es(m.data.joined_on),
-            status: if m.left_on.is_some() { "Baja" } else { "Activo" },
+            status: if m.left_on.is_some() {
+                "Baja"
+            } else {
+                "Activo"
+            },
             arrears: money_es_mx(arrears),
         });
     }
@@ -208,7 +211,11 @@ fn store_error(e: StoreError) -> Response {
         }
         other => {
             tracing::error!(error = %other, "store error");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>Error interno</h1>")).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<h1>Error interno</h1>"),
+            )
+                .into_response()
         }
     }
 }

@@ -50,10 +50,21 @@ async fn the_odf_page_lists_members_and_a_zero_trial_balance_in_spanish() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("lang=\"es-MX\""));
     assert!(page.contains("Balanza de comprobación"));
-    let first = app.store().members(org.id, store::Page::first(1)).await.unwrap().remove(0);
-    assert!(page.contains(&first.data.given_names), "first member listed");
+    let first = app
+        .store()
+        .members(org.id, store::Page::first(1))
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(
+        page.contains(&first.data.given_names),
+        "first member listed"
+    );
     // The trial balance's sum line shows zero: the books balance.
-    assert!(page.contains("Suma (debe ser cero)</th><th class=\"num\">$0.00"), "{page}");
+    assert!(
+        page.contains("Suma (debe ser cero)</th><th class=\"num\">$0.00"),
+        "{page}"
+    );
     // Pages stay small for a cheap phone on a weak connection.
     assert!(page.len() < 100 * 1024, "page is {} bytes", page.len());
 }
@@ -67,7 +78,8 @@ async fn an_unknown_organisation_is_not_found() {
 
 #[tokio::test]
 async fn an_empty_database_shows_an_empty_list_not_an_error() {
-    let store: Arc<dyn Store> = Arc::new(store_sqlite::SqliteStore::open_in_memory().await.unwrap());
+    let store: Arc<dyn Store> =
+        Arc::new(store_sqlite::SqliteStore::open_in_memory().await.unwrap());
     let app = App::new(store);
     let (status, body) = get(&app, "/").await;
     assert_eq!(status, StatusCode::OK);
