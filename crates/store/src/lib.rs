@@ -10,7 +10,12 @@
 //! - journal entries are append-only; materialised balances change only in the transaction
 //!   that appends the postings, and always equal the sum of postings;
 //! - posting a key again with the same payload returns the first result; with a different
-//!   payload it is [`StoreError::Conflict`].
+//!   payload it is [`StoreError::Conflict`];
+//! - ids (members, entries, roles) are unique within an organisation and only meaningful
+//!   together with its `org_id`: SQLite numbers them per organisation, PostgreSQL from global
+//!   sequences. Callers never compare ids across organisations.
+//! - list calls for an unknown organisation return an empty list; writes to one are NotFound
+//!   (or Invalid naming the account, for a posting).
 //!
 //! It does not know the programme's rules; those are in the pure crates and the app.
 

@@ -1,0 +1,248 @@
+//! Use cases against an in-memory SQLite store: dues (R-ORG-6), leaving (R-ORG-2), roles
+//! (R-ORG-5), posting with idempotency, and the all-or-nothing members import.
+
+use app::{App, AppError};
+use chrono::NaiveDate;
+use ledger::{AccountCode, EntryDraft, Money, Posting};
+use registry::{NewRoleAssignment, Role};
+use std::sync::Arc;
+use store::{Page, Store, StoreError};
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// A union of `members` members (no dues posted yet) and its id.
+async fn union(members: u32) -> (App, i64) {
+    let store: Arc<dyn Store> =
+        Arc::new(store_sqlite::SqliteStore::open_in_memory().await.unwrap());
+    let app = App::new(store);
+    let mut spec = demo::DemoSpec::morelos_union();
+    spec.members_per_org = members;
+    spec.dues_months = 0;
+    app.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
+    let org = app.store().orgs().await.unwrap().remove(0);
+    (app, org.id)
+}
+
+async fn first_member(app: &App, org_id: i64) -> registry::Member {
+    app.store()
+        .members(org_id, Page::first(1))
+        .await
+        .unwrap()
+        .remove(0)
+}
+
+#[tokio::test]
+async fn r_org_6_dues_are_charged_once_per_period_to_active_members_and_paid_down() {
+    let (app, org_id) = union(30).await;
+    let on = day(2025, 12, 1); // every demo member has joined by then
+    let charged = app.charge_dues(org_id, "2025-12", on).await.unwrap();
+    assert_eq!(charged, 30);
+    // Charging the same period again charges nobody twice.
+    assert_eq!(app.charge_dues(org_id, "2025-12", on).await.unwrap(), 0);
+
+    let m = first_member(&app, org_id).await;
+    let dues = app
+        .store()
+        .org(org_id)
+        .await
+        .unwrap()
+        .data
+        .dues_amount_minor;
+    assert_eq!(app.dues_arrears_minor(org_id, m.id).await.unwrap(), dues);
+    app.pay_dues(org_id, m.id, dues, on, "pay-1").await.unwrap();
+    assert_eq!(app.dues_arrears_minor(org_id, m.id).await.unwrap(), 0);
+    app.checked_trial_balance(org_id).await.unwrap();
+}
+
+#[tokio::test]
+async fn r_org_6_a_member_who_left_is_not_charged_and_a_negative_payment_is_refused() {
+    let (app, org_id) = union(10).await;
+    let m = first_member(&app, org_id).await;
+    app.record_leave(org_id, m.id, day(2025, 6, 30), "Se mudó a Puebla")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.charge_dues(org_id, "2025-12", day(2025, 12, 1))
+            .await
+            .unwrap(),
+        9
+    );
+    assert_eq!(app.dues_arrears_minor(org_id, m.id).await.unwrap(), 0);
+    let err = app
+        .pay_dues(org_id, m.id, -100, day(2025, 12, 2), "neg")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("amount_minor"), "{err}");
+}
+
+#[tokio::test]
+async fn r_org_2_leaving_keeps_history_needs_a_reason_and_happens_once() {
+    let (app, org_id) = union(5).await;
+    let m = first_member(&app, org_id).await;
+    let err = app
+        .record_leave(org_id, m.id, day(2025, 6, 30), "  ")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("reason"), "{err}");
+    let err = app
+        .record_leave(org_id, m.id, day(1990, 1, 1), "antes")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("left_on"), "{err}");
+    let left = app
+        .record_leave(org_id, m.id, day(2025, 6, 30), "Cambio de oficio")
+        .await
+        .unwrap();
+    assert_eq!(left.left_on, Some(day(2025, 6, 30)));
+    assert_eq!(
+        app.store().count_members(org_id).await.unwrap(),
+        5,
+        "history is kept"
+    );
+    assert!(matches!(
+        app.record_leave(org_id, m.id, day(2025, 7, 1), "otra vez")
+            .await,
+        Err(AppError::Store(StoreError::Conflict { .. }))
+    ));
+}
+
+#[tokio::test]
+async fn r_org_5_a_role_names_its_holder_and_a_member_must_be_active_in_this_odf() {
+    let (app, org_id) = union(5).await;
+    let m = first_member(&app, org_id).await;
+    let role = |name: &str, member_id| NewRoleAssignment {
+        person_name: name.to_string(),
+        member_id,
+        role: Role::SpecialisedCommittee(registry::Committee::Financing),
+        from: day(2025, 6, 1),
+    };
+    assert!(app.assign_role(org_id, role("", None)).await.is_err());
+    let given = app
+        .assign_role(org_id, role("Socia", Some(m.id)))
+        .await
+        .unwrap();
+    assert_eq!(given.member_id, Some(m.id));
+    // A member of another organisation answers exactly like a missing one (R-ORG-1).
+    let other = app
+        .store()
+        .create_org(&demo::org(&demo::DemoSpec::national(), 1).org)
+        .await
+        .unwrap();
+    // Ids may be numbered per organisation, so take one that exists only in the other ODF.
+    let mut spec = demo::DemoSpec::morelos_union();
+    spec.seed = 5;
+    spec.members_per_org = 8;
+    app.store()
+        .import_members(other.id, &demo::org(&spec, 0).members)
+        .await
+        .unwrap();
+    let ours: Vec<i64> = app
+        .store()
+        .members(org_id, Page::first(100))
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    let theirs = app
+        .store()
+        .members(other.id, Page::first(100))
+        .await
+        .unwrap();
+    let outsider_id = theirs
+        .iter()
+        .map(|m| m.id)
+        .find(|id| !ours.contains(id))
+        .unwrap();
+    let missing = app
+        .assign_role(org_id, role("Nadie", Some(outsider_id)))
+        .await
+        .unwrap_err();
+    let absent = app
+        .assign_role(org_id, role("Nadie", Some(i64::MAX)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(missing, AppError::Store(StoreError::NotFound { .. })),
+        "{missing}"
+    );
+    assert_eq!(
+        missing.to_string().replace(&outsider_id.to_string(), "ID"),
+        absent.to_string().replace(&i64::MAX.to_string(), "ID")
+    );
+}
+
+fn transfer(key: &str, amount_minor: i64) -> EntryDraft {
+    EntryDraft {
+        idempotency_key: key.into(),
+        reason: "manual.transfer".into(),
+        rule_id: "MANUAL".into(),
+        date: day(2025, 3, 1),
+        memo: "Traspaso".into(),
+        postings: vec![
+            Posting::new(
+                AccountCode::parse("odf:bank").unwrap(),
+                Money::mxn(amount_minor),
+            ),
+            Posting::new(
+                AccountCode::parse("odf:equity").unwrap(),
+                Money::mxn(-amount_minor),
+            ),
+        ],
+        reverses: None,
+    }
+}
+
+#[tokio::test]
+async fn posting_is_idempotent_by_key_and_refuses_what_does_not_balance() {
+    let (app, org_id) = union(1).await;
+    let first = app
+        .post_entry(org_id, transfer("t-1", 10_000))
+        .await
+        .unwrap();
+    let again = app
+        .post_entry(org_id, transfer("t-1", 10_000))
+        .await
+        .unwrap();
+    assert_eq!((again.entry_id, again.created), (first.entry_id, false));
+    assert!(matches!(
+        app.post_entry(org_id, transfer("t-1", 20_000)).await,
+        Err(AppError::Store(StoreError::Conflict { .. }))
+    ));
+    let mut unbalanced = transfer("t-2", 10_000);
+    unbalanced.postings[1].amount = Money::mxn(-9_999);
+    assert!(matches!(
+        app.post_entry(org_id, unbalanced).await,
+        Err(AppError::Ledger(ledger::LedgerError::Unbalanced { .. }))
+    ));
+    let bank = AccountCode::parse("odf:bank").unwrap();
+    assert_eq!(
+        app.store().account_balance(org_id, &bank).await.unwrap(),
+        10_000
+    );
+}
+
+#[tokio::test]
+async fn r_org_2_an_import_with_bad_rows_writes_nothing_and_names_every_line() {
+    let (app, org_id) = union(1).await;
+    let csv = format!(
+        "{}\nNOTACURP,,Ana,López,F,1990-01-01,Tlayacapan,Morelos,alfarería,3,micro_producer,,2025-01-01,2025-01-01\n",
+        registry::import::members_csv_header()
+    );
+    match app.import_members_csv(org_id, &csv, day(2026, 1, 1)).await {
+        Err(AppError::Rows(rows)) => assert!(
+            rows.iter()
+                .any(|r| r.contains("line 2") && r.contains("curp")),
+            "{rows:?}"
+        ),
+        other => panic!("expected row errors, got {other:?}"),
+    }
+    assert_eq!(app.store().count_members(org_id).await.unwrap(), 1);
+    assert!(matches!(
+        app.import_members_csv(org_id + 1_000, &csv, day(2026, 1, 1))
+            .await,
+        Err(AppError::Store(StoreError::NotFound { .. }))
+    ));
+}
