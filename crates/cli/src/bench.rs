@@ -148,33 +148,62 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn sqlite(args: &BenchArgs) -> anyhow::Result<()> {
-    let dir = tempfile_dir()?;
-    let store = store_sqlite::SqliteStore::open(&dir.join("store.db")).await?;
-    let raw = store_sqlite::SqliteStore::open(&dir.join("raw.db")).await?;
-    let org_id = prepare(&store, "bench").await?;
-    let raw_org = prepare(&raw, "bench").await?;
+/// The raw-SQL baseline of one backend: the same entry and posting rows, plain INSERTs.
+trait RawInsert {
+    async fn insert(
+        &self,
+        org_id: OrgId,
+        entries: &[ValidEntry],
+        commit_each: bool,
+    ) -> Result<(), store::StoreError>;
+}
 
+impl RawInsert for sqlx::SqlitePool {
+    async fn insert(
+        &self,
+        org_id: OrgId,
+        entries: &[ValidEntry],
+        commit_each: bool,
+    ) -> Result<(), store::StoreError> {
+        store_sqlite::baseline::insert_raw(self, org_id, entries, commit_each).await
+    }
+}
+
+impl RawInsert for sqlx::PgPool {
+    async fn insert(
+        &self,
+        org_id: OrgId,
+        entries: &[ValidEntry],
+        commit_each: bool,
+    ) -> Result<(), store::StoreError> {
+        store_postgres::baseline::insert_raw(self, org_id, entries, commit_each).await
+    }
+}
+
+/// Entries committed one at a time, then in batches of 1,000, each against the raw baseline
+/// inserting the same rows; prints the four figures.
+async fn single_and_batched(
+    backend: &str,
+    args: &BenchArgs,
+    store: &dyn Store,
+    org_id: OrgId,
+    raw: &impl RawInsert,
+    raw_org: OrgId,
+) -> anyhow::Result<()> {
     let single = spread_entries("single", args.single);
     let raw_single = time(
-        "SQLite raw baseline, one commit per entry",
+        format!("{backend} raw baseline, one commit per entry"),
         single.len(),
         || async {
             for e in &single {
-                store_sqlite::baseline::insert_raw(
-                    raw.pool(),
-                    raw_org,
-                    std::slice::from_ref(e),
-                    true,
-                )
-                .await?;
+                raw.insert(raw_org, std::slice::from_ref(e), true).await?;
             }
             Ok(())
         },
     )
     .await?;
     let store_single = time(
-        "SQLite store.post, one commit per entry",
+        format!("{backend} store.post, one commit per entry"),
         single.len(),
         || async {
             for e in &single {
@@ -184,21 +213,20 @@ async fn sqlite(args: &BenchArgs) -> anyhow::Result<()> {
         },
     )
     .await?;
-
     let batched = spread_entries("batch", args.batches * BATCH);
     let raw_batched = time(
-        "SQLite raw baseline, batches of 1,000",
+        format!("{backend} raw baseline, batches of 1,000"),
         batched.len(),
         || async {
             for chunk in batched.chunks(BATCH) {
-                store_sqlite::baseline::insert_raw(raw.pool(), raw_org, chunk, false).await?;
+                raw.insert(raw_org, chunk, false).await?;
             }
             Ok(())
         },
     )
     .await?;
     let store_batched = time(
-        "SQLite store.post_batch, batches of 1,000",
+        format!("{backend} store.post_batch, batches of 1,000"),
         batched.len(),
         || async {
             for chunk in batched.chunks(BATCH) {
@@ -214,8 +242,18 @@ async fn sqlite(args: &BenchArgs) -> anyhow::Result<()> {
     store_batched.print(Some(&raw_batched));
     ensure!(
         store.balances(org_id).await? == store.derived_balances(org_id).await?,
-        "SQLite: materialised balances differ from postings after the run"
+        "{backend}: materialised balances differ from postings after the run"
     );
+    Ok(())
+}
+
+async fn sqlite(args: &BenchArgs) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?;
+    let store = store_sqlite::SqliteStore::open(&dir.join("store.db")).await?;
+    let raw = store_sqlite::SqliteStore::open(&dir.join("raw.db")).await?;
+    let org_id = prepare(&store, "bench").await?;
+    let raw_org = prepare(&raw, "bench").await?;
+    single_and_batched("SQLite", args, &store, org_id, raw.pool(), raw_org).await?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
@@ -250,62 +288,15 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
     let org_id = prepare(store.as_ref(), "bench").await?;
     let raw_org = prepare(store.as_ref(), "bench-raw").await?;
 
-    let single = spread_entries("single", args.single);
-    let raw_single = time(
-        "PostgreSQL raw baseline, one commit per entry",
-        single.len(),
-        || async {
-            for e in &single {
-                store_postgres::baseline::insert_raw(
-                    store.pool(),
-                    raw_org,
-                    std::slice::from_ref(e),
-                    true,
-                )
-                .await?;
-            }
-            Ok(())
-        },
+    single_and_batched(
+        "PostgreSQL",
+        args,
+        store.as_ref(),
+        org_id,
+        store.pool(),
+        raw_org,
     )
     .await?;
-    let store_single = time(
-        "PostgreSQL store.post, one commit per entry",
-        single.len(),
-        || async {
-            for e in &single {
-                store.post(org_id, e).await?;
-            }
-            Ok(())
-        },
-    )
-    .await?;
-    let batched = spread_entries("batch", args.batches * BATCH);
-    let raw_batched = time(
-        "PostgreSQL raw baseline, batches of 1,000",
-        batched.len(),
-        || async {
-            for chunk in batched.chunks(BATCH) {
-                store_postgres::baseline::insert_raw(store.pool(), raw_org, chunk, false).await?;
-            }
-            Ok(())
-        },
-    )
-    .await?;
-    let store_batched = time(
-        "PostgreSQL store.post_batch, batches of 1,000",
-        batched.len(),
-        || async {
-            for chunk in batched.chunks(BATCH) {
-                store.post_batch(org_id, chunk).await?;
-            }
-            Ok(())
-        },
-    )
-    .await?;
-    raw_single.print(None);
-    store_single.print(Some(&raw_single));
-    raw_batched.print(None);
-    store_batched.print(Some(&raw_batched));
     // After a bulk load PostgreSQL's planner statistics are stale until autovacuum gets to
     // them (about a minute); refresh them as an operator would after an import.
     sqlx::query("ANALYZE").execute(store.pool()).await?;

@@ -2,8 +2,9 @@
 //!
 //! Writing: lock the touched balance rows in one fixed order, check them (open, currency, no
 //! overflow), then append entries and postings and set the balances in one statement that
-//! carries whole columns as arrays (`UNNEST`). A single post is four round trips (BEGIN, lock,
-//! write, COMMIT); a batch of 10,000 is six.
+//! carries whole columns as arrays (`UNNEST`). A single post is one round trip: the function
+//! `post_entry` (migrations/20260101000002_post_function.sql) does those steps on the server,
+//! in autocommit; a batch of 10,000 is six round trips.
 
 use crate::{clamp_limit, corrupt, Attempt, AttemptResult};
 use ledger::{AccountCode, Currency, EntryDraft, Money, Posting, TrialBalance, ValidEntry};
@@ -150,80 +151,43 @@ impl PostingColumns {
     }
 }
 
-/// What `post` computes once, outside the retry loop.
-pub(crate) struct EntryPlan {
+/// What `post` computes once, outside the retry loop: the fingerprint and the postings as
+/// columns, borrowed from the entry.
+pub(crate) struct EntryPlan<'a> {
+    entry: &'a ValidEntry,
     fingerprint: String,
-    postings: PostingColumns,
+    codes: Vec<&'a str>,
+    amounts: Vec<i64>,
+    currencies: Vec<String>,
 }
 
-impl EntryPlan {
-    pub(crate) fn new(entry: &ValidEntry) -> Result<Self, StoreError> {
-        let mut postings = PostingColumns::default();
-        postings.push(0, entry);
+impl<'a> EntryPlan<'a> {
+    pub(crate) fn new(entry: &'a ValidEntry) -> Result<Self, StoreError> {
+        let postings = entry.postings();
+        let mut codes = Vec::with_capacity(postings.len());
+        let mut amounts = Vec::with_capacity(postings.len());
+        let mut currencies = Vec::with_capacity(postings.len());
+        for posting in postings {
+            codes.push(posting.account.as_str());
+            amounts.push(posting.amount.amount_minor());
+            currencies.push(posting.amount.currency().as_str().to_owned());
+        }
         Ok(EntryPlan {
+            entry,
             fingerprint: entry.fingerprint(),
-            postings,
+            codes,
+            amounts,
+            currencies,
         })
     }
 }
 
-/// Appends the entry if its key is new and sets the (locked) balances; answers the new id, or
-/// no row when the key exists (then nothing was written).
-const POST_ONE: &str = "\
-WITH e AS (
-    INSERT INTO entries (org_id, idempotency_key, fingerprint, reason, rule_id, date, memo, reverses)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-    ON CONFLICT (org_id, idempotency_key) DO NOTHING
-    RETURNING id
-), p AS (
-    INSERT INTO postings (org_id, entry_id, seq, account_code, amount_minor, currency)
-    SELECT $1, e.id, u.seq, u.code, u.amount, u.currency
-    FROM e CROSS JOIN UNNEST($9::int4[], $10::text[], $11::int8[], $12::text[])
-         AS u(seq, code, amount, currency)
-), b AS (
-    UPDATE balances AS bal
-    SET balance_minor = d.balance,
-        postings_count = bal.postings_count + d.n
-    FROM e, UNNEST($13::text[], $14::int8[], $15::int8[]) AS d(code, balance, n)
-    WHERE bal.org_id = $1 AND bal.account_code = d.code
-)
-SELECT id FROM e";
-
-async fn existing_key(
-    conn: &mut PgConnection,
-    org_id: OrgId,
-    key: &str,
-) -> AttemptResult<Option<(EntryId, String)>> {
-    let row = sqlx::query(
-        "SELECT id, fingerprint FROM entries WHERE org_id = $1 AND idempotency_key = $2",
-    )
-    .bind(org_id)
-    .bind(key)
-    .fetch_optional(conn)
-    .await?;
-    Ok(match row {
-        Some(row) => Some((row.try_get(0)?, row.try_get(1)?)),
-        None => None,
-    })
-}
-
-/// A key posted before: the same payload answers the first id, another is a conflict.
-fn repeat_of(
-    key: &str,
-    fingerprint: &str,
-    existing: Option<(EntryId, String)>,
-) -> Option<AttemptResult<Posted>> {
-    existing.map(|(entry_id, stored)| {
-        if stored == fingerprint {
-            Ok(Posted {
-                entry_id,
-                created: false,
-            })
-        } else {
-            Err(key_conflict(key))
-        }
-    })
-}
+/// One post in one statement: `post_entry` (migrations/20260101000002_post_function.sql) locks
+/// the balance rows in the fixed order, checks them, appends the entry and its postings and
+/// moves the balances, and answers a status the store turns into its usual answers.
+const POST_ONE: &str = "SELECT o_status, o_entry_id, o_fingerprint, o_posting, o_account, \
+                        o_account_currency \
+                        FROM post_entry($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 fn key_conflict(key: &str) -> Attempt {
     Attempt::Fail(StoreError::conflict(format!(
@@ -231,22 +195,15 @@ fn key_conflict(key: &str) -> Attempt {
     )))
 }
 
+/// Runs in autocommit: the statement is the transaction, so a post is one round trip.
 pub(crate) async fn post(
     pool: &PgPool,
     org_id: OrgId,
-    entry: &ValidEntry,
-    plan: &EntryPlan,
+    plan: &EntryPlan<'_>,
 ) -> AttemptResult<Posted> {
+    let entry = plan.entry;
     let key = entry.idempotency_key().as_str();
-    let mut tx = pool.begin().await?;
-    let mut locked = lock_balances(&mut tx, org_id, &plan.postings.codes()).await?;
-    if let Err(invalid) = apply_entry(&mut locked, entry) {
-        // A repeat of a key posted before answers as a repeat, whatever the balances are now.
-        let existing = existing_key(&mut tx, org_id, key).await?;
-        return repeat_of(key, &plan.fingerprint, existing).unwrap_or(Err(invalid.into()));
-    }
-    let (codes, new_balances, counts) = plan.postings.balance_columns(&locked)?;
-    let inserted = sqlx::query(POST_ONE)
+    let row = sqlx::query(POST_ONE)
         .bind(org_id)
         .bind(key)
         .bind(&plan.fingerprint)
@@ -255,29 +212,47 @@ pub(crate) async fn post(
         .bind(entry.date())
         .bind(entry.memo())
         .bind(entry.reverses())
-        .bind(&plan.postings.seq)
-        .bind(&plan.postings.code)
-        .bind(&plan.postings.amount)
-        .bind(&plan.postings.currency)
-        .bind(&codes)
-        .bind(&new_balances)
-        .bind(&counts)
-        .fetch_optional(&mut *tx)
+        .bind(&plan.codes)
+        .bind(&plan.amounts)
+        .bind(&plan.currencies)
+        .fetch_one(pool)
         .await?;
-    if let Some(row) = inserted {
-        let entry_id: EntryId = row.try_get(0)?;
-        tx.commit().await?;
-        return Ok(Posted {
-            entry_id,
-            created: true,
-        });
+    let status: &str = row.try_get(0)?;
+    let entry_id: Option<EntryId> = row.try_get(1)?;
+    let posted = |created| match entry_id {
+        Some(entry_id) => Ok(Posted { entry_id, created }),
+        None => Err(Attempt::Fail(StoreError::Backend(format!(
+            "post_entry answered '{status}' without an entry id"
+        )))),
+    };
+    match status {
+        "created" => posted(true),
+        "exists" => {
+            let stored: Option<&str> = row.try_get(2)?;
+            if stored == Some(plan.fingerprint.as_str()) {
+                posted(false)
+            } else {
+                Err(key_conflict(key))
+            }
+        }
+        "again" => Err(Attempt::Again("idempotency key taken but not visible yet")),
+        refused => {
+            let index: Option<i32> = row.try_get(3)?;
+            let index = index.unwrap_or_default().max(0) as usize;
+            let code: Option<&str> = row.try_get(4)?;
+            let code = code.unwrap_or_default();
+            Err(Attempt::Fail(match refused {
+                "not_open" => not_open(index, code),
+                "currency" => {
+                    let account_currency: Option<&str> = row.try_get(5)?;
+                    let currency = plan.currencies.get(index).map_or("", String::as_str);
+                    wrong_currency(index, code, account_currency.unwrap_or_default(), currency)
+                }
+                "overflow" => overflow(code),
+                other => StoreError::Backend(format!("post_entry answered '{other}'")),
+            }))
+        }
     }
-    // The key is taken by a committed entry (the insert waited for its transaction).
-    let existing = existing_key(&mut tx, org_id, key).await?;
-    tx.rollback().await?;
-    repeat_of(key, &plan.fingerprint, existing).unwrap_or(Err(Attempt::Again(
-        "idempotency key taken but not visible yet",
-    )))
 }
 
 /// What `post_batch` computes once, outside the retry loop.

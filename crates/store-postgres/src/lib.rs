@@ -10,7 +10,9 @@
 //! How it writes money: a post locks the materialised balance rows of the accounts it touches
 //! in one fixed order (`SELECT ... FOR UPDATE ... ORDER BY account_code`), which also proves
 //! each account is open in this organisation with the posting's currency; then one statement
-//! appends the entry and its postings and moves the balances, and the transaction commits.
+//! appends the entry and its postings and moves the balances, and the transaction commits. A
+//! single post does all of that in one server-side function (`post_entry`, in `migrations/`)
+//! called in autocommit: one round trip, and no lock is held across the network.
 //! Serialization failures (40001), deadlocks (40P01) and lost idempotency races (23505) retry
 //! the whole transaction a bounded number of times ([`MAX_ATTEMPTS`]) with jittered backoff.
 //! Batches ([`store::Store::post_batch`], [`store::Store::import_members`]) send whole columns
@@ -235,7 +237,7 @@ impl Store for PgStore {
 
     async fn post(&self, org_id: OrgId, entry: &ValidEntry) -> StoreResult<Posted> {
         let plan = journal::EntryPlan::new(entry)?;
-        retrying("post", || journal::post(&self.pool, org_id, entry, &plan)).await
+        retrying("post", || journal::post(&self.pool, org_id, &plan)).await
     }
 
     async fn post_batch(&self, org_id: OrgId, entries: &[ValidEntry]) -> StoreResult<Vec<Posted>> {

@@ -46,6 +46,13 @@ use store::{
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Page cache per connection (negative: KiB), so a batch's index pages stay in memory.
 const CACHE_SIZE: &str = "-32768";
+
+fn page_size() -> u32 {
+    std::env::var("XPS").ok().and_then(|v| v.parse().ok()).unwrap_or(4096)
+}
+fn wal_autocheckpoint() -> String {
+    std::env::var("XWAL").unwrap_or_else(|_| "1000".into())
+}
 /// Connections of a file database (one writer at a time, readers in parallel under WAL).
 const FILE_POOL_CONNECTIONS: u32 = 4;
 
@@ -53,6 +60,10 @@ const FILE_POOL_CONNECTIONS: u32 = 4;
 #[derive(Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The one connection every write goes through (the same pool as `pool` in memory). One
+    /// connection keeps its page cache warm from one write to the next: a pooled connection
+    /// whose turn comes after another connection wrote starts with its cache discarded.
+    writer: SqlitePool,
     /// Writers of this process take turns here before `BEGIN IMMEDIATE`.
     write_lock: tokio::sync::Mutex<()>,
 }
@@ -63,18 +74,30 @@ impl SqliteStore {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
+            .page_size(page_size())
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .pragma("cache_size", CACHE_SIZE)
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            .pragma("wal_autocheckpoint", wal_autocheckpoint());
+        // The writer first: it creates the file with its page size before any reader opens it.
+        let writer = SqlitePoolOptions::new()
+            .min_connections(1)
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await
+            .map_err(backend)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(FILE_POOL_CONNECTIONS)
             .connect_with(options)
             .await
             .map_err(backend)?;
-        Self::with_pool(pool).await
+        Self::with_pools(pool, writer).await
     }
 
     /// A private in-memory database, for tests: one connection that is never closed, so every
@@ -92,16 +115,17 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(backend)?;
-        Self::with_pool(pool).await
+        Self::with_pools(pool.clone(), pool).await
     }
 
-    async fn with_pool(pool: SqlitePool) -> Result<Self, StoreError> {
+    async fn with_pools(pool: SqlitePool, writer: SqlitePool) -> Result<Self, StoreError> {
         sqlx::migrate!("./migrations")
-            .run(&pool)
+            .run(&writer)
             .await
             .map_err(|e| StoreError::Backend(format!("migrations: {e}")))?;
         Ok(SqliteStore {
             pool,
+            writer,
             write_lock: tokio::sync::Mutex::new(()),
         })
     }
@@ -116,7 +140,7 @@ impl SqliteStore {
     async fn begin(&self) -> StoreResult<Write<'_>> {
         let turn = self.write_lock.lock().await;
         let tx = self
-            .pool
+            .writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(backend)?;
