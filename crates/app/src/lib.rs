@@ -54,6 +54,43 @@ impl App {
         Ok(self.store.post_batch(org_id, &entries).await?)
     }
 
+    /// Undoes an entry by posting its reversal (every posting negated, pointing back at it).
+    /// History is never edited. Reversing twice with the same key returns the first reversal.
+    pub async fn reverse_entry(
+        &self,
+        org_id: OrgId,
+        entry_id: store::EntryId,
+        idempotency_key: &str,
+        date: chrono::NaiveDate,
+    ) -> Result<Posted, AppError> {
+        let key = ledger::IdempotencyKey::parse(idempotency_key)?;
+        let original = self.store.entry(org_id, entry_id).await?;
+        if original.entry.reverses().is_some() {
+            return Err(registry::FieldError::new(
+                "entry_id",
+                "is itself a reversal; post a new entry instead",
+            )
+            .into());
+        }
+        let reversal = original.entry.reversal(entry_id, key, date);
+        Ok(self.store.post(org_id, &reversal).await?)
+    }
+
+    /// An account's statement: every entry that touched it, oldest first, with the running
+    /// balance (at most `limit` entries after `after_id`).
+    pub async fn account_statement(
+        &self,
+        org_id: OrgId,
+        account: &AccountCode,
+        page: store::Page,
+    ) -> Result<ledger::Statement, AppError> {
+        let entries = self.store.account_entries(org_id, account, page).await?;
+        Ok(ledger::Statement::build(
+            account,
+            entries.iter().map(|e| (e.id, &e.entry)),
+        ))
+    }
+
     /// Account code -> currency for every open account of the organisation.
     pub async fn chart(&self, org_id: OrgId) -> Result<HashMap<AccountCode, Currency>, AppError> {
         Ok(self

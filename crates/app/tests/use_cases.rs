@@ -246,3 +246,47 @@ async fn r_org_2_an_import_with_bad_rows_writes_nothing_and_names_every_line() {
         Err(AppError::Store(StoreError::NotFound { .. }))
     ));
 }
+
+#[tokio::test]
+async fn a_mistake_is_undone_by_a_reversal_never_an_edit() {
+    let (app, org_id) = union(1).await;
+    let posted = app
+        .post_entry(org_id, transfer("t-9", 12_345))
+        .await
+        .unwrap();
+    let reversed = app
+        .reverse_entry(org_id, posted.entry_id, "t-9:reversa", day(2025, 3, 2))
+        .await
+        .unwrap();
+    assert!(reversed.created);
+    // Same key again: the first reversal, nothing new.
+    let again = app
+        .reverse_entry(org_id, posted.entry_id, "t-9:reversa", day(2025, 3, 2))
+        .await
+        .unwrap();
+    assert_eq!((again.entry_id, again.created), (reversed.entry_id, false));
+    // A reversal is not reversed again; a new entry is posted instead.
+    assert!(app
+        .reverse_entry(org_id, reversed.entry_id, "t-9:rr", day(2025, 3, 3))
+        .await
+        .is_err());
+    // Both entries stay in the history; the account is back to zero.
+    let bank = AccountCode::parse("odf:bank").unwrap();
+    let statement = app
+        .account_statement(org_id, &bank, Page::first(100))
+        .await
+        .unwrap();
+    let amounts: Vec<i64> = statement
+        .lines
+        .iter()
+        .map(|l| l.amount.amount_minor())
+        .collect();
+    assert_eq!(amounts, vec![12_345, -12_345]);
+    assert_eq!(statement.lines.last().unwrap().balance_minor, 0);
+    let original = app.store().entry(org_id, posted.entry_id).await.unwrap();
+    assert_eq!(
+        original.entry.postings()[0].amount.amount_minor(),
+        12_345,
+        "the original is unchanged"
+    );
+}
