@@ -93,25 +93,23 @@ pub(crate) async fn post(
             .iter()
             .map(|&i| entries[i].idempotency_key().as_str()),
     );
-    let rows = sqlx::query(
-        "SELECT idempotency_key, id, fingerprint FROM entries INDEXED BY entries_by_key \
+    // One row holding every match as JSON (see `load_accounts`).
+    let rows: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(idempotency_key, id, fingerprint)) \
+         FROM entries INDEXED BY entries_by_key \
          WHERE org_id = ?1 AND idempotency_key IN (SELECT value FROM json_each(?2))",
     )
     .bind(org_id)
     .bind(keys)
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await
     .map_err(backend)?;
-    let mut posted_before: HashMap<String, (EntryId, String)> = HashMap::new();
-    for row in rows {
-        posted_before.insert(
-            row.try_get(0).map_err(backend)?,
-            (
-                row.try_get(1).map_err(backend)?,
-                row.try_get(2).map_err(backend)?,
-            ),
-        );
-    }
+    let rows: Vec<(String, EntryId, String)> =
+        serde_json::from_str(&rows).map_err(|e| corrupt(format!("entries: {e}")))?;
+    let posted_before: HashMap<String, (EntryId, String)> = rows
+        .into_iter()
+        .map(|(key, id, fingerprint)| (key, (id, fingerprint)))
+        .collect();
     let mut ids: Vec<EntryId> = vec![0; entries.len()];
     let mut created = vec![false; entries.len()];
     let mut fresh: Vec<usize> = Vec::with_capacity(firsts.len());
@@ -172,24 +170,28 @@ async fn load_accounts(
         .collect();
     codes.sort_unstable();
     codes.dedup();
-    let rows = sqlx::query(
-        "SELECT a.code, a.currency, b.balance_minor FROM accounts a \
+    // One row holding every account as JSON: a row per account costs more to hand over
+    // from the database thread than the JSON costs to parse.
+    let rows: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(a.code, a.currency, b.balance_minor)) \
+         FROM accounts a \
          LEFT JOIN balances b \
            ON b.org_id = a.org_id AND b.account_code = a.code AND b.currency = a.currency \
          WHERE a.org_id = ?1 AND a.code IN (SELECT value FROM json_each(?2))",
     )
     .bind(org_id)
     .bind(json_strings(codes))
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await
     .map_err(backend)?;
+    let rows: Vec<(String, String, Option<i64>)> =
+        serde_json::from_str(&rows).map_err(|e| corrupt(format!("accounts: {e}")))?;
     let mut accounts = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let balance: Option<i64> = row.try_get(2).map_err(backend)?;
+    for (code, currency, balance) in rows {
         accounts.insert(
-            row.try_get(0).map_err(backend)?,
+            code,
             AccountState {
-                currency: row.try_get(1).map_err(backend)?,
+                currency,
                 balance_minor: balance.unwrap_or(0) as i128,
                 touched: false,
             },
@@ -601,17 +603,51 @@ pub(crate) async fn account_entries(
     if limit == 0 {
         return Ok(Vec::new());
     }
-    let ids: Vec<EntryId> = sqlx::query_scalar(
-        "SELECT DISTINCT entry_id FROM postings \
-         WHERE org_id = ?1 AND account_code = ?2 AND entry_id > ?3 \
-         ORDER BY entry_id LIMIT ?4",
-    )
-    .bind(org_id)
-    .bind(account.as_str())
-    .bind(page.after_id)
-    .bind(limit as i64)
-    .fetch_all(pool)
-    .await
-    .map_err(backend)?;
+    let ids = account_entry_ids(pool, org_id, account, page.after_id, limit as usize).await?;
     entries_by_ids(pool, org_id, &ids).await
+}
+
+/// Entries per block of the postings index `postings_by_block_account` (migration 0002): the
+/// queries below must spell the block as `entry_id / 8192` for SQLite to use that index.
+const ENTRY_BLOCK: i64 = 8192;
+
+/// Ids of the entries after `after_id` touching `account`, oldest first, at most `limit`: block
+/// by block through the index, each block in entry order, until the page is full.
+async fn account_entry_ids(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    account: &AccountCode,
+    after_id: EntryId,
+    limit: usize,
+) -> StoreResult<Vec<EntryId>> {
+    let mut conn = pool.acquire().await.map_err(backend)?;
+    let last: Option<EntryId> = sqlx::query_scalar("SELECT MAX(id) FROM entries WHERE org_id = ?1")
+        .bind(org_id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend)?;
+    let Some(last) = last else {
+        return Ok(Vec::new());
+    };
+    let mut ids: Vec<EntryId> = Vec::new();
+    let mut block = after_id.max(0) / ENTRY_BLOCK;
+    while block <= last / ENTRY_BLOCK && ids.len() < limit {
+        let found: Vec<EntryId> = sqlx::query_scalar(
+            "SELECT DISTINCT entry_id FROM postings INDEXED BY postings_by_block_account \
+             WHERE org_id = ?1 AND entry_id / 8192 = ?2 AND account_code = ?3 \
+               AND entry_id > ?4 \
+             ORDER BY entry_id LIMIT ?5",
+        )
+        .bind(org_id)
+        .bind(block)
+        .bind(account.as_str())
+        .bind(after_id)
+        .bind((limit - ids.len()) as i64)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+        ids.extend(found);
+        block += 1;
+    }
+    Ok(ids)
 }

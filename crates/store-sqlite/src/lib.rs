@@ -3,7 +3,9 @@
 //! One database file in WAL mode with `synchronous=FULL` (money must survive a power cut),
 //! foreign keys on and a busy timeout. Every write is one transaction opened with
 //! `BEGIN IMMEDIATE`, so a writer takes the write lock before it reads what it checks; writers
-//! inside one process also queue on an async mutex instead of spinning on SQLITE_BUSY.
+//! inside one process also queue on an async mutex instead of spinning on SQLITE_BUSY, and all
+//! write through one dedicated connection, whose page cache stays warm from one write to the
+//! next (readers use a pool of their own).
 //!
 //! Every table is keyed by `org_id` first and every query filters by it, so another
 //! organisation's id answers exactly like a missing one (R-ORG-1). Ids of entries, members and
@@ -31,41 +33,54 @@ use chrono::NaiveDate;
 use ledger::{Account, AccountCode, TrialBalance, ValidEntry};
 use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{ConnectOptions, Sqlite, Transaction};
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 use store::{
     EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store, StoreError,
     StoreResult, StoredEntry,
 };
+use tokio::sync::{MappedMutexGuard, MutexGuard};
 
 /// How long a connection waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Page cache per connection (negative: KiB), so a batch's index pages stay in memory.
 const CACHE_SIZE: &str = "-32768";
-
-fn page_size() -> u32 {
-    std::env::var("XPS").ok().and_then(|v| v.parse().ok()).unwrap_or(4096)
-}
-fn wal_autocheckpoint() -> String {
-    std::env::var("XWAL").unwrap_or_else(|_| "1000".into())
-}
 /// Connections of a file database (one writer at a time, readers in parallel under WAL).
 const FILE_POOL_CONNECTIONS: u32 = 4;
 
 /// A Tequio store in one SQLite database.
 #[derive(Debug)]
 pub struct SqliteStore {
+    /// Readers (and, in memory, writers too).
     pool: SqlitePool,
-    /// The one connection every write goes through (the same pool as `pool` in memory). One
-    /// connection keeps its page cache warm from one write to the next: a pooled connection
-    /// whose turn comes after another connection wrote starts with its cache discarded.
-    writer: SqlitePool,
     /// Writers of this process take turns here before `BEGIN IMMEDIATE`.
-    write_lock: tokio::sync::Mutex<()>,
+    writer: tokio::sync::Mutex<Writer>,
+}
+
+/// Where writes go.
+#[derive(Debug)]
+enum Writer {
+    /// A file database: one connection kept for writes. Its page cache stays warm from one
+    /// write to the next (a pooled connection whose turn comes after another connection wrote
+    /// starts with its cache discarded), and it is never handed back to a pool between writes.
+    Direct(DirectWriter),
+    /// In memory: the pool's one connection, which readers share.
+    Pooled,
+}
+
+#[derive(Debug)]
+struct DirectWriter {
+    conn: SqliteConnection,
+    /// A transaction was begun and not (known to be) ended: a write whose future was dropped,
+    /// or whose end failed. The next writer rolls it back first.
+    open: bool,
 }
 
 impl SqliteStore {
@@ -74,30 +89,23 @@ impl SqliteStore {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
-            .page_size(page_size())
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .pragma("cache_size", CACHE_SIZE)
-            .pragma("temp_store", "memory")
-            .pragma("wal_autocheckpoint", wal_autocheckpoint());
-        // The writer first: it creates the file with its page size before any reader opens it.
-        let writer = SqlitePoolOptions::new()
-            .min_connections(1)
-            .max_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .test_before_acquire(false)
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(FILE_POOL_CONNECTIONS)
             .connect_with(options.clone())
             .await
             .map_err(backend)?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(FILE_POOL_CONNECTIONS)
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
-        Self::with_pools(pool, writer).await
+        migrate(&pool).await?;
+        let conn = options.connect().await.map_err(backend)?;
+        Ok(SqliteStore {
+            pool,
+            writer: tokio::sync::Mutex::new(Writer::Direct(DirectWriter { conn, open: false })),
+        })
     }
 
     /// A private in-memory database, for tests: one connection that is never closed, so every
@@ -115,18 +123,10 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(backend)?;
-        Self::with_pools(pool.clone(), pool).await
-    }
-
-    async fn with_pools(pool: SqlitePool, writer: SqlitePool) -> Result<Self, StoreError> {
-        sqlx::migrate!("./migrations")
-            .run(&writer)
-            .await
-            .map_err(|e| StoreError::Backend(format!("migrations: {e}")))?;
+        migrate(&pool).await?;
         Ok(SqliteStore {
             pool,
-            writer,
-            write_lock: tokio::sync::Mutex::new(()),
+            writer: tokio::sync::Mutex::new(Writer::Pooled),
         })
     }
 
@@ -136,36 +136,103 @@ impl SqliteStore {
     }
 
     /// Opens a write transaction with `BEGIN IMMEDIATE`, after this process's earlier writers.
-    /// Dropped without [`finish`](Self::finish) (a cancelled future), it rolls back.
+    /// Dropped without [`finish`](Self::finish) (a cancelled future), it rolls back: a pooled
+    /// transaction when dropped, the direct connection's at the next writer's turn.
     async fn begin(&self) -> StoreResult<Write<'_>> {
-        let turn = self.write_lock.lock().await;
-        let tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(backend)?;
-        Ok(Write { _turn: turn, tx })
+        let turn = self.writer.lock().await;
+        let direct = MutexGuard::try_map(turn, |writer| match writer {
+            Writer::Direct(direct) => Some(direct),
+            Writer::Pooled => None,
+        });
+        match direct {
+            Ok(mut direct) => {
+                if direct.open {
+                    // Nothing to roll back is fine: the transaction may never have begun.
+                    let _ = exec(&mut direct.conn, "ROLLBACK").await;
+                }
+                // Marked before it runs: a dropped future may still begin it.
+                direct.open = true;
+                exec(&mut direct.conn, "BEGIN IMMEDIATE")
+                    .await
+                    .map_err(backend)?;
+                Ok(Write::Direct(direct))
+            }
+            Err(turn) => {
+                let tx = self
+                    .pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(backend)?;
+                Ok(Write::Pooled { _turn: turn, tx })
+            }
+        }
     }
 
     /// Commits when the work succeeded, rolls back when it failed.
     async fn finish<T>(write: Write<'_>, result: StoreResult<T>) -> StoreResult<T> {
-        match result {
-            Ok(value) => {
-                write.tx.commit().await.map_err(backend)?;
-                Ok(value)
+        match write {
+            Write::Direct(mut direct) => {
+                let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+                match exec(&mut direct.conn, end).await {
+                    Ok(_) => direct.open = false,
+                    Err(e) => {
+                        // A failed COMMIT may leave the transaction open: end it now rather
+                        // than hold the database's write lock until this process writes again.
+                        if exec(&mut direct.conn, "ROLLBACK").await.is_ok() {
+                            direct.open = false;
+                        }
+                        return Err(backend(e));
+                    }
+                }
+                result
             }
-            Err(e) => {
-                write.tx.rollback().await.map_err(backend)?;
-                Err(e)
-            }
+            Write::Pooled { tx, .. } => match result {
+                Ok(value) => {
+                    tx.commit().await.map_err(backend)?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    tx.rollback().await.map_err(backend)?;
+                    Err(e)
+                }
+            },
         }
     }
 }
 
+/// Runs one statement of transaction control. Boxed: it names the future's type, which the
+/// `async_trait` methods need to prove it `Send`.
+fn exec<'c>(
+    conn: &'c mut SqliteConnection,
+    sql: &'static str,
+) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'c>> {
+    Box::pin(async move { sqlx::query(sql).execute(&mut *conn).await.map(drop) })
+}
+
+async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
+    sqlx::migrate!("./migrations")
+        .run(pool)
+        .await
+        .map_err(|e| StoreError::Backend(format!("migrations: {e}")))
+}
+
 /// One write transaction and this process's turn to write.
-struct Write<'s> {
-    _turn: tokio::sync::MutexGuard<'s, ()>,
-    tx: Transaction<'static, Sqlite>,
+enum Write<'s> {
+    Direct(MappedMutexGuard<'s, DirectWriter>),
+    Pooled {
+        _turn: MutexGuard<'s, Writer>,
+        tx: Transaction<'static, Sqlite>,
+    },
+}
+
+impl Write<'_> {
+    /// The connection the transaction is open on.
+    fn conn(&mut self) -> &mut SqliteConnection {
+        match self {
+            Write::Direct(direct) => &mut direct.conn,
+            Write::Pooled { tx, .. } => tx,
+        }
+    }
 }
 
 /// Maps a database error: a uniqueness violation is a conflict, anything else a backend error.
@@ -188,7 +255,7 @@ impl Store for SqliteStore {
     async fn create_org(&self, org: &NewOrg) -> StoreResult<Org> {
         orgs::check_slug(&org.slug)?;
         let mut w = self.begin().await?;
-        let result = orgs::create_org(&mut w.tx, org).await;
+        let result = orgs::create_org(w.conn(), org).await;
         Self::finish(w, result).await
     }
 
@@ -207,8 +274,8 @@ impl Store for SqliteStore {
     async fn open_accounts(&self, org_id: OrgId, accounts: &[Account]) -> StoreResult<()> {
         let mut w = self.begin().await?;
         let result = async {
-            orgs::require_org(&mut w.tx, org_id).await?;
-            orgs::open_accounts(&mut w.tx, org_id, accounts).await
+            orgs::require_org(w.conn(), org_id).await?;
+            orgs::open_accounts(w.conn(), org_id, accounts).await
         }
         .await;
         Self::finish(w, result).await
@@ -221,7 +288,7 @@ impl Store for SqliteStore {
     async fn post(&self, org_id: OrgId, entry: &ValidEntry) -> StoreResult<Posted> {
         let prepared = journal::Prepared::new(std::slice::from_ref(entry))?;
         let mut w = self.begin().await?;
-        let result = journal::post(&mut w.tx, org_id, prepared).await;
+        let result = journal::post(w.conn(), org_id, prepared).await;
         let posted = Self::finish(w, result).await?;
         posted
             .into_iter()
@@ -242,7 +309,7 @@ impl Store for SqliteStore {
         }
         let prepared = journal::Prepared::new(entries)?;
         let mut w = self.begin().await?;
-        let result = journal::post(&mut w.tx, org_id, prepared).await;
+        let result = journal::post(w.conn(), org_id, prepared).await;
         Self::finish(w, result).await
     }
 
@@ -288,7 +355,7 @@ impl Store for SqliteStore {
             )));
         }
         let mut w = self.begin().await?;
-        let result = people::import_members(&mut w.tx, org_id, members).await;
+        let result = people::import_members(w.conn(), org_id, members).await;
         Self::finish(w, result).await
     }
 
@@ -316,7 +383,7 @@ impl Store for SqliteStore {
         reason: &str,
     ) -> StoreResult<Member> {
         let mut w = self.begin().await?;
-        let result = people::record_leave(&mut w.tx, org_id, member_id, left_on, reason).await;
+        let result = people::record_leave(w.conn(), org_id, member_id, left_on, reason).await;
         Self::finish(w, result).await
     }
 
@@ -326,7 +393,7 @@ impl Store for SqliteStore {
         assignment: &NewRoleAssignment,
     ) -> StoreResult<RoleAssignment> {
         let mut w = self.begin().await?;
-        let result = people::assign_role(&mut w.tx, org_id, assignment).await;
+        let result = people::assign_role(w.conn(), org_id, assignment).await;
         Self::finish(w, result).await
     }
 
@@ -337,7 +404,7 @@ impl Store for SqliteStore {
         until: NaiveDate,
     ) -> StoreResult<RoleAssignment> {
         let mut w = self.begin().await?;
-        let result = people::end_role(&mut w.tx, org_id, assignment_id, until).await;
+        let result = people::end_role(w.conn(), org_id, assignment_id, until).await;
         Self::finish(w, result).await
     }
 
