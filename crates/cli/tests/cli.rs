@@ -55,35 +55,34 @@ fn small_demo(dir: &Path) -> PathBuf {
     db
 }
 
-fn slug(_db: &Path) -> String {
-    // The demo's first organisation's slug is fixed by the generator.
-    demo::org(&demo_spec(), 0).org.slug
+/// The demo union's slug; the generator fixes it whatever the sizes.
+fn union_slug() -> String {
+    demo::org(&demo::DemoSpec::morelos_union(), 0).org.slug
 }
 
-fn demo_spec() -> demo::DemoSpec {
-    let mut spec = demo::DemoSpec::morelos_union();
-    spec.members_per_org = 150;
-    spec.dues_months = 3;
-    spec
-}
-
-#[test]
-fn the_exported_journal_passes_hledger_check_strict() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = small_demo(dir.path());
-    let journal = dir.path().join("demo.journal");
+/// A small demo exported in `format` to a file in `dir`.
+fn exported(dir: &Path, format: &str) -> PathBuf {
+    let db = small_demo(dir);
+    let file = dir.join(format!("demo.{format}"));
     ok(tequio(
         &db,
         &[
             "export",
             "--org",
-            &slug(&db),
+            &union_slug(),
             "--format",
-            "hledger",
+            format,
             "-o",
-            journal.to_str().unwrap(),
+            file.to_str().unwrap(),
         ],
     ));
+    file
+}
+
+#[test]
+fn the_exported_journal_passes_hledger_check_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = exported(dir.path(), "hledger");
     let text = std::fs::read_to_string(&journal).unwrap();
     assert!(
         text.contains("R-ORG-6"),
@@ -105,20 +104,7 @@ fn the_exported_journal_passes_hledger_check_strict() {
 #[test]
 fn the_exported_beancount_file_passes_bean_check() {
     let dir = tempfile::tempdir().unwrap();
-    let db = small_demo(dir.path());
-    let file = dir.path().join("demo.beancount");
-    ok(tequio(
-        &db,
-        &[
-            "export",
-            "--org",
-            &slug(&db),
-            "--format",
-            "beancount",
-            "-o",
-            file.to_str().unwrap(),
-        ],
-    ));
+    let file = exported(dir.path(), "beancount");
     if tool("bean-check") {
         let check = Command::new("bean-check").arg(&file).output().unwrap();
         assert!(
@@ -148,7 +134,7 @@ fn members_csv(count: usize) -> String {
 fn r_org_2_a_members_file_with_errors_imports_nothing_and_names_each_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let db = small_demo(dir.path());
-    let org = slug(&db);
+    let org = union_slug();
     let good = members_csv(20);
     // Break the CURP check digit on line 3 and the sex on line 5.
     let mut lines: Vec<String> = good.lines().map(String::from).collect();
@@ -252,7 +238,7 @@ fn a_demo_killed_part_way_and_run_again_ends_where_an_uninterrupted_run_ends() {
             .args(args)
             .env("TEQUIO_LOG", "warn")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+    let org = union_slug();
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
