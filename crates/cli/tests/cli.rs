@@ -238,7 +238,7 @@ fn a_demo_killed_part_way_and_run_again_ends_where_an_uninterrupted_run_ends() {
             .args(args)
             .env("TEQUIO_LOG", "warn")
             .stdout(std::process::Stdio::null())
-    let org = union_slug();
+            .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
@@ -246,7 +246,7 @@ fn a_demo_killed_part_way_and_run_again_ends_where_an_uninterrupted_run_ends() {
         let _ = child.wait();
     }
     ok(tequio(&killed, &args));
-    let org = demo::org(&demo::DemoSpec::morelos_union(), 0).org.slug;
+    let org = union_slug();
     assert_eq!(
         journal_without_ids(&killed, &org),
         journal_without_ids(&whole, &org)
