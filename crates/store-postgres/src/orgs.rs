@@ -30,23 +30,8 @@ fn org_from_row(row: &PgRow) -> AttemptResult<Org> {
     })
 }
 
-fn check_slug(slug: &str) -> Result<(), StoreError> {
-    let ok = !slug.is_empty()
-        && slug.len() <= 64
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(format!(
-            "slug: '{slug}' must be 1 to 64 characters of [a-z0-9-]"
-        )))
-    }
-}
-
 pub(crate) async fn create_org(pool: &PgPool, org: &NewOrg) -> AttemptResult<Org> {
-    check_slug(&org.slug)?;
+    store::check_slug(&org.slug)?;
     if org.dues_amount_minor < 0 {
         return Err(StoreError::invalid("dues_amount_minor: must not be negative").into());
     }

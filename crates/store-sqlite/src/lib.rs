@@ -253,7 +253,7 @@ pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_org(&self, org: &NewOrg) -> StoreResult<Org> {
-        orgs::check_slug(&org.slug)?;
+        store::check_slug(&org.slug)?;
         let mut w = self.begin().await?;
         let result = orgs::create_org(w.conn(), org).await;
         Self::finish(w, result).await

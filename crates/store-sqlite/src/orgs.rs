@@ -8,22 +8,6 @@ use sqlx::Row;
 use std::collections::HashMap;
 use store::{NewOrg, Org, OrgId, StoreError, StoreResult};
 
-/// A slug is 1 to 64 characters of `[a-z0-9-]`.
-pub(crate) fn check_slug(slug: &str) -> StoreResult<()> {
-    let ok = !slug.is_empty()
-        && slug.len() <= 64
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(format!(
-            "slug '{slug}' must be 1 to 64 characters of [a-z0-9-]"
-        )))
-    }
-}
-
 /// NotFound unless the organisation exists; every write checks this first.
 pub(crate) async fn require_org(conn: &mut SqliteConnection, org_id: OrgId) -> StoreResult<()> {
     let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM orgs WHERE id = ?1")

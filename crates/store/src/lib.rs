@@ -66,6 +66,23 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A slug is 1 to 64 characters of `[a-z0-9-]`; every backend refuses any other with
+/// `Invalid` naming the field.
+pub fn check_slug(slug: &str) -> StoreResult<()> {
+    let ok = !slug.is_empty()
+        && slug.len() <= 64
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(format!(
+            "slug: '{slug}' must be 1 to 64 characters of [a-z0-9-]"
+        )))
+    }
+}
+
 /// An ODF and the project group that owns it (R-ORG-1: one group, one ODF, one tenant).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrg {
@@ -202,4 +219,19 @@ pub trait Store: Send + Sync {
         until: NaiveDate,
     ) -> StoreResult<RoleAssignment>;
     async fn roles(&self, org_id: OrgId) -> StoreResult<Vec<RoleAssignment>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slug_is_short_lowercase_and_names_the_field_when_refused() {
+        assert!(check_slug("alfareros-morelos").is_ok());
+        for bad in ["", "Alfareros", "a b", "ñandú", &"a".repeat(65)] {
+            let err = check_slug(bad).unwrap_err();
+            assert!(matches!(err, StoreError::Invalid { .. }), "{bad}");
+            assert!(err.to_string().contains("slug"), "{err}");
+        }
+    }
 }
