@@ -17,6 +17,9 @@ pub enum AppError {
     Rows(Vec<String>),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A programme rule of the Fund refused (`fund::FundError` names the rule and field).
+    #[error(transparent)]
+    Fund(#[from] fund::FundError),
     /// The books disagree with themselves; never expected, always reported.
     #[error("integrity check failed: {0}")]
     Integrity(String),
@@ -28,7 +31,25 @@ impl AppError {
         match self {
             AppError::Ledger(_) | AppError::Field(_) | AppError::Rows(_) => true,
             AppError::Store(e) => !matches!(e, StoreError::Backend(_)),
+            AppError::Fund(e) => matches!(e, fund::FundError::Rule { .. }),
             AppError::Integrity(_) => false,
+        }
+    }
+
+    /// The programme rule a refusal names (`R-FUND-3`), when one does.
+    pub fn rule_id(&self) -> Option<&'static str> {
+        match self {
+            AppError::Fund(e) => Some(e.rule_id()),
+            _ => None,
+        }
+    }
+
+    /// The field a refusal names, when one does.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            AppError::Fund(e) => e.field(),
+            AppError::Field(e) => Some(e.field),
+            _ => None,
         }
     }
 }

@@ -8,9 +8,11 @@
 pub mod demo_cases;
 pub mod error;
 pub mod export;
+pub mod fund_cases;
 pub mod registry_cases;
 
 pub use error::AppError;
+pub use fund_cases::Audit;
 
 use ledger::{AccountCode, Currency, EntryDraft, TrialBalance, ValidEntry};
 use std::collections::HashMap;
