@@ -50,6 +50,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Measure the ledger's write speed against a raw-SQL baseline.
     Bench(BenchArgs),
+    /// Plans, reports, the period close, the Fund and statements (issue 3).
+    #[command(flatten)]
+    Fund(crate::fund_cmd::FundCli),
 }
 
 #[derive(Args, Debug, Clone)]
