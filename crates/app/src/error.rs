@@ -15,6 +15,13 @@ pub enum AppError {
     /// A file had bad rows; nothing was imported. Each line names its row and field.
     #[error("{} row(s) rejected, nothing imported:\n{}", .0.len(), .0.join("\n"))]
     Rows(Vec<String>),
+    /// A programme rule refused the command: the rule id (`R-GOV-1`), the field and why.
+    #[error("{rule} {field}: {message}")]
+    Rule {
+        rule: &'static str,
+        field: String,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A programme rule of the Fund refused (`fund::FundError` names the rule and field).
@@ -29,7 +36,10 @@ impl AppError {
     /// Whether the caller's input was at fault (as opposed to the system).
     pub fn is_caller_error(&self) -> bool {
         match self {
-            AppError::Ledger(_) | AppError::Field(_) | AppError::Rows(_) => true,
+            AppError::Ledger(_)
+            | AppError::Field(_)
+            | AppError::Rows(_)
+            | AppError::Rule { .. } => true,
             AppError::Store(e) => !matches!(e, StoreError::Backend(_)),
             AppError::Fund(e) => matches!(e, fund::FundError::Rule { .. }),
             AppError::Integrity(_) => false,
@@ -40,15 +50,17 @@ impl AppError {
     pub fn rule_id(&self) -> Option<&'static str> {
         match self {
             AppError::Fund(e) => Some(e.rule_id()),
+            AppError::Rule { rule, .. } => Some(rule),
             _ => None,
         }
     }
 
     /// The field a refusal names, when one does.
-    pub fn field(&self) -> Option<&'static str> {
+    pub fn field(&self) -> Option<&str> {
         match self {
             AppError::Fund(e) => e.field(),
             AppError::Field(e) => Some(e.field),
+            AppError::Rule { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -8,7 +8,7 @@ use common::*;
 use fund::{CompetitionCategory, Reporter, WithdrawalPurpose};
 use registry::Profile;
 
-fn rule_and_field(e: &AppError) -> (Option<&'static str>, Option<&'static str>) {
+fn rule_and_field(e: &AppError) -> (Option<&'static str>, Option<&str>) {
     (e.rule_id(), e.field())
 }
 
@@ -416,28 +416,106 @@ async fn r_fund_4_r_fund_5_withdrawals_from_year_four_within_the_entitlement() {
     trial(&app, org).await;
 }
 
-/// R-FUND-3: a payment with no board decision, or for a purpose outside the list, is refused.
+/// Board seats for these members (R-ORG-5).
+async fn seat_board(app: &app::App, org: store::OrgId, members: &[i64]) -> Vec<i64> {
+    let mut seats = Vec::new();
+    for &member in members {
+        let seat = app
+            .assign_role(
+                org,
+                registry::NewRoleAssignment {
+                    person_name: format!("Consejera {member}"),
+                    member_id: Some(member),
+                    role: registry::Role::BoardMember,
+                    from: d(2025, 2, 1),
+                },
+            )
+            .await
+            .unwrap();
+        seats.push(seat.id);
+    }
+    seats
+}
+
+/// The board decides unanimously by minutes; the decision's id is its proposal id.
+async fn board_decides(
+    app: &app::App,
+    org: store::OrgId,
+    seats: &[i64],
+    kind: governance::ProposalKind,
+    amount_minor: i64,
+) -> i64 {
+    app.record_board_decision(
+        org,
+        &app::Actor::cli(),
+        governance::Minutes {
+            kind,
+            subject: "competition:1".into(),
+            purpose: "Feria de Tlaquepaque".into(),
+            amount_minor,
+            decided_on: d(2026, 5, 1),
+            votes: seats.iter().map(|s| (*s, governance::Vote::For)).collect(),
+        },
+    )
+    .await
+    .unwrap()
+    .proposal_id
+}
+
+/// R-FUND-3: a payment with no board decision, a decision of another kind, a purpose outside
+/// the list, or more than the decision authorises is refused; 100.00 under an approved
+/// 200.00 expenditure is paid from the Competition trust account (500.00 -> 400.00).
 #[tokio::test]
 async fn r_fund_3_competition_spending_needs_an_allowed_category_and_a_decision() {
     let app = sqlite().await;
-    let (org, _) = org_with_members(&app, "gasto", 1).await;
+    let (org, m) = org_with_members(&app, "gasto", 3).await;
     app.receive_grant(org, "G-1", "Fundación", 100_000, today(), &audit())
         .await
         .unwrap();
-    let err = app
-        .spend_competition(
-            org,
-            "S-1",
-            CompetitionCategory::TradeFairsAndSalesPromotion,
-            "Feria de Tlaquepaque",
-            10_000,
-            None,
-            today(),
-            &audit(),
-        )
-        .await
-        .unwrap_err();
+    let spend = |reference: &'static str, amount, decision| {
+        let app = app.clone();
+        async move {
+            app.spend_competition(
+                org,
+                reference,
+                CompetitionCategory::TradeFairsAndSalesPromotion,
+                "Feria de Tlaquepaque",
+                amount,
+                decision,
+                today(),
+                &audit(),
+            )
+            .await
+        }
+    };
+    let err = spend("S-1", 10_000, None).await.unwrap_err();
     assert_eq!(rule_and_field(&err), (Some("R-FUND-3"), Some("decision")));
     let bad = fund::CompetitionCategory::parse("fiesta patronal").unwrap_err();
     assert_eq!((bad.rule_id(), bad.field()), ("R-FUND-3", Some("category")));
+    let seats = seat_board(&app, org, &m).await;
+    let loan = board_decides(&app, org, &seats, governance::ProposalKind::Loan, 20_000).await;
+    let err = spend("S-2", 10_000, Some(loan)).await.unwrap_err();
+    assert_eq!(
+        rule_and_field(&err),
+        (Some("R-FUND-3"), Some("decision_id"))
+    );
+    let fair = board_decides(
+        &app,
+        org,
+        &seats,
+        governance::ProposalKind::Expenditure,
+        20_000,
+    )
+    .await;
+    let ok = spend("S-3", 10_000, Some(fair)).await.unwrap();
+    assert!(!ok.replay);
+    assert_eq!(
+        balance(&app, org, "fund:trust-bank:competition").await,
+        40_000
+    );
+    assert_eq!(balance(&app, org, "fund:spent:competition").await, 10_000);
+    let over = spend("S-4", 10_001, Some(fair)).await.unwrap_err();
+    assert_eq!(rule_and_field(&over), (Some("R-FUND-3"), Some("amount")));
+    assert!(spend("S-3", 10_000, Some(fair)).await.unwrap().replay);
+    trial(&app, org).await;
 }

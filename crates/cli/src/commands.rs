@@ -21,6 +21,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Export(args) => export(&settings, args).await,
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Fund(c) => crate::fund_cmd::run(c, &settings).await,
+        Command::Board(command) => crate::board_cmd::run_with_settings(&settings, command).await,
     }
 }
 

@@ -53,6 +53,9 @@ pub enum Command {
     /// Plans, reports, the period close, the Fund and statements (issue 3).
     #[command(flatten)]
     Fund(crate::fund_cmd::FundCli),
+    /// The board's proposals and votes (R-GOV-1, R-GOV-2).
+    #[command(subcommand)]
+    Board(crate::board_cmd::BoardCommand),
 }
 
 #[derive(Args, Debug, Clone)]
