@@ -145,6 +145,11 @@ impl App {
         if !batch.is_empty() {
             entries_created += count_created(&store.post_batch(org.id, &batch).await?);
         }
+        if index == 0 {
+            // The union's year of the Fund (issue 3): plans, reports, closes, grants, spending.
+            self.load_demo_fund(spec, index, org.id, &plan.members, &member_ids)
+                .await?;
+        }
         Ok(DemoOrgLoaded {
             org_id: org.id,
             members: member_ids.len(),

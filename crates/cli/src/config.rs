@@ -108,6 +108,9 @@ pub struct ExportArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
+    /// What to measure (default: the ledger's write speed).
+    #[command(subcommand)]
+    pub what: Option<BenchWhat>,
     /// Entries committed one at a time.
     #[arg(long, default_value_t = 2_000)]
     pub single: usize,
@@ -123,6 +126,13 @@ pub struct BenchArgs {
     /// PostgreSQL server to measure too (a role with CREATEDB); skipped when absent.
     #[arg(long, env = "TEQUIO_BENCH_PG_URL")]
     pub pg_url: Option<String>,
+}
+
+/// `tequio bench <what>`.
+#[derive(Subcommand, Debug, Clone)]
+pub enum BenchWhat {
+    /// The period close of 1,000,000 members against a raw bulk insert (issue 3).
+    Close(crate::bench_close::BenchCloseArgs),
 }
 
 #[derive(Deserialize, Default, Debug)]

@@ -19,6 +19,7 @@
 
 mod curp;
 mod data;
+pub mod fund;
 mod rng;
 
 use chrono::{Datelike, Days, Months, NaiveDate};

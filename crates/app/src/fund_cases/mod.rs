@@ -25,6 +25,7 @@
 //! part-way and run again lands on the same keys.
 
 pub mod close;
+pub mod demo;
 pub mod ops;
 pub mod plans;
 pub mod reports;
