@@ -17,6 +17,9 @@ pub enum AppError {
     Rows(Vec<String>),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A rule of collective trade refused the input (R-BUY-*, R-SELL-*), naming rule and field.
+    #[error(transparent)]
+    Trade(#[from] trade::TradeError),
     /// The books disagree with themselves; never expected, always reported.
     #[error("integrity check failed: {0}")]
     Integrity(String),
@@ -27,6 +30,7 @@ impl AppError {
     pub fn is_caller_error(&self) -> bool {
         match self {
             AppError::Ledger(_) | AppError::Field(_) | AppError::Rows(_) => true,
+            AppError::Trade(_) => true,
             AppError::Store(e) => !matches!(e, StoreError::Backend(_)),
             AppError::Integrity(_) => false,
         }

@@ -9,6 +9,7 @@ pub mod demo_cases;
 pub mod error;
 pub mod export;
 pub mod registry_cases;
+pub mod trade_cases;
 
 pub use error::AppError;
 
