@@ -72,7 +72,7 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 async fn run(c: Case) -> Result<(), TestCaseError> {
-    let u = trade_support::backends(8).await.remove(0);
+    let u = trade_support::sqlite(8).await;
     let app = &u.app;
     let by = By::new("test", "cli");
     let members: Vec<i64> = u.m[..c.caps.len()].to_vec();
