@@ -145,6 +145,10 @@ impl App {
         if !batch.is_empty() {
             entries_created += count_created(&store.post_batch(org.id, &batch).await?);
         }
+        if index == 0 {
+            // The union's clay and glaze round and its export order (crate trade_cases).
+            self.load_demo_trade(org.id, spec, &member_ids).await?;
+        }
         Ok(DemoOrgLoaded {
             org_id: org.id,
             members: member_ids.len(),

@@ -19,7 +19,13 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             import_members(&settings, &org, &file).await
         }
         Command::Export(args) => export(&settings, args).await,
+        Command::Bench(args) if args.thing.as_deref() == Some("trade") => {
+            crate::bench_trade::run(args).await
+        }
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::Round(c) => crate::trade_cmd::round(&open_app(&settings).await?, c).await,
+        Command::Order(c) => crate::trade_cmd::order(&open_app(&settings).await?, c).await,
+        Command::Outlet(c) => crate::trade_cmd::outlet(&open_app(&settings).await?, c).await,
     }
 }
 

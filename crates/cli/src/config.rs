@@ -50,6 +50,15 @@ pub enum Command {
     Export(ExportArgs),
     /// Measure the ledger's write speed against a raw-SQL baseline.
     Bench(BenchArgs),
+    /// Pooled purchasing rounds: suppliers, price lists, requests, close, receipts, pick-ups.
+    #[command(subcommand)]
+    Round(crate::trade_cmd::RoundCommand),
+    /// Consolidated sales: capacities, buyer orders, deliveries, invoice, payments.
+    #[command(subcommand)]
+    Order(crate::trade_cmd::OrderCommand),
+    /// Shared outlets: consignment, sales, settlements, counts.
+    #[command(subcommand)]
+    Outlet(crate::trade_cmd::OutletCommand),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -102,6 +111,8 @@ pub struct ExportArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
+    /// What to measure: nothing for the ledger, `trade` for the trade optimisers.
+    pub thing: Option<String>,
     /// Entries committed one at a time.
     #[arg(long, default_value_t = 2_000)]
     pub single: usize,

@@ -6,8 +6,10 @@
 
 mod backend;
 mod bench;
+mod bench_trade;
 mod commands;
 mod config;
+mod trade_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;

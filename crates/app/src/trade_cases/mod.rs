@@ -23,6 +23,7 @@
 //! sequence slot (`...:slot:{n}`) in the same commit, so two concurrent writers cannot both
 //! pass a limit: the second one conflicts and nothing of it is written.
 
+mod demo;
 mod outlets;
 mod purchasing;
 mod reports;

@@ -18,11 +18,17 @@ pub struct Union {
 
 async fn union_on(backend: &'static str, store: Arc<dyn Store>, members: u32) -> Union {
     let app = App::new(store);
+    // The demo union's organisation and members only (not its demo trade, which would
+    // share the accounts these tests read).
     let mut spec = demo::DemoSpec::morelos_union();
     spec.members_per_org = members.max(1);
     spec.dues_months = 0;
-    app.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
-    let org = app.store().orgs().await.unwrap().remove(0).id;
+    let plan = demo::org(&spec, 0);
+    let org = app.store().create_org(&plan.org).await.unwrap().id;
+    app.store()
+        .import_members(org, &plan.members)
+        .await
+        .unwrap();
     let m = app
         .store()
         .members(org, Page::first(1_000))
@@ -145,9 +151,10 @@ impl Drop for PgDb {
             rt.block_on(async move {
                 use sqlx::Connection;
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                        .execute(&mut conn)
-                        .await;
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
                 }
             });
         })
