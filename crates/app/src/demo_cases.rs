@@ -149,6 +149,8 @@ impl App {
             // The union's year of the Fund (issue 3): plans, reports, closes, grants, spending.
             self.load_demo_fund(spec, index, org.id, &plan.members, &member_ids)
                 .await?;
+            // The union's clay and glaze round and its export order (crate trade_cases).
+            self.load_demo_trade(org.id, spec, &member_ids).await?;
         }
         Ok(DemoOrgLoaded {
             org_id: org.id,

@@ -27,6 +27,9 @@ pub enum AppError {
     /// A programme rule of the Fund refused (`fund::FundError` names the rule and field).
     #[error(transparent)]
     Fund(#[from] fund::FundError),
+    /// A rule of collective trade refused the input (R-BUY-*, R-SELL-*), naming rule and field.
+    #[error(transparent)]
+    Trade(#[from] trade::TradeError),
     /// The books disagree with themselves; never expected, always reported.
     #[error("integrity check failed: {0}")]
     Integrity(String),
@@ -40,6 +43,7 @@ impl AppError {
             | AppError::Field(_)
             | AppError::Rows(_)
             | AppError::Rule { .. } => true,
+            AppError::Trade(_) => true,
             AppError::Store(e) => !matches!(e, StoreError::Backend(_)),
             AppError::Fund(e) => matches!(e, fund::FundError::Rule { .. }),
             AppError::Integrity(_) => false,

@@ -12,6 +12,7 @@ pub mod export;
 pub mod fund_cases;
 pub mod governance_cases;
 pub mod registry_cases;
+pub mod trade_cases;
 
 pub use error::AppError;
 pub use events::Actor;

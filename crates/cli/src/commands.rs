@@ -21,10 +21,14 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Export(args) => export(&settings, args).await,
         Command::Bench(mut args) => match args.what.take() {
             Some(crate::config::BenchWhat::Close(close)) => crate::bench_close::run(close).await,
+            Some(crate::config::BenchWhat::Trade) => crate::bench_trade::run(args).await,
             None => crate::bench::run(args).await,
         },
         Command::Fund(c) => crate::fund_cmd::run(c, &settings).await,
         Command::Board(command) => crate::board_cmd::run_with_settings(&settings, command).await,
+        Command::Round(c) => crate::trade_cmd::round(&open_app(&settings).await?, c).await,
+        Command::Order(c) => crate::trade_cmd::order(&open_app(&settings).await?, c).await,
+        Command::Outlet(c) => crate::trade_cmd::outlet(&open_app(&settings).await?, c).await,
     }
 }
 

@@ -56,6 +56,15 @@ pub enum Command {
     /// The board's proposals and votes (R-GOV-1, R-GOV-2).
     #[command(subcommand)]
     Board(crate::board_cmd::BoardCommand),
+    /// Pooled purchasing rounds: suppliers, price lists, requests, close, receipts, pick-ups.
+    #[command(subcommand)]
+    Round(crate::trade_cmd::RoundCommand),
+    /// Consolidated sales: capacities, buyer orders, deliveries, invoice, payments.
+    #[command(subcommand)]
+    Order(crate::trade_cmd::OrderCommand),
+    /// Shared outlets: consignment, sales, settlements, counts.
+    #[command(subcommand)]
+    Outlet(crate::trade_cmd::OutletCommand),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -133,6 +142,8 @@ pub struct BenchArgs {
 pub enum BenchWhat {
     /// The period close of 1,000,000 members against a raw bulk insert (issue 3).
     Close(crate::bench_close::BenchCloseArgs),
+    /// The trade optimisers: a 4,000-member purchasing round and a 10,000-unit order split.
+    Trade,
 }
 
 #[derive(Deserialize, Default, Debug)]

@@ -11,6 +11,8 @@ mod board_cmd;
 mod commands;
 mod config;
 mod fund_cmd;
+mod bench_trade;
+mod trade_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -15,12 +15,14 @@
 //! What it deliberately does not know: storage and ids (the store assigns member ids; callers
 //! pass them back in [`OrgPlan::roles_for`] and [`dues_entries`]), real people (every name
 //! is drawn from common Spanish names; the union's founding catalyst is a fictional adviser),
-//! and any rule beyond who is who and dues: no business plans, Fund, credit or trade.
+//! and any rule beyond who is who and dues: no business plans, Fund or credit. [`trade`] only
+//! describes the union's purchasing round and export order as plain data.
 
 mod curp;
 mod data;
 pub mod fund;
 mod rng;
+pub mod trade;
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use data::{State, Trade};

@@ -122,6 +122,20 @@ fn bench_sales() {
         11,
         || split_order(&order, &capacities).unwrap(),
     );
+    let with_lots: Vec<Capacity> = capacities
+        .iter()
+        .map(|c| Capacity {
+            min_lot_units: if c.member % 3 == 0 { 4 } else { 0 },
+            ..c.clone()
+        })
+        .collect();
+    let split = split_order(&order, &with_lots).unwrap();
+    println!("R-SELL-1 split with minimum lots: {:?}", split.method);
+    time(
+        "R-SELL-1 split_order with binding minimum lots, exact (10,000 units, 4,000 members)",
+        11,
+        || split_order(&order, &with_lots).unwrap(),
+    );
     time(
         "R-SELL-1 split + deliveries + invoice + settle_payment with debts (10,000 units, 4,000 members)",
         11,

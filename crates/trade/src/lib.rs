@@ -14,11 +14,12 @@
 //!   Sub-Fund with a board decision), purchase orders, partial receipts, pick-ups, repayment at
 //!   pick-up or from sales, repaying the source (R-BUY-2).
 //! - [`sales`]: consolidated sales: buyer orders, split among qualified members by capacity
-//!   (proportional, or optimised when lots bind), deliveries and rejections, invoice, buyer
+//!   (proportional, or the proven least-deviation split when lots bind), deliveries and rejections, invoice, buyer
 //!   payments distributed net of members' debts, advances (R-SELL-1, R-SELL-3).
 //! - [`outlet`]: shared outlets: consignment stock per member, sales, settlement, stock counts
 //!   (R-SELL-2).
 //! - [`report`]: plain-data reports: savings per member and round, sales per member and buyer.
+//! - [`split`]: the exact least-deviation order split when minimum lots bind (R-SELL-1).
 //! - [`alloc`]: exact largest-remainder splitting used by all of the above.
 //! - [`accounts`]: account codes used, and the accounts the ODF chart must gain.
 //!
@@ -40,6 +41,7 @@ pub mod outlet;
 pub mod purchase;
 pub mod report;
 pub mod sales;
+pub mod split;
 pub mod supplier;
 
 pub use accounts::{trade_extra_accounts, trade_member_accounts};

@@ -20,10 +20,6 @@ use crate::alloc::largest_remainder;
 use crate::capital::FundingSource;
 use crate::{MemberId, TradeError};
 use chrono::NaiveDate;
-use good_lp::{
-    constraint, microlp, variable, Expression, ProblemVariables, ResolutionError, Solution,
-    SolverModel,
-};
 use ledger::{AccountCode, ValidEntry};
 use std::collections::BTreeMap;
 
@@ -31,11 +27,12 @@ use std::collections::BTreeMap;
 /// postings, keeping every entry under the ledger's posting limit.
 pub const MEMBERS_PER_ENTRY: usize = 150;
 
-/// Above this many qualified members the minimum-lot split is not optimised with the MILP but
-/// by the documented exclusion rule (see [`split_order`]): `microlp` branch and bound on the
-/// least-deviation split grows too fast beyond a dozen members (measured: 40 members did not
-/// finish in minutes).
-pub const MAX_MILP_MEMBERS: usize = 12;
+/// Work limit of the exact split (R-SELL-1): the most dynamic-programme cells (members ×
+/// candidate running totals) one split may evaluate, summed over its passes. About 6 bytes of
+/// memory per cell of the largest pass. A split that would need more stops and says so
+/// ([`SplitMethod::LimitReached`]); it is a count, not a clock, so the result is the same on
+/// every machine.
+pub const MAX_SPLIT_CELLS: u64 = 60_000_000;
 
 /// Quality grade, `A` best. A member of grade `g` qualifies for an order of grade `r` when
 /// `g` is at least as good (`g <= r`).
@@ -105,15 +102,15 @@ pub struct Capacity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SplitMethod {
     /// Proportional to capacity among qualified members, largest remainder (the default
-    /// fairness rule).
+    /// fairness rule). It is also the least-deviation split, so it is optimal.
     Proportional,
-    /// Minimum lots bound: the MILP split closest to proportional (least total absolute
-    /// deviation) that respects capacities and lots, proven optimal.
+    /// Minimum lots bound: the split closest to proportional (least total absolute deviation
+    /// from the capacity-proportional targets) that respects capacities and lots, **proven
+    /// optimal** by the exact dynamic programme of [`split_order`].
     Optimised,
-    /// Minimum lots bound with more than [`MAX_MILP_MEMBERS`] members: members whose
-    /// proportional share is below their lot are excluded one at a time (smallest share
-    /// relative to lot first) and the rest re-split proportionally.
-    LotExclusion,
+    /// Minimum lots bound and the work limit ([`MAX_SPLIT_CELLS`]) stopped the search before
+    /// optimality was proven: a feasible split, possibly not the closest to proportional.
+    LimitReached,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,8 +149,20 @@ fn proportional(quantity: u64, caps: &[u64]) -> Result<Vec<u64>, TradeError> {
 /// Splits an order among members qualified by product and grade, by declared capacity
 /// (R-SELL-1). Default: proportional to capacity, largest remainder (never above a member's
 /// capacity since the order does not exceed the total). If that gives some member a share below
-/// their minimum lot, the split becomes an optimisation (see [`SplitMethod`]).
+/// their minimum lot, the split becomes an optimisation: the split closest to proportional
+/// (least total absolute deviation) that respects every capacity and lot, solved exactly by
+/// the dynamic programme of [`crate::split`] and proven optimal, within the work limit
+/// [`MAX_SPLIT_CELLS`] (else [`SplitMethod::LimitReached`]).
 pub fn split_order(order: &BuyerOrder, capacities: &[Capacity]) -> Result<OrderSplit, TradeError> {
+    split_order_limited(order, capacities, MAX_SPLIT_CELLS)
+}
+
+/// [`split_order`] with an explicit work limit (cells of the dynamic programme).
+pub fn split_order_limited(
+    order: &BuyerOrder,
+    capacities: &[Capacity],
+    max_cells: u64,
+) -> Result<OrderSplit, TradeError> {
     if order.quantity_units == 0 {
         return Err(TradeError::Invalid {
             rule: "R-SELL-1",
@@ -199,140 +208,48 @@ pub fn split_order(order: &BuyerOrder, capacities: &[Capacity]) -> Result<OrderS
         });
     }
     let shares = proportional(order.quantity_units, &caps)?;
-    let lots_ok = |shares: &[u64], set: &[&Capacity]| {
-        shares
-            .iter()
-            .zip(set)
-            .all(|(&s, c)| s == 0 || s >= c.min_lot_units)
-    };
-    let (method, units): (SplitMethod, Vec<(MemberId, u64)>) = if lots_ok(&shares, &qualified) {
-        (
-            SplitMethod::Proportional,
-            qualified.iter().map(|c| c.member).zip(shares).collect(),
-        )
-    } else if qualified.len() <= MAX_MILP_MEMBERS {
-        (SplitMethod::Optimised, split_milp(order, &qualified)?)
+    let lots_ok = shares
+        .iter()
+        .zip(&qualified)
+        .all(|(&s, c)| s == 0 || s >= c.min_lot_units);
+    let (method, units): (SplitMethod, Vec<u64>) = if lots_ok {
+        (SplitMethod::Proportional, shares)
     } else {
-        (
-            SplitMethod::LotExclusion,
-            split_by_exclusion(order, qualified)?,
-        )
+        match crate::split::least_deviation(order.quantity_units, &qualified, max_cells)? {
+            Some(found) => (found.method, found.units),
+            None => {
+                return Err(TradeError::NoFeasibleSplit {
+                    order: order.order_id.clone(),
+                })
+            }
+        }
     };
+    // Exact re-check, whatever produced the split.
+    let fits = units.iter().sum::<u64>() == order.quantity_units
+        && units
+            .iter()
+            .zip(&qualified)
+            .all(|(&u, c)| u <= c.capacity_units && (u == 0 || u >= c.min_lot_units));
+    if !fits {
+        return Err(TradeError::Invalid {
+            rule: "R-SELL-1",
+            field: "split",
+            reason: "internal: the split failed its exact re-check",
+        });
+    }
     Ok(OrderSplit {
         order_id: order.order_id.clone(),
         method,
-        assignments: units
-            .into_iter()
+        assignments: qualified
+            .iter()
+            .zip(units)
             .filter(|&(_, u)| u > 0)
-            .map(|(member, units)| Assignment { member, units })
+            .map(|(c, units)| Assignment {
+                member: c.member,
+                units,
+            })
             .collect(),
     })
-}
-
-/// The MILP closest to proportional. Quantities are units, not money; the `f64` solver result
-/// is rounded back to integers and re-checked exactly.
-fn split_milp(order: &BuyerOrder, q: &[&Capacity]) -> Result<Vec<(MemberId, u64)>, TradeError> {
-    let total_cap: u64 = q.iter().map(|c| c.capacity_units).sum();
-    let quantity = order.quantity_units;
-    let mut vars = ProblemVariables::new();
-    let mut objective = Expression::from(0.0);
-    let mut constraints = Vec::new();
-    let mut sum = Expression::from(0.0);
-    let mut xs = Vec::with_capacity(q.len());
-    for c in q {
-        let target = quantity as f64 * c.capacity_units as f64 / total_cap as f64;
-        let cap = c.capacity_units as f64;
-        let x = vars.add(variable().integer().min(0).max(cap));
-        let on = vars.add(variable().binary());
-        let dev = vars.add(variable().min(0));
-        constraints.push(constraint!(x <= cap * on));
-        constraints.push(constraint!(x >= (c.min_lot_units as f64) * on));
-        constraints.push(constraint!(dev >= x - target));
-        constraints.push(constraint!(dev >= target - x));
-        objective += dev;
-        sum += x;
-        xs.push(x);
-    }
-    constraints.push(constraint!(sum == quantity as f64));
-    let mut model = vars.minimise(objective).using(microlp);
-    for c in constraints {
-        model = model.with(c);
-    }
-    let solution = match model.solve() {
-        Ok(s) => s,
-        Err(ResolutionError::Infeasible) => {
-            return Err(TradeError::NoFeasibleSplit {
-                order: order.order_id.clone(),
-            })
-        }
-        Err(e) => {
-            return Err(TradeError::Invalid {
-                rule: "R-SELL-1",
-                field: "split",
-                reason: if matches!(e, ResolutionError::Unbounded) {
-                    "solver: unbounded"
-                } else {
-                    "solver failed"
-                },
-            })
-        }
-    };
-    let units: Vec<(MemberId, u64)> = q
-        .iter()
-        .zip(&xs)
-        .map(|(c, &x)| (c.member, solution.value(x).round().max(0.0) as u64))
-        .collect();
-    let exact_ok = units.iter().map(|u| u.1).sum::<u64>() == quantity
-        && units
-            .iter()
-            .zip(q)
-            .all(|(&(_, u), c)| u <= c.capacity_units && (u == 0 || u >= c.min_lot_units));
-    if !exact_ok {
-        return Err(TradeError::NoFeasibleSplit {
-            order: order.order_id.clone(),
-        });
-    }
-    Ok(units)
-}
-
-fn split_by_exclusion(
-    order: &BuyerOrder,
-    mut set: Vec<&Capacity>,
-) -> Result<Vec<(MemberId, u64)>, TradeError> {
-    let all: Vec<MemberId> = set.iter().map(|c| c.member).collect();
-    loop {
-        let caps: Vec<u64> = set.iter().map(|c| c.capacity_units).collect();
-        if caps.iter().sum::<u64>() < order.quantity_units || set.is_empty() {
-            return Err(TradeError::NoFeasibleSplit {
-                order: order.order_id.clone(),
-            });
-        }
-        let shares = proportional(order.quantity_units, &caps)?;
-        // The member furthest below their lot, relative to it (share/lot smallest).
-        let worst = shares
-            .iter()
-            .zip(&set)
-            .enumerate()
-            .filter(|(_, (&s, c))| s > 0 && s < c.min_lot_units)
-            .min_by(|(_, (&s1, c1)), (_, (&s2, c2))| {
-                ((s1 as u128) * c2.min_lot_units as u128)
-                    .cmp(&((s2 as u128) * c1.min_lot_units as u128))
-            })
-            .map(|(i, _)| i);
-        match worst {
-            None => {
-                let by_member: BTreeMap<MemberId, u64> =
-                    set.iter().map(|c| c.member).zip(shares).collect();
-                return Ok(all
-                    .into_iter()
-                    .map(|m| (m, by_member.get(&m).copied().unwrap_or(0)))
-                    .collect());
-            }
-            Some(i) => {
-                set.remove(i);
-            }
-        }
-    }
 }
 
 /// One delivery by a member: `delivered_units` handed over, of which `rejected_units` failed

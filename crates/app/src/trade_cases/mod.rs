@@ -1,0 +1,303 @@
+//! Collective trade use cases (R-BUY-1..2, R-SELL-1..3): suppliers and price lists,
+//! purchasing rounds, working capital, consolidated sales and outlets.
+//!
+//! Every use case loads its aggregate as a fold of its domain events (`Store::events` of one
+//! stream), asks the pure crate `trade` for the decision, and persists events, accounts and
+//! entries in ONE `Store::commit`. State is the fold of events; money is the ledger.
+//!
+//! Streams (one per aggregate, all in the organisation):
+//! - `trade-suppliers`: suppliers and price lists;
+//! - `trade-rounds` (index) and `round:{id}`: a purchasing round, its requests, its plan,
+//!   receipts, supplier payments and pick-ups;
+//! - `trade-capacity`: members' declared capacities;
+//! - `trade-orders` (index) and `order:{id}`: a buyer's order, its split, deliveries, invoice,
+//!   advances and payments;
+//! - `trade-outlets` (index) and `outlet:{code}`: consignment, sales, settlements, counts;
+//! - `trade-capital:{decision}`: what each board decision on the Competition Sub-Fund paid;
+//!   `trade-capital`: repayments of working capital.
+//!
+//! Idempotency: every event and entry key is a deterministic function of the input (ids and
+//! the caller's reference for the act, e.g. a delivery note number); repeating a call is a
+//! no-op answering the same result, a different call with a used reference is a conflict.
+//! Acts that count what came before (receipts, pick-ups, Sub-Fund draws) also take a
+//! sequence slot (`...:slot:{n}`) in the same commit, so two concurrent writers cannot both
+//! pass a limit: the second one conflicts and nothing of it is written.
+
+mod demo;
+mod outlets;
+mod purchasing;
+mod reports;
+mod sales;
+
+pub use outlets::*;
+pub use purchasing::*;
+pub use reports::*;
+pub use sales::*;
+
+use crate::{App, AppError};
+use ledger::{Account, AccountCode, Currency};
+use registry::FieldError;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use store::{Commit, Committed, NewEvent, OrgId, Page, StoreError, MAX_PAGE};
+use trade::capital::{BoardDecision, FundingSource};
+
+/// Who acts, for the audit log: a user login (or `cli`, `demo`, `system`) and where from (an
+/// IP address, `cli`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct By {
+    pub actor: String,
+    pub origin: String,
+}
+
+impl By {
+    pub fn new(actor: &str, origin: &str) -> Self {
+        By {
+            actor: actor.to_string(),
+            origin: origin.to_string(),
+        }
+    }
+}
+
+/// Where working capital comes from (R-BUY-2, R-SELL-1), as the caller names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum Funding {
+    /// A draw on a lender's credit line (`lenders:{lender}:line`).
+    CreditLine { lender: String },
+    /// The Competition Sub-Fund under an approved board decision (R-BUY-2, R-GOV-1).
+    CompetitionSubFund { decision_id: i64 },
+}
+
+/// Most items one batch call (requests, capacities, deliveries) may carry.
+pub const MAX_TRADE_BATCH: usize = 5_000;
+
+/// Checks an identifier chosen by the caller (round, order, outlet, supplier, material, ref).
+pub(crate) fn check_id(field: &'static str, value: &str) -> Result<(), AppError> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("'{value}' debe tener de 1 a 64 caracteres [A-Za-z0-9._-]"),
+        )
+        .into())
+    }
+}
+
+pub(crate) fn field(field: &'static str, message: impl Into<String>) -> AppError {
+    FieldError::new(field, message).into()
+}
+
+pub(crate) fn code(text: &str) -> Result<AccountCode, AppError> {
+    Ok(AccountCode::parse(text)?)
+}
+
+/// Builds an event with a JSON payload.
+pub(crate) fn event<T: Serialize>(
+    stream: &str,
+    kind: &str,
+    key: String,
+    payload: &T,
+    by: &By,
+) -> Result<NewEvent, AppError> {
+    Ok(NewEvent {
+        stream: stream.to_string(),
+        kind: kind.to_string(),
+        key,
+        payload: serde_json::to_string(payload)
+            .map_err(|e| AppError::Integrity(format!("event payload: {e}")))?,
+        actor: by.actor.clone(),
+        origin: by.origin.clone(),
+        recorded_at: chrono::Utc::now(),
+    })
+}
+
+/// The optimistic-concurrency slot: the `n`-th act of `scope` (see the module doc).
+pub(crate) fn slot(scope: &str, n: usize, act_key: &str, by: &By) -> Result<NewEvent, AppError> {
+    event(
+        scope,
+        "trade.slot",
+        format!("{scope}:slot:{n}"),
+        &act_key,
+        by,
+    )
+}
+
+impl App {
+    /// Every event payload of `stream`, in order, decoded as `T`.
+    pub(crate) async fn trade_events<T: DeserializeOwned>(
+        &self,
+        org_id: OrgId,
+        stream: &str,
+    ) -> Result<Vec<T>, AppError> {
+        let mut out = Vec::new();
+        let mut page = Page::first(MAX_PAGE);
+        loop {
+            let events = self.store().events(org_id, Some(stream), page).await?;
+            let Some(last) = events.last() else { break };
+            page.after_id = last.seq;
+            let full = events.len() as u32 == page.limit;
+            for e in events {
+                if e.event.kind == "trade.slot" {
+                    continue;
+                }
+                out.push(serde_json::from_str(&e.event.payload).map_err(|err| {
+                    AppError::Integrity(format!("event {} in {stream}: {err}", e.seq))
+                })?);
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether an event with this key exists (the act was already done).
+    pub(crate) async fn trade_event_exists(
+        &self,
+        org_id: OrgId,
+        key: &str,
+    ) -> Result<bool, AppError> {
+        match self.store().event_by_key(org_id, key).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Commits, mapping a key conflict to a message naming the reference to change.
+    pub(crate) async fn trade_commit(
+        &self,
+        org_id: OrgId,
+        commit: Commit,
+    ) -> Result<Committed, AppError> {
+        match self.store().commit(org_id, &commit).await {
+            Err(StoreError::Conflict { what }) => Err(AppError::Store(StoreError::Conflict {
+                what: format!(
+                    "{what} (la referencia ya se usó con otros datos, u otra operación se \
+                     registró al mismo tiempo: use otra referencia o reintente)"
+                ),
+            })),
+            other => Ok(other?),
+        }
+    }
+
+    /// The trade accounts every trade commit may need (opening is idempotent).
+    pub(crate) fn trade_accounts(members: impl IntoIterator<Item = i64>) -> Vec<Account> {
+        let mut accounts = trade::trade_extra_accounts();
+        for m in members {
+            accounts.extend(trade::trade_member_accounts(m));
+        }
+        accounts
+    }
+
+    /// Maps a board decision of the programme onto the pure crate's value (R-BUY-2, R-GOV-1):
+    /// it must be approved. (Until `governance` lands, no decision can be found.)
+    pub(crate) async fn trade_board_decision(
+        &self,
+        org_id: OrgId,
+        decision_id: i64,
+    ) -> Result<BoardDecision, AppError> {
+        let _ = (org_id, decision_id);
+        Err(field(
+            "decision_id",
+            format!(
+                "R-BUY-2 decisión de consejo {decision_id}: no se encontró (R-GOV-1: el \
+                 consejo debe aprobar el uso del Subfondo de Competitividad)"
+            ),
+        ))
+    }
+
+    /// The pure funding source, the accounts it needs, what its decision already paid, and
+    /// the stream that records what it pays now.
+    pub(crate) async fn trade_funding(
+        &self,
+        org_id: OrgId,
+        funding: &Funding,
+    ) -> Result<FundingPlan, AppError> {
+        match funding {
+            Funding::CreditLine { lender } => {
+                check_id("lender", lender)?;
+                Ok(FundingPlan {
+                    source: FundingSource::CreditLine {
+                        lender_code: lender.clone(),
+                    },
+                    accounts: Account::lender_accounts(lender),
+                    used_minor: 0,
+                    usage: None,
+                })
+            }
+            Funding::CompetitionSubFund { decision_id } => {
+                let decision = self.trade_board_decision(org_id, *decision_id).await?;
+                let stream = format!("trade-capital:{decision_id}");
+                let uses: Vec<CapitalUse> = self.trade_events(org_id, &stream).await?;
+                let used_minor = uses.iter().map(|u| u.amount_minor).sum();
+                Ok(FundingPlan {
+                    source: FundingSource::CompetitionSubFund { decision },
+                    accounts: Vec::new(),
+                    used_minor,
+                    usage: Some((stream, uses.len())),
+                })
+            }
+        }
+    }
+
+    /// The events recording a Sub-Fund draw (its use and its slot), if any.
+    pub(crate) fn capital_use_events(
+        plan: &FundingPlan,
+        act_key: &str,
+        amount_minor: i64,
+        by: &By,
+    ) -> Result<Vec<NewEvent>, AppError> {
+        let Some((stream, n)) = &plan.usage else {
+            return Ok(Vec::new());
+        };
+        Ok(vec![
+            event(
+                stream,
+                "trade.capital.used",
+                format!("{act_key}:capital"),
+                &CapitalUse {
+                    act: act_key.to_string(),
+                    amount_minor,
+                },
+                by,
+            )?,
+            slot(stream, *n, act_key, by)?,
+        ])
+    }
+
+    /// Outstanding balances (debit-positive) of the given accounts, from the ledger.
+    pub(crate) async fn trade_balances(
+        &self,
+        org_id: OrgId,
+    ) -> Result<ledger::TrialBalance, AppError> {
+        Ok(self.store().balances(org_id).await?)
+    }
+}
+
+/// What a funding source needs to post.
+pub(crate) struct FundingPlan {
+    pub source: FundingSource,
+    pub accounts: Vec<Account>,
+    pub used_minor: i64,
+    /// (stream, number of prior uses) for the Competition Sub-Fund.
+    pub usage: Option<(String, usize)>,
+}
+
+/// One draw on a board decision (stream `trade-capital:{decision}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CapitalUse {
+    pub act: String,
+    pub amount_minor: i64,
+}
+
+/// A balance of the trial balance as i64 (MXN).
+pub(crate) fn balance_of(tb: &ledger::TrialBalance, account: &AccountCode) -> i64 {
+    tb.balance_minor(account, Currency::MXN) as i64
+}

@@ -1,0 +1,726 @@
+//! Collective trade use cases (R-BUY-1..2, R-SELL-1..3) end to end through the store, with
+//! hand-computed figures. Every test runs on SQLite in memory, and again on PostgreSQL when
+//! `TEQUIO_TEST_PG_URL` is set (see `backend`).
+
+mod trade_support;
+
+use app::trade_cases::*;
+use app::AppError;
+use chrono::NaiveDate;
+use ledger::{AccountCode, EntryDraft, Money, Posting};
+use trade_support::{backends, Union};
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn by() -> By {
+    By::new("test", "cli")
+}
+
+fn tiers(list: &[(u32, Option<u32>, i64)]) -> Vec<TierInput> {
+    list.iter()
+        .map(|&(from_units, to_units, unit_price_minor)| TierInput {
+            from_units,
+            to_units,
+            unit_price_minor,
+        })
+        .collect()
+}
+
+fn price_list(
+    supplier: &str,
+    material: &str,
+    pricing: &str,
+    t: &[(u32, Option<u32>, i64)],
+    lead_time_days: u32,
+) -> PriceListInput {
+    PriceListInput {
+        supplier: supplier.into(),
+        material: material.into(),
+        pricing: pricing.into(),
+        tiers: tiers(t),
+        min_order_units: 0,
+        lead_time_days,
+        valid_from: day(2026, 1, 1),
+        valid_until: day(2026, 12, 31),
+    }
+}
+
+/// A clay round: supplier "arcillas" sells clay at 100 up to 49 units and 80 from 50
+/// (all-units); members m[0] asks 20 and m[1] 25, needed by 10 March.
+async fn clay_round(u: &Union) {
+    let app = &u.app;
+    app.register_supplier(
+        u.org,
+        &by(),
+        SupplierInput {
+            code: "arcillas".into(),
+            name: "Arcillas del Sur".into(),
+            channelled_by: Some("comite:ana".into()),
+        },
+    )
+    .await
+    .unwrap();
+    app.register_price_list(
+        u.org,
+        &by(),
+        price_list(
+            "arcillas",
+            "clay",
+            "all_units",
+            &[(1, Some(49), 100), (50, None, 80)],
+            2,
+        ),
+    )
+    .await
+    .unwrap();
+    app.open_round(
+        u.org,
+        &by(),
+        RoundInput {
+            round_id: "r1".into(),
+            order_date: day(2026, 3, 1),
+            allow_buy_up: true,
+            time_limit_ms: None,
+        },
+    )
+    .await
+    .unwrap();
+    let req = |member, q| RequestInput {
+        member,
+        material: "clay".into(),
+        quantity_units: q,
+        needed_by: day(2026, 3, 10),
+    };
+    let created = app
+        .request_purchases(u.org, &by(), "r1", vec![req(u.m[0], 20), req(u.m[1], 25)])
+        .await
+        .unwrap();
+    assert_eq!(created, 2);
+}
+
+#[tokio::test]
+async fn r_buy_1_the_round_buys_up_to_the_better_tier_and_charges_the_pooled_cost() {
+    for u in backends(5).await {
+        clay_round(&u).await;
+        let plan = u
+            .app
+            .close_round(u.org, &by(), "r1", day(2026, 3, 1))
+            .await
+            .unwrap();
+        // 45 units at 100 = 4,500; 50 units at 80 = 4,000: buy 50, 5 kept as ODF stock.
+        let m = plan.material("clay").unwrap();
+        assert_eq!(
+            (m.bought_units, m.surplus_units, m.total_cost_minor),
+            (50, 5, 4_000)
+        );
+        assert!(plan.is_optimal());
+        let r = u.app.round_report(u.org, "r1").await.unwrap();
+        // 4,000 split 20:25:5 -> 1,600, 2,000 and 400 of stock; alone 2,000 and 2,500.
+        let got: Vec<_> = r
+            .members
+            .iter()
+            .map(|s| (s.member, s.charged_minor, s.saving_minor))
+            .collect();
+        assert_eq!(got, vec![(u.m[0], 1_600, 400), (u.m[1], 2_000, 500)]);
+        assert_eq!((r.odf_stock_minor, r.total_saving_minor), (400, 900));
+        // Closing again answers the stored plan; the round no longer takes requests.
+        let again = u
+            .app
+            .close_round(u.org, &by(), "r1", day(2026, 3, 2))
+            .await
+            .unwrap();
+        assert_eq!(again.total_cost_minor(), Some(4_000));
+        let err = u
+            .app
+            .request_purchases(
+                u.org,
+                &by(),
+                "r1",
+                vec![RequestInput {
+                    member: u.m[2],
+                    material: "clay".into(),
+                    quantity_units: 3,
+                    needed_by: day(2026, 3, 10),
+                }],
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("ya cerró"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn r_buy_1_bad_requests_and_infeasible_rounds_name_what_to_fix() {
+    for u in backends(3).await {
+        clay_round(&u).await;
+        let bad = |q| RequestInput {
+            member: u.m[2],
+            material: "glaze".into(),
+            quantity_units: q,
+            needed_by: day(2026, 3, 10),
+        };
+        let err = u
+            .app
+            .request_purchases(u.org, &by(), "r1", vec![bad(0)])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "R-BUY-1 requests[0].quantity_units: must be at least one unit"
+        );
+        let err = u
+            .app
+            .request_purchases(u.org, &by(), "r1", vec![bad(200_000_000)])
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("largest quantity"), "{err}");
+        // A tier list with a gap is refused naming the tier.
+        let err = u
+            .app
+            .register_price_list(
+                u.org,
+                &by(),
+                price_list(
+                    "arcillas",
+                    "glaze",
+                    "incremental",
+                    &[(1, Some(10), 100), (12, None, 90)],
+                    1,
+                ),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("tiers[1].from_units is 12"),
+            "{err}"
+        );
+        // Glaze requested but nobody sells it: the close names the material, nothing written.
+        u.app
+            .request_purchases(u.org, &by(), "r1", vec![bad(4)])
+            .await
+            .unwrap();
+        let err = u
+            .app
+            .close_round(u.org, &by(), "r1", day(2026, 3, 1))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "R-BUY-1 material glaze: cannot be bought: no price list valid on the order date"
+        );
+        assert!(u.app.round(u.org, "r1").await.unwrap().plan.is_none());
+    }
+}
+
+fn balance(tb: &ledger::TrialBalance, code: &str) -> i64 {
+    tb.balance_minor(&AccountCode::parse(code).unwrap(), ledger::Currency::MXN) as i64
+}
+
+#[tokio::test]
+async fn r_buy_2_receipts_pick_ups_and_the_credit_line_with_repayment_from_sales() {
+    for u in backends(3).await {
+        clay_round(&u).await;
+        let app = &u.app;
+        app.close_round(u.org, &by(), "r1", day(2026, 3, 1))
+            .await
+            .unwrap();
+        let po = "r1:clay:arcillas";
+        // Partial receipts: 30 then 20 units of the 50 ordered (cost 4,000): 2,400 + 1,600.
+        app.receive_goods(u.org, &by(), "r1", po, 30, day(2026, 3, 3), "rem-1")
+            .await
+            .unwrap();
+        let err = app
+            .receive_goods(u.org, &by(), "r1", po, 21, day(2026, 3, 4), "rem-2")
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("exceeds what remains (20)"),
+            "{err}"
+        );
+        app.receive_goods(u.org, &by(), "r1", po, 20, day(2026, 3, 4), "rem-2")
+            .await
+            .unwrap();
+        // Same reference again: nothing new.
+        app.receive_goods(u.org, &by(), "r1", po, 20, day(2026, 3, 4), "rem-2")
+            .await
+            .unwrap();
+        // Without a board decision the Competition Sub-Fund cannot pay.
+        let err = app
+            .pay_supplier(
+                u.org,
+                &by(),
+                "r1",
+                po,
+                1,
+                Funding::CompetitionSubFund { decision_id: 99 },
+                day(2026, 3, 5),
+                "pago-3",
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("decision_id"), "{err}");
+        // The supplier is paid from the credit line.
+        app.pay_supplier(
+            u.org,
+            &by(),
+            "r1",
+            po,
+            4_000,
+            Funding::CreditLine {
+                lender: "fira".into(),
+            },
+            day(2026, 3, 5),
+            "pago-1",
+        )
+        .await
+        .unwrap();
+        let err = app
+            .pay_supplier(
+                u.org,
+                &by(),
+                "r1",
+                po,
+                1,
+                Funding::CreditLine {
+                    lender: "fira".into(),
+                },
+                day(2026, 3, 5),
+                "pago-2",
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("exceeds what remains (0)"),
+            "{err}"
+        );
+        // m[0] picks up 20 units (charge 1,600) and pays 600 now; 1,000 stays owed.
+        app.pick_up(
+            u.org,
+            &by(),
+            "r1",
+            u.m[0],
+            "clay",
+            20,
+            600,
+            day(2026, 3, 6),
+            "vale-1",
+        )
+        .await
+        .unwrap();
+        let err = app
+            .pick_up(
+                u.org,
+                &by(),
+                "r1",
+                u.m[0],
+                "clay",
+                1,
+                0,
+                day(2026, 3, 6),
+                "vale-2",
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("exceeds what remains (0)"),
+            "{err}"
+        );
+        let tb = app.checked_trial_balance(u.org).await.unwrap();
+        assert_eq!(balance(&tb, "odf:inventory"), 4_000 - 1_600);
+        assert_eq!(balance(&tb, "odf:payable:suppliers"), 0);
+        assert_eq!(balance(&tb, "lenders:fira:line"), -4_000);
+        let receivable = format!("members:{}:purchases-receivable", u.m[0]);
+        assert_eq!(balance(&tb, &receivable), 1_000);
+        assert_eq!(balance(&tb, "odf:bank"), 600);
+        // The ODF repays 600 to the line; repaying more than is drawn is refused.
+        let line = Funding::CreditLine {
+            lender: "fira".into(),
+        };
+        app.repay_working_capital(u.org, &by(), line.clone(), 600, day(2026, 3, 7), "dev-1")
+            .await
+            .unwrap();
+        let err = app
+            .repay_working_capital(u.org, &by(), line, 3_401, day(2026, 3, 7), "dev-2")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("(3400)"), "{err}");
+    }
+}
+
+fn order(id: &str, quantity_units: u64, unit_price_minor: i64) -> OrderInput {
+    OrderInput {
+        order_id: id.into(),
+        buyer: "Comercio Justo Europa".into(),
+        product: "cazuela".into(),
+        grade: "B".into(),
+        quantity_units,
+        unit_price_minor,
+        due_date: day(2026, 6, 1),
+        terms_days: 60,
+        channelled_by: Some("comite:luis".into()),
+        accepted_on: day(2026, 4, 1),
+    }
+}
+
+fn capacity(member: i64, grade: &str, capacity_units: u64, min_lot_units: u64) -> CapacityInput {
+    CapacityInput {
+        member,
+        product: "cazuela".into(),
+        grade: grade.into(),
+        capacity_units,
+        min_lot_units,
+        declared_on: day(2026, 3, 15),
+    }
+}
+
+fn delivery(member: i64, delivered: u64, rejected: u64, reference: &str) -> DeliveryInput {
+    DeliveryInput {
+        member,
+        delivered_units: delivered,
+        rejected_units: rejected,
+        date: day(2026, 5, 2),
+        reference: reference.into(),
+    }
+}
+
+/// Posts a Fund contribution owed by `member` (R-FUND-1), as the Fund's use cases would.
+async fn fund_contribution_owed(u: &Union, member: i64, amount: i64) {
+    u.app
+        .post_entry(
+            u.org,
+            EntryDraft {
+                idempotency_key: format!("test:fund-due:{member}"),
+                reason: "fund.contribution-due".into(),
+                rule_id: "R-FUND-1".into(),
+                date: day(2026, 4, 30),
+                memo: "Aportación al Fondo".into(),
+                postings: vec![
+                    Posting::new(
+                        AccountCode::parse(&format!("members:{member}:fund-receivable")).unwrap(),
+                        Money::mxn(amount),
+                    ),
+                    Posting::new(
+                        AccountCode::parse("fund:competition").unwrap(),
+                        Money::mxn(-amount),
+                    ),
+                ],
+                reverses: None,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn r_sell_1_an_order_is_split_delivered_invoiced_and_paid_net_of_debts() {
+    for u in backends(4).await {
+        let app = &u.app;
+        // m[3] is grade C: not qualified for a grade-B order.
+        app.declare_capacities(
+            u.org,
+            &by(),
+            vec![
+                capacity(u.m[0], "A", 30, 0),
+                capacity(u.m[1], "B", 10, 0),
+                capacity(u.m[2], "B", 10, 0),
+                capacity(u.m[3], "C", 100, 0),
+            ],
+        )
+        .await
+        .unwrap();
+        // 20 units by capacity 30:10:10 -> 12, 4, 4 (proportional).
+        let split = app
+            .accept_order(u.org, &by(), order("exp-1", 20, 1_000))
+            .await
+            .unwrap();
+        let got: Vec<_> = split
+            .assignments
+            .iter()
+            .map(|a| (a.member, a.units))
+            .collect();
+        assert_eq!(got, vec![(u.m[0], 12), (u.m[1], 4), (u.m[2], 4)]);
+        // Accepting it again answers the same split.
+        assert_eq!(
+            app.accept_order(u.org, &by(), order("exp-1", 20, 1_000))
+                .await
+                .unwrap(),
+            split
+        );
+        // Deliveries: m[0] 12 with 2 rejected, m[1] 4, m[2] 4; m[1] cannot deliver 1 more.
+        app.record_deliveries(
+            u.org,
+            &by(),
+            "exp-1",
+            vec![
+                delivery(u.m[0], 12, 2, "n-1"),
+                delivery(u.m[1], 4, 0, "n-2"),
+                delivery(u.m[2], 4, 0, "n-3"),
+            ],
+        )
+        .await
+        .unwrap();
+        let err = app
+            .record_deliveries(u.org, &by(), "exp-1", vec![delivery(u.m[1], 1, 0, "n-4")])
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("above the 4 assigned"), "{err}");
+        // Invoice: 18 accepted units × 1,000 = 18,000, due in 60 days.
+        let inv = app
+            .invoice_order(u.org, &by(), "exp-1", day(2026, 5, 3))
+            .await
+            .unwrap();
+        assert_eq!((inv.amount_minor, inv.due_date), (18_000, day(2026, 7, 2)));
+        // m[1] got an advance of 1,500 from the line; m[0] owes 300 to the Fund.
+        app.pay_sales_advance(
+            u.org,
+            &by(),
+            "exp-1",
+            u.m[1],
+            1_500,
+            Funding::CreditLine {
+                lender: "fira".into(),
+            },
+            day(2026, 4, 15),
+            "ant-1",
+        )
+        .await
+        .unwrap();
+        fund_contribution_owed(&u, u.m[0], 300).await;
+        // A payment above the invoice is refused.
+        let err = app
+            .record_buyer_payment(u.org, &by(), "exp-1", 18_001, day(2026, 7, 1), "tr-0")
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            AppError::Trade(trade::TradeError::PaymentAboveInvoice { .. })
+        ));
+        // The buyer pays 9,000 (half): shares 5,000, 2,000, 2,000 by what is still owed.
+        // m[0]: 300 to the Fund, 4,700 net; m[1]: 1,500 advance recovered, 500 net; m[2]: 2,000.
+        let out = app
+            .record_buyer_payment(u.org, &by(), "exp-1", 9_000, day(2026, 7, 1), "tr-1")
+            .await
+            .unwrap();
+        assert_eq!(
+            (out.net_minor, out.deducted_minor, out.outstanding_minor),
+            (7_200, 1_800, 9_000)
+        );
+        let tb = app.checked_trial_balance(u.org).await.unwrap();
+        let payable = |m: i64| -balance(&tb, &format!("members:{m}:payable"));
+        assert_eq!(
+            (payable(u.m[0]), payable(u.m[1]), payable(u.m[2])),
+            (4_700, 500, 2_000)
+        );
+        assert_eq!(
+            balance(&tb, &format!("members:{}:fund-receivable", u.m[0])),
+            0
+        );
+        assert_eq!(
+            balance(&tb, &format!("members:{}:sales-advance", u.m[1])),
+            0
+        );
+        // The rest: 9,000 with no debts left; the invoice is settled and each member's total
+        // is what they delivered: 10,000, 4,000 (of which 1,500 advanced) and 4,000.
+        app.record_buyer_payment(u.org, &by(), "exp-1", 9_000, day(2026, 8, 1), "tr-2")
+            .await
+            .unwrap();
+        // The same transfer again changes nothing.
+        app.record_buyer_payment(u.org, &by(), "exp-1", 9_000, day(2026, 8, 1), "tr-2")
+            .await
+            .unwrap();
+        let tb = app.checked_trial_balance(u.org).await.unwrap();
+        let payable = |m: i64| -balance(&tb, &format!("members:{m}:payable"));
+        assert_eq!(
+            (payable(u.m[0]), payable(u.m[1]), payable(u.m[2])),
+            (9_700, 2_500, 4_000)
+        );
+        assert_eq!(balance(&tb, "odf:receivable:buyers"), 0);
+        let o = app.sales_order(u.org, "exp-1").await.unwrap();
+        assert_eq!(o.invoice.unwrap().outstanding_minor(), 0);
+        let buyers = app.sales_by_buyer(u.org).await.unwrap();
+        assert_eq!(
+            (buyers[0].invoiced_minor, buyers[0].channelled_by.as_str()),
+            (18_000, "comite:luis")
+        );
+    }
+}
+
+#[tokio::test]
+async fn r_sell_1_minimum_lots_make_the_split_an_optimisation() {
+    for u in backends(2).await {
+        u.app
+            .declare_capacities(
+                u.org,
+                &by(),
+                vec![capacity(u.m[0], "A", 30, 0), capacity(u.m[1], "A", 10, 5)],
+            )
+            .await
+            .unwrap();
+        // Targets 9 and 3, but m[1]'s lot is 5: (7, 5) deviates 4, (12, 0) deviates 6.
+        let split = u
+            .app
+            .accept_order(u.org, &by(), order("exp-2", 12, 500))
+            .await
+            .unwrap();
+        assert_eq!(split.method, trade::sales::SplitMethod::Optimised);
+        let got: Vec<_> = split.assignments.iter().map(|a| a.units).collect();
+        assert_eq!(got, vec![7, 5]);
+    }
+}
+
+#[tokio::test]
+async fn r_buy_2_a_purchase_debt_is_settled_from_the_next_sale() {
+    for u in backends(2).await {
+        clay_round(&u).await;
+        let app = &u.app;
+        app.close_round(u.org, &by(), "r1", day(2026, 3, 1))
+            .await
+            .unwrap();
+        app.receive_goods(
+            u.org,
+            &by(),
+            "r1",
+            "r1:clay:arcillas",
+            50,
+            day(2026, 3, 3),
+            "rem-1",
+        )
+        .await
+        .unwrap();
+        // m[1] picks up all 25 units (2,000) and pays nothing now.
+        app.pick_up(
+            u.org,
+            &by(),
+            "r1",
+            u.m[1],
+            "clay",
+            25,
+            0,
+            day(2026, 3, 6),
+            "vale-1",
+        )
+        .await
+        .unwrap();
+        app.declare_capacities(u.org, &by(), vec![capacity(u.m[1], "A", 10, 0)])
+            .await
+            .unwrap();
+        app.accept_order(u.org, &by(), order("exp-3", 5, 1_000))
+            .await
+            .unwrap();
+        app.record_deliveries(u.org, &by(), "exp-3", vec![delivery(u.m[1], 5, 0, "n-1")])
+            .await
+            .unwrap();
+        app.invoice_order(u.org, &by(), "exp-3", day(2026, 5, 3))
+            .await
+            .unwrap();
+        // 5,000 paid: 2,000 settles the round, 3,000 net to the member.
+        let out = app
+            .record_buyer_payment(u.org, &by(), "exp-3", 5_000, day(2026, 7, 1), "tr-1")
+            .await
+            .unwrap();
+        assert_eq!((out.net_minor, out.deducted_minor), (3_000, 2_000));
+        let tb = app.checked_trial_balance(u.org).await.unwrap();
+        assert_eq!(
+            balance(&tb, &format!("members:{}:purchases-receivable", u.m[1])),
+            0
+        );
+    }
+}
+
+#[tokio::test]
+async fn r_sell_2_outlet_consignment_sale_settlement_and_count() {
+    for u in backends(1).await {
+        let app = &u.app;
+        app.open_outlet(
+            u.org,
+            &by(),
+            OutletInput {
+                code: "tlayacapan".into(),
+                name: "Tienda de Tlayacapan".into(),
+                commission_rate: "0.05".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let m = u.m[0];
+        app.consign(u.org, &by(), "tlayacapan", m, "jarro", 10, 15_000, "c-1")
+            .await
+            .unwrap();
+        // 3 jarros at 150.00 = 450.00; 5% commission 22.50; the member's share 427.50.
+        let gross = app
+            .outlet_sale(
+                u.org,
+                &by(),
+                "tlayacapan",
+                m,
+                "jarro",
+                3,
+                day(2026, 4, 1),
+                "v-1",
+            )
+            .await
+            .unwrap();
+        assert_eq!(gross, 45_000);
+        let err = app
+            .outlet_sale(
+                u.org,
+                &by(),
+                "tlayacapan",
+                m,
+                "jarro",
+                8,
+                day(2026, 4, 1),
+                "v-2",
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("only 7 on consignment"), "{err}");
+        let err = app
+            .settle_outlet_member(
+                u.org,
+                &by(),
+                "tlayacapan",
+                m,
+                42_751,
+                day(2026, 4, 30),
+                "l-1",
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("(42750)"), "{err}");
+        app.settle_outlet_member(
+            u.org,
+            &by(),
+            "tlayacapan",
+            m,
+            42_750,
+            day(2026, 4, 30),
+            "l-1",
+        )
+        .await
+        .unwrap();
+        let diffs = app
+            .count_outlet(
+                u.org,
+                &by(),
+                "tlayacapan",
+                vec![(m, "jarro".into(), 6)],
+                day(2026, 5, 1),
+                "conteo-1",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (diffs[0].difference_units, diffs[0].value_minor),
+            (-1, -15_000)
+        );
+        let o = app.outlet(u.org, "tlayacapan").await.unwrap();
+        assert_eq!(o.stock.on_hand(m, "jarro"), 6);
+        assert_eq!(o.owed.get(&m), Some(&0));
+        let tb = app.checked_trial_balance(u.org).await.unwrap();
+        assert_eq!(balance(&tb, "odf:income:services"), -2_250);
+        assert_eq!(balance(&tb, "odf:bank"), 45_000 - 42_750);
+    }
+}
