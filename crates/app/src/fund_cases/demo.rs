@@ -1,5 +1,5 @@
 //! The demo union's year of the Fund (`demo::fund`): plans, twelve months of reports, each
-//! month closed and collected, grants, a temporary contribution and Competition spending
+//! month closed, collected quarterly, grants, a temporary contribution and Competition spending
 //! under board decisions. Every step is idempotent (deterministic keys and dates, replays are
 //! no-ops), so loading the demo twice changes nothing.
 
@@ -115,6 +115,9 @@ impl App {
         members: &[NewMember],
         member_ids: &[MemberId],
     ) -> Result<(), AppError> {
+        if spec.dues_months == 0 {
+            return Ok(());
+        }
         let audit = Audit::demo();
         let currency = self.store().org(org_id).await?.data.currency;
         let figures: Vec<demo::fund::PlanFigures> = members
@@ -152,7 +155,9 @@ impl App {
             .filter(|r| r.role == Role::BoardMember && r.until.is_none())
             .map(|r| r.id)
             .collect();
-        for m in 0..demo::fund::FUND_MONTHS {
+        // As many months as the demo has dues, at most a year (`--dues-months 0`: none).
+        let months = spec.dues_months.min(demo::fund::FUND_MONTHS);
+        for m in 0..months {
             let first = demo::fund::month(spec, m);
             let period = Period::containing(first, PeriodSettings::default());
             let filed = period.last_day() + Days::new(5);
@@ -235,13 +240,16 @@ impl App {
                 .await?;
             self.close_period(org_id, period, filed, CloseOptions::default(), &audit)
                 .await?;
-            self.settle_all_in_cash(
-                org_id,
-                &format!("demo-cobro-{period}"),
-                filed + Days::new(5),
-                &audit,
-            )
-            .await?;
+            // Collection is quarterly (and at the end): what the closes made owed is paid.
+            if m % 3 == 2 || m + 1 == months {
+                self.settle_all_in_cash(
+                    org_id,
+                    &format!("demo-cobro-{period}"),
+                    filed + Days::new(5),
+                    &audit,
+                )
+                .await?;
+            }
         }
         Ok(())
     }
