@@ -17,10 +17,16 @@
 //! - list calls for an unknown organisation return an empty list; writes to one are NotFound
 //!   (or Invalid naming the account, for a posting).
 //!
+//! - [`Store::commit`] appends domain events (plans, reports, closes, decisions, loans, users,
+//!   sessions...) together with the accounts they open and the entries they post, in one
+//!   transaction. Events are append-only and keyed by an idempotency key unique in their
+//!   organisation: the app's state of every rule is a fold of its events, and the events are
+//!   the audit log (who, when, from where, what).
+//!
 //! It does not know the programme's rules; those are in the pure crates and the app.
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use ledger::{Account, AccountCode, Currency, TrialBalance, ValidEntry};
 use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
 
@@ -34,6 +40,13 @@ pub const MAX_BATCH_ENTRIES: usize = 10_000;
 pub const MAX_IMPORT_MEMBERS: usize = 10_000;
 /// Largest page a list call returns.
 pub const MAX_PAGE: u32 = 1_000;
+/// Most events one commit may carry.
+pub const MAX_COMMIT_EVENTS: usize = 10_000;
+/// Largest event payload, in bytes of JSON.
+pub const MAX_EVENT_PAYLOAD_BYTES: usize = 64 * 1024;
+/// The pseudo-organisation that holds programme-level events (users, supervisors, settings):
+/// no ODF has this id, and only [`Store::commit`] and [`Store::events`] accept it.
+pub const PROGRAMME_ORG: OrgId = 0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -144,6 +157,114 @@ pub struct ImportOutcome {
     pub unchanged: usize,
 }
 
+/// A domain event to append. `key` is unique in the organisation: committing it again with the
+/// same `stream`, `kind` and `payload` is a no-op that answers the first `seq`; with anything
+/// else different it is a conflict. `actor`, `origin` and `recorded_at` are audit metadata and
+/// are not compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    /// What the event belongs to, e.g. `plan:42`, `reports:2026-03`, `close`, `user:ana`.
+    pub stream: String,
+    /// What happened, e.g. `plan.agreed`, `report.accepted`.
+    pub kind: String,
+    /// The idempotency key, unique in the organisation.
+    pub key: String,
+    /// The event's data as JSON text (at most MAX_EVENT_PAYLOAD_BYTES).
+    pub payload: String,
+    /// Who caused it (a user login, `system`, `cli`).
+    pub actor: String,
+    /// From where (an IP address, `cli`, `demo`).
+    pub origin: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// An event as stored, with its sequence number in the organisation (increasing in commit
+/// order within one organisation; gaps are possible).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub event: NewEvent,
+}
+
+/// Everything one [`Store::commit`] writes, atomically and in this order: accounts opened
+/// (as [`Store::open_accounts`]), events appended, entries posted (as [`Store::post_batch`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Commit {
+    pub accounts: Vec<Account>,
+    pub events: Vec<NewEvent>,
+    pub entries: Vec<ValidEntry>,
+}
+
+impl Commit {
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.events.is_empty() && self.entries.is_empty()
+    }
+}
+
+/// What a commit did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Committed {
+    /// Per event in order: its seq and whether this commit created it.
+    pub events: Vec<(i64, bool)>,
+    /// Per entry in order, as `post_batch` answers.
+    pub posted: Vec<Posted>,
+}
+
+impl Committed {
+    /// True when nothing new was written: every event and entry had been committed before.
+    pub fn was_replay(&self) -> bool {
+        self.events.iter().all(|(_, created)| !created) && self.posted.iter().all(|p| !p.created)
+    }
+}
+
+/// Checks the limits of a commit that every backend enforces before writing.
+pub fn check_commit(commit: &Commit) -> StoreResult<()> {
+    if commit.entries.len() > MAX_BATCH_ENTRIES {
+        return Err(StoreError::invalid(format!(
+            "entries: a commit of {} entries exceeds the limit of {MAX_BATCH_ENTRIES}",
+            commit.entries.len()
+        )));
+    }
+    if commit.events.len() > MAX_COMMIT_EVENTS {
+        return Err(StoreError::invalid(format!(
+            "events: a commit of {} events exceeds the limit of {MAX_COMMIT_EVENTS}",
+            commit.events.len()
+        )));
+    }
+    let mut keys = std::collections::HashMap::with_capacity(commit.events.len());
+    for event in &commit.events {
+        if event.key.is_empty() || event.key.len() > 200 {
+            return Err(StoreError::invalid(
+                "event key: must be 1 to 200 bytes".to_string(),
+            ));
+        }
+        if event.stream.is_empty() || event.kind.is_empty() {
+            return Err(StoreError::invalid(format!(
+                "event '{}': stream and kind must not be empty",
+                event.key
+            )));
+        }
+        if event.payload.len() > MAX_EVENT_PAYLOAD_BYTES {
+            return Err(StoreError::invalid(format!(
+                "event '{}' payload: {} bytes exceeds the limit of {MAX_EVENT_PAYLOAD_BYTES}",
+                event.key,
+                event.payload.len()
+            )));
+        }
+        if let Some(first) = keys.insert(event.key.as_str(), event) {
+            if (&first.stream, &first.kind, &first.payload)
+                != (&event.stream, &event.kind, &event.payload)
+            {
+                return Err(StoreError::conflict(format!(
+                    "event key '{}' appears twice in the commit with different data",
+                    event.key
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     // Organisations (R-ORG-1).
@@ -219,6 +340,21 @@ pub trait Store: Send + Sync {
         until: NaiveDate,
     ) -> StoreResult<RoleAssignment>;
     async fn roles(&self, org_id: OrgId) -> StoreResult<Vec<RoleAssignment>>;
+
+    // Domain events (the app's record of every rule's state, and the audit log).
+    /// Writes the commit atomically (see [`Commit`]); limits as [`check_commit`]. The
+    /// organisation must exist, except [`PROGRAMME_ORG`], which takes events only.
+    async fn commit(&self, org_id: OrgId, commit: &Commit) -> StoreResult<Committed>;
+    /// Events of the organisation in seq order after `page.after_id`, of one stream when
+    /// `stream` is given. An unknown organisation has none.
+    async fn events(
+        &self,
+        org_id: OrgId,
+        stream: Option<&str>,
+        page: Page,
+    ) -> StoreResult<Vec<StoredEvent>>;
+    /// The event with this key (NotFound if none in this organisation).
+    async fn event_by_key(&self, org_id: OrgId, key: &str) -> StoreResult<StoredEvent>;
 }
 
 #[cfg(test)]
