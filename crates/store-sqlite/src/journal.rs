@@ -2,70 +2,70 @@
 //! them back.
 
 use crate::sql::{json_ints, json_strings, multi_row_insert, rows_per_statement};
-use crate::{backend, corrupt, orgs};
+use crate::{backend, corrupt};
 use ledger::{AccountCode, Currency, EntryDraft, Money, Posting, TrialBalance, ValidEntry};
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::Row;
 use std::collections::HashMap;
 use store::{EntryId, OrgId, Page, Posted, StoreError, StoreResult, StoredEntry, MAX_PAGE};
 
-/// A batch checked for what needs no database: fingerprints computed, and keys repeated
-/// inside the batch resolved to their first occurrence (a different payload is a conflict).
+/// A batch checked for what needs no database: keys repeated inside the batch resolved to
+/// their first occurrence (a different payload is a conflict).
 pub(crate) struct Prepared<'a> {
     entries: &'a [ValidEntry],
-    fingerprints: Vec<String>,
     /// For each entry, the index of the first entry of the batch with the same key.
     first_of: Vec<usize>,
 }
 
 impl<'a> Prepared<'a> {
     pub(crate) fn new(entries: &'a [ValidEntry]) -> StoreResult<Self> {
-        let fingerprints = fingerprints(entries);
         let mut first_by_key: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
         let mut first_of = Vec::with_capacity(entries.len());
         for (i, entry) in entries.iter().enumerate() {
             let key = entry.idempotency_key().as_str();
             let first = *first_by_key.entry(key).or_insert(i);
-            if fingerprints[first] != fingerprints[i] {
+            // Only a repeated key needs the payloads compared; the others are hashed later,
+            // while the database reads (see `post`).
+            if first != i && entries[first].fingerprint() != entry.fingerprint() {
                 return Err(StoreError::conflict(format!(
                     "idempotency key '{key}' appears twice in the batch with different payloads"
                 )));
             }
             first_of.push(first);
         }
-        Ok(Prepared {
-            entries,
-            fingerprints,
-            first_of,
-        })
+        Ok(Prepared { entries, first_of })
     }
 }
 
 /// Batches at least this long hash their entries on two threads.
 const PARALLEL_FINGERPRINTS: usize = 256;
 
-/// `ValidEntry::fingerprint` of every entry, in order; large batches split across two threads
-/// (hashing is a tenth of a batch's cost and the database thread is idle meanwhile).
-fn fingerprints(entries: &[ValidEntry]) -> Vec<String> {
-    if entries.len() < PARALLEL_FINGERPRINTS {
-        return entries.iter().map(ValidEntry::fingerprint).collect();
+/// `ValidEntry::fingerprint` of the entries at `firsts`, at their index in `entries` (the
+/// others left empty); long lists split across two threads.
+fn fingerprints(entries: &[ValidEntry], firsts: &[usize]) -> Vec<String> {
+    let hash = |part: &[usize]| -> Vec<String> {
+        part.iter().map(|&i| entries[i].fingerprint()).collect()
+    };
+    let hashed = if firsts.len() < PARALLEL_FINGERPRINTS {
+        hash(firsts)
+    } else {
+        let (left, right) = firsts.split_at(firsts.len() / 2);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| hash(right));
+            let mut all = hash(left);
+            match other.join() {
+                Ok(rest) => all.extend(rest),
+                // The hashing thread cannot panic short of running out of memory; redo it.
+                Err(_) => all.extend(hash(right)),
+            }
+            all
+        })
+    };
+    let mut out = vec![String::new(); entries.len()];
+    for (&i, fingerprint) in firsts.iter().zip(hashed) {
+        out[i] = fingerprint;
     }
-    let (left, right) = entries.split_at(entries.len() / 2);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| {
-            right
-                .iter()
-                .map(ValidEntry::fingerprint)
-                .collect::<Vec<_>>()
-        });
-        let mut all: Vec<String> = left.iter().map(ValidEntry::fingerprint).collect();
-        match other.join() {
-            Ok(rest) => all.extend(rest),
-            // The hashing thread cannot panic short of running out of memory; redo it here.
-            Err(_) => all.extend(right.iter().map(ValidEntry::fingerprint)),
-        }
-        all
-    })
+    out
 }
 
 /// What the store knows of an account a batch posts to.
@@ -75,48 +75,138 @@ struct AccountState {
     touched: bool,
 }
 
+/// What a batch needs to know of the database, read in one statement (see [`READ_STATE`]).
+struct State {
+    /// Keys of the batch posted before: entry id and fingerprint.
+    posted_before: HashMap<String, (EntryId, String)>,
+    /// The accounts the batch posts to that are open in this organisation.
+    accounts: HashMap<String, AccountState>,
+    /// The id the first new entry gets.
+    next_id: EntryId,
+    /// The entries the batch reverses that exist in this organisation.
+    stored_targets: Vec<EntryId>,
+}
+
+/// Everything a post reads, in one statement and so in one hand-over to the database thread
+/// (each costs a thread switch, which on a busy machine costs more than the query): whether
+/// the organisation exists, which keys were posted before, the accounts posted to with their
+/// balances, the next entry id, and which reversed entries exist. The lists travel as JSON
+/// (one parameter each, `json_each`), and so do the answers: one row holding every match
+/// costs less to hand over than a row per match.
+const READ_STATE: &str = "\
+SELECT
+  (SELECT 1 FROM orgs WHERE id = ?1),
+  (SELECT json_group_array(json_array(idempotency_key, id, fingerprint))
+     FROM entries INDEXED BY entries_by_key
+     WHERE org_id = ?1 AND idempotency_key IN (SELECT value FROM json_each(?2))),
+  (SELECT json_group_array(json_array(a.code, a.currency, b.balance_minor))
+     FROM accounts a
+     LEFT JOIN balances b
+       ON b.org_id = a.org_id AND b.account_code = a.code AND b.currency = a.currency
+     WHERE a.org_id = ?1 AND a.code IN (SELECT value FROM json_each(?3))),
+  (SELECT COALESCE(MAX(id), 0) + 1 FROM entries WHERE org_id = ?1),
+  (SELECT json_group_array(id) FROM entries
+     WHERE org_id = ?1 AND id IN (SELECT value FROM json_each(?4)))";
+
+async fn read_state(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    entries: &[ValidEntry],
+    firsts: &[usize],
+) -> StoreResult<State> {
+    let keys = json_strings(
+        firsts
+            .iter()
+            .map(|&i| entries[i].idempotency_key().as_str()),
+    );
+    let mut codes: Vec<&str> = firsts
+        .iter()
+        .flat_map(|&i| entries[i].postings().iter().map(|p| p.account.as_str()))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut targets: Vec<EntryId> = firsts
+        .iter()
+        .filter_map(|&i| entries[i].reverses())
+        .collect();
+    targets.sort_unstable();
+    targets.dedup();
+    let row = sqlx::query(READ_STATE)
+        .bind(org_id)
+        .bind(keys)
+        .bind(json_strings(codes))
+        .bind(json_ints(targets))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend)?;
+    let org: Option<i64> = row.try_get(0).map_err(backend)?;
+    if org.is_none() {
+        return Err(StoreError::not_found(format!("organisation {org_id}")));
+    }
+    let keys: &str = row.try_get(1).map_err(backend)?;
+    let keys: Vec<(String, EntryId, String)> =
+        serde_json::from_str(keys).map_err(|e| corrupt(format!("entries: {e}")))?;
+    let accounts: &str = row.try_get(2).map_err(backend)?;
+    let accounts: Vec<(String, String, Option<i64>)> =
+        serde_json::from_str(accounts).map_err(|e| corrupt(format!("accounts: {e}")))?;
+    let next_id: EntryId = row.try_get(3).map_err(backend)?;
+    let stored_targets: &str = row.try_get(4).map_err(backend)?;
+    let stored_targets: Vec<EntryId> =
+        serde_json::from_str(stored_targets).map_err(|e| corrupt(format!("entries: {e}")))?;
+    Ok(State {
+        posted_before: keys
+            .into_iter()
+            .map(|(key, id, fingerprint)| (key, (id, fingerprint)))
+            .collect(),
+        accounts: accounts
+            .into_iter()
+            .map(|(code, currency, balance)| {
+                let state = AccountState {
+                    currency,
+                    balance_minor: balance.unwrap_or(0) as i128,
+                    touched: false,
+                };
+                (code, state)
+            })
+            .collect(),
+        next_id,
+        stored_targets,
+    })
+}
+
 /// Appends the batch in order, all or nothing; the caller owns the transaction.
+///
+/// Two statements besides the caller's `BEGIN IMMEDIATE` and `COMMIT`: one reads what the
+/// checks need ([`read_state`]), one writes entries, postings and balances ([`write`]).
 pub(crate) async fn post(
     conn: &mut SqliteConnection,
     org_id: OrgId,
     batch: Prepared<'_>,
 ) -> StoreResult<Vec<Posted>> {
     let entries = batch.entries;
-    orgs::require_org(conn, org_id).await?;
-
-    // Keys posted before: same payload answers the first result, another payload conflicts.
     let firsts: Vec<usize> = (0..entries.len())
         .filter(|&i| batch.first_of[i] == i)
         .collect();
-    let keys = json_strings(
-        firsts
-            .iter()
-            .map(|&i| entries[i].idempotency_key().as_str()),
-    );
-    // One row holding every match as JSON (see `load_accounts`).
-    let rows: String = sqlx::query_scalar(
-        "SELECT json_group_array(json_array(idempotency_key, id, fingerprint)) \
-         FROM entries INDEXED BY entries_by_key \
-         WHERE org_id = ?1 AND idempotency_key IN (SELECT value FROM json_each(?2))",
-    )
-    .bind(org_id)
-    .bind(keys)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(backend)?;
-    let rows: Vec<(String, EntryId, String)> =
-        serde_json::from_str(&rows).map_err(|e| corrupt(format!("entries: {e}")))?;
-    let posted_before: HashMap<String, (EntryId, String)> = rows
-        .into_iter()
-        .map(|(key, id, fingerprint)| (key, (id, fingerprint)))
-        .collect();
+    // The database reads while this thread hashes: `join!` polls the read first, which hands
+    // the statement to the database thread, then hashes, then waits for the read's answer.
+    let (state, fingerprints) = tokio::join!(read_state(conn, org_id, entries, &firsts), async {
+        fingerprints(entries, &firsts)
+    });
+    let State {
+        posted_before,
+        mut accounts,
+        next_id,
+        stored_targets,
+    } = state?;
+
+    // Keys posted before: same payload answers the first result, another payload conflicts.
     let mut ids: Vec<EntryId> = vec![0; entries.len()];
     let mut created = vec![false; entries.len()];
     let mut fresh: Vec<usize> = Vec::with_capacity(firsts.len());
     for &i in &firsts {
         let key = entries[i].idempotency_key().as_str();
         match posted_before.get(key) {
-            Some((id, fingerprint)) if *fingerprint == batch.fingerprints[i] => ids[i] = *id,
+            Some((id, fingerprint)) if *fingerprint == fingerprints[i] => ids[i] = *id,
             Some(_) => {
                 return Err(StoreError::conflict(format!(
                     "idempotency key '{key}' was already posted with a different payload"
@@ -127,22 +217,22 @@ pub(crate) async fn post(
     }
 
     if !fresh.is_empty() {
-        let mut accounts = load_accounts(conn, org_id, entries, &fresh).await?;
         check_and_apply(entries, &fresh, &mut accounts)?;
-        let next_id: EntryId =
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM entries WHERE org_id = ?1")
-                .bind(org_id)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(backend)?;
         for (k, &i) in fresh.iter().enumerate() {
             ids[i] = next_id + k as i64;
             created[i] = true;
         }
-        check_reversals(conn, org_id, entries, &fresh, &ids, next_id).await?;
-        insert_entries(conn, org_id, &batch, &fresh, &ids).await?;
-        insert_postings(conn, org_id, entries, &fresh, &ids).await?;
-        write_balances(conn, org_id, &accounts).await?;
+        check_reversals(entries, &fresh, &ids, next_id, &stored_targets)?;
+        write(
+            conn,
+            org_id,
+            entries,
+            &fingerprints,
+            &fresh,
+            &ids,
+            &accounts,
+        )
+        .await?;
     }
 
     Ok((0..entries.len())
@@ -154,50 +244,6 @@ pub(crate) async fn post(
             }
         })
         .collect())
-}
-
-/// The accounts the new entries post to that are open in this organisation, with their
-/// current balances.
-async fn load_accounts(
-    conn: &mut SqliteConnection,
-    org_id: OrgId,
-    entries: &[ValidEntry],
-    fresh: &[usize],
-) -> StoreResult<HashMap<String, AccountState>> {
-    let mut codes: Vec<&str> = fresh
-        .iter()
-        .flat_map(|&i| entries[i].postings().iter().map(|p| p.account.as_str()))
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    // One row holding every account as JSON: a row per account costs more to hand over
-    // from the database thread than the JSON costs to parse.
-    let rows: String = sqlx::query_scalar(
-        "SELECT json_group_array(json_array(a.code, a.currency, b.balance_minor)) \
-         FROM accounts a \
-         LEFT JOIN balances b \
-           ON b.org_id = a.org_id AND b.account_code = a.code AND b.currency = a.currency \
-         WHERE a.org_id = ?1 AND a.code IN (SELECT value FROM json_each(?2))",
-    )
-    .bind(org_id)
-    .bind(json_strings(codes))
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(backend)?;
-    let rows: Vec<(String, String, Option<i64>)> =
-        serde_json::from_str(&rows).map_err(|e| corrupt(format!("accounts: {e}")))?;
-    let mut accounts = HashMap::with_capacity(rows.len());
-    for (code, currency, balance) in rows {
-        accounts.insert(
-            code,
-            AccountState {
-                currency,
-                balance_minor: balance.unwrap_or(0) as i128,
-                touched: false,
-            },
-        );
-    }
-    Ok(accounts)
 }
 
 /// Every posting must be on an open account of its currency; the new balances must fit in
@@ -236,91 +282,55 @@ fn check_and_apply(
     Ok(())
 }
 
-/// A reversal must point at an entry of this organisation posted before it.
-async fn check_reversals(
-    conn: &mut SqliteConnection,
-    org_id: OrgId,
+/// A reversal must point at an entry of this organisation posted before it: an earlier entry
+/// of the batch, or one of `stored` (the targets found in the database).
+fn check_reversals(
     entries: &[ValidEntry],
     fresh: &[usize],
     ids: &[EntryId],
     next_id: EntryId,
+    stored: &[EntryId],
 ) -> StoreResult<()> {
-    let mut stored: Vec<EntryId> = Vec::new();
     for &i in fresh {
         if let Some(target) = entries[i].reverses() {
-            if target >= ids[i] || target < 1 {
+            let earlier = target >= 1 && target < ids[i];
+            if !earlier || (target < next_id && !stored.contains(&target)) {
                 return Err(StoreError::invalid(format!(
                     "reverses: entry {target} is not an earlier entry of this organisation"
                 )));
             }
-            if target < next_id {
-                stored.push(target);
-            }
         }
-    }
-    if stored.is_empty() {
-        return Ok(());
-    }
-    stored.sort_unstable();
-    stored.dedup();
-    let found: Vec<EntryId> = sqlx::query_scalar(
-        "SELECT id FROM entries WHERE org_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
-    )
-    .bind(org_id)
-    .bind(json_ints(stored.iter().copied()))
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(backend)?;
-    match stored.iter().find(|id| !found.contains(id)) {
-        Some(missing) => Err(StoreError::invalid(format!(
-            "reverses: entry {missing} is not an earlier entry of this organisation"
-        ))),
-        None => Ok(()),
-    }
-}
-
-async fn insert_entries(
-    conn: &mut SqliteConnection,
-    org_id: OrgId,
-    batch: &Prepared<'_>,
-    fresh: &[usize],
-    ids: &[EntryId],
-) -> StoreResult<()> {
-    const HEAD: &str = "INSERT INTO entries (org_id, id, idempotency_key, fingerprint, reason, \
-                        rule_id, date, memo, reverses)";
-    const PER_ROW: usize = 9;
-    for chunk in fresh.chunks(rows_per_statement(PER_ROW)) {
-        let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), "");
-        let mut query = sqlx::query(&sql);
-        for &i in chunk {
-            let e = &batch.entries[i];
-            query = query
-                .bind(org_id)
-                .bind(ids[i])
-                .bind(e.idempotency_key().as_str())
-                .bind(batch.fingerprints[i].as_str())
-                .bind(e.reason().as_str())
-                .bind(e.rule_id().as_str())
-                .bind(e.date())
-                .bind(e.memo())
-                .bind(e.reverses());
-        }
-        query.execute(&mut *conn).await.map_err(backend)?;
     }
     Ok(())
 }
 
-async fn insert_postings(
+const INSERT_ENTRIES: &str = "INSERT INTO entries (org_id, id, idempotency_key, fingerprint, \
+                              reason, rule_id, date, memo, reverses)";
+const ENTRY_PARAMETERS: usize = 9;
+const INSERT_POSTINGS: &str =
+    "INSERT INTO postings (org_id, entry_id, seq, account_code, amount_minor, currency)";
+const POSTING_PARAMETERS: usize = 6;
+const UPSERT_BALANCES: &str =
+    "INSERT INTO balances (org_id, account_code, currency, balance_minor)";
+const UPSERT_BALANCES_TAIL: &str = "ON CONFLICT (org_id, account_code, currency) \
+                                    DO UPDATE SET balance_minor = excluded.balance_minor";
+const BALANCE_PARAMETERS: usize = 4;
+
+/// Appends the new entries and their postings and writes the new balance of every touched
+/// account (once per account), all in one multi-statement query: one hand-over to the
+/// database thread. Multi-row `INSERT`s with anonymous parameters, which SQLite binds in
+/// order across the statements; the statement text depends only on the counts, so sqlx's
+/// statement cache keeps it prepared from one batch of the same shape to the next.
+async fn write(
     conn: &mut SqliteConnection,
     org_id: OrgId,
     entries: &[ValidEntry],
+    fingerprints: &[String],
     fresh: &[usize],
     ids: &[EntryId],
+    accounts: &HashMap<String, AccountState>,
 ) -> StoreResult<()> {
-    const HEAD: &str =
-        "INSERT INTO postings (org_id, entry_id, seq, account_code, amount_minor, currency)";
-    const PER_ROW: usize = 6;
-    let rows: Vec<(EntryId, i64, &Posting, Currency)> = fresh
+    let postings: Vec<(EntryId, i64, &Posting, Currency)> = fresh
         .iter()
         .flat_map(|&i| {
             entries[i]
@@ -330,50 +340,73 @@ async fn insert_postings(
                 .map(move |(seq, p)| (ids[i], seq as i64, p, p.amount.currency()))
         })
         .collect();
-    for chunk in rows.chunks(rows_per_statement(PER_ROW)) {
-        let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), "");
-        let mut query = sqlx::query(&sql);
-        for (entry_id, seq, p, currency) in chunk {
-            query = query
-                .bind(org_id)
-                .bind(*entry_id)
-                .bind(*seq)
-                .bind(p.account.as_str())
-                .bind(p.amount.amount_minor())
-                .bind(currency.as_str());
-        }
-        query.execute(&mut *conn).await.map_err(backend)?;
-    }
-    Ok(())
-}
-
-/// Writes the new balance of every touched account, once per account.
-async fn write_balances(
-    conn: &mut SqliteConnection,
-    org_id: OrgId,
-    accounts: &HashMap<String, AccountState>,
-) -> StoreResult<()> {
-    const HEAD: &str = "INSERT INTO balances (org_id, account_code, currency, balance_minor)";
-    const TAIL: &str = "ON CONFLICT (org_id, account_code, currency) \
-                        DO UPDATE SET balance_minor = excluded.balance_minor";
-    const PER_ROW: usize = 4;
-    let touched: Vec<(&String, &AccountState)> =
-        accounts.iter().filter(|(_, a)| a.touched).collect();
-    for chunk in touched.chunks(rows_per_statement(PER_ROW)) {
-        let sql = multi_row_insert(HEAD, PER_ROW, chunk.len(), TAIL);
-        let mut query = sqlx::query(&sql);
-        for (code, account) in chunk {
+    let mut touched: Vec<(&str, &str, i64)> = Vec::with_capacity(accounts.len());
+    for (code, account) in accounts {
+        if account.touched {
             // Checked to fit in `check_and_apply`.
             let balance = i64::try_from(account.balance_minor)
                 .map_err(|_| StoreError::invalid(format!("account '{code}': overflow")))?;
-            query = query
-                .bind(org_id)
-                .bind(code.as_str())
-                .bind(account.currency.as_str())
-                .bind(balance);
+            touched.push((code, &account.currency, balance));
         }
-        query.execute(&mut *conn).await.map_err(backend)?;
     }
+    // The same accounts in the same order from one batch to the next: the same pages touched
+    // in the same order.
+    touched.sort_unstable_by(|a, b| a.0.cmp(b.0));
+
+    let mut sql = String::new();
+    for chunk in fresh.chunks(rows_per_statement(ENTRY_PARAMETERS)) {
+        sql.push_str(&multi_row_insert(
+            INSERT_ENTRIES,
+            ENTRY_PARAMETERS,
+            chunk.len(),
+            ";",
+        ));
+    }
+    for chunk in postings.chunks(rows_per_statement(POSTING_PARAMETERS)) {
+        sql.push_str(&multi_row_insert(
+            INSERT_POSTINGS,
+            POSTING_PARAMETERS,
+            chunk.len(),
+            ";",
+        ));
+    }
+    for chunk in touched.chunks(rows_per_statement(BALANCE_PARAMETERS)) {
+        let tail = format!("{UPSERT_BALANCES_TAIL};");
+        sql.push_str(&multi_row_insert(
+            UPSERT_BALANCES,
+            BALANCE_PARAMETERS,
+            chunk.len(),
+            &tail,
+        ));
+    }
+
+    let mut query = sqlx::query(&sql);
+    for &i in fresh {
+        let e = &entries[i];
+        query = query
+            .bind(org_id)
+            .bind(ids[i])
+            .bind(e.idempotency_key().as_str())
+            .bind(fingerprints[i].as_str())
+            .bind(e.reason().as_str())
+            .bind(e.rule_id().as_str())
+            .bind(e.date())
+            .bind(e.memo())
+            .bind(e.reverses());
+    }
+    for (entry_id, seq, p, currency) in &postings {
+        query = query
+            .bind(org_id)
+            .bind(*entry_id)
+            .bind(*seq)
+            .bind(p.account.as_str())
+            .bind(p.amount.amount_minor())
+            .bind(currency.as_str());
+    }
+    for &(code, currency, balance) in &touched {
+        query = query.bind(org_id).bind(code).bind(currency).bind(balance);
+    }
+    query.execute(&mut *conn).await.map_err(backend)?;
     Ok(())
 }
 
