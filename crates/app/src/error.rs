@@ -17,6 +17,9 @@ pub enum AppError {
     Rows(Vec<String>),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A credit or leasing rule refused (R-CRED-*, R-LEASE-*): the message names rule and field.
+    #[error("{}: {}", crate::credit_cases::quote::form_field_of(.0.field()), crate::credit_cases::quote::credit_message(.0))]
+    Credit(#[from] credit::CreditError),
     /// The books disagree with themselves; never expected, always reported.
     #[error("integrity check failed: {0}")]
     Integrity(String),
@@ -27,6 +30,7 @@ impl AppError {
     pub fn is_caller_error(&self) -> bool {
         match self {
             AppError::Ledger(_) | AppError::Field(_) | AppError::Rows(_) => true,
+            AppError::Credit(e) => !matches!(e, credit::CreditError::Ledger(_)),
             AppError::Store(e) => !matches!(e, StoreError::Backend(_)),
             AppError::Integrity(_) => false,
         }

@@ -20,6 +20,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Export(args) => export(&settings, args).await,
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::Loan(cmd) => crate::credit_cmd::run_loan(cmd, &settings).await,
     }
 }
 
@@ -37,7 +38,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     70
 }
 
-async fn open_app(settings: &Settings) -> anyhow::Result<App> {
+pub(crate) async fn open_app(settings: &Settings) -> anyhow::Result<App> {
     Ok(App::new(backend::open(&settings.database_url).await?))
 }
 

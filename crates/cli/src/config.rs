@@ -50,6 +50,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Measure the ledger's write speed against a raw-SQL baseline.
     Bench(BenchArgs),
+    /// Loans: quote (simulador), apply, disburse, repay, show, portfolio (R-CRED-3..5).
+    #[command(subcommand)]
+    Loan(crate::credit_cmd::LoanCommand),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -8,6 +8,7 @@ mod backend;
 mod bench;
 mod commands;
 mod config;
+mod credit_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
