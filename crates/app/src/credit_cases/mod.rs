@@ -2,7 +2,16 @@
 //! thin shells over the pure `credit` crate.
 //!
 //! - [`quote`]: the loan quote (*simulador de crédito*), pure, nothing stored.
+//! - [`book`]: the credit state as a fold of the organisation's `credit` events, and the one
+//!   function that both decides and replays ([`book::CreditBook::apply`]).
+//! - [`cases`]: lines (open, review, draw, repay, transfer), loans (approve on a board
+//!   decision, disburse, repay, late interest, write-off, reversal), portfolio quality,
+//!   graduation eligibility.
 
+pub mod book;
+pub mod cases;
 pub mod quote;
 
+pub use book::{CreditBook, CreditEvent, LineState, LoanState, ReviewSetting};
+pub use cases::{Audit, CreditOutcome, LoanApplication, OpenLineCmd};
 pub use quote::{parse_quote_form, quote_terms, LoanQuote, QuoteForm};
