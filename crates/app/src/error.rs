@@ -15,11 +15,15 @@ pub enum AppError {
     /// A file had bad rows; nothing was imported. Each line names its row and field.
     #[error("{} row(s) rejected, nothing imported:\n{}", .0.len(), .0.join("\n"))]
     Rows(Vec<String>),
+    /// A programme rule refused the command: the rule id (`R-GOV-1`), the field and why.
+    #[error("{rule} {field}: {message}")]
+    Rule {
+        rule: &'static str,
+        field: String,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A credit or leasing rule refused (R-CRED-*, R-LEASE-*): the message names rule and field.
-    #[error("{}: {}", crate::credit_cases::quote::form_field_of(.0.field()), crate::credit_cases::quote::credit_message(.0))]
-    Credit(#[from] credit::CreditError),
     /// The books disagree with themselves; never expected, always reported.
     #[error("integrity check failed: {0}")]
     Integrity(String),
@@ -29,8 +33,10 @@ impl AppError {
     /// Whether the caller's input was at fault (as opposed to the system).
     pub fn is_caller_error(&self) -> bool {
         match self {
-            AppError::Ledger(_) | AppError::Field(_) | AppError::Rows(_) => true,
-            AppError::Credit(e) => !matches!(e, credit::CreditError::Ledger(_)),
+            AppError::Ledger(_)
+            | AppError::Field(_)
+            | AppError::Rows(_)
+            | AppError::Rule { .. } => true,
             AppError::Store(e) => !matches!(e, StoreError::Backend(_)),
             AppError::Integrity(_) => false,
         }

@@ -110,10 +110,18 @@ fn flag(field: &'static str) -> &'static str {
 fn with_flags(e: AppError) -> AppError {
     match e {
         AppError::Field(f) => AppError::Field(FieldError::new(flag(f.field), f.message)),
-        AppError::Credit(c) => AppError::Field(FieldError::new(
-            flag(app::credit_cases::quote::form_field_of(c.field())),
-            app::credit_cases::quote::credit_message(&c),
-        )),
+        AppError::Rule {
+            rule,
+            field,
+            message,
+        } => {
+            let named = app::credit_cases::quote::form_field_of_str(&field);
+            AppError::Rule {
+                rule,
+                field: named.map(|f| flag(f).to_string()).unwrap_or(field),
+                message,
+            }
+        }
         other => other,
     }
 }

@@ -251,40 +251,64 @@ pub fn parse_quote_form(form: &QuoteForm) -> Result<ScheduleInput, FieldError> {
 
 /// The form field a credit-crate field comes from (for messages naming what the user typed).
 pub fn form_field_of(credit_field: &'static str) -> &'static str {
-    match credit_field {
-        "principal_minor" | "requested_minor" | "amount_minor" => "amount",
+    form_field_of_str(credit_field).unwrap_or(credit_field)
+}
+
+/// As [`form_field_of`] for any text: `None` when the field is not a quote form field.
+pub fn form_field_of_str(credit_field: &str) -> Option<&'static str> {
+    Some(match credit_field {
+        "principal_minor" | "requested_minor" | "amount_minor" | "amount" => "amount",
         "rate" | "terms.rate" => "rate",
         "installments" => "installments",
-        "grace_installments" => "grace",
-        "upfront_fee" => "fee",
-        "fee_per_installment_minor" => "installment-fee",
-        "rounding_multiple_minor" => "round-to",
-        "first_due_date" => "first-due",
-        "disbursement_date" => "start",
-        other => other,
-    }
+        "grace_installments" | "grace" => "grace",
+        "upfront_fee" | "fee" => "fee",
+        "fee_per_installment_minor" | "installment-fee" => "installment-fee",
+        "rounding_multiple_minor" | "round-to" => "round-to",
+        "first_due_date" | "first-due" => "first-due",
+        "disbursement_date" | "start" => "start",
+        _ => return None,
+    })
 }
 
 /// A refusal of the credit rules as a message a person can act on, with the rule id first.
 pub fn credit_message(e: &CreditError) -> String {
+    format!("{}: {}", e.rule(), credit_detail(e))
+}
+
+/// The refusal's explanation without the rule id.
+pub fn credit_detail(e: &CreditError) -> String {
     match e {
-        CreditError::Invalid { rule, message, .. }
-        | CreditError::WrongState { rule, message, .. }
-        | CreditError::NoRoot { rule, message, .. } => format!("{rule}: {message}"),
+        CreditError::Invalid { message, .. }
+        | CreditError::WrongState { message, .. }
+        | CreditError::NoRoot { message, .. } => message.clone(),
         CreditError::ExceedsLimit {
-            rule,
             requested_minor,
             allowed_minor,
             ..
         } => format!(
-            "{rule}: {} excede el máximo permitido de {} (exceeds the allowed maximum)",
+            "{} excede el máximo permitido de {} (exceeds the allowed maximum)",
             Money::new(*requested_minor, Currency::MXN).to_major_string(),
             Money::new(*allowed_minor, Currency::MXN).to_major_string()
         ),
-        CreditError::Overflow { rule, .. } => {
-            format!("{rule}: el valor sale del rango que se puede calcular (overflow)")
+        CreditError::Overflow { .. } => {
+            "el valor sale del rango que se puede calcular (overflow)".to_string()
         }
-        CreditError::Ledger(l) => format!("LEDGER: {l}"),
+        CreditError::Ledger(l) => l.to_string(),
+    }
+}
+
+/// A credit refusal is an [`AppError::Rule`] naming the rule and the field (a ledger error
+/// stays a ledger error).
+impl From<CreditError> for AppError {
+    fn from(e: CreditError) -> Self {
+        match e {
+            CreditError::Ledger(l) => AppError::Ledger(l),
+            other => AppError::Rule {
+                rule: other.rule(),
+                field: other.field().to_string(),
+                message: credit_detail(&other),
+            },
+        }
     }
 }
 
