@@ -24,6 +24,9 @@ pub enum AppError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A programme rule of the Fund refused (`fund::FundError` names the rule and field).
+    #[error(transparent)]
+    Fund(#[from] fund::FundError),
     /// The books disagree with themselves; never expected, always reported.
     #[error("integrity check failed: {0}")]
     Integrity(String),
@@ -38,7 +41,25 @@ impl AppError {
             | AppError::Rows(_)
             | AppError::Rule { .. } => true,
             AppError::Store(e) => !matches!(e, StoreError::Backend(_)),
+            AppError::Fund(e) => matches!(e, fund::FundError::Rule { .. }),
             AppError::Integrity(_) => false,
+        }
+    }
+
+    /// The programme rule a refusal names (`R-FUND-3`), when one does.
+    pub fn rule_id(&self) -> Option<&'static str> {
+        match self {
+            AppError::Fund(e) => Some(e.rule_id()),
+            _ => None,
+        }
+    }
+
+    /// The field a refusal names, when one does.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            AppError::Fund(e) => e.field(),
+            AppError::Field(e) => Some(e.field),
+            _ => None,
         }
     }
 }

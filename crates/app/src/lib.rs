@@ -10,11 +10,13 @@ pub mod demo_cases;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod fund_cases;
 pub mod governance_cases;
 pub mod registry_cases;
 
 pub use error::AppError;
 pub use events::Actor;
+pub use fund_cases::Audit;
 
 use ledger::{AccountCode, Currency, EntryDraft, TrialBalance, ValidEntry};
 use std::collections::HashMap;

@@ -9,7 +9,10 @@ use chrono::NaiveDate;
 use ledger::Money;
 
 /// R-FUND-3: the categories, exactly as the rule lists them, in its order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum CompetitionCategory {
     /// Technical assistance and training for members and ODF staff.
     TechnicalAssistanceAndTraining,

@@ -21,7 +21,10 @@ use ledger::Money;
 use registry::Member;
 
 /// R-FUND-4: the five purposes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum WithdrawalPurpose {
     /// Medical expenses of the member and dependants.
     Medical,
@@ -70,7 +73,7 @@ impl WithdrawalPurpose {
 }
 
 /// R-FUND-5: one member's entitlement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Entitlement {
     pub member_id: i64,
     pub paid_contributions_minor: i64,

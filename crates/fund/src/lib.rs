@@ -53,6 +53,7 @@ pub mod close;
 pub mod competition;
 pub mod development;
 pub mod grant;
+pub mod import;
 pub mod period;
 pub mod plan;
 pub mod report;

@@ -38,7 +38,9 @@ impl PeriodSettings {
 }
 
 /// A reporting period: `months` months starting on the first day of `year`-`month`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Period {
     year: i32,
     month: u8,

@@ -5,7 +5,9 @@
 use ledger::SubFund;
 
 /// An amount in minor units divided between the two sub-funds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub struct Split {
     pub development_minor: i64,
     pub competition_minor: i64,

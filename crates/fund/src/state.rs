@@ -76,8 +76,9 @@ pub struct FundState {
     pub development_withdrawn_minor: i64,
 }
 
-/// A fact decided by a rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A fact decided by a rule. Serialisable: the app stores these as event payloads.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum FundEvent {
     /// R-FUND-1, R-FUND-2, R-PLAN-3: a close (or an adjusting close) changed what a member
     /// owes for a period. Amounts are the change, not the total.

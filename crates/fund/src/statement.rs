@@ -11,7 +11,7 @@ use crate::{FundError, FundSettings, FundState, IncomeReport, Period, Split};
 use std::collections::BTreeMap;
 
 /// One period of a member's statement, from the effective report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct MemberPeriodLine {
     pub period: Period,
     pub report_id: i64,
@@ -24,7 +24,7 @@ pub struct MemberPeriodLine {
 }
 
 /// A member's statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MemberStatement {
     pub member_id: i64,
     pub baseline_revenue_minor: i64,
@@ -110,7 +110,7 @@ pub fn doubled(baseline_minor: i64, now_minor: i64) -> bool {
 }
 
 /// One sub-fund in the ODF statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct SubFundLine {
     /// Contributions made owed plus grants (R-FUND-1, R-FUND-2).
     pub credited_minor: i64,
@@ -124,7 +124,7 @@ pub struct SubFundLine {
 }
 
 /// The ODF's statement for one period.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OdfStatement {
     pub period: Period,
     pub development: SubFundLine,

@@ -26,7 +26,10 @@ use ledger::{AccountCode, Money};
 use std::fmt;
 
 /// Who owes the installment: the ODF or one member (R-CRED-3).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Borrower {
     Odf,
     Member(i64),
@@ -56,7 +59,7 @@ pub struct InstallmentDue {
 }
 
 /// R-FUND-6: a notice of non-fulfilment the board issues to the group's members.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NonFulfilmentNotice {
     pub borrower: Borrower,
     pub amount_minor: i64,

@@ -305,15 +305,24 @@ pub fn parse_members_csv(text: &str, today: NaiveDate) -> Result<Vec<NewMember>,
 
 /// Line numbers as a person counts them. The CSV reader's own count is off after blank lines
 /// (it counts from where it started looking), so lines are counted from the record's bytes.
-struct LineCounter<'t> {
+pub struct LineCounter<'t> {
     text: &'t [u8],
     pos: usize,
     line: usize,
 }
 
-impl LineCounter<'_> {
+impl<'t> LineCounter<'t> {
+    /// A counter over the whole file text (the same text the CSV reader reads).
+    pub fn new(text: &'t str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            pos: 0,
+            line: 1,
+        }
+    }
+
     /// The line a record starts on; records come in file order.
-    fn line_of(&mut self, record: &csv::StringRecord) -> usize {
+    pub fn line_of(&mut self, record: &csv::StringRecord) -> usize {
         let mut start = record
             .position()
             .map_or(self.pos, |p| p.byte() as usize)
@@ -336,7 +345,9 @@ struct Positions {
     width: usize,
 }
 
-fn normalise_header(name: &str) -> String {
+/// A header cell as compared against column names: accents folded, lower case, `_` for
+/// spaces and dashes (shared by every CSV import).
+pub fn normalise_header(name: &str) -> String {
     fold_accents(name.trim())
         .to_lowercase()
         .replace([' ', '-'], "_")
@@ -396,7 +407,8 @@ fn read_header(header: &csv::StringRecord, line: usize) -> Result<Positions, Vec
     }
 }
 
-fn csv_error(e: &csv::Error, fallback_line: usize) -> RowError {
+/// A CSV reader error as a row error on its line.
+pub fn csv_error(e: &csv::Error, fallback_line: usize) -> RowError {
     RowError {
         line: e
             .position()

@@ -330,6 +330,13 @@ pub enum CreditEvent {
         lease_id: i64,
         on: Day,
     },
+    /// R-FUND-6: what a member paid went back into the trust (the Fund's entries go with it).
+    LoanReplenished {
+        loan_id: i64,
+        amount_minor: i64,
+        on: Day,
+        reference: String,
+    },
     /// R-FUND-6: the trustee paid installment `number` of the loan on its due date.
     TrustPaidInstallment {
         loan_id: i64,
@@ -359,6 +366,7 @@ impl CreditEvent {
             CreditEvent::LeaseTransferred { .. } => "lease.transferred",
             CreditEvent::LeasePurchased { .. } => "lease.purchased",
             CreditEvent::TrustPaidInstallment { .. } => "loan.trust-paid",
+            CreditEvent::LoanReplenished { .. } => "loan.replenished",
         }
     }
 
@@ -418,6 +426,9 @@ impl CreditEvent {
             CreditEvent::TrustPaidInstallment {
                 loan_id, number, ..
             } => format!("credit:loan:{loan_id}:trust:{number}"),
+            CreditEvent::LoanReplenished {
+                loan_id, reference, ..
+            } => format!("credit:loan:{loan_id}:replenish:{reference}"),
         }
     }
 
@@ -444,6 +455,10 @@ pub struct LoanState {
     pub plan_recommended_minor: i64,
     /// Installments the trustee paid to the lender (R-FUND-6): number → (principal, interest).
     pub trust_paid: BTreeMap<u32, (i64, i64)>,
+    /// Principal and interest a member paid the ODF (what can replenish the trust).
+    pub received_minor: i64,
+    /// What went back into the trust for this loan (R-FUND-6).
+    pub replenished_minor: i64,
 }
 
 /// A lease with the line that financed it and its settings.
@@ -695,6 +710,8 @@ impl CreditBook {
                         loan,
                         plan_recommended_minor: *plan_recommended_minor,
                         trust_paid: BTreeMap::new(),
+                        received_minor: 0,
+                        replenished_minor: 0,
                     },
                 );
             }
@@ -725,12 +742,16 @@ impl CreditBook {
                 applied.entries.push(d.entry);
                 // A loan to the ODF is the line draw: its principal repaid frees the line.
                 let line_id = ls.loan.line_id;
+                let t = d.allocation.total;
                 if ls.loan.borrower == Borrower::Odf {
                     if let Some(s) = self.lines.get_mut(&line_id) {
-                        s.line.drawn_minor -= d.allocation.total.principal_minor;
+                        s.line.drawn_minor -= t.principal_minor;
                     }
                 }
                 self.set_loan(*loan_id, d.loan);
+                if let Some(s) = self.loans.get_mut(loan_id) {
+                    s.received_minor += t.principal_minor + t.interest_minor;
+                }
             }
             CreditEvent::LoanLateInterest { loan_id, on } => {
                 let ls = self.loan(*loan_id)?;
@@ -770,12 +791,16 @@ impl CreditBook {
                     loan::reverse_last_payment(&ls.loan, &pay_key, *entry_id, on.0, &key)?;
                 applied.entries.push(entry);
                 let line_id = ls.loan.line_id;
+                let undone = undone.map(|a| a.total).unwrap_or_default();
                 if ls.loan.borrower == Borrower::Odf {
-                    if let (Some(s), Some(a)) = (self.lines.get_mut(&line_id), undone) {
-                        s.line.drawn_minor += a.total.principal_minor;
+                    if let Some(s) = self.lines.get_mut(&line_id) {
+                        s.line.drawn_minor += undone.principal_minor;
                     }
                 }
                 self.set_loan(*loan_id, next);
+                if let Some(s) = self.loans.get_mut(loan_id) {
+                    s.received_minor -= undone.principal_minor + undone.interest_minor;
+                }
             }
             CreditEvent::LeaseStarted {
                 lease_id,
@@ -866,6 +891,16 @@ impl CreditBook {
                 let (next, entry) = lease::exercise_purchase(&ls.lease, on.0, &key)?;
                 applied.entries.extend(entry);
                 self.set_lease(*lease_id, next);
+            }
+            CreditEvent::LoanReplenished {
+                loan_id,
+                amount_minor,
+                ..
+            } => {
+                self.loan(*loan_id)?;
+                if let Some(s) = self.loans.get_mut(loan_id) {
+                    s.replenished_minor += amount_minor;
+                }
             }
             CreditEvent::TrustPaidInstallment {
                 loan_id,

@@ -6,37 +6,16 @@ use super::book::{
     CreditBook, CreditEvent, Day, Dec, DecisionRef, LineState, LoanState, ReviewSetting, Terms,
     STREAM,
 };
-use crate::{App, AppError};
+use crate::{Actor, App, AppError};
 use chrono::{Months, NaiveDate, Utc};
 use credit::loan::{Borrower, LoanStatus};
 use credit::quality::{self, PortfolioQuality};
 use credit::schedule::ScheduleInput;
+use governance::ProposalKind;
 use ledger::AccountCode;
 use registry::FieldError;
 use rust_decimal::Decimal;
 use store::{Commit, NewEvent, OrgId, Page, MAX_PAGE};
-
-/// Who asked, for the audit log (the event's actor and origin).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audit {
-    pub actor: String,
-    pub origin: String,
-}
-
-impl Audit {
-    pub fn cli() -> Self {
-        Audit {
-            actor: "cli".into(),
-            origin: "cli".into(),
-        }
-    }
-    pub fn system() -> Self {
-        Audit {
-            actor: "system".into(),
-            origin: "system".into(),
-        }
-    }
-}
 
 /// What a credit command did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +96,7 @@ impl App {
         &self,
         org_id: OrgId,
         book: &mut CreditBook,
-        audit: &Audit,
+        actor: &Actor,
         events: Vec<CreditEvent>,
         extra: Commit,
     ) -> Result<CreditOutcome, AppError> {
@@ -143,8 +122,8 @@ impl App {
                 kind: event.kind().to_string(),
                 key,
                 payload,
-                actor: audit.actor.clone(),
-                origin: audit.origin.clone(),
+                actor: actor.name.clone(),
+                origin: actor.origin.clone(),
                 recorded_at,
             });
         }
@@ -160,12 +139,12 @@ impl App {
     async fn credit_one(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         event: CreditEvent,
     ) -> Result<(CreditBook, CreditOutcome), AppError> {
         let mut book = self.credit_book(org_id).await?;
         let out = self
-            .credit_commit(org_id, &mut book, audit, vec![event], Commit::default())
+            .credit_commit(org_id, &mut book, actor, vec![event], Commit::default())
             .await?;
         Ok((book, out))
     }
@@ -212,7 +191,7 @@ impl App {
     pub async fn open_credit_line(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         cmd: OpenLineCmd,
     ) -> Result<(LineState, CreditOutcome), AppError> {
         let deposit = self.initial_deposit_minor(org_id).await?;
@@ -229,7 +208,7 @@ impl App {
             opened_on: Day(cmd.opened_on),
             review: cmd.review.unwrap_or_default(),
         };
-        let (book, out) = self.credit_one(org_id, audit, event).await?;
+        let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.line(cmd.line_id)?.clone(), out))
     }
 
@@ -239,7 +218,7 @@ impl App {
     pub async fn review_credit_line(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         line_id: i64,
         on: NaiveDate,
     ) -> Result<(LineState, CreditOutcome), AppError> {
@@ -249,7 +228,7 @@ impl App {
             on: Day(on),
             unresolved_notices,
         };
-        let (book, out) = self.credit_one(org_id, audit, event).await?;
+        let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.line(line_id)?.clone(), out))
     }
 
@@ -258,7 +237,7 @@ impl App {
     pub async fn review_credit_line_through(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         line_id: i64,
         through: NaiveDate,
     ) -> Result<u32, AppError> {
@@ -272,7 +251,7 @@ impl App {
             if due > through {
                 break;
             }
-            self.review_credit_line(org_id, audit, line_id, due).await?;
+            self.review_credit_line(org_id, actor, line_id, due).await?;
             done += 1;
         }
         Ok(done)
@@ -282,7 +261,7 @@ impl App {
     pub async fn draw_credit_line(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         line_id: i64,
         amount_minor: i64,
         on: NaiveDate,
@@ -295,7 +274,7 @@ impl App {
             on: Day(on),
             reference: reference.to_string(),
         };
-        let (book, out) = self.credit_one(org_id, audit, event).await?;
+        let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.line(line_id)?.clone(), out))
     }
 
@@ -304,7 +283,7 @@ impl App {
     pub async fn repay_credit_line(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         line_id: i64,
         principal_minor: i64,
         interest_minor: i64,
@@ -319,7 +298,7 @@ impl App {
             on: Day(on),
             reference: reference.to_string(),
         };
-        let (book, out) = self.credit_one(org_id, audit, event).await?;
+        let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.line(line_id)?.clone(), out))
     }
 
@@ -327,7 +306,7 @@ impl App {
     pub async fn transfer_credit_line(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         line_id: i64,
         to_lender: &str,
         on: NaiveDate,
@@ -337,7 +316,7 @@ impl App {
             to_lender: to_lender.to_string(),
             on: Day(on),
         };
-        let (book, out) = self.credit_one(org_id, audit, event).await?;
+        let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.line(line_id)?.clone(), out))
     }
 
@@ -376,7 +355,7 @@ impl App {
     pub async fn approve_loan(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         application: LoanApplication,
         decision_id: i64,
     ) -> Result<(LoanState, CreditOutcome), AppError> {
@@ -395,6 +374,7 @@ impl App {
                 org_id,
                 decision_id,
                 &format!("loan:{}", application.loan_id),
+                application.terms.principal_minor,
             )
             .await?;
         let event = CreditEvent::LoanApproved {
@@ -405,7 +385,7 @@ impl App {
             plan_recommended_minor: application.plan_recommended_minor,
             decision,
         };
-        let (book, out) = self.credit_one(org_id, audit, event).await?;
+        let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.loan(application.loan_id)?.clone(), out))
     }
 
@@ -413,7 +393,7 @@ impl App {
     pub async fn disburse_loan(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         loan_id: i64,
     ) -> Result<(LoanState, CreditOutcome), AppError> {
         let book = self.credit_book(org_id).await?;
@@ -422,7 +402,7 @@ impl App {
             loan_id,
             on: Day(on),
         };
-        let (book, out) = self.credit_one(org_id, audit, event).await?;
+        let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.loan(loan_id)?.clone(), out))
     }
 
@@ -431,20 +411,38 @@ impl App {
     pub async fn repay_loan(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         loan_id: i64,
         amount_minor: i64,
         on: NaiveDate,
         reference: &str,
     ) -> Result<(LoanState, CreditOutcome), AppError> {
         check_reference(reference)?;
-        let event = CreditEvent::LoanPaid {
+        let paid = CreditEvent::LoanPaid {
             loan_id,
             reference: reference.to_string(),
             amount_minor,
             on: Day(on),
         };
-        let (book, out) = self.credit_one(org_id, audit, event).await?;
+        let mut book = self.credit_book(org_id).await?;
+        let mut events = vec![paid.clone()];
+        let mut extra = Commit::default();
+        if book.payload_of(&paid.key()).is_none() {
+            // R-FUND-6: what the member pays goes back into the trust, up to what it paid.
+            let mut after = book.clone();
+            after.apply(&paid)?;
+            let mut state = self.fund_state(org_id).await?;
+            if let Some((event, commit)) = self
+                .replenish_for(org_id, &after, &mut state, loan_id, on, reference, actor)
+                .await?
+            {
+                events.push(event);
+                extra = commit;
+            }
+        }
+        let out = self
+            .credit_commit(org_id, &mut book, actor, events, extra)
+            .await?;
         Ok((book.loan(loan_id)?.clone(), out))
     }
 
@@ -453,7 +451,7 @@ impl App {
     pub async fn accrue_loan_late_interest(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         loan_id: i64,
         on: NaiveDate,
     ) -> Result<(LoanState, CreditOutcome), AppError> {
@@ -461,7 +459,7 @@ impl App {
             loan_id,
             on: Day(on),
         };
-        let (book, out) = self.credit_one(org_id, audit, event).await?;
+        let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.loan(loan_id)?.clone(), out))
     }
 
@@ -469,20 +467,20 @@ impl App {
     pub async fn write_off_loan(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         loan_id: i64,
         on: NaiveDate,
         decision_id: i64,
     ) -> Result<(LoanState, CreditOutcome), AppError> {
         let decision = self
-            .board_decision_for(org_id, decision_id, &format!("write-off:{loan_id}"))
+            .board_decision_for(org_id, decision_id, &format!("write-off:{loan_id}"), 0)
             .await?;
         let event = CreditEvent::LoanWrittenOff {
             loan_id,
             on: Day(on),
             decision,
         };
-        let (book, out) = self.credit_one(org_id, audit, event).await?;
+        let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.loan(loan_id)?.clone(), out))
     }
 
@@ -490,7 +488,7 @@ impl App {
     pub async fn reverse_loan_payment(
         &self,
         org_id: OrgId,
-        audit: &Audit,
+        actor: &Actor,
         loan_id: i64,
         payment_reference: &str,
         on: NaiveDate,
@@ -512,7 +510,7 @@ impl App {
             entry_id,
             on: Day(on),
         };
-        let (book, out) = self.credit_one(org_id, audit, event).await?;
+        let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.loan(loan_id)?.clone(), out))
     }
 
@@ -593,19 +591,51 @@ impl App {
         Ok(0)
     }
 
-    /// The one mapping from a board decision to what credit records (R-GOV-2).
+    /// The one mapping from a board decision (`App::decision`, R-GOV-2) to what credit
+    /// records: the decision must be about `subject` (`loan:7`, `write-off:7`, `lease:2`,
+    /// `lease-transfer:2`), of the matching kind, and for at least `amount_minor`.
     pub(crate) async fn board_decision_for(
         &self,
-        _org_id: OrgId,
+        org_id: OrgId,
         decision_id: i64,
         subject: &str,
+        amount_minor: i64,
     ) -> Result<DecisionRef, AppError> {
-        Err(field(
-            "decision",
-            format!(
-                "R-GOV-2: decision {decision_id} about {subject}: governance is not available yet"
-            ),
-        ))
+        let d = self.decision(org_id, decision_id).await?;
+        let refuse = |message: String| AppError::Rule {
+            rule: "R-GOV-2",
+            field: "decision".into(),
+            message,
+        };
+        if d.subject != subject {
+            return Err(refuse(format!(
+                "la decisión {decision_id} trata de '{}', no de '{subject}'",
+                d.subject
+            )));
+        }
+        let kind_ok = match subject.split(':').next() {
+            Some("loan") | Some("write-off") => d.kind == ProposalKind::Loan,
+            Some("lease") | Some("lease-transfer") => d.kind == ProposalKind::Lease,
+            _ => false,
+        };
+        if !kind_ok {
+            return Err(refuse(format!(
+                "la decisión {decision_id} es de tipo {:?}",
+                d.kind
+            )));
+        }
+        if amount_minor > d.amount_minor {
+            return Err(refuse(format!(
+                "el consejo aprobó {}, se pide {}",
+                ledger::Money::new(d.amount_minor, ledger::Currency::MXN).to_major_string(),
+                ledger::Money::new(amount_minor, ledger::Currency::MXN).to_major_string()
+            )));
+        }
+        Ok(DecisionRef {
+            decision_id,
+            approved: d.approved,
+            decided_on: Day(d.decided_on),
+        })
     }
 }
 

@@ -7,11 +7,14 @@
 //! - [`cases`]: lines (open, review, draw, repay, transfer), loans (approve on a board
 //!   decision, disburse, repay, late interest, write-off, reversal), portfolio quality,
 //!   graduation eligibility.
+//! - [`daily`]: R-FUND-6 trust-fund repayment, the idempotent daily run.
 
 pub mod book;
 pub mod cases;
+pub mod daily;
 pub mod quote;
 
 pub use book::{CreditBook, CreditEvent, LineState, LoanState, ReviewSetting};
-pub use cases::{Audit, CreditOutcome, LoanApplication, OpenLineCmd};
+pub use cases::{CreditOutcome, LoanApplication, OpenLineCmd};
+pub use daily::{CreditDayReport, Scope};
 pub use quote::{parse_quote_form, quote_terms, LoanQuote, QuoteForm};

@@ -4,7 +4,7 @@
 
 use app::App;
 use chrono::NaiveDate;
-use ledger::{AccountCode, EntryDraft, Money, Posting};
+use ledger::AccountCode;
 use std::future::Future;
 use std::sync::Arc;
 use store::Store;
@@ -17,11 +17,27 @@ pub fn code(text: &str) -> AccountCode {
     AccountCode::parse(text).unwrap()
 }
 
-/// The backends to test on: SQLite in memory always.
+/// The backends to test on: SQLite in memory always; PostgreSQL when `TEQUIO_TEST_PG_URL` is
+/// set (required under `CI` or `TEQUIO_REQUIRE_ALL`).
 pub async fn apps() -> Vec<App> {
-    let sqlite: Arc<dyn Store> =
-        Arc::new(store_sqlite::SqliteStore::open_in_memory().await.unwrap());
-    vec![App::new(sqlite)]
+    let mut stores: Vec<Arc<dyn Store>> = vec![Arc::new(
+        store_sqlite::SqliteStore::open_in_memory().await.unwrap(),
+    )];
+    match std::env::var("TEQUIO_TEST_PG_URL") {
+        Ok(url) => stores.push(Arc::new(
+            store_postgres::PgStore::connect(&url)
+                .await
+                .expect("PostgreSQL at TEQUIO_TEST_PG_URL"),
+        )),
+        Err(_)
+            if std::env::var_os("CI").is_some()
+                || std::env::var_os("TEQUIO_REQUIRE_ALL").is_some() =>
+        {
+            panic!("TEQUIO_TEST_PG_URL is required under CI")
+        }
+        Err(_) => eprintln!("TEQUIO_TEST_PG_URL unset: PostgreSQL not tested here"),
+    }
+    stores.into_iter().map(App::new).collect()
 }
 
 /// Runs `test` once per backend.
@@ -35,9 +51,9 @@ where
     }
 }
 
-/// A fresh organisation with `members` members (its own slug on a shared database) and its
-/// Fund's deposits: 40,000.00 and 10,000.00 in its first three months, 30,000.00 in month
-/// five, each split 50/50 between the trust accounts (R-FUND-2).
+/// A fresh organisation with `members` members and the demo's board (its own slug on a shared
+/// database) and its Fund's deposits (grants): 40,000.00 and 10,000.00 in its first three
+/// months, 30,000.00 in month five, each split 50/50 between the trust accounts (R-FUND-2).
 pub async fn union_with_deposits(app: &App, members: u32) -> i64 {
     let mut spec = demo::DemoSpec::morelos_union();
     spec.members_per_org = members;
@@ -45,40 +61,82 @@ pub async fn union_with_deposits(app: &App, members: u32) -> i64 {
     let mut generated = demo::org(&spec, 0);
     // A unique slug so that several tests may share one PostgreSQL database.
     let n = SLUG.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    generated.org.slug = format!("credit-{}-{n}", std::process::id());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    generated.org.slug = format!("credit-{nanos}-{n}");
     let org = app.store().create_org(&generated.org).await.unwrap();
     app.store()
         .import_members(org.id, &generated.members)
         .await
         .unwrap();
+    let mut ids = Vec::new();
+    for m in &generated.members {
+        ids.push(
+            app.store()
+                .member_by_curp(org.id, m.curp.as_str())
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    for role in generated.roles_for(&ids) {
+        app.store().assign_role(org.id, &role).await.unwrap();
+    }
     let start = org.data.founded_on;
     for (i, (days, amount)) in [(10u64, 4_000_000i64), (40, 1_000_000), (130, 3_000_000)]
         .into_iter()
         .enumerate()
     {
-        let half = amount / 2;
-        let m = |c: &str, v: i64| Posting::new(code(c), Money::new(v, ledger::Currency::MXN));
-        app.post_entry(
+        app.receive_grant(
             org.id,
-            EntryDraft {
-                idempotency_key: format!("test:deposit:{i}"),
-                reason: "fund.contribution".into(),
-                rule_id: "R-FUND-2".into(),
-                date: start + chrono::Days::new(days),
-                memo: "Depósito al Fondo".into(),
-                postings: vec![
-                    m("fund:trust-bank:development", half),
-                    m("fund:trust-bank:competition", amount - half),
-                    m("fund:development", -half),
-                    m("fund:competition", -(amount - half)),
-                ],
-                reverses: None,
-            },
+            &format!("deposit-{i}"),
+            "Fundación Morelos",
+            amount,
+            start + chrono::Days::new(days),
+            &app::fund_cases::Audit::cli(),
         )
         .await
         .unwrap();
     }
     org.id
+}
+
+/// A board decision recorded from minutes where every board seat voted for (R-GOV-2).
+pub async fn board_approves(
+    app: &App,
+    org_id: i64,
+    kind: governance::ProposalKind,
+    subject: &str,
+    amount_minor: i64,
+    on: NaiveDate,
+) -> i64 {
+    let seats: Vec<(i64, governance::Vote)> = app
+        .store()
+        .roles(org_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.role == registry::Role::BoardMember && r.until.is_none())
+        .map(|r| (r.id, governance::Vote::For))
+        .collect();
+    assert!(!seats.is_empty(), "the demo union has a board");
+    app.record_board_decision(
+        org_id,
+        &app::Actor::cli(),
+        governance::Minutes {
+            kind,
+            subject: subject.to_string(),
+            purpose: "Crédito".to_string(),
+            amount_minor,
+            decided_on: on,
+            votes: seats,
+        },
+    )
+    .await
+    .unwrap()
+    .proposal_id
 }
 
 static SLUG: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);

@@ -1,0 +1,443 @@
+//! The period close (R-FUND-1, R-FUND-2, R-PLAN-3, R-PLAN-4) for one organisation or all, and
+//! settling what it made owed.
+//!
+//! # What one organisation's close does
+//! 1. Refuses a period that has not ended. If `close:{period}:completed` exists, says so and
+//!    writes nothing ("closing a closed period changes nothing").
+//! 2. Streams what it needs from the event log: the plans (baselines, R-PLAN-1), the period's
+//!    reports (effective ones, R-PLAN-2), what earlier closes posted (the `fund` stream), the
+//!    late-report markers.
+//! 3. Computes with [`fund::compute_close`] the period's lines, and for every earlier CLOSED
+//!    period with a late report or correction, its lines again against what was posted: the
+//!    differences are adjusting entries, dated this close (never edits).
+//! 4. Flags active plans with no positive increment over the window (R-PLAN-4) as
+//!    `plan.review-flagged` events.
+//! 5. Posts: when everything fits in one commit (≤ `store::MAX_BATCH_ENTRIES` entries, the
+//!    usual case: up to 5,000 reporting members) it is ONE atomic commit: the lines as
+//!    `close.lines` events, their entries, the flags and `close.completed`.
+//!    Larger organisations are committed in chunks of at most 5,000 members (10,000 entries),
+//!    each chunk atomic (its entries together with the `close.lines` events that record them),
+//!    then a final commit with the flags and `close.completed`. A close killed between chunks
+//!    is resumable to the same result: a re-run sees the committed chunks' lines as posted
+//!    (their members compute to no change), commits the rest, and the entry keys
+//!    (`fund:{org}:close:{period}:m{member}:...`) and event keys (derived from the chunk's
+//!    content) are deterministic, so nothing is posted twice. Until `close.completed` exists
+//!    the period counts as open.
+//!
+//! Every entry of a close is dated the last day of the period closed (not the wall clock), so
+//! re-running on another day gives identical entries.
+//!
+//! `close_all` runs organisations in parallel with bounded concurrency; each is independent.
+
+use super::plans::{plan_for, plans_by_member};
+use super::reports::{effective_by_member, LatePayload};
+use super::{
+    chunk_by_size, event, fnv64, parse_payload, Audit, CloseCompleted, CloseLinesPayload,
+    FUND_STREAM, LATE_STREAM, PAYLOAD_BUDGET, PLANS_STREAM,
+};
+use crate::{App, AppError};
+use chrono::NaiveDate;
+use fund::{CloseLine, CloseRow, Period, PlanStatus, ReportFigures, Split};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use store::{Commit, MemberId, NewEvent, OrgId, MAX_BATCH_ENTRIES};
+
+/// The key of the event that marks a period closed in an organisation.
+pub fn completed_key(period: Period) -> String {
+    format!("close:{period}:completed")
+}
+
+/// Members per chunk when an organisation's close does not fit one commit (two entries each).
+pub const CLOSE_CHUNK_MEMBERS: usize = MAX_BATCH_ENTRIES / 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloseOptions {
+    /// Compute and report, write nothing.
+    pub preview: bool,
+    /// Organisations closed at the same time by `close_all`.
+    pub concurrency: usize,
+}
+
+impl Default for CloseOptions {
+    fn default() -> Self {
+        CloseOptions {
+            preview: false,
+            concurrency: 4,
+        }
+    }
+}
+
+/// What one organisation's close did (or, in preview, would do).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct OrgCloseReport {
+    pub org_id: OrgId,
+    pub period: String,
+    /// The period was closed before: nothing was written.
+    pub already_closed: bool,
+    pub preview: bool,
+    pub members_reporting: u64,
+    pub members_above_baseline: u64,
+    /// Reports of members without a business plan (not closed; R-PLAN-1).
+    pub without_plan: u64,
+    pub new_revenue_minor: i64,
+    /// R-FUND-1/2: contributions the period made owed, per sub-fund.
+    pub contribution: Split,
+    /// R-PLAN-3: the ODF's profit share the period made owed.
+    pub profit_share_minor: i64,
+    /// Earlier closed periods adjusted for late reports or corrections.
+    pub adjusted_periods: Vec<String>,
+    pub adjustment_lines: u64,
+    pub adjustment_contribution: Split,
+    pub adjustment_profit_share_minor: i64,
+    /// R-PLAN-4: (plan id, member id) of plans flagged for review.
+    pub plans_flagged: Vec<(i64, MemberId)>,
+    /// Entries this run posted (or would post, in preview).
+    pub entries: usize,
+    pub commits: usize,
+}
+
+/// A late or adjusting line, or a line of the period: the period it accrues for.
+struct Work {
+    period: Period,
+    line: CloseLine,
+}
+
+fn line_array(line: &CloseLine) -> [i64; 5] {
+    [
+        line.member_id,
+        line.delta_contribution.development_minor,
+        line.delta_contribution.competition_minor,
+        line.delta_profit_share_minor,
+        line.adjustment.map_or(0, i64::from),
+    ]
+}
+
+/// The `close.lines` events of some work items (grouped by the period they accrue for,
+/// chunked under the payload budget); keys derive from the content.
+fn line_events(closing: Period, work: &[Work], audit: &Audit) -> Result<Vec<NewEvent>, AppError> {
+    let mut by_period: BTreeMap<Period, Vec<[i64; 5]>> = BTreeMap::new();
+    for w in work {
+        by_period
+            .entry(w.period)
+            .or_default()
+            .push(line_array(&w.line));
+    }
+    let mut events = Vec::new();
+    for (period, lines) in by_period {
+        for chunk in chunk_by_size(lines, PAYLOAD_BUDGET) {
+            let payload = CloseLinesPayload {
+                period: period.to_string(),
+                lines: chunk,
+            };
+            let text = serde_json::to_string(&payload)
+                .map_err(|e| AppError::Integrity(format!("close lines: {e}")))?;
+            let first = payload.lines.first().map_or(0, |l| l[0]);
+            let last = payload.lines.last().map_or(0, |l| l[0]);
+            let key = format!(
+                "close:{closing}:lines:{period}:{first}-{last}:{}:{:016x}",
+                payload.lines.len(),
+                fnv64(&text)
+            );
+            events.push(event(FUND_STREAM, "close.lines", key, &payload, audit)?);
+        }
+    }
+    Ok(events)
+}
+
+#[derive(Serialize)]
+struct FlagPayload {
+    plan_id: i64,
+    member_id: MemberId,
+    periods: Vec<String>,
+}
+
+impl App {
+    /// Closes `period` for one organisation (see the module documentation). `today` only
+    /// decides whether the period is over; entries are dated the period's last day.
+    pub async fn close_period(
+        &self,
+        org_id: OrgId,
+        period: Period,
+        today: NaiveDate,
+        options: CloseOptions,
+        audit: &Audit,
+    ) -> Result<OrgCloseReport, AppError> {
+        let settings = self.fund_settings(org_id).await?;
+        let mut report = OrgCloseReport {
+            org_id,
+            period: period.to_string(),
+            preview: options.preview,
+            ..OrgCloseReport::default()
+        };
+        if period.end_exclusive() > today {
+            return Err(fund::FundError::rule(
+                "R-PLAN-2",
+                "period",
+                format!(
+                    "{period} is not over on {today}; it can be closed from {}",
+                    period.end_exclusive()
+                ),
+            )
+            .into());
+        }
+        if let Ok(done) = self
+            .store()
+            .event_by_key(org_id, &completed_key(period))
+            .await
+        {
+            let c: CloseCompleted = parse_payload(&done)?;
+            report.already_closed = true;
+            report.members_reporting = c.members_reporting;
+            report.members_above_baseline = c.members_above_baseline;
+            report.new_revenue_minor = c.new_revenue_minor;
+            report.contribution = c.contribution;
+            report.profit_share_minor = c.profit_share_minor;
+            return Ok(report);
+        }
+        let book = self.fund_book(org_id).await?;
+        let plans = plans_by_member(self.plans(org_id).await?);
+        let date = period.last_day();
+
+        // The period's own lines.
+        let mut reports_by_period: BTreeMap<Period, BTreeMap<MemberId, fund::IncomeReport>> =
+            BTreeMap::new();
+        let current = effective_by_member(self.reports(org_id, period).await?);
+        let rows = |reports: &BTreeMap<MemberId, fund::IncomeReport>,
+                    p: Period,
+                    without_plan: &mut u64| {
+            let mut rows = Vec::with_capacity(reports.len());
+            for (member_id, r) in reports {
+                let Some(plan) = plans
+                    .get(member_id)
+                    .and_then(|ps| plan_for(ps, *member_id, p.last_day()))
+                else {
+                    *without_plan += 1;
+                    continue;
+                };
+                rows.push(CloseRow {
+                    member_id: *member_id,
+                    baseline_revenue_minor: plan.baseline_revenue.amount_minor(),
+                    baseline_profit_minor: plan.baseline_profit.amount_minor(),
+                    report: Some(ReportFigures {
+                        revenue_minor: r.revenue.amount_minor(),
+                        profit_minor: r.profit.amount_minor(),
+                    }),
+                    posted: book.posted.get(&(p, *member_id)).copied(),
+                });
+            }
+            rows
+        };
+        let mut without_plan = 0;
+        let period_rows = rows(&current, period, &mut without_plan);
+        report.without_plan = without_plan;
+        let computed = fund::compute_close(&settings, period, &period_rows)?;
+        let t = computed.totals;
+        report.members_reporting = t.reported;
+        report.members_above_baseline = t.above_baseline;
+        report.new_revenue_minor = i64::try_from(t.new_revenue_minor).unwrap_or(i64::MAX);
+        report.contribution = t.contribution;
+        report.profit_share_minor = t.profit_share_minor;
+
+        // Adjustments of earlier closed periods with late reports or corrections.
+        let mut late: BTreeSet<Period> = BTreeSet::new();
+        for e in self.read_stream(org_id, Some(LATE_STREAM)).await? {
+            let p: LatePayload = parse_payload(&e)?;
+            let q = Period::parse(&p.period, settings.period)?;
+            if q < period && book.completed.contains_key(&q) {
+                late.insert(q);
+            }
+        }
+        let mut work: Vec<Work> = Vec::new();
+        for q in late {
+            let reports = effective_by_member(self.reports(org_id, q).await?);
+            let mut ignored = 0;
+            let q_rows = rows(&reports, q, &mut ignored);
+            let lines = fund::compute_close(&settings, q, &q_rows)?;
+            let mut any = false;
+            for line in lines.lines.into_iter().filter(|l| !l.is_noop()) {
+                any = true;
+                report.adjustment_lines += 1;
+                report.adjustment_contribution =
+                    report.adjustment_contribution.plus(line.delta_contribution);
+                report.adjustment_profit_share_minor += line.delta_profit_share_minor;
+                work.push(Work { period: q, line });
+            }
+            if any {
+                report.adjusted_periods.push(q.to_string());
+            }
+            reports_by_period.insert(q, reports);
+        }
+        work.extend(
+            computed
+                .lines
+                .into_iter()
+                .filter(|l| !l.is_noop())
+                .map(|line| Work { period, line }),
+        );
+
+        // R-PLAN-4: plans with no positive increment over the window.
+        let window = settings.inadequate_plan_periods;
+        reports_by_period.insert(period, current);
+        let mut p = period;
+        for _ in 1..window {
+            p = p.prev();
+            if let std::collections::btree_map::Entry::Vacant(slot) = reports_by_period.entry(p) {
+                slot.insert(effective_by_member(self.reports(org_id, p).await?));
+            }
+        }
+        let mut flags = Vec::new();
+        for ps in plans.values() {
+            for plan in ps.iter().filter(|pl| pl.status == PlanStatus::Active) {
+                let flag = fund::review_flag(plan, period, window, |q| {
+                    reports_by_period
+                        .get(&q)
+                        .and_then(|rs| rs.get(&plan.member_id))
+                        .map(|r| {
+                            plan.increment_minor(r.revenue.amount_minor(), r.profit.amount_minor())
+                        })
+                });
+                if let Some(f) = flag {
+                    report.plans_flagged.push((f.plan_id, f.member_id));
+                    flags.push(f);
+                }
+            }
+        }
+
+        // Entries, then commits.
+        let mut entries = Vec::with_capacity(work.len() * 2);
+        for w in &work {
+            entries.extend(w.line.entries(&settings, w.period, date)?);
+        }
+        report.entries = entries.len();
+        let mut finals = Vec::with_capacity(flags.len() + 1);
+        for f in &flags {
+            finals.push(event(
+                PLANS_STREAM,
+                "plan.review-flagged",
+                format!("plan:{}:flag:{period}", f.plan_id),
+                &FlagPayload {
+                    plan_id: f.plan_id,
+                    member_id: f.member_id,
+                    periods: f.periods.iter().map(|p| p.to_string()).collect(),
+                },
+                audit,
+            )?);
+        }
+        finals.push(event(
+            FUND_STREAM,
+            "close.completed",
+            completed_key(period),
+            &CloseCompleted {
+                period: period.to_string(),
+                members_reporting: t.reported,
+                members_above_baseline: t.above_baseline,
+                new_revenue_minor: report.new_revenue_minor,
+                contribution: t.contribution,
+                profit_share_minor: t.profit_share_minor,
+                plans_flagged: flags.len() as u64,
+            },
+            audit,
+        )?);
+        if options.preview {
+            return Ok(report);
+        }
+        let accounts = fund::fund_extra_accounts();
+        let all_lines = if entries.len() <= MAX_BATCH_ENTRIES {
+            line_events(period, &work, audit)?
+        } else {
+            Vec::new()
+        };
+        if entries.len() <= MAX_BATCH_ENTRIES
+            && all_lines.len() + finals.len() <= store::MAX_COMMIT_EVENTS
+        {
+            let mut events = all_lines;
+            events.extend(finals);
+            self.store()
+                .commit(
+                    org_id,
+                    &Commit {
+                        accounts,
+                        events,
+                        entries,
+                    },
+                )
+                .await?;
+            report.commits = 1;
+            return Ok(report);
+        }
+        // Large organisation: atomic chunks, then the completion (resumable, see above).
+        let mut entries = entries.into_iter();
+        for chunk in work.chunks(CLOSE_CHUNK_MEMBERS) {
+            let n: usize = chunk
+                .iter()
+                .map(|w| {
+                    usize::from(w.line.delta_contribution != Split::ZERO)
+                        + usize::from(w.line.delta_profit_share_minor != 0)
+                })
+                .sum();
+            let chunk_entries: Vec<_> = entries.by_ref().take(n).collect();
+            self.store()
+                .commit(
+                    org_id,
+                    &Commit {
+                        accounts: accounts.clone(),
+                        events: line_events(period, chunk, audit)?,
+                        entries: chunk_entries,
+                    },
+                )
+                .await?;
+            report.commits += 1;
+        }
+        for chunk in finals.chunks(store::MAX_COMMIT_EVENTS) {
+            self.store()
+                .commit(
+                    org_id,
+                    &Commit {
+                        events: chunk.to_vec(),
+                        ..Commit::default()
+                    },
+                )
+                .await?;
+            report.commits += 1;
+        }
+        Ok(report)
+    }
+
+    /// Closes `period` for every organisation, `options.concurrency` at a time. Each
+    /// organisation's outcome is reported on its own; one failing does not stop the others.
+    pub async fn close_all(
+        &self,
+        period: Period,
+        today: NaiveDate,
+        options: CloseOptions,
+        audit: &Audit,
+    ) -> Result<Vec<(store::Org, Result<OrgCloseReport, AppError>)>, AppError> {
+        let orgs = self.store().orgs().await?;
+        let limit = Arc::new(tokio::sync::Semaphore::new(
+            options.concurrency.clamp(1, 64),
+        ));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, org) in orgs.into_iter().enumerate() {
+            let app = self.clone();
+            let audit = audit.clone();
+            let limit = limit.clone();
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let outcome = app
+                    .close_period(org.id, period, today, options, &audit)
+                    .await;
+                (index, org, outcome)
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(r) => out.push(r),
+                Err(e) => return Err(AppError::Integrity(format!("close task: {e}"))),
+            }
+        }
+        out.sort_by_key(|(i, _, _)| *i);
+        Ok(out.into_iter().map(|(_, o, r)| (o, r)).collect())
+    }
+}

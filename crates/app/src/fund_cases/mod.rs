@@ -1,0 +1,320 @@
+//! Use cases of the Competition and Development Fund (issue 3): business plans (R-PLAN-1),
+//! income reports (R-PLAN-2), the period close (R-FUND-1, R-FUND-2, R-PLAN-3, R-PLAN-4),
+//! grants and temporary contributions, Competition spending (R-FUND-3), Development
+//! withdrawals (R-FUND-4, R-FUND-5), the trust side (R-FUND-6) and statements (R-SUP-4).
+//!
+//! # Persistence: the domain-event log
+//! The state of every rule is a fold of events (`store::Store::commit` / `events`); money is the
+//! ledger. Streams of one organisation:
+//! - `plans`: `plan.agreed` / `plan.changed` (a full snapshot of the plan with its history, so
+//!   the latest snapshot per plan id is the plan), `plan.review-flagged` (R-PLAN-4);
+//! - `reports:{period}`: `report.accepted`; a report's id is the seq of its event, a correction
+//!   names the seq it supersedes and gives a reason (never an edit);
+//! - `reports.late`: `report.late`, one per report accepted for a period already closed, or
+//!   correcting one: the next close adjusts those periods;
+//! - `fund`: everything the [`fund::FundState`] folds: `fund.decision` (the
+//!   [`fund::FundEvent`]s of one decision, chunked under the payload limit), `close.lines`
+//!   (compact close lines, see [`close`]) and `close.completed` (one per organisation and
+//!   period: the period is closed).
+//!
+//! Every commit of this module also opens [`fund::fund_extra_accounts`] (opening an open account
+//! with the same definition is a no-op), so an organisation's chart gains them the first time
+//! its Fund is used.
+//!
+//! Event keys are deterministic functions of the input (never of time), so a command killed
+//! part-way and run again lands on the same keys.
+
+pub mod close;
+pub mod ops;
+pub mod plans;
+pub mod reports;
+pub mod statements;
+
+use crate::{App, AppError};
+use fund::{FundEvent, FundSettings, FundState, Period, PostedClose, Split};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use store::{Commit, Committed, NewEvent, OrgId, Page, StoredEvent, MAX_PAGE};
+
+pub use close::{CloseOptions, OrgCloseReport};
+pub use plans::PlanCommand;
+pub use reports::ReportInput;
+
+/// Stream of everything the Fund's state folds.
+pub const FUND_STREAM: &str = "fund";
+/// Stream of business plans.
+pub const PLANS_STREAM: &str = "plans";
+/// Stream of reports that arrived for a closed period (or correct one).
+pub const LATE_STREAM: &str = "reports.late";
+
+/// The stream of one period's reports.
+pub fn reports_stream(period: Period) -> String {
+    format!("reports:{period}")
+}
+
+/// Who caused an event and from where (the audit metadata every event carries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audit {
+    pub actor: String,
+    pub origin: String,
+}
+
+impl Audit {
+    pub fn new(actor: impl Into<String>, origin: impl Into<String>) -> Self {
+        Audit {
+            actor: actor.into(),
+            origin: origin.into(),
+        }
+    }
+    /// A command typed at the terminal.
+    pub fn cli() -> Self {
+        Audit::new("cli", "cli")
+    }
+    /// Work the system does on its own (demo loading, scheduled closes).
+    pub fn system() -> Self {
+        Audit::new("system", "system")
+    }
+}
+
+/// Builds an event whose payload is the JSON of `payload`.
+pub(crate) fn event(
+    stream: &str,
+    kind: &str,
+    key: String,
+    payload: &impl Serialize,
+    audit: &Audit,
+) -> Result<NewEvent, AppError> {
+    let payload = serde_json::to_string(payload)
+        .map_err(|e| AppError::Integrity(format!("event {key}: cannot serialise: {e}")))?;
+    Ok(NewEvent {
+        stream: stream.to_string(),
+        kind: kind.to_string(),
+        key,
+        payload,
+        actor: audit.actor.clone(),
+        origin: audit.origin.clone(),
+        recorded_at: chrono::Utc::now(),
+    })
+}
+
+pub(crate) fn parse_payload<T: for<'de> Deserialize<'de>>(e: &StoredEvent) -> Result<T, AppError> {
+    serde_json::from_str(&e.event.payload).map_err(|err| {
+        AppError::Integrity(format!(
+            "event {} ({}): unreadable payload: {err}",
+            e.event.key, e.event.kind
+        ))
+    })
+}
+
+/// Payloads stay well under `store::MAX_EVENT_PAYLOAD_BYTES`.
+pub(crate) const PAYLOAD_BUDGET: usize = 48 * 1024;
+
+/// The payload of `fund.decision`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DecisionPayload {
+    pub events: Vec<FundEvent>,
+}
+
+/// The payload of `close.lines`: the period the lines accrue for and, per member,
+/// `[member_id, development, competition, profit_share, adjustment (0 = none)]` (the change
+/// posted, as in [`fund::FundEvent::Accrued`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CloseLinesPayload {
+    pub period: String,
+    pub lines: Vec<[i64; 5]>,
+}
+
+/// The payload of `close.completed`: the period's totals (deterministic: the same reports give
+/// the same payload, so a resumed close writes the same event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseCompleted {
+    pub period: String,
+    pub members_reporting: u64,
+    pub members_above_baseline: u64,
+    pub new_revenue_minor: i64,
+    pub contribution: Split,
+    pub profit_share_minor: i64,
+    pub plans_flagged: u64,
+}
+
+/// What the `fund` stream says about one organisation: the Fund's state, what each close
+/// posted per member and period, and the closed periods.
+#[derive(Debug, Clone, Default)]
+pub struct FundBook {
+    pub state: FundState,
+    pub posted: HashMap<(Period, i64), PostedClose>,
+    pub completed: BTreeMap<Period, CloseCompleted>,
+}
+
+impl FundBook {
+    fn apply_lines(&mut self, period: Period, lines: &[[i64; 5]]) {
+        for &[member_id, dev, comp, ps, adj] in lines {
+            let contribution = Split::new(dev, comp);
+            let adjustment = (adj > 0).then_some(adj as u32);
+            self.state.apply(&FundEvent::Accrued {
+                member_id,
+                period,
+                contribution,
+                profit_share_minor: ps,
+                adjustment,
+            });
+            let p = self.posted.entry((period, member_id)).or_default();
+            p.contribution = p.contribution.plus(contribution);
+            p.profit_share_minor += ps;
+            if adjustment.is_some() {
+                p.adjustments += 1;
+            }
+        }
+    }
+}
+
+/// FNV-1a 64: a stable hash for keys and ids derived from content (never for security).
+pub(crate) fn fnv64(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Splits items into payload-sized chunks by their serialised size (deterministic).
+pub(crate) fn chunk_by_size<T: Serialize>(items: Vec<T>, budget: usize) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = Vec::new();
+    let mut current: Vec<T> = Vec::new();
+    let mut size = 0usize;
+    for item in items {
+        let len = serde_json::to_string(&item).map(|s| s.len()).unwrap_or(64) + 1;
+        if !current.is_empty() && size + len > budget {
+            out.push(std::mem::take(&mut current));
+            size = 0;
+        }
+        size += len;
+        current.push(item);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+impl App {
+    /// The Fund's settings for an organisation: the programme defaults (10% contribution, 25%
+    /// profit share, monthly periods, flag after 3 periods), its currency, and the Fund's start
+    /// on the organisation's founding day (R-FUND-4 counts years from it).
+    pub async fn fund_settings(&self, org_id: OrgId) -> Result<FundSettings, AppError> {
+        let org = self.store().org(org_id).await?;
+        let mut settings = FundSettings::new(org.id, org.data.founded_on);
+        settings.currency = org.data.currency;
+        Ok(settings)
+    }
+
+    /// Every event of a stream (or of the organisation), in seq order.
+    pub(crate) async fn read_stream(
+        &self,
+        org_id: OrgId,
+        stream: Option<&str>,
+    ) -> Result<Vec<StoredEvent>, AppError> {
+        let mut out = Vec::new();
+        let mut page = Page::first(MAX_PAGE);
+        loop {
+            let events = self.store().events(org_id, stream, page).await?;
+            let Some(last) = events.last() else { break };
+            page.after_id = last.seq;
+            let full = events.len() as u32 == page.limit;
+            out.extend(events);
+            if !full {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The fold of the `fund` stream: state, posted closes and closed periods.
+    pub async fn fund_book(&self, org_id: OrgId) -> Result<FundBook, AppError> {
+        let settings = self.fund_settings(org_id).await?;
+        let mut book = FundBook::default();
+        for e in self.read_stream(org_id, Some(FUND_STREAM)).await? {
+            match e.event.kind.as_str() {
+                "fund.decision" => {
+                    let p: DecisionPayload = parse_payload(&e)?;
+                    book.state.apply_all(&p.events);
+                }
+                "close.lines" => {
+                    let p: CloseLinesPayload = parse_payload(&e)?;
+                    let period = Period::parse(&p.period, settings.period)?;
+                    book.apply_lines(period, &p.lines);
+                }
+                "close.completed" => {
+                    let p: CloseCompleted = parse_payload(&e)?;
+                    let period = Period::parse(&p.period, settings.period)?;
+                    book.completed.insert(period, p);
+                }
+                _ => {}
+            }
+        }
+        Ok(book)
+    }
+
+    /// The Fund of one organisation: the fold of its `fund` stream (R-FUND-1..6).
+    pub async fn fund_state(&self, org_id: OrgId) -> Result<FundState, AppError> {
+        Ok(self.fund_book(org_id).await?.state)
+    }
+
+    /// Persists what a Fund rule decided as ONE commit: the Fund's extra accounts, the
+    /// decision's events under `key` (stream `fund`, kind `fund.decision`; chunked as
+    /// `key`, `key:1`, ... if large) and its entries. `key` must be a deterministic function of
+    /// the command (e.g. `installment:loan-7:3`): committing the same decision again is a
+    /// no-op (`Committed::was_replay`). Other crates' use cases (credit: R-FUND-6 installments)
+    /// call this with the decision of a `fund` rule.
+    pub async fn commit_fund_decision(
+        &self,
+        org_id: OrgId,
+        key: &str,
+        decision: &fund::Decision,
+        audit: &Audit,
+    ) -> Result<Committed, AppError> {
+        let commit = fund_decision_commit(key, decision, audit)?;
+        Ok(self.store().commit(org_id, &commit).await?)
+    }
+
+    /// Whether an event with this key was committed in the organisation.
+    pub(crate) async fn has_event(&self, org_id: OrgId, key: &str) -> Result<bool, AppError> {
+        match self.store().event_by_key(org_id, key).await {
+            Ok(_) => Ok(true),
+            Err(store::StoreError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The commit [`App::commit_fund_decision`] writes.
+pub(crate) fn fund_decision_commit(
+    key: &str,
+    decision: &fund::Decision,
+    audit: &Audit,
+) -> Result<Commit, AppError> {
+    let mut events = Vec::new();
+    for (i, chunk) in chunk_by_size(decision.events.clone(), PAYLOAD_BUDGET)
+        .into_iter()
+        .enumerate()
+    {
+        let k = if i == 0 {
+            key.to_string()
+        } else {
+            format!("{key}:{i}")
+        };
+        events.push(event(
+            FUND_STREAM,
+            "fund.decision",
+            k,
+            &DecisionPayload { events: chunk },
+            audit,
+        )?);
+    }
+    Ok(Commit {
+        accounts: fund::fund_extra_accounts(),
+        events,
+        entries: decision.entries.clone(),
+    })
+}

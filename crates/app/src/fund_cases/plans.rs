@@ -1,0 +1,388 @@
+//! R-PLAN-1 business plans: agreed, revised, ended; every change a new event holding the plan
+//! as it is after the change (with its history), so the latest event per plan is the plan.
+
+use super::{event, parse_payload, Audit, PLANS_STREAM};
+use crate::{App, AppError};
+use chrono::NaiveDate;
+use fund::plan::{PlanChange, PlanChangeKind};
+use fund::{BusinessPlan, NewBusinessPlan, OdfService, PlanStatus, Target, TargetMeasure};
+use ledger::{Currency, Money};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use store::{Commit, MemberId, OrgId};
+
+/// A change to an existing plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanCommand {
+    Status {
+        to: PlanStatus,
+        reason: String,
+    },
+    Target {
+        target: Target,
+        reason: String,
+    },
+    Measures {
+        measures: Vec<String>,
+        services: Vec<OdfService>,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct TargetDto {
+    measure: String,
+    amount_minor: i64,
+    by: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct ChangeDto {
+    on: NaiveDate,
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    target_from: Option<TargetDto>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    target_to: Option<TargetDto>,
+    reason: String,
+}
+
+/// The stored form of a plan (payload of `plan.agreed` and `plan.changed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PlanDto {
+    id: i64,
+    member_id: i64,
+    currency: String,
+    baseline_revenue_minor: i64,
+    baseline_profit_minor: i64,
+    target: TargetDto,
+    measures: Vec<String>,
+    services: Vec<String>,
+    status: String,
+    agreed_on: NaiveDate,
+    history: Vec<ChangeDto>,
+}
+
+fn measure_str(m: TargetMeasure) -> &'static str {
+    match m {
+        TargetMeasure::Revenue => "revenue",
+        TargetMeasure::Profit => "profit",
+    }
+}
+
+/// Parses a target measure (`revenue`/`ingresos`, `profit`/`utilidad`).
+pub fn parse_measure(text: &str) -> Result<TargetMeasure, AppError> {
+    match text.trim().to_lowercase().as_str() {
+        "revenue" | "ingresos" => Ok(TargetMeasure::Revenue),
+        "profit" | "utilidad" => Ok(TargetMeasure::Profit),
+        other => Err(fund::FundError::rule(
+            "R-PLAN-1",
+            "target.measure",
+            format!("'{other}' must be revenue or profit"),
+        )
+        .into()),
+    }
+}
+
+/// Parses a plan status (`active`, `succeeded`, `failed`, `abandoned`).
+pub fn parse_status(text: &str) -> Result<PlanStatus, AppError> {
+    [
+        PlanStatus::Active,
+        PlanStatus::Succeeded,
+        PlanStatus::Failed,
+        PlanStatus::Abandoned,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == text.trim())
+    .ok_or_else(|| {
+        fund::FundError::rule(
+            "R-PLAN-1",
+            "status",
+            format!("'{text}' must be active, succeeded, failed or abandoned"),
+        )
+        .into()
+    })
+}
+
+const SERVICES: [(OdfService, &str); 7] = [
+    (OdfService::Purchasing, "purchasing"),
+    (OdfService::Sales, "sales"),
+    (OdfService::Administration, "administration"),
+    (OdfService::Credit, "credit"),
+    (OdfService::Leasing, "leasing"),
+    (OdfService::TrainingAndAssistance, "training"),
+    (OdfService::Information, "information"),
+];
+
+pub fn service_str(s: OdfService) -> &'static str {
+    SERVICES
+        .iter()
+        .find(|(x, _)| *x == s)
+        .map_or("information", |(_, t)| t)
+}
+
+/// Parses an ODF service name (`purchasing`, `sales`, `administration`, `credit`, `leasing`,
+/// `training`, `information`).
+pub fn parse_service(text: &str) -> Result<OdfService, AppError> {
+    SERVICES
+        .iter()
+        .find(|(_, t)| *t == text.trim())
+        .map(|(s, _)| *s)
+        .ok_or_else(|| {
+            fund::FundError::rule(
+                "R-PLAN-1",
+                "services",
+                format!("'{text}' is not a service of the ODF"),
+            )
+            .into()
+        })
+}
+
+fn target_dto(t: &Target) -> TargetDto {
+    TargetDto {
+        measure: measure_str(t.measure).to_string(),
+        amount_minor: t.amount.amount_minor(),
+        by: t.by,
+    }
+}
+
+fn target_of(t: &TargetDto, currency: Currency) -> Result<Target, AppError> {
+    Ok(Target {
+        measure: parse_measure(&t.measure)?,
+        amount: Money::new(t.amount_minor, currency),
+        by: t.by,
+    })
+}
+
+impl PlanDto {
+    pub(crate) fn of(p: &BusinessPlan) -> PlanDto {
+        PlanDto {
+            id: p.id,
+            member_id: p.member_id,
+            currency: p.baseline_revenue.currency().as_str().to_string(),
+            baseline_revenue_minor: p.baseline_revenue.amount_minor(),
+            baseline_profit_minor: p.baseline_profit.amount_minor(),
+            target: target_dto(&p.target),
+            measures: p.measures.clone(),
+            services: p
+                .services
+                .iter()
+                .map(|s| service_str(*s).to_string())
+                .collect(),
+            status: p.status.as_str().to_string(),
+            agreed_on: p.agreed_on,
+            history: p
+                .history
+                .iter()
+                .map(|c| {
+                    let mut d = ChangeDto {
+                        on: c.on,
+                        kind: String::new(),
+                        from: None,
+                        to: None,
+                        target_from: None,
+                        target_to: None,
+                        reason: c.reason.clone(),
+                    };
+                    match &c.kind {
+                        PlanChangeKind::Agreed => d.kind = "agreed".into(),
+                        PlanChangeKind::StatusChanged { from, to } => {
+                            d.kind = "status".into();
+                            d.from = Some(from.as_str().into());
+                            d.to = Some(to.as_str().into());
+                        }
+                        PlanChangeKind::TargetRevised { from, to } => {
+                            d.kind = "target".into();
+                            d.target_from = Some(target_dto(from));
+                            d.target_to = Some(target_dto(to));
+                        }
+                        PlanChangeKind::MeasuresRevised => d.kind = "measures".into(),
+                    }
+                    d
+                })
+                .collect(),
+        }
+    }
+
+    pub(crate) fn plan(&self) -> Result<BusinessPlan, AppError> {
+        let currency = Currency::parse(&self.currency)?;
+        let mut history = Vec::with_capacity(self.history.len());
+        for c in &self.history {
+            let kind = match c.kind.as_str() {
+                "agreed" => PlanChangeKind::Agreed,
+                "status" => PlanChangeKind::StatusChanged {
+                    from: parse_status(c.from.as_deref().unwrap_or(""))?,
+                    to: parse_status(c.to.as_deref().unwrap_or(""))?,
+                },
+                "target" => match (&c.target_from, &c.target_to) {
+                    (Some(f), Some(t)) => PlanChangeKind::TargetRevised {
+                        from: target_of(f, currency)?,
+                        to: target_of(t, currency)?,
+                    },
+                    _ => return Err(AppError::Integrity("plan change without targets".into())),
+                },
+                _ => PlanChangeKind::MeasuresRevised,
+            };
+            history.push(PlanChange {
+                on: c.on,
+                kind,
+                reason: c.reason.clone(),
+            });
+        }
+        Ok(BusinessPlan {
+            id: self.id,
+            member_id: self.member_id,
+            baseline_revenue: Money::new(self.baseline_revenue_minor, currency),
+            baseline_profit: Money::new(self.baseline_profit_minor, currency),
+            target: target_of(&self.target, currency)?,
+            measures: self.measures.clone(),
+            services: self
+                .services
+                .iter()
+                .map(|s| parse_service(s))
+                .collect::<Result<_, _>>()?,
+            status: parse_status(&self.status)?,
+            agreed_on: self.agreed_on,
+            history,
+        })
+    }
+}
+
+/// The member's plan that governs a period: the latest agreed on or before its last day.
+pub(crate) fn plan_for(
+    plans: &[BusinessPlan],
+    member_id: MemberId,
+    last_day: NaiveDate,
+) -> Option<&BusinessPlan> {
+    plans
+        .iter()
+        .filter(|p| p.member_id == member_id && p.agreed_on <= last_day)
+        .max_by_key(|p| (p.agreed_on, p.id))
+}
+
+/// The plans of an organisation by member, for fast lookup.
+pub(crate) fn plans_by_member(plans: Vec<BusinessPlan>) -> BTreeMap<MemberId, Vec<BusinessPlan>> {
+    let mut out: BTreeMap<MemberId, Vec<BusinessPlan>> = BTreeMap::new();
+    for p in plans {
+        out.entry(p.member_id).or_default().push(p);
+    }
+    out
+}
+
+impl App {
+    /// Every plan of the organisation as it is now (latest snapshot per id), by id.
+    pub async fn plans(&self, org_id: OrgId) -> Result<Vec<BusinessPlan>, AppError> {
+        let mut latest: BTreeMap<i64, PlanDto> = BTreeMap::new();
+        for e in self.read_stream(org_id, Some(PLANS_STREAM)).await? {
+            if e.event.kind == "plan.agreed" || e.event.kind == "plan.changed" {
+                let dto: PlanDto = parse_payload(&e)?;
+                latest.insert(dto.id, dto);
+            }
+        }
+        latest.values().map(PlanDto::plan).collect()
+    }
+
+    /// One plan with its history (R-PLAN-1).
+    pub async fn plan(&self, org_id: OrgId, plan_id: i64) -> Result<BusinessPlan, AppError> {
+        self.plans(org_id)
+            .await?
+            .into_iter()
+            .find(|p| p.id == plan_id)
+            .ok_or_else(|| store::StoreError::not_found(format!("plan {plan_id}")).into())
+    }
+
+    /// R-PLAN-1: agrees a business plan for an active member who has no active plan. The plan
+    /// id is the next in the organisation; its event key is `plan:{id}:agreed`.
+    pub async fn agree_plan(
+        &self,
+        org_id: OrgId,
+        new: NewBusinessPlan,
+        today: NaiveDate,
+        audit: &Audit,
+    ) -> Result<BusinessPlan, AppError> {
+        let member = self.store().member(org_id, new.member_id).await?;
+        if !member.is_active_on(today) {
+            return Err(fund::FundError::rule(
+                "R-PLAN-1",
+                "member_id",
+                format!("member {} is not active on {today}", member.id),
+            )
+            .into());
+        }
+        let plans = self.plans(org_id).await?;
+        if plans
+            .iter()
+            .any(|p| p.member_id == new.member_id && p.status == PlanStatus::Active)
+        {
+            return Err(fund::FundError::rule(
+                "R-PLAN-1",
+                "member_id",
+                format!(
+                    "member {} already has an active plan; revise or end it",
+                    new.member_id
+                ),
+            )
+            .into());
+        }
+        let id = plans.iter().map(|p| p.id).max().unwrap_or(0) + 1;
+        let plan = fund::agree_plan(id, new, today)?;
+        self.store()
+            .commit(
+                org_id,
+                &Commit {
+                    events: vec![event(
+                        PLANS_STREAM,
+                        "plan.agreed",
+                        format!("plan:{id}:agreed"),
+                        &PlanDto::of(&plan),
+                        audit,
+                    )?],
+                    ..Commit::default()
+                },
+            )
+            .await?;
+        Ok(plan)
+    }
+
+    /// R-PLAN-1: changes a plan (status, target, measures); the history gains the change with
+    /// its reason. Key `plan:{id}:change:{n}` (n = the history's length before the change).
+    pub async fn change_plan(
+        &self,
+        org_id: OrgId,
+        plan_id: i64,
+        command: PlanCommand,
+        today: NaiveDate,
+        audit: &Audit,
+    ) -> Result<BusinessPlan, AppError> {
+        let plan = self.plan(org_id, plan_id).await?;
+        let next = match command {
+            PlanCommand::Status { to, reason } => plan.change_status(to, &reason, today)?,
+            PlanCommand::Target { target, reason } => plan.revise_target(target, &reason, today)?,
+            PlanCommand::Measures {
+                measures,
+                services,
+                reason,
+            } => plan.revise_measures(measures, services, &reason, today)?,
+        };
+        self.store()
+            .commit(
+                org_id,
+                &Commit {
+                    events: vec![event(
+                        PLANS_STREAM,
+                        "plan.changed",
+                        format!("plan:{plan_id}:change:{}", plan.history.len()),
+                        &PlanDto::of(&next),
+                        audit,
+                    )?],
+                    ..Commit::default()
+                },
+            )
+            .await?;
+        Ok(next)
+    }
+}

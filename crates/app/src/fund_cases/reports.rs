@@ -1,0 +1,445 @@
+//! R-PLAN-2 income reports: filed by the member or by staff for a micro-producer, corrected
+//! by new reports that supersede (with a reason), imported a period at a time from CSV, all or
+//! nothing. A report's id is the seq of its event.
+//!
+//! Keys: `report:{period}:m{member}` for the first report of a member and period (filing the
+//! same report again is a no-op; different figures are refused as a duplicate, R-PLAN-2), and
+//! `report:{period}:m{member}:c{superseded id}` for a correction (a report is corrected once).
+
+use super::plans::plan_for;
+use super::{event, parse_payload, reports_stream, Audit, LATE_STREAM};
+use crate::{App, AppError};
+use chrono::NaiveDate;
+use fund::{IncomeReport, NewIncomeReport, Period, Reporter};
+use ledger::{Currency, Money};
+use registry::Member;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use store::{Commit, MemberId, NewEvent, OrgId, Page, MAX_PAGE};
+
+/// What a person files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportInput {
+    pub member_id: MemberId,
+    pub revenue_minor: i64,
+    pub profit_minor: i64,
+    pub reported_by: Reporter,
+}
+
+/// The stored form of a report (payload of `report.accepted`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ReportDto {
+    member_id: i64,
+    period: String,
+    revenue_minor: i64,
+    profit_minor: i64,
+    reported_by: String,
+    reported_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    supersedes: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+/// The payload of `report.late`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LatePayload {
+    pub period: String,
+}
+
+fn reporter_str(r: Reporter) -> String {
+    match r {
+        Reporter::Member => "member".to_string(),
+        Reporter::Staff { staff_id } => format!("staff:{staff_id}"),
+    }
+}
+
+fn reporter_of(text: &str) -> Reporter {
+    match text.strip_prefix("staff:").and_then(|s| s.parse().ok()) {
+        Some(staff_id) => Reporter::Staff { staff_id },
+        None => Reporter::Member,
+    }
+}
+
+impl ReportDto {
+    fn of(r: &IncomeReport) -> ReportDto {
+        ReportDto {
+            member_id: r.member_id,
+            period: r.period.to_string(),
+            revenue_minor: r.revenue.amount_minor(),
+            profit_minor: r.profit.amount_minor(),
+            reported_by: reporter_str(r.reported_by),
+            reported_on: r.reported_on,
+            supersedes: r.supersedes,
+            reason: r.reason.clone(),
+        }
+    }
+
+    pub(crate) fn member_id(&self) -> MemberId {
+        self.member_id
+    }
+
+    pub(crate) fn period(&self) -> &str {
+        &self.period
+    }
+
+    pub(crate) fn into_report(self, id: i64, period: Period, currency: Currency) -> IncomeReport {
+        IncomeReport {
+            id,
+            member_id: self.member_id,
+            period,
+            revenue: Money::new(self.revenue_minor, currency),
+            profit: Money::new(self.profit_minor, currency),
+            reported_by: reporter_of(&self.reported_by),
+            reported_on: self.reported_on,
+            supersedes: self.supersedes,
+            reason: self.reason,
+        }
+    }
+}
+
+fn report_key(r: &IncomeReport) -> String {
+    match r.supersedes {
+        None => format!("report:{}:m{}", r.period, r.member_id),
+        Some(old) => format!("report:{}:m{}:c{old}", r.period, r.member_id),
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReportImportOutcome {
+    pub created: usize,
+    pub unchanged: usize,
+}
+
+/// Every member of an organisation (paged), by id.
+pub(crate) async fn all_members(
+    app: &App,
+    org_id: OrgId,
+) -> Result<BTreeMap<MemberId, Member>, AppError> {
+    let mut out = BTreeMap::new();
+    let mut page = Page::first(MAX_PAGE);
+    loop {
+        let members = app.store().members(org_id, page).await?;
+        let Some(last) = members.last() else { break };
+        page.after_id = last.id;
+        out.extend(members.into_iter().map(|m| (m.id, m)));
+    }
+    Ok(out)
+}
+
+impl App {
+    /// Every report filed for a period (superseded ones too), in filing order.
+    pub async fn reports(
+        &self,
+        org_id: OrgId,
+        period: Period,
+    ) -> Result<Vec<IncomeReport>, AppError> {
+        let currency = self.store().org(org_id).await?.data.currency;
+        let stream = reports_stream(period);
+        let mut out = Vec::new();
+        for e in self.read_stream(org_id, Some(&stream)).await? {
+            if e.event.kind == "report.accepted" {
+                let dto: ReportDto = parse_payload(&e)?;
+                out.push(dto.into_report(e.seq, period, currency));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The effective report of each member for a period (R-PLAN-2: the end of each
+    /// correction chain).
+    pub async fn effective_reports(
+        &self,
+        org_id: OrgId,
+        period: Period,
+    ) -> Result<BTreeMap<MemberId, IncomeReport>, AppError> {
+        Ok(effective_by_member(self.reports(org_id, period).await?))
+    }
+
+    /// R-PLAN-2: files a member's report for a period (or, with `supersedes`, a correction with
+    /// its reason). Refused, naming the rule and field, with nothing written: a member who had
+    /// left or had not joined, a period in the future, negative revenue, a duplicate, staff
+    /// reporting for a micro-entrepreneur (R-ORG-3), a member without a business plan
+    /// (R-PLAN-1). A report for a period already closed is adjusted by the next close.
+    pub async fn file_report(
+        &self,
+        org_id: OrgId,
+        period: Period,
+        input: ReportInput,
+        supersedes: Option<(i64, String)>,
+        today: NaiveDate,
+        audit: &Audit,
+    ) -> Result<IncomeReport, AppError> {
+        let org = self.store().org(org_id).await?;
+        let member = self.store().member(org_id, input.member_id).await?;
+        let plans = self.plans(org_id).await?;
+        let existing = self.reports(org_id, period).await?;
+        let (supersedes, reason) = match supersedes {
+            Some((id, reason)) => (Some(id), Some(reason)),
+            None => (None, None),
+        };
+        let new = NewIncomeReport {
+            member_id: input.member_id,
+            period,
+            revenue: Money::new(input.revenue_minor, org.data.currency),
+            profit: Money::new(input.profit_minor, org.data.currency),
+            reported_by: input.reported_by,
+            supersedes,
+            reason,
+        };
+        // Filing exactly the same first report again is a replay, not a duplicate.
+        if new.supersedes.is_none() {
+            if let Some(same) = existing.iter().find(|r| {
+                r.member_id == new.member_id
+                    && r.supersedes.is_none()
+                    && r.revenue == new.revenue
+                    && r.profit == new.profit
+                    && r.reported_by == new.reported_by
+            }) {
+                return Ok(same.clone());
+            }
+        }
+        check_plan(&plans, input.member_id, period)?;
+        let report = fund::accept_report(0, new, &member, &existing, today)?;
+        let closed = self.is_closed(org_id, period).await?;
+        let events = report_events(&[&report], closed, audit)?;
+        let committed = self
+            .store()
+            .commit(
+                org_id,
+                &Commit {
+                    events,
+                    ..Commit::default()
+                },
+            )
+            .await?;
+        let seq = committed.events.first().map_or(0, |(seq, _)| *seq);
+        Ok(IncomeReport { id: seq, ..report })
+    }
+
+    /// R-PLAN-2: corrects a member's effective report of a period with new figures and a
+    /// reason (a new report that supersedes it).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn correct_report(
+        &self,
+        org_id: OrgId,
+        period: Period,
+        input: ReportInput,
+        reason: &str,
+        today: NaiveDate,
+        audit: &Audit,
+    ) -> Result<IncomeReport, AppError> {
+        let effective = self.effective_reports(org_id, period).await?;
+        let Some(old) = effective.get(&input.member_id) else {
+            return Err(fund::FundError::rule(
+                "R-PLAN-2",
+                "supersedes",
+                format!(
+                    "member {} has no report for {period} to correct",
+                    input.member_id
+                ),
+            )
+            .into());
+        };
+        self.file_report(
+            org_id,
+            period,
+            input,
+            Some((old.id, reason.to_string())),
+            today,
+            audit,
+        )
+        .await
+    }
+
+    /// Whether a period's close completed for the organisation.
+    pub async fn is_closed(&self, org_id: OrgId, period: Period) -> Result<bool, AppError> {
+        self.has_event(org_id, &super::close::completed_key(period))
+            .await
+    }
+
+    /// R-PLAN-2: imports a period's reports from CSV, all or nothing: every bad row (file
+    /// errors, unknown members, and every refusal of R-PLAN-2 / R-ORG-3 / R-PLAN-1) is listed
+    /// by line and field and nothing is written. Rows identical to a report already filed
+    /// count as unchanged, so re-importing a file changes nothing. Staff rows are filed under
+    /// `staff_id`.
+    pub async fn import_reports_csv(
+        &self,
+        org_id: OrgId,
+        period: Period,
+        csv_text: &str,
+        staff_id: i64,
+        today: NaiveDate,
+        audit: &Audit,
+    ) -> Result<ReportImportOutcome, AppError> {
+        let org = self.store().org(org_id).await?;
+        let rows = fund::import::parse_reports_csv(csv_text, period, org.data.currency)
+            .map_err(|rows| AppError::Rows(rows.iter().map(|r| r.to_string()).collect()))?;
+        let members = all_members(self, org_id).await?;
+        let by_curp: HashMap<&str, MemberId> = members
+            .values()
+            .map(|m| (m.data.curp.as_str(), m.id))
+            .collect();
+        let plans = self.plans(org_id).await?;
+        let existing = self.reports(org_id, period).await?;
+        let mut by_member: HashMap<MemberId, Vec<IncomeReport>> = HashMap::new();
+        for r in existing {
+            by_member.entry(r.member_id).or_default().push(r);
+        }
+        let mut errors = Vec::new();
+        let mut accepted = Vec::new();
+        let mut unchanged = 0;
+        let mut seen: HashMap<MemberId, usize> = HashMap::new();
+        for row in rows {
+            let line = row.line;
+            let member = match &row.member {
+                fund::import::MemberRef::Id(id) => members.get(id),
+                fund::import::MemberRef::Curp(c) => {
+                    by_curp.get(c.as_str()).and_then(|id| members.get(id))
+                }
+            };
+            let Some(member) = member else {
+                errors.push(format!(
+                    "line {line}, member_id: no such member in this organisation"
+                ));
+                continue;
+            };
+            if let Some(first) = seen.insert(member.id, line) {
+                errors.push(format!(
+                    "line {line}, member_id: member {} is already on line {first}",
+                    member.id
+                ));
+                continue;
+            }
+            let reported_by = if row.by_staff {
+                Reporter::Staff { staff_id }
+            } else {
+                Reporter::Member
+            };
+            let same = by_member.get(&member.id).map(Vec::as_slice).unwrap_or(&[]);
+            if same.iter().any(|r| {
+                r.supersedes.is_none()
+                    && r.revenue == row.revenue
+                    && r.profit == row.profit
+                    && r.reported_by == reported_by
+            }) {
+                unchanged += 1;
+                continue;
+            }
+            if let Err(e) = check_plan(&plans, member.id, period) {
+                errors.push(format!("line {line}, {e}"));
+                continue;
+            }
+            let new = NewIncomeReport {
+                member_id: member.id,
+                period,
+                revenue: row.revenue,
+                profit: row.profit,
+                reported_by,
+                supersedes: None,
+                reason: None,
+            };
+            match fund::accept_report(0, new, member, same, today) {
+                Ok(r) => accepted.push(r),
+                Err(e) => errors.push(format!("line {line}, {e}")),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Rows(errors));
+        }
+        if accepted.is_empty() {
+            return Ok(ReportImportOutcome {
+                created: 0,
+                unchanged,
+            });
+        }
+        let closed = self.is_closed(org_id, period).await?;
+        let refs: Vec<&IncomeReport> = accepted.iter().collect();
+        let committed = self
+            .store()
+            .commit(
+                org_id,
+                &Commit {
+                    events: report_events(&refs, closed, audit)?,
+                    ..Commit::default()
+                },
+            )
+            .await?;
+        let created = committed
+            .events
+            .iter()
+            .take(accepted.len())
+            .filter(|(_, c)| *c)
+            .count();
+        Ok(ReportImportOutcome {
+            created,
+            unchanged: unchanged + accepted.len() - created,
+        })
+    }
+}
+
+/// R-PLAN-1: a report needs the member's business plan (its baseline makes the increment).
+fn check_plan(
+    plans: &[fund::BusinessPlan],
+    member_id: MemberId,
+    period: Period,
+) -> Result<(), AppError> {
+    if plan_for(plans, member_id, period.last_day()).is_none() {
+        return Err(fund::FundError::rule(
+            "R-PLAN-1",
+            "member_id",
+            format!("member {member_id} has no business plan agreed by the end of {period}"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The events of accepted reports, plus one `report.late` marker when the period is closed
+/// or a report corrects another (the next close adjusts the period).
+pub(crate) fn report_events(
+    reports: &[&IncomeReport],
+    period_closed: bool,
+    audit: &Audit,
+) -> Result<Vec<NewEvent>, AppError> {
+    let mut events = Vec::with_capacity(reports.len() + 1);
+    let mut late: Option<(String, Period)> = None;
+    for r in reports {
+        let key = report_key(r);
+        if (period_closed || r.supersedes.is_some()) && late.is_none() {
+            late = Some((key.clone(), r.period));
+        }
+        events.push(event(
+            &reports_stream(r.period),
+            "report.accepted",
+            key,
+            &ReportDto::of(r),
+            audit,
+        )?);
+    }
+    if let Some((key, period)) = late {
+        events.push(event(
+            LATE_STREAM,
+            "report.late",
+            format!("late:{key}"),
+            &LatePayload {
+                period: period.to_string(),
+            },
+            audit,
+        )?);
+    }
+    Ok(events)
+}
+
+/// The effective report per member (R-PLAN-2).
+pub(crate) fn effective_by_member(reports: Vec<IncomeReport>) -> BTreeMap<MemberId, IncomeReport> {
+    let mut by_member: BTreeMap<MemberId, Vec<IncomeReport>> = BTreeMap::new();
+    for r in reports {
+        by_member.entry(r.member_id).or_default().push(r);
+    }
+    by_member
+        .into_iter()
+        .filter_map(|(m, all)| fund::effective_report(&all).cloned().map(|r| (m, r)))
+        .collect()
+}

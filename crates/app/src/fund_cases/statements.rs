@@ -1,0 +1,105 @@
+//! Statements (issue 3, R-SUP-4): per member (reports, increments, contributions, entitlement,
+//! withdrawals, dues) and per ODF (the Fund by sub-fund, the ODF's income from the profit
+//! share, members above baseline and members who at least doubled their income).
+
+use super::plans::plan_for;
+use super::reports::{all_members, effective_by_member, ReportDto};
+use crate::{App, AppError};
+use fund::{CloseRow, IncomeReport, MemberStatement, OdfStatement, Period, ReportFigures};
+use store::{MemberId, OrgId};
+
+/// A member's statement with the dues in arrears (R-ORG-6).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MemberFundStatement {
+    pub org_id: OrgId,
+    pub member_name: String,
+    pub plan_id: Option<i64>,
+    pub statement: MemberStatement,
+    pub dues_arrears_minor: i64,
+}
+
+impl App {
+    /// Every report a member filed, all periods, in filing order (one pass over the log).
+    pub async fn member_reports(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+    ) -> Result<Vec<IncomeReport>, AppError> {
+        let settings = self.fund_settings(org_id).await?;
+        let mut out = Vec::new();
+        for e in self.read_stream(org_id, None).await? {
+            if e.event.kind != "report.accepted" {
+                continue;
+            }
+            let dto: ReportDto = super::parse_payload(&e)?;
+            if dto.member_id() != member_id {
+                continue;
+            }
+            let period = Period::parse(dto.period(), settings.period)?;
+            out.push(dto.into_report(e.seq, period, settings.currency));
+        }
+        Ok(out)
+    }
+
+    /// A member's statement (R-PLAN-2, R-PLAN-3, R-FUND-1, R-FUND-5, R-ORG-6, R-SUP-4).
+    pub async fn member_fund_statement(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+    ) -> Result<MemberFundStatement, AppError> {
+        let settings = self.fund_settings(org_id).await?;
+        let member = self.store().member(org_id, member_id).await?;
+        let plans = self.plans(org_id).await?;
+        let plan = plan_for(&plans, member_id, chrono::NaiveDate::MAX);
+        let (rev, profit) = plan.map_or((0, 0), |p| {
+            (
+                p.baseline_revenue.amount_minor(),
+                p.baseline_profit.amount_minor(),
+            )
+        });
+        let reports = self.member_reports(org_id, member_id).await?;
+        let state = self.fund_state(org_id).await?;
+        let statement =
+            fund::member_statement(&settings, &state, member_id, rev, profit, &reports)?;
+        Ok(MemberFundStatement {
+            org_id,
+            member_name: format!("{} {}", member.data.given_names, member.data.surnames),
+            plan_id: plan.map(|p| p.id),
+            statement,
+            dues_arrears_minor: self.dues_arrears_minor(org_id, member_id).await?,
+        })
+    }
+
+    /// The ODF's statement for a period: the Fund now, and the period's outcome over every
+    /// member with a business plan (R-SUP-4).
+    pub async fn odf_fund_statement(
+        &self,
+        org_id: OrgId,
+        period: Period,
+    ) -> Result<OdfStatement, AppError> {
+        let plans = self.plans(org_id).await?;
+        let members = all_members(self, org_id).await?;
+        let reports = effective_by_member(self.reports(org_id, period).await?);
+        let state = self.fund_state(org_id).await?;
+        let mut rows = Vec::new();
+        for m in members
+            .values()
+            .filter(|m| m.is_active_on(period.last_day()))
+        {
+            let Some(plan) = plan_for(&plans, m.id, period.last_day()) else {
+                continue;
+            };
+            rows.push(CloseRow {
+                member_id: m.id,
+                baseline_revenue_minor: plan.baseline_revenue.amount_minor(),
+                baseline_profit_minor: plan.baseline_profit.amount_minor(),
+                report: reports.get(&m.id).map(|r| ReportFigures {
+                    revenue_minor: r.revenue.amount_minor(),
+                    profit_minor: r.profit.amount_minor(),
+                }),
+                posted: None,
+            });
+        }
+        Ok(fund::odf_statement(&state, period, &rows))
+    }
+}
