@@ -21,6 +21,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Export(args) => export(&settings, args).await,
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Loan(cmd) => crate::credit_cmd::run_loan(cmd, &settings).await,
+        Command::Line(cmd) => crate::credit_cmd::run_line(cmd, &settings).await,
     }
 }
 

@@ -53,6 +53,9 @@ pub enum Command {
     /// Loans: quote (simulador), apply, disburse, repay, show, portfolio (R-CRED-3..5).
     #[command(subcommand)]
     Loan(crate::credit_cmd::LoanCommand),
+    /// The credit line: open, review, draw, repay, transfer, show (R-CRED-1, -2, -6).
+    #[command(subcommand)]
+    Line(crate::credit_cmd::LineCommand),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1,8 +1,8 @@
 //! `tequio loan ...`, `tequio line ...`, `tequio lease ...`: credit and leasing from the
 //! terminal (R-CRED-1..6, R-LEASE-1..2). Every command calls the app; errors name the flag.
 
-use app::credit_cases::QuoteForm;
-use app::AppError;
+use app::credit_cases::{LineState, LoanApplication, LoanState, OpenLineCmd, QuoteForm, Scope};
+use app::{Actor, App, AppError};
 use clap::{Args, Subcommand, ValueEnum};
 use registry::FieldError;
 
@@ -18,7 +18,202 @@ pub enum OutputFormat {
 pub enum LoanCommand {
     /// Loan quote (simulador de crédito, R-CRED-4): the full schedule, totals and CAT,
     /// without creating anything.
-    Quote(QuoteArgs),
+    Quote(Box<QuoteArgs>),
+    /// Record a loan the board approved (R-CRED-3/4/5, R-GOV-2); the terms as for `quote`.
+    Apply(Box<ApplyArgs>),
+    /// Disburse an approved loan on its start date (draws the line).
+    Disburse(LoanRef),
+    /// A payment received (late interest, fees, interest, principal; excess prepays).
+    Repay(RepayArgs),
+    /// A loan's schedule, what is paid and what is due.
+    Show(ShowLoanArgs),
+    /// Delinquency, aging, PAR30/PAR90 and repayment rate of one ODF or the programme.
+    Portfolio(PortfolioArgs),
+    /// R-FUND-6 daily run: the trust pays installments due, reviews fall due (idempotent).
+    RunDay(RunDayArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LineCommand {
+    /// Open the credit line at up to 2x the first three months' deposits (R-CRED-1).
+    Open(LineOpenArgs),
+    /// Do every semiannual review due by --on (R-CRED-2).
+    Review(LineOnArgs),
+    /// Draw on the line into the ODF's bank.
+    Draw(LineDrawArgs),
+    /// The ODF repays its lender.
+    Repay(LineRepayArgs),
+    /// Move the line and its loans to another lender (R-CRED-6).
+    Transfer(LineTransferArgs),
+    /// The line: limit, drawn, available and the history of limits with reasons.
+    Show(LineShowArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OrgArg {
+    /// The organisation's slug.
+    #[arg(long)]
+    pub org: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LineOpenArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long, default_value_t = 1)]
+    pub line: i64,
+    /// Lender code, [a-z0-9-].
+    #[arg(long)]
+    pub lender: String,
+    /// Nominal annual rate of the line, e.g. 18%.
+    #[arg(long)]
+    pub rate: String,
+    /// Limit in pesos (default: the maximum, 2x the initial deposit).
+    #[arg(long)]
+    pub limit: Option<String>,
+    #[arg(long)]
+    pub on: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LineOnArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long, default_value_t = 1)]
+    pub line: i64,
+    #[arg(long)]
+    pub on: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LineDrawArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long, default_value_t = 1)]
+    pub line: i64,
+    #[arg(long)]
+    pub amount: String,
+    #[arg(long)]
+    pub on: String,
+    /// Your reference (receipt number); the same reference again is not drawn twice.
+    #[arg(long = "ref")]
+    pub reference: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LineRepayArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long, default_value_t = 1)]
+    pub line: i64,
+    #[arg(long)]
+    pub principal: String,
+    #[arg(long, default_value = "0")]
+    pub interest: String,
+    #[arg(long)]
+    pub on: String,
+    #[arg(long = "ref")]
+    pub reference: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LineTransferArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long, default_value_t = 1)]
+    pub line: i64,
+    /// The new lender's code.
+    #[arg(long)]
+    pub to: String,
+    #[arg(long)]
+    pub on: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LineShowArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long, default_value_t = 1)]
+    pub line: i64,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    /// The loan's id: the board decision must be about `loan:<id>`.
+    #[arg(long)]
+    pub loan: i64,
+    #[arg(long, default_value_t = 1)]
+    pub line: i64,
+    /// The borrowing member's id (default: the ODF itself).
+    #[arg(long)]
+    pub member: Option<i64>,
+    /// The board decision (proposal id) that approved the loan.
+    #[arg(long)]
+    pub decision: i64,
+    /// What the business plan recommends, in pesos (R-CRED-3).
+    #[arg(long)]
+    pub plan_amount: String,
+    #[command(flatten)]
+    pub terms: QuoteArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LoanRef {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long)]
+    pub loan: i64,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RepayArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long)]
+    pub loan: i64,
+    #[arg(long)]
+    pub amount: String,
+    #[arg(long)]
+    pub on: String,
+    #[arg(long = "ref")]
+    pub reference: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ShowLoanArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long)]
+    pub loan: i64,
+    /// Days past due are counted on this date (default: today).
+    #[arg(long)]
+    pub on: Option<String>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PortfolioArgs {
+    /// One organisation (default: programme-wide).
+    #[arg(long)]
+    pub org: Option<String>,
+    #[arg(long)]
+    pub on: String,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunDayArgs {
+    /// One organisation (default: all).
+    #[arg(long)]
+    pub org: Option<String>,
+    #[arg(long)]
+    pub on: String,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -102,6 +297,7 @@ fn flag(field: &'static str) -> &'static str {
         "fee" => "--fee",
         "installment-fee" => "--installment-fee",
         "round-to" => "--round-to",
+        "on" => "--on",
         other => other,
     }
 }
@@ -140,9 +336,399 @@ pub fn quote(args: &QuoteArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Dispatches `tequio loan ...`.
-pub async fn run_loan(cmd: LoanCommand, _settings: &crate::config::Settings) -> anyhow::Result<()> {
-    match cmd {
-        LoanCommand::Quote(args) => quote(&args),
+fn flagged<T>(r: Result<T, FieldError>) -> Result<T, AppError> {
+    r.map_err(|e| with_flags(e.into()))
+}
+
+fn on(text: &str) -> Result<chrono::NaiveDate, AppError> {
+    flagged(app::credit_cases::quote::date("on", text)).map_err(|e| match e {
+        AppError::Field(f) if f.field == "on" => {
+            AppError::Field(FieldError::new("--on", f.message))
+        }
+        other => other,
+    })
+}
+
+fn pesos(flag_name: &'static str, text: &str) -> Result<i64, AppError> {
+    app::credit_cases::quote::money(flag_name, text).map_err(AppError::Field)
+}
+
+fn mx(minor: i64) -> String {
+    ledger::Money::new(minor, ledger::Currency::MXN).to_major_string()
+}
+
+fn ratio(r: &credit::quality::Ratio) -> String {
+    match r.value() {
+        Some(v) => format!("{}%", (v * rust_decimal::Decimal::from(100)).round_dp(2)),
+        None => "n/a".to_string(),
     }
+}
+
+async fn org_id(app: &App, slug: &str) -> anyhow::Result<i64> {
+    Ok(app.store().org_by_slug(slug).await?.id)
+}
+
+fn print_line(line: &LineState, format: OutputFormat) {
+    let l = &line.line;
+    match format {
+        OutputFormat::Json => {
+            let history: Vec<serde_json::Value> = l
+                .limit_history
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "date": c.date.to_string(), "from": mx(c.from_minor), "to": mx(c.to_minor),
+                        "reason": format!("{:?}", c.reason), "capped": c.capped,
+                        "floored_at_drawn": c.floored_at_drawn,
+                    })
+                })
+                .collect();
+            let v = serde_json::json!({
+                "line": l.id, "lender": l.lender_code, "lenders": line.lenders,
+                "initial_deposit": mx(l.initial_deposit_minor), "limit": mx(l.limit_minor),
+                "drawn": mx(l.drawn_minor), "available": mx(l.available_minor()),
+                "cap": mx(l.cap_minor(&line.settings)), "deposits_source": line.deposits_source,
+                "limit_history": history,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        _ => {
+            println!(
+                "Línea {} con {} (acreedores: {})\nDepósito inicial: {}  Límite: {}  Dispuesto: {}  Disponible: {}  Tope (64x): {}",
+                l.id,
+                l.lender_code,
+                line.lenders.join(" → "),
+                mx(l.initial_deposit_minor),
+                mx(l.limit_minor),
+                mx(l.drawn_minor),
+                mx(l.available_minor()),
+                mx(l.cap_minor(&line.settings))
+            );
+            println!("{:<10} {:>14} {:>14}  Motivo", "Fecha", "De", "A");
+            for c in &l.limit_history {
+                let reason = match c.reason {
+                    credit::line::LimitReason::Opened => "apertura (R-CRED-1)",
+                    credit::line::LimitReason::ReviewMet => "revisión: compromisos cumplidos",
+                    credit::line::LimitReason::ReviewLateButCured => "revisión: atraso ya pagado",
+                    credit::line::LimitReason::ReviewNotMet => "revisión: compromisos incumplidos",
+                };
+                let mut extra = String::new();
+                if c.capped {
+                    extra.push_str(" [tope 64x]");
+                }
+                if c.floored_at_drawn {
+                    extra.push_str(" [no menos de lo dispuesto]");
+                }
+                println!(
+                    "{:<10} {:>14} {:>14}  {reason}{extra}",
+                    c.date.to_string(),
+                    mx(c.from_minor),
+                    mx(c.to_minor)
+                );
+            }
+        }
+    }
+}
+
+fn print_loan(ls: &LoanState, today: chrono::NaiveDate, format: OutputFormat) {
+    let l = &ls.loan;
+    let dpd = credit::quality::days_past_due(l, today);
+    let borrower = match l.borrower {
+        credit::loan::Borrower::Odf => "ODF".to_string(),
+        credit::loan::Borrower::Member(m) => format!("socio {m}"),
+    };
+    match format {
+        OutputFormat::Json => {
+            let rows: Vec<serde_json::Value> = l
+                .book
+                .rows
+                .iter()
+                .map(|r| {
+                    let o = r.outstanding();
+                    serde_json::json!({
+                        "number": r.number, "date": r.due_date.to_string(),
+                        "due": mx(r.due.total()), "paid": mx(r.paid.total()),
+                        "outstanding": mx(o.total()),
+                        "settled_on": r.settled_on.map(|d| d.to_string()),
+                        "paid_by_trust": ls.trust_paid.contains_key(&r.number),
+                    })
+                })
+                .collect();
+            let v = serde_json::json!({
+                "loan": l.id, "line": l.line_id, "lender": l.lender_code, "borrower": borrower,
+                "status": format!("{:?}", l.status), "principal": mx(l.schedule.principal_minor),
+                "outstanding_principal": mx(l.outstanding_principal_minor()),
+                "days_past_due": dpd, "rows": rows,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        _ => {
+            println!(
+                "Préstamo {} ({borrower}) línea {} con {}: {:?}, capital {}, saldo {}, días de atraso {dpd}",
+                l.id,
+                l.line_id,
+                l.lender_code,
+                l.status,
+                mx(l.schedule.principal_minor),
+                mx(l.outstanding_principal_minor())
+            );
+            println!(
+                "{:>3}  {:<10} {:>12} {:>12} {:>12}  {:<10} Fideicomiso",
+                "#", "Fecha", "Cuota", "Pagado", "Pendiente", "Liquidada"
+            );
+            for r in &l.book.rows {
+                println!(
+                    "{:>3}  {:<10} {:>12} {:>12} {:>12}  {:<10} {}",
+                    r.number,
+                    r.due_date.to_string(),
+                    mx(r.due.total()),
+                    mx(r.paid.total()),
+                    mx(r.outstanding().total()),
+                    r.settled_on.map(|d| d.to_string()).unwrap_or_default(),
+                    if ls.trust_paid.contains_key(&r.number) {
+                        "pagada"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+    }
+}
+
+fn print_portfolio(q: &credit::quality::PortfolioQuality, format: OutputFormat) {
+    match format {
+        OutputFormat::Json => {
+            let aging: Vec<serde_json::Value> = q
+                .aging
+                .iter()
+                .map(|b| serde_json::json!({"bucket": format!("{:?}", b.bucket), "loans": b.loans, "outstanding": mx(b.outstanding_principal_minor)}))
+                .collect();
+            let v = serde_json::json!({
+                "gross_portfolio": mx(q.gross_portfolio_minor),
+                "par30": ratio(&q.par30), "par90": ratio(&q.par90),
+                "repayment_rate": ratio(&q.repayment_rate), "aging": aging,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        _ => {
+            println!("Cartera bruta: {}", mx(q.gross_portfolio_minor));
+            println!(
+                "PAR30: {}  PAR90: {}  Tasa de pago puntual: {}",
+                ratio(&q.par30),
+                ratio(&q.par90),
+                ratio(&q.repayment_rate)
+            );
+            println!("{:<12} {:>8} {:>14}", "Atraso", "Préstamos", "Saldo");
+            for b in &q.aging {
+                let name = match b.bucket {
+                    credit::quality::AgingBucket::Current => "al corriente",
+                    credit::quality::AgingBucket::Days1To30 => "1-30",
+                    credit::quality::AgingBucket::Days31To60 => "31-60",
+                    credit::quality::AgingBucket::Days61To90 => "61-90",
+                    credit::quality::AgingBucket::Days91To180 => "91-180",
+                    credit::quality::AgingBucket::Over180 => "más de 180",
+                };
+                println!(
+                    "{:<12} {:>8} {:>14}",
+                    name,
+                    b.loans,
+                    mx(b.outstanding_principal_minor)
+                );
+            }
+        }
+    }
+}
+
+/// Dispatches `tequio loan ...`.
+pub async fn run_loan(cmd: LoanCommand, settings: &crate::config::Settings) -> anyhow::Result<()> {
+    if let LoanCommand::Quote(args) = &cmd {
+        return quote(args);
+    }
+    let app = crate::commands::open_app(settings).await?;
+    let actor = Actor::cli();
+    match cmd {
+        LoanCommand::Quote(_) => Ok(()),
+        LoanCommand::Apply(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            let terms = flagged(app::credit_cases::parse_quote_form(&a.terms.form()))?;
+            let (ls, _) = app
+                .approve_loan(
+                    org,
+                    &actor,
+                    LoanApplication {
+                        loan_id: a.loan,
+                        line_id: a.line,
+                        borrower: a.member,
+                        terms,
+                        plan_recommended_minor: pesos("--plan-amount", &a.plan_amount)?,
+                    },
+                    a.decision,
+                )
+                .await
+                .map_err(with_flags)?;
+            print_loan(&ls, ls.loan.schedule.disbursement_date, OutputFormat::Table);
+            Ok(())
+        }
+        LoanCommand::Disburse(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            let (ls, _) = app.disburse_loan(org, &actor, a.loan).await?;
+            print_loan(&ls, ls.loan.schedule.disbursement_date, OutputFormat::Table);
+            Ok(())
+        }
+        LoanCommand::Repay(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            let date = on(&a.on)?;
+            let (ls, out) = app
+                .repay_loan(
+                    org,
+                    &actor,
+                    a.loan,
+                    pesos("--amount", &a.amount)?,
+                    date,
+                    &a.reference,
+                )
+                .await
+                .map_err(with_flags)?;
+            if !out.created {
+                println!("(pago {} ya registrado: sin cambios)", a.reference);
+            }
+            print_loan(&ls, date, OutputFormat::Table);
+            Ok(())
+        }
+        LoanCommand::Show(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            let date = match &a.on {
+                Some(t) => on(t)?,
+                None => chrono::Local::now().date_naive(),
+            };
+            let book = app.credit_book(org).await?;
+            print_loan(book.loan(a.loan)?, date, a.format);
+            Ok(())
+        }
+        LoanCommand::Portfolio(a) => {
+            let date = on(&a.on)?;
+            let q = match &a.org {
+                Some(slug) => app.loan_portfolio(org_id(&app, slug).await?, date).await?,
+                None => app.programme_portfolio(date).await?,
+            };
+            print_portfolio(&q, a.format);
+            Ok(())
+        }
+        LoanCommand::RunDay(a) => {
+            let date = on(&a.on)?;
+            let scope = match &a.org {
+                Some(slug) => Scope::Org(org_id(&app, slug).await?),
+                None => Scope::All,
+            };
+            for r in app.run_credit_day(scope, date, &actor).await? {
+                println!(
+                    "ODF {}: {} cuotas pagadas por el fideicomiso ({}), {} sin cubrir, {} revisiones, {} avisos de incumplimiento",
+                    r.org_id,
+                    r.installments_paid,
+                    mx(r.paid_minor),
+                    r.not_covered.len(),
+                    r.reviews,
+                    r.notices.len()
+                );
+                for n in &r.not_covered {
+                    println!(
+                        "  sin cubrir: préstamo {} cuota {} ({}): {}",
+                        n.loan_id,
+                        n.number,
+                        mx(n.amount_minor),
+                        n.reason
+                    );
+                }
+                for n in &r.notices {
+                    println!(
+                        "  aviso de incumplimiento (R-FUND-6): {} debe {}",
+                        n.borrower,
+                        mx(n.amount_minor)
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Dispatches `tequio line ...`.
+pub async fn run_line(cmd: LineCommand, settings: &crate::config::Settings) -> anyhow::Result<()> {
+    let app = crate::commands::open_app(settings).await?;
+    let actor = Actor::cli();
+    let line = match cmd {
+        LineCommand::Open(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            let rate = flagged(app::credit_cases::quote::percent("rate", &a.rate))?;
+            let limit = a
+                .limit
+                .as_deref()
+                .map(|t| pesos("--limit", t))
+                .transpose()?;
+            app.open_credit_line(
+                org,
+                &actor,
+                OpenLineCmd {
+                    line_id: a.line,
+                    lender_code: a.lender,
+                    annual_rate: rate,
+                    requested_limit_minor: limit,
+                    opened_on: on(&a.on)?,
+                    review: None,
+                },
+            )
+            .await?
+            .0
+        }
+        LineCommand::Review(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            let n = app
+                .review_credit_line_through(org, &actor, a.line, on(&a.on)?)
+                .await?;
+            println!("{n} revisiones hechas");
+            app.credit_book(org).await?.line(a.line)?.clone()
+        }
+        LineCommand::Draw(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            app.draw_credit_line(
+                org,
+                &actor,
+                a.line,
+                pesos("--amount", &a.amount)?,
+                on(&a.on)?,
+                &a.reference,
+            )
+            .await?
+            .0
+        }
+        LineCommand::Repay(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            app.repay_credit_line(
+                org,
+                &actor,
+                a.line,
+                pesos("--principal", &a.principal)?,
+                pesos("--interest", &a.interest)?,
+                on(&a.on)?,
+                &a.reference,
+            )
+            .await?
+            .0
+        }
+        LineCommand::Transfer(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            app.transfer_credit_line(org, &actor, a.line, &a.to, on(&a.on)?)
+                .await?
+                .0
+        }
+        LineCommand::Show(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            let book = app.credit_book(org).await?;
+            print_line(book.line(a.line)?, a.format);
+            return Ok(());
+        }
+    };
+    print_line(&line, OutputFormat::Table);
+    Ok(())
 }

@@ -65,14 +65,15 @@ fn r_cred_4_loan_quote_prints_the_schedule_totals_and_cat() {
     );
 
     let json = stdout_of(&["--format", "json", "--round-to", "10"]);
-    assert!(json.contains("\"installment\": \"1010.00\""), "{json}");
+    assert!(json.contains("\"installment\": \"1000.00\""), "{json}");
     assert!(json.contains("\"percent\": \""), "{json}");
 }
 
 #[test]
 fn r_cred_4_a_bad_flag_is_refused_naming_it_with_exit_code_65() {
     for (flag, value) in [
-        ("--amount", "-10"),
+        ("--amount", "diez"),
+        ("--amount", "0"),
         ("--installments", "0"),
         ("--rate", "500%"),
         ("--day-count", "actual/360"),

@@ -89,7 +89,8 @@ fn field_text<'a>(field: &'static str, text: &'a str) -> Result<&'a str, FieldEr
     Ok(t)
 }
 
-fn money(field: &'static str, text: &str) -> Result<i64, FieldError> {
+/// A peso amount with up to two decimals, in minor units; the error names `field`.
+pub fn money(field: &'static str, text: &str) -> Result<i64, FieldError> {
     let t = field_text(field, text)?;
     Money::parse_major(t, Currency::MXN, field)
         .map(|m| m.amount_minor())
@@ -111,7 +112,8 @@ fn count(field: &'static str, text: &str) -> Result<u32, FieldError> {
     })
 }
 
-fn percent(field: &'static str, text: &str) -> Result<Decimal, FieldError> {
+/// A percent (`36%`, `2.5`) as a fraction; the error names `field`.
+pub fn percent(field: &'static str, text: &str) -> Result<Decimal, FieldError> {
     let t = field_text(field, text)?;
     let digits = t.strip_suffix('%').unwrap_or(t).trim();
     let value = Decimal::from_str(digits).map_err(|_| {
@@ -123,7 +125,8 @@ fn percent(field: &'static str, text: &str) -> Result<Decimal, FieldError> {
     Ok(value / Decimal::from(100))
 }
 
-fn date(field: &'static str, text: &str) -> Result<NaiveDate, FieldError> {
+/// A `YYYY-MM-DD` date; the error names `field`.
+pub fn date(field: &'static str, text: &str) -> Result<NaiveDate, FieldError> {
     let t = field_text(field, text)?;
     NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .map_err(|_| FieldError::new(field, format!("'{t}' no es una fecha AAAA-MM-DD")))
