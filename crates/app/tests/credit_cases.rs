@@ -4,7 +4,7 @@
 
 mod credit_support;
 
-use app::credit_cases::{LoanApplication, OpenLineCmd, ReviewSetting, Scope};
+use app::credit_cases::{LoanApplication, OpenLineCmd, ReviewSetting, Scope, StartLeaseCmd};
 use app::{Actor, AppError};
 use credit_support::*;
 use governance::ProposalKind;
@@ -545,6 +545,139 @@ async fn delinquency_aging_and_par_follow_the_days_past_due() {
             q.repayment_rate.den_minor,
             member_due + odf_first.installment_minor * 2
         );
+    })
+    .await;
+}
+
+/// A kiln of MXN 12,000.00 leased over 12 months at the line's 18% from 2025-08-01: rent
+/// 12,000 × 0.015 / (1 − 1.015^−12) = 1,100.1599… → 1,100.16; row 1 interest 180.00,
+/// principal 920.16.
+async fn kiln_lease(app: &app::App, org: i64, lessee: i64) {
+    let d = board_approves(
+        app,
+        org,
+        ProposalKind::Lease,
+        "lease:1",
+        1_200_000,
+        day(2025, 7, 20),
+    )
+    .await;
+    app.start_lease(
+        org,
+        &Actor::cli(),
+        StartLeaseCmd {
+            lease_id: 1,
+            line_id: 1,
+            asset_description: "Horno de gas para cerámica".into(),
+            lessee,
+            terms: credit::ScheduleInput::monthly(
+                1_200_000,
+                Decimal::new(18, 2),
+                12,
+                day(2025, 8, 1),
+            ),
+            purchase_price_minor: None,
+            default_after_days: None,
+        },
+        d,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn r_lease_1_the_odf_buys_the_asset_with_credit_and_owns_it_until_the_purchase() {
+    for_each_backend(|app| async move {
+        let (org, m) = union_with_line(&app).await;
+        kiln_lease(&app, org, m).await;
+        let book = app.credit_book(org).await.unwrap();
+        let lease = &book.leases[&1].lease;
+        assert_eq!(lease.owner, credit::lease::AssetOwner::Odf);
+        assert_eq!(lease.schedule.rows[0].installment_minor, 110_016);
+        assert_eq!(book.lines[&1].line.drawn_minor, 1_200_000);
+        let bal = |c: &'static str| {
+            let app = app.clone();
+            async move { app.store().account_balance(org, &code(c)).await.unwrap() }
+        };
+        assert_eq!(bal("odf:leased-assets").await, 1_200_000);
+        app.pay_rent(org, &Actor::cli(), 1, 110_016, day(2025, 9, 1), "renta-1")
+            .await
+            .unwrap();
+        assert_eq!(bal("odf:leased-assets").await, 1_200_000 - 92_016);
+        assert_eq!(bal("odf:income:lease-interest").await, -18_000);
+        // The purchase option opens only when every rent is paid.
+        let err = app
+            .exercise_lease_purchase(org, &Actor::cli(), 1, day(2025, 9, 2))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("R-LEASE-1"), "{err}");
+        app.checked_trial_balance(org).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn r_lease_2_on_default_the_asset_passes_to_another_member_who_never_pays_twice() {
+    for_each_backend(|app| async move {
+        let (org, _) = union_with_line(&app).await;
+        let ids = member_ids(&app, org, 3).await;
+        let (a, b, c) = (ids[0], ids[1], ids[2]);
+        kiln_lease(&app, org, a).await;
+        for (n, d) in [(1, day(2025, 9, 1)), (2, day(2025, 10, 1))] {
+            app.pay_rent(org, &Actor::cli(), 1, 110_016, d, &format!("a-{n}"))
+                .await
+                .unwrap();
+        }
+        // Row 3 (2025-11-01) unpaid: on 2026-01-15 it is 75 days late, not yet a default.
+        let err = app
+            .transfer_lease(org, &Actor::cli(), 1, b, day(2026, 1, 15), None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("R-LEASE-2"), "{err}");
+        // A member who has left cannot take it over.
+        app.record_leave(org, c, day(2025, 12, 31), "Se mudó")
+            .await
+            .unwrap();
+        let err = app
+            .transfer_lease(org, &Actor::cli(), 1, c, day(2026, 1, 31), None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("R-LEASE-2"), "{err}");
+        // On 2026-01-30 it is 90 days late: in default, it passes to B without a decision.
+        assert_eq!(
+            app.leases_in_default(org, day(2026, 1, 30))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let (lease, _) = app
+            .transfer_lease(org, &Actor::cli(), 1, b, day(2026, 1, 30), None)
+            .await
+            .unwrap();
+        let l = &lease.lease;
+        assert_eq!(l.lessee, b);
+        assert_eq!(l.owner, credit::lease::AssetOwner::Odf);
+        // Rows 1 and 2 stay paid (by A); B owes rows 3..12, the first now due 2026-02-01.
+        assert!(l.book.rows[..2].iter().all(|r| r.is_settled()));
+        assert_eq!(l.book.rows[2].due_date, day(2026, 2, 1));
+        let paid_by_a: i64 = l
+            .payments
+            .iter()
+            .filter(|(who, _)| *who == a)
+            .map(|(_, al)| al.total.total())
+            .sum();
+        assert_eq!(paid_by_a, 2 * 110_016);
+        let owed: i64 = l.book.rows.iter().map(|r| r.outstanding().total()).sum();
+        assert_eq!(owed, l.schedule.totals.installments_minor - 2 * 110_016);
+        // B pays the next rent; the history keeps who paid what.
+        let (lease, _) = app
+            .pay_rent(org, &Actor::cli(), 1, 110_016, day(2026, 2, 1), "b-1")
+            .await
+            .unwrap();
+        assert_eq!(lease.lease.payments.last().unwrap().0, b);
+        assert!(lease.lease.book.rows[2].is_settled());
+        app.checked_trial_balance(org).await.unwrap();
     })
     .await;
 }

@@ -136,7 +136,7 @@ impl App {
         })
     }
 
-    async fn credit_one(
+    pub(crate) async fn credit_one(
         &self,
         org_id: OrgId,
         actor: &Actor,
@@ -640,7 +640,7 @@ impl App {
 }
 
 /// A caller's reference (receipt number, ...): 1 to 64 characters of `[A-Za-z0-9._-]`.
-fn check_reference(reference: &str) -> Result<(), AppError> {
+pub(crate) fn check_reference(reference: &str) -> Result<(), AppError> {
     let ok = !reference.is_empty()
         && reference.len() <= 64
         && reference

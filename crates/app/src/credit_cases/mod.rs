@@ -7,14 +7,17 @@
 //! - [`cases`]: lines (open, review, draw, repay, transfer), loans (approve on a board
 //!   decision, disburse, repay, late interest, write-off, reversal), portfolio quality,
 //!   graduation eligibility.
+//! - [`lease_cases`]: leasing (R-LEASE-1, R-LEASE-2), default reassignment.
 //! - [`daily`]: R-FUND-6 trust-fund repayment, the idempotent daily run.
 
 pub mod book;
 pub mod cases;
 pub mod daily;
+pub mod lease_cases;
 pub mod quote;
 
 pub use book::{CreditBook, CreditEvent, LineState, LoanState, ReviewSetting};
 pub use cases::{CreditOutcome, LoanApplication, OpenLineCmd};
 pub use daily::{CreditDayReport, Scope};
+pub use lease_cases::StartLeaseCmd;
 pub use quote::{parse_quote_form, quote_terms, LoanQuote, QuoteForm};
