@@ -22,6 +22,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Loan(cmd) => crate::credit_cmd::run_loan(cmd, &settings).await,
         Command::Line(cmd) => crate::credit_cmd::run_line(cmd, &settings).await,
+        Command::Board(command) => crate::board_cmd::run_with_settings(&settings, command).await,
     }
 }
 

@@ -56,6 +56,9 @@ pub enum Command {
     /// The credit line: open, review, draw, repay, transfer, show (R-CRED-1, -2, -6).
     #[command(subcommand)]
     Line(crate::credit_cmd::LineCommand),
+    /// The board's proposals and votes (R-GOV-1, R-GOV-2).
+    #[command(subcommand)]
+    Board(crate::board_cmd::BoardCommand),
 }
 
 #[derive(Args, Debug, Clone)]
