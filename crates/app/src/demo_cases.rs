@@ -145,6 +145,11 @@ impl App {
         if !batch.is_empty() {
             entries_created += count_created(&store.post_batch(org.id, &batch).await?);
         }
+        if index == 0 {
+            // The union's credit line, loans and leases (issue 4), through the credit rules.
+            self.load_demo_credit(org.id, &member_ids, &demo::credit::morelos_credit())
+                .await?;
+        }
         Ok(DemoOrgLoaded {
             org_id: org.id,
             members: member_ids.len(),

@@ -681,3 +681,46 @@ async fn r_lease_2_on_default_the_asset_passes_to_another_member_who_never_pays_
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_demo_union_gets_its_line_loans_in_every_state_and_leases_and_loads_twice_the_same() {
+    let app = apps().await.remove(0);
+    let mut spec = demo::DemoSpec::morelos_union();
+    spec.members_per_org = 120;
+    spec.dues_months = 1;
+    app.load_demo(spec, 1, std::sync::Arc::new(|_| {}))
+        .await
+        .unwrap();
+    let org = app.store().orgs().await.unwrap()[0].id;
+    let book = app.credit_book(org).await.unwrap();
+    let line = &book.lines[&1].line;
+    // D = 250,000.00 → 500,000.00; on 2025-10-01 loan 3 is 61 days late: halved (R-CRED-2).
+    assert_eq!(line.initial_deposit_minor, 25_000_000);
+    assert_eq!(line.limit_history.len(), 2);
+    assert_eq!(line.limit_minor, 25_000_000);
+    use credit::loan::LoanStatus::*;
+    let status: Vec<_> = book.loans.values().map(|l| l.loan.status).collect();
+    assert_eq!(status, vec![Closed, Active, Active, Active]);
+    assert_eq!(
+        book.loans[&2].loan.schedule.principal_minor, 3_000_000,
+        "graduated 1.5x"
+    );
+    let q = app.loan_portfolio(org, day(2025, 12, 31)).await.unwrap();
+    assert_eq!(
+        q.par90.num_minor,
+        book.loans[&3].loan.outstanding_principal_minor()
+    );
+    assert_ne!(book.leases[&2].lease.lessee, book.leases[&1].lease.lessee);
+    assert_eq!(
+        book.leases[&2].lease.history.len(),
+        4,
+        "started, 2 rents, transferred"
+    );
+    let events = book.events.len();
+    // Loading again writes nothing new.
+    app.load_demo(spec, 1, std::sync::Arc::new(|_| {}))
+        .await
+        .unwrap();
+    assert_eq!(app.credit_book(org).await.unwrap().events.len(), events);
+    app.checked_trial_balance(org).await.unwrap();
+}

@@ -15,8 +15,10 @@
 //! What it deliberately does not know: storage and ids (the store assigns member ids; callers
 //! pass them back in [`OrgPlan::roles_for`] and [`dues_entries`]), real people (every name
 //! is drawn from common Spanish names; the union's founding catalyst is a fictional adviser),
-//! and any rule beyond who is who and dues: no business plans, Fund, credit or trade.
+//! and any rule beyond who is who and dues: no business plans, Fund or trade. [`credit`] is the
+//! union's credit scenario as plain data (the app applies it through its credit rules).
 
+pub mod credit;
 mod curp;
 mod data;
 mod rng;

@@ -13,6 +13,7 @@
 pub mod book;
 pub mod cases;
 pub mod daily;
+pub mod demo;
 pub mod lease_cases;
 pub mod quote;
 
