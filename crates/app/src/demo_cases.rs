@@ -146,6 +146,9 @@ impl App {
             entries_created += count_created(&store.post_batch(org.id, &batch).await?);
         }
         if index == 0 {
+            // The union's year of the Fund (issue 3): plans, reports, closes, grants, spending.
+            self.load_demo_fund(spec, index, org.id, &plan.members, &member_ids)
+                .await?;
             // The union's credit line, loans and leases (issue 4), through the credit rules.
             self.load_demo_credit(org.id, &member_ids, &demo::credit::morelos_credit())
                 .await?;

@@ -50,15 +50,17 @@ impl AppError {
     pub fn rule_id(&self) -> Option<&'static str> {
         match self {
             AppError::Fund(e) => Some(e.rule_id()),
+            AppError::Rule { rule, .. } => Some(rule),
             _ => None,
         }
     }
 
     /// The field a refusal names, when one does.
-    pub fn field(&self) -> Option<&'static str> {
+    pub fn field(&self) -> Option<&str> {
         match self {
             AppError::Fund(e) => e.field(),
             AppError::Field(e) => Some(e.field),
+            AppError::Rule { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -19,9 +19,13 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             import_members(&settings, &org, &file).await
         }
         Command::Export(args) => export(&settings, args).await,
-        Command::Bench(args) => crate::bench::run(args).await,
         Command::Loan(cmd) => crate::credit_cmd::run_loan(cmd, &settings).await,
         Command::Line(cmd) => crate::credit_cmd::run_line(cmd, &settings).await,
+        Command::Bench(mut args) => match args.what.take() {
+            Some(crate::config::BenchWhat::Close(close)) => crate::bench_close::run(close).await,
+            None => crate::bench::run(args).await,
+        },
+        Command::Fund(c) => crate::fund_cmd::run(c, &settings).await,
         Command::Board(command) => crate::board_cmd::run_with_settings(&settings, command).await,
     }
 }

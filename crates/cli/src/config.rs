@@ -56,6 +56,9 @@ pub enum Command {
     /// The credit line: open, review, draw, repay, transfer, show (R-CRED-1, -2, -6).
     #[command(subcommand)]
     Line(crate::credit_cmd::LineCommand),
+    /// Plans, reports, the period close, the Fund and statements (issue 3).
+    #[command(flatten)]
+    Fund(crate::fund_cmd::FundCli),
     /// The board's proposals and votes (R-GOV-1, R-GOV-2).
     #[command(subcommand)]
     Board(crate::board_cmd::BoardCommand),
@@ -111,6 +114,9 @@ pub struct ExportArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
+    /// What to measure (default: the ledger's write speed).
+    #[command(subcommand)]
+    pub what: Option<BenchWhat>,
     /// Entries committed one at a time.
     #[arg(long, default_value_t = 2_000)]
     pub single: usize,
@@ -126,6 +132,13 @@ pub struct BenchArgs {
     /// PostgreSQL server to measure too (a role with CREATEDB); skipped when absent.
     #[arg(long, env = "TEQUIO_BENCH_PG_URL")]
     pub pg_url: Option<String>,
+}
+
+/// `tequio bench <what>`.
+#[derive(Subcommand, Debug, Clone)]
+pub enum BenchWhat {
+    /// The period close of 1,000,000 members against a raw bulk insert (issue 3).
+    Close(crate::bench_close::BenchCloseArgs),
 }
 
 #[derive(Deserialize, Default, Debug)]

@@ -6,9 +6,11 @@
 
 mod backend;
 mod bench;
+mod bench_close;
 mod board_cmd;
 mod commands;
 mod config;
+mod fund_cmd;
 mod credit_cmd;
 
 use clap::Parser;

@@ -21,6 +21,7 @@
 pub mod credit;
 mod curp;
 mod data;
+pub mod fund;
 mod rng;
 
 use chrono::{Datelike, Days, Months, NaiveDate};

@@ -57,6 +57,9 @@ pub struct CloseOptions {
     pub preview: bool,
     /// Organisations closed at the same time by `close_all`.
     pub concurrency: usize,
+    /// Members per commit when an organisation's close does not fit one commit (at most
+    /// [`CLOSE_CHUNK_MEMBERS`]; tests lower it to exercise the chunked, resumable path).
+    pub chunk_members: usize,
 }
 
 impl Default for CloseOptions {
@@ -64,6 +67,7 @@ impl Default for CloseOptions {
         CloseOptions {
             preview: false,
             concurrency: 4,
+            chunk_members: CLOSE_CHUNK_MEMBERS,
         }
     }
 }
@@ -343,14 +347,14 @@ impl App {
             return Ok(report);
         }
         let accounts = fund::fund_extra_accounts();
-        let all_lines = if entries.len() <= MAX_BATCH_ENTRIES {
+        let chunk_members = options.chunk_members.clamp(1, CLOSE_CHUNK_MEMBERS);
+        let one_commit = work.len() <= chunk_members && entries.len() <= MAX_BATCH_ENTRIES;
+        let all_lines = if one_commit {
             line_events(period, &work, audit)?
         } else {
             Vec::new()
         };
-        if entries.len() <= MAX_BATCH_ENTRIES
-            && all_lines.len() + finals.len() <= store::MAX_COMMIT_EVENTS
-        {
+        if one_commit && all_lines.len() + finals.len() <= store::MAX_COMMIT_EVENTS {
             let mut events = all_lines;
             events.extend(finals);
             self.store()
@@ -368,7 +372,7 @@ impl App {
         }
         // Large organisation: atomic chunks, then the completion (resumable, see above).
         let mut entries = entries.into_iter();
-        for chunk in work.chunks(CLOSE_CHUNK_MEMBERS) {
+        for chunk in work.chunks(chunk_members) {
             let n: usize = chunk
                 .iter()
                 .map(|w| {

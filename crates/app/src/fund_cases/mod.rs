@@ -25,6 +25,7 @@
 //! part-way and run again lands on the same keys.
 
 pub mod close;
+pub mod demo;
 pub mod ops;
 pub mod plans;
 pub mod reports;
@@ -52,29 +53,8 @@ pub fn reports_stream(period: Period) -> String {
     format!("reports:{period}")
 }
 
-/// Who caused an event and from where (the audit metadata every event carries).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audit {
-    pub actor: String,
-    pub origin: String,
-}
-
-impl Audit {
-    pub fn new(actor: impl Into<String>, origin: impl Into<String>) -> Self {
-        Audit {
-            actor: actor.into(),
-            origin: origin.into(),
-        }
-    }
-    /// A command typed at the terminal.
-    pub fn cli() -> Self {
-        Audit::new("cli", "cli")
-    }
-    /// Work the system does on its own (demo loading, scheduled closes).
-    pub fn system() -> Self {
-        Audit::new("system", "system")
-    }
-}
+/// Who caused an event and from where: the app's [`crate::Actor`].
+pub use crate::events::Actor as Audit;
 
 /// Builds an event whose payload is the JSON of `payload`.
 pub(crate) fn event(
@@ -91,7 +71,7 @@ pub(crate) fn event(
         kind: kind.to_string(),
         key,
         payload,
-        actor: audit.actor.clone(),
+        actor: audit.name.clone(),
         origin: audit.origin.clone(),
         recorded_at: chrono::Utc::now(),
     })

@@ -142,16 +142,6 @@ impl App {
         .await
     }
 
-    /// The board decision a Fund payment carries, mapped from the governance record
-    /// (the one place that knows how governance's decision looks).
-    pub async fn fund_board_decision(
-        &self,
-        org_id: OrgId,
-        decision_id: i64,
-    ) -> Result<BoardDecision, AppError> {
-        board_decision_of(self, org_id, decision_id).await
-    }
-
     /// R-FUND-3: pays from the Competition Sub-Fund for one of the allowed categories, under an
     /// approved board decision, within the decision's amount and the sub-fund's cash.
     #[allow(clippy::too_many_arguments)]
@@ -168,7 +158,16 @@ impl App {
     ) -> Result<FundOpOutcome, AppError> {
         let key = format!("spend:{}", check_reference(reference)?);
         let decision = match decision_id {
-            Some(id) => Some(self.fund_board_decision(org_id, id).await?),
+            Some(id) => Some(
+                board_decision_of(
+                    self,
+                    org_id,
+                    id,
+                    governance::ProposalKind::Expenditure,
+                    "R-FUND-3",
+                )
+                .await?,
+            ),
             None => None,
         };
         self.fund_op(org_id, key, audit, |s, state, id| {
@@ -205,7 +204,16 @@ impl App {
         let key = format!("withdrawal:{}", check_reference(reference)?);
         let member = self.store().member(org_id, member_id).await?;
         let board_decision = match decision_id {
-            Some(id) => Some(self.fund_board_decision(org_id, id).await?),
+            Some(id) => Some(
+                board_decision_of(
+                    self,
+                    org_id,
+                    id,
+                    governance::ProposalKind::WithdrawalCriteria,
+                    "R-FUND-4",
+                )
+                .await?,
+            ),
             None => None,
         };
         self.fund_op(org_id, key, audit, |s, state, id| {
@@ -454,17 +462,35 @@ fn paid_of(d: &Decision) -> (i64, i64) {
     (c, p)
 }
 
-/// Maps the governance record of a board decision onto what the Fund's rules read.
+/// Maps the governance record of a board decision onto what the Fund's rules read. The
+/// decision must be of the kind the payment needs (an expenditure for R-FUND-3, withdrawal
+/// criteria for education withdrawals under R-FUND-4).
 async fn board_decision_of(
     app: &App,
     org_id: OrgId,
     decision_id: i64,
+    kind: governance::ProposalKind,
+    rule: &'static str,
 ) -> Result<BoardDecision, AppError> {
-    let _ = (app, org_id);
-    Err(FundError::rule(
-        "R-FUND-3",
-        "decision_id",
-        format!("board decision {decision_id} is not recorded"),
-    )
-    .into())
+    let d = app.decision(org_id, decision_id).await?;
+    if d.kind != kind {
+        return Err(FundError::rule(
+            rule,
+            "decision_id",
+            format!(
+                "decision {decision_id} is a {} decision, not {}",
+                d.kind.as_str(),
+                kind.as_str()
+            ),
+        )
+        .into());
+    }
+    let currency = app.store().org(org_id).await?.data.currency;
+    Ok(BoardDecision {
+        decision_id: d.proposal_id,
+        date: d.decided_on,
+        approved: d.approved,
+        purpose: d.purpose,
+        amount: Money::new(d.amount_minor, currency),
+    })
 }

@@ -1,0 +1,331 @@
+//! Invariants of the Fund after any sequence of commands (proptest, bounded), and the kill
+//! test: a close cancelled at any await point and run again ends with the same books as an
+//! uninterrupted close.
+
+mod common;
+
+use app::fund_cases::CloseOptions;
+use app::{App, AppError};
+use common::*;
+use fund::WithdrawalPurpose;
+use proptest::prelude::*;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use store::OrgId;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Report {
+        member: usize,
+        month: u32,
+        revenue: i64,
+        profit: i64,
+    },
+    Close {
+        month: u32,
+    },
+    Grant {
+        amount: i64,
+    },
+    Temporary {
+        amount: i64,
+    },
+    Return {
+        which: usize,
+    },
+    Pay {
+        member: usize,
+    },
+    Withdraw {
+        member: usize,
+        amount: i64,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0usize..4, 1u32..5, 0i64..3_000_000, -500_000i64..1_000_000)
+            .prop_map(|(member, month, revenue, profit)| Op::Report { member, month, revenue, profit }),
+        2 => (1u32..5).prop_map(|month| Op::Close { month }),
+        1 => (1i64..500_000).prop_map(|amount| Op::Grant { amount }),
+        1 => (1i64..200_000).prop_map(|amount| Op::Temporary { amount }),
+        1 => (0usize..3).prop_map(|which| Op::Return { which }),
+        2 => (0usize..4).prop_map(|member| Op::Pay { member }),
+        1 => (0usize..4, 1i64..20_000).prop_map(|(member, amount)| Op::Withdraw { member, amount }),
+    ]
+}
+
+/// A refusal by a rule is an expected outcome of a random command; anything else is a bug.
+fn allow_refusal<T>(r: Result<T, AppError>) {
+    if let Err(e) = r {
+        assert!(e.is_caller_error(), "unexpected failure: {e}");
+    }
+}
+
+async fn run(ops: Vec<Op>) {
+    let app = sqlite().await;
+    let (org, m) = org_with_members(&app, "propiedades", 4).await;
+    for (i, &member) in m.iter().enumerate() {
+        agree(&app, org, member, 1_000_000 + 100_000 * i as i64, 300_000).await;
+    }
+    let mut temporaries = Vec::new();
+    for (n, op) in ops.into_iter().enumerate() {
+        let a = audit();
+        match op {
+            Op::Report {
+                member,
+                month,
+                revenue,
+                profit,
+            } => {
+                let period = p(2026, month);
+                let input = figures(m[member], revenue, profit);
+                let has = app
+                    .effective_reports(org, period)
+                    .await
+                    .unwrap()
+                    .contains_key(&m[member]);
+                if has {
+                    allow_refusal(
+                        app.correct_report(org, period, input, "corrección", today(), &a)
+                            .await,
+                    );
+                } else {
+                    allow_refusal(app.file_report(org, period, input, None, today(), &a).await);
+                }
+            }
+            Op::Close { month } => allow_refusal(
+                app.close_period(
+                    org,
+                    p(2026, month),
+                    today(),
+                    CloseOptions {
+                        chunk_members: 2,
+                        ..CloseOptions::default()
+                    },
+                    &a,
+                )
+                .await,
+            ),
+            Op::Grant { amount } => allow_refusal(
+                app.receive_grant(org, &format!("G-{n}"), "Donante", amount, today(), &a)
+                    .await,
+            ),
+            Op::Temporary { amount } => {
+                let r = format!("T-{n}");
+                allow_refusal(
+                    app.receive_temporary(org, &r, "Municipio", amount, today(), &a)
+                        .await,
+                );
+                temporaries.push(r);
+            }
+            Op::Return { which } => {
+                if let Some(r) = temporaries.get(which) {
+                    allow_refusal(app.return_temporary(org, r, today(), &a).await);
+                }
+            }
+            Op::Pay { member } => allow_refusal(
+                app.settle_member_debts(
+                    org,
+                    m[member],
+                    &format!("P-{n}"),
+                    None,
+                    false,
+                    today(),
+                    &a,
+                )
+                .await,
+            ),
+            Op::Withdraw { member, amount } => allow_refusal(
+                app.withdraw_development(
+                    org,
+                    &format!("W-{n}"),
+                    m[member],
+                    WithdrawalPurpose::Medical,
+                    amount,
+                    None,
+                    d(2028, 2, 1),
+                    &a,
+                )
+                .await,
+            ),
+        }
+    }
+    check_invariants(&app, org).await;
+}
+
+async fn check_invariants(app: &App, org: OrgId) {
+    trial(app, org).await; // zero, and materialised = sum of postings
+    let state = app.fund_state(org).await.unwrap();
+    let sub = state.sub_funds();
+    // Development + Competition = the Fund, in the fold and in the ledger.
+    assert_eq!(sub.total(), state.net_assets_minor());
+    let b = |code: &'static str| balance(app, org, code);
+    let equity = -(b("fund:development").await + b("fund:competition").await)
+        - (b("fund:spent:competition").await + b("fund:withdrawn:development").await);
+    assert_eq!(equity, sub.total(), "ledger sub-funds");
+    let mut receivables = 0;
+    for id in state.members.keys() {
+        receivables += balance(app, org, &format!("members:{id}:fund-receivable")).await;
+    }
+    let assets = b("fund:trust-bank:development").await
+        + b("fund:trust-bank:competition").await
+        + receivables
+        + b("fund:receivable:borrowers").await
+        + b("fund:temporary-contributions").await;
+    assert_eq!(assets, equity, "the Fund's net assets in the ledger");
+    assert_eq!(
+        b("fund:trust-bank:development").await,
+        state.trust.development_minor
+    );
+    // R-FUND-5: entitlements never exceed the individually usable amount, never negative.
+    let ents = fund::entitlements(&state);
+    let gross: i64 = ents.iter().map(|e| e.gross_minor).sum();
+    assert!(gross <= fund::individually_usable_minor(&state));
+    assert!(ents
+        .iter()
+        .all(|e| e.available_minor >= 0 && e.gross_minor >= 0));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, max_shrink_iters: 20, ..ProptestConfig::default() })]
+    #[test]
+    fn the_fund_balances_after_any_sequence_of_commands(ops in proptest::collection::vec(op(), 1..25)) {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(ops));
+    }
+}
+
+/// Polls the inner future at most `polls` times, then drops it: a close "killed" at an
+/// arbitrary await point (in the middle of a transaction or between chunks).
+struct Kill<F> {
+    inner: Option<Pin<Box<F>>>,
+    polls: usize,
+}
+
+impl<F: Future> Future for Kill<F> {
+    type Output = Option<F::Output>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.polls == 0 {
+            self.inner = None;
+            return Poll::Ready(None);
+        }
+        self.polls -= 1;
+        match self.inner.as_mut().map(|f| f.as_mut().poll(cx)) {
+            Some(Poll::Ready(v)) => Poll::Ready(Some(v)),
+            Some(Poll::Pending) => Poll::Pending,
+            None => Poll::Ready(None),
+        }
+    }
+}
+
+/// February closed, then corrected; March has new reports. Returns the app and org, on a
+/// SQLite file (a killed future may drop its connection: an in-memory database would vanish
+/// with it, a file is what a killed process leaves behind).
+async fn scenario(dir: &tempfile::TempDir, n: usize) -> (App, OrgId) {
+    let path = dir.path().join(format!("kill-{n}.db"));
+    let app = App::new(std::sync::Arc::new(
+        store_sqlite::SqliteStore::open(&path).await.unwrap(),
+    ));
+    let (org, m) = org_with_members(&app, "muerte", 7).await;
+    for (i, &member) in m.iter().enumerate() {
+        agree(&app, org, member, 1_000_000, 300_000).await;
+        report(
+            &app,
+            org,
+            p(2026, 2),
+            member,
+            1_000_000 + 33_333 * i as i64,
+            300_000 + 7_777 * i as i64,
+        )
+        .await;
+        report(
+            &app,
+            org,
+            p(2026, 3),
+            member,
+            1_050_000 + 44_444 * i as i64,
+            310_000 + 9_999 * i as i64,
+        )
+        .await;
+    }
+    app.close_period(org, p(2026, 2), today(), CloseOptions::default(), &audit())
+        .await
+        .unwrap();
+    for &member in &m[..3] {
+        app.correct_report(
+            org,
+            p(2026, 2),
+            figures(member, 1_500_000, 200_000),
+            "error de captura",
+            today(),
+            &audit(),
+        )
+        .await
+        .unwrap();
+    }
+    (app, org)
+}
+
+fn options() -> CloseOptions {
+    CloseOptions {
+        chunk_members: 2,
+        ..CloseOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn a_close_killed_at_any_point_and_run_again_gives_the_books_of_an_uninterrupted_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reference, org) = scenario(&dir, 0).await;
+    reference
+        .close_period(org, p(2026, 3), today(), options(), &audit())
+        .await
+        .unwrap();
+    let want = (
+        trial(&reference, org).await,
+        reference.fund_state(org).await.unwrap(),
+    );
+    let mut killed = 0;
+    for polls in 1..=200 {
+        let (app, org) = scenario(&dir, polls).await;
+        let who = audit();
+        let close = app.close_period(org, p(2026, 3), today(), options(), &who);
+        let outcome = Kill {
+            inner: Some(Box::pin(close)),
+            polls,
+        }
+        .await;
+        if outcome.is_some() {
+            // Ran to the end within `polls`: every earlier kill point has been tried.
+            break;
+        }
+        killed += 1;
+        // The process "restarts": the old store is gone, a new one opens the same file.
+        drop(app);
+        let app = App::new(std::sync::Arc::new(
+            store_sqlite::SqliteStore::open(&dir.path().join(format!("kill-{polls}.db")))
+                .await
+                .unwrap(),
+        ));
+        let again = app
+            .close_period(org, p(2026, 3), today(), options(), &audit())
+            .await
+            .unwrap();
+        assert!(!again.already_closed || again.entries == 0);
+        // And once more: closed, nothing changes.
+        let third = app
+            .close_period(org, p(2026, 3), today(), options(), &audit())
+            .await
+            .unwrap();
+        assert!(third.already_closed);
+        let got = (trial(&app, org).await, app.fund_state(org).await.unwrap());
+        assert_eq!(got, want, "killed after {polls} polls");
+    }
+    eprintln!("the close was killed at {killed} points and resumed each time");
+    assert!(killed >= 5, "the close was killed at {killed} points only");
+}
