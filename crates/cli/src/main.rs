@@ -10,8 +10,8 @@ mod bench_close;
 mod board_cmd;
 mod commands;
 mod config;
-mod fund_cmd;
 mod credit_cmd;
+mod fund_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
