@@ -21,6 +21,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Export(args) => export(&settings, args).await,
         Command::Loan(cmd) => crate::credit_cmd::run_loan(cmd, &settings).await,
         Command::Line(cmd) => crate::credit_cmd::run_line(cmd, &settings).await,
+        Command::Lease(cmd) => crate::credit_cmd::run_lease(cmd, &settings).await,
         Command::Bench(mut args) => match args.what.take() {
             Some(crate::config::BenchWhat::Close(close)) => crate::bench_close::run(close).await,
             None => crate::bench::run(args).await,

@@ -56,6 +56,9 @@ pub enum Command {
     /// The credit line: open, review, draw, repay, transfer, show (R-CRED-1, -2, -6).
     #[command(subcommand)]
     Line(crate::credit_cmd::LineCommand),
+    /// Leasing: start, rent, transfer, show (R-LEASE-1, R-LEASE-2).
+    #[command(subcommand)]
+    Lease(crate::credit_cmd::LeaseCommand),
     /// Plans, reports, the period close, the Fund and statements (issue 3).
     #[command(flatten)]
     Fund(crate::fund_cmd::FundCli),

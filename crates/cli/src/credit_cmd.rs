@@ -49,6 +49,86 @@ pub enum LineCommand {
     Show(LineShowArgs),
 }
 
+#[derive(Subcommand, Debug)]
+pub enum LeaseCommand {
+    /// The ODF buys an asset with the line and leases it to a member (R-LEASE-1).
+    Start(LeaseStartArgs),
+    /// Rent received from the current lessee.
+    Rent(LeaseRentArgs),
+    /// Pass the asset and the remaining rents to another member (R-LEASE-2: on default,
+    /// or with --decision).
+    Transfer(LeaseTransferArgs),
+    /// A lease: lessee, owner, rents paid and due, history.
+    Show(LeaseShowArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LeaseStartArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long)]
+    pub lease: i64,
+    #[arg(long, default_value_t = 1)]
+    pub line: i64,
+    #[arg(long)]
+    pub member: i64,
+    /// The board decision about `lease:<id>`.
+    #[arg(long)]
+    pub decision: i64,
+    /// What the asset is.
+    #[arg(long)]
+    pub asset: String,
+    /// Cost in pesos (the rent schedule's principal).
+    #[arg(long)]
+    pub cost: String,
+    /// The line's nominal annual rate, e.g. 18%.
+    #[arg(long)]
+    pub rate: String,
+    #[arg(long)]
+    pub installments: String,
+    /// Purchase date, YYYY-MM-DD.
+    #[arg(long)]
+    pub start: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LeaseRentArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long)]
+    pub lease: i64,
+    #[arg(long)]
+    pub amount: String,
+    #[arg(long)]
+    pub on: String,
+    #[arg(long = "ref")]
+    pub reference: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LeaseTransferArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long)]
+    pub lease: i64,
+    /// The member who takes it over.
+    #[arg(long)]
+    pub to: i64,
+    #[arg(long)]
+    pub on: String,
+    /// A board decision about `lease-transfer:<id>` (not needed after a default).
+    #[arg(long)]
+    pub decision: Option<i64>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LeaseShowArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long)]
+    pub lease: i64,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct OrgArg {
     /// The organisation's slug.
@@ -730,5 +810,97 @@ pub async fn run_line(cmd: LineCommand, settings: &crate::config::Settings) -> a
         }
     };
     print_line(&line, OutputFormat::Table);
+    Ok(())
+}
+
+fn print_lease(ls: &app::credit_cases::book::LeaseState) {
+    let l = &ls.lease;
+    let owner = match l.owner {
+        credit::lease::AssetOwner::Odf => "la ODF".to_string(),
+        credit::lease::AssetOwner::Member(m) => format!("socio {m}"),
+    };
+    println!(
+        "Arrendamiento {}: {} (costo {}), arrendatario socio {}, propietario {owner}, {:?}, opción de compra {}",
+        l.id,
+        l.asset.description,
+        mx(l.asset.cost_minor),
+        l.lessee,
+        l.status,
+        mx(l.purchase_price_minor)
+    );
+    println!(
+        "{:>3}  {:<10} {:>12} {:>12} {:>12}",
+        "#", "Fecha", "Renta", "Pagado", "Pendiente"
+    );
+    for r in &l.book.rows {
+        println!(
+            "{:>3}  {:<10} {:>12} {:>12} {:>12}",
+            r.number,
+            r.due_date.to_string(),
+            mx(r.due.total()),
+            mx(r.paid.total()),
+            mx(r.outstanding().total())
+        );
+    }
+    for e in &l.history {
+        println!("  {} {:?}", e.date, e.kind);
+    }
+}
+
+/// Dispatches `tequio lease ...`.
+pub async fn run_lease(
+    cmd: LeaseCommand,
+    settings: &crate::config::Settings,
+) -> anyhow::Result<()> {
+    let app = crate::commands::open_app(settings).await?;
+    let actor = Actor::cli();
+    let lease = match cmd {
+        LeaseCommand::Start(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            let mut form = QuoteForm::new(&a.cost, &a.rate, &a.installments, &a.start);
+            form.rate_period = "annual".into();
+            let terms = flagged(app::credit_cases::parse_quote_form(&form))?;
+            app.start_lease(
+                org,
+                &actor,
+                app::credit_cases::StartLeaseCmd {
+                    lease_id: a.lease,
+                    line_id: a.line,
+                    asset_description: a.asset,
+                    lessee: a.member,
+                    terms,
+                    purchase_price_minor: None,
+                    default_after_days: None,
+                },
+                a.decision,
+            )
+            .await?
+            .0
+        }
+        LeaseCommand::Rent(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            app.pay_rent(
+                org,
+                &actor,
+                a.lease,
+                pesos("--amount", &a.amount)?,
+                on(&a.on)?,
+                &a.reference,
+            )
+            .await?
+            .0
+        }
+        LeaseCommand::Transfer(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            app.transfer_lease(org, &actor, a.lease, a.to, on(&a.on)?, a.decision)
+                .await?
+                .0
+        }
+        LeaseCommand::Show(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            app.credit_book(org).await?.lease(a.lease)?.clone()
+        }
+    };
+    print_lease(&lease);
     Ok(())
 }
