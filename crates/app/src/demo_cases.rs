@@ -151,6 +151,9 @@ impl App {
                 .await?;
             // The union's clay and glaze round and its export order (crate trade_cases).
             self.load_demo_trade(org.id, spec, &member_ids).await?;
+            // The union's credit line, loans and leases (issue 4), through the credit rules.
+            self.load_demo_credit(org.id, &member_ids, &demo::credit::morelos_credit())
+                .await?;
         }
         Ok(DemoOrgLoaded {
             org_id: org.id,

@@ -19,6 +19,9 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             import_members(&settings, &org, &file).await
         }
         Command::Export(args) => export(&settings, args).await,
+        Command::Loan(cmd) => crate::credit_cmd::run_loan(cmd, &settings).await,
+        Command::Line(cmd) => crate::credit_cmd::run_line(cmd, &settings).await,
+        Command::Lease(cmd) => crate::credit_cmd::run_lease(cmd, &settings).await,
         Command::Bench(mut args) => match args.what.take() {
             Some(crate::config::BenchWhat::Close(close)) => crate::bench_close::run(close).await,
             Some(crate::config::BenchWhat::Trade) => crate::bench_trade::run(args).await,
@@ -46,7 +49,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     70
 }
 
-async fn open_app(settings: &Settings) -> anyhow::Result<App> {
+pub(crate) async fn open_app(settings: &Settings) -> anyhow::Result<App> {
     Ok(App::new(backend::open(&settings.database_url).await?))
 }
 

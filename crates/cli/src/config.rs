@@ -50,6 +50,15 @@ pub enum Command {
     Export(ExportArgs),
     /// Measure the ledger's write speed against a raw-SQL baseline.
     Bench(BenchArgs),
+    /// Loans: quote (simulador), apply, disburse, repay, show, portfolio (R-CRED-3..5).
+    #[command(subcommand)]
+    Loan(crate::credit_cmd::LoanCommand),
+    /// The credit line: open, review, draw, repay, transfer, show (R-CRED-1, -2, -6).
+    #[command(subcommand)]
+    Line(crate::credit_cmd::LineCommand),
+    /// Leasing: start, rent, transfer, show (R-LEASE-1, R-LEASE-2).
+    #[command(subcommand)]
+    Lease(crate::credit_cmd::LeaseCommand),
     /// Plans, reports, the period close, the Fund and statements (issue 3).
     #[command(flatten)]
     Fund(crate::fund_cmd::FundCli),

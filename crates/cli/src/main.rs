@@ -10,6 +10,7 @@ mod bench_close;
 mod board_cmd;
 mod commands;
 mod config;
+mod credit_cmd;
 mod fund_cmd;
 mod bench_trade;
 mod trade_cmd;

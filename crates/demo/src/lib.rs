@@ -15,9 +15,11 @@
 //! What it deliberately does not know: storage and ids (the store assigns member ids; callers
 //! pass them back in [`OrgPlan::roles_for`] and [`dues_entries`]), real people (every name
 //! is drawn from common Spanish names; the union's founding catalyst is a fictional adviser),
-//! and any rule beyond who is who and dues: no business plans, Fund or credit. [`trade`] only
-//! describes the union's purchasing round and export order as plain data.
+//! and any rule beyond who is who and dues. [`fund`], [`trade`] and [`credit`] describe the
+//! union's Fund year, purchasing round and export order, and credit scenario as plain data (the
+//! app applies them through its rules).
 
+pub mod credit;
 mod curp;
 mod data;
 pub mod fund;

@@ -1,0 +1,982 @@
+//! The credit state of one organisation as a fold of its events (stream `credit`).
+//!
+//! Every event is a *command that was accepted*, with the facts it depended on (the initial
+//! deposit read from the ledger, the board decision, the id of an entry being reversed). The
+//! one function [`CreditBook::apply`] both decides (the use case applies the new event to the
+//! current book, commits the event with the entries `apply` returned) and replays (loading
+//! applies every stored event in order and drops the entries, which the ledger already has).
+//! So the state after a restart is, by construction, the state the decisions were made on.
+//!
+//! Keys are deterministic functions of the input (`credit:line:1:opened`,
+//! `credit:loan:7:pay:rcpt-12`, ...): the same command again is a no-op, a different command
+//! under the same key a conflict, and a run killed part-way and run again ends the same.
+
+use crate::AppError;
+use chrono::NaiveDate;
+use credit::book::Allocation;
+use credit::lease::{self, Asset, Lease, LeaseSettings};
+use credit::line::{self, CreditLine, LineSettings, ReviewRule};
+use credit::loan::{self, BoardApproval, Borrower, LateRate, Loan, LoanProposal, Subject};
+use credit::schedule::{DayCount, Frequency, Method, NominalRate, ScheduleInput, UpfrontFee};
+use ledger::{Account, Currency, ValidEntry};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::str::FromStr;
+
+/// The one event stream of credit and leasing in an organisation.
+pub const STREAM: &str = "credit";
+
+/// A date as `YYYY-MM-DD` in payloads (the workspace's chrono has no serde).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Day(pub NaiveDate);
+
+impl Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Day {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map(Day)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A rate or fraction as exact decimal text in payloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dec(pub Decimal);
+
+impl Serialize for Dec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.normalize().to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Dec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Decimal::from_str(&text)
+            .map(Dec)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Loan terms as stored (the schedule input, flat).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Terms {
+    pub principal_minor: i64,
+    /// Nominal annual rate as a fraction.
+    pub annual_rate: Dec,
+    pub installments: u32,
+    /// `weekly`, `fortnightly`, `monthly`.
+    pub frequency: String,
+    /// `equal-installments`, `equal-principal`.
+    pub method: String,
+    /// `30/360`, `actual/365`.
+    pub day_count: String,
+    pub start: Day,
+    pub first_due: Option<Day>,
+    pub grace: u32,
+    pub opening_fee_minor: i64,
+    pub installment_fee_minor: i64,
+    pub round_to_minor: Option<i64>,
+}
+
+impl Terms {
+    pub fn from_input(input: &ScheduleInput) -> Terms {
+        Terms {
+            principal_minor: input.principal_minor,
+            annual_rate: Dec(input.rate.annual()),
+            installments: input.installments,
+            frequency: match input.frequency {
+                Frequency::Weekly => "weekly",
+                Frequency::Fortnightly => "fortnightly",
+                Frequency::Monthly => "monthly",
+            }
+            .into(),
+            method: match input.method {
+                Method::EqualInstallments => "equal-installments",
+                Method::EqualPrincipal => "equal-principal",
+            }
+            .into(),
+            day_count: match input.day_count {
+                DayCount::Thirty360 => "30/360",
+                DayCount::Actual365 => "actual/365",
+            }
+            .into(),
+            start: Day(input.disbursement_date),
+            first_due: input.first_due_date.map(Day),
+            grace: input.grace_installments,
+            // A percent fee is stored resolved, so replay never depends on rounding code.
+            opening_fee_minor: match input.upfront_fee {
+                UpfrontFee::None => 0,
+                UpfrontFee::Fixed(m) => m,
+                UpfrontFee::PercentOfPrincipal(r) => {
+                    ledger::round::apply_rate(input.principal_minor, r).unwrap_or(i64::MAX)
+                }
+            },
+            installment_fee_minor: input.fee_per_installment_minor,
+            round_to_minor: input.rounding_multiple_minor,
+        }
+    }
+
+    pub fn to_input(&self, currency: Currency) -> ScheduleInput {
+        ScheduleInput {
+            currency,
+            principal_minor: self.principal_minor,
+            rate: NominalRate::Annual(self.annual_rate.0),
+            installments: self.installments,
+            frequency: match self.frequency.as_str() {
+                "weekly" => Frequency::Weekly,
+                "fortnightly" => Frequency::Fortnightly,
+                _ => Frequency::Monthly,
+            },
+            method: match self.method.as_str() {
+                "equal-principal" => Method::EqualPrincipal,
+                _ => Method::EqualInstallments,
+            },
+            day_count: match self.day_count.as_str() {
+                "actual/365" => DayCount::Actual365,
+                _ => DayCount::Thirty360,
+            },
+            disbursement_date: self.start.0,
+            first_due_date: self.first_due.map(|d| d.0),
+            grace_installments: self.grace,
+            upfront_fee: if self.opening_fee_minor > 0 {
+                UpfrontFee::Fixed(self.opening_fee_minor)
+            } else {
+                UpfrontFee::None
+            },
+            fee_per_installment_minor: self.installment_fee_minor,
+            rounding_multiple_minor: self.round_to_minor,
+        }
+    }
+}
+
+/// A board decision as recorded with the command it authorised (R-GOV-2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRef {
+    pub decision_id: i64,
+    pub approved: bool,
+    pub decided_on: Day,
+}
+
+impl DecisionRef {
+    pub fn approval(&self, subject: Subject) -> BoardApproval {
+        BoardApproval {
+            decision_id: self.decision_id,
+            subject,
+            approved: self.approved,
+            decided_on: self.decided_on.0,
+        }
+    }
+}
+
+/// Who borrows, as stored: `None` is the ODF, `Some(id)` a member.
+pub type BorrowerRef = Option<i64>;
+
+pub fn borrower_of(r: BorrowerRef) -> Borrower {
+    match r {
+        None => Borrower::Odf,
+        Some(m) => Borrower::Member(m),
+    }
+}
+
+/// The review rule of a line as stored (R-CRED-2, a setting per ODF): factors as num/den.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewSetting {
+    pub late_threshold_days: u32,
+    pub when_met: (u32, u32),
+    pub when_late_but_cured: (u32, u32),
+    pub otherwise: (u32, u32),
+    pub never_below_drawn: bool,
+}
+
+impl Default for ReviewSetting {
+    fn default() -> Self {
+        ReviewSetting::from_rule(&ReviewRule::default())
+    }
+}
+
+impl ReviewSetting {
+    pub fn from_rule(r: &ReviewRule) -> Self {
+        ReviewSetting {
+            late_threshold_days: r.late_threshold_days,
+            when_met: (r.when_met.num, r.when_met.den),
+            when_late_but_cured: (r.when_late_but_cured.num, r.when_late_but_cured.den),
+            otherwise: (r.otherwise.num, r.otherwise.den),
+            never_below_drawn: r.never_below_drawn,
+        }
+    }
+
+    pub fn rule(&self) -> ReviewRule {
+        let f = |(num, den): (u32, u32)| line::Factor { num, den };
+        ReviewRule {
+            late_threshold_days: self.late_threshold_days,
+            when_met: f(self.when_met),
+            when_late_but_cured: f(self.when_late_but_cured),
+            otherwise: f(self.otherwise),
+            never_below_drawn: self.never_below_drawn,
+        }
+    }
+}
+
+/// Every credit event. The `kind` of the stored event is [`CreditEvent::kind`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum CreditEvent {
+    /// R-CRED-1. `initial_deposit_minor` is the fact the limit was checked against, and
+    /// `deposits_source` says where it was read.
+    LineOpened {
+        line_id: i64,
+        lender_code: String,
+        annual_rate: Dec,
+        initial_deposit_minor: i64,
+        deposits_source: String,
+        requested_limit_minor: i64,
+        opened_on: Day,
+        review: ReviewSetting,
+    },
+    /// R-CRED-2. `unresolved_notices` is the R-FUND-6 fact at the time of the review.
+    LineReviewed {
+        line_id: i64,
+        on: Day,
+        unresolved_notices: u32,
+    },
+    LineDrawn {
+        line_id: i64,
+        amount_minor: i64,
+        on: Day,
+        reference: String,
+    },
+    LineRepaid {
+        line_id: i64,
+        principal_minor: i64,
+        interest_minor: i64,
+        on: Day,
+        reference: String,
+    },
+    /// R-CRED-6.
+    LineTransferred {
+        line_id: i64,
+        to_lender: String,
+        on: Day,
+    },
+    /// R-CRED-3/4/5 and R-GOV-2.
+    LoanApproved {
+        loan_id: i64,
+        line_id: i64,
+        borrower: BorrowerRef,
+        terms: Terms,
+        plan_recommended_minor: i64,
+        decision: DecisionRef,
+    },
+    LoanDisbursed {
+        loan_id: i64,
+        on: Day,
+    },
+    LoanPaid {
+        loan_id: i64,
+        reference: String,
+        amount_minor: i64,
+        on: Day,
+    },
+    /// Late interest accrued through `on` (setting: the loan's rate).
+    LoanLateInterest {
+        loan_id: i64,
+        on: Day,
+    },
+    LoanWrittenOff {
+        loan_id: i64,
+        on: Day,
+        decision: DecisionRef,
+    },
+    /// Reversal of the loan's last payment; `entry_id` is the stored id of its entry.
+    LoanPaymentReversed {
+        loan_id: i64,
+        payment_reference: String,
+        entry_id: i64,
+        on: Day,
+    },
+    /// R-LEASE-1: the ODF buys the asset with a line draw and leases it.
+    LeaseStarted {
+        lease_id: i64,
+        line_id: i64,
+        asset_description: String,
+        lessee: i64,
+        terms: Terms,
+        purchase_price_minor: i64,
+        default_after_days: u32,
+        decision: DecisionRef,
+    },
+    LeaseRentPaid {
+        lease_id: i64,
+        reference: String,
+        amount_minor: i64,
+        on: Day,
+    },
+    /// R-LEASE-2: to another active member, on default or a board decision.
+    LeaseTransferred {
+        lease_id: i64,
+        to_member: i64,
+        on: Day,
+        decision: Option<DecisionRef>,
+    },
+    LeasePurchased {
+        lease_id: i64,
+        on: Day,
+    },
+    /// R-FUND-6: what a member paid went back into the trust (the Fund's entries go with it).
+    LoanReplenished {
+        loan_id: i64,
+        amount_minor: i64,
+        on: Day,
+        reference: String,
+    },
+    /// R-FUND-6: the trustee paid installment `number` of the loan on its due date.
+    TrustPaidInstallment {
+        loan_id: i64,
+        number: u32,
+        principal_minor: i64,
+        interest_minor: i64,
+        on: Day,
+    },
+}
+
+impl CreditEvent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CreditEvent::LineOpened { .. } => "line.opened",
+            CreditEvent::LineReviewed { .. } => "line.reviewed",
+            CreditEvent::LineDrawn { .. } => "line.drawn",
+            CreditEvent::LineRepaid { .. } => "line.repaid",
+            CreditEvent::LineTransferred { .. } => "line.transferred",
+            CreditEvent::LoanApproved { .. } => "loan.approved",
+            CreditEvent::LoanDisbursed { .. } => "loan.disbursed",
+            CreditEvent::LoanPaid { .. } => "loan.paid",
+            CreditEvent::LoanLateInterest { .. } => "loan.late-interest",
+            CreditEvent::LoanWrittenOff { .. } => "loan.written-off",
+            CreditEvent::LoanPaymentReversed { .. } => "loan.payment-reversed",
+            CreditEvent::LeaseStarted { .. } => "lease.started",
+            CreditEvent::LeaseRentPaid { .. } => "lease.rent-paid",
+            CreditEvent::LeaseTransferred { .. } => "lease.transferred",
+            CreditEvent::LeasePurchased { .. } => "lease.purchased",
+            CreditEvent::TrustPaidInstallment { .. } => "loan.trust-paid",
+            CreditEvent::LoanReplenished { .. } => "loan.replenished",
+        }
+    }
+
+    /// The idempotency key: a function of the command's input only.
+    pub fn key(&self) -> String {
+        match self {
+            CreditEvent::LineOpened { line_id, .. } => format!("credit:line:{line_id}:opened"),
+            CreditEvent::LineReviewed { line_id, on, .. } => {
+                format!("credit:line:{line_id}:review:{}", on.0)
+            }
+            CreditEvent::LineDrawn {
+                line_id, reference, ..
+            } => format!("credit:line:{line_id}:draw:{reference}"),
+            CreditEvent::LineRepaid {
+                line_id, reference, ..
+            } => format!("credit:line:{line_id}:repay:{reference}"),
+            CreditEvent::LineTransferred {
+                line_id,
+                to_lender,
+                on,
+            } => format!("credit:line:{line_id}:transfer:{to_lender}:{}", on.0),
+            CreditEvent::LoanApproved { loan_id, .. } => format!("credit:loan:{loan_id}:approved"),
+            CreditEvent::LoanDisbursed { loan_id, .. } => {
+                format!("credit:loan:{loan_id}:disbursed")
+            }
+            CreditEvent::LoanPaid {
+                loan_id, reference, ..
+            } => format!("credit:loan:{loan_id}:pay:{reference}"),
+            CreditEvent::LoanLateInterest { loan_id, on } => {
+                format!("credit:loan:{loan_id}:late:{}", on.0)
+            }
+            CreditEvent::LoanWrittenOff { loan_id, .. } => {
+                format!("credit:loan:{loan_id}:write-off")
+            }
+            CreditEvent::LoanPaymentReversed {
+                loan_id,
+                payment_reference,
+                ..
+            } => format!("credit:loan:{loan_id}:reverse:{payment_reference}"),
+            CreditEvent::LeaseStarted { lease_id, .. } => {
+                format!("credit:lease:{lease_id}:started")
+            }
+            CreditEvent::LeaseRentPaid {
+                lease_id,
+                reference,
+                ..
+            } => format!("credit:lease:{lease_id}:rent:{reference}"),
+            CreditEvent::LeaseTransferred {
+                lease_id,
+                to_member,
+                on,
+                ..
+            } => format!("credit:lease:{lease_id}:transfer:{to_member}:{}", on.0),
+            CreditEvent::LeasePurchased { lease_id, .. } => {
+                format!("credit:lease:{lease_id}:purchased")
+            }
+            CreditEvent::TrustPaidInstallment {
+                loan_id, number, ..
+            } => format!("credit:loan:{loan_id}:trust:{number}"),
+            CreditEvent::LoanReplenished {
+                loan_id, reference, ..
+            } => format!("credit:loan:{loan_id}:replenish:{reference}"),
+        }
+    }
+
+    pub fn payload(&self) -> String {
+        // Serialising plain structs of strings and integers cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A line with its per-ODF settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineState {
+    pub line: CreditLine,
+    pub settings: LineSettings,
+    pub deposits_source: String,
+    /// Lenders the line has been with, oldest first (R-CRED-6).
+    pub lenders: Vec<String>,
+}
+
+/// A loan with what it was approved against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoanState {
+    pub loan: Loan,
+    pub plan_recommended_minor: i64,
+    /// Installments the trustee paid to the lender (R-FUND-6): number → (principal, interest).
+    pub trust_paid: BTreeMap<u32, (i64, i64)>,
+    /// Principal and interest a member paid the ODF (what can replenish the trust).
+    pub received_minor: i64,
+    /// What went back into the trust for this loan (R-FUND-6).
+    pub replenished_minor: i64,
+}
+
+/// A lease with the line that financed it and its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseState {
+    pub lease: Lease,
+    pub line_id: i64,
+    pub settings: LeaseSettings,
+}
+
+/// What applying an event writes besides the event: accounts to open and entries to post.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    pub accounts: Vec<Account>,
+    pub entries: Vec<ValidEntry>,
+}
+
+/// The credit state of one organisation.
+#[derive(Debug, Clone)]
+pub struct CreditBook {
+    pub currency: Currency,
+    pub lines: BTreeMap<i64, LineState>,
+    pub loans: BTreeMap<i64, LoanState>,
+    pub leases: BTreeMap<i64, LeaseState>,
+    /// key → payload of every event applied (idempotency).
+    pub(crate) keys: HashMap<String, String>,
+    /// Events applied, in order (for `show` history).
+    pub events: Vec<CreditEvent>,
+}
+
+fn missing(what: &str, id: i64) -> AppError {
+    AppError::Field(registry::FieldError::new(
+        "id",
+        format!("{what} {id} no existe (not found)"),
+    ))
+}
+
+impl CreditBook {
+    pub fn new(currency: Currency) -> Self {
+        CreditBook {
+            currency,
+            lines: BTreeMap::new(),
+            loans: BTreeMap::new(),
+            leases: BTreeMap::new(),
+            keys: HashMap::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// The payload stored under `key`, if any.
+    pub fn payload_of(&self, key: &str) -> Option<&str> {
+        self.keys.get(key).map(String::as_str)
+    }
+
+    pub fn line(&self, id: i64) -> Result<&LineState, AppError> {
+        self.lines.get(&id).ok_or_else(|| missing("la línea", id))
+    }
+
+    pub fn loan(&self, id: i64) -> Result<&LoanState, AppError> {
+        self.loans
+            .get(&id)
+            .ok_or_else(|| missing("el préstamo", id))
+    }
+
+    pub fn lease(&self, id: i64) -> Result<&LeaseState, AppError> {
+        self.leases
+            .get(&id)
+            .ok_or_else(|| missing("el arrendamiento", id))
+    }
+
+    /// Loans drawn on a line.
+    pub fn loans_of_line(&self, line_id: i64) -> Vec<Loan> {
+        self.loans
+            .values()
+            .filter(|l| l.loan.line_id == line_id)
+            .map(|l| l.loan.clone())
+            .collect()
+    }
+
+    /// R-CRED-5: the closed loans of a borrower (graduation history).
+    pub fn history_of(&self, borrower: Borrower) -> Vec<loan::LoanOutcome> {
+        self.loans
+            .values()
+            .filter(|l| l.loan.borrower == borrower)
+            .filter_map(|l| l.loan.outcome())
+            .collect()
+    }
+
+    /// Applies one event: checks it against the state through the pure rules, updates the
+    /// state and returns what it writes. An error leaves the book unchanged.
+    pub fn apply(&mut self, event: &CreditEvent) -> Result<Applied, AppError> {
+        let key = event.key();
+        let mut applied = Applied::default();
+        let cur = self.currency;
+        match event {
+            CreditEvent::LineOpened {
+                line_id,
+                lender_code,
+                annual_rate,
+                initial_deposit_minor,
+                deposits_source,
+                requested_limit_minor,
+                opened_on,
+                review,
+            } => {
+                if self.lines.contains_key(line_id) {
+                    return Err(AppError::Field(registry::FieldError::new(
+                        "line",
+                        format!("R-CRED-1: la línea {line_id} ya está abierta"),
+                    )));
+                }
+                let settings = LineSettings {
+                    review_rule: review.rule(),
+                    ..LineSettings::default()
+                };
+                let line = line::open_line(
+                    line::OpenLine {
+                        id: *line_id,
+                        lender_code: lender_code.clone(),
+                        currency: cur,
+                        rate: NominalRate::Annual(annual_rate.0),
+                        initial_deposit_minor: *initial_deposit_minor,
+                        requested_limit_minor: *requested_limit_minor,
+                    },
+                    &settings,
+                    opened_on.0,
+                )?;
+                applied.accounts = credit::credit_extra_accounts();
+                applied
+                    .accounts
+                    .extend(Account::lender_accounts(lender_code));
+                self.lines.insert(
+                    *line_id,
+                    LineState {
+                        line,
+                        settings,
+                        deposits_source: deposits_source.clone(),
+                        lenders: vec![lender_code.clone()],
+                    },
+                );
+            }
+            CreditEvent::LineReviewed {
+                line_id,
+                on,
+                unresolved_notices,
+            } => {
+                let st = self.line(*line_id)?;
+                let period_start = st
+                    .line
+                    .limit_history
+                    .last()
+                    .map(|c| c.date)
+                    .unwrap_or(st.line.opened_on);
+                let facts = credit::quality::review_facts(
+                    &self.loans_of_line(*line_id),
+                    period_start,
+                    on.0,
+                    st.settings.review_rule.late_threshold_days,
+                    *unresolved_notices,
+                );
+                let decision = line::review(&st.line, &facts, &st.settings, on.0)?;
+                self.set_line(*line_id, decision.line);
+            }
+            CreditEvent::LineDrawn {
+                line_id,
+                amount_minor,
+                on,
+                ..
+            } => {
+                let st = self.line(*line_id)?;
+                let (next, entry) = line::draw(&st.line, *amount_minor, on.0, &key)?;
+                applied.entries.push(entry);
+                self.set_line(*line_id, next);
+            }
+            CreditEvent::LineRepaid {
+                line_id,
+                principal_minor,
+                interest_minor,
+                on,
+                ..
+            } => {
+                let st = self.line(*line_id)?;
+                let (next, entry) =
+                    line::repay_line(&st.line, *principal_minor, *interest_minor, on.0, &key)?;
+                applied.entries.push(entry);
+                self.set_line(*line_id, next);
+            }
+            CreditEvent::LineTransferred {
+                line_id,
+                to_lender,
+                on,
+            } => {
+                let st = self.line(*line_id)?;
+                let loans = self.loans_of_line(*line_id);
+                let t = line::transfer_line(&st.line, &loans, to_lender, on.0, &key)?;
+                applied.accounts = Account::lender_accounts(to_lender);
+                applied.entries.extend(t.entry);
+                for l in t.loans {
+                    if let Some(s) = self.loans.get_mut(&l.id) {
+                        s.loan = l;
+                    }
+                }
+                if let Some(s) = self.lines.get_mut(line_id) {
+                    s.line = t.line;
+                    s.lenders.push(to_lender.clone());
+                }
+            }
+            CreditEvent::LoanApproved {
+                loan_id,
+                line_id,
+                borrower,
+                terms,
+                plan_recommended_minor,
+                decision,
+            } => {
+                if self.loans.contains_key(loan_id) {
+                    return Err(AppError::Field(registry::FieldError::new(
+                        "loan",
+                        format!("R-CRED-3: el préstamo {loan_id} ya existe"),
+                    )));
+                }
+                let st = self.line(*line_id)?;
+                let borrower = borrower_of(*borrower);
+                // The line's available limit net of loans approved and not yet disbursed.
+                let mut line_now = st.line.clone();
+                line_now.drawn_minor += self
+                    .loans
+                    .values()
+                    .filter(|l| {
+                        l.loan.line_id == *line_id && l.loan.status == loan::LoanStatus::Approved
+                    })
+                    .map(|l| l.loan.schedule.principal_minor)
+                    .sum::<i64>();
+                let history = self.history_of(borrower);
+                let loan = loan::approve(
+                    &LoanProposal {
+                        id: *loan_id,
+                        borrower,
+                        terms: terms.to_input(cur),
+                    },
+                    &line_now,
+                    *plan_recommended_minor,
+                    &history,
+                    &decision.approval(Subject::Loan(*loan_id)),
+                )?;
+                self.loans.insert(
+                    *loan_id,
+                    LoanState {
+                        loan,
+                        plan_recommended_minor: *plan_recommended_minor,
+                        trust_paid: BTreeMap::new(),
+                        received_minor: 0,
+                        replenished_minor: 0,
+                    },
+                );
+            }
+            CreditEvent::LoanDisbursed { loan_id, on } => {
+                let ls = self.loan(*loan_id)?;
+                let st = self.line(ls.loan.line_id)?;
+                let d = loan::disburse(&ls.loan, &st.line, on.0, &key)?;
+                applied.entries = d.entries;
+                let line_id = ls.loan.line_id;
+                self.set_line(line_id, d.line);
+                self.set_loan(*loan_id, d.loan);
+            }
+            CreditEvent::LoanPaid {
+                loan_id,
+                amount_minor,
+                on,
+                ..
+            } => {
+                let ls = self.loan(*loan_id)?;
+                let d = loan::repay(
+                    &ls.loan,
+                    &loan::Payment {
+                        key: key.clone(),
+                        date: on.0,
+                        amount_minor: *amount_minor,
+                    },
+                )?;
+                applied.entries.push(d.entry);
+                // A loan to the ODF is the line draw: its principal repaid frees the line.
+                let line_id = ls.loan.line_id;
+                let t = d.allocation.total;
+                if ls.loan.borrower == Borrower::Odf {
+                    if let Some(s) = self.lines.get_mut(&line_id) {
+                        s.line.drawn_minor -= t.principal_minor;
+                    }
+                }
+                self.set_loan(*loan_id, d.loan);
+                if let Some(s) = self.loans.get_mut(loan_id) {
+                    s.received_minor += t.principal_minor + t.interest_minor;
+                }
+            }
+            CreditEvent::LoanLateInterest { loan_id, on } => {
+                let ls = self.loan(*loan_id)?;
+                let (next, _) = loan::accrue_late_interest(&ls.loan, LateRate::Ordinary, on.0)?;
+                self.set_loan(*loan_id, next);
+            }
+            CreditEvent::LoanWrittenOff {
+                loan_id,
+                on,
+                decision,
+            } => {
+                let ls = self.loan(*loan_id)?;
+                let (next, entry) = loan::write_off(
+                    &ls.loan,
+                    &decision.approval(Subject::WriteOff(*loan_id)),
+                    on.0,
+                    &key,
+                )?;
+                applied.entries.push(entry);
+                self.set_loan(*loan_id, next);
+            }
+            CreditEvent::LoanPaymentReversed {
+                loan_id,
+                payment_reference,
+                entry_id,
+                on,
+            } => {
+                let ls = self.loan(*loan_id)?;
+                let pay_key = format!("credit:loan:{loan_id}:pay:{payment_reference}");
+                let undone: Option<Allocation> = ls
+                    .loan
+                    .payments
+                    .last()
+                    .filter(|p| p.key == pay_key)
+                    .map(|p| p.allocation.clone());
+                let (next, entry) =
+                    loan::reverse_last_payment(&ls.loan, &pay_key, *entry_id, on.0, &key)?;
+                applied.entries.push(entry);
+                let line_id = ls.loan.line_id;
+                let undone = undone.map(|a| a.total).unwrap_or_default();
+                if ls.loan.borrower == Borrower::Odf {
+                    if let Some(s) = self.lines.get_mut(&line_id) {
+                        s.line.drawn_minor += undone.principal_minor;
+                    }
+                }
+                self.set_loan(*loan_id, next);
+                if let Some(s) = self.loans.get_mut(loan_id) {
+                    s.received_minor -= undone.principal_minor + undone.interest_minor;
+                }
+            }
+            CreditEvent::LeaseStarted {
+                lease_id,
+                line_id,
+                asset_description,
+                lessee,
+                terms,
+                purchase_price_minor,
+                default_after_days,
+                decision,
+            } => {
+                if self.leases.contains_key(lease_id) {
+                    return Err(AppError::Field(registry::FieldError::new(
+                        "lease",
+                        format!("R-LEASE-1: el arrendamiento {lease_id} ya existe"),
+                    )));
+                }
+                let st = self.line(*line_id)?;
+                let settings = LeaseSettings {
+                    purchase_price_minor: *purchase_price_minor,
+                    default_after_days: *default_after_days,
+                };
+                let asset = Asset {
+                    id: *lease_id,
+                    description: asset_description.clone(),
+                    cost_minor: terms.principal_minor,
+                };
+                let started = lease::start_lease(
+                    lease::StartLease {
+                        id: *lease_id,
+                        asset: asset.clone(),
+                        lessee: *lessee,
+                        // Checked against the registry before the event was written.
+                        lessee_is_active_member: true,
+                        terms: terms.to_input(cur),
+                    },
+                    &settings,
+                    &decision.approval(Subject::Lease(*lease_id)),
+                )?;
+                let (next_line, entry) =
+                    lease::acquire_asset(&st.line, &asset, terms.start.0, &key)?;
+                applied.entries.push(entry);
+                self.set_line(*line_id, next_line);
+                self.leases.insert(
+                    *lease_id,
+                    LeaseState {
+                        lease: started,
+                        line_id: *line_id,
+                        settings,
+                    },
+                );
+            }
+            CreditEvent::LeaseRentPaid {
+                lease_id,
+                amount_minor,
+                on,
+                ..
+            } => {
+                let ls = self.lease(*lease_id)?;
+                let (next, entry) = lease::pay_rent(&ls.lease, *amount_minor, on.0, &key)?;
+                applied.entries.push(entry);
+                self.set_lease(*lease_id, next);
+            }
+            CreditEvent::LeaseTransferred {
+                lease_id,
+                to_member,
+                on,
+                decision,
+            } => {
+                let ls = self.lease(*lease_id)?;
+                let next = lease::transfer_lease(
+                    &ls.lease,
+                    &lease::TransferLease {
+                        to_member: *to_member,
+                        // Checked against the registry before the event was written.
+                        to_member_is_active: true,
+                        decision: decision
+                            .as_ref()
+                            .map(|d| d.approval(Subject::LeaseTransfer(*lease_id))),
+                        date: on.0,
+                    },
+                    &ls.settings,
+                )?;
+                self.set_lease(*lease_id, next);
+            }
+            CreditEvent::LeasePurchased { lease_id, on } => {
+                let ls = self.lease(*lease_id)?;
+                let (next, entry) = lease::exercise_purchase(&ls.lease, on.0, &key)?;
+                applied.entries.extend(entry);
+                self.set_lease(*lease_id, next);
+            }
+            CreditEvent::LoanReplenished {
+                loan_id,
+                amount_minor,
+                ..
+            } => {
+                self.loan(*loan_id)?;
+                if let Some(s) = self.loans.get_mut(loan_id) {
+                    s.replenished_minor += amount_minor;
+                }
+            }
+            CreditEvent::TrustPaidInstallment {
+                loan_id,
+                number,
+                principal_minor,
+                interest_minor,
+                on,
+            } => {
+                // The entries are the Fund's (R-FUND-6): the lender was paid the installment,
+                // whose principal frees the line. A loan to the ODF *is* its debt to the
+                // lender, so its row is paid too (the ODF now owes the Fund instead); a
+                // member still owes the row to the ODF and repays it to replenish the Fund.
+                let ls = self.loan(*loan_id)?;
+                if ls.trust_paid.contains_key(number) {
+                    return Err(AppError::Field(registry::FieldError::new(
+                        "installment",
+                        format!("R-FUND-6: la cuota {number} del préstamo {loan_id} ya se pagó"),
+                    )));
+                }
+                let line_id = ls.loan.line_id;
+                let mut next = ls.loan.clone();
+                if ls.loan.borrower == Borrower::Odf {
+                    next = loan::repay(
+                        &ls.loan,
+                        &loan::Payment {
+                            key: key.clone(),
+                            date: on.0,
+                            amount_minor: principal_minor + interest_minor,
+                        },
+                    )?
+                    .loan;
+                }
+                if let Some(s) = self.lines.get_mut(&line_id) {
+                    s.line.drawn_minor -= principal_minor;
+                }
+                if let Some(s) = self.loans.get_mut(loan_id) {
+                    s.loan = next;
+                    s.trust_paid
+                        .insert(*number, (*principal_minor, *interest_minor));
+                }
+            }
+        }
+        self.keys.insert(key, event.payload());
+        self.events.push(event.clone());
+        Ok(applied)
+    }
+
+    fn set_line(&mut self, id: i64, line: CreditLine) {
+        if let Some(s) = self.lines.get_mut(&id) {
+            s.line = line;
+        }
+    }
+
+    fn set_loan(&mut self, id: i64, loan: Loan) {
+        if let Some(s) = self.loans.get_mut(&id) {
+            s.loan = loan;
+        }
+    }
+
+    fn set_lease(&mut self, id: i64, lease: Lease) {
+        if let Some(s) = self.leases.get_mut(&id) {
+            s.lease = lease;
+        }
+    }
+
+    /// Member ids that appear as borrowers or lessees (for registry checks).
+    pub fn people(&self) -> BTreeSet<i64> {
+        let mut s: BTreeSet<i64> = self
+            .loans
+            .values()
+            .filter_map(|l| match l.loan.borrower {
+                Borrower::Member(m) => Some(m),
+                Borrower::Odf => None,
+            })
+            .collect();
+        s.extend(self.leases.values().map(|l| l.lease.lessee));
+        s
+    }
+}

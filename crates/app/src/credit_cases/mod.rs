@@ -1,0 +1,24 @@
+//! Credit and leasing use cases (PROGRAMME.md R-CRED-1..6, R-LEASE-1..2, R-FUND-6 repayment):
+//! thin shells over the pure `credit` crate.
+//!
+//! - [`quote`]: the loan quote (*simulador de crédito*), pure, nothing stored.
+//! - [`book`]: the credit state as a fold of the organisation's `credit` events, and the one
+//!   function that both decides and replays ([`book::CreditBook::apply`]).
+//! - [`cases`]: lines (open, review, draw, repay, transfer), loans (approve on a board
+//!   decision, disburse, repay, late interest, write-off, reversal), portfolio quality,
+//!   graduation eligibility.
+//! - [`lease_cases`]: leasing (R-LEASE-1, R-LEASE-2), default reassignment.
+//! - [`daily`]: R-FUND-6 trust-fund repayment, the idempotent daily run.
+
+pub mod book;
+pub mod cases;
+pub mod daily;
+pub mod demo;
+pub mod lease_cases;
+pub mod quote;
+
+pub use book::{CreditBook, CreditEvent, LineState, LoanState, ReviewSetting};
+pub use cases::{CreditOutcome, LoanApplication, OpenLineCmd};
+pub use daily::{CreditDayReport, Scope};
+pub use lease_cases::StartLeaseCmd;
+pub use quote::{parse_quote_form, quote_terms, LoanQuote, QuoteForm};
