@@ -21,11 +21,13 @@
 //! It deliberately knows nothing of any backend (no SQL, no connection strings) and nothing of
 //! the programme's business rules beyond what the [`store::Store`] contract states.
 
+mod events;
 mod fixtures;
 mod journal;
 mod people;
 mod property;
 
+pub use events::*;
 pub use fixtures::{entry, entry_in, member, new_org};
 pub use journal::*;
 pub use people::*;
@@ -73,6 +75,14 @@ macro_rules! conformance_suite {
             check_members_are_paged_by_id,
             check_leaving_keeps_history_and_cannot_happen_twice,
             check_roles_are_assigned_listed_and_ended,
+            check_a_commit_appends_events_opens_accounts_and_posts_at_once,
+            check_recommitting_the_same_events_changes_nothing,
+            check_an_event_key_with_other_data_is_a_conflict_and_writes_nothing,
+            check_a_failing_entry_rolls_back_the_events,
+            check_events_are_read_by_stream_in_order_and_paged,
+            check_events_of_one_organisation_are_invisible_to_another,
+            check_the_programme_takes_events_but_unknown_orgs_take_nothing,
+            check_commit_limits_name_the_field,
             check_random_sequences_keep_the_books,
         );
     };

@@ -21,6 +21,7 @@
 //! whether a member's data is plausible): callers hand it validated values from `ledger` and
 //! `registry`, and it keeps only the storage rules of the [`store::Store`] contract.
 
+mod events;
 mod journal;
 mod orgs;
 mod people;
@@ -43,8 +44,8 @@ use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 use store::{
-    EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store, StoreError,
-    StoreResult, StoredEntry,
+    Commit, Committed, EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store,
+    StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
 };
 use tokio::sync::{MappedMutexGuard, MutexGuard};
 
@@ -406,6 +407,46 @@ impl Store for SqliteStore {
         let mut w = self.begin().await?;
         let result = people::end_role(w.conn(), org_id, assignment_id, until).await;
         Self::finish(w, result).await
+    }
+
+    async fn commit(&self, org_id: OrgId, commit: &Commit) -> StoreResult<Committed> {
+        store::check_commit(commit)?;
+        let prepared = journal::Prepared::new(&commit.entries)?;
+        let mut w = self.begin().await?;
+        let result = async {
+            if org_id != PROGRAMME_ORG {
+                orgs::require_org(w.conn(), org_id).await?;
+            } else if !commit.accounts.is_empty() || !commit.entries.is_empty() {
+                return Err(StoreError::invalid(
+                    "org_id: the programme takes events only, not accounts or entries",
+                ));
+            }
+            if !commit.accounts.is_empty() {
+                orgs::open_accounts(w.conn(), org_id, &commit.accounts).await?;
+            }
+            let events = events::append(w.conn(), org_id, &commit.events).await?;
+            let posted = if commit.entries.is_empty() {
+                Vec::new()
+            } else {
+                journal::post(w.conn(), org_id, prepared).await?
+            };
+            Ok(Committed { events, posted })
+        }
+        .await;
+        Self::finish(w, result).await
+    }
+
+    async fn events(
+        &self,
+        org_id: OrgId,
+        stream: Option<&str>,
+        page: Page,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        events::events(&self.pool, org_id, stream, page).await
+    }
+
+    async fn event_by_key(&self, org_id: OrgId, key: &str) -> StoreResult<StoredEvent> {
+        events::event_by_key(&self.pool, org_id, key).await
     }
 
     async fn roles(&self, org_id: OrgId) -> StoreResult<Vec<RoleAssignment>> {

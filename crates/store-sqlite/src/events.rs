@@ -1,0 +1,176 @@
+//! The domain-event log: appending events (inside a commit's transaction) and reading them.
+
+use crate::sql::{json_strings, multi_row_insert, rows_per_statement};
+use crate::{backend, corrupt};
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
+use sqlx::Row;
+use std::collections::HashMap;
+use store::{NewEvent, OrgId, Page, StoreError, StoreResult, StoredEvent, MAX_PAGE};
+
+const COLUMNS: &str = "seq, stream, kind, key, payload, actor, origin, recorded_at";
+
+/// Appends the events not committed before, in order; the caller owns the transaction and has
+/// run `store::check_commit`. Answers (seq, created) per event.
+pub(crate) async fn append(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    events: &[NewEvent],
+) -> StoreResult<Vec<(i64, bool)>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys = json_strings(events.iter().map(|e| e.key.as_str()));
+    let rows = sqlx::query(
+        "SELECT key, seq, stream, kind, payload FROM events INDEXED BY events_by_key \
+         WHERE org_id = ?1 AND key IN (SELECT value FROM json_each(?2))",
+    )
+    .bind(org_id)
+    .bind(keys)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    let mut before: HashMap<String, (i64, String, String, String)> = HashMap::new();
+    for row in rows {
+        before.insert(
+            row.get("key"),
+            (
+                row.get("seq"),
+                row.get("stream"),
+                row.get("kind"),
+                row.get("payload"),
+            ),
+        );
+    }
+    let next_seq: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE org_id = ?1")
+            .bind(org_id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend)?;
+    let mut answers = Vec::with_capacity(events.len());
+    let mut fresh: Vec<(i64, &NewEvent)> = Vec::new();
+    let mut in_commit: HashMap<&str, i64> = HashMap::new();
+    for event in events {
+        if let Some((seq, stream, kind, payload)) = before.get(&event.key) {
+            if (stream, kind, payload) != (&event.stream, &event.kind, &event.payload) {
+                return Err(StoreError::conflict(format!(
+                    "event key '{}' was already committed with different data",
+                    event.key
+                )));
+            }
+            answers.push((*seq, false));
+        } else if let Some(&seq) = in_commit.get(event.key.as_str()) {
+            // check_commit made sure a repeated key carries the same data.
+            answers.push((seq, false));
+        } else {
+            let seq = next_seq + fresh.len() as i64;
+            in_commit.insert(event.key.as_str(), seq);
+            fresh.push((seq, event));
+            answers.push((seq, true));
+        }
+    }
+    const PER_ROW: usize = 9;
+    for chunk in fresh.chunks(rows_per_statement(PER_ROW)) {
+        let sql = multi_row_insert(
+            "INSERT INTO events (org_id, seq, stream, kind, key, payload, actor, origin, \
+             recorded_at)",
+            PER_ROW,
+            chunk.len(),
+            "",
+        );
+        let mut query = sqlx::query(&sql);
+        for (seq, event) in chunk {
+            query = query
+                .bind(org_id)
+                .bind(*seq)
+                .bind(&event.stream)
+                .bind(&event.kind)
+                .bind(&event.key)
+                .bind(&event.payload)
+                .bind(&event.actor)
+                .bind(&event.origin)
+                .bind(
+                    event
+                        .recorded_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                );
+        }
+        query.execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(answers)
+}
+
+fn from_row(row: &SqliteRow) -> StoreResult<StoredEvent> {
+    let recorded_at: String = row.get("recorded_at");
+    let recorded_at = DateTime::parse_from_rfc3339(&recorded_at)
+        .map_err(|e| corrupt(format!("events.recorded_at '{recorded_at}': {e}")))?
+        .with_timezone(&Utc);
+    Ok(StoredEvent {
+        seq: row.get("seq"),
+        event: NewEvent {
+            stream: row.get("stream"),
+            kind: row.get("kind"),
+            key: row.get("key"),
+            payload: row.get("payload"),
+            actor: row.get("actor"),
+            origin: row.get("origin"),
+            recorded_at,
+        },
+    })
+}
+
+pub(crate) async fn events(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    stream: Option<&str>,
+    page: Page,
+) -> StoreResult<Vec<StoredEvent>> {
+    let limit = page.limit.min(MAX_PAGE);
+    let rows = match stream {
+        Some(stream) => {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM events INDEXED BY events_by_stream \
+                 WHERE org_id = ?1 AND stream = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4"
+            ))
+            .bind(org_id)
+            .bind(stream)
+            .bind(page.after_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        }
+        None => {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM events \
+                 WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+            ))
+            .bind(org_id)
+            .bind(page.after_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        }
+    }
+    .map_err(backend)?;
+    rows.iter().map(from_row).collect()
+}
+
+pub(crate) async fn event_by_key(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    key: &str,
+) -> StoreResult<StoredEvent> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events WHERE org_id = ?1 AND key = ?2"
+    ))
+    .bind(org_id)
+    .bind(key)
+    .fetch_optional(pool)
+    .await
+    .map_err(backend)?;
+    match row {
+        Some(row) => from_row(&row),
+        None => Err(StoreError::not_found(format!("event '{key}'"))),
+    }
+}
