@@ -4,6 +4,8 @@
 //! response; the same key with another request is 422. The OpenAPI document is generated from
 //! these handlers' annotations (utoipa) and served at `/api/v1/openapi.json`.
 
+#![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
+
 use crate::auth::Ctx;
 use crate::pages::{key_figures, member_csv, redact, search_members};
 use crate::AppState;

@@ -71,7 +71,13 @@ impl FromRequestParts<AppState> for Ctx {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::to_string);
-        let is_api = parts.uri.path().starts_with("/api/");
+        // Inside the nested API router the path has lost its prefix: ask for the original.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|u| u.0.path().to_string())
+            .unwrap_or_else(|| parts.uri.path().to_string());
+        let is_api = path.starts_with("/api/");
         // The API authenticates by bearer token only (so a browser's cookie cannot be used
         // against it cross-site); pages by cookie only.
         let token = if is_api {
@@ -155,6 +161,10 @@ impl SignInLimiter {
     pub fn succeeded(&self, origin: &str, login: &str) {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(&(origin.to_string(), login.to_string()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn len(&self) -> usize {
