@@ -15,6 +15,13 @@ pub enum AppError {
     /// A file had bad rows; nothing was imported. Each line names its row and field.
     #[error("{} row(s) rejected, nothing imported:\n{}", .0.len(), .0.join("\n"))]
     Rows(Vec<String>),
+    /// A programme rule refused the command: the rule id (`R-GOV-1`), the field and why.
+    #[error("{rule} {field}: {message}")]
+    Rule {
+        rule: &'static str,
+        field: String,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The books disagree with themselves; never expected, always reported.
@@ -26,7 +33,10 @@ impl AppError {
     /// Whether the caller's input was at fault (as opposed to the system).
     pub fn is_caller_error(&self) -> bool {
         match self {
-            AppError::Ledger(_) | AppError::Field(_) | AppError::Rows(_) => true,
+            AppError::Ledger(_)
+            | AppError::Field(_)
+            | AppError::Rows(_)
+            | AppError::Rule { .. } => true,
             AppError::Store(e) => !matches!(e, StoreError::Backend(_)),
             AppError::Integrity(_) => false,
         }

@@ -8,10 +8,13 @@
 pub mod access_cases;
 pub mod demo_cases;
 pub mod error;
+pub mod events;
 pub mod export;
+pub mod governance_cases;
 pub mod registry_cases;
 
 pub use error::AppError;
+pub use events::Actor;
 
 use ledger::{AccountCode, Currency, EntryDraft, TrialBalance, ValidEntry};
 use std::collections::HashMap;

@@ -20,6 +20,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Export(args) => export(&settings, args).await,
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::Board(command) => crate::board_cmd::run_with_settings(&settings, command).await,
     }
 }
 

@@ -50,6 +50,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Measure the ledger's write speed against a raw-SQL baseline.
     Bench(BenchArgs),
+    /// The board's proposals and votes (R-GOV-1, R-GOV-2).
+    #[command(subcommand)]
+    Board(crate::board_cmd::BoardCommand),
 }
 
 #[derive(Args, Debug, Clone)]

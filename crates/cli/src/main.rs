@@ -6,6 +6,7 @@
 
 mod backend;
 mod bench;
+mod board_cmd;
 mod commands;
 mod config;
 

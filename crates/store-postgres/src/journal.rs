@@ -321,11 +321,29 @@ pub(crate) async fn post_batch(
     org_id: OrgId,
     plan: &BatchPlan<'_>,
 ) -> AttemptResult<Vec<Posted>> {
+    if plan.entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = pool.begin().await?;
+    let posted = post_batch_in(&mut tx, org_id, plan).await?;
+    if posted.iter().any(|p| p.created) {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    Ok(posted)
+}
+
+/// Appends the batch inside the caller's transaction (which commits or rolls back).
+pub(crate) async fn post_batch_in(
+    tx: &mut PgConnection,
+    org_id: OrgId,
+    plan: &BatchPlan<'_>,
+) -> AttemptResult<Vec<Posted>> {
     let entries = plan.entries;
     if entries.is_empty() {
         return Ok(Vec::new());
     }
-    let mut tx = pool.begin().await?;
 
     // 1. Keys posted before: the same payload is skipped, another payload is a conflict.
     let keys: Vec<&str> = entries
@@ -371,7 +389,7 @@ pub(crate) async fn post_batch(
         for &i in &new_entries {
             postings.push(i, &entries[i]);
         }
-        let mut running = lock_balances(&mut tx, org_id, &postings.codes()).await?;
+        let mut running = lock_balances(&mut *tx, org_id, &postings.codes()).await?;
         for &i in &new_entries {
             apply_entry(&mut running, &entries[i]).map_err(|e| match e {
                 StoreError::Invalid { what } => StoreError::invalid(format!("entries[{i}].{what}")),
@@ -448,9 +466,6 @@ pub(crate) async fn post_batch(
             .bind(&counts)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-    } else {
-        tx.rollback().await?;
     }
 
     // Repeats of a key within the batch answer like the first.

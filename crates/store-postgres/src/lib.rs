@@ -27,6 +27,7 @@
 //! [`baseline`] holds the raw insert path the benchmark compares against.
 
 pub mod baseline;
+mod events;
 mod journal;
 mod members;
 mod orgs;
@@ -41,8 +42,8 @@ use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 use store::{
-    EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store, StoreError,
-    StoreResult, StoredEntry,
+    Commit, Committed, EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store,
+    StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
 };
 
 /// Most times one call runs its transaction before giving up on retryable failures.
@@ -352,6 +353,47 @@ impl Store for PgStore {
     ) -> StoreResult<RoleAssignment> {
         retrying("end_role", || {
             members::end_role(&self.pool, org_id, assignment_id, until)
+        })
+        .await
+    }
+
+    async fn commit(&self, org_id: OrgId, commit: &Commit) -> StoreResult<Committed> {
+        store::check_commit(commit)?;
+        if org_id == PROGRAMME_ORG && (!commit.accounts.is_empty() || !commit.entries.is_empty()) {
+            return Err(StoreError::invalid(
+                "org_id: the programme takes events only, not accounts or entries",
+            ));
+        }
+        let plan = journal::BatchPlan::new(&commit.entries)?;
+        retrying("commit", || async {
+            let mut tx = self.pool.begin().await?;
+            if org_id != PROGRAMME_ORG {
+                orgs::require_org(&mut tx, org_id).await?;
+            }
+            orgs::open_accounts_in(&mut tx, org_id, &commit.accounts).await?;
+            let events = events::append(&mut tx, org_id, &commit.events).await?;
+            let posted = journal::post_batch_in(&mut tx, org_id, &plan).await?;
+            tx.commit().await?;
+            Ok(Committed { events, posted })
+        })
+        .await
+    }
+
+    async fn events(
+        &self,
+        org_id: OrgId,
+        stream: Option<&str>,
+        page: Page,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        retrying("events", || {
+            events::events(&self.pool, org_id, stream, page)
+        })
+        .await
+    }
+
+    async fn event_by_key(&self, org_id: OrgId, key: &str) -> StoreResult<StoredEvent> {
+        retrying("event_by_key", || {
+            events::event_by_key(&self.pool, org_id, key)
         })
         .await
     }

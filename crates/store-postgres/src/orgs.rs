@@ -193,6 +193,19 @@ pub(crate) async fn open_accounts(
     org_id: OrgId,
     accounts: &[Account],
 ) -> AttemptResult<()> {
+    let mut tx = pool.begin().await?;
+    require_org(&mut tx, org_id).await?;
+    open_accounts_in(&mut tx, org_id, accounts).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Opens accounts inside the caller's transaction (the organisation already checked).
+pub(crate) async fn open_accounts_in(
+    tx: &mut PgConnection,
+    org_id: OrgId,
+    accounts: &[Account],
+) -> AttemptResult<()> {
     // One definition per code; the same code twice with two definitions is a conflict.
     let mut wanted: BTreeMap<&AccountCode, &Account> = BTreeMap::new();
     for account in accounts {
@@ -206,13 +219,11 @@ pub(crate) async fn open_accounts(
             }
         }
     }
-    let mut tx = pool.begin().await?;
-    require_org(&mut tx, org_id).await?;
     if wanted.is_empty() {
         return Ok(());
     }
     let unique: Vec<Account> = wanted.values().map(|a| (*a).clone()).collect();
-    insert_accounts(&mut tx, org_id, &unique).await?;
+    insert_accounts(&mut *tx, org_id, &unique).await?;
     let codes: Vec<&str> = unique.iter().map(|a| a.code.as_str()).collect();
     let rows = sqlx::query(
         "SELECT code, kind, owner, currency, name FROM accounts \
@@ -235,7 +246,6 @@ pub(crate) async fn open_accounts(
     if rows.len() != unique.len() {
         return Err(Attempt::Again("an account being opened vanished"));
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -10,8 +10,7 @@ use crate::auth::Ctx;
 use crate::pages::{key_figures, member_csv, redact, search_members};
 use crate::AppState;
 use app::access_cases::{
-    AccessError, Action, IdempotencyOutcome, NewProposal, Proposal, ProposalState, Session,
-    StoredResponse, VoteChoice,
+    AccessError, Action, IdempotencyOutcome, ProposalForm, ProposalView, Session, StoredResponse,
 };
 use app::AppError;
 use axum::body::{to_bytes, Body};
@@ -22,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
+use governance::{ProposalStatus, Vote};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use store::{Org, Page, StoreError, PROGRAMME_ORG};
@@ -44,6 +44,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/orgs/{slug}/proposals/{id}/votes", post(cast_vote))
         .route("/orgs/{slug}/proposals/{id}/comments", post(add_comment))
+        .route("/orgs/{slug}/proposals/{id}/close", post(close_vote))
         .route("/orgs/{slug}/audit", get(audit))
         .layer(axum::middleware::from_fn_with_state(state, idempotency))
 }
@@ -51,8 +52,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tequio API", version = "1", description = "ODFs, members, statements, proposals and votes. Authorisation as the web pages (R-GOV-1, R-SUP-1)."),
-    paths(create_session, list_orgs, get_org, list_members, add_member, member_statement, list_proposals, create_proposal, cast_vote, add_comment, audit),
-    components(schemas(ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
+    paths(create_session, list_orgs, get_org, list_members, add_member, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit),
+    components(schemas(ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -149,6 +150,20 @@ fn app_error(e: AppError) -> Response {
                 .unwrap_or_else(|| "csv".into());
             invalid(&field, &first)
         }
+        AppError::Rule {
+            rule,
+            field,
+            message,
+        } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(ApiError {
+                error: "invalid",
+                field: Some(field),
+                message: Some(message),
+                rule: Some(rule),
+            }),
+        )
+            .into_response(),
         AppError::Store(StoreError::NotFound { .. }) => err(StatusCode::NOT_FOUND, "not_found"),
         AppError::Store(StoreError::Conflict { what }) => invalid("curp", &what),
         AppError::Store(StoreError::Invalid { what }) => invalid("request", &what),
@@ -569,6 +584,7 @@ async fn member_statement(
 pub struct ProposalIn {
     /// expenditure, loan, lease, withdrawal_criteria, non_fulfilment_notice, election.
     kind: String,
+    /// What the decision is about, as the rule that acts on it names it (`loan:7`).
     #[serde(default)]
     subject: String,
     purpose: String,
@@ -584,43 +600,57 @@ pub struct CommentOut {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct BallotOut {
+    /// The board seat (role assignment id) and the name on it.
+    seat: i64,
+    voter_name: String,
+    /// for, against or abstain.
+    vote: &'static str,
+    cast_on: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct ProposalOut {
     id: i64,
-    kind: String,
+    kind: &'static str,
     subject: String,
     purpose: String,
     amount_minor: i64,
     proposed_by: String,
-    proposed_at: DateTime<Utc>,
+    proposed_on: NaiveDate,
     /// open, approved or rejected.
     state: &'static str,
-    /// Board member id -> for / against / abstain.
-    votes: HashMap<String, &'static str>,
+    ballots: Vec<BallotOut>,
     comments: Vec<CommentOut>,
 }
 
-fn proposal_out(p: Proposal) -> ProposalOut {
+fn proposal_out(v: ProposalView) -> ProposalOut {
+    let p = v.record.proposal;
     ProposalOut {
         id: p.id,
-        kind: p.kind,
+        kind: p.kind.as_str(),
         subject: p.subject,
         purpose: p.purpose,
         amount_minor: p.amount_minor,
         proposed_by: p.proposed_by,
-        proposed_at: p.proposed_at,
-        state: match p.state {
-            ProposalState::Open => "open",
-            ProposalState::Decided { approved: true, .. } => "approved",
-            ProposalState::Decided {
-                approved: false, ..
-            } => "rejected",
+        proposed_on: p.proposed_on,
+        state: match p.status {
+            ProposalStatus::Open => "open",
+            ProposalStatus::Approved { .. } => "approved",
+            ProposalStatus::Rejected { .. } => "rejected",
         },
-        votes: p
-            .votes
-            .iter()
-            .map(|(m, (v, _))| (m.to_string(), v.as_str()))
+        ballots: v
+            .record
+            .ballots
+            .into_iter()
+            .map(|b| BallotOut {
+                seat: b.seat,
+                voter_name: b.voter_name,
+                vote: b.vote.as_str(),
+                cast_on: b.cast_on,
+            })
             .collect(),
-        comments: p
+        comments: v
             .comments
             .into_iter()
             .map(|c| CommentOut {
@@ -642,7 +672,7 @@ async fn list_proposals(
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let ps = state
         .app
-        .proposals(org.id, &s.viewer)
+        .board_proposals(org.id, &s.viewer)
         .await
         .map_err(access_error)?;
     Ok(Json(ps.into_iter().map(proposal_out).collect::<Vec<_>>()).into_response())
@@ -666,25 +696,24 @@ fn request_key(headers: &axum::http::HeaderMap) -> String {
 async fn create_proposal(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: axum::http::HeaderMap,
     Path(slug): Path<String>,
     Json(body): Json<ProposalIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::Propose).await?;
+    let form = ProposalForm {
+        kind: body.kind,
+        subject: body.subject,
+        purpose: body.purpose,
+        amount_minor: body.amount_minor,
+    };
     let p = state
         .app
-        .propose(
+        .propose_as(
             org.id,
             &s.viewer,
-            NewProposal {
-                kind: body.kind,
-                subject: body.subject,
-                purpose: body.purpose,
-                amount_minor: body.amount_minor,
-            },
-            &request_key(&headers),
+            form,
             &ctx.origin,
-            Utc::now(),
+            Utc::now().date_naive(),
         )
         .await
         .map_err(access_error)?;
@@ -697,7 +726,7 @@ pub struct VoteIn {
     vote: String,
 }
 
-/// A board member's vote (R-GOV-1: anyone else is 403, whatever they gave).
+/// A board member's vote on their seat (R-GOV-1: anyone else is 403, whatever they gave).
 #[utoipa::path(post, path = "/api/v1/orgs/{slug}/proposals/{id}/votes", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = VoteIn, responses((status = 200, body = ProposalOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 async fn cast_vote(
     State(state): State<AppState>,
@@ -706,13 +735,58 @@ async fn cast_vote(
     Json(body): Json<VoteIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::Vote).await?;
-    let choice = VoteChoice::parse(&body.vote).map_err(|e| invalid(e.field, &e.message))?;
+    let choice = Vote::parse(&body.vote).map_err(|e| invalid(e.field, &e.message))?;
     let p = state
         .app
-        .vote(org.id, &s.viewer, id, choice, &ctx.origin, Utc::now())
+        .vote_as(
+            org.id,
+            &s.viewer,
+            id,
+            choice,
+            &ctx.origin,
+            Utc::now().date_naive(),
+        )
         .await
         .map_err(access_error)?;
     Ok(Json(proposal_out(p)).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionOut {
+    proposal_id: i64,
+    approved: bool,
+    decided_on: NaiveDate,
+    for_votes: u32,
+    against_votes: u32,
+    abstentions: u32,
+    seats: u32,
+    quorum_met: bool,
+}
+
+/// Closes the vote (board members): the decision with its tally (R-GOV-2).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/proposals/{id}/close", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)), responses((status = 200, body = DecisionOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn close_vote(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::Vote).await?;
+    let d = state
+        .app
+        .close_as(org.id, &s.viewer, id, &ctx.origin, Utc::now().date_naive())
+        .await
+        .map_err(access_error)?;
+    Ok(Json(DecisionOut {
+        proposal_id: d.proposal_id,
+        approved: d.approved,
+        decided_on: d.decided_on,
+        for_votes: d.tally.for_votes,
+        against_votes: d.tally.against_votes,
+        abstentions: d.tally.abstentions,
+        seats: d.tally.seats,
+        quorum_met: d.tally.quorum_met,
+    })
+    .into_response())
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -71,6 +71,7 @@ pub fn router_with(state: AppState) -> Router {
             "/odf/{slug}/propuestas/{id}/comentario",
             post(pages::comment),
         )
+        .route("/odf/{slug}/propuestas/{id}/cerrar", post(pages::close))
         .route("/odf/{slug}/bitacora", get(pages::audit_page))
         .nest("/api/v1", api::routes(state.clone()))
         .fallback(pages::not_found)

@@ -8,8 +8,7 @@ use crate::chart;
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
 use app::access_cases::{
-    AccessError, Action, NewProposal, OrgRole, Proposal, ProposalState, Session, Viewer,
-    VoteChoice, PROPOSAL_KINDS,
+    AccessError, Action, OrgRole, ProposalForm, ProposalView, Session, Viewer,
 };
 use app::AppError;
 use askama::Template;
@@ -19,6 +18,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use chrono::Utc;
+use governance::{ProposalKind, ProposalStatus, Vote};
 use serde::Deserialize;
 use std::collections::HashMap;
 use store::{Org, Page, StoreError, PROGRAMME_ORG};
@@ -1167,67 +1167,82 @@ pub async fn member_statement(
 
 // ---------------------------------------------------------------- proposals and votes
 
-pub struct ProposalView {
+pub struct BallotView {
+    pub voter: String,
+    pub vote: &'static str,
+}
+
+pub struct ProposalCard {
     pub id: i64,
     pub kind: &'static str,
     pub subject: String,
     pub purpose: String,
     pub amount: String,
     pub proposed_by: String,
-    pub proposed_at: String,
+    pub proposed_on: String,
     pub open: bool,
     pub outcome: &'static str,
-    pub votes_for: usize,
-    pub votes_against: usize,
-    pub votes_abstain: usize,
+    pub votes_for: u32,
+    pub votes_against: u32,
+    pub votes_abstain: u32,
+    pub ballots: Vec<BallotView>,
     pub voted: Option<&'static str>,
     pub comments: Vec<(String, String, String)>,
 }
 
-fn kind_label(t: Tr, kind: &str) -> &'static str {
+fn kind_label(t: Tr, kind: ProposalKind) -> &'static str {
     match kind {
-        "expenditure" => t.get("proposal.kind.expenditure"),
-        "loan" => t.get("proposal.kind.loan"),
-        "lease" => t.get("proposal.kind.lease"),
-        "withdrawal_criteria" => t.get("proposal.kind.withdrawal_criteria"),
-        "non_fulfilment_notice" => t.get("proposal.kind.non_fulfilment_notice"),
-        _ => t.get("proposal.kind.election"),
+        ProposalKind::Expenditure => t.get("proposal.kind.expenditure"),
+        ProposalKind::Loan => t.get("proposal.kind.loan"),
+        ProposalKind::Lease => t.get("proposal.kind.lease"),
+        ProposalKind::WithdrawalCriteria => t.get("proposal.kind.withdrawal_criteria"),
+        ProposalKind::NonFulfilmentNotice => t.get("proposal.kind.non_fulfilment_notice"),
+        ProposalKind::Election => t.get("proposal.kind.election"),
     }
 }
 
-fn vote_label(t: Tr, v: VoteChoice) -> &'static str {
+fn vote_label(t: Tr, v: Vote) -> &'static str {
     match v {
-        VoteChoice::For => t.get("vote.for"),
-        VoteChoice::Against => t.get("vote.against"),
-        VoteChoice::Abstain => t.get("vote.abstain"),
+        Vote::For => t.get("vote.for"),
+        Vote::Against => t.get("vote.against"),
+        Vote::Abstain => t.get("vote.abstain"),
     }
 }
 
-fn proposal_view(t: Tr, p: &Proposal, my_member: Option<i64>) -> ProposalView {
-    let count = |c| p.votes.values().filter(|(v, _)| *v == c).count();
-    ProposalView {
+fn proposal_card(t: Tr, v: &ProposalView, my_seat: Option<i64>) -> ProposalCard {
+    let p = &v.record.proposal;
+    let count = |c: Vote| v.record.ballots.iter().filter(|b| b.vote == c).count() as u32;
+    ProposalCard {
         id: p.id,
-        kind: kind_label(t, &p.kind),
+        kind: kind_label(t, p.kind),
         subject: p.subject.clone(),
         purpose: p.purpose.clone(),
         amount: t.money(p.amount_minor as i128),
         proposed_by: p.proposed_by.clone(),
-        proposed_at: t.datetime(&p.proposed_at),
-        open: p.state == ProposalState::Open,
-        outcome: match p.state {
-            ProposalState::Open => t.get("proposal.open"),
-            ProposalState::Decided { approved: true, .. } => t.get("proposal.approved"),
-            ProposalState::Decided {
-                approved: false, ..
-            } => t.get("proposal.rejected"),
+        proposed_on: t.date(&p.proposed_on),
+        open: v.is_open(),
+        outcome: match p.status {
+            ProposalStatus::Open => t.get("proposal.open"),
+            ProposalStatus::Approved { .. } => t.get("proposal.approved"),
+            ProposalStatus::Rejected { .. } => t.get("proposal.rejected"),
         },
-        votes_for: count(VoteChoice::For),
-        votes_against: count(VoteChoice::Against),
-        votes_abstain: count(VoteChoice::Abstain),
-        voted: my_member
-            .and_then(|m| p.votes.get(&m))
-            .map(|(v, _)| vote_label(t, *v)),
-        comments: p
+        votes_for: count(Vote::For),
+        votes_against: count(Vote::Against),
+        votes_abstain: count(Vote::Abstain),
+        // R-GOV-2: the record shows who voted what.
+        ballots: v
+            .record
+            .ballots
+            .iter()
+            .map(|b| BallotView {
+                voter: b.voter_name.clone(),
+                vote: vote_label(t, b.vote),
+            })
+            .collect(),
+        voted: my_seat
+            .and_then(|s| v.record.ballots.iter().find(|b| b.seat == s))
+            .map(|b| vote_label(t, b.vote)),
+        comments: v
             .comments
             .iter()
             .map(|c| (c.by.clone(), t.datetime(&c.at), c.text.clone()))
@@ -1247,7 +1262,7 @@ struct ProposalsPage {
     can_propose: bool,
     can_vote: bool,
     can_comment: bool,
-    proposals: Vec<ProposalView>,
+    proposals: Vec<ProposalCard>,
     fields: Vec<FormField>,
     message: Option<&'static str>,
 }
@@ -1271,9 +1286,9 @@ fn proposal_form(
         value: values.get(name).cloned().unwrap_or_default(),
         error: errors.get(name).cloned(),
         options: if name == "kind" {
-            PROPOSAL_KINDS
+            ProposalKind::ALL
                 .iter()
-                .map(|k| (*k, kind_label(t, k)))
+                .map(|k| (k.as_str(), kind_label(t, *k)))
                 .collect()
         } else {
             Vec::new()
@@ -1295,13 +1310,14 @@ async fn proposals_response(
     let v = &session.viewer;
     let proposals = state
         .app
-        .proposals(org.id, v)
+        .board_proposals(org.id, v)
         .await
         .map_err(|e| PageError::from_access(t, e))?;
-    let my_member = v
-        .roles_in(org.id)
-        .find(|g| g.role == OrgRole::Board)
-        .and_then(|g| g.member_id);
+    let my_seat = state
+        .app
+        .seat_of(org.id, v, Utc::now().date_naive())
+        .await
+        .map_err(|e| PageError::from_access(t, e))?;
     Ok((
         status,
         render(ProposalsPage {
@@ -1316,7 +1332,7 @@ async fn proposals_response(
             can_comment: v.may(org.id, Action::Comment),
             proposals: proposals
                 .iter()
-                .map(|p| proposal_view(t, p, my_member))
+                .map(|p| proposal_card(t, p, my_seat))
                 .collect(),
             fields: fields.unwrap_or_else(|| proposal_form(t, &HashMap::new(), &HashMap::new())),
             message,
@@ -1358,6 +1374,14 @@ pub fn parse_amount(text: &str) -> Option<i64> {
     whole.checked_mul(100)?.checked_add(frac)
 }
 
+/// The field a refusal names, as the form calls it.
+fn form_field(field: &str) -> &str {
+    match field {
+        "amount_minor" => "amount",
+        f => f,
+    }
+}
+
 pub async fn propose(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1378,48 +1402,52 @@ pub async fn propose(
     if amount.is_none() {
         errors.insert("amount".to_string(), t.field_error("amount").to_string());
     }
-    let proposal = NewProposal {
+    let form = ProposalForm {
         kind: get("kind"),
         subject: get("subject"),
         purpose: get("purpose"),
         amount_minor: amount.unwrap_or(0),
     };
     if errors.is_empty() {
-        if let Err(e) = proposal.validate() {
-            let field = if e.field == "amount_minor" {
-                "amount"
-            } else {
-                e.field
-            };
+        if let Err(e) = form.validate() {
+            let field = form_field(e.field);
             errors.insert(field.to_string(), t.field_error(field).to_string());
         }
     }
-    if !errors.is_empty() {
-        let fields = proposal_form(t, &values, &errors);
-        return proposals_response(
-            &state,
-            &ctx,
-            &slug,
-            Some(fields),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    if errors.is_empty() {
+        match state
+            .app
+            .propose_as(
+                org.id,
+                &session.viewer,
+                form,
+                &ctx.origin,
+                Utc::now().date_naive(),
+            )
+            .await
+        {
+            Ok(_) => {
+                return Ok(
+                    Redirect::to(&format!("/odf/{}/propuestas", org.data.slug)).into_response()
+                )
+            }
+            Err(AccessError::App(AppError::Rule { field, .. })) => {
+                let field = form_field(&field).to_string();
+                errors.insert(field.clone(), t.field_error(&field).to_string());
+            }
+            Err(e) => return Err(PageError::from_access(t, e)),
+        }
     }
-    let nonce = get("nonce");
-    state
-        .app
-        .propose(
-            org.id,
-            &session.viewer,
-            proposal,
-            &nonce,
-            &ctx.origin,
-            Utc::now(),
-        )
-        .await
-        .map_err(|e| PageError::from_access(t, e))?;
-    Ok(Redirect::to(&format!("/odf/{}/propuestas", org.data.slug)).into_response())
+    let fields = proposal_form(t, &values, &errors);
+    proposals_response(
+        &state,
+        &ctx,
+        &slug,
+        Some(fields),
+        None,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -1441,33 +1469,78 @@ pub async fn vote(
     check_csrf(&ctx, &session, &form.csrf)?;
     // R-GOV-1: refused on the server for anyone but a board member, whatever the page showed.
     check(&ctx, &session.viewer, org.id, Action::Vote)?;
-    let choice = match VoteChoice::parse(&form.vote) {
-        Ok(c) => c,
-        Err(_) => {
-            return proposals_response(
-                &state,
-                &ctx,
-                &slug,
-                None,
-                Some(t.field_error("vote")),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+    let Ok(choice) = Vote::parse(&form.vote) else {
+        return proposals_response(
+            &state,
+            &ctx,
+            &slug,
+            None,
+            Some(t.field_error("vote")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     match state
         .app
-        .vote(org.id, &session.viewer, id, choice, &ctx.origin, Utc::now())
+        .vote_as(
+            org.id,
+            &session.viewer,
+            id,
+            choice,
+            &ctx.origin,
+            Utc::now().date_naive(),
+        )
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/odf/{}/propuestas", org.data.slug)).into_response()),
-        Err(AccessError::App(AppError::Field(_))) => {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/odf/{}/propuestas#p{id}", org.data.slug)).into_response())
+        }
+        Err(AccessError::App(AppError::Rule { .. })) => {
             proposals_response(
                 &state,
                 &ctx,
                 &slug,
                 None,
                 Some(t.get("vote.already")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(PageError::from_access(t, e)),
+    }
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(form): Form<CsrfForm>,
+) -> PageResult {
+    let (org, session) = visible_org(&state, &ctx, &slug).await?;
+    let t = ctx.t;
+    check_csrf(&ctx, &session, &form.csrf)?;
+    check(&ctx, &session.viewer, org.id, Action::Vote)?;
+    match state
+        .app
+        .close_as(
+            org.id,
+            &session.viewer,
+            id,
+            &ctx.origin,
+            Utc::now().date_naive(),
+        )
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/odf/{}/propuestas#p{id}", org.data.slug)).into_response())
+        }
+        Err(AccessError::App(AppError::Rule { .. })) => {
+            proposals_response(
+                &state,
+                &ctx,
+                &slug,
+                None,
+                Some(t.get("proposal.cannot_close")),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -1509,7 +1582,9 @@ pub async fn comment(
         )
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/odf/{}/propuestas", org.data.slug)).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/odf/{}/propuestas#p{id}", org.data.slug)).into_response())
+        }
         Err(AccessError::App(AppError::Field(e))) => {
             proposals_response(
                 &state,

@@ -253,7 +253,7 @@ async fn every_form_post_needs_the_sessions_csrf_token_and_saves_nothing_without
     let viewer = w.app.user("personal").await.unwrap().viewer;
     assert!(w
         .app
-        .proposals(w.union.id, &viewer)
+        .board_proposals(w.union.id, &viewer)
         .await
         .unwrap()
         .is_empty());
@@ -278,7 +278,14 @@ async fn every_form_post_needs_the_sessions_csrf_token_and_saves_nothing_without
             .status,
         StatusCode::SEE_OTHER
     );
-    assert_eq!(w.app.proposals(w.union.id, &viewer).await.unwrap().len(), 1);
+    assert_eq!(
+        w.app
+            .board_proposals(w.union.id, &viewer)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -320,10 +327,11 @@ async fn r_gov_1_support_committee_donors_advisers_and_staff_cannot_vote_and_the
     let staff = w.app.user("personal").await.unwrap().viewer;
     assert!(
         w.app
-            .proposal(w.union.id, &staff, id)
+            .board_proposal(w.union.id, &staff, id)
             .await
             .unwrap()
-            .votes
+            .record
+            .ballots
             .is_empty(),
         "no vote was recorded"
     );
@@ -336,9 +344,9 @@ async fn r_gov_1_support_committee_donors_advisers_and_staff_cannot_vote_and_the
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let p = w.app.proposal(w.union.id, &staff, id).await.unwrap();
-    assert_eq!(p.votes.len(), 1);
-    assert_eq!(p.votes.values().next().unwrap().1, "consejo");
+    let p = w.app.board_proposal(w.union.id, &staff, id).await.unwrap();
+    assert_eq!(p.record.ballots.len(), 1);
+    assert_eq!(p.record.ballots[0].vote, governance::Vote::For);
     // A cast vote is not changed.
     let r = post_form(
         &w,
@@ -378,7 +386,7 @@ async fn support_committee_donors_and_advisers_propose_and_comment() {
     let staff = w.app.user("personal").await.unwrap().viewer;
     assert_eq!(
         w.app
-            .proposal(w.union.id, &staff, id)
+            .board_proposal(w.union.id, &staff, id)
             .await
             .unwrap()
             .comments
@@ -590,4 +598,58 @@ async fn oversized_bodies_are_refused_before_anything_is_read() {
     )
     .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn r_gov_2_the_board_votes_a_proposal_through_and_the_decision_records_who_voted_what() {
+    let w = world().await;
+    let id = proposal(&w, "close").await;
+    let today = chrono::Utc::now().date_naive();
+    let roles = w.app.store().roles(w.union.id).await.unwrap();
+    let seats = governance::board_seats(&roles, today).len();
+    assert!(seats >= 3, "the demo board has {seats} seats");
+    // Default quorum: more than half of the board.
+    let needed = seats / 2 + 1;
+    let close_uri = format!("/odf/alfareros-morelos/propuestas/{id}/cerrar");
+    let first = sign_in(&w, "consejo").await;
+    // Staff run the ODF but do not close a vote.
+    let staff = sign_in(&w, "personal").await;
+    assert_eq!(
+        post_form(&w, &close_uri, Some(&staff), &[("csrf", &staff.csrf)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Before the quorum, closing is refused and nothing is decided.
+    let r = post_form(&w, &close_uri, Some(&first), &[("csrf", &first.csrf)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(w.app.decision(w.union.id, id).await.is_err());
+    for i in 0..needed {
+        let login = if i == 0 {
+            "consejo".to_string()
+        } else {
+            format!("consejo{}", i + 1)
+        };
+        let b = sign_in(&w, &login).await;
+        let r = post_form(
+            &w,
+            &format!("/odf/alfareros-morelos/propuestas/{id}/voto"),
+            Some(&b),
+            &[("csrf", &b.csrf), ("vote", "for")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{login}: {}", r.body);
+    }
+    let r = post_form(&w, &close_uri, Some(&first), &[("csrf", &first.csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let decision = w.app.decision(w.union.id, id).await.unwrap();
+    assert!(decision.approved);
+    assert_eq!(decision.ballots.len(), needed);
+    let page = get(&w, "/odf/alfareros-morelos/propuestas", Some(&staff)).await;
+    assert!(page.body.contains("Aprobada"));
+    let voter = &decision.ballots[0].voter_name;
+    assert!(
+        page.body.contains(&format!("{voter}: A favor")),
+        "who voted what is shown"
+    );
 }

@@ -22,6 +22,7 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/orgs/{slug}/proposals",
         "/api/v1/orgs/{slug}/proposals/{id}/votes",
         "/api/v1/orgs/{slug}/proposals/{id}/comments",
+        "/api/v1/orgs/{slug}/proposals/{id}/close",
         "/api/v1/orgs/{slug}/audit",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");

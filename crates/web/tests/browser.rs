@@ -273,10 +273,10 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
     let staff = w.app.user("personal").await.unwrap().viewer;
     let p = w
         .app
-        .proposal(w.union.id, &staff, proposal_id)
+        .board_proposal(w.union.id, &staff, proposal_id)
         .await
         .unwrap();
-    assert_eq!(p.votes.len(), 1);
+    assert_eq!(p.record.ballots.len(), 1);
 
     // Staff's members page on the phone.
     sign_in("personal").await;

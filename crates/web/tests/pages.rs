@@ -252,7 +252,7 @@ async fn a_proposal_form_with_a_bad_amount_is_returned_with_the_message_and_noth
     let viewer = w.app.user("apoyo").await.unwrap().viewer;
     assert!(w
         .app
-        .proposals(w.union.id, &viewer)
+        .board_proposals(w.union.id, &viewer)
         .await
         .unwrap()
         .is_empty());
@@ -284,9 +284,9 @@ async fn a_proposal_form_with_a_bad_amount_is_returned_with_the_message_and_noth
         ],
     )
     .await;
-    let ps = w.app.proposals(w.union.id, &viewer).await.unwrap();
+    let ps = w.app.board_proposals(w.union.id, &viewer).await.unwrap();
     assert_eq!(ps.len(), 1);
-    assert_eq!(ps[0].amount_minor, 123_450);
+    assert_eq!(ps[0].record.proposal.amount_minor, 123_450);
     let page = get(&w, "/odf/alfareros-morelos/propuestas", Some(&b)).await;
     assert!(page.body.contains("$1,234.50"));
 }
@@ -312,7 +312,7 @@ async fn the_audit_log_shows_who_when_from_where_and_what_to_the_board() {
     let log = get(&w, "/odf/alfareros-morelos/bitacora", Some(&board)).await;
     assert_eq!(log.status, StatusCode::OK);
     assert!(
-        log.body.contains("proposal.created")
+        log.body.contains("proposal.opened")
             && log.body.contains("<td>apoyo</td>")
             && log.body.contains("local"),
         "{}",

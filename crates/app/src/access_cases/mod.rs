@@ -1,5 +1,6 @@
 //! Who may do what (R-ORG-5, R-SUP-1, R-GOV-1): users, roles per ODF, sessions, and the
-//! proposals, votes and comments the web application records, all as domain events.
+//! authorised way into the board's proposals and votes (`governance_cases`), all as domain
+//! events.
 //!
 //! - Users live at programme level ([`store::PROGRAMME_ORG`]), stream `user:{login}`:
 //!   `user.created` (login, name, argon2 hash, supervisor flag) and `user.granted` (one role in
@@ -17,9 +18,7 @@ mod sessions;
 mod users;
 
 pub use idempotency::{IdempotencyOutcome, StoredResponse};
-pub use proposals::{
-    Comment, NewProposal, Proposal, ProposalState, VoteChoice, MAX_PROPOSALS, PROPOSAL_KINDS,
-};
+pub use proposals::{Comment, ProposalForm, ProposalView, MAX_PROPOSALS};
 pub use sessions::{NewSession, Session, SESSION_TTL_HOURS};
 pub use users::{NewUser, User, DEMO_PASSWORD, DEMO_UNION_SLUG};
 

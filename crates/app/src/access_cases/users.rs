@@ -233,15 +233,12 @@ impl App {
         };
         let members = self.store().members(org.id, Page::first(10)).await?;
         let roles = self.store().roles(org.id).await?;
-        let board_member = roles
+        // Every board seat held by a member gets a user: `consejo`, `consejo2`, ...
+        let board_members: Vec<i64> = roles
             .iter()
-            .find(|r| r.role == registry::Role::BoardMember && r.member_id.is_some())
-            .and_then(|r| r.member_id);
-        let second_board_member = roles
-            .iter()
-            .filter(|r| r.role == registry::Role::BoardMember && r.member_id.is_some())
-            .nth(1)
-            .and_then(|r| r.member_id);
+            .filter(|r| r.role == registry::Role::BoardMember && r.until.is_none())
+            .filter_map(|r| r.member_id)
+            .collect();
         let plain_member = members.iter().map(|m| m.id).find(|id| {
             !roles
                 .iter()
@@ -279,25 +276,26 @@ impl App {
                 vec![grant(OrgRole::Adviser, None)],
             ),
         ];
-        if let Some(id) = board_member {
+        let board_logins: Vec<(String, String)> = (0..board_members.len())
+            .map(|i| {
+                if i == 0 {
+                    ("consejo".to_string(), "Consejo directivo".to_string())
+                } else {
+                    (
+                        format!("consejo{}", i + 1),
+                        format!("Consejo directivo ({})", i + 1),
+                    )
+                }
+            })
+            .collect();
+        for ((login, name), id) in board_logins.iter().zip(&board_members) {
             wanted.push((
-                "consejo",
-                "Consejo directivo",
+                login,
+                name,
                 false,
                 vec![
-                    grant(OrgRole::Board, Some(id)),
-                    grant(OrgRole::Member, Some(id)),
-                ],
-            ));
-        }
-        if let Some(id) = second_board_member {
-            wanted.push((
-                "consejo2",
-                "Consejo directivo (2)",
-                false,
-                vec![
-                    grant(OrgRole::Board, Some(id)),
-                    grant(OrgRole::Member, Some(id)),
+                    grant(OrgRole::Board, Some(*id)),
+                    grant(OrgRole::Member, Some(*id)),
                 ],
             ));
         }

@@ -15,8 +15,8 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 use store::{
-    EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store, StoreResult,
-    StoredEntry,
+    Commit, Committed, EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store,
+    StoreResult, StoredEntry, StoredEvent,
 };
 use store_postgres::PgStore;
 
@@ -280,6 +280,20 @@ impl Store for Guarded {
     }
     async fn roles(&self, org_id: OrgId) -> StoreResult<Vec<RoleAssignment>> {
         self.store.roles(org_id).await
+    }
+    async fn commit(&self, org_id: OrgId, commit: &Commit) -> StoreResult<Committed> {
+        self.store.commit(org_id, commit).await
+    }
+    async fn events(
+        &self,
+        org_id: OrgId,
+        stream: Option<&str>,
+        page: Page,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        self.store.events(org_id, stream, page).await
+    }
+    async fn event_by_key(&self, org_id: OrgId, key: &str) -> StoreResult<StoredEvent> {
+        self.store.event_by_key(org_id, key).await
     }
 }
 

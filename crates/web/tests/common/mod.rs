@@ -194,24 +194,25 @@ pub async fn member_of(w: &World, login: &str) -> i64 {
     u.viewer.member_id_in(w.union.id).unwrap()
 }
 
-/// Puts a proposal through the app (as staff) and returns its id.
+/// Puts a proposal through the app (as staff) and returns its id; `key` makes it distinct.
 pub async fn proposal(w: &World, key: &str) -> i64 {
     let staff = w.app.user("personal").await.unwrap().viewer;
     w.app
-        .propose(
+        .propose_as(
             w.union.id,
             &staff,
-            app::access_cases::NewProposal {
+            app::access_cases::ProposalForm {
                 kind: "expenditure".into(),
                 subject: "horno".into(),
-                purpose: "Horno de leña común".into(),
+                purpose: format!("Horno de leña común ({key})"),
                 amount_minor: 1_500_000,
             },
-            key,
             "test",
-            chrono::Utc::now(),
+            chrono::Utc::now().date_naive(),
         )
         .await
         .unwrap()
+        .record
+        .proposal
         .id
 }
