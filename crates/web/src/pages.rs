@@ -474,13 +474,12 @@ pub async fn key_figures(state: &AppState, org: &Org) -> Result<KeyFigures, Stor
     let balances = store.balances(org.id).await?;
     let cur = org.data.currency;
     let mut dues_receivable = 0i128;
+    // The member sub-ledger suffix, as the ledger spells it (`members:{id}:<suffix>`).
+    let dues_code = ledger::Account::dues_receivable(0);
+    let dues_suffix = dues_code.segments().last().unwrap_or_default();
     for (code, currency, amount) in balances.lines() {
         let segs: Vec<&str> = code.segments().collect();
-        if currency == cur
-            && segs.len() == 3
-            && segs[0] == "members"
-            && segs[2] == "dues_receivable"
-        {
+        if currency == cur && segs.len() == 3 && segs[0] == "members" && segs[2] == dues_suffix {
             dues_receivable += amount;
         }
     }

@@ -33,8 +33,23 @@ async fn the_odf_page_shows_the_shared_figures_and_a_zero_trial_balance_in_spani
         "{}",
         page.body
     );
-    // 60 members × 2 months × $50 dues are charged; the shared figures show their sum only.
-    assert!(page.body.contains("Cuotas por cobrar"));
+    // The dues still owed, summed over every member's sub-ledger (no one member's figure).
+    let mut owed = 0i128;
+    for m in w
+        .app
+        .store()
+        .members(w.union.id, store::Page::first(1000))
+        .await
+        .unwrap()
+    {
+        owed += w.app.dues_arrears_minor(w.union.id, m.id).await.unwrap() as i128;
+    }
+    assert!(owed > 0, "the demo leaves some dues unpaid");
+    let figure = format!(
+        "<dt>Cuotas por cobrar</dt><dd>{}</dd>",
+        web::money_es_mx(owed)
+    );
+    assert!(page.body.contains(&figure), "{figure} in {}", page.body);
 }
 
 #[tokio::test]
