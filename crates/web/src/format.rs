@@ -19,6 +19,26 @@ const MONTHS_ES: [&str; 12] = [
     "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
 ];
 
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A date in the page's language: `31 ene 2025` or `31 Jan 2025`.
+pub fn date_in(date: chrono::NaiveDate, lang: crate::i18n::Lang) -> String {
+    use chrono::Datelike;
+    let months = match lang {
+        crate::i18n::Lang::Es => MONTHS_ES,
+        crate::i18n::Lang::En => MONTHS_EN,
+    };
+    format!(
+        "{} {} {}",
+        date.day(),
+        months[date.month0() as usize],
+        date.year()
+    )
+}
+
+#[cfg(test)]
 pub fn date_es(date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     format!(
@@ -45,5 +65,8 @@ mod tests {
     fn dates_are_spanish() {
         let d = chrono::NaiveDate::from_ymd_opt(2025, 1, 31).unwrap();
         assert_eq!(date_es(d), "31 ene 2025");
+        assert_eq!(date_in(d, crate::i18n::Lang::En), "31 Jan 2025");
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
+        assert_eq!(date_es(d), "1 dic 2025");
     }
 }

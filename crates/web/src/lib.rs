@@ -1,38 +1,101 @@
-//! The HTTP shell: routes, server-rendered HTML (askama templates) and the health endpoint.
-//!
-//! This is the read-only first slice of the web application: the list of ODFs, and per ODF its
-//! members and trial balance. It only calls [`app::App`]; it never touches a database or a
-//! rule directly. Spanish (es-MX) is the language of every page.
+//! The HTTP shell: server-rendered pages (askama, htmx for partial updates), the JSON API under
+//! `/api/v1` with its OpenAPI document, sign-in and sessions. Every handler asks
+//! [`app::access_cases::Viewer`] what the person may do (R-GOV-1, R-SUP-1) and calls
+//! [`app::App`]; it never touches a database or a rule directly. User-facing text comes from
+//! the message catalogue (`messages.toml`, es-MX by default).
 
+mod api;
+mod auth;
+mod chart;
 mod format;
+mod i18n;
 mod pages;
 
 use app::App;
-use axum::{routing::get, Router};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 
+pub use auth::SignInLimiter;
 pub use format::money_es_mx;
+pub use i18n::{Lang, Tr};
 
-/// Largest request body accepted anywhere (forms and JSON are small; imports use the CLI).
+/// Largest request body accepted anywhere (a members CSV of a few thousand rows fits).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub limiter: Arc<SignInLimiter>,
+}
 
 /// The router for the whole application.
 pub fn router(app: App) -> Router {
-    Router::new()
-        .route("/healthz", get(pages::healthz))
-        .route("/", get(pages::index))
-        .route("/odf/{slug}", get(pages::org_page))
-        .route("/static/tequio.css", get(pages::stylesheet))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(app)
+    router_with(AppState {
+        app,
+        limiter: Arc::new(SignInLimiter::default()),
+    })
 }
 
-/// Serves `router` on `listener` until ctrl-c.
+pub fn router_with(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(pages::healthz))
+        .route("/static/tequio.css", get(pages::stylesheet))
+        .route("/static/htmx.min.js", get(pages::htmx))
+        .route("/static/htmx-LICENSE.txt", get(pages::htmx_licence))
+        .route("/entrar", get(pages::signin_form).post(pages::signin))
+        .route("/salir", post(pages::signout))
+        .route("/", get(pages::index))
+        .route("/bitacora", get(pages::programme_audit))
+        .route("/odf/{slug}", get(pages::org_page))
+        .route("/odf/{slug}/mi-estado", get(pages::my_statement))
+        .route(
+            "/odf/{slug}/socios",
+            get(pages::members_page).post(pages::add_member),
+        )
+        .route("/odf/{slug}/socios/importar", post(pages::import_members))
+        .route(
+            "/odf/{slug}/socios/{member_id}",
+            get(pages::member_statement),
+        )
+        .route(
+            "/odf/{slug}/propuestas",
+            get(pages::proposals_page).post(pages::propose),
+        )
+        .route("/odf/{slug}/propuestas/{id}/voto", post(pages::vote))
+        .route(
+            "/odf/{slug}/propuestas/{id}/comentario",
+            post(pages::comment),
+        )
+        .route("/odf/{slug}/propuestas/{id}/cerrar", post(pages::close))
+        .route("/odf/{slug}/bitacora", get(pages::audit_page))
+        .nest("/api/v1", api::routes(state.clone()))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(pages::remember_language))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until ctrl-c. Demo users are created when the first
+/// organisation is the demo union (see crates/web/README.md).
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    match app.ensure_demo_users(chrono::Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(users = n, "demo users created"),
+        Err(e) => tracing::warn!(error = %e, "demo users not created"),
+    }
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -1,87 +1,358 @@
-//! The first pages, driven through the router against an in-memory SQLite store.
+//! Pages: language, layout, sizes, forms that validate on the server, members, statements,
+//! proposals and the audit log, driven through the router against an in-memory SQLite store.
 
-use app::App;
+mod common;
+
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use std::sync::Arc;
-use store::Store;
-use tower::ServiceExt;
-
-async fn get(app: &App, uri: &str) -> (StatusCode, String) {
-    let response = web::router(app.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(bytes.to_vec()).unwrap())
-}
-
-async fn app_with_union() -> App {
-    let store = store_sqlite::SqliteStore::open_in_memory().await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
-    let app = App::new(store);
-    let mut spec = demo::DemoSpec::morelos_union();
-    spec.members_per_org = 60;
-    spec.dues_months = 2;
-    app.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
-    app
-}
+use axum::http::{header, Request, StatusCode};
+use common::*;
 
 #[tokio::test]
 async fn health_answers_json_with_the_number_of_organisations() {
-    let app = app_with_union().await;
-    let (status, body) = get(&app, "/healthz").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("\"status\":\"ok\""), "{body}");
-    assert!(body.contains("\"organisations\":1"), "{body}");
+    let w = world().await;
+    let r = get(&w, "/healthz", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("\"status\":\"ok\"") && r.body.contains("\"organisations\":2"),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
-async fn the_odf_page_lists_members_and_a_zero_trial_balance_in_spanish() {
-    let app = app_with_union().await;
-    let org = app.store().orgs().await.unwrap().remove(0);
-    let (status, index) = get(&app, "/").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(index.contains(&format!("/odf/{}", org.data.slug)));
-
-    let (status, page) = get(&app, &format!("/odf/{}", org.data.slug)).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("lang=\"es-MX\""));
-    assert!(page.contains("Balanza de comprobación"));
-    let first = app
+async fn the_odf_page_shows_the_shared_figures_and_a_zero_trial_balance_in_spanish() {
+    let w = world().await;
+    let b = sign_in(&w, "socio").await;
+    let page = get(&w, "/odf/alfareros-morelos", Some(&b)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("lang=\"es-MX\""));
+    assert!(page.body.contains("Balanza de comprobación"));
+    assert!(
+        page.body
+            .contains("Suma (debe ser cero)</th><th class=\"num\">$0.00"),
+        "{}",
+        page.body
+    );
+    // The dues still owed, summed over every member's sub-ledger (no one member's figure).
+    let mut owed = 0i128;
+    for m in w
+        .app
         .store()
-        .members(org.id, store::Page::first(1))
+        .members(w.union.id, store::Page::first(1000))
+        .await
+        .unwrap()
+    {
+        owed += w.app.dues_arrears_minor(w.union.id, m.id).await.unwrap() as i128;
+    }
+    assert!(owed > 0, "the demo leaves some dues unpaid");
+    let figure = format!(
+        "<dt>Cuotas por cobrar</dt><dd>{}</dd>",
+        web::money_es_mx(owed)
+    );
+    assert!(page.body.contains(&figure), "{figure} in {}", page.body);
+}
+
+#[tokio::test]
+async fn english_is_chosen_by_query_and_remembered_in_a_cookie() {
+    let w = world().await;
+    let b = sign_in(&w, "personal").await;
+    let r = get(&w, "/odf/alfareros-morelos?lang=en", Some(&b)).await;
+    assert!(
+        r.body.contains("lang=\"en\"") && r.body.contains("Trial balance"),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.cookie("lang").as_deref(), Some("en"));
+    let r = send(
+        &w.router,
+        Request::get("/odf/alfareros-morelos")
+            .header(header::COOKIE, format!("{}; lang=en", b.cookie))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(r.body.contains("Trial balance"));
+    // Dates in Spanish by default, English when chosen.
+    let me = member_of(&w, "consejo").await;
+    let es = get(&w, &format!("/odf/alfareros-morelos/socios/{me}"), Some(&b)).await;
+    assert!(es.body.contains(" ene 2025"), "{}", es.body);
+    let en = get(
+        &w,
+        &format!("/odf/alfareros-morelos/socios/{me}?lang=en"),
+        Some(&b),
+    )
+    .await;
+    assert!(en.body.contains(" Jan 2025"));
+}
+
+#[tokio::test]
+async fn pages_with_their_assets_stay_under_100_kb() {
+    let w = world().await;
+    let b = sign_in(&w, "personal").await;
+    let css = get(&w, "/static/tequio.css", None).await.body.len();
+    let js = send(
+        &w.router,
+        Request::get("/static/htmx.min.js")
+            .header(header::ACCEPT_ENCODING, "gzip, br")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(js.headers.get(header::CONTENT_ENCODING).unwrap(), "gzip");
+    let me = member_of(&w, "socio").await;
+    for uri in [
+        "/",
+        "/odf/alfareros-morelos",
+        "/odf/alfareros-morelos/socios",
+        "/odf/alfareros-morelos/propuestas",
+        &format!("/odf/alfareros-morelos/socios/{me}"),
+    ] {
+        let page = get(&w, uri, Some(&b)).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        let total = page.body.len() + css + js.body.len();
+        assert!(total < 100 * 1024, "{uri}: {total} bytes with assets");
+    }
+    let licence = get(&w, "/static/htmx-LICENSE.txt", None).await;
+    assert!(licence.body.contains("Zero-Clause BSD"));
+}
+
+#[tokio::test]
+async fn staff_search_members_and_htmx_gets_only_the_rows() {
+    let w = world().await;
+    let b = sign_in(&w, "personal").await;
+    let first = w
+        .app
+        .store()
+        .members(w.union.id, store::Page::first(1))
         .await
         .unwrap()
         .remove(0);
-    assert!(
-        page.contains(&first.data.given_names),
-        "first member listed"
-    );
-    // The trial balance's sum line shows zero: the books balance.
-    assert!(
-        page.contains("Suma (debe ser cero)</th><th class=\"num\">$0.00"),
-        "{page}"
-    );
-    // Pages stay small for a cheap phone on a weak connection.
-    assert!(page.len() < 100 * 1024, "page is {} bytes", page.len());
+    let q = &first.data.curp.as_str()[..10];
+    let page = get(
+        &w,
+        &format!("/odf/alfareros-morelos/socios?q={q}"),
+        Some(&b),
+    )
+    .await;
+    assert!(page.body.contains(first.data.curp.as_str()));
+    assert!(page.body.contains("<html"));
+    let rows = send(
+        &w.router,
+        Request::get(format!("/odf/alfareros-morelos/socios?q={q}"))
+            .header(header::COOKIE, &b.cookie)
+            .header("HX-Request", "true")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(rows.body.contains(first.data.curp.as_str()));
+    assert!(!rows.body.contains("<html"), "a fragment");
+}
+
+fn good_member() -> Vec<(&'static str, String)> {
+    vec![
+        ("curp", "GOLM850312MMSRPR01".into()),
+        ("given_names", "María".into()),
+        ("surnames", "Gómez López".into()),
+        ("sex", "F".into()),
+        ("birth_date", "1985-03-12".into()),
+        ("municipality", "Tlayacapan".into()),
+        ("state", "Morelos".into()),
+        ("trade", "Alfarería".into()),
+        ("household_size", "4".into()),
+        ("profile", "micro_producer".into()),
+        ("joined_on", "2025-02-01".into()),
+        ("letter_signed_on", "2025-02-01".into()),
+    ]
+}
+
+async fn add(w: &World, b: &Browser, fields: &[(&'static str, String)], lang: &str) -> Reply {
+    let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    form.push(("csrf", &b.csrf));
+    post_form(
+        w,
+        &format!("/odf/alfareros-morelos/socios?lang={lang}"),
+        Some(b),
+        &form,
+    )
+    .await
 }
 
 #[tokio::test]
-async fn an_unknown_organisation_is_not_found() {
-    let app = app_with_union().await;
-    let (status, _) = get(&app, "/odf/no-such-odf").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+async fn adding_a_member_validates_on_the_server_in_the_users_language_and_saves_nothing_when_wrong(
+) {
+    let w = world().await;
+    let b = sign_in(&w, "personal").await;
+    let before = w.app.store().count_members(w.union.id).await.unwrap();
+    let mut bad = good_member();
+    bad[0].1 = "ABC".into();
+    let r = add(&w, &b, &bad, "es").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The message sits right after the CURP field, and the typed values are kept.
+    let at = r.body.find("id=\"f-curp\"").unwrap();
+    let next = &r.body[at..at + 300];
+    assert!(
+        next.contains("value=\"ABC\"") && next.contains("La CURP debe tener 18"),
+        "{next}"
+    );
+    assert!(r.body.contains("value=\"Gómez López\""));
+    let r = add(&w, &b, &bad, "en").await;
+    assert!(r.body.contains("The CURP must have 18"));
+    assert_eq!(
+        w.app.store().count_members(w.union.id).await.unwrap(),
+        before
+    );
+    let r = add(&w, &b, &good_member(), "es").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Socio registrado"));
+    assert_eq!(
+        w.app.store().count_members(w.union.id).await.unwrap(),
+        before + 1
+    );
 }
 
 #[tokio::test]
-async fn an_empty_database_shows_an_empty_list_not_an_error() {
-    let store: Arc<dyn Store> =
-        Arc::new(store_sqlite::SqliteStore::open_in_memory().await.unwrap());
-    let app = App::new(store);
-    let (status, body) = get(&app, "/").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("Aún no hay organizaciones"));
+async fn a_csv_import_with_one_bad_row_imports_nothing_and_names_the_line() {
+    let w = world().await;
+    let b = sign_in(&w, "personal").await;
+    let before = w.app.store().count_members(w.union.id).await.unwrap();
+    let header = "curp,given_names,surnames,sex,birth_date,municipality,state,trade,household_size,profile,joined_on,letter_signed_on";
+    let good = "GOLM850312MMSRPR01,María,Gómez,F,1985-03-12,Tlayacapan,Morelos,Alfarería,4,micro_producer,2025-02-01,2025-02-01";
+    let bad = "XXXX,Ana,Ruiz,F,1990-01-01,Cuautla,Morelos,Alfarería,3,micro_producer,2025-02-01,2025-02-01";
+    let csv = format!("{header}\n{good}\n{bad}\n");
+    let r = post_form(
+        &w,
+        "/odf/alfareros-morelos/socios/importar",
+        Some(&b),
+        &[("csrf", &b.csrf), ("csv", &csv)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Línea 3"), "{}", r.body);
+    assert_eq!(
+        w.app.store().count_members(w.union.id).await.unwrap(),
+        before
+    );
+    let csv = format!("{header}\n{good}\n");
+    let r = post_form(
+        &w,
+        "/odf/alfareros-morelos/socios/importar",
+        Some(&b),
+        &[("csrf", &b.csrf), ("csv", &csv)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("1 registrados"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_proposal_form_with_a_bad_amount_is_returned_with_the_message_and_nothing_saved() {
+    let w = world().await;
+    let b = sign_in(&w, "apoyo").await;
+    let r = post_form(
+        &w,
+        "/odf/alfareros-morelos/propuestas",
+        Some(&b),
+        &[
+            ("csrf", &b.csrf),
+            ("kind", "expenditure"),
+            ("purpose", "Horno"),
+            ("amount", "12.345"),
+            ("nonce", "n"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Monto no válido"));
+    let viewer = w.app.user("apoyo").await.unwrap().viewer;
+    assert!(w
+        .app
+        .board_proposals(w.union.id, &viewer)
+        .await
+        .unwrap()
+        .is_empty());
+    let r = post_form(
+        &w,
+        "/odf/alfareros-morelos/propuestas",
+        Some(&b),
+        &[
+            ("csrf", &b.csrf),
+            ("kind", "expenditure"),
+            ("purpose", "Horno"),
+            ("amount", "1,234.50"),
+            ("nonce", "n"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Sent twice (a double click): one proposal.
+    post_form(
+        &w,
+        "/odf/alfareros-morelos/propuestas",
+        Some(&b),
+        &[
+            ("csrf", &b.csrf),
+            ("kind", "expenditure"),
+            ("purpose", "Horno"),
+            ("amount", "1,234.50"),
+            ("nonce", "n"),
+        ],
+    )
+    .await;
+    let ps = w.app.board_proposals(w.union.id, &viewer).await.unwrap();
+    assert_eq!(ps.len(), 1);
+    assert_eq!(ps[0].record.proposal.amount_minor, 123_450);
+    let page = get(&w, "/odf/alfareros-morelos/propuestas", Some(&b)).await;
+    assert!(page.body.contains("$1,234.50"));
+}
+
+#[tokio::test]
+async fn the_audit_log_shows_who_when_from_where_and_what_to_the_board() {
+    let w = world().await;
+    let b = sign_in(&w, "apoyo").await;
+    post_form(
+        &w,
+        "/odf/alfareros-morelos/propuestas",
+        Some(&b),
+        &[
+            ("csrf", &b.csrf),
+            ("kind", "loan"),
+            ("purpose", "Torno"),
+            ("amount", "500"),
+            ("nonce", "n"),
+        ],
+    )
+    .await;
+    let board = sign_in(&w, "consejo").await;
+    let log = get(&w, "/odf/alfareros-morelos/bitacora", Some(&board)).await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(
+        log.body.contains("proposal.opened")
+            && log.body.contains("<td>apoyo</td>")
+            && log.body.contains("local"),
+        "{}",
+        log.body
+    );
+    let sup = sign_in(&w, "supervisor").await;
+    let prog = get(&w, "/bitacora", Some(&sup)).await;
+    assert!(prog.body.contains("user.created") && prog.body.contains("session.created"));
+    assert!(
+        !prog.body.contains("argon2"),
+        "no password hash on the page"
+    );
+    let staff = sign_in(&w, "personal").await;
+    assert_eq!(
+        get(&w, "/odf/alfareros-morelos/bitacora", Some(&staff))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_are_a_spanish_404() {
+    let w = world().await;
+    let r = get(&w, "/no/such/page", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("No encontrado"));
 }

@@ -1,0 +1,879 @@
+//! The JSON API under `/api/v1`: what the pages do, with the same authorisation (the same
+//! `Viewer::check` calls), authenticated by a bearer token from `POST /api/v1/session`.
+//! Every other POST honours `Idempotency-Key`: the same key and request answer the stored
+//! response; the same key with another request is 422. The OpenAPI document is generated from
+//! these handlers' annotations (utoipa) and served at `/api/v1/openapi.json`.
+
+#![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
+
+use crate::auth::Ctx;
+use crate::pages::{key_figures, member_csv, redact, search_members};
+use crate::AppState;
+use app::access_cases::{
+    AccessError, Action, IdempotencyOutcome, ProposalForm, ProposalView, Session, StoredResponse,
+};
+use app::AppError;
+use axum::body::{to_bytes, Body};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use governance::{ProposalStatus, Vote};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use store::{Org, Page, StoreError, PROGRAMME_ORG};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/session", post(create_session))
+        .route("/orgs", get(list_orgs))
+        .route("/orgs/{slug}", get(get_org))
+        .route("/orgs/{slug}/members", get(list_members).post(add_member))
+        .route(
+            "/orgs/{slug}/members/{member_id}/statement",
+            get(member_statement),
+        )
+        .route(
+            "/orgs/{slug}/proposals",
+            get(list_proposals).post(create_proposal),
+        )
+        .route("/orgs/{slug}/proposals/{id}/votes", post(cast_vote))
+        .route("/orgs/{slug}/proposals/{id}/comments", post(add_comment))
+        .route("/orgs/{slug}/proposals/{id}/close", post(close_vote))
+        .route("/orgs/{slug}/audit", get(audit))
+        .layer(axum::middleware::from_fn_with_state(state, idempotency))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tequio API", version = "1", description = "ODFs, members, statements, proposals and votes. Authorisation as the web pages (R-GOV-1, R-SUP-1)."),
+    paths(create_session, list_orgs, get_org, list_members, add_member, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit),
+    components(schemas(ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+// ---------------------------------------------------------------- errors
+
+/// Every refusal: a code, and for bad input the field and a message.
+#[derive(Serialize, ToSchema)]
+pub struct ApiError {
+    /// `unauthenticated`, `forbidden`, `not_found`, `invalid`, `idempotency_key_reused`,
+    /// `rate_limited`, `internal`.
+    error: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'static str>,
+}
+
+fn err(status: StatusCode, error: &'static str) -> Response {
+    (
+        status,
+        Json(ApiError {
+            error,
+            field: None,
+            message: None,
+            rule: None,
+        }),
+    )
+        .into_response()
+}
+
+fn invalid(field: &str, message: &str) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(ApiError {
+            error: "invalid",
+            field: Some(field.to_string()),
+            message: Some(message.to_string()),
+            rule: None,
+        }),
+    )
+        .into_response()
+}
+
+fn access_error(e: AccessError) -> Response {
+    match e {
+        AccessError::Unauthenticated => err(StatusCode::UNAUTHORIZED, "unauthenticated"),
+        AccessError::NotFound => err(StatusCode::NOT_FOUND, "not_found"),
+        AccessError::Forbidden { rule, .. } => (
+            StatusCode::FORBIDDEN,
+            Json(ApiError {
+                error: "forbidden",
+                field: None,
+                message: None,
+                rule: Some(rule),
+            }),
+        )
+            .into_response(),
+        AccessError::IdempotencyMismatch => {
+            err(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+        }
+        AccessError::App(e) => app_error(e),
+    }
+}
+
+fn app_error(e: AppError) -> Response {
+    match e {
+        AppError::Field(f) => invalid(f.field, &f.message),
+        AppError::Rows(rows) => {
+            let first = rows.first().cloned().unwrap_or_default();
+            let field = first
+                .split_once(", ")
+                .and_then(|(_, r)| r.split_once(": "))
+                .map(|(f, _)| f.to_string())
+                .unwrap_or_else(|| "csv".into());
+            invalid(&field, &first)
+        }
+        AppError::Rule {
+            rule,
+            field,
+            message,
+        } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(ApiError {
+                error: "invalid",
+                field: Some(field),
+                message: Some(message),
+                rule: Some(rule),
+            }),
+        )
+            .into_response(),
+        AppError::Store(StoreError::NotFound { .. }) => err(StatusCode::NOT_FOUND, "not_found"),
+        AppError::Store(StoreError::Conflict { what }) => invalid("curp", &what),
+        AppError::Store(StoreError::Invalid { what }) => invalid("request", &what),
+        other => {
+            tracing::error!(error = %other, "api failed");
+            err(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        }
+    }
+}
+
+type ApiResult = Result<Response, Response>;
+
+fn session(ctx: &Ctx) -> Result<&Session, Response> {
+    ctx.session
+        .as_ref()
+        .ok_or_else(|| err(StatusCode::UNAUTHORIZED, "unauthenticated"))
+}
+
+async fn org_for(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    action: Action,
+) -> Result<(Org, Session), Response> {
+    let s = session(ctx)?.clone();
+    let org = state
+        .app
+        .store()
+        .org_by_slug(slug)
+        .await
+        .map_err(|e| app_error(e.into()))?;
+    s.viewer.check(org.id, action).map_err(access_error)?;
+    Ok((org, s))
+}
+
+// ---------------------------------------------------------------- idempotency
+
+/// Header naming a request's idempotency key.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+async fn idempotency(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    request: Request,
+    next: Next,
+) -> Response {
+    let key = request
+        .headers()
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (Some(key), Some(session)) = (key, ctx.session.as_ref()) else {
+        return next.run(request).await;
+    };
+    // Sign-in is exempt: its response is a session token, which is never stored.
+    if request.method() != Method::POST || request.uri().path().ends_with("/session") {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, crate::MAX_BODY_BYTES).await else {
+        return err(StatusCode::PAYLOAD_TOO_LARGE, "invalid");
+    };
+    let mut identity = format!("{} {}\n", parts.method, parts.uri.path()).into_bytes();
+    identity.extend_from_slice(&bytes);
+    let login = session.viewer.login.clone();
+    match state
+        .app
+        .idempotency_lookup(PROGRAMME_ORG, &login, &key, &identity)
+        .await
+    {
+        Ok(IdempotencyOutcome::Replay(stored)) => {
+            let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+            return (
+                status,
+                [
+                    (header::CONTENT_TYPE, "application/json"),
+                    (
+                        header::HeaderName::from_static("idempotent-replayed"),
+                        "true",
+                    ),
+                ],
+                stored.body,
+            )
+                .into_response();
+        }
+        Ok(IdempotencyOutcome::New) => {}
+        Err(e) => return access_error(e),
+    }
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let status = response.status();
+    if status.is_server_error() {
+        return response;
+    }
+    let (rparts, rbody) = response.into_parts();
+    let Ok(rbytes) = to_bytes(rbody, crate::MAX_BODY_BYTES).await else {
+        return err(StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    };
+    let stored = StoredResponse {
+        status: status.as_u16(),
+        body: String::from_utf8_lossy(&rbytes).into_owned(),
+    };
+    if let Err(e) = state
+        .app
+        .remember_response(
+            PROGRAMME_ORG,
+            &login,
+            &key,
+            &identity,
+            stored,
+            &ctx.origin,
+            Utc::now(),
+        )
+        .await
+    {
+        tracing::error!(error = %e, "idempotency record failed");
+    }
+    Response::from_parts(rparts, Body::from(rbytes))
+}
+
+// ---------------------------------------------------------------- session
+
+#[derive(Deserialize, ToSchema)]
+pub struct SignIn {
+    login: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionOut {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+    expires_at: DateTime<Utc>,
+}
+
+/// Signs in; rate-limited per address and login like the sign-in page.
+#[utoipa::path(post, path = "/api/v1/session", request_body = SignIn, responses((status = 201, body = SessionOut), (status = 401, body = ApiError), (status = 429, body = ApiError)))]
+async fn create_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(body): Json<SignIn>,
+) -> Response {
+    let login = body.login.trim().to_lowercase();
+    let now = std::time::Instant::now();
+    if !state.limiter.allowed(&ctx.origin, &login, now) {
+        return err(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    }
+    match state
+        .app
+        .sign_in(&login, &body.password, &ctx.origin, Utc::now())
+        .await
+    {
+        Ok(s) => {
+            state.limiter.succeeded(&ctx.origin, &login);
+            (
+                StatusCode::CREATED,
+                Json(SessionOut {
+                    token: s.token,
+                    expires_at: s.expires_at,
+                }),
+            )
+                .into_response()
+        }
+        Err(AccessError::Unauthenticated) => {
+            state.limiter.failed(&ctx.origin, &login, now);
+            err(StatusCode::UNAUTHORIZED, "unauthenticated")
+        }
+        Err(e) => access_error(e),
+    }
+}
+
+// ---------------------------------------------------------------- organisations
+
+#[derive(Serialize, ToSchema)]
+pub struct OrgOut {
+    slug: String,
+    name: String,
+    state: String,
+    trade: String,
+    members: u64,
+    bank_minor: i64,
+    dues_receivable_minor: i64,
+    dues_income_minor: i64,
+}
+
+async fn org_out(state: &AppState, org: Org) -> Result<OrgOut, Response> {
+    let k = key_figures(state, &org)
+        .await
+        .map_err(|e| app_error(e.into()))?;
+    Ok(OrgOut {
+        slug: org.data.slug,
+        name: org.data.name,
+        state: org.data.state,
+        trade: org.data.trade,
+        members: k.members,
+        bank_minor: k.bank_minor as i64,
+        dues_receivable_minor: k.dues_receivable_minor as i64,
+        dues_income_minor: k.dues_income_minor as i64,
+    })
+}
+
+/// The ODFs the caller sees (all of them for a supervisor), with key figures; at most 200.
+#[utoipa::path(get, path = "/api/v1/orgs", security(("bearer" = [])), responses((status = 200, body = [OrgOut]), (status = 401, body = ApiError)))]
+async fn list_orgs(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
+    let s = session(&ctx)?;
+    let orgs = state
+        .app
+        .store()
+        .orgs()
+        .await
+        .map_err(|e| app_error(e.into()))?;
+    let mut out = Vec::new();
+    for org in orgs
+        .into_iter()
+        .filter(|o| s.viewer.sees_org(o.id))
+        .take(200)
+    {
+        out.push(org_out(&state, org).await?);
+    }
+    Ok(Json(out).into_response())
+}
+
+/// One ODF's shared key figures.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = OrgOut), (status = 404, body = ApiError)))]
+async fn get_org(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    Ok(Json(org_out(&state, org).await?).into_response())
+}
+
+// ---------------------------------------------------------------- members
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberOut {
+    id: i64,
+    curp: String,
+    given_names: String,
+    surnames: String,
+    municipality: String,
+    joined_on: NaiveDate,
+    left_on: Option<NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberList {
+    members: Vec<MemberOut>,
+    /// Pass as `after` for the next page.
+    next_after: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MembersQuery {
+    /// Part of a name or CURP.
+    q: Option<String>,
+    after: Option<i64>,
+}
+
+/// Members (staff, board, supervisors), searched by name or CURP, 50 a page.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/members", security(("bearer" = [])), params(("slug" = String, Path), MembersQuery), responses((status = 200, body = MemberList), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+async fn list_members(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(q): Query<MembersQuery>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
+    let (found, next_after) = search_members(
+        &state,
+        org.id,
+        q.q.as_deref().unwrap_or(""),
+        q.after.unwrap_or(0),
+    )
+    .await
+    .map_err(|e| app_error(e.into()))?;
+    let members = found
+        .into_iter()
+        .map(|m| MemberOut {
+            id: m.id,
+            curp: m.data.curp.as_str().to_string(),
+            given_names: m.data.given_names,
+            surnames: m.data.surnames,
+            municipality: m.data.municipality,
+            joined_on: m.data.joined_on,
+            left_on: m.left_on,
+        })
+        .collect();
+    Ok(Json(MemberList {
+        members,
+        next_after,
+    })
+    .into_response())
+}
+
+/// A member to register (R-ORG-2, R-ORG-3); validated as one row of the members CSV.
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct MemberIn {
+    curp: String,
+    given_names: String,
+    surnames: String,
+    /// F, M or X.
+    sex: String,
+    birth_date: String,
+    municipality: String,
+    state: String,
+    trade: String,
+    household_size: String,
+    /// micro_producer or micro_entrepreneur.
+    profile: String,
+    joined_on: String,
+    letter_signed_on: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportOut {
+    created: usize,
+    unchanged: usize,
+}
+
+/// Registers a member (staff only). Registering the same CURP with the same data again
+/// changes nothing.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/members", security(("bearer" = [])), params(("slug" = String, Path)), request_body = MemberIn, responses((status = 201, body = ImportOut), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn add_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Json(body): Json<MemberIn>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let values: HashMap<String, String> = serde_json::from_value(
+        serde_json::to_value(&body).map_err(|_| err(StatusCode::BAD_REQUEST, "invalid"))?,
+    )
+    .map_err(|_| err(StatusCode::BAD_REQUEST, "invalid"))?;
+    let outcome = state
+        .app
+        .import_members_csv(org.id, &member_csv(&values), Utc::now().date_naive())
+        .await
+        .map_err(app_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ImportOut {
+            created: outcome.created,
+            unchanged: outcome.unchanged,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatementLineOut {
+    entry_id: i64,
+    date: NaiveDate,
+    memo: String,
+    amount_minor: i64,
+    balance_minor: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatementOut {
+    member_id: i64,
+    name: String,
+    dues_arrears_minor: i64,
+    dues: Vec<StatementLineOut>,
+}
+
+/// A member's statement: the member themself, staff, board, supervisors.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/members/{member_id}/statement", security(("bearer" = [])), params(("slug" = String, Path), ("member_id" = i64, Path)), responses((status = 200, body = StatementOut), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+async fn member_statement(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, member_id)): Path<(String, i64)>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    let member = state
+        .app
+        .store()
+        .member(org.id, member_id)
+        .await
+        .map_err(|e| app_error(e.into()))?;
+    s.viewer
+        .check(org.id, Action::ViewMember(member_id))
+        .map_err(access_error)?;
+    let statement = state
+        .app
+        .account_statement(
+            org.id,
+            &ledger::Account::dues_receivable(member_id),
+            Page::first(1_000),
+        )
+        .await
+        .map_err(app_error)?;
+    let arrears = state
+        .app
+        .dues_arrears_minor(org.id, member_id)
+        .await
+        .map_err(app_error)?;
+    Ok(Json(StatementOut {
+        member_id,
+        name: format!("{} {}", member.data.given_names, member.data.surnames),
+        dues_arrears_minor: arrears,
+        dues: statement
+            .lines
+            .iter()
+            .map(|l| StatementLineOut {
+                entry_id: l.entry_id,
+                date: l.date,
+                memo: l.memo.clone(),
+                amount_minor: l.amount.amount_minor(),
+                balance_minor: l.balance_minor as i64,
+            })
+            .collect(),
+    })
+    .into_response())
+}
+
+// ---------------------------------------------------------------- proposals
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProposalIn {
+    /// expenditure, loan, lease, withdrawal_criteria, non_fulfilment_notice, election.
+    kind: String,
+    /// What the decision is about, as the rule that acts on it names it (`loan:7`).
+    #[serde(default)]
+    subject: String,
+    purpose: String,
+    #[serde(default)]
+    amount_minor: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentOut {
+    by: String,
+    text: String,
+    at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BallotOut {
+    /// The board seat (role assignment id) and the name on it.
+    seat: i64,
+    voter_name: String,
+    /// for, against or abstain.
+    vote: &'static str,
+    cast_on: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProposalOut {
+    id: i64,
+    kind: &'static str,
+    subject: String,
+    purpose: String,
+    amount_minor: i64,
+    proposed_by: String,
+    proposed_on: NaiveDate,
+    /// open, approved or rejected.
+    state: &'static str,
+    ballots: Vec<BallotOut>,
+    comments: Vec<CommentOut>,
+}
+
+fn proposal_out(v: ProposalView) -> ProposalOut {
+    let p = v.record.proposal;
+    ProposalOut {
+        id: p.id,
+        kind: p.kind.as_str(),
+        subject: p.subject,
+        purpose: p.purpose,
+        amount_minor: p.amount_minor,
+        proposed_by: p.proposed_by,
+        proposed_on: p.proposed_on,
+        state: match p.status {
+            ProposalStatus::Open => "open",
+            ProposalStatus::Approved { .. } => "approved",
+            ProposalStatus::Rejected { .. } => "rejected",
+        },
+        ballots: v
+            .record
+            .ballots
+            .into_iter()
+            .map(|b| BallotOut {
+                seat: b.seat,
+                voter_name: b.voter_name,
+                vote: b.vote.as_str(),
+                cast_on: b.cast_on,
+            })
+            .collect(),
+        comments: v
+            .comments
+            .into_iter()
+            .map(|c| CommentOut {
+                by: c.by,
+                text: c.text,
+                at: c.at,
+            })
+            .collect(),
+    }
+}
+
+/// The ODF's proposals, newest first (everyone in its circle, and supervisors).
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/proposals", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = [ProposalOut]), (status = 404, body = ApiError)))]
+async fn list_proposals(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    let ps = state
+        .app
+        .board_proposals(org.id, &s.viewer)
+        .await
+        .map_err(access_error)?;
+    Ok(Json(ps.into_iter().map(proposal_out).collect::<Vec<_>>()).into_response())
+}
+
+fn request_key(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            format!(
+                "auto-{}",
+                Utc::now().timestamp_nanos_opt().unwrap_or_default()
+            )
+        })
+}
+
+/// Puts a proposal to the board (staff, board, support committee, donors, advisers; R-GOV-1).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/proposals", security(("bearer" = [])), params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = ProposalIn, responses((status = 201, body = ProposalOut), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+async fn create_proposal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Json(body): Json<ProposalIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::Propose).await?;
+    let form = ProposalForm {
+        kind: body.kind,
+        subject: body.subject,
+        purpose: body.purpose,
+        amount_minor: body.amount_minor,
+    };
+    let p = state
+        .app
+        .propose_as(
+            org.id,
+            &s.viewer,
+            form,
+            &ctx.origin,
+            Utc::now().date_naive(),
+        )
+        .await
+        .map_err(access_error)?;
+    Ok((StatusCode::CREATED, Json(proposal_out(p))).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VoteIn {
+    /// for, against or abstain.
+    vote: String,
+}
+
+/// A board member's vote on their seat (R-GOV-1: anyone else is 403, whatever they gave).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/proposals/{id}/votes", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = VoteIn, responses((status = 200, body = ProposalOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn cast_vote(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Json(body): Json<VoteIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::Vote).await?;
+    let choice = Vote::parse(&body.vote).map_err(|e| invalid(e.field, &e.message))?;
+    let p = state
+        .app
+        .vote_as(
+            org.id,
+            &s.viewer,
+            id,
+            choice,
+            &ctx.origin,
+            Utc::now().date_naive(),
+        )
+        .await
+        .map_err(access_error)?;
+    Ok(Json(proposal_out(p)).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionOut {
+    proposal_id: i64,
+    approved: bool,
+    decided_on: NaiveDate,
+    for_votes: u32,
+    against_votes: u32,
+    abstentions: u32,
+    seats: u32,
+    quorum_met: bool,
+}
+
+/// Closes the vote (board members): the decision with its tally (R-GOV-2).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/proposals/{id}/close", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)), responses((status = 200, body = DecisionOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn close_vote(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::Vote).await?;
+    let d = state
+        .app
+        .close_as(org.id, &s.viewer, id, &ctx.origin, Utc::now().date_naive())
+        .await
+        .map_err(access_error)?;
+    Ok(Json(DecisionOut {
+        proposal_id: d.proposal_id,
+        approved: d.approved,
+        decided_on: d.decided_on,
+        for_votes: d.tally.for_votes,
+        against_votes: d.tally.against_votes,
+        abstentions: d.tally.abstentions,
+        seats: d.tally.seats,
+        quorum_met: d.tally.quorum_met,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CommentIn {
+    text: String,
+}
+
+/// A comment on a proposal.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/proposals/{id}/comments", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = CommentIn, responses((status = 200, body = ProposalOut), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+async fn add_comment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+    Json(body): Json<CommentIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::Comment).await?;
+    let p = state
+        .app
+        .comment(
+            org.id,
+            &s.viewer,
+            id,
+            &body.text,
+            &request_key(&headers),
+            &ctx.origin,
+            Utc::now(),
+        )
+        .await
+        .map_err(access_error)?;
+    Ok(Json(proposal_out(p)).into_response())
+}
+
+// ---------------------------------------------------------------- audit
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEventOut {
+    seq: i64,
+    recorded_at: DateTime<Utc>,
+    actor: String,
+    origin: String,
+    kind: String,
+    stream: String,
+    /// The event's data (secrets removed).
+    payload: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AfterQuery {
+    after: Option<i64>,
+}
+
+/// The ODF's events, oldest first, 100 a page (board and supervisors).
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/audit", security(("bearer" = [])), params(("slug" = String, Path), AfterQuery), responses((status = 200, body = [AuditEventOut]), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(q): Query<AfterQuery>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewAudit).await?;
+    let events = state
+        .app
+        .store()
+        .events(
+            org.id,
+            None,
+            Page {
+                after_id: q.after.unwrap_or(0).max(0),
+                limit: 100,
+            },
+        )
+        .await
+        .map_err(|e| app_error(e.into()))?;
+    Ok(Json(
+        events
+            .into_iter()
+            .map(|e| AuditEventOut {
+                seq: e.seq,
+                recorded_at: e.event.recorded_at,
+                actor: e.event.actor,
+                origin: e.event.origin,
+                kind: e.event.kind,
+                stream: e.event.stream,
+                payload: redact(&e.event.payload),
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}

@@ -1,0 +1,206 @@
+//! Who is asking: language, session (cookie for pages, bearer token for the API), address;
+//! CSRF checks for forms; the sign-in rate limiter.
+
+use crate::i18n::{Lang, Tr};
+use crate::AppState;
+use app::access_cases::{AccessError, Session};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use chrono::Utc;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const SESSION_COOKIE: &str = "tequio_session";
+pub const PRE_CSRF_COOKIE: &str = "tequio_pre";
+pub const LANG_COOKIE: &str = "lang";
+
+/// The request's context. Extracting it never fails: pages decide what a missing session
+/// means (redirect to sign-in), the API answers 401.
+pub struct Ctx {
+    pub t: Tr,
+    pub session: Option<Session>,
+    /// The caller's address, for the audit log and the rate limiter.
+    pub origin: String,
+    /// The pre-session CSRF cookie (sign-in form), if any.
+    pub pre_csrf: Option<String>,
+    pub htmx: bool,
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn query_lang(parts: &Parts) -> Option<Lang> {
+    parts
+        .uri
+        .query()?
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .and_then(|(_, v)| Lang::parse(v))
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = query_lang(parts)
+            .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse))
+            .unwrap_or_default();
+        let origin = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "local".to_string());
+        let bearer_token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string);
+        // Inside the nested API router the path has lost its prefix: ask for the original.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|u| u.0.path().to_string())
+            .unwrap_or_else(|| parts.uri.path().to_string());
+        let is_api = path.starts_with("/api/");
+        // The API authenticates by bearer token only (so a browser's cookie cannot be used
+        // against it cross-site); pages by cookie only.
+        let token = if is_api {
+            bearer_token.clone()
+        } else {
+            cookie(&parts.headers, SESSION_COOKIE).map(str::to_string)
+        };
+        let session = match token {
+            Some(token) => match state.app.session(&token, Utc::now()).await {
+                Ok(s) => Some(s),
+                Err(AccessError::Unauthenticated) => None,
+                Err(e) => {
+                    tracing::error!(error = %e, "session lookup failed");
+                    None
+                }
+            },
+            None => None,
+        };
+        Ok(Ctx {
+            t: Tr::new(lang),
+            session,
+            origin,
+            pre_csrf: cookie(&parts.headers, PRE_CSRF_COOKIE).map(str::to_string),
+            htmx: parts.headers.contains_key("hx-request"),
+        })
+    }
+}
+
+/// Sign-in attempts per (address, login): at most [`SignInLimiter::MAX_FAILURES`] failures in
+/// [`SignInLimiter::WINDOW`], then refused until the window passes. The map is bounded: when
+/// full, the oldest windows are dropped.
+pub struct SignInLimiter {
+    inner: Mutex<HashMap<(String, String), (Instant, u32)>>,
+}
+
+impl Default for SignInLimiter {
+    fn default() -> Self {
+        SignInLimiter {
+            inner: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl SignInLimiter {
+    pub const MAX_FAILURES: u32 = 5;
+    pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+    pub const MAX_ENTRIES: usize = 10_000;
+
+    /// Whether another attempt is allowed now.
+    pub fn allowed(&self, origin: &str, login: &str, now: Instant) -> bool {
+        let map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(&(origin.to_string(), login.to_string())) {
+            Some((start, failures)) => {
+                now.duration_since(*start) >= Self::WINDOW || *failures < Self::MAX_FAILURES
+            }
+            None => true,
+        }
+    }
+
+    pub fn failed(&self, origin: &str, login: &str, now: Instant) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX_ENTRIES {
+            map.retain(|_, (start, _)| now.duration_since(*start) < Self::WINDOW);
+            if map.len() >= Self::MAX_ENTRIES {
+                // Still full of live windows: drop the oldest tenth.
+                let mut starts: Vec<Instant> = map.values().map(|(s, _)| *s).collect();
+                starts.sort();
+                let cut = starts[starts.len() / 10];
+                map.retain(|_, (start, _)| *start > cut);
+            }
+        }
+        let entry = map
+            .entry((origin.to_string(), login.to_string()))
+            .or_insert((now, 0));
+        if now.duration_since(entry.0) >= Self::WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+    }
+
+    pub fn succeeded(&self, origin: &str, login: &str) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&(origin.to_string(), login.to_string()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn five_failures_lock_the_pair_for_the_window_and_others_stay_free() {
+        let l = SignInLimiter::default();
+        let t0 = Instant::now();
+        for _ in 0..5 {
+            assert!(l.allowed("1.2.3.4", "ana", t0));
+            l.failed("1.2.3.4", "ana", t0);
+        }
+        assert!(!l.allowed("1.2.3.4", "ana", t0));
+        assert!(l.allowed("1.2.3.4", "beto", t0), "another login");
+        assert!(l.allowed("5.6.7.8", "ana", t0), "another address");
+        assert!(l.allowed("1.2.3.4", "ana", t0 + SignInLimiter::WINDOW));
+    }
+
+    #[test]
+    fn the_map_stays_bounded() {
+        let l = SignInLimiter::default();
+        let t0 = Instant::now();
+        for i in 0..(SignInLimiter::MAX_ENTRIES + 50) {
+            l.failed(
+                &format!("10.0.{}.{}", i / 256, i % 256),
+                "x",
+                t0 + Duration::from_millis(i as u64),
+            );
+        }
+        assert!(l.len() <= SignInLimiter::MAX_ENTRIES);
+    }
+}

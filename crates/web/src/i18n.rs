@@ -1,0 +1,241 @@
+//! The message catalogue (`messages.toml`): es-MX by default, English selectable with
+//! `?lang=en` (remembered in a cookie). Templates and handlers show user-facing text only
+//! through [`Tr::get`]; a test checks that every key used exists in both languages and that
+//! the templates carry no text of their own.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Es,
+    En,
+}
+
+impl Lang {
+    pub fn parse(text: &str) -> Option<Lang> {
+        match text {
+            "es" | "es-MX" => Some(Lang::Es),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+    pub fn code(&self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+        }
+    }
+    /// The `lang` attribute of the page.
+    pub fn html(&self) -> &'static str {
+        match self {
+            Lang::Es => "es-MX",
+            Lang::En => "en",
+        }
+    }
+}
+
+pub(crate) struct Catalogue {
+    pub es: HashMap<String, String>,
+    pub en: HashMap<String, String>,
+}
+
+pub(crate) static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
+    parse_catalogue(include_str!("../messages.toml")).expect("messages.toml is valid")
+});
+
+pub(crate) fn parse_catalogue(text: &str) -> Result<Catalogue, String> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        es: HashMap<String, String>,
+        en: HashMap<String, String>,
+    }
+    let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+    Ok(Catalogue {
+        es: file.es,
+        en: file.en,
+    })
+}
+
+/// A translator for one request's language. Copy it into every template as `t`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn new(lang: Lang) -> Self {
+        Tr { lang }
+    }
+
+    /// The message for `key`; a missing key shows the key itself (and the catalogue test
+    /// fails), never an empty string.
+    pub fn get(&self, key: &str) -> &'static str {
+        let map = match self.lang {
+            Lang::Es => &CATALOGUE.es,
+            Lang::En => &CATALOGUE.en,
+        };
+        match map.get(key) {
+            Some(text) => text.as_str(),
+            None => {
+                tracing::warn!(key, "message missing from catalogue");
+                Box::leak(key.to_string().into_boxed_str())
+            }
+        }
+    }
+
+    /// A message with `{}` replaced by `arg`.
+    pub fn fmt(&self, key: &str, arg: &str) -> String {
+        self.get(key).replacen("{}", arg, 1)
+    }
+
+    /// The message for a field error: `field.<name>` names the field, and the catalogue says
+    /// what to fix.
+    pub fn field_error(&self, field: &str) -> &'static str {
+        let key = format!("error.field.{field}");
+        let map = match self.lang {
+            Lang::Es => &CATALOGUE.es,
+            Lang::En => &CATALOGUE.en,
+        };
+        match map.get(&key) {
+            Some(text) => text.as_str(),
+            None => self.get("error.field.generic"),
+        }
+    }
+
+    pub fn money(&self, minor: i128) -> String {
+        crate::format::money_es_mx(minor)
+    }
+
+    pub fn date(&self, date: &chrono::NaiveDate) -> String {
+        crate::format::date_in(*date, self.lang)
+    }
+
+    pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        format!(
+            "{} {}",
+            crate::format::date_in(at.date_naive(), self.lang),
+            at.format("%H:%M UTC")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_key_exists_in_both_languages_and_none_is_empty() {
+        let c = &*CATALOGUE;
+        let es: BTreeSet<_> = c.es.keys().collect();
+        let en: BTreeSet<_> = c.en.keys().collect();
+        let only_es: Vec<_> = es.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&es).collect();
+        assert!(only_es.is_empty(), "missing in English: {only_es:?}");
+        assert!(only_en.is_empty(), "missing in Spanish: {only_en:?}");
+        for (k, v) in c.es.iter().chain(c.en.iter()) {
+            assert!(!v.trim().is_empty(), "{k} is empty");
+        }
+    }
+
+    /// Every `t.get("...")`, `t.fmt("...")` and `tr("...")` in the templates and sources names
+    /// a key of the catalogue.
+    #[test]
+    fn every_key_used_is_in_the_catalogue() {
+        let c = &*CATALOGUE;
+        let mut missing = Vec::new();
+        for (name, text) in sources() {
+            for pattern in ["t.get(\"", "t.fmt(\"", "tr(\""] {
+                for (i, _) in text.match_indices(pattern) {
+                    let rest = &text[i + pattern.len()..];
+                    let key = &rest[..rest.find('"').unwrap()];
+                    if !c.es.contains_key(key) {
+                        missing.push(format!("{name}: {key}"));
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys not in messages.toml: {missing:#?}"
+        );
+    }
+
+    /// Templates hold markup and expressions only: once tags, `{{ }}`, `{% %}`, comments and
+    /// entities are removed, no letters are left (all user text comes from the catalogue).
+    #[test]
+    fn templates_carry_no_hard_coded_text() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut offenders = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let stripped = strip_markup(&text);
+            let letters: String = stripped
+                .split_whitespace()
+                .filter(|w| w.chars().any(|c| c.is_alphabetic()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !letters.is_empty() {
+                offenders.push(format!("{}: {letters}", path.display()));
+            }
+        }
+        assert!(offenders.is_empty(), "hard-coded text: {offenders:#?}");
+    }
+
+    fn strip_markup(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        // Script and style blocks are code, not text.
+        loop {
+            let next = ["<", "{{", "{%", "{#", "&"]
+                .iter()
+                .filter_map(|p| rest.find(p).map(|i| (i, *p)))
+                .min();
+            let Some((i, open)) = next else {
+                out.push_str(rest);
+                break;
+            };
+            out.push_str(&rest[..i]);
+            out.push(' ');
+            let close = match open {
+                "<" => ">",
+                "{{" => "}}",
+                "{%" => "%}",
+                "{#" => "#}",
+                _ => ";",
+            };
+            match rest[i..].find(close) {
+                Some(j) => rest = &rest[i + j + close.len()..],
+                None => break,
+            }
+        }
+        out
+    }
+
+    fn sources() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out = Vec::new();
+        for dir in ["templates", "src"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.file_name().is_some_and(|n| n == "i18n.rs") {
+                    continue;
+                }
+                out.push((
+                    path.display().to_string(),
+                    std::fs::read_to_string(&path).unwrap(),
+                ));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn english_is_selectable_and_spanish_is_the_default() {
+        assert_eq!(Tr::default().get("nav.signout"), "Salir");
+        assert_eq!(Tr::new(Lang::En).get("nav.signout"), "Sign out");
+    }
+}

@@ -1,0 +1,655 @@
+//! Accounts, sessions, CSRF, rate limiting and R-GOV-1 refusals, driven through the router.
+
+mod common;
+
+use app::access_cases::DEMO_PASSWORD;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::*;
+
+fn field<'a>(html: &'a str, name: &str) -> &'a str {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    &rest[..rest.find('"').unwrap()]
+}
+
+#[tokio::test]
+async fn signing_in_through_the_form_sets_a_session_and_shows_the_union() {
+    let w = world().await;
+    let form = get(&w, "/entrar", None).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("lang=\"es-MX\"") && form.body.contains("Contraseña"));
+    let pre = form.cookie("tequio_pre").unwrap();
+    let csrf = field(&form.body, "csrf").to_string();
+    assert_eq!(pre, csrf);
+    let post = |password: &'static str| {
+        let body = format!(
+            "login=personal&password={}&csrf={csrf}",
+            urlencode(password)
+        );
+        Request::post("/entrar")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("tequio_pre={pre}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let wrong = send(&w.router, post("not-the-password")).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("Usuario o contraseña incorrectos"));
+    assert!(wrong.cookie("tequio_session").is_none());
+    let ok = send(&w.router, post(DEMO_PASSWORD)).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let token = ok.cookie("tequio_session").unwrap();
+    assert_eq!(token.len(), 64);
+    let cookie = ok
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let b = Browser {
+        cookie: format!("tequio_session={token}"),
+        csrf: String::new(),
+        token,
+    };
+    let home = get(&w, "/", Some(&b)).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.body.contains("/odf/alfareros-morelos"),
+        "{}",
+        home.body
+    );
+    assert!(
+        !home.body.contains(&format!("/odf/{}", w.other.data.slug)),
+        "staff of the union do not see other ODFs"
+    );
+}
+
+#[tokio::test]
+async fn the_session_token_is_never_stored_only_its_hash() {
+    let w = world().await;
+    let b = sign_in(&w, "socio").await;
+    let events = w
+        .app
+        .store()
+        .events(store::PROGRAMME_ORG, None, store::Page::first(1000))
+        .await
+        .unwrap();
+    assert!(events.iter().any(|e| e.event.kind == "session.created"));
+    for e in events {
+        assert!(
+            !e.event.payload.contains(&b.token)
+                && !e.event.key.contains(&b.token)
+                && !e.event.stream.contains(&b.token)
+        );
+        assert!(
+            !e.event.payload.contains(DEMO_PASSWORD),
+            "passwords are hashed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn signing_in_without_the_forms_csrf_token_is_refused() {
+    let w = world().await;
+    let r = post_form(
+        &w,
+        "/entrar",
+        None,
+        &[
+            ("login", "personal"),
+            ("password", DEMO_PASSWORD),
+            ("csrf", "0123456789abcdef0123456789abcdef"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.cookie("tequio_session").is_none());
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_that_login_from_that_address() {
+    let w = world().await;
+    let attempt = |password: &str| serde_json::json!({"login": "personal", "password": password});
+    for _ in 0..5 {
+        let r = api(
+            &w,
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(attempt("wrong-password")),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password is refused now, without being checked.
+    let r = api(
+        &w,
+        "POST",
+        "/api/v1/session",
+        None,
+        Some(attempt(DEMO_PASSWORD)),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.json()["error"], "rate_limited");
+    // Another login from the same address is not locked.
+    let r = api(
+        &w,
+        "POST",
+        "/api/v1/session",
+        None,
+        Some(serde_json::json!({"login": "socio", "password": DEMO_PASSWORD})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn without_a_session_pages_send_to_sign_in_and_the_api_answers_401() {
+    let w = world().await;
+    for uri in [
+        "/",
+        "/odf/alfareros-morelos",
+        "/odf/no-such-odf",
+        "/odf/alfareros-morelos/socios",
+    ] {
+        let r = get(&w, uri, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{uri}");
+        assert_eq!(r.location(), "/entrar");
+    }
+    let r = api(&w, "GET", "/api/v1/orgs", None, None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // A page cookie is not accepted by the API (bearer only), so no cross-site use of it.
+    let b = sign_in(&w, "personal").await;
+    let r = send(
+        &w.router,
+        Request::get("/api/v1/orgs")
+            .header(header::COOKIE, &b.cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused_on_read() {
+    let w = world().await;
+    let long_ago =
+        chrono::Utc::now() - chrono::Duration::hours(app::access_cases::SESSION_TTL_HOURS + 1);
+    let s = w
+        .app
+        .sign_in("personal", DEMO_PASSWORD, "127.0.0.1", long_ago)
+        .await
+        .unwrap();
+    let b = Browser {
+        cookie: format!("tequio_session={}", s.token),
+        csrf: s.csrf,
+        token: s.token.clone(),
+    };
+    assert_eq!(get(&w, "/", Some(&b)).await.location(), "/entrar");
+    assert_eq!(
+        api(&w, "GET", "/api/v1/orgs", Some(&s.token), None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn signing_out_revokes_the_session() {
+    let w = world().await;
+    let b = sign_in(&w, "personal").await;
+    assert_eq!(get(&w, "/", Some(&b)).await.status, StatusCode::OK);
+    let r = post_form(&w, "/salir", Some(&b), &[("csrf", &b.csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(get(&w, "/", Some(&b)).await.location(), "/entrar");
+}
+
+#[tokio::test]
+async fn every_form_post_needs_the_sessions_csrf_token_and_saves_nothing_without_it() {
+    let w = world().await;
+    let staff = sign_in(&w, "personal").await;
+    let other = sign_in(&w, "apoyo").await;
+    let form = |csrf: &'static str| {
+        vec![
+            ("csrf", csrf),
+            ("kind", "expenditure"),
+            ("purpose", "Horno"),
+            ("amount", "100"),
+            ("nonce", "n1"),
+        ]
+    };
+    for csrf in ["", "bad"] {
+        let r = post_form(
+            &w,
+            "/odf/alfareros-morelos/propuestas",
+            Some(&staff),
+            &form(csrf),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{csrf:?}");
+    }
+    // Another session's token is not this session's.
+    let mut f = form("");
+    f[0] = ("csrf", other.csrf.as_str());
+    assert_eq!(
+        post_form(&w, "/odf/alfareros-morelos/propuestas", Some(&staff), &f)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let viewer = w.app.user("personal").await.unwrap().viewer;
+    assert!(w
+        .app
+        .board_proposals(w.union.id, &viewer)
+        .await
+        .unwrap()
+        .is_empty());
+    for uri in [
+        "/odf/alfareros-morelos/socios",
+        "/odf/alfareros-morelos/socios/importar",
+        "/salir",
+    ] {
+        assert_eq!(
+            post_form(&w, uri, Some(&staff), &[("csrf", "x")])
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "{uri}"
+        );
+    }
+    let mut f = form("");
+    f[0] = ("csrf", staff.csrf.as_str());
+    assert_eq!(
+        post_form(&w, "/odf/alfareros-morelos/propuestas", Some(&staff), &f)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        w.app
+            .board_proposals(w.union.id, &viewer)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn r_gov_1_support_committee_donors_advisers_and_staff_cannot_vote_and_the_board_can() {
+    let w = world().await;
+    let id = proposal(&w, "p1").await;
+    let uri = format!("/odf/alfareros-morelos/propuestas/{id}/voto");
+    for login in [
+        "apoyo",
+        "donante",
+        "asesor",
+        "personal",
+        "socio",
+        "supervisor",
+    ] {
+        let b = sign_in(&w, login).await;
+        let r = post_form(&w, &uri, Some(&b), &[("csrf", &b.csrf), ("vote", "for")]).await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{login} voted through the page"
+        );
+        let r = api(
+            &w,
+            "POST",
+            &format!("/api/v1/orgs/alfareros-morelos/proposals/{id}/votes"),
+            Some(&b.token),
+            Some(serde_json::json!({"vote": "for"})),
+            None,
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{login} voted through the API"
+        );
+        assert_eq!(r.json()["rule"], "R-GOV-1");
+    }
+    let staff = w.app.user("personal").await.unwrap().viewer;
+    assert!(
+        w.app
+            .board_proposal(w.union.id, &staff, id)
+            .await
+            .unwrap()
+            .record
+            .ballots
+            .is_empty(),
+        "no vote was recorded"
+    );
+    let board = sign_in(&w, "consejo").await;
+    let r = post_form(
+        &w,
+        &uri,
+        Some(&board),
+        &[("csrf", &board.csrf), ("vote", "for")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let p = w.app.board_proposal(w.union.id, &staff, id).await.unwrap();
+    assert_eq!(p.record.ballots.len(), 1);
+    assert_eq!(p.record.ballots[0].vote, governance::Vote::For);
+    // A cast vote is not changed.
+    let r = post_form(
+        &w,
+        &uri,
+        Some(&board),
+        &[("csrf", &board.csrf), ("vote", "against")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Ya votó"));
+}
+
+#[tokio::test]
+async fn support_committee_donors_and_advisers_propose_and_comment() {
+    let w = world().await;
+    let id = proposal(&w, "p1").await;
+    for login in ["apoyo", "donante", "asesor"] {
+        let b = sign_in(&w, login).await;
+        let r = post_form(
+            &w,
+            &format!("/odf/alfareros-morelos/propuestas/{id}/comentario"),
+            Some(&b),
+            &[
+                ("csrf", &b.csrf),
+                ("text", "Sugiero cotizar dos hornos"),
+                ("nonce", login),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{login}: {}", r.body);
+        let page = get(&w, "/odf/alfareros-morelos/propuestas", Some(&b)).await;
+        assert!(
+            !page.body.contains("/voto"),
+            "{login} is not offered a vote"
+        );
+    }
+    let staff = w.app.user("personal").await.unwrap().viewer;
+    assert_eq!(
+        w.app
+            .board_proposal(w.union.id, &staff, id)
+            .await
+            .unwrap()
+            .comments
+            .len(),
+        3
+    );
+    // A plain member neither proposes nor comments.
+    let m = sign_in(&w, "socio").await;
+    let r = post_form(
+        &w,
+        &format!("/odf/alfareros-morelos/propuestas/{id}/comentario"),
+        Some(&m),
+        &[("csrf", &m.csrf), ("text", "x"), ("nonce", "m")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_member_sees_their_own_statement_and_the_shared_figures_only() {
+    let w = world().await;
+    let b = sign_in(&w, "socio").await;
+    let me = member_of(&w, "socio").await;
+    let r = get(&w, "/odf/alfareros-morelos/mi-estado", Some(&b)).await;
+    assert_eq!(r.location(), format!("/odf/alfareros-morelos/socios/{me}"));
+    let mine = get(&w, &format!("/odf/alfareros-morelos/socios/{me}"), Some(&b)).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(
+        mine.body.contains("Estado de cuenta") && mine.body.contains("<svg"),
+        "{}",
+        mine.body
+    );
+    let someone = if me == 1 { 2 } else { 1 };
+    assert_eq!(
+        get(
+            &w,
+            &format!("/odf/alfareros-morelos/socios/{someone}"),
+            Some(&b)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&w, "/odf/alfareros-morelos/socios", Some(&b))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&w, "/odf/alfareros-morelos/bitacora", Some(&b))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&w, "/odf/alfareros-morelos", Some(&b)).await.status,
+        StatusCode::OK
+    );
+    let r = api(
+        &w,
+        "GET",
+        &format!("/api/v1/orgs/alfareros-morelos/members/{someone}/statement"),
+        Some(&b.token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = api(
+        &w,
+        "GET",
+        &format!("/api/v1/orgs/alfareros-morelos/members/{me}/statement"),
+        Some(&b.token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["member_id"], me);
+}
+
+#[tokio::test]
+async fn another_organisations_ids_answer_exactly_like_missing_ones() {
+    let w = world().await;
+    let staff = sign_in(&w, "personal").await;
+    let missing = get(&w, "/odf/no-such-odf", Some(&staff)).await;
+    let foreign = get(&w, &format!("/odf/{}", w.other.data.slug), Some(&staff)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        (foreign.status, &foreign.body),
+        (missing.status, &missing.body)
+    );
+    // The other ODF's member through its own slug, and a member id nobody has: the same 404.
+    let foreign_member = get(
+        &w,
+        &format!("/odf/{}/socios/{}", w.other.data.slug, w.other_member),
+        Some(&staff),
+    )
+    .await;
+    let no_member = get(&w, "/odf/alfareros-morelos/socios/999999", Some(&staff)).await;
+    assert_eq!(
+        (foreign_member.status, &foreign_member.body),
+        (missing.status, &missing.body)
+    );
+    assert_eq!(
+        (no_member.status, &no_member.body),
+        (missing.status, &missing.body)
+    );
+    for path in ["", "/members", "/proposals", "/audit"] {
+        let a = api(
+            &w,
+            "GET",
+            &format!("/api/v1/orgs/{}{path}", w.other.data.slug),
+            Some(&staff.token),
+            None,
+            None,
+        )
+        .await;
+        let b = api(
+            &w,
+            "GET",
+            &format!("/api/v1/orgs/no-such-odf{path}"),
+            Some(&staff.token),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!((a.status, a.body), (b.status, b.body), "{path}");
+    }
+    // Supervisors do see the other ODF (R-SUP-1).
+    let sup = sign_in(&w, "supervisor").await;
+    assert_eq!(
+        get(&w, &format!("/odf/{}", w.other.data.slug), Some(&sup))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn r_sup_1_supervisors_read_across_odfs_and_decide_nothing() {
+    let w = world().await;
+    let s = sign_in(&w, "supervisor").await;
+    let home = get(&w, "/", Some(&s)).await;
+    assert!(home.body.contains("/odf/alfareros-morelos") && home.body.contains(&w.other.data.slug));
+    for uri in [
+        "/odf/alfareros-morelos/socios",
+        "/odf/alfareros-morelos/bitacora",
+        "/bitacora",
+        "/odf/alfareros-morelos/propuestas",
+    ] {
+        assert_eq!(get(&w, uri, Some(&s)).await.status, StatusCode::OK, "{uri}");
+    }
+    let id = proposal(&w, "p1").await;
+    for (uri, form) in [
+        (
+            "/odf/alfareros-morelos/propuestas".to_string(),
+            vec![("kind", "loan"), ("purpose", "x"), ("amount", "1")],
+        ),
+        (
+            format!("/odf/alfareros-morelos/propuestas/{id}/voto"),
+            vec![("vote", "for")],
+        ),
+        (
+            format!("/odf/alfareros-morelos/propuestas/{id}/comentario"),
+            vec![("text", "x")],
+        ),
+        (
+            "/odf/alfareros-morelos/socios".to_string(),
+            vec![("curp", "X")],
+        ),
+    ] {
+        let mut f = form.clone();
+        f.push(("csrf", &s.csrf));
+        f.push(("nonce", "n"));
+        assert_eq!(
+            post_form(&w, &uri, Some(&s), &f).await.status,
+            StatusCode::FORBIDDEN,
+            "{uri}"
+        );
+    }
+    // The programme log is the supervisors' alone.
+    let staff = sign_in(&w, "personal").await;
+    assert_eq!(
+        get(&w, "/bitacora", Some(&staff)).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_before_anything_is_read() {
+    let w = world().await;
+    let b = sign_in(&w, "personal").await;
+    let big = format!(
+        "csrf={}&csv={}",
+        b.csrf,
+        "a".repeat(web::MAX_BODY_BYTES + 10)
+    );
+    let r = send(
+        &w.router,
+        Request::post("/odf/alfareros-morelos/socios/importar")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::CONTENT_LENGTH, big.len())
+            .header(header::COOKIE, &b.cookie)
+            .body(Body::from(big))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn r_gov_2_the_board_votes_a_proposal_through_and_the_decision_records_who_voted_what() {
+    let w = world().await;
+    let id = proposal(&w, "close").await;
+    let today = chrono::Utc::now().date_naive();
+    let roles = w.app.store().roles(w.union.id).await.unwrap();
+    let seats = governance::board_seats(&roles, today).len();
+    assert!(seats >= 3, "the demo board has {seats} seats");
+    // Default quorum: more than half of the board.
+    let needed = seats / 2 + 1;
+    let close_uri = format!("/odf/alfareros-morelos/propuestas/{id}/cerrar");
+    let first = sign_in(&w, "consejo").await;
+    // Staff run the ODF but do not close a vote.
+    let staff = sign_in(&w, "personal").await;
+    assert_eq!(
+        post_form(&w, &close_uri, Some(&staff), &[("csrf", &staff.csrf)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Before the quorum, closing is refused and nothing is decided.
+    let r = post_form(&w, &close_uri, Some(&first), &[("csrf", &first.csrf)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(w.app.decision(w.union.id, id).await.is_err());
+    for i in 0..needed {
+        let login = if i == 0 {
+            "consejo".to_string()
+        } else {
+            format!("consejo{}", i + 1)
+        };
+        let b = sign_in(&w, &login).await;
+        let r = post_form(
+            &w,
+            &format!("/odf/alfareros-morelos/propuestas/{id}/voto"),
+            Some(&b),
+            &[("csrf", &b.csrf), ("vote", "for")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{login}: {}", r.body);
+    }
+    let r = post_form(&w, &close_uri, Some(&first), &[("csrf", &first.csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let decision = w.app.decision(w.union.id, id).await.unwrap();
+    assert!(decision.approved);
+    assert_eq!(decision.ballots.len(), needed);
+    let page = get(&w, "/odf/alfareros-morelos/propuestas", Some(&staff)).await;
+    assert!(page.body.contains("Aprobada"));
+    let voter = &decision.ballots[0].voter_name;
+    assert!(
+        page.body.contains(&format!("{voter}: A favor")),
+        "who voted what is shown"
+    );
+}

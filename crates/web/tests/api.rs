@@ -1,0 +1,278 @@
+//! The JSON API: the same authorisation as the pages, Idempotency-Key on POST, OpenAPI.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let w = world().await;
+    let r = api(&w, "GET", "/api/v1/openapi.json", None, None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/session",
+        "/api/v1/orgs",
+        "/api/v1/orgs/{slug}",
+        "/api/v1/orgs/{slug}/members",
+        "/api/v1/orgs/{slug}/members/{member_id}/statement",
+        "/api/v1/orgs/{slug}/proposals",
+        "/api/v1/orgs/{slug}/proposals/{id}/votes",
+        "/api/v1/orgs/{slug}/proposals/{id}/comments",
+        "/api/v1/orgs/{slug}/proposals/{id}/close",
+        "/api/v1/orgs/{slug}/audit",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+}
+
+#[tokio::test]
+async fn idempotency_key_replays_the_stored_response_and_refuses_another_payload() {
+    let w = world().await;
+    let b = sign_in(&w, "personal").await;
+    let body =
+        json!({"kind": "expenditure", "purpose": "Horno de leña", "amount_minor": 1_500_000});
+    let uri = "/api/v1/orgs/alfareros-morelos/proposals";
+    let first = api(
+        &w,
+        "POST",
+        uri,
+        Some(&b.token),
+        Some(body.clone()),
+        Some("k-1"),
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let again = api(
+        &w,
+        "POST",
+        uri,
+        Some(&b.token),
+        Some(body.clone()),
+        Some("k-1"),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+    let other = api(
+        &w,
+        "POST",
+        uri,
+        Some(&b.token),
+        Some(json!({"kind": "loan", "purpose": "Otro", "amount_minor": 1})),
+        Some("k-1"),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(other.json()["error"], "idempotency_key_reused");
+    let list = api(&w, "GET", uri, Some(&b.token), None, None).await;
+    assert_eq!(list.json().as_array().unwrap().len(), 1, "one proposal");
+    // The stored response is an event.
+    let stored = w
+        .app
+        .store()
+        .event_by_key(store::PROGRAMME_ORG, "idempotency:personal:k-1")
+        .await
+        .unwrap();
+    assert_eq!(stored.event.kind, "api.response");
+    // A vote by the board with a key: replayed, not refused as a second vote.
+    let id = first.json()["id"].as_i64().unwrap();
+    let board = sign_in(&w, "consejo").await;
+    let vote_uri = format!("/api/v1/orgs/alfareros-morelos/proposals/{id}/votes");
+    let v1 = api(
+        &w,
+        "POST",
+        &vote_uri,
+        Some(&board.token),
+        Some(json!({"vote": "for"})),
+        Some("v-1"),
+    )
+    .await;
+    let v2 = api(
+        &w,
+        "POST",
+        &vote_uri,
+        Some(&board.token),
+        Some(json!({"vote": "for"})),
+        Some("v-1"),
+    )
+    .await;
+    assert_eq!(
+        (v1.status, v2.status),
+        (StatusCode::OK, StatusCode::OK),
+        "{}",
+        v1.body
+    );
+    assert_eq!(v1.body, v2.body);
+}
+
+#[tokio::test]
+async fn bad_input_is_422_naming_the_field_and_nothing_is_saved() {
+    let w = world().await;
+    let b = sign_in(&w, "personal").await;
+    let r = api(
+        &w,
+        "POST",
+        "/api/v1/orgs/alfareros-morelos/proposals",
+        Some(&b.token),
+        Some(json!({"kind": "party", "purpose": "x"})),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "kind");
+    let r = api(&w, "POST", "/api/v1/orgs/alfareros-morelos/members", Some(&b.token), Some(json!({"curp": "BAD", "given_names": "A", "surnames": "B", "sex": "F", "birth_date": "1990-01-01", "municipality": "M", "state": "S", "trade": "T", "household_size": "2", "profile": "micro_producer", "joined_on": "2025-01-01", "letter_signed_on": "2025-01-01"})), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "curp");
+    let r = api(
+        &w,
+        "GET",
+        "/api/v1/orgs/alfareros-morelos/proposals",
+        Some(&b.token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.json().as_array().unwrap().len(), 0);
+}
+
+/// The authorisation matrix: every role against every API action, allowed or refused.
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_every_api_route() {
+    let w = world().await;
+    let id = proposal(&w, "matrix").await;
+    let socio = member_of(&w, "socio").await;
+    let consejo = member_of(&w, "consejo").await;
+    let roles = [
+        "supervisor",
+        "personal",
+        "consejo",
+        "socio",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut tokens = Vec::new();
+    for r in roles {
+        tokens.push(Some(sign_in(&w, r).await.token));
+    }
+    tokens.push(None);
+    let o = "/api/v1/orgs/alfareros-morelos";
+    let x = format!("/api/v1/orgs/{}", w.other.data.slug);
+    let member = json!({"curp": "GOLM850312MMSRPR01", "given_names": "María", "surnames": "Gómez", "sex": "F", "birth_date": "1985-03-12", "municipality": "Tlayacapan", "state": "Morelos", "trade": "Alfarería", "household_size": "4", "profile": "micro_producer", "joined_on": "2025-02-01", "letter_signed_on": "2025-02-01"});
+    let proposal_body = json!({"kind": "loan", "purpose": "Torno", "amount_minor": 100});
+    // Expected status per role, in the order: supervisor, staff, board, member, support
+    // committee, donor, adviser, nobody. 2 = 2xx.
+    type Row<'a> = (&'a str, String, Option<serde_json::Value>, [u16; 8]);
+    let rows: Vec<Row> = vec![
+        (
+            "GET",
+            "/api/v1/orgs".into(),
+            None,
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        ("GET", o.to_string(), None, [2, 2, 2, 2, 2, 2, 2, 401]),
+        (
+            "GET",
+            format!("{o}/members"),
+            None,
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/members/{socio}/statement"),
+            None,
+            [2, 2, 2, 2, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/members/{consejo}/statement"),
+            None,
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/proposals"),
+            None,
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/audit"),
+            None,
+            [2, 403, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/members"),
+            Some(member),
+            [403, 2, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/proposals"),
+            Some(proposal_body.clone()),
+            [403, 2, 2, 403, 2, 2, 2, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/proposals/{id}/comments"),
+            Some(json!({"text": "ok"})),
+            [403, 2, 2, 403, 2, 2, 2, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/proposals/{id}/votes"),
+            Some(json!({"vote": "for"})),
+            [403, 403, 2, 403, 403, 403, 403, 401],
+        ),
+        // Another ODF: 404 for everyone in the union's circle, readable by supervisors only.
+        (
+            "GET",
+            x.clone(),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/members"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/proposals"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{x}/proposals"),
+            Some(proposal_body),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (method, uri, body, expected) in rows {
+        for (i, token) in tokens.iter().enumerate() {
+            let r = api(&w, method, &uri, token.as_deref(), body.clone(), None).await;
+            let got = if r.status.is_success() {
+                2
+            } else {
+                r.status.as_u16()
+            };
+            let who = roles.get(i).copied().unwrap_or("nobody");
+            if got != expected[i] {
+                failures.push(format!(
+                    "{who} {method} {uri}: expected {}, got {} {}",
+                    expected[i], r.status, r.body
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
