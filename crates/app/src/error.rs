@@ -15,6 +15,13 @@ pub enum AppError {
     /// A file had bad rows; nothing was imported. Each line names its row and field.
     #[error("{} row(s) rejected, nothing imported:\n{}", .0.len(), .0.join("\n"))]
     Rows(Vec<String>),
+    /// A programme rule refused the command: the rule id (`R-GOV-1`), the field and why.
+    #[error("{rule} {field}: {message}")]
+    Rule {
+        rule: &'static str,
+        field: String,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A rule of collective trade refused the input (R-BUY-*, R-SELL-*), naming rule and field.
@@ -29,8 +36,11 @@ impl AppError {
     /// Whether the caller's input was at fault (as opposed to the system).
     pub fn is_caller_error(&self) -> bool {
         match self {
-            AppError::Ledger(_) | AppError::Field(_) | AppError::Rows(_) => true,
-            AppError::Trade(_) => true,
+            AppError::Ledger(_)
+            | AppError::Field(_)
+            | AppError::Rows(_)
+            | AppError::Rule { .. }
+            | AppError::Trade(_) => true,
             AppError::Store(e) => !matches!(e, StoreError::Backend(_)),
             AppError::Integrity(_) => false,
         }

@@ -7,11 +7,14 @@
 
 pub mod demo_cases;
 pub mod error;
+pub mod events;
 pub mod export;
+pub mod governance_cases;
 pub mod registry_cases;
 pub mod trade_cases;
 
 pub use error::AppError;
+pub use events::Actor;
 
 use ledger::{AccountCode, Currency, EntryDraft, TrialBalance, ValidEntry};
 use std::collections::HashMap;

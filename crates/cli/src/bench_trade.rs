@@ -301,7 +301,7 @@ async fn pure() -> anyhow::Result<()> {
 /// The same work through the app and the store, each step one use case.
 async fn end_to_end(backend: &str, store: Arc<dyn Store>) -> anyhow::Result<()> {
     let app = App::new(store);
-    let by = By::new("bench", "cli");
+    let by = Actor::new("bench", "cli");
     let mut spec = demo::DemoSpec::morelos_union();
     spec.members_per_org = MEMBERS as u32;
     spec.dues_months = 0;

@@ -26,6 +26,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Round(c) => crate::trade_cmd::round(&open_app(&settings).await?, c).await,
         Command::Order(c) => crate::trade_cmd::order(&open_app(&settings).await?, c).await,
         Command::Outlet(c) => crate::trade_cmd::outlet(&open_app(&settings).await?, c).await,
+        Command::Board(command) => crate::board_cmd::run_with_settings(&settings, command).await,
     }
 }
 

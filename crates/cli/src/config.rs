@@ -59,6 +59,9 @@ pub enum Command {
     /// Shared outlets: consignment, sales, settlements, counts.
     #[command(subcommand)]
     Outlet(crate::trade_cmd::OutletCommand),
+    /// The board's proposals and votes (R-GOV-1, R-GOV-2).
+    #[command(subcommand)]
+    Board(crate::board_cmd::BoardCommand),
 }
 
 #[derive(Args, Debug, Clone)]

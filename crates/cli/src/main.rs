@@ -7,6 +7,7 @@
 mod backend;
 mod bench;
 mod bench_trade;
+mod board_cmd;
 mod commands;
 mod config;
 mod trade_cmd;

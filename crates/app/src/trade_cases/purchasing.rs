@@ -1,6 +1,6 @@
 //! Suppliers, price lists and pooled purchasing rounds (R-BUY-1, R-BUY-2, R-SELL-3).
 
-use super::{balance_of, check_id, event, field, slot, By, Funding};
+use super::{balance_of, check_id, event, field, slot, Actor, Funding};
 use crate::{App, AppError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -290,7 +290,7 @@ impl App {
     pub async fn register_supplier(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         input: SupplierInput,
     ) -> Result<(), AppError> {
         check_id("code", &input.code)?;
@@ -323,7 +323,7 @@ impl App {
     pub async fn register_price_list(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         input: PriceListInput,
     ) -> Result<(), AppError> {
         check_id("material", &input.material)?;
@@ -382,7 +382,7 @@ impl App {
     pub async fn open_round(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         input: RoundInput,
     ) -> Result<(), AppError> {
         check_id("round_id", &input.round_id)?;
@@ -497,7 +497,7 @@ impl App {
     pub async fn request_purchases(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         round_id: &str,
         requests: Vec<RequestInput>,
     ) -> Result<usize, AppError> {
@@ -583,7 +583,7 @@ impl App {
     pub async fn close_round(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         round_id: &str,
         closed_on: NaiveDate,
     ) -> Result<RoundPlan, AppError> {
@@ -660,7 +660,7 @@ impl App {
     pub async fn receive_goods(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         round_id: &str,
         po_id: &str,
         units: u32,
@@ -711,7 +711,7 @@ impl App {
     pub async fn pay_supplier(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         round_id: &str,
         po_id: &str,
         amount_minor: i64,
@@ -737,6 +737,8 @@ impl App {
             .into());
         }
         let plan = self.trade_funding(org_id, &funding).await?;
+        self.trade_check_source_cash(org_id, &plan, amount_minor)
+            .await?;
         let entry =
             capital::pay_supplier(&po, amount_minor, &plan.source, plan.used_minor, date, &key)?;
         let mut events = vec![event(
@@ -775,7 +777,7 @@ impl App {
     pub async fn pick_up(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         round_id: &str,
         member: i64,
         material: &str,
@@ -874,7 +876,7 @@ impl App {
     pub async fn repay_working_capital(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         funding: Funding,
         amount_minor: i64,
         date: NaiveDate,

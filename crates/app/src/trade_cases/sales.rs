@@ -2,7 +2,7 @@
 //! members, deliveries and rejections, the invoice and receivable, advances, and the buyer's
 //! payment passed on to members net of what they owe.
 
-use super::{balance_of, check_id, event, field, By, Funding};
+use super::{balance_of, check_id, event, field, Actor, Funding};
 use crate::{App, AppError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -189,7 +189,7 @@ impl App {
     pub async fn declare_capacities(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         capacities: Vec<CapacityInput>,
     ) -> Result<usize, AppError> {
         if capacities.is_empty() || capacities.len() > super::MAX_TRADE_BATCH {
@@ -282,7 +282,7 @@ impl App {
     pub async fn accept_order(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         input: OrderInput,
     ) -> Result<OrderSplit, AppError> {
         check_id("order_id", &input.order_id)?;
@@ -446,7 +446,7 @@ impl App {
     pub async fn record_deliveries(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         order_id: &str,
         deliveries: Vec<DeliveryInput>,
     ) -> Result<usize, AppError> {
@@ -508,7 +508,7 @@ impl App {
     pub async fn invoice_order(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         order_id: &str,
         issue_date: NaiveDate,
     ) -> Result<Invoice, AppError> {
@@ -545,7 +545,7 @@ impl App {
     pub async fn pay_sales_advance(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         order_id: &str,
         member: i64,
         amount_minor: i64,
@@ -575,6 +575,8 @@ impl App {
             .into());
         }
         let plan = self.trade_funding(org_id, &funding).await?;
+        self.trade_check_source_cash(org_id, &plan, amount_minor)
+            .await?;
         let entry = sales::pay_advance(
             member,
             amount_minor,
@@ -619,7 +621,7 @@ impl App {
     pub async fn record_buyer_payment(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         order_id: &str,
         amount_minor: i64,
         date: NaiveDate,

@@ -1,0 +1,308 @@
+//! Board decisions (R-GOV-1, R-GOV-2) on the event log: proposals, ballots, closing a vote,
+//! minutes, and reading a decision — which the Fund, credit and trade use cases require before
+//! they act.
+//!
+//! Events, all in stream `proposals`: `proposal.opened` (a [`Proposal`]), `ballot.cast` (a
+//! [`Ballot`]) and `proposal.decided` (a [`Decision`]), keyed `proposal:{id}:...` so replays are
+//! no-ops. Settings are the last `governance.settings` event of stream `settings`.
+
+use crate::events::{event, payload, read_stream, Actor};
+use crate::{App, AppError};
+use chrono::NaiveDate;
+use governance::{
+    Ballot, Decision, GovernanceError, GovernanceSettings, Minutes, NewProposal, Proposal,
+    ProposalStatus, Tally, Vote,
+};
+use store::{Commit, OrgId, StoreError};
+
+const STREAM: &str = "proposals";
+
+impl From<GovernanceError> for AppError {
+    fn from(e: GovernanceError) -> Self {
+        AppError::Rule {
+            rule: e.rule,
+            field: e.field.to_string(),
+            message: e.message,
+        }
+    }
+}
+
+/// A proposal with its ballots and, once decided, its decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalRecord {
+    pub proposal: Proposal,
+    pub ballots: Vec<Ballot>,
+    pub decision: Option<Decision>,
+}
+
+/// Attempts when two writers race for the same new proposal id.
+const MAX_ID_RACES: usize = 5;
+
+impl App {
+    /// The organisation's R-GOV-2 settings (the programme's defaults until changed).
+    pub async fn governance_settings(&self, org_id: OrgId) -> Result<GovernanceSettings, AppError> {
+        let events = read_stream(&**self.store(), org_id, "settings").await?;
+        match events
+            .iter()
+            .rev()
+            .find(|e| e.event.kind == "governance.settings")
+        {
+            Some(e) => payload(e),
+            None => Ok(GovernanceSettings::default()),
+        }
+    }
+
+    /// Changes the quorum and majority (R-GOV-2), effective for votes closed from now on.
+    pub async fn set_governance_settings(
+        &self,
+        org_id: OrgId,
+        actor: &Actor,
+        settings: GovernanceSettings,
+    ) -> Result<(), AppError> {
+        settings.check()?;
+        self.store().org(org_id).await?;
+        let n = read_stream(&**self.store(), org_id, "settings")
+            .await?
+            .len();
+        let commit = Commit {
+            events: vec![event(
+                actor,
+                "settings",
+                "governance.settings",
+                format!("settings:{}", n + 1),
+                &settings,
+            )?],
+            ..Commit::default()
+        };
+        self.store().commit(org_id, &commit).await?;
+        Ok(())
+    }
+
+    /// Every proposal of the organisation, oldest first, with ballots and decisions.
+    pub async fn proposals(&self, org_id: OrgId) -> Result<Vec<ProposalRecord>, AppError> {
+        let mut records: Vec<ProposalRecord> = Vec::new();
+        for stored in read_stream(&**self.store(), org_id, STREAM).await? {
+            match stored.event.kind.as_str() {
+                "proposal.opened" => records.push(ProposalRecord {
+                    proposal: payload(&stored)?,
+                    ballots: Vec::new(),
+                    decision: None,
+                }),
+                "ballot.cast" => {
+                    let ballot: Ballot = payload(&stored)?;
+                    record_of(&mut records, ballot.proposal_id)?
+                        .ballots
+                        .push(ballot);
+                }
+                "proposal.decided" => {
+                    let decision: Decision = payload(&stored)?;
+                    let record = record_of(&mut records, decision.proposal_id)?;
+                    record.proposal.status = if decision.approved {
+                        ProposalStatus::Approved {
+                            on: decision.decided_on,
+                        }
+                    } else {
+                        ProposalStatus::Rejected {
+                            on: decision.decided_on,
+                        }
+                    };
+                    record.decision = Some(decision);
+                }
+                other => {
+                    return Err(AppError::Integrity(format!(
+                        "stream {STREAM}: unknown event kind {other}"
+                    )))
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    /// One proposal; another organisation's id answers like a missing one.
+    pub async fn proposal(
+        &self,
+        org_id: OrgId,
+        proposal_id: i64,
+    ) -> Result<ProposalRecord, AppError> {
+        self.proposals(org_id)
+            .await?
+            .into_iter()
+            .find(|r| r.proposal.id == proposal_id)
+            .ok_or_else(|| StoreError::not_found(format!("proposal {proposal_id}")).into())
+    }
+
+    /// The board's decision on a proposal, approved or not. A proposal still open is refused
+    /// naming R-GOV-2: no rule may act before the board has decided.
+    pub async fn decision(&self, org_id: OrgId, proposal_id: i64) -> Result<Decision, AppError> {
+        let record = self.proposal(org_id, proposal_id).await?;
+        record.decision.ok_or_else(|| {
+            GovernanceError::new(
+                "R-GOV-2",
+                "decision_id",
+                format!("proposal {proposal_id} has not been decided by the board"),
+            )
+            .into()
+        })
+    }
+
+    /// Opens a proposal. Anyone with a role may propose (R-GOV-1); only the board decides.
+    pub async fn propose(
+        &self,
+        org_id: OrgId,
+        actor: &Actor,
+        new: NewProposal,
+        today: NaiveDate,
+    ) -> Result<Proposal, AppError> {
+        self.store().org(org_id).await?;
+        let mut last_error = None;
+        for _ in 0..MAX_ID_RACES {
+            let id = self.proposals(org_id).await?.len() as i64 + 1;
+            let proposal = governance::propose(id, new.clone(), &actor.name, today)?;
+            let commit = Commit {
+                events: vec![event(
+                    actor,
+                    STREAM,
+                    "proposal.opened",
+                    format!("proposal:{id}:opened"),
+                    &proposal,
+                )?],
+                ..Commit::default()
+            };
+            match self.store().commit(org_id, &commit).await {
+                Ok(_) => return Ok(proposal),
+                // Another writer took this id first: read again and take the next.
+                Err(e @ StoreError::Conflict { .. }) => last_error = Some(e),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(last_error
+            .unwrap_or_else(|| StoreError::conflict("proposal id"))
+            .into())
+    }
+
+    /// A board seat votes (R-GOV-1 checked against the roles in force today). Answers the
+    /// ballot and the tally so far.
+    pub async fn cast_vote(
+        &self,
+        org_id: OrgId,
+        actor: &Actor,
+        proposal_id: i64,
+        seat: i64,
+        vote: Vote,
+        today: NaiveDate,
+    ) -> Result<(Ballot, Tally), AppError> {
+        let record = self.proposal(org_id, proposal_id).await?;
+        let roles = self.store().roles(org_id).await?;
+        let ballot =
+            governance::cast(&record.proposal, &record.ballots, &roles, seat, vote, today)?;
+        let commit = Commit {
+            events: vec![event(
+                actor,
+                STREAM,
+                "ballot.cast",
+                format!("proposal:{proposal_id}:ballot:{seat}"),
+                &ballot,
+            )?],
+            ..Commit::default()
+        };
+        self.store().commit(org_id, &commit).await?;
+        let mut ballots = record.ballots;
+        ballots.push(ballot.clone());
+        let seats = governance::board_seats(&roles, today).len() as u32;
+        let settings = self.governance_settings(org_id).await?;
+        Ok((ballot, governance::tally(&settings, seats, &ballots)))
+    }
+
+    /// Closes the vote: the decision, approved or rejected, with who voted what (R-GOV-2).
+    pub async fn close_vote(
+        &self,
+        org_id: OrgId,
+        actor: &Actor,
+        proposal_id: i64,
+        today: NaiveDate,
+    ) -> Result<Decision, AppError> {
+        let record = self.proposal(org_id, proposal_id).await?;
+        let roles = self.store().roles(org_id).await?;
+        let seats = governance::board_seats(&roles, today).len() as u32;
+        let settings = self.governance_settings(org_id).await?;
+        let decision =
+            governance::close(&settings, &record.proposal, &record.ballots, seats, today)?;
+        let commit = Commit {
+            events: vec![event(
+                actor,
+                STREAM,
+                "proposal.decided",
+                format!("proposal:{proposal_id}:decided"),
+                &decision,
+            )?],
+            ..Commit::default()
+        };
+        self.store().commit(org_id, &commit).await?;
+        Ok(decision)
+    }
+
+    /// Records a board meeting's minutes: the proposal, every ballot and the decision, checked
+    /// by the same rules as voting one ballot at a time, in one commit.
+    pub async fn record_board_decision(
+        &self,
+        org_id: OrgId,
+        actor: &Actor,
+        minutes: Minutes,
+    ) -> Result<Decision, AppError> {
+        self.store().org(org_id).await?;
+        let roles = self.store().roles(org_id).await?;
+        let settings = self.governance_settings(org_id).await?;
+        let mut last_error = None;
+        for _ in 0..MAX_ID_RACES {
+            let id = self.proposals(org_id).await?.len() as i64 + 1;
+            let (proposal, decision) =
+                governance::record_minutes(&settings, id, minutes.clone(), &actor.name, &roles)?;
+            let mut opened = proposal.clone();
+            opened.status = ProposalStatus::Open;
+            let mut events = vec![event(
+                actor,
+                STREAM,
+                "proposal.opened",
+                format!("proposal:{id}:opened"),
+                &opened,
+            )?];
+            for ballot in &decision.ballots {
+                events.push(event(
+                    actor,
+                    STREAM,
+                    "ballot.cast",
+                    format!("proposal:{id}:ballot:{}", ballot.seat),
+                    ballot,
+                )?);
+            }
+            events.push(event(
+                actor,
+                STREAM,
+                "proposal.decided",
+                format!("proposal:{id}:decided"),
+                &decision,
+            )?);
+            let commit = Commit {
+                events,
+                ..Commit::default()
+            };
+            match self.store().commit(org_id, &commit).await {
+                Ok(_) => return Ok(decision),
+                Err(e @ StoreError::Conflict { .. }) => last_error = Some(e),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(last_error
+            .unwrap_or_else(|| StoreError::conflict("proposal id"))
+            .into())
+    }
+}
+
+fn record_of(records: &mut [ProposalRecord], id: i64) -> Result<&mut ProposalRecord, AppError> {
+    records
+        .iter_mut()
+        .find(|r| r.proposal.id == id)
+        .ok_or_else(|| {
+            AppError::Integrity(format!("stream {STREAM}: event for unknown proposal {id}"))
+        })
+}
