@@ -544,6 +544,16 @@ async fn r_sell_1_an_order_is_split_delivered_invoiced_and_paid_net_of_debts() {
             (buyers[0].invoiced_minor, buyers[0].channelled_by.as_str()),
             (18_000, "comite:luis")
         );
+        // R-SELL-3: who channelled the order.
+        let channelled = app.channelled_report(u.org).await.unwrap();
+        assert_eq!(
+            (
+                channelled[0].channelled_by.as_str(),
+                channelled[0].orders.as_str(),
+                channelled[0].invoiced_minor
+            ),
+            ("comite:luis", "exp-1", 18_000)
+        );
     }
 }
 

@@ -300,7 +300,7 @@ pub enum OrderCommand {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Sales per member or per buyer.
+    /// Sales per member or per buyer, or what each support-committee member channelled.
     Report {
         #[arg(long)]
         org: String,
@@ -315,6 +315,8 @@ pub enum OrderCommand {
 pub enum ReportBy {
     Member,
     Buyer,
+    /// Who channelled which suppliers and orders (R-SELL-3).
+    Channel,
 }
 
 #[derive(Subcommand, Debug)]
@@ -939,6 +941,7 @@ pub async fn order(app: &App, command: OrderCommand) -> anyhow::Result<()> {
             match report_by {
                 ReportBy::Member => print(render(&app.sales_by_member(org).await?, format)?),
                 ReportBy::Buyer => print(render(&app.sales_by_buyer(org).await?, format)?),
+                ReportBy::Channel => print(render(&app.channelled_report(org).await?, format)?),
             }
         }
     }

@@ -551,29 +551,60 @@ impl App {
                 }
             }
         }
-        let stream = round_stream(round_id);
-        let mut events = Vec::with_capacity(requests.len() + 1);
+        // Requests already recorded (a re-run) are skipped; the same member and material
+        // with another quantity is a conflict naming them.
+        let mut fresh = Vec::with_capacity(requests.len());
         for r in &requests {
+            match round
+                .requests
+                .iter()
+                .find(|x| x.member == r.member && x.material == r.material)
+            {
+                Some(x) if x.quantity_units == r.quantity_units && x.needed_by == r.needed_by => {}
+                Some(_) => {
+                    return Err(field(
+                        "requests",
+                        format!(
+                            "R-BUY-1 el socio {} ya pidió {} en esta ronda con otra cantidad",
+                            r.member, r.material
+                        ),
+                    ))
+                }
+                None => fresh.push(r),
+            }
+        }
+        if fresh.is_empty() {
+            return Ok(0);
+        }
+        let stream = round_stream(round_id);
+        let mut events = Vec::with_capacity(fresh.len() + 1);
+        for r in &fresh {
             events.push(event(
                 &stream,
                 "trade.round.requested",
                 format!("trade:round:{round_id}:request:{}:{}", r.member, r.material),
-                &RoundEvent::Requested(r.clone()),
+                &RoundEvent::Requested((*r).clone()),
                 by,
             )?);
         }
-        // The close takes slot 0 of the round's close scope; a request takes none, but the
-        // close re-reads requests inside its own commit guard (see close_round).
-        let committed = self
-            .trade_commit(
-                org_id,
-                Commit {
-                    events,
-                    ..Commit::default()
-                },
-            )
-            .await?;
-        Ok(committed.events.iter().filter(|(_, c)| *c).count())
+        // The requests' slot: a close committed meanwhile took the same slot, so this batch
+        // conflicts instead of landing in a closed round (and vice versa).
+        events.push(slot(
+            &format!("{stream}:requests"),
+            round.requests.len(),
+            &format!("requests:{}:{}", fresh[0].member, fresh[0].material),
+            by,
+        )?);
+        let n = fresh.len();
+        self.trade_commit(
+            org_id,
+            Commit {
+                events,
+                ..Commit::default()
+            },
+        )
+        .await?;
+        Ok(n)
     }
 
     /// R-BUY-1: closes the round and optimises it: per material, suppliers and tiers at least
@@ -621,8 +652,8 @@ impl App {
                 },
                 by,
             )?,
-            // Guards the close against a request committed meanwhile: the number of requests
-            // seen is part of the slot, so a second close on other data conflicts.
+            // Takes the requests' next slot: a request batch committed meanwhile makes this
+            // close conflict (nothing written), so the plan always covers every request.
             slot(
                 &format!("{stream}:requests"),
                 round.requests.len(),

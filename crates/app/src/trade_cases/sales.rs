@@ -462,8 +462,22 @@ impl App {
         let stream = order_stream(order_id);
         for d in &deliveries {
             check_id("reference", &d.reference)?;
-            if order.references.contains(&d.reference) {
-                continue; // already recorded (same reference): replay
+            if let Some(i) = order.references.iter().position(|r| r == &d.reference) {
+                let stored = &order.deliveries[i];
+                let same = stored.member == d.member
+                    && stored.delivered_units == d.delivered_units
+                    && stored.rejected_units == d.rejected_units
+                    && stored.date == d.date;
+                if !same {
+                    return Err(field(
+                        "reference",
+                        format!(
+                            "R-SELL-1 la entrega '{}' ya se registró con otros datos",
+                            d.reference
+                        ),
+                    ));
+                }
+                continue; // already recorded: a re-run
             }
             if d.delivered_units == 0 {
                 return Err(field("delivered_units", "R-SELL-1 debe ser positivo"));
