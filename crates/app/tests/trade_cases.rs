@@ -14,8 +14,8 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn by() -> By {
-    By::new("test", "cli")
+fn by() -> Actor {
+    Actor::new("test", "cli")
 }
 
 fn tiers(list: &[(u32, Option<u32>, i64)]) -> Vec<TierInput> {
@@ -544,6 +544,16 @@ async fn r_sell_1_an_order_is_split_delivered_invoiced_and_paid_net_of_debts() {
             (buyers[0].invoiced_minor, buyers[0].channelled_by.as_str()),
             (18_000, "comite:luis")
         );
+        // R-SELL-3: who channelled the order.
+        let channelled = app.channelled_report(u.org).await.unwrap();
+        assert_eq!(
+            (
+                channelled[0].channelled_by.as_str(),
+                channelled[0].orders.as_str(),
+                channelled[0].invoiced_minor
+            ),
+            ("comite:luis", "exp-1", 18_000)
+        );
     }
 }
 
@@ -722,5 +732,147 @@ async fn r_sell_2_outlet_consignment_sale_settlement_and_count() {
         let tb = app.checked_trial_balance(u.org).await.unwrap();
         assert_eq!(balance(&tb, "odf:income:services"), -2_250);
         assert_eq!(balance(&tb, "odf:bank"), 45_000 - 42_750);
+    }
+}
+
+/// Puts money in the Competition Sub-Fund's trust account (as the Fund's use cases would).
+async fn fund_the_sub_fund(u: &Union, amount: i64) {
+    u.app
+        .post_entry(
+            u.org,
+            EntryDraft {
+                idempotency_key: "test:sub-fund".into(),
+                reason: "fund.contribution".into(),
+                rule_id: "R-FUND-2".into(),
+                date: day(2026, 2, 1),
+                memo: "Aportaciones al Subfondo".into(),
+                postings: vec![
+                    Posting::new(
+                        AccountCode::parse("fund:trust-bank:competition").unwrap(),
+                        Money::mxn(amount),
+                    ),
+                    Posting::new(
+                        AccountCode::parse("fund:competition").unwrap(),
+                        Money::mxn(-amount),
+                    ),
+                ],
+                reverses: None,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+async fn board_decides(u: &Union, amount_minor: i64, vote: governance::Vote) -> i64 {
+    u.app
+        .record_board_decision(
+            u.org,
+            &Actor::cli(),
+            governance::Minutes {
+                kind: governance::ProposalKind::Expenditure,
+                subject: "trade:r1".into(),
+                purpose: "Capital de trabajo: compra consolidada de arcilla".into(),
+                amount_minor,
+                decided_on: day(2026, 3, 2),
+                votes: u.board.iter().map(|&s| (s, vote)).collect(),
+            },
+        )
+        .await
+        .unwrap()
+        .proposal_id
+}
+
+#[tokio::test]
+async fn r_buy_2_the_competition_sub_fund_pays_under_an_approved_decision_and_never_beyond() {
+    for u in backends(40).await {
+        assert!(!u.board.is_empty(), "the demo union has a board");
+        clay_round(&u).await;
+        let app = &u.app;
+        app.close_round(u.org, &by(), "r1", day(2026, 3, 1))
+            .await
+            .unwrap();
+        let po = "r1:clay:arcillas";
+        fund_the_sub_fund(&u, 5_000).await;
+        let rejected = board_decides(&u, 4_000, governance::Vote::Against).await;
+        let err = app
+            .pay_supplier(
+                u.org,
+                &by(),
+                "r1",
+                po,
+                3_000,
+                Funding::CompetitionSubFund {
+                    decision_id: rejected,
+                },
+                day(2026, 3, 5),
+                "pago-1",
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("rechazó"), "{err}");
+        // Approved for 3,000: the Sub-Fund pays 3,000, then refuses 1 more under it.
+        let approved = board_decides(&u, 3_000, governance::Vote::For).await;
+        let sub_fund = Funding::CompetitionSubFund {
+            decision_id: approved,
+        };
+        app.pay_supplier(
+            u.org,
+            &by(),
+            "r1",
+            po,
+            3_000,
+            sub_fund.clone(),
+            day(2026, 3, 5),
+            "pago-1",
+        )
+        .await
+        .unwrap();
+        let err = app
+            .pay_supplier(
+                u.org,
+                &by(),
+                "r1",
+                po,
+                1,
+                sub_fund.clone(),
+                day(2026, 3, 5),
+                "pago-2",
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AppError::Trade(trade::TradeError::AboveBoardApproval { .. })
+            ),
+            "{err}"
+        );
+        // The rest (1,000) from the credit line.
+        app.pay_supplier(
+            u.org,
+            &by(),
+            "r1",
+            po,
+            1_000,
+            Funding::CreditLine {
+                lender: "fira".into(),
+            },
+            day(2026, 3, 5),
+            "pago-3",
+        )
+        .await
+        .unwrap();
+        let tb = app.checked_trial_balance(u.org).await.unwrap();
+        assert_eq!(balance(&tb, "fund:trust-bank:competition"), 2_000);
+        assert_eq!(balance(&tb, "fund:receivable:working-capital"), 3_000);
+        assert_eq!(balance(&tb, "odf:payable:fund-competition"), -3_000);
+        // The ODF repays the Sub-Fund: its trust account is whole again.
+        app.repay_working_capital(u.org, &by(), sub_fund, 3_000, day(2026, 4, 1), "dev-1")
+            .await
+            .unwrap();
+        let tb = app.checked_trial_balance(u.org).await.unwrap();
+        assert_eq!(balance(&tb, "fund:trust-bank:competition"), 5_000);
+        assert_eq!(balance(&tb, "fund:receivable:working-capital"), 0);
+        assert_eq!(balance(&tb, "odf:payable:fund-competition"), 0);
     }
 }

@@ -74,7 +74,7 @@ fn case() -> impl Strategy<Value = Case> {
 async fn run(c: Case) -> Result<(), TestCaseError> {
     let u = trade_support::sqlite(8).await;
     let app = &u.app;
-    let by = By::new("test", "cli");
+    let by = Actor::new("test", "cli");
     let members: Vec<i64> = u.m[..c.caps.len()].to_vec();
     // Debts owed by members: Fund contributions and the ODF's profit share.
     for (i, &m) in members.iter().enumerate() {

@@ -132,19 +132,26 @@ fn pure_lists(lists: &[PriceListInput]) -> anyhow::Result<Vec<ValidPriceList>> {
         .collect()
 }
 
-/// Capacities 1..=12 units; `lots`: a minimum lot of 4 on every third member.
+/// Capacities 1..=12 units; `lots`: a minimum lot of 4 on every third member who can make 4.
 fn capacities(members: &[i64], lots: bool) -> Vec<CapacityInput> {
     let mut rng = Rng(7);
     members
         .iter()
         .enumerate()
-        .map(|(i, &m)| CapacityInput {
-            member: m,
-            product: "cazuela".into(),
-            grade: if i % 10 == 9 { "B" } else { "A" }.into(),
-            capacity_units: rng.range(1, 12),
-            min_lot_units: if lots && i % 3 == 2 { 4 } else { 0 },
-            declared_on: date(3, 1),
+        .map(|(i, &m)| {
+            let capacity_units = rng.range(1, 12);
+            CapacityInput {
+                member: m,
+                product: "cazuela".into(),
+                grade: if i % 10 == 9 { "B" } else { "A" }.into(),
+                capacity_units,
+                min_lot_units: if lots && i % 3 == 2 && capacity_units >= 4 {
+                    4
+                } else {
+                    0
+                },
+                declared_on: date(3, 1),
+            }
         })
         .collect()
 }
@@ -301,7 +308,7 @@ async fn pure() -> anyhow::Result<()> {
 /// The same work through the app and the store, each step one use case.
 async fn end_to_end(backend: &str, store: Arc<dyn Store>) -> anyhow::Result<()> {
     let app = App::new(store);
-    let by = By::new("bench", "cli");
+    let by = Actor::new("bench", "cli");
     let mut spec = demo::DemoSpec::morelos_union();
     spec.members_per_org = MEMBERS as u32;
     spec.dues_months = 0;

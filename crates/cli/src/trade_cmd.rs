@@ -300,7 +300,7 @@ pub enum OrderCommand {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Sales per member or per buyer.
+    /// Sales per member or per buyer, or what each support-committee member channelled.
     Report {
         #[arg(long)]
         org: String,
@@ -315,6 +315,8 @@ pub enum OrderCommand {
 pub enum ReportBy {
     Member,
     Buyer,
+    /// Who channelled which suppliers and orders (R-SELL-3).
+    Channel,
 }
 
 #[derive(Subcommand, Debug)]
@@ -405,8 +407,8 @@ pub enum OutletCommand {
     },
 }
 
-fn by() -> By {
-    By::new("cli", "cli")
+fn by() -> Actor {
+    Actor::new("cli", "cli")
 }
 
 async fn org_id(app: &App, slug: &str) -> anyhow::Result<i64> {
@@ -434,44 +436,39 @@ fn read_csv<T: serde::de::DeserializeOwned>(file: &Path) -> anyhow::Result<Vec<T
     Ok(rows)
 }
 
-/// Prints rows as a table (money columns `*_minor` shown in pesos), CSV or JSON.
+/// Prints rows as a table (money columns `*_minor` shown in pesos), CSV or JSON. Columns
+/// follow the row type's field order.
 pub fn render<T: Serialize>(rows: &[T], format: Format) -> anyhow::Result<String> {
-    let values: Vec<serde_json::Value> = rows
-        .iter()
-        .map(serde_json::to_value)
-        .collect::<Result<_, _>>()?;
     if format == Format::Json {
-        return Ok(serde_json::to_string_pretty(&values)? + "\n");
+        return Ok(serde_json::to_string_pretty(rows)? + "\n");
     }
-    let headers: Vec<String> = match values.first() {
-        Some(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
-        _ => return Ok(String::new()),
-    };
-    let cell = |v: &serde_json::Value, key: &str, table: bool| -> String {
-        match v.get(key) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Number(n)) if table && key.ends_with("_minor") => {
-                n.as_i64().map(pesos).unwrap_or_else(|| n.to_string())
-            }
-            Some(serde_json::Value::Null) | None => String::new(),
-            Some(other) => other.to_string(),
-        }
-    };
-    if format == Format::Csv {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(&headers)?;
-        for v in &values {
-            w.write_record(headers.iter().map(|h| cell(v, h, false)))?;
-        }
-        return Ok(String::from_utf8(w.into_inner()?)?);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        w.serialize(row)?;
+    }
+    let text = String::from_utf8(w.into_inner()?)?;
+    if format == Format::Csv || text.is_empty() {
+        return Ok(text);
+    }
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+    let mut grid: Vec<Vec<String>> = Vec::new();
+    for record in reader.records() {
+        let record = record?;
+        grid.push(
+            record
+                .iter()
+                .zip(&headers)
+                .map(|(cell, h)| match cell.parse::<i64>() {
+                    Ok(n) if h.ends_with("_minor") => pesos(n),
+                    _ => cell.to_string(),
+                })
+                .collect(),
+        );
     }
     let shown: Vec<String> = headers
         .iter()
         .map(|h| h.strip_suffix("_minor").unwrap_or(h).to_string())
-        .collect();
-    let grid: Vec<Vec<String>> = values
-        .iter()
-        .map(|v| headers.iter().map(|h| cell(v, h, true)).collect())
         .collect();
     let widths: Vec<usize> = (0..headers.len())
         .map(|i| {
@@ -944,6 +941,7 @@ pub async fn order(app: &App, command: OrderCommand) -> anyhow::Result<()> {
             match report_by {
                 ReportBy::Member => print(render(&app.sales_by_member(org).await?, format)?),
                 ReportBy::Buyer => print(render(&app.sales_by_buyer(org).await?, format)?),
+                ReportBy::Channel => print(render(&app.channelled_report(org).await?, format)?),
             }
         }
     }

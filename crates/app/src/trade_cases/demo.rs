@@ -38,7 +38,7 @@ impl App {
         let Some(plan) = ::demo::trade::trade_plan(spec, member_ids.len()) else {
             return Ok(());
         };
-        let by = By::new("demo", "demo");
+        let by = Actor::new("demo", "demo");
         let id = |index: usize| member_ids[index];
         for s in &plan.suppliers {
             self.register_supplier(

@@ -41,22 +41,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use store::{Commit, Committed, NewEvent, OrgId, Page, StoreError, MAX_PAGE};
 use trade::capital::{BoardDecision, FundingSource};
 
-/// Who acts, for the audit log: a user login (or `cli`, `demo`, `system`) and where from (an
-/// IP address, `cli`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct By {
-    pub actor: String,
-    pub origin: String,
-}
-
-impl By {
-    pub fn new(actor: &str, origin: &str) -> Self {
-        By {
-            actor: actor.to_string(),
-            origin: origin.to_string(),
-        }
-    }
-}
+pub use crate::Actor;
 
 /// Where working capital comes from (R-BUY-2, R-SELL-1), as the caller names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,7 +88,7 @@ pub(crate) fn event<T: Serialize>(
     kind: &str,
     key: String,
     payload: &T,
-    by: &By,
+    by: &Actor,
 ) -> Result<NewEvent, AppError> {
     Ok(NewEvent {
         stream: stream.to_string(),
@@ -111,14 +96,14 @@ pub(crate) fn event<T: Serialize>(
         key,
         payload: serde_json::to_string(payload)
             .map_err(|e| AppError::Integrity(format!("event payload: {e}")))?,
-        actor: by.actor.clone(),
+        actor: by.name.clone(),
         origin: by.origin.clone(),
         recorded_at: chrono::Utc::now(),
     })
 }
 
 /// The optimistic-concurrency slot: the `n`-th act of `scope` (see the module doc).
-pub(crate) fn slot(scope: &str, n: usize, act_key: &str, by: &By) -> Result<NewEvent, AppError> {
+pub(crate) fn slot(scope: &str, n: usize, act_key: &str, by: &Actor) -> Result<NewEvent, AppError> {
     event(
         scope,
         "trade.slot",
@@ -196,21 +181,39 @@ impl App {
         accounts
     }
 
-    /// Maps a board decision of the programme onto the pure crate's value (R-BUY-2, R-GOV-1):
-    /// it must be approved. (Until `governance` lands, no decision can be found.)
+    /// Maps a board decision (R-GOV-1, R-GOV-2) onto the pure crate's value (R-BUY-2): it
+    /// must be an approved expenditure; its amount caps everything the Competition Sub-Fund
+    /// pays under it for trade.
     pub(crate) async fn trade_board_decision(
         &self,
         org_id: OrgId,
         decision_id: i64,
     ) -> Result<BoardDecision, AppError> {
-        let _ = (org_id, decision_id);
-        Err(field(
-            "decision_id",
-            format!(
-                "R-BUY-2 decisión de consejo {decision_id}: no se encontró (R-GOV-1: el \
-                 consejo debe aprobar el uso del Subfondo de Competitividad)"
-            ),
-        ))
+        let d = self.decision(org_id, decision_id).await.map_err(|e| {
+            field(
+                "decision_id",
+                format!("R-BUY-2 decisión de consejo {decision_id}: {e}"),
+            )
+        })?;
+        if !d.approved {
+            return Err(field(
+                "decision_id",
+                format!("R-BUY-2 el consejo rechazó la decisión {decision_id}"),
+            ));
+        }
+        if d.kind != governance::ProposalKind::Expenditure {
+            return Err(field(
+                "decision_id",
+                format!(
+                    "R-BUY-2 la decisión {decision_id} no aprueba un gasto del Subfondo de \
+                     Competitividad"
+                ),
+            ));
+        }
+        Ok(BoardDecision {
+            decision_id: decision_id.to_string(),
+            approved_minor: d.amount_minor,
+        })
     }
 
     /// The pure funding source, the accounts it needs, what its decision already paid, and
@@ -247,12 +250,36 @@ impl App {
         }
     }
 
+    /// R-BUY-2: the Competition Sub-Fund pays only what its trust account holds.
+    pub(crate) async fn trade_check_source_cash(
+        &self,
+        org_id: OrgId,
+        plan: &FundingPlan,
+        amount_minor: i64,
+    ) -> Result<(), AppError> {
+        if plan.usage.is_none() {
+            return Ok(()); // a credit line: room on the line is the lender's (R-CRED-3)
+        }
+        let tb = self.trade_balances(org_id).await?;
+        let cash = balance_of(&tb, &trade::accounts::codes::trust_competition());
+        if amount_minor > cash {
+            return Err(trade::TradeError::AboveRemaining {
+                rule: "R-BUY-2",
+                field: "amount_minor",
+                requested: amount_minor,
+                remaining: cash.max(0),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
     /// The events recording a Sub-Fund draw (its use and its slot), if any.
     pub(crate) fn capital_use_events(
         plan: &FundingPlan,
         act_key: &str,
         amount_minor: i64,
-        by: &By,
+        by: &Actor,
     ) -> Result<Vec<NewEvent>, AppError> {
         let Some((stream, n)) = &plan.usage else {
             return Ok(Vec::new());

@@ -1,7 +1,7 @@
 //! Shared outlets and fair-trade centres (R-SELL-2): consignment stock per member, sales,
 //! settlement to members, stock counts.
 
-use super::{check_id, event, field, slot, By};
+use super::{check_id, event, field, slot, Actor};
 use crate::{App, AppError};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -85,7 +85,7 @@ impl App {
     pub async fn open_outlet(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         input: OutletInput,
     ) -> Result<(), AppError> {
         check_id("code", &input.code)?;
@@ -205,7 +205,7 @@ impl App {
     async fn outlet_act(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         code: &str,
         o: &Outlet,
         key: String,
@@ -236,7 +236,7 @@ impl App {
     pub async fn consign(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         code: &str,
         member: i64,
         product: &str,
@@ -282,7 +282,7 @@ impl App {
     pub async fn outlet_sale(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         code: &str,
         member: i64,
         product: &str,
@@ -333,7 +333,7 @@ impl App {
     pub async fn settle_outlet_member(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         code: &str,
         member: i64,
         amount_minor: i64,
@@ -372,7 +372,7 @@ impl App {
     pub async fn count_outlet(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         code: &str,
         counts: Vec<(i64, String, u64)>,
         date: NaiveDate,

@@ -1,6 +1,6 @@
 //! Suppliers, price lists and pooled purchasing rounds (R-BUY-1, R-BUY-2, R-SELL-3).
 
-use super::{balance_of, check_id, event, field, slot, By, Funding};
+use super::{balance_of, check_id, event, field, slot, Actor, Funding};
 use crate::{App, AppError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -290,7 +290,7 @@ impl App {
     pub async fn register_supplier(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         input: SupplierInput,
     ) -> Result<(), AppError> {
         check_id("code", &input.code)?;
@@ -323,7 +323,7 @@ impl App {
     pub async fn register_price_list(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         input: PriceListInput,
     ) -> Result<(), AppError> {
         check_id("material", &input.material)?;
@@ -382,7 +382,7 @@ impl App {
     pub async fn open_round(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         input: RoundInput,
     ) -> Result<(), AppError> {
         check_id("round_id", &input.round_id)?;
@@ -497,7 +497,7 @@ impl App {
     pub async fn request_purchases(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         round_id: &str,
         requests: Vec<RequestInput>,
     ) -> Result<usize, AppError> {
@@ -551,29 +551,60 @@ impl App {
                 }
             }
         }
-        let stream = round_stream(round_id);
-        let mut events = Vec::with_capacity(requests.len() + 1);
+        // Requests already recorded (a re-run) are skipped; the same member and material
+        // with another quantity is a conflict naming them.
+        let mut fresh = Vec::with_capacity(requests.len());
         for r in &requests {
+            match round
+                .requests
+                .iter()
+                .find(|x| x.member == r.member && x.material == r.material)
+            {
+                Some(x) if x.quantity_units == r.quantity_units && x.needed_by == r.needed_by => {}
+                Some(_) => {
+                    return Err(field(
+                        "requests",
+                        format!(
+                            "R-BUY-1 el socio {} ya pidió {} en esta ronda con otra cantidad",
+                            r.member, r.material
+                        ),
+                    ))
+                }
+                None => fresh.push(r),
+            }
+        }
+        if fresh.is_empty() {
+            return Ok(0);
+        }
+        let stream = round_stream(round_id);
+        let mut events = Vec::with_capacity(fresh.len() + 1);
+        for r in &fresh {
             events.push(event(
                 &stream,
                 "trade.round.requested",
                 format!("trade:round:{round_id}:request:{}:{}", r.member, r.material),
-                &RoundEvent::Requested(r.clone()),
+                &RoundEvent::Requested((*r).clone()),
                 by,
             )?);
         }
-        // The close takes slot 0 of the round's close scope; a request takes none, but the
-        // close re-reads requests inside its own commit guard (see close_round).
-        let committed = self
-            .trade_commit(
-                org_id,
-                Commit {
-                    events,
-                    ..Commit::default()
-                },
-            )
-            .await?;
-        Ok(committed.events.iter().filter(|(_, c)| *c).count())
+        // The requests' slot: a close committed meanwhile took the same slot, so this batch
+        // conflicts instead of landing in a closed round (and vice versa).
+        events.push(slot(
+            &format!("{stream}:requests"),
+            round.requests.len(),
+            &format!("requests:{}:{}", fresh[0].member, fresh[0].material),
+            by,
+        )?);
+        let n = fresh.len();
+        self.trade_commit(
+            org_id,
+            Commit {
+                events,
+                ..Commit::default()
+            },
+        )
+        .await?;
+        Ok(n)
     }
 
     /// R-BUY-1: closes the round and optimises it: per material, suppliers and tiers at least
@@ -583,7 +614,7 @@ impl App {
     pub async fn close_round(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         round_id: &str,
         closed_on: NaiveDate,
     ) -> Result<RoundPlan, AppError> {
@@ -621,8 +652,8 @@ impl App {
                 },
                 by,
             )?,
-            // Guards the close against a request committed meanwhile: the number of requests
-            // seen is part of the slot, so a second close on other data conflicts.
+            // Takes the requests' next slot: a request batch committed meanwhile makes this
+            // close conflict (nothing written), so the plan always covers every request.
             slot(
                 &format!("{stream}:requests"),
                 round.requests.len(),
@@ -660,7 +691,7 @@ impl App {
     pub async fn receive_goods(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         round_id: &str,
         po_id: &str,
         units: u32,
@@ -711,7 +742,7 @@ impl App {
     pub async fn pay_supplier(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         round_id: &str,
         po_id: &str,
         amount_minor: i64,
@@ -737,6 +768,8 @@ impl App {
             .into());
         }
         let plan = self.trade_funding(org_id, &funding).await?;
+        self.trade_check_source_cash(org_id, &plan, amount_minor)
+            .await?;
         let entry =
             capital::pay_supplier(&po, amount_minor, &plan.source, plan.used_minor, date, &key)?;
         let mut events = vec![event(
@@ -775,7 +808,7 @@ impl App {
     pub async fn pick_up(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         round_id: &str,
         member: i64,
         material: &str,
@@ -874,7 +907,7 @@ impl App {
     pub async fn repay_working_capital(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         funding: Funding,
         amount_minor: i64,
         date: NaiveDate,

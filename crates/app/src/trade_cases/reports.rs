@@ -67,6 +67,15 @@ pub struct BuyerSalesRow {
     pub channelled_by: String,
 }
 
+/// What a support-committee member channelled through the group (R-SELL-3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelledRow {
+    pub channelled_by: String,
+    pub suppliers: String,
+    pub orders: String,
+    pub invoiced_minor: i64,
+}
+
 /// The ODF's trade at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TradeSummary {
@@ -173,6 +182,21 @@ impl App {
                 invoiced_minor: s.invoiced_minor,
                 outstanding_minor: s.outstanding_minor,
                 channelled_by: s.channelled_by.join(" "),
+            })
+            .collect())
+    }
+
+    /// R-SELL-3: suppliers and buyer orders per support-committee member who channelled them.
+    pub async fn channelled_report(&self, org_id: OrgId) -> Result<Vec<ChannelledRow>, AppError> {
+        let (suppliers, _) = self.trade_catalogue(org_id).await?;
+        let invoices = self.all_invoices(org_id).await?;
+        Ok(report::channelled(&suppliers, &invoices)
+            .into_iter()
+            .map(|c| ChannelledRow {
+                channelled_by: c.channelled_by,
+                suppliers: c.suppliers.join(" "),
+                orders: c.orders.join(" "),
+                invoiced_minor: c.invoiced_minor,
             })
             .collect())
     }

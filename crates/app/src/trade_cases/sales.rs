@@ -2,7 +2,7 @@
 //! members, deliveries and rejections, the invoice and receivable, advances, and the buyer's
 //! payment passed on to members net of what they owe.
 
-use super::{balance_of, check_id, event, field, By, Funding};
+use super::{balance_of, check_id, event, field, Actor, Funding};
 use crate::{App, AppError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -188,7 +188,7 @@ impl App {
     pub async fn declare_capacities(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         capacities: Vec<CapacityInput>,
     ) -> Result<usize, AppError> {
         if capacities.is_empty() || capacities.len() > super::MAX_TRADE_BATCH {
@@ -281,7 +281,7 @@ impl App {
     pub async fn accept_order(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         input: OrderInput,
     ) -> Result<OrderSplit, AppError> {
         check_id("order_id", &input.order_id)?;
@@ -445,7 +445,7 @@ impl App {
     pub async fn record_deliveries(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         order_id: &str,
         deliveries: Vec<DeliveryInput>,
     ) -> Result<usize, AppError> {
@@ -461,8 +461,22 @@ impl App {
         let stream = order_stream(order_id);
         for d in &deliveries {
             check_id("reference", &d.reference)?;
-            if order.references.contains(&d.reference) {
-                continue; // already recorded (same reference): replay
+            if let Some(i) = order.references.iter().position(|r| r == &d.reference) {
+                let stored = &order.deliveries[i];
+                let same = stored.member == d.member
+                    && stored.delivered_units == d.delivered_units
+                    && stored.rejected_units == d.rejected_units
+                    && stored.date == d.date;
+                if !same {
+                    return Err(field(
+                        "reference",
+                        format!(
+                            "R-SELL-1 la entrega '{}' ya se registró con otros datos",
+                            d.reference
+                        ),
+                    ));
+                }
+                continue; // already recorded: a re-run
             }
             if d.delivered_units == 0 {
                 return Err(field("delivered_units", "R-SELL-1 debe ser positivo"));
@@ -507,7 +521,7 @@ impl App {
     pub async fn invoice_order(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         order_id: &str,
         issue_date: NaiveDate,
     ) -> Result<Invoice, AppError> {
@@ -544,7 +558,7 @@ impl App {
     pub async fn pay_sales_advance(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         order_id: &str,
         member: i64,
         amount_minor: i64,
@@ -574,6 +588,8 @@ impl App {
             .into());
         }
         let plan = self.trade_funding(org_id, &funding).await?;
+        self.trade_check_source_cash(org_id, &plan, amount_minor)
+            .await?;
         let entry = sales::pay_advance(
             member,
             amount_minor,
@@ -618,7 +634,7 @@ impl App {
     pub async fn record_buyer_payment(
         &self,
         org_id: OrgId,
-        by: &By,
+        by: &Actor,
         order_id: &str,
         amount_minor: i64,
         date: NaiveDate,

@@ -13,6 +13,8 @@ pub struct Union {
     pub org: i64,
     /// Member ids in registration order.
     pub m: Vec<i64>,
+    /// The board's seats (role assignment ids), for board decisions.
+    pub board: Vec<i64>,
     _db: Option<PgDb>,
 }
 
@@ -29,6 +31,14 @@ async fn union_on(backend: &'static str, store: Arc<dyn Store>, members: u32) ->
         .import_members(org, &plan.members)
         .await
         .unwrap();
+    let mut ids = Vec::new();
+    for member in &plan.members {
+        let id = app.store().member_by_curp(org, member.curp.as_str()).await;
+        ids.push(id.unwrap().id);
+    }
+    for role in plan.roles_for(&ids) {
+        app.store().assign_role(org, &role).await.unwrap();
+    }
     let m = app
         .store()
         .members(org, Page::first(1_000))
@@ -37,10 +47,20 @@ async fn union_on(backend: &'static str, store: Arc<dyn Store>, members: u32) ->
         .into_iter()
         .map(|m| m.id)
         .collect();
+    let board = app
+        .store()
+        .roles(org)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.role == registry::Role::BoardMember && r.until.is_none())
+        .map(|r| r.id)
+        .collect();
     Union {
         backend,
         app,
         org,
+        board,
         m,
         _db: None,
     }

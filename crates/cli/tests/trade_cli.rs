@@ -1,0 +1,304 @@
+//! `tequio round|order|outlet` end to end on a temporary SQLite file (R-BUY-1, R-SELL-1,
+//! R-SELL-2): reports as a table, CSV and JSON, and bad input refused with exit code 65 and
+//! nothing written.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tequio(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tequio"))
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", db.display()))
+        .args(args)
+        .env_remove("TEQUIO_CONFIG")
+        .env("TEQUIO_LOG", "warn")
+        .output()
+        .expect("the tequio binary runs")
+}
+
+fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "tequio failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn a_round_and_an_order_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("trade.db");
+    // A small union (ids 1..=30 on SQLite), without the demo trade (under 200 members).
+    ok(tequio(
+        &db,
+        &["demo", "--members", "30", "--dues-months", "0"],
+    ));
+    let org = demo::org(&demo::DemoSpec::morelos_union(), 0).org.slug;
+    let o = org.as_str();
+    ok(tequio(
+        &db,
+        &[
+            "round",
+            "supplier",
+            "--org",
+            o,
+            "--code",
+            "arcillas",
+            "--name",
+            "Arcillas del Sur",
+        ],
+    ));
+    let list = dir.path().join("list.json");
+    std::fs::write(
+        &list,
+        r#"{"supplier":"arcillas","material":"clay","pricing":"all_units",
+            "tiers":[{"from_units":1,"to_units":49,"unit_price_minor":100},
+                     {"from_units":50,"to_units":null,"unit_price_minor":80}],
+            "min_order_units":0,"lead_time_days":2,
+            "valid_from":"2026-01-01","valid_until":"2026-12-31"}"#,
+    )
+    .unwrap();
+    ok(tequio(
+        &db,
+        &["round", "price-list", "--org", o, list.to_str().unwrap()],
+    ));
+    ok(tequio(
+        &db,
+        &[
+            "round",
+            "open",
+            "--org",
+            o,
+            "--id",
+            "r1",
+            "--order-date",
+            "2026-03-01",
+        ],
+    ));
+    let requests = dir.path().join("requests.csv");
+    std::fs::write(
+        &requests,
+        "member,material,quantity_units,needed_by\n1,clay,20,2026-03-10\n2,clay,25,2026-03-10\n",
+    )
+    .unwrap();
+    let out = ok(tequio(
+        &db,
+        &[
+            "round",
+            "requests",
+            "--org",
+            o,
+            "--id",
+            "r1",
+            requests.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains("2 solicitud"), "{out}");
+    // R-BUY-1: 45 units cost 4,500 at 100, 50 units 4,000 at 80: the plan buys 50.
+    let plan = ok(tequio(
+        &db,
+        &[
+            "round",
+            "close",
+            "--org",
+            o,
+            "--id",
+            "r1",
+            "--date",
+            "2026-03-01",
+            "--format",
+            "csv",
+        ],
+    ));
+    expect_test::expect![[r#"
+        material,demand_units,bought_units,surplus_units,total_cost_minor,orders,base_supplier,base_price_minor,optimal
+        clay,45,50,5,4000,arcillas:50@1,arcillas,100,true
+    "#]]
+    .assert_eq(&plan);
+    let report = ok(tequio(&db, &["round", "report", "--org", o, "--id", "r1"]));
+    expect_test::expect![[r#"
+        material  demand_units  bought_units  surplus_units  total_cost         orders  base_supplier  base_price  optimal
+            clay            45            50              5       40.00  arcillas:50@1       arcillas        1.00     true
+
+        member  units  charged  alone  saving
+             1     20    16.00  20.00    4.00
+             2     25    20.00  25.00    5.00
+        ronda r1: costo 40.00, ahorro de los socios 9.00, inventario ODF 4.00
+    "#]]
+    .assert_eq(&report);
+    // A request after the close: refused (exit 65), nothing written.
+    let late = tequio(
+        &db,
+        &[
+            "round",
+            "request",
+            "--org",
+            o,
+            "--id",
+            "r1",
+            "--member",
+            "3",
+            "--material",
+            "clay",
+            "--quantity",
+            "3",
+            "--needed-by",
+            "2026-03-10",
+        ],
+    );
+    assert_eq!(late.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&late.stderr).contains("ya cerró"));
+
+    // R-SELL-1: an order split 3:1 by capacity, delivered, invoiced and paid.
+    let caps = dir.path().join("caps.csv");
+    std::fs::write(
+        &caps,
+        "member,product,grade,capacity_units,min_lot_units,declared_on\n\
+         1,cazuela,A,30,0,2026-03-15\n2,cazuela,B,10,0,2026-03-15\n",
+    )
+    .unwrap();
+    ok(tequio(
+        &db,
+        &["order", "capacity", "--org", o, caps.to_str().unwrap()],
+    ));
+    let split = ok(tequio(
+        &db,
+        &[
+            "order",
+            "accept",
+            "--org",
+            o,
+            "--id",
+            "exp-1",
+            "--buyer",
+            "Comercio Justo",
+            "--product",
+            "cazuela",
+            "--grade",
+            "B",
+            "--quantity",
+            "8",
+            "--unit-price-minor",
+            "10000",
+            "--due",
+            "2026-06-01",
+            "--terms-days",
+            "90",
+            "--accepted-on",
+            "2026-04-01",
+            "--format",
+            "json",
+        ],
+    ));
+    let rows: serde_json::Value = serde_json::from_str(&split).unwrap();
+    assert_eq!(
+        rows,
+        serde_json::json!([{"member":1,"units":6},{"member":2,"units":2}])
+    );
+    for (member, units, reference) in [("1", "6", "n-1"), ("2", "2", "n-2")] {
+        ok(tequio(
+            &db,
+            &[
+                "order",
+                "deliver",
+                "--org",
+                o,
+                "--id",
+                "exp-1",
+                "--member",
+                member,
+                "--delivered",
+                units,
+                "--date",
+                "2026-05-01",
+                "--ref",
+                reference,
+            ],
+        ));
+    }
+    let over = tequio(
+        &db,
+        &[
+            "order",
+            "deliver",
+            "--org",
+            o,
+            "--id",
+            "exp-1",
+            "--member",
+            "2",
+            "--delivered",
+            "1",
+            "--date",
+            "2026-05-01",
+            "--ref",
+            "n-3",
+        ],
+    );
+    assert_eq!(over.status.code(), Some(65));
+    ok(tequio(
+        &db,
+        &[
+            "order",
+            "invoice",
+            "--org",
+            o,
+            "--id",
+            "exp-1",
+            "--date",
+            "2026-05-02",
+        ],
+    ));
+    let paid = ok(tequio(
+        &db,
+        &[
+            "order",
+            "pay",
+            "--org",
+            o,
+            "--id",
+            "exp-1",
+            "--amount-minor",
+            "80000",
+            "--date",
+            "2026-08-01",
+            "--ref",
+            "t-1",
+            "--format",
+            "csv",
+        ],
+    ));
+    expect_test::expect![[r#"
+        member,gross_minor,deducted_minor,net_minor
+        1,60000,0,60000
+        2,20000,0,20000
+    "#]]
+    .assert_eq(&paid);
+    let above = tequio(
+        &db,
+        &[
+            "order",
+            "pay",
+            "--org",
+            o,
+            "--id",
+            "exp-1",
+            "--amount-minor",
+            "1",
+            "--date",
+            "2026-08-01",
+            "--ref",
+            "t-2",
+        ],
+    );
+    assert_eq!(above.status.code(), Some(65));
+    let summary = ok(tequio(
+        &db,
+        &["round", "summary", "--org", o, "--format", "json"],
+    ));
+    let s: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(s[0]["invoiced_minor"], 80_000);
+    assert_eq!(s[0]["members_saving_minor"], 900);
+}
