@@ -7,12 +7,12 @@
 mod backend;
 mod bench;
 mod bench_close;
+mod bench_trade;
 mod board_cmd;
 mod commands;
 mod config;
 mod credit_cmd;
 mod fund_cmd;
-mod bench_trade;
 mod trade_cmd;
 
 use clap::Parser;
