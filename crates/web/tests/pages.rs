@@ -333,8 +333,8 @@ async fn the_audit_log_shows_who_when_from_where_and_what_to_the_board() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.event.kind == "proposal.opened" && e.event.actor == "apoyo")
-        .last()
+        .rev()
+        .find(|e| e.event.kind == "proposal.opened" && e.event.actor == "apoyo")
         .expect("the proposal was recorded");
     let log = get(
         &w,
