@@ -56,7 +56,7 @@ pub fn reports_stream(period: Period) -> String {
 /// Who caused an event and from where: the app's [`crate::Actor`].
 pub use crate::events::Actor as Audit;
 
-/// Builds an event whose payload is the JSON of `payload`.
+/// Builds an event whose payload is the JSON of `payload` (see [`crate::events::event`]).
 pub(crate) fn event(
     stream: &str,
     kind: &str,
@@ -64,26 +64,11 @@ pub(crate) fn event(
     payload: &impl Serialize,
     audit: &Audit,
 ) -> Result<NewEvent, AppError> {
-    let payload = serde_json::to_string(payload)
-        .map_err(|e| AppError::Integrity(format!("event {key}: cannot serialise: {e}")))?;
-    Ok(NewEvent {
-        stream: stream.to_string(),
-        kind: kind.to_string(),
-        key,
-        payload,
-        actor: audit.name.clone(),
-        origin: audit.origin.clone(),
-        recorded_at: chrono::Utc::now(),
-    })
+    crate::events::event(audit, stream, kind, key, payload)
 }
 
 pub(crate) fn parse_payload<T: for<'de> Deserialize<'de>>(e: &StoredEvent) -> Result<T, AppError> {
-    serde_json::from_str(&e.event.payload).map_err(|err| {
-        AppError::Integrity(format!(
-            "event {} ({}): unreadable payload: {err}",
-            e.event.key, e.event.kind
-        ))
-    })
+    crate::events::payload(e)
 }
 
 /// Payloads stay well under `store::MAX_EVENT_PAYLOAD_BYTES`.

@@ -82,7 +82,7 @@ pub(crate) fn code(text: &str) -> Result<AccountCode, AppError> {
     Ok(AccountCode::parse(text)?)
 }
 
-/// Builds an event with a JSON payload.
+/// Builds an event with a JSON payload (see [`crate::events::event`]).
 pub(crate) fn event<T: Serialize>(
     stream: &str,
     kind: &str,
@@ -90,16 +90,7 @@ pub(crate) fn event<T: Serialize>(
     payload: &T,
     by: &Actor,
 ) -> Result<NewEvent, AppError> {
-    Ok(NewEvent {
-        stream: stream.to_string(),
-        kind: kind.to_string(),
-        key,
-        payload: serde_json::to_string(payload)
-            .map_err(|e| AppError::Integrity(format!("event payload: {e}")))?,
-        actor: by.name.clone(),
-        origin: by.origin.clone(),
-        recorded_at: chrono::Utc::now(),
-    })
+    crate::events::event(by, stream, kind, key, payload)
 }
 
 /// The optimistic-concurrency slot: the `n`-th act of `scope` (see the module doc).
