@@ -233,13 +233,24 @@ async fn measure(
     })
 }
 
+/// Members the issue's targets are set for (issue 3: 1,000,000 in 2,000 ODFs).
+const TARGET_MEMBERS: u64 = 1_000_000;
+
 fn report(backend: &str, m: &Measured, args: &BenchCloseArgs, target_s: f64) {
+    let members = u64::from(args.orgs) * u64::from(args.members);
     let ratio = m.close.as_secs_f64() / m.baseline.as_secs_f64().max(1e-9);
     let peak_mib = m.peak_kib.map_or(-1.0, |k| k as f64 / 1024.0);
+    let met = |ok: bool| if ok { "met" } else { "NOT met" };
+    // The time target only means something at the size it is set for; the ratio and memory
+    // targets are compared at any size.
+    let time_verdict = if members == TARGET_MEMBERS {
+        met(m.close.as_secs_f64() <= target_s).to_string()
+    } else {
+        format!("not compared (set for {TARGET_MEMBERS} members)")
+    };
     println!(
-        "{backend}: close of {} members in {} ODFs: {:.1} s ({} entries, {} postings, {:.0} postings/s), \
-         {:.2}x the raw baseline; peak RSS during the close {:.0} MiB. Targets: <= {target_s} s {}, <= 2x {}, <= 1024 MiB {}",
-        u64::from(args.orgs) * u64::from(args.members),
+        "{backend}: close of {members} members in {} ODFs: {:.1} s ({} entries, {} postings, {:.0} postings/s), \
+         {:.2}x the raw baseline; peak RSS during the close {:.0} MiB. Targets: <= {target_s} s {time_verdict}, <= 2x {}, <= 1024 MiB {}",
         args.orgs,
         m.close.as_secs_f64(),
         m.entries,
@@ -247,9 +258,8 @@ fn report(backend: &str, m: &Measured, args: &BenchCloseArgs, target_s: f64) {
         m.postings as f64 / m.close.as_secs_f64().max(1e-9),
         ratio,
         peak_mib,
-        if m.close.as_secs_f64() <= target_s { "met" } else { "NOT met" },
-        if ratio <= 2.0 { "met" } else { "NOT met" },
-        if (0.0..=1024.0).contains(&peak_mib) { "met" } else { "NOT met" },
+        met(ratio <= 2.0),
+        met((0.0..=1024.0).contains(&peak_mib)),
     );
 }
 
