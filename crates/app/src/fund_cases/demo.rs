@@ -195,20 +195,36 @@ impl App {
                     .await?;
                 if !spent && !board.is_empty() {
                     let day = first + Days::new(14);
-                    let decision = self
-                        .record_board_decision(
-                            org_id,
-                            &audit,
-                            governance::Minutes {
-                                kind: governance::ProposalKind::Expenditure,
-                                subject: format!("competition:{period}"),
-                                purpose: description.to_string(),
-                                amount_minor: amount,
-                                decided_on: day,
-                                votes: board.iter().map(|s| (*s, governance::Vote::For)).collect(),
-                            },
-                        )
-                        .await?;
+                    let subject = format!("competition:{period}");
+                    // A load killed between the decision and the spend finds its decision
+                    // again on the re-run (never a second one).
+                    let earlier = self
+                        .proposals(org_id)
+                        .await?
+                        .into_iter()
+                        .filter_map(|r| r.decision)
+                        .find(|d| d.subject == subject && d.approved);
+                    let decision = match earlier {
+                        Some(decision) => decision,
+                        None => {
+                            self.record_board_decision(
+                                org_id,
+                                &audit,
+                                governance::Minutes {
+                                    kind: governance::ProposalKind::Expenditure,
+                                    subject: subject.clone(),
+                                    purpose: description.to_string(),
+                                    amount_minor: amount,
+                                    decided_on: day,
+                                    votes: board
+                                        .iter()
+                                        .map(|s| (*s, governance::Vote::For))
+                                        .collect(),
+                                },
+                            )
+                            .await?
+                        }
+                    };
                     let category = CompetitionCategory::parse(category)?;
                     self.spend_competition(
                         org_id,
