@@ -302,9 +302,7 @@ async fn r_fund_3_a_demo_reloaded_after_a_kill_between_decision_and_spend_decide
     let mut spec = demo::DemoSpec::morelos_union();
     spec.members_per_org = 30;
     spec.dues_months = 0;
-    app.load_demo(spec.clone(), 1, Arc::new(|_| {}))
-        .await
-        .unwrap();
+    app.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
     let org_id = app.store().orgs().await.unwrap().remove(0).id;
     // The first spend is in month 2: its decision is recorded, then the process "dies".
     let (_, purpose, amount_minor) = demo::fund::spending(2).unwrap();
@@ -332,9 +330,7 @@ async fn r_fund_3_a_demo_reloaded_after_a_kill_between_decision_and_spend_decide
         .unwrap();
     spec.dues_months = 3;
     for _ in 0..2 {
-        app.load_demo(spec.clone(), 1, Arc::new(|_| {}))
-            .await
-            .unwrap();
+        app.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
         let decided: Vec<_> = app
             .proposals(org_id)
             .await
