@@ -5,9 +5,11 @@
 //! the message catalogue (`messages.toml`, es-MX by default).
 
 mod api;
+mod api_fund;
 mod auth;
 mod chart;
 mod format;
+mod fund_pages;
 mod i18n;
 mod pages;
 
@@ -60,8 +62,18 @@ pub fn router_with(state: AppState) -> Router {
         .route("/odf/{slug}/socios/importar", post(pages::import_members))
         .route(
             "/odf/{slug}/socios/{member_id}",
-            get(pages::member_statement),
+            get(fund_pages::member_statement),
         )
+        .route("/odf/{slug}/reportar", get(fund_pages::my_report))
+        .route(
+            "/odf/{slug}/socios/{member_id}/reporte",
+            get(fund_pages::report_form_page).post(fund_pages::file_report),
+        )
+        .route(
+            "/odf/{slug}/cierre",
+            get(fund_pages::close_page).post(fund_pages::close_post),
+        )
+        .route("/odf/{slug}/fondo", get(fund_pages::fund_page))
         .route(
             "/odf/{slug}/propuestas",
             get(pages::proposals_page).post(pages::propose),

@@ -1,0 +1,192 @@
+//! API routes of the Fund, credit and trade pages (issue 5: "a JSON API for everything the
+//! pages do"): filing a report (R-PLAN-2), the close preview and the close, the loan quote and
+//! the trade summary. Same authorisation as the pages (`fund_pages::reporter_for`,
+//! `Viewer::check`); POSTs honour `Idempotency-Key` through the router's layer in `api`.
+
+#![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
+
+use crate::api::{access_error, app_error, org_for, ApiError, ApiResult};
+use crate::auth::Ctx;
+use crate::fund_pages::reporter_for;
+use crate::AppState;
+use app::access_cases::Action;
+use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use chrono::{NaiveDate, Utc};
+use fund::{Period, Reporter};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct ReportIn {
+    /// `YYYY-MM`; not a future period (R-PLAN-2).
+    pub period: String,
+    /// Not negative (R-PLAN-2).
+    pub revenue_minor: i64,
+    pub profit_minor: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportOut {
+    /// The report's id (the seq of its event).
+    pub report_id: i64,
+    pub member_id: i64,
+    pub period: String,
+    pub revenue_minor: i64,
+    pub profit_minor: i64,
+    /// `member` or `staff`.
+    pub reported_by: &'static str,
+    pub reported_on: NaiveDate,
+}
+
+/// Files a member's income report for a period (R-PLAN-2): the member themself, or staff for
+/// a micro-producer (R-ORG-3). Filing the same report again answers the same report; other
+/// figures for a reported period are refused as a duplicate (422 naming R-PLAN-2).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/members/{member_id}/reports", security(("bearer" = [])), params(("slug" = String, Path), ("member_id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = ReportIn, responses((status = 201, body = ReportOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn file_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, member_id)): Path<(String, i64)>,
+    Json(body): Json<ReportIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    state
+        .app
+        .store()
+        .member(org.id, member_id)
+        .await
+        .map_err(|e| app_error(e.into()))?;
+    let reporter = reporter_for(&state.app, &s.viewer, org.id, member_id)
+        .await
+        .map_err(access_error)?;
+    let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
+    let period = Period::parse(&body.period, settings.period).map_err(|e| app_error(e.into()))?;
+    let report = state
+        .app
+        .file_report(
+            org.id,
+            period,
+            ReportInput {
+                member_id,
+                revenue_minor: body.revenue_minor,
+                profit_minor: body.profit_minor,
+                reported_by: reporter,
+            },
+            None,
+            Utc::now().date_naive(),
+            &Audit::new(s.viewer.login.clone(), ctx.origin.clone()),
+        )
+        .await
+        .map_err(app_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReportOut {
+            report_id: report.id,
+            member_id,
+            period: report.period.to_string(),
+            revenue_minor: report.revenue.amount_minor(),
+            profit_minor: report.profit.amount_minor(),
+            reported_by: match report.reported_by {
+                Reporter::Member => "member",
+                Reporter::Staff { .. } => "staff",
+            },
+            reported_on: report.reported_on,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CloseOut {
+    pub period: String,
+    /// The period was closed before: nothing was written.
+    pub already_closed: bool,
+    /// A preview: nothing was written.
+    pub preview: bool,
+    pub members_reporting: u64,
+    pub members_above_baseline: u64,
+    pub without_plan: u64,
+    pub new_revenue_minor: i64,
+    /// R-FUND-1, R-FUND-2: contributions per sub-fund.
+    pub development_minor: i64,
+    pub competition_minor: i64,
+    /// R-PLAN-3: the ODF's 25% of positive incremental profit.
+    pub profit_share_minor: i64,
+    pub adjusted_periods: Vec<String>,
+    pub plans_flagged: usize,
+    pub entries: usize,
+}
+
+fn close_out(r: OrgCloseReport) -> CloseOut {
+    CloseOut {
+        period: r.period,
+        already_closed: r.already_closed,
+        preview: r.preview,
+        members_reporting: r.members_reporting,
+        members_above_baseline: r.members_above_baseline,
+        without_plan: r.without_plan,
+        new_revenue_minor: r.new_revenue_minor,
+        development_minor: r.contribution.development_minor,
+        competition_minor: r.contribution.competition_minor,
+        profit_share_minor: r.profit_share_minor,
+        adjusted_periods: r.adjusted_periods,
+        plans_flagged: r.plans_flagged.len(),
+        entries: r.entries,
+    }
+}
+
+/// What closing the period would post (staff, board, supervisors); nothing is written.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/periods/{period}/close", security(("bearer" = [])), params(("slug" = String, Path), ("period" = String, Path, description = "YYYY-MM")), responses((status = 200, body = CloseOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn close_preview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, period)): Path<(String, String)>,
+) -> ApiResult {
+    close(state, ctx, slug, period, true).await
+}
+
+/// Closes the period (staff only). Closing a closed period writes nothing and answers
+/// `already_closed: true`.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/periods/{period}/close", security(("bearer" = [])), params(("slug" = String, Path), ("period" = String, Path, description = "YYYY-MM"), ("Idempotency-Key" = Option<String>, Header)), responses((status = 200, body = CloseOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn close_period(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, period)): Path<(String, String)>,
+) -> ApiResult {
+    close(state, ctx, slug, period, false).await
+}
+
+async fn close(
+    state: AppState,
+    ctx: Ctx,
+    slug: String,
+    period: String,
+    preview: bool,
+) -> ApiResult {
+    let action = if preview {
+        Action::ViewMembers
+    } else {
+        Action::ManageMembers
+    };
+    let (org, s) = org_for(&state, &ctx, &slug, action).await?;
+    let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
+    let period = Period::parse(&period, settings.period).map_err(|e| app_error(e.into()))?;
+    let r = state
+        .app
+        .close_period(
+            org.id,
+            period,
+            Utc::now().date_naive(),
+            CloseOptions {
+                preview,
+                ..CloseOptions::default()
+            },
+            &Audit::new(s.viewer.login.clone(), ctx.origin.clone()),
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(Json(close_out(r)).into_response())
+}
