@@ -190,3 +190,50 @@ async fn close(
         .map_err(app_error)?;
     Ok(Json(close_out(r)).into_response())
 }
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct QuoteIn {
+    /// Pesos, e.g. `10000.00`.
+    pub amount: String,
+    /// Annual percent, e.g. `18` or `2.5%`.
+    pub rate: String,
+    pub installments: String,
+    /// Disbursement date, `YYYY-MM-DD`.
+    pub start: String,
+    /// `monthly` (default), `fortnightly` or `weekly`.
+    #[serde(default)]
+    pub frequency: Option<String>,
+    /// `equal-installments` (default) or `equal-principal`.
+    #[serde(default)]
+    pub method: Option<String>,
+}
+
+/// The loan quote (*simulador de crédito*, R-CRED-4): schedule, totals and CAT. Nothing is
+/// written. Everyone in the group's circle.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/loan-quote", security(("bearer" = [])), params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = QuoteIn, responses((status = 200, description = "terms, rows, totals and CAT (amounts as exact decimal text)"), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn loan_quote(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Json(body): Json<QuoteIn>,
+) -> ApiResult {
+    org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    let mut form = app::credit_cases::QuoteForm::new(
+        &body.amount,
+        &body.rate,
+        &body.installments,
+        &body.start,
+    );
+    if let Some(f) = body.frequency {
+        form.frequency = f;
+    }
+    if let Some(m) = body.method {
+        form.method = m;
+    }
+    let quote = state.app.loan_quote(&form).map_err(app_error)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        quote.to_json(),
+    )
+        .into_response())
+}

@@ -12,6 +12,7 @@ mod format;
 mod fund_pages;
 mod i18n;
 mod pages;
+mod trade_pages;
 
 use app::App;
 use axum::extract::DefaultBodyLimit;
@@ -74,6 +75,8 @@ pub fn router_with(state: AppState) -> Router {
             get(fund_pages::close_page).post(fund_pages::close_post),
         )
         .route("/odf/{slug}/fondo", get(fund_pages::fund_page))
+        .route("/odf/{slug}/simulador", get(trade_pages::quote_page))
+        .route("/odf/{slug}/comercio", get(trade_pages::trade_page))
         .route(
             "/odf/{slug}/propuestas",
             get(pages::proposals_page).post(pages::propose),

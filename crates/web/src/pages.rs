@@ -142,6 +142,8 @@ impl Nav {
                 links.push((format!("{base}/cierre"), t.get("nav.close")));
             }
             links.push((format!("{base}/propuestas"), t.get("nav.proposals")));
+            links.push((format!("{base}/comercio"), t.get("nav.trade")));
+            links.push((format!("{base}/simulador"), t.get("nav.quote")));
             if v.may(org.id, Action::ViewAudit) {
                 links.push((format!("{base}/bitacora"), t.get("nav.audit")));
             }

@@ -24,6 +24,9 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/orgs/{slug}/proposals/{id}/comments",
         "/api/v1/orgs/{slug}/proposals/{id}/close",
         "/api/v1/orgs/{slug}/audit",
+        "/api/v1/orgs/{slug}/members/{member_id}/reports",
+        "/api/v1/orgs/{slug}/periods/{period}/close",
+        "/api/v1/orgs/{slug}/loan-quote",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
