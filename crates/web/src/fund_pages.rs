@@ -693,6 +693,8 @@ pub async fn member_statement(
 
 pub struct CloseView {
     pub period: String,
+    /// What the close would post: nothing was written.
+    pub preview: bool,
     pub already_closed: bool,
     pub members_reporting: u64,
     pub members_above_baseline: u64,
@@ -711,6 +713,7 @@ pub struct CloseView {
 fn close_view(t: Tr, r: &OrgCloseReport) -> CloseView {
     CloseView {
         period: r.period.clone(),
+        preview: r.preview,
         already_closed: r.already_closed,
         members_reporting: r.members_reporting,
         members_above_baseline: r.members_above_baseline,
