@@ -240,6 +240,7 @@ pub struct Round {
     pub picked: BTreeMap<(i64, String), u32>,
     receipts: usize,
     pickups: usize,
+    supplier_payments: usize,
 }
 
 impl Round {
@@ -446,6 +447,7 @@ impl App {
             picked: BTreeMap::new(),
             receipts: 0,
             pickups: 0,
+            supplier_payments: 0,
         };
         for e in it {
             match e {
@@ -475,7 +477,10 @@ impl App {
                     po_id,
                     amount_minor,
                     ..
-                } => *round.paid.entry(po_id).or_default() += amount_minor,
+                } => {
+                    *round.paid.entry(po_id).or_default() += amount_minor;
+                    round.supplier_payments += 1;
+                }
                 RoundEvent::PickedUp {
                     member,
                     material,
@@ -785,6 +790,14 @@ impl App {
             },
             by,
         )?];
+        // Two payments checked against the same `paid` at once would together overpay the
+        // order: both claim the same slot, and the store refuses the second (a conflict).
+        events.push(slot(
+            &format!("{}:supplier-payments", round_stream(round_id)),
+            round.supplier_payments,
+            &key,
+            by,
+        )?);
         events.extend(Self::capital_use_events(&plan, &key, amount_minor, by)?);
         let mut accounts = Self::trade_accounts([]);
         accounts.extend(plan.accounts);
