@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 
-pub use auth::SignInLimiter;
+pub use auth::{ExpiringCache, SessionCache, SignInLimiter};
 pub use format::money_es_mx;
 pub use i18n::{Lang, Tr};
 
@@ -34,6 +34,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub app: App,
     pub limiter: Arc<SignInLimiter>,
+    /// Sessions read recently (see [`SessionCache`]).
+    pub sessions: Arc<SessionCache>,
 }
 
 /// The router for the whole application.
@@ -41,6 +43,7 @@ pub fn router(app: App) -> Router {
     router_with(AppState {
         app,
         limiter: Arc::new(SignInLimiter::default()),
+        sessions: Arc::new(SessionCache::default()),
     })
 }
 

@@ -438,6 +438,9 @@ pub async fn signout(
 ) -> PageResult {
     let session = require(&ctx)?;
     check_csrf(&ctx, session, &form.csrf)?;
+    if let Some(token) = &ctx.token {
+        state.sessions.forget(token);
+    }
     state
         .app
         .sign_out(session, &ctx.origin, Utc::now())
