@@ -237,3 +237,100 @@ pub async fn loan_quote(
     )
         .into_response())
 }
+
+/// A member's Fund statement (R-PLAN-2, R-PLAN-3, R-FUND-1, R-FUND-5, R-ORG-6): reports by
+/// period against the baseline, contributions, profit share, entitlement, dues in arrears;
+/// with the member's loans and leases. The member themself, staff, board, supervisors.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/members/{member_id}/fund", security(("bearer" = [])), params(("slug" = String, Path), ("member_id" = i64, Path)), responses((status = 200, description = "the member's Fund statement (amounts in minor units)"), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn member_fund(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, member_id)): Path<(String, i64)>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    state
+        .app
+        .store()
+        .member(org.id, member_id)
+        .await
+        .map_err(|e| app_error(e.into()))?;
+    s.viewer
+        .check(org.id, Action::ViewMember(member_id))
+        .map_err(access_error)?;
+    let statement = state
+        .app
+        .member_fund_statement(org.id, member_id)
+        .await
+        .map_err(app_error)?;
+    let book = state.app.credit_book(org.id).await.map_err(app_error)?;
+    let loans: Vec<serde_json::Value> = book
+        .loans
+        .values()
+        .filter(|l| l.loan.borrower == credit::loan::Borrower::Member(member_id))
+        .map(|l| {
+            let next = l.loan.book.rows.iter().find(|r| !r.is_settled());
+            serde_json::json!({
+                "loan_id": l.loan.id,
+                "status": format!("{:?}", l.loan.status).to_lowercase(),
+                "principal_minor": l.loan.schedule.principal_minor,
+                "outstanding_principal_minor": l.loan.outstanding_principal_minor(),
+                "next_due_date": next.map(|r| r.due_date),
+                "next_due_minor": next.map(|r| r.outstanding().total()),
+            })
+        })
+        .collect();
+    let leases: Vec<serde_json::Value> = book
+        .leases
+        .values()
+        .filter(|l| l.lease.lessee == member_id)
+        .map(|l| {
+            let next = l.lease.book.rows.iter().find(|r| !r.is_settled());
+            serde_json::json!({
+                "lease_id": l.lease.id,
+                "asset": l.lease.asset.description,
+                "status": format!("{:?}", l.lease.status).to_lowercase(),
+                "outstanding_minor": l.lease.book.outstanding().total(),
+                "next_due_date": next.map(|r| r.due_date),
+                "next_due_minor": next.map(|r| r.outstanding().total()),
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "statement": statement,
+        "loans": loans,
+        "leases": leases,
+    }))
+    .into_response())
+}
+
+/// The ODF's Fund by sub-fund for the last period that is over, with the period's outcome
+/// (R-SUP-4). Staff, board, supervisors.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/fund", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, description = "the ODF's Fund statement (amounts in minor units)"), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn odf_fund(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
+    let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
+    let period = Period::containing(Utc::now().date_naive(), settings.period).prev();
+    let s = state
+        .app
+        .odf_fund_statement(org.id, period)
+        .await
+        .map_err(app_error)?;
+    Ok(Json(s).into_response())
+}
+
+/// The ODF's trade at a glance (issue 6): rounds, purchases and savings, orders and
+/// collections, outlets. Everyone in the group's circle, and supervisors.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/trade", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, description = "the trade summary (amounts in minor units)"), (status = 404, body = ApiError)))]
+pub async fn trade_summary(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    let s = state.app.trade_summary(org.id).await.map_err(app_error)?;
+    Ok(Json(s).into_response())
+}

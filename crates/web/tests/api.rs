@@ -44,6 +44,9 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/orgs/{slug}/members/{member_id}/reports",
         "/api/v1/orgs/{slug}/periods/{period}/close",
         "/api/v1/orgs/{slug}/loan-quote",
+        "/api/v1/orgs/{slug}/members/{member_id}/fund",
+        "/api/v1/orgs/{slug}/fund",
+        "/api/v1/orgs/{slug}/trade",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
@@ -278,6 +281,49 @@ async fn authorisation_matrix_every_role_against_every_api_route() {
             format!("{o}/periods/{}/close", last_month()),
             None,
             [403, 2, 403, 403, 403, 403, 403, 401],
+        ),
+        // The Fund statements and the trade summary.
+        (
+            "GET",
+            format!("{o}/members/{socio}/fund"),
+            None,
+            [2, 2, 2, 2, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/members/{consejo}/fund"),
+            None,
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/fund"),
+            None,
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/trade"),
+            None,
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/fund"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/trade"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/members/{}/fund", w.other_member),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
         ),
         // The loan quote writes nothing: everyone in the circle, and supervisors.
         (

@@ -238,4 +238,24 @@ async fn a_borrowers_statement_shows_the_loan_and_its_next_installment() {
     assert!(page.body.contains(&due), "next installment {due}");
     assert!(page.body.contains("Ingreso base mensual"));
     assert!(page.body.len() < 100 * 1024);
+    // The API says the same.
+    let j = api(
+        &w,
+        "GET",
+        &format!("/api/v1/orgs/{SLUG}/members/{borrower}/fund"),
+        Some(&staff.token),
+        None,
+        None,
+    )
+    .await
+    .json();
+    let l = j["loans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["loan_id"] == loan.id)
+        .unwrap();
+    assert_eq!(l["status"], "active");
+    assert_eq!(l["next_due_minor"], next.outstanding().total());
+    assert!(j["statement"]["member_name"].as_str().is_some());
 }
