@@ -271,7 +271,12 @@ pub async fn member_fund(
             let next = l.loan.book.rows.iter().find(|r| !r.is_settled());
             serde_json::json!({
                 "loan_id": l.loan.id,
-                "status": format!("{:?}", l.loan.status).to_lowercase(),
+                "status": match l.loan.status {
+                    credit::loan::LoanStatus::Approved => "approved",
+                    credit::loan::LoanStatus::Active => "active",
+                    credit::loan::LoanStatus::Closed => "closed",
+                    credit::loan::LoanStatus::WrittenOff => "written_off",
+                },
                 "principal_minor": l.loan.schedule.principal_minor,
                 "outstanding_principal_minor": l.loan.outstanding_principal_minor(),
                 "next_due_date": next.map(|r| r.due_date),
@@ -288,7 +293,11 @@ pub async fn member_fund(
             serde_json::json!({
                 "lease_id": l.lease.id,
                 "asset": l.lease.asset.description,
-                "status": format!("{:?}", l.lease.status).to_lowercase(),
+                "status": match l.lease.status {
+                    credit::lease::LeaseStatus::Active => "active",
+                    credit::lease::LeaseStatus::RentPaid => "rent_paid",
+                    credit::lease::LeaseStatus::Purchased => "purchased",
+                },
                 "outstanding_minor": l.lease.book.outstanding().total(),
                 "next_due_date": next.map(|r| r.due_date),
                 "next_due_minor": next.map(|r| r.outstanding().total()),

@@ -648,9 +648,12 @@ pub async fn member_statement(
             balance: t.money(l.balance_minor),
         })
         .collect();
-    let can_report = reporter_for(app, &session.viewer, org.id, member_id)
-        .await
-        .is_ok();
+    // Staff are offered the form only for a micro-producer (R-ORG-3); the app refuses the rest.
+    let can_report = match reporter_for(app, &session.viewer, org.id, member_id).await {
+        Ok(Reporter::Member) => true,
+        Ok(Reporter::Staff { .. }) => member.data.profile == registry::Profile::MicroProducer,
+        Err(_) => false,
+    };
     let mut periods = period_rows(t, s);
     periods.reverse();
     periods.truncate(PERIODS_SHOWN);

@@ -189,6 +189,17 @@ async fn staff_report_for_a_micro_producer_but_not_for_a_micro_entrepreneur() {
         .pop()
         .unwrap();
     assert!(matches!(last.reported_by, fund::Reporter::Staff { .. }));
+    // The statement offers staff the form for the micro-producer only.
+    let link = |m: i64| format!("/odf/{SLUG}/socios/{m}/reporte");
+    let page = get(&w, &format!("/odf/{SLUG}/socios/{producer}"), Some(&staff)).await;
+    assert!(page.body.contains(&link(producer)));
+    let page = get(
+        &w,
+        &format!("/odf/{SLUG}/socios/{entrepreneur}"),
+        Some(&staff),
+    )
+    .await;
+    assert!(!page.body.contains(&link(entrepreneur)));
     // R-ORG-3: a micro-entrepreneur reports themself.
     let before = reports_of(&w, entrepreneur).await;
     let r = file(&w, &staff, entrepreneur, &this_month(), "3000", "900", "es").await;
