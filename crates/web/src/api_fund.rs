@@ -27,6 +27,10 @@ pub struct ReportIn {
     /// Not negative (R-PLAN-2).
     pub revenue_minor: i64,
     pub profit_minor: i64,
+    /// R-PLAN-2: with a reason (1 to 500 characters), the report corrects the period's
+    /// report (a new report that supersedes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -40,6 +44,8 @@ pub struct ReportOut {
     /// `member` or `staff`.
     pub reported_by: &'static str,
     pub reported_on: NaiveDate,
+    /// The report this one corrects, if any.
+    pub supersedes: Option<i64>,
 }
 
 /// Files a member's income report for a period (R-PLAN-2): the member themself, or staff for
@@ -64,23 +70,29 @@ pub async fn file_report(
         .map_err(access_error)?;
     let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
     let period = Period::parse(&body.period, settings.period).map_err(|e| app_error(e.into()))?;
-    let report = state
-        .app
-        .file_report(
-            org.id,
-            period,
-            ReportInput {
-                member_id,
-                revenue_minor: body.revenue_minor,
-                profit_minor: body.profit_minor,
-                reported_by: reporter,
-            },
-            None,
-            Utc::now().date_naive(),
-            &Audit::new(s.viewer.login.clone(), ctx.origin.clone()),
-        )
-        .await
-        .map_err(app_error)?;
+    let input = ReportInput {
+        member_id,
+        revenue_minor: body.revenue_minor,
+        profit_minor: body.profit_minor,
+        reported_by: reporter,
+    };
+    let today = Utc::now().date_naive();
+    let audit = Audit::new(s.viewer.login.clone(), ctx.origin.clone());
+    let report = match body.reason.as_deref() {
+        Some(reason) => {
+            state
+                .app
+                .correct_report(org.id, period, input, reason, today, &audit)
+                .await
+        }
+        None => {
+            state
+                .app
+                .file_report(org.id, period, input, None, today, &audit)
+                .await
+        }
+    }
+    .map_err(app_error)?;
     Ok((
         StatusCode::CREATED,
         Json(ReportOut {
@@ -94,6 +106,7 @@ pub async fn file_report(
                 Reporter::Staff { .. } => "staff",
             },
             reported_on: report.reported_on,
+            supersedes: report.supersedes,
         }),
     )
         .into_response())

@@ -81,7 +81,11 @@ pub fn report_refusal(e: &AppError) -> Option<(&'static str, &'static str)> {
         ("R-PLAN-2", "period") => ("period", "report.err.period"),
         ("R-PLAN-2", "revenue") => ("revenue", "report.err.revenue"),
         ("R-PLAN-2", "profit") => ("profit", "report.err.profit"),
+        ("R-PLAN-2", "supersedes") if e.to_string().contains("to correct") => {
+            ("period", "report.err.nothing_to_correct")
+        }
         ("R-PLAN-2", "supersedes") => ("period", "report.err.duplicate"),
+        ("R-PLAN-2", "reason") => ("reason", "report.err.reason"),
         ("R-PLAN-2", "member_id") => ("period", "report.err.not_member"),
         ("R-PLAN-1", _) => ("period", "report.err.no_plan"),
         ("R-ORG-3", _) => ("period", "report.err.staff_profile"),
@@ -134,17 +138,22 @@ fn report_form(
     values: &HashMap<String, String>,
     errors: &HashMap<String, String>,
 ) -> Vec<FormField> {
-    [("period", "month"), ("revenue", "text"), ("profit", "text")]
-        .iter()
-        .map(|&(name, kind)| FormField {
-            name,
-            label: field_label(t, name),
-            kind,
-            value: values.get(name).cloned().unwrap_or_default(),
-            error: errors.get(name).cloned(),
-            options: Vec::new(),
-        })
-        .collect()
+    [
+        ("period", "month"),
+        ("revenue", "text"),
+        ("profit", "text"),
+        ("reason", "textarea"),
+    ]
+    .iter()
+    .map(|&(name, kind)| FormField {
+        name,
+        label: field_label(t, name),
+        kind,
+        value: values.get(name).cloned().unwrap_or_default(),
+        error: errors.get(name).cloned(),
+        options: Vec::new(),
+    })
+    .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -292,18 +301,23 @@ pub async fn file_report(
             profit_minor,
             reported_by: reporter,
         };
-        match state
-            .app
-            .file_report(
-                org.id,
-                period,
-                input,
-                None,
-                Utc::now().date_naive(),
-                &audit_of(&session.viewer, &ctx.origin),
-            )
-            .await
-        {
+        // R-PLAN-2: with a reason, the report corrects the period's report (a new report
+        // that supersedes it, never an edit).
+        let reason = get("reason");
+        let today = Utc::now().date_naive();
+        let audit = audit_of(&session.viewer, &ctx.origin);
+        let filed = if reason.trim().is_empty() {
+            state
+                .app
+                .file_report(org.id, period, input, None, today, &audit)
+                .await
+        } else {
+            state
+                .app
+                .correct_report(org.id, period, input, reason.trim(), today, &audit)
+                .await
+        };
+        match filed {
             Ok(_) => {
                 let ok = t.fmt("report.ok", &period.to_string());
                 return report_response(

@@ -836,6 +836,7 @@ pub(crate) fn field_label(t: Tr, name: &str) -> &'static str {
         "period" => t.get("field.period"),
         "revenue" => t.get("field.revenue"),
         "profit" => t.get("field.profit"),
+        "reason" => t.get("field.reason"),
         "rate" => t.get("field.rate"),
         "installments" => t.get("field.installments"),
         "start" => t.get("field.start"),

@@ -153,6 +153,56 @@ async fn refusals_come_back_next_to_the_field_in_the_users_language_and_save_not
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(dup.body.contains("Ya hay un reporte de este periodo"));
     assert_eq!(reports_of(&w, me).await, before + 1);
+    // R-PLAN-2: a change is a correction with its reason (a new report that supersedes).
+    let correct = |revenue: &'static str, reason: String, period: String| {
+        let b = b.clone();
+        let w = &w;
+        async move {
+            post_form(
+                w,
+                &format!("/odf/{SLUG}/socios/{me}/reporte"),
+                Some(&b),
+                &[
+                    ("csrf", b.csrf.as_str()),
+                    ("period", &period),
+                    ("revenue", revenue),
+                    ("profit", "100"),
+                    ("reason", &reason),
+                ],
+            )
+            .await
+        }
+    };
+    let long = correct("2000", "x".repeat(501), this_month()).await;
+    assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(long.body.contains("id=\"e-reason\""), "{}", long.body);
+    let last_month = {
+        let d = Utc::now().date_naive();
+        let (y, m) = if d.month() == 1 {
+            (d.year() - 1, 12)
+        } else {
+            (d.year(), d.month() - 1)
+        };
+        format!("{y:04}-{m:02}")
+    };
+    let nothing = correct("2000", "Sumé mal".into(), last_month).await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(nothing
+        .body
+        .contains("No hay reporte de este periodo que corregir"));
+    assert_eq!(reports_of(&w, me).await, before + 1, "nothing saved");
+    let fixed = correct("2000", "Sumé mal las ventas".into(), this_month()).await;
+    assert_eq!(fixed.status, StatusCode::OK, "{}", fixed.body);
+    let reports = w.app.member_reports(w.union.id, me).await.unwrap();
+    assert_eq!(
+        reports.len(),
+        before + 2,
+        "the first report is kept, never edited"
+    );
+    let last = reports.last().unwrap();
+    assert_eq!(last.revenue.amount_minor(), 200_000);
+    assert!(last.supersedes.is_some());
+    assert_eq!(last.reason.as_deref(), Some("Sumé mal las ventas"));
     // Without the CSRF token: refused, nothing saved.
     let forged = post_form(
         &w,
@@ -162,7 +212,7 @@ async fn refusals_come_back_next_to_the_field_in_the_users_language_and_save_not
     )
     .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert_eq!(reports_of(&w, me).await, before + 1);
+    assert_eq!(reports_of(&w, me).await, before + 2);
 }
 
 #[tokio::test]
@@ -298,6 +348,17 @@ async fn the_api_files_a_report_with_the_same_rules_and_idempotency_key() {
     .await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(dup.json()["field"], "supersedes");
+    let corrected = api(
+        &w,
+        "POST",
+        &uri,
+        Some(&b.token),
+        Some(json!({"period": this_month(), "revenue_minor": 950_000, "profit_minor": 250_000, "reason": "faltó una venta"})),
+        None,
+    )
+    .await;
+    assert_eq!(corrected.status, StatusCode::CREATED, "{}", corrected.body);
+    assert_eq!(corrected.json()["supersedes"], first.json()["report_id"]);
     let future = api(
         &w,
         "POST",
@@ -336,8 +397,8 @@ async fn the_api_files_a_report_with_the_same_rules_and_idempotency_key() {
     assert_eq!(other.status, StatusCode::NOT_FOUND);
     assert_eq!(
         reports_of(&w, me).await,
-        before + 1,
-        "only the first report was saved"
+        before + 2,
+        "the first report and its correction, nothing else"
     );
     let doc = api(&w, "GET", "/api/v1/openapi.json", None, None, None)
         .await
