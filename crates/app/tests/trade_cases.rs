@@ -969,3 +969,89 @@ async fn r_buy_2_and_r_sell_1_concurrent_payments_never_exceed_what_is_owed() {
         );
     }
 }
+
+#[tokio::test]
+async fn r_buy_2_a_days_pick_ups_are_recorded_together_or_not_at_all() {
+    for u in backends(3).await {
+        clay_round(&u).await;
+        let app = &u.app;
+        let actor = &by();
+        app.close_round(u.org, actor, "r1", day(2026, 3, 1))
+            .await
+            .unwrap();
+        app.receive_goods(
+            u.org,
+            actor,
+            "r1",
+            "r1:clay:arcillas",
+            50,
+            day(2026, 3, 3),
+            "rem",
+        )
+        .await
+        .unwrap();
+        let (m0, m1) = (u.m[0], u.m[1]);
+        let p = |member, units, pay_now_minor, reference: &str| PickUpInput {
+            member,
+            material: "clay".into(),
+            units,
+            pay_now_minor,
+            date: day(2026, 3, 6),
+            reference: reference.into(),
+        };
+        // m0 asked for 20 units: 10 + 11 is one too many, so nothing of the day is recorded.
+        let err = app
+            .pick_ups(
+                u.org,
+                actor,
+                "r1",
+                vec![
+                    p(m0, 10, 800, "v-1"),
+                    p(m1, 25, 0, "v-2"),
+                    p(m0, 11, 0, "v-3"),
+                ],
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("exceeds what remains (10)"),
+            "{err}"
+        );
+        assert!(app.round(u.org, "r1").await.unwrap().picked.is_empty());
+        let err = app
+            .pick_ups(
+                u.org,
+                actor,
+                "r1",
+                vec![p(m0, 1, 0, "v-1"), p(m1, 1, 0, "v-1")],
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("reference"), "{err}");
+        // At the pooled 80 per unit: m0 picks up 10 + 10 and pays 800 each time; m1 pays
+        // nothing now and owes 2,000.
+        let day_of = vec![
+            p(m0, 10, 800, "v-1"),
+            p(m1, 25, 0, "v-2"),
+            p(m0, 10, 800, "v-3"),
+        ];
+        assert_eq!(
+            app.pick_ups(u.org, actor, "r1", day_of.clone())
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(app.pick_ups(u.org, actor, "r1", day_of).await.unwrap(), 0);
+        let tb = app.checked_trial_balance(u.org).await.unwrap();
+        assert_eq!(
+            balance(&tb, &format!("members:{m0}:purchases-receivable")),
+            0
+        );
+        assert_eq!(
+            balance(&tb, &format!("members:{m1}:purchases-receivable")),
+            2_000
+        );
+        assert_eq!(balance(&tb, "odf:bank"), 1_600);
+        assert_eq!(balance(&tb, "odf:inventory"), 4_000 - 3_600);
+    }
+}
