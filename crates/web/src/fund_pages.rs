@@ -362,6 +362,7 @@ pub async fn file_report(
 
 // ---------------------------------------------------------------- the member's statement
 
+#[derive(Clone)]
 pub struct PeriodRow {
     pub period: String,
     pub revenue: String,
@@ -385,6 +386,7 @@ fn period_rows(t: Tr, s: &fund::MemberStatement) -> Vec<PeriodRow> {
         .collect()
 }
 
+#[derive(Clone)]
 pub struct LoanRow {
     pub id: i64,
     pub borrower: String,
@@ -395,6 +397,7 @@ pub struct LoanRow {
     pub next_amount: String,
 }
 
+#[derive(Clone)]
 pub struct LeaseRow {
     pub id: i64,
     pub asset: String,
@@ -412,6 +415,7 @@ pub struct StatementRow {
     pub balance: String,
 }
 
+#[derive(Clone)]
 pub struct OrderLine {
     pub order: String,
     pub buyer: String,
@@ -421,6 +425,7 @@ pub struct OrderLine {
     pub value: String,
 }
 
+#[derive(Clone)]
 pub struct PurchaseLine {
     pub round: String,
     pub units: u64,
@@ -560,6 +565,161 @@ pub async fn member_trade(
 /// Orders and rounds shown on one page at most (pages stay under 100 KB).
 pub const MAX_TRADE_ITEMS: usize = 50;
 
+/// The part of a member's statement folded from the event log (the Fund, credit and trade):
+/// the costly part, cached by [`StatementCache`] until the organisation's log grows.
+pub struct FundPart {
+    pub has_plan: bool,
+    pub baseline_revenue: String,
+    pub latest_revenue: String,
+    pub contributions_owed: String,
+    pub contributions_paid: String,
+    pub contributions_outstanding: String,
+    pub profit_share_owed: String,
+    pub profit_share_paid: String,
+    pub entitlement: String,
+    pub withdrawn: String,
+    pub income_chart: String,
+    pub periods: Vec<PeriodRow>,
+    pub loans: Vec<LoanRow>,
+    pub leases: Vec<LeaseRow>,
+    pub orders: Vec<OrderLine>,
+    pub purchases: Vec<PurchaseLine>,
+}
+
+async fn fund_part(app: &App, t: Tr, org_id: OrgId, member_id: i64) -> Result<FundPart, AppError> {
+    let fs = app.member_fund_statement(org_id, member_id).await?;
+    let book = app.credit_book(org_id).await?;
+    let (orders, purchases) = member_trade(app, t, org_id, member_id).await?;
+    let s = &fs.statement;
+    let recent: Vec<&fund::statement::MemberPeriodLine> =
+        s.periods.iter().rev().take(PERIODS_SHOWN).rev().collect();
+    let bars: Vec<(String, i128)> = recent
+        .iter()
+        .map(|p| (period_label(&p.period), p.revenue_minor as i128))
+        .collect();
+    let income_chart = chart::bars_with_baseline(
+        &bars,
+        s.baseline_revenue_minor as i128,
+        t.get("chart.income_vs_baseline"),
+        t,
+    );
+    let mut periods = period_rows(t, s);
+    periods.reverse();
+    periods.truncate(PERIODS_SHOWN);
+    Ok(FundPart {
+        has_plan: fs.plan_id.is_some(),
+        baseline_revenue: t.money(s.baseline_revenue_minor as i128),
+        latest_revenue: s
+            .latest_revenue_minor
+            .map_or_else(|| "—".to_string(), |v| t.money(v as i128)),
+        contributions_owed: t.money(s.contributions_owed.total() as i128),
+        contributions_paid: t.money(s.contributions_paid.total() as i128),
+        contributions_outstanding: t.money(s.contributions_outstanding_minor as i128),
+        profit_share_owed: t.money(s.profit_share_owed_minor as i128),
+        profit_share_paid: t.money(s.profit_share_paid_minor as i128),
+        entitlement: t.money(s.entitlement.available_minor as i128),
+        withdrawn: t.money(s.withdrawn_minor as i128),
+        income_chart,
+        periods,
+        loans: loan_rows(t, &book, Some(member_id)),
+        leases: lease_rows(t, &book, Some(member_id)),
+        orders,
+        purchases,
+    })
+}
+
+/// Statements' Fund parts by (organisation, member, language), each stamped with the
+/// organisation's last event seq when it was built. Every use first reads the events after the
+/// organisation's known head (one indexed query, normally empty); an entry built before the
+/// head is rebuilt. Fund, credit, trade, plans and reports are all events, so a cached part is
+/// never older than the log. Dues (ledger entries) and the member's record are read fresh on
+/// every request. Bounded to [`StatementCache::MAX_ENTRIES`].
+/// (organisation, member, language code).
+type PartKey = (OrgId, i64, &'static str);
+
+#[derive(Default)]
+pub struct StatementCache {
+    heads: std::sync::Mutex<HashMap<OrgId, i64>>,
+    parts: std::sync::Mutex<HashMap<PartKey, (i64, std::sync::Arc<FundPart>)>>,
+}
+
+impl StatementCache {
+    pub const MAX_ENTRIES: usize = 8_192;
+
+    /// The organisation's last event seq now (reads only what was appended since last time).
+    async fn head(&self, app: &App, org_id: OrgId) -> Result<i64, AppError> {
+        let known = *self
+            .heads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&org_id)
+            .unwrap_or(&0);
+        let mut head = known;
+        loop {
+            let page = Page {
+                after_id: head,
+                limit: store::MAX_PAGE,
+            };
+            let events = app.store().events(org_id, None, page).await?;
+            let Some(last) = events.last() else { break };
+            head = last.seq;
+            if (events.len() as u32) < store::MAX_PAGE {
+                break;
+            }
+        }
+        if head != known {
+            let mut heads = self.heads.lock().unwrap_or_else(|e| e.into_inner());
+            if heads.len() >= Self::MAX_ENTRIES {
+                heads.clear();
+            }
+            let h = heads.entry(org_id).or_insert(0);
+            *h = (*h).max(head);
+        }
+        Ok(head)
+    }
+
+    pub async fn fund_part(
+        &self,
+        app: &App,
+        t: Tr,
+        org_id: OrgId,
+        member_id: i64,
+    ) -> Result<std::sync::Arc<FundPart>, AppError> {
+        let head = self.head(app, org_id).await?;
+        let key = (org_id, member_id, t.lang.code());
+        if let Some((at, part)) = self
+            .parts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            if *at == head {
+                return Ok(part.clone());
+            }
+        }
+        // Built after reading the head: anything appended meanwhile makes the next request
+        // see a newer head and rebuild (never the other way round).
+        let part = std::sync::Arc::new(fund_part(app, t, org_id, member_id).await?);
+        let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+        if parts.len() >= Self::MAX_ENTRIES {
+            parts.retain(|_, (at, _)| *at == head);
+            if parts.len() >= Self::MAX_ENTRIES {
+                parts.clear();
+            }
+        }
+        parts.insert(key, (head, part.clone()));
+        Ok(part)
+    }
+
+    pub fn len(&self) -> usize {
+        self.parts.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 #[derive(Template)]
 #[template(path = "member.html")]
 struct MemberPage {
@@ -574,22 +734,7 @@ struct MemberPage {
     left: Option<String>,
     arrears: String,
     can_report: bool,
-    has_plan: bool,
-    baseline_revenue: String,
-    latest_revenue: String,
-    contributions_owed: String,
-    contributions_paid: String,
-    contributions_outstanding: String,
-    profit_share_owed: String,
-    profit_share_paid: String,
-    entitlement: String,
-    withdrawn: String,
-    income_chart: String,
-    periods: Vec<PeriodRow>,
-    loans: Vec<LoanRow>,
-    leases: Vec<LeaseRow>,
-    orders: Vec<OrderLine>,
-    purchases: Vec<PurchaseLine>,
+    fund: std::sync::Arc<FundPart>,
     rows: Vec<StatementRow>,
     chart: String,
 }
@@ -623,27 +768,15 @@ pub async fn member_statement(
         .account_statement(org.id, &account, Page::first(STATEMENT_LINES))
         .await
         .map_err(fail)?;
-    let fs = app
-        .member_fund_statement(org.id, member_id)
+    let fund = state
+        .statements
+        .fund_part(app, t, org.id, member_id)
         .await
         .map_err(fail)?;
-    let book = app.credit_book(org.id).await.map_err(fail)?;
-    let (orders, purchases) = member_trade(app, t, org.id, member_id)
+    let arrears = app
+        .dues_arrears_minor(org.id, member_id)
         .await
         .map_err(fail)?;
-    let s = &fs.statement;
-    let recent: Vec<&fund::statement::MemberPeriodLine> =
-        s.periods.iter().rev().take(PERIODS_SHOWN).rev().collect();
-    let bars: Vec<(String, i128)> = recent
-        .iter()
-        .map(|p| (period_label(&p.period), p.revenue_minor as i128))
-        .collect();
-    let income_chart = chart::bars_with_baseline(
-        &bars,
-        s.baseline_revenue_minor as i128,
-        t.get("chart.income_vs_baseline"),
-        t,
-    );
     let points: Vec<(NaiveDate, i128)> = statement
         .lines
         .iter()
@@ -668,9 +801,6 @@ pub async fn member_statement(
         Ok(Reporter::Staff { .. }) => member.data.profile == registry::Profile::MicroProducer,
         Err(_) => false,
     };
-    let mut periods = period_rows(t, s);
-    periods.reverse();
-    periods.truncate(PERIODS_SHOWN);
     Ok(render(MemberPage {
         t,
         nav: Nav::for_session(t, &session, Some(&org)),
@@ -681,26 +811,9 @@ pub async fn member_statement(
         curp: member.data.curp.as_str().to_string(),
         joined: t.date(&member.data.joined_on),
         left: member.left_on.map(|d| t.date(&d)),
-        arrears: t.money(fs.dues_arrears_minor as i128),
+        arrears: t.money(arrears as i128),
         can_report,
-        has_plan: fs.plan_id.is_some(),
-        baseline_revenue: t.money(s.baseline_revenue_minor as i128),
-        latest_revenue: s
-            .latest_revenue_minor
-            .map_or_else(|| "—".to_string(), |v| t.money(v as i128)),
-        contributions_owed: t.money(s.contributions_owed.total() as i128),
-        contributions_paid: t.money(s.contributions_paid.total() as i128),
-        contributions_outstanding: t.money(s.contributions_outstanding_minor as i128),
-        profit_share_owed: t.money(s.profit_share_owed_minor as i128),
-        profit_share_paid: t.money(s.profit_share_paid_minor as i128),
-        entitlement: t.money(s.entitlement.available_minor as i128),
-        withdrawn: t.money(s.withdrawn_minor as i128),
-        income_chart,
-        periods,
-        loans: loan_rows(t, &book, Some(member_id)),
-        leases: lease_rows(t, &book, Some(member_id)),
-        orders,
-        purchases,
+        fund,
         rows,
         chart,
     }))

@@ -9,7 +9,7 @@ mod api_fund;
 mod auth;
 mod chart;
 mod format;
-mod fund_pages;
+pub mod fund_pages;
 mod i18n;
 mod pages;
 mod trade_pages;
@@ -36,6 +36,8 @@ pub struct AppState {
     pub limiter: Arc<SignInLimiter>,
     /// Sessions read recently (see [`SessionCache`]).
     pub sessions: Arc<SessionCache>,
+    /// Statements' Fund, credit and trade parts (see [`fund_pages::StatementCache`]).
+    pub statements: Arc<fund_pages::StatementCache>,
 }
 
 /// The router for the whole application.
@@ -44,6 +46,7 @@ pub fn router(app: App) -> Router {
         app,
         limiter: Arc::new(SignInLimiter::default()),
         sessions: Arc::new(SessionCache::default()),
+        statements: Arc::new(fund_pages::StatementCache::default()),
     })
 }
 

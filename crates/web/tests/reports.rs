@@ -86,6 +86,10 @@ async fn a_member_reports_this_months_income_and_sees_it_on_their_statement() {
     );
     assert!(form.body.contains("Reportar ingresos del mes"));
     let before = reports_of(&w, me).await;
+    // The statement is read (and its Fund part cached) before the report...
+    let statement = format!("/odf/{SLUG}/socios/{me}");
+    let earlier = get(&w, &statement, Some(&b)).await;
+    assert!(!earlier.body.contains("$12,500.00"));
     let r = file(&w, &b, me, &this_month(), "12,500.00", "4,000", "es").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(
@@ -104,7 +108,8 @@ async fn a_member_reports_this_months_income_and_sees_it_on_their_statement() {
     let again = file(&w, &b, me, &this_month(), "12,500.00", "4,000", "es").await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(reports_of(&w, me).await, before + 1);
-    // The statement shows the period, the chart against the baseline and the new figures.
+    // ...and after it shows the period, the chart against the baseline and the new figures:
+    // the cached part is rebuilt once the organisation's log has grown.
     let page = get(&w, &format!("/odf/{SLUG}/mi-estado"), Some(&b)).await;
     let page = get(&w, page.location(), Some(&b)).await;
     assert_eq!(page.status, StatusCode::OK);
