@@ -46,14 +46,29 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/orgs/{slug}/proposals/{id}/comments", post(add_comment))
         .route("/orgs/{slug}/proposals/{id}/close", post(close_vote))
         .route("/orgs/{slug}/audit", get(audit))
+        .route(
+            "/orgs/{slug}/members/{member_id}/reports",
+            post(crate::api_fund::file_report),
+        )
+        .route(
+            "/orgs/{slug}/periods/{period}/close",
+            get(crate::api_fund::close_preview).post(crate::api_fund::close_period),
+        )
+        .route("/orgs/{slug}/loan-quote", post(crate::api_fund::loan_quote))
+        .route(
+            "/orgs/{slug}/members/{member_id}/fund",
+            get(crate::api_fund::member_fund),
+        )
+        .route("/orgs/{slug}/fund", get(crate::api_fund::odf_fund))
+        .route("/orgs/{slug}/trade", get(crate::api_fund::trade_summary))
         .layer(axum::middleware::from_fn_with_state(state, idempotency))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tequio API", version = "1", description = "ODFs, members, statements, proposals and votes. Authorisation as the web pages (R-GOV-1, R-SUP-1)."),
-    paths(create_session, list_orgs, get_org, list_members, add_member, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit),
-    components(schemas(ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
+    paths(create_session, list_orgs, get_org, list_members, add_member, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::odf_fund, crate::api_fund::trade_summary),
+    components(schemas(crate::api_fund::QuoteIn, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -104,7 +119,7 @@ fn err(status: StatusCode, error: &'static str) -> Response {
         .into_response()
 }
 
-fn invalid(field: &str, message: &str) -> Response {
+pub(crate) fn invalid(field: &str, message: &str) -> Response {
     (
         StatusCode::UNPROCESSABLE_ENTITY,
         Json(ApiError {
@@ -117,7 +132,7 @@ fn invalid(field: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn access_error(e: AccessError) -> Response {
+pub(crate) fn access_error(e: AccessError) -> Response {
     match e {
         AccessError::Unauthenticated => err(StatusCode::UNAUTHORIZED, "unauthenticated"),
         AccessError::NotFound => err(StatusCode::NOT_FOUND, "not_found"),
@@ -138,7 +153,7 @@ fn access_error(e: AccessError) -> Response {
     }
 }
 
-fn app_error(e: AppError) -> Response {
+pub(crate) fn app_error(e: AppError) -> Response {
     match e {
         AppError::Field(f) => invalid(f.field, &f.message),
         AppError::Rows(rows) => {
@@ -167,6 +182,18 @@ fn app_error(e: AppError) -> Response {
         AppError::Store(StoreError::NotFound { .. }) => err(StatusCode::NOT_FOUND, "not_found"),
         AppError::Store(StoreError::Conflict { what }) => invalid("curp", &what),
         AppError::Store(StoreError::Invalid { what }) => invalid("request", &what),
+        // A refusal of a programme rule (Fund R-PLAN-*, R-FUND-*, R-ORG-3; trade): 422 naming
+        // the rule and the field.
+        other if other.is_caller_error() => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(ApiError {
+                error: "invalid",
+                field: other.field().map(str::to_string),
+                message: Some(other.to_string()),
+                rule: other.rule_id(),
+            }),
+        )
+            .into_response(),
         other => {
             tracing::error!(error = %other, "api failed");
             err(StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -174,7 +201,7 @@ fn app_error(e: AppError) -> Response {
     }
 }
 
-type ApiResult = Result<Response, Response>;
+pub(crate) type ApiResult = Result<Response, Response>;
 
 fn session(ctx: &Ctx) -> Result<&Session, Response> {
     ctx.session
@@ -182,7 +209,7 @@ fn session(ctx: &Ctx) -> Result<&Session, Response> {
         .ok_or_else(|| err(StatusCode::UNAUTHORIZED, "unauthenticated"))
 }
 
-async fn org_for(
+pub(crate) async fn org_for(
     state: &AppState,
     ctx: &Ctx,
     slug: &str,

@@ -27,6 +27,8 @@ pub struct Ctx {
     /// The pre-session CSRF cookie (sign-in form), if any.
     pub pre_csrf: Option<String>,
     pub htmx: bool,
+    /// The session token the request carried (cookie for pages, bearer for the API).
+    pub token: Option<String>,
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -85,15 +87,26 @@ impl FromRequestParts<AppState> for Ctx {
         } else {
             cookie(&parts.headers, SESSION_COOKIE).map(str::to_string)
         };
-        let session = match token {
-            Some(token) => match state.app.session(&token, Utc::now()).await {
-                Ok(s) => Some(s),
-                Err(AccessError::Unauthenticated) => None,
-                Err(e) => {
-                    tracing::error!(error = %e, "session lookup failed");
-                    None
+        let session = match token.clone() {
+            Some(token) => {
+                let now = Utc::now();
+                match state.sessions.get(&token, Instant::now(), now) {
+                    Some(s) => Some(s),
+                    None => match state.app.session(&token, now).await {
+                        Ok(s) => {
+                            state
+                                .sessions
+                                .put(&token, s.clone(), s.expires_at, Instant::now());
+                            Some(s)
+                        }
+                        Err(AccessError::Unauthenticated) => None,
+                        Err(e) => {
+                            tracing::error!(error = %e, "session lookup failed");
+                            None
+                        }
+                    },
                 }
-            },
+            }
             None => None,
         };
         Ok(Ctx {
@@ -102,7 +115,85 @@ impl FromRequestParts<AppState> for Ctx {
             origin,
             pre_csrf: cookie(&parts.headers, PRE_CSRF_COOKIE).map(str::to_string),
             htmx: parts.headers.contains_key("hx-request"),
+            token,
         })
+    }
+}
+
+/// Sessions read from the event log, kept in memory for [`ExpiringCache::TTL`] so that a page
+/// view does not read the log three times (issue 5's load target). Bounded
+/// ([`ExpiringCache::MAX_ENTRIES`]); a session's expiry is checked on every read; signing out
+/// through this server drops the entry at once. A revocation written by another process (the
+/// CLI, another server) is honoured within the TTL. Keys are the SHA-256 of the token.
+pub type SessionCache = ExpiringCache<Session>;
+
+/// When an entry was read, when its value expires, and the value.
+type Entry<V> = (Instant, chrono::DateTime<Utc>, V);
+
+/// A bounded map from a token to a value read recently, with the value's own expiry.
+pub struct ExpiringCache<V> {
+    inner: Mutex<HashMap<String, Entry<V>>>,
+}
+
+impl<V> Default for ExpiringCache<V> {
+    fn default() -> Self {
+        ExpiringCache {
+            inner: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+fn token_key(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl<V: Clone> ExpiringCache<V> {
+    pub const TTL: Duration = Duration::from_secs(30);
+    pub const MAX_ENTRIES: usize = 10_000;
+
+    /// The cached value of `token`, if read less than [`Self::TTL`] ago and not expired.
+    pub fn get(&self, token: &str, now: Instant, wall: chrono::DateTime<Utc>) -> Option<V> {
+        let key = token_key(token);
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(&key) {
+            Some((at, expires, v)) if now.duration_since(*at) < Self::TTL && *expires > wall => {
+                Some(v.clone())
+            }
+            Some(_) => {
+                map.remove(&key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub fn put(&self, token: &str, value: V, expires_at: chrono::DateTime<Utc>, now: Instant) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX_ENTRIES {
+            map.retain(|_, (at, _, _)| now.duration_since(*at) < Self::TTL);
+            if map.len() >= Self::MAX_ENTRIES {
+                map.clear();
+            }
+        }
+        map.insert(token_key(token), (now, expires_at, value));
+    }
+
+    /// Forgets a token (signing out).
+    pub fn forget(&self, token: &str) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&token_key(token));
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -202,5 +293,59 @@ mod tests {
             );
         }
         assert!(l.len() <= SignInLimiter::MAX_ENTRIES);
+    }
+
+    #[test]
+    fn a_cached_session_is_served_within_the_ttl_and_never_after_it_or_its_expiry() {
+        let c: ExpiringCache<String> = ExpiringCache::default();
+        let t0 = Instant::now();
+        let now = Utc::now();
+        c.put(
+            "tok",
+            "ana".to_string(),
+            now + chrono::Duration::hours(12),
+            t0,
+        );
+        assert!(c.get("tok", t0 + Duration::from_secs(29), now).is_some());
+        assert!(
+            c.get("tok", t0 + ExpiringCache::<String>::TTL, now)
+                .is_none(),
+            "re-read after the TTL"
+        );
+        assert!(c.is_empty(), "stale entries are dropped");
+        c.put(
+            "tok",
+            "ana".to_string(),
+            now + chrono::Duration::hours(12),
+            t0,
+        );
+        assert!(
+            c.get("tok", t0, now + chrono::Duration::hours(13))
+                .is_none(),
+            "expired sessions are refused even when cached"
+        );
+        c.put(
+            "tok",
+            "ana".to_string(),
+            now + chrono::Duration::hours(12),
+            t0,
+        );
+        c.forget("tok");
+        assert!(
+            c.get("tok", t0, now).is_none(),
+            "signing out forgets it at once"
+        );
+        assert!(c.get("other", t0, now).is_none());
+    }
+
+    #[test]
+    fn the_session_cache_stays_bounded() {
+        let c: ExpiringCache<String> = ExpiringCache::default();
+        let t0 = Instant::now();
+        let now = Utc::now();
+        for i in 0..(ExpiringCache::<String>::MAX_ENTRIES + 10) {
+            c.put(&format!("t{i}"), String::new(), now, t0);
+        }
+        assert!(c.len() <= ExpiringCache::<String>::MAX_ENTRIES);
     }
 }

@@ -50,7 +50,7 @@ pub fn line_chart(points: &[(NaiveDate, i128)], title: &str, t: Tr) -> String {
             r#"<path d="{path}" class="series"/>"#,
             r#"<text x="{pad}" y="{h}" class="lbl">{d0}</text>"#,
             r#"<text x="{right}" y="{h}" class="lbl" text-anchor="end">{d1}</text>"#,
-            r#"<text x="2" y="{pad}" class="lbl">{hi}</text>"#,
+            r#"<text x="2" y="{pad}" class="lbl halo">{hi}</text>"#,
             r#"</svg>"#
         ),
         w = W,
@@ -63,6 +63,109 @@ pub fn line_chart(points: &[(NaiveDate, i128)], title: &str, t: Tr) -> String {
         d0 = esc(&t.date(&first_date)),
         d1 = esc(&t.date(&last_date)),
         hi = esc(&t.money(hi)),
+    )
+}
+
+/// Income against the baseline (issue 5, R-PLAN-2): one bar per period (`label`, revenue) and
+/// the business plan's baseline as a dashed line, bars above it in the series colour and below
+/// it greyed. Empty when there are no periods.
+pub fn bars_with_baseline(bars: &[(String, i128)], baseline: i128, title: &str, t: Tr) -> String {
+    if bars.is_empty() {
+        return String::new();
+    }
+    let hi = bars
+        .iter()
+        .map(|b| b.1)
+        .chain([baseline])
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let n = bars.len() as i64;
+    let inner = W - 2 * PAD;
+    let slot = inner / n;
+    let bar_w = (slot * 3 / 4).max(1);
+    let y = |v: i128| (H - PAD) as i128 - v.max(0) * (H - 2 * PAD) as i128 / hi;
+    let mut body = String::new();
+    for (i, (label, v)) in bars.iter().enumerate() {
+        let x = PAD + i as i64 * slot + (slot - bar_w) / 2;
+        let top = y(*v);
+        let class = if *v > baseline { "bar" } else { "bar low" };
+        let _ = write!(
+            body,
+            r#"<rect x="{x}" y="{top}" width="{bar_w}" height="{h}" class="{class}"><title>{l} {m}</title></rect>"#,
+            h = (H - PAD) as i128 - top,
+            l = esc(label),
+            m = esc(&t.money(*v)),
+        );
+    }
+    let first = &bars[0].0;
+    let last = &bars[bars.len() - 1].0;
+    format!(
+        concat!(
+            r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{title}" xmlns="http://www.w3.org/2000/svg">"#,
+            r#"<title>{title}</title>"#,
+            r#"<line x1="{pad}" y1="{base}" x2="{right}" y2="{base}" class="axis"/>"#,
+            r#"{body}"#,
+            r#"<line x1="{pad}" y1="{by}" x2="{right}" y2="{by}" class="baseline"/>"#,
+            r#"<text x="{right}" y="{bly}" class="lbl halo" text-anchor="end">{bl}</text>"#,
+            r#"<text x="{pad}" y="{h}" class="lbl">{d0}</text>"#,
+            r#"<text x="{right}" y="{h}" class="lbl" text-anchor="end">{d1}</text>"#,
+            r#"<text x="2" y="{padt}" class="lbl">{hi}</text>"#,
+            r#"</svg>"#
+        ),
+        w = W,
+        h = H - 4,
+        pad = PAD,
+        padt = PAD - 6,
+        right = W - PAD,
+        base = H - PAD,
+        by = y(baseline),
+        bly = y(baseline) - 3,
+        bl = esc(&t.money(baseline)),
+        body = body,
+        title = esc(title),
+        d0 = esc(first),
+        d1 = esc(last),
+        hi = esc(&t.money(hi)),
+    )
+}
+
+/// Horizontal bars with their labels and amounts (the Fund by sub-fund). Negative amounts
+/// draw as empty bars. Empty when there are no items.
+pub fn hbars(items: &[(&str, i128)], title: &str, t: Tr) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let hi = items.iter().map(|i| i.1).max().unwrap_or(0).max(1);
+    let row = 34i64;
+    let h = row * items.len() as i64 + 8;
+    let inner = (W - 2 * 8) as i128;
+    let mut body = String::new();
+    for (i, (label, v)) in items.iter().enumerate() {
+        let top = 4 + i as i64 * row;
+        let len = (*v).max(0) * inner / hi;
+        let _ = write!(
+            body,
+            concat!(
+                r#"<text x="8" y="{ty}" class="lbl">{l} · {m}</text>"#,
+                r#"<rect x="8" y="{ry}" width="{len}" height="14" class="bar"/>"#
+            ),
+            ty = top + 10,
+            ry = top + 14,
+            len = len,
+            l = esc(label),
+            m = esc(&t.money(*v)),
+        );
+    }
+    format!(
+        concat!(
+            r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{title}" xmlns="http://www.w3.org/2000/svg">"#,
+            r#"<title>{title}</title>{body}</svg>"#
+        ),
+        w = W,
+        h = h,
+        title = esc(title),
+        body = body,
     )
 }
 
@@ -84,5 +187,38 @@ mod tests {
         assert!(svg.contains("Saldo &lt;cuotas&gt;"), "title escaped");
         assert!(svg.len() < 2_000);
         assert_eq!(line_chart(&[], "x", Tr::default()), "");
+    }
+
+    #[test]
+    fn income_bars_mark_the_baseline_and_escape_labels() {
+        let svg = bars_with_baseline(
+            &[("2026-01".into(), 1_000_000), ("2026-02".into(), 300_000)],
+            500_000,
+            "Ingresos <vs> base",
+            Tr::default(),
+        );
+        assert!(svg.starts_with("<svg") && svg.contains("class=\"baseline\""));
+        assert_eq!(svg.matches("<rect").count(), 2);
+        assert!(
+            svg.contains("class=\"bar low\""),
+            "below the baseline: {svg}"
+        );
+        assert!(svg.contains("$5,000.00") && svg.contains("$10,000.00"));
+        assert!(svg.contains("Ingresos &lt;vs&gt; base"));
+        assert_eq!(bars_with_baseline(&[], 1, "x", Tr::default()), "");
+    }
+
+    #[test]
+    fn sub_fund_bars_are_proportional() {
+        let svg = hbars(
+            &[("Desarrollo", 200), ("Competencia", 100)],
+            "Fondo",
+            Tr::default(),
+        );
+        assert!(
+            svg.contains(r#"width="304""#) && svg.contains(r#"width="152""#),
+            "{svg}"
+        );
+        assert!(svg.len() < 2_000);
     }
 }

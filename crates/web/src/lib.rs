@@ -5,11 +5,14 @@
 //! the message catalogue (`messages.toml`, es-MX by default).
 
 mod api;
+mod api_fund;
 mod auth;
 mod chart;
 mod format;
+pub mod fund_pages;
 mod i18n;
 mod pages;
+mod trade_pages;
 
 use app::App;
 use axum::extract::DefaultBodyLimit;
@@ -19,7 +22,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 
-pub use auth::SignInLimiter;
+pub use auth::{ExpiringCache, SessionCache, SignInLimiter};
 pub use format::money_es_mx;
 pub use i18n::{Lang, Tr};
 
@@ -31,6 +34,10 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub app: App,
     pub limiter: Arc<SignInLimiter>,
+    /// Sessions read recently (see [`SessionCache`]).
+    pub sessions: Arc<SessionCache>,
+    /// Statements' Fund, credit and trade parts (see [`fund_pages::StatementCache`]).
+    pub statements: Arc<fund_pages::StatementCache>,
 }
 
 /// The router for the whole application.
@@ -38,6 +45,8 @@ pub fn router(app: App) -> Router {
     router_with(AppState {
         app,
         limiter: Arc::new(SignInLimiter::default()),
+        sessions: Arc::new(SessionCache::default()),
+        statements: Arc::new(fund_pages::StatementCache::default()),
     })
 }
 
@@ -60,8 +69,20 @@ pub fn router_with(state: AppState) -> Router {
         .route("/odf/{slug}/socios/importar", post(pages::import_members))
         .route(
             "/odf/{slug}/socios/{member_id}",
-            get(pages::member_statement),
+            get(fund_pages::member_statement),
         )
+        .route("/odf/{slug}/reportar", get(fund_pages::my_report))
+        .route(
+            "/odf/{slug}/socios/{member_id}/reporte",
+            get(fund_pages::report_form_page).post(fund_pages::file_report),
+        )
+        .route(
+            "/odf/{slug}/cierre",
+            get(fund_pages::close_page).post(fund_pages::close_post),
+        )
+        .route("/odf/{slug}/fondo", get(fund_pages::fund_page))
+        .route("/odf/{slug}/simulador", get(trade_pages::quote_page))
+        .route("/odf/{slug}/comercio", get(trade_pages::trade_page))
         .route(
             "/odf/{slug}/propuestas",
             get(pages::proposals_page).post(pages::propose),

@@ -4,7 +4,6 @@
 //! naming R-GOV-1; no session sends the browser to sign in.
 
 use crate::auth::{Ctx, LANG_COOKIE, PRE_CSRF_COOKIE, SESSION_COOKIE};
-use crate::chart;
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
 use app::access_cases::{
@@ -35,7 +34,7 @@ pub enum PageError {
 }
 
 impl PageError {
-    fn from_access(t: Tr, e: AccessError) -> Self {
+    pub(crate) fn from_access(t: Tr, e: AccessError) -> Self {
         match e {
             AccessError::Unauthenticated => PageError::SignIn,
             AccessError::NotFound => PageError::NotFound(t),
@@ -44,7 +43,7 @@ impl PageError {
             AccessError::App(e) => PageError::from_app(t, e),
         }
     }
-    fn from_app(t: Tr, e: AppError) -> Self {
+    pub(crate) fn from_app(t: Tr, e: AppError) -> Self {
         match e {
             AppError::Store(StoreError::NotFound { .. }) => PageError::NotFound(t),
             other => {
@@ -53,7 +52,7 @@ impl PageError {
             }
         }
     }
-    fn from_store(t: Tr, e: StoreError) -> Self {
+    pub(crate) fn from_store(t: Tr, e: StoreError) -> Self {
         PageError::from_app(t, AppError::Store(e))
     }
 }
@@ -103,7 +102,7 @@ impl IntoResponse for PageError {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// The header: who is signed in, links for their roles, language switch.
 pub struct Nav {
@@ -127,7 +126,7 @@ impl Nav {
         }
     }
 
-    fn for_session(t: Tr, s: &Session, org: Option<&Org>) -> Nav {
+    pub(crate) fn for_session(t: Tr, s: &Session, org: Option<&Org>) -> Nav {
         let v = &s.viewer;
         let mut links = vec![("/".to_string(), t.get("nav.home"))];
         if let Some(org) = org {
@@ -135,11 +134,16 @@ impl Nav {
             links.push((base.clone(), t.get("nav.org")));
             if v.member_id_in(org.id).is_some() {
                 links.push((format!("{base}/mi-estado"), t.get("nav.my_statement")));
+                links.push((format!("{base}/reportar"), t.get("nav.report")));
             }
             if v.may(org.id, Action::ViewMembers) {
                 links.push((format!("{base}/socios"), t.get("nav.members")));
+                links.push((format!("{base}/fondo"), t.get("nav.fund")));
+                links.push((format!("{base}/cierre"), t.get("nav.close")));
             }
             links.push((format!("{base}/propuestas"), t.get("nav.proposals")));
+            links.push((format!("{base}/comercio"), t.get("nav.trade")));
+            links.push((format!("{base}/simulador"), t.get("nav.quote")));
             if v.may(org.id, Action::ViewAudit) {
                 links.push((format!("{base}/bitacora"), t.get("nav.audit")));
             }
@@ -174,13 +178,17 @@ pub(crate) fn render(template: impl Template) -> Response {
     }
 }
 
-fn require(ctx: &Ctx) -> Result<&Session, PageError> {
+pub(crate) fn require(ctx: &Ctx) -> Result<&Session, PageError> {
     ctx.session.as_ref().ok_or(PageError::SignIn)
 }
 
 /// The organisation by slug, if the viewer may see it at all; else NotFound exactly as for a
 /// slug that does not exist.
-async fn visible_org(state: &AppState, ctx: &Ctx, slug: &str) -> Result<(Org, Session), PageError> {
+pub(crate) async fn visible_org(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+) -> Result<(Org, Session), PageError> {
     let session = require(ctx)?.clone();
     let org = match state.app.store().org_by_slug(slug).await {
         Ok(org) => org,
@@ -192,13 +200,18 @@ async fn visible_org(state: &AppState, ctx: &Ctx, slug: &str) -> Result<(Org, Se
     Ok((org, session))
 }
 
-fn check(ctx: &Ctx, viewer: &Viewer, org_id: i64, action: Action) -> Result<(), PageError> {
+pub(crate) fn check(
+    ctx: &Ctx,
+    viewer: &Viewer,
+    org_id: i64,
+    action: Action,
+) -> Result<(), PageError> {
     viewer
         .check(org_id, action)
         .map_err(|e| PageError::from_access(ctx.t, e))
 }
 
-fn check_csrf(ctx: &Ctx, session: &Session, token: &str) -> Result<(), PageError> {
+pub(crate) fn check_csrf(ctx: &Ctx, session: &Session, token: &str) -> Result<(), PageError> {
     if session.csrf_ok(token) {
         Ok(())
     } else {
@@ -334,7 +347,7 @@ fn signin_response(
     response
 }
 
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut buf = [0u8; 16];
     // The OS random source; on failure the form simply will not validate.
     let _ = getrandom_fill(&mut buf);
@@ -425,6 +438,9 @@ pub async fn signout(
 ) -> PageResult {
     let session = require(&ctx)?;
     check_csrf(&ctx, session, &form.csrf)?;
+    if let Some(token) = &ctx.token {
+        state.sessions.forget(token);
+    }
     state
         .app
         .sign_out(session, &ctx.origin, Utc::now())
@@ -796,7 +812,7 @@ fn member_form(
         .collect()
 }
 
-fn field_label(t: Tr, name: &str) -> &'static str {
+pub(crate) fn field_label(t: Tr, name: &str) -> &'static str {
     match name {
         "curp" => t.get("field.curp"),
         "given_names" => t.get("field.given_names"),
@@ -817,6 +833,15 @@ fn field_label(t: Tr, name: &str) -> &'static str {
         "text" => t.get("field.text"),
         "vote" => t.get("field.vote"),
         "csv" => t.get("field.csv"),
+        "period" => t.get("field.period"),
+        "revenue" => t.get("field.revenue"),
+        "profit" => t.get("field.profit"),
+        "reason" => t.get("field.reason"),
+        "rate" => t.get("field.rate"),
+        "installments" => t.get("field.installments"),
+        "start" => t.get("field.start"),
+        "frequency" => t.get("field.frequency"),
+        "method" => t.get("field.method"),
         _ => t.get("field.other"),
     }
 }
@@ -1067,31 +1092,7 @@ pub async fn import_members(
 
 // ---------------------------------------------------------------- a member's statement
 
-pub struct StatementRow {
-    pub date: String,
-    pub memo: String,
-    pub amount: String,
-    pub balance: String,
-}
-
-#[derive(Template)]
-#[template(path = "member.html")]
-struct MemberPage {
-    t: Tr,
-    nav: Nav,
-    org_name: String,
-    name: String,
-    curp: String,
-    joined: String,
-    left: Option<String>,
-    arrears: String,
-    rows: Vec<StatementRow>,
-    chart: String,
-}
-
-/// Statement lines shown (the most recent).
-const STATEMENT_LINES: u32 = 1_000;
-
+/// `/odf/{slug}/mi-estado`: the signed-in member's own statement (`fund_pages`).
 pub async fn my_statement(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1104,64 +1105,6 @@ pub async fn my_statement(
         }
         None => Err(PageError::NotFound(ctx.t)),
     }
-}
-
-pub async fn member_statement(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((slug, member_id)): Path<(String, i64)>,
-) -> PageResult {
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    let t = ctx.t;
-    // A member of another ODF is NotFound (the store filters by organisation); a member of this
-    // one whom the viewer may not see is Forbidden.
-    let member = state
-        .app
-        .store()
-        .member(org.id, member_id)
-        .await
-        .map_err(|e| PageError::from_store(t, e))?;
-    check(&ctx, &session.viewer, org.id, Action::ViewMember(member_id))?;
-    let account = ledger::Account::dues_receivable(member_id);
-    let statement = state
-        .app
-        .account_statement(org.id, &account, Page::first(STATEMENT_LINES))
-        .await
-        .map_err(|e| PageError::from_app(t, e))?;
-    let arrears = state
-        .app
-        .dues_arrears_minor(org.id, member_id)
-        .await
-        .map_err(|e| PageError::from_app(t, e))?;
-    let points: Vec<(chrono::NaiveDate, i128)> = statement
-        .lines
-        .iter()
-        .map(|l| (l.date, l.balance_minor))
-        .collect();
-    let chart = chart::line_chart(&points, t.get("chart.dues_balance"), t);
-    let rows = statement
-        .lines
-        .iter()
-        .rev()
-        .map(|l| StatementRow {
-            date: t.date(&l.date),
-            memo: l.memo.clone(),
-            amount: t.money(l.amount.amount_minor() as i128),
-            balance: t.money(l.balance_minor),
-        })
-        .collect();
-    Ok(render(MemberPage {
-        t,
-        nav: Nav::for_session(t, &session, Some(&org)),
-        org_name: org.data.name.clone(),
-        name: format!("{} {}", member.data.given_names, member.data.surnames),
-        curp: member.data.curp.as_str().to_string(),
-        joined: t.date(&member.data.joined_on),
-        left: member.left_on.map(|d| t.date(&d)),
-        arrears: t.money(arrears as i128),
-        rows,
-        chart,
-    }))
 }
 
 // ---------------------------------------------------------------- proposals and votes

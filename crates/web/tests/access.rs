@@ -653,3 +653,171 @@ async fn r_gov_2_the_board_votes_a_proposal_through_and_the_decision_records_who
         "who voted what is shown"
     );
 }
+
+/// The authorisation matrix of the pages added with the Fund, credit and trade: every role
+/// against every page and form, including another organisation's pages (which answer exactly
+/// like missing ones).
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_the_fund_credit_and_trade_pages() {
+    use chrono::Datelike;
+    let w = world().await;
+    let socio = member_of(&w, "socio").await;
+    let roles = [
+        "supervisor",
+        "personal",
+        "consejo",
+        "socio",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut who = Vec::new();
+    for r in roles {
+        who.push(Some(sign_in(&w, r).await));
+    }
+    who.push(None);
+    let d = chrono::Utc::now().date_naive();
+    let month = format!("{:04}-{:02}", d.year(), d.month());
+    let last = {
+        let (y, m) = if d.month() == 1 {
+            (d.year() - 1, 12)
+        } else {
+            (d.year(), d.month() - 1)
+        };
+        format!("{y:04}-{m:02}")
+    };
+    let o = "/odf/alfareros-morelos";
+    let x = format!("/odf/{}", w.other.data.slug);
+    // Expected per role: supervisor, staff, board, member, support committee, donor, adviser,
+    // nobody. 2 = 2xx, 3 = redirect (303), 9 = authorised and the rule decided (2xx or 422).
+    type Row = (&'static str, String, [u16; 8]);
+    let rows: Vec<Row> = vec![
+        (
+            "GET",
+            format!("{o}/mi-estado"),
+            [404, 404, 3, 3, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/reportar"),
+            [404, 404, 3, 3, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/socios/{socio}"),
+            [2, 2, 2, 2, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/socios/{socio}/reporte"),
+            [403, 2, 403, 2, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/socios/{socio}/reporte"),
+            [403, 9, 403, 9, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cierre"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/cierre"),
+            [403, 2, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/fondo"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        ("GET", format!("{o}/simulador"), [2, 2, 2, 2, 2, 2, 2, 3]),
+        ("GET", format!("{o}/comercio"), [2, 2, 2, 2, 2, 2, 2, 3]),
+        // Another ODF: supervisors read it; for everyone else it does not exist.
+        (
+            "GET",
+            format!("{x}/cierre"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/cierre"),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/fondo"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/simulador"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/comercio"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/socios/{}/reporte", w.other_member),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/socios/{}/reporte", w.other_member),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+    ];
+    let missing = get(&w, "/odf/no-existe/fondo", who[1].as_ref()).await;
+    let mut failures = Vec::new();
+    for (method, uri, expected) in rows {
+        for (i, b) in who.iter().enumerate() {
+            let csrf = b.as_ref().map(|b| b.csrf.clone()).unwrap_or_default();
+            let r = if method == "GET" {
+                get(&w, &uri, b.as_ref()).await
+            } else if uri.ends_with("/cierre") {
+                post_form(&w, &uri, b.as_ref(), &[("csrf", &csrf), ("period", &last)]).await
+            } else {
+                post_form(
+                    &w,
+                    &uri,
+                    b.as_ref(),
+                    &[
+                        ("csrf", &csrf),
+                        ("period", &month),
+                        ("revenue", "100"),
+                        ("profit", "10"),
+                    ],
+                )
+                .await
+            };
+            let status = r.status.as_u16();
+            let got = match status {
+                200..=299 => 2,
+                303 => 3,
+                s => s,
+            };
+            let got = if expected[i] == 9 && (got == 2 || got == 422) {
+                9
+            } else {
+                got
+            };
+            let name = roles.get(i).copied().unwrap_or("nobody");
+            if got != expected[i] {
+                failures.push(format!(
+                    "{name} {method} {uri}: expected {}, got {status}",
+                    expected[i]
+                ));
+            }
+            if got == 404 && r.body != missing.body {
+                failures.push(format!(
+                    "{name} {method} {uri}: 404 differs from a missing one"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

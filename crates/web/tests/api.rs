@@ -6,6 +6,23 @@ use axum::http::StatusCode;
 use common::*;
 use serde_json::json;
 
+fn this_month() -> String {
+    use chrono::Datelike;
+    let d = chrono::Utc::now().date_naive();
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+fn last_month() -> String {
+    use chrono::Datelike;
+    let d = chrono::Utc::now().date_naive();
+    let (y, m) = if d.month() == 1 {
+        (d.year() - 1, 12)
+    } else {
+        (d.year(), d.month() - 1)
+    };
+    format!("{y:04}-{m:02}")
+}
+
 #[tokio::test]
 async fn the_openapi_document_lists_every_route() {
     let w = world().await;
@@ -24,6 +41,12 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/orgs/{slug}/proposals/{id}/comments",
         "/api/v1/orgs/{slug}/proposals/{id}/close",
         "/api/v1/orgs/{slug}/audit",
+        "/api/v1/orgs/{slug}/members/{member_id}/reports",
+        "/api/v1/orgs/{slug}/periods/{period}/close",
+        "/api/v1/orgs/{slug}/loan-quote",
+        "/api/v1/orgs/{slug}/members/{member_id}/fund",
+        "/api/v1/orgs/{slug}/fund",
+        "/api/v1/orgs/{slug}/trade",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
@@ -165,6 +188,8 @@ async fn authorisation_matrix_every_role_against_every_api_route() {
     let x = format!("/api/v1/orgs/{}", w.other.data.slug);
     let member = json!({"curp": "GOLM850312MMSRPR01", "given_names": "María", "surnames": "Gómez", "sex": "F", "birth_date": "1985-03-12", "municipality": "Tlayacapan", "state": "Morelos", "trade": "Alfarería", "household_size": "4", "profile": "micro_producer", "joined_on": "2025-02-01", "letter_signed_on": "2025-02-01"});
     let proposal_body = json!({"kind": "loan", "purpose": "Torno", "amount_minor": 100});
+    let quote =
+        json!({"amount": "10000", "rate": "18", "installments": "12", "start": "2026-01-15"});
     // Expected status per role, in the order: supervisor, staff, board, member, support
     // committee, donor, adviser, nobody. 2 = 2xx.
     type Row<'a> = (&'a str, String, Option<serde_json::Value>, [u16; 8]);
@@ -230,6 +255,83 @@ async fn authorisation_matrix_every_role_against_every_api_route() {
             Some(json!({"vote": "for"})),
             [403, 403, 2, 403, 403, 403, 403, 401],
         ),
+        // R-PLAN-2: the member files their own report, staff file for a member (the rule
+        // then decides: R-ORG-3, duplicate); nobody else. 9 = authorised: 2xx or 422.
+        (
+            "POST",
+            format!("{o}/members/{socio}/reports"),
+            Some(json!({"period": this_month(), "revenue_minor": 100, "profit_minor": 10})),
+            [403, 9, 403, 9, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/members/{consejo}/reports"),
+            Some(json!({"period": this_month(), "revenue_minor": 100, "profit_minor": 10})),
+            [403, 9, 9, 403, 403, 403, 403, 401],
+        ),
+        // The close preview: staff, board, supervisors; the close: staff only.
+        (
+            "GET",
+            format!("{o}/periods/{}/close", last_month()),
+            None,
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/periods/{}/close", last_month()),
+            None,
+            [403, 2, 403, 403, 403, 403, 403, 401],
+        ),
+        // The Fund statements and the trade summary.
+        (
+            "GET",
+            format!("{o}/members/{socio}/fund"),
+            None,
+            [2, 2, 2, 2, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/members/{consejo}/fund"),
+            None,
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/fund"),
+            None,
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/trade"),
+            None,
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/fund"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/trade"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/members/{}/fund", w.other_member),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        // The loan quote writes nothing: everyone in the circle, and supervisors.
+        (
+            "POST",
+            format!("{o}/loan-quote"),
+            Some(quote.clone()),
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
         // Another ODF: 404 for everyone in the union's circle, readable by supervisors only.
         (
             "GET",
@@ -255,6 +357,30 @@ async fn authorisation_matrix_every_role_against_every_api_route() {
             Some(proposal_body),
             [403, 404, 404, 404, 404, 404, 404, 401],
         ),
+        (
+            "POST",
+            format!("{x}/members/{}/reports", w.other_member),
+            Some(json!({"period": this_month(), "revenue_minor": 100, "profit_minor": 10})),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/periods/{}/close", last_month()),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{x}/periods/{}/close", last_month()),
+            None,
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{x}/loan-quote"),
+            Some(quote),
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
     ];
     let mut failures = Vec::new();
     for (method, uri, body, expected) in rows {
@@ -265,6 +391,26 @@ async fn authorisation_matrix_every_role_against_every_api_route() {
             } else {
                 r.status.as_u16()
             };
+            let got = if expected[i] == 9 && (got == 2 || got == 422) {
+                9
+            } else {
+                got
+            };
+            // Another organisation's id answers exactly like a missing one.
+            if got == 404 {
+                let missing = api(
+                    &w,
+                    method,
+                    &uri.replacen(&w.other.data.slug, "no-existe", 1),
+                    token.as_deref(),
+                    body.clone(),
+                    None,
+                )
+                .await;
+                if missing.status != r.status || missing.body != r.body {
+                    failures.push(format!("{method} {uri}: 404 differs from a missing one"));
+                }
+            }
             let who = roles.get(i).copied().unwrap_or("nobody");
             if got != expected[i] {
                 failures.push(format!(

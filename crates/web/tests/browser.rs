@@ -1,7 +1,8 @@
 //! Headless Chromium (Debian's `chromium` and `chromium-driver`) driving the real server on
 //! 127.0.0.1 in a phone-sized window: a member signs in and reads their statement, a board
 //! member votes a proposal, a support-committee member is offered no vote and a forged vote
-//! from their page is refused. Screenshots go to `$CARGO_TARGET_TMPDIR/screenshots/`.
+//! from their page is refused, a member reports this month's income (a refused figure first),
+//! staff close a period from its preview. Screenshots go to `$CARGO_TARGET_TMPDIR/screenshots/`.
 //!
 //! Skips only when chromedriver is missing and neither `CI` nor `TEQUIO_REQUIRE_ALL` is set.
 
@@ -79,7 +80,8 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
         .expect("chromium is installed with chromium-driver");
 
     // The real server on loopback.
-    let w = common::world().await;
+    // Big enough for the demo's credit line, loans, leases and trade (300 members).
+    let w = common::world_sized(300, 12).await;
     let proposal_id = common::proposal(&w, "browser").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -277,6 +279,177 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
         .await
         .unwrap();
     assert_eq!(p.record.ballots.len(), 1);
+
+    // A member signs in on the phone and reports this month's income (R-PLAN-2): a negative
+    // revenue comes back next to the field, then the right figures are received.
+    sign_in("socio").await;
+    let me = common::member_of(&w, "socio").await;
+    let reports_before = w.app.member_reports(w.union.id, me).await.unwrap().len();
+    client
+        .goto(&format!("{base}/odf/alfareros-morelos/mi-estado"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("report-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let wait_for = |needle: &'static str| {
+        let client = client.clone();
+        async move {
+            for _ in 0..50 {
+                if client.source().await.unwrap().contains(needle) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("'{needle}' not shown: {}", client.source().await.unwrap());
+        }
+    };
+    wait_for("report-form").await;
+    let fill = |id: &'static str, value: &'static str| {
+        let client = client.clone();
+        async move {
+            let e = client.find(Locator::Id(id)).await.unwrap();
+            e.clear().await.unwrap();
+            e.send_keys(value).await.unwrap();
+        }
+    };
+    fill("f-revenue", "-5").await;
+    fill("f-profit", "1000").await;
+    client
+        .find(Locator::Css("#report-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for("Los ingresos no pueden ser negativos (R-PLAN-2).").await;
+    std::fs::write(
+        shots.join("report-refused-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    no_horizontal_scroll("report form").await;
+    assert_eq!(
+        w.app.member_reports(w.union.id, me).await.unwrap().len(),
+        reports_before,
+        "nothing saved"
+    );
+    fill("f-revenue", "12,500.00").await;
+    fill("f-profit", "4000").await;
+    client
+        .find(Locator::Css("#report-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for("id=\"report-ok\"").await;
+    std::fs::write(
+        shots.join("report-received-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    let reports = w.app.member_reports(w.union.id, me).await.unwrap();
+    assert_eq!(reports.len(), reports_before + 1);
+    assert_eq!(reports.last().unwrap().revenue.amount_minor(), 1_250_000);
+    client
+        .goto(&format!("{base}/odf/alfareros-morelos/mi-estado"))
+        .await
+        .unwrap();
+    wait_for("$12,500.00").await;
+    std::fs::write(
+        shots.join("member-statement-after-report-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    no_horizontal_scroll("statement after the report").await;
+    // The income chart against the baseline, scrolled into view.
+    client
+        .execute("document.querySelector('figure').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    std::fs::write(
+        shots.join("member-income-chart-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    for (path, shot) in [
+        (
+            "simulador?amount=15000&rate=18&installments=12&start=2026-01-15",
+            "quote-360.png",
+        ),
+        ("comercio", "trade-member-360.png"),
+    ] {
+        client
+            .goto(&format!("{base}/odf/alfareros-morelos/{path}"))
+            .await
+            .unwrap();
+        std::fs::write(shots.join(shot), client.screenshot().await.unwrap()).unwrap();
+        no_horizontal_scroll(shot).await;
+    }
+
+    // Staff close last month: the preview, then the close, then closing again changes nothing.
+    sign_in("personal").await;
+    client
+        .goto(&format!("{base}/odf/alfareros-morelos/cierre"))
+        .await
+        .unwrap();
+    wait_for("close-form").await;
+    std::fs::write(
+        shots.join("close-preview-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    no_horizontal_scroll("close preview").await;
+    client
+        .find(Locator::Css("#close-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for("id=\"close-message\"").await;
+    assert!(client.source().await.unwrap().contains("cerrado."));
+    std::fs::write(
+        shots.join("close-done-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let last = fund::Period::containing(today, fund::PeriodSettings::default()).prev();
+    assert!(w.app.is_closed(w.union.id, last).await.unwrap());
+    for (path, shot) in [
+        ("fondo", "fund-360.png"),
+        ("comercio", "trade-staff-360.png"),
+    ] {
+        client
+            .goto(&format!("{base}/odf/alfareros-morelos/{path}"))
+            .await
+            .unwrap();
+        std::fs::write(shots.join(shot), client.screenshot().await.unwrap()).unwrap();
+        no_horizontal_scroll(shot).await;
+    }
+    // The Fund page again, scrolled to the credit line's limit history chart.
+    client
+        .goto(&format!("{base}/odf/alfareros-morelos/fondo"))
+        .await
+        .unwrap();
+    client
+        .execute(
+            "document.querySelector('section.line figure').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    std::fs::write(
+        shots.join("fund-credit-line-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     // Staff's members page on the phone.
     sign_in("personal").await;

@@ -106,6 +106,11 @@ async fn pages_with_their_assets_stay_under_100_kb() {
         "/odf/alfareros-morelos/socios",
         "/odf/alfareros-morelos/propuestas",
         &format!("/odf/alfareros-morelos/socios/{me}"),
+        &format!("/odf/alfareros-morelos/socios/{me}/reporte"),
+        "/odf/alfareros-morelos/cierre",
+        "/odf/alfareros-morelos/fondo",
+        "/odf/alfareros-morelos/comercio",
+        "/odf/alfareros-morelos/simulador?amount=50000&rate=24&installments=60&start=2026-01-15",
     ] {
         let page = get(&w, uri, Some(&b)).await;
         assert_eq!(page.status, StatusCode::OK, "{uri}");

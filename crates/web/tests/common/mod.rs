@@ -23,12 +23,19 @@ pub struct World {
 }
 
 pub async fn world() -> World {
+    world_sized(60, 2).await
+}
+
+/// The demo union with `members` members and `months` months of dues and Fund: from 200
+/// members it also has its credit line, loans and leases (issue 4) and its clay round and
+/// export order (issue 6).
+pub async fn world_sized(members: u32, months: u32) -> World {
     let store: Arc<dyn Store> =
         Arc::new(store_sqlite::SqliteStore::open_in_memory().await.unwrap());
     let app = App::new(store);
     let mut spec = demo::DemoSpec::morelos_union();
-    spec.members_per_org = 60;
-    spec.dues_months = 2;
+    spec.members_per_org = members;
+    spec.dues_months = months;
     app.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
     app.ensure_demo_users(chrono::Utc::now()).await.unwrap();
     let union = app.store().org_by_slug("alfareros-morelos").await.unwrap();

@@ -1,0 +1,358 @@
+//! API routes of the Fund, credit and trade pages (issue 5: "a JSON API for everything the
+//! pages do"): filing a report (R-PLAN-2), the close preview and the close, the loan quote and
+//! the trade summary. Same authorisation as the pages (`fund_pages::reporter_for`,
+//! `Viewer::check`); POSTs honour `Idempotency-Key` through the router's layer in `api`.
+
+#![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
+
+use crate::api::{access_error, app_error, org_for, ApiError, ApiResult};
+use crate::auth::Ctx;
+use crate::fund_pages::reporter_for;
+use crate::AppState;
+use app::access_cases::Action;
+use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use chrono::{NaiveDate, Utc};
+use fund::{Period, Reporter};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct ReportIn {
+    /// `YYYY-MM`; not a future period (R-PLAN-2).
+    pub period: String,
+    /// Not negative (R-PLAN-2).
+    pub revenue_minor: i64,
+    pub profit_minor: i64,
+    /// R-PLAN-2: with a reason (1 to 500 characters), the report corrects the period's
+    /// report (a new report that supersedes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportOut {
+    /// The report's id (the seq of its event).
+    pub report_id: i64,
+    pub member_id: i64,
+    pub period: String,
+    pub revenue_minor: i64,
+    pub profit_minor: i64,
+    /// `member` or `staff`.
+    pub reported_by: &'static str,
+    pub reported_on: NaiveDate,
+    /// The report this one corrects, if any.
+    pub supersedes: Option<i64>,
+}
+
+/// Files a member's income report for a period (R-PLAN-2): the member themself, or staff for
+/// a micro-producer (R-ORG-3). Filing the same report again answers the same report; other
+/// figures for a reported period are refused as a duplicate (422 naming R-PLAN-2).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/members/{member_id}/reports", security(("bearer" = [])), params(("slug" = String, Path), ("member_id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = ReportIn, responses((status = 201, body = ReportOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn file_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, member_id)): Path<(String, i64)>,
+    Json(body): Json<ReportIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    state
+        .app
+        .store()
+        .member(org.id, member_id)
+        .await
+        .map_err(|e| app_error(e.into()))?;
+    let reporter = reporter_for(&state.app, &s.viewer, org.id, member_id)
+        .await
+        .map_err(access_error)?;
+    let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
+    let period = Period::parse(&body.period, settings.period).map_err(|e| app_error(e.into()))?;
+    let input = ReportInput {
+        member_id,
+        revenue_minor: body.revenue_minor,
+        profit_minor: body.profit_minor,
+        reported_by: reporter,
+    };
+    let today = Utc::now().date_naive();
+    let audit = Audit::new(s.viewer.login.clone(), ctx.origin.clone());
+    let report = match body.reason.as_deref() {
+        Some(reason) => {
+            state
+                .app
+                .correct_report(org.id, period, input, reason, today, &audit)
+                .await
+        }
+        None => {
+            state
+                .app
+                .file_report(org.id, period, input, None, today, &audit)
+                .await
+        }
+    }
+    .map_err(app_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReportOut {
+            report_id: report.id,
+            member_id,
+            period: report.period.to_string(),
+            revenue_minor: report.revenue.amount_minor(),
+            profit_minor: report.profit.amount_minor(),
+            reported_by: match report.reported_by {
+                Reporter::Member => "member",
+                Reporter::Staff { .. } => "staff",
+            },
+            reported_on: report.reported_on,
+            supersedes: report.supersedes,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CloseOut {
+    pub period: String,
+    /// The period was closed before: nothing was written.
+    pub already_closed: bool,
+    /// A preview: nothing was written.
+    pub preview: bool,
+    pub members_reporting: u64,
+    pub members_above_baseline: u64,
+    pub without_plan: u64,
+    pub new_revenue_minor: i64,
+    /// R-FUND-1, R-FUND-2: contributions per sub-fund.
+    pub development_minor: i64,
+    pub competition_minor: i64,
+    /// R-PLAN-3: the ODF's 25% of positive incremental profit.
+    pub profit_share_minor: i64,
+    pub adjusted_periods: Vec<String>,
+    pub plans_flagged: usize,
+    pub entries: usize,
+}
+
+fn close_out(r: OrgCloseReport) -> CloseOut {
+    CloseOut {
+        period: r.period,
+        already_closed: r.already_closed,
+        preview: r.preview,
+        members_reporting: r.members_reporting,
+        members_above_baseline: r.members_above_baseline,
+        without_plan: r.without_plan,
+        new_revenue_minor: r.new_revenue_minor,
+        development_minor: r.contribution.development_minor,
+        competition_minor: r.contribution.competition_minor,
+        profit_share_minor: r.profit_share_minor,
+        adjusted_periods: r.adjusted_periods,
+        plans_flagged: r.plans_flagged.len(),
+        entries: r.entries,
+    }
+}
+
+/// What closing the period would post (staff, board, supervisors); nothing is written.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/periods/{period}/close", security(("bearer" = [])), params(("slug" = String, Path), ("period" = String, Path, description = "YYYY-MM")), responses((status = 200, body = CloseOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn close_preview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, period)): Path<(String, String)>,
+) -> ApiResult {
+    close(state, ctx, slug, period, true).await
+}
+
+/// Closes the period (staff only). Closing a closed period writes nothing and answers
+/// `already_closed: true`.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/periods/{period}/close", security(("bearer" = [])), params(("slug" = String, Path), ("period" = String, Path, description = "YYYY-MM"), ("Idempotency-Key" = Option<String>, Header)), responses((status = 200, body = CloseOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn close_period(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, period)): Path<(String, String)>,
+) -> ApiResult {
+    close(state, ctx, slug, period, false).await
+}
+
+async fn close(
+    state: AppState,
+    ctx: Ctx,
+    slug: String,
+    period: String,
+    preview: bool,
+) -> ApiResult {
+    let action = if preview {
+        Action::ViewMembers
+    } else {
+        Action::ManageMembers
+    };
+    let (org, s) = org_for(&state, &ctx, &slug, action).await?;
+    let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
+    let period = Period::parse(&period, settings.period).map_err(|e| app_error(e.into()))?;
+    let r = state
+        .app
+        .close_period(
+            org.id,
+            period,
+            Utc::now().date_naive(),
+            CloseOptions {
+                preview,
+                ..CloseOptions::default()
+            },
+            &Audit::new(s.viewer.login.clone(), ctx.origin.clone()),
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(Json(close_out(r)).into_response())
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct QuoteIn {
+    /// Pesos, e.g. `10000.00`.
+    pub amount: String,
+    /// Annual percent, e.g. `18` or `2.5%`.
+    pub rate: String,
+    pub installments: String,
+    /// Disbursement date, `YYYY-MM-DD`.
+    pub start: String,
+    /// `monthly` (default), `fortnightly` or `weekly`.
+    #[serde(default)]
+    pub frequency: Option<String>,
+    /// `equal-installments` (default) or `equal-principal`.
+    #[serde(default)]
+    pub method: Option<String>,
+}
+
+/// The loan quote (*simulador de crédito*, R-CRED-4): schedule, totals and CAT. Nothing is
+/// written. Everyone in the group's circle.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/loan-quote", security(("bearer" = [])), params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = QuoteIn, responses((status = 200, description = "terms, rows, totals and CAT (amounts as exact decimal text)"), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn loan_quote(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Json(body): Json<QuoteIn>,
+) -> ApiResult {
+    org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    let mut form = app::credit_cases::QuoteForm::new(
+        &body.amount,
+        &body.rate,
+        &body.installments,
+        &body.start,
+    );
+    if let Some(f) = body.frequency {
+        form.frequency = f;
+    }
+    if let Some(m) = body.method {
+        form.method = m;
+    }
+    let quote = state.app.loan_quote(&form).map_err(app_error)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        quote.to_json(),
+    )
+        .into_response())
+}
+
+/// A member's Fund statement (R-PLAN-2, R-PLAN-3, R-FUND-1, R-FUND-5, R-ORG-6): reports by
+/// period against the baseline, contributions, profit share, entitlement, dues in arrears;
+/// with the member's loans and leases. The member themself, staff, board, supervisors.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/members/{member_id}/fund", security(("bearer" = [])), params(("slug" = String, Path), ("member_id" = i64, Path)), responses((status = 200, description = "the member's Fund statement (amounts in minor units)"), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn member_fund(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, member_id)): Path<(String, i64)>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    state
+        .app
+        .store()
+        .member(org.id, member_id)
+        .await
+        .map_err(|e| app_error(e.into()))?;
+    s.viewer
+        .check(org.id, Action::ViewMember(member_id))
+        .map_err(access_error)?;
+    let statement = state
+        .app
+        .member_fund_statement(org.id, member_id)
+        .await
+        .map_err(app_error)?;
+    let book = state.app.credit_book(org.id).await.map_err(app_error)?;
+    let loans: Vec<serde_json::Value> = book
+        .loans
+        .values()
+        .filter(|l| l.loan.borrower == credit::loan::Borrower::Member(member_id))
+        .map(|l| {
+            let next = l.loan.book.rows.iter().find(|r| !r.is_settled());
+            serde_json::json!({
+                "loan_id": l.loan.id,
+                "status": match l.loan.status {
+                    credit::loan::LoanStatus::Approved => "approved",
+                    credit::loan::LoanStatus::Active => "active",
+                    credit::loan::LoanStatus::Closed => "closed",
+                    credit::loan::LoanStatus::WrittenOff => "written_off",
+                },
+                "principal_minor": l.loan.schedule.principal_minor,
+                "outstanding_principal_minor": l.loan.outstanding_principal_minor(),
+                "next_due_date": next.map(|r| r.due_date),
+                "next_due_minor": next.map(|r| r.outstanding().total()),
+            })
+        })
+        .collect();
+    let leases: Vec<serde_json::Value> = book
+        .leases
+        .values()
+        .filter(|l| l.lease.lessee == member_id)
+        .map(|l| {
+            let next = l.lease.book.rows.iter().find(|r| !r.is_settled());
+            serde_json::json!({
+                "lease_id": l.lease.id,
+                "asset": l.lease.asset.description,
+                "status": match l.lease.status {
+                    credit::lease::LeaseStatus::Active => "active",
+                    credit::lease::LeaseStatus::RentPaid => "rent_paid",
+                    credit::lease::LeaseStatus::Purchased => "purchased",
+                },
+                "outstanding_minor": l.lease.book.outstanding().total(),
+                "next_due_date": next.map(|r| r.due_date),
+                "next_due_minor": next.map(|r| r.outstanding().total()),
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "statement": statement,
+        "loans": loans,
+        "leases": leases,
+    }))
+    .into_response())
+}
+
+/// The ODF's Fund by sub-fund for the last period that is over, with the period's outcome
+/// (R-SUP-4). Staff, board, supervisors.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/fund", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, description = "the ODF's Fund statement (amounts in minor units)"), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn odf_fund(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
+    let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
+    let period = Period::containing(Utc::now().date_naive(), settings.period).prev();
+    let s = state
+        .app
+        .odf_fund_statement(org.id, period)
+        .await
+        .map_err(app_error)?;
+    Ok(Json(s).into_response())
+}
+
+/// The ODF's trade at a glance (issue 6): rounds, purchases and savings, orders and
+/// collections, outlets. Everyone in the group's circle, and supervisors.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/trade", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, description = "the trade summary (amounts in minor units)"), (status = 404, body = ApiError)))]
+pub async fn trade_summary(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    let s = state.app.trade_summary(org.id).await.map_err(app_error)?;
+    Ok(Json(s).into_response())
+}

@@ -1,0 +1,1286 @@
+//! The member's statement ("mi estado"), reporting this month's income (R-PLAN-2), the period
+//! close with its preview (R-FUND-1, R-FUND-2, R-PLAN-3) and the Fund and credit page. Every
+//! handler reads or writes through the app's use cases (`fund_cases`, `credit_cases`,
+//! `trade_cases`); who may do what is `Viewer::may` plus the one rule of this module: a report
+//! is filed by the member themself or by staff (R-PLAN-2).
+
+use crate::auth::Ctx;
+use crate::chart;
+use crate::i18n::Tr;
+use crate::pages::{
+    check, check_csrf, field_label, render, visible_org, FormField, Nav, PageError, PageResult,
+};
+use crate::AppState;
+use app::access_cases::{AccessError, Action, OrgRole, Viewer};
+use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
+use app::{App, AppError};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::Form;
+use chrono::{NaiveDate, Utc};
+use fund::{Period, Reporter};
+use serde::Deserialize;
+use std::collections::HashMap;
+use store::{OrgId, Page};
+
+// ---------------------------------------------------------------- shared helpers
+
+/// Parses `-1,234.56` / `1234` pesos (sign allowed) into minor units without floating point.
+pub fn parse_signed_amount(text: &str) -> Option<i64> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    match t.strip_prefix('-') {
+        Some(rest) if !rest.trim().is_empty() => crate::pages::parse_amount(rest).map(|v| -v),
+        Some(_) => None,
+        None => crate::pages::parse_amount(t),
+    }
+}
+
+/// Who files a member's report (R-PLAN-2): the member themself, or staff (for a
+/// micro-producer, R-ORG-3, which the app checks). Anyone else is refused; an organisation the
+/// viewer cannot see is NotFound, as a missing one.
+pub async fn reporter_for(
+    app: &App,
+    viewer: &Viewer,
+    org_id: OrgId,
+    member_id: i64,
+) -> Result<Reporter, AccessError> {
+    if !viewer.sees_org(org_id) {
+        return Err(AccessError::NotFound);
+    }
+    let own = viewer
+        .roles_in(org_id)
+        .any(|g| g.role == OrgRole::Member && g.member_id == Some(member_id));
+    if own {
+        return Ok(Reporter::Member);
+    }
+    if viewer.may(org_id, Action::ManageMembers) {
+        // The staff seat of the ODF (its role assignment), as the Fund records reporters.
+        let roles = app.store().roles(org_id).await?;
+        let staff_id = roles
+            .iter()
+            .filter(|r| r.until.is_none())
+            .find(|r| r.role == registry::Role::Staff)
+            .map_or(0, |r| r.id);
+        return Ok(Reporter::Staff { staff_id });
+    }
+    Err(AccessError::Forbidden {
+        rule: "R-PLAN-2",
+        action: "FileReport".to_string(),
+    })
+}
+
+/// The form field and catalogue message of a report refused by the app's typed errors (the
+/// rule id is in the message). `None`: not a refusal of the input.
+pub fn report_refusal(e: &AppError) -> Option<(&'static str, &'static str)> {
+    Some(match (e.rule_id()?, e.field()?) {
+        ("R-PLAN-2", "period") => ("period", "report.err.period"),
+        ("R-PLAN-2", "revenue") => ("revenue", "report.err.revenue"),
+        ("R-PLAN-2", "profit") => ("profit", "report.err.profit"),
+        ("R-PLAN-2", "supersedes") if e.to_string().contains("to correct") => {
+            ("period", "report.err.nothing_to_correct")
+        }
+        ("R-PLAN-2", "supersedes") => ("period", "report.err.duplicate"),
+        ("R-PLAN-2", "reason") => ("reason", "report.err.reason"),
+        ("R-PLAN-2", "member_id") => ("period", "report.err.not_member"),
+        ("R-PLAN-1", _) => ("period", "report.err.no_plan"),
+        ("R-ORG-3", _) => ("period", "report.err.staff_profile"),
+        (_, "period") => ("period", "report.err.period"),
+        _ => return None,
+    })
+}
+
+fn period_label(p: &Period) -> String {
+    p.to_string()
+}
+
+async fn period_settings(
+    state: &AppState,
+    t: Tr,
+    org_id: OrgId,
+) -> Result<fund::PeriodSettings, PageError> {
+    Ok(state
+        .app
+        .fund_settings(org_id)
+        .await
+        .map_err(|e| PageError::from_app(t, e))?
+        .period)
+}
+
+fn audit_of(viewer: &Viewer, origin: &str) -> Audit {
+    Audit::new(viewer.login.clone(), origin.to_string())
+}
+
+// ---------------------------------------------------------------- reporting income
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    t: Tr,
+    nav: Nav,
+    slug: String,
+    member_id: i64,
+    name: String,
+    csrf: String,
+    fields: Vec<FormField>,
+    message: Option<String>,
+    ok: Option<String>,
+    staff: bool,
+    recent: Vec<PeriodRow>,
+}
+
+fn report_form(
+    t: Tr,
+    values: &HashMap<String, String>,
+    errors: &HashMap<String, String>,
+) -> Vec<FormField> {
+    [
+        ("period", "month"),
+        ("revenue", "text"),
+        ("profit", "text"),
+        ("reason", "textarea"),
+    ]
+    .iter()
+    .map(|&(name, kind)| FormField {
+        name,
+        label: field_label(t, name),
+        kind,
+        value: values.get(name).cloned().unwrap_or_default(),
+        error: errors.get(name).cloned(),
+        options: Vec::new(),
+    })
+    .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn report_response(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    member_id: i64,
+    values: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    message: Option<String>,
+    ok: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let (org, session) = visible_org(state, ctx, slug).await?;
+    let t = ctx.t;
+    let member = state
+        .app
+        .store()
+        .member(org.id, member_id)
+        .await
+        .map_err(|e| PageError::from_store(t, e))?;
+    let reporter = reporter_for(&state.app, &session.viewer, org.id, member_id)
+        .await
+        .map_err(|e| PageError::from_access(t, e))?;
+    let mut values = values;
+    if !values.contains_key("period") {
+        let settings = period_settings(state, t, org.id).await?;
+        let today = Utc::now().date_naive();
+        values.insert(
+            "period".into(),
+            Period::containing(today, settings).to_string(),
+        );
+    }
+    let statement = state
+        .app
+        .member_fund_statement(org.id, member_id)
+        .await
+        .map_err(|e| PageError::from_app(t, e))?;
+    let recent = period_rows(t, &statement.statement)
+        .into_iter()
+        .rev()
+        .take(6)
+        .collect();
+    Ok((
+        status,
+        render(ReportPage {
+            t,
+            nav: Nav::for_session(t, &session, Some(&org)),
+            slug: org.data.slug.clone(),
+            member_id,
+            name: format!("{} {}", member.data.given_names, member.data.surnames),
+            csrf: session.csrf.clone(),
+            fields: report_form(t, &values, &errors),
+            message,
+            ok,
+            staff: matches!(reporter, Reporter::Staff { .. }),
+            recent,
+        }),
+    )
+        .into_response())
+}
+
+/// `/odf/{slug}/reportar`: the member's own report form.
+pub async fn my_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let (org, session) = visible_org(&state, &ctx, &slug).await?;
+    match session.viewer.member_id_in(org.id) {
+        Some(id) => Ok(
+            Redirect::to(&format!("/odf/{}/socios/{id}/reporte", org.data.slug)).into_response(),
+        ),
+        None => Err(PageError::NotFound(ctx.t)),
+    }
+}
+
+pub async fn report_form_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, member_id)): Path<(String, i64)>,
+) -> PageResult {
+    report_response(
+        &state,
+        &ctx,
+        &slug,
+        member_id,
+        HashMap::new(),
+        HashMap::new(),
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Files a report (R-PLAN-2). Every refusal returns the form with the message next to the
+/// field, in the viewer's language, and nothing written.
+pub async fn file_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, member_id)): Path<(String, i64)>,
+    Form(values): Form<HashMap<String, String>>,
+) -> PageResult {
+    let (org, session) = visible_org(&state, &ctx, &slug).await?;
+    let t = ctx.t;
+    check_csrf(
+        &ctx,
+        &session,
+        values.get("csrf").map(String::as_str).unwrap_or(""),
+    )?;
+    // Another organisation's member is NotFound before anything else.
+    state
+        .app
+        .store()
+        .member(org.id, member_id)
+        .await
+        .map_err(|e| PageError::from_store(t, e))?;
+    let reporter = reporter_for(&state.app, &session.viewer, org.id, member_id)
+        .await
+        .map_err(|e| PageError::from_access(t, e))?;
+    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let mut errors: HashMap<String, String> = HashMap::new();
+    let settings = period_settings(&state, t, org.id).await?;
+    let period = Period::parse(&get("period"), settings);
+    if period.is_err() {
+        errors.insert("period".into(), t.get("report.err.period").into());
+    }
+    let revenue = parse_signed_amount(&get("revenue"));
+    if revenue.is_none() {
+        errors.insert("revenue".into(), t.field_error("revenue").into());
+    }
+    let profit = parse_signed_amount(&get("profit"));
+    if profit.is_none() {
+        errors.insert("profit".into(), t.field_error("profit").into());
+    }
+    let mut message = None;
+    if let (Ok(period), Some(revenue_minor), Some(profit_minor), true) =
+        (period, revenue, profit, errors.is_empty())
+    {
+        let input = ReportInput {
+            member_id,
+            revenue_minor,
+            profit_minor,
+            reported_by: reporter,
+        };
+        // R-PLAN-2: with a reason, the report corrects the period's report (a new report
+        // that supersedes it, never an edit).
+        let reason = get("reason");
+        let today = Utc::now().date_naive();
+        let audit = audit_of(&session.viewer, &ctx.origin);
+        let filed = if reason.trim().is_empty() {
+            state
+                .app
+                .file_report(org.id, period, input, None, today, &audit)
+                .await
+        } else {
+            state
+                .app
+                .correct_report(org.id, period, input, reason.trim(), today, &audit)
+                .await
+        };
+        match filed {
+            Ok(_) => {
+                let ok = t.fmt("report.ok", &period.to_string());
+                return report_response(
+                    &state,
+                    &ctx,
+                    &slug,
+                    member_id,
+                    HashMap::new(),
+                    HashMap::new(),
+                    None,
+                    Some(ok),
+                    StatusCode::OK,
+                )
+                .await;
+            }
+            Err(e) => match report_refusal(&e) {
+                Some((field, key)) => {
+                    errors.insert(field.into(), t.get(key).into());
+                }
+                None if e.is_caller_error() => {
+                    message = Some(t.get("error.field.generic").to_string());
+                }
+                None => return Err(PageError::from_app(t, e)),
+            },
+        }
+    }
+    let mut shown = values.clone();
+    shown.remove("csrf");
+    report_response(
+        &state,
+        &ctx,
+        &slug,
+        member_id,
+        shown,
+        errors,
+        message,
+        None,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------- the member's statement
+
+#[derive(Clone)]
+pub struct PeriodRow {
+    pub period: String,
+    pub revenue: String,
+    pub profit: String,
+    pub new_revenue: String,
+    pub contribution: String,
+    pub profit_share: String,
+}
+
+fn period_rows(t: Tr, s: &fund::MemberStatement) -> Vec<PeriodRow> {
+    s.periods
+        .iter()
+        .map(|p| PeriodRow {
+            period: period_label(&p.period),
+            revenue: t.money(p.revenue_minor as i128),
+            profit: t.money(p.profit_minor as i128),
+            new_revenue: t.money(p.new_revenue_minor as i128),
+            contribution: t.money(p.contribution_minor as i128),
+            profit_share: t.money(p.profit_share_minor as i128),
+        })
+        .collect()
+}
+
+#[derive(Clone)]
+pub struct LoanRow {
+    pub id: i64,
+    pub borrower: String,
+    pub status: &'static str,
+    pub principal: String,
+    pub outstanding: String,
+    pub next_date: String,
+    pub next_amount: String,
+}
+
+#[derive(Clone)]
+pub struct LeaseRow {
+    pub id: i64,
+    pub asset: String,
+    pub lessee: i64,
+    pub status: &'static str,
+    pub outstanding: String,
+    pub next_date: String,
+    pub next_amount: String,
+}
+
+pub struct StatementRow {
+    pub date: String,
+    pub memo: String,
+    pub amount: String,
+    pub balance: String,
+}
+
+#[derive(Clone)]
+pub struct OrderLine {
+    pub order: String,
+    pub buyer: String,
+    pub product: String,
+    pub assigned: u64,
+    pub accepted: u64,
+    pub value: String,
+}
+
+#[derive(Clone)]
+pub struct PurchaseLine {
+    pub round: String,
+    pub units: u64,
+    pub charged: String,
+    pub alone: String,
+    pub saving: String,
+}
+
+fn loan_status(t: Tr, s: credit::loan::LoanStatus) -> &'static str {
+    use credit::loan::LoanStatus as S;
+    match s {
+        S::Approved => t.get("loan.status.approved"),
+        S::Active => t.get("loan.status.active"),
+        S::Closed => t.get("loan.status.closed"),
+        S::WrittenOff => t.get("loan.status.written_off"),
+    }
+}
+
+fn lease_status(t: Tr, s: credit::lease::LeaseStatus) -> &'static str {
+    use credit::lease::LeaseStatus as S;
+    match s {
+        S::Active => t.get("lease.status.active"),
+        S::RentPaid => t.get("lease.status.rent_paid"),
+        S::Purchased => t.get("lease.status.purchased"),
+    }
+}
+
+/// The next unpaid installment of a book: its date and what is still owed on it.
+fn next_due(t: Tr, book: &credit::book::Book) -> (String, String) {
+    match book.rows.iter().find(|r| !r.is_settled()) {
+        Some(r) => (
+            t.date(&r.due_date),
+            t.money(r.outstanding().total() as i128),
+        ),
+        None => ("—".to_string(), t.money(0)),
+    }
+}
+
+pub fn loan_rows(t: Tr, book: &app::credit_cases::CreditBook, member: Option<i64>) -> Vec<LoanRow> {
+    use credit::loan::Borrower;
+    book.loans
+        .values()
+        .filter(|l| member.is_none_or(|m| l.loan.borrower == Borrower::Member(m)))
+        .map(|l| {
+            let (next_date, next_amount) = if l.loan.status == credit::loan::LoanStatus::Active {
+                next_due(t, &l.loan.book)
+            } else {
+                ("—".to_string(), t.money(0))
+            };
+            LoanRow {
+                id: l.loan.id,
+                borrower: match l.loan.borrower {
+                    Borrower::Odf => t.get("loan.borrower.odf").to_string(),
+                    Borrower::Member(id) => format!("{} {id}", t.get("loan.borrower.member")),
+                },
+                status: loan_status(t, l.loan.status),
+                principal: t.money(l.loan.schedule.principal_minor as i128),
+                outstanding: t.money(l.loan.outstanding_principal_minor() as i128),
+                next_date,
+                next_amount,
+            }
+        })
+        .collect()
+}
+
+pub fn lease_rows(
+    t: Tr,
+    book: &app::credit_cases::CreditBook,
+    member: Option<i64>,
+) -> Vec<LeaseRow> {
+    book.leases
+        .values()
+        .filter(|l| member.is_none_or(|m| l.lease.lessee == m))
+        .map(|l| {
+            let (next_date, next_amount) = next_due(t, &l.lease.book);
+            LeaseRow {
+                id: l.lease.id,
+                asset: l.lease.asset.description.clone(),
+                lessee: l.lease.lessee,
+                status: lease_status(t, l.lease.status),
+                outstanding: t.money(l.lease.book.outstanding().total() as i128),
+                next_date,
+                next_amount,
+            }
+        })
+        .collect()
+}
+
+/// A member's sales-order lines and purchasing-round lines (issue 6: R-SELL-1, R-BUY-1).
+pub async fn member_trade(
+    app: &App,
+    t: Tr,
+    org_id: OrgId,
+    member_id: i64,
+) -> Result<(Vec<OrderLine>, Vec<PurchaseLine>), AppError> {
+    let mut orders = Vec::new();
+    for id in app
+        .sales_orders(org_id)
+        .await?
+        .into_iter()
+        .take(MAX_TRADE_ITEMS)
+    {
+        let o = app.sales_order(org_id, &id).await?;
+        let Some(assigned) = o.split.assigned(member_id) else {
+            continue;
+        };
+        let accepted = o
+            .member_deliveries()?
+            .iter()
+            .find(|d| d.member == member_id)
+            .map_or(0, |d| d.accepted_units);
+        orders.push(OrderLine {
+            order: id.clone(),
+            buyer: o.input.buyer.clone(),
+            product: o.input.product.clone(),
+            assigned,
+            accepted,
+            value: t.money(assigned as i128 * o.input.unit_price_minor as i128),
+        });
+    }
+    let mut purchases = Vec::new();
+    for id in app.rounds(org_id).await?.into_iter().take(MAX_TRADE_ITEMS) {
+        let r = app.round_report(org_id, &id).await?;
+        if let Some(m) = r.members.iter().find(|m| m.member == member_id) {
+            purchases.push(PurchaseLine {
+                round: id.clone(),
+                units: m.units,
+                charged: t.money(m.charged_minor as i128),
+                alone: t.money(m.alone_minor as i128),
+                saving: t.money(m.saving_minor as i128),
+            });
+        }
+    }
+    Ok((orders, purchases))
+}
+
+/// Orders and rounds shown on one page at most (pages stay under 100 KB).
+pub const MAX_TRADE_ITEMS: usize = 50;
+
+/// The part of a member's statement folded from the event log (the Fund, credit and trade):
+/// the costly part, cached by [`StatementCache`] until the organisation's log grows.
+pub struct FundPart {
+    pub has_plan: bool,
+    pub baseline_revenue: String,
+    pub latest_revenue: String,
+    pub contributions_owed: String,
+    pub contributions_paid: String,
+    pub contributions_outstanding: String,
+    pub profit_share_owed: String,
+    pub profit_share_paid: String,
+    pub entitlement: String,
+    pub withdrawn: String,
+    pub income_chart: String,
+    pub periods: Vec<PeriodRow>,
+    pub loans: Vec<LoanRow>,
+    pub leases: Vec<LeaseRow>,
+    pub orders: Vec<OrderLine>,
+    pub purchases: Vec<PurchaseLine>,
+}
+
+async fn fund_part(app: &App, t: Tr, org_id: OrgId, member_id: i64) -> Result<FundPart, AppError> {
+    let fs = app.member_fund_statement(org_id, member_id).await?;
+    let book = app.credit_book(org_id).await?;
+    let (orders, purchases) = member_trade(app, t, org_id, member_id).await?;
+    let s = &fs.statement;
+    let recent: Vec<&fund::statement::MemberPeriodLine> =
+        s.periods.iter().rev().take(PERIODS_SHOWN).rev().collect();
+    let bars: Vec<(String, i128)> = recent
+        .iter()
+        .map(|p| (period_label(&p.period), p.revenue_minor as i128))
+        .collect();
+    let income_chart = chart::bars_with_baseline(
+        &bars,
+        s.baseline_revenue_minor as i128,
+        t.get("chart.income_vs_baseline"),
+        t,
+    );
+    let mut periods = period_rows(t, s);
+    periods.reverse();
+    periods.truncate(PERIODS_SHOWN);
+    Ok(FundPart {
+        has_plan: fs.plan_id.is_some(),
+        baseline_revenue: t.money(s.baseline_revenue_minor as i128),
+        latest_revenue: s
+            .latest_revenue_minor
+            .map_or_else(|| "—".to_string(), |v| t.money(v as i128)),
+        contributions_owed: t.money(s.contributions_owed.total() as i128),
+        contributions_paid: t.money(s.contributions_paid.total() as i128),
+        contributions_outstanding: t.money(s.contributions_outstanding_minor as i128),
+        profit_share_owed: t.money(s.profit_share_owed_minor as i128),
+        profit_share_paid: t.money(s.profit_share_paid_minor as i128),
+        entitlement: t.money(s.entitlement.available_minor as i128),
+        withdrawn: t.money(s.withdrawn_minor as i128),
+        income_chart,
+        periods,
+        loans: loan_rows(t, &book, Some(member_id)),
+        leases: lease_rows(t, &book, Some(member_id)),
+        orders,
+        purchases,
+    })
+}
+
+/// Statements' Fund parts by (organisation, member, language), each stamped with the
+/// organisation's last event seq when it was built. Every use first reads the events after the
+/// organisation's known head (one indexed query, normally empty); an entry built before the
+/// head is rebuilt. Fund, credit, trade, plans and reports are all events, so a cached part is
+/// never older than the log. Dues (ledger entries) and the member's record are read fresh on
+/// every request. Bounded to [`StatementCache::MAX_ENTRIES`].
+/// (organisation, member, language code).
+type PartKey = (OrgId, i64, &'static str);
+
+#[derive(Default)]
+pub struct StatementCache {
+    heads: std::sync::Mutex<HashMap<OrgId, i64>>,
+    parts: std::sync::Mutex<HashMap<PartKey, (i64, std::sync::Arc<FundPart>)>>,
+}
+
+impl StatementCache {
+    pub const MAX_ENTRIES: usize = 8_192;
+
+    /// The organisation's last event seq now (reads only what was appended since last time).
+    async fn head(&self, app: &App, org_id: OrgId) -> Result<i64, AppError> {
+        let known = *self
+            .heads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&org_id)
+            .unwrap_or(&0);
+        let mut head = known;
+        loop {
+            let page = Page {
+                after_id: head,
+                limit: store::MAX_PAGE,
+            };
+            let events = app.store().events(org_id, None, page).await?;
+            let Some(last) = events.last() else { break };
+            head = last.seq;
+            if (events.len() as u32) < store::MAX_PAGE {
+                break;
+            }
+        }
+        if head != known {
+            let mut heads = self.heads.lock().unwrap_or_else(|e| e.into_inner());
+            if heads.len() >= Self::MAX_ENTRIES {
+                heads.clear();
+            }
+            let h = heads.entry(org_id).or_insert(0);
+            *h = (*h).max(head);
+        }
+        Ok(head)
+    }
+
+    pub async fn fund_part(
+        &self,
+        app: &App,
+        t: Tr,
+        org_id: OrgId,
+        member_id: i64,
+    ) -> Result<std::sync::Arc<FundPart>, AppError> {
+        let head = self.head(app, org_id).await?;
+        let key = (org_id, member_id, t.lang.code());
+        if let Some((at, part)) = self
+            .parts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            if *at == head {
+                return Ok(part.clone());
+            }
+        }
+        // Built after reading the head: anything appended meanwhile makes the next request
+        // see a newer head and rebuild (never the other way round).
+        let part = std::sync::Arc::new(fund_part(app, t, org_id, member_id).await?);
+        let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+        if parts.len() >= Self::MAX_ENTRIES {
+            parts.retain(|_, (at, _)| *at == head);
+            if parts.len() >= Self::MAX_ENTRIES {
+                parts.clear();
+            }
+        }
+        parts.insert(key, (head, part.clone()));
+        Ok(part)
+    }
+
+    pub fn len(&self) -> usize {
+        self.parts.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Template)]
+#[template(path = "member.html")]
+struct MemberPage {
+    t: Tr,
+    nav: Nav,
+    slug: String,
+    member_id: i64,
+    org_name: String,
+    name: String,
+    curp: String,
+    joined: String,
+    left: Option<String>,
+    arrears: String,
+    can_report: bool,
+    fund: std::sync::Arc<FundPart>,
+    rows: Vec<StatementRow>,
+    chart: String,
+}
+
+/// Dues lines shown (the most recent).
+const STATEMENT_LINES: u32 = 1_000;
+const DUES_SHOWN: usize = 24;
+/// Periods in the income chart and table (the most recent).
+const PERIODS_SHOWN: usize = 12;
+
+pub async fn member_statement(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, member_id)): Path<(String, i64)>,
+) -> PageResult {
+    let (org, session) = visible_org(&state, &ctx, &slug).await?;
+    let t = ctx.t;
+    // A member of another ODF is NotFound (the store filters by organisation); a member of this
+    // one whom the viewer may not see is Forbidden.
+    let member = state
+        .app
+        .store()
+        .member(org.id, member_id)
+        .await
+        .map_err(|e| PageError::from_store(t, e))?;
+    check(&ctx, &session.viewer, org.id, Action::ViewMember(member_id))?;
+    let app = &state.app;
+    let fail = |e| PageError::from_app(t, e);
+    let account = ledger::Account::dues_receivable(member_id);
+    let statement = app
+        .account_statement(org.id, &account, Page::first(STATEMENT_LINES))
+        .await
+        .map_err(fail)?;
+    let fund = state
+        .statements
+        .fund_part(app, t, org.id, member_id)
+        .await
+        .map_err(fail)?;
+    let arrears = app
+        .dues_arrears_minor(org.id, member_id)
+        .await
+        .map_err(fail)?;
+    let points: Vec<(NaiveDate, i128)> = statement
+        .lines
+        .iter()
+        .map(|l| (l.date, l.balance_minor))
+        .collect();
+    let chart = chart::line_chart(&points, t.get("chart.dues_balance"), t);
+    let rows = statement
+        .lines
+        .iter()
+        .rev()
+        .take(DUES_SHOWN)
+        .map(|l| StatementRow {
+            date: t.date(&l.date),
+            memo: l.memo.clone(),
+            amount: t.money(l.amount.amount_minor() as i128),
+            balance: t.money(l.balance_minor),
+        })
+        .collect();
+    // Staff are offered the form only for a micro-producer (R-ORG-3); the app refuses the rest.
+    let can_report = match reporter_for(app, &session.viewer, org.id, member_id).await {
+        Ok(Reporter::Member) => true,
+        Ok(Reporter::Staff { .. }) => member.data.profile == registry::Profile::MicroProducer,
+        Err(_) => false,
+    };
+    Ok(render(MemberPage {
+        t,
+        nav: Nav::for_session(t, &session, Some(&org)),
+        slug: org.data.slug.clone(),
+        member_id,
+        org_name: org.data.name.clone(),
+        name: format!("{} {}", member.data.given_names, member.data.surnames),
+        curp: member.data.curp.as_str().to_string(),
+        joined: t.date(&member.data.joined_on),
+        left: member.left_on.map(|d| t.date(&d)),
+        arrears: t.money(arrears as i128),
+        can_report,
+        fund,
+        rows,
+        chart,
+    }))
+}
+
+// ---------------------------------------------------------------- the period close
+
+pub struct CloseView {
+    pub period: String,
+    /// What the close would post: nothing was written.
+    pub preview: bool,
+    pub already_closed: bool,
+    pub members_reporting: u64,
+    pub members_above_baseline: u64,
+    pub without_plan: u64,
+    pub new_revenue: String,
+    pub development: String,
+    pub competition: String,
+    pub contribution_total: String,
+    pub profit_share: String,
+    pub adjusted_periods: String,
+    pub adjustment_lines: u64,
+    pub plans_flagged: usize,
+    pub entries: usize,
+}
+
+fn close_view(t: Tr, r: &OrgCloseReport) -> CloseView {
+    CloseView {
+        period: r.period.clone(),
+        preview: r.preview,
+        already_closed: r.already_closed,
+        members_reporting: r.members_reporting,
+        members_above_baseline: r.members_above_baseline,
+        without_plan: r.without_plan,
+        new_revenue: t.money(r.new_revenue_minor as i128),
+        development: t.money(r.contribution.development_minor as i128),
+        competition: t.money(r.contribution.competition_minor as i128),
+        contribution_total: t.money(r.contribution.total() as i128),
+        profit_share: t.money(r.profit_share_minor as i128),
+        adjusted_periods: r.adjusted_periods.join(", "),
+        adjustment_lines: r.adjustment_lines,
+        plans_flagged: r.plans_flagged.len(),
+        entries: r.entries,
+    }
+}
+
+pub struct ClosedRow {
+    pub period: String,
+    pub members_reporting: u64,
+    pub new_revenue: String,
+    pub contribution: String,
+    pub profit_share: String,
+}
+
+#[derive(Template)]
+#[template(path = "close.html")]
+struct ClosePage {
+    t: Tr,
+    nav: Nav,
+    slug: String,
+    name: String,
+    csrf: String,
+    can_close: bool,
+    fields: Vec<FormField>,
+    view: Option<CloseView>,
+    message: Option<String>,
+    message_class: &'static str,
+    closed: Vec<ClosedRow>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CloseQuery {
+    #[serde(default)]
+    periodo: Option<String>,
+}
+
+/// The period a close page opens on: the last one that is over.
+fn default_close_period(settings: fund::PeriodSettings, today: NaiveDate) -> Period {
+    Period::containing(today, settings).prev()
+}
+
+enum CloseOutcome {
+    Shown(OrgCloseReport),
+    Refused(String),
+}
+
+async fn close_response(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    period_text: Option<String>,
+    outcome: Option<CloseOutcome>,
+    message: Option<(String, &'static str)>,
+    status: StatusCode,
+) -> PageResult {
+    let (org, session) = visible_org(state, ctx, slug).await?;
+    let t = ctx.t;
+    check(ctx, &session.viewer, org.id, Action::ViewMembers)?;
+    let app = &state.app;
+    let settings = period_settings(state, t, org.id).await?;
+    let today = Utc::now().date_naive();
+    let period_text = period_text
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| default_close_period(settings, today).to_string());
+    let mut error = None;
+    let view = match outcome {
+        Some(CloseOutcome::Shown(r)) => Some(close_view(t, &r)),
+        Some(CloseOutcome::Refused(e)) => {
+            error = Some(e);
+            None
+        }
+        None => match Period::parse(&period_text, settings) {
+            Err(_) => {
+                error = Some(t.get("close.err.period").to_string());
+                None
+            }
+            Ok(period) => {
+                let preview = CloseOptions {
+                    preview: true,
+                    ..CloseOptions::default()
+                };
+                match app
+                    .close_period(
+                        org.id,
+                        period,
+                        today,
+                        preview,
+                        &audit_of(&session.viewer, &ctx.origin),
+                    )
+                    .await
+                {
+                    Ok(r) => Some(close_view(t, &r)),
+                    Err(e) if e.field() == Some("period") => {
+                        error = Some(t.get("close.err.not_over").to_string());
+                        None
+                    }
+                    Err(e) => return Err(PageError::from_app(t, e)),
+                }
+            }
+        },
+    };
+    let fund_book = app
+        .fund_book(org.id)
+        .await
+        .map_err(|e| PageError::from_app(t, e))?;
+    let closed = fund_book
+        .completed
+        .iter()
+        .rev()
+        .take(12)
+        .map(|(p, c)| ClosedRow {
+            period: p.to_string(),
+            members_reporting: c.members_reporting,
+            new_revenue: t.money(c.new_revenue_minor as i128),
+            contribution: t.money(c.contribution.total() as i128),
+            profit_share: t.money(c.profit_share_minor as i128),
+        })
+        .collect();
+    let mut values = HashMap::new();
+    values.insert("period".to_string(), period_text);
+    let mut errors = HashMap::new();
+    if let Some(e) = error {
+        errors.insert("period".to_string(), e);
+    }
+    let (message, message_class) = match message {
+        Some((m, c)) => (Some(m), c),
+        None => (None, "ok"),
+    };
+    Ok((
+        status,
+        render(ClosePage {
+            t,
+            nav: Nav::for_session(t, &session, Some(&org)),
+            slug: org.data.slug.clone(),
+            name: org.data.name.clone(),
+            csrf: session.csrf.clone(),
+            can_close: session.viewer.may(org.id, Action::ManageMembers),
+            fields: vec![FormField {
+                name: "period",
+                label: field_label(t, "period"),
+                kind: "month",
+                value: values.remove("period").unwrap_or_default(),
+                error: errors.remove("period"),
+                options: Vec::new(),
+            }],
+            view,
+            message,
+            message_class,
+            closed,
+        }),
+    )
+        .into_response())
+}
+
+/// `/odf/{slug}/cierre`: staff, the board and supervisors see what the close would post.
+pub async fn close_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(q): Query<CloseQuery>,
+) -> PageResult {
+    close_response(&state, &ctx, &slug, q.periodo, None, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    period: String,
+}
+
+/// Closes the period (staff only). Closing a closed period writes nothing and says so.
+pub async fn close_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(form): Form<CloseForm>,
+) -> PageResult {
+    let (org, session) = visible_org(&state, &ctx, &slug).await?;
+    let t = ctx.t;
+    check_csrf(&ctx, &session, &form.csrf)?;
+    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let settings = period_settings(&state, t, org.id).await?;
+    let Ok(period) = Period::parse(&form.period, settings) else {
+        return close_response(
+            &state,
+            &ctx,
+            &slug,
+            Some(form.period),
+            Some(CloseOutcome::Refused(t.get("close.err.period").to_string())),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let result = state
+        .app
+        .close_period(
+            org.id,
+            period,
+            Utc::now().date_naive(),
+            CloseOptions::default(),
+            &audit_of(&session.viewer, &ctx.origin),
+        )
+        .await;
+    match result {
+        Ok(r) => {
+            let msg = if r.already_closed {
+                (t.fmt("close.already", &period.to_string()), "ok")
+            } else {
+                (t.fmt("close.done", &period.to_string()), "ok")
+            };
+            close_response(
+                &state,
+                &ctx,
+                &slug,
+                Some(form.period),
+                Some(CloseOutcome::Shown(r)),
+                Some(msg),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) if e.field() == Some("period") => {
+            close_response(
+                &state,
+                &ctx,
+                &slug,
+                Some(form.period),
+                Some(CloseOutcome::Refused(
+                    t.get("close.err.not_over").to_string(),
+                )),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(PageError::from_app(t, e)),
+    }
+}
+
+// ---------------------------------------------------------------- the Fund and credit
+
+pub struct SubFundRow {
+    pub name: &'static str,
+    pub credited: String,
+    pub grants: String,
+    pub used: String,
+    pub balance: String,
+    pub trust_cash: String,
+}
+
+pub struct LimitRow {
+    pub date: String,
+    pub from: String,
+    pub to: String,
+    pub reason: &'static str,
+}
+
+pub struct LineView {
+    pub id: i64,
+    pub lender: String,
+    pub limit: String,
+    pub drawn: String,
+    pub available: String,
+    pub rate: String,
+    pub chart: String,
+    pub history: Vec<LimitRow>,
+}
+
+#[derive(Template)]
+#[template(path = "fund.html")]
+struct FundPage {
+    t: Tr,
+    nav: Nav,
+    name: String,
+    period: String,
+    sub_funds: Vec<SubFundRow>,
+    fund_total: String,
+    individually_usable: String,
+    temporary: String,
+    profit_share_income: String,
+    members_reporting: u64,
+    members_above_baseline: u64,
+    members_doubled: u64,
+    fund_chart: String,
+    lines: Vec<LineView>,
+    loans: Vec<LoanRow>,
+    leases: Vec<LeaseRow>,
+}
+
+fn limit_reason(t: Tr, r: credit::line::LimitReason) -> &'static str {
+    use credit::line::LimitReason as R;
+    match r {
+        R::Opened => t.get("line.reason.opened"),
+        R::ReviewMet => t.get("line.reason.review_met"),
+        R::ReviewLateButCured => t.get("line.reason.review_late_cured"),
+        R::ReviewNotMet => t.get("line.reason.review_not_met"),
+    }
+}
+
+/// Loans and leases shown on the Fund page at most.
+const CREDIT_ROWS: usize = 200;
+
+/// `/odf/{slug}/fondo`: the Fund by sub-fund, the credit line with its limit history, loans and
+/// leases (staff, board, supervisors: it names borrowers).
+pub async fn fund_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let (org, session) = visible_org(&state, &ctx, &slug).await?;
+    let t = ctx.t;
+    check(&ctx, &session.viewer, org.id, Action::ViewMembers)?;
+    let app = &state.app;
+    let fail = |e| PageError::from_app(t, e);
+    let settings = period_settings(&state, t, org.id).await?;
+    let period = Period::containing(Utc::now().date_naive(), settings).prev();
+    let s = app.odf_fund_statement(org.id, period).await.map_err(fail)?;
+    let book = app.credit_book(org.id).await.map_err(fail)?;
+    let sub = |name, l: &fund::statement::SubFundLine| SubFundRow {
+        name,
+        credited: t.money(l.credited_minor as i128),
+        grants: t.money(l.grants_minor as i128),
+        used: t.money(l.used_minor as i128),
+        balance: t.money(l.balance_minor as i128),
+        trust_cash: t.money(l.trust_cash_minor as i128),
+    };
+    let dev_name = t.get("fund.development");
+    let comp_name = t.get("fund.competition");
+    let fund_chart = chart::hbars(
+        &[
+            (dev_name, s.development.balance_minor as i128),
+            (comp_name, s.competition.balance_minor as i128),
+        ],
+        t.get("chart.fund_by_sub_fund"),
+        t,
+    );
+    let lines = book
+        .lines
+        .values()
+        .map(|l| {
+            let line = &l.line;
+            let mut points: Vec<(NaiveDate, i128)> = line
+                .limit_history
+                .iter()
+                .map(|c| (c.date, c.to_minor as i128))
+                .collect();
+            let today = Utc::now().date_naive();
+            if let Some(&(last_date, last)) = points.last() {
+                if last_date < today {
+                    points.push((today, last));
+                }
+            }
+            LineView {
+                id: line.id,
+                lender: line.lender_code.clone(),
+                limit: t.money(line.limit_minor as i128),
+                drawn: t.money(line.drawn_minor as i128),
+                available: t.money(line.available_minor() as i128),
+                rate: format!(
+                    "{}%",
+                    (line.rate.annual() * rust_decimal::Decimal::from(100)).normalize()
+                ),
+                chart: chart::line_chart(&points, t.get("chart.credit_limit"), t),
+                history: line
+                    .limit_history
+                    .iter()
+                    .map(|c| LimitRow {
+                        date: t.date(&c.date),
+                        from: t.money(c.from_minor as i128),
+                        to: t.money(c.to_minor as i128),
+                        reason: limit_reason(t, c.reason),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut loans = loan_rows(t, &book, None);
+    loans.truncate(CREDIT_ROWS);
+    let mut leases = lease_rows(t, &book, None);
+    leases.truncate(CREDIT_ROWS);
+    Ok(render(FundPage {
+        t,
+        nav: Nav::for_session(t, &session, Some(&org)),
+        name: org.data.name.clone(),
+        period: period.to_string(),
+        sub_funds: vec![
+            sub(dev_name, &s.development),
+            sub(comp_name, &s.competition),
+        ],
+        fund_total: t.money(s.fund_total_minor as i128),
+        individually_usable: t.money(s.individually_usable_minor as i128),
+        temporary: t.money(s.temporary_outstanding_minor as i128),
+        profit_share_income: t.money(s.profit_share_income_minor as i128),
+        members_reporting: s.members_reporting,
+        members_above_baseline: s.members_above_baseline,
+        members_doubled: s.members_doubled,
+        fund_chart,
+        lines,
+        loans,
+        leases,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signed_amounts_keep_their_sign_without_floats() {
+        assert_eq!(parse_signed_amount("-1,234.50"), Some(-123_450));
+        assert_eq!(parse_signed_amount("800"), Some(80_000));
+        assert_eq!(parse_signed_amount(""), None);
+        assert_eq!(parse_signed_amount("-"), None);
+        assert_eq!(parse_signed_amount("abc"), None);
+    }
+
+    #[test]
+    fn every_report_refusal_names_a_field_of_the_form() {
+        let e: AppError =
+            fund::FundError::rule("R-PLAN-2", "revenue", "must not be negative").into();
+        assert_eq!(report_refusal(&e), Some(("revenue", "report.err.revenue")));
+        let e: AppError = fund::FundError::rule("R-PLAN-2", "supersedes", "dup").into();
+        assert_eq!(report_refusal(&e), Some(("period", "report.err.duplicate")));
+        let e: AppError = fund::FundError::rule("R-PLAN-1", "member_id", "no plan").into();
+        assert_eq!(report_refusal(&e), Some(("period", "report.err.no_plan")));
+    }
+}

@@ -1,0 +1,261 @@
+//! The member's statement with loans and the income chart, the period close with its preview
+//! (R-FUND-1, R-FUND-2, R-PLAN-3) and the Fund and credit page, through the router.
+
+mod common;
+
+use axum::http::StatusCode;
+use chrono::{Datelike, Utc};
+use common::*;
+use serde_json::json;
+
+const SLUG: &str = "alfareros-morelos";
+
+/// The last period that is over (what the close page opens on).
+fn last_month() -> String {
+    let d = Utc::now().date_naive();
+    let (y, m) = if d.month() == 1 {
+        (d.year() - 1, 12)
+    } else {
+        (d.year(), d.month() - 1)
+    };
+    format!("{y:04}-{m:02}")
+}
+
+fn this_month() -> String {
+    let d = Utc::now().date_naive();
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+async fn events(w: &World) -> usize {
+    w.app
+        .store()
+        .events(w.union.id, None, store::Page::first(store::MAX_PAGE))
+        .await
+        .unwrap()
+        .len()
+}
+
+/// The socio files last month: 10,000.00 over the baseline revenue and 2,000.00 over the
+/// baseline profit.
+async fn socio_reports_last_month(w: &World) {
+    let me = member_of(w, "socio").await;
+    let plan = w
+        .app
+        .plans(w.union.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.member_id == me)
+        .unwrap();
+    let b = sign_in(w, "socio").await;
+    let r = api(
+        w,
+        "POST",
+        &format!("/api/v1/orgs/{SLUG}/members/{me}/reports"),
+        Some(&b.token),
+        Some(json!({
+            "period": last_month(),
+            "revenue_minor": plan.baseline_revenue.amount_minor() + 1_000_000,
+            "profit_minor": plan.baseline_profit.amount_minor() + 200_000,
+        })),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+#[tokio::test]
+async fn the_close_preview_shows_what_the_close_would_post_and_writes_nothing() {
+    let w = world().await;
+    socio_reports_last_month(&w).await;
+    let staff = sign_in(&w, "personal").await;
+    let before = events(&w).await;
+    let page = get(&w, &format!("/odf/{SLUG}/cierre"), Some(&staff)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(&format!("value=\"{}\"", last_month())));
+    assert!(page.body.contains("Vista previa del cierre"));
+    // R-FUND-1: 10% of 10,000.00 of new revenue = 1,000.00; R-FUND-2: 500.00 to each
+    // sub-fund; R-PLAN-3: 25% of 2,000.00 of incremental profit = 500.00.
+    assert!(page.body.contains("<dd>$1,000.00</dd>"), "{}", page.body);
+    assert_eq!(page.body.matches("<dd>$500.00</dd>").count(), 3);
+    assert!(page.body.contains("id=\"close-form\""), "staff may close");
+    assert_eq!(events(&w).await, before, "a preview writes nothing");
+    // The API preview says the same.
+    let p = api(
+        &w,
+        "GET",
+        &format!("/api/v1/orgs/{SLUG}/periods/{}/close", last_month()),
+        Some(&staff.token),
+        None,
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(p["preview"], true);
+    assert_eq!(p["development_minor"], 50_000);
+    assert_eq!(p["competition_minor"], 50_000);
+    assert_eq!(p["profit_share_minor"], 50_000);
+    assert_eq!(p["members_reporting"], 1);
+}
+
+#[tokio::test]
+async fn staff_close_a_period_once_and_closing_again_says_so() {
+    let w = world().await;
+    socio_reports_last_month(&w).await;
+    let staff = sign_in(&w, "personal").await;
+    let uri = format!("/odf/{SLUG}/cierre");
+    let form = [("csrf", staff.csrf.as_str()), ("period", &last_month())];
+    let r = post_form(&w, &uri, Some(&staff), &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r
+        .body
+        .contains(&format!("Periodo {} cerrado.", last_month())));
+    let period = fund::Period::parse(&last_month(), fund::PeriodSettings::default()).unwrap();
+    assert!(w.app.is_closed(w.union.id, period).await.unwrap());
+    let after_close = events(&w).await;
+    let again = post_form(&w, &uri, Some(&staff), &form).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(again
+        .body
+        .contains(&format!("El periodo {} ya estaba cerrado", last_month())));
+    assert_eq!(
+        events(&w).await,
+        after_close,
+        "closing again writes nothing"
+    );
+    // The closed period is listed with what it posted.
+    let page = get(&w, &uri, Some(&staff)).await;
+    assert!(page.body.contains("Periodo cerrado"));
+    assert!(!page.body.contains("id=\"close-form\""));
+    // This month is not over: refused next to the field, nothing written.
+    let early = post_form(
+        &w,
+        &uri,
+        Some(&staff),
+        &[("csrf", staff.csrf.as_str()), ("period", &this_month())],
+    )
+    .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.body.contains("El periodo aún no termina"));
+    assert_eq!(events(&w).await, after_close);
+    // The API answers already_closed, and the close is idempotent there too.
+    let api_again = api(
+        &w,
+        "POST",
+        &format!("/api/v1/orgs/{SLUG}/periods/{}/close", last_month()),
+        Some(&staff.token),
+        None,
+        Some("close-1"),
+    )
+    .await;
+    assert_eq!(api_again.status, StatusCode::OK);
+    assert_eq!(api_again.json()["already_closed"], true);
+}
+
+#[tokio::test]
+async fn the_board_and_supervisors_see_the_preview_and_only_staff_close() {
+    let w = world().await;
+    let uri = format!("/odf/{SLUG}/cierre");
+    for login in ["consejo", "supervisor"] {
+        let b = sign_in(&w, login).await;
+        let page = get(&w, &uri, Some(&b)).await;
+        assert_eq!(page.status, StatusCode::OK, "{login}");
+        assert!(!page.body.contains("id=\"close-form\""), "{login}");
+        assert!(page
+            .body
+            .contains("Sólo el personal de la ODF cierra el periodo."));
+        let r = post_form(
+            &w,
+            &uri,
+            Some(&b),
+            &[("csrf", b.csrf.as_str()), ("period", &last_month())],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{login}");
+    }
+    for login in ["socio", "apoyo", "donante", "asesor"] {
+        let b = sign_in(&w, login).await;
+        assert_eq!(
+            get(&w, &uri, Some(&b)).await.status,
+            StatusCode::FORBIDDEN,
+            "{login}"
+        );
+    }
+    let period = fund::Period::parse(&last_month(), fund::PeriodSettings::default()).unwrap();
+    assert!(!w.app.is_closed(w.union.id, period).await.unwrap());
+}
+
+#[tokio::test]
+async fn the_fund_page_shows_the_sub_funds_the_credit_line_and_its_limit_history() {
+    let w = world_sized(200, 12).await;
+    let staff = sign_in(&w, "personal").await;
+    let page = get(&w, &format!("/odf/{SLUG}/fondo"), Some(&staff)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Subfondo de Desarrollo")
+            && page.body.contains("Subfondo de Competencia")
+    );
+    assert!(page.body.contains("Fondo por subfondo"), "sub-fund chart");
+    assert!(page.body.contains("fira"), "the demo line's lender");
+    assert!(
+        page.body.contains("Apertura"),
+        "the limit history starts at the opening"
+    );
+    assert!(page
+        .body
+        .contains("Límite de la línea de crédito a lo largo del tiempo"));
+    assert!(page.body.matches("<svg").count() >= 2);
+    assert!(page.body.len() < 100 * 1024);
+    for login in ["socio", "apoyo"] {
+        let b = sign_in(&w, login).await;
+        let r = get(&w, &format!("/odf/{SLUG}/fondo"), Some(&b)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{login}");
+    }
+}
+
+#[tokio::test]
+async fn a_borrowers_statement_shows_the_loan_and_its_next_installment() {
+    let w = world_sized(200, 12).await;
+    let book = w.app.credit_book(w.union.id).await.unwrap();
+    let (borrower, loan) = book
+        .loans
+        .values()
+        .find_map(|l| match l.loan.borrower {
+            credit::loan::Borrower::Member(m)
+                if l.loan.status == credit::loan::LoanStatus::Active =>
+            {
+                Some((m, l.loan.clone()))
+            }
+            _ => None,
+        })
+        .expect("the demo has an active member loan");
+    let next = loan.book.rows.iter().find(|r| !r.is_settled()).unwrap();
+    let staff = sign_in(&w, "personal").await;
+    let page = get(&w, &format!("/odf/{SLUG}/socios/{borrower}"), Some(&staff)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Vigente"));
+    let due = web::money_es_mx(next.outstanding().total() as i128);
+    assert!(page.body.contains(&due), "next installment {due}");
+    assert!(page.body.contains("Ingreso base mensual"));
+    assert!(page.body.len() < 100 * 1024);
+    // The API says the same.
+    let j = api(
+        &w,
+        "GET",
+        &format!("/api/v1/orgs/{SLUG}/members/{borrower}/fund"),
+        Some(&staff.token),
+        None,
+        None,
+    )
+    .await
+    .json();
+    let l = j["loans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["loan_id"] == loan.id)
+        .unwrap();
+    assert_eq!(l["status"], "active");
+    assert_eq!(l["next_due_minor"], next.outstanding().total());
+    assert!(j["statement"]["member_name"].as_str().is_some());
+}
