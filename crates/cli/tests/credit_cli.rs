@@ -91,3 +91,21 @@ fn r_cred_4_a_bad_flag_is_refused_naming_it_with_exit_code_65() {
         assert!(err.contains(flag), "{flag}: {err}");
     }
 }
+
+/// `tequio bench credit` at a tiny size: it builds the loans, runs the due date (every loan's
+/// first installment paid by the trust), runs it again (nothing written) and does not compare
+/// the 300,000-loan target at another size.
+#[test]
+fn bench_credit_runs_tiny_and_the_same_day_twice_pays_once() {
+    let out = tequio(&["bench", "credit", "--loans", "30", "--per-org", "20"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("30 loans in 2 ODFs"), "{text}");
+    assert!(text.contains("30 installments paid by the trust"), "{text}");
+    assert!(text.contains("not compared"), "{text}");
+    assert!(text.contains("the same day again: nothing written"), "{text}");
+}
