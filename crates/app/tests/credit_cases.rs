@@ -909,3 +909,44 @@ async fn r_fund_6_a_run_after_missed_days_pays_each_installment_on_its_own_due_d
     })
     .await;
 }
+
+#[tokio::test]
+async fn bad_input_a_zero_term_and_a_disbursement_without_the_boards_approval_write_nothing() {
+    for_each_backend(|app| async move {
+        let (org, m) = union_with_line(&app).await;
+        let d = board_approves(
+            &app,
+            org,
+            ProposalKind::Loan,
+            "loan:1",
+            1_000_000,
+            day(2025, 7, 20),
+        )
+        .await;
+        // Zero installments (R-CRED-4), even with the board's approval.
+        let mut zero = application(1, Some(m), 1_000_000);
+        zero.terms.installments = 0;
+        let err = app
+            .approve_loan(org, &Actor::cli(), zero, d)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("R-CRED-4"), "{err}");
+        // A rate other than the line's 18% (R-CRED-4: the loan carries the line's rate).
+        let mut other_rate = application(1, Some(m), 1_000_000);
+        other_rate.terms.rate = credit::schedule::NominalRate::Annual(Decimal::new(250, 2));
+        let err = app
+            .approve_loan(org, &Actor::cli(), other_rate, d)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("R-CRED-4"), "{err}");
+        // A loan the board never approved is not disbursed (R-GOV-2).
+        let err = app.disburse_loan(org, &Actor::cli(), 1).await.unwrap_err();
+        assert!(err.to_string().contains("R-GOV-2"), "{err}");
+        assert!(err.is_caller_error(), "{err:?}");
+        let book = app.credit_book(org).await.unwrap();
+        assert!(book.loans.is_empty(), "nothing written");
+        assert_eq!(book.line(1).unwrap().line.drawn_minor, 0);
+        app.checked_trial_balance(org).await.unwrap();
+    })
+    .await;
+}

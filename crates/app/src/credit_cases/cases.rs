@@ -392,7 +392,17 @@ impl App {
         loan_id: i64,
     ) -> Result<(LoanState, CreditOutcome), AppError> {
         let book = self.credit_book(org_id).await?;
-        let on = book.loan(loan_id)?.loan.schedule.disbursement_date;
+        // Only a loan the board approved is disbursed (R-GOV-2, R-CRED-3).
+        let Some(ls) = book.loans.get(&loan_id) else {
+            return Err(AppError::Rule {
+                rule: "R-GOV-2",
+                field: "loan_id".into(),
+                message: format!(
+                    "el préstamo {loan_id} no tiene aprobación del consejo: no se desembolsa"
+                ),
+            });
+        };
+        let on = ls.loan.schedule.disbursement_date;
         let event = CreditEvent::LoanDisbursed {
             loan_id,
             on: Day(on),
