@@ -9,6 +9,7 @@ use crate::{App, AppError};
 use demo::DemoSpec;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 use store::{OrgId, Page, StoreError, MAX_BATCH_ENTRIES, MAX_IMPORT_MEMBERS, MAX_PAGE};
 
 /// What one organisation's load did, reported to the caller's progress display.
@@ -97,6 +98,7 @@ impl App {
         index: u32,
         plan: demo::OrgPlan,
     ) -> Result<DemoOrgLoaded, AppError> {
+        let started = Instant::now();
         let store = self.store();
         let org = match store.org_by_slug(&plan.org.slug).await {
             Ok(org) => org,
@@ -146,14 +148,27 @@ impl App {
             entries_created += count_created(&store.post_batch(org.id, &batch).await?);
         }
         if index == 0 {
+            tracing::info!(
+                took_ms = started.elapsed().as_millis() as u64,
+                "demo: members and dues"
+            );
             // The union's year of the Fund (issue 3): plans, reports, closes, grants, spending.
+            let phase = Instant::now();
             self.load_demo_fund(spec, index, org.id, &plan.members, &member_ids)
                 .await?;
+            tracing::info!(
+                took_ms = phase.elapsed().as_millis() as u64,
+                "demo: the Fund's year"
+            );
             // The union's clay and glaze round and its export order (crate trade_cases).
+            let phase = Instant::now();
             self.load_demo_trade(org.id, spec, &member_ids).await?;
+            tracing::info!(took_ms = phase.elapsed().as_millis() as u64, "demo: trade");
             // The union's credit line, loans and leases (issue 4), through the credit rules.
+            let phase = Instant::now();
             self.load_demo_credit(org.id, &member_ids, &demo::credit::morelos_credit())
                 .await?;
+            tracing::info!(took_ms = phase.elapsed().as_millis() as u64, "demo: credit");
         }
         Ok(DemoOrgLoaded {
             org_id: org.id,

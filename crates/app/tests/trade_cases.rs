@@ -876,3 +876,182 @@ async fn r_buy_2_the_competition_sub_fund_pays_under_an_approved_decision_and_ne
         assert_eq!(balance(&tb, "odf:payable:fund-competition"), 0);
     }
 }
+
+#[tokio::test]
+async fn r_buy_2_and_r_sell_1_concurrent_payments_never_exceed_what_is_owed() {
+    for u in backends(3).await {
+        clay_round(&u).await;
+        let app = &u.app;
+        let actor = &by();
+        app.close_round(u.org, actor, "r1", day(2026, 3, 1))
+            .await
+            .unwrap();
+        let po = "r1:clay:arcillas";
+        let line = || Funding::CreditLine {
+            lender: "fira".into(),
+        };
+        // Two payments of 2,500 on the 4,000 order at once: each alone fits, both do not.
+        let (a, b) = tokio::join!(
+            app.pay_supplier(
+                u.org,
+                actor,
+                "r1",
+                po,
+                2_500,
+                line(),
+                day(2026, 3, 5),
+                "p-a"
+            ),
+            app.pay_supplier(
+                u.org,
+                actor,
+                "r1",
+                po,
+                2_500,
+                line(),
+                day(2026, 3, 5),
+                "p-b"
+            ),
+        );
+        assert_eq!(
+            u32::from(a.is_ok()) + u32::from(b.is_ok()),
+            1,
+            "{}: exactly one payment lands: {a:?} {b:?}",
+            u.backend
+        );
+        let round = app.round(u.org, "r1").await.unwrap();
+        assert_eq!(round.paid.get(po).copied(), Some(2_500), "{}", u.backend);
+        let tb = app.checked_trial_balance(u.org).await.unwrap();
+        assert_eq!(balance(&tb, "lenders:fira:line"), -2_500, "{}", u.backend);
+
+        // The same for two advances on one member's assignment of 4 units × 1,000.
+        app.declare_capacities(u.org, actor, vec![capacity(u.m[0], "B", 4, 0)])
+            .await
+            .unwrap();
+        app.accept_order(u.org, actor, order("exp-9", 4, 1_000))
+            .await
+            .unwrap();
+        let m = u.m[0];
+        let (a, b) = tokio::join!(
+            app.pay_sales_advance(
+                u.org,
+                actor,
+                "exp-9",
+                m,
+                3_000,
+                line(),
+                day(2026, 4, 1),
+                "a-a"
+            ),
+            app.pay_sales_advance(
+                u.org,
+                actor,
+                "exp-9",
+                m,
+                3_000,
+                line(),
+                day(2026, 4, 1),
+                "a-b"
+            ),
+        );
+        assert_eq!(
+            u32::from(a.is_ok()) + u32::from(b.is_ok()),
+            1,
+            "{}: exactly one advance lands: {a:?} {b:?}",
+            u.backend
+        );
+        let order = app.sales_order(u.org, "exp-9").await.unwrap();
+        assert_eq!(
+            order.advances.get(&m).copied(),
+            Some(3_000),
+            "{}",
+            u.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn r_buy_2_a_days_pick_ups_are_recorded_together_or_not_at_all() {
+    for u in backends(3).await {
+        clay_round(&u).await;
+        let app = &u.app;
+        let actor = &by();
+        app.close_round(u.org, actor, "r1", day(2026, 3, 1))
+            .await
+            .unwrap();
+        app.receive_goods(
+            u.org,
+            actor,
+            "r1",
+            "r1:clay:arcillas",
+            50,
+            day(2026, 3, 3),
+            "rem",
+        )
+        .await
+        .unwrap();
+        let (m0, m1) = (u.m[0], u.m[1]);
+        let p = |member, units, pay_now_minor, reference: &str| PickUpInput {
+            member,
+            material: "clay".into(),
+            units,
+            pay_now_minor,
+            date: day(2026, 3, 6),
+            reference: reference.into(),
+        };
+        // m0 asked for 20 units: 10 + 11 is one too many, so nothing of the day is recorded.
+        let err = app
+            .pick_ups(
+                u.org,
+                actor,
+                "r1",
+                vec![
+                    p(m0, 10, 800, "v-1"),
+                    p(m1, 25, 0, "v-2"),
+                    p(m0, 11, 0, "v-3"),
+                ],
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("exceeds what remains (10)"),
+            "{err}"
+        );
+        assert!(app.round(u.org, "r1").await.unwrap().picked.is_empty());
+        let err = app
+            .pick_ups(
+                u.org,
+                actor,
+                "r1",
+                vec![p(m0, 1, 0, "v-1"), p(m1, 1, 0, "v-1")],
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("reference"), "{err}");
+        // At the pooled 80 per unit: m0 picks up 10 + 10 and pays 800 each time; m1 pays
+        // nothing now and owes 2,000.
+        let day_of = vec![
+            p(m0, 10, 800, "v-1"),
+            p(m1, 25, 0, "v-2"),
+            p(m0, 10, 800, "v-3"),
+        ];
+        assert_eq!(
+            app.pick_ups(u.org, actor, "r1", day_of.clone())
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(app.pick_ups(u.org, actor, "r1", day_of).await.unwrap(), 0);
+        let tb = app.checked_trial_balance(u.org).await.unwrap();
+        assert_eq!(
+            balance(&tb, &format!("members:{m0}:purchases-receivable")),
+            0
+        );
+        assert_eq!(
+            balance(&tb, &format!("members:{m1}:purchases-receivable")),
+            2_000
+        );
+        assert_eq!(balance(&tb, "odf:bank"), 1_600);
+        assert_eq!(balance(&tb, "odf:inventory"), 4_000 - 3_600);
+    }
+}

@@ -302,3 +302,123 @@ fn a_round_and_an_order_from_the_command_line() {
     assert_eq!(s[0]["invoiced_minor"], 80_000);
     assert_eq!(s[0]["members_saving_minor"], 900);
 }
+
+#[test]
+fn an_outlet_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("outlet.db");
+    ok(tequio(
+        &db,
+        &["demo", "--members", "5", "--dues-months", "0"],
+    ));
+    let org = demo::org(&demo::DemoSpec::morelos_union(), 0).org.slug;
+    let o = org.as_str();
+    let outlet = |args: &[&str]| {
+        let mut all = vec!["outlet"];
+        all.extend_from_slice(&args[..1]);
+        all.extend_from_slice(&["--org", o, "--code", "tienda"]);
+        all.extend_from_slice(&args[1..]);
+        tequio(&db, &all)
+    };
+    // R-SELL-2: a fair-trade shop with a 10% commission.
+    ok(outlet(&[
+        "open",
+        "--name",
+        "Tienda Justa",
+        "--commission",
+        "0.1",
+    ]));
+    ok(outlet(&[
+        "consign",
+        "--member",
+        "1",
+        "--product",
+        "cazuela",
+        "--units",
+        "10",
+        "--unit-price-minor",
+        "500",
+        "--ref",
+        "c-1",
+    ]));
+    // 4 sold at 500: 2,000 gross, 200 commission, 1,800 owed to the member.
+    ok(outlet(&[
+        "sell",
+        "--member",
+        "1",
+        "--product",
+        "cazuela",
+        "--units",
+        "4",
+        "--date",
+        "2026-05-02",
+        "--ref",
+        "v-1",
+    ]));
+    let show = ok(outlet(&["show", "--format", "json"]));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&show).unwrap(),
+        serde_json::json!([{"member":1,"product":"cazuela","units":6,
+                            "unit_price_minor":500,"owed_to_member_minor":1800}])
+    );
+    // Selling more than is on consignment, or paying more than is owed: exit 65, nothing
+    // written.
+    let over = outlet(&[
+        "sell",
+        "--member",
+        "1",
+        "--product",
+        "cazuela",
+        "--units",
+        "7",
+        "--date",
+        "2026-05-03",
+        "--ref",
+        "v-2",
+    ]);
+    assert_eq!(over.status.code(), Some(65));
+    let settle = |amount: &str| {
+        outlet(&[
+            "settle",
+            "--member",
+            "1",
+            "--amount-minor",
+            amount,
+            "--date",
+            "2026-05-04",
+            "--ref",
+            "p-1",
+        ])
+    };
+    let too_much = settle("1801");
+    assert_eq!(too_much.status.code(), Some(65));
+    assert!(
+        String::from_utf8_lossy(&too_much.stderr).contains("R-SELL-2"),
+        "{}",
+        String::from_utf8_lossy(&too_much.stderr)
+    );
+    ok(settle("1800"));
+    let show = ok(outlet(&["show", "--format", "csv"]));
+    assert_eq!(
+        show,
+        "member,product,units,unit_price_minor,owed_to_member_minor\n1,cazuela,6,500,0\n"
+    );
+    // A stock count that finds 5 of the 6: one difference, worth -500.
+    let count = dir.path().join("count.csv");
+    std::fs::write(&count, "member,product,units\n1,cazuela,5\n").unwrap();
+    let diffs = ok(outlet(&[
+        "count",
+        "--date",
+        "2026-05-31",
+        "--ref",
+        "k-1",
+        count.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]));
+    assert_eq!(
+        diffs,
+        "member,product,expected_units,counted_units,difference_units,value_minor\n\
+         1,cazuela,6,5,-1,-500\n"
+    );
+}

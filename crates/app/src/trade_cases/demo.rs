@@ -26,14 +26,20 @@ impl App {
         let Some(on) = probe.map(|p| p.order_date) else {
             return Ok(());
         };
-        let mut active = Vec::with_capacity(member_ids.len());
-        for chunk in member_ids.chunks(500) {
-            for &m in chunk {
-                if self.store().member(org_id, m).await?.is_active_on(on) {
-                    active.push(m);
-                }
-            }
+        // Read a page of members at a time (not one query per member).
+        let mut active_on = std::collections::HashSet::with_capacity(member_ids.len());
+        let mut page = store::Page::first(store::MAX_PAGE);
+        loop {
+            let members = self.store().members(org_id, page).await?;
+            let Some(last) = members.last() else { break };
+            page.after_id = last.id;
+            active_on.extend(members.iter().filter(|m| m.is_active_on(on)).map(|m| m.id));
         }
+        let active: Vec<i64> = member_ids
+            .iter()
+            .copied()
+            .filter(|m| active_on.contains(m))
+            .collect();
         let member_ids = active.as_slice();
         let Some(plan) = ::demo::trade::trade_plan(spec, member_ids.len()) else {
             return Ok(());
@@ -144,20 +150,20 @@ impl App {
                 charges: Vec::new(),
                 odf_stock: Vec::new(),
             });
-        for (n, c) in charges.charges.iter().enumerate() {
-            self.pick_up(
-                org_id,
-                &by,
-                round_id,
-                c.member,
-                &c.material,
-                c.quantity_units,
-                if n % 3 == 0 { c.charge_minor } else { 0 },
-                plan.picked_up_on,
-                &format!("vale-{n}"),
-            )
-            .await?;
-        }
+        let pick_ups = charges
+            .charges
+            .iter()
+            .enumerate()
+            .map(|(n, c)| PickUpInput {
+                member: c.member,
+                material: c.material.clone(),
+                units: c.quantity_units,
+                pay_now_minor: if n % 3 == 0 { c.charge_minor } else { 0 },
+                date: plan.picked_up_on,
+                reference: format!("vale-{n}"),
+            })
+            .collect();
+        self.pick_ups(org_id, &by, round_id, pick_ups).await?;
 
         let declared_on = plan.order_date;
         self.declare_capacities(

@@ -251,8 +251,9 @@ impl App {
         if plan.usage.is_none() {
             return Ok(()); // a credit line: room on the line is the lender's (R-CRED-3)
         }
-        let tb = self.trade_balances(org_id).await?;
-        let cash = balance_of(&tb, &trade::accounts::codes::trust_competition());
+        let cash = self
+            .trade_balance(org_id, &trade::accounts::codes::trust_competition())
+            .await?;
         if amount_minor > cash {
             return Err(trade::TradeError::AboveRemaining {
                 rule: "R-BUY-2",
@@ -288,6 +289,20 @@ impl App {
             )?,
             slot(stream, *n, act_key, by)?,
         ])
+    }
+
+    /// One account's balance (debit-positive); 0 for an account not opened yet (trade
+    /// commits open their accounts as they go). Reads one row, not the trial balance.
+    pub(crate) async fn trade_balance(
+        &self,
+        org_id: OrgId,
+        account: &AccountCode,
+    ) -> Result<i64, AppError> {
+        match self.store().account_balance(org_id, account).await {
+            Ok(balance) => Ok(balance),
+            Err(StoreError::NotFound { .. }) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Outstanding balances (debit-positive) of the given accounts, from the ledger.

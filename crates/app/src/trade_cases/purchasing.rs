@@ -1,6 +1,6 @@
 //! Suppliers, price lists and pooled purchasing rounds (R-BUY-1, R-BUY-2, R-SELL-3).
 
-use super::{balance_of, check_id, event, field, slot, Actor, Funding};
+use super::{check_id, event, field, slot, Actor, Funding};
 use crate::{App, AppError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -110,6 +110,21 @@ pub struct RequestInput {
     pub material: String,
     pub quantity_units: u32,
     pub needed_by: NaiveDate,
+}
+
+/// Most pick-ups recorded in one call (two events and up to two entries each).
+pub const MAX_PICK_UPS: usize = 2_000;
+
+/// A member picking up (part of) their request (see `App::pick_up`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickUpInput {
+    pub member: i64,
+    pub material: String,
+    pub units: u32,
+    /// Paid at once; the rest is deducted from the member's next sales settlement.
+    pub pay_now_minor: i64,
+    pub date: NaiveDate,
+    pub reference: String,
 }
 
 /// One supplier order of a stored plan.
@@ -240,6 +255,9 @@ pub struct Round {
     pub picked: BTreeMap<(i64, String), u32>,
     receipts: usize,
     pickups: usize,
+    supplier_payments: usize,
+    /// References of the pick-ups recorded (a reference again is a no-op).
+    pickup_references: std::collections::BTreeSet<String>,
 }
 
 impl Round {
@@ -446,6 +464,8 @@ impl App {
             picked: BTreeMap::new(),
             receipts: 0,
             pickups: 0,
+            supplier_payments: 0,
+            pickup_references: Default::default(),
         };
         for e in it {
             match e {
@@ -475,15 +495,20 @@ impl App {
                     po_id,
                     amount_minor,
                     ..
-                } => *round.paid.entry(po_id).or_default() += amount_minor,
+                } => {
+                    *round.paid.entry(po_id).or_default() += amount_minor;
+                    round.supplier_payments += 1;
+                }
                 RoundEvent::PickedUp {
                     member,
                     material,
                     units,
+                    reference,
                     ..
                 } => {
                     *round.picked.entry((member, material)).or_default() += units;
                     round.pickups += 1;
+                    round.pickup_references.insert(reference);
                 }
             }
         }
@@ -785,6 +810,14 @@ impl App {
             },
             by,
         )?];
+        // Two payments checked against the same `paid` at once would together overpay the
+        // order: both claim the same slot, and the store refuses the second (a conflict).
+        events.push(slot(
+            &format!("{}:supplier-payments", round_stream(round_id)),
+            round.supplier_payments,
+            &key,
+            by,
+        )?);
         events.extend(Self::capital_use_events(&plan, &key, amount_minor, by)?);
         let mut accounts = Self::trade_accounts([]);
         accounts.extend(plan.accounts);
@@ -817,64 +850,107 @@ impl App {
         date: NaiveDate,
         reference: &str,
     ) -> Result<(), AppError> {
-        check_id("reference", reference)?;
-        if pay_now_minor < 0 {
-            return Err(field("pay_now_minor", "R-BUY-2 no puede ser negativo"));
+        let one = PickUpInput {
+            member,
+            material: material.to_string(),
+            units,
+            pay_now_minor,
+            date,
+            reference: reference.to_string(),
+        };
+        self.pick_ups(org_id, by, round_id, vec![one]).await?;
+        Ok(())
+    }
+
+    /// R-BUY-2: a day's pick-ups (see [`App::pick_up`]) checked in order and recorded in one
+    /// commit, all or nothing; references already recorded are skipped. Answers how many
+    /// were recorded now.
+    pub async fn pick_ups(
+        &self,
+        org_id: OrgId,
+        by: &Actor,
+        round_id: &str,
+        pick_ups: Vec<PickUpInput>,
+    ) -> Result<usize, AppError> {
+        if pick_ups.len() > MAX_PICK_UPS {
+            return Err(field(
+                "pick_ups",
+                format!("a lo más {MAX_PICK_UPS} entregas por registro"),
+            ));
         }
-        let key = format!("trade:round:{round_id}:pick-up:{reference}");
-        if self.trade_event_exists(org_id, &key).await? {
-            return Ok(());
+        let mut references = std::collections::BTreeSet::new();
+        for p in &pick_ups {
+            check_id("reference", &p.reference)?;
+            if p.pay_now_minor < 0 {
+                return Err(field("pay_now_minor", "R-BUY-2 no puede ser negativo"));
+            }
+            if !references.insert(p.reference.as_str()) {
+                return Err(field(
+                    "reference",
+                    format!("la referencia {} se repite", p.reference),
+                ));
+            }
         }
-        let round = self.round(org_id, round_id).await?;
+        let mut round = self.round(org_id, round_id).await?;
         let charges = round
             .charges()?
             .ok_or_else(|| field("round_id", "R-BUY-2 la ronda aún no cierra"))?;
-        let charge = charges
-            .charges
-            .iter()
-            .find(|c| c.member == member && c.material == material)
-            .ok_or_else(|| {
-                field(
-                    "member",
-                    format!("R-BUY-2 el socio {member} no solicitó {material} en esta ronda"),
-                )
-            })?;
-        let before = round
-            .picked
-            .get(&(member, material.to_string()))
-            .copied()
-            .unwrap_or(0);
-        let pickup = capital::pick_up(charge, before, units, date, &key)?;
-        let available = round
-            .units_received(material)
-            .saturating_sub(round.units_picked(material));
-        if units as u64 > available {
-            return Err(trade::TradeError::AboveRemaining {
-                rule: "R-BUY-2",
-                field: "units",
-                requested: units as i64,
-                remaining: available as i64,
-            }
-            .into());
-        }
-        let mut entries = vec![pickup.entry];
-        if pay_now_minor > 0 {
-            let tb = self.trade_balances(org_id).await?;
-            let owed = balance_of(
-                &tb,
-                &trade::accounts::codes::member_purchases_receivable(member),
-            ) + pickup.value_minor;
-            entries.push(capital::member_pays(
-                member,
-                pay_now_minor,
-                owed,
-                date,
-                &format!("{key}:payment"),
-            )?);
-        }
         let stream = round_stream(round_id);
-        let events = vec![
-            event(
+        let mut entries = Vec::new();
+        let mut events = Vec::new();
+        let mut members = Vec::new();
+        // What each member owes on purchases, read once and carried through the batch.
+        let mut owed_by_member: BTreeMap<i64, i64> = BTreeMap::new();
+        for p in pick_ups {
+            if round.pickup_references.contains(&p.reference) {
+                continue;
+            }
+            let (member, material, units) = (p.member, p.material.as_str(), p.units);
+            let key = format!("trade:round:{round_id}:pick-up:{}", p.reference);
+            let charge = charges
+                .charges
+                .iter()
+                .find(|c| c.member == member && c.material == material)
+                .ok_or_else(|| {
+                    field(
+                        "member",
+                        format!("R-BUY-2 el socio {member} no solicitó {material} en esta ronda"),
+                    )
+                })?;
+            let picked = (member, material.to_string());
+            let before = round.picked.get(&picked).copied().unwrap_or(0);
+            let pickup = capital::pick_up(charge, before, units, p.date, &key)?;
+            let available = round
+                .units_received(material)
+                .saturating_sub(round.units_picked(material));
+            if units as u64 > available {
+                return Err(trade::TradeError::AboveRemaining {
+                    rule: "R-BUY-2",
+                    field: "units",
+                    requested: units as i64,
+                    remaining: available as i64,
+                }
+                .into());
+            }
+            let owed = match owed_by_member.get(&member) {
+                Some(&owed) => owed,
+                None => {
+                    let receivable = trade::accounts::codes::member_purchases_receivable(member);
+                    self.trade_balance(org_id, &receivable).await?
+                }
+            } + pickup.value_minor;
+            entries.push(pickup.entry);
+            if p.pay_now_minor > 0 {
+                entries.push(capital::member_pays(
+                    member,
+                    p.pay_now_minor,
+                    owed,
+                    p.date,
+                    &format!("{key}:payment"),
+                )?);
+            }
+            owed_by_member.insert(member, owed - p.pay_now_minor);
+            events.push(event(
                 &stream,
                 "trade.round.picked-up",
                 key.clone(),
@@ -882,24 +958,39 @@ impl App {
                     member,
                     material: material.to_string(),
                     units,
-                    date,
-                    paid_minor: pay_now_minor,
-                    reference: reference.to_string(),
+                    date: p.date,
+                    paid_minor: p.pay_now_minor,
+                    reference: p.reference.clone(),
                 },
                 by,
-            )?,
-            slot(&format!("{stream}:pick-ups"), round.pickups, &key, by)?,
-        ];
+            )?);
+            events.push(slot(
+                &format!("{stream}:pick-ups"),
+                round.pickups,
+                &key,
+                by,
+            )?);
+            *round.picked.entry(picked).or_default() += units;
+            round.pickups += 1;
+            round.pickup_references.insert(p.reference);
+            members.push(member);
+        }
+        let recorded = members.len();
+        if recorded == 0 {
+            return Ok(0);
+        }
+        members.sort_unstable();
+        members.dedup();
         self.trade_commit(
             org_id,
             Commit {
-                accounts: Self::trade_accounts([member]),
+                accounts: Self::trade_accounts(members),
                 events,
                 entries,
             },
         )
         .await?;
-        Ok(())
+        Ok(recorded)
     }
 
     /// R-BUY-2: the ODF repays working capital to the credit line or the Competition
@@ -940,8 +1031,7 @@ impl App {
                 trade::accounts::codes::payable_fund_competition()
             }
         };
-        let tb = self.trade_balances(org_id).await?;
-        let owed = -balance_of(&tb, &owed_account);
+        let owed = -self.trade_balance(org_id, &owed_account).await?;
         if amount_minor > owed {
             return Err(trade::TradeError::AboveRemaining {
                 rule: "R-BUY-2",

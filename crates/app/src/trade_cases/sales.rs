@@ -162,6 +162,8 @@ pub struct SalesOrder {
     pub invoice: Option<Invoice>,
     /// Advances per member on this order.
     pub advances: BTreeMap<i64, i64>,
+    /// How many advances were paid on this order (their slots, see `pay_sales_advance`).
+    advance_count: usize,
     pub payments: Vec<(String, i64, NaiveDate)>,
 }
 
@@ -390,6 +392,7 @@ impl App {
             references: Vec::new(),
             invoice: None,
             advances: BTreeMap::new(),
+            advance_count: 0,
             payments: Vec::new(),
         };
         for e in it {
@@ -420,7 +423,10 @@ impl App {
                     member,
                     amount_minor,
                     ..
-                } => *o.advances.entry(member).or_default() += amount_minor,
+                } => {
+                    *o.advances.entry(member).or_default() += amount_minor;
+                    o.advance_count += 1;
+                }
                 OrderEvent::Paid {
                     amount_minor,
                     date,
@@ -611,6 +617,14 @@ impl App {
             },
             by,
         )?];
+        // Two advances checked against the same total at once would together exceed the
+        // assignment: both claim the same slot, and the store refuses the second.
+        events.push(super::slot(
+            &format!("{}:advances", order_stream(order_id)),
+            order.advance_count,
+            &key,
+            by,
+        )?);
         events.extend(Self::capital_use_events(&plan, &key, amount_minor, by)?);
         let mut accounts = Self::trade_accounts([member]);
         accounts.extend(plan.accounts);
