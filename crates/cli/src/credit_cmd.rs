@@ -722,6 +722,21 @@ pub async fn run_loan(cmd: LoanCommand, settings: &crate::config::Settings) -> a
                     r.reviews,
                     r.notices.len()
                 );
+                if let Some(q) = &r.quality {
+                    let late: u32 = q
+                        .aging
+                        .iter()
+                        .filter(|b| b.bucket != credit::quality::AgingBucket::Current)
+                        .map(|b| b.loans)
+                        .sum();
+                    println!(
+                        "  cartera {}: {late} préstamos con atraso, PAR30 {}, PAR90 {}, pago puntual {}",
+                        mx(q.gross_portfolio_minor),
+                        ratio(&q.par30),
+                        ratio(&q.par90),
+                        ratio(&q.repayment_rate)
+                    );
+                }
                 for n in &r.not_covered {
                     println!(
                         "  sin cubrir: préstamo {} cuota {} ({}): {}",

@@ -402,6 +402,20 @@ fn r_cred_3_and_4_loan_approve_disburse_repay_and_refusals_naming_the_rule() {
     .unwrap();
     assert_eq!(shown["rows"][0]["settled_on"], "2026-02-10");
     assert_eq!(shown["outstanding_principal"], "9233.20");
+    // The daily run (R-FUND-6) pays what fell due, reports the delinquency, and the same day
+    // again pays nothing.
+    let run = |day: &str| ok_on(&db, &["loan", "run-day", "--org", ORG, "--on", day]);
+    let first = run("2026-02-10");
+    assert!(
+        first.contains("cuotas pagadas por el fideicomiso"),
+        "{first}"
+    );
+    assert!(first.contains("PAR30"), "{first}");
+    let again = run("2026-02-10");
+    assert!(
+        again.contains("ODF 1: 0 cuotas pagadas por el fideicomiso (0.00)"),
+        "{again}"
+    );
     // A payment to a closed loan (the demo's loan 1 was repaid) is refused (R-CRED-4).
     refused_on(
         &db,
