@@ -326,3 +326,54 @@ async fn a_chunked_close_gives_the_same_books_as_a_single_commit() {
     }
     assert_eq!(results[0], results[1]);
 }
+
+/// R-PLAN-2, R-FUND-1: a report filed while its period is being closed is never lost: it is
+/// either in that close, or marked late and adjusted by the next one. Baseline 10,000.00;
+/// every month m[1] reports 11,000.00 (contribution 100.00) at the same moment the month
+/// is closed. After the closes, m[1] owes exactly 100.00 per month.
+#[tokio::test]
+async fn r_plan_2_a_report_filed_during_the_close_is_closed_or_adjusted_never_lost() {
+    for (backend, app) in backends().await {
+        let (org, m) = org_with_members(&app, "carrera", 2).await;
+        agree(&app, org, m[0], 1_000_000, 300_000).await;
+        agree(&app, org, m[1], 1_000_000, 300_000).await;
+        let who = audit();
+        let file = |period| {
+            app.file_report(
+                org,
+                period,
+                figures(m[1], 1_100_000, 300_000),
+                None,
+                today(),
+                &who,
+            )
+        };
+        let months = 6;
+        for month in 1..=months {
+            let period = p(2026, month);
+            report(&app, org, period, m[0], 1_000_000, 300_000).await;
+            let (closed, filed) = tokio::join!(
+                app.close_period(org, period, today(), CloseOptions::default(), &who),
+                file(period),
+            );
+            closed.unwrap();
+            // A report that met the close's start in the store is refused; filed again.
+            if let Err(e) = filed {
+                assert!(e.to_string().contains("onflict"), "{backend}: {e}");
+                file(period).await.unwrap();
+            }
+        }
+        // The next month's close adjusts the last one if its report came late.
+        app.close_period(
+            org,
+            p(2026, months + 1),
+            today(),
+            CloseOptions::default(),
+            &audit(),
+        )
+        .await
+        .unwrap();
+        let owed = balance(&app, org, &format!("members:{}:fund-receivable", m[1])).await;
+        assert_eq!(owed, 10_000 * i64::from(months), "{backend}");
+    }
+}

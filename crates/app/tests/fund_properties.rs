@@ -41,6 +41,13 @@ enum Op {
         member: usize,
         amount: i64,
     },
+    /// R-FUND-3: the board approves `approved` and the Competition Sub-Fund pays `amount`
+    /// under it (or, without `decided`, with no decision at all: refused).
+    Spend {
+        approved: i64,
+        amount: i64,
+        decided: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -53,6 +60,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..3).prop_map(|which| Op::Return { which }),
         2 => (0usize..4).prop_map(|member| Op::Pay { member }),
         1 => (0usize..4, 1i64..20_000).prop_map(|(member, amount)| Op::Withdraw { member, amount }),
+        2 => (1i64..300_000, 1i64..400_000, prop::bool::weighted(0.8))
+            .prop_map(|(approved, amount, decided)| Op::Spend { approved, amount, decided }),
     ]
 }
 
@@ -69,6 +78,7 @@ async fn run(ops: Vec<Op>) {
     for (i, &member) in m.iter().enumerate() {
         agree(&app, org, member, 1_000_000 + 100_000 * i as i64, 300_000).await;
     }
+    let seats = seat_board(&app, org, &m[..3]).await;
     let mut temporaries = Vec::new();
     for (n, op) in ops.into_iter().enumerate() {
         let a = audit();
@@ -150,9 +160,69 @@ async fn run(ops: Vec<Op>) {
                 )
                 .await,
             ),
+            Op::Spend {
+                approved,
+                amount,
+                decided,
+            } => {
+                let decision = if decided {
+                    Some(approve_spending(&app, org, &seats, n, approved).await)
+                } else {
+                    None
+                };
+                allow_refusal(
+                    app.spend_competition(
+                        org,
+                        &format!("S-{n}"),
+                        fund::CompetitionCategory::TradeFairsAndSalesPromotion,
+                        "Feria",
+                        amount,
+                        decision,
+                        today(),
+                        &a,
+                    )
+                    .await,
+                );
+            }
         }
     }
     check_invariants(&app, org).await;
+}
+
+/// Board seats for the first members (R-GOV-1).
+async fn seat_board(app: &App, org: OrgId, members: &[i64]) -> Vec<i64> {
+    let mut seats = Vec::new();
+    for &member in members {
+        let role = registry::NewRoleAssignment {
+            person_name: format!("Consejera {member}"),
+            member_id: Some(member),
+            role: registry::Role::BoardMember,
+            from: d(2025, 2, 1),
+        };
+        seats.push(app.assign_role(org, role).await.unwrap().id);
+    }
+    seats
+}
+
+/// The board approves an expenditure of `amount_minor` unanimously; answers its id.
+async fn approve_spending(
+    app: &App,
+    org: OrgId,
+    seats: &[i64],
+    n: usize,
+    amount_minor: i64,
+) -> i64 {
+    let minutes = governance::Minutes {
+        kind: governance::ProposalKind::Expenditure,
+        subject: format!("competition:{n}"),
+        purpose: "Feria".into(),
+        amount_minor,
+        decided_on: d(2026, 5, 1),
+        votes: seats.iter().map(|s| (*s, governance::Vote::For)).collect(),
+    };
+    let board = app::Actor::cli();
+    let decision = app.record_board_decision(org, &board, minutes).await;
+    decision.unwrap().proposal_id
 }
 
 async fn check_invariants(app: &App, org: OrgId) {

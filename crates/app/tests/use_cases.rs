@@ -290,3 +290,56 @@ async fn a_mistake_is_undone_by_a_reversal_never_an_edit() {
         "the original is unchanged"
     );
 }
+
+/// R-FUND-3, R-GOV-2: the demo's Fund year spends the Competition Sub-Fund under one board
+/// decision per spend; a load killed between the decision and the spend, run again, finds
+/// that decision (never a second one).
+#[tokio::test]
+async fn r_fund_3_a_demo_reloaded_after_a_kill_between_decision_and_spend_decides_once() {
+    let store: Arc<dyn Store> =
+        Arc::new(store_sqlite::SqliteStore::open_in_memory().await.unwrap());
+    let app = App::new(store);
+    let mut spec = demo::DemoSpec::morelos_union();
+    spec.members_per_org = 30;
+    spec.dues_months = 0;
+    app.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
+    let org_id = app.store().orgs().await.unwrap().remove(0).id;
+    // The first spend is in month 2: its decision is recorded, then the process "dies".
+    let (_, purpose, amount_minor) = demo::fund::spending(2).unwrap();
+    let period =
+        fund::Period::containing(demo::fund::month(&spec, 2), fund::PeriodSettings::default());
+    let board: Vec<_> = app
+        .store()
+        .roles(org_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.role == Role::BoardMember && r.until.is_none())
+        .map(|r| (r.id, governance::Vote::For))
+        .collect();
+    let minutes = governance::Minutes {
+        kind: governance::ProposalKind::Expenditure,
+        subject: format!("competition:{period}"),
+        purpose: purpose.into(),
+        amount_minor,
+        decided_on: demo::fund::month(&spec, 2),
+        votes: board,
+    };
+    app.record_board_decision(org_id, &app::Actor::new("demo", "demo"), minutes)
+        .await
+        .unwrap();
+    spec.dues_months = 3;
+    for _ in 0..2 {
+        app.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
+        let decided: Vec<_> = app
+            .proposals(org_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.proposal.subject.starts_with("competition:"))
+            .collect();
+        assert_eq!(decided.len(), 1, "one decision for the one spend");
+        let state = app.fund_state(org_id).await.unwrap();
+        assert_eq!(state.competition_spent_minor, amount_minor);
+    }
+}

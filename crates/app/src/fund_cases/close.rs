@@ -4,7 +4,10 @@
 //! # What one organisation's close does
 //! 1. Refuses a period that has not ended. If `close:{period}:completed` exists, says so and
 //!    writes nothing ("closing a closed period changes nothing").
-//! 2. Streams what it needs from the event log: the plans (baselines, R-PLAN-1), the period's
+//! 2. Records `close:{period}:started` in the period's reports stream, claiming the report
+//!    slot (`reports::report_slot`) in the same commit, so a report filed at that moment is
+//!    either in this close or marked late (adjusted by the next close), never lost.
+//!    Streams what it needs from the event log: the plans (baselines, R-PLAN-1), the period's
 //!    reports (effective ones, R-PLAN-2), what earlier closes posted (the `fund` stream), the
 //!    late-report markers.
 //! 3. Computes with [`fund::compute_close`] the period's lines, and for every earlier CLOSED
@@ -47,6 +50,18 @@ use store::{Commit, MemberId, NewEvent, OrgId, MAX_BATCH_ENTRIES};
 pub fn completed_key(period: Period) -> String {
     format!("close:{period}:completed")
 }
+
+/// The key of the event that marks a period's close started: reports filed from then on
+/// are late (adjusted by the next close).
+pub fn started_key(period: Period) -> String {
+    format!("close:{period}:started")
+}
+
+/// The kind of that event (in the period's reports stream, where it takes a slot).
+pub(crate) const STARTED_KIND: &str = "close.started";
+
+/// Times a close starts again when a report was filed at the same moment.
+const START_ATTEMPTS: usize = 5;
 
 /// Members per chunk when an organisation's close does not fit one commit (two entries each).
 pub const CLOSE_CHUNK_MEMBERS: usize = MAX_BATCH_ENTRIES / 2;
@@ -206,7 +221,7 @@ impl App {
         // The period's own lines.
         let mut reports_by_period: BTreeMap<Period, BTreeMap<MemberId, fund::IncomeReport>> =
             BTreeMap::new();
-        let current = effective_by_member(self.reports(org_id, period).await?);
+        let current = effective_by_member(self.start_close(org_id, period, options, audit).await?);
         let rows = |reports: &BTreeMap<MemberId, fund::IncomeReport>,
                     p: Period,
                     without_plan: &mut u64| {
@@ -406,6 +421,48 @@ impl App {
             report.commits += 1;
         }
         Ok(report)
+    }
+
+    /// The period's reports as the close sees them. Unless previewing, first records that
+    /// the close started, claiming the period's report slot in the same commit: a report
+    /// committed meanwhile took that slot, so the start conflicts and reads again (see
+    /// `report_slot`); a report filed after the start is marked late.
+    async fn start_close(
+        &self,
+        org_id: OrgId,
+        period: Period,
+        options: CloseOptions,
+        audit: &Audit,
+    ) -> Result<Vec<fund::IncomeReport>, AppError> {
+        let mut attempt = 0;
+        loop {
+            let (reports, slot) = self.reports_and_slot(org_id, period).await?;
+            if options.preview {
+                return Ok(reports);
+            }
+            let key = started_key(period);
+            let events = vec![
+                event(
+                    &super::reports_stream(period),
+                    STARTED_KIND,
+                    key.clone(),
+                    &period.to_string(),
+                    audit,
+                )?,
+                super::reports::report_slot(period, slot, &key, audit)?,
+            ];
+            let started = Commit {
+                events,
+                ..Commit::default()
+            };
+            match self.store().commit(org_id, &started).await {
+                Ok(_) => return Ok(reports),
+                Err(store::StoreError::Conflict { .. }) if attempt + 1 < START_ATTEMPTS => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Closes `period` for every organisation, `options.concurrency` at a time. Each

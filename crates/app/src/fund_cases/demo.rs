@@ -68,7 +68,7 @@ impl App {
     ) -> Result<usize, AppError> {
         let org = self.store().org(org_id).await?;
         let members = super::reports::all_members(self, org_id).await?;
-        let existing = self.reports(org_id, period).await?;
+        let (existing, mut filed_before) = self.reports_and_slot(org_id, period).await?;
         let reported: HashSet<MemberId> = existing.iter().map(|r| r.member_id).collect();
         let mut accepted = Vec::new();
         for input in inputs {
@@ -89,18 +89,20 @@ impl App {
             };
             accepted.push(fund::accept_report(0, new, member, &[], today)?);
         }
-        let closed = self.is_closed(org_id, period).await?;
-        for chunk in accepted.chunks(MAX_COMMIT_EVENTS - 1) {
+        let closed = self.is_closing_or_closed(org_id, period).await?;
+        // Each commit: the reports, the slot, and perhaps the late marker.
+        for chunk in accepted.chunks(MAX_COMMIT_EVENTS - 2) {
             let refs: Vec<&fund::IncomeReport> = chunk.iter().collect();
             self.store()
                 .commit(
                     org_id,
                     &Commit {
-                        events: report_events(&refs, closed, audit)?,
+                        events: report_events(&refs, closed, filed_before, audit)?,
                         ..Commit::default()
                     },
                 )
                 .await?;
+            filed_before += chunk.len();
         }
         Ok(accepted.len())
     }
@@ -195,20 +197,36 @@ impl App {
                     .await?;
                 if !spent && !board.is_empty() {
                     let day = first + Days::new(14);
-                    let decision = self
-                        .record_board_decision(
-                            org_id,
-                            &audit,
-                            governance::Minutes {
-                                kind: governance::ProposalKind::Expenditure,
-                                subject: format!("competition:{period}"),
-                                purpose: description.to_string(),
-                                amount_minor: amount,
-                                decided_on: day,
-                                votes: board.iter().map(|s| (*s, governance::Vote::For)).collect(),
-                            },
-                        )
-                        .await?;
+                    let subject = format!("competition:{period}");
+                    // A load killed between the decision and the spend finds its decision
+                    // again on the re-run (never a second one).
+                    let earlier = self
+                        .proposals(org_id)
+                        .await?
+                        .into_iter()
+                        .filter_map(|r| r.decision)
+                        .find(|d| d.subject == subject && d.approved);
+                    let decision = match earlier {
+                        Some(decision) => decision,
+                        None => {
+                            self.record_board_decision(
+                                org_id,
+                                &audit,
+                                governance::Minutes {
+                                    kind: governance::ProposalKind::Expenditure,
+                                    subject: subject.clone(),
+                                    purpose: description.to_string(),
+                                    amount_minor: amount,
+                                    decided_on: day,
+                                    votes: board
+                                        .iter()
+                                        .map(|s| (*s, governance::Vote::For))
+                                        .collect(),
+                                },
+                            )
+                            .await?
+                        }
+                    };
                     let category = CompetitionCategory::parse(category)?;
                     self.spend_competition(
                         org_id,

@@ -135,16 +135,32 @@ impl App {
         org_id: OrgId,
         period: Period,
     ) -> Result<Vec<IncomeReport>, AppError> {
+        Ok(self.reports_and_slot(org_id, period).await?.0)
+    }
+
+    /// The period's reports, and the slot the next commit touching them claims (see
+    /// [`report_slot`]): how many reports and close starts the period's stream holds.
+    pub(crate) async fn reports_and_slot(
+        &self,
+        org_id: OrgId,
+        period: Period,
+    ) -> Result<(Vec<IncomeReport>, usize), AppError> {
         let currency = self.store().org(org_id).await?.data.currency;
         let stream = reports_stream(period);
         let mut out = Vec::new();
+        let mut starts = 0;
         for e in self.read_stream(org_id, Some(&stream)).await? {
-            if e.event.kind == "report.accepted" {
-                let dto: ReportDto = parse_payload(&e)?;
-                out.push(dto.into_report(e.seq, period, currency));
+            match e.event.kind.as_str() {
+                "report.accepted" => {
+                    let dto: ReportDto = parse_payload(&e)?;
+                    out.push(dto.into_report(e.seq, period, currency));
+                }
+                super::close::STARTED_KIND => starts += 1,
+                _ => {}
             }
         }
-        Ok(out)
+        let slot = out.len() + starts;
+        Ok((out, slot))
     }
 
     /// The effective report of each member for a period (R-PLAN-2: the end of each
@@ -174,7 +190,7 @@ impl App {
         let org = self.store().org(org_id).await?;
         let member = self.store().member(org_id, input.member_id).await?;
         let plans = self.plans(org_id).await?;
-        let existing = self.reports(org_id, period).await?;
+        let (existing, slot) = self.reports_and_slot(org_id, period).await?;
         let (supersedes, reason) = match supersedes {
             Some((id, reason)) => (Some(id), Some(reason)),
             None => (None, None),
@@ -202,8 +218,8 @@ impl App {
         }
         check_plan(&plans, input.member_id, period)?;
         let report = fund::accept_report(0, new, &member, &existing, today)?;
-        let closed = self.is_closed(org_id, period).await?;
-        let events = report_events(&[&report], closed, audit)?;
+        let closed = self.is_closing_or_closed(org_id, period).await?;
+        let events = report_events(&[&report], closed, slot, audit)?;
         let committed = self
             .store()
             .commit(
@@ -259,6 +275,19 @@ impl App {
             .await
     }
 
+    /// Whether a period's close started (or completed): a report filed now is late, and the
+    /// next close adjusts the period for it.
+    pub(crate) async fn is_closing_or_closed(
+        &self,
+        org_id: OrgId,
+        period: Period,
+    ) -> Result<bool, AppError> {
+        Ok(self
+            .has_event(org_id, &super::close::started_key(period))
+            .await?
+            || self.is_closed(org_id, period).await?)
+    }
+
     /// R-PLAN-2: imports a period's reports from CSV, all or nothing: every bad row (file
     /// errors, unknown members, and every refusal of R-PLAN-2 / R-ORG-3 / R-PLAN-1) is listed
     /// by line and field and nothing is written. Rows identical to a report already filed
@@ -282,7 +311,7 @@ impl App {
             .map(|m| (m.data.curp.as_str(), m.id))
             .collect();
         let plans = self.plans(org_id).await?;
-        let existing = self.reports(org_id, period).await?;
+        let (existing, filed_before) = self.reports_and_slot(org_id, period).await?;
         let mut by_member: HashMap<MemberId, Vec<IncomeReport>> = HashMap::new();
         for r in existing {
             by_member.entry(r.member_id).or_default().push(r);
@@ -354,14 +383,14 @@ impl App {
                 unchanged,
             });
         }
-        let closed = self.is_closed(org_id, period).await?;
+        let closed = self.is_closing_or_closed(org_id, period).await?;
         let refs: Vec<&IncomeReport> = accepted.iter().collect();
         let committed = self
             .store()
             .commit(
                 org_id,
                 &Commit {
-                    events: report_events(&refs, closed, audit)?,
+                    events: report_events(&refs, closed, filed_before, audit)?,
                     ..Commit::default()
                 },
             )
@@ -398,12 +427,16 @@ fn check_plan(
 
 /// The events of accepted reports, plus one `report.late` marker when the period is closed
 /// or a report corrects another (the next close adjusts the period).
+///
+/// `filed_before` is the period's slot the caller read before this commit (see
+/// [`report_slot`]), which the commit claims.
 pub(crate) fn report_events(
     reports: &[&IncomeReport],
     period_closed: bool,
+    filed_before: usize,
     audit: &Audit,
 ) -> Result<Vec<NewEvent>, AppError> {
-    let mut events = Vec::with_capacity(reports.len() + 1);
+    let mut events = Vec::with_capacity(reports.len() + 2);
     let mut late: Option<(String, Period)> = None;
     for r in reports {
         let key = report_key(r);
@@ -415,6 +448,14 @@ pub(crate) fn report_events(
             "report.accepted",
             key,
             &ReportDto::of(r),
+            audit,
+        )?);
+    }
+    if let Some(first) = reports.first() {
+        events.push(report_slot(
+            first.period,
+            filed_before,
+            &report_key(first),
             audit,
         )?);
     }
@@ -430,6 +471,26 @@ pub(crate) fn report_events(
         )?);
     }
     Ok(events)
+}
+
+/// The slot a commit touching a period's reports claims: how many reports and close starts
+/// its writer read first (`App::reports_and_slot`). A report commit and a close that start from the same reports claim the same
+/// slot, so the store takes only one of them (the other gets a conflict and starts again):
+/// a report filed while its period is being closed is either in the close, or sees the
+/// close started and is marked late (adjusted by the next close). Never lost.
+pub(crate) fn report_slot(
+    period: Period,
+    filed_before: usize,
+    act_key: &str,
+    audit: &Audit,
+) -> Result<NewEvent, AppError> {
+    event(
+        &reports_stream(period),
+        "report.slot",
+        format!("reports:{period}:slot:{filed_before}"),
+        &act_key,
+        audit,
+    )
 }
 
 /// The effective report per member (R-PLAN-2).
