@@ -298,6 +298,83 @@ impl App {
     }
 }
 
+impl App {
+    /// [`App::record_board_decision`] for many minutes at once (demo and benchmark loading, at
+    /// most 100,000): roles, settings and proposals read once, ids numbered in order, committed
+    /// in chunks. Minutes whose subject already has a decision answer that decision (so a
+    /// load killed part-way and run again ends the same). Returns one decision per minutes.
+    pub async fn record_board_decisions_bulk(
+        &self,
+        org_id: OrgId,
+        actor: &Actor,
+        minutes: Vec<Minutes>,
+    ) -> Result<Vec<Decision>, AppError> {
+        if minutes.len() > 100_000 {
+            return Err(registry::FieldError::new("minutes", "at most 100,000 per call").into());
+        }
+        self.store().org(org_id).await?;
+        let roles = self.store().roles(org_id).await?;
+        let settings = self.governance_settings(org_id).await?;
+        let records = self.proposals(org_id).await?;
+        let mut next_id = records.len() as i64 + 1;
+        let decided: std::collections::HashMap<String, Decision> = records
+            .into_iter()
+            .filter_map(|r| r.decision.map(|d| (r.proposal.subject, d)))
+            .collect();
+        let mut out = Vec::with_capacity(minutes.len());
+        // Each minutes write an opening, a ballot per seat and a decision: chunks stay well
+        // under the store's events per commit.
+        let per_commit = (8_000 / (2 + roles.len())).max(1);
+        for chunk in minutes.chunks(per_commit) {
+            let mut events = Vec::new();
+            for m in chunk {
+                if let Some(d) = decided.get(&m.subject) {
+                    out.push(d.clone());
+                    continue;
+                }
+                let id = next_id;
+                next_id += 1;
+                let (proposal, decision) =
+                    governance::record_minutes(&settings, id, m.clone(), &actor.name, &roles)?;
+                let mut opened = proposal.clone();
+                opened.status = ProposalStatus::Open;
+                events.push(event(
+                    actor,
+                    STREAM,
+                    "proposal.opened",
+                    format!("proposal:{id}:opened"),
+                    &opened,
+                )?);
+                for ballot in &decision.ballots {
+                    events.push(event(
+                        actor,
+                        STREAM,
+                        "ballot.cast",
+                        format!("proposal:{id}:ballot:{}", ballot.seat),
+                        ballot,
+                    )?);
+                }
+                events.push(event(
+                    actor,
+                    STREAM,
+                    "proposal.decided",
+                    format!("proposal:{id}:decided"),
+                    &decision,
+                )?);
+                out.push(decision);
+            }
+            if !events.is_empty() {
+                let commit = Commit {
+                    events,
+                    ..Commit::default()
+                };
+                self.store().commit(org_id, &commit).await?;
+            }
+        }
+        Ok(out)
+    }
+}
+
 fn record_of(records: &mut [ProposalRecord], id: i64) -> Result<&mut ProposalRecord, AppError> {
     records
         .iter_mut()

@@ -724,3 +724,229 @@ async fn the_demo_union_gets_its_line_loans_in_every_state_and_leases_and_loads_
     assert_eq!(app.credit_book(org).await.unwrap().events.len(), events);
     app.checked_trial_balance(org).await.unwrap();
 }
+
+/// MXN 3,000.00 at the line's 18% in 3 monthly rows of equal principal from 2025-08-01
+/// (30/360: 1.5% a month): rows of 1,000.00 principal and 45.00, 30.00 and 15.00 interest,
+/// due 2025-09-01, 2025-10-01 and 2025-11-01.
+fn three_rows(loan_id: i64, member: Option<i64>) -> LoanApplication {
+    let mut terms =
+        credit::ScheduleInput::monthly(300_000, Decimal::new(18, 2), 3, day(2025, 8, 1));
+    terms.method = credit::schedule::Method::EqualPrincipal;
+    LoanApplication {
+        loan_id,
+        line_id: 1,
+        borrower: member,
+        terms,
+        plan_recommended_minor: 5_000_000,
+    }
+}
+
+async fn disbursed_three_rows(app: &app::App, org: i64, loan_id: i64, member: Option<i64>) {
+    let d = board_approves(
+        app,
+        org,
+        ProposalKind::Loan,
+        &format!("loan:{loan_id}"),
+        300_000,
+        day(2025, 7, 20),
+    )
+    .await;
+    app.approve_loan(org, &Actor::cli(), three_rows(loan_id, member), d)
+        .await
+        .unwrap();
+    app.disburse_loan(org, &Actor::cli(), loan_id)
+        .await
+        .unwrap();
+}
+
+async fn run_day(app: &app::App, org: i64, on: chrono::NaiveDate) -> (u32, i64) {
+    let r = app
+        .run_credit_day(Scope::Org(org), on, &Actor::cli())
+        .await
+        .unwrap();
+    assert!(r[0].not_covered.is_empty(), "{r:?}");
+    (r[0].installments_paid, r[0].paid_minor)
+}
+
+#[tokio::test]
+async fn r_fund_6_after_a_prepayment_the_trust_pays_what_is_due_then_not_the_approved_schedule() {
+    for_each_backend(|app| async move {
+        let (org, m) = union_with_line(&app).await;
+        disbursed_three_rows(&app, org, 1, Some(m)).await;
+        let trust = || {
+            let app = app.clone();
+            async move { app.fund_state(org).await.unwrap().trust.total() }
+        };
+        let bal = |c: &'static str| {
+            let app = app.clone();
+            async move { app.store().account_balance(org, &code(c)).await.unwrap() }
+        };
+        let before = trust().await;
+        // 2025-08-20 the member pays 2,045.00: row 1 in full (1,000.00 + 45.00) and 1,000.00
+        // of principal ahead, which takes row 3 away and lowers row 2's interest to
+        // 1,000.00 × 1.5% = 15.00 (R-CRED-4: a prepayment shortens the term).
+        app.repay_loan(org, &Actor::cli(), 1, 204_500, day(2025, 8, 20), "rcpt-1")
+            .await
+            .unwrap();
+        // 2025-09-01: the trust pays row 1, 1,045.00; what the member paid puts it back.
+        assert_eq!(run_day(&app, org, day(2025, 9, 1)).await, (1, 104_500));
+        assert_eq!(trust().await, before);
+        // 2025-10-01: row 2 as it stands now, 1,015.00, not the 1,030.00 approved.
+        assert_eq!(run_day(&app, org, day(2025, 10, 1)).await, (1, 101_500));
+        // 2025-11-01: row 3 was prepaid: nothing falls due, nothing is paid.
+        assert_eq!(run_day(&app, org, day(2025, 11, 1)).await, (0, 0));
+        // The lender got 2,000.00 of principal from the trust; the 1,000.00 prepaid is in the
+        // ODF's bank for the ODF to repay its line with. Interest: 45.00 + 15.00.
+        assert_eq!(bal("lenders:nafin:line").await, -100_000);
+        assert_eq!(bal("odf:expense:line-interest").await, 6_000);
+        // The trust paid 2,060.00 and got back 2,045.00: the member's shortfall is 15.00 until
+        // row 2 is paid (1,015.00), which closes the loan and makes the trust whole.
+        assert_eq!(trust().await, before - 1_500);
+        app.repay_loan(org, &Actor::cli(), 1, 101_500, day(2025, 10, 5), "rcpt-2")
+            .await
+            .unwrap();
+        assert_eq!(trust().await, before);
+        let book = app.credit_book(org).await.unwrap();
+        assert_eq!(
+            book.loan(1).unwrap().loan.status,
+            credit::loan::LoanStatus::Closed
+        );
+        app.checked_trial_balance(org).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn r_fund_6_a_loan_to_the_odf_partly_paid_by_the_odf_gets_only_the_rest_from_the_trust() {
+    for_each_backend(|app| async move {
+        let (org, _) = union_with_line(&app).await;
+        disbursed_three_rows(&app, org, 1, None).await;
+        // The ODF pays 500.00 of row 1 itself (45.00 interest, 455.00 principal) ...
+        app.repay_loan(org, &Actor::cli(), 1, 50_000, day(2025, 8, 20), "odf-1")
+            .await
+            .unwrap();
+        // ... so on the due date the trust pays the other 545.00 of principal, no interest.
+        assert_eq!(run_day(&app, org, day(2025, 9, 1)).await, (1, 54_500));
+        let book = app.credit_book(org).await.unwrap();
+        let ls = book.loan(1).unwrap();
+        assert_eq!(ls.trust_paid.get(&1), Some(&(54_500, 0)));
+        assert!(ls.loan.book.rows[0].is_settled());
+        // The ODF pays row 2 in full before its due date: the trust pays nothing for it.
+        app.repay_loan(org, &Actor::cli(), 1, 103_000, day(2025, 9, 20), "odf-2")
+            .await
+            .unwrap();
+        assert_eq!(run_day(&app, org, day(2025, 10, 1)).await, (0, 0));
+        app.checked_trial_balance(org).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn r_fund_6_a_run_after_missed_days_pays_each_installment_on_its_own_due_date_once() {
+    for_each_backend(|app| async move {
+        let (org, m) = union_with_line(&app).await;
+        disbursed_three_rows(&app, org, 1, Some(m)).await;
+        // No run on 2025-09-01, 2025-10-01 or 2025-11-01: the run of 2025-11-05 catches up with
+        // the three rows, 1,045.00 + 1,030.00 + 1,015.00.
+        assert_eq!(run_day(&app, org, day(2025, 11, 5)).await, (3, 309_000));
+        let book = app.credit_book(org).await.unwrap();
+        let paid_on: Vec<_> = book
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                app::credit_cases::CreditEvent::TrustPaidInstallment { number, on, .. } => {
+                    Some((*number, on.0))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            paid_on,
+            vec![
+                (1, day(2025, 9, 1)),
+                (2, day(2025, 10, 1)),
+                (3, day(2025, 11, 1))
+            ]
+        );
+        // Every entry on the lender's line is dated when its installment fell due.
+        let line_entries = || {
+            let app = app.clone();
+            async move {
+                app.store()
+                    .account_entries(org, &code("lenders:nafin:line"), store::Page::first(100))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|e| e.entry.rule_id().as_str() == "R-FUND-6")
+                    .map(|e| {
+                        (
+                            e.entry.date(),
+                            e.entry.idempotency_key().as_str().to_string(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }
+        };
+        let dated = line_entries().await;
+        assert_eq!(
+            dated.len(),
+            6,
+            "a Fund entry and an interest entry per row: {dated:?}"
+        );
+        let mut dates: Vec<_> = dated.iter().map(|(d, _)| *d).collect();
+        dates.sort();
+        dates.dedup();
+        assert_eq!(
+            dates,
+            vec![day(2025, 9, 1), day(2025, 10, 1), day(2025, 11, 1)],
+            "{dated:?}"
+        );
+        // Running the same day again, or an earlier one, writes nothing.
+        assert_eq!(run_day(&app, org, day(2025, 11, 5)).await, (0, 0));
+        assert_eq!(run_day(&app, org, day(2025, 10, 1)).await, (0, 0));
+        assert_eq!(line_entries().await, dated);
+        app.checked_trial_balance(org).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_input_a_zero_term_and_a_disbursement_without_the_boards_approval_write_nothing() {
+    for_each_backend(|app| async move {
+        let (org, m) = union_with_line(&app).await;
+        let d = board_approves(
+            &app,
+            org,
+            ProposalKind::Loan,
+            "loan:1",
+            1_000_000,
+            day(2025, 7, 20),
+        )
+        .await;
+        // Zero installments (R-CRED-4), even with the board's approval.
+        let mut zero = application(1, Some(m), 1_000_000);
+        zero.terms.installments = 0;
+        let err = app
+            .approve_loan(org, &Actor::cli(), zero, d)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("R-CRED-4"), "{err}");
+        // A rate other than the line's 18% (R-CRED-4: the loan carries the line's rate).
+        let mut other_rate = application(1, Some(m), 1_000_000);
+        other_rate.terms.rate = credit::schedule::NominalRate::Annual(Decimal::new(250, 2));
+        let err = app
+            .approve_loan(org, &Actor::cli(), other_rate, d)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("R-CRED-4"), "{err}");
+        // A loan the board never approved is not disbursed (R-GOV-2).
+        let err = app.disburse_loan(org, &Actor::cli(), 1).await.unwrap_err();
+        assert!(err.to_string().contains("R-GOV-2"), "{err}");
+        assert!(err.is_caller_error(), "{err:?}");
+        let book = app.credit_book(org).await.unwrap();
+        assert!(book.loans.is_empty(), "nothing written");
+        assert_eq!(book.line(1).unwrap().line.drawn_minor, 0);
+        app.checked_trial_balance(org).await.unwrap();
+    })
+    .await;
+}

@@ -25,6 +25,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Bench(mut args) => match args.what.take() {
             Some(crate::config::BenchWhat::Close(close)) => crate::bench_close::run(close).await,
             Some(crate::config::BenchWhat::Trade) => crate::bench_trade::run(args).await,
+            Some(crate::config::BenchWhat::Credit(c)) => crate::bench_credit::run(c).await,
             None => crate::bench::run(args).await,
         },
         Command::Fund(c) => crate::fund_cmd::run(c, &settings).await,

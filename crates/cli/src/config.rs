@@ -153,6 +153,8 @@ pub enum BenchWhat {
     Close(crate::bench_close::BenchCloseArgs),
     /// The trade optimisers: a 4,000-member purchasing round and a 10,000-unit order split.
     Trade,
+    /// The credit due-date run (trust payments, delinquency) of 300,000 loans (issue 4).
+    Credit(crate::bench_credit::BenchCreditArgs),
 }
 
 #[derive(Deserialize, Default, Debug)]

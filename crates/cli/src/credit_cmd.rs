@@ -127,6 +127,8 @@ pub struct LeaseShowArgs {
     pub org: OrgArg,
     #[arg(long)]
     pub lease: i64,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -510,6 +512,15 @@ fn print_line(line: &LineState, format: OutputFormat) {
     }
 }
 
+fn loan_status(s: credit::loan::LoanStatus) -> &'static str {
+    match s {
+        credit::loan::LoanStatus::Approved => "aprobado",
+        credit::loan::LoanStatus::Active => "vigente",
+        credit::loan::LoanStatus::Closed => "liquidado",
+        credit::loan::LoanStatus::WrittenOff => "castigado",
+    }
+}
+
 fn print_loan(ls: &LoanState, today: chrono::NaiveDate, format: OutputFormat) {
     let l = &ls.loan;
     let dpd = credit::quality::days_past_due(l, today);
@@ -544,11 +555,11 @@ fn print_loan(ls: &LoanState, today: chrono::NaiveDate, format: OutputFormat) {
         }
         _ => {
             println!(
-                "Préstamo {} ({borrower}) línea {} con {}: {:?}, capital {}, saldo {}, días de atraso {dpd}",
+                "Préstamo {} ({borrower}) línea {} con {}: {}, capital {}, saldo {}, días de atraso {dpd}",
                 l.id,
                 l.line_id,
                 l.lender_code,
-                l.status,
+                loan_status(l.status),
                 mx(l.schedule.principal_minor),
                 mx(l.outstanding_principal_minor())
             );
@@ -711,6 +722,21 @@ pub async fn run_loan(cmd: LoanCommand, settings: &crate::config::Settings) -> a
                     r.reviews,
                     r.notices.len()
                 );
+                if let Some(q) = &r.quality {
+                    let late: u32 = q
+                        .aging
+                        .iter()
+                        .filter(|b| b.bucket != credit::quality::AgingBucket::Current)
+                        .map(|b| b.loans)
+                        .sum();
+                    println!(
+                        "  cartera {}: {late} préstamos con atraso, PAR30 {}, PAR90 {}, pago puntual {}",
+                        mx(q.gross_portfolio_minor),
+                        ratio(&q.par30),
+                        ratio(&q.par90),
+                        ratio(&q.repayment_rate)
+                    );
+                }
                 for n in &r.not_covered {
                     println!(
                         "  sin cubrir: préstamo {} cuota {} ({}): {}",
@@ -813,37 +839,137 @@ pub async fn run_line(cmd: LineCommand, settings: &crate::config::Settings) -> a
     Ok(())
 }
 
-fn print_lease(ls: &app::credit_cases::book::LeaseState) {
+fn lease_status(s: credit::lease::LeaseStatus) -> &'static str {
+    match s {
+        credit::lease::LeaseStatus::Active => "vigente",
+        credit::lease::LeaseStatus::RentPaid => "rentas pagadas (opción de compra abierta)",
+        credit::lease::LeaseStatus::Purchased => "comprado",
+    }
+}
+
+/// One line of a lease's history, in Spanish.
+fn lease_event_text(kind: &credit::lease::LeaseEventKind) -> String {
+    use credit::lease::{LeaseEventKind as K, TransferReason};
+    match kind {
+        K::Started {
+            lessee,
+            decision_id,
+        } => format!("inicio: arrendado al socio {lessee} (decisión del consejo {decision_id})"),
+        K::RentPaid { key, amount_minor } => {
+            format!("renta pagada {} (ref. {key})", mx(*amount_minor))
+        }
+        K::Transferred {
+            from,
+            to,
+            reason,
+            first_row,
+            shifted_periods,
+        } => {
+            let why = match reason {
+                TransferReason::Default { days_past_due } => {
+                    format!("incumplimiento, {days_past_due} días de atraso (R-LEASE-2)")
+                }
+                TransferReason::Board { decision_id } => {
+                    format!("decisión del consejo {decision_id} (R-LEASE-2)")
+                }
+            };
+            format!(
+                "traspaso del socio {from} al socio {to} por {why}; paga desde la renta \
+                 {first_row}, {shifted_periods} periodos recorridos"
+            )
+        }
+        K::AllRentPaid => "todas las rentas pagadas".to_string(),
+        K::Purchased { by, price_minor } => {
+            format!("compra por el socio {by} en {}", mx(*price_minor))
+        }
+    }
+}
+
+fn print_lease(ls: &app::credit_cases::book::LeaseState, format: OutputFormat) {
     let l = &ls.lease;
     let owner = match l.owner {
         credit::lease::AssetOwner::Odf => "la ODF".to_string(),
         credit::lease::AssetOwner::Member(m) => format!("socio {m}"),
     };
-    println!(
-        "Arrendamiento {}: {} (costo {}), arrendatario socio {}, propietario {owner}, {:?}, opción de compra {}",
-        l.id,
-        l.asset.description,
-        mx(l.asset.cost_minor),
-        l.lessee,
-        l.status,
-        mx(l.purchase_price_minor)
-    );
-    println!(
-        "{:>3}  {:<10} {:>12} {:>12} {:>12}",
-        "#", "Fecha", "Renta", "Pagado", "Pendiente"
-    );
-    for r in &l.book.rows {
-        println!(
-            "{:>3}  {:<10} {:>12} {:>12} {:>12}",
-            r.number,
-            r.due_date.to_string(),
-            mx(r.due.total()),
-            mx(r.paid.total()),
-            mx(r.outstanding().total())
-        );
-    }
-    for e in &l.history {
-        println!("  {} {:?}", e.date, e.kind);
+    match format {
+        OutputFormat::Json => {
+            let rows: Vec<serde_json::Value> = l
+                .book
+                .rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "number": r.number, "date": r.due_date.to_string(),
+                        "rent": mx(r.due.total()), "paid": mx(r.paid.total()),
+                        "outstanding": mx(r.outstanding().total()),
+                        "settled_on": r.settled_on.map(|d| d.to_string()),
+                    })
+                })
+                .collect();
+            let history: Vec<serde_json::Value> = l
+                .history
+                .iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "date": e.date.to_string(), "event": lease_event_text(&e.kind),
+                    })
+                })
+                .collect();
+            let v = serde_json::json!({
+                "lease": l.id, "line": ls.line_id, "asset": l.asset.description,
+                "cost": mx(l.asset.cost_minor), "lessee": l.lessee, "owner": owner,
+                "status": lease_status(l.status), "purchase_price": mx(l.purchase_price_minor),
+                "default_after_days": ls.settings.default_after_days,
+                "outstanding": mx(l.book.outstanding().total()),
+                "rows": rows, "history": history,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        OutputFormat::Csv => {
+            println!("number,date,rent,paid,outstanding,settled_on");
+            for r in &l.book.rows {
+                println!(
+                    "{},{},{},{},{},{}",
+                    r.number,
+                    r.due_date,
+                    mx(r.due.total()),
+                    mx(r.paid.total()),
+                    mx(r.outstanding().total()),
+                    r.settled_on.map(|d| d.to_string()).unwrap_or_default()
+                );
+            }
+        }
+        OutputFormat::Table => {
+            println!(
+                "Arrendamiento {}: {} (costo {}), arrendatario socio {}, propietario {owner}, {}, opción de compra {}, pendiente {}",
+                l.id,
+                l.asset.description,
+                mx(l.asset.cost_minor),
+                l.lessee,
+                lease_status(l.status),
+                mx(l.purchase_price_minor),
+                mx(l.book.outstanding().total())
+            );
+            println!(
+                "{:>3}  {:<10} {:>12} {:>12} {:>12}  Liquidada",
+                "#", "Fecha", "Renta", "Pagado", "Pendiente"
+            );
+            for r in &l.book.rows {
+                println!(
+                    "{:>3}  {:<10} {:>12} {:>12} {:>12}  {}",
+                    r.number,
+                    r.due_date.to_string(),
+                    mx(r.due.total()),
+                    mx(r.paid.total()),
+                    mx(r.outstanding().total()),
+                    r.settled_on.map(|d| d.to_string()).unwrap_or_default()
+                );
+            }
+            println!("Historial:");
+            for e in &l.history {
+                println!("  {}  {}", e.date, lease_event_text(&e.kind));
+            }
+        }
     }
 }
 
@@ -898,9 +1024,11 @@ pub async fn run_lease(
         }
         LeaseCommand::Show(a) => {
             let org = org_id(&app, &a.org.org).await?;
-            app.credit_book(org).await?.lease(a.lease)?.clone()
+            let book = app.credit_book(org).await?;
+            print_lease(book.lease(a.lease)?, a.format);
+            return Ok(());
         }
     };
-    print_lease(&lease);
+    print_lease(&lease, OutputFormat::Table);
     Ok(())
 }

@@ -7,6 +7,7 @@
 mod backend;
 mod bench;
 mod bench_close;
+mod bench_credit;
 mod bench_trade;
 mod board_cmd;
 mod commands;

@@ -544,6 +544,38 @@ pub fn repay(loan: &Loan, payment: &Payment) -> Result<RepaymentDecision> {
     })
 }
 
+/// R-FUND-6 with R-CRED-4: what the trustee pays the lender for installment `number` on its due
+/// date, as `(principal, interest)`, or `None` when nothing is due.
+///
+/// It is the row as it stands *now*, not as approved: a prepayment (which shortens the term
+/// and lowers later interest, see [`repay`]) has reduced or removed it. For a loan to the ODF
+/// it is only what the ODF has not paid itself; for a member it is the row's whole amount (the
+/// member owes it to the ODF and replenishes the trust). Never more principal than
+/// `principal_left`, the part of the loan's principal the trust may still pay (the caller
+/// passes the principal less what was prepaid and what the trust paid before). Fees are the
+/// ODF's income, never the lender's. Nothing for a loan that is not active.
+pub fn trust_due(loan: &Loan, number: u32, principal_left: i64) -> Option<(i64, i64)> {
+    if loan.status != LoanStatus::Active {
+        return None;
+    }
+    let row = loan.book.rows.iter().find(|r| r.number == number)?;
+    let parts = match loan.borrower {
+        Borrower::Odf => row.outstanding(),
+        Borrower::Member(_) => row.due,
+    };
+    let principal = parts.principal_minor.min(principal_left).max(0);
+    let interest = parts.interest_minor.max(0);
+    (principal + interest > 0).then_some((principal, interest))
+}
+
+/// Principal a member prepaid ahead of the schedule (net of reversed payments).
+pub fn prepaid_principal_minor(loan: &Loan) -> i64 {
+    loan.payments
+        .iter()
+        .map(|p| p.prepaid_principal_minor)
+        .sum()
+}
+
 fn merge(into: &mut Allocation, extra: Allocation) {
     into.total.late_interest_minor += extra.total.late_interest_minor;
     into.total.fees_minor += extra.total.fees_minor;

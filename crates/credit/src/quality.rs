@@ -96,6 +96,14 @@ pub fn repayment_counts(book: &Book, today: NaiveDate) -> (i64, i64) {
 
 /// Computes every indicator in one pass.
 pub fn portfolio_quality(loans: &[Loan], today: NaiveDate) -> PortfolioQuality {
+    portfolio_quality_of(loans, today)
+}
+
+/// [`portfolio_quality`] over borrowed loans (no copies of a large portfolio).
+pub fn portfolio_quality_of<'a>(
+    loans: impl IntoIterator<Item = &'a Loan>,
+    today: NaiveDate,
+) -> PortfolioQuality {
     let mut gross = 0i64;
     let mut par30 = 0i64;
     let mut par90 = 0i64;

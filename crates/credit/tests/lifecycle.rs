@@ -573,3 +573,43 @@ fn a_lease_passes_to_another_member_who_pays_only_what_remains() {
         .sum();
     assert_eq!(net, 0);
 }
+
+#[test]
+fn r_fund_6_the_trust_pays_the_row_as_it_stands_never_more_principal_than_is_left() {
+    // 3,000.00 at 12% (1% a month), 3 rows: 3,000 × 0.01 / (1 − 1.01^−3) = 1,020.07; row 1 is
+    // 30.00 of interest and 990.07 of principal.
+    let (l, _, _) = member_loan(1, 300_000);
+    assert_eq!(loan::trust_due(&l, 1, 300_000), Some((99_007, 3_000)));
+    // Never more principal than the caller says is left.
+    assert_eq!(loan::trust_due(&l, 1, 50_000), Some((50_000, 3_000)));
+    // No such row: nothing.
+    assert_eq!(loan::trust_due(&l, 4, 300_000), None);
+    // A member who paid part of row 1 still owes it to the ODF: the trust pays the whole row
+    // to the lender (the member's money replenishes the trust).
+    let part = loan::repay(
+        &l,
+        &Payment {
+            key: "p-1".into(),
+            date: d(2026, 2, 10),
+            amount_minor: 50_000,
+        },
+    )
+    .unwrap()
+    .loan;
+    assert_eq!(loan::trust_due(&part, 1, 300_000), Some((99_007, 3_000)));
+    // Paid off: the loan is closed and the trust pays nothing more.
+    let payoff = loan::payoff_minor(&l, d(2026, 1, 20));
+    let closed = loan::repay(
+        &l,
+        &Payment {
+            key: "p-all".into(),
+            date: d(2026, 1, 20),
+            amount_minor: payoff,
+        },
+    )
+    .unwrap()
+    .loan;
+    assert_eq!(closed.status, LoanStatus::Closed);
+    assert_eq!(loan::trust_due(&closed, 2, 300_000), None);
+    assert_eq!(loan::prepaid_principal_minor(&closed), 300_000 - 99_007);
+}

@@ -550,6 +550,19 @@ impl CreditBook {
     /// Applies one event: checks it against the state through the pure rules, updates the
     /// state and returns what it writes. An error leaves the book unchanged.
     pub fn apply(&mut self, event: &CreditEvent) -> Result<Applied, AppError> {
+        self.apply_payload(event, None)
+    }
+
+    /// [`CreditBook::apply`] of a stored event, keeping its stored payload (no re-encoding).
+    pub(crate) fn replay(&mut self, event: &CreditEvent, payload: String) -> Result<(), AppError> {
+        self.apply_payload(event, Some(payload)).map(|_| ())
+    }
+
+    fn apply_payload(
+        &mut self,
+        event: &CreditEvent,
+        payload: Option<String>,
+    ) -> Result<Applied, AppError> {
         let key = event.key();
         let mut applied = Applied::default();
         let cur = self.currency;
@@ -943,7 +956,8 @@ impl CreditBook {
                 }
             }
         }
-        self.keys.insert(key, event.payload());
+        self.keys
+            .insert(key, payload.unwrap_or_else(|| event.payload()));
         self.events.push(event.clone());
         Ok(applied)
     }

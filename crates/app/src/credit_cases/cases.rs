@@ -74,12 +74,13 @@ impl App {
                     serde_json::from_str(&stored.event.payload).map_err(|e| {
                         AppError::Integrity(format!("credit event {}: {e}", stored.seq))
                     })?;
-                book.apply(&event).map_err(|e| {
-                    AppError::Integrity(format!(
-                        "credit event {} no longer applies: {e}",
-                        stored.seq
-                    ))
-                })?;
+                book.replay(&event, stored.event.payload.clone())
+                    .map_err(|e| {
+                        AppError::Integrity(format!(
+                            "credit event {} no longer applies: {e}",
+                            stored.seq
+                        ))
+                    })?;
             }
             if events.len() < MAX_PAGE as usize {
                 break;
@@ -117,15 +118,9 @@ impl App {
             let applied = book.apply(&event)?;
             commit.accounts.extend(applied.accounts);
             commit.entries.extend(applied.entries);
-            commit.events.push(NewEvent {
-                stream: STREAM.to_string(),
-                kind: event.kind().to_string(),
-                key,
-                payload,
-                actor: actor.name.clone(),
-                origin: actor.origin.clone(),
-                recorded_at,
-            });
+            commit
+                .events
+                .push(event_row(&event, key, payload, actor, recorded_at));
         }
         if commit.is_empty() {
             return Ok(CreditOutcome { created: false });
@@ -397,7 +392,17 @@ impl App {
         loan_id: i64,
     ) -> Result<(LoanState, CreditOutcome), AppError> {
         let book = self.credit_book(org_id).await?;
-        let on = book.loan(loan_id)?.loan.schedule.disbursement_date;
+        // Only a loan the board approved is disbursed (R-GOV-2, R-CRED-3).
+        let Some(ls) = book.loans.get(&loan_id) else {
+            return Err(AppError::Rule {
+                rule: "R-GOV-2",
+                field: "loan_id".into(),
+                message: format!(
+                    "el préstamo {loan_id} no tiene aprobación del consejo: no se desembolsa"
+                ),
+            });
+        };
+        let on = ls.loan.schedule.disbursement_date;
         let event = CreditEvent::LoanDisbursed {
             loan_id,
             on: Day(on),
@@ -602,40 +607,70 @@ impl App {
         amount_minor: i64,
     ) -> Result<DecisionRef, AppError> {
         let d = self.decision(org_id, decision_id).await?;
-        let refuse = |message: String| AppError::Rule {
-            rule: "R-GOV-2",
-            field: "decision".into(),
-            message,
-        };
-        if d.subject != subject {
-            return Err(refuse(format!(
-                "la decisión {decision_id} trata de '{}', no de '{subject}'",
-                d.subject
-            )));
-        }
-        let kind_ok = match subject.split(':').next() {
-            Some("loan") | Some("write-off") => d.kind == ProposalKind::Loan,
-            Some("lease") | Some("lease-transfer") => d.kind == ProposalKind::Lease,
-            _ => false,
-        };
-        if !kind_ok {
-            return Err(refuse(format!(
-                "la decisión {decision_id} es de tipo {:?}",
-                d.kind
-            )));
-        }
-        if amount_minor > d.amount_minor {
-            return Err(refuse(format!(
-                "el consejo aprobó {}, se pide {}",
-                ledger::Money::new(d.amount_minor, ledger::Currency::MXN).to_major_string(),
-                ledger::Money::new(amount_minor, ledger::Currency::MXN).to_major_string()
-            )));
-        }
-        Ok(DecisionRef {
-            decision_id,
-            approved: d.approved,
-            decided_on: Day(d.decided_on),
-        })
+        decision_ref_for(&d, decision_id, subject, amount_minor)
+    }
+}
+
+/// R-GOV-2: the decision must be about `subject`, of the matching kind, and for at least
+/// `amount_minor` (the check of [`App::board_decision_for`], on a decision already read).
+pub(crate) fn decision_ref_for(
+    d: &governance::Decision,
+    decision_id: i64,
+    subject: &str,
+    amount_minor: i64,
+) -> Result<DecisionRef, AppError> {
+    let refuse = |message: String| AppError::Rule {
+        rule: "R-GOV-2",
+        field: "decision".into(),
+        message,
+    };
+    if d.subject != subject {
+        return Err(refuse(format!(
+            "la decisión {decision_id} trata de '{}', no de '{subject}'",
+            d.subject
+        )));
+    }
+    let kind_ok = match subject.split(':').next() {
+        Some("loan") | Some("write-off") => d.kind == ProposalKind::Loan,
+        Some("lease") | Some("lease-transfer") => d.kind == ProposalKind::Lease,
+        _ => false,
+    };
+    if !kind_ok {
+        return Err(refuse(format!(
+            "la decisión {decision_id} es de tipo {:?}",
+            d.kind
+        )));
+    }
+    if amount_minor > d.amount_minor {
+        return Err(refuse(format!(
+            "el consejo aprobó {}, se pide {}",
+            ledger::Money::new(d.amount_minor, ledger::Currency::MXN).to_major_string(),
+            ledger::Money::new(amount_minor, ledger::Currency::MXN).to_major_string()
+        )));
+    }
+    Ok(DecisionRef {
+        decision_id,
+        approved: d.approved,
+        decided_on: Day(d.decided_on),
+    })
+}
+
+/// The stored form of a credit event (stream `credit`).
+pub(crate) fn event_row(
+    event: &CreditEvent,
+    key: String,
+    payload: String,
+    actor: &Actor,
+    recorded_at: chrono::DateTime<Utc>,
+) -> NewEvent {
+    NewEvent {
+        stream: STREAM.to_string(),
+        kind: event.kind().to_string(),
+        key,
+        payload,
+        actor: actor.name.clone(),
+        origin: actor.origin.clone(),
+        recorded_at,
     }
 }
 

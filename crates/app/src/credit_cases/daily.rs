@@ -2,18 +2,30 @@
 //!
 //! On each due date the trustee pays the installment of every active loan from the Fund to the
 //! loan's (current) lender: the principal settles `lenders:{code}:line`, the interest the ODF's
-//! `odf:expense:line-interest` (one `fund::pay_installment_from_fund` decision, ref
-//! `loan-{id}:{n}`, against the line, and a credit entry moving the interest part to the
-//! expense, since the Fund's chart does not know the credit accounts). A loan to the ODF is its debt to the lender, so
-//! its row is paid by the trust and the ODF owes the Fund; a member still owes the row to the
-//! ODF, and what the member pays is put back into the trust (replenishment, `fund::replenish`
-//! from `odf:bank`) up to what the trust paid for that loan. Payments made for a borrower above
-//! what the borrower put back are the shortfall; `fund::trust::non_fulfilment_notices` names
-//! them (the board issues the notice; the R-CRED-2 review counts them as unresolved).
+//! `odf:expense:line-interest` (a `fund::pay_installment_from_fund` decision per installment,
+//! ref `loan-{id}:{n}`, against the line, and a credit entry per due date and lender moving the
+//! interest part to the expense, since the Fund's chart does not know the credit accounts). A
+//! loan to the ODF is its debt to the lender, so its row is paid by the trust and the ODF owes
+//! the Fund; a member still owes the row to the ODF, and what the member pays is put back into
+//! the trust (replenishment, `fund::replenish` from `odf:bank`) up to what the trust paid for
+//! that loan. Payments made for a borrower above what the borrower put back are the shortfall;
+//! `fund::trust::non_fulfilment_notices` names them (the board issues the notice).
+//!
+//! What is paid is what is due *now* (`credit::loan::trust_due`): after a member's
+//! prepayment the later rows are smaller or gone, and the trust pays the reshaped row, or
+//! nothing. The principal a member prepaid is in the ODF's bank: the ODF repays its line with it
+//! (`line repay`); the trust never pays more principal than the loan has left.
+//!
+//! Dates: each installment is paid, and its entries dated, on its own due date, so a run after
+//! missed days (a catch-up) posts what a daily run would have; a replenishment is dated when
+//! both the trust's payment and the member's last payment had happened.
 //!
 //! If the trust cannot cover an installment it is left unpaid (reported; the next run tries
-//! again) and the ODF pays its lender itself. Keys are deterministic (`credit:loan:7:trust:3`,
-//! `installment:loan-7:3`), so running the same day twice writes nothing the second time.
+//! again) and the ODF pays its lender itself. The run reads each stream of the organisation once,
+//! decides in memory and commits up to [`RUN_CHUNK`] installments per transaction. Keys are
+//! deterministic (`credit:loan:7:trust:3`, `fund:{org}:installment:loan-7:3`), so running the same
+//! day twice writes nothing the second time, and a run killed part-way and run again ends the
+//! same.
 
 use super::book::{CreditBook, CreditEvent, Day};
 use crate::fund_cases::Audit;
@@ -23,6 +35,7 @@ use credit::loan::{Borrower, LoanStatus};
 use fund::trust::{InstallmentDue, NonFulfilmentNotice};
 use fund::FundState;
 use ledger::{AccountCode, Money};
+use std::collections::BTreeMap;
 use store::{Commit, OrgId};
 
 /// Which organisations a daily run covers.
@@ -45,6 +58,8 @@ pub struct CreditDayReport {
     pub reviews: u32,
     /// R-FUND-6 notices of non-fulfilment after the run.
     pub notices: Vec<NonFulfilmentNotice>,
+    /// Delinquency on the run's date: days past due by bucket, PAR30/PAR90, repayment rate.
+    pub quality: Option<credit::quality::PortfolioQuality>,
 }
 
 /// An installment due that the trust did not pay (R-FUND-6: the ODF pays its lender itself).
@@ -61,12 +76,6 @@ fn fund_borrower(b: Borrower) -> fund::trust::Borrower {
         Borrower::Odf => fund::trust::Borrower::Odf,
         Borrower::Member(m) => fund::trust::Borrower::Member(m),
     }
-}
-
-fn merge(into: &mut Commit, other: Commit) {
-    into.accounts.extend(other.accounts);
-    into.events.extend(other.events);
-    into.entries.extend(other.entries);
 }
 
 fn fund_audit(actor: &Actor) -> Audit {
@@ -86,11 +95,13 @@ pub(crate) fn replenishment_due(book: &CreditBook, loan_id: i64) -> i64 {
     (ls.received_minor.min(trust_paid) - ls.replenished_minor).max(0)
 }
 
-/// Dr `odf:expense:line-interest`, Cr `lenders:{code}:line` for the interest part of an
-/// installment the trust paid (R-FUND-6, R-CRED-4).
+/// Dr `odf:expense:line-interest`, Cr `lenders:{code}:line` for the interest part of the
+/// installments the trust paid on `date` to `lender` in one commit of the run (R-FUND-6,
+/// R-CRED-4). The key names the commit's first installment and its size (deterministic: the
+/// same due installments give the same key).
 fn interest_reclass(
-    loan_id: i64,
-    number: u32,
+    first_ref: &str,
+    count: usize,
     lender: &str,
     interest_minor: i64,
     date: NaiveDate,
@@ -99,12 +110,12 @@ fn interest_reclass(
     let expense = AccountCode::parse("odf:expense:line-interest")?;
     let cur = ledger::Currency::MXN;
     let draft = ledger::EntryDraft {
-        idempotency_key: format!("credit:loan:{loan_id}:trust:{number}:interest"),
+        idempotency_key: format!("credit:trust-interest:{first_ref}+{count}:{lender}:{date}"),
         reason: "loan.trust-interest".into(),
         rule_id: "R-FUND-6".into(),
         date,
         memo: format!(
-            "Intereses de la cuota {number} del préstamo {loan_id} pagada por el fideicomiso"
+            "Intereses de las cuotas con vencimiento {date} pagadas por el fideicomiso a {lender}"
         ),
         postings: vec![
             ledger::Posting::new(expense, Money::new(interest_minor, cur)),
@@ -160,8 +171,11 @@ impl App {
     }
 
     /// R-FUND-6 daily run for one organisation or all: the trust pays every installment due by
-    /// `date` not yet paid, replenishes from what members paid, and line reviews that fell due
-    /// are done (R-CRED-2). Idempotent: the same day again writes nothing.
+    /// `date` not yet paid (what is due now: after a prepayment, less or nothing; see
+    /// [`credit::loan::trust_due`]), each on its own due date (a run after missed days catches
+    /// up with the dates the installments fell due), replenishes from what members paid, line
+    /// reviews that fell due are done (R-CRED-2), and the portfolio's delinquency on `date` is
+    /// reported. Idempotent: the same day again writes nothing.
     pub async fn run_credit_day(
         &self,
         scope: Scope,
@@ -169,16 +183,34 @@ impl App {
         actor: &Actor,
     ) -> Result<Vec<CreditDayReport>, AppError> {
         let orgs: Vec<OrgId> = match scope {
-            Scope::Org(id) => vec![self.store().org(id).await?.id],
+            Scope::Org(id) => return Ok(vec![self.run_credit_day_org(id, date, actor).await?]),
             Scope::All => self.store().orgs().await?.iter().map(|o| o.id).collect(),
         };
-        let mut reports = Vec::with_capacity(orgs.len());
-        for org_id in orgs {
-            reports.push(self.run_credit_day_org(org_id, date, actor).await?);
+        // Organisations are independent: a few at a time, so one's reads overlap another's
+        // decisions and writes.
+        let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(RUN_CONCURRENCY));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, org_id) in orgs.into_iter().enumerate() {
+            let app = self.clone();
+            let actor = actor.clone();
+            let limit = limit.clone();
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                (index, app.run_credit_day_org(org_id, date, &actor).await)
+            });
         }
-        Ok(reports)
+        let mut reports = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(r) => reports.push(r),
+                Err(e) => return Err(AppError::Integrity(format!("credit day task: {e}"))),
+            }
+        }
+        reports.sort_by_key(|(i, _)| *i);
+        reports.into_iter().map(|(_, r)| r).collect()
     }
 
+    /// One organisation's run; an organisation that does not exist answers NotFound.
     async fn run_credit_day_org(
         &self,
         org_id: OrgId,
@@ -189,49 +221,45 @@ impl App {
             org_id,
             ..CreditDayReport::default()
         };
+        // One read of each stream; the decisions are made on these in memory.
         let mut book = self.credit_book(org_id).await?;
         let settings = self.fund_settings(org_id).await?;
         let mut state = self.fund_state(org_id).await?;
-        let due: Vec<(i64, u32, i64, i64)> = book
+        // Every installment due by `date` the trust has not paid, oldest due date first.
+        let mut due: Vec<(NaiveDate, i64, u32)> = book
             .loans
             .values()
             .filter(|l| l.loan.status == LoanStatus::Active)
             .flat_map(|l| {
                 l.loan
-                    .schedule
-                    .rows
-                    .iter()
-                    .filter(|r| r.due_date <= date && !l.trust_paid.contains_key(&r.number))
-                    .map(|r| (l.loan.id, r.number, r.principal_minor, r.interest_minor))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        for (loan_id, number, principal, interest) in due {
-            let ls = book.loan(loan_id)?;
-            // A loan to the ODF whose row was paid already (by the ODF itself) needs no trust.
-            if ls.loan.borrower == Borrower::Odf
-                && ls
-                    .loan
                     .book
                     .rows
                     .iter()
-                    .find(|r| r.number == number)
-                    .is_none_or(|r| r.is_settled())
-            {
+                    .filter(|r| r.due_date <= date && !l.trust_paid.contains_key(&r.number))
+                    .map(|r| (r.due_date, l.loan.id, r.number))
+            })
+            .collect();
+        due.sort_unstable();
+        let mut batch = RunBatch::default();
+        for (due_date, loan_id, number) in due {
+            let ls = book.loan(loan_id)?;
+            let principal_left = match ls.loan.borrower {
+                Borrower::Odf => ls.loan.book.outstanding_principal_minor(),
+                Borrower::Member(_) => {
+                    ls.loan.schedule.principal_minor
+                        - credit::loan::prepaid_principal_minor(&ls.loan)
+                        - ls.trust_paid.values().map(|(p, _)| p).sum::<i64>()
+                }
+            };
+            // Nothing due now (prepaid, or a loan to the ODF that paid the row itself).
+            let Some((principal, interest)) =
+                credit::loan::trust_due(&ls.loan, number, principal_left)
+            else {
                 continue;
-            }
+            };
             let lender = ls.loan.lender_code.clone();
             let borrower = fund_borrower(ls.loan.borrower);
-            let mut commit = Commit::default();
-            let mut probe = state.clone();
-            let due_date = ls
-                .loan
-                .schedule
-                .rows
-                .iter()
-                .find(|r| r.number == number)
-                .map(|r| r.due_date)
-                .unwrap_or(date);
+            let last_paid_on = ls.loan.payments.last().map(|p| p.date);
             let installment = InstallmentDue {
                 installment_ref: format!("loan-{loan_id}:{number}"),
                 borrower: borrower.clone(),
@@ -240,77 +268,178 @@ impl App {
                 due_date,
                 settles: None,
             };
-            let decision =
-                match fund::trust::pay_installment_from_fund(&settings, &probe, &installment, date)
-                {
-                    Ok(d) => d,
-                    Err(e) => {
-                        report.not_covered.push(NotCovered {
-                            loan_id,
-                            number,
-                            amount_minor: principal + interest,
-                            reason: e.to_string(),
-                        });
-                        continue;
-                    }
-                };
-            probe.apply_all(&decision.events);
-            merge(
-                &mut commit,
-                crate::fund_cases::fund_decision_commit(
-                    &format!("installment:{}", installment.installment_ref),
-                    &decision,
-                    &fund_audit(actor),
-                )?,
-            );
-            // The Fund paid the whole installment against the lender's line; its interest part
-            // is the ODF's interest expense, not a reduction of the debt.
-            if interest > 0 {
-                commit
-                    .entries
-                    .push(interest_reclass(loan_id, number, &lender, interest, date)?);
-            }
-            state = probe;
-            let mut events = vec![CreditEvent::TrustPaidInstallment {
+            // Paid on its due date (a catch-up run dates each installment when it fell due).
+            let decision = match fund::trust::pay_installment_from_fund(
+                &settings,
+                &state,
+                &installment,
+                due_date,
+            ) {
+                Ok(d) => d,
+                Err(e) => {
+                    report.not_covered.push(NotCovered {
+                        loan_id,
+                        number,
+                        amount_minor: principal + interest,
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let paid = CreditEvent::TrustPaidInstallment {
                 loan_id,
                 number,
                 principal_minor: principal,
                 interest_minor: interest,
-                on: Day(date),
-            }];
-            // What the member had already paid goes back into the trust at once.
-            let mut after = book.clone();
-            after.apply(&events[0])?;
-            if let Some((ev, c)) = self
-                .replenish_for(
-                    org_id,
-                    &after,
-                    &mut state,
-                    loan_id,
-                    date,
-                    &format!("trust-{number}"),
-                    actor,
-                )
-                .await?
-            {
-                events.push(ev);
-                merge(&mut commit, c);
+                on: Day(due_date),
+            };
+            let applied = book.apply(&paid)?;
+            state.apply_all(&decision.events);
+            batch.push_fund(&installment.installment_ref, decision);
+            batch.push_credit(&paid, applied, actor);
+            if interest > 0 {
+                *batch.interest.entry((due_date, lender)).or_default() += interest;
             }
-            let out = self
-                .credit_commit(org_id, &mut book, actor, events, commit)
-                .await?;
-            if out.created {
-                report.installments_paid += 1;
-                report.paid_minor += principal + interest;
+            batch.installments += 1;
+            batch.paid_minor += principal + interest;
+            // What the member had already paid goes back into the trust at once, dated when
+            // both the trust's payment and the member's had happened.
+            let amount = replenishment_due(&book, loan_id);
+            if amount > 0 {
+                let on = last_paid_on.map_or(due_date, |p| p.max(due_date)).min(date);
+                let reference = format!("trust-{number}");
+                let key = format!("replenish:credit-loan-{loan_id}-{reference}");
+                let decision = fund::trust::replenish(
+                    &settings,
+                    &state,
+                    crate::fund_cases::ops::ref_id(&key),
+                    &borrower,
+                    Money::new(amount, settings.currency),
+                    Some(AccountCode::parse("odf:bank")?),
+                    on,
+                )?;
+                let event = CreditEvent::LoanReplenished {
+                    loan_id,
+                    amount_minor: amount,
+                    on: Day(on),
+                    reference,
+                };
+                let applied = book.apply(&event)?;
+                state.apply_all(&decision.events);
+                batch.push_fund(&key, decision);
+                batch.push_credit(&event, applied, actor);
+            }
+            if batch.installments >= RUN_CHUNK {
+                self.flush_run_batch(org_id, &mut batch, &mut report, actor)
+                    .await?;
             }
         }
-        let line_ids: Vec<i64> = book.lines.keys().copied().collect();
-        for line_id in line_ids {
+        self.flush_run_batch(org_id, &mut batch, &mut report, actor)
+            .await?;
+        // R-CRED-2 reviews that fell due (read again only when there is one).
+        let review_due: Vec<i64> = book
+            .lines
+            .iter()
+            .filter(|(_, st)| {
+                st.line
+                    .next_review_on(&st.settings)
+                    .is_some_and(|d| d <= date)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for line_id in review_due {
             report.reviews += self
                 .review_credit_line_through(org_id, actor, line_id, date)
                 .await?;
         }
-        report.notices = fund::trust::non_fulfilment_notices(&self.fund_state(org_id).await?);
+        if report.reviews > 0 {
+            book = self.credit_book(org_id).await?;
+        }
+        report.notices = fund::trust::non_fulfilment_notices(&state);
+        report.quality = Some(credit::quality::portfolio_quality_of(
+            book.loans.values().map(|l| &l.loan),
+            date,
+        ));
         Ok(report)
+    }
+
+    /// Commits what the run decided since the last flush: the Fund's decisions as one
+    /// `fund.decision` (its entries keep their per-installment keys), the interest moved to the
+    /// ODF's expense as one entry per due date and lender, and the credit events, in ONE
+    /// transaction.
+    async fn flush_run_batch(
+        &self,
+        org_id: OrgId,
+        batch: &mut RunBatch,
+        report: &mut CreditDayReport,
+        actor: &Actor,
+    ) -> Result<(), AppError> {
+        if batch.installments == 0 && batch.events.is_empty() {
+            return Ok(());
+        }
+        let b = std::mem::take(batch);
+        let first = b.first_ref.unwrap_or_default();
+        let key = format!("installments:{first}+{}", b.fund_refs);
+        let mut commit =
+            crate::fund_cases::fund_decision_commit(&key, &b.fund, &fund_audit(actor))?;
+        for ((due_date, lender), interest) in &b.interest {
+            commit.entries.push(interest_reclass(
+                &first,
+                b.fund_refs,
+                lender,
+                *interest,
+                *due_date,
+            )?);
+        }
+        commit.accounts.extend(b.accounts);
+        commit.events.extend(b.events);
+        let done = self.store().commit(org_id, &commit).await?;
+        if !done.was_replay() {
+            report.installments_paid += b.installments as u32;
+            report.paid_minor += b.paid_minor;
+        }
+        Ok(())
+    }
+}
+
+/// Organisations whose daily run goes on at the same time (`Scope::All`).
+const RUN_CONCURRENCY: usize = 4;
+
+/// Installments per commit of the daily run: each writes a credit event and a Fund entry, and
+/// maybe a replenishment (an entry and an event), well under the store's limits per commit.
+const RUN_CHUNK: usize = 2_000;
+
+/// What the daily run has decided and not yet committed.
+#[derive(Default)]
+struct RunBatch {
+    fund: fund::Decision,
+    first_ref: Option<String>,
+    fund_refs: usize,
+    /// (due date, lender) → interest the trust paid, moved to the ODF's expense.
+    interest: BTreeMap<(NaiveDate, String), i64>,
+    accounts: Vec<ledger::Account>,
+    events: Vec<store::NewEvent>,
+    installments: usize,
+    paid_minor: i64,
+}
+
+impl RunBatch {
+    fn push_fund(&mut self, reference: &str, decision: fund::Decision) {
+        self.first_ref.get_or_insert_with(|| reference.to_string());
+        self.fund_refs += 1;
+        self.fund.entries.extend(decision.entries);
+        self.fund.events.extend(decision.events);
+    }
+
+    fn push_credit(&mut self, event: &CreditEvent, applied: super::book::Applied, actor: &Actor) {
+        self.accounts.extend(applied.accounts);
+        self.fund.entries.extend(applied.entries);
+        self.events.push(super::cases::event_row(
+            event,
+            event.key(),
+            event.payload(),
+            actor,
+            chrono::Utc::now(),
+        ));
     }
 }

@@ -9,8 +9,10 @@
 //!   graduation eligibility.
 //! - [`lease_cases`]: leasing (R-LEASE-1, R-LEASE-2), default reassignment.
 //! - [`daily`]: R-FUND-6 trust-fund repayment, the idempotent daily run.
+//! - [`bulk`]: many loans approved and disbursed at once (demo and benchmark loading).
 
 pub mod book;
+pub mod bulk;
 pub mod cases;
 pub mod daily;
 pub mod demo;
@@ -18,6 +20,7 @@ pub mod lease_cases;
 pub mod quote;
 
 pub use book::{CreditBook, CreditEvent, LineState, LoanState, ReviewSetting};
+pub use bulk::BulkLoan;
 pub use cases::{CreditOutcome, LoanApplication, OpenLineCmd};
 pub use daily::{CreditDayReport, Scope};
 pub use lease_cases::StartLeaseCmd;
