@@ -641,6 +641,14 @@ type PartKey = (OrgId, i64, &'static str);
 pub struct StatementCache {
     heads: std::sync::Mutex<HashMap<OrgId, i64>>,
     parts: std::sync::Mutex<HashMap<PartKey, (i64, std::sync::Arc<FundPart>)>>,
+    /// One reader of the log's head at a time: 64 requests arriving on a cold cache would
+    /// otherwise each read the whole log to find it.
+    head_reader: tokio::sync::Mutex<()>,
+    /// One builder per statement at a time (the others wait and take its result): a cold
+    /// or stale entry requested by many at once is folded once, not once per request.
+    builders: std::sync::Mutex<HashMap<PartKey, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    /// Statements folded so far (for tests and logs).
+    built: std::sync::atomic::AtomicUsize,
 }
 
 impl StatementCache {
@@ -648,6 +656,7 @@ impl StatementCache {
 
     /// The organisation's last event seq now (reads only what was appended since last time).
     async fn head(&self, app: &App, org_id: OrgId) -> Result<i64, AppError> {
+        let _reading = self.head_reader.lock().await;
         let known = *self
             .heads
             .lock()
@@ -687,19 +696,26 @@ impl StatementCache {
     ) -> Result<std::sync::Arc<FundPart>, AppError> {
         let head = self.head(app, org_id).await?;
         let key = (org_id, member_id, t.lang.code());
-        if let Some((at, part)) = self
-            .parts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            if *at == head {
-                return Ok(part.clone());
+        if let Some(part) = self.cached(&key, head) {
+            return Ok(part);
+        }
+        let builder = {
+            let mut builders = self.builders.lock().unwrap_or_else(|e| e.into_inner());
+            if builders.len() >= Self::MAX_ENTRIES {
+                builders.retain(|_, b| std::sync::Arc::strong_count(b) > 1);
             }
+            builders.entry(key).or_default().clone()
+        };
+        let _building = builder.lock().await;
+        // Whoever held the builder before may have built it for this head.
+        if let Some(part) = self.cached(&key, head) {
+            return Ok(part);
         }
         // Built after reading the head: anything appended meanwhile makes the next request
         // see a newer head and rebuild (never the other way round).
         let part = std::sync::Arc::new(fund_part(app, t, org_id, member_id).await?);
+        self.built
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
         if parts.len() >= Self::MAX_ENTRIES {
             parts.retain(|_, (at, _)| *at == head);
@@ -711,8 +727,22 @@ impl StatementCache {
         Ok(part)
     }
 
+    /// The part cached for `key` if it was built at `head`.
+    fn cached(&self, key: &PartKey, head: i64) -> Option<std::sync::Arc<FundPart>> {
+        let parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+        match parts.get(key) {
+            Some((at, part)) if *at == head => Some(part.clone()),
+            _ => None,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.parts.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// How many statement parts were folded since the cache was made.
+    pub fn built(&self) -> usize {
+        self.built.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -1282,5 +1312,85 @@ mod tests {
         assert_eq!(report_refusal(&e), Some(("period", "report.err.duplicate")));
         let e: AppError = fund::FundError::rule("R-PLAN-1", "member_id", "no plan").into();
         assert_eq!(report_refusal(&e), Some(("period", "report.err.no_plan")));
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use crate::i18n::{Lang, Tr};
+
+    /// The demo union, small, without its credit and trade years.
+    async fn small_union() -> (App, OrgId, i64) {
+        let store = store_sqlite::SqliteStore::open_in_memory().await.unwrap();
+        let app = App::new(std::sync::Arc::new(store));
+        let mut spec = demo::DemoSpec::morelos_union();
+        spec.members_per_org = 20;
+        spec.dues_months = 3;
+        app.load_demo(spec, 1, std::sync::Arc::new(|_| {}))
+            .await
+            .unwrap();
+        let org = app.store().orgs().await.unwrap().remove(0).id;
+        let member = app
+            .store()
+            .members(org, store::Page::first(1))
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        (app, org, member)
+    }
+
+    #[tokio::test]
+    async fn many_requests_on_a_cold_cache_fold_the_statement_once_and_a_new_event_refolds_it() {
+        let (app, org, member) = small_union().await;
+        let cache = StatementCache::default();
+        let t = Tr::new(Lang::Es);
+        let requests = (0..16).map(|_| cache.fund_part(&app, t, org, member));
+        let parts: Vec<_> = futures_join_all(requests).await;
+        assert_eq!(cache.built(), 1);
+        let first = parts[0].as_ref().unwrap();
+        assert!(parts
+            .iter()
+            .all(|p| std::sync::Arc::ptr_eq(p.as_ref().unwrap(), first)));
+        // Cached: no fold for the next request; any new event makes the one after fold again.
+        cache.fund_part(&app, t, org, member).await.unwrap();
+        assert_eq!(cache.built(), 1);
+        let audit = Audit::new("prueba", "test");
+        let on = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        app.receive_grant(org, "donativo-prueba", "Fundación", 100_000, on, &audit)
+            .await
+            .unwrap();
+        cache.fund_part(&app, t, org, member).await.unwrap();
+        assert_eq!(cache.built(), 2);
+    }
+
+    /// `join_all` without a new dependency: polls the futures together on this task.
+    async fn futures_join_all<F: std::future::Future>(
+        futures: impl Iterator<Item = F>,
+    ) -> Vec<F::Output> {
+        let mut set = Vec::new();
+        for f in futures {
+            set.push(Box::pin(f));
+        }
+        let mut out: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
+        std::future::poll_fn(|cx| {
+            let mut pending = false;
+            for (i, f) in set.iter_mut().enumerate() {
+                if out[i].is_none() {
+                    match f.as_mut().poll(cx) {
+                        std::task::Poll::Ready(v) => out[i] = Some(v),
+                        std::task::Poll::Pending => pending = true,
+                    }
+                }
+            }
+            if pending {
+                std::task::Poll::Pending
+            } else {
+                std::task::Poll::Ready(())
+            }
+        })
+        .await;
+        out.into_iter().map(|v| v.unwrap()).collect()
     }
 }
