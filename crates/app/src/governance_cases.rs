@@ -13,7 +13,7 @@ use governance::{
     Ballot, Decision, GovernanceError, GovernanceSettings, Minutes, NewProposal, Proposal,
     ProposalStatus, Tally, Vote,
 };
-use store::{Commit, OrgId, StoreError};
+use store::{Commit, NewEvent, OrgId, StoreError};
 
 const STREAM: &str = "proposals";
 
@@ -257,31 +257,7 @@ impl App {
             let id = self.proposals(org_id).await?.len() as i64 + 1;
             let (proposal, decision) =
                 governance::record_minutes(&settings, id, minutes.clone(), &actor.name, &roles)?;
-            let mut opened = proposal.clone();
-            opened.status = ProposalStatus::Open;
-            let mut events = vec![event(
-                actor,
-                STREAM,
-                "proposal.opened",
-                format!("proposal:{id}:opened"),
-                &opened,
-            )?];
-            for ballot in &decision.ballots {
-                events.push(event(
-                    actor,
-                    STREAM,
-                    "ballot.cast",
-                    format!("proposal:{id}:ballot:{}", ballot.seat),
-                    ballot,
-                )?);
-            }
-            events.push(event(
-                actor,
-                STREAM,
-                "proposal.decided",
-                format!("proposal:{id}:decided"),
-                &decision,
-            )?);
+            let events = minutes_events(actor, &proposal, &decision)?;
             let commit = Commit {
                 events,
                 ..Commit::default()
@@ -336,31 +312,7 @@ impl App {
                 next_id += 1;
                 let (proposal, decision) =
                     governance::record_minutes(&settings, id, m.clone(), &actor.name, &roles)?;
-                let mut opened = proposal.clone();
-                opened.status = ProposalStatus::Open;
-                events.push(event(
-                    actor,
-                    STREAM,
-                    "proposal.opened",
-                    format!("proposal:{id}:opened"),
-                    &opened,
-                )?);
-                for ballot in &decision.ballots {
-                    events.push(event(
-                        actor,
-                        STREAM,
-                        "ballot.cast",
-                        format!("proposal:{id}:ballot:{}", ballot.seat),
-                        ballot,
-                    )?);
-                }
-                events.push(event(
-                    actor,
-                    STREAM,
-                    "proposal.decided",
-                    format!("proposal:{id}:decided"),
-                    &decision,
-                )?);
+                events.extend(minutes_events(actor, &proposal, &decision)?);
                 out.push(decision);
             }
             if !events.is_empty() {
@@ -382,4 +334,39 @@ fn record_of(records: &mut [ProposalRecord], id: i64) -> Result<&mut ProposalRec
         .ok_or_else(|| {
             AppError::Integrity(format!("stream {STREAM}: event for unknown proposal {id}"))
         })
+}
+
+/// The events of a board meeting's minutes: the proposal as opened, every ballot, the decision.
+fn minutes_events(
+    actor: &Actor,
+    proposal: &governance::Proposal,
+    decision: &Decision,
+) -> Result<Vec<NewEvent>, AppError> {
+    let id = proposal.id;
+    let mut opened = proposal.clone();
+    opened.status = ProposalStatus::Open;
+    let mut events = vec![event(
+        actor,
+        STREAM,
+        "proposal.opened",
+        format!("proposal:{id}:opened"),
+        &opened,
+    )?];
+    for ballot in &decision.ballots {
+        events.push(event(
+            actor,
+            STREAM,
+            "ballot.cast",
+            format!("proposal:{id}:ballot:{}", ballot.seat),
+            ballot,
+        )?);
+    }
+    events.push(event(
+        actor,
+        STREAM,
+        "proposal.decided",
+        format!("proposal:{id}:decided"),
+        decision,
+    )?);
+    Ok(events)
 }

@@ -164,20 +164,22 @@ pub(crate) async fn events(
         serde_json::from_str(&json).map_err(|e| corrupt(format!("events page: {e}")))?;
     let mut events = tuples
         .into_iter()
-        .map(|(seq, stream, kind, key, payload, actor, origin, recorded_at)| {
-            Ok(StoredEvent {
-                seq,
-                event: NewEvent {
-                    stream,
-                    kind,
-                    key,
-                    payload,
-                    actor,
-                    origin,
-                    recorded_at: parse_recorded_at(&recorded_at)?,
-                },
-            })
-        })
+        .map(
+            |(seq, stream, kind, key, payload, actor, origin, recorded_at)| {
+                Ok(StoredEvent {
+                    seq,
+                    event: NewEvent {
+                        stream,
+                        kind,
+                        key,
+                        payload,
+                        actor,
+                        origin,
+                        recorded_at: parse_recorded_at(&recorded_at)?,
+                    },
+                })
+            },
+        )
         .collect::<StoreResult<Vec<_>>>()?;
     // The aggregate's order is not promised by SQL: put the page in seq order.
     events.sort_unstable_by_key(|e| e.seq);
