@@ -475,6 +475,11 @@ async fn r_fund_6_the_trust_pays_each_installment_on_its_due_date_once_and_the_m
         assert_eq!(r[0].notices.len(), 1);
         assert_eq!(r[0].notices[0].amount_minor, 91_680);
         assert_eq!(r[0].notices[0].borrower, fund::trust::Borrower::Member(m));
+        // R-CRED-2: the line's review counts it as unresolved until the member pays.
+        assert_eq!(
+            app.unresolved_notices(org, day(2025, 9, 1)).await.unwrap(),
+            1
+        );
         // Running the same day again changes nothing.
         let again = app
             .run_credit_day(Scope::Org(org), day(2025, 9, 1), &Actor::cli())

@@ -587,13 +587,13 @@ impl App {
         }))
     }
 
-    /// R-FUND-6 notices of non-fulfilment outstanding on `on` (for the R-CRED-2 review).
-    pub async fn unresolved_notices(
-        &self,
-        _org_id: OrgId,
-        _on: NaiveDate,
-    ) -> Result<u32, AppError> {
-        Ok(0)
+    /// R-FUND-6 notices of non-fulfilment unresolved when the review runs (for R-CRED-2):
+    /// one per borrower for whom the trust paid more than they replenished. Read from the
+    /// Fund as it stands (`_on` is the review's date, which is the day it runs).
+    pub async fn unresolved_notices(&self, org_id: OrgId, _on: NaiveDate) -> Result<u32, AppError> {
+        let state = self.fund_state(org_id).await?;
+        let notices = fund::trust::non_fulfilment_notices(&state);
+        Ok(u32::try_from(notices.len()).unwrap_or(u32::MAX))
     }
 
     /// The one mapping from a board decision (`App::decision`, R-GOV-2) to what credit
