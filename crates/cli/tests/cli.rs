@@ -255,3 +255,36 @@ fn a_demo_killed_part_way_and_run_again_ends_where_an_uninterrupted_run_ends() {
     let again = ok(tequio(&killed, &args));
     assert!(again.contains(" 0 entries created"), "{again}");
 }
+
+/// `tequio export | head` ends quietly when the reader goes away (no panic, no error).
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = small_demo(dir.path());
+    let org = union_slug();
+    // More than a pipe's buffer, so the writer meets the closed pipe.
+    let all = ok(tequio(
+        &db,
+        &["export", "--org", &org, "--format", "hledger"],
+    ));
+    assert!(all.len() > 256 * 1024, "export is {} bytes", all.len());
+    let script = format!(
+        "'{bin}' --database-url 'sqlite://{db}' export --org {org} --format hledger | head -c 100 \
+         >/dev/null; echo \"status ${{PIPESTATUS[0]}}\" >&2",
+        bin = env!("CARGO_BIN_EXE_tequio"),
+        db = db.display(),
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .env("TEQUIO_LOG", "warn")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Killed by SIGPIPE (128 + 13), as `cat` would be; or done before the reader left.
+    assert!(
+        stderr.contains("status 141") || stderr.contains("status 0"),
+        "{stderr}"
+    );
+}
