@@ -436,9 +436,9 @@ impl App {
     ) -> Result<Vec<fund::IncomeReport>, AppError> {
         let mut attempt = 0;
         loop {
-            let (reports, slot) = self.reports_and_slot(org_id, period).await?;
+            let filed = self.period_reports(org_id, period).await?;
             if options.preview {
-                return Ok(reports);
+                return Ok(filed.reports);
             }
             let key = started_key(period);
             let events = vec![
@@ -449,14 +449,14 @@ impl App {
                     &period.to_string(),
                     audit,
                 )?,
-                super::reports::report_slot(period, slot, &key, audit)?,
+                super::reports::report_slot(period, filed.slot, &key, audit)?,
             ];
             let started = Commit {
                 events,
                 ..Commit::default()
             };
             match self.store().commit(org_id, &started).await {
-                Ok(_) => return Ok(reports),
+                Ok(_) => return Ok(filed.reports),
                 Err(store::StoreError::Conflict { .. }) if attempt + 1 < START_ATTEMPTS => {
                     attempt += 1;
                 }

@@ -68,8 +68,9 @@ impl App {
     ) -> Result<usize, AppError> {
         let org = self.store().org(org_id).await?;
         let members = super::reports::all_members(self, org_id).await?;
-        let (existing, mut filed_before) = self.reports_and_slot(org_id, period).await?;
-        let reported: HashSet<MemberId> = existing.iter().map(|r| r.member_id).collect();
+        let filed = self.period_reports(org_id, period).await?;
+        let mut filed_before = filed.slot;
+        let reported: HashSet<MemberId> = filed.reports.iter().map(|r| r.member_id).collect();
         let mut accepted = Vec::new();
         for input in inputs {
             if reported.contains(&input.member_id) {
@@ -89,7 +90,7 @@ impl App {
             };
             accepted.push(fund::accept_report(0, new, member, &[], today)?);
         }
-        let closed = self.is_closing_or_closed(org_id, period).await?;
+        let late = self.is_late(org_id, &filed, period).await?;
         // Each commit: the reports, the slot, and perhaps the late marker.
         for chunk in accepted.chunks(MAX_COMMIT_EVENTS - 2) {
             let refs: Vec<&fund::IncomeReport> = chunk.iter().collect();
@@ -97,7 +98,7 @@ impl App {
                 .commit(
                     org_id,
                     &Commit {
-                        events: report_events(&refs, closed, filed_before, audit)?,
+                        events: report_events(&refs, late, filed_before, audit)?,
                         ..Commit::default()
                     },
                 )

@@ -135,32 +135,47 @@ impl App {
         org_id: OrgId,
         period: Period,
     ) -> Result<Vec<IncomeReport>, AppError> {
-        Ok(self.reports_and_slot(org_id, period).await?.0)
+        Ok(self.period_reports(org_id, period).await?.reports)
     }
 
-    /// The period's reports, and the slot the next commit touching them claims (see
-    /// [`report_slot`]): how many reports and close starts the period's stream holds.
-    pub(crate) async fn reports_and_slot(
+    /// The period's reports as one read of its stream: the reports, the slot the next commit
+    /// touching them claims (see [`report_slot`]), and whether its close has started.
+    pub(crate) async fn period_reports(
         &self,
         org_id: OrgId,
         period: Period,
-    ) -> Result<(Vec<IncomeReport>, usize), AppError> {
+    ) -> Result<PeriodReports, AppError> {
         let currency = self.store().org(org_id).await?.data.currency;
         let stream = reports_stream(period);
-        let mut out = Vec::new();
+        let mut reports = Vec::new();
         let mut starts = 0;
         for e in self.read_stream(org_id, Some(&stream)).await? {
             match e.event.kind.as_str() {
                 "report.accepted" => {
                     let dto: ReportDto = parse_payload(&e)?;
-                    out.push(dto.into_report(e.seq, period, currency));
+                    reports.push(dto.into_report(e.seq, period, currency));
                 }
                 super::close::STARTED_KIND => starts += 1,
                 _ => {}
             }
         }
-        let slot = out.len() + starts;
-        Ok((out, slot))
+        Ok(PeriodReports {
+            slot: reports.len() + starts,
+            close_started: starts > 0,
+            reports,
+        })
+    }
+
+    /// Whether a report filed now for the period is late (adjusted by the next close): its
+    /// close started (seen in `filed`) or completed (a close from before closes recorded
+    /// their start has only the completion).
+    pub(crate) async fn is_late(
+        &self,
+        org_id: OrgId,
+        filed: &PeriodReports,
+        period: Period,
+    ) -> Result<bool, AppError> {
+        Ok(filed.close_started || self.is_closed(org_id, period).await?)
     }
 
     /// The effective report of each member for a period (R-PLAN-2: the end of each
@@ -190,7 +205,8 @@ impl App {
         let org = self.store().org(org_id).await?;
         let member = self.store().member(org_id, input.member_id).await?;
         let plans = self.plans(org_id).await?;
-        let (existing, slot) = self.reports_and_slot(org_id, period).await?;
+        let filed = self.period_reports(org_id, period).await?;
+        let existing = &filed.reports;
         let (supersedes, reason) = match supersedes {
             Some((id, reason)) => (Some(id), Some(reason)),
             None => (None, None),
@@ -217,9 +233,9 @@ impl App {
             }
         }
         check_plan(&plans, input.member_id, period)?;
-        let report = fund::accept_report(0, new, &member, &existing, today)?;
-        let closed = self.is_closing_or_closed(org_id, period).await?;
-        let events = report_events(&[&report], closed, slot, audit)?;
+        let report = fund::accept_report(0, new, &member, existing, today)?;
+        let late = self.is_late(org_id, &filed, period).await?;
+        let events = report_events(&[&report], late, filed.slot, audit)?;
         let committed = self
             .store()
             .commit(
@@ -275,19 +291,6 @@ impl App {
             .await
     }
 
-    /// Whether a period's close started (or completed): a report filed now is late, and the
-    /// next close adjusts the period for it.
-    pub(crate) async fn is_closing_or_closed(
-        &self,
-        org_id: OrgId,
-        period: Period,
-    ) -> Result<bool, AppError> {
-        Ok(self
-            .has_event(org_id, &super::close::started_key(period))
-            .await?
-            || self.is_closed(org_id, period).await?)
-    }
-
     /// R-PLAN-2: imports a period's reports from CSV, all or nothing: every bad row (file
     /// errors, unknown members, and every refusal of R-PLAN-2 / R-ORG-3 / R-PLAN-1) is listed
     /// by line and field and nothing is written. Rows identical to a report already filed
@@ -311,9 +314,9 @@ impl App {
             .map(|m| (m.data.curp.as_str(), m.id))
             .collect();
         let plans = self.plans(org_id).await?;
-        let (existing, filed_before) = self.reports_and_slot(org_id, period).await?;
+        let filed = self.period_reports(org_id, period).await?;
         let mut by_member: HashMap<MemberId, Vec<IncomeReport>> = HashMap::new();
-        for r in existing {
+        for r in filed.reports.iter().cloned() {
             by_member.entry(r.member_id).or_default().push(r);
         }
         let mut errors = Vec::new();
@@ -383,14 +386,14 @@ impl App {
                 unchanged,
             });
         }
-        let closed = self.is_closing_or_closed(org_id, period).await?;
+        let late = self.is_late(org_id, &filed, period).await?;
         let refs: Vec<&IncomeReport> = accepted.iter().collect();
         let committed = self
             .store()
             .commit(
                 org_id,
                 &Commit {
-                    events: report_events(&refs, closed, filed_before, audit)?,
+                    events: report_events(&refs, late, filed.slot, audit)?,
                     ..Commit::default()
                 },
             )
@@ -474,8 +477,8 @@ pub(crate) fn report_events(
 }
 
 /// The slot a commit touching a period's reports claims: how many reports and close starts
-/// its writer read first (`App::reports_and_slot`). A report commit and a close that start from the same reports claim the same
-/// slot, so the store takes only one of them (the other gets a conflict and starts again):
+/// its writer read first (`App::period_reports`). A report commit and a close that start
+/// from the same reports claim the same slot, so the store takes only one of them (the other gets a conflict and starts again):
 /// a report filed while its period is being closed is either in the close, or sees the
 /// close started and is marked late (adjusted by the next close). Never lost.
 pub(crate) fn report_slot(
@@ -491,6 +494,13 @@ pub(crate) fn report_slot(
         &act_key,
         audit,
     )
+}
+
+/// A period's reports stream as one read (see `App::period_reports`).
+pub(crate) struct PeriodReports {
+    pub reports: Vec<IncomeReport>,
+    pub slot: usize,
+    pub close_started: bool,
 }
 
 /// The effective report per member (R-PLAN-2).
