@@ -381,7 +381,20 @@ pub fn draw(
     today: NaiveDate,
     key: &str,
 ) -> Result<(CreditLine, ValidEntry)> {
-    draw_to(
+    let mut next = line.clone();
+    let entry = draw_in_place(&mut next, amount_minor, today, key)?;
+    Ok((next, entry))
+}
+
+/// [`draw`] on the line itself, without copying its history (replays and bulk paths). On
+/// error the line is unchanged.
+pub fn draw_in_place(
+    line: &mut CreditLine,
+    amount_minor: i64,
+    today: NaiveDate,
+    key: &str,
+) -> Result<ValidEntry> {
+    draw_to_in_place(
         line,
         amount_minor,
         today,
@@ -400,6 +413,20 @@ pub(crate) fn draw_to(
     debit: ledger::AccountCode,
     reason: &str,
 ) -> Result<(CreditLine, ValidEntry)> {
+    let mut next = line.clone();
+    let entry = draw_to_in_place(&mut next, amount_minor, today, key, debit, reason)?;
+    Ok((next, entry))
+}
+
+/// [`draw_to`] on the line itself; on error the line is unchanged.
+pub(crate) fn draw_to_in_place(
+    line: &mut CreditLine,
+    amount_minor: i64,
+    today: NaiveDate,
+    key: &str,
+    debit: ledger::AccountCode,
+    reason: &str,
+) -> Result<ValidEntry> {
     if amount_minor <= 0 {
         return Err(CreditError::invalid(
             "R-CRED-3",
@@ -427,13 +454,12 @@ pub(crate) fn draw_to(
             (accounts::lender_line(&line.lender_code)?, -amount_minor),
         ],
     )?;
-    let mut next = line.clone();
-    next.drawn_minor += amount_minor;
-    next.events.push(LineEvent {
+    line.drawn_minor += amount_minor;
+    line.events.push(LineEvent {
         date: today,
         kind: LineEventKind::Drawn { amount_minor },
     });
-    Ok((next, entry))
+    Ok(entry)
 }
 
 /// The ODF repays the lender: principal restores availability; interest is an expense.

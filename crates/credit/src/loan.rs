@@ -351,6 +351,24 @@ pub fn disburse(
     date: NaiveDate,
     key: &str,
 ) -> Result<Disbursement> {
+    let mut next = loan.clone();
+    let mut line = line.clone();
+    let entries = disburse_in_place(&mut next, &mut line, date, key)?;
+    Ok(Disbursement {
+        loan: next,
+        line,
+        entries,
+    })
+}
+
+/// [`disburse`] on the loan and the line themselves, without copying their histories (the
+/// credit book's replay of thousands of loans on one line). On error both are unchanged.
+pub fn disburse_in_place(
+    loan: &mut Loan,
+    line: &mut CreditLine,
+    date: NaiveDate,
+    key: &str,
+) -> Result<Vec<ValidEntry>> {
     if loan.status != LoanStatus::Approved {
         return Err(CreditError::state(
             "R-CRED-3",
@@ -374,16 +392,15 @@ pub fn disburse(
     }
     let p = loan.schedule.principal_minor;
     let fee = loan.schedule.upfront_fee_minor;
-    let (line, draw) = line::draw(line, p, date, &format!("{key}:draw"))?;
-    let mut entries = vec![draw];
-    let memo = format!("Desembolso del préstamo {}", loan.id);
-    match loan.borrower {
-        Borrower::Member(m) => entries.push(accounts::entry(
+    let memo = || format!("Desembolso del préstamo {}", loan.id);
+    // Built before the line is drawn, so an error leaves the line as it was.
+    let second = match loan.borrower {
+        Borrower::Member(m) => Some(accounts::entry(
             &format!("{key}:disburse"),
             "loan.disbursement",
             "R-CRED-3",
             date,
-            memo,
+            memo(),
             loan.schedule.currency,
             &[
                 (accounts::member_loan(m), p),
@@ -391,31 +408,29 @@ pub fn disburse(
                 (accounts::fee_income(), -fee),
             ],
         )?),
-        Borrower::Odf if fee > 0 => entries.push(accounts::entry(
+        Borrower::Odf if fee > 0 => Some(accounts::entry(
             &format!("{key}:fee"),
             "loan.opening-fee",
             "R-CRED-4",
             date,
-            memo,
+            memo(),
             loan.schedule.currency,
             &[
                 (accounts::line_interest_expense(), fee),
                 (accounts::odf_bank(), -fee),
             ],
         )?),
-        Borrower::Odf => {}
-    }
-    let mut next = loan.clone();
-    next.status = LoanStatus::Active;
-    next.events.push(LoanEvent {
+        Borrower::Odf => None,
+    };
+    let draw = line::draw_in_place(line, p, date, &format!("{key}:draw"))?;
+    let mut entries = vec![draw];
+    entries.extend(second);
+    loan.status = LoanStatus::Active;
+    loan.events.push(LoanEvent {
         date,
         kind: LoanEventKind::Disbursed,
     });
-    Ok(Disbursement {
-        loan: next,
-        line,
-        entries,
-    })
+    Ok(entries)
 }
 
 /// Command: a payment received.

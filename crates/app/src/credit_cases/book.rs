@@ -337,7 +337,9 @@ pub enum CreditEvent {
         on: Day,
         reference: String,
     },
-    /// R-FUND-6: the trustee paid installment `number` of the loan on its due date.
+    /// R-FUND-6: the trustee paid installment `number` of the loan on its due date (one event
+    /// per installment; written by the daily run before it wrote
+    /// [`CreditEvent::TrustPaidInstallments`], still read).
     TrustPaidInstallment {
         loan_id: i64,
         number: u32,
@@ -345,6 +347,38 @@ pub enum CreditEvent {
         interest_minor: i64,
         on: Day,
     },
+    /// R-FUND-6: the trustee paid these installments, each on its own due date, in one commit
+    /// of the daily run. `slot` is how many such events the stream held when the run decided
+    /// (ARCHITECTURE.md, slots): two runs that read the same state claim the same key
+    /// (`credit:trust:{slot}`), so the store takes the second as a replay when it is the same
+    /// and refuses it otherwise, and no installment is paid twice.
+    TrustPaidInstallments {
+        slot: u64,
+        rows: Vec<TrustRow>,
+    },
+}
+
+/// One installment the trustee paid (R-FUND-6): `[loan_id, number, principal_minor,
+/// interest_minor, due date]` in payloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustRow(pub i64, pub u32, pub i64, pub i64, pub Day);
+
+impl TrustRow {
+    pub fn loan_id(&self) -> i64 {
+        self.0
+    }
+    pub fn number(&self) -> u32 {
+        self.1
+    }
+    pub fn principal_minor(&self) -> i64 {
+        self.2
+    }
+    pub fn interest_minor(&self) -> i64 {
+        self.3
+    }
+    pub fn on(&self) -> NaiveDate {
+        self.4 .0
+    }
 }
 
 impl CreditEvent {
@@ -366,6 +400,7 @@ impl CreditEvent {
             CreditEvent::LeaseTransferred { .. } => "lease.transferred",
             CreditEvent::LeasePurchased { .. } => "lease.purchased",
             CreditEvent::TrustPaidInstallment { .. } => "loan.trust-paid",
+            CreditEvent::TrustPaidInstallments { .. } => "loan.trust-paid-batch",
             CreditEvent::LoanReplenished { .. } => "loan.replenished",
         }
     }
@@ -426,6 +461,7 @@ impl CreditEvent {
             CreditEvent::TrustPaidInstallment {
                 loan_id, number, ..
             } => format!("credit:loan:{loan_id}:trust:{number}"),
+            CreditEvent::TrustPaidInstallments { slot, .. } => format!("credit:trust:{slot}"),
             CreditEvent::LoanReplenished {
                 loan_id, reference, ..
             } => format!("credit:loan:{loan_id}:replenish:{reference}"),
@@ -487,6 +523,13 @@ pub struct CreditBook {
     pub(crate) keys: HashMap<String, String>,
     /// Events applied, in order (for `show` history).
     pub events: Vec<CreditEvent>,
+    /// Per line: principal of loans approved and not yet disbursed (R-CRED-1 availability).
+    pending: HashMap<i64, i64>,
+    /// Per borrower: their loans' ids (R-CRED-5 history), so an approval does not scan every
+    /// loan of the organisation.
+    by_borrower: HashMap<Borrower, Vec<i64>>,
+    /// [`CreditEvent::TrustPaidInstallments`] events applied: the next one's slot.
+    trust_slots: u64,
 }
 
 fn missing(what: &str, id: i64) -> AppError {
@@ -505,6 +548,9 @@ impl CreditBook {
             leases: BTreeMap::new(),
             keys: HashMap::new(),
             events: Vec::new(),
+            pending: HashMap::new(),
+            by_borrower: HashMap::new(),
+            trust_slots: 0,
         }
     }
 
@@ -540,22 +586,105 @@ impl CreditBook {
 
     /// R-CRED-5: the closed loans of a borrower (graduation history).
     pub fn history_of(&self, borrower: Borrower) -> Vec<loan::LoanOutcome> {
-        self.loans
-            .values()
-            .filter(|l| l.loan.borrower == borrower)
+        self.by_borrower
+            .get(&borrower)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.loans.get(id))
             .filter_map(|l| l.loan.outcome())
             .collect()
+    }
+
+    /// Principal of the loans approved on `line_id` and not yet disbursed (they hold part of
+    /// the line's available limit, R-CRED-1).
+    pub fn pending_minor(&self, line_id: i64) -> i64 {
+        self.pending.get(&line_id).copied().unwrap_or(0)
+    }
+
+    /// The slot the next [`CreditEvent::TrustPaidInstallments`] claims.
+    pub fn next_trust_slot(&self) -> u64 {
+        self.trust_slots
+    }
+
+    /// R-FUND-6: the trustee paid these installments to the lender. Each row's principal frees
+    /// the line; a loan to the ODF *is* its debt to the lender, so its row is paid too (the ODF
+    /// now owes the Fund instead); a member still owes the row to the ODF and repays it to
+    /// replenish the Fund. The Fund's entries go with the event. All rows are checked (no
+    /// installment paid twice, the ODF's payments valid) before any is applied: on error the
+    /// book is unchanged. The daily run applies its installments one at a time through this
+    /// and records them as one event ([`CreditBook::record_trust_rows`]); a replay applies the
+    /// event's rows at once.
+    pub fn pay_trust_rows(&mut self, rows: &[TrustRow]) -> Result<(), AppError> {
+        let mut seen: BTreeSet<(i64, u32)> = BTreeSet::new();
+        // Loans to the ODF after their rows (few: a member's loan needs no copy).
+        let mut odf: BTreeMap<i64, Loan> = BTreeMap::new();
+        for row in rows {
+            let (loan_id, number) = (row.loan_id(), row.number());
+            let ls = self.loan(loan_id)?;
+            if ls.trust_paid.contains_key(&number) || !seen.insert((loan_id, number)) {
+                return Err(AppError::Field(registry::FieldError::new(
+                    "installment",
+                    format!("R-FUND-6: la cuota {number} del préstamo {loan_id} ya se pagó"),
+                )));
+            }
+            if ls.loan.borrower == Borrower::Odf {
+                let current = odf.get(&loan_id).unwrap_or(&ls.loan);
+                let next = loan::repay(
+                    current,
+                    &loan::Payment {
+                        key: format!("credit:loan:{loan_id}:trust:{number}"),
+                        date: row.on(),
+                        amount_minor: row.principal_minor() + row.interest_minor(),
+                    },
+                )?
+                .loan;
+                odf.insert(loan_id, next);
+            }
+        }
+        for row in rows {
+            let loan_id = row.loan_id();
+            let Some(s) = self.loans.get_mut(&loan_id) else {
+                continue;
+            };
+            if let Some(next) = odf.remove(&loan_id) {
+                s.loan = next;
+            }
+            s.trust_paid
+                .insert(row.number(), (row.principal_minor(), row.interest_minor()));
+            let line_id = s.loan.line_id;
+            if let Some(l) = self.lines.get_mut(&line_id) {
+                l.line.drawn_minor -= row.principal_minor();
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a [`CreditEvent::TrustPaidInstallments`] whose rows were applied already with
+    /// [`CreditBook::pay_trust_rows`] (the daily run decides row by row): its key and payload
+    /// for idempotency, the event, the next slot. Answers the key.
+    pub(crate) fn record_trust_rows(&mut self, event: &CreditEvent, payload: String) -> String {
+        let key = event.key();
+        if let CreditEvent::TrustPaidInstallments { slot, .. } = event {
+            self.trust_slots = self.trust_slots.max(slot + 1);
+        }
+        self.keys.insert(key.clone(), payload);
+        self.events.push(event.clone());
+        key
     }
 
     /// Applies one event: checks it against the state through the pure rules, updates the
     /// state and returns what it writes. An error leaves the book unchanged.
     pub fn apply(&mut self, event: &CreditEvent) -> Result<Applied, AppError> {
-        self.apply_payload(event, None)
+        let applied = self.apply_payload(event, None)?;
+        self.events.push(event.clone());
+        Ok(applied)
     }
 
     /// [`CreditBook::apply`] of a stored event, keeping its stored payload (no re-encoding).
-    pub(crate) fn replay(&mut self, event: &CreditEvent, payload: String) -> Result<(), AppError> {
-        self.apply_payload(event, Some(payload)).map(|_| ())
+    pub(crate) fn replay(&mut self, event: CreditEvent, payload: String) -> Result<(), AppError> {
+        self.apply_payload(&event, Some(payload))?;
+        self.events.push(event);
+        Ok(())
     }
 
     fn apply_payload(
@@ -693,30 +822,32 @@ impl CreditBook {
                         format!("R-CRED-3: el préstamo {loan_id} ya existe"),
                     )));
                 }
-                let st = self.line(*line_id)?;
+                self.line(*line_id)?;
                 let borrower = borrower_of(*borrower);
-                // The line's available limit net of loans approved and not yet disbursed.
-                let mut line_now = st.line.clone();
-                line_now.drawn_minor += self
-                    .loans
-                    .values()
-                    .filter(|l| {
-                        l.loan.line_id == *line_id && l.loan.status == loan::LoanStatus::Approved
-                    })
-                    .map(|l| l.loan.schedule.principal_minor)
-                    .sum::<i64>();
                 let history = self.history_of(borrower);
-                let loan = loan::approve(
+                // The line's available limit net of loans approved and not yet disbursed: held
+                // as drawn for the check only, then put back (no copy of the line's history).
+                let pending = self.pending_minor(*line_id);
+                let st = self
+                    .lines
+                    .get_mut(line_id)
+                    .ok_or_else(|| missing("la línea", *line_id))?;
+                st.line.drawn_minor += pending;
+                let approved = loan::approve(
                     &LoanProposal {
                         id: *loan_id,
                         borrower,
                         terms: terms.to_input(cur),
                     },
-                    &line_now,
+                    &st.line,
                     *plan_recommended_minor,
                     &history,
                     &decision.approval(Subject::Loan(*loan_id)),
-                )?;
+                );
+                st.line.drawn_minor -= pending;
+                let loan = approved?;
+                *self.pending.entry(*line_id).or_default() += loan.schedule.principal_minor;
+                self.by_borrower.entry(borrower).or_default().push(*loan_id);
                 self.loans.insert(
                     *loan_id,
                     LoanState {
@@ -729,13 +860,17 @@ impl CreditBook {
                 );
             }
             CreditEvent::LoanDisbursed { loan_id, on } => {
-                let ls = self.loan(*loan_id)?;
-                let st = self.line(ls.loan.line_id)?;
-                let d = loan::disburse(&ls.loan, &st.line, on.0, &key)?;
-                applied.entries = d.entries;
-                let line_id = ls.loan.line_id;
-                self.set_line(line_id, d.line);
-                self.set_loan(*loan_id, d.loan);
+                let line_id = self.loan(*loan_id)?.loan.line_id;
+                self.line(line_id)?;
+                // In place: the line carries the history of every draw, the loan its own.
+                let (Some(ls), Some(st)) =
+                    (self.loans.get_mut(loan_id), self.lines.get_mut(&line_id))
+                else {
+                    return Err(missing("el préstamo", *loan_id));
+                };
+                applied.entries = loan::disburse_in_place(&mut ls.loan, &mut st.line, on.0, &key)?;
+                let principal = ls.loan.schedule.principal_minor;
+                *self.pending.entry(line_id).or_default() -= principal;
             }
             CreditEvent::LoanPaid {
                 loan_id,
@@ -922,43 +1057,21 @@ impl CreditBook {
                 interest_minor,
                 on,
             } => {
-                // The entries are the Fund's (R-FUND-6): the lender was paid the installment,
-                // whose principal frees the line. A loan to the ODF *is* its debt to the
-                // lender, so its row is paid too (the ODF now owes the Fund instead); a
-                // member still owes the row to the ODF and repays it to replenish the Fund.
-                let ls = self.loan(*loan_id)?;
-                if ls.trust_paid.contains_key(number) {
-                    return Err(AppError::Field(registry::FieldError::new(
-                        "installment",
-                        format!("R-FUND-6: la cuota {number} del préstamo {loan_id} ya se pagó"),
-                    )));
-                }
-                let line_id = ls.loan.line_id;
-                let mut next = ls.loan.clone();
-                if ls.loan.borrower == Borrower::Odf {
-                    next = loan::repay(
-                        &ls.loan,
-                        &loan::Payment {
-                            key: key.clone(),
-                            date: on.0,
-                            amount_minor: principal_minor + interest_minor,
-                        },
-                    )?
-                    .loan;
-                }
-                if let Some(s) = self.lines.get_mut(&line_id) {
-                    s.line.drawn_minor -= principal_minor;
-                }
-                if let Some(s) = self.loans.get_mut(loan_id) {
-                    s.loan = next;
-                    s.trust_paid
-                        .insert(*number, (*principal_minor, *interest_minor));
-                }
+                self.pay_trust_rows(&[TrustRow(
+                    *loan_id,
+                    *number,
+                    *principal_minor,
+                    *interest_minor,
+                    *on,
+                )])?;
+            }
+            CreditEvent::TrustPaidInstallments { slot, rows } => {
+                self.pay_trust_rows(rows)?;
+                self.trust_slots = self.trust_slots.max(slot + 1);
             }
         }
         self.keys
             .insert(key, payload.unwrap_or_else(|| event.payload()));
-        self.events.push(event.clone());
         Ok(applied)
     }
 
