@@ -382,18 +382,19 @@ pub fn draw(
     key: &str,
 ) -> Result<(CreditLine, ValidEntry)> {
     let mut next = line.clone();
-    let entry = draw_in_place(&mut next, amount_minor, today, key)?;
-    Ok((next, entry))
+    let entry = draw_in_place(&mut next, amount_minor, today, Some(key))?;
+    with_entry(next, entry)
 }
 
-/// [`draw`] on the line itself, without copying its history (replays and bulk paths). On
-/// error the line is unchanged.
+/// [`draw`] on the line itself, without copying its history (replays and bulk paths). With
+/// `key` the entry is built and returned; without, only the line changes (a replay: the ledger
+/// has the entry). The checks are the same either way. On error the line is unchanged.
 pub fn draw_in_place(
     line: &mut CreditLine,
     amount_minor: i64,
     today: NaiveDate,
-    key: &str,
-) -> Result<ValidEntry> {
+    key: Option<&str>,
+) -> Result<Option<ValidEntry>> {
     draw_to_in_place(
         line,
         amount_minor,
@@ -414,19 +415,32 @@ pub(crate) fn draw_to(
     reason: &str,
 ) -> Result<(CreditLine, ValidEntry)> {
     let mut next = line.clone();
-    let entry = draw_to_in_place(&mut next, amount_minor, today, key, debit, reason)?;
-    Ok((next, entry))
+    let entry = draw_to_in_place(&mut next, amount_minor, today, Some(key), debit, reason)?;
+    with_entry(next, entry)
 }
 
-/// [`draw_to`] on the line itself; on error the line is unchanged.
+/// The line and the entry a draw with a key built.
+fn with_entry(line: CreditLine, entry: Option<ValidEntry>) -> Result<(CreditLine, ValidEntry)> {
+    match entry {
+        Some(e) => Ok((line, e)),
+        None => Err(CreditError::invalid(
+            "R-CRED-3",
+            "key",
+            "a draw with a key has an entry",
+        )),
+    }
+}
+
+/// [`draw_to`] on the line itself (the entry only with a `key`); on error the line is
+/// unchanged.
 pub(crate) fn draw_to_in_place(
     line: &mut CreditLine,
     amount_minor: i64,
     today: NaiveDate,
-    key: &str,
+    key: Option<&str>,
     debit: ledger::AccountCode,
     reason: &str,
-) -> Result<ValidEntry> {
+) -> Result<Option<ValidEntry>> {
     if amount_minor <= 0 {
         return Err(CreditError::invalid(
             "R-CRED-3",
@@ -442,18 +456,21 @@ pub(crate) fn draw_to_in_place(
             allowed_minor: line.available_minor(),
         });
     }
-    let entry = accounts::entry(
-        key,
-        reason,
-        "R-CRED-3",
-        today,
-        format!("Disposición de la línea {}", line.id),
-        line.currency,
-        &[
-            (debit, amount_minor),
-            (accounts::lender_line(&line.lender_code)?, -amount_minor),
-        ],
-    )?;
+    let entry = match key {
+        Some(key) => Some(accounts::entry(
+            key,
+            reason,
+            "R-CRED-3",
+            today,
+            format!("Disposición de la línea {}", line.id),
+            line.currency,
+            &[
+                (debit, amount_minor),
+                (accounts::lender_line(&line.lender_code)?, -amount_minor),
+            ],
+        )?),
+        None => None,
+    };
     line.drawn_minor += amount_minor;
     line.events.push(LineEvent {
         date: today,

@@ -353,7 +353,7 @@ pub fn disburse(
 ) -> Result<Disbursement> {
     let mut next = loan.clone();
     let mut line = line.clone();
-    let entries = disburse_in_place(&mut next, &mut line, date, key)?;
+    let entries = disburse_in_place(&mut next, &mut line, date, Some(key))?;
     Ok(Disbursement {
         loan: next,
         line,
@@ -362,12 +362,14 @@ pub fn disburse(
 }
 
 /// [`disburse`] on the loan and the line themselves, without copying their histories (the
-/// credit book's replay of thousands of loans on one line). On error both are unchanged.
+/// credit book's replay of thousands of loans on one line). With `key` the entries are built
+/// and returned; without, only the state changes (a replay: the ledger has them), after the
+/// same checks. On error both are unchanged.
 pub fn disburse_in_place(
     loan: &mut Loan,
     line: &mut CreditLine,
     date: NaiveDate,
-    key: &str,
+    key: Option<&str>,
 ) -> Result<Vec<ValidEntry>> {
     if loan.status != LoanStatus::Approved {
         return Err(CreditError::state(
@@ -394,8 +396,9 @@ pub fn disburse_in_place(
     let fee = loan.schedule.upfront_fee_minor;
     let memo = || format!("Desembolso del préstamo {}", loan.id);
     // Built before the line is drawn, so an error leaves the line as it was.
-    let second = match loan.borrower {
-        Borrower::Member(m) => Some(accounts::entry(
+    let second = match (key, loan.borrower) {
+        (None, _) => None,
+        (Some(key), Borrower::Member(m)) => Some(accounts::entry(
             &format!("{key}:disburse"),
             "loan.disbursement",
             "R-CRED-3",
@@ -408,7 +411,7 @@ pub fn disburse_in_place(
                 (accounts::fee_income(), -fee),
             ],
         )?),
-        Borrower::Odf if fee > 0 => Some(accounts::entry(
+        (Some(key), Borrower::Odf) if fee > 0 => Some(accounts::entry(
             &format!("{key}:fee"),
             "loan.opening-fee",
             "R-CRED-4",
@@ -420,10 +423,11 @@ pub fn disburse_in_place(
                 (accounts::odf_bank(), -fee),
             ],
         )?),
-        Borrower::Odf => None,
+        (Some(_), Borrower::Odf) => None,
     };
-    let draw = line::draw_in_place(line, p, date, &format!("{key}:draw"))?;
-    let mut entries = vec![draw];
+    let draw_key = key.map(|k| format!("{k}:draw"));
+    let draw = line::draw_in_place(line, p, date, draw_key.as_deref())?;
+    let mut entries: Vec<ValidEntry> = draw.into_iter().collect();
     entries.extend(second);
     loan.status = LoanStatus::Active;
     loan.events.push(LoanEvent {

@@ -12,7 +12,7 @@
 //! under the same key a conflict, and a run killed part-way and run again ends the same.
 
 use crate::AppError;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use credit::book::Allocation;
 use credit::lease::{self, Asset, Lease, LeaseSettings};
 use credit::line::{self, CreditLine, LineSettings, ReviewRule};
@@ -33,17 +33,63 @@ pub struct Day(pub NaiveDate);
 
 impl Serialize for Day {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.format("%Y-%m-%d").to_string())
+        // `YYYY-MM-DD` written by hand: `format` parses its pattern on every call, and a
+        // daily run writes a date per installment.
+        let (y, m, d) = (self.0.year(), self.0.month(), self.0.day());
+        if !(0..=9999).contains(&y) {
+            return s.serialize_str(&self.0.format("%Y-%m-%d").to_string());
+        }
+        let y = y.unsigned_abs();
+        let digit = |v: u32| b'0' + (v % 10) as u8;
+        let text = [
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ];
+        s.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
     }
 }
 
 impl<'de> Deserialize<'de> for Day {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .map(Day)
-            .map_err(serde::de::Error::custom)
+        d.deserialize_str(DayVisitor)
     }
+}
+
+/// Reads `YYYY-MM-DD` without allocating (a book's replay reads a date or two per event).
+struct DayVisitor;
+
+impl serde::de::Visitor<'_> for DayVisitor {
+    type Value = Day;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a date as YYYY-MM-DD")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Day, E> {
+        parse_day(text).ok_or_else(|| E::custom(format!("'{text}' is not a date YYYY-MM-DD")))
+    }
+}
+
+fn parse_day(text: &str) -> Option<Day> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(num(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?).map(Day)
 }
 
 /// A rate or fraction as exact decimal text in payloads.
@@ -472,6 +518,59 @@ impl CreditEvent {
         // Serialising plain structs of strings and integers cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// Reads a stored event. Its stored `kind` names the variant, so the ones a book holds by
+    /// the thousand are read straight into it (the tagged enum's generic path first buffers
+    /// every field of the payload); any other kind goes the generic way.
+    pub fn from_stored(kind: &str, payload: &str) -> serde_json::Result<CreditEvent> {
+        #[derive(Deserialize)]
+        struct Approved {
+            loan_id: i64,
+            line_id: i64,
+            borrower: BorrowerRef,
+            terms: Terms,
+            plan_recommended_minor: i64,
+            decision: DecisionRef,
+        }
+        #[derive(Deserialize)]
+        struct Disbursed {
+            loan_id: i64,
+            on: Day,
+        }
+        #[derive(Deserialize)]
+        struct Batch {
+            slot: u64,
+            rows: Vec<TrustRow>,
+        }
+        Ok(match kind {
+            "loan.approved" => {
+                let a: Approved = serde_json::from_str(payload)?;
+                CreditEvent::LoanApproved {
+                    loan_id: a.loan_id,
+                    line_id: a.line_id,
+                    borrower: a.borrower,
+                    terms: a.terms,
+                    plan_recommended_minor: a.plan_recommended_minor,
+                    decision: a.decision,
+                }
+            }
+            "loan.disbursed" => {
+                let d: Disbursed = serde_json::from_str(payload)?;
+                CreditEvent::LoanDisbursed {
+                    loan_id: d.loan_id,
+                    on: d.on,
+                }
+            }
+            "loan.trust-paid-batch" => {
+                let b: Batch = serde_json::from_str(payload)?;
+                CreditEvent::TrustPaidInstallments {
+                    slot: b.slot,
+                    rows: b.rows,
+                }
+            }
+            _ => serde_json::from_str(payload)?,
+        })
+    }
 }
 
 /// A line with its per-ODF settings.
@@ -868,7 +967,9 @@ impl CreditBook {
                 else {
                     return Err(missing("el préstamo", *loan_id));
                 };
-                applied.entries = loan::disburse_in_place(&mut ls.loan, &mut st.line, on.0, &key)?;
+                // A replay (`payload` given) builds no entries: the ledger has them.
+                let post = payload.is_none().then_some(key.as_str());
+                applied.entries = loan::disburse_in_place(&mut ls.loan, &mut st.line, on.0, post)?;
                 let principal = ls.loan.schedule.principal_minor;
                 *self.pending.entry(line_id).or_default() -= principal;
             }
@@ -1105,5 +1206,90 @@ impl CreditBook {
             .collect();
         s.extend(self.leases.values().map(|l| l.lease.lessee));
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> Day {
+        Day(NaiveDate::from_ymd_opt(y, m, day).unwrap())
+    }
+
+    /// Reading a stored event by its kind gives what the generic tagged read gives.
+    #[test]
+    fn a_stored_event_reads_the_same_by_kind_as_by_its_tag() {
+        let terms = Terms::from_input(&credit::ScheduleInput::monthly(
+            300_000,
+            Decimal::new(18, 2),
+            3,
+            d(2025, 8, 1).0,
+        ));
+        let events = [
+            CreditEvent::LoanApproved {
+                loan_id: 7,
+                line_id: 1,
+                borrower: Some(42),
+                terms,
+                plan_recommended_minor: 500_000,
+                decision: DecisionRef {
+                    decision_id: 3,
+                    approved: true,
+                    decided_on: d(2025, 7, 20),
+                },
+            },
+            CreditEvent::LoanDisbursed {
+                loan_id: 7,
+                on: d(2025, 8, 1),
+            },
+            CreditEvent::TrustPaidInstallments {
+                slot: 4,
+                rows: vec![
+                    TrustRow(7, 1, 100_000, 4_500, d(2025, 9, 1)),
+                    TrustRow(8, 2, 0, 1_500, d(2025, 10, 1)),
+                ],
+            },
+            CreditEvent::LoanPaid {
+                loan_id: 7,
+                reference: "rcpt-1".into(),
+                amount_minor: 104_500,
+                on: d(2025, 9, 3),
+            },
+        ];
+        for e in events {
+            let payload = e.payload();
+            let generic: CreditEvent = serde_json::from_str(&payload).unwrap();
+            let by_kind = CreditEvent::from_stored(e.kind(), &payload).unwrap();
+            assert_eq!(by_kind, generic, "{payload}");
+            assert_eq!(by_kind, e);
+        }
+    }
+
+    #[test]
+    fn a_day_is_read_as_yyyy_mm_dd_and_nothing_else() {
+        assert_eq!(parse_day("2025-09-01"), Some(d(2025, 9, 1)));
+        assert_eq!(parse_day("2024-02-29"), Some(d(2024, 2, 29)));
+        for bad in [
+            "2025-02-30",
+            "2025-9-01",
+            "2025/09/01",
+            "20250901xx",
+            "2025-09-0a",
+            "",
+        ] {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
+        assert_eq!(
+            serde_json::to_string(&d(2025, 9, 1)).unwrap(),
+            "\"2025-09-01\""
+        );
+        assert_eq!(
+            serde_json::to_string(&d(987, 12, 31)).unwrap(),
+            "\"0987-12-31\""
+        );
+        let read: Day = serde_json::from_str("\"2025-12-31\"").unwrap();
+        assert_eq!(read, d(2025, 12, 31));
+        assert!(serde_json::from_str::<Day>("\"31/12/2025\"").is_err());
     }
 }

@@ -3,8 +3,9 @@
 //! On each due date the trustee pays the installment of every active loan from the Fund to the
 //! loan's (current) lender: the principal settles `lenders:{code}:line`, the interest the ODF's
 //! `odf:expense:line-interest` (a `fund::pay_installment_from_fund` decision per installment,
-//! ref `loan-{id}:{n}`, against the line, and a credit entry per due date and lender moving the
-//! interest part to the expense, since the Fund's chart does not know the credit accounts). A
+//! ref `loan-{id}:{n}`, against the line, whose entries are summed per due date, and a credit
+//! entry per due date and lender moving the interest part to the expense, since the Fund's
+//! chart does not know the credit accounts). A
 //! loan to the ODF is its debt to the lender, so its row is paid by the trust and the ODF owes
 //! the Fund; a member still owes the row to the ODF, and what the member pays is put back into
 //! the trust (replenishment, `fund::replenish` from `odf:bank`) up to what the trust paid for
