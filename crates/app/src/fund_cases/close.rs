@@ -15,16 +15,17 @@
 //!    differences are adjusting entries, dated this close (never edits).
 //! 4. Flags active plans with no positive increment over the window (R-PLAN-4) as
 //!    `plan.review-flagged` events.
-//! 5. Posts: when everything fits in one commit (≤ `store::MAX_BATCH_ENTRIES` entries, the
-//!    usual case: up to 5,000 reporting members) it is ONE atomic commit: the lines as
-//!    `close.lines` events, their entries, the flags and `close.completed`.
+//! 5. Posts: the entries are booked per group of members ([`fund::close_entries`]: one
+//!    contribution and one profit-share entry per group, a posting per member). When the
+//!    close fits in one commit (the usual case: up to 5,000 members with something to post)
+//!    it is ONE atomic commit: the lines as `close.lines` events, their entries, the flags and
+//!    `close.completed`.
 //!    Larger organisations are committed in chunks of at most 5,000 members (10,000 entries),
 //!    each chunk atomic (its entries together with the `close.lines` events that record them),
 //!    then a final commit with the flags and `close.completed`. A close killed between chunks
 //!    is resumable to the same result: a re-run sees the committed chunks' lines as posted
-//!    (their members compute to no change), commits the rest, and the entry keys
-//!    (`fund:{org}:close:{period}:m{member}:...`) and event keys (derived from the chunk's
-//!    content) are deterministic, so nothing is posted twice. Until `close.completed` exists
+//!    (their members compute to no change), commits the rest, and the entry and event keys
+//!    (derived from the chunk's content) are deterministic, so nothing is posted twice. Until `close.completed` exists
 //!    the period counts as open.
 //!
 //! Every entry of a close is dated the last day of the period closed (not the wall clock), so
@@ -35,12 +36,12 @@
 use super::plans::{plan_for, plans_by_member};
 use super::reports::{effective_by_member, LatePayload};
 use super::{
-    chunk_by_size, event, fnv64, parse_payload, Audit, CloseCompleted, CloseLinesPayload,
-    FUND_STREAM, LATE_STREAM, PAYLOAD_BUDGET, PLANS_STREAM,
+    chunk_by_size, event, parse_payload, Audit, CloseCompleted, CloseLinesPayload, FUND_STREAM,
+    LATE_STREAM, PAYLOAD_BUDGET, PLANS_STREAM,
 };
 use crate::{App, AppError};
 use chrono::NaiveDate;
-use fund::{CloseLine, CloseRow, Period, PlanStatus, ReportFigures, Split};
+use fund::{Accrual, CloseLine, CloseRow, Period, PlanStatus, ReportFigures, Split};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -63,7 +64,7 @@ pub(crate) const STARTED_KIND: &str = "close.started";
 /// Times a close starts again when a report was filed at the same moment.
 const START_ATTEMPTS: usize = 5;
 
-/// Members per chunk when an organisation's close does not fit one commit (two entries each).
+/// Members per chunk when an organisation's close does not fit one commit.
 pub const CLOSE_CHUNK_MEMBERS: usize = MAX_BATCH_ENTRIES / 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,11 +118,6 @@ pub struct OrgCloseReport {
 }
 
 /// A late or adjusting line, or a line of the period: the period it accrues for.
-struct Work {
-    period: Period,
-    line: CloseLine,
-}
-
 fn line_array(line: &CloseLine) -> [i64; 5] {
     [
         line.member_id,
@@ -134,7 +130,11 @@ fn line_array(line: &CloseLine) -> [i64; 5] {
 
 /// The `close.lines` events of some work items (grouped by the period they accrue for,
 /// chunked under the payload budget); keys derive from the content.
-fn line_events(closing: Period, work: &[Work], audit: &Audit) -> Result<Vec<NewEvent>, AppError> {
+fn line_events(
+    closing: Period,
+    work: &[Accrual],
+    audit: &Audit,
+) -> Result<Vec<NewEvent>, AppError> {
     let mut by_period: BTreeMap<Period, Vec<[i64; 5]>> = BTreeMap::new();
     for w in work {
         by_period
@@ -156,7 +156,7 @@ fn line_events(closing: Period, work: &[Work], audit: &Audit) -> Result<Vec<NewE
             let key = format!(
                 "close:{closing}:lines:{period}:{first}-{last}:{}:{:016x}",
                 payload.lines.len(),
-                fnv64(&text)
+                fund::content_hash(&text)
             );
             events.push(event(FUND_STREAM, "close.lines", key, &payload, audit)?);
         }
@@ -267,7 +267,7 @@ impl App {
                 late.insert(q);
             }
         }
-        let mut work: Vec<Work> = Vec::new();
+        let mut work: Vec<Accrual> = Vec::new();
         for q in late {
             let reports = effective_by_member(self.reports(org_id, q).await?);
             let mut ignored = 0;
@@ -280,7 +280,7 @@ impl App {
                 report.adjustment_contribution =
                     report.adjustment_contribution.plus(line.delta_contribution);
                 report.adjustment_profit_share_minor += line.delta_profit_share_minor;
-                work.push(Work { period: q, line });
+                work.push(Accrual { period: q, line });
             }
             if any {
                 report.adjusted_periods.push(q.to_string());
@@ -292,7 +292,7 @@ impl App {
                 .lines
                 .into_iter()
                 .filter(|l| !l.is_noop())
-                .map(|line| Work { period, line }),
+                .map(|line| Accrual { period, line }),
         );
 
         // R-PLAN-4: plans with no positive increment over the window.
@@ -324,10 +324,7 @@ impl App {
         }
 
         // Entries, then commits.
-        let mut entries = Vec::with_capacity(work.len() * 2);
-        for w in &work {
-            entries.extend(w.line.entries(&settings, w.period, date)?);
-        }
+        let entries = fund::close_entries(&settings, period, &work, date)?;
         report.entries = entries.len();
         let mut finals = Vec::with_capacity(flags.len() + 1);
         for f in &flags {
@@ -363,7 +360,7 @@ impl App {
         }
         let accounts = fund::fund_extra_accounts();
         let chunk_members = options.chunk_members.clamp(1, CLOSE_CHUNK_MEMBERS);
-        let one_commit = work.len() <= chunk_members && entries.len() <= MAX_BATCH_ENTRIES;
+        let one_commit = work.len() <= chunk_members;
         let all_lines = if one_commit {
             line_events(period, &work, audit)?
         } else {
@@ -386,23 +383,19 @@ impl App {
             return Ok(report);
         }
         // Large organisation: atomic chunks, then the completion (resumable, see above).
-        let mut entries = entries.into_iter();
+        // Each chunk books its own entries (keys from the chunk's content).
+        drop(entries);
+        report.entries = 0;
         for chunk in work.chunks(chunk_members) {
-            let n: usize = chunk
-                .iter()
-                .map(|w| {
-                    usize::from(w.line.delta_contribution != Split::ZERO)
-                        + usize::from(w.line.delta_profit_share_minor != 0)
-                })
-                .sum();
-            let chunk_entries: Vec<_> = entries.by_ref().take(n).collect();
+            let entries = fund::close_entries(&settings, period, chunk, date)?;
+            report.entries += entries.len();
             self.store()
                 .commit(
                     org_id,
                     &Commit {
                         accounts: accounts.clone(),
                         events: line_events(period, chunk, audit)?,
-                        entries: chunk_entries,
+                        entries,
                     },
                 )
                 .await?;
