@@ -4,9 +4,11 @@
 //! # What one organisation's close does
 //! 1. Refuses a period that has not ended. If `close:{period}:completed` exists, says so and
 //!    writes nothing ("closing a closed period changes nothing").
-//! 2. Records `close:{period}:started` in the period's reports stream, claiming the report
-//!    slot (`reports::report_slot`) in the same commit, so a report filed at that moment is
-//!    either in this close or marked late (adjusted by the next close), never lost.
+//! 2. Reads the period's reports and the report slot (`reports::report_slot`). Its first
+//!    commit records `close:{period}:started` in the period's reports stream and claims that
+//!    slot, so a report filed meanwhile is either in this close (the commit conflicts, and
+//!    the close reads and computes again) or marked late (adjusted by the next close), never
+//!    lost.
 //!    Streams what it needs from the event log: the plans (baselines, R-PLAN-1), the period's
 //!    reports (effective ones, R-PLAN-2), what earlier closes posted (the `fund` stream), the
 //!    late-report markers.
@@ -20,13 +22,13 @@
 //!    close fits in one commit (the usual case: up to 5,000 members with something to post)
 //!    it is ONE atomic commit: the lines as `close.lines` events, their entries, the flags and
 //!    `close.completed`.
-//!    Larger organisations are committed in chunks of at most 5,000 members (10,000 entries),
-//!    each chunk atomic (its entries together with the `close.lines` events that record them),
-//!    then a final commit with the flags and `close.completed`. A close killed between chunks
+//!    Larger organisations are committed in chunks of at most 5,000 members, each chunk
+//!    atomic (its entries together with the `close.lines` events that record them), then a
+//!    final commit with the flags and `close.completed`. A close killed between chunks
 //!    is resumable to the same result: a re-run sees the committed chunks' lines as posted
 //!    (their members compute to no change), commits the rest, and the entry and event keys
-//!    (derived from the chunk's content) are deterministic, so nothing is posted twice. Until `close.completed` exists
-//!    the period counts as open.
+//!    (derived from the chunk's content) are deterministic, so nothing is posted twice.
+//!    Until `close.completed` exists the period counts as open.
 //!
 //! Every entry of a close is dated the last day of the period closed (not the wall clock), so
 //! re-running on another day gives identical entries.
@@ -174,7 +176,35 @@ struct FlagPayload {
 impl App {
     /// Closes `period` for one organisation (see the module documentation). `today` only
     /// decides whether the period is over; entries are dated the period's last day.
+    ///
+    /// A report committed while the close computed took the period's report slot the close
+    /// claims, so the close's commit conflicts: it reads again and computes again (a few
+    /// times at most), now with that report.
     pub async fn close_period(
+        &self,
+        org_id: OrgId,
+        period: Period,
+        today: NaiveDate,
+        options: CloseOptions,
+        audit: &Audit,
+    ) -> Result<OrgCloseReport, AppError> {
+        let mut attempt = 0;
+        loop {
+            match self
+                .close_period_once(org_id, period, today, options, audit)
+                .await
+            {
+                Err(AppError::Store(store::StoreError::Conflict { .. }))
+                    if attempt + 1 < START_ATTEMPTS =>
+                {
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn close_period_once(
         &self,
         org_id: OrgId,
         period: Period,
@@ -221,7 +251,8 @@ impl App {
         // The period's own lines.
         let mut reports_by_period: BTreeMap<Period, BTreeMap<MemberId, fund::IncomeReport>> =
             BTreeMap::new();
-        let current = effective_by_member(self.start_close(org_id, period, options, audit).await?);
+        let (filed, started) = self.start_close(org_id, period, options, audit).await?;
+        let current = effective_by_member(filed);
         let rows = |reports: &BTreeMap<MemberId, fund::IncomeReport>,
                     p: Period,
                     without_plan: &mut u64| {
@@ -366,8 +397,10 @@ impl App {
         } else {
             Vec::new()
         };
-        if one_commit && all_lines.len() + finals.len() <= store::MAX_COMMIT_EVENTS {
-            let mut events = all_lines;
+        if one_commit && started.len() + all_lines.len() + finals.len() <= store::MAX_COMMIT_EVENTS
+        {
+            let mut events = started;
+            events.extend(all_lines);
             events.extend(finals);
             self.store()
                 .commit(
@@ -386,16 +419,32 @@ impl App {
         // Each chunk books its own entries (keys from the chunk's content).
         drop(entries);
         report.entries = 0;
+        // The first commit records the start (and claims the slot).
+        let mut started = Some(started);
         for chunk in work.chunks(chunk_members) {
             let entries = fund::close_entries(&settings, period, chunk, date)?;
             report.entries += entries.len();
+            let mut events = started.take().unwrap_or_default();
+            events.extend(line_events(period, chunk, audit)?);
             self.store()
                 .commit(
                     org_id,
                     &Commit {
                         accounts: accounts.clone(),
-                        events: line_events(period, chunk, audit)?,
+                        events,
                         entries,
+                    },
+                )
+                .await?;
+            report.commits += 1;
+        }
+        if let Some(started) = started.filter(|s| !s.is_empty()) {
+            self.store()
+                .commit(
+                    org_id,
+                    &Commit {
+                        events: started,
+                        ..Commit::default()
                     },
                 )
                 .await?;
@@ -416,46 +465,34 @@ impl App {
         Ok(report)
     }
 
-    /// The period's reports as the close sees them. Unless previewing, first records that
-    /// the close started, claiming the period's report slot in the same commit: a report
-    /// committed meanwhile took that slot, so the start conflicts and reads again (see
-    /// `report_slot`); a report filed after the start is marked late.
+    /// The period's reports as the close sees them, and (unless previewing) the events that
+    /// record that the close started, claiming the period's report slot: the close commits
+    /// them with its first commit, so a report committed meanwhile took that slot and the
+    /// close conflicts and starts again (see `report_slot`); a report filed after the start
+    /// is marked late.
     async fn start_close(
         &self,
         org_id: OrgId,
         period: Period,
         options: CloseOptions,
         audit: &Audit,
-    ) -> Result<Vec<fund::IncomeReport>, AppError> {
-        let mut attempt = 0;
-        loop {
-            let filed = self.period_reports(org_id, period).await?;
-            if options.preview {
-                return Ok(filed.reports);
-            }
-            let key = started_key(period);
-            let events = vec![
-                event(
-                    &super::reports_stream(period),
-                    STARTED_KIND,
-                    key.clone(),
-                    &period.to_string(),
-                    audit,
-                )?,
-                super::reports::report_slot(period, filed.slot, &key, audit)?,
-            ];
-            let started = Commit {
-                events,
-                ..Commit::default()
-            };
-            match self.store().commit(org_id, &started).await {
-                Ok(_) => return Ok(filed.reports),
-                Err(store::StoreError::Conflict { .. }) if attempt + 1 < START_ATTEMPTS => {
-                    attempt += 1;
-                }
-                Err(e) => return Err(e.into()),
-            }
+    ) -> Result<(Vec<fund::IncomeReport>, Vec<NewEvent>), AppError> {
+        let filed = self.period_reports(org_id, period).await?;
+        if options.preview {
+            return Ok((filed.reports, Vec::new()));
         }
+        let key = started_key(period);
+        let events = vec![
+            event(
+                &super::reports_stream(period),
+                STARTED_KIND,
+                key.clone(),
+                &period.to_string(),
+                audit,
+            )?,
+            super::reports::report_slot(period, filed.slot, &key, audit)?,
+        ];
+        Ok((filed.reports, events))
     }
 
     /// Closes `period` for every organisation, `options.concurrency` at a time. Each
