@@ -855,14 +855,15 @@ async fn r_fund_6_a_run_after_missed_days_pays_each_installment_on_its_own_due_d
         // the three rows, 1,045.00 + 1,030.00 + 1,015.00.
         assert_eq!(run_day(&app, org, day(2025, 11, 5)).await, (3, 309_000));
         let book = app.credit_book(org).await.unwrap();
+        // The run's credit event lists the installments, each with its own due date.
         let paid_on: Vec<_> = book
             .events
             .iter()
-            .filter_map(|e| match e {
-                app::credit_cases::CreditEvent::TrustPaidInstallment { number, on, .. } => {
-                    Some((*number, on.0))
+            .flat_map(|e| match e {
+                app::credit_cases::CreditEvent::TrustPaidInstallments { rows, .. } => {
+                    rows.iter().map(|r| (r.number(), r.on())).collect()
                 }
-                _ => None,
+                _ => Vec::new(),
             })
             .collect();
         assert_eq!(
@@ -910,6 +911,146 @@ async fn r_fund_6_a_run_after_missed_days_pays_each_installment_on_its_own_due_d
         assert_eq!(run_day(&app, org, day(2025, 11, 5)).await, (0, 0));
         assert_eq!(run_day(&app, org, day(2025, 10, 1)).await, (0, 0));
         assert_eq!(line_entries().await, dated);
+        app.checked_trial_balance(org).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn r_fund_6_one_run_writes_one_entry_per_due_date_and_keeps_each_borrowers_shortfall() {
+    for_each_backend(|app| async move {
+        let (org, _) = union_with_line(&app).await;
+        let members = member_ids(&app, org, 3).await;
+        for (i, m) in members.iter().enumerate() {
+            disbursed_three_rows(&app, org, i as i64 + 1, Some(*m)).await;
+        }
+        let trust = || {
+            let app = app.clone();
+            async move { app.fund_state(org).await.unwrap().trust.total() }
+        };
+        let bal = |c: &'static str| {
+            let app = app.clone();
+            async move { app.store().account_balance(org, &code(c)).await.unwrap() }
+        };
+        let before = trust().await;
+        // 2025-09-01: row 1 of each loan, 1,000.00 + 45.00, three times.
+        assert_eq!(run_day(&app, org, day(2025, 9, 1)).await, (3, 313_500));
+        assert_eq!(trust().await, before - 313_500);
+        // The line: 9,000.00 drawn, 3,000.00 repaid by the trust; 135.00 of interest.
+        assert_eq!(bal("lenders:nafin:line").await, -600_000);
+        assert_eq!(bal("odf:expense:line-interest").await, 13_500);
+        // One Fund entry summing the three installments and one interest entry, not six.
+        let run_entries: Vec<_> = app
+            .store()
+            .account_entries(org, &code("lenders:nafin:line"), store::Page::first(100))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.entry.rule_id().as_str() == "R-FUND-6")
+            .map(|e| e.entry.reason().as_str().to_string())
+            .collect();
+        assert_eq!(
+            run_entries,
+            ["fund.trust.installment", "loan.trust-interest"],
+            "{run_entries:?}"
+        );
+        // One credit event lists the three installments.
+        let book = app.credit_book(org).await.unwrap();
+        let batches: Vec<usize> = book
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                app::credit_cases::CreditEvent::TrustPaidInstallments { rows, .. } => {
+                    Some(rows.len())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(batches, [3]);
+        // R-FUND-6: each borrower's shortfall is their own, 1,045.00.
+        let notices = fund::trust::non_fulfilment_notices(&app.fund_state(org).await.unwrap());
+        let mut named: Vec<_> = notices
+            .iter()
+            .map(|n| (n.borrower.clone(), n.amount_minor))
+            .collect();
+        named.sort_by_key(|(b, _)| format!("{b}"));
+        let mut expected: Vec<_> = members
+            .iter()
+            .map(|m| (fund::trust::Borrower::Member(*m), 104_500))
+            .collect();
+        expected.sort_by_key(|(b, _)| format!("{b}"));
+        assert_eq!(named, expected);
+        // The first member pays: only their notice is resolved.
+        app.repay_loan(org, &Actor::cli(), 1, 104_500, day(2025, 9, 3), "rcpt-1")
+            .await
+            .unwrap();
+        let left = fund::trust::non_fulfilment_notices(&app.fund_state(org).await.unwrap());
+        assert_eq!(left.len(), 2);
+        assert!(left
+            .iter()
+            .all(|n| n.borrower != fund::trust::Borrower::Member(members[0])));
+        // Delinquency: the other two are 2 days late on 2025-09-03 (the trust paying the
+        // lender does not pay the member's row).
+        let book = app.credit_book(org).await.unwrap();
+        let q = credit::quality::portfolio_quality_of(
+            book.loans.values().map(|l| &l.loan),
+            day(2025, 9, 3),
+        );
+        let late: Vec<u32> = book
+            .loans
+            .values()
+            .map(|l| credit::quality::days_past_due(&l.loan, day(2025, 9, 3)))
+            .collect();
+        assert_eq!(late, [0, 2, 2], "{q:?}");
+        // The same day again writes nothing.
+        assert_eq!(run_day(&app, org, day(2025, 9, 1)).await, (0, 0));
+        assert_eq!(trust().await, before - 313_500 + 104_500);
+        app.checked_trial_balance(org).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn r_fund_6_two_runs_at_once_pay_each_installment_once() {
+    for_each_backend(|app| async move {
+        let (org, m) = union_with_line(&app).await;
+        disbursed_three_rows(&app, org, 1, Some(m)).await;
+        disbursed_three_rows(&app, org, 2, None).await;
+        let trust = || {
+            let app = app.clone();
+            async move { app.fund_state(org).await.unwrap().trust.total() }
+        };
+        let before = trust().await;
+        // A run for 2025-09-01 and a catch-up for 2025-11-05 at once: both read the same
+        // state and claim the same slot; the store takes one, the other reads again and pays
+        // what is left. Each of the six rows is paid once: 2 × (1,045.00 + 1,030.00 + 1,015.00).
+        let actor = Actor::cli();
+        let (a, b) = tokio::join!(
+            app.run_credit_day(Scope::Org(org), day(2025, 9, 1), &actor),
+            app.run_credit_day(Scope::Org(org), day(2025, 11, 5), &actor),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(
+            a[0].installments_paid + b[0].installments_paid,
+            6,
+            "{a:?} {b:?}"
+        );
+        assert_eq!(a[0].paid_minor + b[0].paid_minor, 618_000);
+        assert_eq!(trust().await, before - 618_000);
+        let book = app.credit_book(org).await.unwrap();
+        for id in [1, 2] {
+            assert_eq!(book.loan(id).unwrap().trust_paid.len(), 3, "loan {id}");
+        }
+        // Two more at once for the same day: nothing more.
+        let (a, b) = tokio::join!(
+            app.run_credit_day(Scope::Org(org), day(2025, 11, 5), &actor),
+            app.run_credit_day(Scope::Org(org), day(2025, 11, 5), &actor),
+        );
+        assert_eq!(
+            a.unwrap()[0].installments_paid + b.unwrap()[0].installments_paid,
+            0
+        );
+        assert_eq!(trust().await, before - 618_000);
         app.checked_trial_balance(org).await.unwrap();
     })
     .await;

@@ -381,7 +381,21 @@ pub fn draw(
     today: NaiveDate,
     key: &str,
 ) -> Result<(CreditLine, ValidEntry)> {
-    draw_to(
+    let mut next = line.clone();
+    let entry = draw_in_place(&mut next, amount_minor, today, Some(key))?;
+    with_entry(next, entry)
+}
+
+/// [`draw`] on the line itself, without copying its history (replays and bulk paths). With
+/// `key` the entry is built and returned; without, only the line changes (a replay: the ledger
+/// has the entry). The checks are the same either way. On error the line is unchanged.
+pub fn draw_in_place(
+    line: &mut CreditLine,
+    amount_minor: i64,
+    today: NaiveDate,
+    key: Option<&str>,
+) -> Result<Option<ValidEntry>> {
+    draw_to_in_place(
         line,
         amount_minor,
         today,
@@ -400,6 +414,33 @@ pub(crate) fn draw_to(
     debit: ledger::AccountCode,
     reason: &str,
 ) -> Result<(CreditLine, ValidEntry)> {
+    let mut next = line.clone();
+    let entry = draw_to_in_place(&mut next, amount_minor, today, Some(key), debit, reason)?;
+    with_entry(next, entry)
+}
+
+/// The line and the entry a draw with a key built.
+fn with_entry(line: CreditLine, entry: Option<ValidEntry>) -> Result<(CreditLine, ValidEntry)> {
+    match entry {
+        Some(e) => Ok((line, e)),
+        None => Err(CreditError::invalid(
+            "R-CRED-3",
+            "key",
+            "a draw with a key has an entry",
+        )),
+    }
+}
+
+/// [`draw_to`] on the line itself (the entry only with a `key`); on error the line is
+/// unchanged.
+pub(crate) fn draw_to_in_place(
+    line: &mut CreditLine,
+    amount_minor: i64,
+    today: NaiveDate,
+    key: Option<&str>,
+    debit: ledger::AccountCode,
+    reason: &str,
+) -> Result<Option<ValidEntry>> {
     if amount_minor <= 0 {
         return Err(CreditError::invalid(
             "R-CRED-3",
@@ -415,25 +456,27 @@ pub(crate) fn draw_to(
             allowed_minor: line.available_minor(),
         });
     }
-    let entry = accounts::entry(
-        key,
-        reason,
-        "R-CRED-3",
-        today,
-        format!("Disposición de la línea {}", line.id),
-        line.currency,
-        &[
-            (debit, amount_minor),
-            (accounts::lender_line(&line.lender_code)?, -amount_minor),
-        ],
-    )?;
-    let mut next = line.clone();
-    next.drawn_minor += amount_minor;
-    next.events.push(LineEvent {
+    let entry = match key {
+        Some(key) => Some(accounts::entry(
+            key,
+            reason,
+            "R-CRED-3",
+            today,
+            format!("Disposición de la línea {}", line.id),
+            line.currency,
+            &[
+                (debit, amount_minor),
+                (accounts::lender_line(&line.lender_code)?, -amount_minor),
+            ],
+        )?),
+        None => None,
+    };
+    line.drawn_minor += amount_minor;
+    line.events.push(LineEvent {
         date: today,
         kind: LineEventKind::Drawn { amount_minor },
     });
-    Ok((next, entry))
+    Ok(entry)
 }
 
 /// The ODF repays the lender: principal restores availability; interest is an expense.

@@ -351,6 +351,26 @@ pub fn disburse(
     date: NaiveDate,
     key: &str,
 ) -> Result<Disbursement> {
+    let mut next = loan.clone();
+    let mut line = line.clone();
+    let entries = disburse_in_place(&mut next, &mut line, date, Some(key))?;
+    Ok(Disbursement {
+        loan: next,
+        line,
+        entries,
+    })
+}
+
+/// [`disburse`] on the loan and the line themselves, without copying their histories (the
+/// credit book's replay of thousands of loans on one line). With `key` the entries are built
+/// and returned; without, only the state changes (a replay: the ledger has them), after the
+/// same checks. On error both are unchanged.
+pub fn disburse_in_place(
+    loan: &mut Loan,
+    line: &mut CreditLine,
+    date: NaiveDate,
+    key: Option<&str>,
+) -> Result<Vec<ValidEntry>> {
     if loan.status != LoanStatus::Approved {
         return Err(CreditError::state(
             "R-CRED-3",
@@ -374,16 +394,16 @@ pub fn disburse(
     }
     let p = loan.schedule.principal_minor;
     let fee = loan.schedule.upfront_fee_minor;
-    let (line, draw) = line::draw(line, p, date, &format!("{key}:draw"))?;
-    let mut entries = vec![draw];
-    let memo = format!("Desembolso del préstamo {}", loan.id);
-    match loan.borrower {
-        Borrower::Member(m) => entries.push(accounts::entry(
+    let memo = || format!("Desembolso del préstamo {}", loan.id);
+    // Built before the line is drawn, so an error leaves the line as it was.
+    let second = match (key, loan.borrower) {
+        (None, _) => None,
+        (Some(key), Borrower::Member(m)) => Some(accounts::entry(
             &format!("{key}:disburse"),
             "loan.disbursement",
             "R-CRED-3",
             date,
-            memo,
+            memo(),
             loan.schedule.currency,
             &[
                 (accounts::member_loan(m), p),
@@ -391,31 +411,30 @@ pub fn disburse(
                 (accounts::fee_income(), -fee),
             ],
         )?),
-        Borrower::Odf if fee > 0 => entries.push(accounts::entry(
+        (Some(key), Borrower::Odf) if fee > 0 => Some(accounts::entry(
             &format!("{key}:fee"),
             "loan.opening-fee",
             "R-CRED-4",
             date,
-            memo,
+            memo(),
             loan.schedule.currency,
             &[
                 (accounts::line_interest_expense(), fee),
                 (accounts::odf_bank(), -fee),
             ],
         )?),
-        Borrower::Odf => {}
-    }
-    let mut next = loan.clone();
-    next.status = LoanStatus::Active;
-    next.events.push(LoanEvent {
+        (Some(_), Borrower::Odf) => None,
+    };
+    let draw_key = key.map(|k| format!("{k}:draw"));
+    let draw = line::draw_in_place(line, p, date, draw_key.as_deref())?;
+    let mut entries: Vec<ValidEntry> = draw.into_iter().collect();
+    entries.extend(second);
+    loan.status = LoanStatus::Active;
+    loan.events.push(LoanEvent {
         date,
         kind: LoanEventKind::Disbursed,
     });
-    Ok(Disbursement {
-        loan: next,
-        line,
-        entries,
-    })
+    Ok(entries)
 }
 
 /// Command: a payment received.

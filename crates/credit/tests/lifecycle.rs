@@ -613,3 +613,47 @@ fn r_fund_6_the_trust_pays_the_row_as_it_stands_never_more_principal_than_is_lef
     assert_eq!(loan::trust_due(&closed, 2, 300_000), None);
     assert_eq!(loan::prepaid_principal_minor(&closed), 300_000 - 99_007);
 }
+
+#[test]
+fn disbursing_in_place_changes_the_loan_and_line_as_disburse_does_and_a_refusal_changes_nothing() {
+    let line = mxn_line();
+    let proposal = LoanProposal {
+        id: 5,
+        borrower: Borrower::Member(42),
+        terms: ScheduleInput::monthly(300_000, dec!(0.12), 3, d(2026, 1, 15)),
+    };
+    let approved = loan::approve(
+        &proposal,
+        &line,
+        1_000_000,
+        &[],
+        &approval(Subject::Loan(5)),
+    )
+    .unwrap();
+    let decided = loan::disburse(&approved, &line, d(2026, 1, 15), "loan-5").unwrap();
+    // With a key: the same loan, line and entries (draw, then the member's disbursement).
+    let (mut l, mut ln) = (approved.clone(), line.clone());
+    let entries = loan::disburse_in_place(&mut l, &mut ln, d(2026, 1, 15), Some("loan-5")).unwrap();
+    assert_eq!(
+        (&l, &ln, &entries),
+        (&decided.loan, &decided.line, &decided.entries)
+    );
+    assert_eq!(ln.drawn_minor, 300_000);
+    // Without a key (a replay): the same state, no entries.
+    let (mut l, mut ln) = (approved.clone(), line.clone());
+    let none = loan::disburse_in_place(&mut l, &mut ln, d(2026, 1, 15), None).unwrap();
+    assert!(none.is_empty());
+    assert_eq!((&l, &ln), (&decided.loan, &decided.line));
+    // R-CRED-4: another date is refused, and neither the loan nor the line changes.
+    let (mut l, mut ln) = (approved.clone(), line.clone());
+    let err = loan::disburse_in_place(&mut l, &mut ln, d(2026, 1, 16), None).unwrap_err();
+    assert_eq!(err.rule(), "R-CRED-4");
+    assert_eq!((&l, &ln), (&approved, &line));
+    // R-CRED-1: above what the line has available, refused the same way.
+    let mut full = line.clone();
+    full.drawn_minor = full.limit_minor - 100_000;
+    let (mut l, mut ln) = (approved.clone(), full.clone());
+    let err = loan::disburse_in_place(&mut l, &mut ln, d(2026, 1, 15), Some("loan-5")).unwrap_err();
+    assert_eq!(err.rule(), "R-CRED-1");
+    assert_eq!((&l, &ln), (&approved, &full));
+}

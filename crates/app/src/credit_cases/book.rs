@@ -12,7 +12,7 @@
 //! under the same key a conflict, and a run killed part-way and run again ends the same.
 
 use crate::AppError;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use credit::book::Allocation;
 use credit::lease::{self, Asset, Lease, LeaseSettings};
 use credit::line::{self, CreditLine, LineSettings, ReviewRule};
@@ -33,17 +33,63 @@ pub struct Day(pub NaiveDate);
 
 impl Serialize for Day {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.format("%Y-%m-%d").to_string())
+        // `YYYY-MM-DD` written by hand: `format` parses its pattern on every call, and a
+        // daily run writes a date per installment.
+        let (y, m, d) = (self.0.year(), self.0.month(), self.0.day());
+        if !(0..=9999).contains(&y) {
+            return s.serialize_str(&self.0.format("%Y-%m-%d").to_string());
+        }
+        let y = y.unsigned_abs();
+        let digit = |v: u32| b'0' + (v % 10) as u8;
+        let text = [
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(d / 10),
+            digit(d),
+        ];
+        s.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
     }
 }
 
 impl<'de> Deserialize<'de> for Day {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .map(Day)
-            .map_err(serde::de::Error::custom)
+        d.deserialize_str(DayVisitor)
     }
+}
+
+/// Reads `YYYY-MM-DD` without allocating (a book's replay reads a date or two per event).
+struct DayVisitor;
+
+impl serde::de::Visitor<'_> for DayVisitor {
+    type Value = Day;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a date as YYYY-MM-DD")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Day, E> {
+        parse_day(text).ok_or_else(|| E::custom(format!("'{text}' is not a date YYYY-MM-DD")))
+    }
+}
+
+fn parse_day(text: &str) -> Option<Day> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(num(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?).map(Day)
 }
 
 /// A rate or fraction as exact decimal text in payloads.
@@ -337,7 +383,9 @@ pub enum CreditEvent {
         on: Day,
         reference: String,
     },
-    /// R-FUND-6: the trustee paid installment `number` of the loan on its due date.
+    /// R-FUND-6: the trustee paid installment `number` of the loan on its due date (one event
+    /// per installment; written by the daily run before it wrote
+    /// [`CreditEvent::TrustPaidInstallments`], still read).
     TrustPaidInstallment {
         loan_id: i64,
         number: u32,
@@ -345,6 +393,38 @@ pub enum CreditEvent {
         interest_minor: i64,
         on: Day,
     },
+    /// R-FUND-6: the trustee paid these installments, each on its own due date, in one commit
+    /// of the daily run. `slot` is how many such events the stream held when the run decided
+    /// (ARCHITECTURE.md, slots): two runs that read the same state claim the same key
+    /// (`credit:trust:{slot}`), so the store takes the second as a replay when it is the same
+    /// and refuses it otherwise, and no installment is paid twice.
+    TrustPaidInstallments {
+        slot: u64,
+        rows: Vec<TrustRow>,
+    },
+}
+
+/// One installment the trustee paid (R-FUND-6): `[loan_id, number, principal_minor,
+/// interest_minor, due date]` in payloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustRow(pub i64, pub u32, pub i64, pub i64, pub Day);
+
+impl TrustRow {
+    pub fn loan_id(&self) -> i64 {
+        self.0
+    }
+    pub fn number(&self) -> u32 {
+        self.1
+    }
+    pub fn principal_minor(&self) -> i64 {
+        self.2
+    }
+    pub fn interest_minor(&self) -> i64 {
+        self.3
+    }
+    pub fn on(&self) -> NaiveDate {
+        self.4 .0
+    }
 }
 
 impl CreditEvent {
@@ -366,6 +446,7 @@ impl CreditEvent {
             CreditEvent::LeaseTransferred { .. } => "lease.transferred",
             CreditEvent::LeasePurchased { .. } => "lease.purchased",
             CreditEvent::TrustPaidInstallment { .. } => "loan.trust-paid",
+            CreditEvent::TrustPaidInstallments { .. } => "loan.trust-paid-batch",
             CreditEvent::LoanReplenished { .. } => "loan.replenished",
         }
     }
@@ -426,6 +507,7 @@ impl CreditEvent {
             CreditEvent::TrustPaidInstallment {
                 loan_id, number, ..
             } => format!("credit:loan:{loan_id}:trust:{number}"),
+            CreditEvent::TrustPaidInstallments { slot, .. } => format!("credit:trust:{slot}"),
             CreditEvent::LoanReplenished {
                 loan_id, reference, ..
             } => format!("credit:loan:{loan_id}:replenish:{reference}"),
@@ -435,6 +517,59 @@ impl CreditEvent {
     pub fn payload(&self) -> String {
         // Serialising plain structs of strings and integers cannot fail.
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a stored event. Its stored `kind` names the variant, so the ones a book holds by
+    /// the thousand are read straight into it (the tagged enum's generic path first buffers
+    /// every field of the payload); any other kind goes the generic way.
+    pub fn from_stored(kind: &str, payload: &str) -> serde_json::Result<CreditEvent> {
+        #[derive(Deserialize)]
+        struct Approved {
+            loan_id: i64,
+            line_id: i64,
+            borrower: BorrowerRef,
+            terms: Terms,
+            plan_recommended_minor: i64,
+            decision: DecisionRef,
+        }
+        #[derive(Deserialize)]
+        struct Disbursed {
+            loan_id: i64,
+            on: Day,
+        }
+        #[derive(Deserialize)]
+        struct Batch {
+            slot: u64,
+            rows: Vec<TrustRow>,
+        }
+        Ok(match kind {
+            "loan.approved" => {
+                let a: Approved = serde_json::from_str(payload)?;
+                CreditEvent::LoanApproved {
+                    loan_id: a.loan_id,
+                    line_id: a.line_id,
+                    borrower: a.borrower,
+                    terms: a.terms,
+                    plan_recommended_minor: a.plan_recommended_minor,
+                    decision: a.decision,
+                }
+            }
+            "loan.disbursed" => {
+                let d: Disbursed = serde_json::from_str(payload)?;
+                CreditEvent::LoanDisbursed {
+                    loan_id: d.loan_id,
+                    on: d.on,
+                }
+            }
+            "loan.trust-paid-batch" => {
+                let b: Batch = serde_json::from_str(payload)?;
+                CreditEvent::TrustPaidInstallments {
+                    slot: b.slot,
+                    rows: b.rows,
+                }
+            }
+            _ => serde_json::from_str(payload)?,
+        })
     }
 }
 
@@ -487,6 +622,13 @@ pub struct CreditBook {
     pub(crate) keys: HashMap<String, String>,
     /// Events applied, in order (for `show` history).
     pub events: Vec<CreditEvent>,
+    /// Per line: principal of loans approved and not yet disbursed (R-CRED-1 availability).
+    pending: HashMap<i64, i64>,
+    /// Per borrower: their loans' ids (R-CRED-5 history), so an approval does not scan every
+    /// loan of the organisation.
+    by_borrower: HashMap<Borrower, Vec<i64>>,
+    /// [`CreditEvent::TrustPaidInstallments`] events applied: the next one's slot.
+    trust_slots: u64,
 }
 
 fn missing(what: &str, id: i64) -> AppError {
@@ -505,6 +647,9 @@ impl CreditBook {
             leases: BTreeMap::new(),
             keys: HashMap::new(),
             events: Vec::new(),
+            pending: HashMap::new(),
+            by_borrower: HashMap::new(),
+            trust_slots: 0,
         }
     }
 
@@ -540,22 +685,105 @@ impl CreditBook {
 
     /// R-CRED-5: the closed loans of a borrower (graduation history).
     pub fn history_of(&self, borrower: Borrower) -> Vec<loan::LoanOutcome> {
-        self.loans
-            .values()
-            .filter(|l| l.loan.borrower == borrower)
+        self.by_borrower
+            .get(&borrower)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.loans.get(id))
             .filter_map(|l| l.loan.outcome())
             .collect()
+    }
+
+    /// Principal of the loans approved on `line_id` and not yet disbursed (they hold part of
+    /// the line's available limit, R-CRED-1).
+    pub fn pending_minor(&self, line_id: i64) -> i64 {
+        self.pending.get(&line_id).copied().unwrap_or(0)
+    }
+
+    /// The slot the next [`CreditEvent::TrustPaidInstallments`] claims.
+    pub fn next_trust_slot(&self) -> u64 {
+        self.trust_slots
+    }
+
+    /// R-FUND-6: the trustee paid these installments to the lender. Each row's principal frees
+    /// the line; a loan to the ODF *is* its debt to the lender, so its row is paid too (the ODF
+    /// now owes the Fund instead); a member still owes the row to the ODF and repays it to
+    /// replenish the Fund. The Fund's entries go with the event. All rows are checked (no
+    /// installment paid twice, the ODF's payments valid) before any is applied: on error the
+    /// book is unchanged. The daily run applies its installments one at a time through this
+    /// and records them as one event ([`CreditBook::record_trust_rows`]); a replay applies the
+    /// event's rows at once.
+    pub fn pay_trust_rows(&mut self, rows: &[TrustRow]) -> Result<(), AppError> {
+        let mut seen: BTreeSet<(i64, u32)> = BTreeSet::new();
+        // Loans to the ODF after their rows (few: a member's loan needs no copy).
+        let mut odf: BTreeMap<i64, Loan> = BTreeMap::new();
+        for row in rows {
+            let (loan_id, number) = (row.loan_id(), row.number());
+            let ls = self.loan(loan_id)?;
+            if ls.trust_paid.contains_key(&number) || !seen.insert((loan_id, number)) {
+                return Err(AppError::Field(registry::FieldError::new(
+                    "installment",
+                    format!("R-FUND-6: la cuota {number} del préstamo {loan_id} ya se pagó"),
+                )));
+            }
+            if ls.loan.borrower == Borrower::Odf {
+                let current = odf.get(&loan_id).unwrap_or(&ls.loan);
+                let next = loan::repay(
+                    current,
+                    &loan::Payment {
+                        key: format!("credit:loan:{loan_id}:trust:{number}"),
+                        date: row.on(),
+                        amount_minor: row.principal_minor() + row.interest_minor(),
+                    },
+                )?
+                .loan;
+                odf.insert(loan_id, next);
+            }
+        }
+        for row in rows {
+            let loan_id = row.loan_id();
+            let Some(s) = self.loans.get_mut(&loan_id) else {
+                continue;
+            };
+            if let Some(next) = odf.remove(&loan_id) {
+                s.loan = next;
+            }
+            s.trust_paid
+                .insert(row.number(), (row.principal_minor(), row.interest_minor()));
+            let line_id = s.loan.line_id;
+            if let Some(l) = self.lines.get_mut(&line_id) {
+                l.line.drawn_minor -= row.principal_minor();
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a [`CreditEvent::TrustPaidInstallments`] whose rows were applied already with
+    /// [`CreditBook::pay_trust_rows`] (the daily run decides row by row): its key and payload
+    /// for idempotency, the event, the next slot. Answers the key.
+    pub(crate) fn record_trust_rows(&mut self, event: &CreditEvent, payload: String) -> String {
+        let key = event.key();
+        if let CreditEvent::TrustPaidInstallments { slot, .. } = event {
+            self.trust_slots = self.trust_slots.max(slot + 1);
+        }
+        self.keys.insert(key.clone(), payload);
+        self.events.push(event.clone());
+        key
     }
 
     /// Applies one event: checks it against the state through the pure rules, updates the
     /// state and returns what it writes. An error leaves the book unchanged.
     pub fn apply(&mut self, event: &CreditEvent) -> Result<Applied, AppError> {
-        self.apply_payload(event, None)
+        let applied = self.apply_payload(event, None)?;
+        self.events.push(event.clone());
+        Ok(applied)
     }
 
     /// [`CreditBook::apply`] of a stored event, keeping its stored payload (no re-encoding).
-    pub(crate) fn replay(&mut self, event: &CreditEvent, payload: String) -> Result<(), AppError> {
-        self.apply_payload(event, Some(payload)).map(|_| ())
+    pub(crate) fn replay(&mut self, event: CreditEvent, payload: String) -> Result<(), AppError> {
+        self.apply_payload(&event, Some(payload))?;
+        self.events.push(event);
+        Ok(())
     }
 
     fn apply_payload(
@@ -693,30 +921,32 @@ impl CreditBook {
                         format!("R-CRED-3: el préstamo {loan_id} ya existe"),
                     )));
                 }
-                let st = self.line(*line_id)?;
+                self.line(*line_id)?;
                 let borrower = borrower_of(*borrower);
-                // The line's available limit net of loans approved and not yet disbursed.
-                let mut line_now = st.line.clone();
-                line_now.drawn_minor += self
-                    .loans
-                    .values()
-                    .filter(|l| {
-                        l.loan.line_id == *line_id && l.loan.status == loan::LoanStatus::Approved
-                    })
-                    .map(|l| l.loan.schedule.principal_minor)
-                    .sum::<i64>();
                 let history = self.history_of(borrower);
-                let loan = loan::approve(
+                // The line's available limit net of loans approved and not yet disbursed: held
+                // as drawn for the check only, then put back (no copy of the line's history).
+                let pending = self.pending_minor(*line_id);
+                let st = self
+                    .lines
+                    .get_mut(line_id)
+                    .ok_or_else(|| missing("la línea", *line_id))?;
+                st.line.drawn_minor += pending;
+                let approved = loan::approve(
                     &LoanProposal {
                         id: *loan_id,
                         borrower,
                         terms: terms.to_input(cur),
                     },
-                    &line_now,
+                    &st.line,
                     *plan_recommended_minor,
                     &history,
                     &decision.approval(Subject::Loan(*loan_id)),
-                )?;
+                );
+                st.line.drawn_minor -= pending;
+                let loan = approved?;
+                *self.pending.entry(*line_id).or_default() += loan.schedule.principal_minor;
+                self.by_borrower.entry(borrower).or_default().push(*loan_id);
                 self.loans.insert(
                     *loan_id,
                     LoanState {
@@ -729,13 +959,19 @@ impl CreditBook {
                 );
             }
             CreditEvent::LoanDisbursed { loan_id, on } => {
-                let ls = self.loan(*loan_id)?;
-                let st = self.line(ls.loan.line_id)?;
-                let d = loan::disburse(&ls.loan, &st.line, on.0, &key)?;
-                applied.entries = d.entries;
-                let line_id = ls.loan.line_id;
-                self.set_line(line_id, d.line);
-                self.set_loan(*loan_id, d.loan);
+                let line_id = self.loan(*loan_id)?.loan.line_id;
+                self.line(line_id)?;
+                // In place: the line carries the history of every draw, the loan its own.
+                let (Some(ls), Some(st)) =
+                    (self.loans.get_mut(loan_id), self.lines.get_mut(&line_id))
+                else {
+                    return Err(missing("el préstamo", *loan_id));
+                };
+                // A replay (`payload` given) builds no entries: the ledger has them.
+                let post = payload.is_none().then_some(key.as_str());
+                applied.entries = loan::disburse_in_place(&mut ls.loan, &mut st.line, on.0, post)?;
+                let principal = ls.loan.schedule.principal_minor;
+                *self.pending.entry(line_id).or_default() -= principal;
             }
             CreditEvent::LoanPaid {
                 loan_id,
@@ -922,43 +1158,21 @@ impl CreditBook {
                 interest_minor,
                 on,
             } => {
-                // The entries are the Fund's (R-FUND-6): the lender was paid the installment,
-                // whose principal frees the line. A loan to the ODF *is* its debt to the
-                // lender, so its row is paid too (the ODF now owes the Fund instead); a
-                // member still owes the row to the ODF and repays it to replenish the Fund.
-                let ls = self.loan(*loan_id)?;
-                if ls.trust_paid.contains_key(number) {
-                    return Err(AppError::Field(registry::FieldError::new(
-                        "installment",
-                        format!("R-FUND-6: la cuota {number} del préstamo {loan_id} ya se pagó"),
-                    )));
-                }
-                let line_id = ls.loan.line_id;
-                let mut next = ls.loan.clone();
-                if ls.loan.borrower == Borrower::Odf {
-                    next = loan::repay(
-                        &ls.loan,
-                        &loan::Payment {
-                            key: key.clone(),
-                            date: on.0,
-                            amount_minor: principal_minor + interest_minor,
-                        },
-                    )?
-                    .loan;
-                }
-                if let Some(s) = self.lines.get_mut(&line_id) {
-                    s.line.drawn_minor -= principal_minor;
-                }
-                if let Some(s) = self.loans.get_mut(loan_id) {
-                    s.loan = next;
-                    s.trust_paid
-                        .insert(*number, (*principal_minor, *interest_minor));
-                }
+                self.pay_trust_rows(&[TrustRow(
+                    *loan_id,
+                    *number,
+                    *principal_minor,
+                    *interest_minor,
+                    *on,
+                )])?;
+            }
+            CreditEvent::TrustPaidInstallments { slot, rows } => {
+                self.pay_trust_rows(rows)?;
+                self.trust_slots = self.trust_slots.max(slot + 1);
             }
         }
         self.keys
             .insert(key, payload.unwrap_or_else(|| event.payload()));
-        self.events.push(event.clone());
         Ok(applied)
     }
 
@@ -992,5 +1206,90 @@ impl CreditBook {
             .collect();
         s.extend(self.leases.values().map(|l| l.lease.lessee));
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> Day {
+        Day(NaiveDate::from_ymd_opt(y, m, day).unwrap())
+    }
+
+    /// Reading a stored event by its kind gives what the generic tagged read gives.
+    #[test]
+    fn a_stored_event_reads_the_same_by_kind_as_by_its_tag() {
+        let terms = Terms::from_input(&credit::ScheduleInput::monthly(
+            300_000,
+            Decimal::new(18, 2),
+            3,
+            d(2025, 8, 1).0,
+        ));
+        let events = [
+            CreditEvent::LoanApproved {
+                loan_id: 7,
+                line_id: 1,
+                borrower: Some(42),
+                terms,
+                plan_recommended_minor: 500_000,
+                decision: DecisionRef {
+                    decision_id: 3,
+                    approved: true,
+                    decided_on: d(2025, 7, 20),
+                },
+            },
+            CreditEvent::LoanDisbursed {
+                loan_id: 7,
+                on: d(2025, 8, 1),
+            },
+            CreditEvent::TrustPaidInstallments {
+                slot: 4,
+                rows: vec![
+                    TrustRow(7, 1, 100_000, 4_500, d(2025, 9, 1)),
+                    TrustRow(8, 2, 0, 1_500, d(2025, 10, 1)),
+                ],
+            },
+            CreditEvent::LoanPaid {
+                loan_id: 7,
+                reference: "rcpt-1".into(),
+                amount_minor: 104_500,
+                on: d(2025, 9, 3),
+            },
+        ];
+        for e in events {
+            let payload = e.payload();
+            let generic: CreditEvent = serde_json::from_str(&payload).unwrap();
+            let by_kind = CreditEvent::from_stored(e.kind(), &payload).unwrap();
+            assert_eq!(by_kind, generic, "{payload}");
+            assert_eq!(by_kind, e);
+        }
+    }
+
+    #[test]
+    fn a_day_is_read_as_yyyy_mm_dd_and_nothing_else() {
+        assert_eq!(parse_day("2025-09-01"), Some(d(2025, 9, 1)));
+        assert_eq!(parse_day("2024-02-29"), Some(d(2024, 2, 29)));
+        for bad in [
+            "2025-02-30",
+            "2025-9-01",
+            "2025/09/01",
+            "20250901xx",
+            "2025-09-0a",
+            "",
+        ] {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
+        assert_eq!(
+            serde_json::to_string(&d(2025, 9, 1)).unwrap(),
+            "\"2025-09-01\""
+        );
+        assert_eq!(
+            serde_json::to_string(&d(987, 12, 31)).unwrap(),
+            "\"0987-12-31\""
+        );
+        let read: Day = serde_json::from_str("\"2025-12-31\"").unwrap();
+        assert_eq!(read, d(2025, 12, 31));
+        assert!(serde_json::from_str::<Day>("\"31/12/2025\"").is_err());
     }
 }

@@ -8,7 +8,7 @@ use super::book::{
 };
 use crate::{Actor, App, AppError};
 use chrono::{Months, NaiveDate, Utc};
-use credit::loan::{Borrower, LoanStatus};
+use credit::loan::Borrower;
 use credit::quality::{self, PortfolioQuality};
 use credit::schedule::ScheduleInput;
 use governance::ProposalKind;
@@ -69,20 +69,20 @@ impl App {
             let events = self.store().events(org_id, Some(STREAM), page).await?;
             let Some(last) = events.last() else { break };
             page.after_id = last.seq;
-            for stored in &events {
-                let event: CreditEvent =
-                    serde_json::from_str(&stored.event.payload).map_err(|e| {
+            let full = events.len() >= MAX_PAGE as usize;
+            for stored in events {
+                let event = CreditEvent::from_stored(&stored.event.kind, &stored.event.payload)
+                    .map_err(|e| {
                         AppError::Integrity(format!("credit event {}: {e}", stored.seq))
                     })?;
-                book.replay(&event, stored.event.payload.clone())
-                    .map_err(|e| {
-                        AppError::Integrity(format!(
-                            "credit event {} no longer applies: {e}",
-                            stored.seq
-                        ))
-                    })?;
+                book.replay(event, stored.event.payload).map_err(|e| {
+                    AppError::Integrity(format!(
+                        "credit event {} no longer applies: {e}",
+                        stored.seq
+                    ))
+                })?;
             }
-            if events.len() < MAX_PAGE as usize {
+            if !full {
                 break;
             }
         }
@@ -572,12 +572,7 @@ impl App {
     ) -> Result<credit::loan::Eligibility, AppError> {
         let book = self.credit_book(org_id).await?;
         let line = &book.line(line_id)?.line;
-        let pending: i64 = book
-            .loans
-            .values()
-            .filter(|l| l.loan.line_id == line_id && l.loan.status == LoanStatus::Approved)
-            .map(|l| l.loan.schedule.principal_minor)
-            .sum();
+        let pending = book.pending_minor(line_id);
         let history = book.history_of(Borrower::Member(member_id));
         Ok(credit::loan::eligibility(&credit::loan::EligibilityInput {
             requested_minor: 0,

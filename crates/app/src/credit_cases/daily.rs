@@ -3,8 +3,9 @@
 //! On each due date the trustee pays the installment of every active loan from the Fund to the
 //! loan's (current) lender: the principal settles `lenders:{code}:line`, the interest the ODF's
 //! `odf:expense:line-interest` (a `fund::pay_installment_from_fund` decision per installment,
-//! ref `loan-{id}:{n}`, against the line, and a credit entry per due date and lender moving the
-//! interest part to the expense, since the Fund's chart does not know the credit accounts). A
+//! ref `loan-{id}:{n}`, against the line, whose entries are summed per due date, and a credit
+//! entry per due date and lender moving the interest part to the expense, since the Fund's
+//! chart does not know the credit accounts). A
 //! loan to the ODF is its debt to the lender, so its row is paid by the trust and the ODF owes
 //! the Fund; a member still owes the row to the ODF, and what the member pays is put back into
 //! the trust (replenishment, `fund::replenish` from `odf:bank`) up to what the trust paid for
@@ -22,12 +23,19 @@
 //!
 //! If the trust cannot cover an installment it is left unpaid (reported; the next run tries
 //! again) and the ODF pays its lender itself. The run reads each stream of the organisation once,
-//! decides in memory and commits up to [`RUN_CHUNK`] installments per transaction. Keys are
-//! deterministic (`credit:loan:7:trust:3`, `fund:{org}:installment:loan-7:3`), so running the same
-//! day twice writes nothing the second time, and a run killed part-way and run again ends the
-//! same.
+//! decides in memory (installment by installment, through the same functions a replay uses) and
+//! commits up to [`RUN_CHUNK`] installments per transaction, as few rows as the audit allows:
+//! one credit event listing the installments paid ([`CreditEvent::TrustPaidInstallments`], split
+//! by payload size), the Fund's decision (its per-borrower events, R-FUND-6 shortfall), and per
+//! due date one balanced Fund entry summing the chunk's installments plus one entry moving
+//! their interest to the ODF's expense per lender. Every key is a function of what the run read:
+//! the credit events claim slots `credit:trust:{n}` (n = such events the stream held), and the
+//! chunk's entries and Fund event are named after its first slot. So running the same day twice
+//! writes nothing the second time, a run killed part-way and run again ends the same (a chunk is
+//! one transaction), and two runs at once cannot both pay an installment: they claim the same
+//! slot, and the store takes the second as a replay or refuses it (the run then reads again).
 
-use super::book::{CreditBook, CreditEvent, Day};
+use super::book::{CreditBook, CreditEvent, Day, TrustRow};
 use crate::fund_cases::Audit;
 use crate::{Actor, App, AppError};
 use chrono::NaiveDate;
@@ -97,11 +105,10 @@ pub(crate) fn replenishment_due(book: &CreditBook, loan_id: i64) -> i64 {
 
 /// Dr `odf:expense:line-interest`, Cr `lenders:{code}:line` for the interest part of the
 /// installments the trust paid on `date` to `lender` in one commit of the run (R-FUND-6,
-/// R-CRED-4). The key names the commit's first installment and its size (deterministic: the
-/// same due installments give the same key).
+/// R-CRED-4). The key names the commit's first slot (deterministic: a function of what the
+/// run read).
 fn interest_reclass(
-    first_ref: &str,
-    count: usize,
+    slot: u64,
     lender: &str,
     interest_minor: i64,
     date: NaiveDate,
@@ -110,7 +117,7 @@ fn interest_reclass(
     let expense = AccountCode::parse("odf:expense:line-interest")?;
     let cur = ledger::Currency::MXN;
     let draft = ledger::EntryDraft {
-        idempotency_key: format!("credit:trust-interest:{first_ref}+{count}:{lender}:{date}"),
+        idempotency_key: format!("credit:trust-interest:{slot}:{lender}:{date}"),
         reason: "loan.trust-interest".into(),
         rule_id: "R-FUND-6".into(),
         date,
@@ -210,7 +217,10 @@ impl App {
         reports.into_iter().map(|(_, r)| r).collect()
     }
 
-    /// One organisation's run; an organisation that does not exist answers NotFound.
+    /// One organisation's run; an organisation that does not exist answers NotFound. When
+    /// another run committed a chunk decided on the same state (its slot is taken with other
+    /// installments), what this run had decided is stale: it reads again and goes on, a few
+    /// times at most. What was committed before stays counted.
     async fn run_credit_day_org(
         &self,
         org_id: OrgId,
@@ -221,6 +231,30 @@ impl App {
             org_id,
             ..CreditDayReport::default()
         };
+        let mut attempt = 0;
+        loop {
+            report.not_covered.clear();
+            match self
+                .run_credit_day_once(org_id, date, actor, &mut report)
+                .await
+            {
+                Err(AppError::Store(store::StoreError::Conflict { .. }))
+                    if attempt + 1 < RUN_ATTEMPTS =>
+                {
+                    attempt += 1;
+                }
+                other => return other.map(|()| report),
+            }
+        }
+    }
+
+    async fn run_credit_day_once(
+        &self,
+        org_id: OrgId,
+        date: NaiveDate,
+        actor: &Actor,
+        report: &mut CreditDayReport,
+    ) -> Result<(), AppError> {
         // One read of each stream; the decisions are made on these in memory.
         let mut book = self.credit_book(org_id).await?;
         let settings = self.fund_settings(org_id).await?;
@@ -241,6 +275,7 @@ impl App {
             .collect();
         due.sort_unstable();
         let mut batch = RunBatch::default();
+        let bank = AccountCode::parse("odf:bank")?;
         for (due_date, loan_id, number) in due {
             let ls = book.loan(loan_id)?;
             let principal_left = match ls.loan.borrower {
@@ -257,13 +292,12 @@ impl App {
             else {
                 continue;
             };
-            let lender = ls.loan.lender_code.clone();
             let borrower = fund_borrower(ls.loan.borrower);
             let last_paid_on = ls.loan.payments.last().map(|p| p.date);
             let installment = InstallmentDue {
                 installment_ref: format!("loan-{loan_id}:{number}"),
-                borrower: borrower.clone(),
-                lender_code: lender.clone(),
+                borrower,
+                lender_code: ls.loan.lender_code.clone(),
                 amount: Money::new(principal + interest, settings.currency),
                 due_date,
                 settles: None,
@@ -286,22 +320,10 @@ impl App {
                     continue;
                 }
             };
-            let paid = CreditEvent::TrustPaidInstallment {
-                loan_id,
-                number,
-                principal_minor: principal,
-                interest_minor: interest,
-                on: Day(due_date),
-            };
-            let applied = book.apply(&paid)?;
+            let row = TrustRow(loan_id, number, principal, interest, Day(due_date));
+            book.pay_trust_rows(&[row])?;
             state.apply_all(&decision.events);
-            batch.push_fund(&installment.installment_ref, decision);
-            batch.push_credit(&paid, applied, actor);
-            if interest > 0 {
-                *batch.interest.entry((due_date, lender)).or_default() += interest;
-            }
-            batch.installments += 1;
-            batch.paid_minor += principal + interest;
+            batch.push_installment(row, &installment.lender_code, decision);
             // What the member had already paid goes back into the trust at once, dated when
             // both the trust's payment and the member's had happened.
             let amount = replenishment_due(&book, loan_id);
@@ -313,9 +335,9 @@ impl App {
                     &settings,
                     &state,
                     crate::fund_cases::ops::ref_id(&key),
-                    &borrower,
+                    &installment.borrower,
                     Money::new(amount, settings.currency),
-                    Some(AccountCode::parse("odf:bank")?),
+                    Some(bank.clone()),
                     on,
                 )?;
                 let event = CreditEvent::LoanReplenished {
@@ -326,15 +348,15 @@ impl App {
                 };
                 let applied = book.apply(&event)?;
                 state.apply_all(&decision.events);
-                batch.push_fund(&key, decision);
+                batch.push_fund(decision);
                 batch.push_credit(&event, applied, actor);
             }
             if batch.installments >= RUN_CHUNK {
-                self.flush_run_batch(org_id, &mut batch, &mut report, actor)
+                self.flush_run_batch(org_id, &mut book, &mut batch, report, actor)
                     .await?;
             }
         }
-        self.flush_run_batch(org_id, &mut batch, &mut report, actor)
+        self.flush_run_batch(org_id, &mut book, &mut batch, report, actor)
             .await?;
         // R-CRED-2 reviews that fell due (read again only when there is one).
         let review_due: Vec<i64> = book
@@ -360,16 +382,18 @@ impl App {
             book.loans.values().map(|l| &l.loan),
             date,
         ));
-        Ok(report)
+        Ok(())
     }
 
-    /// Commits what the run decided since the last flush: the Fund's decisions as one
-    /// `fund.decision` (its entries keep their per-installment keys), the interest moved to the
-    /// ODF's expense as one entry per due date and lender, and the credit events, in ONE
-    /// transaction.
+    /// Commits what the run decided since the last flush, in ONE transaction: the credit
+    /// event(s) listing the installments (recorded in `book` under their slots), the Fund's
+    /// decisions as one `fund.decision` (chunked by size), per due date one Fund entry summing
+    /// the installments and per due date and lender one entry moving their interest to the
+    /// ODF's expense, and the replenishments (entries and events as decided).
     async fn flush_run_batch(
         &self,
         org_id: OrgId,
+        book: &mut CreditBook,
         batch: &mut RunBatch,
         report: &mut CreditDayReport,
         actor: &Actor,
@@ -378,20 +402,45 @@ impl App {
             return Ok(());
         }
         let b = std::mem::take(batch);
-        let first = b.first_ref.unwrap_or_default();
-        let key = format!("installments:{first}+{}", b.fund_refs);
-        let mut commit =
-            crate::fund_cases::fund_decision_commit(&key, &b.fund, &fund_audit(actor))?;
-        for ((due_date, lender), interest) in &b.interest {
-            commit.entries.push(interest_reclass(
-                &first,
-                b.fund_refs,
-                lender,
-                *interest,
-                *due_date,
-            )?);
+        let slot = book.next_trust_slot();
+        let cur = book.currency;
+        let recorded_at = chrono::Utc::now();
+        let mut credit_events = Vec::new();
+        for (i, rows) in crate::fund_cases::chunk_by_size(b.rows, TRUST_ROWS_BUDGET)
+            .into_iter()
+            .enumerate()
+        {
+            let event = CreditEvent::TrustPaidInstallments {
+                slot: slot + i as u64,
+                rows,
+            };
+            let payload = event.payload();
+            let key = book.record_trust_rows(&event, payload.clone());
+            credit_events.push(super::cases::event_row(
+                &event,
+                key,
+                payload,
+                actor,
+                recorded_at,
+            ));
         }
+        let mut entries = Vec::with_capacity(b.paid_by_date.len() * 2 + b.entries.len());
+        for (due_date, paid) in &b.paid_by_date {
+            entries.push(paid.entry(org_id, slot, *due_date, cur)?);
+        }
+        for ((due_date, lender), interest) in &b.interest {
+            entries.push(interest_reclass(slot, lender, *interest, *due_date)?);
+        }
+        entries.extend(b.entries);
+        let decision = fund::Decision {
+            entries,
+            events: b.fund_events,
+        };
+        let key = format!("installments:credit-trust-{slot}");
+        let mut commit =
+            crate::fund_cases::fund_decision_commit(&key, &decision, &fund_audit(actor))?;
         commit.accounts.extend(b.accounts);
+        commit.events.extend(credit_events);
         commit.events.extend(b.events);
         let done = self.store().commit(org_id, &commit).await?;
         if !done.was_replay() {
@@ -402,38 +451,114 @@ impl App {
     }
 }
 
+/// Times one organisation's run reads again after another run took its slot.
+const RUN_ATTEMPTS: usize = 3;
+
 /// Organisations whose daily run goes on at the same time (`Scope::All`).
 const RUN_CONCURRENCY: usize = 4;
 
-/// Installments per commit of the daily run: each writes a credit event and a Fund entry, and
-/// maybe a replenishment (an entry and an event), well under the store's limits per commit.
+/// Installments per commit of the daily run: each adds a row to the chunk's credit event and
+/// an event to its Fund decision (a few events of up to 48 KiB each), and maybe a replenishment
+/// (an entry and an event); the Fund entries are per due date, not per installment.
 const RUN_CHUNK: usize = 2_000;
+
+/// Payload budget of one [`CreditEvent::TrustPaidInstallments`] (the store takes 64 KiB).
+const TRUST_ROWS_BUDGET: usize = 48 * 1024;
+
+/// What the trust paid on one due date in a chunk: the Fund entries' postings summed by
+/// account, in the order the accounts first appear.
+#[derive(Default)]
+struct PaidOnDate {
+    installments: usize,
+    postings: Vec<(AccountCode, i64)>,
+}
+
+impl PaidOnDate {
+    fn add(&mut self, entry: &ledger::ValidEntry) {
+        self.installments += 1;
+        for p in entry.postings() {
+            let amount = p.amount.amount_minor();
+            match self.postings.iter_mut().find(|(a, _)| *a == p.account) {
+                Some((_, sum)) => *sum += amount,
+                None => self.postings.push((p.account.clone(), amount)),
+            }
+        }
+    }
+
+    /// One balanced entry for the date (R-FUND-6): the sum of the installments' Fund entries,
+    /// each of which balanced. Keyed by the chunk's first slot and the date.
+    fn entry(
+        &self,
+        org_id: OrgId,
+        slot: u64,
+        date: NaiveDate,
+        cur: ledger::Currency,
+    ) -> Result<ledger::ValidEntry, AppError> {
+        let draft = ledger::EntryDraft {
+            idempotency_key: format!("fund:{org_id}:installments:credit-trust-{slot}:{date}"),
+            reason: "fund.trust.installment".into(),
+            rule_id: "R-FUND-6".into(),
+            date,
+            memo: format!(
+                "Pago de amortización por el fideicomiso: {} cuotas con vencimiento {date}",
+                self.installments
+            ),
+            postings: self
+                .postings
+                .iter()
+                .filter(|(_, sum)| *sum != 0)
+                .map(|(a, sum)| ledger::Posting::new(a.clone(), Money::new(*sum, cur)))
+                .collect(),
+            reverses: None,
+        };
+        Ok(draft.validate(|_| Some(cur))?)
+    }
+}
 
 /// What the daily run has decided and not yet committed.
 #[derive(Default)]
 struct RunBatch {
-    fund: fund::Decision,
-    first_ref: Option<String>,
-    fund_refs: usize,
+    /// The installments paid, in the order they were decided.
+    rows: Vec<TrustRow>,
+    /// Due date → the Fund entries of its installments, summed.
+    paid_by_date: BTreeMap<NaiveDate, PaidOnDate>,
     /// (due date, lender) → interest the trust paid, moved to the ODF's expense.
     interest: BTreeMap<(NaiveDate, String), i64>,
+    /// The Fund's events, in the order decided (installments and replenishments).
+    fund_events: Vec<fund::FundEvent>,
+    /// Entries posted as decided (replenishments).
+    entries: Vec<ledger::ValidEntry>,
     accounts: Vec<ledger::Account>,
+    /// Credit events other than the installments (replenishments).
     events: Vec<store::NewEvent>,
     installments: usize,
     paid_minor: i64,
 }
 
 impl RunBatch {
-    fn push_fund(&mut self, reference: &str, decision: fund::Decision) {
-        self.first_ref.get_or_insert_with(|| reference.to_string());
-        self.fund_refs += 1;
-        self.fund.entries.extend(decision.entries);
-        self.fund.events.extend(decision.events);
+    fn push_installment(&mut self, row: TrustRow, lender: &str, decision: fund::Decision) {
+        let paid = self.paid_by_date.entry(row.on()).or_default();
+        for e in &decision.entries {
+            paid.add(e);
+        }
+        self.fund_events.extend(decision.events);
+        if row.interest_minor() > 0 {
+            let key = (row.on(), lender.to_string());
+            *self.interest.entry(key).or_default() += row.interest_minor();
+        }
+        self.installments += 1;
+        self.paid_minor += row.principal_minor() + row.interest_minor();
+        self.rows.push(row);
+    }
+
+    fn push_fund(&mut self, decision: fund::Decision) {
+        self.entries.extend(decision.entries);
+        self.fund_events.extend(decision.events);
     }
 
     fn push_credit(&mut self, event: &CreditEvent, applied: super::book::Applied, actor: &Actor) {
         self.accounts.extend(applied.accounts);
-        self.fund.entries.extend(applied.entries);
+        self.entries.extend(applied.entries);
         self.events.push(super::cases::event_row(
             event,
             event.key(),

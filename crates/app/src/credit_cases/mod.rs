@@ -19,7 +19,7 @@ pub mod demo;
 pub mod lease_cases;
 pub mod quote;
 
-pub use book::{CreditBook, CreditEvent, LineState, LoanState, ReviewSetting};
+pub use book::{CreditBook, CreditEvent, LineState, LoanState, ReviewSetting, TrustRow};
 pub use bulk::BulkLoan;
 pub use cases::{CreditOutcome, LoanApplication, OpenLineCmd};
 pub use daily::{CreditDayReport, Scope};
