@@ -49,17 +49,21 @@ async fn r_fund_1_r_fund_2_r_plan_3_the_close_makes_owed_the_split_contribution_
         assert_eq!(state.member(m[0]).profit_share_owed_minor, 25_000);
         assert_eq!(state.sub_funds().total(), 23_457);
         trial(&app, org).await;
-        // Entries are dated the period's last day and keyed by org, period, member and kind.
+        // Entries are dated the period's last day and keyed by org, closing, kind, period and
+        // the members they book.
         let entries = app
             .store()
             .entries(org, store::Page::first(10))
             .await
             .unwrap();
         assert!(entries.iter().all(|e| e.entry.date() == d(2026, 3, 31)));
-        let key = format!("fund:{org}:close:2026-03:m{}:contribution", m[0]);
+        let key = format!(
+            "fund:{org}:close:2026-03:contributions:2026-03:m{0}-m{0}:1:",
+            m[0]
+        );
         assert!(entries
             .iter()
-            .any(|e| e.entry.idempotency_key().as_str() == key));
+            .any(|e| e.entry.idempotency_key().as_str().starts_with(&key)));
     }
 }
 
@@ -151,11 +155,16 @@ async fn r_plan_2_a_late_correction_produces_adjusting_entries_in_the_next_close
             .entries(org, store::Page::first(10))
             .await
             .unwrap();
-        let adj = format!("fund:{org}:close:2026-03:m{}:contribution:adj1", m[0]);
+        // Booked by April's close as an adjustment of March.
+        let adj = format!(
+            "fund:{org}:close:2026-04:contributions:2026-03:adjust:m{0}-m{0}:1:",
+            m[0]
+        );
         let e = entries
             .iter()
-            .find(|e| e.entry.idempotency_key().as_str() == adj)
-            .expect("an adjusting entry keyed adj1");
+            .find(|e| e.entry.idempotency_key().as_str().starts_with(&adj))
+            .expect("an adjusting entry of March in April's close");
+        assert_eq!(e.entry.reason().as_str(), "fund.contribution.adjust");
         assert_eq!(
             e.entry.date(),
             d(2026, 4, 30),

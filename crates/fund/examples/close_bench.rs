@@ -49,13 +49,13 @@ fn main() {
     );
     let m = n.min(100_000);
     let t = Instant::now();
-    let mut entries = 0usize;
-    for line in &close.lines[..m] {
-        entries += line
-            .entries(&settings, period, start)
-            .expect("entries")
-            .len();
-    }
+    let accruals: Vec<fund::Accrual> = close.lines[..m]
+        .iter()
+        .map(|&line| fund::Accrual { period, line })
+        .collect();
+    let entries = fund::close_entries(&settings, period, &accruals, start)
+        .expect("entries")
+        .len();
     let nanos = t.elapsed().as_nanos().max(1);
     println!(
         "entries: {m} members -> {entries} validated entries in {} ms = {} members/s",

@@ -3,21 +3,24 @@
 //! The close is two steps so that a million members stay cheap:
 //! 1. [`compute_close`]: plain arithmetic over [`CloseRow`]s (one `Copy` struct per member, no
 //!    allocation per member) into [`CloseLine`]s;
-//! 2. [`CloseLine::entries`]: the balanced entries of one line, materialised one member at a
-//!    time so the shell can stream them into storage in batches.
+//! 2. [`close_entries`]: the balanced entries of the lines, booked the way a close is booked
+//!    by hand: one contribution entry and one profit-share entry for a group of members (up to
+//!    [`MEMBERS_PER_CLOSE_ENTRY`]), a posting per member on their own account and the totals on
+//!    the Fund's and the ODF's side. A million members are two thousand-odd entries, not two
+//!    million.
 //!
 //! What the close computes is *owed* by the member:
 //! - contribution: Dr `members:{id}:fund-receivable`, Cr `fund:development` / `fund:competition`;
 //! - profit share: Dr `members:{id}:profit-share-receivable`, Cr `odf:income:profit-share`.
 //!
-//! Idempotency keys are deterministic per (org, period, member, kind):
-//! `fund:{org}:close:{period}:m{member}:contribution`. Re-running a close yields the same keys
-//! and amounts. A late correction (a superseding report after the period was posted) yields an
-//! ADJUSTING entry for the difference against what was posted, keyed
-//! `...:contribution:adj{n}` for the n-th adjustment of that member and period, dated the day of
-//! the close that finds it; nothing posted is ever edited. The shell runs [`compute_close`] for
-//! the period being closed and again for every earlier period with new corrections, passing
-//! what was posted in [`CloseRow::posted`].
+//! Idempotency keys are functions of the content (organisation, closing, kind, period, the
+//! members and their amounts), so re-running a close yields the same keys and amounts. A late
+//! correction (a superseding report after the period was posted) yields an ADJUSTING line for
+//! the difference against what was posted (numbered per member and period in the `fund`
+//! events), booked in an `...:adjust` entry dated the day of the close that finds it; nothing
+//! posted is ever edited. The shell runs [`compute_close`] for the period being closed and
+//! again for every earlier period with new corrections, passing what was posted in
+//! [`CloseRow::posted`].
 
 use crate::chart::{code, EntrySpec};
 use crate::split::allocate_proportionally;
@@ -91,67 +94,176 @@ impl CloseLine {
             adjustments: self.posted_before.adjustments + u32::from(self.adjustment.is_some()),
         }
     }
+}
 
-    /// R-FUND-1, R-FUND-2, R-PLAN-3: the balanced entries of this line (zero, one or two),
-    /// dated `today`, validated against the chart.
-    pub fn entries(
-        &self,
-        settings: &FundSettings,
-        period: Period,
-        today: NaiveDate,
-    ) -> Result<Vec<ValidEntry>, FundError> {
-        let mut out = Vec::with_capacity(2);
-        let m = self.member_id;
-        let suffix = match self.adjustment {
-            Some(n) => format!(":adj{n}"),
-            None => String::new(),
-        };
-        let prefix = format!("fund:{}:close:{period}:m{m}", settings.org_id);
-        let c = self.delta_contribution;
-        if c != Split::ZERO {
-            out.push(
-                EntrySpec {
-                    rule: "R-FUND-1",
-                    key: format!("{prefix}:contribution{suffix}"),
-                    reason: if self.adjustment.is_some() {
-                        "fund.contribution.adjust"
-                    } else {
-                        "fund.contribution"
-                    },
-                    date: today,
-                    memo: format!("Aportación al Fondo (10% de ingresos nuevos) {period}"),
-                    currency: settings.currency,
-                }
-                .build(vec![
-                    (code::member_fund_receivable(m), c.total()),
-                    (code::fund_development(), -c.development_minor),
-                    (code::fund_competition(), -c.competition_minor),
-                ])?,
-            );
-        }
-        let s = self.delta_profit_share_minor;
-        if s != 0 {
-            out.push(
-                EntrySpec {
-                    rule: "R-PLAN-3",
-                    key: format!("{prefix}:profit-share{suffix}"),
-                    reason: if self.adjustment.is_some() {
-                        "plan.profit-share.adjust"
-                    } else {
-                        "plan.profit-share"
-                    },
-                    date: today,
-                    memo: format!("Participación de la ODF en utilidades {period}"),
-                    currency: settings.currency,
-                }
-                .build(vec![
-                    (code::member_profit_share_receivable(m), s),
-                    (code::profit_share_income(), -s),
-                ])?,
-            );
-        }
-        Ok(out)
+/// What one close posts for one member: a line and the period it accrues for (the period
+/// closed, or an earlier one a late correction adjusts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accrual {
+    pub period: Period,
+    pub line: CloseLine,
+}
+
+/// Members in one close entry: one posting each, and room for the Fund's two postings.
+pub const MEMBERS_PER_CLOSE_ENTRY: usize = ledger::entry::MAX_POSTINGS_PER_ENTRY - 2;
+
+/// FNV-1a 64 of `text`: a stable hash for keys and ids derived from content (never for
+/// security).
+pub fn content_hash(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
+    h
+}
+
+/// R-FUND-1, R-FUND-2, R-PLAN-3: the balanced entries of a close's accruals, dated `date`.
+///
+/// One entry per kind for a group of members, the way a close is booked by hand: the
+/// contribution entry debits each member's `fund-receivable` and credits the two sub-funds
+/// their totals (each member's split is its own, R-FUND-2, so the totals split exactly as the
+/// members' do); the profit-share entry debits each member's `profit-share-receivable` and
+/// credits `odf:income:profit-share`. Accruals are grouped by the period they accrue for and
+/// whether they adjust an earlier close (reason `*.adjust`), in input order, at most
+/// [`MEMBERS_PER_CLOSE_ENTRY`] members per entry. A member's statement shows their own posting.
+///
+/// Keys are functions of the content (`fund:{org}:close:{closing}:{kind}:{period}[:adjust]:
+/// {first}-{last}:{members}:{hash}`): the same accruals give the same keys, so a re-run is
+/// idempotent, and the members already posted by an interrupted run compute to no change.
+pub fn close_entries(
+    settings: &FundSettings,
+    closing: Period,
+    accruals: &[Accrual],
+    date: NaiveDate,
+) -> Result<Vec<ValidEntry>, FundError> {
+    let mut groups: std::collections::BTreeMap<(Period, bool), Vec<&CloseLine>> =
+        std::collections::BTreeMap::new();
+    for a in accruals.iter().filter(|a| !a.line.is_noop()) {
+        groups
+            .entry((a.period, a.line.adjustment.is_some()))
+            .or_default()
+            .push(&a.line);
+    }
+    let mut out = Vec::new();
+    for ((period, adjusting), lines) in groups {
+        for chunk in lines.chunks(MEMBERS_PER_CLOSE_ENTRY) {
+            let contributions: Vec<(i64, Split)> = chunk
+                .iter()
+                .filter(|l| l.delta_contribution != Split::ZERO)
+                .map(|l| (l.member_id, l.delta_contribution))
+                .collect();
+            if !contributions.is_empty() {
+                let mut legs = Vec::with_capacity(contributions.len() + 2);
+                let mut total = Split::ZERO;
+                for (m, c) in &contributions {
+                    legs.push((code::member_fund_receivable(*m), c.total()));
+                    total = total.plus(*c);
+                }
+                legs.push((code::fund_development(), -total.development_minor));
+                legs.push((code::fund_competition(), -total.competition_minor));
+                let members: Vec<(i64, i64, i64)> = contributions
+                    .iter()
+                    .map(|(m, c)| (*m, c.development_minor, c.competition_minor))
+                    .collect();
+                out.push(
+                    EntrySpec {
+                        rule: "R-FUND-1",
+                        key: group_key(
+                            settings,
+                            closing,
+                            "contributions",
+                            period,
+                            adjusting,
+                            &members,
+                        ),
+                        reason: if adjusting {
+                            "fund.contribution.adjust"
+                        } else {
+                            "fund.contribution"
+                        },
+                        date,
+                        memo: if adjusting {
+                            format!(
+                                "Ajuste de aportaciones al Fondo (10% de ingresos nuevos) {period}"
+                            )
+                        } else {
+                            format!("Aportaciones al Fondo (10% de ingresos nuevos) {period}")
+                        },
+                        currency: settings.currency,
+                    }
+                    .build(legs)?,
+                );
+            }
+            let shares: Vec<(i64, i64, i64)> = chunk
+                .iter()
+                .filter(|l| l.delta_profit_share_minor != 0)
+                .map(|l| (l.member_id, l.delta_profit_share_minor, 0))
+                .collect();
+            if !shares.is_empty() {
+                let mut legs = Vec::with_capacity(shares.len() + 1);
+                let mut total: i64 = 0;
+                for (m, s, _) in &shares {
+                    legs.push((code::member_profit_share_receivable(*m), *s));
+                    total += s;
+                }
+                legs.push((code::profit_share_income(), -total));
+                out.push(
+                    EntrySpec {
+                        rule: "R-PLAN-3",
+                        key: group_key(
+                            settings,
+                            closing,
+                            "profit-shares",
+                            period,
+                            adjusting,
+                            &shares,
+                        ),
+                        reason: if adjusting {
+                            "plan.profit-share.adjust"
+                        } else {
+                            "plan.profit-share"
+                        },
+                        date,
+                        memo: if adjusting {
+                            format!("Ajuste de la participación de la ODF en utilidades {period}")
+                        } else {
+                            format!("Participación de la ODF en utilidades {period}")
+                        },
+                        currency: settings.currency,
+                    }
+                    .build(legs)?,
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The key of one close entry: the closing, the kind, the period, the members it covers and a
+/// hash of their amounts.
+fn group_key(
+    settings: &FundSettings,
+    closing: Period,
+    kind: &str,
+    period: Period,
+    adjusting: bool,
+    members: &[(i64, i64, i64)],
+) -> String {
+    use std::fmt::Write;
+    let mut content = String::with_capacity(members.len() * 24);
+    for (m, a, b) in members {
+        let _ = write!(content, "{m}:{a}:{b};");
+    }
+    let first = members.first().map_or(0, |m| m.0);
+    let last = members.last().map_or(0, |m| m.0);
+    format!(
+        "fund:{}:close:{closing}:{kind}:{period}{}:m{first}-m{last}:{}:{:016x}",
+        settings.org_id,
+        if adjusting { ":adjust" } else { "" },
+        members.len(),
+        content_hash(&content)
+    )
 }
 
 /// Totals of one close, for the close report.
@@ -177,18 +289,21 @@ pub struct CloseComputation {
 }
 
 impl CloseComputation {
-    /// Every entry of the close, in line order. Materialises everything: for large closes
-    /// iterate the lines and call [`CloseLine::entries`] in batches instead.
+    /// Every entry of the close (see [`close_entries`]), dated `today`.
     pub fn entries(
         &self,
         settings: &FundSettings,
         today: NaiveDate,
     ) -> Result<Vec<ValidEntry>, FundError> {
-        let mut out = Vec::new();
-        for line in &self.lines {
-            out.extend(line.entries(settings, self.period, today)?);
-        }
-        Ok(out)
+        let accruals: Vec<Accrual> = self
+            .lines
+            .iter()
+            .map(|&line| Accrual {
+                period: self.period,
+                line,
+            })
+            .collect();
+        close_entries(settings, self.period, &accruals, today)
     }
 
     /// The events of the close (lines that post something).

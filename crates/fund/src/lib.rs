@@ -15,7 +15,7 @@
 //! - [`report`]: R-PLAN-2 income reports: acceptance checks and the effective report among
 //!   superseding corrections.
 //! - [`close`]: R-FUND-1, R-FUND-2 and R-PLAN-3, the period close: an allocation-free batch
-//!   computation ([`close::compute_close`]) and entries materialised one member at a time;
+//!   computation ([`close::compute_close`]) and entries booked per group of members;
 //!   adjusting entries for late corrections; payment of what the close made owed.
 //! - [`split`]: the R-FUND-2 50/50 split and the two-bucket allocator every cash movement uses.
 //! - [`grant`]: R-FUND-1 grants and temporary contributions, and returning the latter.
@@ -65,8 +65,9 @@ pub mod trust;
 
 pub use chart::{fund_extra_accounts, Chart};
 pub use close::{
-    compute_close, pay_contribution, pay_profit_share, CloseComputation, CloseLine, CloseRow,
-    PaymentMethod, PostedClose, ReportFigures,
+    close_entries, compute_close, content_hash, pay_contribution, pay_profit_share, Accrual,
+    CloseComputation, CloseLine, CloseRow, PaymentMethod, PostedClose, ReportFigures,
+    MEMBERS_PER_CLOSE_ENTRY,
 };
 pub use competition::{spend_competition, BoardDecision, CompetitionCategory, CompetitionSpend};
 pub use development::{

@@ -46,7 +46,9 @@ fn r_fund_1_and_r_fund_2_contribution_of_new_revenue_split_odd_centavo_to_develo
         "R-PLAN-3: no increment, nothing owed"
     );
     let decision = close.decision(&s, d(2026, 2, 1)).unwrap();
-    assert_eq!(keys(&decision), ["fund:1:close:2026-01:m42:contribution"]);
+    // One contribution entry for the close's members (here one), keyed by its content.
+    assert_eq!(keys(&decision).len(), 1);
+    assert!(keys(&decision)[0].starts_with("fund:1:close:2026-01:contributions:2026-01:m42-m42:1:"));
     assert_eq!(
         legs(&decision.entries[0]),
         [
@@ -91,16 +93,20 @@ fn r_plan_3_odf_share_is_25_percent_of_positive_incremental_profit() {
     assert_eq!(shares, [25_000, 2, 0, 5_000]);
     assert_eq!(c.lines[2].incremental_profit_minor, -350_000);
     let decision = c.decision(&s, d(2026, 2, 1)).unwrap();
+    // One entry for the three members who owe something; the ODF's income is their total.
+    assert_eq!(decision.entries.len(), 1);
     let first = &decision.entries[0];
-    assert_eq!(
-        first.idempotency_key().as_str(),
-        "fund:1:close:2026-01:m1:profit-share"
-    );
+    assert!(first
+        .idempotency_key()
+        .as_str()
+        .starts_with("fund:1:close:2026-01:profit-shares:2026-01:m1-m4:3:"));
     assert_eq!(
         legs(first),
         [
             ("members:1:profit-share-receivable".to_string(), 25_000),
-            ("odf:income:profit-share".to_string(), -25_000),
+            ("members:2:profit-share-receivable".to_string(), 2),
+            ("members:4:profit-share-receivable".to_string(), 5_000),
+            ("odf:income:profit-share".to_string(), -30_002),
         ]
     );
 }
@@ -151,12 +157,13 @@ fn r_fund_1_rerun_is_idempotent_and_late_corrections_adjust() {
     assert_eq!(line.delta_contribution, Split::new(3_271, 3_272));
     assert_eq!(line.delta_profit_share_minor, -12_500);
     let decision = adj.decision(&s, d(2026, 3, 1)).unwrap();
-    assert_eq!(
-        keys(&decision),
-        [
-            "fund:1:close:2026-01:m42:contribution:adj1",
-            "fund:1:close:2026-01:m42:profit-share:adj1"
-        ]
+    let adj1_keys = keys(&decision);
+    assert_eq!(adj1_keys.len(), 2);
+    assert!(
+        adj1_keys[0].starts_with("fund:1:close:2026-01:contributions:2026-01:adjust:m42-m42:1:")
+    );
+    assert!(
+        adj1_keys[1].starts_with("fund:1:close:2026-01:profit-shares:2026-01:adjust:m42-m42:1:")
     );
     assert_eq!(
         decision.entries[0].reason().as_str(),
@@ -185,10 +192,51 @@ fn r_fund_1_rerun_is_idempotent_and_late_corrections_adjust() {
     });
     let adj2 = compute_close(&s, jan, &[posted_row]).unwrap();
     assert_eq!(adj2.lines[0].adjustment, Some(2));
-    assert_eq!(
-        keys(&adj2.decision(&s, d(2026, 4, 1)).unwrap()),
-        ["fund:1:close:2026-01:m42:contribution:adj2"]
+    let adj2_keys = keys(&adj2.decision(&s, d(2026, 4, 1)).unwrap());
+    assert_eq!(adj2_keys.len(), 1);
+    assert!(
+        adj2_keys[0].starts_with("fund:1:close:2026-01:contributions:2026-01:adjust:m42-m42:1:")
     );
+    assert_ne!(adj2_keys[0], adj1_keys[0]);
+}
+
+#[test]
+fn r_fund_2_a_close_books_each_members_split_and_the_sub_funds_their_totals() {
+    // 2,000 members, each with new revenue 0.30 -> 10% = 0.03 owed:
+    // each splits 0.02 Development / 0.01 Competition (odd centavo to Development), so the
+    // sub-funds get 40.00 / 20.00, not 30.00 / 30.00 of a split of the total.
+    let s = settings();
+    let jan = Period::month(2026, 1).unwrap();
+    let rows: Vec<CloseRow> = (1..=2_000).map(|m| row(m, (0, 0), Some((30, 0)))).collect();
+    let close = compute_close(&s, jan, &rows).unwrap();
+    assert!(close
+        .lines
+        .iter()
+        .all(|l| l.contribution == Split::new(2, 1)));
+    let entries = close.entries(&s, d(2026, 2, 1)).unwrap();
+    // 998 members per entry at most (1,000 postings with the two sub-funds): 998 + 998 + 4.
+    let members: Vec<usize> = entries.iter().map(|e| e.postings().len() - 2).collect();
+    assert_eq!(members, [998, 998, 4]);
+    let total = |code: &str| -> i64 {
+        entries
+            .iter()
+            .flat_map(|e| e.postings())
+            .filter(|p| p.account.as_str() == code)
+            .map(|p| p.amount.amount_minor())
+            .sum()
+    };
+    assert_eq!(total("fund:development"), -4_000);
+    assert_eq!(total("fund:competition"), -2_000);
+    assert_eq!(total("members:1999:fund-receivable"), 3);
+    // Keys differ per entry and are the same when computed again.
+    let again = close.entries(&s, d(2026, 2, 1)).unwrap();
+    let k: Vec<&str> = entries
+        .iter()
+        .map(|e| e.idempotency_key().as_str())
+        .collect();
+    let k2: Vec<&str> = again.iter().map(|e| e.idempotency_key().as_str()).collect();
+    assert_eq!(k, k2);
+    assert!(k[0] != k[1] && k[1] != k[2]);
 }
 
 #[test]

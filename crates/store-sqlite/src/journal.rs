@@ -68,10 +68,11 @@ fn fingerprints(entries: &[ValidEntry], firsts: &[usize]) -> Vec<String> {
     out
 }
 
-/// What the store knows of an account a batch posts to.
+/// What the store knows of an account a batch posts to: its currency, and what the batch
+/// adds to its balance.
 struct AccountState {
     currency: String,
-    balance_minor: i128,
+    delta_minor: i128,
     touched: bool,
 }
 
@@ -89,8 +90,9 @@ struct State {
 
 /// Everything a post reads, in one statement and so in one hand-over to the database thread
 /// (each costs a thread switch, which on a busy machine costs more than the query): whether
-/// the organisation exists, which keys were posted before, the accounts posted to with their
-/// balances, the next entry id, and which reversed entries exist. The lists travel as JSON
+/// the organisation exists, which keys were posted before, the accounts posted to (open, and
+/// in which currency), the next entry id, and which reversed entries exist. Balances are not
+/// read: the write adds the batch's change to each (see [`write`]). The lists travel as JSON
 /// (one parameter each, `json_each`), and so do the answers: one row holding every match
 /// costs less to hand over than a row per match.
 const READ_STATE: &str = "\
@@ -99,10 +101,8 @@ SELECT
   (SELECT json_group_array(json_array(idempotency_key, id, fingerprint))
      FROM entries INDEXED BY entries_by_key
      WHERE org_id = ?1 AND idempotency_key IN (SELECT value FROM json_each(?2))),
-  (SELECT json_group_array(json_array(a.code, a.currency, b.balance_minor))
+  (SELECT json_group_array(json_array(a.code, a.currency))
      FROM accounts a
-     LEFT JOIN balances b
-       ON b.org_id = a.org_id AND b.account_code = a.code AND b.currency = a.currency
      WHERE a.org_id = ?1 AND a.code IN (SELECT value FROM json_each(?3))),
   (SELECT COALESCE(MAX(id), 0) + 1 FROM entries WHERE org_id = ?1),
   (SELECT json_group_array(id) FROM entries
@@ -147,7 +147,7 @@ async fn read_state(
     let keys: Vec<(String, EntryId, String)> =
         serde_json::from_str(keys).map_err(|e| corrupt(format!("entries: {e}")))?;
     let accounts: &str = row.try_get(2).map_err(backend)?;
-    let accounts: Vec<(String, String, Option<i64>)> =
+    let accounts: Vec<(String, String)> =
         serde_json::from_str(accounts).map_err(|e| corrupt(format!("accounts: {e}")))?;
     let next_id: EntryId = row.try_get(3).map_err(backend)?;
     let stored_targets: &str = row.try_get(4).map_err(backend)?;
@@ -160,10 +160,10 @@ async fn read_state(
             .collect(),
         accounts: accounts
             .into_iter()
-            .map(|(code, currency, balance)| {
+            .map(|(code, currency)| {
                 let state = AccountState {
                     currency,
-                    balance_minor: balance.unwrap_or(0) as i128,
+                    delta_minor: 0,
                     touched: false,
                 };
                 (code, state)
@@ -246,8 +246,8 @@ pub(crate) async fn post(
         .collect())
 }
 
-/// Every posting must be on an open account of its currency; the new balances must fit in
-/// `i64` (an overflow is refused, never wrapped).
+/// Every posting must be on an open account of its currency; what the batch adds to each
+/// balance must fit in `i64` (the new balance is checked by the database: see [`write`]).
 fn check_and_apply(
     entries: &[ValidEntry],
     fresh: &[usize],
@@ -268,12 +268,12 @@ fn check_and_apply(
                     account.currency
                 )));
             }
-            account.balance_minor += posting.amount.amount_minor() as i128;
+            account.delta_minor += posting.amount.amount_minor() as i128;
             account.touched = true;
         }
     }
     for (code, account) in accounts.iter() {
-        if account.touched && i64::try_from(account.balance_minor).is_err() {
+        if account.touched && i64::try_from(account.delta_minor).is_err() {
             return Err(StoreError::invalid(format!(
                 "account '{code}': the balance would overflow 64-bit minor units"
             )));
@@ -313,12 +313,13 @@ const POSTING_PARAMETERS: usize = 6;
 const UPSERT_BALANCES: &str =
     "INSERT INTO balances (org_id, account_code, currency, balance_minor)";
 const UPSERT_BALANCES_TAIL: &str = "ON CONFLICT (org_id, account_code, currency) \
-                                    DO UPDATE SET balance_minor = excluded.balance_minor";
+                                    DO UPDATE SET balance_minor = balance_minor + excluded.balance_minor";
 const BALANCE_PARAMETERS: usize = 4;
 
-/// Appends the new entries and their postings and writes the new balance of every touched
-/// account (once per account), all in one multi-statement query: one hand-over to the
-/// database thread. Multi-row `INSERT`s with anonymous parameters, which SQLite binds in
+/// Appends the new entries and their postings and adds the batch's change to the balance of
+/// every touched account (once per account), all in one multi-statement query: one hand-over
+/// to the database thread. A balance that would leave 64 bits becomes a REAL in SQLite's
+/// arithmetic, which the column's CHECK refuses: the whole batch fails, nothing is written. Multi-row `INSERT`s with anonymous parameters, which SQLite binds in
 /// order across the statements; the statement text depends only on the counts, so sqlx's
 /// statement cache keeps it prepared from one batch of the same shape to the next.
 async fn write(
@@ -344,9 +345,9 @@ async fn write(
     for (code, account) in accounts {
         if account.touched {
             // Checked to fit in `check_and_apply`.
-            let balance = i64::try_from(account.balance_minor)
+            let delta = i64::try_from(account.delta_minor)
                 .map_err(|_| StoreError::invalid(format!("account '{code}': overflow")))?;
-            touched.push((code, &account.currency, balance));
+            touched.push((code, &account.currency, delta));
         }
     }
     // The same accounts in the same order from one batch to the next: the same pages touched
@@ -403,10 +404,19 @@ async fn write(
             .bind(p.amount.amount_minor())
             .bind(currency.as_str());
     }
-    for &(code, currency, balance) in &touched {
-        query = query.bind(org_id).bind(code).bind(currency).bind(balance);
+    for &(code, currency, delta) in &touched {
+        query = query.bind(org_id).bind(code).bind(currency).bind(delta);
     }
-    query.execute(&mut *conn).await.map_err(backend)?;
+    query.execute(&mut *conn).await.map_err(|e| {
+        let check = e
+            .as_database_error()
+            .is_some_and(|db| db.kind() == sqlx::error::ErrorKind::CheckViolation);
+        if check {
+            StoreError::invalid("a balance would overflow 64-bit minor units")
+        } else {
+            backend(e)
+        }
+    })?;
     Ok(())
 }
 

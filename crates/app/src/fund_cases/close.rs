@@ -4,9 +4,11 @@
 //! # What one organisation's close does
 //! 1. Refuses a period that has not ended. If `close:{period}:completed` exists, says so and
 //!    writes nothing ("closing a closed period changes nothing").
-//! 2. Records `close:{period}:started` in the period's reports stream, claiming the report
-//!    slot (`reports::report_slot`) in the same commit, so a report filed at that moment is
-//!    either in this close or marked late (adjusted by the next close), never lost.
+//! 2. Reads the period's reports and the report slot (`reports::report_slot`). Its first
+//!    commit records `close:{period}:started` in the period's reports stream and claims that
+//!    slot, so a report filed meanwhile is either in this close (the commit conflicts, and
+//!    the close reads and computes again) or marked late (adjusted by the next close), never
+//!    lost.
 //!    Streams what it needs from the event log: the plans (baselines, R-PLAN-1), the period's
 //!    reports (effective ones, R-PLAN-2), what earlier closes posted (the `fund` stream), the
 //!    late-report markers.
@@ -15,17 +17,18 @@
 //!    differences are adjusting entries, dated this close (never edits).
 //! 4. Flags active plans with no positive increment over the window (R-PLAN-4) as
 //!    `plan.review-flagged` events.
-//! 5. Posts: when everything fits in one commit (≤ `store::MAX_BATCH_ENTRIES` entries, the
-//!    usual case: up to 5,000 reporting members) it is ONE atomic commit: the lines as
-//!    `close.lines` events, their entries, the flags and `close.completed`.
-//!    Larger organisations are committed in chunks of at most 5,000 members (10,000 entries),
-//!    each chunk atomic (its entries together with the `close.lines` events that record them),
-//!    then a final commit with the flags and `close.completed`. A close killed between chunks
+//! 5. Posts: the entries are booked per group of members ([`fund::close_entries`]: one
+//!    contribution and one profit-share entry per group, a posting per member). When the
+//!    close fits in one commit (the usual case: up to 5,000 members with something to post)
+//!    it is ONE atomic commit: the lines as `close.lines` events, their entries, the flags and
+//!    `close.completed`.
+//!    Larger organisations are committed in chunks of at most 5,000 members, each chunk
+//!    atomic (its entries together with the `close.lines` events that record them), then a
+//!    final commit with the flags and `close.completed`. A close killed between chunks
 //!    is resumable to the same result: a re-run sees the committed chunks' lines as posted
-//!    (their members compute to no change), commits the rest, and the entry keys
-//!    (`fund:{org}:close:{period}:m{member}:...`) and event keys (derived from the chunk's
-//!    content) are deterministic, so nothing is posted twice. Until `close.completed` exists
-//!    the period counts as open.
+//!    (their members compute to no change), commits the rest, and the entry and event keys
+//!    (derived from the chunk's content) are deterministic, so nothing is posted twice.
+//!    Until `close.completed` exists the period counts as open.
 //!
 //! Every entry of a close is dated the last day of the period closed (not the wall clock), so
 //! re-running on another day gives identical entries.
@@ -35,12 +38,12 @@
 use super::plans::{plan_for, plans_by_member};
 use super::reports::{effective_by_member, LatePayload};
 use super::{
-    chunk_by_size, event, fnv64, parse_payload, Audit, CloseCompleted, CloseLinesPayload,
-    FUND_STREAM, LATE_STREAM, PAYLOAD_BUDGET, PLANS_STREAM,
+    chunk_by_size, event, parse_payload, Audit, CloseCompleted, CloseLinesPayload, FUND_STREAM,
+    LATE_STREAM, PAYLOAD_BUDGET, PLANS_STREAM,
 };
 use crate::{App, AppError};
 use chrono::NaiveDate;
-use fund::{CloseLine, CloseRow, Period, PlanStatus, ReportFigures, Split};
+use fund::{Accrual, CloseLine, CloseRow, Period, PlanStatus, ReportFigures, Split};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -63,7 +66,7 @@ pub(crate) const STARTED_KIND: &str = "close.started";
 /// Times a close starts again when a report was filed at the same moment.
 const START_ATTEMPTS: usize = 5;
 
-/// Members per chunk when an organisation's close does not fit one commit (two entries each).
+/// Members per chunk when an organisation's close does not fit one commit.
 pub const CLOSE_CHUNK_MEMBERS: usize = MAX_BATCH_ENTRIES / 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,11 +120,6 @@ pub struct OrgCloseReport {
 }
 
 /// A late or adjusting line, or a line of the period: the period it accrues for.
-struct Work {
-    period: Period,
-    line: CloseLine,
-}
-
 fn line_array(line: &CloseLine) -> [i64; 5] {
     [
         line.member_id,
@@ -134,7 +132,11 @@ fn line_array(line: &CloseLine) -> [i64; 5] {
 
 /// The `close.lines` events of some work items (grouped by the period they accrue for,
 /// chunked under the payload budget); keys derive from the content.
-fn line_events(closing: Period, work: &[Work], audit: &Audit) -> Result<Vec<NewEvent>, AppError> {
+fn line_events(
+    closing: Period,
+    work: &[Accrual],
+    audit: &Audit,
+) -> Result<Vec<NewEvent>, AppError> {
     let mut by_period: BTreeMap<Period, Vec<[i64; 5]>> = BTreeMap::new();
     for w in work {
         by_period
@@ -156,7 +158,7 @@ fn line_events(closing: Period, work: &[Work], audit: &Audit) -> Result<Vec<NewE
             let key = format!(
                 "close:{closing}:lines:{period}:{first}-{last}:{}:{:016x}",
                 payload.lines.len(),
-                fnv64(&text)
+                fund::content_hash(&text)
             );
             events.push(event(FUND_STREAM, "close.lines", key, &payload, audit)?);
         }
@@ -174,7 +176,35 @@ struct FlagPayload {
 impl App {
     /// Closes `period` for one organisation (see the module documentation). `today` only
     /// decides whether the period is over; entries are dated the period's last day.
+    ///
+    /// A report committed while the close computed took the period's report slot the close
+    /// claims, so the close's commit conflicts: it reads again and computes again (a few
+    /// times at most), now with that report.
     pub async fn close_period(
+        &self,
+        org_id: OrgId,
+        period: Period,
+        today: NaiveDate,
+        options: CloseOptions,
+        audit: &Audit,
+    ) -> Result<OrgCloseReport, AppError> {
+        let mut attempt = 0;
+        loop {
+            match self
+                .close_period_once(org_id, period, today, options, audit)
+                .await
+            {
+                Err(AppError::Store(store::StoreError::Conflict { .. }))
+                    if attempt + 1 < START_ATTEMPTS =>
+                {
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn close_period_once(
         &self,
         org_id: OrgId,
         period: Period,
@@ -221,7 +251,8 @@ impl App {
         // The period's own lines.
         let mut reports_by_period: BTreeMap<Period, BTreeMap<MemberId, fund::IncomeReport>> =
             BTreeMap::new();
-        let current = effective_by_member(self.start_close(org_id, period, options, audit).await?);
+        let (filed, started) = self.start_close(org_id, period, options, audit).await?;
+        let current = effective_by_member(filed);
         let rows = |reports: &BTreeMap<MemberId, fund::IncomeReport>,
                     p: Period,
                     without_plan: &mut u64| {
@@ -267,7 +298,7 @@ impl App {
                 late.insert(q);
             }
         }
-        let mut work: Vec<Work> = Vec::new();
+        let mut work: Vec<Accrual> = Vec::new();
         for q in late {
             let reports = effective_by_member(self.reports(org_id, q).await?);
             let mut ignored = 0;
@@ -280,7 +311,7 @@ impl App {
                 report.adjustment_contribution =
                     report.adjustment_contribution.plus(line.delta_contribution);
                 report.adjustment_profit_share_minor += line.delta_profit_share_minor;
-                work.push(Work { period: q, line });
+                work.push(Accrual { period: q, line });
             }
             if any {
                 report.adjusted_periods.push(q.to_string());
@@ -292,7 +323,7 @@ impl App {
                 .lines
                 .into_iter()
                 .filter(|l| !l.is_noop())
-                .map(|line| Work { period, line }),
+                .map(|line| Accrual { period, line }),
         );
 
         // R-PLAN-4: plans with no positive increment over the window.
@@ -324,10 +355,7 @@ impl App {
         }
 
         // Entries, then commits.
-        let mut entries = Vec::with_capacity(work.len() * 2);
-        for w in &work {
-            entries.extend(w.line.entries(&settings, w.period, date)?);
-        }
+        let entries = fund::close_entries(&settings, period, &work, date)?;
         report.entries = entries.len();
         let mut finals = Vec::with_capacity(flags.len() + 1);
         for f in &flags {
@@ -363,14 +391,16 @@ impl App {
         }
         let accounts = fund::fund_extra_accounts();
         let chunk_members = options.chunk_members.clamp(1, CLOSE_CHUNK_MEMBERS);
-        let one_commit = work.len() <= chunk_members && entries.len() <= MAX_BATCH_ENTRIES;
+        let one_commit = work.len() <= chunk_members;
         let all_lines = if one_commit {
             line_events(period, &work, audit)?
         } else {
             Vec::new()
         };
-        if one_commit && all_lines.len() + finals.len() <= store::MAX_COMMIT_EVENTS {
-            let mut events = all_lines;
+        if one_commit && started.len() + all_lines.len() + finals.len() <= store::MAX_COMMIT_EVENTS
+        {
+            let mut events = started;
+            events.extend(all_lines);
             events.extend(finals);
             self.store()
                 .commit(
@@ -386,23 +416,35 @@ impl App {
             return Ok(report);
         }
         // Large organisation: atomic chunks, then the completion (resumable, see above).
-        let mut entries = entries.into_iter();
+        // Each chunk books its own entries (keys from the chunk's content).
+        drop(entries);
+        report.entries = 0;
+        // The first commit records the start (and claims the slot).
+        let mut started = Some(started);
         for chunk in work.chunks(chunk_members) {
-            let n: usize = chunk
-                .iter()
-                .map(|w| {
-                    usize::from(w.line.delta_contribution != Split::ZERO)
-                        + usize::from(w.line.delta_profit_share_minor != 0)
-                })
-                .sum();
-            let chunk_entries: Vec<_> = entries.by_ref().take(n).collect();
+            let entries = fund::close_entries(&settings, period, chunk, date)?;
+            report.entries += entries.len();
+            let mut events = started.take().unwrap_or_default();
+            events.extend(line_events(period, chunk, audit)?);
             self.store()
                 .commit(
                     org_id,
                     &Commit {
                         accounts: accounts.clone(),
-                        events: line_events(period, chunk, audit)?,
-                        entries: chunk_entries,
+                        events,
+                        entries,
+                    },
+                )
+                .await?;
+            report.commits += 1;
+        }
+        if let Some(started) = started.filter(|s| !s.is_empty()) {
+            self.store()
+                .commit(
+                    org_id,
+                    &Commit {
+                        events: started,
+                        ..Commit::default()
                     },
                 )
                 .await?;
@@ -423,46 +465,34 @@ impl App {
         Ok(report)
     }
 
-    /// The period's reports as the close sees them. Unless previewing, first records that
-    /// the close started, claiming the period's report slot in the same commit: a report
-    /// committed meanwhile took that slot, so the start conflicts and reads again (see
-    /// `report_slot`); a report filed after the start is marked late.
+    /// The period's reports as the close sees them, and (unless previewing) the events that
+    /// record that the close started, claiming the period's report slot: the close commits
+    /// them with its first commit, so a report committed meanwhile took that slot and the
+    /// close conflicts and starts again (see `report_slot`); a report filed after the start
+    /// is marked late.
     async fn start_close(
         &self,
         org_id: OrgId,
         period: Period,
         options: CloseOptions,
         audit: &Audit,
-    ) -> Result<Vec<fund::IncomeReport>, AppError> {
-        let mut attempt = 0;
-        loop {
-            let filed = self.period_reports(org_id, period).await?;
-            if options.preview {
-                return Ok(filed.reports);
-            }
-            let key = started_key(period);
-            let events = vec![
-                event(
-                    &super::reports_stream(period),
-                    STARTED_KIND,
-                    key.clone(),
-                    &period.to_string(),
-                    audit,
-                )?,
-                super::reports::report_slot(period, filed.slot, &key, audit)?,
-            ];
-            let started = Commit {
-                events,
-                ..Commit::default()
-            };
-            match self.store().commit(org_id, &started).await {
-                Ok(_) => return Ok(filed.reports),
-                Err(store::StoreError::Conflict { .. }) if attempt + 1 < START_ATTEMPTS => {
-                    attempt += 1;
-                }
-                Err(e) => return Err(e.into()),
-            }
+    ) -> Result<(Vec<fund::IncomeReport>, Vec<NewEvent>), AppError> {
+        let filed = self.period_reports(org_id, period).await?;
+        if options.preview {
+            return Ok((filed.reports, Vec::new()));
         }
+        let key = started_key(period);
+        let events = vec![
+            event(
+                &super::reports_stream(period),
+                STARTED_KIND,
+                key.clone(),
+                &period.to_string(),
+                audit,
+            )?,
+            super::reports::report_slot(period, filed.slot, &key, audit)?,
+        ];
+        Ok((filed.reports, events))
     }
 
     /// Closes `period` for every organisation, `options.concurrency` at a time. Each

@@ -133,16 +133,6 @@ impl FundBook {
     }
 }
 
-/// FNV-1a 64: a stable hash for keys and ids derived from content (never for security).
-pub(crate) fn fnv64(text: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
 /// Splits items into payload-sized chunks by their serialised size (deterministic).
 pub(crate) fn chunk_by_size<T: Serialize>(items: Vec<T>, budget: usize) -> Vec<Vec<T>> {
     let mut out: Vec<Vec<T>> = Vec::new();

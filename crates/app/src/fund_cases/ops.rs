@@ -38,7 +38,7 @@ pub struct Settlement {
 
 /// A deterministic id from a caller's reference (FNV-1a, 63 bits).
 pub(crate) fn ref_id(reference: &str) -> i64 {
-    (super::fnv64(reference) >> 1) as i64
+    (fund::content_hash(reference) >> 1) as i64
 }
 
 fn check_reference(reference: &str) -> Result<&str, AppError> {
