@@ -6,7 +6,7 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
-use crate::audit::redact;
+use crate::audit::redacted_text;
 use crate::auth::Ctx;
 use crate::pages::{key_figures, member_csv, search_members};
 use crate::AppState;
@@ -852,7 +852,7 @@ pub struct AuditEventOut {
     origin: String,
     kind: String,
     stream: String,
-    /// The event's data (secrets removed): the state after the change.
+    /// The event's data as JSON text (secrets removed): the state after the change.
     payload: String,
     /// The data of the previous event about the same thing (same stream, same `id`,
     /// `member_id`, `login`): the state before. Absent for a creation, or when it is further
@@ -907,7 +907,7 @@ async fn audit(
                     origin: e.event.origin,
                     kind: e.event.kind,
                     stream: e.event.stream,
-                    payload: redact(&e.event.payload),
+                    payload: redacted_text(&e.event.payload),
                     previous_payload: None,
                     previous_seq: None,
                 })
