@@ -854,8 +854,9 @@ pub struct AuditEventOut {
     stream: String,
     /// The event's data as JSON text (secrets removed): the state after the change.
     payload: String,
-    /// The data of the previous event about the same thing (same stream, same `id`,
-    /// `member_id`, `login`): the state before. Absent for a creation, or when it is further
+    /// The data of the previous event about the same thing (same stream, same identity fields
+    /// `id`, `member_id`, `login`, `proposal_id`, `plan_id`, `loan_id`, `lease_id`): the state
+    /// before. Absent for a creation, or when it is further
     /// back than the page looks (`previous_seq` absent too); newest-first pages only.
     #[serde(skip_serializing_if = "Option::is_none")]
     previous_payload: Option<String>,
