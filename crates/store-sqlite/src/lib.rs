@@ -13,9 +13,14 @@
 //! transaction.
 //!
 //! Bulk paths (batched posting, member import) use multi-row `INSERT ... VALUES` statements,
-//! look up idempotency keys and accounts for a whole batch at once (`json_each`), and update
-//! each touched materialised balance once per batch, with the new balance computed in `i128`
-//! and refused if it leaves `i64`.
+//! look up idempotency keys and accounts for a whole batch at once (`json_each`), and add the
+//! batch's change to each touched materialised balance once per batch (a balance that would
+//! leave `i64` fails the batch through the column's CHECK).
+//!
+//! The WAL is copied into the database file by a background task (a PASSIVE checkpoint every
+//! [`CHECKPOINT_EVERY`]) rather than by the writer that happens to fill it: the copy and its
+//! fsync then run beside the writer instead of inside a commit. A writer still checkpoints
+//! itself past [`WAL_AUTOCHECKPOINT_PAGES`], so the WAL stays bounded if the task falls behind.
 //!
 //! It deliberately does not know the programme's rules (what an entry means, who may post it,
 //! whether a member's data is plausible): callers hand it validated values from `ledger` and
@@ -55,8 +60,39 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// fewer B-tree splits and page writes per batch of postings.
 const PAGE_SIZE_BYTES: u32 = 16_384;
 
+/// WAL pages past which a committing writer checkpoints itself (64 MiB at 16 KiB pages): a
+/// backstop, the background checkpointer normally keeps the WAL far shorter.
+const WAL_AUTOCHECKPOINT_PAGES: &str = "4096";
+/// How often the background task copies the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
 /// Page cache per connection (negative: KiB), so a batch's index pages stay in memory.
 const CACHE_SIZE: &str = "-32768";
+/// Runs a PASSIVE checkpoint every [`CHECKPOINT_EVERY`] on a reader connection until the
+/// returned sender is dropped. PASSIVE never waits for the writer or readers: it copies what
+/// it can, and a failure (a busy database) is left for the next tick.
+fn spawn_checkpointer(pool: SqlitePool) -> tokio::sync::oneshot::Sender<()> {
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                _ = tick.tick() => {
+                    if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                        .execute(&pool)
+                        .await
+                    {
+                        tracing::debug!(error = %e, "background checkpoint");
+                    }
+                }
+            }
+        }
+    });
+    stop
+}
+
 /// Connections of a file database (one writer at a time, readers in parallel under WAL).
 const FILE_POOL_CONNECTIONS: u32 = 4;
 
@@ -67,6 +103,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Writers of this process take turns here before `BEGIN IMMEDIATE`.
     writer: tokio::sync::Mutex<Writer>,
+    /// Dropped with the store, which ends the background checkpointer (file databases).
+    _checkpointer: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// Where writes go.
@@ -100,7 +138,8 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .pragma("cache_size", CACHE_SIZE)
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES);
         let pool = SqlitePoolOptions::new()
             .max_connections(FILE_POOL_CONNECTIONS)
             .connect_with(options.clone())
@@ -109,6 +148,7 @@ impl SqliteStore {
         migrate(&pool).await?;
         let conn = options.connect().await.map_err(backend)?;
         Ok(SqliteStore {
+            _checkpointer: Some(spawn_checkpointer(pool.clone())),
             pool,
             writer: tokio::sync::Mutex::new(Writer::Direct(DirectWriter { conn, open: false })),
         })
@@ -133,6 +173,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             pool,
             writer: tokio::sync::Mutex::new(Writer::Pooled),
+            _checkpointer: None,
         })
     }
 
