@@ -5,7 +5,9 @@
 #   crates/web/bench/load.sh [path/to/tequio] [seconds]
 #
 # Starts `tequio serve` on a fresh SQLite file (which loads the demo union and its users), signs
-# in as the demo member `socio`, and prints wrk's latency distribution for both routes.
+# in as the demo member `socio`, views the statement once (the cold view folds the
+# organisation's log; its time is printed), then prints wrk's latency distribution for both
+# routes: what a warm statement costs under 64 connections.
 set -euo pipefail
 BIN=${1:-target/release/tequio}
 SECS=${2:-10}
@@ -26,6 +28,11 @@ TOKEN=$(curl -sf -X POST -H 'Content-Type: application/json' \
 STATEMENT=$(curl -s -o /dev/null -w '%{redirect_url}' -H "Cookie: tequio_session=$TOKEN" \
   "http://127.0.0.1:$PORT/odf/alfareros-morelos/mi-estado")
 MEMBER=${STATEMENT##*/}
+curl -s -o /dev/null -w 'cold page view: %{time_total} s (HTTP %{http_code})\n' \
+  -H "Cookie: tequio_session=$TOKEN" "$STATEMENT"
+curl -s -o /dev/null -w 'cold API view: %{time_total} s (HTTP %{http_code})\n' \
+  -H "Authorization: Bearer $TOKEN" \
+  "http://127.0.0.1:$PORT/api/v1/orgs/alfareros-morelos/members/$MEMBER/statement"
 echo "== page: $STATEMENT"
 wrk -t2 -c64 -d"${SECS}s" --latency -H "Cookie: tequio_session=$TOKEN" "$STATEMENT"
 echo "== api: /api/v1/orgs/alfareros-morelos/members/$MEMBER/statement"

@@ -6,8 +6,9 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
+use crate::audit::redacted_text;
 use crate::auth::Ctx;
-use crate::pages::{key_figures, member_csv, redact, search_members};
+use crate::pages::{key_figures, member_csv, search_members};
 use crate::AppState;
 use app::access_cases::{
     AccessError, Action, IdempotencyOutcome, ProposalForm, ProposalView, Session, StoredResponse,
@@ -217,10 +218,10 @@ pub(crate) async fn org_for(
 ) -> Result<(Org, Session), Response> {
     let s = session(ctx)?.clone();
     let org = state
-        .app
-        .store()
-        .org_by_slug(slug)
+        .reads
+        .org_by_slug(&state.app, slug)
         .await
+        .map(|o| Org::clone(&o))
         .map_err(|e| app_error(e.into()))?;
     s.viewer.check(org.id, action).map_err(access_error)?;
     Ok((org, s))
@@ -231,25 +232,32 @@ pub(crate) async fn org_for(
 /// Header naming a request's idempotency key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-async fn idempotency(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn idempotency(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let key = request
         .headers()
         .get(IDEMPOTENCY_KEY)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let (Some(key), Some(session)) = (key, ctx.session.as_ref()) else {
+    // Only a POST with a key is remembered; sign-in is exempt: its response is a session
+    // token, which is never stored. Anything else goes straight on (no session read here).
+    let Some(key) = key else {
         return next.run(request).await;
     };
-    // Sign-in is exempt: its response is a session token, which is never stored.
     if request.method() != Method::POST || request.uri().path().ends_with("/session") {
         return next.run(request).await;
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    let ctx = match <Ctx as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    {
+        Ok(ctx) => ctx,
+        Err(never) => match never {},
+    };
+    let Some(session) = ctx.session.as_ref() else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
     let Ok(bytes) = to_bytes(body, crate::MAX_BODY_BYTES).await else {
         return err(StatusCode::PAYLOAD_TOO_LARGE, "invalid");
     };
@@ -563,29 +571,16 @@ async fn member_statement(
     Path((slug, member_id)): Path<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
-    let member = state
-        .app
-        .store()
-        .member(org.id, member_id)
+    // Another organisation's member is NotFound before the viewer is checked (as the page).
+    let dues = state
+        .reads
+        .dues(&state.app, org.id, member_id)
         .await
-        .map_err(|e| app_error(e.into()))?;
+        .map_err(app_error)?;
     s.viewer
         .check(org.id, Action::ViewMember(member_id))
         .map_err(access_error)?;
-    let statement = state
-        .app
-        .account_statement(
-            org.id,
-            &ledger::Account::dues_receivable(member_id),
-            Page::first(1_000),
-        )
-        .await
-        .map_err(app_error)?;
-    let arrears = state
-        .app
-        .dues_arrears_minor(org.id, member_id)
-        .await
-        .map_err(app_error)?;
+    let (member, statement, arrears) = (&dues.member, &dues.statement, dues.arrears_minor);
     Ok(Json(StatementOut {
         member_id,
         name: format!("{} {}", member.data.given_names, member.data.surnames),
@@ -857,48 +852,94 @@ pub struct AuditEventOut {
     origin: String,
     kind: String,
     stream: String,
-    /// The event's data (secrets removed).
+    /// The event's data as JSON text (secrets removed): the state after the change.
     payload: String,
+    /// The data of the previous event about the same thing (same stream, same identity fields
+    /// `id`, `member_id`, `login`, `proposal_id`, `plan_id`, `loan_id`, `lease_id`): the state
+    /// before. Absent for a creation, or when it is further
+    /// back than the page looks (`previous_seq` absent too); newest-first pages only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_payload: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_seq: Option<i64>,
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct AfterQuery {
+pub struct AuditQuery {
+    /// Oldest first: the events after this seq (for reading the whole log in order).
     after: Option<i64>,
+    /// Newest first (the default): the events before this seq.
+    before: Option<i64>,
+    /// One stream only (newest-first pages).
+    stream: Option<String>,
 }
 
-/// The ODF's events, oldest first, 100 a page (board and supervisors).
-#[utoipa::path(get, path = "/api/v1/orgs/{slug}/audit", security(("bearer" = [])), params(("slug" = String, Path), AfterQuery), responses((status = 200, body = [AuditEventOut]), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+/// The ODF's events (board and supervisors), 50 a page: newest first with each change's
+/// previous state (`before` pages back), or oldest first with `after`.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/audit", security(("bearer" = [])), params(("slug" = String, Path), AuditQuery), responses((status = 200, body = [AuditEventOut]), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 async fn audit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
-    Query(q): Query<AfterQuery>,
+    Query(q): Query<AuditQuery>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewAudit).await?;
-    let events = state
-        .app
-        .store()
-        .events(
-            org.id,
-            None,
-            Page {
-                after_id: q.after.unwrap_or(0).max(0),
-                limit: 100,
-            },
+    if let Some(after) = q.after {
+        let events = state
+            .app
+            .store()
+            .events(
+                org.id,
+                None,
+                Page {
+                    after_id: after.max(0),
+                    limit: crate::audit::PER_PAGE,
+                },
+            )
+            .await
+            .map_err(|e| app_error(e.into()))?;
+        return Ok(Json(
+            events
+                .into_iter()
+                .map(|e| AuditEventOut {
+                    seq: e.seq,
+                    recorded_at: e.event.recorded_at,
+                    actor: e.event.actor,
+                    origin: e.event.origin,
+                    kind: e.event.kind,
+                    stream: e.event.stream,
+                    payload: redacted_text(&e.event.payload),
+                    previous_payload: None,
+                    previous_seq: None,
+                })
+                .collect::<Vec<_>>(),
         )
+        .into_response());
+    }
+    let stream = q
+        .stream
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.len() <= 200);
+    let page = crate::audit::page(&state.app, org.id, stream, q.before)
         .await
-        .map_err(|e| app_error(e.into()))?;
+        .map_err(app_error)?;
     Ok(Json(
-        events
+        page.changes
             .into_iter()
-            .map(|e| AuditEventOut {
-                seq: e.seq,
-                recorded_at: e.event.recorded_at,
-                actor: e.event.actor,
-                origin: e.event.origin,
-                kind: e.event.kind,
-                stream: e.event.stream,
-                payload: redact(&e.event.payload),
+            .map(|c| AuditEventOut {
+                seq: c.seq,
+                recorded_at: c.recorded_at,
+                actor: c.actor,
+                origin: c.origin,
+                kind: c.kind,
+                stream: c.stream,
+                payload: c.payload,
+                previous_seq: match c.before {
+                    crate::audit::Before::Was { seq, .. } => Some(seq),
+                    _ => None,
+                },
+                previous_payload: c.previous_payload,
             })
             .collect::<Vec<_>>(),
     )

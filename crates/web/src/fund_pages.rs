@@ -10,6 +10,7 @@ use crate::i18n::Tr;
 use crate::pages::{
     check, check_csrf, field_label, render, visible_org, FormField, Nav, PageError, PageResult,
 };
+use crate::read_cache::{Freshness, Stamp};
 use crate::AppState;
 use app::access_cases::{AccessError, Action, OrgRole, Viewer};
 use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
@@ -23,6 +24,7 @@ use chrono::{NaiveDate, Utc};
 use fund::{Period, Reporter};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::time::Instant;
 use store::{OrgId, Page};
 
 // ---------------------------------------------------------------- shared helpers
@@ -629,17 +631,20 @@ async fn fund_part(app: &App, t: Tr, org_id: OrgId, member_id: i64) -> Result<Fu
 }
 
 /// Statements' Fund parts by (organisation, member, language), each stamped with the
-/// organisation's last event seq when it was built. Every use first reads the events after the
-/// organisation's known head (one indexed query, normally empty); an entry built before the
-/// head is rebuilt. Fund, credit, trade, plans and reports are all events, so a cached part is
-/// never older than the log. Dues (ledger entries) and the member's record are read fresh on
-/// every request. Bounded to [`StatementCache::MAX_ENTRIES`].
+/// organisation's last event seq when it was built. A use first learns the organisation's head:
+/// from memory when it was read less than [`Freshness::MAX_AGE`] ago and this process has
+/// written nothing since, else by reading the events after the known head (one indexed query,
+/// normally empty). An entry built before the head is rebuilt. Fund, credit, trade, plans and
+/// reports are all events, so a cached part is never older than the log as of that bound, and
+/// never older than this process's own writes. Dues (ledger entries) and the member's record
+/// are [`crate::read_cache::ReadCache::dues`]. Bounded to [`StatementCache::MAX_ENTRIES`].
 /// (organisation, member, language code).
 type PartKey = (OrgId, i64, &'static str);
 
 #[derive(Default)]
 pub struct StatementCache {
-    heads: std::sync::Mutex<HashMap<OrgId, i64>>,
+    /// The organisation's head and when it was read.
+    heads: std::sync::Mutex<HashMap<OrgId, (i64, Stamp)>>,
     parts: std::sync::Mutex<HashMap<PartKey, (i64, std::sync::Arc<FundPart>)>>,
     /// One reader of the log's head at a time: 64 requests arriving on a cold cache would
     /// otherwise each read the whole log to find it.
@@ -654,16 +659,34 @@ pub struct StatementCache {
 impl StatementCache {
     pub const MAX_ENTRIES: usize = 8_192;
 
-    /// The organisation's last event seq now (reads only what was appended since last time).
-    async fn head(&self, app: &App, org_id: OrgId) -> Result<i64, AppError> {
+    /// The head known for `org_id` if it is still fresh, else the last one known (or 0).
+    fn known_head(&self, freshness: &Freshness, org_id: OrgId) -> Result<i64, i64> {
+        let heads = self.heads.lock().unwrap_or_else(|e| e.into_inner());
+        match heads.get(&org_id) {
+            Some((head, stamp)) if freshness.fresh(*stamp, Instant::now()) => Ok(*head),
+            Some((head, _)) => Err(*head),
+            None => Err(0),
+        }
+    }
+
+    /// The organisation's last event seq (reads only what was appended since last time, and
+    /// nothing while the known head is fresh).
+    async fn head(&self, app: &App, freshness: &Freshness, org_id: OrgId) -> Result<i64, AppError> {
+        if let Ok(head) = self.known_head(freshness, org_id) {
+            return Ok(head);
+        }
         let _reading = self.head_reader.lock().await;
-        let known = *self
-            .heads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&org_id)
-            .unwrap_or(&0);
+        // Another request may have read it while this one waited.
+        let known = match self.known_head(freshness, org_id) {
+            Ok(head) => return Ok(head),
+            Err(known) => known,
+        };
+        let stamp = freshness.stamp(Instant::now());
         let mut head = known;
+        if head == 0 {
+            // Cold: find the head without reading the whole log.
+            head = app::events::last_seq(app.store().as_ref(), org_id, None).await?;
+        }
         loop {
             let page = Page {
                 after_id: head,
@@ -676,25 +699,24 @@ impl StatementCache {
                 break;
             }
         }
-        if head != known {
-            let mut heads = self.heads.lock().unwrap_or_else(|e| e.into_inner());
-            if heads.len() >= Self::MAX_ENTRIES {
-                heads.clear();
-            }
-            let h = heads.entry(org_id).or_insert(0);
-            *h = (*h).max(head);
+        let mut heads = self.heads.lock().unwrap_or_else(|e| e.into_inner());
+        if heads.len() >= Self::MAX_ENTRIES {
+            heads.clear();
         }
+        let h = heads.entry(org_id).or_insert((0, stamp));
+        *h = (h.0.max(head), stamp);
         Ok(head)
     }
 
     pub async fn fund_part(
         &self,
         app: &App,
+        freshness: &Freshness,
         t: Tr,
         org_id: OrgId,
         member_id: i64,
     ) -> Result<std::sync::Arc<FundPart>, AppError> {
-        let head = self.head(app, org_id).await?;
+        let head = self.head(app, freshness, org_id).await?;
         let key = (org_id, member_id, t.lang.code());
         if let Some(part) = self.cached(&key, head) {
             return Ok(part);
@@ -770,7 +792,6 @@ struct MemberPage {
 }
 
 /// Dues lines shown (the most recent).
-const STATEMENT_LINES: u32 = 1_000;
 const DUES_SHOWN: usize = 24;
 /// Periods in the income chart and table (the most recent).
 const PERIODS_SHOWN: usize = 12;
@@ -783,30 +804,24 @@ pub async fn member_statement(
     let (org, session) = visible_org(&state, &ctx, &slug).await?;
     let t = ctx.t;
     // A member of another ODF is NotFound (the store filters by organisation); a member of this
-    // one whom the viewer may not see is Forbidden.
-    let member = state
-        .app
-        .store()
-        .member(org.id, member_id)
-        .await
-        .map_err(|e| PageError::from_store(t, e))?;
-    check(&ctx, &session.viewer, org.id, Action::ViewMember(member_id))?;
+    // one whom the viewer may not see is Forbidden. Both checked on every request; the reads
+    // behind them are cached for a short time (`read_cache`).
     let app = &state.app;
     let fail = |e| PageError::from_app(t, e);
-    let account = ledger::Account::dues_receivable(member_id);
-    let statement = app
-        .account_statement(org.id, &account, Page::first(STATEMENT_LINES))
+    let dues = state
+        .reads
+        .dues(app, org.id, member_id)
         .await
         .map_err(fail)?;
+    check(&ctx, &session.viewer, org.id, Action::ViewMember(member_id))?;
     let fund = state
         .statements
-        .fund_part(app, t, org.id, member_id)
+        .fund_part(app, &state.reads.freshness, t, org.id, member_id)
         .await
         .map_err(fail)?;
-    let arrears = app
-        .dues_arrears_minor(org.id, member_id)
-        .await
-        .map_err(fail)?;
+    let member = &dues.member;
+    let statement = &dues.statement;
+    let arrears = dues.arrears_minor;
     let points: Vec<(NaiveDate, i128)> = statement
         .lines
         .iter()
@@ -1342,15 +1357,16 @@ mod cache_tests {
     }
 
     #[tokio::test]
-    async fn many_requests_on_a_cold_cache_fold_the_statement_once_and_a_new_event_refolds_it() {
+    async fn many_requests_on_a_cold_cache_fold_the_statement_once_and_a_write_refolds_it() {
         let (app, org, member) = small_union().await;
         let cache = StatementCache::default();
+        let f = Freshness::default();
         let t = Tr::new(Lang::Es);
         let (a, b, c, d) = tokio::join!(
-            cache.fund_part(&app, t, org, member),
-            cache.fund_part(&app, t, org, member),
-            cache.fund_part(&app, t, org, member),
-            cache.fund_part(&app, t, org, member),
+            cache.fund_part(&app, &f, t, org, member),
+            cache.fund_part(&app, &f, t, org, member),
+            cache.fund_part(&app, &f, t, org, member),
+            cache.fund_part(&app, &f, t, org, member),
         );
         assert_eq!(cache.built(), 1);
         let first = a.unwrap();
@@ -1358,14 +1374,19 @@ mod cache_tests {
             assert!(std::sync::Arc::ptr_eq(&other.unwrap(), &first));
         }
         // Cached: no fold for the next request; any new event makes the one after fold again.
-        cache.fund_part(&app, t, org, member).await.unwrap();
+        cache.fund_part(&app, &f, t, org, member).await.unwrap();
         assert_eq!(cache.built(), 1);
         let audit = Audit::new("prueba", "test");
         let on = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
         app.receive_grant(org, "donativo-prueba", "Fundación", 100_000, on, &audit)
             .await
             .unwrap();
-        cache.fund_part(&app, t, org, member).await.unwrap();
+        // Written by another process (not through this server): seen once the known head is
+        // older than Freshness::MAX_AGE; written through this server: seen at once.
+        cache.fund_part(&app, &f, t, org, member).await.unwrap();
+        assert_eq!(cache.built(), 1, "within the bounded staleness");
+        f.written();
+        cache.fund_part(&app, &f, t, org, member).await.unwrap();
         assert_eq!(cache.built(), 2);
     }
 }

@@ -6,12 +6,14 @@
 
 mod api;
 mod api_fund;
+pub mod audit;
 mod auth;
 mod chart;
 mod format;
 pub mod fund_pages;
 mod i18n;
 mod pages;
+pub mod read_cache;
 mod trade_pages;
 
 use app::App;
@@ -38,6 +40,8 @@ pub struct AppState {
     pub sessions: Arc<SessionCache>,
     /// Statements' Fund, credit and trade parts (see [`fund_pages::StatementCache`]).
     pub statements: Arc<fund_pages::StatementCache>,
+    /// Organisations and members' dues read recently (see [`read_cache::ReadCache`]).
+    pub reads: Arc<read_cache::ReadCache>,
 }
 
 /// The router for the whole application.
@@ -47,6 +51,7 @@ pub fn router(app: App) -> Router {
         limiter: Arc::new(SignInLimiter::default()),
         sessions: Arc::new(SessionCache::default()),
         statements: Arc::new(fund_pages::StatementCache::default()),
+        reads: Arc::new(read_cache::ReadCache::default()),
     })
 }
 
@@ -97,10 +102,33 @@ pub fn router_with(state: AppState) -> Router {
         .nest("/api/v1", api::routes(state.clone()))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::remember_language))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            note_writes,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every request that may write (any method but GET, HEAD and OPTIONS) makes what was read
+/// before it stale once its handler has finished (see [`read_cache`]).
+async fn note_writes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let response = next.run(request).await;
+    if !safe {
+        state.reads.freshness.written();
+    }
+    response
 }
 
 /// Serves the application on `listener` until ctrl-c. Demo users are created when the first

@@ -734,6 +734,27 @@ async fn authorisation_matrix_every_role_against_the_fund_credit_and_trade_pages
         ),
         ("GET", format!("{o}/simulador"), [2, 2, 2, 2, 2, 2, 2, 3]),
         ("GET", format!("{o}/comercio"), [2, 2, 2, 2, 2, 2, 2, 3]),
+        // The audit log (issue 5 item 7): the board and supervisors, every page and filter.
+        (
+            "GET",
+            format!("{o}/bitacora"),
+            [2, 403, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/bitacora?flujo=plans&antes=50"),
+            [2, 403, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            "/bitacora".to_string(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/bitacora"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
         // Another ODF: supervisors read it; for everyone else it does not exist.
         (
             "GET",

@@ -422,3 +422,76 @@ async fn authorisation_matrix_every_role_against_every_api_route() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[tokio::test]
+async fn the_audit_api_reads_newest_first_with_the_previous_state_and_pages_back() {
+    let w = world().await;
+    let member = member_of(&w, "socio").await;
+    let plan = w
+        .app
+        .plans(w.union.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.member_id == member)
+        .unwrap();
+    w.app
+        .change_plan(
+            w.union.id,
+            plan.id,
+            app::fund_cases::PlanCommand::Status {
+                to: fund::PlanStatus::Succeeded,
+                reason: "meta cumplida".into(),
+            },
+            chrono::Utc::now().date_naive(),
+            &app::fund_cases::Audit::new("personal", "10.1.2.3"),
+        )
+        .await
+        .unwrap();
+    let b = sign_in(&w, "consejo").await;
+    let uri = "/api/v1/orgs/alfareros-morelos/audit";
+    let r = api(&w, "GET", uri, Some(&b.token), None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = r.json();
+    let rows = page.as_array().unwrap();
+    assert_eq!(rows.len(), web::audit::PER_PAGE as usize);
+    let newest = &rows[0];
+    assert_eq!(newest["kind"], "plan.changed");
+    assert_eq!(newest["actor"], "personal");
+    assert_eq!(newest["origin"], "10.1.2.3");
+    let before: serde_json::Value =
+        serde_json::from_str(newest["previous_payload"].as_str().unwrap()).unwrap();
+    let after: serde_json::Value =
+        serde_json::from_str(newest["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (&before["status"], &after["status"]),
+        (&json!("active"), &json!("succeeded"))
+    );
+    assert!(newest["previous_seq"].as_i64().unwrap() < newest["seq"].as_i64().unwrap());
+    let seqs: Vec<i64> = rows.iter().map(|r| r["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|p| p[0] > p[1]), "newest first");
+    let oldest = *seqs.last().unwrap();
+    let older = api(
+        &w,
+        "GET",
+        &format!("{uri}?before={oldest}"),
+        Some(&b.token),
+        None,
+        None,
+    )
+    .await
+    .json();
+    assert!(older[0]["seq"].as_i64().unwrap() < oldest);
+    // Oldest first after a seq, as before, for reading the whole log in order.
+    let forward = api(
+        &w,
+        "GET",
+        &format!("{uri}?after=0"),
+        Some(&b.token),
+        None,
+        None,
+    )
+    .await
+    .json();
+    assert!(forward[0]["seq"].as_i64().unwrap() < forward[1]["seq"].as_i64().unwrap());
+}

@@ -272,6 +272,24 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
     )
     .unwrap();
     no_horizontal_scroll("proposals").await;
+    // The board reads the audit log: the vote just cast comes first, with who and from where.
+    client
+        .goto(&format!("{base}/odf/alfareros-morelos/bitacora"))
+        .await
+        .unwrap();
+    let log = client.source().await.unwrap();
+    assert!(log.contains("Antes") && log.contains("Después"), "{log}");
+    let first_row = log.split("<tbody>").nth(1).unwrap_or("");
+    assert!(
+        first_row.find("ballot.cast").is_some_and(|at| at < 600),
+        "the vote is the newest change: {first_row}"
+    );
+    std::fs::write(
+        shots.join("audit-board-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    no_horizontal_scroll("audit").await;
     let staff = w.app.user("personal").await.unwrap().viewer;
     let p = w
         .app

@@ -329,24 +329,8 @@ async fn the_audit_log_shows_who_when_from_where_and_what_to_the_board() {
     )
     .await;
     let board = sign_in(&w, "consejo").await;
-    // The log is paged oldest first and the demo's Fund, credit and trade years come before
-    // this proposal: open the page that starts just before it.
-    let opened = w
-        .app
-        .store()
-        .events(w.union.id, Some("proposals"), store::Page::first(1000))
-        .await
-        .unwrap()
-        .into_iter()
-        .rev()
-        .find(|e| e.event.kind == "proposal.opened" && e.event.actor == "apoyo")
-        .expect("the proposal was recorded");
-    let log = get(
-        &w,
-        &format!("/odf/alfareros-morelos/bitacora?after={}", opened.seq - 1),
-        Some(&board),
-    )
-    .await;
+    // Newest first: the proposal just made is on the first page.
+    let log = get(&w, "/odf/alfareros-morelos/bitacora", Some(&board)).await;
     assert_eq!(log.status, StatusCode::OK);
     assert!(
         log.body.contains("proposal.opened")
@@ -369,6 +353,191 @@ async fn the_audit_log_shows_who_when_from_where_and_what_to_the_board() {
             .status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// The seqs of the audit page's rows, in the order shown.
+fn audit_seqs(body: &str) -> Vec<i64> {
+    body.split("<tr><td class=\"num\">")
+        .skip(1)
+        .filter_map(|r| r.split('<').next()?.parse().ok())
+        .collect()
+}
+
+/// The cell of the audit row with this seq.
+fn audit_row(body: &str, seq: i64) -> String {
+    let start = body
+        .find(&format!("<tr><td class=\"num\">{seq}</td>"))
+        .expect("the row is on the page");
+    let rest = &body[start..];
+    rest[..rest.find("</tr>").unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn the_audit_log_shows_a_members_plan_change_with_before_and_after_newest_first() {
+    let w = world().await;
+    // A member's business plan (R-PLAN-1) is abandoned: the change names who, from where, and
+    // what the plan was before.
+    let member = member_of(&w, "socio").await;
+    let plan = w
+        .app
+        .plans(w.union.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.member_id == member)
+        .expect("the demo member has a plan");
+    let abandoned = w
+        .app
+        .change_plan(
+            w.union.id,
+            plan.id,
+            app::fund_cases::PlanCommand::Status {
+                to: fund::PlanStatus::Abandoned,
+                reason: "cerró el taller".into(),
+            },
+            chrono::Utc::now().date_naive(),
+            &app::fund_cases::Audit::new("personal", "10.1.2.3"),
+        )
+        .await
+        .unwrap();
+    let agreed = w
+        .app
+        .store()
+        .event_by_key(w.union.id, &format!("plan:{}:agreed", plan.id))
+        .await
+        .unwrap();
+    let changed = w
+        .app
+        .store()
+        .event_by_key(
+            w.union.id,
+            &format!("plan:{}:change:{}", plan.id, plan.history.len()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(abandoned.history.len(), plan.history.len() + 1);
+    // The plan's previous state: the last event about it before this one.
+    let previous = w
+        .app
+        .store()
+        .events(w.union.id, Some("plans"), store::Page::first(1000))
+        .await
+        .unwrap()
+        .into_iter()
+        .rfind(|e| e.seq < changed.seq && e.event.key.starts_with(&format!("plan:{}:", plan.id)))
+        .expect("the plan was agreed");
+    let board = sign_in(&w, "consejo").await;
+    let log = get(&w, "/odf/alfareros-morelos/bitacora", Some(&board)).await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(
+        log.body.contains("<th>Antes</th><th>Después</th>"),
+        "{}",
+        log.body
+    );
+    // Newest first: the change is the first row.
+    let seqs = audit_seqs(&log.body);
+    assert_eq!(seqs.first(), Some(&changed.seq), "{seqs:?}");
+    assert!(seqs.windows(2).all(|p| p[0] > p[1]), "{seqs:?}");
+    let row = audit_row(&log.body, changed.seq);
+    assert!(
+        row.contains("<td>personal</td>") && row.contains("10.1.2.3"),
+        "{row}"
+    );
+    assert!(row.contains("plan.changed"), "{row}");
+    // Before: the plan as agreed (its event's seq); after: the plan abandoned.
+    let before = &row[row.find("class=\"before\"").unwrap()..row.find("class=\"after\"").unwrap()];
+    let after = &row[row.find("class=\"after\"").unwrap()..];
+    assert!(before.contains(&format!("#{}", previous.seq)), "{before}");
+    assert!(before.contains("status: active"), "{before}");
+    assert!(after.contains("status: abandoned"), "{after}");
+    // Fields that did not change are not repeated.
+    assert!(!after.contains("member_id:"), "{after}");
+    // A stream alone, with the same before and after.
+    let plans = get(
+        &w,
+        "/odf/alfareros-morelos/bitacora?flujo=plans",
+        Some(&board),
+    )
+    .await;
+    let seqs = audit_seqs(&plans.body);
+    assert_eq!(seqs.first(), Some(&changed.seq));
+    assert!(audit_row(&plans.body, changed.seq).contains("status: abandoned"));
+    // The plan's agreement is a creation: nothing before it.
+    let older = get(
+        &w,
+        &format!(
+            "/odf/alfareros-morelos/bitacora?flujo=plans&antes={}",
+            agreed.seq + 1
+        ),
+        Some(&board),
+    )
+    .await;
+    let created = audit_row(&older.body, agreed.seq);
+    assert!(created.contains("(creación: nada antes)"), "{created}");
+}
+
+#[tokio::test]
+async fn the_audit_log_pages_back_in_bounded_pages_without_gaps_or_repeats() {
+    let w = world().await;
+    let sup = sign_in(&w, "supervisor").await;
+    let first = get(&w, "/odf/alfareros-morelos/bitacora", Some(&sup)).await;
+    let page1 = audit_seqs(&first.body);
+    assert_eq!(page1.len(), web::audit::PER_PAGE as usize);
+    let oldest = *page1.last().unwrap();
+    let link = format!("/odf/alfareros-morelos/bitacora?antes={oldest}");
+    assert!(first.body.contains(&link), "a link to the older events");
+    let second = get(&w, &link, Some(&sup)).await;
+    let page2 = audit_seqs(&second.body);
+    assert_eq!(page2.len(), web::audit::PER_PAGE as usize);
+    // The page after is exactly the events just older than the first page, newest first.
+    let all: Vec<i64> = w
+        .app
+        .store()
+        .events(w.union.id, None, store::Page::first(1000))
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    let last = app::events::last_seq(w.app.store().as_ref(), w.union.id, None)
+        .await
+        .unwrap();
+    assert_eq!(page1[0], last);
+    let mut want: Vec<i64> = Vec::new();
+    let mut before = oldest;
+    // Read backwards through the store the slow way to check the page.
+    let mut after = 0;
+    let mut everything = all;
+    loop {
+        let batch = w
+            .app
+            .store()
+            .events(
+                w.union.id,
+                None,
+                store::Page {
+                    after_id: after,
+                    limit: 1000,
+                },
+            )
+            .await
+            .unwrap();
+        let Some(e) = batch.last() else { break };
+        after = e.seq;
+        everything.extend(batch.iter().map(|e| e.seq));
+    }
+    everything.sort_unstable();
+    everything.dedup();
+    for s in everything.iter().rev() {
+        if *s < before && want.len() < web::audit::PER_PAGE as usize {
+            want.push(*s);
+            before = *s;
+        }
+    }
+    assert_eq!(page2, want);
+    // An English page says the same in English.
+    let en = get(&w, "/odf/alfareros-morelos/bitacora?lang=en", Some(&sup)).await;
+    assert!(en.body.contains("<th>Before</th><th>After</th>"));
 }
 
 #[tokio::test]
