@@ -130,8 +130,17 @@ impl App {
                 })
             })
             .collect::<Result<_, _>>()?;
-        if store.roles(org.id).await?.is_empty() {
-            for role in plan.roles_for(&member_ids) {
+        // Each role is its own commit, so a load killed half-way through them left some: assign
+        // the planned roles not yet held (in plan order), never all or none.
+        let held = store.roles(org.id).await?;
+        for role in plan.roles_for(&member_ids) {
+            let already = held.iter().any(|h| {
+                h.person_name == role.person_name
+                    && h.member_id == role.member_id
+                    && h.role == role.role
+                    && h.from == role.from
+            });
+            if !already {
                 store.assign_role(org.id, &role).await?;
             }
         }

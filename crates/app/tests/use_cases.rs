@@ -343,3 +343,59 @@ async fn r_fund_3_a_demo_reloaded_after_a_kill_between_decision_and_spend_decide
         assert_eq!(state.competition_spent_minor, amount_minor);
     }
 }
+
+/// R-ORG-5: a demo load killed between two role assignments (each its own commit), run again,
+/// assigns the roles still missing: the board ends as in an uninterrupted load (before, the
+/// re-run saw some roles and assigned none, and the board's first vote found no seats).
+#[tokio::test]
+async fn r_org_5_a_demo_reloaded_after_a_kill_among_the_roles_assigns_the_rest() {
+    let mut spec = demo::DemoSpec::morelos_union();
+    spec.members_per_org = 30;
+    spec.dues_months = 0;
+    let roles_of = |app: App| async move {
+        let org_id = app.store().orgs().await.unwrap().remove(0).id;
+        let mut roles: Vec<_> = app
+            .store()
+            .roles(org_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.person_name, r.member_id, r.role, r.from))
+            .collect();
+        roles.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        roles
+    };
+    let whole = App::new(Arc::new(
+        store_sqlite::SqliteStore::open_in_memory().await.unwrap(),
+    ));
+    whole.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
+
+    // The killed load: the organisation, its members and the first two roles only.
+    let killed = App::new(Arc::new(
+        store_sqlite::SqliteStore::open_in_memory().await.unwrap(),
+    ));
+    let plan = demo::org(&spec, 0);
+    let org = killed.store().create_org(&plan.org).await.unwrap();
+    killed
+        .store()
+        .import_members(org.id, &plan.members)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = killed
+        .store()
+        .members(org.id, store::Page::first(store::MAX_PAGE))
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    let planned = plan.roles_for(&ids);
+    assert!(planned.len() > 2, "the demo plans more than two roles");
+    for role in &planned[..2] {
+        killed.store().assign_role(org.id, role).await.unwrap();
+    }
+    killed.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
+    let expected = roles_of(whole).await;
+    assert_eq!(expected.len(), planned.len());
+    assert_eq!(roles_of(killed).await, expected);
+}
