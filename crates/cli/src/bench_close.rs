@@ -46,7 +46,7 @@ fn today() -> NaiveDate {
 }
 
 /// Peak resident set size of this process, in KiB (VmHWM).
-fn peak_rss_kib() -> Option<u64> {
+pub(crate) fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
@@ -55,7 +55,7 @@ fn peak_rss_kib() -> Option<u64> {
 }
 
 /// Resets VmHWM to the current RSS (Linux: `5` to clear_refs).
-fn reset_peak_rss() {
+pub(crate) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 

@@ -11,6 +11,7 @@
 //!
 //! Schedules and CAT per second are measured by `cargo bench -p credit`, not here.
 
+use crate::bench_close::{peak_rss_kib, reset_peak_rss};
 use anyhow::ensure;
 use app::credit_cases::{BulkLoan, LoanApplication, OpenLineCmd, Scope};
 use app::{Actor, App};
@@ -37,20 +38,6 @@ const TARGET_SECONDS: f64 = 5.0;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("a valid bench date")
-}
-
-/// Peak resident set size of this process, in KiB (VmHWM).
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// Resets VmHWM to the current RSS (Linux: `5` to clear_refs).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 fn mib(kib: Option<u64>) -> String {
