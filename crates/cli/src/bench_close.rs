@@ -333,7 +333,9 @@ pub async fn run(args: BenchCloseArgs) -> anyhow::Result<()> {
                 // analysed them since (it looks every minute), which made the planner scan the
                 // whole entries table for each posting's foreign key in some runs and not others.
                 async || {
-                    sqlx::query("ANALYZE").execute(store.pool()).await?;
+                    sqlx::query("ANALYZE orgs, accounts, entries, postings, balances, events")
+                        .execute(store.pool())
+                        .await?;
                     Ok(())
                 },
             )
