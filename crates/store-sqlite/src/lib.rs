@@ -13,9 +13,9 @@
 //! transaction.
 //!
 //! Bulk paths (batched posting, member import) use multi-row `INSERT ... VALUES` statements,
-//! look up idempotency keys and accounts for a whole batch at once (`json_each`), and update
-//! each touched materialised balance once per batch, with the new balance computed in `i128`
-//! and refused if it leaves `i64`.
+//! look up idempotency keys for a whole batch at once (`json_each`), and add the batch's change
+//! to each touched materialised balance once per batch; the balance's CHECK refuses a sum that
+//! leaves `i64`, and its foreign key an account not open in the posting's currency.
 //!
 //! It deliberately does not know the programme's rules (what an entry means, who may post it,
 //! whether a member's data is plausible): callers hand it validated values from `ledger` and
