@@ -20,34 +20,26 @@ pub(crate) async fn append(
     if events.is_empty() {
         return Ok(Vec::new());
     }
+    // One statement (one hand-over to the database thread): the next seq, and the events
+    // already committed under the commit's keys, as one JSON array.
     let keys = json_strings(events.iter().map(|e| e.key.as_str()));
-    let rows = sqlx::query(
-        "SELECT key, seq, stream, kind, payload FROM events INDEXED BY events_by_key \
-         WHERE org_id = ?1 AND key IN (SELECT value FROM json_each(?2))",
+    let (next_seq, committed): (i64, String) = sqlx::query_as(
+        "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE org_id = ?1), \
+                (SELECT json_group_array(json_array(key, seq, stream, kind, payload)) \
+                 FROM events INDEXED BY events_by_key \
+                 WHERE org_id = ?1 AND key IN (SELECT value FROM json_each(?2)))",
     )
     .bind(org_id)
     .bind(keys)
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await
     .map_err(backend)?;
-    let mut before: HashMap<String, (i64, String, String, String)> = HashMap::new();
-    for row in rows {
-        before.insert(
-            row.get("key"),
-            (
-                row.get("seq"),
-                row.get("stream"),
-                row.get("kind"),
-                row.get("payload"),
-            ),
-        );
-    }
-    let next_seq: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE org_id = ?1")
-            .bind(org_id)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(backend)?;
+    let committed: Vec<(String, i64, String, String, String)> =
+        serde_json::from_str(&committed).map_err(|e| corrupt(format!("events: {e}")))?;
+    let before: HashMap<String, (i64, String, String, String)> = committed
+        .into_iter()
+        .map(|(key, seq, stream, kind, payload)| (key, (seq, stream, kind, payload)))
+        .collect();
     let mut answers = Vec::with_capacity(events.len());
     let mut fresh: Vec<(i64, &NewEvent)> = Vec::new();
     let mut in_commit: HashMap<&str, i64> = HashMap::new();
