@@ -10,16 +10,12 @@ use store::{NewEvent, OrgId, Page, StoreError, StoreResult, StoredEvent, MAX_PAG
 
 const COLUMNS: &str = "seq, stream, kind, key, payload, actor, origin, recorded_at";
 
-/// Appends the events not committed before, in order; the caller owns the transaction and has
-/// run `store::check_commit`. Answers (seq, created) per event.
-pub(crate) async fn append(
+/// The events of `events` committed before, by key: (seq, stream, kind, payload).
+async fn existing(
     conn: &mut SqliteConnection,
     org_id: OrgId,
     events: &[NewEvent],
-) -> StoreResult<Vec<(i64, bool)>> {
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
+) -> StoreResult<HashMap<String, (i64, String, String, String)>> {
     let keys = json_strings(events.iter().map(|e| e.key.as_str()));
     let rows = sqlx::query(
         "SELECT key, seq, stream, kind, payload FROM events INDEXED BY events_by_key \
@@ -30,7 +26,7 @@ pub(crate) async fn append(
     .fetch_all(&mut *conn)
     .await
     .map_err(backend)?;
-    let mut before: HashMap<String, (i64, String, String, String)> = HashMap::new();
+    let mut before = HashMap::with_capacity(rows.len());
     for row in rows {
         before.insert(
             row.get("key"),
@@ -42,6 +38,46 @@ pub(crate) async fn append(
             ),
         );
     }
+    Ok(before)
+}
+
+/// Whether the call that carries `events` is a replay: `events` is not empty and every one
+/// was committed before with the same data. An event committed before with other data is a
+/// conflict, answered before the caller changes anything. Inside the caller's write
+/// transaction (SQLite has one writer, so the answer holds until it commits).
+pub(crate) async fn is_replay(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    events: &[NewEvent],
+) -> StoreResult<bool> {
+    if events.is_empty() {
+        return Ok(false);
+    }
+    let before = existing(conn, org_id, events).await?;
+    for event in events {
+        if let Some((_, stream, kind, payload)) = before.get(&event.key) {
+            if (stream, kind, payload) != (&event.stream, &event.kind, &event.payload) {
+                return Err(StoreError::conflict(format!(
+                    "event key '{}' was already committed with different data",
+                    event.key
+                )));
+            }
+        }
+    }
+    Ok(events.iter().all(|e| before.contains_key(&e.key)))
+}
+
+/// Appends the events not committed before, in order; the caller owns the transaction and has
+/// run `store::check_commit`. Answers (seq, created) per event.
+pub(crate) async fn append(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    events: &[NewEvent],
+) -> StoreResult<Vec<(i64, bool)>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let before = existing(conn, org_id, events).await?;
     let next_seq: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE org_id = ?1")
             .bind(org_id)
