@@ -5,7 +5,7 @@
 //! organisations are found by slug, members by CURP (imports are all-or-nothing per call),
 //! roles are written once per organisation, and entries carry deterministic keys.
 
-use crate::{App, AppError};
+use crate::{Actor, App, AppError};
 use demo::DemoSpec;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -105,8 +105,11 @@ impl App {
             Err(StoreError::NotFound { .. }) => store.create_org(&plan.org).await?,
             Err(e) => return Err(e.into()),
         };
+        // One `members.imported` event per chunk (its key is the chunk's content, so a
+        // resumed load writes none twice).
+        let actor = Actor::demo();
         for chunk in plan.members.chunks(MAX_IMPORT_MEMBERS) {
-            store.import_members(org.id, chunk).await?;
+            self.import_members(org.id, chunk, &actor).await?;
         }
         // Ids by CURP: the store assigned them; a resumed load finds the same ones.
         let mut ids: HashMap<String, i64> = HashMap::with_capacity(plan.members.len());
@@ -141,7 +144,7 @@ impl App {
                     && h.from == role.from
             });
             if !already {
-                store.assign_role(org.id, &role).await?;
+                self.assign_role(org.id, role, &actor).await?;
             }
         }
         let mut entries_created = 0;

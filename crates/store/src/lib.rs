@@ -22,6 +22,9 @@
 //!   transaction. Events are append-only and keyed by an idempotency key unique in their
 //!   organisation: the app's state of every rule is a fold of its events, and the events are
 //!   the audit log (who, when, from where, what).
+//! - the registry writes (`import_members`, `record_leave`, `assign_role`, `end_role`) take the
+//!   events that record them and append them in the same transaction, with `commit`'s
+//!   semantics, so every change a user makes is in the log, the registry tables included.
 //!
 //! It does not know the programme's rules; those are in the pure crates and the app.
 
