@@ -68,20 +68,10 @@ fn fingerprints(entries: &[ValidEntry], firsts: &[usize]) -> Vec<String> {
     out
 }
 
-/// What the store knows of an account a batch posts to: its currency, and what the batch
-/// adds to its balance.
-struct AccountState {
-    currency: String,
-    delta_minor: i128,
-    touched: bool,
-}
-
 /// What a batch needs to know of the database, read in one statement (see [`READ_STATE`]).
 struct State {
     /// Keys of the batch posted before: entry id and fingerprint.
     posted_before: HashMap<String, (EntryId, String)>,
-    /// The accounts the batch posts to that are open in this organisation.
-    accounts: HashMap<String, AccountState>,
     /// The id the first new entry gets.
     next_id: EntryId,
     /// The entries the batch reverses that exist in this organisation.
@@ -90,23 +80,21 @@ struct State {
 
 /// Everything a post reads, in one statement and so in one hand-over to the database thread
 /// (each costs a thread switch, which on a busy machine costs more than the query): whether
-/// the organisation exists, which keys were posted before, the accounts posted to (open, and
-/// in which currency), the next entry id, and which reversed entries exist. Balances are not
-/// read: the write adds the batch's change to each (see [`write`]). The lists travel as JSON
-/// (one parameter each, `json_each`), and so do the answers: one row holding every match
-/// costs less to hand over than a row per match.
+/// the organisation exists, which keys were posted before, the next entry id, and which
+/// reversed entries exist. Neither balances nor accounts are read: the write adds the batch's
+/// change to each balance, and a balance's foreign key refuses an account that is not open in
+/// this organisation in the posting's currency (see [`write`] and [`name_refused_account`]).
+/// The lists travel as JSON (one parameter each, `json_each`), and so do the answers: one row
+/// holding every match costs less to hand over than a row per match.
 const READ_STATE: &str = "\
 SELECT
   (SELECT 1 FROM orgs WHERE id = ?1),
   (SELECT json_group_array(json_array(idempotency_key, id, fingerprint))
      FROM entries INDEXED BY entries_by_key
      WHERE org_id = ?1 AND idempotency_key IN (SELECT value FROM json_each(?2))),
-  (SELECT json_group_array(json_array(a.code, a.currency))
-     FROM accounts a
-     WHERE a.org_id = ?1 AND a.code IN (SELECT value FROM json_each(?3))),
   (SELECT COALESCE(MAX(id), 0) + 1 FROM entries WHERE org_id = ?1),
   (SELECT json_group_array(id) FROM entries
-     WHERE org_id = ?1 AND id IN (SELECT value FROM json_each(?4)))";
+     WHERE org_id = ?1 AND id IN (SELECT value FROM json_each(?3)))";
 
 async fn read_state(
     conn: &mut SqliteConnection,
@@ -119,12 +107,6 @@ async fn read_state(
             .iter()
             .map(|&i| entries[i].idempotency_key().as_str()),
     );
-    let mut codes: Vec<&str> = firsts
-        .iter()
-        .flat_map(|&i| entries[i].postings().iter().map(|p| p.account.as_str()))
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
     let mut targets: Vec<EntryId> = firsts
         .iter()
         .filter_map(|&i| entries[i].reverses())
@@ -134,7 +116,6 @@ async fn read_state(
     let row = sqlx::query(READ_STATE)
         .bind(org_id)
         .bind(keys)
-        .bind(json_strings(codes))
         .bind(json_ints(targets))
         .fetch_one(&mut *conn)
         .await
@@ -146,11 +127,8 @@ async fn read_state(
     let keys: &str = row.try_get(1).map_err(backend)?;
     let keys: Vec<(String, EntryId, String)> =
         serde_json::from_str(keys).map_err(|e| corrupt(format!("entries: {e}")))?;
-    let accounts: &str = row.try_get(2).map_err(backend)?;
-    let accounts: Vec<(String, String)> =
-        serde_json::from_str(accounts).map_err(|e| corrupt(format!("accounts: {e}")))?;
-    let next_id: EntryId = row.try_get(3).map_err(backend)?;
-    let stored_targets: &str = row.try_get(4).map_err(backend)?;
+    let next_id: EntryId = row.try_get(2).map_err(backend)?;
+    let stored_targets: &str = row.try_get(3).map_err(backend)?;
     let stored_targets: Vec<EntryId> =
         serde_json::from_str(stored_targets).map_err(|e| corrupt(format!("entries: {e}")))?;
     Ok(State {
@@ -158,20 +136,58 @@ async fn read_state(
             .into_iter()
             .map(|(key, id, fingerprint)| (key, (id, fingerprint)))
             .collect(),
-        accounts: accounts
-            .into_iter()
-            .map(|(code, currency)| {
-                let state = AccountState {
-                    currency,
-                    delta_minor: 0,
-                    touched: false,
-                };
-                (code, state)
-            })
-            .collect(),
         next_id,
         stored_targets,
     })
+}
+
+/// After a balance's foreign key refused the batch: reads the accounts the batch posts to and
+/// names the first posting whose account is not open in this organisation, or is open in
+/// another currency (the typed error `post` answers instead of the database's bare one).
+async fn name_refused_account(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    entries: &[ValidEntry],
+    fresh: &[usize],
+) -> StoreResult<StoreError> {
+    let mut codes: Vec<&str> = fresh
+        .iter()
+        .flat_map(|&i| entries[i].postings().iter().map(|p| p.account.as_str()))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let open: Vec<(String, String)> = sqlx::query_as(
+        "SELECT code, currency FROM accounts \
+         WHERE org_id = ?1 AND code IN (SELECT value FROM json_each(?2))",
+    )
+    .bind(org_id)
+    .bind(json_strings(codes))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    let open: HashMap<String, String> = open.into_iter().collect();
+    for &i in fresh {
+        for posting in entries[i].postings() {
+            let code = posting.account.as_str();
+            let currency = posting.amount.currency();
+            match open.get(code) {
+                None => {
+                    return Ok(StoreError::invalid(format!(
+                        "account '{code}' is not open in this organisation"
+                    )))
+                }
+                Some(open_in) if open_in != currency.as_str() => {
+                    return Ok(StoreError::invalid(format!(
+                        "account '{code}' is in {open_in}, the posting in {currency}"
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Err(corrupt(
+        "a balance's foreign key refused a batch whose accounts are all open",
+    ))
 }
 
 /// Appends the batch in order, all or nothing; the caller owns the transaction.
@@ -194,7 +210,6 @@ pub(crate) async fn post(
     });
     let State {
         posted_before,
-        mut accounts,
         next_id,
         stored_targets,
     } = state?;
@@ -217,22 +232,20 @@ pub(crate) async fn post(
     }
 
     if !fresh.is_empty() {
-        check_and_apply(entries, &fresh, &mut accounts)?;
+        let deltas = deltas(entries, &fresh)?;
         for (k, &i) in fresh.iter().enumerate() {
             ids[i] = next_id + k as i64;
             created[i] = true;
         }
         check_reversals(entries, &fresh, &ids, next_id, &stored_targets)?;
-        write(
-            conn,
-            org_id,
-            entries,
-            &fingerprints,
-            &fresh,
-            &ids,
-            &accounts,
-        )
-        .await?;
+        let written = write(conn, org_id, entries, &fingerprints, &fresh, &ids, &deltas).await;
+        match written {
+            Err(Refused::Account) => {
+                return Err(name_refused_account(conn, org_id, entries, &fresh).await?)
+            }
+            Err(Refused::Other(e)) => return Err(e),
+            Ok(()) => {}
+        }
     }
 
     Ok((0..entries.len())
@@ -246,40 +259,28 @@ pub(crate) async fn post(
         .collect())
 }
 
-/// Every posting must be on an open account of its currency; what the batch adds to each
-/// balance must fit in `i64` (the new balance is checked by the database: see [`write`]).
-fn check_and_apply(
-    entries: &[ValidEntry],
+/// What the batch adds to each balance, per account and currency (that the account is open in
+/// that currency is checked by the database: see [`write`]); each change must fit in `i64`
+/// (the new balance is checked by the database too).
+fn deltas<'a>(
+    entries: &'a [ValidEntry],
     fresh: &[usize],
-    accounts: &mut HashMap<String, AccountState>,
-) -> StoreResult<()> {
+) -> StoreResult<HashMap<(&'a str, Currency), i128>> {
+    let mut deltas: HashMap<(&str, Currency), i128> = HashMap::new();
     for &i in fresh {
         for posting in entries[i].postings() {
-            let code = posting.account.as_str();
-            let Some(account) = accounts.get_mut(code) else {
-                return Err(StoreError::invalid(format!(
-                    "account '{code}' is not open in this organisation"
-                )));
-            };
-            let currency = posting.amount.currency();
-            if account.currency != currency.as_str() {
-                return Err(StoreError::invalid(format!(
-                    "account '{code}' is in {}, the posting in {currency}",
-                    account.currency
-                )));
-            }
-            account.delta_minor += posting.amount.amount_minor() as i128;
-            account.touched = true;
+            let key = (posting.account.as_str(), posting.amount.currency());
+            *deltas.entry(key).or_insert(0) += posting.amount.amount_minor() as i128;
         }
     }
-    for (code, account) in accounts.iter() {
-        if account.touched && i64::try_from(account.delta_minor).is_err() {
+    for ((code, _), delta_minor) in &deltas {
+        if i64::try_from(*delta_minor).is_err() {
             return Err(StoreError::invalid(format!(
                 "account '{code}': the balance would overflow 64-bit minor units"
             )));
         }
     }
-    Ok(())
+    Ok(deltas)
 }
 
 /// A reversal must point at an entry of this organisation posted before it: an earlier entry
@@ -329,8 +330,8 @@ async fn write(
     fingerprints: &[String],
     fresh: &[usize],
     ids: &[EntryId],
-    accounts: &HashMap<String, AccountState>,
-) -> StoreResult<()> {
+    deltas: &HashMap<(&str, Currency), i128>,
+) -> Result<(), Refused> {
     let postings: Vec<(EntryId, i64, &Posting, Currency)> = fresh
         .iter()
         .flat_map(|&i| {
@@ -341,14 +342,13 @@ async fn write(
                 .map(move |(seq, p)| (ids[i], seq as i64, p, p.amount.currency()))
         })
         .collect();
-    let mut touched: Vec<(&str, &str, i64)> = Vec::with_capacity(accounts.len());
-    for (code, account) in accounts {
-        if account.touched {
-            // Checked to fit in `check_and_apply`.
-            let delta = i64::try_from(account.delta_minor)
-                .map_err(|_| StoreError::invalid(format!("account '{code}': overflow")))?;
-            touched.push((code, &account.currency, delta));
-        }
+    let mut touched: Vec<(&str, &str, i64)> = Vec::with_capacity(deltas.len());
+    for ((code, currency), &delta_minor) in deltas {
+        // Checked to fit in `deltas`.
+        let delta = i64::try_from(delta_minor).map_err(|_| {
+            Refused::Other(StoreError::invalid(format!("account '{code}': overflow")))
+        })?;
+        touched.push((*code, currency.as_str(), delta));
     }
     // The same accounts in the same order from one batch to the next: the same pages touched
     // in the same order.
@@ -408,16 +408,23 @@ async fn write(
         query = query.bind(org_id).bind(code).bind(currency).bind(delta);
     }
     query.execute(&mut *conn).await.map_err(|e| {
-        let check = e
-            .as_database_error()
-            .is_some_and(|db| db.kind() == sqlx::error::ErrorKind::CheckViolation);
-        if check {
-            StoreError::invalid("a balance would overflow 64-bit minor units")
-        } else {
-            backend(e)
+        match e.as_database_error().map(|db| db.kind()) {
+            Some(sqlx::error::ErrorKind::CheckViolation) => Refused::Other(StoreError::invalid(
+                "a balance would overflow 64-bit minor units",
+            )),
+            Some(sqlx::error::ErrorKind::ForeignKeyViolation) => Refused::Account,
+            _ => Refused::Other(backend(e)),
         }
     })?;
     Ok(())
+}
+
+/// Why [`write`] failed.
+enum Refused {
+    /// A balance's foreign key: an account not open in this organisation in the posting's
+    /// currency (`name_refused_account` says which).
+    Account,
+    Other(StoreError),
 }
 
 // ---- Reading ----
