@@ -80,6 +80,7 @@ macro_rules! conformance_suite {
             check_an_event_key_conflict_writes_no_registry_change,
             check_a_replayed_registry_change_is_a_no_op,
             check_the_same_registry_change_twice_at_once_is_made_once,
+            check_roles_given_at_once_are_all_or_nothing_with_their_events,
             check_a_commit_appends_events_opens_accounts_and_posts_at_once,
             check_recommitting_the_same_events_changes_nothing,
             check_an_event_key_with_other_data_is_a_conflict_and_writes_nothing,

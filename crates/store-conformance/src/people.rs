@@ -607,3 +607,62 @@ pub async fn check_the_same_registry_change_twice_at_once_is_made_once(store: Ar
     assert_eq!(store.roles(org.id).await.expect("roles").len(), 1);
     assert_eq!(all_events(&*store, org.id).await.len(), 2);
 }
+
+pub async fn check_roles_given_at_once_are_all_or_nothing_with_their_events(store: Arc<dyn Store>) {
+    let (org, m) = org_with_two_members(&*store, "roles-at-once").await;
+    let outsider = NewRoleAssignment {
+        person_name: "Lic. Pedro Ruiz".into(),
+        member_id: None,
+        role: Role::DirectorGeneral,
+        from: date(2025, 7, 1),
+    };
+    let events = [
+        event("roles", "role:dg", r#"{"role":"director_general"}"#),
+        event("roles", "role:board", r#"{"role":"board_member"}"#),
+    ];
+    // A member who is not there refuses the whole call: no role, no event.
+    assert!(matches!(
+        store
+            .assign_roles(org.id, &[outsider.clone(), board_seat(m + 1_000)], &events)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(store.roles(org.id).await.expect("roles").is_empty());
+    assert!(all_events(&*store, org.id).await.is_empty());
+    let given = store
+        .assign_roles(org.id, &[outsider.clone(), board_seat(m)], &events)
+        .await
+        .expect("assign");
+    assert_eq!(given.len(), 2);
+    assert_eq!(
+        (given[0].role, given[1].member_id),
+        (Role::DirectorGeneral, Some(m))
+    );
+    assert_eq!(store.roles(org.id).await.expect("roles"), given);
+    // The same call again is a replay: the same assignments, nothing written.
+    let again = store
+        .assign_roles(org.id, &[outsider, board_seat(m)], &events)
+        .await
+        .expect("replay");
+    assert_eq!(again, given);
+    assert_eq!(store.roles(org.id).await.expect("roles").len(), 2);
+    // Some of the events in the log, not all: they record another change, so a conflict.
+    let partly = [
+        events[0].clone(),
+        event("roles", "role:new", r#"{"role":"volunteer"}"#),
+    ];
+    assert_error!(
+        store
+            .assign_roles(org.id, &[board_seat(m), board_seat(m)], &partly)
+            .await,
+        Conflict,
+        "committed before"
+    );
+    assert_eq!(store.roles(org.id).await.expect("roles").len(), 2);
+    let keys: Vec<String> = all_events(&*store, org.id)
+        .await
+        .into_iter()
+        .map(|e| e.event.key)
+        .collect();
+    assert_eq!(keys, ["role:dg", "role:board"]);
+}

@@ -18,8 +18,9 @@ pub(crate) struct Prior {
     pub(crate) absent: usize,
 }
 
-/// Looks up `events` without locking: an event committed before with other data is a conflict,
-/// answered before the caller changes anything. Read committed: a concurrent call that
+/// Looks up `events` without locking: an event committed before with other data, or some of
+/// the events but not all (another change recorded them), is a conflict, answered before the
+/// caller changes anything. Read committed: a concurrent call that
 /// committed the same events is seen by this statement.
 pub(crate) async fn prior(
     tx: &mut PgConnection,
@@ -68,6 +69,15 @@ pub(crate) async fn prior(
                 absent.insert(event.key.as_str());
             }
         }
+    }
+    let distinct: std::collections::HashSet<&str> = events.iter().map(|e| e.key.as_str()).collect();
+    if !absent.is_empty() && absent.len() < distinct.len() {
+        return Err(StoreError::conflict(format!(
+            "events: {} of the {} were committed before by another change",
+            distinct.len() - absent.len(),
+            distinct.len()
+        ))
+        .into());
     }
     Ok(Prior {
         replay: absent.is_empty(),

@@ -350,9 +350,28 @@ impl Store for PgStore {
         assignment: &NewRoleAssignment,
         events: &[NewEvent],
     ) -> StoreResult<RoleAssignment> {
+        self.assign_roles(org_id, std::slice::from_ref(assignment), events)
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Backend("assign_role: no assignment answered".into()))
+    }
+
+    async fn assign_roles(
+        &self,
+        org_id: OrgId,
+        assignments: &[NewRoleAssignment],
+        events: &[NewEvent],
+    ) -> StoreResult<Vec<RoleAssignment>> {
+        if assignments.len() > store::MAX_ASSIGN_ROLES {
+            return Err(StoreError::invalid(format!(
+                "assignments: {} exceed the limit of {}",
+                assignments.len(),
+                store::MAX_ASSIGN_ROLES
+            )));
+        }
         store::check_events(events)?;
-        retrying("assign_role", || {
-            members::assign_role(&self.pool, org_id, assignment, events)
+        retrying("assign_roles", || {
+            members::assign_roles(&self.pool, org_id, assignments, events)
         })
         .await
     }

@@ -414,64 +414,74 @@ fn role_from_row(row: &PgRow) -> AttemptResult<RoleAssignment> {
     })
 }
 
-pub(crate) async fn assign_role(
+/// Gives the roles in order in one transaction, then appends `events` (lock order: the
+/// organisation, the members named (key share), then the event log's advisory lock).
+pub(crate) async fn assign_roles(
     pool: &PgPool,
     org_id: OrgId,
-    assignment: &NewRoleAssignment,
+    assignments: &[NewRoleAssignment],
     events: &[NewEvent],
-) -> AttemptResult<RoleAssignment> {
+) -> AttemptResult<Vec<RoleAssignment>> {
     let mut tx = pool.begin().await?;
     require_org(&mut tx, org_id).await?;
     let prior = prior(&mut tx, org_id, events).await?;
+    let mut answered = Vec::with_capacity(assignments.len());
     if prior.replay {
+        for assignment in assignments {
+            let row = sqlx::query(&format!(
+                "SELECT {ROLE_COLUMNS} FROM role_assignments WHERE org_id = $1 AND role = $2 \
+                 AND person_name = $3 AND member_id IS NOT DISTINCT FROM $4 AND from_on = $5 \
+                 ORDER BY id DESC LIMIT 1"
+            ))
+            .bind(org_id)
+            .bind(assignment.role.to_key())
+            .bind(&assignment.person_name)
+            .bind(assignment.member_id)
+            .bind(assignment.from)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match row {
+                Some(row) => answered.push(role_from_row(&row)?),
+                None => {
+                    return Err(Attempt::Fail(StoreError::Backend(format!(
+                        "a replayed role assignment of {} is not stored",
+                        assignment.person_name
+                    ))))
+                }
+            }
+        }
+        tx.rollback().await?;
+        return Ok(answered);
+    }
+    for assignment in assignments {
+        if let Some(member_id) = assignment.member_id {
+            // Share-locks the member so it is there when the assignment commits.
+            let found =
+                sqlx::query("SELECT 1 FROM members WHERE org_id = $1 AND id = $2 FOR KEY SHARE")
+                    .bind(org_id)
+                    .bind(member_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if found.is_none() {
+                return Err(StoreError::not_found(format!("member {member_id}")).into());
+            }
+        }
         let row = sqlx::query(&format!(
-            "SELECT {ROLE_COLUMNS} FROM role_assignments WHERE org_id = $1 AND role = $2 \
-             AND person_name = $3 AND member_id IS NOT DISTINCT FROM $4 AND from_on = $5 \
-             ORDER BY id DESC LIMIT 1"
+            "INSERT INTO role_assignments (org_id, person_name, member_id, role, from_on) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING {ROLE_COLUMNS}"
         ))
         .bind(org_id)
-        .bind(assignment.role.to_key())
         .bind(&assignment.person_name)
         .bind(assignment.member_id)
+        .bind(assignment.role.to_key())
         .bind(assignment.from)
-        .fetch_optional(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-        tx.rollback().await?;
-        return match row {
-            Some(row) => role_from_row(&row),
-            None => Err(Attempt::Fail(StoreError::Backend(format!(
-                "a replayed role assignment of {} is not stored",
-                assignment.person_name
-            )))),
-        };
+        answered.push(role_from_row(&row)?);
     }
-    if let Some(member_id) = assignment.member_id {
-        // Share-locks the member so it is there when the assignment commits.
-        let found =
-            sqlx::query("SELECT 1 FROM members WHERE org_id = $1 AND id = $2 FOR KEY SHARE")
-                .bind(org_id)
-                .bind(member_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if found.is_none() {
-            return Err(StoreError::not_found(format!("member {member_id}")).into());
-        }
-    }
-    let row = sqlx::query(&format!(
-        "INSERT INTO role_assignments (org_id, person_name, member_id, role, from_on) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING {ROLE_COLUMNS}"
-    ))
-    .bind(org_id)
-    .bind(&assignment.person_name)
-    .bind(assignment.member_id)
-    .bind(assignment.role.to_key())
-    .bind(assignment.from)
-    .fetch_one(&mut *tx)
-    .await?;
-    let assigned = role_from_row(&row)?;
     append_after_change(&mut tx, org_id, events, prior).await?;
     tx.commit().await?;
-    Ok(assigned)
+    Ok(answered)
 }
 
 pub(crate) async fn end_role(

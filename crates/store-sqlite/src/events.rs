@@ -42,8 +42,8 @@ async fn existing(
 }
 
 /// Whether the call that carries `events` is a replay: `events` is not empty and every one
-/// was committed before with the same data. An event committed before with other data is a
-/// conflict, answered before the caller changes anything. Inside the caller's write
+/// was committed before with the same data. An event committed before with other data, or
+/// some of the events but not all (another change recorded them), is a conflict, answered before the caller changes anything. Inside the caller's write
 /// transaction (SQLite has one writer, so the answer holds until it commits).
 pub(crate) async fn is_replay(
     conn: &mut SqliteConnection,
@@ -64,7 +64,17 @@ pub(crate) async fn is_replay(
             }
         }
     }
-    Ok(events.iter().all(|e| before.contains_key(&e.key)))
+    let present = events
+        .iter()
+        .filter(|e| before.contains_key(&e.key))
+        .count();
+    if present > 0 && present < events.len() {
+        return Err(StoreError::conflict(format!(
+            "events: {present} of the {} were committed before by another change",
+            events.len()
+        )));
+    }
+    Ok(present == events.len())
 }
 
 /// Appends the events not committed before, in order; the caller owns the transaction and has

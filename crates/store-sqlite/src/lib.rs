@@ -419,15 +419,41 @@ impl Store for SqliteStore {
         assignment: &NewRoleAssignment,
         events: &[NewEvent],
     ) -> StoreResult<RoleAssignment> {
+        self.assign_roles(org_id, std::slice::from_ref(assignment), events)
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Backend("assign_role: no assignment answered".into()))
+    }
+
+    async fn assign_roles(
+        &self,
+        org_id: OrgId,
+        assignments: &[NewRoleAssignment],
+        events: &[NewEvent],
+    ) -> StoreResult<Vec<RoleAssignment>> {
+        if assignments.len() > store::MAX_ASSIGN_ROLES {
+            return Err(StoreError::invalid(format!(
+                "assignments: {} exceed the limit of {}",
+                assignments.len(),
+                store::MAX_ASSIGN_ROLES
+            )));
+        }
         store::check_events(events)?;
         let mut w = self.begin().await?;
         let result = async {
-            if events::is_replay(w.conn(), org_id, events).await? {
-                return people::latest_role_like(w.conn(), org_id, assignment).await;
+            let replay = events::is_replay(w.conn(), org_id, events).await?;
+            let mut answered = Vec::with_capacity(assignments.len());
+            for assignment in assignments {
+                answered.push(if replay {
+                    people::latest_role_like(w.conn(), org_id, assignment).await?
+                } else {
+                    people::assign_role(w.conn(), org_id, assignment).await?
+                });
             }
-            let assigned = people::assign_role(w.conn(), org_id, assignment).await?;
-            events::append(w.conn(), org_id, events).await?;
-            Ok(assigned)
+            if !replay {
+                events::append(w.conn(), org_id, events).await?;
+            }
+            Ok(answered)
         }
         .await;
         Self::finish(w, result).await

@@ -41,6 +41,8 @@ pub type EntryId = i64;
 pub const MAX_BATCH_ENTRIES: usize = 10_000;
 /// Most members one import call may carry.
 pub const MAX_IMPORT_MEMBERS: usize = 10_000;
+/// Most role assignments one `assign_roles` call may carry.
+pub const MAX_ASSIGN_ROLES: usize = 1_000;
 /// Largest page a list call returns.
 pub const MAX_PAGE: u32 = 1_000;
 /// Most events one commit may carry.
@@ -321,7 +323,8 @@ pub trait Store: Send + Sync {
     // take `events`: domain events appended in the SAME transaction as the change, with
     // exactly [`Store::commit`]'s semantics and limits ([`check_events`]): a key committed
     // before with the same stream, kind and payload is a no-op; with other data it is a
-    // conflict and nothing is written. So the change and its record in the log (the audit log)
+    // conflict and nothing is written; so is a call some (not all) of whose events are in the
+    // log already (they record another change). So the change and its record in the log (the audit log)
     // never disagree: a refused change (leaving twice, a CURP with other data...) writes no
     // event, and an event that conflicts writes no change. When `events` is not empty and
     // every one of them was committed before with the same data, the call is a replay of the
@@ -362,6 +365,16 @@ pub trait Store: Send + Sync {
         assignment: &NewRoleAssignment,
         events: &[NewEvent],
     ) -> StoreResult<RoleAssignment>;
+    /// Gives several roles at once, in order, all or nothing (at most [`MAX_ASSIGN_ROLES`]),
+    /// with `events` as above in the same transaction (a replay answers, per assignment, the
+    /// latest with the same data). One transaction instead of one per role: what a bulk load
+    /// (the demo) needs.
+    async fn assign_roles(
+        &self,
+        org_id: OrgId,
+        assignments: &[NewRoleAssignment],
+        events: &[NewEvent],
+    ) -> StoreResult<Vec<RoleAssignment>>;
     /// Ends a role on `until`. Ending it twice is a conflict (unless it is a replay of the
     /// same `events`, which answers the assignment).
     async fn end_role(

@@ -273,6 +273,14 @@ impl Store for Guarded {
     ) -> StoreResult<RoleAssignment> {
         self.store.assign_role(org_id, assignment, events).await
     }
+    async fn assign_roles(
+        &self,
+        org_id: OrgId,
+        assignments: &[NewRoleAssignment],
+        events: &[NewEvent],
+    ) -> StoreResult<Vec<RoleAssignment>> {
+        self.store.assign_roles(org_id, assignments, events).await
+    }
     async fn end_role(
         &self,
         org_id: OrgId,
