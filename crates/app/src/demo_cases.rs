@@ -3,7 +3,8 @@
 //! Generation is pure and deterministic (crate `demo`); this module persists it org by org.
 //! Every step is idempotent, so a load killed part-way and run again ends in the same state:
 //! organisations are found by slug, members by CURP (imports are all-or-nothing per call),
-//! roles are written once per organisation, and entries carry deterministic keys.
+//! the roles not yet held are given in one commit per organisation, and entries carry
+//! deterministic keys. Imports and roles are recorded in the log by `Actor::demo()`.
 
 use crate::{Actor, App, AppError};
 use demo::DemoSpec;
@@ -133,19 +134,23 @@ impl App {
                 })
             })
             .collect::<Result<_, _>>()?;
-        // Each role is its own commit, so a load killed half-way through them left some: assign
-        // the planned roles not yet held (in plan order), never all or none.
+        // The planned roles not yet held (a load killed before they were written, or one
+        // from before they were written together), in plan order, in one commit.
         let held = store.roles(org.id).await?;
-        for role in plan.roles_for(&member_ids) {
-            let already = held.iter().any(|h| {
-                h.person_name == role.person_name
-                    && h.member_id == role.member_id
-                    && h.role == role.role
-                    && h.from == role.from
-            });
-            if !already {
-                self.assign_role(org.id, role, &actor).await?;
-            }
+        let missing: Vec<_> = plan
+            .roles_for(&member_ids)
+            .into_iter()
+            .filter(|role| {
+                !held.iter().any(|h| {
+                    h.person_name == role.person_name
+                        && h.member_id == role.member_id
+                        && h.role == role.role
+                        && h.from == role.from
+                })
+            })
+            .collect();
+        if !missing.is_empty() {
+            self.assign_roles(org.id, missing, &actor).await?;
         }
         let mut entries_created = 0;
         let mut batch = Vec::with_capacity(MAX_BATCH_ENTRIES.min(4_096));

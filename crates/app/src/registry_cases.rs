@@ -212,38 +212,57 @@ impl App {
         assignment: NewRoleAssignment,
         actor: &Actor,
     ) -> Result<RoleAssignment, AppError> {
-        if assignment.person_name.trim().is_empty() {
-            return Err(registry::FieldError::new("person_name", "must not be empty").into());
-        }
-        if let Some(member_id) = assignment.member_id {
-            let member = self.store().member(org_id, member_id).await?;
-            if !member.is_active_on(assignment.from) {
-                return Err(registry::FieldError::new(
-                    "member_id",
-                    "the member is not active on the start date",
-                )
-                .into());
+        self.assign_roles(org_id, vec![assignment], actor)
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::Integrity("assign_role: no assignment answered".into()))
+    }
+
+    /// R-ORG-5: gives several roles in one commit (at most `store::MAX_ASSIGN_ROLES`), each
+    /// checked as [`App::assign_role`] and recorded by its own `role.assigned` event; all or
+    /// nothing. A bulk load (the demo's boards and committees) writes one transaction per
+    /// organisation instead of one per role.
+    pub async fn assign_roles(
+        &self,
+        org_id: OrgId,
+        assignments: Vec<NewRoleAssignment>,
+        actor: &Actor,
+    ) -> Result<Vec<RoleAssignment>, AppError> {
+        let mut events = Vec::with_capacity(assignments.len());
+        for assignment in &assignments {
+            if assignment.person_name.trim().is_empty() {
+                return Err(registry::FieldError::new("person_name", "must not be empty").into());
             }
+            if let Some(member_id) = assignment.member_id {
+                let member = self.store().member(org_id, member_id).await?;
+                if !member.is_active_on(assignment.from) {
+                    return Err(registry::FieldError::new(
+                        "member_id",
+                        "the member is not active on the start date",
+                    )
+                    .into());
+                }
+            }
+            let key = assignment_key(assignment);
+            events.push(event(
+                actor,
+                ROLES_STREAM,
+                "role.assigned",
+                key.clone(),
+                &RoleEvent {
+                    assignment: &key,
+                    assignment_id: None,
+                    role: assignment.role.to_key(),
+                    person_name: &assignment.person_name,
+                    member_id: assignment.member_id,
+                    from: assignment.from,
+                    until: None,
+                },
+            )?);
         }
-        let key = assignment_key(&assignment);
-        let assigned = event(
-            actor,
-            ROLES_STREAM,
-            "role.assigned",
-            key.clone(),
-            &RoleEvent {
-                assignment: &key,
-                assignment_id: None,
-                role: assignment.role.to_key(),
-                person_name: &assignment.person_name,
-                member_id: assignment.member_id,
-                from: assignment.from,
-                until: None,
-            },
-        )?;
         Ok(self
             .store()
-            .assign_role(org_id, &assignment, &[assigned])
+            .assign_roles(org_id, &assignments, &events)
             .await?)
     }
 
@@ -397,5 +416,69 @@ fn dues_draft(
             ),
         ],
         reverses: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn members(n: u32, seed: u64) -> Vec<NewMember> {
+        let mut spec = demo::DemoSpec::morelos_union();
+        spec.seed = seed;
+        spec.members_per_org = n;
+        demo::org(&spec, 0).members
+    }
+
+    #[test]
+    fn an_import_of_the_largest_batch_fits_one_event_and_says_it_lists_only_the_first_curps() {
+        let batch = members(store::MAX_IMPORT_MEMBERS as u32, 3);
+        assert_eq!(batch.len(), store::MAX_IMPORT_MEMBERS);
+        let e = import_event(&batch, &Actor::cli()).unwrap();
+        assert!(
+            e.payload.len() <= store::MAX_EVENT_PAYLOAD_BYTES,
+            "{}",
+            e.payload.len()
+        );
+        let p: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
+        assert_eq!(p["rows"], 10_000);
+        assert_eq!(p["curps"].as_array().unwrap().len(), MAX_LISTED_CURPS);
+        assert_eq!(p["truncated"], true);
+        store::check_events(std::slice::from_ref(&e)).unwrap();
+        let small = import_event(&batch[..3], &Actor::cli()).unwrap();
+        let p: serde_json::Value = serde_json::from_str(&small.payload).unwrap();
+        assert_eq!(p["truncated"], false);
+    }
+
+    #[test]
+    fn an_imports_key_is_a_function_of_its_rows_only() {
+        let rows = members(5, 4);
+        let a = import_event(&rows, &Actor::cli()).unwrap();
+        let b = import_event(&rows, &Actor::new("ana", "10.0.0.1")).unwrap();
+        // The same rows by someone else, later: the same key and payload (a replay).
+        assert_eq!((&a.key, &a.payload), (&b.key, &b.payload));
+        let mut changed = rows.clone();
+        changed[4].household_size += 1;
+        assert_ne!(import_event(&changed, &Actor::cli()).unwrap().key, a.key);
+        assert_ne!(import_event(&rows[..4], &Actor::cli()).unwrap().key, a.key);
+    }
+
+    #[test]
+    fn a_role_assignments_key_names_the_role_the_holder_and_the_start() {
+        let d = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        let seat = |member_id, name: &str| NewRoleAssignment {
+            person_name: name.into(),
+            member_id,
+            role: registry::Role::BoardMember,
+            from: d,
+        };
+        assert_eq!(
+            assignment_key(&seat(Some(12), "Ana")),
+            "role:board_member:m12:2026-02-01"
+        );
+        let outsider = assignment_key(&seat(None, "Ing. Pedro Ruiz"));
+        assert!(outsider.starts_with("role:board_member:p"), "{outsider}");
+        assert_eq!(outsider, assignment_key(&seat(None, " Ing. Pedro Ruiz ")));
+        assert_ne!(outsider, assignment_key(&seat(None, "Otra Persona")));
     }
 }
