@@ -416,6 +416,53 @@ async fn a_full_batch_of_ten_thousand_lands_fast_and_sound() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journal_is_append_only_and_every_posting_has_its_entry() {
+    let Some((store, _db, org)) = setup(2).await else {
+        return;
+    };
+    store
+        .post(org, &entry("one", &[("hot:0", 5), ("hot:1", -5)]))
+        .await
+        .unwrap();
+    let batch: Vec<ValidEntry> = (0..20)
+        .map(|i| entry(&format!("b-{i}"), &[("hot:0", i + 1), ("hot:1", -i - 1)]))
+        .collect();
+    store.post_batch(org, &batch).await.unwrap();
+    // Postings carry no foreign key (migration 6): the store writes them with their entry.
+    let orphans = count(
+        &store,
+        "SELECT count(*) FROM postings p WHERE p.org_id = $1 AND NOT EXISTS \
+         (SELECT 1 FROM entries e WHERE e.org_id = p.org_id AND e.id = p.entry_id)",
+        org,
+    )
+    .await;
+    assert_eq!(orphans, 0);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM postings WHERE org_id = $1",
+            org
+        )
+        .await,
+        42
+    );
+    // History is never edited: the server refuses to change or delete an entry or a posting.
+    for sql in [
+        "UPDATE entries SET memo = 'changed' WHERE org_id = $1",
+        "DELETE FROM entries WHERE org_id = $1",
+        "UPDATE postings SET amount_minor = 1 WHERE org_id = $1",
+        "DELETE FROM postings WHERE org_id = $1",
+    ] {
+        let refused = sqlx::query(sql).bind(org).execute(store.pool()).await;
+        let message = refused.expect_err(sql).to_string();
+        assert!(message.contains("append-only"), "{sql}: {message}");
+    }
+    let truncate = sqlx::query("TRUNCATE postings").execute(store.pool()).await;
+    assert!(truncate.is_err(), "TRUNCATE postings");
+    assert_books_sound(&store, org).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overflow_and_wrong_currency_are_refused_and_write_nothing() {
     let Some((store, _db, org)) = setup(2).await else {
         return;

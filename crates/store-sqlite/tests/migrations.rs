@@ -1,6 +1,7 @@
-//! Migration 0004 rebuilds `balances` so that a balance references its account's currency: a
-//! database written before it keeps every balance, and afterwards the database itself refuses
-//! a posting in another currency (which `post` names).
+//! Migrations 0004 and 0005 on a database written before them. 0004 rebuilds `balances` so
+//! that a balance references its account's currency: the balances survive, and afterwards the
+//! database itself refuses a posting in another currency (which `post` names). 0005 makes the
+//! journal append-only.
 
 use chrono::NaiveDate;
 use ledger::{AccountCode, Currency, EntryDraft, Money, Posting};
@@ -86,4 +87,28 @@ async fn balances_written_before_0004_survive_it_and_a_wrong_currency_is_then_re
         other => panic!("a USD posting to a MXN account: {other:?}"),
     }
     assert_eq!(store.balances(1).await.expect("balances"), books);
+}
+
+#[tokio::test]
+async fn the_journal_is_append_only() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("journal.db");
+    database_before_0004(&path).await;
+    let store = SqliteStore::open(&path)
+        .await
+        .expect("open runs 0004 and 0005");
+    for sql in [
+        "UPDATE entries SET memo = 'changed' WHERE org_id = 1",
+        "DELETE FROM entries WHERE org_id = 1",
+        "UPDATE postings SET amount_minor = 1 WHERE org_id = 1",
+        "DELETE FROM postings WHERE org_id = 1",
+    ] {
+        let refused = sqlx::query(sql).execute(store.pool()).await;
+        let message = refused.expect_err(sql).to_string();
+        assert!(message.contains("append-only"), "{sql}: {message}");
+    }
+    assert_eq!(
+        store.balances(1).await.expect("balances"),
+        store.derived_balances(1).await.expect("derived")
+    );
 }
