@@ -3,9 +3,10 @@
 //! Generation is pure and deterministic (crate `demo`); this module persists it org by org.
 //! Every step is idempotent, so a load killed part-way and run again ends in the same state:
 //! organisations are found by slug, members by CURP (imports are all-or-nothing per call),
-//! roles are written once per organisation, and entries carry deterministic keys.
+//! the roles not yet held are given in one commit per organisation, and entries carry
+//! deterministic keys. Imports and roles are recorded in the log by `Actor::demo()`.
 
-use crate::{App, AppError};
+use crate::{Actor, App, AppError};
 use demo::DemoSpec;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -105,8 +106,11 @@ impl App {
             Err(StoreError::NotFound { .. }) => store.create_org(&plan.org).await?,
             Err(e) => return Err(e.into()),
         };
+        // One `members.imported` event per chunk (its key is the chunk's content, so a
+        // resumed load writes none twice).
+        let actor = Actor::demo();
         for chunk in plan.members.chunks(MAX_IMPORT_MEMBERS) {
-            store.import_members(org.id, chunk).await?;
+            self.import_members(org.id, chunk, &actor).await?;
         }
         // Ids by CURP: the store assigned them; a resumed load finds the same ones.
         let mut ids: HashMap<String, i64> = HashMap::with_capacity(plan.members.len());
@@ -130,19 +134,23 @@ impl App {
                 })
             })
             .collect::<Result<_, _>>()?;
-        // Each role is its own commit, so a load killed half-way through them left some: assign
-        // the planned roles not yet held (in plan order), never all or none.
+        // The planned roles not yet held (a load killed before they were written, or one
+        // from before they were written together), in plan order, in one commit.
         let held = store.roles(org.id).await?;
-        for role in plan.roles_for(&member_ids) {
-            let already = held.iter().any(|h| {
-                h.person_name == role.person_name
-                    && h.member_id == role.member_id
-                    && h.role == role.role
-                    && h.from == role.from
-            });
-            if !already {
-                store.assign_role(org.id, &role).await?;
-            }
+        let missing: Vec<_> = plan
+            .roles_for(&member_ids)
+            .into_iter()
+            .filter(|role| {
+                !held.iter().any(|h| {
+                    h.person_name == role.person_name
+                        && h.member_id == role.member_id
+                        && h.role == role.role
+                        && h.from == role.from
+                })
+            })
+            .collect();
+        if !missing.is_empty() {
+            self.assign_roles(org.id, missing, &actor).await?;
         }
         let mut entries_created = 0;
         let mut batch = Vec::with_capacity(MAX_BATCH_ENTRIES.min(4_096));

@@ -640,7 +640,7 @@ async fn r_lease_2_on_default_the_asset_passes_to_another_member_who_never_pays_
             .unwrap_err();
         assert!(err.to_string().contains("R-LEASE-2"), "{err}");
         // A member who has left cannot take it over.
-        app.record_leave(org, c, day(2025, 12, 31), "Se mudó")
+        app.record_leave(org, c, day(2025, 12, 31), "Se mudó", &app::Actor::cli())
             .await
             .unwrap();
         let err = app

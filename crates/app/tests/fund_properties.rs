@@ -199,7 +199,12 @@ async fn seat_board(app: &App, org: OrgId, members: &[i64]) -> Vec<i64> {
             role: registry::Role::BoardMember,
             from: d(2025, 2, 1),
         };
-        seats.push(app.assign_role(org, role).await.unwrap().id);
+        seats.push(
+            app.assign_role(org, role, &app::Actor::cli())
+                .await
+                .unwrap()
+                .id,
+        );
     }
     seats
 }

@@ -69,7 +69,11 @@ async fn r_plan_2_bad_reports_are_refused_naming_the_rule_and_nothing_is_written
     let app = sqlite().await;
     let (org, m) = org_with_members(&app, "informes", 3).await;
     app.store()
-        .import_members(org, &[new_member(50, Profile::MicroEntrepreneur, 1980)])
+        .import_members(
+            org,
+            &[new_member(50, Profile::MicroEntrepreneur, 1980)],
+            &[],
+        )
         .await
         .unwrap();
     let entrepreneur = app
@@ -85,7 +89,7 @@ async fn r_plan_2_bad_reports_are_refused_naming_the_rule_and_nothing_is_written
             agree(&app, org, member, 1_000_000, 300_000).await;
         }
     }
-    app.record_leave(org, m[1], d(2026, 2, 1), "se mudó")
+    app.record_leave(org, m[1], d(2026, 2, 1), "se mudó", &app::Actor::cli())
         .await
         .unwrap();
     report(&app, org, p(2026, 3), m[0], 1_100_000, 300_000).await;
@@ -429,6 +433,7 @@ async fn seat_board(app: &app::App, org: store::OrgId, members: &[i64]) -> Vec<i
                     role: registry::Role::BoardMember,
                     from: d(2025, 2, 1),
                 },
+                &app::Actor::cli(),
             )
             .await
             .unwrap();

@@ -50,7 +50,7 @@ async fn unions() -> Vec<(App, i64, Vec<i64>, i64)> {
         );
         let org_id = app.store().create_org(&plan.org).await.unwrap().id;
         app.store()
-            .import_members(org_id, &plan.members)
+            .import_members(org_id, &plan.members, &[])
             .await
             .unwrap();
         let mut ids = Vec::new();
@@ -64,7 +64,7 @@ async fn unions() -> Vec<(App, i64, Vec<i64>, i64)> {
             );
         }
         for role in plan.roles_for(&ids) {
-            app.store().assign_role(org_id, &role).await.unwrap();
+            app.store().assign_role(org_id, &role, &[]).await.unwrap();
         }
         let roles = app.store().roles(org_id).await.unwrap();
         let board: Vec<i64> = roles

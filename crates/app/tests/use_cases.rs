@@ -60,9 +60,15 @@ async fn r_org_6_dues_are_charged_once_per_period_to_active_members_and_paid_dow
 async fn r_org_6_a_member_who_left_is_not_charged_and_a_negative_payment_is_refused() {
     let (app, org_id) = union(10).await;
     let m = first_member(&app, org_id).await;
-    app.record_leave(org_id, m.id, day(2025, 6, 30), "Se mudó a Puebla")
-        .await
-        .unwrap();
+    app.record_leave(
+        org_id,
+        m.id,
+        day(2025, 6, 30),
+        "Se mudó a Puebla",
+        &app::Actor::cli(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         app.charge_dues(org_id, "2025-12", day(2025, 12, 1))
             .await
@@ -82,17 +88,23 @@ async fn r_org_2_leaving_keeps_history_needs_a_reason_and_happens_once() {
     let (app, org_id) = union(5).await;
     let m = first_member(&app, org_id).await;
     let err = app
-        .record_leave(org_id, m.id, day(2025, 6, 30), "  ")
+        .record_leave(org_id, m.id, day(2025, 6, 30), "  ", &app::Actor::cli())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("reason"), "{err}");
     let err = app
-        .record_leave(org_id, m.id, day(1990, 1, 1), "antes")
+        .record_leave(org_id, m.id, day(1990, 1, 1), "antes", &app::Actor::cli())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("left_on"), "{err}");
     let left = app
-        .record_leave(org_id, m.id, day(2025, 6, 30), "Cambio de oficio")
+        .record_leave(
+            org_id,
+            m.id,
+            day(2025, 6, 30),
+            "Cambio de oficio",
+            &app::Actor::cli(),
+        )
         .await
         .unwrap();
     assert_eq!(left.left_on, Some(day(2025, 6, 30)));
@@ -102,8 +114,14 @@ async fn r_org_2_leaving_keeps_history_needs_a_reason_and_happens_once() {
         "history is kept"
     );
     assert!(matches!(
-        app.record_leave(org_id, m.id, day(2025, 7, 1), "otra vez")
-            .await,
+        app.record_leave(
+            org_id,
+            m.id,
+            day(2025, 7, 1),
+            "otra vez",
+            &app::Actor::cli()
+        )
+        .await,
         Err(AppError::Store(StoreError::Conflict { .. }))
     ));
 }
@@ -118,9 +136,12 @@ async fn r_org_5_a_role_names_its_holder_and_a_member_must_be_active_in_this_odf
         role: Role::SpecialisedCommittee(registry::Committee::Financing),
         from: day(2025, 6, 1),
     };
-    assert!(app.assign_role(org_id, role("", None)).await.is_err());
+    assert!(app
+        .assign_role(org_id, role("", None), &app::Actor::cli())
+        .await
+        .is_err());
     let given = app
-        .assign_role(org_id, role("Socia", Some(m.id)))
+        .assign_role(org_id, role("Socia", Some(m.id)), &app::Actor::cli())
         .await
         .unwrap();
     assert_eq!(given.member_id, Some(m.id));
@@ -135,7 +156,7 @@ async fn r_org_5_a_role_names_its_holder_and_a_member_must_be_active_in_this_odf
     spec.seed = 5;
     spec.members_per_org = 8;
     app.store()
-        .import_members(other.id, &demo::org(&spec, 0).members)
+        .import_members(other.id, &demo::org(&spec, 0).members, &[])
         .await
         .unwrap();
     let ours: Vec<i64> = app
@@ -157,11 +178,11 @@ async fn r_org_5_a_role_names_its_holder_and_a_member_must_be_active_in_this_odf
         .find(|id| !ours.contains(id))
         .unwrap();
     let missing = app
-        .assign_role(org_id, role("Nadie", Some(outsider_id)))
+        .assign_role(org_id, role("Nadie", Some(outsider_id)), &app::Actor::cli())
         .await
         .unwrap_err();
     let absent = app
-        .assign_role(org_id, role("Nadie", Some(i64::MAX)))
+        .assign_role(org_id, role("Nadie", Some(i64::MAX)), &app::Actor::cli())
         .await
         .unwrap_err();
     assert!(
@@ -231,7 +252,10 @@ async fn r_org_2_an_import_with_bad_rows_writes_nothing_and_names_every_line() {
         "{}\nNOTACURP,,Ana,López,F,1990-01-01,Tlayacapan,Morelos,alfarería,3,micro_producer,,2025-01-01,2025-01-01\n",
         registry::import::members_csv_header()
     );
-    match app.import_members_csv(org_id, &csv, day(2026, 1, 1)).await {
+    match app
+        .import_members_csv(org_id, &csv, day(2026, 1, 1), &app::Actor::cli())
+        .await
+    {
         Err(AppError::Rows(rows)) => assert!(
             rows.iter()
                 .any(|r| r.contains("line 2") && r.contains("curp")),
@@ -241,7 +265,7 @@ async fn r_org_2_an_import_with_bad_rows_writes_nothing_and_names_every_line() {
     }
     assert_eq!(app.store().count_members(org_id).await.unwrap(), 1);
     assert!(matches!(
-        app.import_members_csv(org_id + 1_000, &csv, day(2026, 1, 1))
+        app.import_members_csv(org_id + 1_000, &csv, day(2026, 1, 1), &app::Actor::cli())
             .await,
         Err(AppError::Store(StoreError::NotFound { .. }))
     ));
@@ -378,7 +402,7 @@ async fn r_org_5_a_demo_reloaded_after_a_kill_among_the_roles_assigns_the_rest()
     let org = killed.store().create_org(&plan.org).await.unwrap();
     killed
         .store()
-        .import_members(org.id, &plan.members)
+        .import_members(org.id, &plan.members, &[])
         .await
         .unwrap();
     let ids: Vec<i64> = killed
@@ -392,10 +416,167 @@ async fn r_org_5_a_demo_reloaded_after_a_kill_among_the_roles_assigns_the_rest()
     let planned = plan.roles_for(&ids);
     assert!(planned.len() > 2, "the demo plans more than two roles");
     for role in &planned[..2] {
-        killed.store().assign_role(org.id, role).await.unwrap();
+        killed.store().assign_role(org.id, role, &[]).await.unwrap();
     }
     killed.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
     let expected = roles_of(whole).await;
     assert_eq!(expected.len(), planned.len());
     assert_eq!(roles_of(killed).await, expected);
+}
+
+/// The organisation's events of `kind`, oldest first.
+async fn events_of(app: &App, org_id: i64, kind: &str) -> Vec<store::StoredEvent> {
+    app.store()
+        .events(org_id, None, Page::first(store::MAX_PAGE))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.kind == kind)
+        .collect()
+}
+
+async fn event_count(app: &App, org_id: i64) -> usize {
+    app.store()
+        .events(org_id, None, Page::first(store::MAX_PAGE))
+        .await
+        .unwrap()
+        .len()
+}
+
+/// Issue 5 item 7: every change a user makes is in the log with who and from where, the
+/// registry's included (R-ORG-2 import and leaving, R-ORG-5 roles); a refused change leaves
+/// nothing, and the same change again (a retried request) leaves no second event.
+#[tokio::test]
+async fn issue_5_each_registry_change_is_one_event_with_who_did_it_and_a_refused_one_none() {
+    let (app, org_id) = union(3).await;
+    let staff = app::Actor::new("lucia.staff", "192.0.2.7");
+    let who = |e: &store::StoredEvent| (e.event.actor.clone(), e.event.origin.clone());
+    let staff_who = ("lucia.staff".to_string(), "192.0.2.7".to_string());
+
+    // Import: two new members from a file, one `members.imported` naming them.
+    let mut spec = demo::DemoSpec::morelos_union();
+    spec.seed = 77;
+    spec.members_per_org = 2;
+    let newcomers = demo::org(&spec, 0).members;
+    let mut csv = registry::import::members_csv_header().to_string();
+    for m in &newcomers {
+        csv.push('\n');
+        csv.push_str(&registry::import::member_to_csv_row(m));
+    }
+    csv.push('\n');
+    let before = event_count(&app, org_id).await;
+    let outcome = app
+        .import_members_csv(org_id, &csv, day(2026, 1, 1), &staff)
+        .await
+        .unwrap();
+    assert_eq!(outcome.created, 2);
+    let imported = events_of(&app, org_id, "members.imported").await;
+    let ours: Vec<_> = imported.iter().filter(|e| who(e) == staff_who).collect();
+    assert_eq!(ours.len(), 1, "one event for the file");
+    assert_eq!(ours[0].event.stream, "members");
+    let payload: serde_json::Value = serde_json::from_str(&ours[0].event.payload).unwrap();
+    assert_eq!(payload["rows"], 2);
+    assert_eq!(payload["curps"][1], newcomers[1].curp.as_str());
+    assert_eq!(payload["truncated"], false);
+    assert_eq!(event_count(&app, org_id).await, before + 1);
+    // The same file again: nothing new, no second event.
+    app.import_members_csv(org_id, &csv, day(2026, 1, 1), &staff)
+        .await
+        .unwrap();
+    assert_eq!(event_count(&app, org_id).await, before + 1);
+
+    // Leaving.
+    let m = first_member(&app, org_id).await;
+    app.record_leave(org_id, m.id, day(2025, 6, 30), "Se mudó a Puebla", &staff)
+        .await
+        .unwrap();
+    let left = events_of(&app, org_id, "member.left").await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(who(&left[0]), staff_who);
+    assert_eq!(
+        (left[0].event.stream.as_str(), left[0].event.key.as_str()),
+        (
+            format!("member:{}", m.id).as_str(),
+            format!("member:{}:left", m.id).as_str()
+        )
+    );
+    let payload: serde_json::Value = serde_json::from_str(&left[0].event.payload).unwrap();
+    assert_eq!(payload["member_id"], m.id);
+    assert_eq!(payload["left_on"], "2025-06-30");
+    assert_eq!(payload["reason"], "Se mudó a Puebla");
+
+    // A role given and ended.
+    let holder = app
+        .store()
+        .members(org_id, Page::first(2))
+        .await
+        .unwrap()
+        .remove(1);
+    let seat = app
+        .assign_role(
+            org_id,
+            NewRoleAssignment {
+                person_name: "Rosa Tapia".into(),
+                member_id: Some(holder.id),
+                role: Role::SpecialisedCommittee(registry::Committee::Financing),
+                from: day(2025, 6, 1),
+            },
+            &staff,
+        )
+        .await
+        .unwrap();
+    let assigned = events_of(&app, org_id, "role.assigned").await;
+    let ours: Vec<_> = assigned.iter().filter(|e| who(e) == staff_who).collect();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].event.stream, "roles");
+    let payload: serde_json::Value = serde_json::from_str(&ours[0].event.payload).unwrap();
+    assert_eq!(payload["member_id"], holder.id);
+    assert_eq!(payload["person_name"], "Rosa Tapia");
+    assert_eq!(payload["role"], "specialised_committee:financing");
+    assert_eq!(payload["from"], "2025-06-01");
+    app.end_role(org_id, seat.id, day(2026, 5, 31), &staff)
+        .await
+        .unwrap();
+    let ended = events_of(&app, org_id, "role.ended").await;
+    assert_eq!(ended.len(), 1);
+    assert_eq!(who(&ended[0]), staff_who);
+    assert_eq!(ended[0].event.key, format!("role:{}:ended", seat.id));
+    let payload: serde_json::Value = serde_json::from_str(&ended[0].event.payload).unwrap();
+    assert_eq!(payload["assignment_id"], seat.id);
+    assert_eq!(payload["until"], "2026-05-31");
+    let after_four = event_count(&app, org_id).await;
+    assert_eq!(after_four, before + 4, "one event per change");
+
+    // Refused changes leave no event: leaving twice, ending twice, a bad file.
+    assert!(matches!(
+        app.record_leave(org_id, m.id, day(2025, 7, 1), "otra vez", &staff)
+            .await,
+        Err(AppError::Store(StoreError::Conflict { .. }))
+    ));
+    assert!(matches!(
+        app.end_role(org_id, seat.id, day(2026, 6, 30), &staff)
+            .await,
+        Err(AppError::Store(StoreError::Conflict { .. }))
+    ));
+    let bad = format!(
+        "{}\nNOTACURP,,Ana,López,F,1990-01-01,Tlayacapan,Morelos,alfarería,3,micro_producer,,2025-01-01,2025-01-01\n",
+        registry::import::members_csv_header()
+    );
+    assert!(matches!(
+        app.import_members_csv(org_id, &bad, day(2026, 1, 1), &staff)
+            .await,
+        Err(AppError::Rows(_))
+    ));
+    // The same leave and the same end again (a retried request) are no-ops.
+    app.record_leave(org_id, m.id, day(2025, 6, 30), "Se mudó a Puebla", &staff)
+        .await
+        .unwrap();
+    app.end_role(org_id, seat.id, day(2026, 5, 31), &staff)
+        .await
+        .unwrap();
+    assert_eq!(event_count(&app, org_id).await, after_four);
+    assert_eq!(
+        app.store().members(org_id, Page::first(100)).await.unwrap()[0].leave_reason,
+        Some("Se mudó a Puebla".to_string())
+    );
 }

@@ -86,7 +86,9 @@ async fn setup(app: &App, args: &BenchCloseArgs, prefix: &str) -> anyhow::Result
             m.joined_on = plan.org.founded_on;
             m.letter.signed_on = plan.org.founded_on;
         }
-        app.store().import_members(org.id, &plan.members).await?;
+        app.store()
+            .import_members(org.id, &plan.members, &[])
+            .await?;
         let mut ids = Vec::with_capacity(plan.members.len());
         let mut page = store::Page::first(store::MAX_PAGE);
         loop {

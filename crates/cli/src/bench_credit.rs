@@ -65,7 +65,9 @@ async fn setup_org(app: &App, index: u32, loans: u32) -> anyhow::Result<OrgId> {
         m.letter.signed_on = plan.org.founded_on;
     }
     let org = app.store().create_org(&plan.org).await?;
-    app.store().import_members(org.id, &plan.members).await?;
+    app.store()
+        .import_members(org.id, &plan.members, &[])
+        .await?;
     let mut ids = Vec::with_capacity(plan.members.len());
     let mut page = store::Page::first(store::MAX_PAGE);
     loop {
@@ -75,7 +77,7 @@ async fn setup_org(app: &App, index: u32, loans: u32) -> anyhow::Result<OrgId> {
         ids.extend(members.iter().map(|m| m.id));
     }
     for role in plan.roles_for(&ids) {
-        app.store().assign_role(org.id, &role).await?;
+        app.store().assign_role(org.id, &role, &[]).await?;
     }
     let seats: Vec<(i64, governance::Vote)> = app
         .store()

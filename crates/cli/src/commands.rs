@@ -127,7 +127,9 @@ async fn import_members(
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("{}: not UTF-8 text", file.display()))?;
     let today = chrono::Local::now().date_naive();
-    let outcome = app.import_members_csv(org.id, &text, today).await?;
+    let outcome = app
+        .import_members_csv(org.id, &text, today, &app::Actor::cli())
+        .await?;
     println!(
         "import: {} members created, {} already registered unchanged",
         outcome.created, outcome.unchanged

@@ -194,6 +194,24 @@ fn r_org_2_a_members_file_with_errors_imports_nothing_and_names_each_line_and_fi
         ],
     ));
     assert!(again.contains("0 members created, 20 already"), "{again}");
+
+    // Issue 5 item 7: the import is in the audit log once, by the command line; the refused
+    // file and the repeated one left nothing.
+    let imports = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = store_sqlite::SqliteStore::open(&db).await.unwrap();
+        use store::Store;
+        let org = store.org_by_slug(&org).await.unwrap();
+        store
+            .events(org.id, Some("members"), store::Page::first(1000))
+            .await
+            .unwrap()
+    });
+    let by_cli: Vec<_> = imports
+        .iter()
+        .filter(|e| e.event.actor == "cli")
+        .map(|e| (e.event.kind.as_str(), e.event.origin.as_str()))
+        .collect();
+    assert_eq!(by_cli, [("members.imported", "cli")]);
 }
 
 #[test]

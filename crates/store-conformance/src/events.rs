@@ -8,7 +8,7 @@ use std::sync::Arc;
 use store::{Commit, NewEvent, Page, Store, PROGRAMME_ORG};
 
 /// An event of `stream` with key `key` and a JSON payload.
-fn event(stream: &str, key: &str, payload: &str) -> NewEvent {
+pub(crate) fn event(stream: &str, key: &str, payload: &str) -> NewEvent {
     NewEvent {
         stream: stream.into(),
         kind: format!("{stream}.happened"),

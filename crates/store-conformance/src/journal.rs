@@ -307,7 +307,7 @@ pub async fn check_organisations_are_isolated(store: Arc<dyn Store>) {
     let a = new_org(&*store, "iso-a").await;
     let b = new_org(&*store, "iso-b").await;
     store
-        .import_members(a.id, &[crate::fixtures::member(1)])
+        .import_members(a.id, &[crate::fixtures::member(1)], &[])
         .await
         .expect("import into A");
     let member = store
@@ -332,6 +332,7 @@ pub async fn check_organisations_are_isolated(store: Arc<dyn Store>) {
                 role: registry::Role::BoardMember,
                 from: crate::fixtures::date(2025, 7, 1),
             },
+            &[],
         )
         .await
         .expect("role in A");
@@ -366,14 +367,14 @@ pub async fn check_organisations_are_isolated(store: Arc<dyn Store>) {
     not_found(
         "leave",
         store
-            .record_leave(b.id, member.id, crate::fixtures::date(2026, 1, 1), "x")
+            .record_leave(b.id, member.id, crate::fixtures::date(2026, 1, 1), "x", &[])
             .await
             .map(drop),
     );
     not_found(
         "role",
         store
-            .end_role(b.id, role.id, crate::fixtures::date(2026, 1, 1))
+            .end_role(b.id, role.id, crate::fixtures::date(2026, 1, 1), &[])
             .await
             .map(drop),
     );

@@ -1,6 +1,6 @@
 //! The domain-event log: appending events (inside a commit's transaction) and reading them.
 
-use crate::AttemptResult;
+use crate::{Attempt, AttemptResult};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
@@ -8,6 +8,102 @@ use std::collections::HashMap;
 use store::{NewEvent, OrgId, Page, StoreError, StoredEvent};
 
 const COLUMNS: &str = "seq, stream, kind, key, payload, actor, origin, recorded_at";
+
+/// What the events of a registry change found in the log before it was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Prior {
+    /// Not empty, and every event was committed before with the same data.
+    pub(crate) replay: bool,
+    /// Distinct keys not committed before: what the change's append must create.
+    pub(crate) absent: usize,
+}
+
+/// Looks up `events` without locking: an event committed before with other data, or some of
+/// the events but not all (another change recorded them), is a conflict, answered before the
+/// caller changes anything. Read committed: a concurrent call that
+/// committed the same events is seen by this statement.
+pub(crate) async fn prior(
+    tx: &mut PgConnection,
+    org_id: OrgId,
+    events: &[NewEvent],
+) -> AttemptResult<Prior> {
+    if events.is_empty() {
+        return Ok(Prior {
+            replay: false,
+            absent: 0,
+        });
+    }
+    let keys: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
+    let rows = sqlx::query(
+        "SELECT key, stream, kind, payload FROM events \
+         WHERE org_id = $1 AND key = ANY($2::text[])",
+    )
+    .bind(org_id)
+    .bind(&keys)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut before: HashMap<String, (String, String, String)> = HashMap::new();
+    for row in rows {
+        before.insert(
+            row.try_get("key")?,
+            (
+                row.try_get("stream")?,
+                row.try_get("kind")?,
+                row.try_get("payload")?,
+            ),
+        );
+    }
+    let mut absent = std::collections::HashSet::new();
+    for event in events {
+        match before.get(&event.key) {
+            Some((stream, kind, payload)) => {
+                if (stream, kind, payload) != (&event.stream, &event.kind, &event.payload) {
+                    return Err(StoreError::conflict(format!(
+                        "event key '{}' was already committed with different data",
+                        event.key
+                    ))
+                    .into());
+                }
+            }
+            None => {
+                absent.insert(event.key.as_str());
+            }
+        }
+    }
+    let distinct: std::collections::HashSet<&str> = events.iter().map(|e| e.key.as_str()).collect();
+    if !absent.is_empty() && absent.len() < distinct.len() {
+        return Err(StoreError::conflict(format!(
+            "events: {} of the {} were committed before by another change",
+            distinct.len() - absent.len(),
+            distinct.len()
+        ))
+        .into());
+    }
+    Ok(Prior {
+        replay: absent.is_empty(),
+        absent: absent.len(),
+    })
+}
+
+/// Appends a registry change's events after the change (the caller's transaction, which
+/// holds the change's row locks: the advisory lock comes after them, as in a commit). When a
+/// concurrent call committed some of them since [`prior`] looked, this transaction made its
+/// change a second time: it is run again, and then is a replay.
+pub(crate) async fn append_after_change(
+    tx: &mut PgConnection,
+    org_id: OrgId,
+    events: &[NewEvent],
+    prior: Prior,
+) -> AttemptResult<()> {
+    let answers = append(tx, org_id, events).await?;
+    let created = answers.iter().filter(|(_, created)| *created).count();
+    if created < prior.absent {
+        return Err(Attempt::Again(
+            "a concurrent call committed the same registry change's events",
+        ));
+    }
+    Ok(())
+}
 
 /// Appends the events not committed before, in order; the caller owns the transaction and has
 /// run `store::check_commit`. Answers (seq, created) per event.

@@ -13,6 +13,12 @@
 //! appends the entry and its postings and moves the balances, and the transaction commits. A
 //! single post does all of that in one server-side function (`post_entry`, in `migrations/`)
 //! called in autocommit: one round trip, and no lock is held across the network.
+//! Every transaction takes its locks in one fixed order: the organisation row (key share),
+//! then registry rows (members, role assignments) and accounts, then the event log's
+//! per-organisation advisory lock (`pg_advisory_xact_lock(org_id)`, held until commit so seq
+//! order is commit order), then balance rows in code order. A registry change (import, leave,
+//! role) appends its events after its row locks, as a commit appends them after opening its
+//! accounts and before posting.
 //! Serialization failures (40001), deadlocks (40P01) and lost idempotency races (23505) retry
 //! the whole transaction a bounded number of times ([`MAX_ATTEMPTS`]) with jittered backoff.
 //! Batches ([`store::Store::post_batch`], [`store::Store::import_members`]) send whole columns
@@ -42,8 +48,8 @@ use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 use store::{
-    Commit, Committed, EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store,
-    StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
+    Commit, Committed, EntryId, ImportOutcome, MemberId, NewEvent, NewOrg, Org, OrgId, Page,
+    Posted, Store, StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
 };
 
 /// Most times one call runs its transaction before giving up on retryable failures.
@@ -291,10 +297,12 @@ impl Store for PgStore {
         &self,
         org_id: OrgId,
         members: &[NewMember],
+        events: &[NewEvent],
     ) -> StoreResult<ImportOutcome> {
         let plan = members::ImportPlan::new(members)?;
+        store::check_events(events)?;
         retrying("import_members", || {
-            members::import_members(&self.pool, org_id, &plan)
+            members::import_members(&self.pool, org_id, &plan, events)
         })
         .await
     }
@@ -327,9 +335,11 @@ impl Store for PgStore {
         member_id: MemberId,
         left_on: NaiveDate,
         reason: &str,
+        events: &[NewEvent],
     ) -> StoreResult<Member> {
+        store::check_events(events)?;
         retrying("record_leave", || {
-            members::record_leave(&self.pool, org_id, member_id, left_on, reason)
+            members::record_leave(&self.pool, org_id, member_id, left_on, reason, events)
         })
         .await
     }
@@ -338,9 +348,30 @@ impl Store for PgStore {
         &self,
         org_id: OrgId,
         assignment: &NewRoleAssignment,
+        events: &[NewEvent],
     ) -> StoreResult<RoleAssignment> {
-        retrying("assign_role", || {
-            members::assign_role(&self.pool, org_id, assignment)
+        self.assign_roles(org_id, std::slice::from_ref(assignment), events)
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Backend("assign_role: no assignment answered".into()))
+    }
+
+    async fn assign_roles(
+        &self,
+        org_id: OrgId,
+        assignments: &[NewRoleAssignment],
+        events: &[NewEvent],
+    ) -> StoreResult<Vec<RoleAssignment>> {
+        if assignments.len() > store::MAX_ASSIGN_ROLES {
+            return Err(StoreError::invalid(format!(
+                "assignments: {} exceed the limit of {}",
+                assignments.len(),
+                store::MAX_ASSIGN_ROLES
+            )));
+        }
+        store::check_events(events)?;
+        retrying("assign_roles", || {
+            members::assign_roles(&self.pool, org_id, assignments, events)
         })
         .await
     }
@@ -350,9 +381,11 @@ impl Store for PgStore {
         org_id: OrgId,
         assignment_id: i64,
         until: NaiveDate,
+        events: &[NewEvent],
     ) -> StoreResult<RoleAssignment> {
+        store::check_events(events)?;
         retrying("end_role", || {
-            members::end_role(&self.pool, org_id, assignment_id, until)
+            members::end_role(&self.pool, org_id, assignment_id, until, events)
         })
         .await
     }

@@ -1,5 +1,6 @@
 //! Members (R-ORG-2..4), their accounts, and roles (R-ORG-5).
 
+use crate::events::{append_after_change, prior};
 use crate::orgs::{insert_accounts, require_org};
 use crate::{clamp_limit, corrupt, Attempt, AttemptResult};
 use chrono::NaiveDate;
@@ -11,7 +12,7 @@ use registry::{
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::{BTreeSet, HashMap};
-use store::{ImportOutcome, MemberId, OrgId, Page, StoreError, MAX_IMPORT_MEMBERS};
+use store::{ImportOutcome, MemberId, NewEvent, OrgId, Page, StoreError, MAX_IMPORT_MEMBERS};
 
 const MEMBER_COLUMNS: &str = "id, org_id, curp, rfc, given_names, surnames, sex, birth_date, \
     municipality, state, trade, household_size, profile, declared_programmes, joined_on, \
@@ -91,14 +92,23 @@ impl<'a> ImportPlan<'a> {
     }
 }
 
+/// Imports the plan's members and appends `events` in one transaction (lock order: the
+/// organisation, the members' rows and accounts, then the event log's advisory lock, as a
+/// commit takes them).
 pub(crate) async fn import_members(
     pool: &PgPool,
     org_id: OrgId,
     plan: &ImportPlan<'_>,
+    events: &[NewEvent],
 ) -> AttemptResult<ImportOutcome> {
     let mut tx = pool.begin().await?;
     require_org(&mut tx, org_id).await?;
+    // A conflicting event is refused before anything is written; a replay imports nothing
+    // new (imports are idempotent by CURP) and appends nothing.
+    let prior = prior(&mut tx, org_id, events).await?;
     if plan.distinct.is_empty() {
+        append_after_change(&mut tx, org_id, events, prior).await?;
+        tx.commit().await?;
         return Ok(ImportOutcome::default());
     }
 
@@ -132,7 +142,12 @@ pub(crate) async fn import_members(
         }
     }
     if new_members.is_empty() {
-        tx.rollback().await?;
+        if events.is_empty() {
+            tx.rollback().await?;
+        } else {
+            append_after_change(&mut tx, org_id, events, prior).await?;
+            tx.commit().await?;
+        }
         return Ok(ImportOutcome {
             created: 0,
             unchanged,
@@ -194,6 +209,7 @@ pub(crate) async fn import_members(
         .flat_map(|id| Account::member_accounts(*id))
         .collect();
     insert_accounts(&mut tx, org_id, &accounts).await?;
+    append_after_change(&mut tx, org_id, events, prior).await?;
     tx.commit().await?;
     Ok(ImportOutcome {
         created: n,
@@ -345,9 +361,16 @@ pub(crate) async fn record_leave(
     member_id: MemberId,
     left_on: NaiveDate,
     reason: &str,
+    events: &[NewEvent],
 ) -> AttemptResult<Member> {
     let mut tx = pool.begin().await?;
     let member = member_for_update(&mut tx, org_id, member_id).await?;
+    // After the member's lock: a concurrent call with the same events has committed by now.
+    let prior = prior(&mut tx, org_id, events).await?;
+    if prior.replay {
+        tx.rollback().await?;
+        return Ok(member);
+    }
     if let Some(left) = member.left_on {
         return Err(
             StoreError::conflict(format!("member {member_id} already left on {left}")).into(),
@@ -371,6 +394,7 @@ pub(crate) async fn record_leave(
     .fetch_one(&mut *tx)
     .await?;
     let member = member_from_row(&row)?;
+    append_after_change(&mut tx, org_id, events, prior).await?;
     tx.commit().await?;
     Ok(member)
 }
@@ -390,39 +414,74 @@ fn role_from_row(row: &PgRow) -> AttemptResult<RoleAssignment> {
     })
 }
 
-pub(crate) async fn assign_role(
+/// Gives the roles in order in one transaction, then appends `events` (lock order: the
+/// organisation, the members named (key share), then the event log's advisory lock).
+pub(crate) async fn assign_roles(
     pool: &PgPool,
     org_id: OrgId,
-    assignment: &NewRoleAssignment,
-) -> AttemptResult<RoleAssignment> {
+    assignments: &[NewRoleAssignment],
+    events: &[NewEvent],
+) -> AttemptResult<Vec<RoleAssignment>> {
     let mut tx = pool.begin().await?;
     require_org(&mut tx, org_id).await?;
-    if let Some(member_id) = assignment.member_id {
-        // Share-locks the member so it is there when the assignment commits.
-        let found =
-            sqlx::query("SELECT 1 FROM members WHERE org_id = $1 AND id = $2 FOR KEY SHARE")
-                .bind(org_id)
-                .bind(member_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if found.is_none() {
-            return Err(StoreError::not_found(format!("member {member_id}")).into());
+    let prior = prior(&mut tx, org_id, events).await?;
+    let mut answered = Vec::with_capacity(assignments.len());
+    if prior.replay {
+        for assignment in assignments {
+            let row = sqlx::query(&format!(
+                "SELECT {ROLE_COLUMNS} FROM role_assignments WHERE org_id = $1 AND role = $2 \
+                 AND person_name = $3 AND member_id IS NOT DISTINCT FROM $4 AND from_on = $5 \
+                 ORDER BY id DESC LIMIT 1"
+            ))
+            .bind(org_id)
+            .bind(assignment.role.to_key())
+            .bind(&assignment.person_name)
+            .bind(assignment.member_id)
+            .bind(assignment.from)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match row {
+                Some(row) => answered.push(role_from_row(&row)?),
+                None => {
+                    return Err(Attempt::Fail(StoreError::Backend(format!(
+                        "a replayed role assignment of {} is not stored",
+                        assignment.person_name
+                    ))))
+                }
+            }
         }
+        tx.rollback().await?;
+        return Ok(answered);
     }
-    let row = sqlx::query(&format!(
-        "INSERT INTO role_assignments (org_id, person_name, member_id, role, from_on) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING {ROLE_COLUMNS}"
-    ))
-    .bind(org_id)
-    .bind(&assignment.person_name)
-    .bind(assignment.member_id)
-    .bind(assignment.role.to_key())
-    .bind(assignment.from)
-    .fetch_one(&mut *tx)
-    .await?;
-    let assigned = role_from_row(&row)?;
+    for assignment in assignments {
+        if let Some(member_id) = assignment.member_id {
+            // Share-locks the member so it is there when the assignment commits.
+            let found =
+                sqlx::query("SELECT 1 FROM members WHERE org_id = $1 AND id = $2 FOR KEY SHARE")
+                    .bind(org_id)
+                    .bind(member_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if found.is_none() {
+                return Err(StoreError::not_found(format!("member {member_id}")).into());
+            }
+        }
+        let row = sqlx::query(&format!(
+            "INSERT INTO role_assignments (org_id, person_name, member_id, role, from_on) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING {ROLE_COLUMNS}"
+        ))
+        .bind(org_id)
+        .bind(&assignment.person_name)
+        .bind(assignment.member_id)
+        .bind(assignment.role.to_key())
+        .bind(assignment.from)
+        .fetch_one(&mut *tx)
+        .await?;
+        answered.push(role_from_row(&row)?);
+    }
+    append_after_change(&mut tx, org_id, events, prior).await?;
     tx.commit().await?;
-    Ok(assigned)
+    Ok(answered)
 }
 
 pub(crate) async fn end_role(
@@ -430,6 +489,7 @@ pub(crate) async fn end_role(
     org_id: OrgId,
     assignment_id: i64,
     until: NaiveDate,
+    events: &[NewEvent],
 ) -> AttemptResult<RoleAssignment> {
     let mut tx = pool.begin().await?;
     let row = sqlx::query(&format!(
@@ -443,6 +503,12 @@ pub(crate) async fn end_role(
         return Err(StoreError::not_found(format!("role assignment {assignment_id}")).into());
     };
     let current = role_from_row(&row)?;
+    // After the assignment's lock: a concurrent call with the same events has committed.
+    let prior = prior(&mut tx, org_id, events).await?;
+    if prior.replay {
+        tx.rollback().await?;
+        return Ok(current);
+    }
     if let Some(ended) = current.until {
         return Err(StoreError::conflict(format!(
             "role assignment {assignment_id} already ended on {ended}"
@@ -466,6 +532,7 @@ pub(crate) async fn end_role(
     .fetch_one(&mut *tx)
     .await?;
     let ended = role_from_row(&row)?;
+    append_after_change(&mut tx, org_id, events, prior).await?;
     tx.commit().await?;
     Ok(ended)
 }

@@ -594,13 +594,16 @@ async fn a_member_import_is_batched_and_opens_five_accounts_each() {
     let curps: BTreeSet<_> = members.iter().map(|m| m.curp.clone()).collect();
     assert_eq!(curps.len(), members.len(), "test data has unique CURPs");
     let started = Instant::now();
-    let outcome = store.import_members(org, &members).await.unwrap();
+    let outcome = store.import_members(org, &members, &[]).await.unwrap();
     eprintln!("import of 2000 members: {:?}", started.elapsed());
     assert_eq!((outcome.created, outcome.unchanged), (2_000, 0));
     assert_eq!(store.count_members(org).await.unwrap(), 2_000);
     let accounts = store.accounts(org).await.unwrap();
     assert_eq!(accounts.len(), Account::odf_chart().len() + 5 * 2_000);
-    let again = store.import_members(org, &members[..10]).await.unwrap();
+    let again = store
+        .import_members(org, &members[..10], &[])
+        .await
+        .unwrap();
     assert_eq!((again.created, again.unchanged), (0, 10));
     let first = store
         .member_by_curp(org, members[0].curp.as_str())
@@ -614,7 +617,7 @@ async fn a_member_import_is_batched_and_opens_five_accounts_each() {
     members[5].household_size = 9;
     let fresh = member(5_000);
     match store
-        .import_members(org, &[fresh.clone(), members[5].clone()])
+        .import_members(org, &[fresh.clone(), members[5].clone()], &[])
         .await
     {
         Err(StoreError::Conflict { what }) => {

@@ -131,13 +131,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let org = store.create_org(&org_data("bench")).await?;
     let members: Vec<_> = (0..MEMBERS as u32).map(member).collect();
-    store.import_members(org.id, &members).await?;
+    store.import_members(org.id, &members, &[]).await?;
 
     // SPREAD=1: the shape of `tequio bench` (1,000 members, 2,000 accounts touched per batch).
     let spread = std::env::var("SPREAD").is_ok();
     if spread {
         let more: Vec<_> = (MEMBERS as u32..1_000).map(member).collect();
-        store.import_members(org.id, &more).await?;
+        store.import_members(org.id, &more, &[]).await?;
     }
     let make = |b: usize| -> Vec<ValidEntry> {
         if spread {
@@ -224,7 +224,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut imported = 0;
     for o in 0..import_orgs {
         let org = store.create_org(&org_data(&format!("imp-{o}"))).await?;
-        imported += store.import_members(org.id, &members).await?.created;
+        imported += store.import_members(org.id, &members, &[]).await?.created;
     }
     let secs = started.elapsed().as_secs_f64();
     println!(

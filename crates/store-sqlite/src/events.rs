@@ -10,18 +10,16 @@ use store::{NewEvent, OrgId, Page, StoreError, StoreResult, StoredEvent, MAX_PAG
 
 const COLUMNS: &str = "seq, stream, kind, key, payload, actor, origin, recorded_at";
 
-/// Appends the events not committed before, in order; the caller owns the transaction and has
-/// run `store::check_commit`. Answers (seq, created) per event.
-pub(crate) async fn append(
+/// Events committed before under the keys of `events`, by key: (seq, stream, kind, payload).
+type Committed = HashMap<String, (i64, String, String, String)>;
+
+/// The organisation's next seq, and the events of `events` committed before. One statement
+/// (one hand-over to the database thread); the matches come back as one JSON array.
+async fn existing(
     conn: &mut SqliteConnection,
     org_id: OrgId,
     events: &[NewEvent],
-) -> StoreResult<Vec<(i64, bool)>> {
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    // One statement (one hand-over to the database thread): the next seq, and the events
-    // already committed under the commit's keys, as one JSON array.
+) -> StoreResult<(i64, Committed)> {
     let keys = json_strings(events.iter().map(|e| e.key.as_str()));
     let (next_seq, committed): (i64, String) = sqlx::query_as(
         "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE org_id = ?1), \
@@ -36,10 +34,61 @@ pub(crate) async fn append(
     .map_err(backend)?;
     let committed: Vec<(String, i64, String, String, String)> =
         serde_json::from_str(&committed).map_err(|e| corrupt(format!("events: {e}")))?;
-    let before: HashMap<String, (i64, String, String, String)> = committed
+    let before = committed
         .into_iter()
         .map(|(key, seq, stream, kind, payload)| (key, (seq, stream, kind, payload)))
         .collect();
+    Ok((next_seq, before))
+}
+
+/// Whether the call that carries `events` is a replay: `events` is not empty and every one
+/// was committed before with the same data. An event committed before with other data, or
+/// some of the events but not all (another change recorded them), is a conflict, answered
+/// before the caller changes anything. Inside the caller's write transaction (SQLite has one
+/// writer, so the answer holds until it commits).
+pub(crate) async fn is_replay(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    events: &[NewEvent],
+) -> StoreResult<bool> {
+    if events.is_empty() {
+        return Ok(false);
+    }
+    let (_, before) = existing(conn, org_id, events).await?;
+    for event in events {
+        if let Some((_, stream, kind, payload)) = before.get(&event.key) {
+            if (stream, kind, payload) != (&event.stream, &event.kind, &event.payload) {
+                return Err(StoreError::conflict(format!(
+                    "event key '{}' was already committed with different data",
+                    event.key
+                )));
+            }
+        }
+    }
+    let present = events
+        .iter()
+        .filter(|e| before.contains_key(&e.key))
+        .count();
+    if present > 0 && present < events.len() {
+        return Err(StoreError::conflict(format!(
+            "events: {present} of the {} were committed before by another change",
+            events.len()
+        )));
+    }
+    Ok(present == events.len())
+}
+
+/// Appends the events not committed before, in order; the caller owns the transaction and has
+/// run `store::check_commit`. Answers (seq, created) per event.
+pub(crate) async fn append(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    events: &[NewEvent],
+) -> StoreResult<Vec<(i64, bool)>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (next_seq, before) = existing(conn, org_id, events).await?;
     let mut answers = Vec::with_capacity(events.len());
     let mut fresh: Vec<(i64, &NewEvent)> = Vec::new();
     let mut in_commit: HashMap<&str, i64> = HashMap::new();

@@ -44,8 +44,8 @@ use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 use store::{
-    Commit, Committed, EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store,
-    StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
+    Commit, Committed, EntryId, ImportOutcome, MemberId, NewEvent, NewOrg, Org, OrgId, Page,
+    Posted, Store, StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
 };
 use tokio::sync::{MappedMutexGuard, MutexGuard};
 
@@ -352,6 +352,7 @@ impl Store for SqliteStore {
         &self,
         org_id: OrgId,
         members: &[NewMember],
+        events: &[NewEvent],
     ) -> StoreResult<ImportOutcome> {
         if members.len() > store::MAX_IMPORT_MEMBERS {
             return Err(StoreError::invalid(format!(
@@ -360,8 +361,17 @@ impl Store for SqliteStore {
                 store::MAX_IMPORT_MEMBERS
             )));
         }
+        store::check_events(events)?;
         let mut w = self.begin().await?;
-        let result = people::import_members(w.conn(), org_id, members).await;
+        let result = async {
+            // A conflicting event is refused before anything is written. A replay imports
+            // nothing new (imports are idempotent by CURP) and appends nothing.
+            events::is_replay(w.conn(), org_id, events).await?;
+            let outcome = people::import_members(w.conn(), org_id, members).await?;
+            events::append(w.conn(), org_id, events).await?;
+            Ok(outcome)
+        }
+        .await;
         Self::finish(w, result).await
     }
 
@@ -387,9 +397,19 @@ impl Store for SqliteStore {
         member_id: MemberId,
         left_on: NaiveDate,
         reason: &str,
+        events: &[NewEvent],
     ) -> StoreResult<Member> {
+        store::check_events(events)?;
         let mut w = self.begin().await?;
-        let result = people::record_leave(w.conn(), org_id, member_id, left_on, reason).await;
+        let result = async {
+            if events::is_replay(w.conn(), org_id, events).await? {
+                return people::member_in(w.conn(), org_id, member_id).await;
+            }
+            let member = people::record_leave(w.conn(), org_id, member_id, left_on, reason).await?;
+            events::append(w.conn(), org_id, events).await?;
+            Ok(member)
+        }
+        .await;
         Self::finish(w, result).await
     }
 
@@ -397,9 +417,45 @@ impl Store for SqliteStore {
         &self,
         org_id: OrgId,
         assignment: &NewRoleAssignment,
+        events: &[NewEvent],
     ) -> StoreResult<RoleAssignment> {
+        self.assign_roles(org_id, std::slice::from_ref(assignment), events)
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Backend("assign_role: no assignment answered".into()))
+    }
+
+    async fn assign_roles(
+        &self,
+        org_id: OrgId,
+        assignments: &[NewRoleAssignment],
+        events: &[NewEvent],
+    ) -> StoreResult<Vec<RoleAssignment>> {
+        if assignments.len() > store::MAX_ASSIGN_ROLES {
+            return Err(StoreError::invalid(format!(
+                "assignments: {} exceed the limit of {}",
+                assignments.len(),
+                store::MAX_ASSIGN_ROLES
+            )));
+        }
+        store::check_events(events)?;
         let mut w = self.begin().await?;
-        let result = people::assign_role(w.conn(), org_id, assignment).await;
+        let result = async {
+            let replay = events::is_replay(w.conn(), org_id, events).await?;
+            let mut answered = Vec::with_capacity(assignments.len());
+            for assignment in assignments {
+                answered.push(if replay {
+                    people::latest_role_like(w.conn(), org_id, assignment).await?
+                } else {
+                    people::assign_role(w.conn(), org_id, assignment).await?
+                });
+            }
+            if !replay {
+                events::append(w.conn(), org_id, events).await?;
+            }
+            Ok(answered)
+        }
+        .await;
         Self::finish(w, result).await
     }
 
@@ -408,9 +464,19 @@ impl Store for SqliteStore {
         org_id: OrgId,
         assignment_id: i64,
         until: NaiveDate,
+        events: &[NewEvent],
     ) -> StoreResult<RoleAssignment> {
+        store::check_events(events)?;
         let mut w = self.begin().await?;
-        let result = people::end_role(w.conn(), org_id, assignment_id, until).await;
+        let result = async {
+            if events::is_replay(w.conn(), org_id, events).await? {
+                return people::role_in(w.conn(), org_id, assignment_id).await;
+            }
+            let ended = people::end_role(w.conn(), org_id, assignment_id, until).await?;
+            events::append(w.conn(), org_id, events).await?;
+            Ok(ended)
+        }
+        .await;
         Self::finish(w, result).await
     }
 

@@ -165,7 +165,7 @@ pub(crate) async fn import_members(
     Ok(outcome)
 }
 
-async fn member_in(
+pub(crate) async fn member_in(
     conn: &mut SqliteConnection,
     org_id: OrgId,
     member_id: MemberId,
@@ -321,11 +321,11 @@ pub(crate) async fn assign_role(
     })
 }
 
-pub(crate) async fn end_role(
+/// The role assignment with this id.
+pub(crate) async fn role_in(
     conn: &mut SqliteConnection,
     org_id: OrgId,
     assignment_id: i64,
-    until: NaiveDate,
 ) -> StoreResult<RoleAssignment> {
     let row = sqlx::query(&format!(
         "SELECT {ROLE_COLUMNS} FROM role_assignments WHERE org_id = ?1 AND id = ?2"
@@ -335,14 +335,49 @@ pub(crate) async fn end_role(
     .fetch_optional(&mut *conn)
     .await
     .map_err(backend)?;
-    let mut assignment = match row {
-        Some(row) => decode_role(&row)?,
-        None => {
-            return Err(StoreError::not_found(format!(
-                "role assignment {assignment_id}"
-            )))
-        }
-    };
+    match row {
+        Some(row) => decode_role(&row),
+        None => Err(StoreError::not_found(format!(
+            "role assignment {assignment_id}"
+        ))),
+    }
+}
+
+/// The latest assignment with the data of `assignment` (what a replayed `assign_role`
+/// answers).
+pub(crate) async fn latest_role_like(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    assignment: &NewRoleAssignment,
+) -> StoreResult<RoleAssignment> {
+    let row = sqlx::query(&format!(
+        "SELECT {ROLE_COLUMNS} FROM role_assignments WHERE org_id = ?1 AND role = ?2 \
+         AND person_name = ?3 AND member_id IS ?4 AND from_date = ?5 ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(org_id)
+    .bind(assignment.role.to_key())
+    .bind(&assignment.person_name)
+    .bind(assignment.member_id)
+    .bind(assignment.from)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(backend)?;
+    match row {
+        Some(row) => decode_role(&row),
+        None => Err(StoreError::Backend(format!(
+            "a replayed role assignment of {} is not stored",
+            assignment.person_name
+        ))),
+    }
+}
+
+pub(crate) async fn end_role(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    assignment_id: i64,
+    until: NaiveDate,
+) -> StoreResult<RoleAssignment> {
+    let mut assignment = role_in(conn, org_id, assignment_id).await?;
     if let Some(ended) = assignment.until {
         return Err(StoreError::conflict(format!(
             "role assignment {assignment_id} already ended on {ended}"

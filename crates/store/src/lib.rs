@@ -22,6 +22,9 @@
 //!   transaction. Events are append-only and keyed by an idempotency key unique in their
 //!   organisation: the app's state of every rule is a fold of its events, and the events are
 //!   the audit log (who, when, from where, what).
+//! - the registry writes (`import_members`, `record_leave`, `assign_role`, `end_role`) take the
+//!   events that record them and append them in the same transaction, with `commit`'s
+//!   semantics, so every change a user makes is in the log, the registry tables included.
 //!
 //! It does not know the programme's rules; those are in the pure crates and the app.
 
@@ -38,6 +41,8 @@ pub type EntryId = i64;
 pub const MAX_BATCH_ENTRIES: usize = 10_000;
 /// Most members one import call may carry.
 pub const MAX_IMPORT_MEMBERS: usize = 10_000;
+/// Most role assignments one `assign_roles` call may carry.
+pub const MAX_ASSIGN_ROLES: usize = 1_000;
 /// Largest page a list call returns.
 pub const MAX_PAGE: u32 = 1_000;
 /// Most events one commit may carry.
@@ -225,14 +230,22 @@ pub fn check_commit(commit: &Commit) -> StoreResult<()> {
             commit.entries.len()
         )));
     }
-    if commit.events.len() > MAX_COMMIT_EVENTS {
+    check_events(&commit.events)
+}
+
+/// Checks the limits of the events of one call (a [`Commit`]'s, or a registry change's) that
+/// every backend enforces before writing: at most [`MAX_COMMIT_EVENTS`], keys of 1 to 200
+/// bytes, stream and kind not empty, payloads of at most [`MAX_EVENT_PAYLOAD_BYTES`], and a key
+/// repeated in the call only with the same data.
+pub fn check_events(events: &[NewEvent]) -> StoreResult<()> {
+    if events.len() > MAX_COMMIT_EVENTS {
         return Err(StoreError::invalid(format!(
             "events: a commit of {} events exceeds the limit of {MAX_COMMIT_EVENTS}",
-            commit.events.len()
+            events.len()
         )));
     }
-    let mut keys = std::collections::HashMap::with_capacity(commit.events.len());
-    for event in &commit.events {
+    let mut keys = std::collections::HashMap::with_capacity(events.len());
+    for event in events {
         if event.key.is_empty() || event.key.len() > 200 {
             return Err(StoreError::invalid(
                 "event key: must be 1 to 200 bytes".to_string(),
@@ -304,40 +317,72 @@ pub trait Store: Send + Sync {
         page: Page,
     ) -> StoreResult<Vec<StoredEntry>>;
 
-    // Members (R-ORG-2..4).
+    // Members (R-ORG-2..4) and roles (R-ORG-5).
+    //
+    // The four registry writes (`import_members`, `record_leave`, `assign_role`, `end_role`)
+    // take `events`: domain events appended in the SAME transaction as the change, with
+    // exactly [`Store::commit`]'s semantics and limits ([`check_events`]): a key committed
+    // before with the same stream, kind and payload is a no-op; with other data it is a
+    // conflict and nothing is written; so is a call some (not all) of whose events are in the
+    // log already (they record another change). So the change and its record in the log (the audit log)
+    // never disagree: a refused change (leaving twice, a CURP with other data...) writes no
+    // event, and an event that conflicts writes no change. When `events` is not empty and
+    // every one of them was committed before with the same data, the call is a replay of the
+    // call that committed them: nothing is written and it answers the state as it stands (the
+    // outcome of importing again, the member, the latest assignment with the same data, the
+    // assignment). Callers that act for someone pass the events that say who; `&[]` writes
+    // the change alone (tests, benchmarks).
+
     /// Registers members by CURP, all or nothing, and opens each new member's accounts
     /// (`Account::member_accounts`). A CURP already registered with identical data counts as
-    /// unchanged; with different data it is a conflict naming the CURP.
+    /// unchanged; with different data it is a conflict naming the CURP. `events` as above.
     async fn import_members(
         &self,
         org_id: OrgId,
         members: &[NewMember],
+        events: &[NewEvent],
     ) -> StoreResult<ImportOutcome>;
     async fn member(&self, org_id: OrgId, member_id: MemberId) -> StoreResult<Member>;
     async fn member_by_curp(&self, org_id: OrgId, curp: &str) -> StoreResult<Member>;
     async fn members(&self, org_id: OrgId, page: Page) -> StoreResult<Vec<Member>>;
     async fn count_members(&self, org_id: OrgId) -> StoreResult<u64>;
     /// R-ORG-2: records that a member left (date and reason); history stays. Leaving twice is
-    /// a conflict.
+    /// a conflict (unless it is a replay of the same `events`, which answers the member).
     async fn record_leave(
         &self,
         org_id: OrgId,
         member_id: MemberId,
         left_on: NaiveDate,
         reason: &str,
+        events: &[NewEvent],
     ) -> StoreResult<Member>;
 
-    // Roles and committees (R-ORG-5).
+    /// Gives a role; the member, when named, must belong to this organisation. `events` as
+    /// above (a replay answers the latest assignment with the same data).
     async fn assign_role(
         &self,
         org_id: OrgId,
         assignment: &NewRoleAssignment,
+        events: &[NewEvent],
     ) -> StoreResult<RoleAssignment>;
+    /// Gives several roles at once, in order, all or nothing (at most [`MAX_ASSIGN_ROLES`]),
+    /// with `events` as above in the same transaction (a replay answers, per assignment, the
+    /// latest with the same data). One transaction instead of one per role: what a bulk load
+    /// (the demo) needs.
+    async fn assign_roles(
+        &self,
+        org_id: OrgId,
+        assignments: &[NewRoleAssignment],
+        events: &[NewEvent],
+    ) -> StoreResult<Vec<RoleAssignment>>;
+    /// Ends a role on `until`. Ending it twice is a conflict (unless it is a replay of the
+    /// same `events`, which answers the assignment).
     async fn end_role(
         &self,
         org_id: OrgId,
         assignment_id: i64,
         until: NaiveDate,
+        events: &[NewEvent],
     ) -> StoreResult<RoleAssignment>;
     async fn roles(&self, org_id: OrgId) -> StoreResult<Vec<RoleAssignment>>;
 

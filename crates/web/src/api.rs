@@ -13,7 +13,7 @@ use crate::AppState;
 use app::access_cases::{
     AccessError, Action, IdempotencyOutcome, ProposalForm, ProposalView, Session, StoredResponse,
 };
-use app::AppError;
+use app::{Actor, AppError};
 use axum::body::{to_bytes, Body};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, Method, StatusCode};
@@ -46,6 +46,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/orgs/{slug}/proposals/{id}/votes", post(cast_vote))
         .route("/orgs/{slug}/proposals/{id}/comments", post(add_comment))
         .route("/orgs/{slug}/proposals/{id}/close", post(close_vote))
+        .route("/orgs/{slug}/members/{member_id}/leave", post(record_leave))
+        .route("/orgs/{slug}/roles", post(assign_role))
+        .route("/orgs/{slug}/roles/{id}/end", post(end_role))
         .route("/orgs/{slug}/audit", get(audit))
         .route(
             "/orgs/{slug}/members/{member_id}/reports",
@@ -68,8 +71,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tequio API", version = "1", description = "ODFs, members, statements, proposals and votes. Authorisation as the web pages (R-GOV-1, R-SUP-1)."),
-    paths(create_session, list_orgs, get_org, list_members, add_member, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::odf_fund, crate::api_fund::trade_summary),
-    components(schemas(crate::api_fund::QuoteIn, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
+    paths(create_session, list_orgs, get_org, list_members, add_member, record_leave, assign_role, end_role, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::odf_fund, crate::api_fund::trade_summary),
+    components(schemas(crate::api_fund::QuoteIn, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, LeaveIn, LeaveOut, RoleIn, RoleEndIn, RoleOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -526,14 +529,19 @@ async fn add_member(
     Path(slug): Path<String>,
     Json(body): Json<MemberIn>,
 ) -> ApiResult {
-    let (org, _) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let values: HashMap<String, String> = serde_json::from_value(
         serde_json::to_value(&body).map_err(|_| err(StatusCode::BAD_REQUEST, "invalid"))?,
     )
     .map_err(|_| err(StatusCode::BAD_REQUEST, "invalid"))?;
     let outcome = state
         .app
-        .import_members_csv(org.id, &member_csv(&values), Utc::now().date_naive())
+        .import_members_csv(
+            org.id,
+            &member_csv(&values),
+            Utc::now().date_naive(),
+            &Actor::new(&s.viewer.login, &ctx.origin),
+        )
         .await
         .map_err(app_error)?;
     Ok((
@@ -544,6 +552,148 @@ async fn add_member(
         }),
     )
         .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LeaveIn {
+    left_on: NaiveDate,
+    /// 1 to 500 characters.
+    reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeaveOut {
+    member_id: i64,
+    left_on: Option<NaiveDate>,
+    reason: Option<String>,
+}
+
+/// A refusal of a registry change the store reports as a conflict (leaving twice, ending a
+/// role twice): 422 naming the field.
+fn registry_error(field: &str, e: AppError) -> Response {
+    match e {
+        AppError::Store(StoreError::Conflict { what }) => invalid(field, &what),
+        e => app_error(e),
+    }
+}
+
+/// R-ORG-2: records that a member left (staff only); recorded in the audit log with who and
+/// from where. The same leave again changes nothing; another leave of a member who left is 422.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/members/{member_id}/leave", security(("bearer" = [])), params(("slug" = String, Path), ("member_id" = i64, Path)), request_body = LeaveIn, responses((status = 200, body = LeaveOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn record_leave(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, member_id)): Path<(String, i64)>,
+    Json(body): Json<LeaveIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let member = state
+        .app
+        .record_leave(
+            org.id,
+            member_id,
+            body.left_on,
+            &body.reason,
+            &Actor::new(&s.viewer.login, &ctx.origin),
+        )
+        .await
+        .map_err(|e| registry_error("left_on", e))?;
+    Ok(Json(LeaveOut {
+        member_id: member.id,
+        left_on: member.left_on,
+        reason: member.leave_reason,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoleIn {
+    person_name: String,
+    /// The holder's member id, when they are a member of this ODF.
+    member_id: Option<i64>,
+    /// `director_general`, `staff`, `board_member`, `support_committee`,
+    /// `specialised_committee:<committee>`, `innovation_committee` or `volunteer`.
+    role: String,
+    from: NaiveDate,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoleEndIn {
+    until: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoleOut {
+    id: i64,
+    person_name: String,
+    member_id: Option<i64>,
+    role: String,
+    from: NaiveDate,
+    until: Option<NaiveDate>,
+}
+
+impl From<registry::RoleAssignment> for RoleOut {
+    fn from(r: registry::RoleAssignment) -> Self {
+        RoleOut {
+            id: r.id,
+            person_name: r.person_name,
+            member_id: r.member_id,
+            role: r.role.to_key(),
+            from: r.from,
+            until: r.until,
+        }
+    }
+}
+
+/// R-ORG-5: gives a role (staff only); recorded in the audit log with who and from where.
+/// The same assignment again answers the first.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/roles", security(("bearer" = [])), params(("slug" = String, Path)), request_body = RoleIn, responses((status = 201, body = RoleOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn assign_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Json(body): Json<RoleIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let role = registry::Role::from_key(body.role.trim()).map_err(|e| app_error(e.into()))?;
+    let assigned = state
+        .app
+        .assign_role(
+            org.id,
+            registry::NewRoleAssignment {
+                person_name: body.person_name.trim().to_string(),
+                member_id: body.member_id,
+                role,
+                from: body.from,
+            },
+            &Actor::new(&s.viewer.login, &ctx.origin),
+        )
+        .await
+        .map_err(|e| registry_error("role", e))?;
+    Ok((StatusCode::CREATED, Json(RoleOut::from(assigned))).into_response())
+}
+
+/// R-ORG-5: ends a role (staff only); recorded in the audit log. Ending it again on the same
+/// date changes nothing; on another date it is 422.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/roles/{id}/end", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), request_body = RoleEndIn, responses((status = 200, body = RoleOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+async fn end_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Json(body): Json<RoleEndIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let ended = state
+        .app
+        .end_role(
+            org.id,
+            id,
+            body.until,
+            &Actor::new(&s.viewer.login, &ctx.origin),
+        )
+        .await
+        .map_err(|e| registry_error("until", e))?;
+    Ok(Json(RoleOut::from(ended)).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -851,6 +1001,9 @@ pub struct AuditEventOut {
     actor: String,
     origin: String,
     kind: String,
+    /// What the kind means, in the caller's language (for the kinds the catalogue names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
     stream: String,
     /// The event's data as JSON text (secrets removed): the state after the change.
     payload: String,
@@ -906,6 +1059,7 @@ async fn audit(
                     recorded_at: e.event.recorded_at,
                     actor: e.event.actor,
                     origin: e.event.origin,
+                    label: ctx.t.event_kind(&e.event.kind).map(str::to_string),
                     kind: e.event.kind,
                     stream: e.event.stream,
                     payload: redacted_text(&e.event.payload),
@@ -932,6 +1086,7 @@ async fn audit(
                 recorded_at: c.recorded_at,
                 actor: c.actor,
                 origin: c.origin,
+                label: ctx.t.event_kind(&c.kind).map(str::to_string),
                 kind: c.kind,
                 stream: c.stream,
                 payload: c.payload,

@@ -5,7 +5,7 @@
 //! - **after** is the event's data (its payload, secrets removed);
 //! - **before** is the data of the previous event about the same thing: the same stream and,
 //!   when the payload names them, the same identity fields (`id`, `member_id`, `login`,
-//!   `proposal_id`, `plan_id`, `loan_id`, `lease_id`): a plan's change is compared with that
+//!   `proposal_id`, `plan_id`, `loan_id`, `lease_id`, `assignment`, `import`): a plan's change is compared with that
 //!   plan's previous state, a corrected report with the report it corrects, a ballot with its
 //!   proposal's previous event, never with another member's or proposal's. It is looked for among the [`LOOKBACK`] events of the stream
 //!   before the page; an event with nothing before it is a creation; one whose previous state is
@@ -29,7 +29,7 @@ const MAX_VALUE_CHARS: usize = 80;
 /// Payload fields that are never shown (password hashes, stored API responses).
 const SECRETS: [&str; 2] = ["password_hash", "body"];
 /// Payload fields that say which thing an event is about, within its stream.
-const IDENTITY: [&str; 7] = [
+const IDENTITY: [&str; 9] = [
     "id",
     "member_id",
     "login",
@@ -37,6 +37,9 @@ const IDENTITY: [&str; 7] = [
     "plan_id",
     "loan_id",
     "lease_id",
+    // A role assignment's content key (`role.assigned`, `role.ended`), and an import's hash.
+    "assignment",
+    "import",
 ];
 
 /// What came before a change.

@@ -104,6 +104,16 @@ impl Tr {
         }
     }
 
+    /// What an event kind means (`event.<kind>` in the catalogue), for the audit log; `None`
+    /// for a kind the catalogue does not name (the log then shows the kind alone).
+    pub fn event_kind(&self, kind: &str) -> Option<&'static str> {
+        let map = match self.lang {
+            Lang::Es => &CATALOGUE.es,
+            Lang::En => &CATALOGUE.en,
+        };
+        map.get(&format!("event.{kind}")).map(String::as_str)
+    }
+
     pub fn money(&self, minor: i128) -> String {
         crate::format::money_es_mx(minor)
     }

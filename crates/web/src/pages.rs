@@ -9,7 +9,7 @@ use crate::AppState;
 use app::access_cases::{
     AccessError, Action, OrgRole, ProposalForm, ProposalView, Session, Viewer,
 };
-use app::AppError;
+use app::{Actor, AppError};
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -961,7 +961,12 @@ pub async fn add_member(
     let today = Utc::now().date_naive();
     let result = state
         .app
-        .import_members_csv(org.id, &member_csv(&values), today)
+        .import_members_csv(
+            org.id,
+            &member_csv(&values),
+            today,
+            &Actor::new(&session.viewer.login, &ctx.origin),
+        )
         .await;
     let mut errors = HashMap::new();
     let mut added = None;
@@ -1035,7 +1040,12 @@ pub async fn import_members(
     if form.csv.trim().is_empty() {
         import_errors.push(t.field_error("csv").to_string());
     } else {
-        match state.app.import_members_csv(org.id, &form.csv, today).await {
+        let actor = Actor::new(&session.viewer.login, &ctx.origin);
+        match state
+            .app
+            .import_members_csv(org.id, &form.csv, today, &actor)
+            .await
+        {
             Ok(outcome) => {
                 imported = Some(format!(
                     "{} {} · {} {}",
@@ -1551,6 +1561,8 @@ pub struct AuditRow {
     pub actor: String,
     pub origin: String,
     pub kind: String,
+    /// What the kind means, from the catalogue (for the kinds it names).
+    pub label: Option<&'static str>,
     pub stream: String,
     /// The link that shows this stream alone (none for a session's).
     pub stream_link: Option<String>,
@@ -1628,6 +1640,7 @@ async fn audit_response(
             actor: c.actor.clone(),
             origin: c.origin.clone(),
             kind: c.kind.clone(),
+            label: t.event_kind(&c.kind),
             stream: c.stream.clone(),
             stream_link: c
                 .filterable

@@ -41,6 +41,9 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/orgs/{slug}/proposals/{id}/comments",
         "/api/v1/orgs/{slug}/proposals/{id}/close",
         "/api/v1/orgs/{slug}/audit",
+        "/api/v1/orgs/{slug}/members/{member_id}/leave",
+        "/api/v1/orgs/{slug}/roles",
+        "/api/v1/orgs/{slug}/roles/{id}/end",
         "/api/v1/orgs/{slug}/members/{member_id}/reports",
         "/api/v1/orgs/{slug}/periods/{period}/close",
         "/api/v1/orgs/{slug}/loan-quote",
@@ -188,6 +191,30 @@ async fn authorisation_matrix_every_role_against_every_api_route() {
     let x = format!("/api/v1/orgs/{}", w.other.data.slug);
     let member = json!({"curp": "GOLM850312MMSRPR01", "given_names": "María", "surnames": "Gómez", "sex": "F", "birth_date": "1985-03-12", "municipality": "Tlayacapan", "state": "Morelos", "trade": "Alfarería", "household_size": "4", "profile": "micro_producer", "joined_on": "2025-02-01", "letter_signed_on": "2025-02-01"});
     let proposal_body = json!({"kind": "loan", "purpose": "Torno", "amount_minor": 100});
+    // A member no demo user is, to leave; a role given by the app, to end (R-ORG-2, R-ORG-5).
+    let leaver = w
+        .app
+        .store()
+        .members(w.union.id, store::Page::first(1000))
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .id;
+    assert!(![socio, consejo].contains(&leaver));
+    let volunteer = |name: &str| registry::NewRoleAssignment {
+        person_name: name.into(),
+        member_id: None,
+        role: registry::Role::Volunteer,
+        from: chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+    };
+    let to_end = w
+        .app
+        .assign_role(w.union.id, volunteer("Por terminar"), &app::Actor::cli())
+        .await
+        .unwrap()
+        .id;
+    let role_body = json!({"person_name": "Voluntaria", "role": "volunteer", "from": "2025-03-01"});
     let quote =
         json!({"amount": "10000", "rate": "18", "installments": "12", "start": "2026-01-15"});
     // Expected status per role, in the order: supervisor, staff, board, member, support
@@ -235,6 +262,25 @@ async fn authorisation_matrix_every_role_against_every_api_route() {
             "POST",
             format!("{o}/members"),
             Some(member),
+            [403, 2, 403, 403, 403, 403, 403, 401],
+        ),
+        // The registry: staff only (R-ORG-2, R-ORG-5).
+        (
+            "POST",
+            format!("{o}/members/{leaver}/leave"),
+            Some(json!({"left_on": "2026-01-31", "reason": "matriz"})),
+            [403, 2, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/roles"),
+            Some(role_body.clone()),
+            [403, 2, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/roles/{to_end}/end"),
+            Some(json!({"until": "2026-01-31"})),
             [403, 2, 403, 403, 403, 403, 403, 401],
         ),
         (
@@ -377,6 +423,18 @@ async fn authorisation_matrix_every_role_against_every_api_route() {
         ),
         (
             "POST",
+            format!("{x}/members/{}/leave", w.other_member),
+            Some(json!({"left_on": "2026-01-31", "reason": "matriz"})),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{x}/roles"),
+            Some(role_body),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
             format!("{x}/loan-quote"),
             Some(quote),
             [2, 404, 404, 404, 404, 404, 404, 401],
@@ -494,4 +552,146 @@ async fn the_audit_api_reads_newest_first_with_the_previous_state_and_pages_back
     .await
     .json();
     assert!(forward[0]["seq"].as_i64().unwrap() < forward[1]["seq"].as_i64().unwrap());
+}
+
+/// An API request from `ip` (the address the audit log records as "from where").
+async fn api_from(w: &World, ip: &str, uri: &str, token: &str, body: serde_json::Value) -> Reply {
+    let addr: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+    let request = axum::http::Request::post(uri)
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .extension(axum::extract::ConnectInfo(addr))
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    send(&w.router, request).await
+}
+
+/// Issue 5 item 7: a member leaving (R-ORG-2) and a role given and ended (R-ORG-5) by staff
+/// through the web are in the audit log with who, from where, a label from the catalogue, and
+/// the ending's before (the assignment as given).
+#[tokio::test]
+async fn registry_changes_by_staff_are_in_the_audit_log_with_who_and_from_where() {
+    let w = world().await;
+    let staff = sign_in(&w, "personal").await;
+    let o = "/api/v1/orgs/alfareros-morelos";
+    let members = w
+        .app
+        .store()
+        .members(w.union.id, store::Page::first(1000))
+        .await
+        .unwrap();
+    let leaver = members.last().unwrap().id;
+    let holder = members[members.len() - 2].id;
+    assert!(![member_of(&w, "socio").await, member_of(&w, "consejo").await].contains(&leaver));
+
+    let left = api_from(
+        &w,
+        "198.51.100.23",
+        &format!("{o}/members/{leaver}/leave"),
+        &staff.token,
+        json!({"left_on": "2026-01-31", "reason": "Se mudó a Cuautla"}),
+    )
+    .await;
+    assert_eq!(left.status, StatusCode::OK, "{}", left.body);
+    assert_eq!(left.json()["left_on"], "2026-01-31");
+    let role = api_from(
+        &w,
+        "198.51.100.23",
+        &format!("{o}/roles"),
+        &staff.token,
+        json!({"person_name": "Rosa Tapia", "member_id": holder, "role": "specialised_committee:financing", "from": "2026-02-01"}),
+    )
+    .await;
+    assert_eq!(role.status, StatusCode::CREATED, "{}", role.body);
+    let role_id = role.json()["id"].as_i64().unwrap();
+    let ended = api_from(
+        &w,
+        "198.51.100.24",
+        &format!("{o}/roles/{role_id}/end"),
+        &staff.token,
+        json!({"until": "2026-06-30"}),
+    )
+    .await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
+    assert_eq!(ended.json()["until"], "2026-06-30");
+    // Leaving twice is refused, naming the field, and leaves no event.
+    let twice = api_from(
+        &w,
+        "198.51.100.23",
+        &format!("{o}/members/{leaver}/leave"),
+        &staff.token,
+        json!({"left_on": "2026-02-28", "reason": "otra vez"}),
+    )
+    .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(twice.json()["field"], "left_on");
+
+    // The board reads them newest first, with who and from where.
+    let board = sign_in(&w, "consejo").await;
+    let log = api(
+        &w,
+        "GET",
+        &format!("{o}/audit"),
+        Some(&board.token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    let rows = log.json();
+    let newest: Vec<(String, String, String, String)> = rows.as_array().unwrap()[..3]
+        .iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+            (s("kind"), s("actor"), s("origin"), s("label"))
+        })
+        .collect();
+    let row = |k: &str, ip: &str, label: &str| {
+        (
+            k.to_string(),
+            "personal".to_string(),
+            ip.to_string(),
+            label.to_string(),
+        )
+    };
+    assert_eq!(
+        newest,
+        vec![
+            row("role.ended", "198.51.100.24", "Cargo terminado"),
+            row("role.assigned", "198.51.100.23", "Cargo asignado"),
+            row("member.left", "198.51.100.23", "Baja de socia o socio"),
+        ]
+    );
+    let payload = |i: usize, field: &str| {
+        let p: serde_json::Value = serde_json::from_str(rows[i][field].as_str().unwrap()).unwrap();
+        p
+    };
+    assert_eq!(payload(2, "payload")["member_id"], leaver);
+    assert_eq!(payload(2, "payload")["reason"], "Se mudó a Cuautla");
+    assert_eq!(payload(1, "payload")["member_id"], holder);
+    // The ending's before is the assignment as given: only `until` and the id were added.
+    assert_eq!(rows[0]["previous_seq"], rows[1]["seq"]);
+    assert_eq!(
+        payload(0, "previous_payload")["until"],
+        serde_json::Value::Null
+    );
+    assert_eq!(payload(0, "payload")["until"], "2026-06-30");
+
+    // The page too, in Spanish and in English.
+    let page = get(&w, "/odf/alfareros-morelos/bitacora", Some(&board)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        "Baja de socia o socio",
+        "Cargo asignado",
+        "Cargo terminado",
+        "member.left",
+        "<td>personal</td>",
+        "198.51.100.23",
+        "198.51.100.24",
+        "until: 2026-06-30",
+    ] {
+        assert!(page.body.contains(text), "{text} missing from the page");
+    }
+    let en = get(&w, "/odf/alfareros-morelos/bitacora?lang=en", Some(&board)).await;
+    assert!(en.body.contains("Member left") && en.body.contains("Role assigned"));
 }

@@ -129,7 +129,10 @@ pub async fn org_with_members(app: &App, slug: &str, n: usize) -> (OrgId, Vec<Me
     let members: Vec<NewMember> = (0..n)
         .map(|i| new_member(i, Profile::MicroProducer, 1980))
         .collect();
-    app.store().import_members(org.id, &members).await.unwrap();
+    app.store()
+        .import_members(org.id, &members, &[])
+        .await
+        .unwrap();
     let stored = app
         .store()
         .members(org.id, store::Page::first(1000))

@@ -68,7 +68,7 @@ pub async fn union_with_deposits(app: &App, members: u32) -> i64 {
     generated.org.slug = format!("credit-{nanos}-{n}");
     let org = app.store().create_org(&generated.org).await.unwrap();
     app.store()
-        .import_members(org.id, &generated.members)
+        .import_members(org.id, &generated.members, &[])
         .await
         .unwrap();
     let mut ids = Vec::new();
@@ -82,7 +82,7 @@ pub async fn union_with_deposits(app: &App, members: u32) -> i64 {
         );
     }
     for role in generated.roles_for(&ids) {
-        app.store().assign_role(org.id, &role).await.unwrap();
+        app.store().assign_role(org.id, &role, &[]).await.unwrap();
     }
     let start = org.data.founded_on;
     for (i, (days, amount)) in [(10u64, 4_000_000i64), (40, 1_000_000), (130, 3_000_000)]

@@ -28,7 +28,7 @@ async fn union_on(backend: &'static str, store: Arc<dyn Store>, members: u32) ->
     let plan = demo::org(&spec, 0);
     let org = app.store().create_org(&plan.org).await.unwrap().id;
     app.store()
-        .import_members(org, &plan.members)
+        .import_members(org, &plan.members, &[])
         .await
         .unwrap();
     let mut ids = Vec::new();
@@ -37,7 +37,7 @@ async fn union_on(backend: &'static str, store: Arc<dyn Store>, members: u32) ->
         ids.push(id.unwrap().id);
     }
     for role in plan.roles_for(&ids) {
-        app.store().assign_role(org, &role).await.unwrap();
+        app.store().assign_role(org, &role, &[]).await.unwrap();
     }
     let m = app
         .store()

@@ -15,8 +15,8 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 use store::{
-    Commit, Committed, EntryId, ImportOutcome, MemberId, NewOrg, Org, OrgId, Page, Posted, Store,
-    StoreResult, StoredEntry, StoredEvent,
+    Commit, Committed, EntryId, ImportOutcome, MemberId, NewEvent, NewOrg, Org, OrgId, Page,
+    Posted, Store, StoreResult, StoredEntry, StoredEvent,
 };
 use store_postgres::PgStore;
 
@@ -237,8 +237,9 @@ impl Store for Guarded {
         &self,
         org_id: OrgId,
         members: &[NewMember],
+        events: &[NewEvent],
     ) -> StoreResult<ImportOutcome> {
-        self.store.import_members(org_id, members).await
+        self.store.import_members(org_id, members, events).await
     }
     async fn member(&self, org_id: OrgId, member_id: MemberId) -> StoreResult<Member> {
         self.store.member(org_id, member_id).await
@@ -258,25 +259,38 @@ impl Store for Guarded {
         member_id: MemberId,
         left_on: NaiveDate,
         reason: &str,
+        events: &[NewEvent],
     ) -> StoreResult<Member> {
         self.store
-            .record_leave(org_id, member_id, left_on, reason)
+            .record_leave(org_id, member_id, left_on, reason, events)
             .await
     }
     async fn assign_role(
         &self,
         org_id: OrgId,
         assignment: &NewRoleAssignment,
+        events: &[NewEvent],
     ) -> StoreResult<RoleAssignment> {
-        self.store.assign_role(org_id, assignment).await
+        self.store.assign_role(org_id, assignment, events).await
+    }
+    async fn assign_roles(
+        &self,
+        org_id: OrgId,
+        assignments: &[NewRoleAssignment],
+        events: &[NewEvent],
+    ) -> StoreResult<Vec<RoleAssignment>> {
+        self.store.assign_roles(org_id, assignments, events).await
     }
     async fn end_role(
         &self,
         org_id: OrgId,
         assignment_id: i64,
         until: NaiveDate,
+        events: &[NewEvent],
     ) -> StoreResult<RoleAssignment> {
-        self.store.end_role(org_id, assignment_id, until).await
+        self.store
+            .end_role(org_id, assignment_id, until, events)
+            .await
     }
     async fn roles(&self, org_id: OrgId) -> StoreResult<Vec<RoleAssignment>> {
         self.store.roles(org_id).await

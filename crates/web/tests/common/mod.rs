@@ -46,7 +46,7 @@ pub async fn world_sized(members: u32, months: u32) -> World {
     let plan = demo::org(&spec2, 1);
     let other = app.store().create_org(&plan.org).await.unwrap();
     app.store()
-        .import_members(other.id, &plan.members)
+        .import_members(other.id, &plan.members, &[])
         .await
         .unwrap();
     let other_member = app
