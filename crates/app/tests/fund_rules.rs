@@ -355,6 +355,51 @@ async fn r_fund_1_r_plan_3_what_the_close_made_owed_is_paid_in_cash_or_deducted_
     trial(&app, org).await;
 }
 
+/// R-FUND-1, R-PLAN-3: a collection in cash (`settle_all_in_cash`, a cashier's batch) is done
+/// once. Run again after a later close has made the members owe more, it pays nothing: it
+/// would pay the new debts under the first collection's keys, which conflict with what that
+/// collection posted (a demo killed between the two closes could not be loaded again).
+#[tokio::test]
+async fn r_fund_1_a_collection_in_cash_is_done_once_even_after_a_later_close() {
+    let app = sqlite().await;
+    let (org, m) = org_with_members(&app, "cobro", 2).await;
+    for &member in &m {
+        agree(&app, org, member, 1_000_000, 300_000).await;
+        report(&app, org, p(2026, 3), member, 1_234_567, 400_001).await;
+    }
+    app.close_period(org, p(2026, 3), today(), CloseOptions::default(), &audit())
+        .await
+        .unwrap();
+    // Each member owes 234.57 of contribution and 250.00 of profit share (as above).
+    let march = app
+        .settle_all_in_cash(org, "COBRO-MARZO", d(2026, 4, 5), &audit())
+        .await
+        .unwrap();
+    assert_eq!(march, 2 * (23_457 + 25_000));
+    for &member in &m {
+        report(&app, org, p(2026, 4), member, 1_234_567, 400_001).await;
+    }
+    app.close_period(org, p(2026, 4), today(), CloseOptions::default(), &audit())
+        .await
+        .unwrap();
+    let receivable = format!("members:{}:fund-receivable", m[0]);
+    assert_eq!(balance(&app, org, &receivable).await, 23_457);
+
+    let march_again = app
+        .settle_all_in_cash(org, "COBRO-MARZO", d(2026, 4, 5), &audit())
+        .await
+        .unwrap();
+    assert_eq!(march_again, 0);
+    assert_eq!(balance(&app, org, &receivable).await, 23_457);
+    let april = app
+        .settle_all_in_cash(org, "COBRO-ABRIL", d(2026, 5, 5), &audit())
+        .await
+        .unwrap();
+    assert_eq!(april, 2 * (23_457 + 25_000));
+    assert_eq!(balance(&app, org, &receivable).await, 0);
+    trial(&app, org).await;
+}
+
 /// R-FUND-4, R-FUND-5. Fund start 2025-01-01: individual use opens 2028-01-01. Registered in
 /// Development: the member's paid 117.29 + the grant's 500.01 = 617.30; usable half: 308.65.
 /// Deposits: 234.57 paid + 1,000.01 granted = 1,234.58. Entitlement: 308.65 x 234.57 /

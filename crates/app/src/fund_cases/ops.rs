@@ -7,7 +7,7 @@
 //! its event key is derived from it, so repeating a command is a replay that changes nothing
 //! (`FundOpOutcome::replay`), whatever the Fund's state is by then.
 
-use super::Audit;
+use super::{event, fund_decision_commit, Audit, FUND_STREAM};
 use crate::{App, AppError};
 use chrono::NaiveDate;
 use fund::{
@@ -15,7 +15,7 @@ use fund::{
     FundSettings, FundState, InstallmentDue, PaymentMethod, Withdrawal, WithdrawalPurpose,
 };
 use ledger::{AccountCode, Money};
-use store::{MemberId, OrgId, MAX_BATCH_ENTRIES};
+use store::{Commit, MemberId, OrgId, MAX_BATCH_ENTRIES};
 
 /// What a Fund command did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -303,7 +303,11 @@ impl App {
     /// Every member of the organisation pays in cash everything the closes made them owe
     /// (the demo's monthly collection; a cashier's batch). Commits of at most
     /// `MAX_BATCH_ENTRIES` entries; a member's payment key derives from `reference` and the
-    /// member, so a run killed part-way and run again pays nobody twice. Returns the total.
+    /// member, so a run killed part-way and run again pays nobody twice. The last commit
+    /// records `settle:{reference}:done`: the collection is then done, and running it again
+    /// later, when later closes have made members owe more, changes nothing (it would
+    /// otherwise pay those new debts under this collection's keys). Returns the total paid
+    /// by this run.
     pub async fn settle_all_in_cash(
         &self,
         org_id: OrgId,
@@ -312,6 +316,17 @@ impl App {
         audit: &Audit,
     ) -> Result<i64, AppError> {
         let reference = check_reference(reference)?;
+        let done_key = format!("settle:{reference}:done");
+        if self.has_event(org_id, &done_key).await? {
+            return Ok(0);
+        }
+        let done = event(
+            FUND_STREAM,
+            "fund.settlement-done",
+            done_key,
+            &reference,
+            audit,
+        )?;
         let settings = self.fund_settings(org_id).await?;
         let state = self.fund_state(org_id).await?;
         let mut total = 0;
@@ -344,10 +359,14 @@ impl App {
             batch.entries.extend(d.entries);
             batch.events.extend(d.events);
         }
-        if !batch.entries.is_empty() {
+        let mut last = if batch.entries.is_empty() {
+            Commit::default()
+        } else {
             let k = format!("settle:{reference}:from-m{}", first.unwrap_or(0));
-            self.commit_fund_decision(org_id, &k, &batch, audit).await?;
-        }
+            fund_decision_commit(&k, &batch, audit)?
+        };
+        last.events.push(done);
+        self.store().commit(org_id, &last).await?;
         Ok(total)
     }
 
