@@ -19,6 +19,19 @@ pub fn kind(url: &str) -> Backend {
     }
 }
 
+impl Backend {
+    /// Organisations a close of every organisation works on at once by default. SQLite has
+    /// one writer: four keep it busy while the others read and compute. PostgreSQL writes in
+    /// parallel, so more closes at once overlap one's reads with another's writes and fsync
+    /// (the close of 100,000 members: 2.3-2.8 s with 8 against 3.2-4.0 s with 4).
+    pub fn close_concurrency(self) -> usize {
+        match self {
+            Backend::Sqlite => 4,
+            Backend::Postgres => 8,
+        }
+    }
+}
+
 /// `sqlite://PATH`, `sqlite:PATH` or a bare path.
 pub fn sqlite_path(url: &str) -> PathBuf {
     let path = url

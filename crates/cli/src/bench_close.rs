@@ -26,9 +26,10 @@ pub struct BenchCloseArgs {
     /// Members per organisation, each with one report.
     #[arg(long, default_value_t = 500)]
     pub members: u32,
-    /// Organisations closed at the same time.
-    #[arg(long, default_value_t = 4)]
-    pub concurrency: usize,
+    /// Organisations closed at the same time; default as `tequio close --all` (4 on SQLite,
+    /// 8 on PostgreSQL).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
     /// PostgreSQL server to measure too (a role with CREATEDB); skipped when absent.
     #[arg(long, env = "TEQUIO_BENCH_PG_URL")]
     pub pg_url: Option<String>,
@@ -185,6 +186,7 @@ async fn measure(
     args: &BenchCloseArgs,
     raw: impl AsyncFn(OrgId, &[ledger::ValidEntry]) -> Result<(), store::StoreError>,
     raw_org: OrgId,
+    concurrency: usize,
     before_close: impl AsyncFn() -> anyhow::Result<()>,
 ) -> anyhow::Result<Measured> {
     // Baseline: the same entries, raw, one transaction per organisation.
@@ -204,6 +206,7 @@ async fn measure(
         baseline.as_secs_f64()
     );
     before_close().await?;
+    println!("{backend}: closing {concurrency} organisations at a time");
     reset_peak_rss();
     let started = Instant::now();
     let outcomes = app
@@ -211,7 +214,7 @@ async fn measure(
             period(),
             today(),
             CloseOptions {
-                concurrency: args.concurrency,
+                concurrency,
                 ..CloseOptions::default()
             },
             &Audit::new("bench", "bench"),
@@ -301,6 +304,8 @@ pub async fn run(args: BenchCloseArgs) -> anyhow::Result<()> {
                 store_sqlite::baseline::insert_raw(&pool, org, entries, false).await
             },
             raw_org,
+            args.concurrency
+                .unwrap_or(crate::backend::Backend::Sqlite.close_concurrency()),
             async || Ok(()),
         )
         .await?;
@@ -330,6 +335,8 @@ pub async fn run(args: BenchCloseArgs) -> anyhow::Result<()> {
                     store_postgres::baseline::insert_raw(&pool, org, entries, false).await
                 },
                 raw_org,
+                args.concurrency
+                    .unwrap_or(crate::backend::Backend::Postgres.close_concurrency()),
                 // The statistics a running database has after the baseline's inserts: the
                 // setup's ANALYZE saw no entries at all, and autovacuum may or may not have
                 // analysed them since (it looks every minute), which made the planner scan the

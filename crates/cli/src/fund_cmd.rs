@@ -164,9 +164,10 @@ pub struct CloseArgs {
     /// Compute and show, write nothing.
     #[arg(long)]
     pub preview: bool,
-    /// Organisations closed at the same time (with --all).
-    #[arg(long, default_value_t = 4)]
-    pub concurrency: usize,
+    /// Organisations closed at the same time (with --all); default 4 on SQLite, 8 on
+    /// PostgreSQL.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -310,7 +311,10 @@ pub async fn run(command: FundCli, settings: &Settings) -> anyhow::Result<()> {
     match command {
         FundCli::Plan(c) => plan(&app, c, &audit).await,
         FundCli::Report(c) => report(&app, c, &audit).await,
-        FundCli::Close(a) => close(&app, a, &audit).await,
+        FundCli::Close(a) => {
+            let default = crate::backend::kind(&settings.database_url).close_concurrency();
+            close(&app, a, default, &audit).await
+        }
         FundCli::Fund(c) => fund_cmd(&app, c, &audit).await,
         FundCli::Statement(c) => statement(&app, c).await,
     }
@@ -540,11 +544,16 @@ fn print_close(slug: &str, r: &OrgCloseReport) {
     );
 }
 
-async fn close(app: &App, a: CloseArgs, audit: &Audit) -> anyhow::Result<()> {
+async fn close(
+    app: &App,
+    a: CloseArgs,
+    default_concurrency: usize,
+    audit: &Audit,
+) -> anyhow::Result<()> {
     let p = period(&a.period)?;
     let options = CloseOptions {
         preview: a.preview,
-        concurrency: a.concurrency,
+        concurrency: a.concurrency.unwrap_or(default_concurrency),
         ..CloseOptions::default()
     };
     match (a.org, a.all) {
