@@ -277,17 +277,28 @@ async fn r_fund_1_grants_and_temporary_contributions() {
 /// What the close made owed (234.57 contribution, 250.00 profit share) is settled in cash
 /// into the trust (117.29 + 117.28) and odf:bank; or by deduction from the 300.00 the ODF owes
 /// the member for sales: 234.57 then 65.43 of the profit share.
-#[tokio::test]
-async fn r_fund_1_r_plan_3_what_the_close_made_owed_is_paid_in_cash_or_deducted_from_sales() {
-    let app = sqlite().await;
-    let (org, m) = org_with_members(&app, "pagos", 2).await;
+/// Two members above their baseline in March 2026 (revenue 12,345.67 against 10,000.00, profit
+/// 4,000.01 against 3,000.00), March closed: each owes 234.57 of contribution and 250.00 of
+/// profit share.
+async fn two_members_owing_for_march(
+    app: &app::App,
+    slug: &str,
+) -> (store::OrgId, Vec<store::MemberId>) {
+    let (org, m) = org_with_members(app, slug, 2).await;
     for &member in &m {
-        agree(&app, org, member, 1_000_000, 300_000).await;
-        report(&app, org, p(2026, 3), member, 1_234_567, 400_001).await;
+        agree(app, org, member, 1_000_000, 300_000).await;
+        report(app, org, p(2026, 3), member, 1_234_567, 400_001).await;
     }
     app.close_period(org, p(2026, 3), today(), CloseOptions::default(), &audit())
         .await
         .unwrap();
+    (org, m)
+}
+
+#[tokio::test]
+async fn r_fund_1_r_plan_3_what_the_close_made_owed_is_paid_in_cash_or_deducted_from_sales() {
+    let app = sqlite().await;
+    let (org, m) = two_members_owing_for_march(&app, "pagos").await;
     let cash = app
         .settle_member_debts(org, m[0], "PAGO-1", None, false, d(2026, 4, 5), &audit())
         .await
@@ -362,15 +373,7 @@ async fn r_fund_1_r_plan_3_what_the_close_made_owed_is_paid_in_cash_or_deducted_
 #[tokio::test]
 async fn r_fund_1_a_collection_in_cash_is_done_once_even_after_a_later_close() {
     let app = sqlite().await;
-    let (org, m) = org_with_members(&app, "cobro", 2).await;
-    for &member in &m {
-        agree(&app, org, member, 1_000_000, 300_000).await;
-        report(&app, org, p(2026, 3), member, 1_234_567, 400_001).await;
-    }
-    app.close_period(org, p(2026, 3), today(), CloseOptions::default(), &audit())
-        .await
-        .unwrap();
-    // Each member owes 234.57 of contribution and 250.00 of profit share (as above).
+    let (org, m) = two_members_owing_for_march(&app, "cobro").await;
     let march = app
         .settle_all_in_cash(org, "COBRO-MARZO", d(2026, 4, 5), &audit())
         .await

@@ -344,32 +344,13 @@ impl Store for PgStore {
         .await
     }
 
-    async fn assign_role(
-        &self,
-        org_id: OrgId,
-        assignment: &NewRoleAssignment,
-        events: &[NewEvent],
-    ) -> StoreResult<RoleAssignment> {
-        self.assign_roles(org_id, std::slice::from_ref(assignment), events)
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::Backend("assign_role: no assignment answered".into()))
-    }
-
     async fn assign_roles(
         &self,
         org_id: OrgId,
         assignments: &[NewRoleAssignment],
         events: &[NewEvent],
     ) -> StoreResult<Vec<RoleAssignment>> {
-        if assignments.len() > store::MAX_ASSIGN_ROLES {
-            return Err(StoreError::invalid(format!(
-                "assignments: {} exceed the limit of {}",
-                assignments.len(),
-                store::MAX_ASSIGN_ROLES
-            )));
-        }
-        store::check_events(events)?;
+        store::check_assign_roles(assignments, events)?;
         retrying("assign_roles", || {
             members::assign_roles(&self.pool, org_id, assignments, events)
         })

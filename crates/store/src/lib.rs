@@ -237,6 +237,20 @@ pub fn check_commit(commit: &Commit) -> StoreResult<()> {
 /// every backend enforces before writing: at most [`MAX_COMMIT_EVENTS`], keys of 1 to 200
 /// bytes, stream and kind not empty, payloads of at most [`MAX_EVENT_PAYLOAD_BYTES`], and a key
 /// repeated in the call only with the same data.
+/// Checks the limits of an `assign_roles` call that every backend enforces before writing.
+pub fn check_assign_roles(
+    assignments: &[NewRoleAssignment],
+    events: &[NewEvent],
+) -> StoreResult<()> {
+    if assignments.len() > MAX_ASSIGN_ROLES {
+        return Err(StoreError::invalid(format!(
+            "assignments: {} exceed the limit of {MAX_ASSIGN_ROLES}",
+            assignments.len(),
+        )));
+    }
+    check_events(events)
+}
+
 pub fn check_events(events: &[NewEvent]) -> StoreResult<()> {
     if events.len() > MAX_COMMIT_EVENTS {
         return Err(StoreError::invalid(format!(
@@ -364,7 +378,12 @@ pub trait Store: Send + Sync {
         org_id: OrgId,
         assignment: &NewRoleAssignment,
         events: &[NewEvent],
-    ) -> StoreResult<RoleAssignment>;
+    ) -> StoreResult<RoleAssignment> {
+        self.assign_roles(org_id, std::slice::from_ref(assignment), events)
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Backend("assign_role: no assignment answered".into()))
+    }
     /// Gives several roles at once, in order, all or nothing (at most [`MAX_ASSIGN_ROLES`]),
     /// with `events` as above in the same transaction (a replay answers, per assignment, the
     /// latest with the same data). One transaction instead of one per role: what a bulk load
