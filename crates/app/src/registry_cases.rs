@@ -49,19 +49,19 @@ struct RoleEvent<'a> {
     until: Option<NaiveDate>,
 }
 
-/// 64-bit FNV-1a, fed field by field (the same function as `fund::content_hash`, streamed).
-struct Fnv(u64);
+/// Fields joined for `fund::content_hash`, each followed by a separator (0x1f), so "ab","c"
+/// and "a","bc" differ.
+#[derive(Default)]
+struct Fields(String);
 
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-    /// One field and a separator (0x1f), so "ab","c" and "a","bc" differ.
+impl Fields {
     fn field(&mut self, text: &str) {
-        for b in text.bytes().chain(std::iter::once(0x1f)) {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
+        self.0.push_str(text);
+        self.0.push('\u{1f}');
+    }
+
+    fn hash(&self) -> u64 {
+        fund::content_hash(&self.0)
     }
 }
 
@@ -71,9 +71,9 @@ pub fn assignment_key(a: &NewRoleAssignment) -> String {
     let holder = match a.member_id {
         Some(id) => format!("m{id}"),
         None => {
-            let mut h = Fnv::new();
+            let mut h = Fields::default();
             h.field(a.person_name.trim());
-            format!("p{:016x}", h.0)
+            format!("p{:016x}", h.hash())
         }
     };
     format!("role:{}:{holder}:{}", a.role.to_key(), a.from)
@@ -82,7 +82,7 @@ pub fn assignment_key(a: &NewRoleAssignment) -> String {
 /// The `members.imported` event of `members`: key and `import` from a hash of every field of
 /// every row, in order.
 fn import_event(members: &[NewMember], actor: &Actor) -> Result<NewEvent, AppError> {
-    let mut h = Fnv::new();
+    let mut h = Fields::default();
     for m in members {
         h.field(m.curp.as_str());
         h.field(m.rfc.as_ref().map_or("", |r| r.as_str()));
@@ -102,7 +102,7 @@ fn import_event(members: &[NewMember], actor: &Actor) -> Result<NewEvent, AppErr
         h.field(&m.letter.signed_on.to_string());
         h.field("\u{1e}"); // end of row
     }
-    let hash = format!("{:016x}", h.0);
+    let hash = format!("{:016x}", h.hash());
     let key = format!("members:import:{}:{hash}", members.len());
     event(
         actor,

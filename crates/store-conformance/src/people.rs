@@ -171,15 +171,8 @@ pub async fn check_members_are_paged_by_id(store: Arc<dyn Store>) {
 }
 
 pub async fn check_leaving_keeps_history_and_cannot_happen_twice(store: Arc<dyn Store>) {
-    let org = new_org(&*store, "leave").await;
-    store
-        .import_members(org.id, &[member(1), member(2)], &[])
-        .await
-        .expect("import");
-    let m = store
-        .member_by_curp(org.id, member(1).curp.as_str())
-        .await
-        .expect("member");
+    let (org, member_id) = org_with_two_members(&*store, "leave").await;
+    let m = store.member(org.id, member_id).await.expect("member");
     let left_on = date(2026, 2, 15);
     let left = store
         .record_leave(org.id, m.id, left_on, "se mudó de municipio", &[])
