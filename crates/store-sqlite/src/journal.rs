@@ -320,9 +320,12 @@ const BALANCE_PARAMETERS: usize = 4;
 /// Appends the new entries and their postings and adds the batch's change to the balance of
 /// every touched account (once per account), all in one multi-statement query: one hand-over
 /// to the database thread. A balance that would leave 64 bits becomes a REAL in SQLite's
-/// arithmetic, which the column's CHECK refuses: the whole batch fails, nothing is written. Multi-row `INSERT`s with anonymous parameters, which SQLite binds in
-/// order across the statements; the statement text depends only on the counts, so sqlx's
-/// statement cache keeps it prepared from one batch of the same shape to the next.
+/// arithmetic, which the column's CHECK refuses; a balance's foreign key refuses an account
+/// not open in the posting's currency (`Refused::Account`). Either way the caller's
+/// transaction rolls back and nothing is written. Multi-row `INSERT`s with anonymous
+/// parameters, which SQLite binds in order across the statements; the statement text depends
+/// only on the counts, so sqlx's statement cache keeps it prepared from one batch of the same
+/// shape to the next.
 async fn write(
     conn: &mut SqliteConnection,
     org_id: OrgId,
