@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 
 /// Most postings one entry may carry; a batch close uses many entries, not one huge one.
 pub const MAX_POSTINGS_PER_ENTRY: usize = 1_000;
@@ -213,31 +214,55 @@ impl ValidEntry {
 
     /// A stable hash of everything but the key, in hex: two posts with one key and equal
     /// fingerprints are the same request; different fingerprints are a conflict.
+    ///
+    /// The SHA-256 of this text, whose bytes must never change (stored fingerprints are
+    /// compared with new ones): reason, rule id, date, memo and `reverses` (`Some(n)` or
+    /// `None`) on lines of their own, then one line `account=amountCURRENCY` per posting, in
+    /// byte order. Fed to the hash piece by piece: a batch hashes every entry before it writes.
     pub fn fingerprint(&self) -> String {
-        let mut postings: Vec<String> = self
+        let mut lines: Vec<String> = self
             .postings
             .iter()
             .map(|p| {
-                format!(
-                    "{}={}{}",
-                    p.account,
-                    p.amount.amount_minor(),
-                    p.amount.currency()
-                )
+                let mut line = String::with_capacity(p.account.as_str().len() + 24);
+                line.push_str(p.account.as_str());
+                line.push('=');
+                let _ = write!(line, "{}", p.amount.amount_minor());
+                line.push_str(p.amount.currency().as_str());
+                line
             })
             .collect();
-        postings.sort();
-        let canonical = format!(
-            "{}\n{}\n{}\n{}\n{:?}\n{}",
-            self.reason.as_str(),
-            self.rule_id.as_str(),
-            self.date,
-            self.memo,
-            self.reverses,
-            postings.join("\n")
-        );
-        let digest = Sha256::digest(canonical.as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        lines.sort_unstable();
+        let mut head = String::with_capacity(64 + self.memo.len());
+        head.push_str(self.reason.as_str());
+        head.push('\n');
+        head.push_str(self.rule_id.as_str());
+        head.push('\n');
+        // `NaiveDate`'s Display is `YYYY-MM-DD` for the years a ledger holds.
+        let _ = write!(head, "{}", self.date);
+        head.push('\n');
+        head.push_str(&self.memo);
+        head.push('\n');
+        match self.reverses {
+            Some(n) => {
+                let _ = write!(head, "Some({n})");
+            }
+            None => head.push_str("None"),
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(head.as_bytes());
+        for line in &lines {
+            hasher.update(b"\n");
+            hasher.update(line.as_bytes());
+        }
+        let digest = hasher.finalize();
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(2 * digest.len());
+        for byte in digest {
+            hex.push(HEX[usize::from(byte >> 4)] as char);
+            hex.push(HEX[usize::from(byte & 0xf)] as char);
+        }
+        hex
     }
 
     /// The entry that undoes this one (stored as `entry_id`): every posting negated, same
@@ -357,6 +382,81 @@ mod tests {
         }
         for bad in ["", "R-fund-2", "FUND-2", "R-FUND-", "R--2"] {
             assert!(RuleId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// The fingerprint's definition, written the plain way: the SHA-256, in hex, of the
+    /// canonical text. `ValidEntry::fingerprint` computes it faster and must agree byte for
+    /// byte, or every stored fingerprint would turn into a conflict.
+    fn canonical_fingerprint(e: &ValidEntry) -> String {
+        let mut postings: Vec<String> = e
+            .postings()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}={}{}",
+                    p.account,
+                    p.amount.amount_minor(),
+                    p.amount.currency()
+                )
+            })
+            .collect();
+        postings.sort();
+        let canonical = format!(
+            "{}\n{}\n{}\n{}\n{:?}\n{}",
+            e.reason().as_str(),
+            e.rule_id().as_str(),
+            e.date(),
+            e.memo(),
+            e.reverses(),
+            postings.join("\n")
+        );
+        Sha256::digest(canonical.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    #[test]
+    fn the_fingerprint_is_the_hash_of_the_canonical_text() {
+        let plain = draft(&[("b", -100), ("a", 100)])
+            .validate(mxn_chart)
+            .unwrap();
+        let mut memo = draft(&[("a", -7), ("b", 3), ("c", 4)]);
+        memo.memo = "línea\ncon ñ".to_string();
+        memo.reverses = Some(42);
+        let memo = memo.validate(mxn_chart).unwrap();
+        for e in [&plain, &memo] {
+            assert_eq!(e.fingerprint(), canonical_fingerprint(e));
+        }
+        // Pinned: a stored fingerprint written by any earlier version must still match.
+        assert_eq!(
+            plain.fingerprint(),
+            "deaf00a93add00a2907598b663dd6fa5da2690a242c4bd76c4b6e927971f114e"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_entry_fingerprints_as_its_canonical_text(
+            amounts in proptest::collection::vec(1i64..=i64::MAX / 8, 1..5),
+            memo in "\\PC{0,12}",
+            reverses in proptest::option::of(1i64..=i64::MAX),
+        ) {
+            let mut postings: Vec<(String, i64)> = amounts
+                .iter()
+                .enumerate()
+                .map(|(i, &a)| (format!("acct:{}", 7 * i % 5), a))
+                .collect();
+            let total: i64 = amounts.iter().sum();
+            postings.push(("acct:sink".to_string(), -total));
+            let named: Vec<(&str, i64)> =
+                postings.iter().map(|(a, m)| (a.as_str(), *m)).collect();
+            let mut d = draft(&named);
+            d.memo = memo;
+            d.reverses = reverses;
+            let e = d.validate(mxn_chart).unwrap();
+            proptest::prop_assert_eq!(e.fingerprint(), canonical_fingerprint(&e));
         }
     }
 
