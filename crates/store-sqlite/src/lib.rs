@@ -21,6 +21,7 @@
 //! whether a member's data is plausible): callers hand it validated values from `ledger` and
 //! `registry`, and it keeps only the storage rules of the [`store::Store`] contract.
 
+mod checkpoint;
 mod events;
 mod journal;
 mod orgs;
@@ -86,6 +87,8 @@ struct DirectWriter {
     /// A transaction was begun and not (known to be) ended: a write whose future was dropped,
     /// or whose end failed. The next writer rolls it back first.
     open: bool,
+    /// Copies committed pages from the log into the database file in the background.
+    checkpointer: checkpoint::Checkpointer,
 }
 
 impl SqliteStore {
@@ -107,10 +110,21 @@ impl SqliteStore {
             .await
             .map_err(backend)?;
         migrate(&pool).await?;
-        let conn = options.connect().await.map_err(backend)?;
+        let conn = options
+            .pragma(
+                "wal_autocheckpoint",
+                checkpoint::WRITER_AUTOCHECKPOINT_PAGES.to_string(),
+            )
+            .connect()
+            .await
+            .map_err(backend)?;
         Ok(SqliteStore {
-            pool,
-            writer: tokio::sync::Mutex::new(Writer::Direct(DirectWriter { conn, open: false })),
+            pool: pool.clone(),
+            writer: tokio::sync::Mutex::new(Writer::Direct(DirectWriter {
+                conn,
+                open: false,
+                checkpointer: checkpoint::Checkpointer::spawn(pool),
+            })),
         })
     }
 
@@ -180,7 +194,12 @@ impl SqliteStore {
             Write::Direct(mut direct) => {
                 let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
                 match exec(&mut direct.conn, end).await {
-                    Ok(_) => direct.open = false,
+                    Ok(_) => {
+                        direct.open = false;
+                        if result.is_ok() {
+                            direct.checkpointer.committed();
+                        }
+                    }
                     Err(e) => {
                         // A failed COMMIT may leave the transaction open: end it now rather
                         // than hold the database's write lock until this process writes again.
