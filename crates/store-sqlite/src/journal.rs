@@ -4,8 +4,8 @@
 use crate::sql::{json_ints, json_strings, multi_row_insert, rows_per_statement};
 use crate::{backend, corrupt};
 use ledger::{AccountCode, Currency, EntryDraft, Money, Posting, TrialBalance, ValidEntry};
-use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
-use sqlx::Row;
+use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
+use sqlx::{Arguments, Row};
 use std::collections::HashMap;
 use store::{EntryId, OrgId, Page, Posted, StoreError, StoreResult, StoredEntry, MAX_PAGE};
 
@@ -238,7 +238,7 @@ pub(crate) async fn post(
             created[i] = true;
         }
         check_reversals(entries, &fresh, &ids, next_id, &stored_targets)?;
-        let written = write(conn, org_id, entries, &fingerprints, &fresh, &ids, &deltas).await;
+        let written = write(conn, org_id, entries, fingerprints, &fresh, &ids, &deltas).await;
         match written {
             Err(Refused::Account) => {
                 return Err(name_refused_account(conn, org_id, entries, &fresh).await?)
@@ -330,7 +330,7 @@ async fn write(
     conn: &mut SqliteConnection,
     org_id: OrgId,
     entries: &[ValidEntry],
-    fingerprints: &[String],
+    mut fingerprints: Vec<String>,
     fresh: &[usize],
     ids: &[EntryId],
     deltas: &HashMap<(&str, Currency), i128>,
@@ -384,32 +384,43 @@ async fn write(
         ));
     }
 
-    let mut query = sqlx::query(&sql);
+    // Reserved up front: tens of thousands of values, which a growing vector copied over and
+    // over. The fingerprints are moved in: sqlx copies every borrowed text before handing it
+    // to its database thread, and an owned one only moves.
+    let mut args = SqliteArguments::default();
+    args.reserve(
+        fresh.len() * ENTRY_PARAMETERS
+            + postings.len() * POSTING_PARAMETERS
+            + touched.len() * BALANCE_PARAMETERS,
+        0,
+    );
     for &i in fresh {
         let e = &entries[i];
-        query = query
-            .bind(org_id)
-            .bind(ids[i])
-            .bind(e.idempotency_key().as_str())
-            .bind(fingerprints[i].as_str())
-            .bind(e.reason().as_str())
-            .bind(e.rule_id().as_str())
-            .bind(e.date())
-            .bind(e.memo())
-            .bind(e.reverses());
+        add(&mut args, org_id)?;
+        add(&mut args, ids[i])?;
+        add(&mut args, e.idempotency_key().as_str())?;
+        add(&mut args, std::mem::take(&mut fingerprints[i]))?;
+        add(&mut args, e.reason().as_str())?;
+        add(&mut args, e.rule_id().as_str())?;
+        add(&mut args, e.date())?;
+        add(&mut args, e.memo())?;
+        add(&mut args, e.reverses())?;
     }
     for (entry_id, seq, p, currency) in &postings {
-        query = query
-            .bind(org_id)
-            .bind(*entry_id)
-            .bind(*seq)
-            .bind(p.account.as_str())
-            .bind(p.amount.amount_minor())
-            .bind(currency.as_str());
+        add(&mut args, org_id)?;
+        add(&mut args, *entry_id)?;
+        add(&mut args, *seq)?;
+        add(&mut args, p.account.as_str())?;
+        add(&mut args, p.amount.amount_minor())?;
+        add(&mut args, currency.as_str())?;
     }
     for &(code, currency, delta) in &touched {
-        query = query.bind(org_id).bind(code).bind(currency).bind(delta);
+        add(&mut args, org_id)?;
+        add(&mut args, code)?;
+        add(&mut args, currency)?;
+        add(&mut args, delta)?;
     }
+    let query = sqlx::query_with(&sql, args);
     query.execute(&mut *conn).await.map_err(|e| {
         match e.as_database_error().map(|db| db.kind()) {
             Some(sqlx::error::ErrorKind::CheckViolation) => Refused::Other(StoreError::invalid(
@@ -420,6 +431,15 @@ async fn write(
         }
     })?;
     Ok(())
+}
+
+/// Appends one value to a statement's arguments.
+fn add<'q, T>(args: &mut SqliteArguments<'q>, value: T) -> Result<(), Refused>
+where
+    T: sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + 'q,
+{
+    args.add(value)
+        .map_err(|e| Refused::Other(StoreError::Backend(format!("binding a value: {e}"))))
 }
 
 /// Why [`write`] failed.
@@ -660,12 +680,15 @@ pub(crate) async fn account_entries(
     entries_by_ids(pool, org_id, &ids).await
 }
 
-/// Entries per block of the postings index `postings_by_block_account` (migration 0002): the
-/// queries below must spell the block as `entry_id / 8192` for SQLite to use that index.
-const ENTRY_BLOCK: i64 = 8192;
+/// Entries per block of the postings index `postings_by_block_account` (migration 0006): the
+/// query below must spell the block as `entry_id / 1024` for SQLite to use that index.
+const ENTRY_BLOCK: i64 = 1024;
+/// Blocks one query reads: each is one seek in the index; fewer per query would cost a round
+/// trip each, more would read further than a short page needs.
+const BLOCKS_PER_QUERY: i64 = 8;
 
-/// Ids of the entries after `after_id` touching `account`, oldest first, at most `limit`: block
-/// by block through the index, each block in entry order, until the page is full.
+/// Ids of the entries after `after_id` touching `account`, oldest first, at most `limit`: a few
+/// blocks at a time through the index, until the page is full.
 async fn account_entry_ids(
     pool: &SqlitePool,
     org_id: OrgId,
@@ -682,17 +705,19 @@ async fn account_entry_ids(
     let Some(last) = last else {
         return Ok(Vec::new());
     };
+    let last_block = last / ENTRY_BLOCK;
     let mut ids: Vec<EntryId> = Vec::new();
     let mut block = after_id.max(0) / ENTRY_BLOCK;
-    while block <= last / ENTRY_BLOCK && ids.len() < limit {
+    while block <= last_block && ids.len() < limit {
+        let through = (block + BLOCKS_PER_QUERY - 1).min(last_block);
         let found: Vec<EntryId> = sqlx::query_scalar(
             "SELECT DISTINCT entry_id FROM postings INDEXED BY postings_by_block_account \
-             WHERE org_id = ?1 AND entry_id / 8192 = ?2 AND account_code = ?3 \
-               AND entry_id > ?4 \
+             WHERE org_id = ?1 AND entry_id / 1024 IN (SELECT value FROM json_each(?2)) \
+               AND account_code = ?3 AND entry_id > ?4 \
              ORDER BY entry_id LIMIT ?5",
         )
         .bind(org_id)
-        .bind(block)
+        .bind(json_ints(block..=through))
         .bind(account.as_str())
         .bind(after_id)
         .bind((limit - ids.len()) as i64)
@@ -700,7 +725,7 @@ async fn account_entry_ids(
         .await
         .map_err(backend)?;
         ids.extend(found);
-        block += 1;
+        block = through + 1;
     }
     Ok(ids)
 }

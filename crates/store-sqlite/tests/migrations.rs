@@ -1,7 +1,7 @@
-//! Migrations 0004 and 0005 on a database written before them. 0004 rebuilds `balances` so
+//! Migrations 0004 to 0006 on a database written before them. 0004 rebuilds `balances` so
 //! that a balance references its account's currency: the balances survive, and afterwards the
 //! database itself refuses a posting in another currency (which `post` names). 0005 makes the
-//! journal append-only.
+//! journal append-only. 0006 rebuilds the postings index that statements read.
 
 use chrono::NaiveDate;
 use ledger::{AccountCode, Currency, EntryDraft, Money, Posting};
@@ -62,6 +62,11 @@ async fn balances_written_before_0004_survive_it_and_a_wrong_currency_is_then_re
     assert_eq!(books.balance_minor(&bank, Currency::MXN), 700);
     assert_eq!(books.balance_minor(&equity, Currency::MXN), -700);
     assert_eq!(store.derived_balances(1).await.expect("derived"), books);
+    let statement = store
+        .account_entries(1, &bank, store::Page::first(10))
+        .await
+        .expect("a statement through the rebuilt index");
+    assert_eq!(statement.iter().map(|e| e.id).collect::<Vec<_>>(), vec![1]);
 
     let in_dollars = EntryDraft {
         idempotency_key: "k-2".into(),

@@ -1,6 +1,7 @@
-//! Statements read the postings index block by block (8,192 entry ids a block, migration 0002):
-//! an account's entries come back complete and in order across blocks, empty blocks included,
-//! and paging resumes in the middle of a block.
+//! Statements read the postings index a few blocks at a time (1,024 entry ids a block,
+//! migration 0006; eight blocks a query): an account's entries come back complete and in order
+//! across blocks and across queries, empty ones included, and paging resumes in the middle of
+//! a block.
 
 use chrono::NaiveDate;
 use ledger::{AccountCode, Currency, EntryDraft, Money, Posting, ValidEntry};
@@ -46,9 +47,13 @@ async fn an_account_statement_spans_index_blocks_in_order() {
         })
         .await
         .expect("org");
-    // Entry ids 1..=30_000: blocks 0..=3, the marked account in blocks 0, 1 (on both sides
-    // of the boundary) and 3, none in block 2.
-    let marked = [3usize, 8_191, 8_192, 8_193, 24_600, 30_000];
+    // Entry ids 1..=30_000: blocks 0..=29, read in queries of eight blocks (ids 1-8_191,
+    // 8_192-16_383, 16_384-24_575, 24_576-30_000). The marked account is on both sides of
+    // the first block boundary (1_024) and of the first query's (8_192), and in neither the
+    // blocks between them nor the third query's.
+    let marked = [
+        3usize, 1_023, 1_024, 1_025, 8_191, 8_192, 8_193, 24_600, 30_000,
+    ];
     let all: Vec<ValidEntry> = (1..=30_000)
         .map(|n| {
             let debit = if marked.contains(&n) {
@@ -69,7 +74,7 @@ async fn an_account_statement_spans_index_blocks_in_order() {
         .account_entries(org.id, &inventory, Page::first(100))
         .await
         .expect("statement");
-    assert_eq!(ids(whole), vec![3, 8_191, 8_192, 8_193, 24_600, 30_000]);
+    assert_eq!(ids(whole), marked.map(|n| n as i64).to_vec());
     let mut paged = Vec::new();
     let mut after_id = 0;
     loop {
@@ -85,7 +90,7 @@ async fn an_account_statement_spans_index_blocks_in_order() {
         );
         paged.extend(ids(page));
     }
-    assert_eq!(paged, vec![3, 8_191, 8_192, 8_193, 24_600, 30_000]);
+    assert_eq!(paged, marked.map(|n| n as i64).to_vec());
     // Paging from inside a block, and past the end.
     let from_middle = store
         .account_entries(
