@@ -202,10 +202,9 @@ pub(crate) async fn post(
     plan: &EntryPlan<'_>,
 ) -> AttemptResult<Posted> {
     let entry = plan.entry;
-    let key = entry.idempotency_key().as_str();
     let row = sqlx::query(POST_ONE)
         .bind(org_id)
-        .bind(key)
+        .bind(entry.idempotency_key().as_str())
         .bind(&plan.fingerprint)
         .bind(entry.reason().as_str())
         .bind(entry.rule_id().as_str())
@@ -217,6 +216,96 @@ pub(crate) async fn post(
         .bind(&plan.currencies)
         .fetch_one(pool)
         .await?;
+    answer(&row, plan)
+}
+
+/// Several posts in one statement, so in one transaction and one commit: `post_entry` for
+/// each, in order. Each answers for itself: a refused post writes nothing and the others
+/// commit. The statement first locks every balance the posts touch, in the fixed order, so
+/// that two groups touching the same accounts cannot deadlock.
+const POST_GROUP: &str = "\
+SELECT r.o_status, r.o_entry_id, r.o_fingerprint, r.o_posting, r.o_account, r.o_account_currency
+FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::text[], $8::int8[],
+            $9::int4[], $10::int4[])
+     WITH ORDINALITY AS u(key, fingerprint, reason, rule_id, date, memo, reverses, first, last, n)
+CROSS JOIN LATERAL post_entry($1, u.key, u.fingerprint, u.reason, u.rule_id, u.date, u.memo,
+                              u.reverses, ($11::text[])[u.first:u.last],
+                              ($12::int8[])[u.first:u.last], ($13::text[])[u.first:u.last]) AS r
+WHERE (SELECT count(*) FROM (
+          SELECT 1 FROM balances
+          WHERE org_id = $1 AND account_code = ANY ($11::text[])
+          ORDER BY account_code COLLATE \"C\", currency COLLATE \"C\"
+          FOR UPDATE) AS locked) >= 0
+ORDER BY u.n";
+
+/// Runs in autocommit, one round trip: each post's answer, or the group's failure (the
+/// statement rolled back: nothing of the group is written).
+pub(crate) async fn post_group(
+    pool: &PgPool,
+    org_id: OrgId,
+    plans: &[EntryPlan<'_>],
+) -> AttemptResult<Vec<AttemptResult<Posted>>> {
+    let mut keys = Vec::with_capacity(plans.len());
+    let mut fingerprints = Vec::with_capacity(plans.len());
+    let mut reasons = Vec::with_capacity(plans.len());
+    let mut rule_ids = Vec::with_capacity(plans.len());
+    let mut dates = Vec::with_capacity(plans.len());
+    let mut memos = Vec::with_capacity(plans.len());
+    let mut reverses = Vec::with_capacity(plans.len());
+    let mut firsts: Vec<i32> = Vec::with_capacity(plans.len());
+    let mut lasts: Vec<i32> = Vec::with_capacity(plans.len());
+    let mut codes: Vec<&str> = Vec::new();
+    let mut amounts: Vec<i64> = Vec::new();
+    let mut currencies: Vec<&str> = Vec::new();
+    for plan in plans {
+        let entry = plan.entry;
+        keys.push(entry.idempotency_key().as_str());
+        fingerprints.push(plan.fingerprint.as_str());
+        reasons.push(entry.reason().as_str());
+        rule_ids.push(entry.rule_id().as_str());
+        dates.push(entry.date());
+        memos.push(entry.memo());
+        reverses.push(entry.reverses());
+        // SQL arrays count from 1 and slices include both ends.
+        firsts.push(codes.len() as i32 + 1);
+        codes.extend(plan.codes.iter().copied());
+        amounts.extend(plan.amounts.iter().copied());
+        currencies.extend(plan.currencies.iter().map(String::as_str));
+        lasts.push(codes.len() as i32);
+    }
+    let rows = sqlx::query(POST_GROUP)
+        .bind(org_id)
+        .bind(&keys)
+        .bind(&fingerprints)
+        .bind(&reasons)
+        .bind(&rule_ids)
+        .bind(&dates)
+        .bind(&memos)
+        .bind(&reverses)
+        .bind(&firsts)
+        .bind(&lasts)
+        .bind(&codes)
+        .bind(&amounts)
+        .bind(&currencies)
+        .fetch_all(pool)
+        .await?;
+    if rows.len() != plans.len() {
+        return Err(Attempt::Fail(StoreError::Backend(format!(
+            "a group of {} posts answered {} rows",
+            plans.len(),
+            rows.len()
+        ))));
+    }
+    Ok(rows
+        .iter()
+        .zip(plans)
+        .map(|(row, plan)| answer(row, plan))
+        .collect())
+}
+
+/// What one row of `post_entry` means for the post of `plan`.
+fn answer(row: &PgRow, plan: &EntryPlan<'_>) -> AttemptResult<Posted> {
+    let key = plan.entry.idempotency_key().as_str();
     let status: &str = row.try_get(0)?;
     let entry_id: Option<EntryId> = row.try_get(1)?;
     let posted = |created| match entry_id {

@@ -12,7 +12,10 @@
 //! each account is open in this organisation with the posting's currency; then one statement
 //! appends the entry and its postings and moves the balances, and the transaction commits. A
 //! single post does all of that in one server-side function (`post_entry`, in `migrations/`)
-//! called in autocommit: one round trip, and no lock is held across the network.
+//! called in autocommit: one round trip, and no lock is held across the network. Beyond a few
+//! posts of one organisation at once, the others wait and are written together: one statement
+//! calls `post_entry` for each, so they share one commit, and each still answers for itself
+//! (group commit, `group.rs`).
 //! Every transaction takes its locks in one fixed order: the organisation row (key share),
 //! then registry rows (members, role assignments) and accounts, then the event log's
 //! per-organisation advisory lock (`pg_advisory_xact_lock(org_id)`, held until commit so seq
@@ -34,6 +37,7 @@
 
 pub mod baseline;
 mod events;
+mod group;
 mod journal;
 mod members;
 mod orgs;
@@ -46,6 +50,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, PgPool};
 use std::future::Future;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use store::{
     Commit, Committed, EntryId, ImportOutcome, MemberId, NewEvent, NewOrg, Org, OrgId, Page,
@@ -59,10 +64,12 @@ pub const DEFAULT_MAX_CONNECTIONS: u32 = 32;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
-/// The PostgreSQL store. Cheap to clone: clones share one pool.
+/// The PostgreSQL store. Cheap to clone: clones share one pool and one group commit.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Single posts waiting to be written together (`group.rs`).
+    groups: Arc<group::Groups>,
 }
 
 impl PgStore {
@@ -97,7 +104,10 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migrations: {e}")))?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            groups: Arc::default(),
+        })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -243,8 +253,7 @@ impl Store for PgStore {
     }
 
     async fn post(&self, org_id: OrgId, entry: &ValidEntry) -> StoreResult<Posted> {
-        let plan = journal::EntryPlan::new(entry)?;
-        retrying("post", || journal::post(&self.pool, org_id, &plan)).await
+        group::post(&self.groups, &self.pool, org_id, entry).await
     }
 
     async fn post_batch(&self, org_id: OrgId, entries: &[ValidEntry]) -> StoreResult<Vec<Posted>> {

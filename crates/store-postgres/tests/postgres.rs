@@ -699,3 +699,86 @@ async fn sixteen_writers_on_distinct_accounts_report_throughput() {
         );
     }
 }
+
+/// Posts of one organisation beyond the few written at once wait and are written together in
+/// one statement (group commit, `group.rs`): each still answers for itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_post_in_a_group_fails_alone_and_the_others_commit() {
+    let Some((store, _db, org)) = setup(4).await else {
+        return;
+    };
+    const POSTS: usize = 32;
+    let store = Arc::new(store);
+    let barrier = Arc::new(Barrier::new(POSTS));
+    let mut tasks = Vec::new();
+    for i in 0..POSTS {
+        // Post 20 names an account that is not open; the rest move 10 between open ones.
+        let to = if i == 20 { "nowhere:0" } else { "hot:1" };
+        let e = entry(&format!("g{i}"), &[(to, 10), ("hot:0", -10)]);
+        let (store, barrier) = (store.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            store.post(org, &e).await
+        }));
+    }
+    for (i, task) in tasks.into_iter().enumerate() {
+        let answer = task.await.unwrap();
+        if i == 20 {
+            match answer {
+                Err(StoreError::Invalid { what }) => assert!(what.contains("nowhere:0"), "{what}"),
+                other => panic!("post 20 should be refused: {other:?}"),
+            }
+        } else {
+            assert!(answer.unwrap().created, "post {i}");
+        }
+    }
+    let tb = assert_books_sound(&store, org).await;
+    assert_eq!(tb.balance_minor(&code("hot:1"), Currency::MXN), 31 * 10);
+    let entries = count(
+        &store,
+        "SELECT count(*) FROM entries WHERE org_id = $1",
+        org,
+    )
+    .await;
+    assert_eq!(entries, 31);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_whose_callers_stop_waiting_do_not_hold_up_later_posts() {
+    let Some((store, _db, org)) = setup(2).await else {
+        return;
+    };
+    let store = Arc::new(store);
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let e = entry(&format!("c{i}"), &[("hot:1", 5), ("hot:0", -5)]);
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move { store.post(org, &e).await }));
+    }
+    // Half the callers give up at once: some were writing, some waiting in a group.
+    for task in tasks.iter().step_by(2) {
+        task.abort();
+    }
+    for task in tasks.into_iter().skip(1).step_by(2) {
+        assert!(task.await.unwrap().is_ok());
+    }
+    let later = entry("later", &[("hot:1", 7), ("hot:0", -7)]);
+    let posted = tokio::time::timeout(Duration::from_secs(30), store.post(org, &later))
+        .await
+        .expect("a later post is not held up by abandoned ones")
+        .unwrap();
+    assert!(posted.created);
+    let tb = assert_books_sound(&store, org).await;
+    let entries = count(
+        &store,
+        "SELECT count(*) FROM entries WHERE org_id = $1",
+        org,
+    )
+    .await;
+    // The 16 kept posts and the later one; an abandoned post is written or not, never half.
+    assert!((17..=33).contains(&entries), "{entries} entries");
+    assert_eq!(
+        tb.balance_minor(&code("hot:1"), Currency::MXN),
+        i128::from((entries - 1) * 5 + 7)
+    );
+}
