@@ -3,13 +3,15 @@
 //! time starting, committing and flushing those one-entry transactions. So a few posts of an
 //! organisation are written at once, each on its own ([`WRITING_PER_ORG`]), and the posts that
 //! arrive meanwhile wait; when a writing turn ends, the posts waiting by then are written
-//! together as one batch (`journal::post_batch`: one transaction, the balances locked in code
-//! order as any batch locks them) by a task that keeps the turn.
+//! together by a task that keeps the turn: one statement (`journal::post_group`) that locks
+//! all their balances in code order, then calls `post_entry` for each. One transaction, one
+//! commit.
 //!
-//! Each caller still gets the answer a post of its own would get. A batch is all or nothing,
-//! so when the group's batch is refused (an account not open, a key reused with another
-//! payload, ...) every post of the group is written again on its own, and answers for itself.
-//! A post whose caller stopped waiting before its group was written is left out.
+//! Each caller still gets the answer a post of its own would get: `post_entry` answers per
+//! post, and a refused post writes nothing while the others commit. A post whose key another
+//! transaction is still writing, and every post of a group whose statement failed, is written
+//! again on its own. A post whose caller stopped waiting before its group was written is left
+//! out. With up to [`WRITING_PER_ORG`] writers nothing waits, so nothing changes for them.
 
 use crate::{journal, retrying, Attempt};
 use ledger::ValidEntry;
