@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use ledger::{Account, Currency, EntryDraft, Money, Posting, ValidEntry};
 use std::time::{Duration, Instant};
-use store::{NewOrg, Store};
+use store::Store;
 use store_sqlite::SqliteStore;
 
 /// Entry `n` of a batch: between the first two accounts of member `n % 100 + 1`.
@@ -34,21 +34,7 @@ async fn committed_pages_reach_the_database_file_in_the_background() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("tequio.db");
     let store = SqliteStore::open(&path).await.expect("open");
-    let org = store
-        .create_org(&NewOrg {
-            slug: "respaldo".into(),
-            name: "Respaldo".into(),
-            group_name: "Grupo".into(),
-            state: "Morelos".into(),
-            municipality: "Cuernavaca".into(),
-            trade: "alfarería".into(),
-            founded_on: NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
-            currency: Currency::MXN,
-            dues_amount_minor: 5_000,
-            dues_period_months: 1,
-        })
-        .await
-        .expect("org");
+    let org = store_conformance::new_org(&store, "respaldo").await;
     let accounts: Vec<Account> = (1..=100).flat_map(Account::member_accounts).collect();
     store
         .open_accounts(org.id, &accounts)

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use ledger::{AccountCode, Currency, EntryDraft, Money, Posting, ValidEntry};
-use store::{NewOrg, Page, Store};
+use store::{Page, Store};
 use store_sqlite::SqliteStore;
 
 fn code(text: &str) -> AccountCode {
@@ -32,21 +32,7 @@ fn entry(n: usize, debit: &str) -> ValidEntry {
 #[tokio::test]
 async fn an_account_statement_spans_index_blocks_in_order() {
     let store = SqliteStore::open_in_memory().await.expect("store");
-    let org = store
-        .create_org(&NewOrg {
-            slug: "blocks".into(),
-            name: "Bloques".into(),
-            group_name: "Grupo".into(),
-            state: "Morelos".into(),
-            municipality: "Cuernavaca".into(),
-            trade: "alfarería".into(),
-            founded_on: NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
-            currency: Currency::MXN,
-            dues_amount_minor: 0,
-            dues_period_months: 1,
-        })
-        .await
-        .expect("org");
+    let org = store_conformance::new_org(&store, "blocks").await;
     // Entry ids 1..=30_000: blocks 0..=29, read in queries of eight blocks (ids 1-8_191,
     // 8_192-16_383, 16_384-24_575, 24_576-30_000). The marked account is on both sides of
     // the first block boundary (1_024) and of the first query's (8_192), and in neither the
