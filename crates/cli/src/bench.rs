@@ -5,7 +5,8 @@
 //! SQLite: entries committed one at a time, and in batches of 1,000. PostgreSQL (with
 //! `--pg-url`): the same two, plus 16 concurrent writers on distinct accounts (against 16 raw
 //! writers) and on 10 hot accounts, each followed by a no-lost-update check (materialised
-//! balances equal the postings and the expected totals).
+//! balances equal the postings and the expected totals), with each post's latency as the
+//! caller saw it (median, 99th percentile, maximum).
 //!
 //! The store and its baseline take turns round by round (see `single_and_batched`), so that
 //! both are timed under the same load of a shared machine.
@@ -333,6 +334,7 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
     let distinct = prepare(store.as_ref(), "bench-distinct").await?;
     let distinct_raw = prepare(store.as_ref(), "bench-distinct-raw").await?;
     let mut took = Pair::default();
+    let mut latencies = Latencies::default();
     let mut done = 0;
     let mut round = 0;
     while done < args.per_writer {
@@ -344,6 +346,7 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
             for w in 0..writers {
                 let store = store.clone();
                 tasks.push(tokio::spawn(async move {
+                    let mut took = Vec::with_capacity(n);
                     for k in done..done + n {
                         let m = w as i64 + 1;
                         let e = entry(
@@ -352,6 +355,7 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
                             code(format!("members:{m}:payable")),
                             100,
                         );
+                        let started = Instant::now();
                         if raw {
                             store_postgres::baseline::insert_raw(
                                 store.pool(),
@@ -363,12 +367,18 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
                         } else {
                             store.post(distinct, &e).await?;
                         }
+                        took.push(started.elapsed());
                     }
-                    Ok::<_, store::StoreError>(())
+                    Ok::<_, store::StoreError>(took)
                 }));
             }
             for t in tasks {
-                t.await??;
+                let took = t.await??;
+                if raw {
+                    latencies.raw.extend(took);
+                } else {
+                    latencies.store.extend(took);
+                }
             }
             if raw {
                 took.raw += started.elapsed();
@@ -392,10 +402,19 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
         seconds: took.store.as_secs_f64().max(1e-9),
     }
     .print(Some(&raw_figure));
+    print_latency(
+        &format!("PostgreSQL raw baseline, {writers} writers"),
+        latencies.raw,
+    );
+    print_latency(
+        &format!("PostgreSQL {writers} writers, distinct accounts"),
+        latencies.store,
+    );
     no_lost_update(store.as_ref(), distinct, total).await?;
 
     // Hot accounts: every writer hits the same 10 receivables and one payable.
     let hot = prepare(store.as_ref(), "bench-hot").await?;
+    let hot_latencies = std::sync::Mutex::new(Vec::with_capacity(total));
     let figure = time(
         format!("PostgreSQL {writers} writers, 10 hot accounts"),
         total,
@@ -405,6 +424,7 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
                 let store = store.clone();
                 let per_writer = args.per_writer;
                 tasks.push(tokio::spawn(async move {
+                    let mut took = Vec::with_capacity(per_writer);
                     for n in 0..per_writer {
                         let a = ((w + n) % 10) as i64 + 1;
                         let e = entry(
@@ -413,24 +433,59 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
                             code("members:11:payable".to_string()),
                             100,
                         );
+                        let started = Instant::now();
                         store.post(hot, &e).await?;
+                        took.push(started.elapsed());
                     }
-                    Ok::<_, store::StoreError>(())
+                    Ok::<_, store::StoreError>(took)
                 }));
             }
             for t in tasks {
-                t.await??;
+                let took = t.await??;
+                hot_latencies
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .extend(took);
             }
             Ok(())
         },
     )
     .await?;
     figure.print(None);
+    print_latency(
+        &format!("PostgreSQL {writers} writers, 10 hot accounts"),
+        hot_latencies
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
     no_lost_update(store.as_ref(), hot, total).await?;
     println!(
         "PostgreSQL: no lost update (materialised balances equal postings and expected totals)"
     );
     Ok(())
+}
+
+/// How long each post took, from the caller's side, for the raw baseline and the store.
+#[derive(Default)]
+struct Latencies {
+    raw: Vec<Duration>,
+    store: Vec<Duration>,
+}
+
+/// Prints the median, 99th percentile and maximum of `took`.
+fn print_latency(label: &str, mut took: Vec<Duration>) {
+    if took.is_empty() {
+        return;
+    }
+    took.sort_unstable();
+    let at = |per_mille: usize| took[(took.len() - 1) * per_mille / 1000];
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "{label:<48} latency per post: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        ms(at(500)),
+        ms(at(990)),
+        ms(took[took.len() - 1])
+    );
 }
 
 /// Entries per writer per round when the 16 writers of the store and of the raw baseline
