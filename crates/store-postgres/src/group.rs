@@ -22,7 +22,7 @@ use store::{OrgId, Posted, StoreResult};
 use tokio::sync::oneshot;
 
 /// Single posts of one organisation written at the same time, each on its own.
-pub const WRITING_PER_ORG: usize = 4;
+pub(crate) const WRITING_PER_ORG: usize = 4;
 /// Most waiting posts one group writes.
 const MAX_GROUP: usize = 256;
 
@@ -160,15 +160,21 @@ async fn write_group(pool: &PgPool, org_id: OrgId, group: Vec<Waiter>) {
         .unzip();
     let plans: Result<Vec<journal::EntryPlan<'_>>, _> =
         entries.iter().map(journal::EntryPlan::new).collect();
+    // A failed statement is retried whole; the answers of a finished one are final.
     let together = match &plans {
-        // A failed statement is retried whole; the answers of a finished one are final.
         Ok(plans) if plans.len() > 1 => {
-            retrying("post", || journal::post_group(pool, org_id, plans)).await
+            match retrying("post", || journal::post_group(pool, org_id, plans)).await {
+                Ok(posts) => Some(posts),
+                Err(e) => {
+                    tracing::debug!(org_id, error = %e, "a group of posts failed; posting one by one");
+                    None
+                }
+            }
         }
-        _ => Err(store::StoreError::Backend("posted one by one".into())),
+        _ => None,
     };
     let answered: Vec<Option<StoreResult<Posted>>> = match together {
-        Ok(posts) => posts
+        Some(posts) => posts
             .into_iter()
             .map(|post| match post {
                 Ok(posted) => Some(Ok(posted)),
@@ -177,7 +183,7 @@ async fn write_group(pool: &PgPool, org_id: OrgId, group: Vec<Waiter>) {
                 Err(Attempt::Again(_) | Attempt::Db(_)) => None,
             })
             .collect(),
-        Err(_) => entries.iter().map(|_| None).collect(),
+        None => entries.iter().map(|_| None).collect(),
     };
     for ((entry, answer), answered) in entries.iter().zip(answers).zip(answered) {
         let result = match answered {
