@@ -184,7 +184,8 @@ pub(crate) fn app_error(e: AppError) -> Response {
         )
             .into_response(),
         AppError::Store(StoreError::NotFound { .. }) => err(StatusCode::NOT_FOUND, "not_found"),
-        AppError::Store(StoreError::Conflict { what }) => invalid("curp", &what),
+        // A route whose conflicts have a field of their own maps them first (`registry_error`).
+        AppError::Store(StoreError::Conflict { what }) => invalid("request", &what),
         AppError::Store(StoreError::Invalid { what }) => invalid("request", &what),
         // A refusal of a programme rule (Fund R-PLAN-*, R-FUND-*, R-ORG-3; trade): 422 naming
         // the rule and the field.
@@ -543,7 +544,8 @@ async fn add_member(
             &Actor::new(&s.viewer.login, &ctx.origin),
         )
         .await
-        .map_err(app_error)?;
+        // A CURP registered with other data is the conflict this route can meet.
+        .map_err(|e| registry_error("curp", e))?;
     Ok((
         StatusCode::CREATED,
         Json(ImportOut {

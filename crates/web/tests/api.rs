@@ -154,6 +154,29 @@ async fn bad_input_is_422_naming_the_field_and_nothing_is_saved() {
     let r = api(&w, "POST", "/api/v1/orgs/alfareros-morelos/members", Some(&b.token), Some(json!({"curp": "BAD", "given_names": "A", "surnames": "B", "sex": "F", "birth_date": "1990-01-01", "municipality": "M", "state": "S", "trade": "T", "household_size": "2", "profile": "micro_producer", "joined_on": "2025-01-01", "letter_signed_on": "2025-01-01"})), None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "curp");
+    // A CURP already registered with other data is a conflict on that field.
+    let maria = |surnames: &str| json!({"curp": "GOLM850312MMSRPR01", "given_names": "María", "surnames": surnames, "sex": "F", "birth_date": "1985-03-12", "municipality": "Tlayacapan", "state": "Morelos", "trade": "Alfarería", "household_size": "4", "profile": "micro_producer", "joined_on": "2025-02-01", "letter_signed_on": "2025-02-01"});
+    let r = api(
+        &w,
+        "POST",
+        "/api/v1/orgs/alfareros-morelos/members",
+        Some(&b.token),
+        Some(maria("Gómez")),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = api(
+        &w,
+        "POST",
+        "/api/v1/orgs/alfareros-morelos/members",
+        Some(&b.token),
+        Some(maria("Gómez Ruiz")),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "curp");
     let r = api(
         &w,
         "GET",
