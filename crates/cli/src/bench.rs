@@ -334,7 +334,8 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
     let distinct = prepare(store.as_ref(), "bench-distinct").await?;
     let distinct_raw = prepare(store.as_ref(), "bench-distinct-raw").await?;
     let mut took = Pair::default();
-    let mut latencies = Latencies::default();
+    // How long each post took, from the caller's side.
+    let (mut raw_latencies, mut store_latencies) = (Vec::new(), Vec::new());
     let mut done = 0;
     let mut round = 0;
     while done < args.per_writer {
@@ -375,9 +376,9 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
             for t in tasks {
                 let took = t.await??;
                 if raw {
-                    latencies.raw.extend(took);
+                    raw_latencies.extend(took);
                 } else {
-                    latencies.store.extend(took);
+                    store_latencies.extend(took);
                 }
             }
             if raw {
@@ -404,11 +405,11 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
     .print(Some(&raw_figure));
     print_latency(
         &format!("PostgreSQL raw baseline, {writers} writers"),
-        latencies.raw,
+        raw_latencies,
     );
     print_latency(
         &format!("PostgreSQL {writers} writers, distinct accounts"),
-        latencies.store,
+        store_latencies,
     );
     no_lost_update(store.as_ref(), distinct, total).await?;
 
@@ -463,13 +464,6 @@ async fn postgres(args: &BenchArgs, admin_url: &str) -> anyhow::Result<()> {
         "PostgreSQL: no lost update (materialised balances equal postings and expected totals)"
     );
     Ok(())
-}
-
-/// How long each post took, from the caller's side, for the raw baseline and the store.
-#[derive(Default)]
-struct Latencies {
-    raw: Vec<Duration>,
-    store: Vec<Duration>,
 }
 
 /// Prints the median, 99th percentile and maximum of `took`.
