@@ -179,6 +179,9 @@ impl App {
             );
             // The union's clay and glaze round and its export order (crate trade_cases).
             let phase = Instant::now();
+            // Trade pays its suppliers from the credit line: the line opens first.
+            self.open_demo_credit_line(org.id, &member_ids, &demo::credit::morelos_credit())
+                .await?;
             self.load_demo_trade(org.id, spec, &member_ids).await?;
             tracing::info!(took_ms = phase.elapsed().as_millis() as u64, "demo: trade");
             // The union's credit line, loans and leases (issue 4), through the credit rules.

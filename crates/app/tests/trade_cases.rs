@@ -8,7 +8,7 @@ use app::trade_cases::*;
 use app::AppError;
 use chrono::NaiveDate;
 use ledger::{AccountCode, EntryDraft, Money, Posting};
-use trade_support::{backends, Union};
+use trade_support::{backends, open_line, Union};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -222,6 +222,7 @@ fn balance(tb: &ledger::TrialBalance, code: &str) -> i64 {
 async fn r_buy_2_receipts_pick_ups_and_the_credit_line_with_repayment_from_sales() {
     for u in backends(3).await {
         clay_round(&u).await;
+        open_line(&u, "fira", 1_000_000).await;
         let app = &u.app;
         app.close_round(u.org, &by(), "r1", day(2026, 3, 1))
             .await
@@ -345,7 +346,9 @@ async fn r_buy_2_receipts_pick_ups_and_the_credit_line_with_repayment_from_sales
             .repay_working_capital(u.org, &by(), line, 3_401, day(2026, 3, 7), "dev-2")
             .await
             .unwrap_err();
-        assert!(err.to_string().contains("(3400)"), "{err}");
+        // 4,000 drawn − 600 repaid = 3,400 left on the line (R-CRED-4, the one gate).
+        let err = err.to_string();
+        assert!(err.contains("R-CRED-4") && err.contains("34.00"), "{err}");
     }
 }
 
@@ -416,6 +419,7 @@ async fn fund_contribution_owed(u: &Union, member: i64, amount: i64) {
 #[tokio::test]
 async fn r_sell_1_an_order_is_split_delivered_invoiced_and_paid_net_of_debts() {
     for u in backends(4).await {
+        open_line(&u, "fira", 1_000_000).await;
         let app = &u.app;
         // m[3] is grade C: not qualified for a grade-B order.
         app.declare_capacities(
@@ -793,6 +797,9 @@ async fn r_buy_2_the_competition_sub_fund_pays_under_an_approved_decision_and_ne
             .unwrap();
         let po = "r1:clay:arcillas";
         fund_the_sub_fund(&u, 5_000).await;
+        // The line's deposit of 20.00 (limit 40.00) puts 10.00 more in the Sub-Fund (R-FUND-2).
+        open_line(&u, "fira", 2_000).await;
+        let line_deposit_half = 2_000 / 2;
         let rejected = board_decides(&u, 4_000, governance::Vote::Against).await;
         let err = app
             .pay_supplier(
@@ -863,7 +870,10 @@ async fn r_buy_2_the_competition_sub_fund_pays_under_an_approved_decision_and_ne
         .await
         .unwrap();
         let tb = app.checked_trial_balance(u.org).await.unwrap();
-        assert_eq!(balance(&tb, "fund:trust-bank:competition"), 2_000);
+        assert_eq!(
+            balance(&tb, "fund:trust-bank:competition"),
+            2_000 + line_deposit_half
+        );
         assert_eq!(balance(&tb, "fund:receivable:working-capital"), 3_000);
         assert_eq!(balance(&tb, "odf:payable:fund-competition"), -3_000);
         // The ODF repays the Sub-Fund: its trust account is whole again.
@@ -871,7 +881,10 @@ async fn r_buy_2_the_competition_sub_fund_pays_under_an_approved_decision_and_ne
             .await
             .unwrap();
         let tb = app.checked_trial_balance(u.org).await.unwrap();
-        assert_eq!(balance(&tb, "fund:trust-bank:competition"), 5_000);
+        assert_eq!(
+            balance(&tb, "fund:trust-bank:competition"),
+            5_000 + line_deposit_half
+        );
         assert_eq!(balance(&tb, "fund:receivable:working-capital"), 0);
         assert_eq!(balance(&tb, "odf:payable:fund-competition"), 0);
     }
@@ -881,6 +894,7 @@ async fn r_buy_2_the_competition_sub_fund_pays_under_an_approved_decision_and_ne
 async fn r_buy_2_and_r_sell_1_concurrent_payments_never_exceed_what_is_owed() {
     for u in backends(3).await {
         clay_round(&u).await;
+        open_line(&u, "fira", 1_000_000).await;
         let app = &u.app;
         let actor = &by();
         app.close_round(u.org, actor, "r1", day(2026, 3, 1))

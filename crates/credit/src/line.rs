@@ -527,6 +527,40 @@ pub fn repay_line(
     Ok((next, entry))
 }
 
+/// Principal repaid to the line by another chapter (trade's working capital, R-BUY-2), whose
+/// own entry debits `lenders:{code}:line`: frees the line by that much. More than is drawn is
+/// refused; on error the line is unchanged.
+pub fn repaid_elsewhere_in_place(
+    line: &mut CreditLine,
+    principal_minor: i64,
+    today: NaiveDate,
+) -> Result<()> {
+    if principal_minor <= 0 {
+        return Err(CreditError::invalid(
+            "R-CRED-4",
+            "principal_minor",
+            "must be positive",
+        ));
+    }
+    if principal_minor > line.drawn_minor {
+        return Err(CreditError::ExceedsLimit {
+            rule: "R-CRED-4",
+            field: "principal_minor",
+            requested_minor: principal_minor,
+            allowed_minor: line.drawn_minor,
+        });
+    }
+    line.drawn_minor -= principal_minor;
+    line.events.push(LineEvent {
+        date: today,
+        kind: LineEventKind::Repaid {
+            principal_minor,
+            interest_minor: 0,
+        },
+    });
+    Ok(())
+}
+
 /// The result of moving a line to another lender (R-CRED-6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineTransfer {

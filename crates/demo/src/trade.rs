@@ -221,11 +221,13 @@ pub fn trade_plan(spec: &DemoSpec, members: usize) -> Option<TradePlan> {
         valid_from: start,
         valid_until: day(start, 364),
         round_id: "arcilla-esmalte-2025-03",
-        order_date: day(start, 62),
-        needed_by: day(start, 80),
+        // After the credit line opens (2025-04-01, `credit::morelos_credit`): the suppliers
+        // are paid from it, and money is borrowed only on a line in force (R-CRED-3).
+        order_date: day(start, 95),
+        needed_by: day(start, 110),
         requests,
-        received_on: day(start, 69),
-        picked_up_on: day(start, 72),
+        received_on: day(start, 100),
+        picked_up_on: day(start, 103),
         lender: "fira",
         capacities,
         order: DemoOrder {

@@ -306,6 +306,24 @@ pub enum CreditEvent {
         on: Day,
         reference: String,
     },
+    /// R-CRED-1/3, R-BUY-2, R-SELL-1: another chapter (trade) borrowed on the line; its own
+    /// entry, posted in the same commit, credits `lenders:{code}:line`. The line counts it in
+    /// drawn and available, and in a review's floor (the one gate for the lender's money).
+    LineUsed {
+        line_id: i64,
+        amount_minor: i64,
+        on: Day,
+        /// The key of the act that borrowed (e.g. `trade:round:r1:supplier-payment:p1`).
+        act: String,
+    },
+    /// R-CRED-4, R-BUY-2: another chapter repaid principal to the line; its own entry debits
+    /// `lenders:{code}:line`.
+    LineUseRepaid {
+        line_id: i64,
+        principal_minor: i64,
+        on: Day,
+        act: String,
+    },
     /// R-CRED-6.
     LineTransferred {
         line_id: i64,
@@ -434,6 +452,8 @@ impl CreditEvent {
             CreditEvent::LineReviewed { .. } => "line.reviewed",
             CreditEvent::LineDrawn { .. } => "line.drawn",
             CreditEvent::LineRepaid { .. } => "line.repaid",
+            CreditEvent::LineUsed { .. } => "line.used",
+            CreditEvent::LineUseRepaid { .. } => "line.use-repaid",
             CreditEvent::LineTransferred { .. } => "line.transferred",
             CreditEvent::LoanApproved { .. } => "loan.approved",
             CreditEvent::LoanDisbursed { .. } => "loan.disbursed",
@@ -464,6 +484,12 @@ impl CreditEvent {
             CreditEvent::LineRepaid {
                 line_id, reference, ..
             } => format!("credit:line:{line_id}:repay:{reference}"),
+            CreditEvent::LineUsed { line_id, act, .. } => {
+                format!("credit:line:{line_id}:use:{act}")
+            }
+            CreditEvent::LineUseRepaid { line_id, act, .. } => {
+                format!("credit:line:{line_id}:use-repaid:{act}")
+            }
             CreditEvent::LineTransferred {
                 line_id,
                 to_lender,
@@ -629,6 +655,18 @@ pub struct CreditBook {
     by_borrower: HashMap<Borrower, Vec<i64>>,
     /// [`CreditEvent::TrustPaidInstallments`] events applied: the next one's slot.
     trust_slots: u64,
+}
+
+/// R-CRED-3: money is borrowed on a line only from the day it was opened.
+fn not_in_force(line: &CreditLine, on: NaiveDate) -> AppError {
+    AppError::Rule {
+        rule: "R-CRED-3",
+        field: "on".into(),
+        message: format!(
+            "la línea {} con {} se abrió el {}: no estaba vigente el {on}",
+            line.id, line.lender_code, line.opened_on
+        ),
+    }
 }
 
 fn missing(what: &str, id: i64) -> AppError {
@@ -886,6 +924,34 @@ impl CreditBook {
                     line::repay_line(&st.line, *principal_minor, *interest_minor, on.0, &key)?;
                 applied.entries.push(entry);
                 self.set_line(*line_id, next);
+            }
+            CreditEvent::LineUsed {
+                line_id,
+                amount_minor,
+                on,
+                ..
+            } => {
+                let st = self
+                    .lines
+                    .get_mut(line_id)
+                    .ok_or_else(|| missing("la línea", *line_id))?;
+                if on.0 < st.line.opened_on {
+                    return Err(not_in_force(&st.line, on.0));
+                }
+                // No entry: the borrowing chapter posts its own in the same commit.
+                line::draw_in_place(&mut st.line, *amount_minor, on.0, None)?;
+            }
+            CreditEvent::LineUseRepaid {
+                line_id,
+                principal_minor,
+                on,
+                ..
+            } => {
+                let st = self
+                    .lines
+                    .get_mut(line_id)
+                    .ok_or_else(|| missing("la línea", *line_id))?;
+                line::repaid_elsewhere_in_place(&mut st.line, *principal_minor, on.0)?;
             }
             CreditEvent::LineTransferred {
                 line_id,

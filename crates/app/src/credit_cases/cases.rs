@@ -115,6 +115,17 @@ impl App {
                 ))
                 .into());
             }
+            // A draw claims the line's slot (gate.rs): two draws that read the same line
+            // cannot together pass its limit.
+            if let Some(line_id) = super::gate::line_drawn_by(book, &event) {
+                commit.events.extend(super::gate::line_slot(
+                    book,
+                    line_id,
+                    &key,
+                    actor,
+                    recorded_at,
+                ));
+            }
             let applied = book.apply(&event)?;
             commit.accounts.extend(applied.accounts);
             commit.entries.extend(applied.entries);
@@ -430,6 +441,11 @@ impl App {
             on: Day(on),
         };
         let mut book = self.credit_book(org_id).await?;
+        if book.loan(loan_id)?.loan.borrower == Borrower::Odf {
+            return self
+                .repay_odf_loan(org_id, actor, book, loan_id, amount_minor, on, reference)
+                .await;
+        }
         let mut events = vec![paid.clone()];
         let mut extra = Commit::default();
         if book.payload_of(&paid.key()).is_none() {
@@ -444,6 +460,81 @@ impl App {
                 events.push(event);
                 extra = commit;
             }
+        }
+        let out = self
+            .credit_commit(org_id, &mut book, actor, events, extra)
+            .await?;
+        Ok((book.loan(loan_id)?.clone(), out))
+    }
+
+    /// R-FUND-6 for the ODF's own loan: once the trustee paid its installments, what the ODF
+    /// pays first replenishes the trust (up to what the trust paid and was not put back, which
+    /// resolves the notice of non-fulfilment), and only the rest pays the loan (a prepayment).
+    /// With nothing owed to the trust it is a plain payment. The same reference again is a
+    /// no-op; with another amount, a conflict.
+    #[allow(clippy::too_many_arguments)]
+    async fn repay_odf_loan(
+        &self,
+        org_id: OrgId,
+        actor: &Actor,
+        mut book: CreditBook,
+        loan_id: i64,
+        amount_minor: i64,
+        on: NaiveDate,
+        reference: &str,
+    ) -> Result<(LoanState, CreditOutcome), AppError> {
+        let paid = |amount_minor: i64| CreditEvent::LoanPaid {
+            loan_id,
+            reference: reference.to_string(),
+            amount_minor,
+            on: Day(on),
+        };
+        let replenish_key = format!("credit:loan:{loan_id}:replenish:{reference}");
+        let pay_key = paid(amount_minor).key();
+        if book.payload_of(&replenish_key).is_some() || book.payload_of(&pay_key).is_some() {
+            // Recorded before: the same amount is a replay, another one a conflict.
+            let amount_of = |key: &str| -> i64 {
+                match book
+                    .payload_of(key)
+                    .and_then(|p| serde_json::from_str::<CreditEvent>(p).ok())
+                {
+                    Some(CreditEvent::LoanReplenished { amount_minor, .. })
+                    | Some(CreditEvent::LoanPaid { amount_minor, .. }) => amount_minor,
+                    _ => 0,
+                }
+            };
+            let recorded = amount_of(&replenish_key) + amount_of(&pay_key);
+            if recorded != amount_minor {
+                return Err(store::StoreError::conflict(format!(
+                    "la referencia {reference} del préstamo {loan_id} ya se usó con otro importe"
+                ))
+                .into());
+            }
+            return Ok((
+                book.loan(loan_id)?.clone(),
+                CreditOutcome { created: false },
+            ));
+        }
+        if amount_minor <= 0 {
+            return Err(field("amount_minor", "el importe debe ser positivo"));
+        }
+        let to_trust = amount_minor.min(super::daily::odf_owes_trust(&book, loan_id));
+        let mut events = Vec::new();
+        let mut extra = Commit::default();
+        if to_trust > 0 {
+            let mut state = self.fund_state(org_id).await?;
+            if let Some((event, commit)) = self
+                .replenish_amount(
+                    org_id, &book, &mut state, loan_id, to_trust, on, reference, actor,
+                )
+                .await?
+            {
+                events.push(event);
+                extra = commit;
+            }
+        }
+        if amount_minor > to_trust {
+            events.push(paid(amount_minor - to_trust));
         }
         let out = self
             .credit_commit(org_id, &mut book, actor, events, extra)

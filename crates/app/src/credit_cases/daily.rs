@@ -103,6 +103,19 @@ pub(crate) fn replenishment_due(book: &CreditBook, loan_id: i64) -> i64 {
     (ls.received_minor.min(trust_paid) - ls.replenished_minor).max(0)
 }
 
+/// What the ODF owes the trust for its own loan (R-FUND-6): a loan to the ODF is its debt to
+/// the lender, so what the trustee paid on it the ODF now owes the Fund, less what it put back.
+pub(crate) fn odf_owes_trust(book: &CreditBook, loan_id: i64) -> i64 {
+    let Some(ls) = book.loans.get(&loan_id) else {
+        return 0;
+    };
+    if ls.loan.borrower != Borrower::Odf {
+        return 0;
+    }
+    let trust_paid: i64 = ls.trust_paid.values().map(|(p, i)| p + i).sum();
+    (trust_paid - ls.replenished_minor).max(0)
+}
+
 /// Dr `odf:expense:line-interest`, Cr `lenders:{code}:line` for the interest part of the
 /// installments the trust paid on `date` to `lender` in one commit of the run (R-FUND-6,
 /// R-CRED-4). The key names the commit's first slot (deterministic: a function of what the
@@ -148,6 +161,24 @@ impl App {
         actor: &Actor,
     ) -> Result<Option<(CreditEvent, Commit)>, AppError> {
         let amount = replenishment_due(book, loan_id);
+        self.replenish_amount(org_id, book, state, loan_id, amount, on, reference, actor)
+            .await
+    }
+
+    /// [`App::replenish_for`] of a given amount: `amount` goes from the ODF's bank back into
+    /// the trust for `loan_id`'s borrower (R-FUND-6); nothing when it is zero.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn replenish_amount(
+        &self,
+        org_id: OrgId,
+        book: &CreditBook,
+        state: &mut FundState,
+        loan_id: i64,
+        amount: i64,
+        on: NaiveDate,
+        reference: &str,
+        actor: &Actor,
+    ) -> Result<Option<(CreditEvent, Commit)>, AppError> {
         if amount == 0 {
             return Ok(None);
         }

@@ -71,6 +71,42 @@ impl App {
         Ok(d.proposal_id)
     }
 
+    /// The Fund's first deposit and the demo's credit line, on its date (idempotent). The demo
+    /// trade's supplier payments borrow on this line, so it is opened before them.
+    pub async fn open_demo_credit_line(
+        &self,
+        org_id: OrgId,
+        member_ids: &[i64],
+        plan: &CreditDemo,
+    ) -> Result<(), AppError> {
+        if member_ids.len() < plan.min_members {
+            return Ok(());
+        }
+        self.receive_grant(
+            org_id,
+            "demo-credit-deposit",
+            "Aportación inicial al Fondo (demo)",
+            plan.deposit_minor,
+            plan.deposit_on,
+            &crate::fund_cases::Audit::new("demo", "demo"),
+        )
+        .await?;
+        self.open_credit_line(
+            org_id,
+            &Actor::demo(),
+            OpenLineCmd {
+                line_id: 1,
+                lender_code: plan.lender_code.to_string(),
+                annual_rate: Decimal::new(i64::from(plan.rate_bp), 4),
+                requested_limit_minor: None,
+                opened_on: plan.line_opened_on,
+                review: None,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Applies the demo's credit to the organisation whose members are `member_ids` (in the
     /// generator's order). Organisations smaller than `plan.min_members` are left without.
     pub async fn load_demo_credit(
@@ -87,15 +123,7 @@ impl App {
         let terms = |principal: i64, n: u32, start: NaiveDate| {
             ScheduleInput::monthly(principal, rate, n, start)
         };
-        self.receive_grant(
-            org_id,
-            "demo-credit-deposit",
-            "Aportación inicial al Fondo (demo)",
-            plan.deposit_minor,
-            plan.deposit_on,
-            &crate::fund_cases::Audit::new("demo", "demo"),
-        )
-        .await?;
+        self.open_demo_credit_line(org_id, member_ids, plan).await?;
         // Every step with its date, then in date order (stable for equal dates).
         let mut steps: Vec<(NaiveDate, Step)> = vec![(plan.line_opened_on, Step::Open)];
         let mut review = plan.line_opened_on;
@@ -131,21 +159,7 @@ impl App {
         steps.sort_by_key(|(d, _)| *d);
         for (on, step) in steps {
             match step {
-                Step::Open => {
-                    self.open_credit_line(
-                        org_id,
-                        &actor,
-                        OpenLineCmd {
-                            line_id: 1,
-                            lender_code: plan.lender_code.to_string(),
-                            annual_rate: rate,
-                            requested_limit_minor: None,
-                            opened_on: on,
-                            review: None,
-                        },
-                    )
-                    .await?;
-                }
+                Step::Open => {} // opened first, by `open_demo_credit_line`
                 Step::Review => {
                     self.review_credit_line(org_id, &actor, 1, on).await?;
                 }

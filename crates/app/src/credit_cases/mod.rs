@@ -9,6 +9,7 @@
 //!   graduation eligibility.
 //! - [`lease_cases`]: leasing (R-LEASE-1, R-LEASE-2), default reassignment.
 //! - [`daily`]: R-FUND-6 trust-fund repayment, the idempotent daily run.
+//! - [`gate`]: the one gate for the lender's money: trade borrows and repays through the line.
 //! - [`bulk`]: many loans approved and disbursed at once (demo and benchmark loading).
 
 pub mod book;
@@ -16,6 +17,7 @@ pub mod bulk;
 pub mod cases;
 pub mod daily;
 pub mod demo;
+pub mod gate;
 pub mod lease_cases;
 pub mod quote;
 
@@ -23,5 +25,6 @@ pub use book::{CreditBook, CreditEvent, LineState, LoanState, ReviewSetting, Tru
 pub use bulk::BulkLoan;
 pub use cases::{CreditOutcome, LoanApplication, OpenLineCmd};
 pub use daily::{CreditDayReport, Scope};
+pub use gate::LineMovement;
 pub use lease_cases::StartLeaseCmd;
 pub use quote::{parse_quote_form, quote_terms, LoanQuote, QuoteForm};

@@ -34,7 +34,9 @@ pub use purchasing::*;
 pub use reports::*;
 pub use sales::*;
 
+use crate::credit_cases::LineMovement;
 use crate::{App, AppError};
+use chrono::NaiveDate;
 use ledger::{Account, AccountCode, Currency};
 use registry::FieldError;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -217,6 +219,10 @@ impl App {
         match funding {
             Funding::CreditLine { lender } => {
                 check_id("lender", lender)?;
+                // Refused now, before anything else is checked, without a line in force with
+                // this lender (R-CRED-3; the amount is checked by `funding_events`).
+                let book = self.credit_book(org_id).await?;
+                crate::credit_cases::gate::line_of_lender(&book, lender)?;
                 Ok(FundingPlan {
                     source: FundingSource::CreditLine {
                         lender_code: lender.clone(),
@@ -224,6 +230,7 @@ impl App {
                     accounts: Account::lender_accounts(lender),
                     used_minor: 0,
                     usage: None,
+                    lender: Some(lender.clone()),
                 })
             }
             Funding::CompetitionSubFund { decision_id } => {
@@ -236,6 +243,7 @@ impl App {
                     accounts: Vec::new(),
                     used_minor,
                     usage: Some((stream, uses.len())),
+                    lender: None,
                 })
             }
         }
@@ -266,13 +274,30 @@ impl App {
         Ok(())
     }
 
-    /// The events recording a Sub-Fund draw (its use and its slot), if any.
-    pub(crate) fn capital_use_events(
+    /// The events recording what a source paid out for `act_key` on `date`: for the credit
+    /// line, the line's own event through the one gate (R-CRED-1/3: refused above what is
+    /// available; counted in drawn); for the Competition Sub-Fund, its use and its slot.
+    pub(crate) async fn funding_events(
+        &self,
+        org_id: OrgId,
         plan: &FundingPlan,
         act_key: &str,
         amount_minor: i64,
+        date: NaiveDate,
         by: &Actor,
     ) -> Result<Vec<NewEvent>, AppError> {
+        if let Some(lender) = &plan.lender {
+            return self
+                .line_gate(
+                    org_id,
+                    by,
+                    lender,
+                    LineMovement::Borrow(amount_minor),
+                    date,
+                    act_key,
+                )
+                .await;
+        }
         let Some((stream, n)) = &plan.usage else {
             return Ok(Vec::new());
         };
@@ -321,6 +346,8 @@ pub(crate) struct FundingPlan {
     pub used_minor: i64,
     /// (stream, number of prior uses) for the Competition Sub-Fund.
     pub usage: Option<(String, usize)>,
+    /// The lender whose line pays (the one gate, `credit_cases::gate`).
+    pub lender: Option<String>,
 }
 
 /// One draw on a board decision (stream `trade-capital:{decision}`).

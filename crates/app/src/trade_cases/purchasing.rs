@@ -818,7 +818,10 @@ impl App {
             &key,
             by,
         )?);
-        events.extend(Self::capital_use_events(&plan, &key, amount_minor, by)?);
+        events.extend(
+            self.funding_events(org_id, &plan, &key, amount_minor, date, by)
+                .await?,
+        );
         let mut accounts = Self::trade_accounts([]);
         accounts.extend(plan.accounts);
         self.trade_commit(
@@ -1025,21 +1028,35 @@ impl App {
         if self.trade_event_exists(org_id, &key).await? {
             return Ok(());
         }
-        let owed_account = match &funding {
-            Funding::CreditLine { lender } => super::code(&format!("lenders:{lender}:line"))?,
+        // The line: through the one gate (R-CRED-4: at most what is drawn; the line is freed
+        // by as much). The Sub-Fund: at most what the ODF owes it.
+        let mut events = Vec::new();
+        match &funding {
+            Funding::CreditLine { lender } => {
+                events = self
+                    .line_gate(
+                        org_id,
+                        by,
+                        lender,
+                        crate::credit_cases::LineMovement::Repay(amount_minor),
+                        date,
+                        &key,
+                    )
+                    .await?;
+            }
             Funding::CompetitionSubFund { .. } => {
-                trade::accounts::codes::payable_fund_competition()
+                let owed_account = trade::accounts::codes::payable_fund_competition();
+                let owed = -self.trade_balance(org_id, &owed_account).await?;
+                if amount_minor > owed {
+                    return Err(trade::TradeError::AboveRemaining {
+                        rule: "R-BUY-2",
+                        field: "amount_minor",
+                        requested: amount_minor,
+                        remaining: owed.max(0),
+                    }
+                    .into());
+                }
             }
-        };
-        let owed = -self.trade_balance(org_id, &owed_account).await?;
-        if amount_minor > owed {
-            return Err(trade::TradeError::AboveRemaining {
-                rule: "R-BUY-2",
-                field: "amount_minor",
-                requested: amount_minor,
-                remaining: owed.max(0),
-            }
-            .into());
         }
         let entry = capital::repay_source(&source, amount_minor, date, &key)?;
         let mut accounts = Self::trade_accounts([]);
@@ -1052,22 +1069,25 @@ impl App {
             amount_minor: i64,
             date: NaiveDate,
         }
-        let e = event(
-            "trade-capital",
-            "trade.capital.repaid",
-            key,
-            &Repaid {
-                funding: &funding,
-                amount_minor,
-                date,
-            },
-            by,
-        )?;
+        events.insert(
+            0,
+            event(
+                "trade-capital",
+                "trade.capital.repaid",
+                key,
+                &Repaid {
+                    funding: &funding,
+                    amount_minor,
+                    date,
+                },
+                by,
+            )?,
+        );
         self.trade_commit(
             org_id,
             Commit {
                 accounts,
-                events: vec![e],
+                events,
                 entries: vec![entry],
             },
         )

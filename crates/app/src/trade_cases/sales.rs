@@ -625,7 +625,10 @@ impl App {
             &key,
             by,
         )?);
-        events.extend(Self::capital_use_events(&plan, &key, amount_minor, by)?);
+        events.extend(
+            self.funding_events(org_id, &plan, &key, amount_minor, date, by)
+                .await?,
+        );
         let mut accounts = Self::trade_accounts([member]);
         accounts.extend(plan.accounts);
         self.trade_commit(

@@ -181,3 +181,36 @@ impl Drop for PgDb {
         .join();
     }
 }
+
+/// A credit line with `lender` of 2 × `deposit_minor` (R-CRED-1): the Fund receives
+/// `deposit_minor` ten days after the union was founded and the line opens on 1 January 2026.
+/// Trade borrows only on a line in force (R-CRED-3, the one gate).
+pub async fn open_line(u: &Union, lender: &str, deposit_minor: i64) {
+    let founded_on = u.app.store().org(u.org).await.unwrap().data.founded_on;
+    u.app
+        .receive_grant(
+            u.org,
+            &format!("deposit-{lender}"),
+            "Fundación Morelos",
+            deposit_minor,
+            founded_on + chrono::Days::new(10),
+            &app::fund_cases::Audit::cli(),
+        )
+        .await
+        .unwrap();
+    u.app
+        .open_credit_line(
+            u.org,
+            &app::Actor::cli(),
+            app::credit_cases::OpenLineCmd {
+                line_id: 1,
+                lender_code: lender.into(),
+                annual_rate: rust_decimal::Decimal::new(18, 2),
+                requested_limit_minor: None,
+                opened_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                review: None,
+            },
+        )
+        .await
+        .unwrap();
+}
