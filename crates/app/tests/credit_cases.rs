@@ -836,11 +836,23 @@ async fn r_fund_6_a_loan_to_the_odf_partly_paid_by_the_odf_gets_only_the_rest_fr
         let ls = book.loan(1).unwrap();
         assert_eq!(ls.trust_paid.get(&1), Some(&(54_500, 0)));
         assert!(ls.loan.book.rows[0].is_settled());
-        // The ODF pays row 2 in full before its due date: the trust pays nothing for it.
-        app.repay_loan(org, &Actor::cli(), 1, 103_000, day(2025, 9, 20), "odf-2")
+        // The ODF now owes the trust the 545.00 it paid (R-FUND-6). Of 1,030.00 paid on
+        // 2025-09-20, 545.00 replenishes the trust first and 485.00 pays row 2 ahead (30.00 of
+        // interest, 455.00 of principal): on its due date the trust pays the other 545.00.
+        let (ls, _) = app
+            .repay_loan(org, &Actor::cli(), 1, 103_000, day(2025, 9, 20), "odf-2")
             .await
             .unwrap();
-        assert_eq!(run_day(&app, org, day(2025, 10, 1)).await, (0, 0));
+        assert_eq!(ls.replenished_minor, 54_500);
+        assert_eq!(run_day(&app, org, day(2025, 10, 1)).await, (1, 54_500));
+        // Replenished at once, then row 3 (1,015.00) paid in full ahead: the trust pays nothing.
+        app.repay_loan(org, &Actor::cli(), 1, 54_500 + 101_500, day(2025, 10, 20), "odf-3")
+            .await
+            .unwrap();
+        assert_eq!(run_day(&app, org, day(2025, 11, 1)).await, (0, 0));
+        let book = app.credit_book(org).await.unwrap();
+        assert_eq!(book.loan(1).unwrap().replenished_minor, 2 * 54_500);
+        assert_eq!(book.lines[&1].line.drawn_minor, 0);
         app.checked_trial_balance(org).await.unwrap();
     })
     .await;
