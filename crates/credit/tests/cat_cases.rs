@@ -271,8 +271,8 @@ fn r_cred_4_one_offer_has_one_cat_whatever_day_it_starts() {
     assert_eq!(s.totals.upfront_fee_minor, 100_000);
     // 95.6%: the independent bisection on the periodic basis (row k at k/12 years) finds a
     // monthly rate j = 5.7503…% with Σ pay_k/(1+j)^k = 19,000.00, and 1.057503^12 − 1 =
-    // 95.6056% → 95.6. (A published 95.7% for this offer is what the same flows give with the
-    // installment rounded up to 2,236.00: the bisection on 12 × 2,236.00 gives 95.72%.)
+    // 95.6056% → 95.6. (A published 95.7% for this offer is not reproduced on this basis: it
+    // would need the installment rounded up to 2,236.00; 12 × 2,236.00 bisects to 95.72%.)
     let want = bisection_cat(2_000_000 - 100_000, &pays);
     assert_eq!(shown(want), dec!(95.6));
     assert_eq!(shown(bisection_cat(1_900_000, &[223_600; 12])), dec!(95.7));
