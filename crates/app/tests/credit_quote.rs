@@ -6,9 +6,10 @@
 //! 10,000 × 0.03 / (1 − 1.03^−12) = 1,004.6208… → 1,004.62; row 1 interest 10,000 × 0.03 =
 //! 300.00, principal 704.62, balance 9,295.38; row 2 interest 278.86 (9,295.38 × 0.03 =
 //! 278.8614); ... the last row takes the residue: 975.37 + 29.26 = 1,004.63. Interest total
-//! 2,055.45. CAT (days/365 from the start; dates 2027-01-01 .. 2027-12-01) solved
-//! independently by bisection: 42.632% → 42.6 (the effective rate 1.03^12 − 1 = 42.58% is
-//! close but not equal because calendar months are not 365/12 days).
+//! 2,055.45. CAT on the schedule's own periodic basis (row k at k/12 years, R-CRED-4), solved
+//! independently by bisection (Python, 40-digit decimals) on 11 × 1,004.62 + 1,004.63 against
+//! 10,000.00: 42.576% → 42.6 (the effective rate 1.03^12 − 1 = 42.576%, plus the one-centavo
+//! residue).
 
 use app::credit_cases::{parse_quote_form, quote_terms, QuoteForm};
 use app::AppError;
@@ -78,6 +79,10 @@ fn r_cred_4_quote_json_snapshot_with_fee_grace_and_rounding() {
     assert_eq!(q.schedule.rows[0].installment_minor, 30_000);
     assert_eq!(q.schedule.rows[1].installment_minor, 354_000);
     assert_eq!(q.schedule.totals.upfront_fee_minor, 20_000);
+    // CAT on the periodic basis: 9,800.00 received against 300.00, 3,540.00, 3,540.00 and
+    // 3,525.48 at 1/12 .. 4/12 years; bisection (Python, 40-digit decimals) gives 54.924% →
+    // 54.9 (calendar days over 365 gave 55.1 for this start date).
+    assert_eq!(q.cat.percent_one_decimal.to_string(), "54.9");
     expect![[r#"
         {
           "currency": "MXN",
@@ -140,9 +145,9 @@ fn r_cred_4_quote_json_snapshot_with_fee_grace_and_rounding() {
             "total_paid": "11105.48"
           },
           "cat": {
-            "percent": "55.1",
-            "rate": "0.5508041591",
-            "basis": "days/365",
+            "percent": "54.9",
+            "rate": "0.5492431032",
+            "basis": "periods/12",
             "taxes": "sin IVA"
           }
         }"#]]
@@ -163,6 +168,34 @@ fn r_cred_4_quote_csv_has_a_header_rows_and_totals() {
         "1,2027-01-01,30,704.62,300.00,0.00,1004.62,9295.38"
     );
     assert_eq!(lines[13], "total,,,10000.00,2055.45,0.00,12055.45,");
+}
+
+#[test]
+fn r_cred_4_a_quote_shows_one_cat_whatever_day_it_starts() {
+    // 1% a month for 12 months, no fees: 1.01^12 − 1 = (101^12 − 100^12) / 100^12 = 12.68%
+    // → 12.7, on the periodic basis, from a month end, a leap day or a mid-month start.
+    let effective = 101i128.pow(12) - 100i128.pow(12);
+    assert_eq!(effective, 126_825_030_131_969_720_661_201);
+    for start in ["2027-01-31", "2028-02-29", "2028-02-15", "2026-12-01"] {
+        let mut form = QuoteForm::new("20000.00", "1%", "12", start);
+        form.rate_period = "monthly".into();
+        let q = quote(&form).unwrap();
+        assert_eq!(
+            q.cat.percent_one_decimal.to_string(),
+            "12.7",
+            "start {start}"
+        );
+        assert!(q.to_json().contains("\"basis\": \"periods/12\""));
+    }
+    // Started on 31 January 2028 (leap year): due 29 February, then every month's last day.
+    let q = quote(&QuoteForm::new("20000.00", "12%", "3", "2028-01-31")).unwrap();
+    let dates: Vec<String> = q
+        .schedule
+        .rows
+        .iter()
+        .map(|r| r.due_date.to_string())
+        .collect();
+    assert_eq!(dates, ["2028-02-29", "2028-03-31", "2028-04-30"]);
 }
 
 fn refused_field(form: QuoteForm) -> (String, String) {

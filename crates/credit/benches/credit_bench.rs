@@ -76,10 +76,10 @@ fn main() {
         });
     }
     let mut rows = Vec::with_capacity(12);
-    rate("schedule + CAT (days/365), the full offer", 40_000, |k| {
+    rate("schedule + CAT (k/12), the full offer", 40_000, |k| {
         let s = build_schedule_reusing(&inputs[(k % 1_000) as usize], std::mem::take(&mut rows))
             .unwrap();
-        let per_year = schedule_flows(&s, YearBasis::Days365, &mut flows).unwrap();
+        let per_year = schedule_flows(&s, YearBasis::of_schedule(&s), &mut flows).unwrap();
         black_box(cat_with_buffer(&flows, per_year, &mut work).unwrap());
         rows = s.rows;
     });

@@ -5,13 +5,25 @@
 //!
 //! # Year fractions
 //! Every flow sits at an integer exponent `e` over a denominator `D`, `t = e / D`:
-//! - [`YearBasis::Days365`] (the default): `e` = calendar days from the start, `D = 365`;
-//!   exact day-based year fractions as R-CRED-4 asks.
+//! - [`YearBasis::Days365`]: `e` = calendar days from the start, `D = 365`.
 //! - [`YearBasis::Periodic`]: `e` = the row number, `D` = periods per year (12, 26, 52), i.e.
 //!   a monthly row sits at exactly `k/12` years. Under this basis the CAT of a no-fee French
 //!   loan *is* its effective annual rate `(1 + r/12)^12 − 1` up to centavo rounding of the
-//!   installments, which is how the property is tested. Calendar months are not all
-//!   365/12 days long, so under `Days365` the two differ slightly.
+//!   installments, which is how the property is tested. A schedule whose first due date was
+//!   given as an input (an irregular first period) keeps the same year: under 30/360 its
+//!   flows sit at the schedule's own cumulative days over `D` = nominal period length ×
+//!   periods per year (360 for months, 364 for weeks and fortnights), which is `k/12`
+//!   (`k/52`, `k/26`) again for every row after a regular first period.
+//!
+//! # Which basis an offer uses: the schedule's own ([`YearBasis::of_schedule`])
+//! One offer has one CAT whatever day it starts (R-CRED-4). A 30/360 schedule charges every
+//! month the same interest whatever its calendar length, so its CAT is on the periodic basis
+//! (`k/12` years for the `k`-th monthly row; a year of 52 weeks or 26 fortnights): 20,000 MXN
+//! at 58% nominal a year in 12 monthly payments with a 5% opening fee is 95.6% from any start
+//! date, and 1% a month for 12 months without fees is 1.01^12 − 1 = 12.7%. Counting that
+//! schedule's calendar days over 365 instead moved the same offer by more than a point with
+//! the start date (months are 28 to 31 days long, their interest is not).
+//! An actual/365 schedule charges calendar days, so its CAT counts calendar days over 365.
 //!
 //! # Solver
 //! With `x = (1+i)^(−1/D)` the equation becomes the polynomial `f(x) = Σ c_k x^{e_k} = 0`
@@ -28,7 +40,7 @@
 //! change and hence one positive root (Descartes); flows with no sign change in the bracket
 //! are refused with [`CreditError::NoRoot`].
 
-use crate::schedule::{Frequency, Schedule};
+use crate::schedule::{DayCount, Frequency, Schedule};
 use crate::{CreditError, Result};
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -55,6 +67,17 @@ pub enum YearBasis {
     #[default]
     Days365,
     Periodic(Frequency),
+}
+
+impl YearBasis {
+    /// The schedule's own time basis, the one every offer's CAT uses (R-CRED-4, module doc):
+    /// periodic for 30/360, calendar days over 365 for actual/365.
+    pub fn of_schedule(schedule: &Schedule) -> YearBasis {
+        match schedule.day_count {
+            DayCount::Thirty360 => YearBasis::Periodic(schedule.frequency),
+            DayCount::Actual365 => YearBasis::Days365,
+        }
+    }
 }
 
 /// One cash flow at an integer exponent: `amount_minor > 0` is a drawdown (money to the
@@ -331,7 +354,9 @@ fn exponent_of(start: NaiveDate, date: NaiveDate, basis: YearBasis) -> Result<u3
 }
 
 /// The flows of a schedule: the principal drawn at 0, the opening fee paid at 0, and each row's
-/// installment (fees included) at its due date (days) or its row number (periodic).
+/// installment (fees included) at its due date (days) or its row number (periodic; a 30/360
+/// schedule with an irregular first period: its cumulative days over the nominal year, see
+/// the module doc). Returns the denominator `D`.
 pub fn schedule_flows(schedule: &Schedule, basis: YearBasis, out: &mut Vec<Flow>) -> Result<u32> {
     out.clear();
     out.push(Flow {
@@ -350,28 +375,54 @@ pub fn schedule_flows(schedule: &Schedule, basis: YearBasis, out: &mut Vec<Flow>
                 });
             }
         }
-        YearBasis::Periodic(freq) => {
-            if freq != schedule.frequency || !schedule.regular_first_period {
+        YearBasis::Periodic(freq) if freq == schedule.frequency => {
+            if schedule.regular_first_period {
+                for r in &schedule.rows {
+                    out.push(Flow {
+                        exponent: r.number,
+                        amount_minor: -r.installment_minor,
+                    });
+                }
+            } else if schedule.day_count == DayCount::Thirty360 {
+                // Rows' own days (first period's length, then nominal periods) over a year of
+                // nominal periods: a whole period is exactly 1/periods_per_year.
+                let mut exponent = 0u32;
+                for r in &schedule.rows {
+                    exponent += r.days;
+                    out.push(Flow {
+                        exponent,
+                        amount_minor: -r.installment_minor,
+                    });
+                }
+                return Ok(freq.nominal_days() * freq.periods_per_year());
+            } else {
                 return Err(CreditError::invalid(
                     RULE,
                     "basis",
-                    "periodic year fractions need the schedule's own frequency and a regular first period",
+                    "periodic year fractions need a regular first period or a 30/360 schedule",
                 ));
             }
-            for r in &schedule.rows {
-                out.push(Flow {
-                    exponent: r.number,
-                    amount_minor: -r.installment_minor,
-                });
-            }
+        }
+        YearBasis::Periodic(_) => {
+            return Err(CreditError::invalid(
+                RULE,
+                "basis",
+                "periodic year fractions need the schedule's own frequency",
+            ));
         }
     }
     Ok(per_year(basis))
 }
 
-/// The CAT of a schedule's offer (R-CRED-4: "every offer shows the Mexican CAT").
+/// The CAT of a schedule's flows under `basis`.
 pub fn cat_of_schedule(schedule: &Schedule, basis: YearBasis) -> Result<Cat> {
     let mut flows = Vec::with_capacity(schedule.rows.len() + 1);
     let per_year = schedule_flows(schedule, basis, &mut flows)?;
     cat(&flows, per_year)
+}
+
+/// The CAT an offer shows (R-CRED-4: "every offer shows the Mexican CAT"): on the schedule's
+/// own time basis ([`YearBasis::of_schedule`]), so one offer has one CAT whatever day it starts.
+pub fn cat_of_offer(schedule: &Schedule) -> Result<Cat> {
+    cat_of_schedule(schedule, YearBasis::of_schedule(schedule))
 }

@@ -332,13 +332,14 @@ pub fn transfer_lease(
         .iter()
         .position(|r| !r.is_settled())
         .ok_or_else(|| CreditError::state("R-LEASE-2", "lease_id", "nothing remains to pay"))?;
-    let anchor = lease.schedule.rows[0].due_date;
-    let freq = lease.schedule.frequency;
+    // Row k's regular date, stepped from the schedule's anchor (never from the previous due
+    // date) so month-end rent dates stay on month ends (R-CRED-4).
+    let due = |k: u32| lease.schedule.due_date_of(k);
     let mut shifted = 0u32;
     if next.book.rows[first].due_date <= cmd.date {
-        // The first regular due date after the transfer: index k with step(anchor, k) > date.
+        // The first regular due date after the transfer: row k + 1 with due(k + 1) > date.
         let mut k = first as u32;
-        while freq.step(anchor, k).is_some_and(|d| d <= cmd.date) {
+        while due(k + 1).is_some_and(|d| d <= cmd.date) {
             k += 1;
         }
         shifted = k - first as u32;
@@ -346,12 +347,10 @@ pub fn transfer_lease(
             if r.is_settled() {
                 continue;
             }
-            r.due_date = freq
-                .step(anchor, i as u32 + shifted)
-                .ok_or(CreditError::Overflow {
-                    rule: "R-LEASE-2",
-                    field: "date",
-                })?;
+            r.due_date = due(i as u32 + 1 + shifted).ok_or(CreditError::Overflow {
+                rule: "R-LEASE-2",
+                field: "date",
+            })?;
         }
     }
     next.history.push(LeaseEvent {

@@ -43,7 +43,7 @@ pub mod quality;
 pub mod schedule;
 
 pub use accounts::credit_extra_accounts;
-pub use cat::{cat, cat_of_schedule, Cat, Flow, YearBasis};
+pub use cat::{cat, cat_of_offer, cat_of_schedule, Cat, Flow, YearBasis};
 pub use schedule::{
     build_schedule, DayCount, Frequency, Method, NominalRate, Row, Schedule, ScheduleInput,
     UpfrontFee,

@@ -20,6 +20,13 @@
 //! monthly schedules and calendar days for weekly and fortnightly ones. Regular rows after it
 //! keep the nominal length.
 //!
+//! # Due dates
+//! Row `k` falls due `k` periods after disbursement (a monthly row on the start's day of the
+//! month, clamped to the month's end), or `k − 1` periods after a first due date given as an
+//! input. Every date is stepped from that one anchor, never from the previous due date, so a
+//! loan started on 31 January falls due on 29 February, 31 March, 30 April, ... (stepping
+//! from 29 February would leave it on the 29th for good).
+//!
 //! # Rounding
 //! Interest per row is `balance × annual × days / year_days`, computed exactly in integers and
 //! rounded half-to-even to the minor unit (`ledger::round::div_half_even`). The French
@@ -55,7 +62,8 @@ pub enum Frequency {
     Weekly,
     /// Every 14 days (catorcenal).
     Fortnightly,
-    /// Same day of the month, clamped to the month's end (Jan 31 → Feb 28 → Mar 31).
+    /// Same day of the month as the start, clamped to the month's end (Jan 31 → Feb 28 →
+    /// Mar 31): every due date is stepped from the start, never from the previous due date.
     #[default]
     Monthly,
 }
@@ -516,14 +524,14 @@ pub fn build_schedule_reusing(input: &ScheduleInput, mut rows: Vec<Row>) -> Resu
         ..Totals::default()
     };
     for k in 1..=n {
-        let due = if k == 1 {
-            plan.first_due
-        } else {
-            input
-                .frequency
-                .step(plan.first_due, k - 1)
-                .ok_or(overflow("installments"))?
-        };
+        let due = due_date_of(
+            input.frequency,
+            input.disbursement_date,
+            plan.first_due,
+            plan.regular_first_period,
+            k,
+        )
+        .ok_or(overflow("installments"))?;
         let days = if k == 1 {
             plan.first_days
         } else {
@@ -601,7 +609,42 @@ pub fn build_schedule_reusing(input: &ScheduleInput, mut rows: Vec<Row>) -> Resu
     })
 }
 
+/// The due date of row `k` (1-based) (R-CRED-4). Every date is stepped from one anchor, never
+/// from the previous due date, so a month-end start stays on month ends (2024-01-31 →
+/// 02-29 → 03-31 → 04-30, not 03-29): with a regular first period the anchor is the
+/// disbursement date (row `k` = start + `k` periods, day clamped to the month's end); with a
+/// first due date given as an input it is that date (row `k` = first due + `k − 1` periods).
+fn due_date_of(
+    frequency: Frequency,
+    disbursement: NaiveDate,
+    first_due: NaiveDate,
+    regular_first_period: bool,
+    k: u32,
+) -> Option<NaiveDate> {
+    if regular_first_period {
+        frequency.step(disbursement, k)
+    } else if k <= 1 {
+        Some(first_due)
+    } else {
+        frequency.step(first_due, k - 1)
+    }
+}
+
 impl Schedule {
+    /// The due date of row `k` (1-based), also past the last row (a transferred lease shifts
+    /// its remaining rows onto later regular dates); `None` for an empty schedule or past the
+    /// calendar's end. Same anchoring as the rows themselves (see `due_date_of`).
+    pub fn due_date_of(&self, k: u32) -> Option<NaiveDate> {
+        let first_due = self.rows.first()?.due_date;
+        due_date_of(
+            self.frequency,
+            self.disbursement_date,
+            first_due,
+            self.regular_first_period,
+            k,
+        )
+    }
+
     /// A fixed-width table in major units, for snapshots, the CLI and printed offers.
     pub fn to_table(&self) -> String {
         let m = |v: i64| ledger::Money::new(v, self.currency).to_major_string();

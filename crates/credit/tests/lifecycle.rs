@@ -575,6 +575,53 @@ fn a_lease_passes_to_another_member_who_pays_only_what_remains() {
 }
 
 #[test]
+fn r_cred_4_a_month_end_lease_keeps_month_end_rent_dates_after_a_transfer() {
+    // Rent from 2026-01-31: due on each month's last day (first of the next month minus one
+    // day), before and after a transfer that shifts the unpaid rows onto later dates.
+    let month_end = |y: i32, m: u32| {
+        let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        d(ny, nm, 1).pred_opt().unwrap()
+    };
+    let s = LeaseSettings::default();
+    let asset = Asset {
+        id: 2,
+        description: "Molino".into(),
+        cost_minor: 60_000,
+    };
+    let l = lease::start_lease(
+        StartLease {
+            id: 6,
+            asset,
+            lessee: 1,
+            lessee_is_active_member: true,
+            terms: ScheduleInput::monthly(60_000, dec!(0.12), 6, d(2026, 1, 31)),
+        },
+        &s,
+        &approval(Subject::Lease(6)),
+    )
+    .unwrap();
+    let dates: Vec<_> = l.book.rows.iter().map(|r| r.due_date).collect();
+    assert_eq!(
+        dates,
+        (2..=7).map(|m| month_end(2026, m)).collect::<Vec<_>>()
+    );
+    // Nothing paid: on 2026-05-30 the 02-28 row is 91 days late (default). Rows due by then
+    // (02-28, 03-31, 04-30) move three periods on, to 05-31, 06-30, ..., 10-31.
+    let cmd = TransferLease {
+        to_member: 2,
+        to_member_is_active: true,
+        decision: None,
+        date: d(2026, 5, 30),
+    };
+    let t = lease::transfer_lease(&l, &cmd, &s).unwrap();
+    let dates: Vec<_> = t.book.rows.iter().map(|r| r.due_date).collect();
+    assert_eq!(
+        dates,
+        (5..=10).map(|m| month_end(2026, m)).collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn r_fund_6_the_trust_pays_the_row_as_it_stands_never_more_principal_than_is_left() {
     // 3,000.00 at 12% (1% a month), 3 rows: 3,000 × 0.01 / (1 − 1.01^−3) = 1,020.07; row 1 is
     // 30.00 of interest and 990.07 of principal.

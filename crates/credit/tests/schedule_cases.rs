@@ -1,7 +1,7 @@
 //! Schedules checked against reference cases computed by hand (R-CRED-4).
 //! Each comment shows the arithmetic; amounts are centavos.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use credit::schedule::{build_schedule, DayCount, Frequency, Method, ScheduleInput, UpfrontFee};
 use credit::CreditError;
 use expect_test::{expect, Expect};
@@ -218,6 +218,86 @@ fn month_ends_clamp_and_do_not_drift() {
     let s = build_schedule(&input).unwrap();
     let dates: Vec<_> = s.rows.iter().map(|r| r.due_date).collect();
     assert_eq!(dates, vec![d(2027, 1, 31), d(2027, 2, 28), d(2027, 3, 31)]);
+}
+
+/// Last day of a month, from the Gregorian leap-year rule (independent of chrono's months).
+fn last_day(y: i32, m: u32) -> u32 {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Due date `k` of a monthly loan started on `start`: start + `k` months, the day clamped to
+/// that month's last day (R-CRED-4).
+fn expected_due(start: NaiveDate, k: u32) -> NaiveDate {
+    let months = start.year() * 12 + start.month0() as i32 + k as i32;
+    let (y, m) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
+    d(y, m, start.day().min(last_day(y, m)))
+}
+
+fn due_dates(start: NaiveDate, n: u32) -> Vec<NaiveDate> {
+    let s = build_schedule(&ScheduleInput::monthly(1_000_000, dec!(0.12), n, start)).unwrap();
+    s.rows.iter().map(|r| r.due_date).collect()
+}
+
+#[test]
+fn r_cred_4_month_end_starts_fall_due_on_every_month_end() {
+    // Started on 31 January 2024: 29 February (leap year), then 31 March, 30 April, ... —
+    // never the 29th of every later month.
+    let jan31 = due_dates(d(2024, 1, 31), 12);
+    assert_eq!(
+        &jan31[..3],
+        &[d(2024, 2, 29), d(2024, 3, 31), d(2024, 4, 30)]
+    );
+    let want: Vec<_> = (1..=12).map(|k| expected_due(d(2024, 1, 31), k)).collect();
+    assert_eq!(jan31, want);
+    assert!(jan31
+        .iter()
+        .all(|x| x.day() == last_day(x.year(), x.month())));
+    // 2025 is not a leap year: 28 February, then 31 March.
+    assert_eq!(
+        &due_dates(d(2025, 1, 31), 12)[..2],
+        &[d(2025, 2, 28), d(2025, 3, 31)]
+    );
+    // Started on the 30th: clamped in February only, back on the 30th after.
+    assert_eq!(
+        &due_dates(d(2024, 1, 30), 12)[..2],
+        &[d(2024, 2, 29), d(2024, 3, 30)]
+    );
+    // Every start day of 2024 and 2025, 24 rows each: each date is start + k months, clamped.
+    let mut start = d(2024, 1, 1);
+    while start < d(2026, 1, 1) {
+        let want: Vec<_> = (1..=24).map(|k| expected_due(start, k)).collect();
+        assert_eq!(due_dates(start, 24), want, "start {start}");
+        start = start.succ_opt().unwrap();
+    }
+}
+
+#[test]
+fn r_cred_4_due_dates_past_the_last_row_keep_the_anchor() {
+    // A transferred lease shifts its rows onto later regular dates (R-LEASE-2): row 15 of a
+    // 12-row loan started 2024-01-31 is 2025-04-30, not the 29th.
+    let s = build_schedule(&ScheduleInput::monthly(
+        1_000_000,
+        dec!(0.12),
+        12,
+        d(2024, 1, 31),
+    ))
+    .unwrap();
+    assert_eq!(s.due_date_of(15), Some(expected_due(d(2024, 1, 31), 15)));
+    assert_eq!(s.due_date_of(15), Some(d(2025, 4, 30)));
+    // With a first due date given as an input the anchor is that date.
+    let odd = build_schedule(&ScheduleInput {
+        first_due_date: Some(d(2026, 3, 1)),
+        ..base()
+    })
+    .unwrap();
+    assert_eq!(odd.due_date_of(1), Some(d(2026, 3, 1)));
+    assert_eq!(odd.due_date_of(5), Some(d(2026, 7, 1)));
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 use crate::{App, AppError};
 use chrono::NaiveDate;
-use credit::cat::{cat_of_schedule, Cat, YearBasis};
+use credit::cat::{cat_of_offer, Cat, YearBasis};
 use credit::schedule::{
     build_schedule, DayCount, Frequency, Method, NominalRate, Schedule, ScheduleInput, UpfrontFee,
 };
@@ -327,7 +327,8 @@ fn credit_to_field(e: CreditError) -> AppError {
 pub struct LoanQuote {
     pub input: ScheduleInput,
     pub schedule: Schedule,
-    /// CAT sin IVA, year fractions in calendar days over 365 (R-CRED-4).
+    /// CAT sin IVA on the schedule's own time basis (R-CRED-4): `k/12` years for a 30/360
+    /// monthly schedule, calendar days over 365 for actual/365 (`credit::cat` module doc).
     pub cat: Cat,
 }
 
@@ -343,7 +344,7 @@ impl App {
 /// As [`App::loan_quote`] from already-typed terms (no App needed: the quote is pure).
 pub fn quote_terms(input: ScheduleInput) -> Result<LoanQuote, AppError> {
     let schedule = build_schedule(&input).map_err(credit_to_field)?;
-    let cat = cat_of_schedule(&schedule, YearBasis::Days365).map_err(credit_to_field)?;
+    let cat = cat_of_offer(&schedule).map_err(credit_to_field)?;
     Ok(LoanQuote {
         input,
         schedule,
@@ -374,6 +375,17 @@ fn day_count_name(d: DayCount) -> &'static str {
     match d {
         DayCount::Thirty360 => "30/360",
         DayCount::Actual365 => "actual/365",
+    }
+}
+
+/// The CAT's year fractions, for the JSON quote: `periods/12` (the k-th monthly row at k/12
+/// years), `periods/26`, `periods/52` or `days/365`.
+fn basis_name(b: YearBasis) -> &'static str {
+    match b {
+        YearBasis::Periodic(Frequency::Monthly) => "periods/12",
+        YearBasis::Periodic(Frequency::Fortnightly) => "periods/26",
+        YearBasis::Periodic(Frequency::Weekly) => "periods/52",
+        YearBasis::Days365 => "days/365",
     }
 }
 
@@ -563,7 +575,7 @@ impl LoanQuote {
             cat: CatOut {
                 percent: self.cat.percent_one_decimal.to_string(),
                 rate: self.cat.rate.to_string(),
-                basis: "days/365",
+                basis: basis_name(YearBasis::of_schedule(s)),
                 taxes: "sin IVA",
             },
         };
