@@ -42,11 +42,15 @@ fn describe(check: &BooksCheck) -> String {
         .join("\n")
 }
 
+/// Fails until the credit-gate branch merges: the demo's trade round pays its supplier from
+/// the lender's line (`lenders:fira:line`) without drawing on the credit line, so the ledger
+/// owes fira 116,428.00 more than the line says is drawn (the lender invariant).
 #[tokio::test]
 async fn the_demo_union_reconciles_on_every_backend() {
     for (backend, app) in backends().await {
+        // 300 members: enough for the demo's credit (100) and its trade round and order (200).
         let mut spec = demo::DemoSpec::morelos_union();
-        spec.members_per_org = 150;
+        spec.members_per_org = 300;
         spec.dues_months = 3;
         app.load_demo(spec, 1, Arc::new(|_| {})).await.unwrap();
         let orgs = app.check_all_books(4).await.unwrap();
