@@ -423,7 +423,12 @@ pub fn check_event_entries<'a>(
         };
         format!(
             "sin asiento: {}{tail}",
-            missing.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
+            missing
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
         )
     };
     Finding {

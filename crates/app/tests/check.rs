@@ -59,11 +59,7 @@ async fn the_demo_union_reconciles_on_every_backend() {
         let check = check.as_ref().unwrap();
         // Every invariant is reported for the union (it has a credit line with one lender).
         let reported: BTreeSet<Invariant> = check.findings.iter().map(|f| f.invariant).collect();
-        assert_eq!(
-            reported,
-            Invariant::ALL.into_iter().collect(),
-            "{backend}"
-        );
+        assert_eq!(reported, Invariant::ALL.into_iter().collect(), "{backend}");
         // The union has money-moving events (loans, rents, trade), all with their entries.
         let events = check
             .findings
@@ -123,7 +119,10 @@ async fn post(app: &App, org: OrgId, key: &str, debit: &str, credit: &str, amoun
         date: d(2025, 8, 1),
         memo: "asiento manual de prueba".into(),
         postings: vec![
-            Posting::new(ledger::AccountCode::parse(debit).unwrap(), Money::mxn(amount)),
+            Posting::new(
+                ledger::AccountCode::parse(debit).unwrap(),
+                Money::mxn(amount),
+            ),
             Posting::new(
                 ledger::AccountCode::parse(credit).unwrap(),
                 Money::mxn(-amount),
@@ -134,7 +133,11 @@ async fn post(app: &App, org: OrgId, key: &str, debit: &str, credit: &str, amoun
     app.post_entry(org, draft).await.unwrap();
 }
 
-fn finding<'a>(check: &'a BooksCheck, invariant: Invariant, detail: &str) -> &'a app::check::Finding {
+fn finding<'a>(
+    check: &'a BooksCheck,
+    invariant: Invariant,
+    detail: &str,
+) -> &'a app::check::Finding {
     check
         .findings
         .iter()
@@ -351,7 +354,12 @@ async fn a_balance_row_changed_behind_the_store_fails_the_balances_invariant() {
     let f = &check.findings[0];
     assert_eq!((f.expected, f.found), (accounts, accounts - 1));
     // The bank holds the draw, 1,500.00; its balance row says 1,500.01.
-    assert!(f.detail.contains("odf:bank MXN: saldo 1500.01 / movimientos 1500.00"), "{}", f.detail);
+    assert!(
+        f.detail
+            .contains("odf:bank MXN: saldo 1500.01 / movimientos 1500.00"),
+        "{}",
+        f.detail
+    );
 }
 
 #[tokio::test]

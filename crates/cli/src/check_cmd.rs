@@ -165,7 +165,8 @@ pub async fn run(args: CheckArgs, settings: &Settings) -> anyhow::Result<()> {
         return Err(e.into());
     }
     if failures > 0 {
-        let mut invariants: Vec<&str> = rows.iter().filter(|r| !r.ok).map(|r| r.invariant).collect();
+        let mut invariants: Vec<&str> =
+            rows.iter().filter(|r| !r.ok).map(|r| r.invariant).collect();
         invariants.sort_unstable();
         invariants.dedup();
         return Err(BooksDoNotReconcile {
@@ -391,7 +392,11 @@ pub async fn trial_balance(
                 header[0], header[1], header[2], header[3]
             )?;
             for r in &rows {
-                writeln!(out, "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}", r[0], r[1], r[2], r[3])?;
+                writeln!(
+                    out,
+                    "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}",
+                    r[0], r[1], r[2], r[3]
+                )?;
             }
         }
     }

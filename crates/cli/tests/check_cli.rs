@@ -84,9 +84,11 @@ fn the_demo_books_reconcile() {
         );
     }
     assert!(!stdout.contains("FALLA"), "{stdout}");
-    let json: serde_json::Value =
-        serde_json::from_str(&ok(tequio(&db, &["check", "--org", &slug, "--format", "json"])))
-            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&ok(tequio(
+        &db,
+        &["check", "--org", &slug, "--format", "json"],
+    )))
+    .unwrap();
     assert_eq!(json["ok"], true, "{json}");
     assert_eq!(json["organisations"], 1);
 }
@@ -109,7 +111,11 @@ async fn a_balance_changed_behind_the_store_fails_check_with_exit_1_naming_the_i
     drop(raw);
     let output = tequio(&db, &["check", "--format", "json"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-    assert!(text(&output.stderr).contains("balances"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("balances"),
+        "{}",
+        text(&output.stderr)
+    );
     let json: serde_json::Value = serde_json::from_str(&text(&output.stdout)).unwrap();
     assert_eq!(json["ok"], false);
     let failing: Vec<&serde_json::Value> = json["rows"]
@@ -185,7 +191,14 @@ fn the_trial_balance_totals_are_the_postings_summed_from_the_export() {
 
     let csv = ok(tequio(
         &db,
-        &["statement", "trial-balance", "--org", &slug, "--format", "csv"],
+        &[
+            "statement",
+            "trial-balance",
+            "--org",
+            &slug,
+            "--format",
+            "csv",
+        ],
     ));
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("cuenta,nombre,moneda,debe,haber"));
@@ -211,10 +224,21 @@ fn the_trial_balance_totals_are_the_postings_summed_from_the_export() {
     let last = table.lines().last().unwrap();
     assert!(last.starts_with("total MXN"), "{last}");
     let pesos = |m: i64| format!("{}.{:02}", m / 100, m % 100);
-    assert!(last.trim_end().ends_with(&format!("{}  {}", pesos(debit), pesos(credit))), "{last}");
+    assert!(
+        last.trim_end()
+            .ends_with(&format!("{}  {}", pesos(debit), pesos(credit))),
+        "{last}"
+    );
     let json: serde_json::Value = serde_json::from_str(&ok(tequio(
         &db,
-        &["statement", "trial-balance", "--org", &slug, "--format", "json"],
+        &[
+            "statement",
+            "trial-balance",
+            "--org",
+            &slug,
+            "--format",
+            "json",
+        ],
     )))
     .unwrap();
     assert_eq!(json["totals"][0]["debit_minor"], debit);
