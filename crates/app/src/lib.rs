@@ -6,6 +6,7 @@
 //! binary picks it. It does not know HTTP or the terminal: `web` and `cli` call it.
 
 pub mod access_cases;
+pub mod check;
 pub mod credit_cases;
 pub mod demo_cases;
 pub mod error;

@@ -19,6 +19,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             import_members(&settings, &org, &file).await
         }
         Command::Export(args) => export(&settings, args).await,
+        Command::Check(args) => crate::check_cmd::run(args, &settings).await,
         Command::Loan(cmd) => crate::credit_cmd::run_loan(cmd, &settings).await,
         Command::Line(cmd) => crate::credit_cmd::run_line(cmd, &settings).await,
         Command::Lease(cmd) => crate::credit_cmd::run_lease(cmd, &settings).await,
@@ -38,6 +39,12 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
 
 /// Maps an error to the documented exit code.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if error
+        .downcast_ref::<crate::check_cmd::BooksDoNotReconcile>()
+        .is_some()
+    {
+        return crate::check_cmd::EXIT_BOOKS_DO_NOT_RECONCILE;
+    }
     if let Some(app) = error.downcast_ref::<AppError>() {
         return if app.is_caller_error() { 65 } else { 70 };
     }

@@ -48,6 +48,10 @@ pub enum Command {
     Import(ImportCommand),
     /// Export an organisation's journal.
     Export(ExportArgs),
+    /// Verify the books of every organisation (or one): balances, trial balance, lenders, the
+    /// Fund and its sub-funds, the trust's cash, events with their entries. Exit 1 if they do
+    /// not reconcile.
+    Check(crate::check_cmd::CheckArgs),
     /// Measure the ledger's write speed against a raw-SQL baseline.
     Bench(BenchArgs),
     /// Loans: quote (simulador), apply, disburse, repay, show, portfolio (R-CRED-3..5).

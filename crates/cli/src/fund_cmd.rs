@@ -283,6 +283,13 @@ pub enum StatementCmd {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// The trial balance: every account's debit or credit, with totals (crate::check_cmd).
+    TrialBalance {
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 fn today() -> NaiveDate {
@@ -756,7 +763,7 @@ fn print_rows(format: Format, rows: &[(String, String)], json: String) -> anyhow
     Ok(())
 }
 
-fn csv_cell(text: &str) -> String {
+pub(crate) fn csv_cell(text: &str) -> String {
     if text.contains([',', '"', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -766,6 +773,9 @@ fn csv_cell(text: &str) -> String {
 
 async fn statement(app: &App, c: StatementCmd) -> anyhow::Result<()> {
     match c {
+        StatementCmd::TrialBalance { org, format } => {
+            crate::check_cmd::trial_balance(app, &org, format).await
+        }
         StatementCmd::Member {
             org,
             member,

@@ -1,8 +1,8 @@
 //! `tequio`: the one binary. It reads configuration (flags > environment > TOML file >
 //! defaults), picks the storage backend from the database URL, and calls the app.
 //!
-//! Exit codes: 0 success, 2 usage, 65 bad input (nothing was written), 69 database
-//! unavailable, 70 internal error.
+//! Exit codes: 0 success, 1 the books do not reconcile (`check`), 2 usage, 65 bad input
+//! (nothing was written), 69 database unavailable, 70 internal error.
 
 mod backend;
 mod bench;
@@ -10,6 +10,7 @@ mod bench_close;
 mod bench_credit;
 mod bench_trade;
 mod board_cmd;
+mod check_cmd;
 mod commands;
 mod config;
 mod credit_cmd;
