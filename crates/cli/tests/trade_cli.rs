@@ -151,6 +151,70 @@ fn a_round_and_an_order_from_the_command_line() {
     assert_eq!(late.status.code(), Some(65));
     assert!(String::from_utf8_lossy(&late.stderr).contains("ya cerró"));
 
+    // R-BUY-1, buying alone: glaze flat at 90 with a minimum order of 30, no buying up.
+    // Member 1 asks 10 (below the minimum: could not buy alone, no saving figure), member 2
+    // asks 40 (alone 40x90 = 3,600). Pooled, 50x90 = 4,500: charged 900 and 3,600.
+    let glaze = dir.path().join("glaze.json");
+    std::fs::write(
+        &glaze,
+        r#"{"supplier":"arcillas","material":"glaze","pricing":"all_units",
+            "tiers":[{"from_units":1,"to_units":null,"unit_price_minor":90}],
+            "min_order_units":30,"lead_time_days":2,
+            "valid_from":"2026-01-01","valid_until":"2026-12-31"}"#,
+    )
+    .unwrap();
+    ok(tequio(
+        &db,
+        &["round", "price-list", "--org", o, glaze.to_str().unwrap()],
+    ));
+    ok(tequio(
+        &db,
+        &[
+            "round",
+            "open",
+            "--org",
+            o,
+            "--id",
+            "r2",
+            "--order-date",
+            "2026-03-01",
+            "--no-buy-up",
+        ],
+    ));
+    std::fs::write(
+        &requests,
+        "member,material,quantity_units,needed_by\n1,glaze,10,2026-03-10\n2,glaze,40,2026-03-10\n",
+    )
+    .unwrap();
+    ok(tequio(
+        &db,
+        &["round", "requests", "--org", o, "--id", "r2", requests.to_str().unwrap()],
+    ));
+    ok(tequio(
+        &db,
+        &["round", "close", "--org", o, "--id", "r2", "--date", "2026-03-01"],
+    ));
+    let report = ok(tequio(&db, &["round", "report", "--org", o, "--id", "r2"]));
+    expect_test::expect![[r#""#]]
+    .assert_eq(&report);
+    let csv = ok(tequio(
+        &db,
+        &["round", "report", "--org", o, "--id", "r2", "--format", "csv"],
+    ));
+    expect_test::expect![[r#""#]]
+    .assert_eq(&csv);
+    let json = ok(tequio(
+        &db,
+        &["round", "report", "--org", o, "--id", "r2", "--format", "json"],
+    ));
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(j["members"][0]["alone_minor"], serde_json::Value::Null);
+    assert_eq!(j["members"][0]["saving_minor"], serde_json::Value::Null);
+    assert_eq!(j["members"][0]["could_buy_alone"], false);
+    assert_eq!(j["members"][1]["alone_minor"], 3_600);
+    assert_eq!(j["members"][1]["saving_minor"], 0);
+    assert_eq!(j["members_could_not_buy_alone"], 1);
+
     // R-SELL-1: an order split 3:1 by capacity, delivered, invoiced and paid.
     let caps = dir.path().join("caps.csv");
     std::fs::write(
@@ -301,6 +365,7 @@ fn a_round_and_an_order_from_the_command_line() {
     let s: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert_eq!(s[0]["invoiced_minor"], 80_000);
     assert_eq!(s[0]["members_saving_minor"], 900);
+    assert_eq!(s[0]["members_could_not_buy_alone"], 1);
 }
 
 #[test]
