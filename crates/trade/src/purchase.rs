@@ -303,11 +303,17 @@ pub fn price_alone(
     for list in price_lists {
         by_material.entry(list.material()).or_default().push(list);
     }
-    // Members asking the same quantity by the same date get the same answer: solve it once.
-    let mut solved: BTreeMap<(&str, u64, NaiveDate), Option<AloneQuote>> = BTreeMap::new();
+    // The answer depends on the material, the units and which lists deliver in time: members
+    // alike in those are solved once.
+    let mut solved: BTreeMap<(&str, u64, Vec<usize>), Option<AloneQuote>> = BTreeMap::new();
     let mut alone = Vec::with_capacity(wanted.len());
     for ((material, member), (units, needed_by)) in wanted {
-        let quote = match solved.get(&(material, units, needed_by)) {
+        let lists = by_material.get(material).map(Vec::as_slice).unwrap_or(&[]);
+        let in_time: Vec<usize> = (0..lists.len())
+            .filter(|&i| lists[i].delivers_by(round.order_date, needed_by))
+            .collect();
+        let key = (material, units, in_time);
+        let quote = match solved.get(&key) {
             Some(q) => q.clone(),
             None => {
                 let demand = MaterialDemand {
@@ -315,7 +321,6 @@ pub fn price_alone(
                     demand_units: units,
                     earliest_needed_by: needed_by,
                 };
-                let lists = by_material.get(material).map(Vec::as_slice).unwrap_or(&[]);
                 let q = match optimise_material(
                     &demand,
                     lists,
@@ -332,7 +337,7 @@ pub fn price_alone(
                     Err(TradeError::Infeasible { .. }) => None,
                     Err(other) => return Err(other),
                 };
-                solved.insert((material, units, needed_by), q.clone());
+                solved.insert(key, q.clone());
                 q
             }
         };
