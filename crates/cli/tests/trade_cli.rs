@@ -113,19 +113,19 @@ fn a_round_and_an_order_from_the_command_line() {
         ],
     ));
     expect_test::expect![[r#"
-        material,demand_units,bought_units,surplus_units,total_cost_minor,orders,base_supplier,base_price_minor,optimal
-        clay,45,50,5,4000,arcillas:50@1,arcillas,100,true
+        material,demand_units,bought_units,surplus_units,total_cost_minor,orders,optimal
+        clay,45,50,5,4000,arcillas:50@1,true
     "#]]
     .assert_eq(&plan);
     let report = ok(tequio(&db, &["round", "report", "--org", o, "--id", "r1"]));
     expect_test::expect![[r#"
-        material  demand_units  bought_units  surplus_units  total_cost         orders  base_supplier  base_price  optimal
-            clay            45            50              5       40.00  arcillas:50@1       arcillas        1.00     true
+        material  demand_units  bought_units  surplus_units  total_cost         orders  optimal
+            clay            45            50              5       40.00  arcillas:50@1     true
 
-        member  units  charged  alone  saving
-             1     20    16.00  20.00    4.00
-             2     25    20.00  25.00    5.00
-        ronda r1: costo 40.00, ahorro de los socios 9.00, inventario ODF 4.00
+        member  material  units  charged  alone   alone_orders  saving
+             1      clay     20    16.00  20.00  arcillas:20@0    4.00
+             2      clay     25    20.00  25.00  arcillas:25@0    5.00
+        ronda r1: costo 40.00, ahorro de los socios 9.00, socios que no podían comprar por su cuenta 0, inventario ODF 4.00
     "#]]
     .assert_eq(&report);
     // A request after the close: refused (exit 65), nothing written.
@@ -195,13 +195,27 @@ fn a_round_and_an_order_from_the_command_line() {
         &["round", "close", "--org", o, "--id", "r2", "--date", "2026-03-01"],
     ));
     let report = ok(tequio(&db, &["round", "report", "--org", o, "--id", "r2"]));
-    expect_test::expect![[r#""#]]
+    expect_test::expect![[r#"
+        material  demand_units  bought_units  surplus_units  total_cost         orders  optimal
+           glaze            50            50              0       45.00  arcillas:50@0     true
+
+        member  material  units  charged                           alone   alone_orders  saving
+             1     glaze     10     9.00  no podía comprar por su cuenta                      —
+             2     glaze     40    36.00                           36.00  arcillas:40@0    0.00
+        ronda r2: costo 45.00, ahorro de los socios 0.00, socios que no podían comprar por su cuenta 1, inventario ODF 0.00
+    "#]]
     .assert_eq(&report);
     let csv = ok(tequio(
         &db,
         &["round", "report", "--org", o, "--id", "r2", "--format", "csv"],
     ));
-    expect_test::expect![[r#""#]]
+    expect_test::expect![[r#"
+        material,demand_units,bought_units,surplus_units,total_cost_minor,orders,optimal
+        glaze,50,50,0,4500,arcillas:50@0,true
+        member,material,units,charged_minor,could_buy_alone,alone_minor,alone_orders,saving_minor
+        1,glaze,10,900,false,,,
+        2,glaze,40,3600,true,3600,arcillas:40@0,0
+    "#]]
     .assert_eq(&csv);
     let json = ok(tequio(
         &db,
