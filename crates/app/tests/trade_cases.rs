@@ -130,8 +130,18 @@ async fn r_buy_1_the_round_buys_up_to_the_better_tier_and_charges_the_pooled_cos
         assert_eq!(
             got,
             vec![
-                ((u.m[0], "clay", 1_600), Some(2_000), "arcillas:20@0", Some(400)),
-                ((u.m[1], "clay", 2_000), Some(2_500), "arcillas:25@0", Some(500))
+                (
+                    (u.m[0], "clay", 1_600),
+                    Some(2_000),
+                    "arcillas:20@0",
+                    Some(400)
+                ),
+                (
+                    (u.m[1], "clay", 2_000),
+                    Some(2_500),
+                    "arcillas:25@0",
+                    Some(500)
+                )
             ]
         );
         assert_eq!((r.odf_stock_minor, r.total_saving_minor), (400, 900));
@@ -252,7 +262,10 @@ async fn r_buy_1_a_member_below_every_minimum_could_not_buy_alone_and_has_no_sav
         assert_eq!((r.total_cost_minor, r.total_saving_minor), (6_750, 250));
         assert_eq!(r.members_could_not_buy_alone, 1);
         let s = u.app.trade_summary(u.org).await.unwrap();
-        assert_eq!((s.members_saving_minor, s.members_could_not_buy_alone), (250, 1));
+        assert_eq!(
+            (s.members_saving_minor, s.members_could_not_buy_alone),
+            (250, 1)
+        );
     }
 }
 
@@ -276,17 +289,16 @@ async fn r_buy_1_a_large_rounds_costs_alone_are_recorded_in_several_events() {
             .await
             .unwrap();
         // Member i asks 1 + i % 7 units: alone (1 + i % 7) x 100, pooled the same flat price.
-        let requests: Vec<_> = u
-            .m
-            .iter()
-            .enumerate()
-            .map(|(i, &member)| RequestInput {
-                member,
-                material: "clay".into(),
-                quantity_units: 1 + (i as u32 % 7),
-                needed_by: day(2026, 3, 10),
-            })
-            .collect();
+        let requests: Vec<_> =
+            u.m.iter()
+                .enumerate()
+                .map(|(i, &member)| RequestInput {
+                    member,
+                    material: "clay".into(),
+                    quantity_units: 1 + (i as u32 % 7),
+                    needed_by: day(2026, 3, 10),
+                })
+                .collect();
         u.app
             .request_purchases(u.org, &by(), "big", requests)
             .await

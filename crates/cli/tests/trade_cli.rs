@@ -188,11 +188,28 @@ fn a_round_and_an_order_from_the_command_line() {
     .unwrap();
     ok(tequio(
         &db,
-        &["round", "requests", "--org", o, "--id", "r2", requests.to_str().unwrap()],
+        &[
+            "round",
+            "requests",
+            "--org",
+            o,
+            "--id",
+            "r2",
+            requests.to_str().unwrap(),
+        ],
     ));
     ok(tequio(
         &db,
-        &["round", "close", "--org", o, "--id", "r2", "--date", "2026-03-01"],
+        &[
+            "round",
+            "close",
+            "--org",
+            o,
+            "--id",
+            "r2",
+            "--date",
+            "2026-03-01",
+        ],
     ));
     let report = ok(tequio(&db, &["round", "report", "--org", o, "--id", "r2"]));
     expect_test::expect![[r#"
@@ -207,7 +224,9 @@ fn a_round_and_an_order_from_the_command_line() {
     .assert_eq(&report);
     let csv = ok(tequio(
         &db,
-        &["round", "report", "--org", o, "--id", "r2", "--format", "csv"],
+        &[
+            "round", "report", "--org", o, "--id", "r2", "--format", "csv",
+        ],
     ));
     expect_test::expect![[r#"
         material,demand_units,bought_units,surplus_units,total_cost_minor,orders,optimal
@@ -219,7 +238,9 @@ fn a_round_and_an_order_from_the_command_line() {
     .assert_eq(&csv);
     let json = ok(tequio(
         &db,
-        &["round", "report", "--org", o, "--id", "r2", "--format", "json"],
+        &[
+            "round", "report", "--org", o, "--id", "r2", "--format", "json",
+        ],
     ));
     let j: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(j["members"][0]["alone_minor"], serde_json::Value::Null);

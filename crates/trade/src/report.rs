@@ -41,9 +41,11 @@ pub fn savings_by_member(
     for c in &charges.charges {
         let s = charged.entry((c.member, c.material.as_str())).or_default();
         s.0 += c.quantity_units as u64;
-        s.1 = s.1.checked_add(c.charge_minor).ok_or(TradeError::Overflow {
-            field: "charged_minor",
-        })?;
+        s.1 =
+            s.1.checked_add(c.charge_minor)
+                .ok_or(TradeError::Overflow {
+                    field: "charged_minor",
+                })?;
     }
     let alone: BTreeMap<(MemberId, &str), &MemberAlone> = plan
         .alone

@@ -141,7 +141,10 @@ fn hand_solved_all_units_buys_up_to_the_better_tier() {
         .iter()
         .map(|s| (s.member, s.alone_minor(), s.saving_minor))
         .collect();
-    assert_eq!(got, vec![(1, Some(2_000), Some(400)), (2, Some(2_500), Some(500))]);
+    assert_eq!(
+        got,
+        vec![(1, Some(2_000), Some(400)), (2, Some(2_500), Some(500))]
+    );
     assert_eq!(charges.odf_stock[0].value_minor, 400);
 
     // Without buy-up (setting), exactly 45 at 100.
@@ -436,7 +439,10 @@ fn alone_a_member_reaching_a_better_tier_is_priced_at_that_tier() {
     let plan = optimise_round(&[a], &r, &RoundSettings::default()).unwrap();
     let three = plan.alone.iter().find(|m| m.member == 3).unwrap();
     let q = three.quote.as_ref().unwrap();
-    assert_eq!((three.units, q.bought_units, q.orders[0].tier_index), (45, 50, 1));
+    assert_eq!(
+        (three.units, q.bought_units, q.orders[0].tier_index),
+        (45, 50, 1)
+    );
 }
 
 #[test]
@@ -479,8 +485,19 @@ fn alone_below_one_suppliers_minimum_is_priced_at_the_other() {
         alone_and_saving(&lists, &r, false),
         vec![(1, Some(950), Some(150)), (2, Some(4_800), Some(0))]
     );
-    let plan = optimise_round(&lists, &r, &RoundSettings { allow_buy_up: false, ..RoundSettings::default() }).unwrap();
-    assert_eq!(plan.alone[0].quote.as_ref().unwrap().orders[0].supplier, "b");
+    let plan = optimise_round(
+        &lists,
+        &r,
+        &RoundSettings {
+            allow_buy_up: false,
+            ..RoundSettings::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        plan.alone[0].quote.as_ref().unwrap().orders[0].supplier,
+        "b"
+    );
 }
 
 #[test]
@@ -524,7 +541,11 @@ fn alone_sums_a_members_requests_and_keeps_their_own_date() {
         needed_by: date(2026, 3, 20),
         ..request(member, "clay", q)
     };
-    let r = round(vec![request(1, "clay", 30), request(1, "clay", 25), late(2, 10)]);
+    let r = round(vec![
+        request(1, "clay", 30),
+        request(1, "clay", 25),
+        late(2, 10),
+    ]);
     let alone = price_alone(&lists, &r, &RoundSettings::default()).unwrap();
     // Member 1: 55 by 2026-03-10 (slow arrives 03-06, in time too): 55x60 = 3,300.
     // Member 2: 10 by 2026-03-20: slow, 10x60 = 600.

@@ -177,7 +177,10 @@ impl App {
                     charged_minor: s.charged_minor,
                     could_buy_alone: s.alone.is_some(),
                     alone_minor: s.alone_minor(),
-                    alone_orders: s.alone.as_ref().map_or(String::new(), |q| orders_text(&q.orders)),
+                    alone_orders: s
+                        .alone
+                        .as_ref()
+                        .map_or(String::new(), |q| orders_text(&q.orders)),
                     saving_minor: s.saving_minor,
                 });
             }
