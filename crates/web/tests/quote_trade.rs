@@ -300,7 +300,7 @@ async fn the_trade_page_says_who_could_not_buy_alone_and_gives_them_no_saving() 
     let member = sign_in(&w, "socio").await;
     let mine = get(&w, &format!("/odf/{SLUG}/comercio"), Some(&member)).await;
     assert!(mine.body.contains(&socio_line), "{}", mine.body);
-    let statement = get(&w, &format!("/odf/{SLUG}/mi-estado"), Some(&member)).await;
+    let statement = get(&w, &format!("/odf/{SLUG}/socios/{socio}"), Some(&member)).await;
     assert_eq!(statement.status, StatusCode::OK);
     assert!(
         statement.body.contains(&format!(
