@@ -117,14 +117,35 @@ async fn r_buy_1_the_round_buys_up_to_the_better_tier_and_charges_the_pooled_cos
         );
         assert!(plan.is_optimal());
         let r = u.app.round_report(u.org, "r1").await.unwrap();
-        // 4,000 split 20:25:5 -> 1,600, 2,000 and 400 of stock; alone 2,000 and 2,500.
+        // 4,000 split 20:25:5 -> 1,600, 2,000 and 400 of stock. Alone: 20 at 100 = 2,000 and
+        // 25 at 100 = 2,500 (buying up to 50 at 80, 4,000, costs more for either).
         let got: Vec<_> = r
             .members
             .iter()
-            .map(|s| (s.member, s.charged_minor, s.saving_minor))
+            .map(|s| {
+                let line = (s.member, s.material.as_str(), s.charged_minor);
+                (line, s.alone_minor, s.alone_orders.as_str(), s.saving_minor)
+            })
             .collect();
-        assert_eq!(got, vec![(u.m[0], 1_600, 400), (u.m[1], 2_000, 500)]);
+        assert_eq!(
+            got,
+            vec![
+                (
+                    (u.m[0], "clay", 1_600),
+                    Some(2_000),
+                    "arcillas:20@0",
+                    Some(400)
+                ),
+                (
+                    (u.m[1], "clay", 2_000),
+                    Some(2_500),
+                    "arcillas:25@0",
+                    Some(500)
+                )
+            ]
+        );
         assert_eq!((r.odf_stock_minor, r.total_saving_minor), (400, 900));
+        assert_eq!(r.members_could_not_buy_alone, 0);
         // Closing again answers the stored plan; the round no longer takes requests.
         let again = u
             .app
@@ -148,6 +169,204 @@ async fn r_buy_1_the_round_buys_up_to_the_better_tier_and_charges_the_pooled_cos
             .await
             .unwrap_err();
         assert!(err.to_string().contains("ya cerró"), "{err}");
+    }
+}
+
+/// Registers `code` selling clay flat at `price` with a minimum order of `min_order_units`.
+async fn flat_clay_supplier(u: &Union, code: &str, price: i64, min_order_units: u32) {
+    u.app
+        .register_supplier(
+            u.org,
+            &by(),
+            SupplierInput {
+                code: code.into(),
+                name: code.into(),
+                channelled_by: None,
+            },
+        )
+        .await
+        .unwrap();
+    u.app
+        .register_price_list(
+            u.org,
+            &by(),
+            PriceListInput {
+                min_order_units,
+                ..price_list(code, "clay", "all_units", &[(1, None, price)], 1)
+            },
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn r_buy_1_a_member_below_every_minimum_could_not_buy_alone_and_has_no_saving() {
+    for u in backends(3).await {
+        // a: flat 100, minimum 20; b: flat 90, minimum 30. No buying up (the round's setting).
+        flat_clay_supplier(&u, "a", 100, 20).await;
+        flat_clay_supplier(&u, "b", 90, 30).await;
+        u.app
+            .open_round(
+                u.org,
+                &by(),
+                RoundInput {
+                    round_id: "r2".into(),
+                    order_date: day(2026, 3, 1),
+                    allow_buy_up: false,
+                    time_limit_ms: None,
+                },
+            )
+            .await
+            .unwrap();
+        let req = |member, q| RequestInput {
+            member,
+            material: "clay".into(),
+            quantity_units: q,
+            needed_by: day(2026, 3, 10),
+        };
+        u.app
+            .request_purchases(
+                u.org,
+                &by(),
+                "r2",
+                vec![req(u.m[0], 10), req(u.m[1], 40), req(u.m[2], 25)],
+            )
+            .await
+            .unwrap();
+        u.app
+            .close_round(u.org, &by(), "r2", day(2026, 3, 1))
+            .await
+            .unwrap();
+        let r = u.app.round_report(u.org, "r2").await.unwrap();
+        // Pooled, 75 units: b 75x90 = 6,750 (any a units cost 100). Split 10:40:25 -> 900,
+        // 3,600 and 2,250.
+        // m0 alone: 10 is below a's 20 and b's 30: could not buy alone, no saving figure.
+        // m1 alone: 40 >= 30, b 40x90 = 3,600: saving 0.
+        // m2 alone: 25 is below b's 30 but meets a's 20: a 25x100 = 2,500: saving 250.
+        let got: Vec<_> = r
+            .members
+            .iter()
+            .map(|s| {
+                let line = (s.member, s.charged_minor, s.could_buy_alone);
+                (line, s.alone_minor, s.alone_orders.as_str(), s.saving_minor)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ((u.m[0], 900, false), None, "", None),
+                ((u.m[1], 3_600, true), Some(3_600), "b:40@0", Some(0)),
+                ((u.m[2], 2_250, true), Some(2_500), "a:25@0", Some(250)),
+            ]
+        );
+        assert_eq!((r.total_cost_minor, r.total_saving_minor), (6_750, 250));
+        assert_eq!(r.members_could_not_buy_alone, 1);
+        let s = u.app.trade_summary(u.org).await.unwrap();
+        assert_eq!(
+            (s.members_saving_minor, s.members_could_not_buy_alone),
+            (250, 1)
+        );
+    }
+}
+
+#[tokio::test]
+async fn r_buy_1_a_large_rounds_costs_alone_are_recorded_in_several_events() {
+    // 400 members: their costs alone do not fit one event (64 KiB), so the close writes them in
+    // parts; each part comes back in the report.
+    for u in backends(400).await {
+        flat_clay_supplier(&u, "a", 100, 0).await;
+        u.app
+            .open_round(
+                u.org,
+                &by(),
+                RoundInput {
+                    round_id: "big".into(),
+                    order_date: day(2026, 3, 1),
+                    allow_buy_up: true,
+                    time_limit_ms: None,
+                },
+            )
+            .await
+            .unwrap();
+        // Member i asks 1 + i % 7 units: alone (1 + i % 7) x 100, pooled the same flat price.
+        let requests: Vec<_> =
+            u.m.iter()
+                .enumerate()
+                .map(|(i, &member)| RequestInput {
+                    member,
+                    material: "clay".into(),
+                    quantity_units: 1 + (i as u32 % 7),
+                    needed_by: day(2026, 3, 10),
+                })
+                .collect();
+        u.app
+            .request_purchases(u.org, &by(), "big", requests)
+            .await
+            .unwrap();
+        u.app
+            .close_round(u.org, &by(), "big", day(2026, 3, 1))
+            .await
+            .unwrap();
+        let parts = u
+            .app
+            .store()
+            .events(u.org, Some("round:big"), store::Page::first(1_000))
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.event.kind == "trade.round.alone-priced")
+            .count();
+        assert!(parts >= 2, "{parts} parts");
+        let r = u.app.round_report(u.org, "big").await.unwrap();
+        assert_eq!(r.members.len(), 400);
+        for s in &r.members {
+            let i = u.m.iter().position(|&m| m == s.member).unwrap() as i64;
+            let alone = (1 + i % 7) * 100;
+            assert_eq!((s.alone_minor, s.saving_minor), (Some(alone), Some(0)));
+        }
+        assert_eq!(r.members_could_not_buy_alone, 0);
+    }
+}
+
+#[tokio::test]
+async fn r_buy_1_a_round_closed_before_costs_alone_were_recorded_is_priced_when_reported() {
+    for u in backends(3).await {
+        clay_round(&u).await;
+        // The close as it was written before: the plan with the old first-tier baseline and no
+        // costs alone.
+        let old = r#"{"type":"closed","closed_on":"2026-03-01","materials":[{"material":"clay",
+            "demand_units":45,"bought_units":50,"surplus_units":5,"orders":[{"supplier":"arcillas",
+            "quantity_units":50,"tier_index":1,"cost_minor":4000}],"total_cost_minor":4000,
+            "base_supplier":"arcillas","base_price_minor":100,"optimal":true}]}"#;
+        let event = store::NewEvent {
+            stream: "round:r1".into(),
+            kind: "trade.round.closed".into(),
+            key: "trade:round:r1:closed".into(),
+            payload: old.into(),
+            actor: "test".into(),
+            origin: "cli".into(),
+            recorded_at: chrono::Utc::now(),
+        };
+        let commit = store::Commit {
+            events: vec![event],
+            ..store::Commit::default()
+        };
+        u.app.store().commit(u.org, &commit).await.unwrap();
+        let r = u.app.round_report(u.org, "r1").await.unwrap();
+        // Priced from the catalogue now: 20 at 100 = 2,000 and 25 at 100 = 2,500, against
+        // charges of 1,600 and 2,000.
+        let got: Vec<_> = r
+            .members
+            .iter()
+            .map(|s| (s.member, s.alone_minor, s.saving_minor))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (u.m[0], Some(2_000), Some(400)),
+                (u.m[1], Some(2_500), Some(500))
+            ]
+        );
     }
 }
 

@@ -706,13 +706,18 @@ pub async fn round(app: &App, command: RoundCommand) -> anyhow::Result<()> {
                     print(render(&report.materials, format)?);
                     if format == Format::Table {
                         println!();
+                        let lines: Vec<SavingsLine> =
+                            report.members.iter().map(SavingsLine::from_row).collect();
+                        print(render(&lines, format)?);
+                    } else {
+                        print(render(&report.members, format)?);
                     }
-                    print(render(&report.members, format)?);
                     if format == Format::Table {
                         println!(
-                            "ronda {id}: costo {}, ahorro de los socios {}, inventario ODF {}{}",
+                            "ronda {id}: costo {}, ahorro de los socios {}, socios que no podían comprar por su cuenta {}, inventario ODF {}{}",
                             pesos(report.total_cost_minor),
                             pesos(report.total_saving_minor),
+                            report.members_could_not_buy_alone,
                             pesos(report.odf_stock_minor),
                             if report.optimal {
                                 ""
@@ -731,6 +736,36 @@ pub async fn round(app: &App, command: RoundCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Said in the table instead of a cost alone (R-BUY-1).
+const COULD_NOT_BUY_ALONE: &str = "no podía comprar por su cuenta";
+
+/// A member's saving as the table shows it: a member who could not buy alone is said so in
+/// words, and has no saving figure (CSV and JSON leave both empty/null).
+#[derive(Serialize)]
+struct SavingsLine<'a> {
+    member: i64,
+    material: &'a str,
+    units: u64,
+    charged_minor: i64,
+    alone: String,
+    alone_orders: &'a str,
+    saving: String,
+}
+
+impl<'a> SavingsLine<'a> {
+    fn from_row(m: &'a MemberSavingsRow) -> Self {
+        SavingsLine {
+            member: m.member,
+            material: &m.material,
+            units: m.units,
+            charged_minor: m.charged_minor,
+            alone: m.alone_minor.map_or(COULD_NOT_BUY_ALONE.to_string(), pesos),
+            alone_orders: &m.alone_orders,
+            saving: m.saving_minor.map_or("—".to_string(), pesos),
+        }
+    }
 }
 
 /// One member's line of an order, for `order show`.

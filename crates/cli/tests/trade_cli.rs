@@ -113,19 +113,19 @@ fn a_round_and_an_order_from_the_command_line() {
         ],
     ));
     expect_test::expect![[r#"
-        material,demand_units,bought_units,surplus_units,total_cost_minor,orders,base_supplier,base_price_minor,optimal
-        clay,45,50,5,4000,arcillas:50@1,arcillas,100,true
+        material,demand_units,bought_units,surplus_units,total_cost_minor,orders,optimal
+        clay,45,50,5,4000,arcillas:50@1,true
     "#]]
     .assert_eq(&plan);
     let report = ok(tequio(&db, &["round", "report", "--org", o, "--id", "r1"]));
     expect_test::expect![[r#"
-        material  demand_units  bought_units  surplus_units  total_cost         orders  base_supplier  base_price  optimal
-            clay            45            50              5       40.00  arcillas:50@1       arcillas        1.00     true
+        material  demand_units  bought_units  surplus_units  total_cost         orders  optimal
+            clay            45            50              5       40.00  arcillas:50@1     true
 
-        member  units  charged  alone  saving
-             1     20    16.00  20.00    4.00
-             2     25    20.00  25.00    5.00
-        ronda r1: costo 40.00, ahorro de los socios 9.00, inventario ODF 4.00
+        member  material  units  charged  alone   alone_orders  saving
+             1      clay     20    16.00  20.00  arcillas:20@0    4.00
+             2      clay     25    20.00  25.00  arcillas:25@0    5.00
+        ronda r1: costo 40.00, ahorro de los socios 9.00, socios que no podían comprar por su cuenta 0, inventario ODF 4.00
     "#]]
     .assert_eq(&report);
     // A request after the close: refused (exit 65), nothing written.
@@ -150,6 +150,105 @@ fn a_round_and_an_order_from_the_command_line() {
     );
     assert_eq!(late.status.code(), Some(65));
     assert!(String::from_utf8_lossy(&late.stderr).contains("ya cerró"));
+
+    // R-BUY-1, buying alone: glaze flat at 90 with a minimum order of 30, no buying up.
+    // Member 1 asks 10 (below the minimum: could not buy alone, no saving figure), member 2
+    // asks 40 (alone 40x90 = 3,600). Pooled, 50x90 = 4,500: charged 900 and 3,600.
+    let glaze = dir.path().join("glaze.json");
+    std::fs::write(
+        &glaze,
+        r#"{"supplier":"arcillas","material":"glaze","pricing":"all_units",
+            "tiers":[{"from_units":1,"to_units":null,"unit_price_minor":90}],
+            "min_order_units":30,"lead_time_days":2,
+            "valid_from":"2026-01-01","valid_until":"2026-12-31"}"#,
+    )
+    .unwrap();
+    ok(tequio(
+        &db,
+        &["round", "price-list", "--org", o, glaze.to_str().unwrap()],
+    ));
+    ok(tequio(
+        &db,
+        &[
+            "round",
+            "open",
+            "--org",
+            o,
+            "--id",
+            "r2",
+            "--order-date",
+            "2026-03-01",
+            "--no-buy-up",
+        ],
+    ));
+    std::fs::write(
+        &requests,
+        "member,material,quantity_units,needed_by\n1,glaze,10,2026-03-10\n2,glaze,40,2026-03-10\n",
+    )
+    .unwrap();
+    ok(tequio(
+        &db,
+        &[
+            "round",
+            "requests",
+            "--org",
+            o,
+            "--id",
+            "r2",
+            requests.to_str().unwrap(),
+        ],
+    ));
+    ok(tequio(
+        &db,
+        &[
+            "round",
+            "close",
+            "--org",
+            o,
+            "--id",
+            "r2",
+            "--date",
+            "2026-03-01",
+        ],
+    ));
+    let report = ok(tequio(&db, &["round", "report", "--org", o, "--id", "r2"]));
+    expect_test::expect![[r#"
+        material  demand_units  bought_units  surplus_units  total_cost         orders  optimal
+           glaze            50            50              0       45.00  arcillas:50@0     true
+
+        member  material  units  charged                           alone   alone_orders  saving
+             1     glaze     10     9.00  no podía comprar por su cuenta                      —
+             2     glaze     40    36.00                           36.00  arcillas:40@0    0.00
+        ronda r2: costo 45.00, ahorro de los socios 0.00, socios que no podían comprar por su cuenta 1, inventario ODF 0.00
+    "#]]
+    .assert_eq(&report);
+    let csv = ok(tequio(
+        &db,
+        &[
+            "round", "report", "--org", o, "--id", "r2", "--format", "csv",
+        ],
+    ));
+    expect_test::expect![[r#"
+        material,demand_units,bought_units,surplus_units,total_cost_minor,orders,optimal
+        glaze,50,50,0,4500,arcillas:50@0,true
+        member,material,units,charged_minor,could_buy_alone,alone_minor,alone_orders,saving_minor
+        1,glaze,10,900,false,,,
+        2,glaze,40,3600,true,3600,arcillas:40@0,0
+    "#]]
+    .assert_eq(&csv);
+    let json = ok(tequio(
+        &db,
+        &[
+            "round", "report", "--org", o, "--id", "r2", "--format", "json",
+        ],
+    ));
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(j["members"][0]["alone_minor"], serde_json::Value::Null);
+    assert_eq!(j["members"][0]["saving_minor"], serde_json::Value::Null);
+    assert_eq!(j["members"][0]["could_buy_alone"], false);
+    assert_eq!(j["members"][1]["alone_minor"], 3_600);
+    assert_eq!(j["members"][1]["saving_minor"], 0);
+    assert_eq!(j["members_could_not_buy_alone"], 1);
 
     // R-SELL-1: an order split 3:1 by capacity, delivered, invoiced and paid.
     let caps = dir.path().join("caps.csv");
@@ -301,6 +400,7 @@ fn a_round_and_an_order_from_the_command_line() {
     let s: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert_eq!(s[0]["invoiced_minor"], 80_000);
     assert_eq!(s[0]["members_saving_minor"], 900);
+    assert_eq!(s[0]["members_could_not_buy_alone"], 1);
 }
 
 #[test]

@@ -8,8 +8,8 @@
 //! - [`supplier`]: suppliers and price lists (tiers all-units or incremental, minimum order,
 //!   lead time, validity, who channelled the supplier: R-BUY-1, R-SELL-3); validation.
 //! - [`purchase`]: pooled purchasing rounds: aggregation per material, the mixed-integer
-//!   optimiser (the only place `f64` appears, see its module doc), pooled charges and savings
-//!   (R-BUY-1).
+//!   optimiser (the only place `f64` appears, see its module doc), pooled charges, and each
+//!   member's least cost buying alone, the saving's baseline (R-BUY-1).
 //! - [`capital`]: working capital for rounds: funding source (credit line or Competition
 //!   Sub-Fund with a board decision), purchase orders, partial receipts, pick-ups, repayment at
 //!   pick-up or from sales, repaying the source (R-BUY-2).
@@ -18,7 +18,8 @@
 //!   payments distributed net of members' debts, advances (R-SELL-1, R-SELL-3).
 //! - [`outlet`]: shared outlets: consignment stock per member, sales, settlement, stock counts
 //!   (R-SELL-2).
-//! - [`report`]: plain-data reports: savings per member and round, sales per member and buyer.
+//! - [`report`]: plain-data reports: savings per member, material and round (none for a member
+//!   who could not buy alone), sales per member and buyer.
 //! - [`split`]: the exact least-deviation order split when minimum lots bind (R-SELL-1).
 //! - [`alloc`]: exact largest-remainder splitting used by all of the above.
 //! - [`accounts`]: account codes used, and the accounts the ODF chart must gain.

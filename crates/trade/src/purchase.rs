@@ -27,6 +27,18 @@
 //! `f64` is ever reported. A solution that fails the exact re-check is an error, not a result.
 //! If a time limit stops the solver, the plan says [`SolveStatus::LimitReached`], never
 //! [`SolveStatus::Optimal`].
+//!
+//! # The saving: what each member would have paid alone
+//!
+//! A member's saving is measured against the least cost at which they could have bought their
+//! own quantity of the material alone ([`price_alone`]): the same optimiser on the same price
+//! lists, with the member's own total as the demand and their own earliest date as the
+//! deadline, so tiers (all-units and incremental), minimum orders, capacities and buying up to
+//! a better tier (when the round's setting allows it) are treated exactly as in the pooled
+//! purchase. With buying up allowed, a member below a supplier's minimum order may reach it by
+//! buying more, as the pooled purchase may; the alone cost then includes those extra units. A
+//! member whose quantity no supplier nor combination of suppliers serves alone
+//! *could not buy alone* ([`MemberAlone::quote`] is `None`) and has no saving figure.
 
 use crate::alloc::largest_remainder;
 use crate::supplier::{Pricing, ValidPriceList, MAX_UNITS};
@@ -121,11 +133,31 @@ pub struct MaterialPlan {
     pub total_cost_minor: i64,
     /// `total_cost_minor / bought_units`, for display only; charges use exact allocation.
     pub pooled_unit_cost_minor: Decimal,
-    /// The cheapest first-tier price among suppliers that deliver in time: what a member
-    /// buying alone would pay per unit (R-BUY-1 saving).
-    pub base_supplier: String,
-    pub base_price_minor: i64,
     pub status: SolveStatus,
+}
+
+/// The least-cost purchase of one member's quantity alone (R-BUY-1 saving baseline).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AloneQuote {
+    /// What the member would have ordered, from which suppliers and tiers.
+    pub orders: Vec<SupplierOrder>,
+    /// At least the member's units; more when buying up was cheaper or reached a minimum order.
+    pub bought_units: u64,
+    /// Exact cost in minor units, from the price lists.
+    pub cost_minor: i64,
+    pub status: SolveStatus,
+}
+
+/// What one member would have paid buying their own quantity of one material alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberAlone {
+    pub member: MemberId,
+    pub material: String,
+    /// The member's units of the material in the round (all their requests of it).
+    pub units: u64,
+    /// `None`: no supplier, nor combination of suppliers, serves that quantity alone (tiers,
+    /// minimum orders, capacities, lead times): the member could not buy alone.
+    pub quote: Option<AloneQuote>,
 }
 
 /// The plan for a whole round, one entry per material in code order.
@@ -134,14 +166,21 @@ pub struct RoundPlan {
     pub round_id: String,
     pub currency: Currency,
     pub materials: Vec<MaterialPlan>,
+    /// What each member would have paid alone, per material, in (material, member) order.
+    pub alone: Vec<MemberAlone>,
 }
 
 impl RoundPlan {
-    /// True only if every material's plan is proven optimal.
+    /// True only if every material's plan, and every member's cost alone, is proven optimal.
     pub fn is_optimal(&self) -> bool {
         self.materials
             .iter()
             .all(|m| m.status == SolveStatus::Optimal)
+            && self
+                .alone
+                .iter()
+                .filter_map(|a| a.quote.as_ref())
+                .all(|q| q.status == SolveStatus::Optimal)
     }
 
     pub fn total_cost_minor(&self) -> Option<i64> {
@@ -236,7 +275,80 @@ pub fn optimise_round(
         round_id: round.round_id.clone(),
         currency: round.currency,
         materials,
+        alone: price_alone(price_lists, round, settings)?,
     })
+}
+
+/// What each member would have paid buying their own quantity of each material alone (R-BUY-1
+/// saving baseline): per member and material, the least total cost found by
+/// [`optimise_material`] for the member's units (all their requests of it summed), due by
+/// their earliest `needed_by`, on the same price lists and settings as the pooled purchase.
+/// A quantity nothing serves alone gives `quote: None` (could not buy alone); any other error
+/// (solver, currency, overflow) is returned. In (material, member) order.
+pub fn price_alone(
+    price_lists: &[ValidPriceList],
+    round: &PurchaseRound,
+    settings: &RoundSettings,
+) -> Result<Vec<MemberAlone>, TradeError> {
+    aggregate_requests(round)?;
+    let mut wanted: BTreeMap<(&str, MemberId), (u64, NaiveDate)> = BTreeMap::new();
+    for r in &round.requests {
+        let slot = wanted
+            .entry((r.material.as_str(), r.member))
+            .or_insert((0, r.needed_by));
+        slot.0 += r.quantity_units as u64;
+        slot.1 = slot.1.min(r.needed_by);
+    }
+    let mut by_material: BTreeMap<&str, Vec<&ValidPriceList>> = BTreeMap::new();
+    for list in price_lists {
+        by_material.entry(list.material()).or_default().push(list);
+    }
+    // The answer depends on the material, the units and which lists deliver in time: members
+    // alike in those are solved once.
+    let mut solved: BTreeMap<(&str, u64, Vec<usize>), Option<AloneQuote>> = BTreeMap::new();
+    let mut alone = Vec::with_capacity(wanted.len());
+    for ((material, member), (units, needed_by)) in wanted {
+        let lists = by_material.get(material).map(Vec::as_slice).unwrap_or(&[]);
+        let in_time: Vec<usize> = (0..lists.len())
+            .filter(|&i| lists[i].delivers_by(round.order_date, needed_by))
+            .collect();
+        let key = (material, units, in_time);
+        let quote = match solved.get(&key) {
+            Some(q) => q.clone(),
+            None => {
+                let demand = MaterialDemand {
+                    material: material.to_string(),
+                    demand_units: units,
+                    earliest_needed_by: needed_by,
+                };
+                let q = match optimise_material(
+                    &demand,
+                    lists,
+                    round.order_date,
+                    round.currency,
+                    settings,
+                ) {
+                    Ok(plan) => Some(AloneQuote {
+                        orders: plan.orders,
+                        bought_units: plan.bought_units,
+                        cost_minor: plan.total_cost_minor,
+                        status: plan.status,
+                    }),
+                    Err(TradeError::Infeasible { .. }) => None,
+                    Err(other) => return Err(other),
+                };
+                solved.insert(key, q.clone());
+                q
+            }
+        };
+        alone.push(MemberAlone {
+            member,
+            material: material.to_string(),
+            units,
+            quote,
+        });
+    }
+    Ok(alone)
 }
 
 /// A supplier that may be used for this material, with its useful quantity bound.
@@ -298,13 +410,6 @@ pub fn optimise_material(
             found: other.currency(),
         });
     }
-    // R-BUY-1 saving baseline: the cheapest first-tier price among suppliers in time.
-    let base = in_time
-        .iter()
-        .min_by_key(|l| l.base_price_minor())
-        .copied()
-        .ok_or_else(|| infeasible(Infeasibility::NoPriceList))?;
-
     let available_units: u64 = in_time
         .iter()
         .map(|l| l.max_units().unwrap_or(MAX_UNITS) as u64)
@@ -504,8 +609,6 @@ pub fn optimise_material(
         orders,
         total_cost_minor: total_cost,
         pooled_unit_cost_minor: Decimal::from(total_cost) / Decimal::from(bought),
-        base_supplier: base.supplier().to_string(),
-        base_price_minor: base.base_price_minor(),
         status,
     })
 }
@@ -520,10 +623,6 @@ pub struct RequestCharge {
     pub quantity_units: u32,
     /// The pooled charge: the material's total cost split by units, largest remainder.
     pub charge_minor: i64,
-    /// What the member would have paid alone: units × base price.
-    pub alone_minor: i64,
-    /// `alone_minor - charge_minor` (negative if pooling cost the member more).
-    pub saving_minor: i64,
 }
 
 /// Units bought beyond the demand, kept as ODF stock at their share of the cost.
@@ -545,7 +644,8 @@ pub struct RoundCharges {
 
 /// Charges each request the pooled unit cost (R-BUY-1): the material's total cost is split over
 /// the requested units and the surplus units in proportion, by largest remainder, so the parts
-/// add up to the total to the centavo.
+/// add up to the total to the centavo. The saving against buying alone is
+/// [`crate::report::savings_by_member`].
 pub fn charge_members(round: &PurchaseRound, plan: &RoundPlan) -> Result<RoundCharges, TradeError> {
     let mut by_material: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, r) in round.requests.iter().enumerate() {
@@ -579,19 +679,12 @@ pub fn charge_members(round: &PurchaseRound, plan: &RoundPlan) -> Result<RoundCh
             })?;
         for (&i, &charge) in indices.iter().zip(&parts) {
             let r = &round.requests[i];
-            let alone = (r.quantity_units as i64)
-                .checked_mul(m.base_price_minor)
-                .ok_or(TradeError::Overflow {
-                    field: "alone_minor",
-                })?;
             charges.push(RequestCharge {
                 request_index: i,
                 member: r.member,
                 material: r.material.clone(),
                 quantity_units: r.quantity_units,
                 charge_minor: charge,
-                alone_minor: alone,
-                saving_minor: alone - charge,
             });
         }
         if m.surplus_units > 0 {

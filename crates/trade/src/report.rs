@@ -1,41 +1,87 @@
 //! Reports as plain data: savings per member and round (R-BUY-1), sales per member and per
 //! buyer (R-SELL-1), and who channelled what (R-SELL-3).
 
-use crate::purchase::RoundCharges;
+use crate::purchase::{AloneQuote, MemberAlone, RoundCharges, RoundPlan};
 use crate::sales::Invoice;
 use crate::supplier::Supplier;
-use crate::MemberId;
+use crate::{MemberId, TradeError};
 use std::collections::BTreeMap;
 
-/// One member's result in one purchasing round.
+/// One member's result for one material in one purchasing round (R-BUY-1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberSavings {
     pub round_id: String,
     pub member: MemberId,
+    pub material: String,
     pub units: u64,
+    /// The pooled charge of the member's requests of the material.
     pub charged_minor: i64,
-    pub alone_minor: i64,
-    pub saving_minor: i64,
+    /// The least-cost purchase of the member's units alone; `None`: could not buy alone.
+    pub alone: Option<AloneQuote>,
+    /// `alone − charged` (negative if pooling cost the member more); `None` when the member
+    /// could not buy alone: there is nothing to measure a saving against.
+    pub saving_minor: Option<i64>,
 }
 
-/// Savings per member in a round (R-BUY-1), in member order.
-pub fn savings_by_member(charges: &RoundCharges) -> Vec<MemberSavings> {
-    let mut by: BTreeMap<MemberId, MemberSavings> = BTreeMap::new();
-    for c in &charges.charges {
-        let s = by.entry(c.member).or_insert(MemberSavings {
-            round_id: charges.round_id.clone(),
-            member: c.member,
-            units: 0,
-            charged_minor: 0,
-            alone_minor: 0,
-            saving_minor: 0,
-        });
-        s.units += c.quantity_units as u64;
-        s.charged_minor += c.charge_minor;
-        s.alone_minor += c.alone_minor;
-        s.saving_minor += c.saving_minor;
+impl MemberSavings {
+    /// What buying alone would have cost, if the member could.
+    pub fn alone_minor(&self) -> Option<i64> {
+        self.alone.as_ref().map(|q| q.cost_minor)
     }
-    by.into_values().collect()
+}
+
+/// Savings per member and material in a round (R-BUY-1), in (member, material) order: the
+/// pooled charges against the plan's cost of buying alone ([`crate::purchase::price_alone`]).
+/// A member and material the plan does not price alone is an error, not a guess.
+pub fn savings_by_member(
+    charges: &RoundCharges,
+    plan: &RoundPlan,
+) -> Result<Vec<MemberSavings>, TradeError> {
+    let mut charged: BTreeMap<(MemberId, &str), (u64, i64)> = BTreeMap::new();
+    for c in &charges.charges {
+        let s = charged.entry((c.member, c.material.as_str())).or_default();
+        s.0 += c.quantity_units as u64;
+        s.1 =
+            s.1.checked_add(c.charge_minor)
+                .ok_or(TradeError::Overflow {
+                    field: "charged_minor",
+                })?;
+    }
+    let alone: BTreeMap<(MemberId, &str), &MemberAlone> = plan
+        .alone
+        .iter()
+        .map(|a| ((a.member, a.material.as_str()), a))
+        .collect();
+    charged
+        .into_iter()
+        .map(|((member, material), (units, charged_minor))| {
+            let a = alone
+                .get(&(member, material))
+                .filter(|a| a.units == units)
+                .ok_or(TradeError::Invalid {
+                    rule: "R-BUY-1",
+                    field: "plan.alone",
+                    reason: "the plan does not price a member's request alone",
+                })?;
+            let saving_minor = match &a.quote {
+                Some(q) => Some(q.cost_minor.checked_sub(charged_minor).ok_or(
+                    TradeError::Overflow {
+                        field: "saving_minor",
+                    },
+                )?),
+                None => None,
+            };
+            Ok(MemberSavings {
+                round_id: charges.round_id.clone(),
+                member,
+                material: material.to_string(),
+                units,
+                charged_minor,
+                alone: a.quote.clone(),
+                saving_minor,
+            })
+        })
+        .collect()
 }
 
 /// Sales of one member over the invoices given.

@@ -191,11 +191,6 @@ impl ValidPriceList {
         &self.0
     }
 
-    /// The first tier's unit price: what a member buying alone pays (R-BUY-1 saving).
-    pub fn base_price_minor(&self) -> i64 {
-        self.0.tiers[0].unit_price_minor
-    }
-
     /// The most the supplier sells (the last tier's `to_units`), or `None` if open-ended.
     pub fn max_units(&self) -> Option<u32> {
         self.0.tiers.last().and_then(|t| t.to_units)

@@ -6,9 +6,10 @@ use ledger::Currency;
 use proptest::prelude::*;
 use support::date;
 use trade::purchase::{
-    charge_members, optimise_material, optimise_round, MaterialDemand, PurchaseRequest,
-    PurchaseRound, RoundSettings, SolveStatus,
+    charge_members, optimise_material, optimise_round, price_alone, MaterialDemand,
+    PurchaseRequest, PurchaseRound, RoundSettings, SolveStatus,
 };
+use trade::report::savings_by_member;
 use trade::supplier::{PriceList, Pricing, Tier, ValidPriceList};
 use trade::{Infeasibility, TradeError};
 
@@ -131,13 +132,19 @@ fn hand_solved_all_units_buys_up_to_the_better_tier() {
     );
     assert_eq!(m.status, SolveStatus::Optimal);
     let charges = charge_members(&r, &plan).unwrap();
-    // 4,000 split 20:25:5 -> 1,600 / 2,000 / 400 stock; alone 2,000 and 2,500.
-    let got: Vec<_> = charges
-        .charges
+    // 4,000 split 20:25:5 -> 1,600 / 2,000 / 400 stock. Alone, 20 at 100 = 2,000 (buying up
+    // to 50 at 80 would be 4,000) and 25 at 100 = 2,500: savings 400 and 500.
+    let got: Vec<_> = charges.charges.iter().map(|c| c.charge_minor).collect();
+    assert_eq!(got, vec![1_600, 2_000]);
+    let got: Vec<_> = savings_by_member(&charges, &plan)
+        .unwrap()
         .iter()
-        .map(|c| (c.charge_minor, c.saving_minor))
+        .map(|s| (s.member, s.alone_minor(), s.saving_minor))
         .collect();
-    assert_eq!(got, vec![(1_600, 400), (2_000, 500)]);
+    assert_eq!(
+        got,
+        vec![(1, Some(2_000), Some(400)), (2, Some(2_500), Some(500))]
+    );
     assert_eq!(charges.odf_stock[0].value_minor, 400);
 
     // Without buy-up (setting), exactly 45 at 100.
@@ -183,12 +190,6 @@ fn hand_solved_incremental_and_min_order_split_across_suppliers() {
         (plan.orders[0].supplier.as_str(), plan.orders[0].tier_index),
         ("b", 1)
     );
-    // The saving baseline is the cheapest first-tier price in time: c at 90.
-    assert_eq!(
-        (plan.base_supplier.as_str(), plan.base_price_minor),
-        ("c", 90)
-    );
-
     // If b can only sell 20 units, the MILP splits: b 20 (1,000 + 600) would leave 15 for c,
     // below its minimum of 30 -> c must take >= 30: b 5 (500) + c 30 (2,700) = 3,200, or
     // c 35 (3,150). Least: c alone 3,150.
@@ -377,5 +378,259 @@ proptest! {
             let stock: i64 = charges.odf_stock.iter().filter(|s| s.material == m.material).map(|s| s.value_minor).sum();
             prop_assert_eq!(charged + stock, m.total_cost_minor);
         }
+    }
+}
+
+/// Each member's (alone cost, saving) in member order, from the plan and the charges.
+fn alone_and_saving(
+    lists: &[ValidPriceList],
+    r: &PurchaseRound,
+    buy_up: bool,
+) -> Vec<(i64, Option<i64>, Option<i64>)> {
+    let settings = RoundSettings {
+        allow_buy_up: buy_up,
+        ..RoundSettings::default()
+    };
+    let plan = optimise_round(lists, r, &settings).unwrap();
+    let charges = charge_members(r, &plan).unwrap();
+    savings_by_member(&charges, &plan)
+        .unwrap()
+        .iter()
+        .map(|s| (s.member, s.alone_minor(), s.saving_minor))
+        .collect()
+}
+
+#[test]
+fn alone_a_member_reaching_a_better_tier_is_priced_at_that_tier() {
+    // R-BUY-1: a is all-units, 1-49 at 100, 50 and up at 80, minimum order 20.
+    let a = list(
+        "a",
+        "clay",
+        Pricing::AllUnits,
+        &[(1, Some(49), 100), (50, None, 80)],
+        20,
+        1,
+    );
+    let r = round(vec![request(1, "clay", 60), request(2, "clay", 30)]);
+    // Pooled (no buying up): 90 units at 80 = 7,200; member 1 is charged 60x80 = 4,800,
+    // member 2 30x80 = 2,400.
+    // Member 1 alone: 60 >= 50, every unit at 80 = 4,800 (not 60x100 = 6,000): saving 0.
+    // Member 2 alone: 30 >= the minimum of 20, first tier: 30x100 = 3,000: saving 600.
+    assert_eq!(
+        alone_and_saving(std::slice::from_ref(&a), &r, false),
+        vec![(1, Some(4_800), Some(0)), (2, Some(3_000), Some(600))]
+    );
+    // Buying up (setting allowed): member 3 asks 45. Alone: 45x100 = 4,500, or 50x80 = 4,000
+    // buying 5 more -> 4,000. Member 2 alone would pay 50x80 = 4,000 > 3,000: stays 3,000.
+    // Pooled: 135 at 80 = 10,800, split 60:30:45 -> 4,800 / 2,400 / 3,600.
+    let r = round(vec![
+        request(1, "clay", 60),
+        request(2, "clay", 30),
+        request(3, "clay", 45),
+    ]);
+    assert_eq!(
+        alone_and_saving(std::slice::from_ref(&a), &r, true),
+        vec![
+            (1, Some(4_800), Some(0)),
+            (2, Some(3_000), Some(600)),
+            (3, Some(4_000), Some(400))
+        ]
+    );
+    let plan = optimise_round(&[a], &r, &RoundSettings::default()).unwrap();
+    let three = plan.alone.iter().find(|m| m.member == 3).unwrap();
+    let q = three.quote.as_ref().unwrap();
+    assert_eq!(
+        (three.units, q.bought_units, q.orders[0].tier_index),
+        (45, 50, 1)
+    );
+}
+
+#[test]
+fn alone_below_every_minimum_order_could_not_buy_alone() {
+    // R-BUY-1: a flat 100 with a minimum of 20, b flat 90 with a minimum of 30.
+    let lists = [
+        list("a", "clay", Pricing::AllUnits, &[(1, None, 100)], 20, 1),
+        list("b", "clay", Pricing::AllUnits, &[(1, None, 90)], 30, 1),
+    ];
+    let r = round(vec![request(1, "clay", 10), request(2, "clay", 40)]);
+    // Pooled, exactly 50: b 50x90 = 4,500 (a 20 + b 30 = 2,000 + 2,700 = 4,700 costs more).
+    // Member 1 is charged 10x90 = 900, member 2 40x90 = 3,600.
+    // Without buying up, member 1's 10 units are below both minimums: could not buy alone, no
+    // saving figure (the old baseline said 10x90 = 900, "saving 0"). Member 2 alone: b 40x90
+    // = 3,600, saving 0.
+    assert_eq!(
+        alone_and_saving(&lists, &r, false),
+        vec![(1, None, None), (2, Some(3_600), Some(0))]
+    );
+    // With buying up allowed (as the pooled optimiser may), member 1 could reach a's minimum:
+    // 20x100 = 2,000 (b's 30x90 = 2,700 costs more): saving 2,000 - 900 = 1,100.
+    assert_eq!(
+        alone_and_saving(&lists, &r, true),
+        vec![(1, Some(2_000), Some(1_100)), (2, Some(3_600), Some(0))]
+    );
+}
+
+#[test]
+fn alone_below_one_suppliers_minimum_is_priced_at_the_other() {
+    // R-BUY-1: a flat 80 with a minimum of 50; b flat 95 with a minimum of 5.
+    let lists = [
+        list("a", "clay", Pricing::AllUnits, &[(1, None, 80)], 50, 1),
+        list("b", "clay", Pricing::AllUnits, &[(1, None, 95)], 5, 1),
+    ];
+    let r = round(vec![request(1, "clay", 10), request(2, "clay", 60)]);
+    // Pooled, 70: a 70x80 = 5,600 (a 50 + b 20 = 4,000 + 1,900 = 5,900 costs more).
+    // Member 1 is charged 10x80 = 800; alone a needs 50, so b: 10x95 = 950, saving 150.
+    // Member 2 is charged 60x80 = 4,800; alone a: 60x80 = 4,800, saving 0.
+    assert_eq!(
+        alone_and_saving(&lists, &r, false),
+        vec![(1, Some(950), Some(150)), (2, Some(4_800), Some(0))]
+    );
+    let plan = optimise_round(
+        &lists,
+        &r,
+        &RoundSettings {
+            allow_buy_up: false,
+            ..RoundSettings::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        plan.alone[0].quote.as_ref().unwrap().orders[0].supplier,
+        "b"
+    );
+}
+
+#[test]
+fn alone_incremental_tiers_are_priced_piecewise() {
+    // R-BUY-1: b incremental, 1-10 at 100, 11-30 at 70, 31 and up at 50.
+    let b = list(
+        "b",
+        "glaze",
+        Pricing::Incremental,
+        &[(1, Some(10), 100), (11, Some(30), 70), (31, None, 50)],
+        0,
+        1,
+    );
+    let r = round(vec![request(1, "glaze", 35), request(2, "glaze", 65)]);
+    // Member 1 alone, 35: 10x100 + 20x70 + 5x50 = 1,000 + 1,400 + 250 = 2,650.
+    // Member 2 alone, 65: 1,000 + 1,400 + 35x50 = 1,750 -> 4,150.
+    // Pooled, 100: 1,000 + 1,400 + 70x50 = 3,500 -> 5,900, split 35:65 -> 2,065 and 3,835.
+    // Savings: 2,650 - 2,065 = 585 and 4,150 - 3,835 = 315.
+    assert_eq!(
+        alone_and_saving(std::slice::from_ref(&b), &r, true),
+        vec![(1, Some(2_650), Some(585)), (2, Some(4_150), Some(315))]
+    );
+}
+
+#[test]
+fn alone_sums_a_members_requests_and_keeps_their_own_date() {
+    // R-BUY-1: member 1 asks 30 + 25 of clay; alone they buy 55 at once. a is all-units,
+    // 1-49 at 100, 50 and up at 80, delivers in 1 day; slow is flat 60 in 5 days.
+    let lists = [
+        list(
+            "a",
+            "clay",
+            Pricing::AllUnits,
+            &[(1, Some(49), 100), (50, None, 80)],
+            0,
+            1,
+        ),
+        list("slow", "clay", Pricing::AllUnits, &[(1, None, 60)], 0, 5),
+    ];
+    let late = |member, q| PurchaseRequest {
+        needed_by: date(2026, 3, 20),
+        ..request(member, "clay", q)
+    };
+    let r = round(vec![
+        request(1, "clay", 30),
+        request(1, "clay", 25),
+        late(2, 10),
+    ]);
+    let alone = price_alone(&lists, &r, &RoundSettings::default()).unwrap();
+    // Member 1: 55 by 2026-03-10 (slow arrives 03-06, in time too): 55x60 = 3,300.
+    // Member 2: 10 by 2026-03-20: slow, 10x60 = 600.
+    let got: Vec<_> = alone
+        .iter()
+        .map(|a| (a.member, a.units, a.quote.as_ref().map(|q| q.cost_minor)))
+        .collect();
+    assert_eq!(got, vec![(1, 55, Some(3_300)), (2, 10, Some(600))]);
+    // A member needing the goods by tomorrow: only a arrives in time (1 day): 10x100 = 1,000.
+    let urgent = PurchaseRequest {
+        needed_by: date(2026, 3, 2),
+        ..request(3, "clay", 10)
+    };
+    let r = round(vec![urgent]);
+    let no = RoundSettings {
+        allow_buy_up: false,
+        ..RoundSettings::default()
+    };
+    let alone = price_alone(&lists, &r, &no).unwrap();
+    assert_eq!(alone[0].quote.as_ref().map(|q| q.cost_minor), Some(1_000));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// R-BUY-1: on small random price lists (1-3 suppliers, 1-3 tiers of both kinds, minimum
+    /// orders, capacities, lead times) and a few members with one or more requests, each
+    /// member's cost alone equals the exhaustive optimum over suppliers and quantities (so it
+    /// is never below it), "could not buy alone" exactly when the exhaustive search finds
+    /// nothing, and the quote is a real purchase: each order suppliable, costs exact.
+    #[test]
+    fn alone_cost_equals_brute_force(
+        lists in proptest::collection::vec(arb_list("m0", 0), 1..=3),
+        asks in proptest::collection::vec((1i64..4, 1u32..15, any::<bool>()), 1..=5),
+        buy_up in any::<bool>(),
+    ) {
+        let settings = RoundSettings { allow_buy_up: buy_up, ..RoundSettings::default() };
+        let group: Vec<ValidPriceList> = lists
+            .iter()
+            .enumerate()
+            .map(|(s, l)| {
+                let mut p = l.as_price_list().clone();
+                p.supplier = format!("s{s}");
+                p.validate().unwrap()
+            })
+            .collect();
+        // Needed by 03-02 (lead times <= 1 day in time) or 03-03 (<= 2 days).
+        let needed = |late: bool| if late { date(2026, 3, 3) } else { date(2026, 3, 2) };
+        let r = round(
+            asks.iter()
+                .map(|&(member, q, late)| PurchaseRequest {
+                    needed_by: needed(late),
+                    ..request(member, "m0", q)
+                })
+                .collect(),
+        );
+        let alone = price_alone(&group, &r, &settings).unwrap();
+        for a in &alone {
+            let mine: Vec<_> = asks.iter().filter(|x| x.0 == a.member).collect();
+            let units: u32 = mine.iter().map(|x| x.1).sum();
+            let late = mine.iter().all(|x| x.2);
+            prop_assert_eq!(a.units, units as u64);
+            let max_lead = if late { 2 } else { 1 };
+            let refs: Vec<&ValidPriceList> =
+                group.iter().filter(|l| l.lead_time_days() <= max_lead).collect();
+            let want = brute_force(&refs, units, buy_up);
+            match (&a.quote, want) {
+                (Some(q), Some(best)) => {
+                    prop_assert_eq!(q.status, SolveStatus::Optimal);
+                    prop_assert_eq!(q.cost_minor, best);
+                    let mut exact = 0i64;
+                    for o in &q.orders {
+                        let l = group.iter().find(|l| l.supplier() == o.supplier).unwrap();
+                        prop_assert!(l.can_supply(o.quantity_units));
+                        prop_assert_eq!(l.cost_minor(o.quantity_units), Some(o.cost_minor));
+                        exact += o.cost_minor;
+                    }
+                    prop_assert_eq!(exact, best);
+                    prop_assert!(q.bought_units >= units as u64);
+                    if !buy_up { prop_assert_eq!(q.bought_units, units as u64); }
+                }
+                (None, None) => {}
+                (got, want) => prop_assert!(false, "alone {:?} vs brute force {:?}", got, want),
+            }
+        }
+        prop_assert_eq!(alone.len(), asks.iter().map(|x| x.0).collect::<std::collections::BTreeSet<_>>().len());
     }
 }

@@ -430,6 +430,7 @@ pub struct OrderLine {
 #[derive(Clone)]
 pub struct PurchaseLine {
     pub round: String,
+    pub material: String,
     pub units: u64,
     pub charged: String,
     pub alone: String,
@@ -551,13 +552,15 @@ pub async fn member_trade(
     let mut purchases = Vec::new();
     for id in app.rounds(org_id).await?.into_iter().take(MAX_TRADE_ITEMS) {
         let r = app.round_report(org_id, &id).await?;
-        if let Some(m) = r.members.iter().find(|m| m.member == member_id) {
+        for m in r.members.iter().filter(|m| m.member == member_id) {
+            let (alone, saving) = crate::trade_pages::alone_and_saving(t, m);
             purchases.push(PurchaseLine {
                 round: id.clone(),
+                material: m.material.clone(),
                 units: m.units,
                 charged: t.money(m.charged_minor as i128),
-                alone: t.money(m.alone_minor as i128),
-                saving: t.money(m.saving_minor as i128),
+                alone,
+                saving,
             });
         }
     }

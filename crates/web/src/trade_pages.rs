@@ -207,10 +207,24 @@ pub async fn quote_page(
 
 pub struct SavingRow {
     pub member: i64,
+    pub material: String,
     pub units: u64,
     pub charged: String,
     pub alone: String,
     pub saving: String,
+}
+
+/// The cost alone and the saving of a member's line as shown (R-BUY-1): a member who could
+/// not buy alone is told so in words, and has no saving figure ("—"), never zero.
+pub fn alone_and_saving(t: Tr, m: &app::trade_cases::MemberSavingsRow) -> (String, String) {
+    (
+        m.alone_minor.map_or_else(
+            || t.get("trade.could_not_buy_alone").to_string(),
+            |a| t.money(a as i128),
+        ),
+        m.saving_minor
+            .map_or_else(|| "—".to_string(), |s| t.money(s as i128)),
+    )
 }
 
 pub struct MaterialRow {
@@ -227,6 +241,8 @@ pub struct RoundView {
     pub optimal: bool,
     pub total_cost: String,
     pub total_saving: String,
+    /// Members who could not buy alone in this round.
+    pub could_not: usize,
     pub materials: Vec<MaterialRow>,
     pub members: Vec<SavingRow>,
     pub more: usize,
@@ -271,6 +287,7 @@ struct TradePage {
     all_lines: bool,
     purchases: String,
     savings: String,
+    could_not: usize,
     invoiced: String,
     collected: String,
     outstanding: String,
@@ -326,6 +343,7 @@ pub async fn trade_page(
             optimal: r.optimal,
             total_cost: t.money(r.total_cost_minor as i128),
             total_saving: t.money(r.total_saving_minor as i128),
+            could_not: r.members_could_not_buy_alone,
             materials: r
                 .materials
                 .iter()
@@ -341,12 +359,16 @@ pub async fn trade_page(
             members: mine
                 .into_iter()
                 .take(LINES_PER_TABLE)
-                .map(|m| SavingRow {
-                    member: m.member,
-                    units: m.units,
-                    charged: t.money(m.charged_minor as i128),
-                    alone: t.money(m.alone_minor as i128),
-                    saving: t.money(m.saving_minor as i128),
+                .map(|m| {
+                    let (alone, saving) = alone_and_saving(t, m);
+                    SavingRow {
+                        member: m.member,
+                        material: m.material.clone(),
+                        units: m.units,
+                        charged: t.money(m.charged_minor as i128),
+                        alone,
+                        saving,
+                    }
                 })
                 .collect(),
         });
@@ -416,6 +438,7 @@ pub async fn trade_page(
         all_lines,
         purchases: t.money(summary.purchases_minor as i128),
         savings: t.money(summary.members_saving_minor as i128),
+        could_not: summary.members_could_not_buy_alone,
         invoiced: t.money(summary.invoiced_minor as i128),
         collected: t.money(summary.collected_minor as i128),
         outstanding: t.money(summary.outstanding_minor as i128),

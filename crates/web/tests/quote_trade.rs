@@ -149,7 +149,9 @@ async fn the_trade_page_shows_rounds_orders_and_outlets_and_members_see_their_ow
         .map(|m| m.member)
         .find(|m| *m != socio)
         .expect("other members bought in the round");
-    let line = |m: i64| format!("<tr><td>{m}</td><td class=\"num\">");
+    // A member's line of the round: member, then material (R-BUY-1).
+    let material = report.members[0].material.clone();
+    let line = |m: i64| format!("<tr><td>{m}</td><td>{material}</td>");
     let staff = sign_in(&w, "personal").await;
     let page = get(&w, &format!("/odf/{SLUG}/comercio"), Some(&staff)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -182,5 +184,130 @@ async fn the_trade_page_shows_rounds_orders_and_outlets_and_members_see_their_ow
     assert!(
         shared.body.contains(&rounds[0]),
         "the group's figures are shared"
+    );
+}
+
+#[tokio::test]
+async fn the_trade_page_says_who_could_not_buy_alone_and_gives_them_no_saving() {
+    use app::trade_cases::*;
+    let w = world().await;
+    let org = w.union.id;
+    let by = app::Actor::new("test", "cli");
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let socio = member_of(&w, "socio").await;
+    let members = w
+        .app
+        .store()
+        .members(org, store::Page::first(100))
+        .await
+        .unwrap();
+    let order_date = day(11, 2);
+    assert!(members
+        .iter()
+        .any(|m| m.id == socio && m.is_active_on(order_date)));
+    let other = members
+        .iter()
+        .find(|m| m.id != socio && m.is_active_on(order_date))
+        .unwrap()
+        .id;
+    // Glaze flat at 90 with a minimum order of 30, no buying up (R-BUY-1). The socio asks 10
+    // (below the minimum: could not buy alone), the other member 40 (alone 40x90 = 3,600,
+    // charged 40x90 = 3,600: saving 0).
+    w.app
+        .register_supplier(
+            org,
+            &by,
+            SupplierInput {
+                code: "esmaltes".into(),
+                name: "Esmaltes".into(),
+                channelled_by: None,
+            },
+        )
+        .await
+        .unwrap();
+    w.app
+        .register_price_list(
+            org,
+            &by,
+            PriceListInput {
+                supplier: "esmaltes".into(),
+                material: "esmalte".into(),
+                pricing: "all_units".into(),
+                tiers: vec![TierInput {
+                    from_units: 1,
+                    to_units: None,
+                    unit_price_minor: 90,
+                }],
+                min_order_units: 30,
+                lead_time_days: 1,
+                valid_from: day(1, 1),
+                valid_until: day(12, 31),
+            },
+        )
+        .await
+        .unwrap();
+    w.app
+        .open_round(
+            org,
+            &by,
+            RoundInput {
+                round_id: "r-sola".into(),
+                order_date,
+                allow_buy_up: false,
+                time_limit_ms: None,
+            },
+        )
+        .await
+        .unwrap();
+    let req = |member, quantity_units| RequestInput {
+        member,
+        material: "esmalte".into(),
+        quantity_units,
+        needed_by: day(11, 20),
+    };
+    w.app
+        .request_purchases(org, &by, "r-sola", vec![req(socio, 10), req(other, 40)])
+        .await
+        .unwrap();
+    w.app
+        .close_round(org, &by, "r-sola", order_date)
+        .await
+        .unwrap();
+    let cannot = "No podía comprar por su cuenta";
+    let staff = sign_in(&w, "personal").await;
+    let page = get(&w, &format!("/odf/{SLUG}/comercio"), Some(&staff)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let round = &page.body[page.body.find("id=\"round-r-sola\"").unwrap()..];
+    let round = &round[..round.find("</section>").unwrap()];
+    // The socio's line: charged 10x90 = 900, no cost alone, no saving figure.
+    let socio_line = format!(
+        "<tr><td>{socio}</td><td>esmalte</td><td class=\"num\">10</td><td class=\"num\">{}</td><td class=\"num wide\">{cannot}</td><td class=\"num\">—</td></tr>",
+        web::money_es_mx(900)
+    );
+    assert!(round.contains(&socio_line), "{round}");
+    let other_line = format!(
+        "<tr><td>{other}</td><td>esmalte</td><td class=\"num\">40</td><td class=\"num\">{}</td><td class=\"num wide\">{}</td><td class=\"num\">{}</td></tr>",
+        web::money_es_mx(3_600),
+        web::money_es_mx(3_600),
+        web::money_es_mx(0)
+    );
+    assert!(round.contains(&other_line), "{round}");
+    assert!(
+        round.contains("Socios que no podían comprar por su cuenta: 1"),
+        "{round}"
+    );
+    // The socio sees their own line, and on their statement too.
+    let member = sign_in(&w, "socio").await;
+    let mine = get(&w, &format!("/odf/{SLUG}/comercio"), Some(&member)).await;
+    assert!(mine.body.contains(&socio_line), "{}", mine.body);
+    let statement = get(&w, &format!("/odf/{SLUG}/socios/{socio}"), Some(&member)).await;
+    assert_eq!(statement.status, StatusCode::OK);
+    assert!(
+        statement.body.contains(&format!(
+            "<tr><td>r-sola</td><td>esmalte</td><td class=\"num\">10</td><td class=\"num\">{}</td><td class=\"num wide\">{cannot}</td><td class=\"num\">—</td></tr>",
+            web::money_es_mx(900)
+        )),
+        "{}",
+        statement.body
     );
 }

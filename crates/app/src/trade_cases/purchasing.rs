@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use store::{Commit, OrgId};
 use trade::capital::{self, PurchaseOrder};
 use trade::purchase::{
-    self, MaterialPlan, PurchaseRequest, PurchaseRound, RoundCharges, RoundPlan, RoundSettings,
-    SolveStatus, SupplierOrder,
+    self, AloneQuote, MaterialPlan, MemberAlone, PurchaseRequest, PurchaseRound, RoundCharges,
+    RoundPlan, RoundSettings, SolveStatus, SupplierOrder,
 };
 use trade::supplier::{PriceList, Pricing, Supplier, Tier, ValidPriceList};
 
@@ -136,6 +136,111 @@ struct OrderDto {
     cost_minor: i64,
 }
 
+impl OrderDto {
+    fn from_order(o: &SupplierOrder) -> Self {
+        OrderDto {
+            supplier: o.supplier.clone(),
+            quantity_units: o.quantity_units,
+            tier_index: o.tier_index,
+            cost_minor: o.cost_minor,
+        }
+    }
+    fn to_order(&self) -> SupplierOrder {
+        SupplierOrder {
+            supplier: self.supplier.clone(),
+            quantity_units: self.quantity_units,
+            tier_index: self.tier_index,
+            cost_minor: self.cost_minor,
+        }
+    }
+}
+
+/// One member's least cost buying one material alone (R-BUY-1), stored with the close so the
+/// saving does not move when price lists are added later. `orders: None`: could not buy alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct AloneDto {
+    member: i64,
+    material: String,
+    units: u64,
+    orders: Option<Vec<OrderDto>>,
+    optimal: bool,
+}
+
+impl AloneDto {
+    fn from_alone(a: &MemberAlone) -> Self {
+        AloneDto {
+            member: a.member,
+            material: a.material.clone(),
+            units: a.units,
+            orders: a
+                .quote
+                .as_ref()
+                .map(|q| q.orders.iter().map(OrderDto::from_order).collect()),
+            optimal: a
+                .quote
+                .as_ref()
+                .is_none_or(|q| q.status == SolveStatus::Optimal),
+        }
+    }
+    fn to_alone(&self) -> MemberAlone {
+        MemberAlone {
+            member: self.member,
+            material: self.material.clone(),
+            units: self.units,
+            quote: self.orders.as_ref().map(|orders| AloneQuote {
+                orders: orders.iter().map(OrderDto::to_order).collect(),
+                bought_units: orders.iter().map(|o| o.quantity_units as u64).sum(),
+                cost_minor: orders.iter().map(|o| o.cost_minor).sum(),
+                status: if self.optimal {
+                    SolveStatus::Optimal
+                } else {
+                    SolveStatus::LimitReached
+                },
+            }),
+        }
+    }
+}
+
+/// The close's costs alone as events of at most half the store's payload limit each (a round
+/// of thousands of members does not fit one event).
+fn alone_events(
+    stream: &str,
+    round_id: &str,
+    alone: &[MemberAlone],
+    by: &Actor,
+) -> Result<Vec<store::NewEvent>, AppError> {
+    const CHUNK_BYTES: usize = store::MAX_EVENT_PAYLOAD_BYTES / 2;
+    let mut chunks: Vec<Vec<AloneDto>> = vec![Vec::new()];
+    let mut bytes = 0;
+    for a in alone {
+        let dto = AloneDto::from_alone(a);
+        let size = serde_json::to_string(&dto)
+            .map_err(|e| AppError::Integrity(format!("alone cost: {e}")))?
+            .len()
+            + 1;
+        if bytes + size > CHUNK_BYTES && !chunks[chunks.len() - 1].is_empty() {
+            chunks.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += size;
+        chunks.last_mut().expect("one chunk at least").push(dto);
+    }
+    chunks
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .enumerate()
+        .map(|(n, entries)| {
+            event(
+                stream,
+                "trade.round.alone-priced",
+                format!("trade:round:{round_id}:alone:{n}"),
+                &RoundEvent::AlonePriced { entries },
+                by,
+            )
+        })
+        .collect()
+}
+
 /// One material of a stored plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct MaterialDto {
@@ -145,8 +250,6 @@ struct MaterialDto {
     surplus_units: u64,
     orders: Vec<OrderDto>,
     total_cost_minor: i64,
-    base_supplier: String,
-    base_price_minor: i64,
     optimal: bool,
 }
 
@@ -157,19 +260,8 @@ impl MaterialDto {
             demand_units: m.demand_units,
             bought_units: m.bought_units,
             surplus_units: m.surplus_units,
-            orders: m
-                .orders
-                .iter()
-                .map(|o| OrderDto {
-                    supplier: o.supplier.clone(),
-                    quantity_units: o.quantity_units,
-                    tier_index: o.tier_index,
-                    cost_minor: o.cost_minor,
-                })
-                .collect(),
+            orders: m.orders.iter().map(OrderDto::from_order).collect(),
             total_cost_minor: m.total_cost_minor,
-            base_supplier: m.base_supplier.clone(),
-            base_price_minor: m.base_price_minor,
             optimal: m.status == SolveStatus::Optimal,
         }
     }
@@ -179,21 +271,10 @@ impl MaterialDto {
             demand_units: self.demand_units,
             bought_units: self.bought_units,
             surplus_units: self.surplus_units,
-            orders: self
-                .orders
-                .iter()
-                .map(|o| SupplierOrder {
-                    supplier: o.supplier.clone(),
-                    quantity_units: o.quantity_units,
-                    tier_index: o.tier_index,
-                    cost_minor: o.cost_minor,
-                })
-                .collect(),
+            orders: self.orders.iter().map(OrderDto::to_order).collect(),
             total_cost_minor: self.total_cost_minor,
             pooled_unit_cost_minor: rust_decimal::Decimal::from(self.total_cost_minor)
                 / rust_decimal::Decimal::from(self.bought_units.max(1)),
-            base_supplier: self.base_supplier.clone(),
-            base_price_minor: self.base_price_minor,
             status: if self.optimal {
                 SolveStatus::Optimal
             } else {
@@ -211,6 +292,10 @@ enum RoundEvent {
     Closed {
         closed_on: NaiveDate,
         materials: Vec<MaterialDto>,
+    },
+    /// Part of the close: members' costs alone (R-BUY-1), in (material, member) order.
+    AlonePriced {
+        entries: Vec<AloneDto>,
     },
     Received {
         po_id: String,
@@ -258,10 +343,13 @@ pub struct Round {
     supplier_payments: usize,
     /// References of the pick-ups recorded (a reference again is a no-op).
     pickup_references: std::collections::BTreeSet<String>,
+    /// The close recorded members' costs alone (rounds closed before it was recorded have
+    /// them priced when reported, see `App::round_report`).
+    alone_recorded: bool,
 }
 
 impl Round {
-    fn pure(&self) -> PurchaseRound {
+    pub(super) fn pure(&self) -> PurchaseRound {
         PurchaseRound {
             round_id: self.settings.round_id.clone(),
             order_date: self.settings.order_date,
@@ -278,7 +366,20 @@ impl Round {
         }
     }
 
-    /// Each request's pooled charge and saving (R-BUY-1), once the round is closed.
+    /// Whether the close recorded what each member would have paid alone (R-BUY-1).
+    pub fn alone_recorded(&self) -> bool {
+        self.alone_recorded
+    }
+
+    /// The settings the round was optimised with.
+    pub(super) fn pure_settings(&self) -> RoundSettings {
+        RoundSettings {
+            allow_buy_up: self.settings.allow_buy_up,
+            time_limit_seconds: self.settings.time_limit_ms.map(|ms| ms as f64 / 1000.0),
+        }
+    }
+
+    /// Each request's pooled charge (R-BUY-1), once the round is closed.
     pub fn charges(&self) -> Result<Option<RoundCharges>, AppError> {
         match &self.plan {
             Some(plan) => Ok(Some(purchase::charge_members(&self.pure(), plan)?)),
@@ -466,7 +567,9 @@ impl App {
             pickups: 0,
             supplier_payments: 0,
             pickup_references: Default::default(),
+            alone_recorded: false,
         };
+        let mut alone = Vec::new();
         for e in it {
             match e {
                 RoundEvent::Opened(_) => {}
@@ -485,7 +588,12 @@ impl App {
                         round_id: round.settings.round_id.clone(),
                         currency: ledger::Currency::MXN,
                         materials: materials.iter().map(MaterialDto::to_plan).collect(),
+                        alone: Vec::new(),
                     });
+                }
+                RoundEvent::AlonePriced { entries } => {
+                    alone.extend(entries.iter().map(AloneDto::to_alone));
+                    round.alone_recorded = true;
                 }
                 RoundEvent::Received { po_id, units, .. } => {
                     *round.received.entry(po_id).or_default() += units;
@@ -511,6 +619,9 @@ impl App {
                     round.pickup_references.insert(reference);
                 }
             }
+        }
+        if let Some(plan) = &mut round.plan {
+            plan.alone = alone;
         }
         Ok(round)
     }
@@ -633,8 +744,9 @@ impl App {
     }
 
     /// R-BUY-1: closes the round and optimises it: per material, suppliers and tiers at least
-    /// total cost (a mixed-integer programme), each member charged the pooled unit cost. The
-    /// plan says whether it is proven optimal. An infeasible material names what to fix and
+    /// total cost (a mixed-integer programme), each member charged the pooled unit cost, and
+    /// each member's own quantity priced alone on the same lists (the saving's baseline,
+    /// recorded with the close). The plan says whether it is proven optimal. An infeasible material names what to fix and
     /// nothing is written.
     pub async fn close_round(
         &self,
@@ -654,10 +766,7 @@ impl App {
             ));
         }
         let (_, lists) = self.trade_catalogue(org_id).await?;
-        let settings = RoundSettings {
-            allow_buy_up: round.settings.allow_buy_up,
-            time_limit_seconds: round.settings.time_limit_ms.map(|ms| ms as f64 / 1000.0),
-        };
+        let settings = round.pure_settings();
         let pure = round.pure();
         let plan =
             tokio::task::spawn_blocking(move || purchase::optimise_round(&lists, &pure, &settings))
@@ -666,26 +775,25 @@ impl App {
         let stream = round_stream(round_id);
         let materials: Vec<MaterialDto> =
             plan.materials.iter().map(MaterialDto::from_plan).collect();
-        let events = vec![
-            event(
-                &stream,
-                "trade.round.closed",
-                format!("trade:round:{round_id}:closed"),
-                &RoundEvent::Closed {
-                    closed_on,
-                    materials,
-                },
-                by,
-            )?,
-            // Takes the requests' next slot: a request batch committed meanwhile makes this
-            // close conflict (nothing written), so the plan always covers every request.
-            slot(
-                &format!("{stream}:requests"),
-                round.requests.len(),
-                "closed",
-                by,
-            )?,
-        ];
+        let mut events = vec![event(
+            &stream,
+            "trade.round.closed",
+            format!("trade:round:{round_id}:closed"),
+            &RoundEvent::Closed {
+                closed_on,
+                materials,
+            },
+            by,
+        )?];
+        events.extend(alone_events(&stream, round_id, &plan.alone, by)?);
+        // Takes the requests' next slot: a request batch committed meanwhile makes this
+        // close conflict (nothing written), so the plan always covers every request.
+        events.push(slot(
+            &format!("{stream}:requests"),
+            round.requests.len(),
+            "closed",
+            by,
+        )?);
         self.trade_commit(
             org_id,
             Commit {

@@ -3,8 +3,19 @@
 
 use crate::{App, AppError};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use store::OrgId;
+use trade::purchase::{self, SupplierOrder};
 use trade::report;
+
+/// `supplier:units@tier` for each supplier order, space-separated.
+fn orders_text(orders: &[SupplierOrder]) -> String {
+    orders
+        .iter()
+        .map(|o| format!("{}:{}@{}", o.supplier, o.quantity_units, o.tier_index))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// One material of a round's plan (R-BUY-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -16,21 +27,28 @@ pub struct RoundMaterialRow {
     pub total_cost_minor: i64,
     /// `supplier:units@tier` for each supplier order.
     pub orders: String,
-    pub base_supplier: String,
-    pub base_price_minor: i64,
     /// Proven least cost, or stopped by the time limit.
     pub optimal: bool,
 }
 
-/// One member's saving in a round (R-BUY-1): charged at the pooled cost against buying alone
-/// at the base price.
+/// One member's saving on one material in a round (R-BUY-1): charged at the pooled cost
+/// against the least cost of buying the same units alone from the same price lists (tiers,
+/// minimum orders, buying up as the round allows).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberSavingsRow {
     pub member: i64,
+    pub material: String,
     pub units: u64,
     pub charged_minor: i64,
-    pub alone_minor: i64,
-    pub saving_minor: i64,
+    /// False: no supplier, nor combination of suppliers, serves these units alone.
+    pub could_buy_alone: bool,
+    /// The least cost alone; `None` when the member could not buy alone.
+    pub alone_minor: Option<i64>,
+    /// That purchase alone, `supplier:units@tier` per order (empty when it could not be).
+    pub alone_orders: String,
+    /// `alone − charged` (negative if pooling cost more); `None`, not zero, when the member
+    /// could not buy alone.
+    pub saving_minor: Option<i64>,
 }
 
 /// A round's report.
@@ -42,7 +60,10 @@ pub struct RoundReport {
     pub materials: Vec<RoundMaterialRow>,
     pub members: Vec<MemberSavingsRow>,
     pub total_cost_minor: i64,
+    /// The savings of the members who could have bought alone.
     pub total_saving_minor: i64,
+    /// Members who could not buy at least one of their materials alone (no saving figure).
+    pub members_could_not_buy_alone: usize,
     pub odf_stock_minor: i64,
 }
 
@@ -83,6 +104,8 @@ pub struct TradeSummary {
     pub rounds_closed: usize,
     pub purchases_minor: i64,
     pub members_saving_minor: i64,
+    /// Members who could not buy alone, counted once in each round.
+    pub members_could_not_buy_alone: usize,
     pub orders: usize,
     pub invoiced_minor: i64,
     pub collected_minor: i64,
@@ -92,7 +115,9 @@ pub struct TradeSummary {
 }
 
 impl App {
-    /// R-BUY-1: the round's plan and each member's saving.
+    /// R-BUY-1: the round's plan and each member's saving per material, against the least cost
+    /// of buying alone recorded with the close (priced now from the catalogue for a round closed
+    /// before the close recorded it).
     pub async fn round_report(
         &self,
         org_id: OrgId,
@@ -107,6 +132,7 @@ impl App {
             members: Vec::new(),
             total_cost_minor: 0,
             total_saving_minor: 0,
+            members_could_not_buy_alone: 0,
             odf_stock_minor: 0,
         };
         let Some(plan) = &round.plan else {
@@ -119,30 +145,47 @@ impl App {
                 bought_units: m.bought_units,
                 surplus_units: m.surplus_units,
                 total_cost_minor: m.total_cost_minor,
-                orders: m
-                    .orders
-                    .iter()
-                    .map(|o| format!("{}:{}@{}", o.supplier, o.quantity_units, o.tier_index))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                base_supplier: m.base_supplier.clone(),
-                base_price_minor: m.base_price_minor,
+                orders: orders_text(&m.orders),
                 optimal: m.status == trade::purchase::SolveStatus::Optimal,
             });
             r.total_cost_minor += m.total_cost_minor;
         }
         if let Some(charges) = round.charges()? {
             r.odf_stock_minor = charges.odf_stock.iter().map(|s| s.value_minor).sum();
-            for s in report::savings_by_member(&charges) {
-                r.total_saving_minor += s.saving_minor;
+            let mut plan = plan.clone();
+            if !round.alone_recorded() {
+                let (_, lists) = self.trade_catalogue(org_id).await?;
+                let (pure, settings) = (round.pure(), round.pure_settings());
+                plan.alone = tokio::task::spawn_blocking(move || {
+                    purchase::price_alone(&lists, &pure, &settings)
+                })
+                .await
+                .map_err(|e| AppError::Integrity(format!("optimiser task: {e}")))??;
+            }
+            let mut could_not = BTreeSet::new();
+            for s in report::savings_by_member(&charges, &plan)? {
+                match s.saving_minor {
+                    Some(saving) => r.total_saving_minor += saving,
+                    None => {
+                        could_not.insert(s.member);
+                    }
+                }
                 r.members.push(MemberSavingsRow {
                     member: s.member,
+                    material: s.material.clone(),
                     units: s.units,
                     charged_minor: s.charged_minor,
-                    alone_minor: s.alone_minor,
+                    could_buy_alone: s.alone.is_some(),
+                    alone_minor: s.alone_minor(),
+                    alone_orders: s
+                        .alone
+                        .as_ref()
+                        .map_or(String::new(), |q| orders_text(&q.orders)),
                     saving_minor: s.saving_minor,
                 });
             }
+            r.members_could_not_buy_alone = could_not.len();
+            r.optimal = r.optimal && plan.is_optimal();
         }
         Ok(r)
     }
@@ -209,6 +252,7 @@ impl App {
             rounds_closed: 0,
             purchases_minor: 0,
             members_saving_minor: 0,
+            members_could_not_buy_alone: 0,
             orders: 0,
             invoiced_minor: 0,
             collected_minor: 0,
@@ -222,6 +266,7 @@ impl App {
             s.rounds_closed += usize::from(r.closed);
             s.purchases_minor += r.total_cost_minor;
             s.members_saving_minor += r.total_saving_minor;
+            s.members_could_not_buy_alone += r.members_could_not_buy_alone;
         }
         let ids = self.sales_orders(org_id).await?;
         s.orders = ids.len();
