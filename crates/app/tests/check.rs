@@ -42,9 +42,9 @@ fn describe(check: &BooksCheck) -> String {
         .join("\n")
 }
 
-/// Fails until the credit-gate branch merges: the demo's trade round pays its supplier from
-/// the lender's line (`lenders:fira:line`) without drawing on the credit line, so the ledger
-/// owes fira 116,428.00 more than the line says is drawn (the lender invariant).
+/// Before the one gate for the lender's money, this failed the lender invariant: the demo's
+/// trade round paid its supplier from `lenders:fira:line` without drawing on the credit line,
+/// so the ledger owed fira 116,428.00 more than the line said was drawn.
 #[tokio::test]
 async fn the_demo_union_reconciles_on_every_backend() {
     for (backend, app) in backends().await {
