@@ -372,9 +372,18 @@ pub enum CreditEvent {
         on: Day,
         decision: Option<DecisionRef>,
     },
+    /// R-LEASE-1: the lessee paid the symbolic price; the asset is theirs. One per lease (its
+    /// key names no reference, so two purchases at once cannot both commit).
     LeasePurchased {
         lease_id: i64,
         on: Day,
+        /// The member who paid: the lessee at the time (absent from events written before it
+        /// was recorded, which were the lessee's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<i64>,
+        /// The payment's reference (receipt number or similar).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
     },
     /// R-FUND-6: what a member paid went back into the trust (the Fund's entries go with it).
     LoanReplenished {
@@ -1135,9 +1144,15 @@ impl CreditBook {
                 )?;
                 self.set_lease(*lease_id, next);
             }
-            CreditEvent::LeasePurchased { lease_id, on } => {
+            CreditEvent::LeasePurchased {
+                lease_id, on, by, ..
+            } => {
                 let ls = self.lease(*lease_id)?;
-                let (next, entry) = lease::exercise_purchase(&ls.lease, on.0, &key)?;
+                let cmd = lease::ExercisePurchase {
+                    by: by.unwrap_or(ls.lease.lessee),
+                    date: on.0,
+                };
+                let (next, entry) = lease::exercise_purchase(&ls.lease, &cmd, &key)?;
                 applied.entries.extend(entry);
                 self.set_lease(*lease_id, next);
             }

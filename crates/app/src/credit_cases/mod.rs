@@ -23,5 +23,5 @@ pub use book::{CreditBook, CreditEvent, LineState, LoanState, ReviewSetting, Tru
 pub use bulk::BulkLoan;
 pub use cases::{CreditOutcome, LoanApplication, OpenLineCmd};
 pub use daily::{CreditDayReport, Scope};
-pub use lease_cases::StartLeaseCmd;
+pub use lease_cases::{LeasePurchaseCmd, LeaseSummary, PurchaseSummary, StartLeaseCmd};
 pub use quote::{parse_quote_form, quote_terms, LoanQuote, QuoteForm};
