@@ -628,11 +628,7 @@ async fn r_lease_1_the_odf_buys_the_asset_with_credit_and_owns_it_until_the_purc
     .await;
 }
 
-fn buy_cmd(
-    member_id: Option<i64>,
-    on: chrono::NaiveDate,
-    reference: &str,
-) -> LeasePurchaseCmd {
+fn buy_cmd(member_id: Option<i64>, on: chrono::NaiveDate, reference: &str) -> LeasePurchaseCmd {
     LeasePurchaseCmd {
         lease_id: 1,
         member_id,
@@ -702,9 +698,16 @@ async fn r_lease_1_after_the_last_rent_the_lessee_buys_the_asset_for_the_symboli
             let due = day(2025, 9, 1)
                 .checked_add_months(chrono::Months::new(n as u32))
                 .unwrap();
-            app.pay_rent(org, &Actor::cli(), 1, *rent, due, &format!("renta-{}", n + 1))
-                .await
-                .unwrap();
+            app.pay_rent(
+                org,
+                &Actor::cli(),
+                1,
+                *rent,
+                due,
+                &format!("renta-{}", n + 1),
+            )
+            .await
+            .unwrap();
         }
         // With the last rent unpaid the option is closed: refused naming the rule and the
         // field, and nothing written.
@@ -719,7 +722,14 @@ async fn r_lease_1_after_the_last_rent_the_lessee_buys_the_asset_for_the_symboli
         assert_eq!(purchases_recorded(&app, org).await, 0);
         // The twelfth rent (2026-08-01) recovers the rest of the cost: the option opens.
         let (lease, _) = app
-            .pay_rent(org, &Actor::cli(), 1, rents[11], day(2026, 8, 1), "renta-12")
+            .pay_rent(
+                org,
+                &Actor::cli(),
+                1,
+                rents[11],
+                day(2026, 8, 1),
+                "renta-12",
+            )
             .await
             .unwrap();
         assert_eq!(lease.lease.status, credit::lease::LeaseStatus::RentPaid);

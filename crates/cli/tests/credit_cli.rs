@@ -472,8 +472,8 @@ fn pay_rent_3(db: &std::path::Path, amount: &str, on: &str, reference: &str) {
     ok_on(
         db,
         &[
-            "lease", "rent", "--org", ORG, "--lease", "3", "--amount", amount, "--on", on,
-            "--ref", reference,
+            "lease", "rent", "--org", ORG, "--lease", "3", "--amount", amount, "--on", on, "--ref",
+            reference,
         ],
     );
 }
@@ -559,7 +559,14 @@ fn r_lease_1_lease_buy_after_the_last_rent_and_the_statement_shows_it() {
     assert!(err.contains("--on"), "{err}");
     let err = refused_on(
         &db,
-        &strs(&buy(&["--member", "61", "--on", "2026-03-11", "--ref", "recibo-77"])),
+        &strs(&buy(&[
+            "--member",
+            "61",
+            "--on",
+            "2026-03-11",
+            "--ref",
+            "recibo-77",
+        ])),
         "R-LEASE-1",
     );
     assert!(err.contains("--member"), "{err}");
@@ -574,7 +581,10 @@ fn r_lease_1_lease_buy_after_the_last_rent_and_the_statement_shows_it() {
         ),
         "{bought}"
     );
-    assert!(bought.contains("compra por el socio 60 en 1.00"), "{bought}");
+    assert!(
+        bought.contains("compra por el socio 60 en 1.00"),
+        "{bought}"
+    );
     // Again with the same reference and date: nothing written; with another: refused.
     let again = ok_on(
         &db,
@@ -593,7 +603,10 @@ fn r_lease_1_lease_buy_after_the_last_rent_and_the_statement_shows_it() {
     );
     assert_eq!(show.matches("compra por el socio").count(), 1, "{show}");
     // The member's statement shows the lease bought, with the day and the price.
-    let statement = ok_on(&db, &["statement", "member", "--org", ORG, "--member", "60"]);
+    let statement = ok_on(
+        &db,
+        &["statement", "member", "--org", ORG, "--member", "60"],
+    );
     assert!(
         statement.contains("arrendamiento 3 (Mufla eléctrica)"),
         "{statement}"
@@ -605,7 +618,14 @@ fn r_lease_1_lease_buy_after_the_last_rent_and_the_statement_shows_it() {
     let json: serde_json::Value = serde_json::from_str(&ok_on(
         &db,
         &[
-            "statement", "member", "--org", ORG, "--member", "60", "--format", "json",
+            "statement",
+            "member",
+            "--org",
+            ORG,
+            "--member",
+            "60",
+            "--format",
+            "json",
         ],
     ))
     .unwrap();

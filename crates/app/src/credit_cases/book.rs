@@ -1281,6 +1281,31 @@ mod tests {
         }
     }
 
+    /// R-LEASE-1: a purchase stored before the buyer and reference were recorded still reads
+    /// (the lessee then bought); a new one keeps both.
+    #[test]
+    fn a_lease_purchase_reads_with_and_without_buyer_and_reference() {
+        let old = r#"{"type":"lease-purchased","lease_id":1,"on":"2026-08-03"}"#;
+        assert_eq!(
+            CreditEvent::from_stored("lease.purchased", old).unwrap(),
+            CreditEvent::LeasePurchased {
+                lease_id: 1,
+                on: d(2026, 8, 3),
+                by: None,
+                reference: None,
+            }
+        );
+        let new = CreditEvent::LeasePurchased {
+            lease_id: 1,
+            on: d(2026, 8, 3),
+            by: Some(7),
+            reference: Some("compra-1".into()),
+        };
+        let read = CreditEvent::from_stored(new.kind(), &new.payload()).unwrap();
+        assert_eq!(read, new);
+        assert_eq!(new.key(), "credit:lease:1:purchased");
+    }
+
     #[test]
     fn a_day_is_read_as_yyyy_mm_dd_and_nothing_else() {
         assert_eq!(parse_day("2025-09-01"), Some(d(2025, 9, 1)));
