@@ -4,7 +4,9 @@
 
 mod credit_support;
 
-use app::credit_cases::{LoanApplication, OpenLineCmd, ReviewSetting, Scope, StartLeaseCmd};
+use app::credit_cases::{
+    LeasePurchaseCmd, LoanApplication, OpenLineCmd, ReviewSetting, Scope, StartLeaseCmd,
+};
 use app::{Actor, AppError};
 use credit_support::*;
 use governance::ProposalKind;
@@ -612,10 +614,255 @@ async fn r_lease_1_the_odf_buys_the_asset_with_credit_and_owns_it_until_the_purc
         assert_eq!(bal("odf:income:lease-interest").await, -18_000);
         // The purchase option opens only when every rent is paid.
         let err = app
-            .exercise_lease_purchase(org, &Actor::cli(), 1, day(2025, 9, 2))
+            .exercise_lease_purchase(
+                org,
+                &Actor::cli(),
+                buy_cmd(None, day(2025, 9, 2), "compra-1"),
+                day(2025, 9, 2),
+            )
             .await
             .unwrap_err();
         assert!(err.to_string().contains("R-LEASE-1"), "{err}");
+        app.checked_trial_balance(org).await.unwrap();
+    })
+    .await;
+}
+
+fn buy_cmd(member_id: Option<i64>, on: chrono::NaiveDate, reference: &str) -> LeasePurchaseCmd {
+    LeasePurchaseCmd {
+        lease_id: 1,
+        member_id,
+        on,
+        reference: reference.into(),
+    }
+}
+
+/// The kiln's twelve rents worked out by hand: 1,100.16 a month; each month's interest is 1.5%
+/// of the cost not yet recovered, rounded half to even; the twelfth rent is what remains of the
+/// cost plus its interest (the rounding of the rent is settled there).
+fn kiln_rents() -> Vec<i64> {
+    let mut left: i64 = 1_200_000;
+    let mut rents = Vec::new();
+    for n in 1..=12 {
+        let (q, r) = (left * 15 / 1_000, left * 15 % 1_000);
+        let interest = if r > 500 || (r == 500 && q % 2 == 1) {
+            q + 1
+        } else {
+            q
+        };
+        let principal = if n == 12 { left } else { 110_016 - interest };
+        rents.push(principal + interest);
+        left -= principal;
+    }
+    assert_eq!(rents[0], 110_016);
+    rents
+}
+
+/// The number of `lease.purchased` events in the organisation's credit stream.
+async fn purchases_recorded(app: &app::App, org: i64) -> usize {
+    app.store()
+        .events(org, Some("credit"), store::Page::first(1_000))
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.event.kind == "lease.purchased")
+        .count()
+}
+
+#[tokio::test]
+async fn r_lease_1_after_the_last_rent_the_lessee_buys_the_asset_for_the_symbolic_price() {
+    for_each_backend(|app| async move {
+        let (org, m) = union_with_line(&app).await;
+        kiln_lease(&app, org, m).await;
+        let bal = |c: &'static str| {
+            let app = app.clone();
+            async move { app.store().account_balance(org, &code(c)).await.unwrap() }
+        };
+        let bank_before_rents = bal("odf:bank").await;
+        let rents = kiln_rents();
+        let today = day(2026, 9, 30);
+        let buy = |member: Option<i64>, on, reference: &'static str| {
+            let app = app.clone();
+            async move {
+                app.exercise_lease_purchase(
+                    org,
+                    &Actor::cli(),
+                    buy_cmd(member, on, reference),
+                    today,
+                )
+                .await
+            }
+        };
+        // Eleven rents, each on its due date (the first of the month from 2025-09-01).
+        for (n, rent) in rents.iter().enumerate().take(11) {
+            let due = day(2025, 9, 1)
+                .checked_add_months(chrono::Months::new(n as u32))
+                .unwrap();
+            app.pay_rent(
+                org,
+                &Actor::cli(),
+                1,
+                *rent,
+                due,
+                &format!("renta-{}", n + 1),
+            )
+            .await
+            .unwrap();
+        }
+        // With the last rent unpaid the option is closed: refused naming the rule and the
+        // field, and nothing written.
+        let bank_at_11 = bal("odf:bank").await;
+        let err = buy(None, day(2026, 7, 15), "compra-1").await.unwrap_err();
+        assert_eq!(
+            (err.rule_id(), err.field()),
+            (Some("R-LEASE-1"), Some("lease_id")),
+            "{err}"
+        );
+        assert_eq!(bal("odf:bank").await, bank_at_11);
+        assert_eq!(purchases_recorded(&app, org).await, 0);
+        // The twelfth rent (2026-08-01) recovers the rest of the cost: the option opens.
+        let (lease, _) = app
+            .pay_rent(
+                org,
+                &Actor::cli(),
+                1,
+                rents[11],
+                day(2026, 8, 1),
+                "renta-12",
+            )
+            .await
+            .unwrap();
+        assert_eq!(lease.lease.status, credit::lease::LeaseStatus::RentPaid);
+        let total_rent: i64 = rents.iter().sum();
+        let bank_after_rents = bal("odf:bank").await;
+        assert_eq!(bank_after_rents, bank_before_rents + total_rent);
+        // The asset's cost is recovered: 12,000.00 in, 12,000.00 of principal out.
+        assert_eq!(bal("odf:leased-assets").await, 1_200_000 - 1_200_000);
+        assert_eq!(
+            bal("odf:income:lease-interest").await,
+            -(total_rent - 1_200_000)
+        );
+        // A future date is refused (`on` after today), and so is anyone but the lessee.
+        let err = buy(None, day(2026, 10, 1), "compra-1").await.unwrap_err();
+        assert_eq!(
+            (err.rule_id(), err.field()),
+            (Some("R-LEASE-1"), Some("on")),
+            "{err}"
+        );
+        let other = member_ids(&app, org, 2).await[1];
+        let err = buy(Some(other), day(2026, 8, 3), "compra-1")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.rule_id(), err.field()),
+            (Some("R-LEASE-1"), Some("member_id")),
+            "{err}"
+        );
+        // The lessee pays MXN 1.00 (the default setting) on 2026-08-03: the asset is theirs.
+        let (bought, out) = buy(None, day(2026, 8, 3), "compra-1").await.unwrap();
+        assert!(out.created);
+        let l = &bought.lease;
+        assert_eq!(l.owner, credit::lease::AssetOwner::Member(m));
+        assert_eq!(l.status, credit::lease::LeaseStatus::Purchased);
+        assert_eq!(
+            l.purchase(),
+            Some(credit::lease::Purchase {
+                by: m,
+                on: day(2026, 8, 3),
+                price_minor: 100
+            })
+        );
+        assert_eq!(bal("odf:bank").await, bank_after_rents + 100);
+        assert_eq!(bal("odf:leased-assets").await, 0);
+        assert_eq!(bal("odf:income:asset-sales").await, -100);
+        assert_eq!(purchases_recorded(&app, org).await, 1);
+        // The same purchase again is a no-op answering the same; another one is refused.
+        let (again, out) = buy(None, day(2026, 8, 3), "compra-1").await.unwrap();
+        assert!(!out.created);
+        assert_eq!(again, bought);
+        let err = buy(None, day(2026, 8, 3), "compra-2").await.unwrap_err();
+        assert_eq!(
+            (err.rule_id(), err.field()),
+            (Some("R-LEASE-1"), Some("lease_id")),
+            "{err}"
+        );
+        assert_eq!(bal("odf:bank").await, bank_after_rents + 100);
+        assert_eq!(purchases_recorded(&app, org).await, 1);
+        // The member's statement shows it bought, with the day and the price.
+        let leases = app.member_leases(org, m).await.unwrap();
+        assert_eq!(leases.len(), 1);
+        let p = leases[0].purchase.unwrap();
+        assert_eq!(
+            (leases[0].status, p.member_id, p.on.0, p.price_minor),
+            ("purchased", m, day(2026, 8, 3), 100)
+        );
+        // State and money agree after a reload; the books balance.
+        let book = app.credit_book(org).await.unwrap();
+        assert_eq!(&book.leases[&1].lease, l);
+        app.checked_trial_balance(org).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn r_lease_1_only_the_current_lessee_buys_never_the_member_it_was_taken_from() {
+    for_each_backend(|app| async move {
+        let (org, _) = union_with_line(&app).await;
+        let ids = member_ids(&app, org, 2).await;
+        let (a, b) = (ids[0], ids[1]);
+        kiln_lease(&app, org, a).await;
+        let rents = kiln_rents();
+        for (n, d) in [(1, day(2025, 9, 1)), (2, day(2025, 10, 1))] {
+            app.pay_rent(org, &Actor::cli(), 1, rents[n - 1], d, &format!("a-{n}"))
+                .await
+                .unwrap();
+        }
+        // 90 days late on 2026-01-30 (R-LEASE-2): the lease passes to B, who pays the rest.
+        app.transfer_lease(org, &Actor::cli(), 1, b, day(2026, 1, 30), None)
+            .await
+            .unwrap();
+        let rest: i64 = rents[2..].iter().sum();
+        let (lease, _) = app
+            .pay_rent(org, &Actor::cli(), 1, rest, day(2026, 2, 1), "b-all")
+            .await
+            .unwrap();
+        assert_eq!(lease.lease.status, credit::lease::LeaseStatus::RentPaid);
+        let today = day(2026, 3, 1);
+        // A, from whom the lease was taken, cannot buy it.
+        let err = app
+            .exercise_lease_purchase(
+                org,
+                &Actor::cli(),
+                buy_cmd(Some(a), day(2026, 2, 2), "compra-a"),
+                today,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.rule_id(), err.field()),
+            (Some("R-LEASE-1"), Some("member_id")),
+            "{err}"
+        );
+        assert_eq!(purchases_recorded(&app, org).await, 0);
+        // B can, naming themself.
+        let (bought, _) = app
+            .exercise_lease_purchase(
+                org,
+                &Actor::cli(),
+                buy_cmd(Some(b), day(2026, 2, 2), "compra-b"),
+                today,
+            )
+            .await
+            .unwrap();
+        assert_eq!(bought.lease.owner, credit::lease::AssetOwner::Member(b));
+        assert!(app.member_leases(org, a).await.unwrap().is_empty());
+        assert_eq!(
+            app.store()
+                .account_balance(org, &code("odf:leased-assets"))
+                .await
+                .unwrap(),
+            0
+        );
         app.checked_trial_balance(org).await.unwrap();
     })
     .await;

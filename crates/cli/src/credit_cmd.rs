@@ -58,6 +58,9 @@ pub enum LeaseCommand {
     /// Pass the asset and the remaining rents to another member (R-LEASE-2: on default,
     /// or with --decision).
     Transfer(LeaseTransferArgs),
+    /// The lessee pays the symbolic price after the last rent and the asset is theirs
+    /// (R-LEASE-1); repeating it with the same --ref and --on changes nothing.
+    Buy(LeaseBuyArgs),
     /// A lease: lessee, owner, rents paid and due, history.
     Show(LeaseShowArgs),
 }
@@ -119,6 +122,23 @@ pub struct LeaseTransferArgs {
     /// A board decision about `lease-transfer:<id>` (not needed after a default).
     #[arg(long)]
     pub decision: Option<i64>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LeaseBuyArgs {
+    #[command(flatten)]
+    pub org: OrgArg,
+    #[arg(long)]
+    pub lease: i64,
+    /// The member paying (default: the current lessee; anyone else is refused).
+    #[arg(long)]
+    pub member: Option<i64>,
+    /// The day the price was paid, YYYY-MM-DD (default: today; not a future date).
+    #[arg(long)]
+    pub on: Option<String>,
+    /// The payment's reference (default: `compra`).
+    #[arg(long = "ref", default_value = "compra")]
+    pub reference: String,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -416,6 +436,33 @@ pub fn quote(args: &QuoteArgs) -> anyhow::Result<()> {
     };
     print!("{text}");
     Ok(())
+}
+
+/// A refusal of `lease buy` names its flag (`--lease`, `--member`, `--on`, `--ref`).
+fn purchase_flags(e: AppError) -> AppError {
+    let flag = |field: &str| match field {
+        "lease_id" => Some("--lease"),
+        "member_id" => Some("--member"),
+        "on" => Some("--on"),
+        "reference" => Some("--ref"),
+        _ => None,
+    };
+    match e {
+        AppError::Rule {
+            rule,
+            field,
+            message,
+        } => AppError::Rule {
+            rule,
+            field: flag(&field).map_or(field, str::to_string),
+            message,
+        },
+        AppError::Field(f) => match flag(f.field) {
+            Some(name) => AppError::Field(FieldError::new(name, f.message)),
+            None => AppError::Field(f),
+        },
+        other => other,
+    }
 }
 
 fn flagged<T>(r: Result<T, FieldError>) -> Result<T, AppError> {
@@ -847,6 +894,19 @@ fn lease_status(s: credit::lease::LeaseStatus) -> &'static str {
     }
 }
 
+/// The lease's state in words; once bought, who owns the asset since when (R-LEASE-1).
+fn lease_state_text(l: &credit::lease::Lease) -> String {
+    match l.purchase() {
+        Some(p) => format!(
+            "propiedad transferida al socio {} el {} por {}",
+            p.by,
+            p.on,
+            mx(p.price_minor)
+        ),
+        None => lease_status(l.status).to_string(),
+    }
+}
+
 /// One line of a lease's history, in Spanish.
 fn lease_event_text(kind: &credit::lease::LeaseEventKind) -> String {
     use credit::lease::{LeaseEventKind as K, TransferReason};
@@ -919,6 +979,9 @@ fn print_lease(ls: &app::credit_cases::book::LeaseState, format: OutputFormat) {
                 "lease": l.id, "line": ls.line_id, "asset": l.asset.description,
                 "cost": mx(l.asset.cost_minor), "lessee": l.lessee, "owner": owner,
                 "status": lease_status(l.status), "purchase_price": mx(l.purchase_price_minor),
+                "purchase": l.purchase().map(|p| serde_json::json!({
+                    "member": p.by, "on": p.on.to_string(), "price": mx(p.price_minor),
+                })),
                 "default_after_days": ls.settings.default_after_days,
                 "outstanding": mx(l.book.outstanding().total()),
                 "rows": rows, "history": history,
@@ -946,7 +1009,7 @@ fn print_lease(ls: &app::credit_cases::book::LeaseState, format: OutputFormat) {
                 l.asset.description,
                 mx(l.asset.cost_minor),
                 l.lessee,
-                lease_status(l.status),
+                lease_state_text(l),
                 mx(l.purchase_price_minor),
                 mx(l.book.outstanding().total())
             );
@@ -1021,6 +1084,24 @@ pub async fn run_lease(
             app.transfer_lease(org, &actor, a.lease, a.to, on(&a.on)?, a.decision)
                 .await?
                 .0
+        }
+        LeaseCommand::Buy(a) => {
+            let org = org_id(&app, &a.org.org).await?;
+            let today = chrono::Local::now().date_naive();
+            let cmd = app::credit_cases::LeasePurchaseCmd {
+                lease_id: a.lease,
+                member_id: a.member,
+                on: a.on.as_deref().map(on).transpose()?.unwrap_or(today),
+                reference: a.reference,
+            };
+            let (lease, out) = app
+                .exercise_lease_purchase(org, &actor, cmd, today)
+                .await
+                .map_err(purchase_flags)?;
+            if !out.created {
+                println!("Ya registrado: no se escribió nada.");
+            }
+            lease
         }
         LeaseCommand::Show(a) => {
             let org = org_id(&app, &a.org.org).await?;

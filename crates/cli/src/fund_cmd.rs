@@ -771,6 +771,20 @@ pub(crate) fn csv_cell(text: &str) -> String {
     }
 }
 
+/// A lease on a member's statement: once bought, the day and the price (R-LEASE-1).
+fn lease_line(l: &app::credit_cases::LeaseSummary) -> String {
+    match (&l.purchase, l.status) {
+        (Some(p), _) => format!(
+            "comprado el {} en {} (propiedad del socio {})",
+            p.on.0,
+            pesos(p.price_minor),
+            p.member_id
+        ),
+        (None, "rent_paid") => "rentas pagadas, opción de compra abierta".to_string(),
+        (None, _) => format!("vigente, por pagar {}", pesos(l.outstanding_minor)),
+    }
+}
+
 async fn statement(app: &App, c: StatementCmd) -> anyhow::Result<()> {
     match c {
         StatementCmd::TrialBalance { org, format } => {
@@ -843,8 +857,19 @@ async fn statement(app: &App, c: StatementCmd) -> anyhow::Result<()> {
                     if st.at_least_doubled { "sí" } else { "no" }.into(),
                 ),
             ]);
-            let json = serde_json::to_string_pretty(&s)?;
-            print_rows(format, &rows, json)
+            // The leases the member holds (R-LEASE-1): what is owed, or when they bought it.
+            let leases = app.member_leases(org.id, member).await?;
+            for l in &leases {
+                rows.push((
+                    format!("arrendamiento {} ({})", l.lease_id, l.asset),
+                    lease_line(l),
+                ));
+            }
+            let mut json = serde_json::to_value(&s)?;
+            if let Some(obj) = json.as_object_mut() {
+                obj.insert("leases".into(), serde_json::to_value(&leases)?);
+            }
+            print_rows(format, &rows, serde_json::to_string_pretty(&json)?)
         }
         StatementCmd::Odf {
             org,

@@ -437,13 +437,12 @@ fn r_cred_3_and_4_loan_approve_disburse_repay_and_refusals_naming_the_rule() {
     );
 }
 
-#[test]
-fn r_lease_1_lease_start_rent_and_show_in_three_formats() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = demo_union(dir.path());
-    let decision = board_approves(&db, "lease", "lease:3", "6000.00", "2026-01-05");
-    let started = ok_on(
-        &db,
+/// Lease 3 of the demo union: a kiln for member 60, 6,000.00 at 18% in six monthly rents from
+/// 2026-01-10, on a board decision; what `lease start` printed.
+fn start_lease_3(db: &std::path::Path) -> String {
+    let decision = board_approves(db, "lease", "lease:3", "6000.00", "2026-01-05");
+    ok_on(
+        db,
         &[
             "lease",
             "start",
@@ -466,7 +465,24 @@ fn r_lease_1_lease_start_rent_and_show_in_three_formats() {
             "--start",
             "2026-01-10",
         ],
+    )
+}
+
+fn pay_rent_3(db: &std::path::Path, amount: &str, on: &str, reference: &str) {
+    ok_on(
+        db,
+        &[
+            "lease", "rent", "--org", ORG, "--lease", "3", "--amount", amount, "--on", on, "--ref",
+            reference,
+        ],
     );
+}
+
+#[test]
+fn r_lease_1_lease_start_rent_and_show_in_three_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_union(dir.path());
+    let started = start_lease_3(&db);
     assert!(
         started.contains("Arrendamiento 3: Mufla eléctrica (costo 6000.00), arrendatario socio 60, propietario la ODF, vigente"),
         "{started}"
@@ -476,23 +492,7 @@ fn r_lease_1_lease_start_rent_and_show_in_three_formats() {
         started.contains("  1  2026-02-10      1053.15"),
         "{started}"
     );
-    ok_on(
-        &db,
-        &[
-            "lease",
-            "rent",
-            "--org",
-            ORG,
-            "--lease",
-            "3",
-            "--amount",
-            "1053.15",
-            "--on",
-            "2026-02-10",
-            "--ref",
-            "r-1",
-        ],
-    );
+    pay_rent_3(&db, "1053.15", "2026-02-10", "r-1");
     let show = |format: &str| {
         ok_on(
             &db,
@@ -520,4 +520,124 @@ fn r_lease_1_lease_start_rent_and_show_in_three_formats() {
     assert_eq!(json["status"], "vigente");
     assert_eq!(json["rows"].as_array().unwrap().len(), 6);
     assert_eq!(json["history"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn r_lease_1_lease_buy_after_the_last_rent_and_the_statement_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_union(dir.path());
+    start_lease_3(&db);
+    pay_rent_3(&db, "1053.15", "2026-02-10", "r-1");
+    let buy = |extra: &[&str]| {
+        let mut args = vec!["lease", "buy", "--org", ORG, "--lease", "3"];
+        args.extend_from_slice(extra);
+        args.iter().map(|a| a.to_string()).collect::<Vec<String>>()
+    };
+    // Five rents unpaid: the option is closed (R-LEASE-1, naming --lease).
+    let err = refused_on(
+        &db,
+        &strs(&buy(&["--on", "2026-02-11", "--ref", "recibo-77"])),
+        "R-LEASE-1",
+    );
+    assert!(err.contains("--lease"), "{err}");
+    // The rest in one payment: what `lease show` says is outstanding.
+    let json: serde_json::Value = serde_json::from_str(&ok_on(
+        &db,
+        &[
+            "lease", "show", "--org", ORG, "--lease", "3", "--format", "json",
+        ],
+    ))
+    .unwrap();
+    let rest = json["outstanding"].as_str().unwrap().to_string();
+    pay_rent_3(&db, &rest, "2026-03-10", "r-rest");
+    // A future date is refused naming --on; another member than the lessee naming --member.
+    let err = refused_on(
+        &db,
+        &strs(&buy(&["--on", "2999-01-01", "--ref", "recibo-77"])),
+        "R-LEASE-1",
+    );
+    assert!(err.contains("--on"), "{err}");
+    let err = refused_on(
+        &db,
+        &strs(&buy(&[
+            "--member",
+            "61",
+            "--on",
+            "2026-03-11",
+            "--ref",
+            "recibo-77",
+        ])),
+        "R-LEASE-1",
+    );
+    assert!(err.contains("--member"), "{err}");
+    // Member 60 pays MXN 1.00 on 2026-03-11: the asset is theirs.
+    let bought = ok_on(
+        &db,
+        &strs(&buy(&["--on", "2026-03-11", "--ref", "recibo-77"])),
+    );
+    assert!(
+        bought.contains(
+            "propietario socio 60, propiedad transferida al socio 60 el 2026-03-11 por 1.00"
+        ),
+        "{bought}"
+    );
+    assert!(
+        bought.contains("compra por el socio 60 en 1.00"),
+        "{bought}"
+    );
+    // Again with the same reference and date: nothing written; with another: refused.
+    let again = ok_on(
+        &db,
+        &strs(&buy(&["--on", "2026-03-11", "--ref", "recibo-77"])),
+    );
+    assert!(again.contains("Ya registrado"), "{again}");
+    refused_on(
+        &db,
+        &strs(&buy(&["--on", "2026-03-12", "--ref", "recibo-78"])),
+        "R-LEASE-1",
+    );
+    let show = ok_on(&db, &["lease", "show", "--org", ORG, "--lease", "3"]);
+    assert!(
+        show.contains("propiedad transferida al socio 60 el 2026-03-11"),
+        "{show}"
+    );
+    assert_eq!(show.matches("compra por el socio").count(), 1, "{show}");
+    // The member's statement shows the lease bought, with the day and the price.
+    let statement = ok_on(
+        &db,
+        &["statement", "member", "--org", ORG, "--member", "60"],
+    );
+    assert!(
+        statement.contains("arrendamiento 3 (Mufla eléctrica)"),
+        "{statement}"
+    );
+    assert!(
+        statement.contains("comprado el 2026-03-11 en 1.00"),
+        "{statement}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&ok_on(
+        &db,
+        &[
+            "statement",
+            "member",
+            "--org",
+            ORG,
+            "--member",
+            "60",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let lease = json["leases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["lease_id"] == 3)
+        .unwrap()
+        .clone();
+    assert_eq!(lease["status"], "purchased");
+    assert_eq!(lease["purchase"]["on"], "2026-03-11");
+    assert_eq!(lease["purchase"]["price_minor"], 100);
+    assert_eq!(lease["purchase"]["member_id"], 60);
 }

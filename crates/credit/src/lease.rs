@@ -9,6 +9,11 @@
 //! the asset's cost, so its carrying value reaches zero with the last rent),
 //! `odf:income:lease-interest` (interest and late interest) and `odf:income:loan-fees`.
 //!
+//! The purchase option ([`exercise_purchase`], R-LEASE-1): once every rent is paid the current
+//! lessee pays the price into `odf:bank`; the asset leaves `odf:leased-assets` at what the ODF
+//! still carries for it (nothing, since the rents recovered its cost) and the rest of the price
+//! is `odf:income:asset-sales`. The owner becomes the member ([`AssetOwner::Member`]).
+//!
 //! R-LEASE-2: when the lessee is `default_after_days` (90) days late, or the board decides,
 //! [`transfer_lease`] passes the asset and the contract to another active member. **(decision,
 //! the programme's)** the schedule continues from where it stopped: rows already paid stay paid,
@@ -367,32 +372,134 @@ pub fn transfer_lease(
     Ok(next)
 }
 
-/// R-LEASE-1: with every rent paid, the lessee buys the asset for the symbolic price:
-/// `odf:bank` debit, `odf:income:asset-sales` credit; the owner becomes the member.
+/// Command: the lessee takes up the purchase option (R-LEASE-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExercisePurchase {
+    /// The member who pays the price: only the current lessee may (after a transfer, the
+    /// member who took the lease over, never the one it was taken from).
+    pub by: i64,
+    /// The day the price was paid: not before the option opened (the last rent).
+    pub date: NaiveDate,
+}
+
+/// The purchase option taken up: who bought the asset, when, for how much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Purchase {
+    pub by: i64,
+    pub on: NaiveDate,
+    pub price_minor: i64,
+}
+
+impl Lease {
+    /// R-LEASE-1: the purchase, once the option was taken up.
+    pub fn purchase(&self) -> Option<Purchase> {
+        self.history.iter().find_map(|e| match e.kind {
+            LeaseEventKind::Purchased { by, price_minor } => Some(Purchase {
+                by,
+                on: e.date,
+                price_minor,
+            }),
+            _ => None,
+        })
+    }
+
+    /// The day the last rent was paid (the purchase option opened), if it was.
+    pub fn rent_paid_on(&self) -> Option<NaiveDate> {
+        self.history
+            .iter()
+            .find(|e| e.kind == LeaseEventKind::AllRentPaid)
+            .map(|e| e.date)
+    }
+
+    /// What the ODF still carries on `odf:leased-assets` for this asset: its cost less the
+    /// principal part of the rents received (zero once every rent is paid).
+    pub fn carrying_value_minor(&self) -> i64 {
+        let recovered: i64 = self.book.rows.iter().map(|r| r.paid.principal_minor).sum();
+        self.asset.cost_minor - recovered
+    }
+}
+
+/// R-LEASE-1: with every rent paid, the current lessee buys the asset for the symbolic price
+/// and the asset leaves the ODF's books: `odf:bank` debit (the price); `odf:leased-assets`
+/// credit by what the ODF still carries for it (nothing once the rents recovered its cost, so
+/// the account keeps nothing for the asset); `odf:income:asset-sales` credit by the difference,
+/// the gain on the sale (the whole price when nothing is carried). The owner becomes the
+/// member. Refused naming R-LEASE-1 and the field before the last rent, a second time, for
+/// anyone but the current lessee, or dated before the option opened. A zero price with
+/// nothing carried posts no entry.
 pub fn exercise_purchase(
     lease: &Lease,
-    date: NaiveDate,
+    cmd: &ExercisePurchase,
     key: &str,
 ) -> Result<(Lease, Option<ValidEntry>)> {
-    if lease.status != LeaseStatus::RentPaid {
-        return Err(CreditError::state(
+    match (lease.status, lease.purchase()) {
+        (LeaseStatus::RentPaid, _) => {}
+        (LeaseStatus::Purchased, Some(p)) => {
+            return Err(CreditError::state(
+                "R-LEASE-1",
+                "lease_id",
+                format!(
+                    "la opción de compra ya se ejerció: el bien es del socio {} desde el {} \
+                     (already bought)",
+                    p.by, p.on
+                ),
+            ))
+        }
+        _ => {
+            return Err(CreditError::state(
+                "R-LEASE-1",
+                "lease_id",
+                format!(
+                    "la opción de compra se abre al pagar la última renta; faltan {} \
+                     (the purchase option opens when every rent is paid)",
+                    ledger::Money::new(lease.book.outstanding().total(), lease.schedule.currency)
+                        .to_major_string()
+                ),
+            ))
+        }
+    }
+    if cmd.by != lease.lessee {
+        return Err(CreditError::invalid(
             "R-LEASE-1",
-            "lease_id",
-            "the purchase option opens when every rent is paid",
+            "member_id",
+            format!(
+                "solo el arrendatario actual, el socio {}, puede comprar el bien; el socio {} no \
+                 (only the current lessee)",
+                lease.lessee, cmd.by
+            ),
+        ));
+    }
+    if let Some(opened) = lease.rent_paid_on().filter(|d| cmd.date < *d) {
+        return Err(CreditError::invalid(
+            "R-LEASE-1",
+            "on",
+            format!(
+                "la opción de compra se abrió el {opened}; no se puede ejercer antes \
+                 (before the option opened)"
+            ),
         ));
     }
     let price = lease.purchase_price_minor;
-    let entry = if price > 0 {
+    let carried = lease.carrying_value_minor();
+    let gain = price.checked_sub(carried).ok_or(CreditError::Overflow {
+        rule: "R-LEASE-1",
+        field: "purchase_price_minor",
+    })?;
+    let entry = if price != 0 || carried != 0 {
         Some(accounts::entry(
             key,
             "lease.purchase-option",
             "R-LEASE-1",
-            date,
-            format!("Opción de compra del arrendamiento {}", lease.id),
+            cmd.date,
+            format!(
+                "Opción de compra del arrendamiento {}: {} pasa al socio {}",
+                lease.id, lease.asset.description, cmd.by
+            ),
             lease.schedule.currency,
             &[
                 (accounts::odf_bank(), price),
-                (accounts::asset_sales_income(), -price),
+                (accounts::leased_assets(), -carried),
+                (accounts::asset_sales_income(), -gain),
             ],
         )?)
     } else {
@@ -400,11 +507,11 @@ pub fn exercise_purchase(
     };
     let mut next = lease.clone();
     next.status = LeaseStatus::Purchased;
-    next.owner = AssetOwner::Member(lease.lessee);
+    next.owner = AssetOwner::Member(cmd.by);
     next.history.push(LeaseEvent {
-        date,
+        date: cmd.date,
         kind: LeaseEventKind::Purchased {
-            by: lease.lessee,
+            by: cmd.by,
             price_minor: price,
         },
     });

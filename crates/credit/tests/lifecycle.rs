@@ -547,20 +547,76 @@ fn a_lease_passes_to_another_member_who_pays_only_what_remains() {
                                                       // The partly paid row 3 is now due on the first regular date after the transfer.
     assert_eq!(t.book.rows[2].due_date, d(2026, 7, 15));
     assert_eq!(t.book.rows[2].paid.total(), 5_000);
+    // R-LEASE-1: the option is closed while rent is owed.
+    let take_option = |l: &lease::Lease, by: i64, date: NaiveDate| {
+        lease::exercise_purchase(l, &lease::ExercisePurchase { by, date }, "buy")
+    };
+    let err = take_option(&t, 2, d(2026, 7, 14)).unwrap_err();
+    assert_eq!((err.rule(), err.field()), ("R-LEASE-1", "lease_id"));
     // Member 2 pays everything left, then buys the asset for MXN 1.00.
     let (t, e2) = lease::pay_rent(&t, before, d(2026, 7, 15), "r2").unwrap();
     assert_eq!(t.status, lease::LeaseStatus::RentPaid);
+    assert_eq!(t.rent_paid_on(), Some(d(2026, 7, 15)));
+    assert_eq!(t.carrying_value_minor(), 0);
+    // Only the current lessee buys: not member 1, from whom the lease was taken.
+    let err = take_option(&t, 1, d(2026, 7, 20)).unwrap_err();
+    assert_eq!((err.rule(), err.field()), ("R-LEASE-1", "member_id"));
+    // Not before the option opened with the last rent.
+    let err = take_option(&t, 2, d(2026, 7, 14)).unwrap_err();
+    assert_eq!((err.rule(), err.field()), ("R-LEASE-1", "on"));
     let paid: i64 = t.payments.iter().map(|(_, a)| a.total.total()).sum();
     assert_eq!(paid, total_rent);
     assert_eq!(
         t.payments.iter().map(|(who, _)| *who).collect::<Vec<_>>(),
         vec![1, 2]
     );
-    let (t, e3) = lease::exercise_purchase(&t, d(2026, 7, 20), "buy").unwrap();
-    assert_eq!(t.owner, lease::AssetOwner::Member(2));
+    let (bought, e3) = take_option(&t, 2, d(2026, 7, 20)).unwrap();
+    assert_eq!(bought.owner, lease::AssetOwner::Member(2));
+    assert_eq!(bought.status, lease::LeaseStatus::Purchased);
     assert_eq!(
-        e3.as_ref().unwrap().postings()[0].amount.amount_minor(),
-        100
+        bought.purchase(),
+        Some(lease::Purchase {
+            by: 2,
+            on: d(2026, 7, 20),
+            price_minor: 100
+        })
+    );
+    // The price into the bank, all of it income: nothing is left to take off the asset.
+    let postings: Vec<(String, i64)> = e3
+        .as_ref()
+        .unwrap()
+        .postings()
+        .iter()
+        .map(|p| (p.account.to_string(), p.amount.amount_minor()))
+        .collect();
+    assert_eq!(
+        postings,
+        vec![
+            ("odf:bank".to_string(), 100),
+            ("odf:income:asset-sales".to_string(), -100)
+        ]
+    );
+    // A second time is refused.
+    let err = take_option(&bought, 2, d(2026, 7, 21)).unwrap_err();
+    assert_eq!((err.rule(), err.field()), ("R-LEASE-1", "lease_id"));
+    // Were 0.50 still carried for the asset, it would leave the books with the sale: 1.00
+    // into the bank, 0.50 off the asset, 0.50 of gain.
+    let mut carried = t.clone();
+    carried.asset.cost_minor += 50;
+    let (_, e) = take_option(&carried, 2, d(2026, 7, 20)).unwrap();
+    let postings: Vec<(String, i64)> = e
+        .unwrap()
+        .postings()
+        .iter()
+        .map(|p| (p.account.to_string(), p.amount.amount_minor()))
+        .collect();
+    assert_eq!(
+        postings,
+        vec![
+            ("odf:bank".to_string(), 100),
+            ("odf:leased-assets".to_string(), -50),
+            ("odf:income:asset-sales".to_string(), -50)
+        ]
     );
     let entries = vec![buy, e1, e2, e3.unwrap()];
     trial_balance_is_zero(&entries);

@@ -1,6 +1,6 @@
 //! API routes of the Fund, credit and trade pages (issue 5: "a JSON API for everything the
-//! pages do"): filing a report (R-PLAN-2), the close preview and the close, the loan quote and
-//! the trade summary. Same authorisation as the pages (`fund_pages::reporter_for`,
+//! pages do"): filing a report (R-PLAN-2), the close preview and the close, the loan quote,
+//! the purchase option of a lease (R-LEASE-1) and the trade summary. Same authorisation as the pages (`fund_pages::reporter_for`,
 //! `Viewer::check`); POSTs honour `Idempotency-Key` through the router's layer in `api`.
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
@@ -297,32 +297,89 @@ pub async fn member_fund(
             })
         })
         .collect();
-    let leases: Vec<serde_json::Value> = book
-        .leases
-        .values()
-        .filter(|l| l.lease.lessee == member_id)
-        .map(|l| {
-            let next = l.lease.book.rows.iter().find(|r| !r.is_settled());
-            serde_json::json!({
-                "lease_id": l.lease.id,
-                "asset": l.lease.asset.description,
-                "status": match l.lease.status {
-                    credit::lease::LeaseStatus::Active => "active",
-                    credit::lease::LeaseStatus::RentPaid => "rent_paid",
-                    credit::lease::LeaseStatus::Purchased => "purchased",
-                },
-                "outstanding_minor": l.lease.book.outstanding().total(),
-                "next_due_date": next.map(|r| r.due_date),
-                "next_due_minor": next.map(|r| r.outstanding().total()),
-            })
-        })
-        .collect();
+    let leases = app::credit_cases::LeaseSummary::of_member(&book, member_id);
     Ok(Json(serde_json::json!({
         "statement": statement,
         "loans": loans,
         "leases": leases,
     }))
     .into_response())
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct LeasePurchaseIn {
+    /// The member paying the price; absent: the current lessee. Anyone else is 422 naming
+    /// R-LEASE-1 and `member_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<i64>,
+    /// The day the price was paid, `YYYY-MM-DD`; not a future date.
+    pub on: NaiveDate,
+    /// The payment's reference, `[A-Za-z0-9._-]{1,64}`.
+    pub reference: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeasePurchaseOut {
+    pub lease_id: i64,
+    /// The member the asset now belongs to.
+    pub member_id: i64,
+    pub on: NaiveDate,
+    /// The symbolic price paid (the lease's setting, MXN 1.00 by default), minor units.
+    pub price_minor: i64,
+    /// False when the same purchase had been recorded before: nothing was written.
+    pub created: bool,
+}
+
+/// R-LEASE-1: staff record that the lessee paid the symbolic price after the last rent; the
+/// asset becomes the member's (an entry into the ODF's bank, the asset off its books, and an
+/// event, in one commit). 201 when recorded; the same purchase again (same reference and
+/// date) answers 200 with `created: false`. 422 naming R-LEASE-1 and the field before the last
+/// rent (`lease_id`), a second time (`lease_id`), for anyone but the current lessee
+/// (`member_id`) or on a future date (`on`).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/leases/{lease_id}/purchase", security(("bearer" = [])), params(("slug" = String, Path), ("lease_id" = i64, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = LeasePurchaseIn, responses((status = 201, body = LeasePurchaseOut), (status = 200, body = LeasePurchaseOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn purchase_lease(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, lease_id)): Path<(String, i64)>,
+    Json(body): Json<LeasePurchaseIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let (lease, out) = state
+        .app
+        .exercise_lease_purchase(
+            org.id,
+            &app::Actor::new(&s.viewer.login, &ctx.origin),
+            app::credit_cases::LeasePurchaseCmd {
+                lease_id,
+                member_id: body.member_id,
+                on: body.on,
+                reference: body.reference,
+            },
+            Utc::now().date_naive(),
+        )
+        .await
+        .map_err(app_error)?;
+    let Some(p) = lease.lease.purchase() else {
+        return Err(app_error(app::AppError::Integrity(format!(
+            "lease {lease_id} recorded as bought has no purchase"
+        ))));
+    };
+    let status = if out.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(LeasePurchaseOut {
+            lease_id,
+            member_id: p.by,
+            on: p.on,
+            price_minor: p.price_minor,
+            created: out.created,
+        }),
+    )
+        .into_response())
 }
 
 /// The ODF's Fund by sub-fund for the last period that is over, with the period's outcome

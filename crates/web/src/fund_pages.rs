@@ -405,6 +405,8 @@ pub struct LeaseRow {
     pub asset: String,
     pub lessee: i64,
     pub status: &'static str,
+    /// Once bought (R-LEASE-1): to whom the asset passed, when and for how much; else empty.
+    pub purchase: String,
     pub outstanding: String,
     pub next_date: String,
     pub next_amount: String,
@@ -509,6 +511,16 @@ pub fn lease_rows(
                 asset: l.lease.asset.description.clone(),
                 lessee: l.lease.lessee,
                 status: lease_status(t, l.lease.status),
+                purchase: l.lease.purchase().map_or_else(String::new, |p| {
+                    t.fmt_all(
+                        "lease.bought",
+                        &[
+                            &p.by.to_string(),
+                            &t.date(&p.on),
+                            &t.money(p.price_minor as i128),
+                        ],
+                    )
+                }),
                 outstanding: t.money(l.lease.book.outstanding().total() as i128),
                 next_date,
                 next_amount,

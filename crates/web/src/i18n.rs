@@ -90,6 +90,12 @@ impl Tr {
         self.get(key).replacen("{}", arg, 1)
     }
 
+    /// A message with each `{}` replaced by the next of `args`, in order.
+    pub fn fmt_all(&self, key: &str, args: &[&str]) -> String {
+        args.iter()
+            .fold(self.get(key).to_string(), |m, a| m.replacen("{}", a, 1))
+    }
+
     /// The message for a field error: `field.<name>` names the field, and the catalogue says
     /// what to fix.
     pub fn field_error(&self, field: &str) -> &'static str {

@@ -48,6 +48,7 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/orgs/{slug}/periods/{period}/close",
         "/api/v1/orgs/{slug}/loan-quote",
         "/api/v1/orgs/{slug}/members/{member_id}/fund",
+        "/api/v1/orgs/{slug}/leases/{lease_id}/purchase",
         "/api/v1/orgs/{slug}/fund",
         "/api/v1/orgs/{slug}/trade",
     ] {
@@ -343,6 +344,19 @@ async fn authorisation_matrix_every_role_against_every_api_route() {
             format!("{o}/periods/{}/close", last_month()),
             None,
             [403, 2, 403, 403, 403, 403, 403, 401],
+        ),
+        // R-LEASE-1: staff record a lease's purchase (this ODF has none: 422, authorised).
+        (
+            "POST",
+            format!("{o}/leases/1/purchase"),
+            Some(json!({"on": "2026-01-31", "reference": "matriz"})),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{x}/leases/1/purchase"),
+            Some(json!({"on": "2026-01-31", "reference": "matriz"})),
+            [403, 404, 404, 404, 404, 404, 404, 401],
         ),
         // The Fund statements and the trade summary.
         (

@@ -259,3 +259,126 @@ async fn a_borrowers_statement_shows_the_loan_and_its_next_installment() {
     assert_eq!(l["next_due_minor"], next.outstanding().total());
     assert!(j["statement"]["member_name"].as_str().is_some());
 }
+
+/// R-LEASE-1 through the API: staff record the purchase option of the demo's lease 2 (passed
+/// from one member to another after a default, R-LEASE-2) once every rent is paid; the buyer's
+/// statement, page and API, shows it bought with the day and the price.
+#[tokio::test]
+async fn staff_record_a_lease_purchase_and_the_buyers_statement_shows_it() {
+    let w = world_sized(200, 12).await;
+    let book = w.app.credit_book(w.union.id).await.unwrap();
+    let lease = book.lease(2).unwrap().lease.clone();
+    let (from, to) = lease
+        .history
+        .iter()
+        .find_map(|e| match e.kind {
+            credit::lease::LeaseEventKind::Transferred { from, to, .. } => Some((from, to)),
+            _ => None,
+        })
+        .expect("the demo's lease 2 was transferred");
+    assert_eq!(lease.lessee, to);
+    let staff = sign_in(&w, "personal").await;
+    let uri = format!("/api/v1/orgs/{SLUG}/leases/2/purchase");
+    let post = |token: String, body: serde_json::Value| {
+        let (w, uri) = (&w, uri.clone());
+        async move { api(w, "POST", &uri, Some(&token), Some(body), None).await }
+    };
+    let refused = |r: &Reply, field: &str| {
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let j = r.json();
+        assert_eq!(
+            (j["rule"].as_str(), j["field"].as_str()),
+            (Some("R-LEASE-1"), Some(field)),
+            "{}",
+            r.body
+        );
+    };
+    let body = json!({"on": "2025-12-22", "reference": "recibo-1"});
+    // Rents are owed: the option is closed.
+    refused(&post(staff.token.clone(), body.clone()).await, "lease_id");
+    // The new lessee pays every rent left.
+    let owed = lease.book.outstanding().total();
+    w.app
+        .pay_rent(
+            w.union.id,
+            &app::Actor::cli(),
+            2,
+            owed,
+            chrono::NaiveDate::from_ymd_opt(2025, 12, 20).unwrap(),
+            "resto",
+        )
+        .await
+        .unwrap();
+    // Staff only; the lessee themself may not record it.
+    let socio = sign_in(&w, "socio").await;
+    assert_eq!(
+        post(socio.token.clone(), body.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Not the member it was taken from; not a future date.
+    refused(
+        &post(
+            staff.token.clone(),
+            json!({"member_id": from, "on": "2025-12-22", "reference": "recibo-1"}),
+        )
+        .await,
+        "member_id",
+    );
+    refused(
+        &post(
+            staff.token.clone(),
+            json!({"on": "2999-01-01", "reference": "recibo-1"}),
+        )
+        .await,
+        "on",
+    );
+    // Recorded: the asset is the lessee's, for the demo's MXN 1.00.
+    let r = post(staff.token.clone(), body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let j = r.json();
+    assert_eq!(j["member_id"], to);
+    assert_eq!(j["on"], "2025-12-22");
+    assert_eq!(j["price_minor"], 100);
+    assert_eq!(j["created"], true);
+    // The same again: 200, nothing written; another purchase: refused.
+    let r = post(staff.token.clone(), body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["created"], false);
+    refused(
+        &post(
+            staff.token.clone(),
+            json!({"on": "2025-12-23", "reference": "recibo-2"}),
+        )
+        .await,
+        "lease_id",
+    );
+    // The buyer's statement: the API and the page.
+    let j = api(
+        &w,
+        "GET",
+        &format!("/api/v1/orgs/{SLUG}/members/{to}/fund"),
+        Some(&staff.token),
+        None,
+        None,
+    )
+    .await
+    .json();
+    let l = j["leases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["lease_id"] == 2)
+        .unwrap()
+        .clone();
+    assert_eq!(l["status"], "purchased");
+    assert_eq!(l["outstanding_minor"], 0);
+    assert_eq!(l["purchase"]["on"], "2025-12-22");
+    assert_eq!(l["purchase"]["price_minor"], 100);
+    assert_eq!(l["purchase"]["member_id"], to);
+    let page = get(&w, &format!("/odf/{SLUG}/socios/{to}"), Some(&staff)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let bought = format!("Propiedad transferida al socio {to} el ");
+    assert!(page.body.contains(&bought), "{bought}");
+    assert!(page.body.contains(&web::money_es_mx(100)));
+    w.app.checked_trial_balance(w.union.id).await.unwrap();
+}

@@ -390,9 +390,18 @@ pub enum CreditEvent {
         on: Day,
         decision: Option<DecisionRef>,
     },
+    /// R-LEASE-1: the lessee paid the symbolic price; the asset is theirs. One per lease (its
+    /// key names no reference, so two purchases at once cannot both commit).
     LeasePurchased {
         lease_id: i64,
         on: Day,
+        /// The member who paid: the lessee at the time (absent from events written before it
+        /// was recorded, which were the lessee's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<i64>,
+        /// The payment's reference (receipt number or similar).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
     },
     /// R-FUND-6: what a member paid went back into the trust (the Fund's entries go with it).
     LoanReplenished {
@@ -1201,9 +1210,15 @@ impl CreditBook {
                 )?;
                 self.set_lease(*lease_id, next);
             }
-            CreditEvent::LeasePurchased { lease_id, on } => {
+            CreditEvent::LeasePurchased {
+                lease_id, on, by, ..
+            } => {
                 let ls = self.lease(*lease_id)?;
-                let (next, entry) = lease::exercise_purchase(&ls.lease, on.0, &key)?;
+                let cmd = lease::ExercisePurchase {
+                    by: by.unwrap_or(ls.lease.lessee),
+                    date: on.0,
+                };
+                let (next, entry) = lease::exercise_purchase(&ls.lease, &cmd, &key)?;
                 applied.entries.extend(entry);
                 self.set_lease(*lease_id, next);
             }
@@ -1330,6 +1345,31 @@ mod tests {
             assert_eq!(by_kind, generic, "{payload}");
             assert_eq!(by_kind, e);
         }
+    }
+
+    /// R-LEASE-1: a purchase stored before the buyer and reference were recorded still reads
+    /// (the lessee then bought); a new one keeps both.
+    #[test]
+    fn a_lease_purchase_reads_with_and_without_buyer_and_reference() {
+        let old = r#"{"type":"lease-purchased","lease_id":1,"on":"2026-08-03"}"#;
+        assert_eq!(
+            CreditEvent::from_stored("lease.purchased", old).unwrap(),
+            CreditEvent::LeasePurchased {
+                lease_id: 1,
+                on: d(2026, 8, 3),
+                by: None,
+                reference: None,
+            }
+        );
+        let new = CreditEvent::LeasePurchased {
+            lease_id: 1,
+            on: d(2026, 8, 3),
+            by: Some(7),
+            reference: Some("compra-1".into()),
+        };
+        let read = CreditEvent::from_stored(new.kind(), &new.payload()).unwrap();
+        assert_eq!(read, new);
+        assert_eq!(new.key(), "credit:lease:1:purchased");
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! Leasing use cases (R-LEASE-1, R-LEASE-2): the ODF buys an asset with a line draw and leases
 //! it to a member on a board decision; rents are ledger entries; on default (a setting, 90 days
 //! late by default) or a board decision the asset and the remaining schedule pass to another
-//! active member, who never pays again what was already paid; the whole history stays.
+//! active member, who never pays again what was already paid; the whole history stays. After
+//! the last rent the lessee takes up the purchase option and the asset is theirs.
 
-use super::book::{CreditEvent, Day, LeaseState, Terms};
+use super::book::{CreditBook, CreditEvent, Day, LeaseState, Terms};
 use super::cases::CreditOutcome;
 use crate::{Actor, App, AppError};
 use chrono::NaiveDate;
-use credit::lease::LeaseSettings;
+use credit::lease::{self, Lease, LeaseSettings, LeaseStatus};
 use credit::schedule::ScheduleInput;
-use store::OrgId;
+use serde::Serialize;
+use store::{Commit, OrgId};
 
 /// Command: lease an asset the ODF buys with the line (R-LEASE-1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +26,71 @@ pub struct StartLeaseCmd {
     pub purchase_price_minor: Option<i64>,
     /// R-LEASE-2 setting (default 90 days).
     pub default_after_days: Option<u32>,
+}
+
+/// Command: the lessee takes up the purchase option (R-LEASE-1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeasePurchaseCmd {
+    pub lease_id: i64,
+    /// The member paying the price; `None`: the current lessee. Anyone else is refused.
+    pub member_id: Option<i64>,
+    /// The day the price was paid.
+    pub on: NaiveDate,
+    /// The payment's reference, `[A-Za-z0-9._-]{1,64}`.
+    pub reference: String,
+}
+
+/// A lease as a member's statement shows it (R-LEASE-1): amounts in minor units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeaseSummary {
+    pub lease_id: i64,
+    pub asset: String,
+    /// `active`, `rent_paid` (the purchase option is open) or `purchased`.
+    pub status: &'static str,
+    pub outstanding_minor: i64,
+    pub next_due_date: Option<Day>,
+    pub next_due_minor: Option<i64>,
+    /// Once bought: the member, the day and the price.
+    pub purchase: Option<PurchaseSummary>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PurchaseSummary {
+    pub member_id: i64,
+    pub on: Day,
+    pub price_minor: i64,
+}
+
+impl LeaseSummary {
+    /// The leases `member_id` holds now (a lease passed to another member is theirs).
+    pub fn of_member(book: &CreditBook, member_id: i64) -> Vec<LeaseSummary> {
+        book.leases
+            .values()
+            .filter(|l| l.lease.lessee == member_id)
+            .map(|l| LeaseSummary::of(&l.lease))
+            .collect()
+    }
+
+    pub fn of(l: &Lease) -> LeaseSummary {
+        let next = l.book.rows.iter().find(|r| !r.is_settled());
+        LeaseSummary {
+            lease_id: l.id,
+            asset: l.asset.description.clone(),
+            status: match l.status {
+                LeaseStatus::Active => "active",
+                LeaseStatus::RentPaid => "rent_paid",
+                LeaseStatus::Purchased => "purchased",
+            },
+            outstanding_minor: l.book.outstanding().total(),
+            next_due_date: next.map(|r| Day(r.due_date)),
+            next_due_minor: next.map(|r| r.outstanding().total()),
+            purchase: l.purchase().map(|p| PurchaseSummary {
+                member_id: p.by,
+                on: Day(p.on),
+                price_minor: p.price_minor,
+            }),
+        }
+    }
 }
 
 impl App {
@@ -130,20 +197,67 @@ impl App {
         Ok((book.lease(lease_id)?.clone(), out))
     }
 
-    /// R-LEASE-1: with every rent paid, the lessee buys the asset for the symbolic price.
+    /// R-LEASE-1: with every rent paid, the lessee pays the symbolic price (the lease's
+    /// setting) and the asset becomes theirs: the payment into the ODF's bank and the asset off
+    /// its books in one entry, with a `lease.purchased` event, in one commit. `on` is the day it
+    /// was paid, not after `today`. Refused naming R-LEASE-1 and the field before the last rent
+    /// (`lease_id`), for anyone but the current lessee (`member_id`), on a future date (`on`),
+    /// or when the option was taken up already (`lease_id`). The same purchase again (same
+    /// reference and date) writes nothing and answers the lease as bought.
     pub async fn exercise_lease_purchase(
         &self,
         org_id: OrgId,
         actor: &Actor,
-        lease_id: i64,
-        on: NaiveDate,
+        cmd: LeasePurchaseCmd,
+        today: NaiveDate,
     ) -> Result<(LeaseState, CreditOutcome), AppError> {
+        super::cases::check_reference(&cmd.reference)?;
+        if cmd.on > today {
+            return Err(AppError::Rule {
+                rule: "R-LEASE-1",
+                field: "on".into(),
+                message: format!(
+                    "{} es una fecha futura; hoy es {today} (a future date)",
+                    cmd.on
+                ),
+            });
+        }
+        let mut book = self.credit_book(org_id).await?;
+        let lessee = book.lease(cmd.lease_id)?.lease.lessee;
+        let by = cmd.member_id.unwrap_or(lessee);
         let event = CreditEvent::LeasePurchased {
-            lease_id,
-            on: Day(on),
+            lease_id: cmd.lease_id,
+            on: Day(cmd.on),
+            by: Some(by),
+            reference: Some(cmd.reference),
         };
-        let (book, out) = self.credit_one(org_id, actor, event).await?;
-        Ok((book.lease(lease_id)?.clone(), out))
+        if book
+            .payload_of(&event.key())
+            .is_some_and(|p| p != event.payload())
+        {
+            // Bought before, with another reference, date or member: the rule's refusal
+            // (R-LEASE-1) rather than the key's conflict.
+            let ls = book.lease(cmd.lease_id)?;
+            let purchase = lease::ExercisePurchase { by, date: cmd.on };
+            lease::exercise_purchase(&ls.lease, &purchase, &event.key())?;
+        }
+        let out = self
+            .credit_commit(org_id, &mut book, actor, vec![event], Commit::default())
+            .await?;
+        Ok((book.lease(cmd.lease_id)?.clone(), out))
+    }
+
+    /// A member's leases as their statement shows them (R-LEASE-1): what is owed and, once
+    /// bought, when and for how much.
+    pub async fn member_leases(
+        &self,
+        org_id: OrgId,
+        member_id: i64,
+    ) -> Result<Vec<LeaseSummary>, AppError> {
+        Ok(LeaseSummary::of_member(
+            &self.credit_book(org_id).await?,
+            member_id,
+        ))
     }
 
     /// R-LEASE-2: leases whose lessee is in default on `on` (to reassign).

@@ -26,5 +26,5 @@ pub use bulk::BulkLoan;
 pub use cases::{CreditOutcome, LoanApplication, OpenLineCmd};
 pub use daily::{CreditDayReport, Scope};
 pub use gate::LineMovement;
-pub use lease_cases::StartLeaseCmd;
+pub use lease_cases::{LeasePurchaseCmd, LeaseSummary, PurchaseSummary, StartLeaseCmd};
 pub use quote::{parse_quote_form, quote_terms, LoanQuote, QuoteForm};
