@@ -7,7 +7,7 @@ use anyhow::Context;
 use app::fund_cases::ops::FundOpOutcome;
 use app::fund_cases::plans::{parse_measure, parse_service, parse_status};
 use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, PlanCommand, ReportInput};
-use app::{App, AppError};
+use app::{App, AppError, FactDate};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use fund::{
@@ -64,7 +64,9 @@ pub enum PlanCmd {
         /// A service of the ODF (repeat): purchasing, sales, administration, credit, leasing,
         /// training, information.
         #[arg(long = "service")]
-        services: Vec<String>,
+        services: Vec<String>,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// End a plan: succeeded, failed or abandoned.
     Status {
@@ -75,7 +77,9 @@ pub enum PlanCmd {
         #[arg(long)]
         to: String,
         #[arg(long)]
-        reason: String,
+        reason: String,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// Revise a plan's target.
     Target {
@@ -90,12 +94,18 @@ pub enum PlanCmd {
         #[arg(long)]
         by: NaiveDate,
         #[arg(long)]
-        reason: String,
+        reason: String,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// List the organisation's plans.
     List {
         #[arg(long)]
         org: String,
+        /// Only the active plans flagged for review (R-PLAN-4): no positive increment for the
+        /// setting's consecutive periods (3) up to the last closed period.
+        #[arg(long)]
+        flagged: bool,
     },
     /// One plan with its history.
     Show {
@@ -124,6 +134,10 @@ pub struct ReportFigures {
     /// Filed by staff (their role-assignment id), for a micro-producer.
     #[arg(long)]
     pub staff: Option<i64>,
+    /// The day it was filed (YYYY-MM-DD; default today in America/Mexico_City); the period
+    /// stays the period.
+    #[arg(long)]
+    pub on: Option<NaiveDate>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -146,6 +160,9 @@ pub enum ReportCmd {
         /// Staff id for rows marked `staff`.
         #[arg(long, default_value_t = 0)]
         staff: i64,
+        /// The day the reports were filed (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
         file: PathBuf,
     },
 }
@@ -182,7 +199,9 @@ pub enum FundCmd {
         #[arg(long)]
         donor: String,
         #[arg(long)]
-        amount: String,
+        amount: String,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// A temporary contribution, owed back (R-FUND-1).
     Temporary {
@@ -193,14 +212,18 @@ pub enum FundCmd {
         #[arg(long)]
         contributor: String,
         #[arg(long)]
-        amount: String,
+        amount: String,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// Return a temporary contribution.
     Return {
         #[arg(long)]
         org: String,
         #[arg(long = "ref")]
-        reference: String,
+        reference: String,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// Pay from the Competition Sub-Fund (R-FUND-3) under a board decision.
     Spend {
@@ -216,7 +239,9 @@ pub enum FundCmd {
         #[arg(long)]
         amount: String,
         #[arg(long)]
-        decision: Option<i64>,
+        decision: Option<i64>,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// A member's withdrawal from the Development Sub-Fund (R-FUND-4, R-FUND-5).
     Withdraw {
@@ -232,7 +257,9 @@ pub enum FundCmd {
         #[arg(long)]
         amount: String,
         #[arg(long)]
-        decision: Option<i64>,
+        decision: Option<i64>,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// A member pays what the closes made them owe (contributions, then profit share).
     Pay {
@@ -247,7 +274,9 @@ pub enum FundCmd {
         amount: Option<String>,
         /// Deduct it from what the ODF owes the member for sales.
         #[arg(long)]
-        deduct: bool,
+        deduct: bool,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// The Fund's position.
     Show {
@@ -285,8 +314,14 @@ pub enum StatementCmd {
     },
 }
 
+/// Today in America/Mexico_City (the programme's time zone).
 fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+    app::fact_date::mexico_city_today(chrono::Utc::now())
+}
+
+/// The date a fact happened: `--on`, or today in America/Mexico_City (checked by the app).
+pub(crate) fn fact_date(on: Option<NaiveDate>) -> FactDate {
+    FactDate::new(on, today())
 }
 
 fn money(text: &str, currency: Currency, field: &'static str) -> Result<i64, AppError> {
@@ -332,6 +367,7 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
             by,
             measures,
             services,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let cur = org.data.currency;
@@ -353,7 +389,7 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
                     .map(|s| parse_service(s))
                     .collect::<Result<_, _>>()?,
             };
-            let p = app.agree_plan(org.id, new, today(), audit).await?;
+            let p = app.agree_plan(org.id, new, fact_date(on), audit).await?;
             println!("plan {}: acordado para el socio {}", p.id, p.member_id);
         }
         PlanCmd::Status {
@@ -361,6 +397,7 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
             plan,
             to,
             reason,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let to = parse_status(&to)?;
@@ -369,7 +406,7 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
                     org.id,
                     plan,
                     PlanCommand::Status { to, reason },
-                    today(),
+                    fact_date(on),
                     audit,
                 )
                 .await?;
@@ -382,6 +419,7 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
             amount,
             by,
             reason,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let cur = org.data.currency;
@@ -395,13 +433,31 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
                     org.id,
                     plan,
                     PlanCommand::Target { target, reason },
-                    today(),
+                    fact_date(on),
                     audit,
                 )
                 .await?;
             println!("plan {}: meta revisada", p.id);
         }
-        PlanCmd::List { org } => {
+        PlanCmd::List { org, flagged: true } => {
+            let org = org_of(app, &org).await?;
+            let (last, flagged) = app.flagged_plans(org.id).await?;
+            match last {
+                Some(p) => println!("planes marcados para revisión (R-PLAN-4) al cierre de {p}"),
+                None => println!("planes marcados para revisión (R-PLAN-4): ningún periodo cerrado"),
+            }
+            println!("plan\tsocio\tnombre\tperiodos_sin_incremento");
+            for f in flagged {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    f.flag.plan_id,
+                    f.flag.member_id,
+                    f.member_name,
+                    periods_text(&f.flag.periods)
+                );
+            }
+        }
+        PlanCmd::List { org, flagged: false } => {
             let org = org_of(app, &org).await?;
             println!("plan\tsocio\testado\tingreso_base\tutilidad_base\tmeta\tfecha_meta");
             for p in app.plans(org.id).await? {
@@ -464,7 +520,7 @@ async fn report(app: &App, c: ReportCmd, audit: &Audit) -> anyhow::Result<()> {
                     p,
                     input(&f, org.data.currency)?,
                     None,
-                    today(),
+                    fact_date(f.on),
                     audit,
                 )
                 .await?;
@@ -479,7 +535,7 @@ async fn report(app: &App, c: ReportCmd, audit: &Audit) -> anyhow::Result<()> {
                     p,
                     input(&figures, org.data.currency)?,
                     &reason,
-                    today(),
+                    fact_date(figures.on),
                     audit,
                 )
                 .await?;
@@ -495,6 +551,7 @@ async fn report(app: &App, c: ReportCmd, audit: &Audit) -> anyhow::Result<()> {
             org,
             period: p,
             staff,
+            on,
             file,
         } => {
             let org = org_of(app, &org).await?;
@@ -509,13 +566,34 @@ async fn report(app: &App, c: ReportCmd, audit: &Audit) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("{}: not UTF-8 text", file.display()))?;
             let outcome = app
-                .import_reports_csv(org.id, p, &text, staff, today(), audit)
+                .import_reports_csv(org.id, p, &text, staff, fact_date(on), audit)
                 .await?;
             println!(
                 "import: {} informes nuevos, {} ya registrados sin cambio",
                 outcome.created, outcome.unchanged
             );
         }
+    }
+    Ok(())
+}
+
+fn periods_text(periods: &[Period]) -> String {
+    periods
+        .iter()
+        .map(Period::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The plans a close flagged for the first time (R-PLAN-4), one line each with the member's
+/// name.
+async fn print_newly_flagged(app: &App, org: &store::Org, r: &OrgCloseReport) -> anyhow::Result<()> {
+    for (plan_id, member_id) in &r.plans_newly_flagged {
+        let m = app.store().member(org.id, *member_id).await?;
+        println!(
+            "  plan {plan_id} marcado para revisión (R-PLAN-4): socio {member_id} {} {}",
+            m.data.given_names, m.data.surnames
+        );
     }
     Ok(())
 }
@@ -529,7 +607,7 @@ fn print_close(slug: &str, r: &OrgCloseReport) {
         "cerrado"
     };
     println!(
-        "{slug} {}: {state}; {} socios informaron, {} sobre su base; aportación {} (desarrollo {}, competitividad {}); participación ODF {}; {} asientos; ajustes {} ({}); planes marcados R-PLAN-4: {}",
+        "{slug} {}: {state}; {} socios informaron, {} sobre su base; aportación {} (desarrollo {}, competitividad {}); participación ODF {}; {} asientos; ajustes {} ({}); planes marcados R-PLAN-4: {} ({} nuevos)",
         r.period,
         r.members_reporting,
         r.members_above_baseline,
@@ -540,7 +618,8 @@ fn print_close(slug: &str, r: &OrgCloseReport) {
         r.entries,
         r.adjustment_lines,
         r.adjusted_periods.join(" "),
-        r.plans_flagged.len()
+        r.plans_flagged.len(),
+        r.plans_newly_flagged.len()
     );
 }
 
@@ -561,13 +640,17 @@ async fn close(
             let org = org_of(app, &slug).await?;
             let r = app.close_period(org.id, p, today(), options, audit).await?;
             print_close(&slug, &r);
+            print_newly_flagged(app, &org, &r).await?;
         }
         (None, true) => {
             let outcomes = app.close_all(p, today(), options, audit).await?;
             let mut first_error = None;
             for (org, outcome) in outcomes {
                 match outcome {
-                    Ok(r) => print_close(&org.data.slug, &r),
+                    Ok(r) => {
+                        print_close(&org.data.slug, &r);
+                        print_newly_flagged(app, &org, &r).await?;
+                    }
                     Err(e) => {
                         eprintln!("{}: {e}", org.data.slug);
                         first_error.get_or_insert(e);
@@ -604,11 +687,12 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
             reference,
             donor,
             amount,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let amount = money(&amount, org.data.currency, "amount")?;
             let o = app
-                .receive_grant(org.id, &reference, &donor, amount, today(), audit)
+                .receive_grant(org.id, &reference, &donor, amount, fact_date(on), audit)
                 .await?;
             print_op("donativo", &o);
         }
@@ -617,18 +701,26 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
             reference,
             contributor,
             amount,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let amount = money(&amount, org.data.currency, "amount")?;
             let o = app
-                .receive_temporary(org.id, &reference, &contributor, amount, today(), audit)
+                .receive_temporary(
+                    org.id,
+                    &reference,
+                    &contributor,
+                    amount,
+                    fact_date(on),
+                    audit,
+                )
                 .await?;
             print_op("aportación temporal", &o);
         }
-        FundCmd::Return { org, reference } => {
+        FundCmd::Return { org, reference, on } => {
             let org = org_of(app, &org).await?;
             let o = app
-                .return_temporary(org.id, &reference, today(), audit)
+                .return_temporary(org.id, &reference, fact_date(on), audit)
                 .await?;
             print_op("devolución", &o);
         }
@@ -639,6 +731,7 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
             description,
             amount,
             decision,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let category = CompetitionCategory::parse(&category).map_err(AppError::from)?;
@@ -651,7 +744,7 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
                     &description,
                     amount,
                     decision,
-                    today(),
+                    fact_date(on),
                     audit,
                 )
                 .await?;
@@ -664,6 +757,7 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
             purpose,
             amount,
             decision,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let purpose = WithdrawalPurpose::parse(&purpose).map_err(AppError::from)?;
@@ -676,7 +770,7 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
                     purpose,
                     amount,
                     decision,
-                    today(),
+                    fact_date(on),
                     audit,
                 )
                 .await?;
@@ -688,6 +782,7 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
             member,
             amount,
             deduct,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let limit = match amount {
@@ -695,7 +790,15 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
                 None => None,
             };
             let s = app
-                .settle_member_debts(org.id, member, &reference, limit, deduct, today(), audit)
+                .settle_member_debts(
+                    org.id,
+                    member,
+                    &reference,
+                    limit,
+                    deduct,
+                    fact_date(on),
+                    audit,
+                )
                 .await?;
             if s.replay {
                 println!("pago: ya registrado; nada cambió");
