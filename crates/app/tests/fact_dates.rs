@@ -125,13 +125,14 @@ async fn r_plan_2_a_report_is_filed_on_the_day_given_and_the_period_stays_the_pe
         let (org, m) = org_with_members(&app, &format!("fr-{name}"), 2).await;
         agree(&app, org, m[0], 500_000, 100_000).await;
         agree(&app, org, m[1], 500_000, 100_000).await;
+        let m0 = m[0];
         let file = |period, when| {
             let app = app.clone();
             async move {
                 app.file_report(
                     org,
                     period,
-                    figures(m[0], 600_000, 120_000),
+                    figures(m0, 600_000, 120_000),
                     None,
                     when,
                     &audit(),
@@ -154,7 +155,7 @@ async fn r_plan_2_a_report_is_filed_on_the_day_given_and_the_period_stays_the_pe
                 app.correct_report(
                     org,
                     p(2026, 3),
-                    figures(m[0], 650_000, 120_000),
+                    figures(m0, 650_000, 120_000),
                     "Faltó una venta",
                     when,
                     &audit(),
@@ -274,10 +275,11 @@ async fn r_fund_1_fund_movements_are_posted_on_the_day_given() {
         app.close_period(org, p(2026, 3), today(), CloseOptions::default(), &audit())
             .await
             .unwrap();
+        let m0 = m[0];
         let pay = |when| {
             let app = app.clone();
             async move {
-                app.settle_member_debts(org, m[0], "P-1", None, false, when, &audit())
+                app.settle_member_debts(org, m0, "P-1", None, false, when, &audit())
                     .await
             }
         };
