@@ -52,7 +52,10 @@ pub enum FactDateError {
     /// After today in America/Mexico_City.
     Future { on: NaiveDate, today: NaiveDate },
     /// Before the organisation was founded.
-    BeforeOrg { on: NaiveDate, founded_on: NaiveDate },
+    BeforeOrg {
+        on: NaiveDate,
+        founded_on: NaiveDate,
+    },
 }
 
 impl std::fmt::Display for FactDateError {

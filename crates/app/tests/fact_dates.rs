@@ -93,7 +93,10 @@ async fn r_plan_1_a_plan_is_agreed_and_changed_on_the_day_given() {
             .await
             .unwrap();
         assert_eq!(plan.agreed_on, d(2026, 3, 1), "{name}");
-        assert_eq!(app.plan(org, plan.id).await.unwrap().history[0].on, d(2026, 3, 1));
+        assert_eq!(
+            app.plan(org, plan.id).await.unwrap().history[0].on,
+            d(2026, 3, 1)
+        );
         let status = |when| {
             let app = app.clone();
             async move {
@@ -113,7 +116,10 @@ async fn r_plan_1_a_plan_is_agreed_and_changed_on_the_day_given() {
         refuses_bad_dates!(&app, org, |when| status(when).await);
         // A change is not dated before the plan's last change.
         let early = status(on(d(2026, 2, 28))).await.unwrap_err();
-        assert_eq!((early.rule_id(), early.field()), (Some("R-PLAN-1"), Some("on")));
+        assert_eq!(
+            (early.rule_id(), early.field()),
+            (Some("R-PLAN-1"), Some("on"))
+        );
         let ended = status(on(d(2026, 6, 30))).await.unwrap();
         assert_eq!(ended.history.last().unwrap().on, d(2026, 6, 30), "{name}");
     }
@@ -285,7 +291,10 @@ async fn r_fund_1_fund_movements_are_posted_on_the_day_given() {
         };
         refuses_bad_dates!(&app, org, |when| pay(when).await);
         let paid = pay(on(d(2026, 4, 20))).await.unwrap();
-        assert_eq!((paid.contribution_minor, paid.profit_share_minor), (10_000, 10_000));
+        assert_eq!(
+            (paid.contribution_minor, paid.profit_share_minor),
+            (10_000, 10_000)
+        );
         assert_eq!(last_entry_date(&app, org).await, d(2026, 4, 20), "{name}");
         refuses_bad_dates!(&app, org, |when| app
             .settle_all_in_cash(org, "COBRO-1", when, &audit())
@@ -326,7 +335,10 @@ async fn r_org_2_a_members_import_takes_the_day_of_the_import() {
             .import_members_csv(org, &csv, on(d(2026, 6, 1)), &app::Actor::cli())
             .await
             .unwrap_err();
-        assert!(matches!(&err, AppError::Rows(rows) if rows.len() == 2 && rows[0].starts_with("line 3")), "{err}");
+        assert!(
+            matches!(&err, AppError::Rows(rows) if rows.len() == 2 && rows[0].starts_with("line 3")),
+            "{err}"
+        );
         let done = app
             .import_members_csv(org, &csv, on(d(2026, 6, 2)), &app::Actor::cli())
             .await
@@ -349,7 +361,11 @@ async fn r_cred_1_a_grant_recorded_later_counts_in_the_initial_deposit_by_its_ow
         app.receive_grant(org, "G-OUT", "Nafin", 50_000, on(d(2025, 4, 1)), &audit())
             .await
             .unwrap();
-        assert_eq!(app.initial_deposit_minor(org).await.unwrap(), 100_000, "{name}");
+        assert_eq!(
+            app.initial_deposit_minor(org).await.unwrap(),
+            100_000,
+            "{name}"
+        );
     }
 }
 
@@ -375,7 +391,13 @@ async fn r_plan_4_flagged_plans_are_listed_with_their_members() {
             report(&app, org, p(2026, month), m[0], 500_000, 100_000).await;
             report(&app, org, p(2026, month), m[1], 500_100, 100_000).await;
             let r = app
-                .close_period(org, p(2026, month), today(), CloseOptions::default(), &audit())
+                .close_period(
+                    org,
+                    p(2026, month),
+                    today(),
+                    CloseOptions::default(),
+                    &audit(),
+                )
                 .await
                 .unwrap();
             newly.push((r.plans_flagged, r.plans_newly_flagged));
@@ -396,6 +418,9 @@ async fn r_plan_4_flagged_plans_are_listed_with_their_members() {
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].flag.plan_id, plans[0]);
         assert_eq!(list[0].member_name, "Socia 0 Gómez López");
-        assert_eq!(list[0].flag.periods, vec![p(2026, 4), p(2026, 5), p(2026, 6)]);
+        assert_eq!(
+            list[0].flag.periods,
+            vec![p(2026, 4), p(2026, 5), p(2026, 6)]
+        );
     }
 }

@@ -64,7 +64,8 @@ pub enum PlanCmd {
         /// A service of the ODF (repeat): purchasing, sales, administration, credit, leasing,
         /// training, information.
         #[arg(long = "service")]
-        services: Vec<String>,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        services: Vec<String>,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
         #[arg(long)]
         on: Option<NaiveDate>,
     },
@@ -77,7 +78,8 @@ pub enum PlanCmd {
         #[arg(long)]
         to: String,
         #[arg(long)]
-        reason: String,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        reason: String,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
         #[arg(long)]
         on: Option<NaiveDate>,
     },
@@ -94,7 +96,8 @@ pub enum PlanCmd {
         #[arg(long)]
         by: NaiveDate,
         #[arg(long)]
-        reason: String,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        reason: String,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
         #[arg(long)]
         on: Option<NaiveDate>,
     },
@@ -199,7 +202,8 @@ pub enum FundCmd {
         #[arg(long)]
         donor: String,
         #[arg(long)]
-        amount: String,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        amount: String,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
         #[arg(long)]
         on: Option<NaiveDate>,
     },
@@ -212,7 +216,8 @@ pub enum FundCmd {
         #[arg(long)]
         contributor: String,
         #[arg(long)]
-        amount: String,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        amount: String,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
         #[arg(long)]
         on: Option<NaiveDate>,
     },
@@ -221,7 +226,8 @@ pub enum FundCmd {
         #[arg(long)]
         org: String,
         #[arg(long = "ref")]
-        reference: String,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        reference: String,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
         #[arg(long)]
         on: Option<NaiveDate>,
     },
@@ -239,7 +245,8 @@ pub enum FundCmd {
         #[arg(long)]
         amount: String,
         #[arg(long)]
-        decision: Option<i64>,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        decision: Option<i64>,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
         #[arg(long)]
         on: Option<NaiveDate>,
     },
@@ -257,7 +264,8 @@ pub enum FundCmd {
         #[arg(long)]
         amount: String,
         #[arg(long)]
-        decision: Option<i64>,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        decision: Option<i64>,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
         #[arg(long)]
         on: Option<NaiveDate>,
     },
@@ -274,7 +282,8 @@ pub enum FundCmd {
         amount: Option<String>,
         /// Deduct it from what the ODF owes the member for sales.
         #[arg(long)]
-        deduct: bool,        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        deduct: bool,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
         #[arg(long)]
         on: Option<NaiveDate>,
     },
@@ -444,7 +453,9 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
             let (last, flagged) = app.flagged_plans(org.id).await?;
             match last {
                 Some(p) => println!("planes marcados para revisión (R-PLAN-4) al cierre de {p}"),
-                None => println!("planes marcados para revisión (R-PLAN-4): ningún periodo cerrado"),
+                None => {
+                    println!("planes marcados para revisión (R-PLAN-4): ningún periodo cerrado")
+                }
             }
             println!("plan\tsocio\tnombre\tperiodos_sin_incremento");
             for f in flagged {
@@ -457,7 +468,10 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
                 );
             }
         }
-        PlanCmd::List { org, flagged: false } => {
+        PlanCmd::List {
+            org,
+            flagged: false,
+        } => {
             let org = org_of(app, &org).await?;
             println!("plan\tsocio\testado\tingreso_base\tutilidad_base\tmeta\tfecha_meta");
             for p in app.plans(org.id).await? {
@@ -587,7 +601,11 @@ fn periods_text(periods: &[Period]) -> String {
 
 /// The plans a close flagged for the first time (R-PLAN-4), one line each with the member's
 /// name.
-async fn print_newly_flagged(app: &App, org: &store::Org, r: &OrgCloseReport) -> anyhow::Result<()> {
+async fn print_newly_flagged(
+    app: &App,
+    org: &store::Org,
+    r: &OrgCloseReport,
+) -> anyhow::Result<()> {
     for (plan_id, member_id) in &r.plans_newly_flagged {
         let m = app.store().member(org.id, *member_id).await?;
         println!(

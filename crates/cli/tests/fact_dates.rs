@@ -42,7 +42,10 @@ fn refused(url: &str, args: &[&str], why: &str) {
     let out = tequio(url, args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(65), "{args:?}: {stderr}");
-    assert!(stderr.contains("on: ") && stderr.contains(why), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains("on: ") && stderr.contains(why),
+        "{args:?}: {stderr}"
+    );
 }
 
 async fn open(url: &str) -> App {
@@ -163,7 +166,11 @@ fn facts_carry_their_date(url: &str) {
         ]
     };
     refused(url, &args(&agree(&m0, "2099-01-01")), "posterior a hoy");
-    refused(url, &args(&agree(&m0, "2025-12-31")), "anterior a la fundación");
+    refused(
+        url,
+        &args(&agree(&m0, "2025-12-31")),
+        "anterior a la fundación",
+    );
     assert!(ok(url, &args(&agree(&m0, "2026-03-01"))).starts_with("plan 1: acordado"));
     assert!(ok(url, &args(&agree(&m1, "2026-03-01"))).starts_with("plan 2: acordado"));
     let shown = ok(url, &["plan", "show", "--org", "fechas", "--plan", "1"]);
@@ -173,8 +180,20 @@ fn facts_carry_their_date(url: &str) {
     // profit, each month filed on the 2nd of the next.
     let report = |member: &str, period: &str, revenue: &str, profit: &str, on: &str| {
         let a = [
-            "report", "add", "--org", "fechas", "--period", period, "--member", member,
-            "--revenue", revenue, "--profit", profit, "--on", on,
+            "report",
+            "add",
+            "--org",
+            "fechas",
+            "--period",
+            period,
+            "--member",
+            member,
+            "--revenue",
+            revenue,
+            "--profit",
+            profit,
+            "--on",
+            on,
         ];
         tequio(url, &a)
     };
@@ -188,8 +207,12 @@ fn facts_carry_their_date(url: &str) {
         ("2026-04", "2026-05-02"),
         ("2026-05", "2026-06-02"),
     ] {
-        assert!(report(&m0, period, "5000.00", "1000.00", on).status.success());
-        assert!(report(&m1, period, "6000.00", "1400.00", on).status.success());
+        assert!(report(&m0, period, "5000.00", "1000.00", on)
+            .status
+            .success());
+        assert!(report(&m1, period, "6000.00", "1400.00", on)
+            .status
+            .success());
         let closed = close(period);
         if period == "2026-05" {
             // March, April and May without an increment: flagged, for the first time.
@@ -205,7 +228,10 @@ fn facts_carry_their_date(url: &str) {
             );
         } else {
             // February is before the plan: fewer than three months to judge.
-            assert!(closed.contains("planes marcados R-PLAN-4: 0 (0 nuevos)"), "{closed}");
+            assert!(
+                closed.contains("planes marcados R-PLAN-4: 0 (0 nuevos)"),
+                "{closed}"
+            );
             assert_eq!(flagged().lines().count(), 2, "title and header only");
         }
         if period == "2026-03" {
@@ -213,16 +239,39 @@ fn facts_carry_their_date(url: &str) {
             // (100.00); paid on 2026-04-20.
             refused(
                 url,
-                &["fund", "pay", "--org", "fechas", "--ref", "P-1", "--member", &m1, "--on",
-                  "2099-01-01"],
+                &[
+                    "fund",
+                    "pay",
+                    "--org",
+                    "fechas",
+                    "--ref",
+                    "P-1",
+                    "--member",
+                    &m1,
+                    "--on",
+                    "2099-01-01",
+                ],
                 "posterior a hoy",
             );
             let paid = ok(
                 url,
-                &["fund", "pay", "--org", "fechas", "--ref", "P-1", "--member", &m1, "--on",
-                  "2026-04-20"],
+                &[
+                    "fund",
+                    "pay",
+                    "--org",
+                    "fechas",
+                    "--ref",
+                    "P-1",
+                    "--member",
+                    &m1,
+                    "--on",
+                    "2026-04-20",
+                ],
             );
-            assert_eq!(paid.trim(), "pago: aportaciones 100.00 y participación 100.00");
+            assert_eq!(
+                paid.trim(),
+                "pago: aportaciones 100.00 y participación 100.00"
+            );
             assert_eq!(block_on(last_entry_date(url, org)), d(2026, 4, 20));
         }
     }

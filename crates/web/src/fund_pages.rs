@@ -13,8 +13,8 @@ use crate::pages::{
 use crate::read_cache::{Freshness, Stamp};
 use crate::AppState;
 use app::access_cases::{AccessError, Action, OrgRole, Viewer};
-use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
 use app::fact_date::{check_fact_date, FactDateError};
+use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
 use app::{App, AppError, FactDate};
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -464,7 +464,11 @@ async fn the_report_form_takes_the_day_it_was_filed() {
         r.body
     );
     let r = send("31/12/2025".into(), "es").await;
-    assert!(r.body.contains("Fecha no válida: use AAAA-MM-DD."), "{}", r.body);
+    assert!(
+        r.body.contains("Fecha no válida: use AAAA-MM-DD."),
+        "{}",
+        r.body
+    );
     assert_eq!(reports_of(&w, me).await, before, "nothing saved");
     let ok = send(first.clone(), "es").await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);

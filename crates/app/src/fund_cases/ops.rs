@@ -341,15 +341,7 @@ impl App {
         let members: Vec<MemberId> = state.members.keys().copied().collect();
         for member_id in members {
             let key = format!("settle:{reference}:m{member_id}");
-            let d = settle_decision(
-                &settings,
-                &state,
-                member_id,
-                ref_id(&key),
-                None,
-                None,
-                on,
-            )?;
+            let d = settle_decision(&settings, &state, member_id, ref_id(&key), None, None, on)?;
             if d.entries.is_empty() {
                 continue;
             }

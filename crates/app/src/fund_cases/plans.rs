@@ -296,7 +296,9 @@ pub(crate) fn review_flags(
                 reports
                     .get(&q)
                     .and_then(|rs| rs.get(&plan.member_id))
-                    .map(|r| plan.increment_minor(r.revenue.amount_minor(), r.profit.amount_minor()))
+                    .map(|r| {
+                        plan.increment_minor(r.revenue.amount_minor(), r.profit.amount_minor())
+                    })
             });
             flags.extend(flag);
         }
@@ -339,14 +341,21 @@ impl App {
         &self,
         org_id: OrgId,
     ) -> Result<(Option<Period>, Vec<FlaggedPlan>), AppError> {
-        let Some(last) = self.fund_book(org_id).await?.completed.keys().next_back().copied()
+        let Some(last) = self
+            .fund_book(org_id)
+            .await?
+            .completed
+            .keys()
+            .next_back()
+            .copied()
         else {
             return Ok((None, Vec::new()));
         };
         let window = self.fund_settings(org_id).await?.inadequate_plan_periods;
         let plans = plans_by_member(self.plans(org_id).await?);
         let mut reports = ReportsByPeriod::new();
-        self.window_reports(org_id, last, window, &mut reports).await?;
+        self.window_reports(org_id, last, window, &mut reports)
+            .await?;
         let mut out = Vec::new();
         for flag in review_flags(&plans, last, window, &reports) {
             let m = self.store().member(org_id, flag.member_id).await?;
