@@ -12,6 +12,7 @@ pub mod demo_cases;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod fact_date;
 pub mod fund_cases;
 pub mod governance_cases;
 pub mod registry_cases;
@@ -19,6 +20,7 @@ pub mod trade_cases;
 
 pub use error::AppError;
 pub use events::Actor;
+pub use fact_date::FactDate;
 pub use fund_cases::Audit;
 
 use ledger::{AccountCode, Currency, EntryDraft, TrialBalance, ValidEntry};

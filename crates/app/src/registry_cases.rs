@@ -1,7 +1,7 @@
 //! Registry use cases (R-ORG-2..6): member import, leaving, roles, and union dues.
 
 use crate::events::{event, Actor};
-use crate::{App, AppError};
+use crate::{App, AppError, FactDate};
 use chrono::NaiveDate;
 use ledger::{Account, AccountCode, EntryDraft, Money, Posting};
 use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
@@ -125,17 +125,19 @@ fn import_event(members: &[NewMember], actor: &Actor) -> Result<NewEvent, AppErr
 impl App {
     /// R-ORG-2: imports a members CSV all or nothing. Every bad row is reported with its line
     /// number and field and nothing is imported; re-importing the same file changes nothing.
-    /// The import is recorded in the log as one `members.imported` event by `actor`.
+    /// The import is recorded in the log as one `members.imported` event by `actor`. `when`
+    /// is the day of the import (checked by [`App::fact_date`]): the rows' dates (joining, the
+    /// Letter of Commitment) may not be after it.
     pub async fn import_members_csv(
         &self,
         org_id: OrgId,
         csv_text: &str,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         actor: &Actor,
     ) -> Result<ImportOutcome, AppError> {
         // Unknown organisations are refused before the file is even read.
-        self.store().org(org_id).await?;
-        let members = registry::import::parse_members_csv(csv_text, today)
+        let on = self.fact_date(org_id, when).await?;
+        let members = registry::import::parse_members_csv(csv_text, on)
             .map_err(|rows| AppError::Rows(rows.iter().map(|r| r.to_string()).collect()))?;
         self.import_members(org_id, &members, actor).await
     }

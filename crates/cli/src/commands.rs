@@ -15,8 +15,8 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve { no_demo, .. } => serve(&settings, no_demo).await,
         Command::Demo(args) => demo(&settings, args).await.map(|_| ()),
-        Command::Import(ImportCommand::Members { org, file }) => {
-            import_members(&settings, &org, &file).await
+        Command::Import(ImportCommand::Members { org, on, file }) => {
+            import_members(&settings, &org, on, &file).await
         }
         Command::Export(args) => export(&settings, args).await,
         Command::Check(args) => crate::check_cmd::run(args, &settings).await,
@@ -119,6 +119,7 @@ async fn load_with_progress(
 async fn import_members(
     settings: &Settings,
     org_slug: &str,
+    on: Option<chrono::NaiveDate>,
     file: &std::path::Path,
 ) -> anyhow::Result<()> {
     let app = open_app(settings).await?;
@@ -133,9 +134,13 @@ async fn import_members(
     );
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("{}: not UTF-8 text", file.display()))?;
-    let today = chrono::Local::now().date_naive();
     let outcome = app
-        .import_members_csv(org.id, &text, today, &app::Actor::cli())
+        .import_members_csv(
+            org.id,
+            &text,
+            crate::fund_cmd::fact_date(on),
+            &app::Actor::cli(),
+        )
         .await?;
     println!(
         "import: {} members created, {} already registered unchanged",

@@ -106,6 +106,10 @@ pub enum ImportCommand {
         /// The organisation's slug.
         #[arg(long)]
         org: String,
+        /// The day of the import (YYYY-MM-DD; default today in America/Mexico_City): rows'
+        /// dates may not be after it.
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
         file: PathBuf,
     },
 }

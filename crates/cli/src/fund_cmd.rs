@@ -7,7 +7,7 @@ use anyhow::Context;
 use app::fund_cases::ops::FundOpOutcome;
 use app::fund_cases::plans::{parse_measure, parse_service, parse_status};
 use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, PlanCommand, ReportInput};
-use app::{App, AppError};
+use app::{App, AppError, FactDate};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use fund::{
@@ -65,6 +65,9 @@ pub enum PlanCmd {
         /// training, information.
         #[arg(long = "service")]
         services: Vec<String>,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// End a plan: succeeded, failed or abandoned.
     Status {
@@ -76,6 +79,9 @@ pub enum PlanCmd {
         to: String,
         #[arg(long)]
         reason: String,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// Revise a plan's target.
     Target {
@@ -91,11 +97,18 @@ pub enum PlanCmd {
         by: NaiveDate,
         #[arg(long)]
         reason: String,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// List the organisation's plans.
     List {
         #[arg(long)]
         org: String,
+        /// Only the active plans flagged for review (R-PLAN-4): no positive increment for the
+        /// setting's consecutive periods (3) up to the last closed period.
+        #[arg(long)]
+        flagged: bool,
     },
     /// One plan with its history.
     Show {
@@ -124,6 +137,10 @@ pub struct ReportFigures {
     /// Filed by staff (their role-assignment id), for a micro-producer.
     #[arg(long)]
     pub staff: Option<i64>,
+    /// The day it was filed (YYYY-MM-DD; default today in America/Mexico_City); the period
+    /// stays the period.
+    #[arg(long)]
+    pub on: Option<NaiveDate>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -146,6 +163,9 @@ pub enum ReportCmd {
         /// Staff id for rows marked `staff`.
         #[arg(long, default_value_t = 0)]
         staff: i64,
+        /// The day the reports were filed (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
         file: PathBuf,
     },
 }
@@ -183,6 +203,9 @@ pub enum FundCmd {
         donor: String,
         #[arg(long)]
         amount: String,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// A temporary contribution, owed back (R-FUND-1).
     Temporary {
@@ -194,6 +217,9 @@ pub enum FundCmd {
         contributor: String,
         #[arg(long)]
         amount: String,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// Return a temporary contribution.
     Return {
@@ -201,6 +227,9 @@ pub enum FundCmd {
         org: String,
         #[arg(long = "ref")]
         reference: String,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// Pay from the Competition Sub-Fund (R-FUND-3) under a board decision.
     Spend {
@@ -217,6 +246,9 @@ pub enum FundCmd {
         amount: String,
         #[arg(long)]
         decision: Option<i64>,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// A member's withdrawal from the Development Sub-Fund (R-FUND-4, R-FUND-5).
     Withdraw {
@@ -233,6 +265,9 @@ pub enum FundCmd {
         amount: String,
         #[arg(long)]
         decision: Option<i64>,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// A member pays what the closes made them owe (contributions, then profit share).
     Pay {
@@ -248,6 +283,9 @@ pub enum FundCmd {
         /// Deduct it from what the ODF owes the member for sales.
         #[arg(long)]
         deduct: bool,
+        /// The day it happened (YYYY-MM-DD; default today in America/Mexico_City).
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// The Fund's position.
     Show {
@@ -292,8 +330,14 @@ pub enum StatementCmd {
     },
 }
 
+/// Today in America/Mexico_City (the programme's time zone).
 fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+    app::fact_date::mexico_city_today(chrono::Utc::now())
+}
+
+/// The date a fact happened: `--on`, or today in America/Mexico_City (checked by the app).
+pub(crate) fn fact_date(on: Option<NaiveDate>) -> FactDate {
+    FactDate::new(on, today())
 }
 
 fn money(text: &str, currency: Currency, field: &'static str) -> Result<i64, AppError> {
@@ -339,6 +383,7 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
             by,
             measures,
             services,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let cur = org.data.currency;
@@ -360,7 +405,7 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
                     .map(|s| parse_service(s))
                     .collect::<Result<_, _>>()?,
             };
-            let p = app.agree_plan(org.id, new, today(), audit).await?;
+            let p = app.agree_plan(org.id, new, fact_date(on), audit).await?;
             println!("plan {}: acordado para el socio {}", p.id, p.member_id);
         }
         PlanCmd::Status {
@@ -368,6 +413,7 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
             plan,
             to,
             reason,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let to = parse_status(&to)?;
@@ -376,7 +422,7 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
                     org.id,
                     plan,
                     PlanCommand::Status { to, reason },
-                    today(),
+                    fact_date(on),
                     audit,
                 )
                 .await?;
@@ -389,6 +435,7 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
             amount,
             by,
             reason,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let cur = org.data.currency;
@@ -402,13 +449,36 @@ async fn plan(app: &App, c: PlanCmd, audit: &Audit) -> anyhow::Result<()> {
                     org.id,
                     plan,
                     PlanCommand::Target { target, reason },
-                    today(),
+                    fact_date(on),
                     audit,
                 )
                 .await?;
             println!("plan {}: meta revisada", p.id);
         }
-        PlanCmd::List { org } => {
+        PlanCmd::List { org, flagged: true } => {
+            let org = org_of(app, &org).await?;
+            let (last, flagged) = app.flagged_plans(org.id).await?;
+            match last {
+                Some(p) => println!("planes marcados para revisión (R-PLAN-4) al cierre de {p}"),
+                None => {
+                    println!("planes marcados para revisión (R-PLAN-4): ningún periodo cerrado")
+                }
+            }
+            println!("plan\tsocio\tnombre\tperiodos_sin_incremento");
+            for f in flagged {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    f.flag.plan_id,
+                    f.flag.member_id,
+                    f.member_name,
+                    periods_text(&f.flag.periods)
+                );
+            }
+        }
+        PlanCmd::List {
+            org,
+            flagged: false,
+        } => {
             let org = org_of(app, &org).await?;
             println!("plan\tsocio\testado\tingreso_base\tutilidad_base\tmeta\tfecha_meta");
             for p in app.plans(org.id).await? {
@@ -471,7 +541,7 @@ async fn report(app: &App, c: ReportCmd, audit: &Audit) -> anyhow::Result<()> {
                     p,
                     input(&f, org.data.currency)?,
                     None,
-                    today(),
+                    fact_date(f.on),
                     audit,
                 )
                 .await?;
@@ -486,7 +556,7 @@ async fn report(app: &App, c: ReportCmd, audit: &Audit) -> anyhow::Result<()> {
                     p,
                     input(&figures, org.data.currency)?,
                     &reason,
-                    today(),
+                    fact_date(figures.on),
                     audit,
                 )
                 .await?;
@@ -502,6 +572,7 @@ async fn report(app: &App, c: ReportCmd, audit: &Audit) -> anyhow::Result<()> {
             org,
             period: p,
             staff,
+            on,
             file,
         } => {
             let org = org_of(app, &org).await?;
@@ -516,13 +587,38 @@ async fn report(app: &App, c: ReportCmd, audit: &Audit) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("{}: not UTF-8 text", file.display()))?;
             let outcome = app
-                .import_reports_csv(org.id, p, &text, staff, today(), audit)
+                .import_reports_csv(org.id, p, &text, staff, fact_date(on), audit)
                 .await?;
             println!(
                 "import: {} informes nuevos, {} ya registrados sin cambio",
                 outcome.created, outcome.unchanged
             );
         }
+    }
+    Ok(())
+}
+
+fn periods_text(periods: &[Period]) -> String {
+    periods
+        .iter()
+        .map(Period::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The plans a close flagged for the first time (R-PLAN-4), one line each with the member's
+/// name.
+async fn print_newly_flagged(
+    app: &App,
+    org: &store::Org,
+    r: &OrgCloseReport,
+) -> anyhow::Result<()> {
+    for (plan_id, member_id) in &r.plans_newly_flagged {
+        let m = app.store().member(org.id, *member_id).await?;
+        println!(
+            "  plan {plan_id} marcado para revisión (R-PLAN-4): socio {member_id} {} {}",
+            m.data.given_names, m.data.surnames
+        );
     }
     Ok(())
 }
@@ -536,7 +632,7 @@ fn print_close(slug: &str, r: &OrgCloseReport) {
         "cerrado"
     };
     println!(
-        "{slug} {}: {state}; {} socios informaron, {} sobre su base; aportación {} (desarrollo {}, competitividad {}); participación ODF {}; {} asientos; ajustes {} ({}); planes marcados R-PLAN-4: {}",
+        "{slug} {}: {state}; {} socios informaron, {} sobre su base; aportación {} (desarrollo {}, competitividad {}); participación ODF {}; {} asientos; ajustes {} ({}); planes marcados R-PLAN-4: {} ({} nuevos)",
         r.period,
         r.members_reporting,
         r.members_above_baseline,
@@ -547,7 +643,8 @@ fn print_close(slug: &str, r: &OrgCloseReport) {
         r.entries,
         r.adjustment_lines,
         r.adjusted_periods.join(" "),
-        r.plans_flagged.len()
+        r.plans_flagged.len(),
+        r.plans_newly_flagged.len()
     );
 }
 
@@ -568,13 +665,17 @@ async fn close(
             let org = org_of(app, &slug).await?;
             let r = app.close_period(org.id, p, today(), options, audit).await?;
             print_close(&slug, &r);
+            print_newly_flagged(app, &org, &r).await?;
         }
         (None, true) => {
             let outcomes = app.close_all(p, today(), options, audit).await?;
             let mut first_error = None;
             for (org, outcome) in outcomes {
                 match outcome {
-                    Ok(r) => print_close(&org.data.slug, &r),
+                    Ok(r) => {
+                        print_close(&org.data.slug, &r);
+                        print_newly_flagged(app, &org, &r).await?;
+                    }
                     Err(e) => {
                         eprintln!("{}: {e}", org.data.slug);
                         first_error.get_or_insert(e);
@@ -611,11 +712,12 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
             reference,
             donor,
             amount,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let amount = money(&amount, org.data.currency, "amount")?;
             let o = app
-                .receive_grant(org.id, &reference, &donor, amount, today(), audit)
+                .receive_grant(org.id, &reference, &donor, amount, fact_date(on), audit)
                 .await?;
             print_op("donativo", &o);
         }
@@ -624,18 +726,26 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
             reference,
             contributor,
             amount,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let amount = money(&amount, org.data.currency, "amount")?;
             let o = app
-                .receive_temporary(org.id, &reference, &contributor, amount, today(), audit)
+                .receive_temporary(
+                    org.id,
+                    &reference,
+                    &contributor,
+                    amount,
+                    fact_date(on),
+                    audit,
+                )
                 .await?;
             print_op("aportación temporal", &o);
         }
-        FundCmd::Return { org, reference } => {
+        FundCmd::Return { org, reference, on } => {
             let org = org_of(app, &org).await?;
             let o = app
-                .return_temporary(org.id, &reference, today(), audit)
+                .return_temporary(org.id, &reference, fact_date(on), audit)
                 .await?;
             print_op("devolución", &o);
         }
@@ -646,6 +756,7 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
             description,
             amount,
             decision,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let category = CompetitionCategory::parse(&category).map_err(AppError::from)?;
@@ -658,7 +769,7 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
                     &description,
                     amount,
                     decision,
-                    today(),
+                    fact_date(on),
                     audit,
                 )
                 .await?;
@@ -671,6 +782,7 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
             purpose,
             amount,
             decision,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let purpose = WithdrawalPurpose::parse(&purpose).map_err(AppError::from)?;
@@ -683,7 +795,7 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
                     purpose,
                     amount,
                     decision,
-                    today(),
+                    fact_date(on),
                     audit,
                 )
                 .await?;
@@ -695,6 +807,7 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
             member,
             amount,
             deduct,
+            on,
         } => {
             let org = org_of(app, &org).await?;
             let limit = match amount {
@@ -702,7 +815,15 @@ async fn fund_cmd(app: &App, c: FundCmd, audit: &Audit) -> anyhow::Result<()> {
                 None => None,
             };
             let s = app
-                .settle_member_debts(org.id, member, &reference, limit, deduct, today(), audit)
+                .settle_member_debts(
+                    org.id,
+                    member,
+                    &reference,
+                    limit,
+                    deduct,
+                    fact_date(on),
+                    audit,
+                )
                 .await?;
             if s.replay {
                 println!("pago: ya registrado; nada cambió");

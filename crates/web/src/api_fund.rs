@@ -31,6 +31,10 @@ pub struct ReportIn {
     /// report (a new report that supersedes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The day it was filed (default today in America/Mexico_City); not after today nor
+    /// before the organisation was founded (422 naming `on`). The period stays the period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -76,7 +80,7 @@ pub async fn file_report(
         profit_minor: body.profit_minor,
         reported_by: reporter,
     };
-    let today = Utc::now().date_naive();
+    let today = app::FactDate::new(body.on, crate::fund_pages::today_mx());
     let audit = Audit::new(s.viewer.login.clone(), ctx.origin.clone());
     let report = match body.reason.as_deref() {
         Some(reason) => {

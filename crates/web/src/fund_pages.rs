@@ -13,8 +13,9 @@ use crate::pages::{
 use crate::read_cache::{Freshness, Stamp};
 use crate::AppState;
 use app::access_cases::{AccessError, Action, OrgRole, Viewer};
+use app::fact_date::{check_fact_date, FactDateError};
 use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
-use app::{App, AppError};
+use app::{App, AppError, FactDate};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -39,6 +40,33 @@ pub fn parse_signed_amount(text: &str) -> Option<i64> {
         Some(rest) if !rest.trim().is_empty() => crate::pages::parse_amount(rest).map(|v| -v),
         Some(_) => None,
         None => crate::pages::parse_amount(t),
+    }
+}
+
+/// Today in America/Mexico_City: the default date of a fact.
+pub(crate) fn today_mx() -> NaiveDate {
+    app::fact_date::mexico_city_today(Utc::now())
+}
+
+/// The `fecha` field of a form that records a fact (issue 14): empty is today; a text that is
+/// not a date, a day after today or before the organisation was founded is refused with the
+/// catalogue's message (the app checks the date again with the same function).
+pub(crate) fn fact_date_field(
+    t: Tr,
+    text: &str,
+    founded_on: NaiveDate,
+) -> Result<FactDate, &'static str> {
+    let on = match text.trim() {
+        "" => None,
+        day => Some(
+            NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| t.get("fecha.err.format"))?,
+        ),
+    };
+    let when = FactDate::new(on, today_mx());
+    match check_fact_date(when, founded_on) {
+        Ok(_) => Ok(when),
+        Err(FactDateError::Future { .. }) => Err(t.get("fecha.err.future")),
+        Err(FactDateError::BeforeOrg { .. }) => Err(t.get("fecha.err.before_org")),
     }
 }
 
@@ -79,6 +107,9 @@ pub async fn reporter_for(
 /// The form field and catalogue message of a report refused by the app's typed errors (the
 /// rule id is in the message). `None`: not a refusal of the input.
 pub fn report_refusal(e: &AppError) -> Option<(&'static str, &'static str)> {
+    if e.field() == Some(app::fact_date::FIELD) {
+        return Some(("fecha", "fecha.err.generic"));
+    }
     Some(match (e.rule_id()?, e.field()?) {
         ("R-PLAN-2", "period") => ("period", "report.err.period"),
         ("R-PLAN-2", "revenue") => ("revenue", "report.err.revenue"),
@@ -142,6 +173,7 @@ fn report_form(
 ) -> Vec<FormField> {
     [
         ("period", "month"),
+        ("fecha", "date"),
         ("revenue", "text"),
         ("profit", "text"),
         ("reason", "textarea"),
@@ -190,6 +222,9 @@ async fn report_response(
             Period::containing(today, settings).to_string(),
         );
     }
+    values
+        .entry("fecha".into())
+        .or_insert_with(|| today_mx().to_string());
     let statement = state
         .app
         .member_fund_statement(org.id, member_id)
@@ -293,9 +328,13 @@ pub async fn file_report(
     if profit.is_none() {
         errors.insert("profit".into(), t.field_error("profit").into());
     }
+    let when = fact_date_field(t, &get("fecha"), org.data.founded_on);
+    if let Err(e) = when {
+        errors.insert("fecha".into(), e.into());
+    }
     let mut message = None;
-    if let (Ok(period), Some(revenue_minor), Some(profit_minor), true) =
-        (period, revenue, profit, errors.is_empty())
+    if let (Ok(period), Some(revenue_minor), Some(profit_minor), Ok(when), true) =
+        (period, revenue, profit, when, errors.is_empty())
     {
         let input = ReportInput {
             member_id,
@@ -306,17 +345,16 @@ pub async fn file_report(
         // R-PLAN-2: with a reason, the report corrects the period's report (a new report
         // that supersedes it, never an edit).
         let reason = get("reason");
-        let today = Utc::now().date_naive();
         let audit = audit_of(&session.viewer, &ctx.origin);
         let filed = if reason.trim().is_empty() {
             state
                 .app
-                .file_report(org.id, period, input, None, today, &audit)
+                .file_report(org.id, period, input, None, when, &audit)
                 .await
         } else {
             state
                 .app
-                .correct_report(org.id, period, input, reason.trim(), today, &audit)
+                .correct_report(org.id, period, input, reason.trim(), when, &audit)
                 .await
         };
         match filed {
@@ -586,6 +624,9 @@ pub const MAX_TRADE_ITEMS: usize = 50;
 /// the costly part, cached by [`StatementCache`] until the organisation's log grows.
 pub struct FundPart {
     pub has_plan: bool,
+    /// R-PLAN-4: the periods without increment when the plan is flagged for review (empty:
+    /// not flagged).
+    pub plan_flagged: String,
     pub baseline_revenue: String,
     pub latest_revenue: String,
     pub contributions_owed: String,
@@ -625,6 +666,7 @@ async fn fund_part(app: &App, t: Tr, org_id: OrgId, member_id: i64) -> Result<Fu
     periods.truncate(PERIODS_SHOWN);
     Ok(FundPart {
         has_plan: fs.plan_id.is_some(),
+        plan_flagged: fs.plan_flagged_periods.join(", "),
         baseline_revenue: t.money(s.baseline_revenue_minor as i128),
         latest_revenue: s
             .latest_revenue_minor
@@ -942,6 +984,15 @@ struct ClosePage {
     message: Option<String>,
     message_class: &'static str,
     closed: Vec<ClosedRow>,
+    /// R-PLAN-4: plans flagged for review at the last closed period, with their members.
+    flagged: Vec<FlaggedRow>,
+}
+
+pub struct FlaggedRow {
+    pub plan_id: i64,
+    pub member_id: i64,
+    pub name: String,
+    pub periods: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -1032,6 +1083,25 @@ async fn close_response(
             profit_share: t.money(c.profit_share_minor as i128),
         })
         .collect();
+    let flagged = app
+        .flagged_plans(org.id)
+        .await
+        .map_err(|e| PageError::from_app(t, e))?
+        .1
+        .into_iter()
+        .map(|f| FlaggedRow {
+            plan_id: f.flag.plan_id,
+            member_id: f.flag.member_id,
+            name: f.member_name,
+            periods: f
+                .flag
+                .periods
+                .iter()
+                .map(Period::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
     let mut values = HashMap::new();
     values.insert("period".to_string(), period_text);
     let mut errors = HashMap::new();
@@ -1063,6 +1133,7 @@ async fn close_response(
             message,
             message_class,
             closed,
+            flagged,
         }),
     )
         .into_response())

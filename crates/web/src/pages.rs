@@ -687,6 +687,8 @@ struct MembersPage {
     fields: Vec<FormField>,
     added: Option<String>,
     csv: String,
+    /// The import form's date (default today in America/Mexico_City).
+    fecha: String,
     import_errors: Vec<String>,
     imported: Option<String>,
 }
@@ -834,6 +836,7 @@ pub(crate) fn field_label(t: Tr, name: &str) -> &'static str {
         "vote" => t.get("field.vote"),
         "csv" => t.get("field.csv"),
         "period" => t.get("field.period"),
+        "fecha" => t.get("field.fecha"),
         "revenue" => t.get("field.revenue"),
         "profit" => t.get("field.profit"),
         "reason" => t.get("field.reason"),
@@ -899,6 +902,7 @@ async fn members_response(
         fields: view.fields,
         added: view.added,
         csv: view.csv,
+        fecha: crate::fund_pages::today_mx().to_string(),
         import_errors: view.import_errors,
         imported: view.imported,
     };
@@ -958,7 +962,7 @@ pub async fn add_member(
         values.get("csrf").map(String::as_str).unwrap_or(""),
     )?;
     check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
-    let today = Utc::now().date_naive();
+    let today = crate::fund_pages::today_mx();
     let result = state
         .app
         .import_members_csv(
@@ -1022,6 +1026,9 @@ pub struct ImportForm {
     csrf: String,
     #[serde(default)]
     csv: String,
+    /// The day of the import (empty: today in America/Mexico_City).
+    #[serde(default)]
+    fecha: String,
 }
 
 pub async fn import_members(
@@ -1034,16 +1041,19 @@ pub async fn import_members(
     let t = ctx.t;
     check_csrf(&ctx, &session, &form.csrf)?;
     check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
-    let today = Utc::now().date_naive();
     let mut import_errors = Vec::new();
     let mut imported = None;
+    let when = crate::fund_pages::fact_date_field(t, &form.fecha, org.data.founded_on);
+    if let Err(e) = when {
+        import_errors.push(format!("{}: {e}", field_label(t, "fecha")));
+    }
     if form.csv.trim().is_empty() {
         import_errors.push(t.field_error("csv").to_string());
-    } else {
+    } else if let Ok(when) = when {
         let actor = Actor::new(&session.viewer.login, &ctx.origin);
         match state
             .app
-            .import_members_csv(org.id, &form.csv, today, &actor)
+            .import_members_csv(org.id, &form.csv, when, &actor)
             .await
         {
             Ok(outcome) => {

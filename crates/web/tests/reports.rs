@@ -410,3 +410,70 @@ async fn the_api_files_a_report_with_the_same_rules_and_idempotency_key() {
         .json();
     assert!(doc["paths"]["/api/v1/orgs/{slug}/members/{member_id}/reports"]["post"].is_object());
 }
+
+/// Issue 14: the report form's date (`fecha`) is the day the report was filed (default today,
+/// America/Mexico_City); the period stays the period. A day after today or before the union
+/// was founded (2025-01-01) comes back next to the field, nothing saved.
+#[tokio::test]
+async fn the_report_form_takes_the_day_it_was_filed() {
+    let w = world().await;
+    let b = sign_in(&w, "socio").await;
+    let me = member_of(&w, "socio").await;
+    let form = get(&w, &format!("/odf/{SLUG}/socios/{me}/reporte"), Some(&b)).await;
+    let today = app::fact_date::mexico_city_today(Utc::now());
+    assert!(
+        form.body
+            .contains(&format!("name=\"fecha\" type=\"date\" value=\"{today}\"")),
+        "{}",
+        form.body
+    );
+    let period = format!("{:04}-{:02}", today.year(), today.month());
+    let first = today.with_day(1).unwrap().to_string();
+    let before = reports_of(&w, me).await;
+    let send = |fecha: String, lang: &'static str| {
+        let b = b.clone();
+        let w = &w;
+        let period = period.clone();
+        async move {
+            post_form(
+                w,
+                &format!("/odf/{SLUG}/socios/{me}/reporte?lang={lang}"),
+                Some(&b),
+                &[
+                    ("csrf", b.csrf.as_str()),
+                    ("period", &period),
+                    ("fecha", &fecha),
+                    ("revenue", "1000"),
+                    ("profit", "100"),
+                ],
+            )
+            .await
+        }
+    };
+    let tomorrow = (today + chrono::Days::new(1)).to_string();
+    let r = send(tomorrow, "es").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"e-fecha\""), "{}", r.body);
+    assert!(r.body.contains("La fecha es posterior a hoy"), "{}", r.body);
+    let r = send("2024-12-31".into(), "en").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("The date is before the organisation was founded."),
+        "{}",
+        r.body
+    );
+    let r = send("31/12/2025".into(), "es").await;
+    assert!(
+        r.body.contains("Fecha no válida: use AAAA-MM-DD."),
+        "{}",
+        r.body
+    );
+    assert_eq!(reports_of(&w, me).await, before, "nothing saved");
+    let ok = send(first.clone(), "es").await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let reports = w.app.member_reports(w.union.id, me).await.unwrap();
+    let last = reports.last().unwrap();
+    assert_eq!(last.reported_on.to_string(), first);
+    assert_eq!(last.period.to_string(), period);
+}

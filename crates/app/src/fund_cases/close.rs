@@ -35,7 +35,7 @@
 //!
 //! `close_all` runs organisations in parallel with bounded concurrency; each is independent.
 
-use super::plans::{plan_for, plans_by_member};
+use super::plans::{plan_for, plans_by_member, review_flags};
 use super::reports::{effective_by_member, LatePayload};
 use super::{
     chunk_by_size, event, parse_payload, Audit, CloseCompleted, CloseLinesPayload, FUND_STREAM,
@@ -43,7 +43,7 @@ use super::{
 };
 use crate::{App, AppError};
 use chrono::NaiveDate;
-use fund::{Accrual, CloseLine, CloseRow, Period, PlanStatus, ReportFigures, Split};
+use fund::{Accrual, CloseLine, CloseRow, Period, ReportFigures, Split};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -114,6 +114,9 @@ pub struct OrgCloseReport {
     pub adjustment_profit_share_minor: i64,
     /// R-PLAN-4: (plan id, member id) of plans flagged for review.
     pub plans_flagged: Vec<(i64, MemberId)>,
+    /// R-PLAN-4: those of `plans_flagged` the close of the period before would not have
+    /// flagged (their window then still had a positive increment, or began before the plan).
+    pub plans_newly_flagged: Vec<(i64, MemberId)>,
     /// Entries this run posted (or would post, in preview).
     pub entries: usize,
     pub commits: usize,
@@ -326,31 +329,21 @@ impl App {
                 .map(|line| Accrual { period, line }),
         );
 
-        // R-PLAN-4: plans with no positive increment over the window.
+        // R-PLAN-4: plans with no positive increment over the window; newly flagged when the
+        // window ending with the period before did not flag them (one more period read).
         let window = settings.inadequate_plan_periods;
         reports_by_period.insert(period, current);
-        let mut p = period;
-        for _ in 1..window {
-            p = p.prev();
-            if let std::collections::btree_map::Entry::Vacant(slot) = reports_by_period.entry(p) {
-                slot.insert(effective_by_member(self.reports(org_id, p).await?));
-            }
-        }
-        let mut flags = Vec::new();
-        for ps in plans.values() {
-            for plan in ps.iter().filter(|pl| pl.status == PlanStatus::Active) {
-                let flag = fund::review_flag(plan, period, window, |q| {
-                    reports_by_period
-                        .get(&q)
-                        .and_then(|rs| rs.get(&plan.member_id))
-                        .map(|r| {
-                            plan.increment_minor(r.revenue.amount_minor(), r.profit.amount_minor())
-                        })
-                });
-                if let Some(f) = flag {
-                    report.plans_flagged.push((f.plan_id, f.member_id));
-                    flags.push(f);
-                }
+        self.window_reports(org_id, period, window + 1, &mut reports_by_period)
+            .await?;
+        let flags = review_flags(&plans, period, window, &reports_by_period);
+        let before: BTreeSet<i64> = review_flags(&plans, period.prev(), window, &reports_by_period)
+            .iter()
+            .map(|f| f.plan_id)
+            .collect();
+        for f in &flags {
+            report.plans_flagged.push((f.plan_id, f.member_id));
+            if !before.contains(&f.plan_id) {
+                report.plans_newly_flagged.push((f.plan_id, f.member_id));
             }
         }
 

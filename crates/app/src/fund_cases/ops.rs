@@ -8,7 +8,7 @@
 //! (`FundOpOutcome::replay`), whatever the Fund's state is by then.
 
 use super::{event, fund_decision_commit, Audit, FUND_STREAM};
-use crate::{App, AppError};
+use crate::{App, AppError, FactDate};
 use chrono::NaiveDate;
 use fund::{
     BoardDecision, Borrower, CompetitionCategory, CompetitionSpend, Decision, FundError,
@@ -54,15 +54,19 @@ fn check_reference(reference: &str) -> Result<&str, AppError> {
 }
 
 impl App {
-    /// Runs a Fund rule under `key` unless it was recorded before: loads settings and state,
-    /// asks the rule (with the id derived from the key), commits its decision in one commit.
+    /// Runs a Fund rule under `key` unless it was recorded before: checks the date the fact
+    /// happened ([`App::fact_date`]), loads settings and state, asks the rule (with the id
+    /// derived from the key and that date, the date of its entries), commits its decision in
+    /// one commit.
     async fn fund_op(
         &self,
         org_id: OrgId,
         key: String,
+        when: impl Into<FactDate>,
         audit: &Audit,
-        rule: impl FnOnce(&FundSettings, &FundState, i64) -> Result<Decision, FundError>,
+        rule: impl FnOnce(&FundSettings, &FundState, i64, NaiveDate) -> Result<Decision, FundError>,
     ) -> Result<FundOpOutcome, AppError> {
+        let on = self.fact_date(org_id, when).await?;
         let id = ref_id(&key);
         if self.has_event(org_id, &key).await? {
             return Ok(FundOpOutcome {
@@ -73,7 +77,7 @@ impl App {
         }
         let settings = self.fund_settings(org_id).await?;
         let state = self.fund_state(org_id).await?;
-        let decision = rule(&settings, &state, id)?;
+        let decision = rule(&settings, &state, id, on)?;
         let committed = self
             .commit_fund_decision(org_id, &key, &decision, audit)
             .await?;
@@ -91,12 +95,12 @@ impl App {
         reference: &str,
         donor: &str,
         amount_minor: i64,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<FundOpOutcome, AppError> {
         let key = format!("grant:{}", check_reference(reference)?);
-        self.fund_op(org_id, key, audit, |s, _, id| {
-            fund::receive_grant(s, id, donor, Money::new(amount_minor, s.currency), today)
+        self.fund_op(org_id, key, when, audit, |s, _, id, on| {
+            fund::receive_grant(s, id, donor, Money::new(amount_minor, s.currency), on)
         })
         .await
     }
@@ -108,18 +112,18 @@ impl App {
         reference: &str,
         contributor: &str,
         amount_minor: i64,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<FundOpOutcome, AppError> {
         let key = format!("temporary:{}", check_reference(reference)?);
-        self.fund_op(org_id, key, audit, |s, state, id| {
+        self.fund_op(org_id, key, when, audit, |s, state, id, on| {
             fund::receive_temporary(
                 s,
                 state,
                 id,
                 contributor,
                 Money::new(amount_minor, s.currency),
-                today,
+                on,
             )
         })
         .await
@@ -130,14 +134,14 @@ impl App {
         &self,
         org_id: OrgId,
         reference: &str,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<FundOpOutcome, AppError> {
         let reference = check_reference(reference)?;
         let id = ref_id(&format!("temporary:{reference}"));
         let key = format!("temporary-return:{reference}");
-        self.fund_op(org_id, key, audit, |s, state, _| {
-            fund::return_temporary(s, state, id, today)
+        self.fund_op(org_id, key, when, audit, |s, state, _, on| {
+            fund::return_temporary(s, state, id, on)
         })
         .await
     }
@@ -153,7 +157,7 @@ impl App {
         description: &str,
         amount_minor: i64,
         decision_id: Option<i64>,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<FundOpOutcome, AppError> {
         let key = format!("spend:{}", check_reference(reference)?);
@@ -170,7 +174,7 @@ impl App {
             ),
             None => None,
         };
-        self.fund_op(org_id, key, audit, |s, state, id| {
+        self.fund_op(org_id, key, when, audit, |s, state, id, on| {
             fund::spend_competition(
                 s,
                 state,
@@ -181,7 +185,7 @@ impl App {
                     amount: Money::new(amount_minor, s.currency),
                     decision,
                 },
-                today,
+                on,
             )
         })
         .await
@@ -198,7 +202,7 @@ impl App {
         purpose: WithdrawalPurpose,
         amount_minor: i64,
         decision_id: Option<i64>,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<FundOpOutcome, AppError> {
         let key = format!("withdrawal:{}", check_reference(reference)?);
@@ -216,7 +220,7 @@ impl App {
             ),
             None => None,
         };
-        self.fund_op(org_id, key, audit, |s, state, id| {
+        self.fund_op(org_id, key, when, audit, |s, state, id, on| {
             fund::withdraw(
                 s,
                 state,
@@ -227,7 +231,7 @@ impl App {
                     amount: Money::new(amount_minor, s.currency),
                     board_decision,
                 },
-                today,
+                on,
             )
         })
         .await
@@ -259,10 +263,11 @@ impl App {
         reference: &str,
         limit_minor: Option<i64>,
         deduct_from_sales: bool,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<Settlement, AppError> {
         let key = format!("payment:{}", check_reference(reference)?);
+        let on = self.fact_date(org_id, when).await?;
         if self.has_event(org_id, &key).await? {
             return Ok(Settlement {
                 replay: true,
@@ -284,7 +289,7 @@ impl App {
             ref_id(&key),
             limit_minor,
             payable,
-            today,
+            on,
         )?;
         let (c, p) = paid_of(&decision);
         if decision.entries.is_empty() {
@@ -312,10 +317,11 @@ impl App {
         &self,
         org_id: OrgId,
         reference: &str,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<i64, AppError> {
         let reference = check_reference(reference)?;
+        let on = self.fact_date(org_id, when).await?;
         let done_key = format!("settle:{reference}:done");
         if self.has_event(org_id, &done_key).await? {
             return Ok(0);
@@ -335,15 +341,7 @@ impl App {
         let members: Vec<MemberId> = state.members.keys().copied().collect();
         for member_id in members {
             let key = format!("settle:{reference}:m{member_id}");
-            let d = settle_decision(
-                &settings,
-                &state,
-                member_id,
-                ref_id(&key),
-                None,
-                None,
-                today,
-            )?;
+            let d = settle_decision(&settings, &state, member_id, ref_id(&key), None, None, on)?;
             if d.entries.is_empty() {
                 continue;
             }
@@ -377,12 +375,12 @@ impl App {
         &self,
         org_id: OrgId,
         due: &InstallmentDue,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<FundOpOutcome, AppError> {
         let key = format!("installment:{}", check_reference(&due.installment_ref)?);
-        self.fund_op(org_id, key, audit, |s, state, _| {
-            fund::pay_installment_from_fund(s, state, due, today)
+        self.fund_op(org_id, key, when, audit, |s, state, _, on| {
+            fund::pay_installment_from_fund(s, state, due, on)
         })
         .await
     }
@@ -396,11 +394,11 @@ impl App {
         borrower: &Borrower,
         amount_minor: i64,
         source: Option<AccountCode>,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<FundOpOutcome, AppError> {
         let key = format!("replenish:{}", check_reference(reference)?);
-        self.fund_op(org_id, key, audit, |s, state, id| {
+        self.fund_op(org_id, key, when, audit, |s, state, id, on| {
             fund::replenish(
                 s,
                 state,
@@ -408,7 +406,7 @@ impl App {
                 borrower,
                 Money::new(amount_minor, s.currency),
                 source,
-                today,
+                on,
             )
         })
         .await

@@ -1,11 +1,15 @@
 //! R-PLAN-1 business plans: agreed, revised, ended; every change a new event holding the plan
 //! as it is after the change (with its history), so the latest event per plan is the plan.
 
+use super::reports::effective_by_member;
 use super::{event, parse_payload, Audit, PLANS_STREAM};
-use crate::{App, AppError};
+use crate::{App, AppError, FactDate};
 use chrono::NaiveDate;
 use fund::plan::{PlanChange, PlanChangeKind};
-use fund::{BusinessPlan, NewBusinessPlan, OdfService, PlanStatus, Target, TargetMeasure};
+use fund::{
+    BusinessPlan, IncomeReport, NewBusinessPlan, OdfService, Period, PlanReviewFlag, PlanStatus,
+    Target, TargetMeasure,
+};
 use ledger::{Currency, Money};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -273,7 +277,96 @@ pub(crate) fn plans_by_member(plans: Vec<BusinessPlan>) -> BTreeMap<MemberId, Ve
     out
 }
 
+/// Effective reports per period, per member (R-PLAN-2), as the R-PLAN-4 window reads them.
+pub(crate) type ReportsByPeriod = BTreeMap<Period, BTreeMap<MemberId, IncomeReport>>;
+
+/// R-PLAN-4: the active plans flagged for review at `last` (no positive increment in any of
+/// the `window` periods ending with it), by [`fund::review_flag`] on the effective reports; a
+/// period missing from `reports` counts as no report.
+pub(crate) fn review_flags(
+    plans: &BTreeMap<MemberId, Vec<BusinessPlan>>,
+    last: Period,
+    window: u32,
+    reports: &ReportsByPeriod,
+) -> Vec<PlanReviewFlag> {
+    let mut flags = Vec::new();
+    for ps in plans.values() {
+        for plan in ps.iter().filter(|pl| pl.status == PlanStatus::Active) {
+            let flag = fund::review_flag(plan, last, window, |q| {
+                reports
+                    .get(&q)
+                    .and_then(|rs| rs.get(&plan.member_id))
+                    .map(|r| {
+                        plan.increment_minor(r.revenue.amount_minor(), r.profit.amount_minor())
+                    })
+            });
+            flags.extend(flag);
+        }
+    }
+    flags
+}
+
+/// A plan flagged for review (R-PLAN-4), with its member's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlaggedPlan {
+    pub flag: PlanReviewFlag,
+    pub member_name: String,
+}
+
 impl App {
+    /// Adds to `reports` the effective reports of the `periods` periods ending with `last`
+    /// that it lacks.
+    pub(crate) async fn window_reports(
+        &self,
+        org_id: OrgId,
+        last: Period,
+        periods: u32,
+        reports: &mut ReportsByPeriod,
+    ) -> Result<(), AppError> {
+        let mut p = last;
+        for _ in 0..periods {
+            if let std::collections::btree_map::Entry::Vacant(slot) = reports.entry(p) {
+                slot.insert(effective_by_member(self.reports(org_id, p).await?));
+            }
+            p = p.prev();
+        }
+        Ok(())
+    }
+
+    /// R-PLAN-4: the active plans with no positive increment for the setting's consecutive
+    /// periods (3 by default) ending with the last closed period, as the close flags them
+    /// (computed again from the effective reports, so a correction is seen), with their
+    /// members' names; and that period (None, and no plans, before the first close).
+    pub async fn flagged_plans(
+        &self,
+        org_id: OrgId,
+    ) -> Result<(Option<Period>, Vec<FlaggedPlan>), AppError> {
+        let Some(last) = self
+            .fund_book(org_id)
+            .await?
+            .completed
+            .keys()
+            .next_back()
+            .copied()
+        else {
+            return Ok((None, Vec::new()));
+        };
+        let window = self.fund_settings(org_id).await?.inadequate_plan_periods;
+        let plans = plans_by_member(self.plans(org_id).await?);
+        let mut reports = ReportsByPeriod::new();
+        self.window_reports(org_id, last, window, &mut reports)
+            .await?;
+        let mut out = Vec::new();
+        for flag in review_flags(&plans, last, window, &reports) {
+            let m = self.store().member(org_id, flag.member_id).await?;
+            out.push(FlaggedPlan {
+                member_name: format!("{} {}", m.data.given_names, m.data.surnames),
+                flag,
+            });
+        }
+        Ok((Some(last), out))
+    }
+
     /// Every plan of the organisation as it is now (latest snapshot per id), by id.
     pub async fn plans(&self, org_id: OrgId) -> Result<Vec<BusinessPlan>, AppError> {
         let mut latest: BTreeMap<i64, PlanDto> = BTreeMap::new();
@@ -295,21 +388,23 @@ impl App {
             .ok_or_else(|| store::StoreError::not_found(format!("plan {plan_id}")).into())
     }
 
-    /// R-PLAN-1: agrees a business plan for an active member who has no active plan. The plan
-    /// id is the next in the organisation; its event key is `plan:{id}:agreed`.
+    /// R-PLAN-1: agrees a business plan for an active member who has no active plan, on the
+    /// date it was agreed (`when`, checked by [`App::fact_date`]). The plan id is the next in
+    /// the organisation; its event key is `plan:{id}:agreed`.
     pub async fn agree_plan(
         &self,
         org_id: OrgId,
         new: NewBusinessPlan,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<BusinessPlan, AppError> {
+        let on = self.fact_date(org_id, when).await?;
         let member = self.store().member(org_id, new.member_id).await?;
-        if !member.is_active_on(today) {
+        if !member.is_active_on(on) {
             return Err(fund::FundError::rule(
                 "R-PLAN-1",
                 "member_id",
-                format!("member {} is not active on {today}", member.id),
+                format!("member {} is not active on {on}", member.id),
             )
             .into());
         }
@@ -329,7 +424,7 @@ impl App {
             .into());
         }
         let id = plans.iter().map(|p| p.id).max().unwrap_or(0) + 1;
-        let plan = fund::agree_plan(id, new, today)?;
+        let plan = fund::agree_plan(id, new, on)?;
         self.store()
             .commit(
                 org_id,
@@ -348,25 +443,38 @@ impl App {
         Ok(plan)
     }
 
-    /// R-PLAN-1: changes a plan (status, target, measures); the history gains the change with
-    /// its reason. Key `plan:{id}:change:{n}` (n = the history's length before the change).
+    /// R-PLAN-1: changes a plan (status, target, measures) on the date of the change (`when`,
+    /// checked by [`App::fact_date`]); the history gains the change with its reason. Key
+    /// `plan:{id}:change:{n}` (n = the history's length before the change).
     pub async fn change_plan(
         &self,
         org_id: OrgId,
         plan_id: i64,
         command: PlanCommand,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<BusinessPlan, AppError> {
+        let on = self.fact_date(org_id, when).await?;
         let plan = self.plan(org_id, plan_id).await?;
+        if let Some(last) = plan.history.last().filter(|c| c.on > on) {
+            return Err(fund::FundError::rule(
+                "R-PLAN-1",
+                "on",
+                format!(
+                    "el plan {plan_id} ya tiene un cambio del {}; un cambio no puede ser anterior",
+                    last.on
+                ),
+            )
+            .into());
+        }
         let next = match command {
-            PlanCommand::Status { to, reason } => plan.change_status(to, &reason, today)?,
-            PlanCommand::Target { target, reason } => plan.revise_target(target, &reason, today)?,
+            PlanCommand::Status { to, reason } => plan.change_status(to, &reason, on)?,
+            PlanCommand::Target { target, reason } => plan.revise_target(target, &reason, on)?,
             PlanCommand::Measures {
                 measures,
                 services,
                 reason,
-            } => plan.revise_measures(measures, services, &reason, today)?,
+            } => plan.revise_measures(measures, services, &reason, on)?,
         };
         self.store()
             .commit(

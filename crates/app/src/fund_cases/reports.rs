@@ -8,7 +8,7 @@
 
 use super::plans::plan_for;
 use super::{event, parse_payload, reports_stream, Audit, LATE_STREAM};
-use crate::{App, AppError};
+use crate::{App, AppError, FactDate};
 use chrono::NaiveDate;
 use fund::{IncomeReport, NewIncomeReport, Period, Reporter};
 use ledger::{Currency, Money};
@@ -193,15 +193,18 @@ impl App {
     /// left or had not joined, a period in the future, negative revenue, a duplicate, staff
     /// reporting for a micro-entrepreneur (R-ORG-3), a member without a business plan
     /// (R-PLAN-1). A report for a period already closed is adjusted by the next close.
+    /// `when` is the day it was filed (checked by [`App::fact_date`]; the period stays the
+    /// period).
     pub async fn file_report(
         &self,
         org_id: OrgId,
         period: Period,
         input: ReportInput,
         supersedes: Option<(i64, String)>,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<IncomeReport, AppError> {
+        let filed_on = self.fact_date(org_id, when).await?;
         let org = self.store().org(org_id).await?;
         let member = self.store().member(org_id, input.member_id).await?;
         let plans = self.plans(org_id).await?;
@@ -233,7 +236,7 @@ impl App {
             }
         }
         check_plan(&plans, input.member_id, period)?;
-        let report = fund::accept_report(0, new, &member, existing, today)?;
+        let report = fund::accept_report(0, new, &member, existing, filed_on)?;
         let late = self.is_late(org_id, &filed, period).await?;
         let events = report_events(&[&report], late, filed.slot, audit)?;
         let committed = self
@@ -251,7 +254,7 @@ impl App {
     }
 
     /// R-PLAN-2: corrects a member's effective report of a period with new figures and a
-    /// reason (a new report that supersedes it).
+    /// reason (a new report that supersedes it), filed on `when`.
     #[allow(clippy::too_many_arguments)]
     pub async fn correct_report(
         &self,
@@ -259,9 +262,10 @@ impl App {
         period: Period,
         input: ReportInput,
         reason: &str,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<IncomeReport, AppError> {
+        let when = when.into();
         let effective = self.effective_reports(org_id, period).await?;
         let Some(old) = effective.get(&input.member_id) else {
             return Err(fund::FundError::rule(
@@ -279,7 +283,7 @@ impl App {
             period,
             input,
             Some((old.id, reason.to_string())),
-            today,
+            when,
             audit,
         )
         .await
@@ -295,16 +299,18 @@ impl App {
     /// errors, unknown members, and every refusal of R-PLAN-2 / R-ORG-3 / R-PLAN-1) is listed
     /// by line and field and nothing is written. Rows identical to a report already filed
     /// count as unchanged, so re-importing a file changes nothing. Staff rows are filed under
-    /// `staff_id`.
+    /// `staff_id`; every report is filed on `when` (the day of the import, checked by
+    /// [`App::fact_date`]).
     pub async fn import_reports_csv(
         &self,
         org_id: OrgId,
         period: Period,
         csv_text: &str,
         staff_id: i64,
-        today: NaiveDate,
+        when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<ReportImportOutcome, AppError> {
+        let filed_on = self.fact_date(org_id, when).await?;
         let org = self.store().org(org_id).await?;
         let rows = fund::import::parse_reports_csv(csv_text, period, org.data.currency)
             .map_err(|rows| AppError::Rows(rows.iter().map(|r| r.to_string()).collect()))?;
@@ -372,7 +378,7 @@ impl App {
                 supersedes: None,
                 reason: None,
             };
-            match fund::accept_report(0, new, member, same, today) {
+            match fund::accept_report(0, new, member, same, filed_on) {
                 Ok(r) => accepted.push(r),
                 Err(e) => errors.push(format!("line {line}, {e}")),
             }

@@ -2,10 +2,11 @@
 //! withdrawals, dues) and per ODF (the Fund by sub-fund, the ODF's income from the profit
 //! share, members above baseline and members who at least doubled their income).
 
-use super::plans::plan_for;
+use super::plans::{plan_for, review_flags, ReportsByPeriod};
 use super::reports::{all_members, effective_by_member, ReportDto};
 use crate::{App, AppError};
 use fund::{CloseRow, IncomeReport, MemberStatement, OdfStatement, Period, ReportFigures};
+use std::collections::BTreeMap;
 use store::{MemberId, OrgId};
 
 /// A member's statement with the dues in arrears (R-ORG-6).
@@ -14,6 +15,9 @@ pub struct MemberFundStatement {
     pub org_id: OrgId,
     pub member_name: String,
     pub plan_id: Option<i64>,
+    /// R-PLAN-4: when the member's plan is flagged for review at the last closed period, the
+    /// periods without a positive increment (oldest first); empty otherwise.
+    pub plan_flagged_periods: Vec<String>,
     pub statement: MemberStatement,
     pub dues_arrears_minor: i64,
 }
@@ -58,13 +62,35 @@ impl App {
             )
         });
         let reports = self.member_reports(org_id, member_id).await?;
-        let state = self.fund_state(org_id).await?;
+        let book = self.fund_book(org_id).await?;
         let statement =
-            fund::member_statement(&settings, &state, member_id, rev, profit, &reports)?;
+            fund::member_statement(&settings, &book.state, member_id, rev, profit, &reports)?;
+        // R-PLAN-4, as the close flags it, from the member's effective reports.
+        let flag = match (plan, book.completed.keys().next_back()) {
+            (Some(plan), Some(&last)) => {
+                let mut by_period: BTreeMap<Period, Vec<IncomeReport>> = BTreeMap::new();
+                for r in &reports {
+                    by_period.entry(r.period).or_default().push(r.clone());
+                }
+                let effective: ReportsByPeriod = by_period
+                    .into_iter()
+                    .filter_map(|(p, all)| {
+                        let r = fund::effective_report(&all)?.clone();
+                        Some((p, BTreeMap::from([(member_id, r)])))
+                    })
+                    .collect();
+                let plans = BTreeMap::from([(member_id, vec![plan.clone()])]);
+                review_flags(&plans, last, settings.inadequate_plan_periods, &effective).pop()
+            }
+            _ => None,
+        };
         Ok(MemberFundStatement {
             org_id,
             member_name: format!("{} {}", member.data.given_names, member.data.surnames),
             plan_id: plan.map(|p| p.id),
+            plan_flagged_periods: flag
+                .map(|f| f.periods.iter().map(Period::to_string).collect())
+                .unwrap_or_default(),
             statement,
             dues_arrears_minor: self.dues_arrears_minor(org_id, member_id).await?,
         })

@@ -235,3 +235,50 @@ pub async fn entry_count(app: &App, org: OrgId) -> usize {
     }
     n
 }
+
+/// Board seats for these members (R-ORG-5).
+pub async fn seat_board(app: &app::App, org: store::OrgId, members: &[i64]) -> Vec<i64> {
+    let mut seats = Vec::new();
+    for &member in members {
+        let seat = app
+            .assign_role(
+                org,
+                registry::NewRoleAssignment {
+                    person_name: format!("Consejera {member}"),
+                    member_id: Some(member),
+                    role: registry::Role::BoardMember,
+                    from: d(2025, 2, 1),
+                },
+                &app::Actor::cli(),
+            )
+            .await
+            .unwrap();
+        seats.push(seat.id);
+    }
+    seats
+}
+
+/// The board decides unanimously by minutes; the decision's id is its proposal id.
+pub async fn board_decides(
+    app: &app::App,
+    org: store::OrgId,
+    seats: &[i64],
+    kind: governance::ProposalKind,
+    amount_minor: i64,
+) -> i64 {
+    app.record_board_decision(
+        org,
+        &app::Actor::cli(),
+        governance::Minutes {
+            kind,
+            subject: "competition:1".into(),
+            purpose: "Feria de Tlaquepaque".into(),
+            amount_minor,
+            decided_on: d(2026, 5, 1),
+            votes: seats.iter().map(|s| (*s, governance::Vote::For)).collect(),
+        },
+    )
+    .await
+    .unwrap()
+    .proposal_id
+}
