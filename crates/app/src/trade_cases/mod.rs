@@ -80,10 +80,6 @@ pub(crate) fn field(field: &'static str, message: impl Into<String>) -> AppError
     FieldError::new(field, message).into()
 }
 
-pub(crate) fn code(text: &str) -> Result<AccountCode, AppError> {
-    Ok(AccountCode::parse(text)?)
-}
-
 /// Builds an event with a JSON payload (see [`crate::events::event`]).
 pub(crate) fn event<T: Serialize>(
     stream: &str,
