@@ -146,6 +146,18 @@ fn hand_solved_all_units_buys_up_to_the_better_tier() {
         vec![(1, Some(2_000), Some(400)), (2, Some(2_500), Some(500))]
     );
     assert_eq!(charges.odf_stock[0].value_minor, 400);
+    // A plan that does not price the members alone gives no saving rather than a guess.
+    let unpriced = trade::purchase::RoundPlan {
+        alone: Vec::new(),
+        ..plan.clone()
+    };
+    assert!(matches!(
+        savings_by_member(&charges, &unpriced),
+        Err(TradeError::Invalid {
+            field: "plan.alone",
+            ..
+        })
+    ));
 
     // Without buy-up (setting), exactly 45 at 100.
     let no = RoundSettings {
