@@ -304,6 +304,22 @@ impl App {
         today: NaiveDate,
         audit: &Audit,
     ) -> Result<BusinessPlan, AppError> {
+        // The id is counted from the plans read: another plan agreed at the same moment makes
+        // this one read again and take the next (`retrying!`).
+        retrying!("agree_plan", {
+            self.agree_plan_once(org_id, new.clone(), today, audit)
+                .await
+        })
+    }
+
+    /// One attempt of [`App::agree_plan`]: read, decide, commit.
+    async fn agree_plan_once(
+        &self,
+        org_id: OrgId,
+        new: NewBusinessPlan,
+        today: NaiveDate,
+        audit: &Audit,
+    ) -> Result<BusinessPlan, AppError> {
         let member = self.store().member(org_id, new.member_id).await?;
         if !member.is_active_on(today) {
             return Err(fund::FundError::rule(
@@ -358,31 +374,37 @@ impl App {
         today: NaiveDate,
         audit: &Audit,
     ) -> Result<BusinessPlan, AppError> {
-        let plan = self.plan(org_id, plan_id).await?;
-        let next = match command {
-            PlanCommand::Status { to, reason } => plan.change_status(to, &reason, today)?,
-            PlanCommand::Target { target, reason } => plan.revise_target(target, &reason, today)?,
-            PlanCommand::Measures {
-                measures,
-                services,
-                reason,
-            } => plan.revise_measures(measures, services, &reason, today)?,
-        };
-        self.store()
-            .commit(
-                org_id,
-                &Commit {
-                    events: vec![event(
-                        PLANS_STREAM,
-                        "plan.changed",
-                        format!("plan:{plan_id}:change:{}", plan.history.len()),
-                        &PlanDto::of(&next),
-                        audit,
-                    )?],
-                    ..Commit::default()
-                },
-            )
-            .await?;
-        Ok(next)
+        // Two changes at the same moment read the same history: the second reads again and
+        // is decided on the first (`retrying!`).
+        retrying!("change_plan", {
+            let plan = self.plan(org_id, plan_id).await?;
+            let next = match command.clone() {
+                PlanCommand::Status { to, reason } => plan.change_status(to, &reason, today)?,
+                PlanCommand::Target { target, reason } => {
+                    plan.revise_target(target, &reason, today)?
+                }
+                PlanCommand::Measures {
+                    measures,
+                    services,
+                    reason,
+                } => plan.revise_measures(measures, services, &reason, today)?,
+            };
+            self.store()
+                .commit(
+                    org_id,
+                    &Commit {
+                        events: vec![event(
+                            PLANS_STREAM,
+                            "plan.changed",
+                            format!("plan:{plan_id}:change:{}", plan.history.len()),
+                            &PlanDto::of(&next),
+                            audit,
+                        )?],
+                        ..Commit::default()
+                    },
+                )
+                .await?;
+            Ok(next)
+        })
     }
 }

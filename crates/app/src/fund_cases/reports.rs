@@ -193,7 +193,33 @@ impl App {
     /// left or had not joined, a period in the future, negative revenue, a duplicate, staff
     /// reporting for a micro-entrepreneur (R-ORG-3), a member without a business plan
     /// (R-PLAN-1). A report for a period already closed is adjusted by the next close.
+    ///
+    /// Reports of other members filed at the same moment take the period's slot this one
+    /// read: it reads again and files on top of them (`retrying!`), never refused for it.
     pub async fn file_report(
+        &self,
+        org_id: OrgId,
+        period: Period,
+        input: ReportInput,
+        supersedes: Option<(i64, String)>,
+        today: NaiveDate,
+        audit: &Audit,
+    ) -> Result<IncomeReport, AppError> {
+        retrying!("file_report", {
+            self.file_report_once(
+                org_id,
+                period,
+                input.clone(),
+                supersedes.clone(),
+                today,
+                audit,
+            )
+            .await
+        })
+    }
+
+    /// One attempt of [`App::file_report`]: read, decide, commit.
+    async fn file_report_once(
         &self,
         org_id: OrgId,
         period: Period,
@@ -262,27 +288,29 @@ impl App {
         today: NaiveDate,
         audit: &Audit,
     ) -> Result<IncomeReport, AppError> {
-        let effective = self.effective_reports(org_id, period).await?;
-        let Some(old) = effective.get(&input.member_id) else {
-            return Err(fund::FundError::rule(
-                "R-PLAN-2",
-                "supersedes",
-                format!(
-                    "member {} has no report for {period} to correct",
-                    input.member_id
-                ),
+        retrying!("correct_report", {
+            let effective = self.effective_reports(org_id, period).await?;
+            let Some(old) = effective.get(&input.member_id) else {
+                return Err(fund::FundError::rule(
+                    "R-PLAN-2",
+                    "supersedes",
+                    format!(
+                        "member {} has no report for {period} to correct",
+                        input.member_id
+                    ),
+                )
+                .into());
+            };
+            self.file_report_once(
+                org_id,
+                period,
+                input.clone(),
+                Some((old.id, reason.to_string())),
+                today,
+                audit,
             )
-            .into());
-        };
-        self.file_report(
-            org_id,
-            period,
-            input,
-            Some((old.id, reason.to_string())),
-            today,
-            audit,
-        )
-        .await
+            .await
+        })
     }
 
     /// Whether a period's close completed for the organisation.
@@ -297,6 +325,22 @@ impl App {
     /// count as unchanged, so re-importing a file changes nothing. Staff rows are filed under
     /// `staff_id`.
     pub async fn import_reports_csv(
+        &self,
+        org_id: OrgId,
+        period: Period,
+        csv_text: &str,
+        staff_id: i64,
+        today: NaiveDate,
+        audit: &Audit,
+    ) -> Result<ReportImportOutcome, AppError> {
+        retrying!("import_reports_csv", {
+            self.import_reports_csv_once(org_id, period, csv_text, staff_id, today, audit)
+                .await
+        })
+    }
+
+    /// One attempt of [`App::import_reports_csv`]: read, decide, commit.
+    async fn import_reports_csv_once(
         &self,
         org_id: OrgId,
         period: Period,
