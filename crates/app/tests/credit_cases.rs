@@ -846,9 +846,16 @@ async fn r_fund_6_a_loan_to_the_odf_partly_paid_by_the_odf_gets_only_the_rest_fr
         assert_eq!(ls.replenished_minor, 54_500);
         assert_eq!(run_day(&app, org, day(2025, 10, 1)).await, (1, 54_500));
         // Replenished at once, then row 3 (1,015.00) paid in full ahead: the trust pays nothing.
-        app.repay_loan(org, &Actor::cli(), 1, 54_500 + 101_500, day(2025, 10, 20), "odf-3")
-            .await
-            .unwrap();
+        app.repay_loan(
+            org,
+            &Actor::cli(),
+            1,
+            54_500 + 101_500,
+            day(2025, 10, 20),
+            "odf-3",
+        )
+        .await
+        .unwrap();
         assert_eq!(run_day(&app, org, day(2025, 11, 1)).await, (0, 0));
         let book = app.credit_book(org).await.unwrap();
         assert_eq!(book.loan(1).unwrap().replenished_minor, 2 * 54_500);

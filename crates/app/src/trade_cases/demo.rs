@@ -235,12 +235,7 @@ impl App {
         .await?;
         // With the buyer's payment in the bank (members' purchase debts deducted from it), the
         // ODF repays the line what it lent for the clay and glaze (R-BUY-2), freeing it.
-        let borrowed: i64 = self
-            .round(org_id, round_id)
-            .await?
-            .paid
-            .values()
-            .sum();
+        let borrowed: i64 = self.round(org_id, round_id).await?.paid.values().sum();
         if borrowed > 0 {
             self.repay_working_capital(
                 org_id,
