@@ -215,10 +215,8 @@ impl App {
         match funding {
             Funding::CreditLine { lender } => {
                 check_id("lender", lender)?;
-                // Refused now, before anything else is checked, without a line in force with
-                // this lender (R-CRED-3; the amount is checked by `funding_events`).
-                let book = self.credit_book(org_id).await?;
-                crate::credit_cases::gate::line_of_lender(&book, lender)?;
+                // The line in force with this lender and its room are checked once, by
+                // `funding_events` through the gate (R-CRED-1, R-CRED-3).
                 Ok(FundingPlan {
                     source: FundingSource::CreditLine {
                         lender_code: lender.clone(),
