@@ -50,6 +50,23 @@ impl AppError {
         }
     }
 
+    /// The slot or counted id another writer took at the same moment, when this is such a
+    /// refusal: a race between writers that do not contradict each other (see `retry`).
+    pub fn contended_key(&self) -> Option<&str> {
+        match self {
+            AppError::Store(e) => e
+                .conflicting_event_key()
+                .filter(|k| crate::retry::is_contended_key(k)),
+            _ => None,
+        }
+    }
+
+    /// Whether running the use case again may succeed: it lost a race on a slot or a counted
+    /// id ([`AppError::contended_key`]), it did not contradict anything.
+    pub fn is_transient(&self) -> bool {
+        self.contended_key().is_some()
+    }
+
     /// The programme rule a refusal names (`R-FUND-3`), when one does.
     pub fn rule_id(&self) -> Option<&'static str> {
         match self {

@@ -35,8 +35,31 @@ pub struct ProposalRecord {
     pub decision: Option<Decision>,
 }
 
-/// Attempts when two writers race for the same new proposal id.
-const MAX_ID_RACES: usize = 5;
+/// The stream of a proposal's slots (not folded: a slot only makes concurrent writers on one
+/// proposal collide, ARCHITECTURE.md "slots").
+const SLOTS: &str = "proposal-slots";
+
+/// The slot a ballot or the decision on a proposal claims: how many ballots its writer read.
+/// A vote and the close of the vote, or two votes, that read the same ballots claim the same
+/// key: the second reads again (`retrying!`), so a vote is never recorded after the
+/// decision that did not count it.
+fn proposal_slot(
+    actor: &Actor,
+    record: &ProposalRecord,
+    act_key: &str,
+) -> Result<NewEvent, AppError> {
+    event(
+        actor,
+        SLOTS,
+        "proposal.slot",
+        format!(
+            "proposal:{}:slot:{}",
+            record.proposal.id,
+            record.ballots.len()
+        ),
+        &act_key,
+    )
+}
 
 impl App {
     /// The organisation's R-GOV-2 settings (the programme's defaults until changed).
@@ -61,21 +84,23 @@ impl App {
     ) -> Result<(), AppError> {
         settings.check()?;
         self.store().org(org_id).await?;
-        let n = read_stream(&**self.store(), org_id, "settings")
-            .await?
-            .len();
-        let commit = Commit {
-            events: vec![event(
-                actor,
-                "settings",
-                "governance.settings",
-                format!("settings:{}", n + 1),
-                &settings,
-            )?],
-            ..Commit::default()
-        };
-        self.store().commit(org_id, &commit).await?;
-        Ok(())
+        retrying!("set_governance_settings", {
+            let n = read_stream(&**self.store(), org_id, "settings")
+                .await?
+                .len();
+            let commit = Commit {
+                events: vec![event(
+                    actor,
+                    "settings",
+                    "governance.settings",
+                    format!("settings:{}", n + 1),
+                    &settings,
+                )?],
+                ..Commit::default()
+            };
+            self.store().commit(org_id, &commit).await?;
+            Ok(())
+        })
     }
 
     /// Every proposal of the organisation, oldest first, with ballots and decisions.
@@ -154,8 +179,9 @@ impl App {
         today: NaiveDate,
     ) -> Result<Proposal, AppError> {
         self.store().org(org_id).await?;
-        let mut last_error = None;
-        for _ in 0..MAX_ID_RACES {
+        // The id is the count of proposals read: another writer that took it first makes this
+        // one read again and take the next (`retrying!`).
+        retrying!("propose", {
             let id = self.proposals(org_id).await?.len() as i64 + 1;
             let proposal = governance::propose(id, new.clone(), &actor.name, today)?;
             let commit = Commit {
@@ -168,16 +194,9 @@ impl App {
                 )?],
                 ..Commit::default()
             };
-            match self.store().commit(org_id, &commit).await {
-                Ok(_) => return Ok(proposal),
-                // Another writer took this id first: read again and take the next.
-                Err(e @ StoreError::Conflict { .. }) => last_error = Some(e),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(last_error
-            .unwrap_or_else(|| StoreError::conflict("proposal id"))
-            .into())
+            self.store().commit(org_id, &commit).await?;
+            Ok(proposal)
+        })
     }
 
     /// A board seat votes (R-GOV-1 checked against the roles in force today). Answers the
@@ -191,26 +210,26 @@ impl App {
         vote: Vote,
         today: NaiveDate,
     ) -> Result<(Ballot, Tally), AppError> {
-        let record = self.proposal(org_id, proposal_id).await?;
-        let roles = self.store().roles(org_id).await?;
-        let ballot =
-            governance::cast(&record.proposal, &record.ballots, &roles, seat, vote, today)?;
-        let commit = Commit {
-            events: vec![event(
-                actor,
-                STREAM,
-                "ballot.cast",
-                format!("proposal:{proposal_id}:ballot:{seat}"),
-                &ballot,
-            )?],
-            ..Commit::default()
-        };
-        self.store().commit(org_id, &commit).await?;
-        let mut ballots = record.ballots;
-        ballots.push(ballot.clone());
-        let seats = governance::board_seats(&roles, today).len() as u32;
-        let settings = self.governance_settings(org_id).await?;
-        Ok((ballot, governance::tally(&settings, seats, &ballots)))
+        retrying!("cast_vote", {
+            let record = self.proposal(org_id, proposal_id).await?;
+            let roles = self.store().roles(org_id).await?;
+            let ballot =
+                governance::cast(&record.proposal, &record.ballots, &roles, seat, vote, today)?;
+            let key = format!("proposal:{proposal_id}:ballot:{seat}");
+            let commit = Commit {
+                events: vec![
+                    event(actor, STREAM, "ballot.cast", key.clone(), &ballot)?,
+                    proposal_slot(actor, &record, &key)?,
+                ],
+                ..Commit::default()
+            };
+            self.store().commit(org_id, &commit).await?;
+            let mut ballots = record.ballots;
+            ballots.push(ballot.clone());
+            let seats = governance::board_seats(&roles, today).len() as u32;
+            let settings = self.governance_settings(org_id).await?;
+            Ok((ballot, governance::tally(&settings, seats, &ballots)))
+        })
     }
 
     /// Closes the vote: the decision, approved or rejected, with who voted what (R-GOV-2).
@@ -221,24 +240,24 @@ impl App {
         proposal_id: i64,
         today: NaiveDate,
     ) -> Result<Decision, AppError> {
-        let record = self.proposal(org_id, proposal_id).await?;
-        let roles = self.store().roles(org_id).await?;
-        let seats = governance::board_seats(&roles, today).len() as u32;
-        let settings = self.governance_settings(org_id).await?;
-        let decision =
-            governance::close(&settings, &record.proposal, &record.ballots, seats, today)?;
-        let commit = Commit {
-            events: vec![event(
-                actor,
-                STREAM,
-                "proposal.decided",
-                format!("proposal:{proposal_id}:decided"),
-                &decision,
-            )?],
-            ..Commit::default()
-        };
-        self.store().commit(org_id, &commit).await?;
-        Ok(decision)
+        retrying!("close_vote", {
+            let record = self.proposal(org_id, proposal_id).await?;
+            let roles = self.store().roles(org_id).await?;
+            let seats = governance::board_seats(&roles, today).len() as u32;
+            let settings = self.governance_settings(org_id).await?;
+            let decision =
+                governance::close(&settings, &record.proposal, &record.ballots, seats, today)?;
+            let key = format!("proposal:{proposal_id}:decided");
+            let commit = Commit {
+                events: vec![
+                    event(actor, STREAM, "proposal.decided", key.clone(), &decision)?,
+                    proposal_slot(actor, &record, &key)?,
+                ],
+                ..Commit::default()
+            };
+            self.store().commit(org_id, &commit).await?;
+            Ok(decision)
+        })
     }
 
     /// Records a board meeting's minutes: the proposal, every ballot and the decision, checked
@@ -252,8 +271,7 @@ impl App {
         self.store().org(org_id).await?;
         let roles = self.store().roles(org_id).await?;
         let settings = self.governance_settings(org_id).await?;
-        let mut last_error = None;
-        for _ in 0..MAX_ID_RACES {
+        retrying!("record_board_decision", {
             let id = self.proposals(org_id).await?.len() as i64 + 1;
             let (proposal, decision) =
                 governance::record_minutes(&settings, id, minutes.clone(), &actor.name, &roles)?;
@@ -262,15 +280,9 @@ impl App {
                 events,
                 ..Commit::default()
             };
-            match self.store().commit(org_id, &commit).await {
-                Ok(_) => return Ok(decision),
-                Err(e @ StoreError::Conflict { .. }) => last_error = Some(e),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(last_error
-            .unwrap_or_else(|| StoreError::conflict("proposal id"))
-            .into())
+            self.store().commit(org_id, &commit).await?;
+            Ok(decision)
+        })
     }
 }
 

@@ -5,6 +5,8 @@
 //! The app knows which backend is behind the trait object only through `Arc<dyn Store>`; the
 //! binary picks it. It does not know HTTP or the terminal: `web` and `cli` call it.
 
+#[macro_use]
+pub mod retry;
 pub mod access_cases;
 pub mod check;
 pub mod credit_cases;

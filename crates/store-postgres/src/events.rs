@@ -58,11 +58,7 @@ pub(crate) async fn prior(
         match before.get(&event.key) {
             Some((stream, kind, payload)) => {
                 if (stream, kind, payload) != (&event.stream, &event.kind, &event.payload) {
-                    return Err(StoreError::conflict(format!(
-                        "event key '{}' was already committed with different data",
-                        event.key
-                    ))
-                    .into());
+                    return Err(StoreError::event_key_conflict(&event.key).into());
                 }
             }
             None => {
@@ -152,11 +148,7 @@ pub(crate) async fn append(
     for event in events {
         if let Some((seq, stream, kind, payload)) = before.get(&event.key) {
             if (stream, kind, payload) != (&event.stream, &event.kind, &event.payload) {
-                return Err(StoreError::conflict(format!(
-                    "event key '{}' was already committed with different data",
-                    event.key
-                ))
-                .into());
+                return Err(StoreError::event_key_conflict(&event.key).into());
             }
             answers.push((*seq, false));
         } else if let Some(&seq) = in_commit.get(event.key.as_str()) {

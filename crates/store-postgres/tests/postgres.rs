@@ -229,7 +229,7 @@ async fn racers_with_one_key_and_different_payloads_get_one_winner_and_conflicts
         match t.await.unwrap() {
             Ok(p) if p.created => created += 1,
             Ok(p) => panic!("a different payload was taken for a repeat: {p:?}"),
-            Err(StoreError::Conflict { what }) => {
+            Err(StoreError::Conflict { what, .. }) => {
                 assert!(what.contains("contested"), "{what}");
                 conflicts += 1
             }
@@ -356,7 +356,7 @@ async fn a_batch_is_all_or_nothing_and_skips_repeats() {
         entry("b-3", &[("hot:0", 7), ("hot:2", -7)]),
     ];
     match store.post_batch(org, &conflicting).await {
-        Err(StoreError::Conflict { what }) => assert!(what.contains("b-3"), "{what}"),
+        Err(StoreError::Conflict { what, .. }) => assert!(what.contains("b-3"), "{what}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(store.account_balance(org, &code("hot:2")).await.unwrap(), 0);
@@ -620,7 +620,7 @@ async fn a_member_import_is_batched_and_opens_five_accounts_each() {
         .import_members(org, &[fresh.clone(), members[5].clone()], &[])
         .await
     {
-        Err(StoreError::Conflict { what }) => {
+        Err(StoreError::Conflict { what, .. }) => {
             assert!(what.contains(members[5].curp.as_str()), "{what}")
         }
         other => panic!("{other:?}"),

@@ -58,10 +58,7 @@ pub(crate) async fn is_replay(
     for event in events {
         if let Some((_, stream, kind, payload)) = before.get(&event.key) {
             if (stream, kind, payload) != (&event.stream, &event.kind, &event.payload) {
-                return Err(StoreError::conflict(format!(
-                    "event key '{}' was already committed with different data",
-                    event.key
-                )));
+                return Err(StoreError::event_key_conflict(&event.key));
             }
         }
     }
@@ -95,10 +92,7 @@ pub(crate) async fn append(
     for event in events {
         if let Some((seq, stream, kind, payload)) = before.get(&event.key) {
             if (stream, kind, payload) != (&event.stream, &event.kind, &event.payload) {
-                return Err(StoreError::conflict(format!(
-                    "event key '{}' was already committed with different data",
-                    event.key
-                )));
+                return Err(StoreError::event_key_conflict(&event.key));
             }
             answers.push((*seq, false));
         } else if let Some(&seq) = in_commit.get(event.key.as_str()) {

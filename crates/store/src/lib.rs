@@ -60,8 +60,11 @@ pub enum StoreError {
     NotFound { what: String },
     /// A uniqueness rule was hit: same idempotency key with a different payload, a CURP already
     /// registered with other data, an account opened twice with different definitions.
+    /// `key` names the event key when the conflict is an event committed before under it with
+    /// other data: the caller tells by it a race (another writer took a slot it also read, see
+    /// ARCHITECTURE.md) from a contradiction.
     #[error("conflict: {what}")]
-    Conflict { what: String },
+    Conflict { what: String, key: Option<String> },
     /// The request breaks a limit or a precondition the store checks (batch too large, ...).
     #[error("invalid: {what}")]
     Invalid { what: String },
@@ -75,7 +78,24 @@ impl StoreError {
         StoreError::NotFound { what: what.into() }
     }
     pub fn conflict(what: impl Into<String>) -> Self {
-        StoreError::Conflict { what: what.into() }
+        StoreError::Conflict {
+            what: what.into(),
+            key: None,
+        }
+    }
+    /// An event key committed before with other data.
+    pub fn event_key_conflict(key: &str) -> Self {
+        StoreError::Conflict {
+            what: format!("event key '{key}' was already committed with different data"),
+            key: Some(key.to_string()),
+        }
+    }
+    /// The event key of a conflict on one (see [`StoreError::Conflict`]).
+    pub fn conflicting_event_key(&self) -> Option<&str> {
+        match self {
+            StoreError::Conflict { key, .. } => key.as_deref(),
+            _ => None,
+        }
     }
     pub fn invalid(what: impl Into<String>) -> Self {
         StoreError::Invalid { what: what.into() }

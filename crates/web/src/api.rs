@@ -189,7 +189,7 @@ pub(crate) fn app_error(e: AppError) -> Response {
             .into_response(),
         AppError::Store(StoreError::NotFound { .. }) => err(StatusCode::NOT_FOUND, "not_found"),
         // A route whose conflicts have a field of their own maps them first (`registry_error`).
-        AppError::Store(StoreError::Conflict { what }) => invalid("request", &what),
+        AppError::Store(StoreError::Conflict { what, .. }) => invalid("request", &what),
         AppError::Store(StoreError::Invalid { what }) => invalid("request", &what),
         // A refusal of a programme rule (Fund R-PLAN-*, R-FUND-*, R-ORG-3; trade): 422 naming
         // the rule and the field.
@@ -578,7 +578,7 @@ pub struct LeaveOut {
 /// role twice): 422 naming the field.
 fn registry_error(field: &str, e: AppError) -> Response {
     match e {
-        AppError::Store(StoreError::Conflict { what }) => invalid(field, &what),
+        AppError::Store(StoreError::Conflict { what, .. }) => invalid(field, &what),
         e => app_error(e),
     }
 }

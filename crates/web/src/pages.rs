@@ -1081,7 +1081,7 @@ pub async fn import_members(
                     ));
                 }
             }
-            Err(AppError::Store(StoreError::Conflict { what })) => {
+            Err(AppError::Store(StoreError::Conflict { what, .. })) => {
                 import_errors.push(format!("{} ({what})", t.get("error.field.curp_exists")));
             }
             Err(AppError::Store(StoreError::Invalid { what })) => {

@@ -148,11 +148,21 @@ impl App {
         actor: &Actor,
         event: CreditEvent,
     ) -> Result<(CreditBook, CreditOutcome), AppError> {
-        let mut book = self.credit_book(org_id).await?;
-        let out = self
-            .credit_commit(org_id, &mut book, actor, vec![event], Commit::default())
-            .await?;
-        Ok((book, out))
+        // A draw that lost the line's slot to another reads the line again and is decided
+        // on what that one drew (`retrying!`).
+        retrying!(event.kind(), {
+            let mut book = self.credit_book(org_id).await?;
+            let out = self
+                .credit_commit(
+                    org_id,
+                    &mut book,
+                    actor,
+                    vec![event.clone()],
+                    Commit::default(),
+                )
+                .await?;
+            Ok((book, out))
+        })
     }
 
     /// R-CRED-1: deposits into the Fund in its first three months, read from the ledger's

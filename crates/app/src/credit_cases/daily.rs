@@ -250,8 +250,8 @@ impl App {
 
     /// One organisation's run; an organisation that does not exist answers NotFound. When
     /// another run committed a chunk decided on the same state (its slot is taken with other
-    /// installments), what this run had decided is stale: it reads again and goes on, a few
-    /// times at most. What was committed before stays counted.
+    /// installments), what this run had decided is stale: it reads again and goes on
+    /// (`retrying!`). What was committed before stays counted.
     async fn run_credit_day_org(
         &self,
         org_id: OrgId,
@@ -262,21 +262,12 @@ impl App {
             org_id,
             ..CreditDayReport::default()
         };
-        let mut attempt = 0;
-        loop {
+        retrying!("run_credit_day", {
             report.not_covered.clear();
-            match self
-                .run_credit_day_once(org_id, date, actor, &mut report)
+            self.run_credit_day_once(org_id, date, actor, &mut report)
                 .await
-            {
-                Err(AppError::Store(store::StoreError::Conflict { .. }))
-                    if attempt + 1 < RUN_ATTEMPTS =>
-                {
-                    attempt += 1;
-                }
-                other => return other.map(|()| report),
-            }
-        }
+        })?;
+        Ok(report)
     }
 
     async fn run_credit_day_once(
@@ -481,9 +472,6 @@ impl App {
         Ok(())
     }
 }
-
-/// Times one organisation's run reads again after another run took its slot.
-const RUN_ATTEMPTS: usize = 3;
 
 /// Organisations whose daily run goes on at the same time (`Scope::All`).
 const RUN_CONCURRENCY: usize = 4;

@@ -63,9 +63,6 @@ pub fn started_key(period: Period) -> String {
 /// The kind of that event (in the period's reports stream, where it takes a slot).
 pub(crate) const STARTED_KIND: &str = "close.started";
 
-/// Times a close starts again when a report was filed at the same moment.
-const START_ATTEMPTS: usize = 5;
-
 /// Members per chunk when an organisation's close does not fit one commit.
 pub const CLOSE_CHUNK_MEMBERS: usize = MAX_BATCH_ENTRIES / 2;
 
@@ -169,6 +166,16 @@ fn line_events(
     Ok(events)
 }
 
+/// The report of a close whose last commit (ending with `close.completed`) is `committed`: when
+/// that completion was committed before, by a close that ran at the same moment on the same
+/// reports, this close wrote nothing and says the period was closed already.
+fn closed_by(mut report: OrgCloseReport, committed: &store::Committed) -> OrgCloseReport {
+    if committed.events.last().is_some_and(|(_, created)| !created) {
+        report.already_closed = true;
+    }
+    report
+}
+
 #[derive(Serialize)]
 struct FlagPayload {
     plan_id: i64,
@@ -181,8 +188,10 @@ impl App {
     /// decides whether the period is over; entries are dated the period's last day.
     ///
     /// A report committed while the close computed took the period's report slot the close
-    /// claims, so the close's commit conflicts: it reads again and computes again (a few
-    /// times at most), now with that report.
+    /// claims, so the close's commit conflicts: it reads again and computes again
+    /// (`retrying!`), now with that report. Of closes sent at the same moment one closes;
+    /// the others find its completion (a replay, or on reading again) and answer
+    /// `already_closed`.
     pub async fn close_period(
         &self,
         org_id: OrgId,
@@ -191,20 +200,10 @@ impl App {
         options: CloseOptions,
         audit: &Audit,
     ) -> Result<OrgCloseReport, AppError> {
-        let mut attempt = 0;
-        loop {
-            match self
-                .close_period_once(org_id, period, today, options, audit)
+        retrying!("close_period", {
+            self.close_period_once(org_id, period, today, options, audit)
                 .await
-            {
-                Err(AppError::Store(store::StoreError::Conflict { .. }))
-                    if attempt + 1 < START_ATTEMPTS =>
-                {
-                    attempt += 1;
-                }
-                outcome => return outcome,
-            }
-        }
+        })
     }
 
     async fn close_period_once(
@@ -395,7 +394,8 @@ impl App {
             let mut events = started;
             events.extend(all_lines);
             events.extend(finals);
-            self.store()
+            let committed = self
+                .store()
                 .commit(
                     org_id,
                     &Commit {
@@ -406,7 +406,7 @@ impl App {
                 )
                 .await?;
             report.commits = 1;
-            return Ok(report);
+            return Ok(closed_by(report, &committed));
         }
         // Large organisation: atomic chunks, then the completion (resumable, see above).
         // Each chunk books its own entries (keys from the chunk's content).
@@ -443,19 +443,25 @@ impl App {
                 .await?;
             report.commits += 1;
         }
+        let mut last = None;
         for chunk in finals.chunks(store::MAX_COMMIT_EVENTS) {
-            self.store()
-                .commit(
-                    org_id,
-                    &Commit {
-                        events: chunk.to_vec(),
-                        ..Commit::default()
-                    },
-                )
-                .await?;
+            last = Some(
+                self.store()
+                    .commit(
+                        org_id,
+                        &Commit {
+                            events: chunk.to_vec(),
+                            ..Commit::default()
+                        },
+                    )
+                    .await?,
+            );
             report.commits += 1;
         }
-        Ok(report)
+        Ok(match last {
+            Some(committed) => closed_by(report, &committed),
+            None => report,
+        })
     }
 
     /// The period's reports as the close sees them, and (unless previewing) the events that

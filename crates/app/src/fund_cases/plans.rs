@@ -399,6 +399,21 @@ impl App {
         audit: &Audit,
     ) -> Result<BusinessPlan, AppError> {
         let on = self.fact_date(org_id, when).await?;
+        // The id is counted from the plans read: another plan agreed at the same moment makes
+        // this one read again and take the next (`retrying!`).
+        retrying!("agree_plan", {
+            self.agree_plan_once(org_id, new.clone(), on, audit).await
+        })
+    }
+
+    /// One attempt of [`App::agree_plan`]: read, decide, commit.
+    async fn agree_plan_once(
+        &self,
+        org_id: OrgId,
+        new: NewBusinessPlan,
+        on: NaiveDate,
+        audit: &Audit,
+    ) -> Result<BusinessPlan, AppError> {
         let member = self.store().member(org_id, new.member_id).await?;
         if !member.is_active_on(on) {
             return Err(fund::FundError::rule(
@@ -455,42 +470,48 @@ impl App {
         audit: &Audit,
     ) -> Result<BusinessPlan, AppError> {
         let on = self.fact_date(org_id, when).await?;
-        let plan = self.plan(org_id, plan_id).await?;
-        if let Some(last) = plan.history.last().filter(|c| c.on > on) {
-            return Err(fund::FundError::rule(
-                "R-PLAN-1",
-                "on",
-                format!(
-                    "el plan {plan_id} ya tiene un cambio del {}; un cambio no puede ser anterior",
-                    last.on
-                ),
-            )
-            .into());
-        }
-        let next = match command {
-            PlanCommand::Status { to, reason } => plan.change_status(to, &reason, on)?,
-            PlanCommand::Target { target, reason } => plan.revise_target(target, &reason, on)?,
-            PlanCommand::Measures {
-                measures,
-                services,
-                reason,
-            } => plan.revise_measures(measures, services, &reason, on)?,
-        };
-        self.store()
-            .commit(
-                org_id,
-                &Commit {
-                    events: vec![event(
-                        PLANS_STREAM,
-                        "plan.changed",
-                        format!("plan:{plan_id}:change:{}", plan.history.len()),
-                        &PlanDto::of(&next),
-                        audit,
-                    )?],
-                    ..Commit::default()
-                },
-            )
-            .await?;
-        Ok(next)
+        // Two changes at the same moment read the same history: the second reads again and
+        // is decided on the first (`retrying!`).
+        retrying!("change_plan", {
+            let plan = self.plan(org_id, plan_id).await?;
+            if let Some(last) = plan.history.last().filter(|c| c.on > on) {
+                return Err(fund::FundError::rule(
+                    "R-PLAN-1",
+                    "on",
+                    format!(
+                        "el plan {plan_id} ya tiene un cambio del {}; un cambio no puede ser anterior",
+                        last.on
+                    ),
+                )
+                .into());
+            }
+            let next = match command.clone() {
+                PlanCommand::Status { to, reason } => plan.change_status(to, &reason, on)?,
+                PlanCommand::Target { target, reason } => {
+                    plan.revise_target(target, &reason, on)?
+                }
+                PlanCommand::Measures {
+                    measures,
+                    services,
+                    reason,
+                } => plan.revise_measures(measures, services, &reason, on)?,
+            };
+            self.store()
+                .commit(
+                    org_id,
+                    &Commit {
+                        events: vec![event(
+                            PLANS_STREAM,
+                            "plan.changed",
+                            format!("plan:{plan_id}:change:{}", plan.history.len()),
+                            &PlanDto::of(&next),
+                            audit,
+                        )?],
+                        ..Commit::default()
+                    },
+                )
+                .await?;
+            Ok(next)
+        })
     }
 }

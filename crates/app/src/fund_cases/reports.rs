@@ -195,6 +195,9 @@ impl App {
     /// (R-PLAN-1). A report for a period already closed is adjusted by the next close.
     /// `when` is the day it was filed (checked by [`App::fact_date`]; the period stays the
     /// period).
+    ///
+    /// Reports of other members filed at the same moment take the period's slot this one
+    /// read: it reads again and files on top of them (`retrying!`), never refused for it.
     pub async fn file_report(
         &self,
         org_id: OrgId,
@@ -205,6 +208,29 @@ impl App {
         audit: &Audit,
     ) -> Result<IncomeReport, AppError> {
         let filed_on = self.fact_date(org_id, when).await?;
+        retrying!("file_report", {
+            self.file_report_once(
+                org_id,
+                period,
+                input.clone(),
+                supersedes.clone(),
+                filed_on,
+                audit,
+            )
+            .await
+        })
+    }
+
+    /// One attempt of [`App::file_report`]: read, decide, commit.
+    async fn file_report_once(
+        &self,
+        org_id: OrgId,
+        period: Period,
+        input: ReportInput,
+        supersedes: Option<(i64, String)>,
+        filed_on: NaiveDate,
+        audit: &Audit,
+    ) -> Result<IncomeReport, AppError> {
         let org = self.store().org(org_id).await?;
         let member = self.store().member(org_id, input.member_id).await?;
         let plans = self.plans(org_id).await?;
@@ -265,28 +291,30 @@ impl App {
         when: impl Into<FactDate>,
         audit: &Audit,
     ) -> Result<IncomeReport, AppError> {
-        let when = when.into();
-        let effective = self.effective_reports(org_id, period).await?;
-        let Some(old) = effective.get(&input.member_id) else {
-            return Err(fund::FundError::rule(
-                "R-PLAN-2",
-                "supersedes",
-                format!(
-                    "member {} has no report for {period} to correct",
-                    input.member_id
-                ),
+        let filed_on = self.fact_date(org_id, when).await?;
+        retrying!("correct_report", {
+            let effective = self.effective_reports(org_id, period).await?;
+            let Some(old) = effective.get(&input.member_id) else {
+                return Err(fund::FundError::rule(
+                    "R-PLAN-2",
+                    "supersedes",
+                    format!(
+                        "member {} has no report for {period} to correct",
+                        input.member_id
+                    ),
+                )
+                .into());
+            };
+            self.file_report_once(
+                org_id,
+                period,
+                input.clone(),
+                Some((old.id, reason.to_string())),
+                filed_on,
+                audit,
             )
-            .into());
-        };
-        self.file_report(
-            org_id,
-            period,
-            input,
-            Some((old.id, reason.to_string())),
-            when,
-            audit,
-        )
-        .await
+            .await
+        })
     }
 
     /// Whether a period's close completed for the organisation.
@@ -311,6 +339,22 @@ impl App {
         audit: &Audit,
     ) -> Result<ReportImportOutcome, AppError> {
         let filed_on = self.fact_date(org_id, when).await?;
+        retrying!("import_reports_csv", {
+            self.import_reports_csv_once(org_id, period, csv_text, staff_id, filed_on, audit)
+                .await
+        })
+    }
+
+    /// One attempt of [`App::import_reports_csv`]: read, decide, commit.
+    async fn import_reports_csv_once(
+        &self,
+        org_id: OrgId,
+        period: Period,
+        csv_text: &str,
+        staff_id: i64,
+        filed_on: NaiveDate,
+        audit: &Audit,
+    ) -> Result<ReportImportOutcome, AppError> {
         let org = self.store().org(org_id).await?;
         let rows = fund::import::parse_reports_csv(csv_text, period, org.data.currency)
             .map_err(|rows| AppError::Rows(rows.iter().map(|r| r.to_string()).collect()))?;

@@ -144,18 +144,26 @@ impl App {
         }
     }
 
-    /// Commits, mapping a key conflict to a message naming the reference to change.
+    /// Commits, mapping a key conflict to a message naming the reference to change. A slot
+    /// another act took at the same moment is passed on as it is: the use case reads again
+    /// (`retrying!`).
     pub(crate) async fn trade_commit(
         &self,
         org_id: OrgId,
         commit: Commit,
     ) -> Result<Committed, AppError> {
         match self.store().commit(org_id, &commit).await {
-            Err(StoreError::Conflict { what }) => Err(AppError::Store(StoreError::Conflict {
+            Err(e)
+                if e.conflicting_event_key()
+                    .is_some_and(crate::retry::is_contended_key) =>
+            {
+                Err(e.into())
+            }
+            Err(StoreError::Conflict { what, key }) => Err(AppError::Store(StoreError::Conflict {
                 what: format!(
-                    "{what} (la referencia ya se usó con otros datos, u otra operación se \
-                     registró al mismo tiempo: use otra referencia o reintente)"
+                    "{what} (la referencia ya se usó con otros datos: use otra referencia)"
                 ),
+                key,
             })),
             other => Ok(other?),
         }

@@ -244,36 +244,38 @@ impl App {
         unit_price_minor: i64,
         reference: &str,
     ) -> Result<(), AppError> {
-        check_id("reference", reference)?;
-        check_id("product", product)?;
-        let key = format!("trade:outlet:{code}:consign:{reference}");
-        if self.trade_event_exists(org_id, &key).await? {
-            return Ok(());
-        }
-        let o = self.outlet(org_id, code).await?;
-        self.store()
-            .member(org_id, member)
+        retrying!("consign", {
+            check_id("reference", reference)?;
+            check_id("product", product)?;
+            let key = format!("trade:outlet:{code}:consign:{reference}");
+            if self.trade_event_exists(org_id, &key).await? {
+                return Ok(());
+            }
+            let o = self.outlet(org_id, code).await?;
+            self.store()
+                .member(org_id, member)
+                .await
+                .map_err(|_| field("member", format!("R-SELL-2 el socio {member} no existe")))?;
+            o.stock.consign(member, product, units, unit_price_minor)?;
+            self.outlet_act(
+                org_id,
+                by,
+                code,
+                &o,
+                key,
+                "trade.outlet.consigned",
+                OutletEvent::Consigned {
+                    member,
+                    product: product.to_string(),
+                    units,
+                    unit_price_minor,
+                    reference: reference.to_string(),
+                },
+                Vec::new(),
+                None,
+            )
             .await
-            .map_err(|_| field("member", format!("R-SELL-2 el socio {member} no existe")))?;
-        o.stock.consign(member, product, units, unit_price_minor)?;
-        self.outlet_act(
-            org_id,
-            by,
-            code,
-            &o,
-            key,
-            "trade.outlet.consigned",
-            OutletEvent::Consigned {
-                member,
-                product: product.to_string(),
-                units,
-                unit_price_minor,
-                reference: reference.to_string(),
-            },
-            Vec::new(),
-            None,
-        )
-        .await
+        })
     }
 
     /// R-SELL-2: a sale at the outlet of a member's consigned goods; the member's share is
@@ -290,42 +292,44 @@ impl App {
         date: NaiveDate,
         reference: &str,
     ) -> Result<i64, AppError> {
-        check_id("reference", reference)?;
-        let key = format!("trade:outlet:{code}:sale:{reference}");
-        if self.trade_event_exists(org_id, &key).await? {
-            return Ok(0);
-        }
-        let o = self.outlet(org_id, code).await?;
-        let (_, sale) = outlet::sell(
-            &o.stock,
-            member,
-            product,
-            units,
-            o.commission_rate,
-            date,
-            &key,
-        )?;
-        let gross = sale.gross_minor;
-        self.outlet_act(
-            org_id,
-            by,
-            code,
-            &o,
-            key,
-            "trade.outlet.sold",
-            OutletEvent::Sold {
+        retrying!("outlet_sale", {
+            check_id("reference", reference)?;
+            let key = format!("trade:outlet:{code}:sale:{reference}");
+            if self.trade_event_exists(org_id, &key).await? {
+                return Ok(0);
+            }
+            let o = self.outlet(org_id, code).await?;
+            let (_, sale) = outlet::sell(
+                &o.stock,
                 member,
-                product: product.to_string(),
+                product,
                 units,
+                o.commission_rate,
                 date,
-                reference: reference.to_string(),
-                member_share_minor: sale.member_share_minor,
-            },
-            vec![sale.entry],
-            Some(member),
-        )
-        .await?;
-        Ok(gross)
+                &key,
+            )?;
+            let gross = sale.gross_minor;
+            self.outlet_act(
+                org_id,
+                by,
+                code,
+                &o,
+                key,
+                "trade.outlet.sold",
+                OutletEvent::Sold {
+                    member,
+                    product: product.to_string(),
+                    units,
+                    date,
+                    reference: reference.to_string(),
+                    member_share_minor: sale.member_share_minor,
+                },
+                vec![sale.entry],
+                Some(member),
+            )
+            .await?;
+            Ok(gross)
+        })
     }
 
     /// R-SELL-2: pays a member what the outlet owes them; more than owed is refused.
@@ -340,31 +344,33 @@ impl App {
         date: NaiveDate,
         reference: &str,
     ) -> Result<(), AppError> {
-        check_id("reference", reference)?;
-        let key = format!("trade:outlet:{code}:settle:{reference}");
-        if self.trade_event_exists(org_id, &key).await? {
-            return Ok(());
-        }
-        let o = self.outlet(org_id, code).await?;
-        let owed = o.owed.get(&member).copied().unwrap_or(0);
-        let entry = outlet::settle_member(member, amount_minor, owed, date, &key)?;
-        self.outlet_act(
-            org_id,
-            by,
-            code,
-            &o,
-            key,
-            "trade.outlet.settled",
-            OutletEvent::Settled {
-                member,
-                amount_minor,
-                date,
-                reference: reference.to_string(),
-            },
-            vec![entry],
-            Some(member),
-        )
-        .await
+        retrying!("settle_outlet_member", {
+            check_id("reference", reference)?;
+            let key = format!("trade:outlet:{code}:settle:{reference}");
+            if self.trade_event_exists(org_id, &key).await? {
+                return Ok(());
+            }
+            let o = self.outlet(org_id, code).await?;
+            let owed = o.owed.get(&member).copied().unwrap_or(0);
+            let entry = outlet::settle_member(member, amount_minor, owed, date, &key)?;
+            self.outlet_act(
+                org_id,
+                by,
+                code,
+                &o,
+                key,
+                "trade.outlet.settled",
+                OutletEvent::Settled {
+                    member,
+                    amount_minor,
+                    date,
+                    reference: reference.to_string(),
+                },
+                vec![entry],
+                Some(member),
+            )
+            .await
+        })
     }
 
     /// R-SELL-2: a physical count; lines not counted are taken as zero. Differences are
@@ -378,29 +384,31 @@ impl App {
         date: NaiveDate,
         reference: &str,
     ) -> Result<Vec<CountDifference>, AppError> {
-        check_id("reference", reference)?;
-        let key = format!("trade:outlet:{code}:count:{reference}");
-        let o = self.outlet(org_id, code).await?;
-        let (_, diffs) = outlet::count_stock(&o.stock, &counts);
-        if self.trade_event_exists(org_id, &key).await? {
-            return Ok(diffs);
-        }
-        self.outlet_act(
-            org_id,
-            by,
-            code,
-            &o,
-            key,
-            "trade.outlet.counted",
-            OutletEvent::Counted {
-                counts,
-                date,
-                reference: reference.to_string(),
-            },
-            Vec::new(),
-            None,
-        )
-        .await?;
-        Ok(diffs)
+        retrying!("count_outlet", {
+            check_id("reference", reference)?;
+            let key = format!("trade:outlet:{code}:count:{reference}");
+            let o = self.outlet(org_id, code).await?;
+            let (_, diffs) = outlet::count_stock(&o.stock, &counts);
+            if self.trade_event_exists(org_id, &key).await? {
+                return Ok(diffs);
+            }
+            self.outlet_act(
+                org_id,
+                by,
+                code,
+                &o,
+                key,
+                "trade.outlet.counted",
+                OutletEvent::Counted {
+                    counts: counts.clone(),
+                    date,
+                    reference: reference.to_string(),
+                },
+                Vec::new(),
+                None,
+            )
+            .await?;
+            Ok(diffs)
+        })
     }
 }

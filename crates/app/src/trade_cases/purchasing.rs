@@ -637,110 +637,113 @@ impl App {
         round_id: &str,
         requests: Vec<RequestInput>,
     ) -> Result<usize, AppError> {
-        if requests.is_empty() || requests.len() > super::MAX_TRADE_BATCH {
-            return Err(field(
-                "requests",
-                format!("de 1 a {} solicitudes por llamada", super::MAX_TRADE_BATCH),
-            ));
-        }
-        let round = self.round(org_id, round_id).await?;
-        if round.closed_on.is_some() {
-            return Err(field(
-                "round_id",
-                format!("R-BUY-1 la ronda '{round_id}' ya cerró: no admite solicitudes"),
-            ));
-        }
-        let pure = PurchaseRound {
-            requests: requests
-                .iter()
-                .map(|r| PurchaseRequest {
-                    member: r.member,
-                    material: r.material.clone(),
-                    quantity_units: r.quantity_units,
-                    needed_by: r.needed_by,
-                })
-                .collect(),
-            ..round.pure()
-        };
-        purchase::aggregate_requests(&pure)?;
-        let mut checked = std::collections::BTreeSet::new();
-        for (i, r) in requests.iter().enumerate() {
-            check_id("material", &r.material)?;
-            if checked.insert(r.member) {
-                let m = self.store().member(org_id, r.member).await.map_err(|_| {
-                    field(
-                        "member",
-                        format!(
-                            "R-BUY-1 requests[{i}].member: el socio {} no existe",
-                            r.member
-                        ),
-                    )
-                })?;
-                if !m.is_active_on(round.settings.order_date) {
-                    return Err(field(
-                        "member",
-                        format!(
-                            "R-BUY-1 requests[{i}].member: el socio {} no está activo",
-                            r.member
-                        ),
-                    ));
+        retrying!("request_purchases", {
+            if requests.is_empty() || requests.len() > super::MAX_TRADE_BATCH {
+                return Err(field(
+                    "requests",
+                    format!("de 1 a {} solicitudes por llamada", super::MAX_TRADE_BATCH),
+                ));
+            }
+            let round = self.round(org_id, round_id).await?;
+            if round.closed_on.is_some() {
+                return Err(field(
+                    "round_id",
+                    format!("R-BUY-1 la ronda '{round_id}' ya cerró: no admite solicitudes"),
+                ));
+            }
+            let pure = PurchaseRound {
+                requests: requests
+                    .iter()
+                    .map(|r| PurchaseRequest {
+                        member: r.member,
+                        material: r.material.clone(),
+                        quantity_units: r.quantity_units,
+                        needed_by: r.needed_by,
+                    })
+                    .collect(),
+                ..round.pure()
+            };
+            purchase::aggregate_requests(&pure)?;
+            let mut checked = std::collections::BTreeSet::new();
+            for (i, r) in requests.iter().enumerate() {
+                check_id("material", &r.material)?;
+                if checked.insert(r.member) {
+                    let m = self.store().member(org_id, r.member).await.map_err(|_| {
+                        field(
+                            "member",
+                            format!(
+                                "R-BUY-1 requests[{i}].member: el socio {} no existe",
+                                r.member
+                            ),
+                        )
+                    })?;
+                    if !m.is_active_on(round.settings.order_date) {
+                        return Err(field(
+                            "member",
+                            format!(
+                                "R-BUY-1 requests[{i}].member: el socio {} no está activo",
+                                r.member
+                            ),
+                        ));
+                    }
                 }
             }
-        }
-        // Requests already recorded (a re-run) are skipped; the same member and material
-        // with another quantity is a conflict naming them.
-        let mut fresh = Vec::with_capacity(requests.len());
-        for r in &requests {
-            match round
-                .requests
-                .iter()
-                .find(|x| x.member == r.member && x.material == r.material)
-            {
-                Some(x) if x.quantity_units == r.quantity_units && x.needed_by == r.needed_by => {}
-                Some(_) => {
-                    return Err(field(
-                        "requests",
-                        format!(
-                            "R-BUY-1 el socio {} ya pidió {} en esta ronda con otra cantidad",
-                            r.member, r.material
-                        ),
-                    ))
+            // Requests already recorded (a re-run) are skipped; the same member and material
+            // with another quantity is a conflict naming them.
+            let mut fresh = Vec::with_capacity(requests.len());
+            for r in &requests {
+                match round
+                    .requests
+                    .iter()
+                    .find(|x| x.member == r.member && x.material == r.material)
+                {
+                    Some(x)
+                        if x.quantity_units == r.quantity_units && x.needed_by == r.needed_by => {}
+                    Some(_) => {
+                        return Err(field(
+                            "requests",
+                            format!(
+                                "R-BUY-1 el socio {} ya pidió {} en esta ronda con otra cantidad",
+                                r.member, r.material
+                            ),
+                        ))
+                    }
+                    None => fresh.push(r),
                 }
-                None => fresh.push(r),
             }
-        }
-        if fresh.is_empty() {
-            return Ok(0);
-        }
-        let stream = round_stream(round_id);
-        let mut events = Vec::with_capacity(fresh.len() + 1);
-        for r in &fresh {
-            events.push(event(
-                &stream,
-                "trade.round.requested",
-                format!("trade:round:{round_id}:request:{}:{}", r.member, r.material),
-                &RoundEvent::Requested((*r).clone()),
+            if fresh.is_empty() {
+                return Ok(0);
+            }
+            let stream = round_stream(round_id);
+            let mut events = Vec::with_capacity(fresh.len() + 1);
+            for r in &fresh {
+                events.push(event(
+                    &stream,
+                    "trade.round.requested",
+                    format!("trade:round:{round_id}:request:{}:{}", r.member, r.material),
+                    &RoundEvent::Requested((*r).clone()),
+                    by,
+                )?);
+            }
+            // The requests' slot: a close committed meanwhile took the same slot, so this batch
+            // conflicts instead of landing in a closed round (and vice versa).
+            events.push(slot(
+                &format!("{stream}:requests"),
+                round.requests.len(),
+                &format!("requests:{}:{}", fresh[0].member, fresh[0].material),
                 by,
             )?);
-        }
-        // The requests' slot: a close committed meanwhile took the same slot, so this batch
-        // conflicts instead of landing in a closed round (and vice versa).
-        events.push(slot(
-            &format!("{stream}:requests"),
-            round.requests.len(),
-            &format!("requests:{}:{}", fresh[0].member, fresh[0].material),
-            by,
-        )?);
-        let n = fresh.len();
-        self.trade_commit(
-            org_id,
-            Commit {
-                events,
-                ..Commit::default()
-            },
-        )
-        .await?;
-        Ok(n)
+            let n = fresh.len();
+            self.trade_commit(
+                org_id,
+                Commit {
+                    events,
+                    ..Commit::default()
+                },
+            )
+            .await?;
+            Ok(n)
+        })
     }
 
     /// R-BUY-1: closes the round and optimises it: per material, suppliers and tiers at least
@@ -755,54 +758,56 @@ impl App {
         round_id: &str,
         closed_on: NaiveDate,
     ) -> Result<RoundPlan, AppError> {
-        let round = self.round(org_id, round_id).await?;
-        if let Some(plan) = round.plan {
-            return Ok(plan); // already closed: the stored plan
-        }
-        if round.requests.is_empty() {
-            return Err(field(
-                "round_id",
-                format!("R-BUY-1 la ronda '{round_id}' no tiene solicitudes"),
-            ));
-        }
-        let (_, lists) = self.trade_catalogue(org_id).await?;
-        let settings = round.pure_settings();
-        let pure = round.pure();
-        let plan =
-            tokio::task::spawn_blocking(move || purchase::optimise_round(&lists, &pure, &settings))
-                .await
-                .map_err(|e| AppError::Integrity(format!("optimiser task: {e}")))??;
-        let stream = round_stream(round_id);
-        let materials: Vec<MaterialDto> =
-            plan.materials.iter().map(MaterialDto::from_plan).collect();
-        let mut events = vec![event(
-            &stream,
-            "trade.round.closed",
-            format!("trade:round:{round_id}:closed"),
-            &RoundEvent::Closed {
-                closed_on,
-                materials,
-            },
-            by,
-        )?];
-        events.extend(alone_events(&stream, round_id, &plan.alone, by)?);
-        // Takes the requests' next slot: a request batch committed meanwhile makes this
-        // close conflict (nothing written), so the plan always covers every request.
-        events.push(slot(
-            &format!("{stream}:requests"),
-            round.requests.len(),
-            "closed",
-            by,
-        )?);
-        self.trade_commit(
-            org_id,
-            Commit {
-                events,
-                ..Commit::default()
-            },
-        )
-        .await?;
-        Ok(plan)
+        retrying!("close_round", {
+            let round = self.round(org_id, round_id).await?;
+            if let Some(plan) = round.plan {
+                return Ok(plan); // already closed: the stored plan
+            }
+            if round.requests.is_empty() {
+                return Err(field(
+                    "round_id",
+                    format!("R-BUY-1 la ronda '{round_id}' no tiene solicitudes"),
+                ));
+            }
+            let (_, lists) = self.trade_catalogue(org_id).await?;
+            let settings = round.pure_settings();
+            let pure = round.pure();
+            let plan =
+                tokio::task::spawn_blocking(move || purchase::optimise_round(&lists, &pure, &settings))
+                    .await
+                    .map_err(|e| AppError::Integrity(format!("optimiser task: {e}")))??;
+            let stream = round_stream(round_id);
+            let materials: Vec<MaterialDto> =
+                plan.materials.iter().map(MaterialDto::from_plan).collect();
+            let mut events = vec![event(
+                &stream,
+                "trade.round.closed",
+                format!("trade:round:{round_id}:closed"),
+                &RoundEvent::Closed {
+                    closed_on,
+                    materials,
+                },
+                by,
+            )?];
+            events.extend(alone_events(&stream, round_id, &plan.alone, by)?);
+            // Takes the requests' next slot: a request batch committed meanwhile makes this
+            // close conflict (nothing written), so the plan always covers every request.
+            events.push(slot(
+                &format!("{stream}:requests"),
+                round.requests.len(),
+                "closed",
+                by,
+            )?);
+            self.trade_commit(
+                org_id,
+                Commit {
+                    events,
+                    ..Commit::default()
+                },
+            )
+            .await?;
+            Ok(plan)
+        })
     }
 
     fn find_po(round: &Round, po_id: &str) -> Result<PurchaseOrder, AppError> {
@@ -831,41 +836,43 @@ impl App {
         date: NaiveDate,
         reference: &str,
     ) -> Result<(), AppError> {
-        check_id("reference", reference)?;
-        let key = format!("trade:round:{round_id}:receipt:{reference}");
-        if self.trade_event_exists(org_id, &key).await? {
-            return Ok(());
-        }
-        let round = self.round(org_id, round_id).await?;
-        let po = Self::find_po(&round, po_id)?;
-        let before = round.received.get(po_id).copied().unwrap_or(0);
-        let receipt = capital::receive(&po, before, units, date, &key)?;
-        let stream = round_stream(round_id);
-        let events = vec![
-            event(
-                &stream,
-                "trade.round.received",
-                key.clone(),
-                &RoundEvent::Received {
-                    po_id: po_id.to_string(),
-                    units,
-                    date,
-                    reference: reference.to_string(),
+        retrying!("receive_goods", {
+            check_id("reference", reference)?;
+            let key = format!("trade:round:{round_id}:receipt:{reference}");
+            if self.trade_event_exists(org_id, &key).await? {
+                return Ok(());
+            }
+            let round = self.round(org_id, round_id).await?;
+            let po = Self::find_po(&round, po_id)?;
+            let before = round.received.get(po_id).copied().unwrap_or(0);
+            let receipt = capital::receive(&po, before, units, date, &key)?;
+            let stream = round_stream(round_id);
+            let events = vec![
+                event(
+                    &stream,
+                    "trade.round.received",
+                    key.clone(),
+                    &RoundEvent::Received {
+                        po_id: po_id.to_string(),
+                        units,
+                        date,
+                        reference: reference.to_string(),
+                    },
+                    by,
+                )?,
+                slot(&format!("{stream}:receipts"), round.receipts, &key, by)?,
+            ];
+            self.trade_commit(
+                org_id,
+                Commit {
+                    accounts: Self::trade_accounts([]),
+                    events,
+                    entries: vec![receipt.entry],
                 },
-                by,
-            )?,
-            slot(&format!("{stream}:receipts"), round.receipts, &key, by)?,
-        ];
-        self.trade_commit(
-            org_id,
-            Commit {
-                accounts: Self::trade_accounts([]),
-                events,
-                entries: vec![receipt.entry],
-            },
-        )
-        .await?;
-        Ok(())
+            )
+            .await?;
+            Ok(())
+        })
     }
 
     /// R-BUY-2: pays a supplier from the credit line or the Competition Sub-Fund (the latter
@@ -883,65 +890,73 @@ impl App {
         date: NaiveDate,
         reference: &str,
     ) -> Result<(), AppError> {
-        check_id("reference", reference)?;
-        let key = format!("trade:round:{round_id}:supplier-payment:{reference}");
-        if self.trade_event_exists(org_id, &key).await? {
-            return Ok(());
-        }
-        let round = self.round(org_id, round_id).await?;
-        let po = Self::find_po(&round, po_id)?;
-        let paid = round.paid.get(po_id).copied().unwrap_or(0);
-        if amount_minor > po.cost_minor - paid {
-            return Err(trade::TradeError::AboveRemaining {
-                rule: "R-BUY-2",
-                field: "amount_minor",
-                requested: amount_minor,
-                remaining: po.cost_minor - paid,
+        retrying!("pay_supplier", {
+            check_id("reference", reference)?;
+            let key = format!("trade:round:{round_id}:supplier-payment:{reference}");
+            if self.trade_event_exists(org_id, &key).await? {
+                return Ok(());
             }
-            .into());
-        }
-        let plan = self.trade_funding(org_id, &funding).await?;
-        self.trade_check_source_cash(org_id, &plan, amount_minor)
-            .await?;
-        let entry =
-            capital::pay_supplier(&po, amount_minor, &plan.source, plan.used_minor, date, &key)?;
-        let mut events = vec![event(
-            &round_stream(round_id),
-            "trade.round.supplier-paid",
-            key.clone(),
-            &RoundEvent::SupplierPaid {
-                po_id: po_id.to_string(),
+            let round = self.round(org_id, round_id).await?;
+            let po = Self::find_po(&round, po_id)?;
+            let paid = round.paid.get(po_id).copied().unwrap_or(0);
+            if amount_minor > po.cost_minor - paid {
+                return Err(trade::TradeError::AboveRemaining {
+                    rule: "R-BUY-2",
+                    field: "amount_minor",
+                    requested: amount_minor,
+                    remaining: po.cost_minor - paid,
+                }
+                .into());
+            }
+            let plan = self.trade_funding(org_id, &funding).await?;
+            self.trade_check_source_cash(org_id, &plan, amount_minor)
+                .await?;
+            let entry = capital::pay_supplier(
+                &po,
                 amount_minor,
-                funding,
+                &plan.source,
+                plan.used_minor,
                 date,
-                reference: reference.to_string(),
-            },
-            by,
-        )?];
-        // Two payments checked against the same `paid` at once would together overpay the
-        // order: both claim the same slot, and the store refuses the second (a conflict).
-        events.push(slot(
-            &format!("{}:supplier-payments", round_stream(round_id)),
-            round.supplier_payments,
-            &key,
-            by,
-        )?);
-        events.extend(
-            self.funding_events(org_id, &plan, &key, amount_minor, date, by)
-                .await?,
-        );
-        let mut accounts = Self::trade_accounts([]);
-        accounts.extend(plan.accounts);
-        self.trade_commit(
-            org_id,
-            Commit {
-                accounts,
-                events,
-                entries: vec![entry],
-            },
-        )
-        .await?;
-        Ok(())
+                &key,
+            )?;
+            let mut events = vec![event(
+                &round_stream(round_id),
+                "trade.round.supplier-paid",
+                key.clone(),
+                &RoundEvent::SupplierPaid {
+                    po_id: po_id.to_string(),
+                    amount_minor,
+                    funding: funding.clone(),
+                    date,
+                    reference: reference.to_string(),
+                },
+                by,
+            )?];
+            // Two payments checked against the same `paid` at once would together overpay the
+            // order: both claim the same slot, and the store refuses the second (a conflict).
+            events.push(slot(
+                &format!("{}:supplier-payments", round_stream(round_id)),
+                round.supplier_payments,
+                &key,
+                by,
+            )?);
+            events.extend(
+                self.funding_events(org_id, &plan, &key, amount_minor, date, by)
+                    .await?,
+            );
+            let mut accounts = Self::trade_accounts([]);
+            accounts.extend(plan.accounts);
+            self.trade_commit(
+                org_id,
+                Commit {
+                    accounts,
+                    events,
+                    entries: vec![entry],
+                },
+            )
+            .await?;
+            Ok(())
+        })
     }
 
     /// R-BUY-2: a member picks up (part of) their request, charged at the pooled cost. They
@@ -983,125 +998,130 @@ impl App {
         round_id: &str,
         pick_ups: Vec<PickUpInput>,
     ) -> Result<usize, AppError> {
-        if pick_ups.len() > MAX_PICK_UPS {
-            return Err(field(
-                "pick_ups",
-                format!("a lo más {MAX_PICK_UPS} entregas por registro"),
-            ));
-        }
-        let mut references = std::collections::BTreeSet::new();
-        for p in &pick_ups {
-            check_id("reference", &p.reference)?;
-            if p.pay_now_minor < 0 {
-                return Err(field("pay_now_minor", "R-BUY-2 no puede ser negativo"));
-            }
-            if !references.insert(p.reference.as_str()) {
+        retrying!("pick_ups", {
+            if pick_ups.len() > MAX_PICK_UPS {
                 return Err(field(
-                    "reference",
-                    format!("la referencia {} se repite", p.reference),
+                    "pick_ups",
+                    format!("a lo más {MAX_PICK_UPS} entregas por registro"),
                 ));
             }
-        }
-        let mut round = self.round(org_id, round_id).await?;
-        let charges = round
-            .charges()?
-            .ok_or_else(|| field("round_id", "R-BUY-2 la ronda aún no cierra"))?;
-        let stream = round_stream(round_id);
-        let mut entries = Vec::new();
-        let mut events = Vec::new();
-        let mut members = Vec::new();
-        // What each member owes on purchases, read once and carried through the batch.
-        let mut owed_by_member: BTreeMap<i64, i64> = BTreeMap::new();
-        for p in pick_ups {
-            if round.pickup_references.contains(&p.reference) {
-                continue;
-            }
-            let (member, material, units) = (p.member, p.material.as_str(), p.units);
-            let key = format!("trade:round:{round_id}:pick-up:{}", p.reference);
-            let charge = charges
-                .charges
-                .iter()
-                .find(|c| c.member == member && c.material == material)
-                .ok_or_else(|| {
-                    field(
-                        "member",
-                        format!("R-BUY-2 el socio {member} no solicitó {material} en esta ronda"),
-                    )
-                })?;
-            let picked = (member, material.to_string());
-            let before = round.picked.get(&picked).copied().unwrap_or(0);
-            let pickup = capital::pick_up(charge, before, units, p.date, &key)?;
-            let available = round
-                .units_received(material)
-                .saturating_sub(round.units_picked(material));
-            if units as u64 > available {
-                return Err(trade::TradeError::AboveRemaining {
-                    rule: "R-BUY-2",
-                    field: "units",
-                    requested: units as i64,
-                    remaining: available as i64,
+            let mut references = std::collections::BTreeSet::new();
+            for p in &pick_ups {
+                check_id("reference", &p.reference)?;
+                if p.pay_now_minor < 0 {
+                    return Err(field("pay_now_minor", "R-BUY-2 no puede ser negativo"));
                 }
-                .into());
-            }
-            let owed = match owed_by_member.get(&member) {
-                Some(&owed) => owed,
-                None => {
-                    let receivable = trade::accounts::codes::member_purchases_receivable(member);
-                    self.trade_balance(org_id, &receivable).await?
+                if !references.insert(p.reference.as_str()) {
+                    return Err(field(
+                        "reference",
+                        format!("la referencia {} se repite", p.reference),
+                    ));
                 }
-            } + pickup.value_minor;
-            entries.push(pickup.entry);
-            if p.pay_now_minor > 0 {
-                entries.push(capital::member_pays(
-                    member,
-                    p.pay_now_minor,
-                    owed,
-                    p.date,
-                    &format!("{key}:payment"),
+            }
+            let mut round = self.round(org_id, round_id).await?;
+            let charges = round
+                .charges()?
+                .ok_or_else(|| field("round_id", "R-BUY-2 la ronda aún no cierra"))?;
+            let stream = round_stream(round_id);
+            let mut entries = Vec::new();
+            let mut events = Vec::new();
+            let mut members = Vec::new();
+            // What each member owes on purchases, read once and carried through the batch.
+            let mut owed_by_member: BTreeMap<i64, i64> = BTreeMap::new();
+            for p in pick_ups.clone() {
+                if round.pickup_references.contains(&p.reference) {
+                    continue;
+                }
+                let (member, material, units) = (p.member, p.material.as_str(), p.units);
+                let key = format!("trade:round:{round_id}:pick-up:{}", p.reference);
+                let charge = charges
+                    .charges
+                    .iter()
+                    .find(|c| c.member == member && c.material == material)
+                    .ok_or_else(|| {
+                        field(
+                            "member",
+                            format!(
+                                "R-BUY-2 el socio {member} no solicitó {material} en esta ronda"
+                            ),
+                        )
+                    })?;
+                let picked = (member, material.to_string());
+                let before = round.picked.get(&picked).copied().unwrap_or(0);
+                let pickup = capital::pick_up(charge, before, units, p.date, &key)?;
+                let available = round
+                    .units_received(material)
+                    .saturating_sub(round.units_picked(material));
+                if units as u64 > available {
+                    return Err(trade::TradeError::AboveRemaining {
+                        rule: "R-BUY-2",
+                        field: "units",
+                        requested: units as i64,
+                        remaining: available as i64,
+                    }
+                    .into());
+                }
+                let owed = match owed_by_member.get(&member) {
+                    Some(&owed) => owed,
+                    None => {
+                        let receivable =
+                            trade::accounts::codes::member_purchases_receivable(member);
+                        self.trade_balance(org_id, &receivable).await?
+                    }
+                } + pickup.value_minor;
+                entries.push(pickup.entry);
+                if p.pay_now_minor > 0 {
+                    entries.push(capital::member_pays(
+                        member,
+                        p.pay_now_minor,
+                        owed,
+                        p.date,
+                        &format!("{key}:payment"),
+                    )?);
+                }
+                owed_by_member.insert(member, owed - p.pay_now_minor);
+                events.push(event(
+                    &stream,
+                    "trade.round.picked-up",
+                    key.clone(),
+                    &RoundEvent::PickedUp {
+                        member,
+                        material: material.to_string(),
+                        units,
+                        date: p.date,
+                        paid_minor: p.pay_now_minor,
+                        reference: p.reference.clone(),
+                    },
+                    by,
                 )?);
+                events.push(slot(
+                    &format!("{stream}:pick-ups"),
+                    round.pickups,
+                    &key,
+                    by,
+                )?);
+                *round.picked.entry(picked).or_default() += units;
+                round.pickups += 1;
+                round.pickup_references.insert(p.reference);
+                members.push(member);
             }
-            owed_by_member.insert(member, owed - p.pay_now_minor);
-            events.push(event(
-                &stream,
-                "trade.round.picked-up",
-                key.clone(),
-                &RoundEvent::PickedUp {
-                    member,
-                    material: material.to_string(),
-                    units,
-                    date: p.date,
-                    paid_minor: p.pay_now_minor,
-                    reference: p.reference.clone(),
+            let recorded = members.len();
+            if recorded == 0 {
+                return Ok(0);
+            }
+            members.sort_unstable();
+            members.dedup();
+            self.trade_commit(
+                org_id,
+                Commit {
+                    accounts: Self::trade_accounts(members),
+                    events,
+                    entries,
                 },
-                by,
-            )?);
-            events.push(slot(
-                &format!("{stream}:pick-ups"),
-                round.pickups,
-                &key,
-                by,
-            )?);
-            *round.picked.entry(picked).or_default() += units;
-            round.pickups += 1;
-            round.pickup_references.insert(p.reference);
-            members.push(member);
-        }
-        let recorded = members.len();
-        if recorded == 0 {
-            return Ok(0);
-        }
-        members.sort_unstable();
-        members.dedup();
-        self.trade_commit(
-            org_id,
-            Commit {
-                accounts: Self::trade_accounts(members),
-                events,
-                entries,
-            },
-        )
-        .await?;
-        Ok(recorded)
+            )
+            .await?;
+            Ok(recorded)
+        })
     }
 
     /// R-BUY-2: the ODF repays working capital to the credit line or the Competition
@@ -1115,91 +1135,93 @@ impl App {
         date: NaiveDate,
         reference: &str,
     ) -> Result<(), AppError> {
-        check_id("reference", reference)?;
-        let key = format!("trade:capital:repayment:{reference}");
-        let source = match &funding {
-            Funding::CreditLine { lender } => {
-                check_id("lender", lender)?;
-                trade::capital::FundingSource::CreditLine {
-                    lender_code: lender.clone(),
-                }
-            }
-            Funding::CompetitionSubFund { decision_id } => {
-                trade::capital::FundingSource::CompetitionSubFund {
-                    decision: trade::capital::BoardDecision {
-                        decision_id: decision_id.to_string(),
-                        approved_minor: 0,
-                    },
-                }
-            }
-        };
-        if self.trade_event_exists(org_id, &key).await? {
-            return Ok(());
-        }
-        // The line: through the one gate (R-CRED-4: at most what is drawn; the line is freed
-        // by as much). The Sub-Fund: at most what the ODF owes it.
-        let mut events = Vec::new();
-        match &funding {
-            Funding::CreditLine { lender } => {
-                events = self
-                    .line_gate(
-                        org_id,
-                        by,
-                        lender,
-                        crate::credit_cases::LineMovement::Repay(amount_minor),
-                        date,
-                        &key,
-                    )
-                    .await?;
-            }
-            Funding::CompetitionSubFund { .. } => {
-                let owed_account = trade::accounts::codes::payable_fund_competition();
-                let owed = -self.trade_balance(org_id, &owed_account).await?;
-                if amount_minor > owed {
-                    return Err(trade::TradeError::AboveRemaining {
-                        rule: "R-BUY-2",
-                        field: "amount_minor",
-                        requested: amount_minor,
-                        remaining: owed.max(0),
+        retrying!("repay_working_capital", {
+            check_id("reference", reference)?;
+            let key = format!("trade:capital:repayment:{reference}");
+            let source = match &funding {
+                Funding::CreditLine { lender } => {
+                    check_id("lender", lender)?;
+                    trade::capital::FundingSource::CreditLine {
+                        lender_code: lender.clone(),
                     }
-                    .into());
+                }
+                Funding::CompetitionSubFund { decision_id } => {
+                    trade::capital::FundingSource::CompetitionSubFund {
+                        decision: trade::capital::BoardDecision {
+                            decision_id: decision_id.to_string(),
+                            approved_minor: 0,
+                        },
+                    }
+                }
+            };
+            if self.trade_event_exists(org_id, &key).await? {
+                return Ok(());
+            }
+            // The line: through the one gate (R-CRED-4: at most what is drawn; the line is freed
+            // by as much). The Sub-Fund: at most what the ODF owes it.
+            let mut events = Vec::new();
+            match &funding {
+                Funding::CreditLine { lender } => {
+                    events = self
+                        .line_gate(
+                            org_id,
+                            by,
+                            lender,
+                            crate::credit_cases::LineMovement::Repay(amount_minor),
+                            date,
+                            &key,
+                        )
+                        .await?;
+                }
+                Funding::CompetitionSubFund { .. } => {
+                    let owed_account = trade::accounts::codes::payable_fund_competition();
+                    let owed = -self.trade_balance(org_id, &owed_account).await?;
+                    if amount_minor > owed {
+                        return Err(trade::TradeError::AboveRemaining {
+                            rule: "R-BUY-2",
+                            field: "amount_minor",
+                            requested: amount_minor,
+                            remaining: owed.max(0),
+                        }
+                        .into());
+                    }
                 }
             }
-        }
-        let entry = capital::repay_source(&source, amount_minor, date, &key)?;
-        let mut accounts = Self::trade_accounts([]);
-        if let Funding::CreditLine { lender } = &funding {
-            accounts.extend(ledger::Account::lender_accounts(lender));
-        }
-        #[derive(Serialize)]
-        struct Repaid<'a> {
-            funding: &'a Funding,
-            amount_minor: i64,
-            date: NaiveDate,
-        }
-        events.insert(
-            0,
-            event(
-                "trade-capital",
-                "trade.capital.repaid",
-                key,
-                &Repaid {
-                    funding: &funding,
-                    amount_minor,
-                    date,
+            let entry = capital::repay_source(&source, amount_minor, date, &key)?;
+            let mut accounts = Self::trade_accounts([]);
+            if let Funding::CreditLine { lender } = &funding {
+                accounts.extend(ledger::Account::lender_accounts(lender));
+            }
+            #[derive(Serialize)]
+            struct Repaid<'a> {
+                funding: &'a Funding,
+                amount_minor: i64,
+                date: NaiveDate,
+            }
+            events.insert(
+                0,
+                event(
+                    "trade-capital",
+                    "trade.capital.repaid",
+                    key,
+                    &Repaid {
+                        funding: &funding,
+                        amount_minor,
+                        date,
+                    },
+                    by,
+                )?,
+            );
+            self.trade_commit(
+                org_id,
+                Commit {
+                    accounts,
+                    events,
+                    entries: vec![entry],
                 },
-                by,
-            )?,
-        );
-        self.trade_commit(
-            org_id,
-            Commit {
-                accounts,
-                events,
-                entries: vec![entry],
-            },
-        )
-        .await?;
-        Ok(())
+            )
+            .await?;
+            Ok(())
+        })
     }
 }

@@ -572,75 +572,77 @@ impl App {
         date: NaiveDate,
         reference: &str,
     ) -> Result<(), AppError> {
-        check_id("reference", reference)?;
-        let key = format!("trade:order:{order_id}:advance:{reference}");
-        if self.trade_event_exists(org_id, &key).await? {
-            return Ok(());
-        }
-        let order = self.sales_order(org_id, order_id).await?;
-        let assigned = order
-            .split
-            .assigned(member)
-            .ok_or(trade::TradeError::NotAssigned { member })?;
-        let value = (assigned as i64).saturating_mul(order.order.unit_price_minor);
-        let before = order.advances.get(&member).copied().unwrap_or(0);
-        if amount_minor > value - before {
-            return Err(trade::TradeError::AboveRemaining {
-                rule: "R-SELL-1",
-                field: "amount_minor",
-                requested: amount_minor,
-                remaining: value - before,
+        retrying!("pay_sales_advance", {
+            check_id("reference", reference)?;
+            let key = format!("trade:order:{order_id}:advance:{reference}");
+            if self.trade_event_exists(org_id, &key).await? {
+                return Ok(());
             }
-            .into());
-        }
-        let plan = self.trade_funding(org_id, &funding).await?;
-        self.trade_check_source_cash(org_id, &plan, amount_minor)
-            .await?;
-        let entry = sales::pay_advance(
-            member,
-            amount_minor,
-            &plan.source,
-            plan.used_minor,
-            date,
-            &key,
-        )?;
-        let mut events = vec![event(
-            &order_stream(order_id),
-            "trade.order.advanced",
-            key.clone(),
-            &OrderEvent::Advanced {
+            let order = self.sales_order(org_id, order_id).await?;
+            let assigned = order
+                .split
+                .assigned(member)
+                .ok_or(trade::TradeError::NotAssigned { member })?;
+            let value = (assigned as i64).saturating_mul(order.order.unit_price_minor);
+            let before = order.advances.get(&member).copied().unwrap_or(0);
+            if amount_minor > value - before {
+                return Err(trade::TradeError::AboveRemaining {
+                    rule: "R-SELL-1",
+                    field: "amount_minor",
+                    requested: amount_minor,
+                    remaining: value - before,
+                }
+                .into());
+            }
+            let plan = self.trade_funding(org_id, &funding).await?;
+            self.trade_check_source_cash(org_id, &plan, amount_minor)
+                .await?;
+            let entry = sales::pay_advance(
                 member,
                 amount_minor,
-                funding,
+                &plan.source,
+                plan.used_minor,
                 date,
-                reference: reference.to_string(),
-            },
-            by,
-        )?];
-        // Two advances checked against the same total at once would together exceed the
-        // assignment: both claim the same slot, and the store refuses the second.
-        events.push(super::slot(
-            &format!("{}:advances", order_stream(order_id)),
-            order.advance_count,
-            &key,
-            by,
-        )?);
-        events.extend(
-            self.funding_events(org_id, &plan, &key, amount_minor, date, by)
-                .await?,
-        );
-        let mut accounts = Self::trade_accounts([member]);
-        accounts.extend(plan.accounts);
-        self.trade_commit(
-            org_id,
-            Commit {
-                accounts,
-                events,
-                entries: vec![entry],
-            },
-        )
-        .await?;
-        Ok(())
+                &key,
+            )?;
+            let mut events = vec![event(
+                &order_stream(order_id),
+                "trade.order.advanced",
+                key.clone(),
+                &OrderEvent::Advanced {
+                    member,
+                    amount_minor,
+                    funding: funding.clone(),
+                    date,
+                    reference: reference.to_string(),
+                },
+                by,
+            )?];
+            // Two advances checked against the same total at once would together exceed the
+            // assignment: both claim the same slot, and the store refuses the second.
+            events.push(super::slot(
+                &format!("{}:advances", order_stream(order_id)),
+                order.advance_count,
+                &key,
+                by,
+            )?);
+            events.extend(
+                self.funding_events(org_id, &plan, &key, amount_minor, date, by)
+                    .await?,
+            );
+            let mut accounts = Self::trade_accounts([member]);
+            accounts.extend(plan.accounts);
+            self.trade_commit(
+                org_id,
+                Commit {
+                    accounts,
+                    events,
+                    entries: vec![entry],
+                },
+            )
+            .await?;
+            Ok(())
+        })
     }
 
     /// R-SELL-1: the buyer pays (part of) the invoice. The payment is split among members
@@ -657,90 +659,92 @@ impl App {
         date: NaiveDate,
         reference: &str,
     ) -> Result<PaymentOutcome, AppError> {
-        check_id("reference", reference)?;
-        let key = format!("trade:order:{order_id}:payment:{reference}");
-        let order = self.sales_order(org_id, order_id).await?;
-        let invoice = order.invoice.clone().ok_or_else(|| {
-            field(
-                "order_id",
-                format!("R-SELL-1 el pedido '{order_id}' aún no se factura"),
-            )
-        })?;
-        if order.payments.iter().any(|(r, _, _)| r == reference) {
-            return Ok(PaymentOutcome {
-                payment_minor: amount_minor,
-                members_paid: 0,
-                net_minor: 0,
-                deducted_minor: 0,
-                outstanding_minor: invoice.outstanding_minor(),
-                settlement: None,
-            });
-        }
-        let tb = self.trade_balances(org_id).await?;
-        let mut debts = Vec::new();
-        for line in &invoice.lines {
-            let m = line.member;
-            for kind in [
-                DebtKind::SalesAdvance,
-                DebtKind::FundContribution,
-                DebtKind::ProfitShare,
-                DebtKind::PurchasingRound,
-            ] {
-                let owed = balance_of(&tb, &kind.account(m));
-                if owed > 0 {
-                    debts.push(MemberDebt {
-                        member: m,
-                        kind,
-                        outstanding_minor: owed,
-                    });
+        retrying!("record_buyer_payment", {
+            check_id("reference", reference)?;
+            let key = format!("trade:order:{order_id}:payment:{reference}");
+            let order = self.sales_order(org_id, order_id).await?;
+            let invoice = order.invoice.clone().ok_or_else(|| {
+                field(
+                    "order_id",
+                    format!("R-SELL-1 el pedido '{order_id}' aún no se factura"),
+                )
+            })?;
+            if order.payments.iter().any(|(r, _, _)| r == reference) {
+                return Ok(PaymentOutcome {
+                    payment_minor: amount_minor,
+                    members_paid: 0,
+                    net_minor: 0,
+                    deducted_minor: 0,
+                    outstanding_minor: invoice.outstanding_minor(),
+                    settlement: None,
+                });
+            }
+            let tb = self.trade_balances(org_id).await?;
+            let mut debts = Vec::new();
+            for line in &invoice.lines {
+                let m = line.member;
+                for kind in [
+                    DebtKind::SalesAdvance,
+                    DebtKind::FundContribution,
+                    DebtKind::ProfitShare,
+                    DebtKind::PurchasingRound,
+                ] {
+                    let owed = balance_of(&tb, &kind.account(m));
+                    if owed > 0 {
+                        debts.push(MemberDebt {
+                            member: m,
+                            kind,
+                            outstanding_minor: owed,
+                        });
+                    }
                 }
             }
-        }
-        let settlement = sales::settle_payment(&invoice, amount_minor, &debts, date, &key)?;
-        let stream = order_stream(order_id);
-        let events = vec![
-            event(
-                &stream,
-                "trade.order.paid",
-                key.clone(),
-                &OrderEvent::Paid {
-                    amount_minor,
-                    date,
-                    reference: reference.to_string(),
+            let settlement = sales::settle_payment(&invoice, amount_minor, &debts, date, &key)?;
+            let stream = order_stream(order_id);
+            let events = vec![
+                event(
+                    &stream,
+                    "trade.order.paid",
+                    key.clone(),
+                    &OrderEvent::Paid {
+                        amount_minor,
+                        date,
+                        reference: reference.to_string(),
+                    },
+                    by,
+                )?,
+                super::slot(
+                    &format!("{stream}:payments"),
+                    order.payments.len(),
+                    &key,
+                    by,
+                )?,
+            ];
+            let members: Vec<i64> = invoice.lines.iter().map(|l| l.member).collect();
+            self.trade_commit(
+                org_id,
+                Commit {
+                    accounts: Self::trade_accounts(members),
+                    events,
+                    entries: settlement.entries.clone(),
                 },
-                by,
-            )?,
-            super::slot(
-                &format!("{stream}:payments"),
-                order.payments.len(),
-                &key,
-                by,
-            )?,
-        ];
-        let members: Vec<i64> = invoice.lines.iter().map(|l| l.member).collect();
-        self.trade_commit(
-            org_id,
-            Commit {
-                accounts: Self::trade_accounts(members),
-                events,
-                entries: settlement.entries.clone(),
-            },
-        )
-        .await?;
-        let net_minor = settlement.payouts.iter().map(|p| p.net_minor).sum();
-        let deducted_minor = settlement
-            .payouts
-            .iter()
-            .flat_map(|p| &p.deductions)
-            .map(|d| d.amount_minor)
-            .sum();
-        Ok(PaymentOutcome {
-            payment_minor: amount_minor,
-            members_paid: settlement.payouts.len(),
-            net_minor,
-            deducted_minor,
-            outstanding_minor: settlement.invoice.outstanding_minor(),
-            settlement: Some(settlement),
+            )
+            .await?;
+            let net_minor = settlement.payouts.iter().map(|p| p.net_minor).sum();
+            let deducted_minor = settlement
+                .payouts
+                .iter()
+                .flat_map(|p| &p.deductions)
+                .map(|d| d.amount_minor)
+                .sum();
+            Ok(PaymentOutcome {
+                payment_minor: amount_minor,
+                members_paid: settlement.payouts.len(),
+                net_minor,
+                deducted_minor,
+                outstanding_minor: settlement.invoice.outstanding_minor(),
+                settlement: Some(settlement),
+            })
         })
     }
 }
