@@ -1,8 +1,10 @@
 //! The JSON API under `/api/v1`: what the pages do, with the same authorisation (the same
 //! `Viewer::check` calls), authenticated by a bearer token from `POST /api/v1/session`.
-//! Every other POST honours `Idempotency-Key`: the same key and request answer the stored
-//! response; the same key with another request is 422. The OpenAPI document is generated from
-//! these handlers' annotations (utoipa) and served at `/api/v1/openapi.json`.
+//! Every other POST honours `Idempotency-Key`, exactly once: the key is claimed before the
+//! work, the same key and request answer the stored response (a duplicate sent meanwhile waits
+//! for it, or gets 409 with `Retry-After`); the same key with another request is 422. The
+//! OpenAPI document is generated from these handlers' annotations (utoipa) and served at
+//! `/api/v1/openapi.json`.
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
@@ -11,7 +13,8 @@ use crate::auth::Ctx;
 use crate::pages::{key_figures, member_csv, search_members};
 use crate::AppState;
 use app::access_cases::{
-    AccessError, Action, IdempotencyOutcome, ProposalForm, ProposalView, Session, StoredResponse,
+    AccessError, Action, Claim, IdempotencyOutcome, ProposalForm, ProposalView, Session,
+    StoredResponse,
 };
 use app::{Actor, AppError};
 use axum::body::{to_bytes, Body};
@@ -104,7 +107,8 @@ async fn openapi() -> Response {
 #[derive(Serialize, ToSchema)]
 pub struct ApiError {
     /// `unauthenticated`, `forbidden`, `not_found`, `invalid`, `idempotency_key_reused`,
-    /// `rate_limited`, `internal`.
+    /// `idempotency_in_progress` and `busy` (409, with `Retry-After`), `rate_limited`,
+    /// `internal`.
     error: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
@@ -188,6 +192,9 @@ pub(crate) fn app_error(e: AppError) -> Response {
         )
             .into_response(),
         AppError::Store(StoreError::NotFound { .. }) => err(StatusCode::NOT_FOUND, "not_found"),
+        // Other writers kept taking the slot this request read (app::retry): not a
+        // contradiction, the same request may succeed in a moment.
+        e if e.is_transient() => retry_later("busy"),
         // A route whose conflicts have a field of their own maps them first (`registry_error`).
         AppError::Store(StoreError::Conflict { what, .. }) => invalid("request", &what),
         AppError::Store(StoreError::Invalid { what }) => invalid("request", &what),
@@ -272,38 +279,50 @@ async fn idempotency(State(state): State<AppState>, request: Request, next: Next
     let mut identity = format!("{} {}\n", parts.method, parts.uri.path()).into_bytes();
     identity.extend_from_slice(&bytes);
     let login = session.viewer.login.clone();
-    match state
+    // The key is claimed before the work: a duplicate sent meanwhile waits for the first
+    // answer (bounded) and replays it, or gets 409 with Retry-After; it never does the work
+    // again (app::access_cases::idempotency).
+    let claim = match state
         .app
-        .idempotency_lookup(PROGRAMME_ORG, &login, &key, &identity)
+        .idempotency_claim(
+            PROGRAMME_ORG,
+            &login,
+            &key,
+            &identity,
+            &ctx.origin,
+            Utc::now(),
+        )
         .await
     {
-        Ok(IdempotencyOutcome::Replay(stored)) => {
-            let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-            return (
-                status,
-                [
-                    (header::CONTENT_TYPE, "application/json"),
-                    (
-                        header::HeaderName::from_static("idempotent-replayed"),
-                        "true",
-                    ),
-                ],
-                stored.body,
-            )
-                .into_response();
+        Ok(IdempotencyOutcome::New(claim)) => claim,
+        Ok(IdempotencyOutcome::Replay(stored)) => return replayed(stored),
+        Ok(IdempotencyOutcome::InProgress) => {
+            return match state
+                .app
+                .idempotency_wait(PROGRAMME_ORG, &login, &key, &identity, DUPLICATE_WAIT)
+                .await
+            {
+                Ok(Some(stored)) => replayed(stored),
+                Ok(None) => retry_later("idempotency_in_progress"),
+                Err(e) => access_error(e),
+            };
         }
-        Ok(IdempotencyOutcome::New) => {}
         Err(e) => return access_error(e),
-    }
+    };
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     let status = response.status();
-    if status.is_server_error() {
+    // Not an answer to keep (a server error, a race lost every time, a rate limit): the claim
+    // is released so the client's retry does the work.
+    let release = || release_claim(&state, &login, &key, claim, &ctx.origin);
+    if !is_final(status) {
+        release().await;
         return response;
     }
     let (rparts, rbody) = response.into_parts();
     let Ok(rbytes) = to_bytes(rbody, crate::MAX_BODY_BYTES).await else {
+        release().await;
         return err(StatusCode::INTERNAL_SERVER_ERROR, "internal");
     };
     let stored = StoredResponse {
@@ -326,6 +345,55 @@ async fn idempotency(State(state): State<AppState>, request: Request, next: Next
         tracing::error!(error = %e, "idempotency record failed");
     }
     Response::from_parts(rparts, Body::from(rbytes))
+}
+
+async fn release_claim(state: &AppState, login: &str, key: &str, claim: Claim, origin: &str) {
+    if let Err(e) = state
+        .app
+        .release_claim(PROGRAMME_ORG, login, key, claim, origin, Utc::now())
+        .await
+    {
+        tracing::error!(error = %e, "idempotency claim release failed");
+    }
+}
+
+/// How long a duplicate waits for the first request's answer before it is told to retry.
+const DUPLICATE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Whether a response is the request's final answer, stored under its idempotency key: a
+/// success or a refusal of the request itself. A server error, a conflict (409: a race, or
+/// a duplicate in progress) and a rate limit (429) are never stored: the retry runs again.
+fn is_final(status: StatusCode) -> bool {
+    status.is_success()
+        || (status.is_client_error()
+            && status != StatusCode::CONFLICT
+            && status != StatusCode::TOO_MANY_REQUESTS)
+}
+
+/// A stored response answered again.
+fn replayed(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::HeaderName::from_static("idempotent-replayed"),
+                "true",
+            ),
+        ],
+        stored.body,
+    )
+        .into_response()
+}
+
+/// 409 with `Retry-After: 1`: the same request may succeed in a moment.
+fn retry_later(error: &'static str) -> Response {
+    let mut response = err(StatusCode::CONFLICT, error);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    response
 }
 
 // ---------------------------------------------------------------- session

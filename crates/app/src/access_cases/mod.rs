@@ -17,7 +17,7 @@ mod proposals;
 mod sessions;
 mod users;
 
-pub use idempotency::{IdempotencyOutcome, StoredResponse};
+pub use idempotency::{Claim, IdempotencyOutcome, StoredResponse, CLAIM_TTL_SECONDS};
 pub use proposals::{Comment, ProposalForm, ProposalView, MAX_PROPOSALS};
 pub use sessions::{NewSession, Session, SESSION_TTL_HOURS};
 pub use users::{NewUser, User, DEMO_PASSWORD, DEMO_UNION_SLUG};
