@@ -141,8 +141,9 @@ async fn a_released_claim_lets_the_retry_do_the_work() {
         .idempotency_claim(org, login, "suelto", request, "test", now)
         .await
         .unwrap();
-    let app::access_cases::IdempotencyOutcome::New(claim) = first else {
-        panic!("{first:?}")
+    let claim = match first {
+        app::access_cases::IdempotencyOutcome::New(claim) => claim,
+        other => panic!("{other:?}"),
     };
     // Held: the same request is in progress.
     let again = w
