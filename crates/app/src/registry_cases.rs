@@ -177,6 +177,7 @@ impl App {
         actor: &Actor,
     ) -> Result<Member, AppError> {
         let reason = reason.trim();
+        registry::check_text("reason", reason, true)?;
         if reason.is_empty() || reason.chars().count() > 500 {
             return Err(
                 registry::FieldError::new("reason", "must have 1 to 500 characters").into(),

@@ -107,7 +107,12 @@ pub async fn run(app: &App, command: BoardCommand) -> anyhow::Result<()> {
                 Format::Table => {
                     println!("{:>6}  {:<40}  desde", "asiento", "nombre");
                     for s in seats {
-                        println!("{:>6}  {:<40}  {}", s.id, s.person_name, s.from);
+                        println!(
+                            "{:>6}  {:<40}  {}",
+                            s.id,
+                            crate::terminal::escape_controls(&s.person_name),
+                            s.from
+                        );
                     }
                 }
             }
@@ -147,7 +152,7 @@ pub async fn run(app: &App, command: BoardCommand) -> anyhow::Result<()> {
                             "{:>4}  {:<22}  {:<16}  {:>14}  {:>3}/{}/{}  {status}",
                             p.id,
                             p.kind.as_str(),
-                            p.subject,
+                            crate::terminal::escape_controls(&p.subject),
                             amount,
                             count(Vote::For),
                             count(Vote::Against),

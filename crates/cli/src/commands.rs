@@ -45,6 +45,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     {
         return crate::check_cmd::EXIT_BOOKS_DO_NOT_RECONCILE;
     }
+    if error.downcast_ref::<crate::input::BadInput>().is_some() {
+        return 65;
+    }
     if let Some(app) = error.downcast_ref::<AppError>() {
         return if app.is_caller_error() { 65 } else { 70 };
     }
@@ -124,16 +127,12 @@ async fn import_members(
 ) -> anyhow::Result<()> {
     let app = open_app(settings).await?;
     let org = app.store().org_by_slug(org_slug).await?;
-    let meta =
-        std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
     // The parser refuses more than 10,000 rows; a file far larger than that is refused unread.
-    anyhow::ensure!(
-        meta.len() <= 16 * 1024 * 1024,
-        "{}: larger than 16 MiB; split it into files of at most 10,000 members",
-        file.display()
-    );
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("{}: not UTF-8 text", file.display()))?;
+    let text = crate::input::read_text(
+        file,
+        16 * 1024 * 1024,
+        "divídalo en archivos de 10,000 socios como máximo",
+    )?;
     let outcome = app
         .import_members_csv(
             org.id,

@@ -434,7 +434,7 @@ pub fn quote(args: &QuoteArgs) -> anyhow::Result<()> {
         OutputFormat::Csv => q.to_csv(),
         OutputFormat::Json => q.to_json() + "\n",
     };
-    print!("{text}");
+    print!("{}", crate::terminal::escape_controls(&text));
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! with the rule and field named; nothing is written.
 
 use crate::config::Settings;
+use crate::terminal::escape_controls;
 use anyhow::Context;
 use app::fund_cases::ops::FundOpOutcome;
 use app::fund_cases::plans::{parse_measure, parse_service, parse_status};
@@ -577,15 +578,11 @@ async fn report(app: &App, c: ReportCmd, audit: &Audit) -> anyhow::Result<()> {
         } => {
             let org = org_of(app, &org).await?;
             let p = period(&p)?;
-            let meta = std::fs::metadata(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            anyhow::ensure!(
-                meta.len() <= 4 * 1024 * 1024,
-                "{}: larger than 4 MiB; split it into files of at most 10,000 reports",
-                file.display()
-            );
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("{}: not UTF-8 text", file.display()))?;
+            let text = crate::input::read_text(
+                &file,
+                4 * 1024 * 1024,
+                "divídalo en archivos de 10,000 informes como máximo",
+            )?;
             let outcome = app
                 .import_reports_csv(org.id, p, &text, staff, fact_date(on), audit)
                 .await?;
@@ -867,7 +864,8 @@ fn print_rows(format: Format, rows: &[(String, String)], json: String) -> anyhow
         Format::Csv => {
             writeln!(out, "concepto,valor")?;
             for (k, v) in rows {
-                writeln!(out, "{},{}", csv_cell(k), csv_cell(v))?;
+                let (k, v) = (escape_controls(k), escape_controls(v));
+                writeln!(out, "{},{}", csv_cell(&k), csv_cell(&v))?;
             }
         }
         Format::Table => {
@@ -877,6 +875,7 @@ fn print_rows(format: Format, rows: &[(String, String)], json: String) -> anyhow
                 .max()
                 .unwrap_or(0);
             for (k, v) in rows {
+                let (k, v) = (escape_controls(k), escape_controls(v));
                 writeln!(out, "{k:<width$}  {v:>16}")?;
             }
         }

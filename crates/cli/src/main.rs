@@ -15,6 +15,8 @@ mod commands;
 mod config;
 mod credit_cmd;
 mod fund_cmd;
+mod input;
+mod terminal;
 mod trade_cmd;
 
 use clap::Parser;

@@ -416,14 +416,11 @@ async fn org_id(app: &App, slug: &str) -> anyhow::Result<i64> {
 }
 
 fn read_small(file: &Path) -> anyhow::Result<String> {
-    let meta =
-        std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
-    anyhow::ensure!(
-        meta.len() <= 4 * 1024 * 1024,
-        "{}: larger than 4 MiB",
-        file.display()
-    );
-    std::fs::read_to_string(file).with_context(|| format!("{}: not UTF-8 text", file.display()))
+    Ok(crate::input::read_text(
+        file,
+        4 * 1024 * 1024,
+        "divídalo en archivos más pequeños",
+    )?)
 }
 
 fn read_csv<T: serde::de::DeserializeOwned>(file: &Path) -> anyhow::Result<Vec<T>> {
@@ -512,7 +509,7 @@ pub fn pesos(minor: i64) -> String {
 }
 
 fn print(text: String) {
-    print!("{text}");
+    print!("{}", crate::terminal::escape_controls(&text));
 }
 
 pub async fn round(app: &App, command: RoundCommand) -> anyhow::Result<()> {

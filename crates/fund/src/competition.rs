@@ -146,6 +146,7 @@ pub fn spend_competition(
             format!("must be a positive amount in {}", settings.currency),
         );
     }
+    crate::check_text(RULE, "description", &spend.description, true)?;
     if spend.description.trim().is_empty() || spend.description.chars().count() > 500 {
         return refuse(RULE, "description", "must have 1 to 500 characters");
     }

@@ -31,6 +31,7 @@ fn check_amount(
 }
 
 fn check_name(rule: &'static str, field: &'static str, name: &str) -> Result<(), FundError> {
+    crate::check_text(rule, field, name, false)?;
     if name.trim().is_empty() || name.chars().count() > 200 {
         return refuse(rule, field, "must have 1 to 200 characters");
     }

@@ -29,6 +29,9 @@ pub enum MemberRef {
 pub struct ReportRow {
     pub line: usize,
     pub member: MemberRef,
+    /// The row's CURP when it also gives a `member_id`: the shell refuses the row when they
+    /// name different members (issue 15).
+    pub curp: Option<String>,
     pub revenue: Money,
     pub profit: Money,
     /// True when staff filed it (R-ORG-3: micro-producers only; the shell checks).
@@ -53,6 +56,19 @@ const PERIOD: usize = 5;
 /// The header a template file carries.
 pub fn reports_csv_header() -> &'static str {
     "member_id,curp,revenue,profit,reported_by,period"
+}
+
+/// Issue 15: a row that gives both a `member_id` and a `curp` must name one member; the
+/// member found by id has `member_curp`.
+pub fn check_curp_agrees(row: &ReportRow, member_curp: &str) -> Result<(), RowError> {
+    match &row.curp {
+        Some(curp) if curp != member_curp => Err(row_error(
+            row.line,
+            "curp",
+            format!("'{curp}' is not the CURP of the member named by member_id"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn row_error(line: usize, field: &'static str, message: impl Into<String>) -> RowError {
@@ -260,9 +276,14 @@ pub fn parse_reports_csv(
         }
         if errors.len() == before {
             if let (Some(member), Some(revenue), Some(profit)) = (member, revenue, profit) {
+                let curp = match (&member, cell(CURP)) {
+                    (MemberRef::Id(_), curp) if !curp.is_empty() => Some(curp.to_uppercase()),
+                    _ => None,
+                };
                 rows.push(ReportRow {
                     line,
                     member,
+                    curp,
                     revenue,
                     profit,
                     by_staff,

@@ -144,6 +144,17 @@ impl FundError {
     }
 }
 
+/// A refusal under `rule` when `value` holds a control character (issue 15, text is text:
+/// the one check is [`registry::check_text`]).
+pub(crate) fn check_text(
+    rule: &'static str,
+    field: &'static str,
+    value: &str,
+    multiline: bool,
+) -> Result<(), FundError> {
+    registry::check_text(field, value, multiline).or_else(|e| refuse(rule, e.field, e.message))
+}
+
 /// Shorthand for building a rule refusal.
 pub(crate) fn refuse<T>(
     rule: &'static str,

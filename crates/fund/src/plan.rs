@@ -148,6 +148,9 @@ fn check_measures(measures: &[String]) -> Result<(), FundError> {
     if measures.len() > MAX_MEASURES {
         return refuse("R-PLAN-1", "measures", format!("at most {MAX_MEASURES}"));
     }
+    for m in measures {
+        crate::check_text("R-PLAN-1", "measures", m, false)?;
+    }
     if measures
         .iter()
         .any(|m| m.trim().is_empty() || m.chars().count() > MAX_MEASURE_CHARS)
@@ -201,6 +204,7 @@ pub fn agree_plan(
 }
 
 fn need_reason(reason: &str) -> Result<(), FundError> {
+    crate::check_text("R-PLAN-1", "reason", reason, true)?;
     if reason.trim().is_empty() || reason.chars().count() > 500 {
         return refuse(
             "R-PLAN-1",

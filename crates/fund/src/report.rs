@@ -132,6 +132,9 @@ pub fn accept_report(
                     format!("report {old} was already corrected"),
                 );
             }
+            if let Some(reason) = &new.reason {
+                crate::check_text(RULE, "reason", reason, true)?;
+            }
             let reason_ok = new
                 .reason
                 .as_deref()

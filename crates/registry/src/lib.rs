@@ -7,6 +7,7 @@ pub mod curp;
 pub mod import;
 pub mod member;
 pub mod role;
+pub mod text;
 
 pub use curp::{Curp, Rfc};
 pub use member::{
@@ -14,6 +15,7 @@ pub use member::{
     UNDERTAKINGS,
 };
 pub use role::{Committee, NewRoleAssignment, Role, RoleAssignment};
+pub use text::check_text;
 
 /// A field that failed validation, named as the user typed it (CSV column or form field).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

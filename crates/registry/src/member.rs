@@ -211,6 +211,7 @@ impl NewMember {
     /// the birth date and sex, dates in order, a plausible household, declared programmes only.
     pub fn check(&self) -> Result<(), FieldError> {
         let text = |field: &'static str, value: &str| {
+            crate::check_text(field, value, false)?;
             let len = value.trim().chars().count();
             if len == 0 || len > 120 {
                 Err(FieldError::new(field, "must have 1 to 120 characters"))

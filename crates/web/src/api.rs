@@ -795,15 +795,16 @@ async fn member_statement(
     Path((slug, member_id)): Path<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
-    // Another organisation's member is NotFound before the viewer is checked (as the page).
+    // A member who is not the viewer's is NotFound before anything is read, and another
+    // organisation's member is NotFound from the store: the same 404 (issue 15).
+    s.viewer
+        .check(org.id, Action::ViewMember(member_id))
+        .map_err(access_error)?;
     let dues = state
         .reads
         .dues(&state.app, org.id, member_id)
         .await
         .map_err(app_error)?;
-    s.viewer
-        .check(org.id, Action::ViewMember(member_id))
-        .map_err(access_error)?;
     let (member, statement, arrears) = (&dues.member, &dues.statement, dues.arrears_minor);
     Ok(Json(StatementOut {
         member_id,

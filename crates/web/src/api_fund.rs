@@ -265,15 +265,16 @@ pub async fn member_fund(
     Path((slug, member_id)): Path<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    // Not theirs: NotFound before the store is read, as a missing member (issue 15).
+    s.viewer
+        .check(org.id, Action::ViewMember(member_id))
+        .map_err(access_error)?;
     state
         .app
         .store()
         .member(org.id, member_id)
         .await
         .map_err(|e| app_error(e.into()))?;
-    s.viewer
-        .check(org.id, Action::ViewMember(member_id))
-        .map_err(access_error)?;
     let statement = state
         .app
         .member_fund_statement(org.id, member_id)

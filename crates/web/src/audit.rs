@@ -86,17 +86,27 @@ pub struct AuditPage {
     pub older: Option<i64>,
 }
 
-/// The payload as JSON with its secrets replaced.
+/// The payload as JSON with its secrets replaced, at any depth: a stored API response
+/// (`api.response`, `{"response": {"status", "body"}}`) shows its status, never its body.
 fn redacted(payload: &str) -> Value {
-    match serde_json::from_str::<Value>(payload) {
-        Ok(mut v) => {
-            if let Some(obj) = v.as_object_mut() {
-                for secret in SECRETS {
-                    if obj.contains_key(secret) {
-                        obj.insert(secret.to_string(), Value::String("…".into()));
+    fn hide(v: &mut Value) {
+        match v {
+            Value::Object(obj) => {
+                for (k, x) in obj.iter_mut() {
+                    if SECRETS.contains(&k.as_str()) {
+                        *x = Value::String("…".into());
+                    } else {
+                        hide(x);
                     }
                 }
             }
+            Value::Array(items) => items.iter_mut().for_each(hide),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<Value>(payload) {
+        Ok(mut v) => {
+            hide(&mut v);
             v
         }
         Err(_) => Value::String("…".into()),
@@ -279,6 +289,20 @@ mod tests {
         let shown = redacted_text(r#"{"login":"ana","password_hash":"$argon2id$v=19$secret"}"#);
         assert!(!shown.contains("argon2"), "{shown}");
         assert!(shown.contains("ana"));
+    }
+
+    #[test]
+    fn issue_15_a_stored_api_response_shows_its_status_never_its_body() {
+        let payload = json!({
+            "request_sha256": "ab12",
+            "response": {"status": 201, "body": "{\"token\":\"secreto\"}"},
+        })
+        .to_string();
+        let shown = redacted_text(&payload);
+        assert!(!shown.contains("secreto"), "{shown}");
+        let v: Value = serde_json::from_str(&shown).unwrap();
+        assert_eq!(v["response"]["status"], 201);
+        assert_eq!(v["response"]["body"], "…");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Who is asking: language, session (cookie for pages, bearer token for the API), address;
-//! CSRF checks for forms; the sign-in rate limiter.
+//! CSRF checks for forms. The sign-in rate limiter is in [`crate::limiter`].
 
 use crate::i18n::{Lang, Tr};
 use crate::AppState;
@@ -197,103 +197,9 @@ impl<V: Clone> ExpiringCache<V> {
     }
 }
 
-/// Sign-in attempts per (address, login): at most [`SignInLimiter::MAX_FAILURES`] failures in
-/// [`SignInLimiter::WINDOW`], then refused until the window passes. The map is bounded: when
-/// full, the oldest windows are dropped.
-pub struct SignInLimiter {
-    inner: Mutex<HashMap<(String, String), (Instant, u32)>>,
-}
-
-impl Default for SignInLimiter {
-    fn default() -> Self {
-        SignInLimiter {
-            inner: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
-impl SignInLimiter {
-    pub const MAX_FAILURES: u32 = 5;
-    pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-    pub const MAX_ENTRIES: usize = 10_000;
-
-    /// Whether another attempt is allowed now.
-    pub fn allowed(&self, origin: &str, login: &str, now: Instant) -> bool {
-        let map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&(origin.to_string(), login.to_string())) {
-            Some((start, failures)) => {
-                now.duration_since(*start) >= Self::WINDOW || *failures < Self::MAX_FAILURES
-            }
-            None => true,
-        }
-    }
-
-    pub fn failed(&self, origin: &str, login: &str, now: Instant) {
-        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= Self::MAX_ENTRIES {
-            map.retain(|_, (start, _)| now.duration_since(*start) < Self::WINDOW);
-            if map.len() >= Self::MAX_ENTRIES {
-                // Still full of live windows: drop the oldest tenth.
-                let mut starts: Vec<Instant> = map.values().map(|(s, _)| *s).collect();
-                starts.sort();
-                let cut = starts[starts.len() / 10];
-                map.retain(|_, (start, _)| *start > cut);
-            }
-        }
-        let entry = map
-            .entry((origin.to_string(), login.to_string()))
-            .or_insert((now, 0));
-        if now.duration_since(entry.0) >= Self::WINDOW {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-    }
-
-    pub fn succeeded(&self, origin: &str, login: &str) {
-        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&(origin.to_string(), login.to_string()));
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn len(&self) -> usize {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn five_failures_lock_the_pair_for_the_window_and_others_stay_free() {
-        let l = SignInLimiter::default();
-        let t0 = Instant::now();
-        for _ in 0..5 {
-            assert!(l.allowed("1.2.3.4", "ana", t0));
-            l.failed("1.2.3.4", "ana", t0);
-        }
-        assert!(!l.allowed("1.2.3.4", "ana", t0));
-        assert!(l.allowed("1.2.3.4", "beto", t0), "another login");
-        assert!(l.allowed("5.6.7.8", "ana", t0), "another address");
-        assert!(l.allowed("1.2.3.4", "ana", t0 + SignInLimiter::WINDOW));
-    }
-
-    #[test]
-    fn the_map_stays_bounded() {
-        let l = SignInLimiter::default();
-        let t0 = Instant::now();
-        for i in 0..(SignInLimiter::MAX_ENTRIES + 50) {
-            l.failed(
-                &format!("10.0.{}.{}", i / 256, i % 256),
-                "x",
-                t0 + Duration::from_millis(i as u64),
-            );
-        }
-        assert!(l.len() <= SignInLimiter::MAX_ENTRIES);
-    }
 
     #[test]
     fn a_cached_session_is_served_within_the_ttl_and_never_after_it_or_its_expiry() {

@@ -72,7 +72,8 @@ pub(crate) fn fact_date_field(
 
 /// Who files a member's report (R-PLAN-2): the member themself, or staff (for a
 /// micro-producer, R-ORG-3, which the app checks). Anyone else is refused; an organisation the
-/// viewer cannot see is NotFound, as a missing one.
+/// viewer cannot see is NotFound, as a missing one, and so is a member the viewer may not
+/// see (issue 15: the same 404 whether or not that member exists).
 pub async fn reporter_for(
     app: &App,
     viewer: &Viewer,
@@ -97,6 +98,9 @@ pub async fn reporter_for(
             .find(|r| r.role == registry::Role::Staff)
             .map_or(0, |r| r.id);
         return Ok(Reporter::Staff { staff_id });
+    }
+    if !viewer.may(org_id, Action::ViewMember(member_id)) {
+        return Err(AccessError::NotFound);
     }
     Err(AccessError::Forbidden {
         rule: "R-PLAN-2",
@@ -860,9 +864,11 @@ pub async fn member_statement(
 ) -> PageResult {
     let (org, session) = visible_org(&state, &ctx, &slug).await?;
     let t = ctx.t;
-    // A member of another ODF is NotFound (the store filters by organisation); a member of this
-    // one whom the viewer may not see is Forbidden. Both checked on every request; the reads
-    // behind them are cached for a short time (`read_cache`).
+    // A member of this ODF whom the viewer may not see is NotFound before anything is read,
+    // and a member of another ODF is NotFound from the store (it filters by organisation):
+    // the same 404 whether or not the member exists (issue 15). Both checked on every
+    // request; the reads behind them are cached for a short time (`read_cache`).
+    check(&ctx, &session.viewer, org.id, Action::ViewMember(member_id))?;
     let app = &state.app;
     let fail = |e| PageError::from_app(t, e);
     let dues = state
@@ -870,7 +876,6 @@ pub async fn member_statement(
         .dues(app, org.id, member_id)
         .await
         .map_err(fail)?;
-    check(&ctx, &session.viewer, org.id, Action::ViewMember(member_id))?;
     let fund = state
         .statements
         .fund_part(app, &state.reads.freshness, t, org.id, member_id)

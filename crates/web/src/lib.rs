@@ -12,6 +12,7 @@ mod chart;
 mod format;
 pub mod fund_pages;
 mod i18n;
+pub mod limiter;
 mod pages;
 pub mod read_cache;
 mod trade_pages;
@@ -24,9 +25,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 
-pub use auth::{ExpiringCache, SessionCache, SignInLimiter};
+pub use auth::{ExpiringCache, SessionCache};
 pub use format::money_es_mx;
 pub use i18n::{Lang, Tr};
+pub use limiter::SignInLimiter;
 
 /// Largest request body accepted anywhere (a members CSV of a few thousand rows fits).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

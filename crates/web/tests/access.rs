@@ -155,6 +155,106 @@ async fn five_wrong_passwords_lock_that_login_from_that_address() {
     assert_eq!(r.status, StatusCode::CREATED);
 }
 
+/// `POST /api/v1/session` from a given client address.
+async fn sign_in_from(router: &axum::Router, address: &str, login: &str, password: &str) -> Reply {
+    let mut r = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            serde_json::json!({"login": login, "password": password}).to_string(),
+        ))
+        .unwrap();
+    let addr: std::net::SocketAddr = format!("{address}:40000").parse().unwrap();
+    r.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    send(router, r).await
+}
+
+#[tokio::test]
+async fn issue_15_a_locked_login_stays_locked_through_a_flood_of_other_failures() {
+    // The limiter is given room for 20 counters and 20 locks per budget; the flood is 10
+    // times that: 200 failures for made-up logins with 5,000-byte passwords, from 40 addresses
+    // (5 each, under the address budget). Every attempt that reached sign-in ran exactly one
+    // password check, whatever the login or the password's length.
+    let w = world().await;
+    let router = web::router_with(web::AppState {
+        app: w.app.clone(),
+        limiter: std::sync::Arc::new(web::SignInLimiter::with_bounds(20, 20)),
+        sessions: Default::default(),
+        statements: Default::default(),
+        reads: Default::default(),
+    });
+    let checks_before = w.app.password_checks();
+    for _ in 0..5 {
+        let r = sign_in_from(&router, "192.0.2.1", "personal", "wrong-password").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let long = "x".repeat(5_000);
+    for i in 0..200 {
+        let address = format!("198.51.100.{}", i / 5);
+        let r = sign_in_from(&router, &address, &format!("inventado{i}"), &long).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    assert_eq!(
+        w.app.password_checks() - checks_before,
+        5 + 200,
+        "one password check per attempt"
+    );
+    let r = sign_in_from(&router, "192.0.2.1", "personal", DEMO_PASSWORD).await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the lock was flushed"
+    );
+    assert_eq!(
+        w.app.password_checks() - checks_before,
+        205,
+        "a locked attempt is refused before any password check"
+    );
+    // The lock is the pair's: the same login from another address signs in.
+    let r = sign_in_from(&router, "192.0.2.2", "personal", DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn issue_15_an_address_over_its_budget_gets_429_for_every_login() {
+    let w = world().await;
+    let budget = web::SignInLimiter::ADDRESS_BUDGET as usize;
+    for i in 0..budget {
+        let r = sign_in_from(
+            &w.router,
+            "192.0.2.7",
+            &format!("nadie{i}"),
+            "wrong-password",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = sign_in_from(&w.router, "192.0.2.7", "socio", DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.json()["error"], "rate_limited");
+    let r = sign_in_from(&w.router, "192.0.2.8", "socio", DEMO_PASSWORD).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "another address is not limited"
+    );
+}
+
+#[tokio::test]
+async fn issue_15_a_control_character_in_the_login_is_invalid_credentials_not_a_500() {
+    let w = world().await;
+    let before = w.app.password_checks();
+    for login in ["soc\u{0}io", "\u{1b}[2Jsocio", "socio\u{7}"] {
+        let r = sign_in_from(&w.router, "192.0.2.9", login, DEMO_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{login:?}");
+        assert_eq!(r.json()["error"], "unauthenticated");
+    }
+    assert_eq!(
+        w.app.password_checks() - before,
+        3,
+        "same cost as any attempt"
+    );
+}
+
 #[tokio::test]
 async fn without_a_session_pages_send_to_sign_in_and_the_api_answers_401() {
     let w = world().await;
@@ -419,17 +519,17 @@ async fn a_member_sees_their_own_statement_and_the_shared_figures_only() {
         "{}",
         mine.body
     );
+    // Issue 15: another member of the ODF answers exactly like a member that does not exist.
     let someone = if me == 1 { 2 } else { 1 };
-    assert_eq!(
-        get(
-            &w,
-            &format!("/odf/alfareros-morelos/socios/{someone}"),
-            Some(&b)
-        )
-        .await
-        .status,
-        StatusCode::FORBIDDEN
-    );
+    let other = get(
+        &w,
+        &format!("/odf/alfareros-morelos/socios/{someone}"),
+        Some(&b),
+    )
+    .await;
+    let missing = get(&w, "/odf/alfareros-morelos/socios/999999", Some(&b)).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    assert_eq!((other.status, &other.body), (missing.status, &missing.body));
     assert_eq!(
         get(&w, "/odf/alfareros-morelos/socios", Some(&b))
             .await
@@ -446,16 +546,32 @@ async fn a_member_sees_their_own_statement_and_the_shared_figures_only() {
         get(&w, "/odf/alfareros-morelos", Some(&b)).await.status,
         StatusCode::OK
     );
-    let r = api(
-        &w,
-        "GET",
-        &format!("/api/v1/orgs/alfareros-morelos/members/{someone}/statement"),
-        Some(&b.token),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for path in ["statement", "fund"] {
+        let other = api(
+            &w,
+            "GET",
+            &format!("/api/v1/orgs/alfareros-morelos/members/{someone}/{path}"),
+            Some(&b.token),
+            None,
+            None,
+        )
+        .await;
+        let missing = api(
+            &w,
+            "GET",
+            &format!("/api/v1/orgs/alfareros-morelos/members/999999/{path}"),
+            Some(&b.token),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            (other.status, &other.body),
+            (missing.status, &missing.body),
+            "{path}"
+        );
+    }
     let r = api(
         &w,
         "GET",

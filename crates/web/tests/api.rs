@@ -183,6 +183,79 @@ async fn bad_input_is_422_naming_the_field_and_nothing_is_saved() {
     assert_eq!(r.json().as_array().unwrap().len(), 0);
 }
 
+/// Issue 15: text with control characters is refused with 422 naming the field, before
+/// anything is stored (a NUL was a 500 on PostgreSQL, and ESC reached terminals).
+#[tokio::test]
+async fn control_characters_in_text_are_422_naming_the_field() {
+    let w = world().await;
+    let b = sign_in(&w, "personal").await;
+    let member = |given: &str| json!({"curp": "GOLM850312MMSRPR01", "given_names": given, "surnames": "Gómez", "sex": "F", "birth_date": "1985-03-12", "municipality": "Tlayacapan", "state": "Morelos", "trade": "Alfarería", "household_size": "4", "profile": "micro_producer", "joined_on": "2025-02-01", "letter_signed_on": "2025-02-01"});
+    for given in ["María\u{0}", "María\u{1b}[2J", "María\u{7}", "María\nJosé"] {
+        let r = api(
+            &w,
+            "POST",
+            "/api/v1/orgs/alfareros-morelos/members",
+            Some(&b.token),
+            Some(member(given)),
+            None,
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{given:?}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["field"], "given_names", "{given:?}");
+    }
+    let proposal = |subject: &str, purpose: &str| json!({"kind": "expenditure", "subject": subject, "purpose": purpose, "amount_minor": 1000});
+    for (body, field) in [
+        (proposal("Horno\u{0}", "Comprar un horno"), "subject"),
+        (proposal("Horno", "Comprar\u{1b}[31m un horno"), "purpose"),
+        (proposal("Horno\nnuevo", "Comprar un horno"), "subject"),
+    ] {
+        let r = api(
+            &w,
+            "POST",
+            "/api/v1/orgs/alfareros-morelos/proposals",
+            Some(&b.token),
+            Some(body),
+            None,
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["field"], field);
+    }
+    // A purpose is multi-line: a newline is text.
+    let r = api(
+        &w,
+        "POST",
+        "/api/v1/orgs/alfareros-morelos/proposals",
+        Some(&b.token),
+        Some(proposal("Horno", "Comprar un horno\nde gas")),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        w.app
+            .store()
+            .members(w.union.id, store::Page::first(1000))
+            .await
+            .unwrap()
+            .iter()
+            .filter(|m| m.data.given_names.starts_with("María"))
+            .count(),
+        0,
+        "no member stored"
+    );
+}
+
 /// The authorisation matrix: every role against every API action, allowed or refused.
 #[tokio::test]
 async fn authorisation_matrix_every_role_against_every_api_route() {

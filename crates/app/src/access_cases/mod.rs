@@ -171,13 +171,17 @@ impl Viewer {
     }
 
     /// [`Viewer::may`] as a result: an org the person cannot see at all is NotFound (as a
-    /// missing one), a refused action inside it is [`AccessError::Forbidden`].
+    /// missing one), and so is a member who is not theirs (issue 15: the same 404 whether or
+    /// not the member exists, so ids cannot be probed); another refused action inside it is
+    /// [`AccessError::Forbidden`].
     pub fn check(&self, org_id: OrgId, action: Action) -> Result<(), AccessError> {
         if !self.sees_org(org_id) {
             return Err(AccessError::NotFound);
         }
         if self.may(org_id, action) {
             Ok(())
+        } else if matches!(action, Action::ViewMember(_)) {
+            Err(AccessError::NotFound)
         } else {
             Err(AccessError::Forbidden {
                 rule: "R-GOV-1",
@@ -312,8 +316,15 @@ mod tests {
             m.check(2, Action::ViewShared),
             Err(AccessError::NotFound)
         ));
+        assert!(
+            matches!(
+                m.check(1, Action::ViewMember(6)),
+                Err(AccessError::NotFound)
+            ),
+            "another member is NotFound, as a missing one (issue 15)"
+        );
         assert!(matches!(
-            m.check(1, Action::ViewMember(6)),
+            m.check(1, Action::ViewMembers),
             Err(AccessError::Forbidden {
                 rule: "R-GOV-1",
                 ..

@@ -56,6 +56,8 @@ impl ProposalForm {
         let kind = ProposalKind::parse(&self.kind).map_err(|_| {
             FieldError::new("kind", format!("'{}' is not a kind of proposal", self.kind))
         })?;
+        registry::check_text("subject", &self.subject, false)?;
+        registry::check_text("purpose", &self.purpose, true)?;
         if self.subject.trim().chars().count() > 80 {
             return Err(FieldError::new(
                 "subject",
@@ -270,6 +272,7 @@ impl App {
     ) -> Result<ProposalView, AccessError> {
         viewer.check(org_id, Action::Comment)?;
         let text = text.trim();
+        registry::check_text("text", text, true)?;
         if text.is_empty() || text.chars().count() > 1000 {
             return Err(FieldError::new("text", "must have 1 to 1000 characters").into());
         }

@@ -2,7 +2,7 @@
 //! token is given to the browser once; only its SHA-256 is stored. The CSRF token of a session
 //! is derived from the session token, so it needs no storage and dies with the session.
 
-use super::users::{event, json, parse, verify_password};
+use super::users::{check_login, event, json, parse, verify_password, MAX_PASSWORD_BYTES};
 use super::{random_hex, sha256_hex, AccessError, Viewer};
 use crate::{App, AppError};
 use chrono::{DateTime, Duration, Utc};
@@ -67,9 +67,12 @@ fn decoy_hash() -> &'static str {
 }
 
 impl App {
-    /// Signs a user in. A wrong login and a wrong password are the same error, and take the
-    /// same time. The session is recorded as an event (actor = login, origin = the caller's
-    /// address).
+    /// Signs a user in. A wrong login and a wrong password are the same error, and cost the
+    /// same: every attempt runs exactly one argon2 verification with the same parameters,
+    /// against the user's hash or a decoy, whether the login exists, is malformed (too long,
+    /// a control character: refused before the store is read) or the password is over-long
+    /// (a fixed short input is verified instead, then refused). The session is recorded as
+    /// an event (actor = login, origin = the caller's address).
     pub async fn sign_in(
         &self,
         login: &str,
@@ -77,23 +80,31 @@ impl App {
         origin: &str,
         now: DateTime<Utc>,
     ) -> Result<NewSession, AccessError> {
-        if login.len() > 40 || password.len() > 200 {
-            return Err(AccessError::Unauthenticated);
-        }
-        let user = match self.user(login).await {
-            Ok(u) => Some(u),
-            Err(AccessError::NotFound) => None,
-            Err(e) => return Err(e),
+        let well_formed = check_login(login).is_ok() && password.len() <= MAX_PASSWORD_BYTES;
+        let user = if well_formed {
+            match self.user(login).await {
+                Ok(u) => Some(u),
+                Err(AccessError::NotFound) => None,
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
         };
         let hash = user
             .as_ref()
             .map(|u| u.password_hash.clone())
             .unwrap_or_else(|| decoy_hash().to_string());
-        let password = password.to_string();
+        let password = if well_formed {
+            password.to_string()
+        } else {
+            "not-a-password".to_string()
+        };
+        self.password_checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
             .await
             .map_err(|e| AppError::Integrity(format!("verify task: {e}")))?;
-        let Some(user) = user.filter(|_| ok) else {
+        let Some(user) = user.filter(|_| ok && well_formed) else {
             return Err(AccessError::Unauthenticated);
         };
         let token = random_hex(32)?;

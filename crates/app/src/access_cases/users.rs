@@ -43,7 +43,7 @@ pub(crate) fn user_stream(login: &str) -> String {
     format!("user:{login}")
 }
 
-fn check_login(login: &str) -> Result<(), FieldError> {
+pub(crate) fn check_login(login: &str) -> Result<(), FieldError> {
     let ok = (3..=40).contains(&login.len())
         && login
             .bytes()
@@ -57,6 +57,9 @@ fn check_login(login: &str) -> Result<(), FieldError> {
         ))
     }
 }
+
+/// The longest password accepted, in bytes.
+pub(crate) const MAX_PASSWORD_BYTES: usize = 200;
 
 /// Hashes a password with argon2id (default parameters) and a random salt.
 pub(crate) fn hash_password(password: &str) -> Result<String, AppError> {
@@ -94,10 +97,11 @@ impl App {
     ) -> Result<Viewer, AccessError> {
         check_login(&user.login)?;
         let display_name = user.display_name.trim().to_string();
+        registry::check_text("display_name", &display_name, false)?;
         if display_name.is_empty() || display_name.chars().count() > 120 {
             return Err(FieldError::new("display_name", "must have 1 to 120 characters").into());
         }
-        if user.password.chars().count() < 10 || user.password.len() > 200 {
+        if user.password.chars().count() < 10 || user.password.len() > MAX_PASSWORD_BYTES {
             return Err(FieldError::new("password", "must have 10 to 200 characters").into());
         }
         for g in &user.grants {

@@ -387,6 +387,10 @@ impl App {
                 ));
                 continue;
             };
+            if let Err(e) = fund::import::check_curp_agrees(&row, member.data.curp.as_str()) {
+                errors.push(e.to_string());
+                continue;
+            }
             if let Some(first) = seen.insert(member.id, line) {
                 errors.push(format!(
                     "line {line}, member_id: member {} is already on line {first}",

@@ -413,6 +413,7 @@ impl App {
         input: SupplierInput,
     ) -> Result<(), AppError> {
         check_id("code", &input.code)?;
+        registry::check_text("name", &input.name, false)?;
         if input.name.trim().is_empty() || input.name.chars().count() > 200 {
             return Err(field("name", "debe tener de 1 a 200 caracteres"));
         }

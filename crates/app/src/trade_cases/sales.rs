@@ -288,6 +288,7 @@ impl App {
     ) -> Result<OrderSplit, AppError> {
         check_id("order_id", &input.order_id)?;
         check_id("product", &input.product)?;
+        registry::check_text("buyer", &input.buyer, false)?;
         if input.buyer.trim().is_empty() || input.buyer.chars().count() > 200 {
             return Err(field("buyer", "debe tener de 1 a 200 caracteres"));
         }
