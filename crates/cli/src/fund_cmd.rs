@@ -4,7 +4,6 @@
 
 use crate::config::Settings;
 use crate::terminal::escape_controls;
-use anyhow::Context;
 use app::fund_cases::ops::FundOpOutcome;
 use app::fund_cases::plans::{parse_measure, parse_service, parse_status};
 use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, PlanCommand, ReportInput};
