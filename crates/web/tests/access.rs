@@ -818,20 +818,21 @@ async fn authorisation_matrix_every_role_against_the_fund_credit_and_trade_pages
             format!("{o}/reportar"),
             [404, 404, 3, 3, 404, 404, 404, 3],
         ),
+        // A member the viewer may not see answers like a missing one (issue 15).
         (
             "GET",
             format!("{o}/socios/{socio}"),
-            [2, 2, 2, 2, 403, 403, 403, 3],
+            [2, 2, 2, 2, 404, 404, 404, 3],
         ),
         (
             "GET",
             format!("{o}/socios/{socio}/reporte"),
-            [403, 2, 403, 2, 403, 403, 403, 3],
+            [403, 2, 403, 2, 404, 404, 404, 3],
         ),
         (
             "POST",
             format!("{o}/socios/{socio}/reporte"),
-            [403, 9, 403, 9, 403, 403, 403, 3],
+            [403, 9, 403, 9, 404, 404, 404, 3],
         ),
         (
             "GET",
