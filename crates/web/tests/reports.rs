@@ -393,7 +393,8 @@ async fn the_api_files_a_report_with_the_same_rules_and_idempotency_key() {
         None,
     )
     .await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // The support committee may not see the member: 404, as a missing one (issue 15).
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
     let staff = sign_in(&w, "personal").await;
     let other = api(
         &w,
