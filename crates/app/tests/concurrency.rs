@@ -101,7 +101,7 @@ async fn sixteen_different_proposals_at_once_get_sixteen_ids() {
                 async move {
                     app.propose(
                         org,
-                        &Actor::new(&format!("persona{i}"), "test"),
+                        &Actor::new(format!("persona{i}"), "test"),
                         NewProposal {
                             kind: ProposalKind::Expenditure,
                             subject: format!("compra {i}"),

@@ -109,7 +109,7 @@ pub fn member(n: u32) -> NewMember {
 macro_rules! assert_error {
     ($result:expr, $kind:ident, $name:expr) => {{
         match $result {
-            Err($crate::store::StoreError::$kind { what }) => assert!(
+            Err($crate::store::StoreError::$kind { what, .. }) => assert!(
                 what.contains($name),
                 "expected the {} error to name '{}', got: {}",
                 stringify!($kind),

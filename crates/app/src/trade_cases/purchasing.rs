@@ -773,10 +773,11 @@ impl App {
             let (_, lists) = self.trade_catalogue(org_id).await?;
             let settings = round.pure_settings();
             let pure = round.pure();
-            let plan =
-                tokio::task::spawn_blocking(move || purchase::optimise_round(&lists, &pure, &settings))
-                    .await
-                    .map_err(|e| AppError::Integrity(format!("optimiser task: {e}")))??;
+            let plan = tokio::task::spawn_blocking(move || {
+                purchase::optimise_round(&lists, &pure, &settings)
+            })
+            .await
+            .map_err(|e| AppError::Integrity(format!("optimiser task: {e}")))??;
             let stream = round_stream(round_id);
             let materials: Vec<MaterialDto> =
                 plan.materials.iter().map(MaterialDto::from_plan).collect();
