@@ -118,9 +118,13 @@ fn a_name_with_a_control_character_is_refused_with_its_line_and_field() {
     let db = small_demo(dir.path());
     let csv = members_csv(4);
     let mut lines: Vec<String> = csv.lines().map(String::from).collect();
-    // given_names is the second column: put an ESC sequence into line 3's.
+    // Put an ESC sequence into line 3's given_names (its column found by the header).
+    let given_names = lines[0]
+        .split(',')
+        .position(|h| h == "given_names")
+        .expect("the header names given_names");
     let mut cells: Vec<String> = lines[2].split(',').map(String::from).collect();
-    cells[1] = format!("{}\u{1b}[2J", cells[1]);
+    cells[given_names] = format!("{}\u{1b}[2J", cells[given_names]);
     lines[2] = cells.join(",");
     let file = dir.path().join("esc.csv");
     std::fs::write(&file, lines.join("\n")).unwrap();
