@@ -238,3 +238,15 @@ fn r_cred_4_bad_terms_are_refused_naming_the_field_and_the_rule() {
     f.round_to = Some("0".into());
     assert_eq!(refused_field(f).0, "round-to");
 }
+
+/// Issue 17: the simulator reads the amount as a Mexican user types it ("20,000" was refused
+/// while the report form accepted it); a decimal comma is refused, never misread.
+#[test]
+fn the_amount_is_read_as_typed_in_mexico() {
+    for typed in ["10,000", "$10,000.00", "10000"] {
+        let q = quote(&QuoteForm::new(typed, "36%", "12", "2026-12-01")).unwrap();
+        assert_eq!(q.schedule.totals.principal_minor, 1_000_000, "{typed}");
+    }
+    let refused = quote(&QuoteForm::new("10000,50", "36%", "12", "2026-12-01")).unwrap_err();
+    assert_eq!(refused.field(), Some("amount"));
+}

@@ -48,7 +48,8 @@ pub struct IncomeReport {
 
 /// R-PLAN-2: accepts a report with the id the shell assigned, given the member and every
 /// report already filed for that member and period. Refuses: a member who had left before the
-/// period or joined after it, a period that starts after `today`, negative revenue, staff
+/// period or joined after it, a period that has not ended before `today`, negative revenue,
+/// profit larger than revenue, staff
 /// reporting for a micro-entrepreneur (R-ORG-3), a duplicate (a report exists and this one
 /// supersedes nothing), and a correction that supersedes a report of another member or period,
 /// one already superseded, or gives no reason.
@@ -83,11 +84,28 @@ pub fn accept_report(
     if new.period.first_day() > today {
         return refuse(RULE, "period", format!("{} is in the future", new.period));
     }
+    // A period is reported once it is over: the figures of an unfinished month are not yet
+    // known (issue 17).
+    if new.period.last_day() >= today {
+        return refuse(
+            RULE,
+            "period",
+            format!(
+                "{} has not ended; report it from {}",
+                new.period,
+                next_day(new.period.last_day())
+            ),
+        );
+    }
     if new.revenue.is_negative() {
         return refuse(RULE, "revenue", "must not be negative");
     }
     if new.profit.currency() != new.revenue.currency() {
         return refuse(RULE, "profit", "must be in the revenue's currency");
+    }
+    // Profit is what is left of revenue after costs: it can be a loss, never more than revenue.
+    if new.profit.amount_minor() > new.revenue.amount_minor() {
+        return refuse(RULE, "profit", "must not be larger than revenue");
     }
     if let Reporter::Staff { .. } = new.reported_by {
         if member.data.profile != Profile::MicroProducer {
@@ -159,6 +177,10 @@ pub fn accept_report(
         supersedes: new.supersedes,
         reason: new.reason,
     })
+}
+
+fn next_day(day: NaiveDate) -> NaiveDate {
+    day.succ_opt().unwrap_or(day)
 }
 
 /// R-PLAN-2: the effective report among all reports of one member for one period: the one no
@@ -255,6 +277,25 @@ mod tests {
             )),
             ("R-PLAN-2", "period")
         );
+        // The current month, not yet over: neither on its last day nor in its middle.
+        let feb = Period::month(2026, 2).unwrap();
+        for on in [d(2026, 2, 3), d(2026, 2, 28)] {
+            assert_eq!(
+                field(accept_report(2, new_report(feb), &m, &[], on)),
+                ("R-PLAN-2", "period")
+            );
+        }
+        // The day after it ends, it can be reported.
+        assert!(accept_report(2, new_report(feb), &m, &[], d(2026, 3, 1)).is_ok());
+        // Profit larger than revenue (12,345.67 revenue, 12,345.68 profit); equal is allowed.
+        let mut more = new_report(jan);
+        more.profit = Money::mxn(1_234_568);
+        assert_eq!(
+            field(accept_report(2, more.clone(), &m, &[], today)),
+            ("R-PLAN-2", "profit")
+        );
+        more.profit = Money::mxn(1_234_567);
+        assert!(accept_report(2, more, &m, &[], today).is_ok());
         // Negative revenue.
         let mut neg = new_report(jan);
         neg.revenue = Money::mxn(-1);

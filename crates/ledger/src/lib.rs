@@ -15,6 +15,7 @@ pub mod balance;
 pub mod entry;
 pub mod money;
 pub mod round;
+pub mod typed;
 
 pub use account::{Account, AccountCode, AccountKind, AccountOwner, SubFund};
 pub use balance::{Statement, StatementLine, TrialBalance};

@@ -15,6 +15,28 @@ pub fn money_es_mx(amount_minor: i128) -> String {
     format!("{sign}${grouped}.{:02}", abs % 100)
 }
 
+/// Reads an amount as a Mexican user types it (`12,500.50`, `12500.50`, `$12,500`), in minor
+/// units; a refusal is the catalogue's message for what is wrong (a decimal comma is refused,
+/// never misread). A sign only where a loss can be typed (`allow_negative`).
+pub fn typed_amount_minor(
+    t: crate::i18n::Tr,
+    text: &str,
+    allow_negative: bool,
+) -> Result<i64, &'static str> {
+    use ledger::typed::TypedAmountError as E;
+    ledger::typed::parse_typed_minor(text, allow_negative).map_err(|e| {
+        t.get(match e {
+            E::Empty => "amount.err.empty",
+            E::DecimalComma => "amount.err.decimal_comma",
+            E::BadGrouping => "amount.err.grouping",
+            E::TooManyDecimals => "amount.err.decimals",
+            E::Negative => "amount.err.negative",
+            E::TooLarge => "amount.err.too_large",
+            E::NotANumber => "amount.err.not_a_number",
+        })
+    })
+}
+
 const MONTHS_ES: [&str; 12] = [
     "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
 ];
@@ -22,6 +44,58 @@ const MONTHS_ES: [&str; 12] = [
 const MONTHS_EN: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
+
+const MONTH_NAMES_ES: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+const MONTH_NAMES_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A report period as people say it: `marzo 2026`; a period of several months
+/// `enero–marzo 2026` (`enero 2026–enero 2027` across years).
+pub fn period_in(first_month: (i32, u32), len_months: u8, lang: crate::i18n::Lang) -> String {
+    let names = match lang {
+        crate::i18n::Lang::Es => MONTH_NAMES_ES,
+        crate::i18n::Lang::En => MONTH_NAMES_EN,
+    };
+    let (year, month) = first_month;
+    let name = |m: u32| names[((m - 1) % 12) as usize];
+    if len_months <= 1 {
+        return format!("{} {year}", name(month));
+    }
+    let last0 = month - 1 + u32::from(len_months) - 1;
+    let last_year = year + (last0 / 12) as i32;
+    let last = last0 % 12 + 1;
+    if last_year == year {
+        format!("{}–{} {year}", name(month), name(last))
+    } else {
+        format!("{} {year}–{} {last_year}", name(month), name(last))
+    }
+}
 
 /// A date in the page's language: `31 ene 2025` or `31 Jan 2025`.
 pub fn date_in(date: chrono::NaiveDate, lang: crate::i18n::Lang) -> String {
@@ -59,6 +133,18 @@ mod tests {
         assert_eq!(money_es_mx(-700), "-$7.00");
         assert_eq!(money_es_mx(5), "$0.05");
         assert_eq!(money_es_mx(100_000_000), "$1,000,000.00");
+    }
+
+    #[test]
+    fn periods_are_named_by_their_months() {
+        use crate::i18n::Lang;
+        assert_eq!(period_in((2026, 3), 1, Lang::Es), "marzo 2026");
+        assert_eq!(period_in((2026, 3), 1, Lang::En), "March 2026");
+        assert_eq!(period_in((2026, 1), 3, Lang::Es), "enero–marzo 2026");
+        assert_eq!(
+            period_in((2026, 11), 3, Lang::Es),
+            "noviembre 2026–enero 2027"
+        );
     }
 
     #[test]

@@ -30,19 +30,6 @@ use store::{OrgId, Page};
 
 // ---------------------------------------------------------------- shared helpers
 
-/// Parses `-1,234.56` / `1234` pesos (sign allowed) into minor units without floating point.
-pub fn parse_signed_amount(text: &str) -> Option<i64> {
-    let t = text.trim();
-    if t.is_empty() {
-        return None;
-    }
-    match t.strip_prefix('-') {
-        Some(rest) if !rest.trim().is_empty() => crate::pages::parse_amount(rest).map(|v| -v),
-        Some(_) => None,
-        None => crate::pages::parse_amount(t),
-    }
-}
-
 /// Today in America/Mexico_City: the default date of a fact.
 pub(crate) fn today_mx() -> NaiveDate {
     app::fact_date::mexico_city_today(Utc::now())
@@ -219,11 +206,11 @@ async fn report_response(
         .map_err(|e| PageError::from_access(t, e))?;
     let mut values = values;
     if !values.contains_key("period") {
+        // The form opens on the last period that is over: the one a member reports now.
         let settings = period_settings(state, t, org.id).await?;
-        let today = Utc::now().date_naive();
         values.insert(
             "period".into(),
-            Period::containing(today, settings).to_string(),
+            Period::containing(today_mx(), settings).prev().to_string(),
         );
     }
     values
@@ -324,14 +311,13 @@ pub async fn file_report(
     if period.is_err() {
         errors.insert("period".into(), t.get("report.err.period").into());
     }
-    let revenue = parse_signed_amount(&get("revenue"));
-    if revenue.is_none() {
-        errors.insert("revenue".into(), t.field_error("revenue").into());
-    }
-    let profit = parse_signed_amount(&get("profit"));
-    if profit.is_none() {
-        errors.insert("profit".into(), t.field_error("profit").into());
-    }
+    // Revenue is never negative; profit can be a loss (R-PLAN-2).
+    let revenue = crate::format::typed_amount_minor(t, &get("revenue"), false)
+        .map_err(|e| errors.insert("revenue".into(), e.into()))
+        .ok();
+    let profit = crate::format::typed_amount_minor(t, &get("profit"), true)
+        .map_err(|e| errors.insert("profit".into(), e.into()))
+        .ok();
     let when = fact_date_field(t, &get("fecha"), org.data.founded_on);
     if let Err(e) = when {
         errors.insert("fecha".into(), e.into());
@@ -362,8 +348,26 @@ pub async fn file_report(
                 .await
         };
         match filed {
-            Ok(_) => {
-                let ok = t.fmt("report.ok", &period.to_string());
+            Ok(report) => {
+                // The confirmation repeats what was saved; a report for a month already
+                // closed is adjusted by the next close (R-FUND-2), and says so.
+                let mut ok = t.fmt_all(
+                    "report.ok",
+                    &[
+                        &t.period(&period),
+                        &t.money(i128::from(report.revenue.amount_minor())),
+                        &t.money(i128::from(report.profit.amount_minor())),
+                    ],
+                );
+                let closed = state
+                    .app
+                    .is_closed(org.id, period)
+                    .await
+                    .map_err(|e| PageError::from_app(t, e))?;
+                if closed {
+                    ok.push(' ');
+                    ok.push_str(t.get("report.late"));
+                }
                 return report_response(
                     &state,
                     &ctx,
@@ -929,7 +933,13 @@ pub async fn member_statement(
 // ---------------------------------------------------------------- the period close
 
 pub struct CloseView {
+    /// The period's key (`2026-03`), for the form.
     pub period: String,
+    /// The period as people say it (`marzo 2026`).
+    pub period_label: String,
+    /// How many members with a plan have not reported, and the first names of them.
+    pub not_reported: usize,
+    pub not_reported_names: Vec<String>,
     /// What the close would post: nothing was written.
     pub preview: bool,
     pub already_closed: bool,
@@ -947,9 +957,43 @@ pub struct CloseView {
     pub entries: usize,
 }
 
-fn close_view(t: Tr, r: &OrgCloseReport) -> CloseView {
-    CloseView {
+/// The message for a close refused on its period: before the ODF existed, or not over yet.
+fn close_period_refusal(e: &AppError) -> &'static str {
+    if e.to_string().contains("founded") {
+        "close.err.before_founding"
+    } else {
+        "close.err.not_over"
+    }
+}
+
+/// How many of the members who have not reported the close page names (the count is exact).
+const NOT_REPORTED_SHOWN: usize = 30;
+
+async fn close_view(
+    state: &AppState,
+    t: Tr,
+    org_id: OrgId,
+    settings: fund::PeriodSettings,
+    r: &OrgCloseReport,
+) -> Result<CloseView, PageError> {
+    let mut not_reported_names = Vec::new();
+    for &member_id in r.not_reported.iter().take(NOT_REPORTED_SHOWN) {
+        let m = state
+            .app
+            .store()
+            .member(org_id, member_id)
+            .await
+            .map_err(|e| PageError::from_store(t, e))?;
+        not_reported_names.push(format!("{} {}", m.data.given_names, m.data.surnames));
+    }
+    let period_label = Period::parse(&r.period, settings)
+        .map(|p| t.period(&p))
+        .unwrap_or_else(|_| r.period.clone());
+    Ok(CloseView {
         period: r.period.clone(),
+        period_label,
+        not_reported: r.not_reported.len(),
+        not_reported_names,
         preview: r.preview,
         already_closed: r.already_closed,
         members_reporting: r.members_reporting,
@@ -964,7 +1008,7 @@ fn close_view(t: Tr, r: &OrgCloseReport) -> CloseView {
         adjustment_lines: r.adjustment_lines,
         plans_flagged: r.plans_flagged.len(),
         entries: r.entries,
-    }
+    })
 }
 
 pub struct ClosedRow {
@@ -1003,7 +1047,9 @@ pub struct FlaggedRow {
 #[derive(Deserialize, Default)]
 pub struct CloseQuery {
     #[serde(default)]
-    periodo: Option<String>,
+    /// The close form's field; `periodo` is accepted from older links.
+    #[serde(alias = "periodo")]
+    period: Option<String>,
 }
 
 /// The period a close page opens on: the last one that is over.
@@ -1030,13 +1076,13 @@ async fn close_response(
     check(ctx, &session.viewer, org.id, Action::ViewMembers)?;
     let app = &state.app;
     let settings = period_settings(state, t, org.id).await?;
-    let today = Utc::now().date_naive();
+    let today = today_mx();
     let period_text = period_text
         .filter(|p| !p.trim().is_empty())
         .unwrap_or_else(|| default_close_period(settings, today).to_string());
     let mut error = None;
     let view = match outcome {
-        Some(CloseOutcome::Shown(r)) => Some(close_view(t, &r)),
+        Some(CloseOutcome::Shown(r)) => Some(close_view(state, t, org.id, settings, &r).await?),
         Some(CloseOutcome::Refused(e)) => {
             error = Some(e);
             None
@@ -1061,9 +1107,9 @@ async fn close_response(
                     )
                     .await
                 {
-                    Ok(r) => Some(close_view(t, &r)),
+                    Ok(r) => Some(close_view(state, t, org.id, settings, &r).await?),
                     Err(e) if e.field() == Some("period") => {
-                        error = Some(t.get("close.err.not_over").to_string());
+                        error = Some(t.get(close_period_refusal(&e)).to_string());
                         None
                     }
                     Err(e) => return Err(PageError::from_app(t, e)),
@@ -1075,13 +1121,13 @@ async fn close_response(
         .fund_book(org.id)
         .await
         .map_err(|e| PageError::from_app(t, e))?;
+    // Every closed period, newest first.
     let closed = fund_book
         .completed
         .iter()
         .rev()
-        .take(12)
         .map(|(p, c)| ClosedRow {
-            period: p.to_string(),
+            period: t.period(p),
             members_reporting: c.members_reporting,
             new_revenue: t.money(c.new_revenue_minor as i128),
             contribution: t.money(c.contribution.total() as i128),
@@ -1151,7 +1197,7 @@ pub async fn close_page(
     Path(slug): Path<String>,
     Query(q): Query<CloseQuery>,
 ) -> PageResult {
-    close_response(&state, &ctx, &slug, q.periodo, None, None, StatusCode::OK).await
+    close_response(&state, &ctx, &slug, q.period, None, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -1160,6 +1206,10 @@ pub struct CloseForm {
     csrf: String,
     #[serde(default)]
     period: String,
+    /// The confirmation box: a close cannot be undone (its effects are reversed by the next
+    /// close's adjustments only for late reports), so it is never one tap.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// Closes the period (staff only). Closing a closed period writes nothing and says so.
@@ -1186,12 +1236,24 @@ pub async fn close_post(
         )
         .await;
     };
+    if form.confirm != "si" {
+        return close_response(
+            &state,
+            &ctx,
+            &slug,
+            Some(form.period),
+            None,
+            Some((t.get("close.err.confirm").to_string(), "error")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     let result = state
         .app
         .close_period(
             org.id,
             period,
-            Utc::now().date_naive(),
+            today_mx(),
             CloseOptions::default(),
             &audit_of(&session.viewer, &ctx.origin),
         )
@@ -1199,9 +1261,9 @@ pub async fn close_post(
     match result {
         Ok(r) => {
             let msg = if r.already_closed {
-                (t.fmt("close.already", &period.to_string()), "ok")
+                (t.fmt("close.already", &t.period(&period)), "ok")
             } else {
-                (t.fmt("close.done", &period.to_string()), "ok")
+                (t.fmt("close.done", &t.period(&period)), "ok")
             };
             close_response(
                 &state,
@@ -1221,7 +1283,7 @@ pub async fn close_post(
                 &slug,
                 Some(form.period),
                 Some(CloseOutcome::Refused(
-                    t.get("close.err.not_over").to_string(),
+                    t.get(close_period_refusal(&e)).to_string(),
                 )),
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -1399,15 +1461,6 @@ pub async fn fund_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn signed_amounts_keep_their_sign_without_floats() {
-        assert_eq!(parse_signed_amount("-1,234.50"), Some(-123_450));
-        assert_eq!(parse_signed_amount("800"), Some(80_000));
-        assert_eq!(parse_signed_amount(""), None);
-        assert_eq!(parse_signed_amount("-"), None);
-        assert_eq!(parse_signed_amount("abc"), None);
-    }
 
     #[test]
     fn every_report_refusal_names_a_field_of_the_form() {

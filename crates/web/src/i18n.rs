@@ -124,6 +124,15 @@ impl Tr {
         crate::format::money_es_mx(minor)
     }
 
+    /// A report period by its months: `marzo 2026`.
+    pub fn period(&self, period: &fund::Period) -> String {
+        crate::format::period_in(
+            (period.year(), period.first_month()),
+            period.len_months(),
+            self.lang,
+        )
+    }
+
     pub fn date(&self, date: &chrono::NaiveDate) -> String {
         crate::format::date_in(*date, self.lang)
     }

@@ -1311,31 +1311,6 @@ pub async fn proposals_page(
     proposals_response(&state, &ctx, &slug, None, None, StatusCode::OK).await
 }
 
-/// Parses `1,234.56` / `1234.5` / `1234` pesos into minor units without floating point.
-pub fn parse_amount(text: &str) -> Option<i64> {
-    let clean: String = text
-        .trim()
-        .trim_start_matches('$')
-        .chars()
-        .filter(|c| *c != ',' && *c != ' ')
-        .collect();
-    if clean.is_empty() {
-        return Some(0);
-    }
-    let (whole, frac) = clean.split_once('.').unwrap_or((&clean, ""));
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > 2
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || whole.len() > 12
-    {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(frac)
-}
-
 /// The field a refusal names, as the form calls it.
 fn form_field(field: &str) -> &str {
     match field {
@@ -1360,9 +1335,15 @@ pub async fn propose(
     check(&ctx, &session.viewer, org.id, Action::Propose)?;
     let get = |k: &str| values.get(k).cloned().unwrap_or_default();
     let mut errors = HashMap::new();
-    let amount = parse_amount(&get("amount"));
-    if amount.is_none() {
-        errors.insert("amount".to_string(), t.field_error("amount").to_string());
+    // The amount is optional for a proposal that moves no money: empty is zero.
+    let amount_text = get("amount");
+    let amount = if amount_text.trim().is_empty() {
+        Ok(0)
+    } else {
+        crate::format::typed_amount_minor(t, &amount_text, false)
+    };
+    if let Err(e) = amount {
+        errors.insert("amount".to_string(), e.to_string());
     }
     let form = ProposalForm {
         kind: get("kind"),
@@ -1727,17 +1708,6 @@ pub async fn programme_audit(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_parse_to_minor_units_without_floats() {
-        assert_eq!(parse_amount("1,234.56"), Some(123_456));
-        assert_eq!(parse_amount("$15000"), Some(1_500_000));
-        assert_eq!(parse_amount("0.5"), Some(50));
-        assert_eq!(parse_amount(""), Some(0));
-        for bad in ["abc", "1.234", "-5", "1e3", "9999999999999"] {
-            assert_eq!(parse_amount(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn import_error_lines_name_their_field() {

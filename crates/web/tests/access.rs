@@ -775,7 +775,6 @@ async fn r_gov_2_the_board_votes_a_proposal_through_and_the_decision_records_who
 /// like missing ones).
 #[tokio::test]
 async fn authorisation_matrix_every_role_against_the_fund_credit_and_trade_pages() {
-    use chrono::Datelike;
     let w = world().await;
     let socio = member_of(&w, "socio").await;
     let roles = [
@@ -792,16 +791,9 @@ async fn authorisation_matrix_every_role_against_the_fund_credit_and_trade_pages
         who.push(Some(sign_in(&w, r).await));
     }
     who.push(None);
-    let d = chrono::Utc::now().date_naive();
-    let month = format!("{:04}-{:02}", d.year(), d.month());
-    let last = {
-        let (y, m) = if d.month() == 1 {
-            (d.year() - 1, 12)
-        } else {
-            (d.year(), d.month() - 1)
-        };
-        format!("{y:04}-{m:02}")
-    };
+    // Reports and the close are for the last month that is over (the month in course is
+    // refused to everyone).
+    let last = last_month();
     let o = "/odf/alfareros-morelos";
     let x = format!("/odf/{}", w.other.data.slug);
     // Expected per role: supervisor, staff, board, member, support committee, donor, adviser,
@@ -917,7 +909,13 @@ async fn authorisation_matrix_every_role_against_the_fund_credit_and_trade_pages
             let r = if method == "GET" {
                 get(&w, &uri, b.as_ref()).await
             } else if uri.ends_with("/cierre") {
-                post_form(&w, &uri, b.as_ref(), &[("csrf", &csrf), ("period", &last)]).await
+                post_form(
+                    &w,
+                    &uri,
+                    b.as_ref(),
+                    &[("csrf", &csrf), ("period", &last), ("confirm", "si")],
+                )
+                .await
             } else {
                 post_form(
                     &w,
@@ -925,7 +923,7 @@ async fn authorisation_matrix_every_role_against_the_fund_credit_and_trade_pages
                     b.as_ref(),
                     &[
                         ("csrf", &csrf),
-                        ("period", &month),
+                        ("period", &last),
                         ("revenue", "100"),
                         ("profit", "10"),
                     ],

@@ -298,7 +298,7 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
         .unwrap();
     assert_eq!(p.record.ballots.len(), 1);
 
-    // A member signs in on the phone and reports this month's income (R-PLAN-2): a negative
+    // A member signs in on the phone and reports last month's income (R-PLAN-2): a negative
     // revenue comes back next to the field, then the right figures are received.
     sign_in("socio").await;
     let me = common::member_of(&w, "socio").await;
@@ -344,7 +344,7 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
         .click()
         .await
         .unwrap();
-    wait_for("Los ingresos no pueden ser negativos (R-PLAN-2).").await;
+    wait_for("No puede ser negativo.").await;
     std::fs::write(
         shots.join("report-refused-360.png"),
         client.screenshot().await.unwrap(),
@@ -423,6 +423,14 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
     )
     .unwrap();
     no_horizontal_scroll("close preview").await;
+    // The close asks for confirmation: the box is ticked first.
+    client
+        .find(Locator::Css("#close-form input[name=confirm]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     client
         .find(Locator::Css("#close-form button[type=submit]"))
         .await
@@ -437,8 +445,7 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
         client.screenshot().await.unwrap(),
     )
     .unwrap();
-    let today = chrono::Utc::now().date_naive();
-    let last = fund::Period::containing(today, fund::PeriodSettings::default()).prev();
+    let last = fund::Period::containing(common::today_mx(), fund::PeriodSettings::default()).prev();
     assert!(w.app.is_closed(w.union.id, last).await.unwrap());
     for (path, shot) in [
         ("fondo", "fund-360.png"),

@@ -10,22 +10,6 @@ use serde_json::json;
 
 const SLUG: &str = "alfareros-morelos";
 
-/// The last period that is over (what the close page opens on).
-fn last_month() -> String {
-    let d = Utc::now().date_naive();
-    let (y, m) = if d.month() == 1 {
-        (d.year() - 1, 12)
-    } else {
-        (d.year(), d.month() - 1)
-    };
-    format!("{y:04}-{m:02}")
-}
-
-fn this_month() -> String {
-    let d = Utc::now().date_naive();
-    format!("{:04}-{:02}", d.year(), d.month())
-}
-
 async fn events(w: &World) -> usize {
     w.app
         .store()
@@ -74,6 +58,27 @@ async fn the_close_preview_shows_what_the_close_would_post_and_writes_nothing() 
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains(&format!("value=\"{}\"", last_month())));
     assert!(page.body.contains("Vista previa del cierre"));
+    // Who has not reported: every member with a plan agreed by the month's end, but the socio.
+    let period = fund::Period::parse(&last_month(), fund::PeriodSettings::default()).unwrap();
+    let me = member_of(&w, "socio").await;
+    let with_plan: std::collections::BTreeSet<i64> = w
+        .app
+        .plans(w.union.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.agreed_on <= period.last_day() && p.member_id != me)
+        .map(|p| p.member_id)
+        .collect();
+    assert!(!with_plan.is_empty());
+    assert!(
+        page.body.contains(&format!(
+            "Socios con plan que no han reportado: {}",
+            with_plan.len()
+        )),
+        "{}",
+        page.body
+    );
     // R-FUND-1: 10% of 10,000.00 of new revenue = 1,000.00; R-FUND-2: 500.00 to each
     // sub-fund; R-PLAN-3: 25% of 2,000.00 of incremental profit = 500.00.
     assert!(page.body.contains("<dd>$1,000.00</dd>"), "{}", page.body);
@@ -104,20 +109,42 @@ async fn staff_close_a_period_once_and_closing_again_says_so() {
     socio_reports_last_month(&w).await;
     let staff = sign_in(&w, "personal").await;
     let uri = format!("/odf/{SLUG}/cierre");
-    let form = [("csrf", staff.csrf.as_str()), ("period", &last_month())];
+    let period = fund::Period::parse(&last_month(), fund::PeriodSettings::default()).unwrap();
+    // Never one tap: without the confirmation box nothing is closed.
+    let before = events(&w).await;
+    let unconfirmed = [("csrf", staff.csrf.as_str()), ("period", &last_month())];
+    let r = post_form(&w, &uri, Some(&staff), &unconfirmed).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("Marque la casilla de confirmación"),
+        "{}",
+        r.body
+    );
+    assert!(!w.app.is_closed(w.union.id, period).await.unwrap());
+    assert_eq!(events(&w).await, before, "nothing written");
+    let form = [
+        ("csrf", staff.csrf.as_str()),
+        ("period", &last_month()),
+        ("confirm", "si"),
+    ];
     let r = post_form(&w, &uri, Some(&staff), &form).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r
-        .body
-        .contains(&format!("Periodo {} cerrado.", last_month())));
-    let period = fund::Period::parse(&last_month(), fund::PeriodSettings::default()).unwrap();
+    assert!(
+        r.body.contains(&format!(
+            "Periodo {} cerrado.",
+            month_label_es(&last_month())
+        )),
+        "{}",
+        r.body
+    );
     assert!(w.app.is_closed(w.union.id, period).await.unwrap());
     let after_close = events(&w).await;
     let again = post_form(&w, &uri, Some(&staff), &form).await;
     assert_eq!(again.status, StatusCode::OK);
-    assert!(again
-        .body
-        .contains(&format!("El periodo {} ya estaba cerrado", last_month())));
+    assert!(again.body.contains(&format!(
+        "El periodo {} ya estaba cerrado",
+        month_label_es(&last_month())
+    )));
     assert_eq!(
         events(&w).await,
         after_close,
@@ -132,11 +159,34 @@ async fn staff_close_a_period_once_and_closing_again_says_so() {
         &w,
         &uri,
         Some(&staff),
-        &[("csrf", staff.csrf.as_str()), ("period", &this_month())],
+        &[
+            ("csrf", staff.csrf.as_str()),
+            ("period", &this_month()),
+            ("confirm", "si"),
+        ],
     )
     .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(early.body.contains("El periodo aún no termina"));
+    assert_eq!(events(&w).await, after_close);
+    // A month before the union was founded (1 January 2025) has nothing to close.
+    let before_founding = post_form(
+        &w,
+        &uri,
+        Some(&staff),
+        &[
+            ("csrf", staff.csrf.as_str()),
+            ("period", "2024-12"),
+            ("confirm", "si"),
+        ],
+    )
+    .await;
+    assert_eq!(before_founding.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        before_founding.body.contains("antes de que se fundara"),
+        "{}",
+        before_founding.body
+    );
     assert_eq!(events(&w).await, after_close);
     // The API answers already_closed, and the close is idempotent there too.
     let api_again = api(

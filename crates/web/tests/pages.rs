@@ -268,7 +268,7 @@ async fn a_proposal_form_with_a_bad_amount_is_returned_with_the_message_and_noth
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Monto no válido"));
+    assert!(r.body.contains("A lo más dos decimales"), "{}", r.body);
     let viewer = w.app.user("apoyo").await.unwrap().viewer;
     assert!(w
         .app

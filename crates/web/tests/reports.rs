@@ -1,4 +1,4 @@
-//! R-PLAN-2 through the web: a member reports this month's income, staff report for a
+//! R-PLAN-2 through the web: a member reports last month's income (the month that is over), staff report for a
 //! micro-producer (R-ORG-3), every refusal comes back next to its field in the user's language
 //! with nothing saved, and the API files the same way with Idempotency-Key.
 
@@ -11,19 +11,9 @@ use serde_json::json;
 
 const SLUG: &str = "alfareros-morelos";
 
-fn this_month() -> String {
-    let d = Utc::now().date_naive();
-    format!("{:04}-{:02}", d.year(), d.month())
-}
-
 fn next_month() -> String {
-    let d = Utc::now().date_naive();
-    let (y, m) = if d.month() == 12 {
-        (d.year() + 1, 1)
-    } else {
-        (d.year(), d.month() + 1)
-    };
-    format!("{y:04}-{m:02}")
+    let d = today_mx();
+    month_key(d.year(), d.month(), 1)
 }
 
 async fn reports_of(w: &World, member: i64) -> usize {
@@ -72,7 +62,7 @@ async fn member_with(w: &World, profile: registry::Profile) -> i64 {
 }
 
 #[tokio::test]
-async fn a_member_reports_this_months_income_and_sees_it_on_their_statement() {
+async fn a_member_reports_last_months_income_and_sees_it_on_their_statement() {
     let w = world().await;
     let b = sign_in(&w, "socio").await;
     let me = member_of(&w, "socio").await;
@@ -81,8 +71,8 @@ async fn a_member_reports_this_months_income_and_sees_it_on_their_statement() {
     let form = get(&w, start.location(), Some(&b)).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(
-        form.body.contains(&format!("value=\"{}\"", this_month())),
-        "the form opens on this month"
+        form.body.contains(&format!("value=\"{}\"", last_month())),
+        "the form opens on the last month that is over"
     );
     assert!(form.body.contains("Reportar ingresos del mes"));
     let before = reports_of(&w, me).await;
@@ -90,11 +80,14 @@ async fn a_member_reports_this_months_income_and_sees_it_on_their_statement() {
     let statement = format!("/odf/{SLUG}/socios/{me}");
     let earlier = get(&w, &statement, Some(&b)).await;
     assert!(!earlier.body.contains("$12,500.00"));
-    let r = file(&w, &b, me, &this_month(), "12,500.00", "4,000", "es").await;
+    let r = file(&w, &b, me, &last_month(), "12,500.00", "4,000", "es").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The confirmation repeats the month and the amounts as they were saved.
     assert!(
-        r.body
-            .contains(&format!("Reporte de {} recibido.", this_month())),
+        r.body.contains(&format!(
+            "Reporte de {} recibido: ingresos $12,500.00, utilidad $4,000.00.",
+            month_label_es(&last_month())
+        )),
         "{}",
         r.body
     );
@@ -105,7 +98,7 @@ async fn a_member_reports_this_months_income_and_sees_it_on_their_statement() {
     assert_eq!(last.profit.amount_minor(), 400_000);
     assert_eq!(last.reported_by, fund::Reporter::Member);
     // Sending the same form again (a double tap on a slow phone) files nothing new.
-    let again = file(&w, &b, me, &this_month(), "12,500.00", "4,000", "es").await;
+    let again = file(&w, &b, me, &last_month(), "12,500.00", "4,000", "es").await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(reports_of(&w, me).await, before + 1);
     // ...and after it shows the period, the chart against the baseline and the new figures:
@@ -113,7 +106,7 @@ async fn a_member_reports_this_months_income_and_sees_it_on_their_statement() {
     let page = get(&w, &format!("/odf/{SLUG}/mi-estado"), Some(&b)).await;
     let page = get(&w, page.location(), Some(&b)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(&this_month()));
+    assert!(page.body.contains(&last_month()));
     assert!(page.body.contains("$12,500.00"));
     assert!(page.body.contains("class=\"baseline\""), "income chart");
 }
@@ -128,33 +121,50 @@ async fn refusals_come_back_next_to_the_field_in_the_users_language_and_save_not
     let r = file(&w, &b, me, &next_month(), "1000", "100", "es").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"e-period\""), "{}", r.body);
-    assert!(r.body.contains("no un mes futuro (R-PLAN-2)"));
+    assert!(r.body.contains("elija un mes que ya terminó"), "{}", r.body);
+    let message = r.body.split("id=\"e-period\"").nth(1).unwrap();
+    let message = &message[..message.find("</").unwrap()];
+    assert!(
+        !message.contains("R-PLAN"),
+        "no rule id in the sentence: {message}"
+    );
     assert!(
         r.body.contains(&format!("value=\"{}\"", next_month())),
         "values kept"
     );
-    // R-PLAN-2: negative revenue, in English.
-    let r = file(&w, &b, me, &this_month(), "-5", "0", "en").await;
+    // R-PLAN-2: the month in course is not over, so not reported yet.
+    let r = file(&w, &b, me, &this_month(), "1000", "100", "es").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("elija un mes que ya terminó"), "{}", r.body);
+    // Negative revenue, in English.
+    let r = file(&w, &b, me, &last_month(), "-5", "0", "en").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"e-revenue\""));
-    assert!(
-        r.body.contains("Revenue cannot be negative (R-PLAN-2)."),
-        "{}",
-        r.body
-    );
+    assert!(r.body.contains("It cannot be negative."), "{}", r.body);
     // Not an amount at all.
-    let r = file(&w, &b, me, &this_month(), "mucho", "0", "es").await;
+    let r = file(&w, &b, me, &last_month(), "mucho", "0", "es").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Ingresos no válidos"));
+    assert!(r.body.contains("No es un importe en pesos"), "{}", r.body);
+    // A decimal comma is refused, never read as 1,250,050.00 pesos.
+    let r = file(&w, &b, me, &last_month(), "12500,50", "0", "es").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Use punto para los centavos"), "{}", r.body);
+    // R-PLAN-2: profit larger than revenue.
+    let r = file(&w, &b, me, &last_month(), "1,000", "1,000.01", "es").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"e-profit\""), "{}", r.body);
+    assert!(r
+        .body
+        .contains("La utilidad no puede ser mayor que los ingresos."));
     // A period written wrong.
     let r = file(&w, &b, me, "noviembre", "10", "0", "es").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"e-period\""));
     assert_eq!(reports_of(&w, me).await, before, "nothing saved");
     // R-PLAN-2: a second report of the same period with other figures is a duplicate.
-    let ok = file(&w, &b, me, &this_month(), "1000", "100", "es").await;
+    let ok = file(&w, &b, me, &last_month(), "1000", "100", "es").await;
     assert_eq!(ok.status, StatusCode::OK);
-    let dup = file(&w, &b, me, &this_month(), "2000", "100", "es").await;
+    let dup = file(&w, &b, me, &last_month(), "2000", "100", "es").await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(dup.body.contains("Ya hay un reporte de este periodo"));
     assert_eq!(reports_of(&w, me).await, before + 1);
@@ -178,25 +188,20 @@ async fn refusals_come_back_next_to_the_field_in_the_users_language_and_save_not
             .await
         }
     };
-    let long = correct("2000", "x".repeat(501), this_month()).await;
+    let long = correct("2000", "x".repeat(501), last_month()).await;
     assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(long.body.contains("id=\"e-reason\""), "{}", long.body);
-    let last_month = {
-        let d = Utc::now().date_naive();
-        let (y, m) = if d.month() == 1 {
-            (d.year() - 1, 12)
-        } else {
-            (d.year(), d.month() - 1)
-        };
-        format!("{y:04}-{m:02}")
+    let month_before = {
+        let d = today_mx();
+        month_key(d.year(), d.month(), -2)
     };
-    let nothing = correct("2000", "Sumé mal".into(), last_month).await;
+    let nothing = correct("2000", "Sumé mal".into(), month_before).await;
     assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(nothing
         .body
         .contains("No hay reporte de este periodo que corregir"));
     assert_eq!(reports_of(&w, me).await, before + 1, "nothing saved");
-    let fixed = correct("2000", "Sumé mal las ventas".into(), this_month()).await;
+    let fixed = correct("2000", "Sumé mal las ventas".into(), last_month()).await;
     assert_eq!(fixed.status, StatusCode::OK, "{}", fixed.body);
     let reports = w.app.member_reports(w.union.id, me).await.unwrap();
     assert_eq!(
@@ -213,7 +218,7 @@ async fn refusals_come_back_next_to_the_field_in_the_users_language_and_save_not
         &w,
         &format!("/odf/{SLUG}/socios/{me}/reporte"),
         Some(&b),
-        &[("period", &this_month()), ("revenue", "5"), ("profit", "1")],
+        &[("period", &last_month()), ("revenue", "5"), ("profit", "1")],
     )
     .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
@@ -234,7 +239,7 @@ async fn staff_report_for_a_micro_producer_but_not_for_a_micro_entrepreneur() {
     .await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("reporte del personal por el socio"));
-    let r = file(&w, &staff, producer, &this_month(), "3000", "900", "es").await;
+    let r = file(&w, &staff, producer, &last_month(), "3000", "900", "es").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let last = w
         .app
@@ -257,7 +262,7 @@ async fn staff_report_for_a_micro_producer_but_not_for_a_micro_entrepreneur() {
     assert!(!page.body.contains(&link(entrepreneur)));
     // R-ORG-3: a micro-entrepreneur reports themself.
     let before = reports_of(&w, entrepreneur).await;
-    let r = file(&w, &staff, entrepreneur, &this_month(), "3000", "900", "es").await;
+    let r = file(&w, &staff, entrepreneur, &last_month(), "3000", "900", "es").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("(R-ORG-3)"), "{}", r.body);
     assert_eq!(reports_of(&w, entrepreneur).await, before);
@@ -278,7 +283,7 @@ async fn nobody_else_files_a_report_and_another_odfs_member_is_missing() {
         ("supervisor", StatusCode::FORBIDDEN),
     ] {
         let b = sign_in(&w, login).await;
-        let r = file(&w, &b, me, &this_month(), "10", "1", "es").await;
+        let r = file(&w, &b, me, &last_month(), "10", "1", "es").await;
         assert_eq!(r.status, refused, "{login}");
         let page = get(&w, &format!("/odf/{SLUG}/socios/{me}/reporte"), Some(&b)).await;
         assert_eq!(page.status, refused, "{login}");
@@ -296,7 +301,7 @@ async fn nobody_else_files_a_report_and_another_odfs_member_is_missing() {
                 Some(&staff),
                 &[
                     ("csrf", staff.csrf.as_str()),
-                    ("period", &this_month()),
+                    ("period", &last_month()),
                     ("revenue", "10"),
                     ("profit", "1"),
                 ],
@@ -322,7 +327,7 @@ async fn the_api_files_a_report_with_the_same_rules_and_idempotency_key() {
     let b = sign_in(&w, "socio").await;
     let before = reports_of(&w, me).await;
     let uri = format!("/api/v1/orgs/{SLUG}/members/{me}/reports");
-    let body = json!({"period": this_month(), "revenue_minor": 900_000, "profit_minor": 250_000});
+    let body = json!({"period": last_month(), "revenue_minor": 900_000, "profit_minor": 250_000});
     let first = api(
         &w,
         "POST",
@@ -343,7 +348,7 @@ async fn the_api_files_a_report_with_the_same_rules_and_idempotency_key() {
         "POST",
         &uri,
         Some(&b.token),
-        Some(json!({"period": this_month(), "revenue_minor": -1, "profit_minor": 0})),
+        Some(json!({"period": last_month(), "revenue_minor": -1, "profit_minor": 0})),
         None,
     )
     .await;
@@ -355,7 +360,7 @@ async fn the_api_files_a_report_with_the_same_rules_and_idempotency_key() {
         "POST",
         &uri,
         Some(&b.token),
-        Some(json!({"period": this_month(), "revenue_minor": 1, "profit_minor": 0})),
+        Some(json!({"period": last_month(), "revenue_minor": 1, "profit_minor": 0})),
         None,
     )
     .await;
@@ -366,7 +371,7 @@ async fn the_api_files_a_report_with_the_same_rules_and_idempotency_key() {
         "POST",
         &uri,
         Some(&b.token),
-        Some(json!({"period": this_month(), "revenue_minor": 950_000, "profit_minor": 250_000, "reason": "faltó una venta"})),
+        Some(json!({"period": last_month(), "revenue_minor": 950_000, "profit_minor": 250_000, "reason": "faltó una venta"})),
         None,
     )
     .await;
@@ -383,13 +388,24 @@ async fn the_api_files_a_report_with_the_same_rules_and_idempotency_key() {
     .await;
     assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(future.json()["field"], "period");
+    let unfinished = api(
+        &w,
+        "POST",
+        &uri,
+        Some(&b.token),
+        Some(json!({"period": this_month(), "revenue_minor": 1, "profit_minor": 0})),
+        None,
+    )
+    .await;
+    assert_eq!(unfinished.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unfinished.json()["field"], "period");
     let apoyo = sign_in(&w, "apoyo").await;
     let refused = api(
         &w,
         "POST",
         &uri,
         Some(&apoyo.token),
-        Some(json!({"period": this_month(), "revenue_minor": 1, "profit_minor": 0})),
+        Some(json!({"period": last_month(), "revenue_minor": 1, "profit_minor": 0})),
         None,
     )
     .await;
@@ -404,7 +420,7 @@ async fn the_api_files_a_report_with_the_same_rules_and_idempotency_key() {
             w.other.data.slug, w.other_member
         ),
         Some(&staff.token),
-        Some(json!({"period": this_month(), "revenue_minor": 1, "profit_minor": 0})),
+        Some(json!({"period": last_month(), "revenue_minor": 1, "profit_minor": 0})),
         None,
     )
     .await;
@@ -429,14 +445,15 @@ async fn the_report_form_takes_the_day_it_was_filed() {
     let b = sign_in(&w, "socio").await;
     let me = member_of(&w, "socio").await;
     let form = get(&w, &format!("/odf/{SLUG}/socios/{me}/reporte"), Some(&b)).await;
-    let today = app::fact_date::mexico_city_today(Utc::now());
+    let today = today_mx();
     assert!(
         form.body
             .contains(&format!("name=\"fecha\" type=\"date\" value=\"{today}\"")),
         "{}",
         form.body
     );
-    let period = format!("{:04}-{:02}", today.year(), today.month());
+    // Last month's report, filed on the first day of this month (the earliest it can be).
+    let period = last_month();
     let first = today.with_day(1).unwrap().to_string();
     let before = reports_of(&w, me).await;
     let send = |fecha: String, lang: &'static str| {

@@ -92,14 +92,9 @@ fn field_text<'a>(field: &'static str, text: &'a str) -> Result<&'a str, FieldEr
 /// A peso amount with up to two decimals, in minor units; the error names `field`.
 pub fn money(field: &'static str, text: &str) -> Result<i64, FieldError> {
     let t = field_text(field, text)?;
-    Money::parse_major(t, Currency::MXN, field)
-        .map(|m| m.amount_minor())
-        .map_err(|_| {
-            FieldError::new(
-                field,
-                format!("'{t}' no es un importe en pesos con hasta dos decimales (e.g. 10000.00)"),
-            )
-        })
+    // As a Mexican user types it: `20,000`, `$20,000.00`; a decimal comma is refused.
+    ledger::typed::parse_typed_minor(t, false)
+        .map_err(|e| FieldError::new(field, format!("'{t}': {e}")))
 }
 
 fn count(field: &'static str, text: &str) -> Result<u32, FieldError> {

@@ -114,6 +114,9 @@ pub struct OrgCloseReport {
     /// R-PLAN-4: those of `plans_flagged` the close of the period before would not have
     /// flagged (their window then still had a positive increment, or began before the plan).
     pub plans_newly_flagged: Vec<(i64, MemberId)>,
+    /// Members with a business plan for the period and no report of it (whom staff may
+    /// still remind before closing; a report filed later is adjusted by the next close).
+    pub not_reported: Vec<MemberId>,
     /// Entries this run posted (or would post, in preview).
     pub entries: usize,
     pub commits: usize,
@@ -232,6 +235,15 @@ impl App {
             )
             .into());
         }
+        let founded_on = self.store().org(org_id).await?.data.founded_on;
+        if period.last_day() < founded_on {
+            return Err(fund::FundError::rule(
+                "R-PLAN-2",
+                "period",
+                format!("{period} ended before the organisation was founded on {founded_on}"),
+            )
+            .into());
+        }
         if let Ok(done) = self
             .store()
             .event_by_key(org_id, &completed_key(period))
@@ -280,6 +292,13 @@ impl App {
             }
             rows
         };
+        report.not_reported = plans
+            .iter()
+            .filter(|(member_id, ps)| {
+                !current.contains_key(member_id) && plan_for(ps, **member_id, date).is_some()
+            })
+            .map(|(member_id, _)| *member_id)
+            .collect();
         let mut without_plan = 0;
         let period_rows = rows(&current, period, &mut without_plan);
         report.without_plan = without_plan;

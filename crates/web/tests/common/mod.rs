@@ -223,3 +223,54 @@ pub async fn proposal(w: &World, key: &str) -> i64 {
         .proposal
         .id
 }
+
+/// Today as the server sees it (America/Mexico_City).
+pub fn today_mx() -> chrono::NaiveDate {
+    app::fact_date::mexico_city_today(chrono::Utc::now())
+}
+
+/// A `YYYY-MM` period key shifted by `months` (negative: earlier).
+pub fn month_key(year: i32, month: u32, months: i32) -> String {
+    let index = year * 12 + month as i32 - 1 + months;
+    format!(
+        "{:04}-{:02}",
+        index.div_euclid(12),
+        index.rem_euclid(12) + 1
+    )
+}
+
+/// The month in course (not over, so neither reported nor closed yet).
+pub fn this_month() -> String {
+    use chrono::Datelike;
+    let d = today_mx();
+    month_key(d.year(), d.month(), 0)
+}
+
+/// The last month that is over: the one members report and staff close now.
+pub fn last_month() -> String {
+    use chrono::Datelike;
+    let d = today_mx();
+    month_key(d.year(), d.month(), -1)
+}
+
+/// How the pages name a `YYYY-MM` month in Spanish (`noviembre 2026`), spelled out here
+/// independently of the web crate.
+pub fn month_label_es(key: &str) -> String {
+    const MESES: [&str; 12] = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ];
+    let (year, month) = key.split_once('-').expect("YYYY-MM");
+    let month: usize = month.parse().expect("a month number");
+    format!("{} {year}", MESES[month - 1])
+}
