@@ -1058,7 +1058,7 @@ fn default_close_period(settings: fund::PeriodSettings, today: NaiveDate) -> Per
 }
 
 enum CloseOutcome {
-    Shown(OrgCloseReport),
+    Shown(Box<OrgCloseReport>),
     Refused(String),
 }
 
@@ -1270,7 +1270,7 @@ pub async fn close_post(
                 &ctx,
                 &slug,
                 Some(form.period),
-                Some(CloseOutcome::Shown(r)),
+                Some(CloseOutcome::Shown(Box::new(r))),
                 Some(msg),
                 StatusCode::OK,
             )
