@@ -4,7 +4,6 @@
 mod common;
 
 use axum::http::StatusCode;
-use chrono::{Datelike, Utc};
 use common::*;
 use serde_json::json;
 
