@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use chrono::{Datelike, Utc};
+use chrono::Datelike;
 use common::*;
 use serde_json::json;
 
