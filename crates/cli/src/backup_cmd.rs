@@ -379,9 +379,11 @@ async fn sqlite_restore(from: &Path, db: &Path, force: bool) -> anyhow::Result<(
         let mut aside = db.as_os_str().to_os_string();
         aside.push(format!(".replaced-{stamp}"));
         let aside = PathBuf::from(aside);
-        for (from, to) in std::iter::once((db.to_path_buf(), aside.clone()))
-            .chain(sqlite_companions(db).into_iter().zip(sqlite_companions(&aside)))
-        {
+        for (from, to) in std::iter::once((db.to_path_buf(), aside.clone())).chain(
+            sqlite_companions(db)
+                .into_iter()
+                .zip(sqlite_companions(&aside)),
+        ) {
             if from.exists() {
                 std::fs::rename(&from, &to)
                     .with_context(|| format!("cannot move {} aside", from.display()))?;
@@ -442,8 +444,7 @@ async fn pg_restore(url: &str, from: &Path, force: bool) -> anyhow::Result<()> {
 /// The URL for libpq without its password, and the password (percent-decoded) to pass in
 /// `PGPASSWORD`, so it never shows in the process list.
 fn libpq_url(url: &str) -> anyhow::Result<(String, Option<String>)> {
-    let mut parsed =
-        url::Url::parse(url).map_err(|e| BadInput(format!("database_url: {e}")))?;
+    let mut parsed = url::Url::parse(url).map_err(|e| BadInput(format!("database_url: {e}")))?;
     let password = parsed
         .password()
         .map(|p| {
@@ -549,15 +550,16 @@ mod tests {
 
     #[test]
     fn the_password_leaves_the_url_and_is_decoded() {
-        let (url, password) = libpq_url("postgres://tequio:p%40ss%3Aw@db.local:5433/libros?sslmode=require").unwrap();
-        assert_eq!(url, "postgres://tequio@db.local:5433/libros?sslmode=require");
+        let (url, password) =
+            libpq_url("postgres://tequio:p%40ss%3Aw@db.local:5433/libros?sslmode=require").unwrap();
+        assert_eq!(
+            url,
+            "postgres://tequio@db.local:5433/libros?sslmode=require"
+        );
         assert_eq!(password.as_deref(), Some("p@ss:w"));
         let (url, password) = libpq_url("postgresql://127.0.0.1/tequio").unwrap();
         assert_eq!(url, "postgresql://127.0.0.1/tequio");
         assert_eq!(password, None);
-        assert_eq!(
-            redacted("postgres://u:secret@h/d"),
-            "postgres://u@h/d"
-        );
+        assert_eq!(redacted("postgres://u:secret@h/d"), "postgres://u@h/d");
     }
 }
