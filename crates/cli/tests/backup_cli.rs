@@ -650,3 +650,51 @@ async fn a_restore_refuses_a_database_with_data_unless_forced_and_keeps_the_one_
     );
     assert!(!fresh.exists());
 }
+
+/// A backup killed at any moment leaves, under the final name, either nothing or a complete
+/// copy that restores and passes the check: never a half file.
+#[tokio::test]
+async fn a_killed_backup_never_leaves_a_half_file_under_the_final_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = small_db(&dir.path().join("libros.db")).await;
+    let to = dir.path().join("copia.db");
+    let (mut absent, mut complete) = (0, 0);
+    for delay_ms in (0..=200).step_by(10) {
+        let _ = std::fs::remove_file(&to);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tequio"))
+            .arg("--database-url")
+            .arg(&url)
+            .args(["backup", "--to", &to.display().to_string()])
+            .env_remove("TEQUIO_CONFIG")
+            .env("TEQUIO_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no clean-up runs
+        child.wait().unwrap();
+        if !to.exists() {
+            absent += 1;
+            continue;
+        }
+        complete += 1;
+        let target = format!(
+            "sqlite://{}",
+            dir.path().join(format!("r{delay_ms}.db")).display()
+        );
+        let restored = tequio(&target, &["restore", "--from", &to.display().to_string()]);
+        assert!(
+            ok(&format!("restore after a kill at {delay_ms} ms"), &restored)
+                .contains(", 0 con FALLA")
+        );
+    }
+    eprintln!("killed backups: {absent} left nothing, {complete} a complete copy");
+    // A killed backup may leave its temporary file, never under the final name.
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            !name.starts_with("copia.db") || name == "copia.db",
+            "{name}"
+        );
+    }
+}
