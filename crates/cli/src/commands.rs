@@ -20,6 +20,8 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Export(args) => export(&settings, args).await,
         Command::Check(args) => crate::check_cmd::run(args, &settings).await,
+        Command::Backup(args) => crate::backup_cmd::backup(args, &settings).await,
+        Command::Restore(args) => crate::backup_cmd::restore(args, &settings).await,
         Command::Loan(cmd) => crate::credit_cmd::run_loan(cmd, &settings).await,
         Command::Line(cmd) => crate::credit_cmd::run_line(cmd, &settings).await,
         Command::Lease(cmd) => crate::credit_cmd::run_lease(cmd, &settings).await,
@@ -47,6 +49,12 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     }
     if error.downcast_ref::<crate::input::BadInput>().is_some() {
         return 65;
+    }
+    if error
+        .downcast_ref::<crate::backup_cmd::Unavailable>()
+        .is_some()
+    {
+        return 69;
     }
     if let Some(app) = error.downcast_ref::<AppError>() {
         return if app.is_caller_error() { 65 } else { 70 };

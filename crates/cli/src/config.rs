@@ -54,6 +54,11 @@ pub enum Command {
     Check(crate::check_cmd::CheckArgs),
     /// Measure the ledger's write speed against a raw-SQL baseline.
     Bench(BenchArgs),
+    /// A consistent copy of the database while the server runs (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump), written under a temporary name and renamed when complete.
+    Backup(crate::backup_cmd::BackupArgs),
+    /// Restores a backup into the configured (empty) database, then checks the books.
+    Restore(crate::backup_cmd::RestoreArgs),
     /// Loans: quote (simulador), apply, disburse, repay, show, portfolio (R-CRED-3..5).
     #[command(subcommand)]
     Loan(crate::credit_cmd::LoanCommand),

@@ -5,6 +5,7 @@
 //! (nothing was written), 69 database unavailable, 70 internal error.
 
 mod backend;
+mod backup_cmd;
 mod bench;
 mod bench_close;
 mod bench_credit;
