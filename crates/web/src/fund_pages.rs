@@ -437,8 +437,13 @@ fn period_rows(t: Tr, s: &fund::MemberStatement) -> Vec<PeriodRow> {
 #[derive(Clone)]
 pub struct LoanRow {
     pub id: i64,
+    /// The member who borrowed (`None`: the ODF itself), named by [`name_people`].
+    pub borrower_id: Option<i64>,
     pub borrower: String,
-    pub status: &'static str,
+    /// The status; an active loan with an installment unpaid past its date says how many
+    /// days late it is (`late`).
+    pub status: String,
+    pub late: bool,
     pub principal: String,
     pub outstanding: String,
     pub next_date: String,
@@ -449,7 +454,9 @@ pub struct LoanRow {
 pub struct LeaseRow {
     pub id: i64,
     pub asset: String,
-    pub lessee: i64,
+    pub lessee_id: i64,
+    /// The lessee's name, filled by [`name_people`].
+    pub lessee: String,
     pub status: &'static str,
     /// Once bought (R-LEASE-1): to whom the asset passed, when and for how much; else empty.
     pub purchase: String,
@@ -515,7 +522,14 @@ fn next_due(t: Tr, book: &credit::book::Book) -> (String, String) {
     }
 }
 
-pub fn loan_rows(t: Tr, book: &app::credit_cases::CreditBook, member: Option<i64>) -> Vec<LoanRow> {
+/// The loans of a book (of one member, or all), as of `today` (America/Mexico_City): an
+/// active loan past an installment's date shows as late with its days (R-CRED-5).
+pub fn loan_rows(
+    t: Tr,
+    book: &app::credit_cases::CreditBook,
+    member: Option<i64>,
+    today: NaiveDate,
+) -> Vec<LoanRow> {
     use credit::loan::Borrower;
     book.loans
         .values()
@@ -526,13 +540,20 @@ pub fn loan_rows(t: Tr, book: &app::credit_cases::CreditBook, member: Option<i64
             } else {
                 ("—".to_string(), t.money(0))
             };
+            let days_late = credit::quality::days_past_due(&l.loan, today);
             LoanRow {
                 id: l.loan.id,
-                borrower: match l.loan.borrower {
-                    Borrower::Odf => t.get("loan.borrower.odf").to_string(),
-                    Borrower::Member(id) => format!("{} {id}", t.get("loan.borrower.member")),
+                borrower_id: match l.loan.borrower {
+                    Borrower::Odf => None,
+                    Borrower::Member(id) => Some(id),
                 },
-                status: loan_status(t, l.loan.status),
+                borrower: t.get("loan.borrower.odf").to_string(),
+                status: if days_late > 0 {
+                    t.fmt("loan.status.late", &days_late.to_string())
+                } else {
+                    loan_status(t, l.loan.status).to_string()
+                },
+                late: days_late > 0,
                 principal: t.money(l.loan.schedule.principal_minor as i128),
                 outstanding: t.money(l.loan.outstanding_principal_minor() as i128),
                 next_date,
@@ -540,6 +561,45 @@ pub fn loan_rows(t: Tr, book: &app::credit_cases::CreditBook, member: Option<i64
             }
         })
         .collect()
+}
+
+/// Puts people's names on loan and lease rows (names appear, not ids): one lookup per
+/// person shown, so callers name the rows they show, after cutting the list.
+pub async fn name_people(
+    state: &AppState,
+    t: Tr,
+    org_id: OrgId,
+    loans: &mut [LoanRow],
+    leases: &mut [LeaseRow],
+) -> Result<(), PageError> {
+    let mut names: HashMap<i64, String> = HashMap::new();
+    let ids = loans
+        .iter()
+        .filter_map(|l| l.borrower_id)
+        .chain(leases.iter().map(|l| l.lessee_id));
+    for id in ids {
+        if names.contains_key(&id) {
+            continue;
+        }
+        let m = state
+            .app
+            .store()
+            .member(org_id, id)
+            .await
+            .map_err(|e| PageError::from_store(t, e))?;
+        names.insert(id, format!("{} {}", m.data.given_names, m.data.surnames));
+    }
+    for l in loans.iter_mut() {
+        if let Some(name) = l.borrower_id.and_then(|id| names.get(&id)) {
+            l.borrower = name.clone();
+        }
+    }
+    for l in leases.iter_mut() {
+        if let Some(name) = names.get(&l.lessee_id) {
+            l.lessee = name.clone();
+        }
+    }
+    Ok(())
 }
 
 pub fn lease_rows(
@@ -555,7 +615,8 @@ pub fn lease_rows(
             LeaseRow {
                 id: l.lease.id,
                 asset: l.lease.asset.description.clone(),
-                lessee: l.lease.lessee,
+                lessee_id: l.lease.lessee,
+                lessee: l.lease.lessee.to_string(),
                 status: lease_status(t, l.lease.status),
                 purchase: l.lease.purchase().map_or_else(String::new, |p| {
                     t.fmt_all(
@@ -672,6 +733,10 @@ async fn fund_part(app: &App, t: Tr, org_id: OrgId, member_id: i64) -> Result<Fu
     let mut periods = period_rows(t, s);
     periods.reverse();
     periods.truncate(PERIODS_SHOWN);
+    // The member's own loans and leases (the page shows no borrower column). Days late are
+    // as of today; a cached part is rebuilt at the next write of the organisation.
+    let loans = loan_rows(t, &book, Some(member_id), today_mx());
+    let leases = lease_rows(t, &book, Some(member_id));
     Ok(FundPart {
         has_plan: fs.plan_id.is_some(),
         plan_flagged: fs.plan_flagged_periods.join(", "),
@@ -688,8 +753,8 @@ async fn fund_part(app: &App, t: Tr, org_id: OrgId, member_id: i64) -> Result<Fu
         withdrawn: t.money(s.withdrawn_minor as i128),
         income_chart,
         periods,
-        loans: loan_rows(t, &book, Some(member_id)),
-        leases: lease_rows(t, &book, Some(member_id)),
+        loans,
+        leases,
         orders,
         purchases,
     })
@@ -1431,10 +1496,11 @@ pub async fn fund_page(
             }
         })
         .collect();
-    let mut loans = loan_rows(t, &book, None);
+    let mut loans = loan_rows(t, &book, None, today_mx());
     loans.truncate(CREDIT_ROWS);
     let mut leases = lease_rows(t, &book, None);
     leases.truncate(CREDIT_ROWS);
+    name_people(&state, t, org.id, &mut loans, &mut leases).await?;
     Ok(render(FundPage {
         t,
         nav: Nav::for_session(t, &session, Some(&org)),

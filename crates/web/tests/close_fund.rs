@@ -262,6 +262,62 @@ async fn the_fund_page_shows_the_sub_funds_the_credit_line_and_its_limit_history
     }
 }
 
+/// Issue 17: an active loan with an installment unpaid past its date is shown as late, with
+/// its days late counted from the oldest unpaid due date (worked out here from the schedule's
+/// rows), on the Fund page and on the borrower's statement; borrowers appear by name.
+#[tokio::test]
+async fn an_overdue_loan_shows_its_days_late_and_its_borrowers_name() {
+    let w = world_sized(200, 12).await;
+    let today = today_mx();
+    let book = w.app.credit_book(w.union.id).await.unwrap();
+    let overdue: Vec<(i64, i64)> = book
+        .loans
+        .values()
+        .filter(|l| l.loan.status == credit::loan::LoanStatus::Active)
+        .filter_map(|l| {
+            let oldest = l
+                .loan
+                .book
+                .rows
+                .iter()
+                .filter(|r| !r.is_settled() && r.due_date < today)
+                .map(|r| r.due_date)
+                .min()?;
+            match l.loan.borrower {
+                credit::loan::Borrower::Member(m) => Some((m, (today - oldest).num_days())),
+                credit::loan::Borrower::Odf => None,
+            }
+        })
+        .collect();
+    let (member, days) = *overdue
+        .first()
+        .expect("the demo union has a member's loan past an installment's date");
+    let staff = sign_in(&w, "personal").await;
+    let page = get(&w, &format!("/odf/{SLUG}/fondo"), Some(&staff)).await;
+    assert!(
+        page.body
+            .contains(&format!("Vencido: {days} días de atraso")),
+        "{}",
+        page.body
+    );
+    let statement = get(&w, &format!("/odf/{SLUG}/socios/{member}"), Some(&staff)).await;
+    assert!(statement
+        .body
+        .contains(&format!("Vencido: {days} días de atraso")));
+    // The first loan of the book is listed under its borrower's name.
+    if let Some(credit::loan::Borrower::Member(first)) =
+        book.loans.values().next().map(|l| l.loan.borrower)
+    {
+        let first = w.app.store().member(w.union.id, first).await.unwrap();
+        let name = format!("{} {}", first.data.given_names, first.data.surnames);
+        assert!(
+            page.body.contains(&format!("<td>{name}</td>")),
+            "{}",
+            page.body
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_borrowers_statement_shows_the_loan_and_its_next_installment() {
     let w = world_sized(200, 12).await;
@@ -282,7 +338,20 @@ async fn a_borrowers_statement_shows_the_loan_and_its_next_installment() {
     let staff = sign_in(&w, "personal").await;
     let page = get(&w, &format!("/odf/{SLUG}/socios/{borrower}"), Some(&staff)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Vigente"));
+    // Current, or late by the days since its oldest unpaid installment's date.
+    let today = today_mx();
+    let status = match loan
+        .book
+        .rows
+        .iter()
+        .filter(|r| !r.is_settled() && r.due_date < today)
+        .map(|r| r.due_date)
+        .min()
+    {
+        Some(oldest) => format!("Vencido: {} días de atraso", (today - oldest).num_days()),
+        None => "Vigente".to_string(),
+    };
+    assert!(page.body.contains(&status), "{status}");
     let due = web::money_es_mx(next.outstanding().total() as i128);
     assert!(page.body.contains(&due), "next installment {due}");
     assert!(page.body.contains("Ingreso base mensual"));
