@@ -133,7 +133,7 @@ async fn note_writes(
     response
 }
 
-/// Serves the application on `listener` until ctrl-c. Demo users are created when the first
+/// Serves the application on `listener` until ctrl-c or SIGTERM. Demo users are created when the first
 /// organisation is the demo union (see crates/web/README.md).
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     match app.ensure_demo_users(chrono::Utc::now()).await {
@@ -145,8 +145,31 @@ pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Resu
         listener,
         router(app).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(shutdown_signal())
     .await
+}
+
+/// Resolves on ctrl-c (SIGINT) or, on Unix, SIGTERM (what systemd and container runtimes
+/// send): the server then stops taking connections and finishes the requests in flight.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
 }
