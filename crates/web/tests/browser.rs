@@ -131,7 +131,7 @@ async fn no_sideways_scroll(client: fantoccini::Client, what: &str) {
 }
 
 /// Waits (at most 5 s) until the page's source contains `needle`.
-async fn shown(client: fantoccini::Client, needle: &str) {
+async fn wait_until_shown(client: fantoccini::Client, needle: &str) {
     for _ in 0..50 {
         if client.source().await.unwrap().contains(needle) {
             return;
@@ -348,7 +348,7 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
         .click()
         .await
         .unwrap();
-    let wait_for = |needle: &'static str| shown(client.clone(), needle);
+    let wait_for = |needle: &'static str| wait_until_shown(client.clone(), needle);
     wait_for("report-form").await;
     let fill = |id: &'static str, value: &'static str| type_into(client.clone(), id, value);
     fill("f-revenue", "-5").await;
@@ -607,7 +607,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
 
     // 1. The first visit asks for the set-up code and creates the programme administrator.
     client.goto(&base).await.unwrap();
-    shown(client.clone(), "setup-form").await;
+    wait_until_shown(client.clone(), "setup-form").await;
     step("01", "setup-code").await;
     fill("code", setup_code.clone()).await;
     fill("login", "admin".into()).await;
@@ -630,7 +630,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
     fill("director_name", "Rosa Martínez".into()).await;
     fill("director_login", "rosa.martinez".into()).await;
     submit("org-form").await;
-    shown(client.clone(), "slip-code").await;
+    wait_until_shown(client.clone(), "slip-code").await;
     let html = step("03", "director-slip").await;
     assert!(html.contains("Rosa Martínez") && html.contains("Unión de Carpinteros de Tepoztlán"));
     let dg_code = text_of("slip-code").await;
@@ -688,7 +688,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
         .click()
         .await
         .unwrap();
-    shown(client.clone(), "Lucía").await;
+    wait_until_shown(client.clone(), "Lucía").await;
     client
         .execute("document.getElementById('import').scrollIntoView()", vec![])
         .await
@@ -709,7 +709,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
     set_date("by", (today + chrono::Duration::days(365)).to_string()).await;
     fill("measure", "Comprar una sierra de banco".into()).await;
     submit("plan-form").await;
-    shown(client.clone(), "plan-ok").await;
+    wait_until_shown(client.clone(), "plan-ok").await;
     let html = step("07", "plan-agreed").await;
     assert!(html.contains("Lucía Hernández Ruiz"), "names, not ids");
 
@@ -721,7 +721,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
     fill("member", curps[0].clone()).await;
     fill("login", "lucia.hernandez".into()).await;
     submit("account-form").await;
-    shown(client.clone(), "slip-code").await;
+    wait_until_shown(client.clone(), "slip-code").await;
     let html = step("08", "member-slip").await;
     assert!(html.contains("Lucía Hernández Ruiz"));
     let member_code = text_of("slip-code").await;
@@ -744,12 +744,12 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
         .goto(&format!("{base}/odf/{slug}/reportar"))
         .await
         .unwrap();
-    shown(client.clone(), "report-form").await;
+    wait_until_shown(client.clone(), "report-form").await;
     fill("f-revenue", "9,750.50".into()).await;
     fill("f-profit", "3,100".into()).await;
     step("10", "report-form").await;
     submit("report-form").await;
-    shown(client.clone(), "id=\"report-ok\"").await;
+    wait_until_shown(client.clone(), "id=\"report-ok\"").await;
     step("11", "report-received").await;
     let member = app.store().member_by_curp(org.id, &curps[0]).await.unwrap();
     let reports = app.member_reports(org.id, member.id).await.unwrap();
