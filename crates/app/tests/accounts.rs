@@ -44,7 +44,10 @@ async fn programme_events(app: &app::App, stream: &str) -> Vec<store::StoredEven
 async fn the_first_run_creates_the_administrator_once_with_the_printed_code() {
     for (backend, app) in backends().await {
         let now = Utc::now();
-        assert!(!app.setup_pending().await.unwrap(), "{backend}: no code yet");
+        assert!(
+            !app.setup_pending().await.unwrap(),
+            "{backend}: no code yet"
+        );
         let code = app.issue_setup_code(now).await.unwrap().unwrap().code;
         assert!(app.setup_pending().await.unwrap(), "{backend}");
         // A wrong code, and an expired one, create nothing.
@@ -56,7 +59,10 @@ async fn the_first_run_creates_the_administrator_once_with_the_printed_code() {
         let r = app
             .complete_setup(&code, "admin", "Ana", "barro y fuego", "t", late)
             .await;
-        assert!(matches!(r, Err(AccessError::Unauthenticated)), "{backend}: expired");
+        assert!(
+            matches!(r, Err(AccessError::Unauthenticated)),
+            "{backend}: expired"
+        );
         // A common password is refused naming the field, and the code still works after it.
         let r = app
             .complete_setup(&code, "admin", "Ana", "password1", "t", now)
@@ -75,9 +81,14 @@ async fn the_first_run_creates_the_administrator_once_with_the_printed_code() {
             .complete_setup(&code, "otro", "Otro", "barro y fuego", "t", now)
             .await;
         assert!(matches!(r, Err(AccessError::Unauthenticated)), "{backend}");
-        assert!(app.issue_setup_code(now).await.unwrap().is_none(), "{backend}");
+        assert!(
+            app.issue_setup_code(now).await.unwrap().is_none(),
+            "{backend}"
+        );
         assert_eq!(programme_events(&app, "programme-admins").await.len(), 1);
-        app.sign_in("admin", "barro y fuego", "t", now).await.unwrap();
+        app.sign_in("admin", "barro y fuego", "t", now)
+            .await
+            .unwrap();
         // Only the code's hash is stored.
         let issued = programme_events(&app, "setup").await;
         assert!(
@@ -93,7 +104,14 @@ async fn an_odf_is_created_once_as_an_event_with_its_director_general() {
     for (backend, app) in backends().await {
         let now = Utc::now();
         let admin = app
-            .create_programme_admin("admin", "Administración", "barro y fuego", "cli", "cli", now)
+            .create_programme_admin(
+                "admin",
+                "Administración",
+                "barro y fuego",
+                "cli",
+                "cli",
+                now,
+            )
             .await
             .unwrap();
         let req = odf("carpinteros-tepoztlan", Some(("dg.tepoz", "Rosa Martínez")));
@@ -111,7 +129,10 @@ async fn an_odf_is_created_once_as_an_event_with_its_director_general() {
         // The same slug with other data is a conflict naming the slug.
         let mut other = odf("carpinteros-tepoztlan", None);
         other.name = "Otra".into();
-        let e = app.create_org_as(&admin, &other, "t", now).await.unwrap_err();
+        let e = app
+            .create_org_as(&admin, &other, "t", now)
+            .await
+            .unwrap_err();
         assert_eq!(field(&e), Some("slug"), "{backend}");
         // Bad fields are named; nothing is created.
         let mut bad = odf("Con Mayúsculas", None);
@@ -135,7 +156,8 @@ async fn an_odf_is_created_once_as_an_event_with_its_director_general() {
         // Only the administrator creates ODFs.
         let dg = app.user("dg.tepoz").await.unwrap().viewer;
         assert!(matches!(
-            app.create_org_as(&dg, &odf("otra-odf", None), "t", now).await,
+            app.create_org_as(&dg, &odf("otra-odf", None), "t", now)
+                .await,
             Err(AccessError::Forbidden { .. })
         ));
         // The DG is staff of the new ODF once activated.
@@ -158,7 +180,14 @@ async fn activation_codes_are_single_use_expire_and_a_new_one_replaces_the_old()
     for (backend, app) in backends().await {
         let now = Utc::now();
         let admin = app
-            .create_programme_admin("admin", "Administración", "barro y fuego", "cli", "cli", now)
+            .create_programme_admin(
+                "admin",
+                "Administración",
+                "barro y fuego",
+                "cli",
+                "cli",
+                now,
+            )
             .await
             .unwrap();
         let done = app
@@ -170,14 +199,23 @@ async fn activation_codes_are_single_use_expire_and_a_new_one_replaces_the_old()
             )
             .await
             .unwrap();
-        app.activate("dg.codigos", &done.director.unwrap().code, "cerros del tepozteco", "t", now)
-            .await
-            .unwrap();
+        app.activate(
+            "dg.codigos",
+            &done.director.unwrap().code,
+            "cerros del tepozteco",
+            "t",
+            now,
+        )
+        .await
+        .unwrap();
         let staff = app.user("dg.codigos").await.unwrap().viewer;
         let org = done.org_id;
         let members = common::new_member(0, registry::Profile::MicroEntrepreneur, 1985);
         let curp = members.curp.as_str().to_string();
-        app.store().import_members(org, &[members], &[]).await.unwrap();
+        app.store()
+            .import_members(org, &[members], &[])
+            .await
+            .unwrap();
         let member_id = app.store().member_by_curp(org, &curp).await.unwrap().id;
 
         let code = app
@@ -194,7 +232,8 @@ async fn activation_codes_are_single_use_expire_and_a_new_one_replaces_the_old()
         // Expired: refused.
         let late = now + Duration::days(ACTIVATION_TTL_DAYS) + Duration::seconds(1);
         assert!(matches!(
-            app.activate("socia.uno", &code.code, "mi taller de barro", "t", late).await,
+            app.activate("socia.uno", &code.code, "mi taller de barro", "t", late)
+                .await,
             Err(AccessError::Unauthenticated)
         ));
         // A policy refusal uses nothing.
@@ -208,14 +247,11 @@ async fn activation_codes_are_single_use_expire_and_a_new_one_replaces_the_old()
             .unwrap();
         // Used: refused the second time.
         assert!(matches!(
-            app.activate("socia.uno", &code.code, "otra clave larga", "t", now).await,
+            app.activate("socia.uno", &code.code, "otra clave larga", "t", now)
+                .await,
             Err(AccessError::Unauthenticated)
         ));
-        let v = app
-            .user("socia.uno")
-            .await
-            .unwrap()
-            .viewer;
+        let v = app.user("socia.uno").await.unwrap().viewer;
         assert!(v.may(org, Action::ViewMember(member_id)) && !v.may(org, Action::ManageAccounts));
         // Forgot the password: a new code; the old code stays dead, the new one works once.
         let second = app
@@ -226,20 +262,30 @@ async fn activation_codes_are_single_use_expire_and_a_new_one_replaces_the_old()
             .reissue_code(&staff, Some(org), "socia.uno", "t", now)
             .await
             .unwrap();
-        assert!(matches!(
-            app.activate("socia.uno", &second.code, "otra clave larga", "t", now).await,
-            Err(AccessError::Unauthenticated)
-        ), "{backend}: a replaced code stops working");
+        assert!(
+            matches!(
+                app.activate("socia.uno", &second.code, "otra clave larga", "t", now)
+                    .await,
+                Err(AccessError::Unauthenticated)
+            ),
+            "{backend}: a replaced code stops working"
+        );
         app.activate("socia.uno", &third.code, "otra clave larga", "t", now)
             .await
             .unwrap();
-        app.sign_in("socia.uno", "otra clave larga", "t", now).await.unwrap();
+        app.sign_in("socia.uno", "otra clave larga", "t", now)
+            .await
+            .unwrap();
         assert!(matches!(
-            app.sign_in("socia.uno", "mi taller de barro", "t", now).await,
+            app.sign_in("socia.uno", "mi taller de barro", "t", now)
+                .await,
             Err(AccessError::Unauthenticated)
         ));
         // A member may not issue codes; the administrator may not for a member's account.
-        assert!(app.reissue_code(&v, Some(org), "socia.uno", "t", now).await.is_err());
+        assert!(app
+            .reissue_code(&v, Some(org), "socia.uno", "t", now)
+            .await
+            .is_err());
         assert!(matches!(
             app.reissue_code(&admin, None, "socia.uno", "t", now).await,
             Err(AccessError::NotFound)
@@ -254,7 +300,8 @@ async fn activation_codes_are_single_use_expire_and_a_new_one_replaces_the_old()
             let bare = c.replace('-', "");
             assert!(
                 all.iter()
-                    .all(|e| !e.event.payload.contains(c.as_str()) && !e.event.payload.contains(&bare)),
+                    .all(|e| !e.event.payload.contains(c.as_str())
+                        && !e.event.payload.contains(&bare)),
                 "{backend}: code {c} in clear"
             );
         }
@@ -268,10 +315,19 @@ async fn everyone_changes_their_password_and_ends_their_own_sessions() {
         app.create_programme_admin("ana", "Ana", "barro y fuego", "cli", "cli", now)
             .await
             .unwrap();
-        let a = app.sign_in("ana", "barro y fuego", "phone", now).await.unwrap();
-        let b = app.sign_in("ana", "barro y fuego", "laptop", now).await.unwrap();
+        let a = app
+            .sign_in("ana", "barro y fuego", "phone", now)
+            .await
+            .unwrap();
+        let b = app
+            .sign_in("ana", "barro y fuego", "laptop", now)
+            .await
+            .unwrap();
         let sa = app.session(&a.token, now).await.unwrap();
-        let rows = app.sessions_of("ana", Some(sa.token_hash()), now).await.unwrap();
+        let rows = app
+            .sessions_of("ana", Some(sa.token_hash()), now)
+            .await
+            .unwrap();
         assert_eq!(rows.len(), 2, "{backend}");
         assert_eq!(rows.iter().filter(|r| r.current).count(), 1);
         // Wrong current password; a common new one.
@@ -302,9 +358,13 @@ async fn everyone_changes_their_password_and_ends_their_own_sessions() {
             app.session(&b.token, now).await,
             Err(AccessError::Unauthenticated)
         ));
-        app.sign_in("ana", "nueva clave larga", "t", now).await.unwrap();
+        app.sign_in("ana", "nueva clave larga", "t", now)
+            .await
+            .unwrap();
         // Ending one's own session by its id; another person's id is NotFound.
-        let id = app.sessions_of("ana", None, now).await.unwrap()[0].id.clone();
+        let id = app.sessions_of("ana", None, now).await.unwrap()[0]
+            .id
+            .clone();
         app.create_programme_admin("bea", "Bea", "otra clave larga", "cli", "cli", now)
             .await
             .unwrap();
@@ -313,7 +373,11 @@ async fn everyone_changes_their_password_and_ends_their_own_sessions() {
             Err(AccessError::NotFound)
         ));
         app.end_session("ana", &id, "t", now).await.unwrap();
-        assert_eq!(app.sessions_of("ana", None, now).await.unwrap().len(), 1, "{backend}");
+        assert_eq!(
+            app.sessions_of("ana", None, now).await.unwrap().len(),
+            1,
+            "{backend}"
+        );
     }
 }
 
@@ -324,7 +388,9 @@ async fn the_demo_password_opens_the_demo_organisations_only() {
         let mut spec = demo::DemoSpec::morelos_union();
         spec.members_per_org = 20;
         spec.dues_months = 1;
-        app.load_demo(spec, 1, std::sync::Arc::new(|_| {})).await.unwrap();
+        app.load_demo(spec, 1, std::sync::Arc::new(|_| {}))
+            .await
+            .unwrap();
         app.ensure_demo_users(now).await.unwrap();
         let union = app.store().org_by_slug("alfareros-morelos").await.unwrap();
         let admin = app
@@ -341,7 +407,10 @@ async fn the_demo_password_opens_the_demo_organisations_only() {
             .unwrap();
         let v = app.session(&s.token, now).await.unwrap().viewer;
         assert!(v.sees_org(union.id), "{backend}");
-        assert!(!v.sees_org(real.org_id), "{backend}: a real ODF is not the demo's");
+        assert!(
+            !v.sees_org(real.org_id),
+            "{backend}: a real ODF is not the demo's"
+        );
         assert!(!v.may(real.org_id, Action::ViewShared));
         // No real account may take the demo's password.
         let e = app

@@ -100,7 +100,10 @@ fn read_password() -> anyhow::Result<String> {
         stdin.lock().read_line(&mut line)?;
         let p = line.trim_end_matches(['\r', '\n']).to_string();
         if p.is_empty() {
-            return Err(BadInput("password: falta en la entrada estándar / missing on stdin".into()).into());
+            return Err(BadInput(
+                "password: falta en la entrada estándar / missing on stdin".into(),
+            )
+            .into());
         }
         return Ok(p);
     }
@@ -159,7 +162,10 @@ pub async fn org(settings: &Settings, command: OrgCommand) -> anyhow::Result<()>
     if done.created {
         println!("ODF creada: {} (número {})", done.slug, done.org_id);
     } else {
-        println!("la ODF {} ya existía con estos datos; nada cambió", done.slug);
+        println!(
+            "la ODF {} ya existía con estos datos; nada cambió",
+            done.slug
+        );
     }
     if let Some(code) = done.director {
         println!(

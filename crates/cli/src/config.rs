@@ -282,7 +282,10 @@ mod tests {
     #[test]
     fn demo_and_secure_cookies_come_from_the_flag_or_the_file() {
         let s = settings(&["serve"], None).unwrap();
-        assert!(s.demo && !s.secure_cookies, "defaults: demo on, cookies not Secure");
+        assert!(
+            s.demo && !s.secure_cookies,
+            "defaults: demo on, cookies not Secure"
+        );
         assert!(!settings(&["serve", "--no-demo"], None).unwrap().demo);
         let s = settings(&["serve"], Some("demo = false\nsecure_cookies = true\n")).unwrap();
         assert!(!s.demo && s.secure_cookies);

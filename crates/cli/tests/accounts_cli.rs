@@ -59,7 +59,14 @@ const ORG: [&str; 16] = [
 fn user_add_creates_the_programme_administrator_from_stdin_with_the_password_policy() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    let add = ["user", "add", "--role", "programme-admin", "--login", "admin"];
+    let add = [
+        "user",
+        "add",
+        "--role",
+        "programme-admin",
+        "--login",
+        "admin",
+    ];
     // A common password is refused (exit 65, naming the field); nothing is created.
     let o = tequio_with_stdin(&db, &add, "password1\n");
     assert_eq!(o.status.code(), Some(65), "{}", text(&o));
@@ -70,7 +77,16 @@ fn user_add_creates_the_programme_administrator_from_stdin_with_the_password_pol
     // There is no flag for the password.
     let o = tequio_with_stdin(
         &db,
-        &["user", "add", "--role", "programme-admin", "--login", "x1", "--password", "abc"],
+        &[
+            "user",
+            "add",
+            "--role",
+            "programme-admin",
+            "--login",
+            "x1",
+            "--password",
+            "abc",
+        ],
         "",
     );
     assert_eq!(o.status.code(), Some(2), "a usage error: {}", text(&o));
@@ -98,7 +114,10 @@ fn org_create_is_idempotent_and_names_a_bad_field() {
     assert!(o.status.success(), "{}", text(&o));
     let out = text(&o);
     assert!(out.contains("ODF creada: carpinteros-tepoztlan"), "{out}");
-    assert!(out.contains("rosa.martinez") && out.contains("código de activación"), "{out}");
+    assert!(
+        out.contains("rosa.martinez") && out.contains("código de activación"),
+        "{out}"
+    );
     // Again: nothing changes, no new code.
     let o = tequio_with_stdin(&db, &args, "");
     assert!(o.status.success(), "{}", text(&o));

@@ -211,7 +211,10 @@ pub async fn setup(
     };
     let now = std::time::Instant::now();
     if !state.limiter.allowed(&ctx.origin, SETUP_LOGIN, now) {
-        return again(StatusCode::TOO_MANY_REQUESTS, t.get("signin.too_many").into());
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            t.get("signin.too_many").into(),
+        );
     }
     if form.password != form.password2 {
         return again(
@@ -308,7 +311,10 @@ pub async fn activate(
     let again = |status, error: String| activate_response(&ctx, &pre, status, &login, Some(error));
     let now = std::time::Instant::now();
     if !state.limiter.allowed(&ctx.origin, &login, now) {
-        return again(StatusCode::TOO_MANY_REQUESTS, t.get("signin.too_many").into());
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            t.get("signin.too_many").into(),
+        );
     }
     if form.password != form.password2 {
         return again(
@@ -420,8 +426,14 @@ pub async fn change_password(
     check_csrf(&ctx, &session, &form.csrf)?;
     if form.password != form.password2 {
         let m = ctx.t.get("acct.err.password2").to_string();
-        return account_response(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m))
-            .await;
+        return account_response(
+            &state,
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(m),
+        )
+        .await;
     }
     match state
         .app
@@ -443,7 +455,14 @@ pub async fn change_password(
         }
         Err(e) => {
             let m = form_error(ctx.t, e)?;
-            account_response(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, None, Some(m)).await
+            account_response(
+                &state,
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(m),
+            )
+            .await
         }
     }
 }

@@ -87,7 +87,10 @@ pub fn router_with(state: AppState) -> Router {
             "/programa",
             get(admin_pages::programme_page).post(admin_pages::create_org),
         )
-        .route("/programa/supervisores", post(admin_pages::create_supervisor))
+        .route(
+            "/programa/supervisores",
+            post(admin_pages::create_supervisor),
+        )
         .route("/programa/codigo", post(admin_pages::reissue))
         .route(
             "/odf/{slug}/cuentas",

@@ -6,7 +6,9 @@
 use crate::account_pages::form_error;
 use crate::auth::Ctx;
 use crate::i18n::Tr;
-use crate::pages::{check, check_csrf, parse_amount, render, visible_org, Nav, PageError, PageResult};
+use crate::pages::{
+    check, check_csrf, parse_amount, render, visible_org, Nav, PageError, PageResult,
+};
 use crate::AppState;
 use app::access_cases::Action;
 use app::{AppError, Audit, FactDate};
@@ -124,7 +126,16 @@ pub async fn plans_page(
     ctx: Ctx,
     Path(slug): Path<String>,
 ) -> PageResult {
-    plans_response(&state, &ctx, &slug, StatusCode::OK, PlanForm::default(), None, false).await
+    plans_response(
+        &state,
+        &ctx,
+        &slug,
+        StatusCode::OK,
+        PlanForm::default(),
+        None,
+        false,
+    )
+    .await
 }
 
 /// An amount typed on the form, in minor units; a leading '-' allowed when `signed`.

@@ -44,7 +44,13 @@ async fn world_with_admin() -> (World, store::Org) {
         .await
         .unwrap();
     w.app
-        .activate("dg.tepoz", &done.director.unwrap().code, DG_PASSWORD, "t", now)
+        .activate(
+            "dg.tepoz",
+            &done.director.unwrap().code,
+            DG_PASSWORD,
+            "t",
+            now,
+        )
         .await
         .unwrap();
     let real = w.app.store().org(done.org_id).await.unwrap();
@@ -113,7 +119,14 @@ async fn authorisation_matrix_of_the_first_run_organisation_and_account_pages() 
     let staff = w.app.user("personal").await.unwrap().viewer;
     let (_, curp) = member_without_account(&w, 0).await;
     w.app
-        .create_member_account(w.union.id, &staff, &curp, "socia.matriz", "t", chrono::Utc::now())
+        .create_member_account(
+            w.union.id,
+            &staff,
+            &curp,
+            "socia.matriz",
+            "t",
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
     // Expected per column: supervisor, staff, board, member, support committee, donor,
@@ -122,7 +135,12 @@ async fn authorisation_matrix_of_the_first_run_organisation_and_account_pages() 
     type Row = (&'static str, String, Vec<(&'static str, String)>, [u16; 10]);
     let n = |i: usize| format!("x{i}");
     let rows: Vec<Row> = vec![
-        ("GET", "/programa".into(), vec![], [403, 403, 403, 403, 403, 403, 403, 2, 403, 3]),
+        (
+            "GET",
+            "/programa".into(),
+            vec![],
+            [403, 403, 403, 403, 403, 403, 403, 2, 403, 3],
+        ),
         (
             "POST",
             "/programa".into(),
@@ -141,7 +159,10 @@ async fn authorisation_matrix_of_the_first_run_organisation_and_account_pages() 
         (
             "POST",
             "/programa/supervisores".into(),
-            vec![("login", "sup.banco".into()), ("display_name", "Banco".into())],
+            vec![
+                ("login", "sup.banco".into()),
+                ("display_name", "Banco".into()),
+            ],
             [403, 403, 403, 403, 403, 403, 403, 9, 403, 3],
         ),
         (
@@ -205,7 +226,12 @@ async fn authorisation_matrix_of_the_first_run_organisation_and_account_pages() 
             vec![],
             [404, 404, 404, 404, 404, 404, 404, 404, 2, 3],
         ),
-        ("GET", "/cuenta".into(), vec![], [2, 2, 2, 2, 2, 2, 2, 2, 2, 3]),
+        (
+            "GET",
+            "/cuenta".into(),
+            vec![],
+            [2, 2, 2, 2, 2, 2, 2, 2, 2, 3],
+        ),
         (
             "POST",
             "/cuenta/clave".into(),
@@ -254,7 +280,9 @@ async fn authorisation_matrix_of_the_first_run_organisation_and_account_pages() 
                 ));
             }
             if got == 404 && uri.starts_with("/odf/") && r.body != missing.body {
-                failures.push(format!("{name} {method} {uri}: 404 differs from a missing one"));
+                failures.push(format!(
+                    "{name} {method} {uri}: 404 differs from a missing one"
+                ));
             }
         }
     }
@@ -270,7 +298,14 @@ async fn authorisation_matrix_of_the_new_api_routes() {
     let staff = w.app.user("personal").await.unwrap().viewer;
     let (_, curp) = member_without_account(&w, 0).await;
     w.app
-        .create_member_account(w.union.id, &staff, &curp, "socia.api", "t", chrono::Utc::now())
+        .create_member_account(
+            w.union.id,
+            &staff,
+            &curp,
+            "socia.api",
+            "t",
+            chrono::Utc::now(),
+        )
         .await
         .unwrap();
     let (_, curp2) = member_without_account(&w, 1).await;
@@ -381,9 +416,8 @@ async fn authorisation_matrix_of_the_new_api_routes() {
 
 #[tokio::test]
 async fn the_first_visit_to_a_new_production_database_asks_for_the_set_up_code() {
-    let store: std::sync::Arc<dyn store::Store> = std::sync::Arc::new(
-        store_sqlite::SqliteStore::open_in_memory().await.unwrap(),
-    );
+    let store: std::sync::Arc<dyn store::Store> =
+        std::sync::Arc::new(store_sqlite::SqliteStore::open_in_memory().await.unwrap());
     let app = app::App::new(store);
     let router = web::router(app.clone());
     // No code issued (a demo server): `/` sends to sign in.
@@ -442,7 +476,14 @@ async fn wrong_activation_codes_are_rate_limited_like_sign_in() {
     let (_, curp) = member_without_account(&w, 0).await;
     let code = w
         .app
-        .create_member_account(w.union.id, &staff, &curp, "socia.limite", "t", chrono::Utc::now())
+        .create_member_account(
+            w.union.id,
+            &staff,
+            &curp,
+            "socia.limite",
+            "t",
+            chrono::Utc::now(),
+        )
         .await
         .unwrap()
         .code;
@@ -457,7 +498,10 @@ async fn wrong_activation_codes_are_rate_limited_like_sign_in() {
         )
     };
     for _ in 0..5 {
-        assert_eq!(activate("AAAAA-AAAAA").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            activate("AAAAA-AAAAA").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     // Locked: even the right code is refused for now (5 failures per address and login).
     assert_eq!(activate(&code).await.status, StatusCode::TOO_MANY_REQUESTS);
@@ -500,7 +544,10 @@ async fn pages_are_not_cached_not_framed_and_cookies_are_secure_behind_tls() {
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
         .collect();
-    assert!(!cookies.is_empty() && cookies.iter().all(|c| c.contains("; Secure")), "{cookies:?}");
+    assert!(
+        !cookies.is_empty() && cookies.iter().all(|c| c.contains("; Secure")),
+        "{cookies:?}"
+    );
     let plain = get(&w, "/entrar", None).await;
     assert!(plain
         .headers

@@ -70,7 +70,11 @@ fn screenshots_dir() -> std::path::PathBuf {
 /// Headless Chromium through chromedriver, in a phone-sized viewport; `None` (skip) only when
 /// chromedriver is missing and neither `CI` nor `TEQUIO_REQUIRE_ALL` is set. One browser at a
 /// time: the tests of this file take turns.
-async fn chrome() -> Option<(tokio::sync::MutexGuard<'static, ()>, Driver, fantoccini::Client)> {
+async fn chrome() -> Option<(
+    tokio::sync::MutexGuard<'static, ()>,
+    Driver,
+    fantoccini::Client,
+)> {
     static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let turn = ONE_AT_A_TIME.lock().await;
     let required =
@@ -508,9 +512,8 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
     let Some((_turn, _driver, client)) = chrome().await else {
         return;
     };
-    let store: std::sync::Arc<dyn store::Store> = std::sync::Arc::new(
-        store_sqlite::SqliteStore::open_in_memory().await.unwrap(),
-    );
+    let store: std::sync::Arc<dyn store::Store> =
+        std::sync::Arc::new(store_sqlite::SqliteStore::open_in_memory().await.unwrap());
     let app = app::App::new(store);
     // What `tequio serve --no-demo` does on a new database: a set-up code in its log.
     let setup_code = app
@@ -657,9 +660,27 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
         .await
         .unwrap();
     let people = [
-        ("HERL900215MMSRZC", "Lucía", "Hernández Ruiz", "F", "1990-02-15"),
-        ("GOMP850710HMSMRD", "Pedro", "Gómez Moreno", "M", "1985-07-10"),
-        ("SAVM780101MMSNLR", "María", "Sánchez Villa", "F", "1978-01-01"),
+        (
+            "HERL900215MMSRZC",
+            "Lucía",
+            "Hernández Ruiz",
+            "F",
+            "1990-02-15",
+        ),
+        (
+            "GOMP850710HMSMRD",
+            "Pedro",
+            "Gómez Moreno",
+            "M",
+            "1985-07-10",
+        ),
+        (
+            "SAVM780101MMSNLR",
+            "María",
+            "Sánchez Villa",
+            "F",
+            "1978-01-01",
+        ),
     ];
     let mut csv = String::from("curp,rfc,given_names,surnames,sex,birth_date,municipality,state,trade,household_size,profile,programmes,joined_on,letter_signed_on\n");
     let mut curps = Vec::new();
@@ -682,7 +703,9 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
         .unwrap();
     set_date("import-fecha", today.to_string()).await;
     client
-        .find(Locator::Css("form[action$='/socios/importar#import'] button[type=submit]"))
+        .find(Locator::Css(
+            "form[action$='/socios/importar#import'] button[type=submit]",
+        ))
         .await
         .unwrap()
         .click()

@@ -79,7 +79,8 @@ fn new_code() -> Result<String, AppError> {
     let mut out = String::with_capacity(CODE_LEN + 1);
     while out.len() < CODE_LEN + 1 {
         let mut buf = [0u8; 32];
-        getrandom::fill(&mut buf).map_err(|e| AppError::Integrity(format!("random source: {e}")))?;
+        getrandom::fill(&mut buf)
+            .map_err(|e| AppError::Integrity(format!("random source: {e}")))?;
         for b in buf {
             if (b as usize) < limit && out.len() < CODE_LEN + 1 {
                 if out.len() == CODE_LEN / 2 {
@@ -107,8 +108,7 @@ fn code_hash(purpose: &str, code: &str) -> String {
 
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -400,8 +400,16 @@ impl App {
             origin,
             now,
         );
-        self.create_admin_with(login, display_name, password, vec![done], login, origin, now)
-            .await
+        self.create_admin_with(
+            login,
+            display_name,
+            password,
+            vec![done],
+            login,
+            origin,
+            now,
+        )
+        .await
     }
 
     /// A programme administrator with a password (the terminal's `tequio user add --role
@@ -416,8 +424,16 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<Viewer, AccessError> {
         check_new_password(password)?;
-        self.create_admin_with(login, display_name, password, Vec::new(), actor, origin, now)
-            .await
+        self.create_admin_with(
+            login,
+            display_name,
+            password,
+            Vec::new(),
+            actor,
+            origin,
+            now,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -660,10 +676,7 @@ impl App {
     }
 
     /// [`App::accounts`] with each account's state read from its user.
-    pub async fn accounts_with_state(
-        &self,
-        org_id: OrgId,
-    ) -> Result<Vec<AccountRow>, AccessError> {
+    pub async fn accounts_with_state(&self, org_id: OrgId) -> Result<Vec<AccountRow>, AccessError> {
         let mut rows = self.accounts(org_id).await?;
         for row in &mut rows {
             row.active = match self.user(&row.login).await {
@@ -936,7 +949,13 @@ mod tests {
         assert!(check_new_password("93817465").is_ok());
         // Accented letters count as one character each: "cañón" + "ñúé" is 8 characters.
         assert!(check_new_password("cañónñúé").is_ok());
-        for common in ["password", "12345678", "qwertyuiop", "contraseña", "PASSWORD1"] {
+        for common in [
+            "password",
+            "12345678",
+            "qwertyuiop",
+            "contraseña",
+            "PASSWORD1",
+        ] {
             let e = check_new_password(common).unwrap_err();
             assert_eq!(e.field, "password", "{common}");
         }
@@ -944,7 +963,10 @@ mod tests {
             is_common_password(super::super::DEMO_PASSWORD),
             "the demo's published password is refused for every real account"
         );
-        assert!(check_new_password(&"x".repeat(201)).is_err(), "over 200 bytes");
+        assert!(
+            check_new_password(&"x".repeat(201)).is_err(),
+            "over 200 bytes"
+        );
     }
 
     #[test]
@@ -961,7 +983,11 @@ mod tests {
         }
         let h = code_hash("activation:ana", "ABCDE-FGHJK");
         assert_eq!(h, code_hash("activation:ana", " abcde fghjk "));
-        assert_ne!(h, code_hash("activation:bea", "ABCDE-FGHJK"), "salted by login");
+        assert_ne!(
+            h,
+            code_hash("activation:bea", "ABCDE-FGHJK"),
+            "salted by login"
+        );
         assert_eq!(h.len(), 64, "only the SHA-256 is kept");
     }
 }

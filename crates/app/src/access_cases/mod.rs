@@ -19,14 +19,14 @@ mod proposals;
 mod sessions;
 mod users;
 
-pub use idempotency::{Claim, IdempotencyOutcome, StoredResponse, CLAIM_TTL_SECONDS};
-pub use proposals::{Comment, ProposalForm, ProposalView, MAX_PROPOSALS};
-pub use sessions::{NewSession, Session, SESSION_TTL_HOURS};
 pub use accounts::{
     check_new_password, is_common_password, AccountRow, IssuedCode, SessionRow,
     ACTIVATION_TTL_DAYS, MIN_PASSWORD_CHARS, SETUP_TTL_HOURS,
 };
+pub use idempotency::{Claim, IdempotencyOutcome, StoredResponse, CLAIM_TTL_SECONDS};
 pub use orgs::{NewOrgRequest, OrgCreated};
+pub use proposals::{Comment, ProposalForm, ProposalView, MAX_PROPOSALS};
+pub use sessions::{NewSession, Session, SESSION_TTL_HOURS};
 pub use users::{NewUser, User, DEMO_PASSWORD, DEMO_UNION_SLUG};
 
 use crate::AppError;

@@ -104,7 +104,10 @@ impl NewOrgRequest {
                 text("director_name", n, 120)?;
             }
             (Some(l), None) if !l.trim().is_empty() => {
-                return Err(FieldError::new("director_name", "names the Director General"))
+                return Err(FieldError::new(
+                    "director_name",
+                    "names the Director General",
+                ))
             }
             _ => {}
         }
@@ -171,11 +174,12 @@ impl App {
             Err(StoreError::NotFound { .. }) => match self.store().create_org(&data).await {
                 Ok(org) => (org, true),
                 // Another request created it a moment ago: the same data is a replay.
-                Err(StoreError::Conflict { .. }) => match self.store().org_by_slug(&data.slug).await?
-                {
-                    org if org.data == data => (org, false),
-                    _ => return Err(FieldError::new("slug", "is already taken").into()),
-                },
+                Err(StoreError::Conflict { .. }) => {
+                    match self.store().org_by_slug(&data.slug).await? {
+                        org if org.data == data => (org, false),
+                        _ => return Err(FieldError::new("slug", "is already taken").into()),
+                    }
+                }
                 Err(e) => return Err(e.into()),
             },
             Err(e) => return Err(e.into()),
@@ -205,7 +209,10 @@ impl App {
             .await?;
         created |= !committed.was_replay();
         let director = match request.director() {
-            Some((login, name)) => self.name_director(&org, &login, &name, actor, origin, now).await?,
+            Some((login, name)) => {
+                self.name_director(&org, &login, &name, actor, origin, now)
+                    .await?
+            }
             None => None,
         };
         Ok(OrgCreated {

@@ -2,8 +2,8 @@
 //! token is given to the browser once; only its SHA-256 is stored. The CSRF token of a session
 //! is derived from the session token, so it needs no storage and dies with the session.
 
-use super::users::{check_login, event, json, parse, verify_password, MAX_PASSWORD_BYTES};
 use super::accounts::{session_end_events, session_opened_event};
+use super::users::{check_login, event, json, parse, verify_password, MAX_PASSWORD_BYTES};
 use super::{random_hex, sha256_hex, AccessError, Viewer};
 use crate::{App, AppError};
 use chrono::{DateTime, Duration, Utc};
