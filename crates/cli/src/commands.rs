@@ -13,7 +13,9 @@ use store::{Page, StoreError, MAX_PAGE};
 
 pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Serve { no_demo, .. } => serve(&settings, no_demo).await,
+        Command::Serve { .. } => serve(&settings).await,
+        Command::User(c) => crate::account_cmd::user(&settings, c).await,
+        Command::Org(c) => crate::account_cmd::org(&settings, c).await,
         Command::Demo(args) => demo(&settings, args).await.map(|_| ()),
         Command::Import(ImportCommand::Members { org, on, file }) => {
             import_members(&settings, &org, on, &file).await
@@ -72,17 +74,36 @@ pub(crate) async fn open_app(settings: &Settings) -> anyhow::Result<App> {
     Ok(App::new(backend::open(&settings.database_url).await?))
 }
 
-async fn serve(settings: &Settings, no_demo: bool) -> anyhow::Result<()> {
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let app = open_app(settings).await?;
-    if !no_demo && app.store().orgs().await?.is_empty() {
+    if settings.demo && app.store().orgs().await?.is_empty() {
         tracing::info!("new database: loading the demo union of Morelos potters");
         load_with_progress(&app, demo::DemoSpec::morelos_union(), 1).await?;
+    }
+    if !settings.demo {
+        // Production mode (issue 16): with no programme administrator yet, a one-time set-up
+        // code in the log; the first visit to / asks for it.
+        match app.issue_setup_code(chrono::Utc::now()).await {
+            Ok(Some(code)) => eprintln!(
+                "Primer uso: abra / e ingrese el código de configuración {} (vale una vez, 24 h) / set-up code",
+                code.code
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "set-up code not issued"),
+        }
     }
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("cannot listen on {}", settings.addr))?;
-    eprintln!("Tequio en http://{}/", listener.local_addr()?);
-    web::serve(app, listener).await?;
+    web::serve_with(
+        app,
+        listener,
+        web::ServeOptions {
+            secure_cookies: settings.secure_cookies,
+            demo_users: settings.demo,
+        },
+    )
+    .await?;
     Ok(())
 }
 

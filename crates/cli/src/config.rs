@@ -17,7 +17,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
     about = "Tequio: the communal work of micro-producers, in exact accounts"
 )]
 pub struct Cli {
-    /// TOML configuration file (keys: database_url, addr, log).
+    /// TOML configuration file (keys: database_url, addr, log, demo, secure_cookies).
     #[arg(long, global = true, env = "TEQUIO_CONFIG")]
     pub config: Option<PathBuf>,
     /// sqlite://PATH (default sqlite://tequio.db) or postgres://USER:PASS@HOST/DB.
@@ -37,10 +37,17 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "TEQUIO_ADDR")]
         addr: Option<SocketAddr>,
-        /// Do not load the demo into an empty database.
+        /// Production mode: do not load the demo into an empty database; with no programme
+        /// administrator, print a one-time set-up code (also `demo = false` in the file).
         #[arg(long)]
         no_demo: bool,
     },
+    /// Users: `user add --role programme-admin --login L` (issue 16).
+    #[command(subcommand)]
+    User(crate::account_cmd::UserCommand),
+    /// Organisations: `org create` (issue 16).
+    #[command(subcommand)]
+    Org(crate::account_cmd::OrgCommand),
     /// Build demo organisations deterministically from a seed.
     Demo(DemoArgs),
     /// Import data from files.
@@ -176,6 +183,8 @@ struct FileConfig {
     database_url: Option<String>,
     addr: Option<String>,
     log: Option<String>,
+    demo: Option<bool>,
+    secure_cookies: Option<bool>,
 }
 
 /// The resolved settings every command uses.
@@ -184,6 +193,10 @@ pub struct Settings {
     pub database_url: String,
     pub addr: SocketAddr,
     pub log: String,
+    /// Load the demo union into a new, empty database (`serve`); false is production mode.
+    pub demo: bool,
+    /// Mark cookies `Secure` (behind TLS, e.g. a reverse proxy); `TEQUIO_SECURE_COOKIES=1`.
+    pub secure_cookies: bool,
 }
 
 impl Settings {
@@ -204,6 +217,10 @@ impl Settings {
             Command::Serve { addr, .. } => *addr,
             _ => None,
         };
+        let no_demo_flag = matches!(&cli.command, Command::Serve { no_demo: true, .. });
+        let secure_env = std::env::var("TEQUIO_SECURE_COOKIES")
+            .ok()
+            .map(|v| matches!(v.as_str(), "1" | "true" | "yes"));
         let addr = match (flag_addr, &file.addr) {
             (Some(a), _) => a,
             (None, Some(text)) => text
@@ -223,6 +240,8 @@ impl Settings {
                 .clone()
                 .or(file.log)
                 .unwrap_or_else(|| "info,sqlx=warn".to_string()),
+            demo: !no_demo_flag && file.demo.unwrap_or(true),
+            secure_cookies: secure_env.or(file.secure_cookies).unwrap_or(false),
         })
     }
 }
@@ -263,6 +282,18 @@ mod tests {
         .unwrap();
         assert_eq!(s.database_url, "sqlite://flag.db");
         assert_eq!(s.addr.port(), 7000);
+    }
+
+    #[test]
+    fn demo_and_secure_cookies_come_from_the_flag_or_the_file() {
+        let s = settings(&["serve"], None).unwrap();
+        assert!(
+            s.demo && !s.secure_cookies,
+            "defaults: demo on, cookies not Secure"
+        );
+        assert!(!settings(&["serve", "--no-demo"], None).unwrap().demo);
+        let s = settings(&["serve"], Some("demo = false\nsecure_cookies = true\n")).unwrap();
+        assert!(!s.demo && s.secure_cookies);
     }
 
     #[test]

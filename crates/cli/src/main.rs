@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 the books do not reconcile (`check`), 2 usage, 65 bad input
 //! (nothing was written), 69 database unavailable, 70 internal error.
 
+mod account_cmd;
 mod backend;
 mod backup_cmd;
 mod bench;

@@ -35,7 +35,30 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/session", post(create_session))
-        .route("/orgs", get(list_orgs))
+        .route(
+            "/orgs",
+            get(list_orgs).post(crate::api_accounts::create_org),
+        )
+        .route("/supervisors", post(crate::api_accounts::create_supervisor))
+        .route(
+            "/users/{login}/code",
+            post(crate::api_accounts::reissue_programme_code),
+        )
+        .route(
+            "/orgs/{slug}/accounts",
+            get(crate::api_accounts::list_accounts).post(crate::api_accounts::create_account),
+        )
+        .route(
+            "/orgs/{slug}/accounts/{login}/code",
+            post(crate::api_accounts::reissue_code),
+        )
+        .route("/activation", post(crate::api_accounts::activate))
+        .route("/me/password", post(crate::api_accounts::change_password))
+        .route("/me/sessions", get(crate::api_accounts::my_sessions))
+        .route(
+            "/me/sessions/{id}/end",
+            post(crate::api_accounts::end_session),
+        )
         .route("/orgs/{slug}", get(get_org))
         .route("/orgs/{slug}/members", get(list_members).post(add_member))
         .route(
@@ -78,8 +101,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tequio API", version = "1", description = "ODFs, members, statements, proposals and votes. Authorisation as the web pages (R-GOV-1, R-SUP-1)."),
-    paths(create_session, list_orgs, get_org, list_members, add_member, record_leave, assign_role, end_role, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::purchase_lease, crate::api_fund::odf_fund, crate::api_fund::trade_summary),
-    components(schemas(crate::api_fund::QuoteIn, crate::api_fund::LeasePurchaseIn, crate::api_fund::LeasePurchaseOut, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, LeaveIn, LeaveOut, RoleIn, RoleEndIn, RoleOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
+    paths(create_session, list_orgs, get_org, list_members, add_member, record_leave, assign_role, end_role, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::purchase_lease, crate::api_fund::odf_fund, crate::api_fund::trade_summary, crate::api_accounts::create_org, crate::api_accounts::create_supervisor, crate::api_accounts::reissue_programme_code, crate::api_accounts::list_accounts, crate::api_accounts::create_account, crate::api_accounts::reissue_code, crate::api_accounts::activate, crate::api_accounts::change_password, crate::api_accounts::my_sessions, crate::api_accounts::end_session),
+    components(schemas(crate::api_accounts::OrgIn, crate::api_accounts::OrgCreatedOut, crate::api_accounts::CodeOut, crate::api_accounts::SupervisorIn, crate::api_accounts::AccountIn, crate::api_accounts::AccountOut, crate::api_accounts::ActivationIn, crate::api_accounts::PasswordIn, crate::api_accounts::SessionOutRow, crate::api_fund::QuoteIn, crate::api_fund::LeasePurchaseIn, crate::api_fund::LeasePurchaseOut, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, LeaveIn, LeaveOut, RoleIn, RoleEndIn, RoleOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -219,7 +242,7 @@ pub(crate) fn app_error(e: AppError) -> Response {
 
 pub(crate) type ApiResult = Result<Response, Response>;
 
-fn session(ctx: &Ctx) -> Result<&Session, Response> {
+pub(crate) fn session(ctx: &Ctx) -> Result<&Session, Response> {
     ctx.session
         .as_ref()
         .ok_or_else(|| err(StatusCode::UNAUTHORIZED, "unauthenticated"))
@@ -258,7 +281,16 @@ async fn idempotency(State(state): State<AppState>, request: Request, next: Next
     let Some(key) = key else {
         return next.run(request).await;
     };
-    if request.method() != Method::POST || request.uri().path().ends_with("/session") {
+    // Nor are answers that hold an activation code (issue 16): codes are kept only hashed.
+    let path = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|u| u.0.path().to_string())
+        .unwrap_or_else(|| request.uri().path().to_string());
+    if request.method() != Method::POST
+        || path.ends_with("/session")
+        || crate::api_accounts::answers_a_code(&path)
+    {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();

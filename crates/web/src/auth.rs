@@ -184,8 +184,13 @@ impl<V: Clone> ExpiringCache<V> {
 
     /// Forgets a token (signing out).
     pub fn forget(&self, token: &str) {
+        self.forget_hash(&token_key(token));
+    }
+
+    /// Forgets a token by its SHA-256 (a session ended from another one, issue 16).
+    pub fn forget_hash(&self, token_hash: &str) {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&token_key(token));
+        map.remove(token_hash);
     }
 
     pub fn len(&self) -> usize {

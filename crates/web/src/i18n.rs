@@ -47,15 +47,35 @@ pub(crate) static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
 
 pub(crate) fn parse_catalogue(text: &str) -> Result<Catalogue, String> {
     #[derive(serde::Deserialize)]
-    struct File {
+    struct Block {
         es: HashMap<String, String>,
         en: HashMap<String, String>,
     }
+    /// `[es]` and `[en]`, then any number of blocks `[name.es]`/`[name.en]` added at the end
+    /// of the file (one per branch of work, so that merges do not collide); a key defined
+    /// twice is an error.
+    #[derive(serde::Deserialize)]
+    struct File {
+        es: HashMap<String, String>,
+        en: HashMap<String, String>,
+        #[serde(flatten)]
+        blocks: std::collections::BTreeMap<String, Block>,
+    }
     let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
-    Ok(Catalogue {
+    let mut c = Catalogue {
         es: file.es,
         en: file.en,
-    })
+    };
+    for (name, block) in file.blocks {
+        for (into, from) in [(&mut c.es, block.es), (&mut c.en, block.en)] {
+            for (k, v) in from {
+                if into.insert(k.clone(), v).is_some() {
+                    return Err(format!("{name}: key {k} is defined twice"));
+                }
+            }
+        }
+    }
+    Ok(c)
 }
 
 /// A translator for one request's language. Copy it into every template as `t`.

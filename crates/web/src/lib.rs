@@ -4,7 +4,10 @@
 //! [`app::App`]; it never touches a database or a rule directly. User-facing text comes from
 //! the message catalogue (`messages.toml`, es-MX by default).
 
+mod account_pages;
+mod admin_pages;
 mod api;
+mod api_accounts;
 mod api_fund;
 pub mod audit;
 mod auth;
@@ -14,7 +17,9 @@ pub mod fund_pages;
 mod i18n;
 pub mod limiter;
 mod pages;
+mod plan_pages;
 pub mod read_cache;
+mod security;
 mod trade_pages;
 
 use app::App;
@@ -44,6 +49,8 @@ pub struct AppState {
     pub statements: Arc<fund_pages::StatementCache>,
     /// Organisations and members' dues read recently (see [`read_cache::ReadCache`]).
     pub reads: Arc<read_cache::ReadCache>,
+    /// Mark cookies `Secure` (the server is behind TLS; see [`security`]).
+    pub secure_cookies: bool,
 }
 
 /// The router for the whole application.
@@ -54,6 +61,7 @@ pub fn router(app: App) -> Router {
         sessions: Arc::new(SessionCache::default()),
         statements: Arc::new(fund_pages::StatementCache::default()),
         reads: Arc::new(read_cache::ReadCache::default()),
+        secure_cookies: false,
     })
 }
 
@@ -63,6 +71,39 @@ pub fn router_with(state: AppState) -> Router {
         .route("/static/tequio.css", get(pages::stylesheet))
         .route("/static/htmx.min.js", get(pages::htmx))
         .route("/static/htmx-LICENSE.txt", get(pages::htmx_licence))
+        .route("/static/tequio.js", get(security::script))
+        .route("/inicio", post(account_pages::setup))
+        .route(
+            "/activar",
+            get(account_pages::activate_form).post(account_pages::activate),
+        )
+        .route("/cuenta", get(account_pages::account_page))
+        .route("/cuenta/clave", post(account_pages::change_password))
+        .route(
+            "/cuenta/sesiones/{id}/cerrar",
+            post(account_pages::end_session),
+        )
+        .route(
+            "/programa",
+            get(admin_pages::programme_page).post(admin_pages::create_org),
+        )
+        .route(
+            "/programa/supervisores",
+            post(admin_pages::create_supervisor),
+        )
+        .route("/programa/codigo", post(admin_pages::reissue))
+        .route(
+            "/odf/{slug}/cuentas",
+            get(account_pages::accounts_page).post(account_pages::create_account),
+        )
+        .route(
+            "/odf/{slug}/cuentas/{login}/codigo",
+            post(account_pages::reissue),
+        )
+        .route(
+            "/odf/{slug}/planes",
+            get(plan_pages::plans_page).post(plan_pages::agree_plan),
+        )
         .route("/entrar", get(pages::signin_form).post(pages::signin))
         .route("/salir", post(pages::signout))
         .route("/", get(pages::index))
@@ -106,6 +147,10 @@ pub fn router_with(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(pages::remember_language))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            security::headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             note_writes,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -133,43 +178,96 @@ async fn note_writes(
     response
 }
 
+/// How [`serve_with`] runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    /// Cookies marked `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    /// Create the demo union's users (not in production mode, issue 16).
+    pub demo_users: bool,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            secure_cookies: false,
+            demo_users: true,
+        }
+    }
+}
+
 /// Serves the application on `listener` until ctrl-c or SIGTERM. Demo users are created when the first
 /// organisation is the demo union (see crates/web/README.md).
 pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    match app.ensure_demo_users(chrono::Utc::now()).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(users = n, "demo users created"),
-        Err(e) => tracing::warn!(error = %e, "demo users not created"),
+    serve_with(app, listener, ServeOptions::default()).await
+}
+
+/// [`serve`] with options.
+pub async fn serve_with(
+    app: App,
+    listener: tokio::net::TcpListener,
+    options: ServeOptions,
+) -> std::io::Result<()> {
+    // The signals are taken before the address is announced: a SIGTERM sent as soon as the
+    // server says it listens stops it gracefully, never by the default action.
+    let shutdown = ShutdownSignal::install();
+    eprintln!("Tequio en http://{}/", listener.local_addr()?);
+    if options.demo_users {
+        match app.ensure_demo_users(chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(users = n, "demo users created"),
+            Err(e) => tracing::warn!(error = %e, "demo users not created"),
+        }
     }
+    let router = router_with(AppState {
+        app,
+        limiter: Arc::new(SignInLimiter::default()),
+        sessions: Arc::new(SessionCache::default()),
+        statements: Arc::new(fund_pages::StatementCache::default()),
+        reads: Arc::new(read_cache::ReadCache::default()),
+        secure_cookies: options.secure_cookies,
+    });
     axum::serve(
         listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown.received())
     .await
 }
 
-/// Resolves on ctrl-c (SIGINT) or, on Unix, SIGTERM (what systemd and container runtimes
-/// send): the server then stops taking connections and finishes the requests in flight.
-async fn shutdown_signal() {
+/// Ctrl-c (SIGINT) or, on Unix, SIGTERM (what systemd and container runtimes send): the
+/// server then stops taking connections and finishes the requests in flight. Installed when
+/// made, so a signal that arrives before the server waits for it is not lost.
+struct ShutdownSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignal {
+    fn install() -> Self {
+        ShutdownSignal {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        }
+    }
+
+    async fn received(self) {
+        #[cfg(unix)]
+        match self.term {
+            Some(mut term) => {
                 tokio::select! {
                     _ = tokio::signal::ctrl_c() => {}
                     _ = term.recv() => {}
                 }
             }
-            Err(_) => {
+            None => {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing the requests in flight");
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("shutting down: finishing the requests in flight");
 }

@@ -115,7 +115,7 @@ pub struct Nav {
 }
 
 impl Nav {
-    fn anonymous(t: Tr) -> Nav {
+    pub(crate) fn anonymous(t: Tr) -> Nav {
         Nav {
             signed_in: false,
             name: String::new(),
@@ -147,9 +147,17 @@ impl Nav {
             if v.may(org.id, Action::ViewAudit) {
                 links.push((format!("{base}/bitacora"), t.get("nav.audit")));
             }
+            if v.may(org.id, Action::ManageAccounts) {
+                links.push((format!("{base}/planes"), t.get("nav.plans")));
+                links.push((format!("{base}/cuentas"), t.get("nav.accounts")));
+            }
         } else if v.supervisor {
             links.push(("/bitacora".to_string(), t.get("nav.audit")));
         }
+        if v.admin {
+            links.push(("/programa".to_string(), t.get("nav.programme")));
+        }
+        links.push(("/cuenta".to_string(), t.get("nav.my_account")));
         Nav {
             signed_in: true,
             name: v.display_name.clone(),
@@ -508,7 +516,7 @@ pub async fn key_figures(state: &AppState, org: &Org) -> Result<KeyFigures, Stor
     })
 }
 
-fn role_label(t: Tr, role: OrgRole) -> &'static str {
+pub(crate) fn role_label(t: Tr, role: OrgRole) -> &'static str {
     match role {
         OrgRole::Staff => t.get("role.staff"),
         OrgRole::Board => t.get("role.board"),
@@ -523,9 +531,16 @@ fn role_label(t: Tr, role: OrgRole) -> &'static str {
 const ORGS_PER_PAGE: usize = 200;
 
 pub async fn index(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    if ctx.session.is_none() {
+        // The first run (issue 16): the set-up code's form, while it waits for it.
+        return crate::account_pages::setup_or_sign_in(&state, &ctx).await;
+    }
     let session = require(&ctx)?;
     let t = ctx.t;
     let v = &session.viewer;
+    if v.admin && !v.supervisor && v.grants.is_empty() {
+        return Ok(Redirect::to("/programa").into_response());
+    }
     let all = state
         .app
         .store()

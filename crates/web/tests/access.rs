@@ -181,6 +181,7 @@ async fn issue_15_a_locked_login_stays_locked_through_a_flood_of_other_failures(
         sessions: Default::default(),
         statements: Default::default(),
         reads: Default::default(),
+        secure_cookies: false,
     });
     let checks_before = w.app.password_checks();
     for _ in 0..5 {

@@ -2,7 +2,9 @@
 //! 127.0.0.1 in a phone-sized window: a member signs in and reads their statement, a board
 //! member votes a proposal, a support-committee member is offered no vote and a forged vote
 //! from their page is refused, a member reports this month's income (a refused figure first),
-//! staff close a period from its preview. Screenshots go to `$CARGO_TARGET_TMPDIR/screenshots/`.
+//! staff close a period from its preview; and (issue 16) a fresh production database from its
+//! set-up code to a member's first income report. Screenshots go to
+//! `$CARGO_TARGET_TMPDIR/screenshots/`.
 //!
 //! Skips only when chromedriver is missing and neither `CI` nor `TEQUIO_REQUIRE_ALL` is set.
 
@@ -65,8 +67,16 @@ fn screenshots_dir() -> std::path::PathBuf {
     dir
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn phone_sized_member_statement_board_vote_and_refused_support_committee_vote() {
+/// Headless Chromium through chromedriver, in a phone-sized viewport; `None` (skip) only when
+/// chromedriver is missing and neither `CI` nor `TEQUIO_REQUIRE_ALL` is set. One browser at a
+/// time: the tests of this file take turns.
+async fn chrome() -> Option<(
+    tokio::sync::MutexGuard<'static, ()>,
+    Driver,
+    fantoccini::Client,
+)> {
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let turn = ONE_AT_A_TIME.lock().await;
     let required =
         std::env::var_os("CI").is_some() || std::env::var_os("TEQUIO_REQUIRE_ALL").is_some();
     let Some(chromedriver) = find_binary(&["chromedriver"]) else {
@@ -74,30 +84,12 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
             panic!("chromedriver is missing (apt-get install chromium chromium-driver; see scripts/system-deps)");
         }
         eprintln!("skipped: chromedriver is missing");
-        return;
+        return None;
     };
     let chromium = find_binary(&["chromium", "chromium-browser", "chrome"])
         .expect("chromium is installed with chromium-driver");
-
-    // The real server on loopback.
-    // Big enough for the demo's credit line, loans, leases and trade (300 members).
-    let w = common::world_sized(300, 12).await;
-    let proposal_id = common::proposal(&w, "browser").await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = w.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    let base = format!("http://{addr}");
-
     let port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -126,6 +118,65 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
     .await
     .expect("a browser session within 60 s")
     .expect("chromedriver accepts the session");
+    Some((turn, driver, client))
+}
+
+/// Fails when the page is wider than the phone (sideways scroll).
+async fn no_sideways_scroll(client: fantoccini::Client, what: &str) {
+    let width = client
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap();
+    let width = width.as_u64().unwrap();
+    assert!(
+        width <= WIDTH as u64,
+        "{what}: the page is {width} px wide on a {WIDTH} px screen"
+    );
+}
+
+/// Waits (at most 5 s) until the page's source contains `needle`.
+async fn wait_until_shown(client: fantoccini::Client, needle: &str) {
+    for _ in 0..50 {
+        if client.source().await.unwrap().contains(needle) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("'{needle}' not shown: {}", client.source().await.unwrap());
+}
+
+/// Clears the field with this id and types `value` into it.
+async fn type_into(client: fantoccini::Client, id: &str, value: &str) {
+    let e = client.find(Locator::Id(id)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(value).await.unwrap();
+}
+
+/// Serves `router` on a free loopback port; answers its base URL.
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_sized_member_statement_board_vote_and_refused_support_committee_vote() {
+    let Some((_turn, _driver, client)) = chrome().await else {
+        return;
+    };
+    // The real server on loopback.
+    // Big enough for the demo's credit line, loans, leases and trade (300 members).
+    let w = common::world_sized(300, 12).await;
+    let proposal_id = common::proposal(&w, "browser").await;
+    let base = serve(w.router.clone()).await;
     let shots = screenshots_dir();
 
     let sign_in = |login: &'static str| {
@@ -168,20 +219,7 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
             );
         }
     };
-    let no_horizontal_scroll = |what: &'static str| {
-        let client = client.clone();
-        async move {
-            let width = client
-                .execute("return document.documentElement.scrollWidth", vec![])
-                .await
-                .unwrap();
-            let width = width.as_u64().unwrap();
-            assert!(
-                width <= WIDTH as u64,
-                "{what}: the page is {width} px wide on a {WIDTH} px screen"
-            );
-        }
-    };
+    let no_horizontal_scroll = |what: &'static str| no_sideways_scroll(client.clone(), what);
 
     // A member on a phone: sign in, read my statement.
     sign_in("socio").await;
@@ -314,27 +352,9 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
         .click()
         .await
         .unwrap();
-    let wait_for = |needle: &'static str| {
-        let client = client.clone();
-        async move {
-            for _ in 0..50 {
-                if client.source().await.unwrap().contains(needle) {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            panic!("'{needle}' not shown: {}", client.source().await.unwrap());
-        }
-    };
+    let wait_for = |needle: &'static str| wait_until_shown(client.clone(), needle);
     wait_for("report-form").await;
-    let fill = |id: &'static str, value: &'static str| {
-        let client = client.clone();
-        async move {
-            let e = client.find(Locator::Id(id)).await.unwrap();
-            e.clear().await.unwrap();
-            e.send_keys(value).await.unwrap();
-        }
-    };
+    let fill = |id: &'static str, value: &'static str| type_into(client.clone(), id, value);
     fill("f-revenue", "-5").await;
     fill("f-profit", "1000").await;
     client
@@ -488,5 +508,283 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
     )
     .unwrap();
     no_horizontal_scroll("members").await;
+    client.close().await.unwrap();
+}
+
+/// Issue 16's first "done when": from nothing to a member's first report, every step through
+/// the pages on a 360 px phone, on a fresh database in production mode (no demo). A
+/// screenshot per step goes to `screenshots/first-run-NN-*.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
+    let Some((_turn, _driver, client)) = chrome().await else {
+        return;
+    };
+    let store: std::sync::Arc<dyn store::Store> =
+        std::sync::Arc::new(store_sqlite::SqliteStore::open_in_memory().await.unwrap());
+    let app = app::App::new(store);
+    // What `tequio serve --no-demo` does on a new database: a set-up code in its log.
+    let setup_code = app
+        .issue_setup_code(chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap()
+        .code;
+    let base = serve(web::router(app.clone())).await;
+    let shots = screenshots_dir();
+    let step = |n: &'static str, what: &'static str| {
+        let client = client.clone();
+        let shots = shots.clone();
+        async move {
+            let html = client.source().await.unwrap();
+            assert!(html.contains("lang=\"es-MX\""), "{what}: in Spanish");
+            std::fs::write(
+                shots.join(format!("first-run-{n}-{what}.png")),
+                client.screenshot().await.unwrap(),
+            )
+            .unwrap();
+            no_sideways_scroll(client, what).await;
+            html
+        }
+    };
+    let fill = |id: &'static str, value: String| {
+        let client = client.clone();
+        async move { type_into(client, id, &value).await }
+    };
+    // Date inputs take their value in ISO form whatever the browser's locale.
+    let set_date = |id: &'static str, value: String| {
+        let client = client.clone();
+        async move {
+            client
+                .execute(
+                    "document.getElementById(arguments[0]).value = arguments[1]",
+                    vec![serde_json::json!(id), serde_json::json!(value)],
+                )
+                .await
+                .unwrap();
+        }
+    };
+    let submit = |form: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css(&format!("#{form} button[type=submit]")))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+    let wait_path = |path: String| {
+        let client = client.clone();
+        async move {
+            for _ in 0..50 {
+                if client.current_url().await.unwrap().path() == path {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("not at {path}: {}", client.source().await.unwrap());
+        }
+    };
+    let sign_out = || {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css("form[action='/salir'] button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+    let text_of = |id: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Id(id))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let today = app::fact_date::mexico_city_today(chrono::Utc::now());
+    let founded = today - chrono::Duration::days(90);
+    let joined = today - chrono::Duration::days(30);
+
+    // 1. The first visit asks for the set-up code and creates the programme administrator.
+    client.goto(&base).await.unwrap();
+    wait_until_shown(client.clone(), "setup-form").await;
+    step("01", "setup-code").await;
+    fill("code", setup_code.clone()).await;
+    fill("login", "admin".into()).await;
+    fill("display_name", "Ana Torres".into()).await;
+    fill("password", "barro y fuego del valle".into()).await;
+    fill("password2", "barro y fuego del valle".into()).await;
+    submit("setup-form").await;
+    wait_path("/programa".into()).await;
+    let html = step("02", "programme-admin").await;
+    assert!(html.contains("Ana Torres") && html.contains("Crear una ODF"));
+
+    // 2. A new ODF with its Director General: the slip with the DG's code.
+    fill("name", "Unión de Carpinteros de Tepoztlán".into()).await;
+    fill("slug", "carpinteros-tepoztlan".into()).await;
+    fill("group_name", "Carpinteros del Valle".into()).await;
+    fill("state", "Morelos".into()).await;
+    fill("municipality", "Tepoztlán".into()).await;
+    fill("trade", "carpintería".into()).await;
+    set_date("founded_on", founded.to_string()).await;
+    fill("director_name", "Rosa Martínez".into()).await;
+    fill("director_login", "rosa.martinez".into()).await;
+    submit("org-form").await;
+    wait_until_shown(client.clone(), "slip-code").await;
+    let html = step("03", "director-slip").await;
+    assert!(html.contains("Rosa Martínez") && html.contains("Unión de Carpinteros de Tepoztlán"));
+    let dg_code = text_of("slip-code").await;
+    assert_eq!(text_of("slip-login").await, "rosa.martinez");
+    sign_out().await;
+    wait_path("/entrar".into()).await;
+
+    // 3. The Director General activates their account with the code.
+    client.goto(&format!("{base}/activar")).await.unwrap();
+    fill("login", "rosa.martinez".into()).await;
+    fill("code", dg_code).await;
+    fill("password", "cerros del tepozteco".into()).await;
+    fill("password2", "cerros del tepozteco".into()).await;
+    step("04", "director-activates").await;
+    submit("activate-form").await;
+    wait_path("/".into()).await;
+    let html = step("05", "director-home").await;
+    assert!(html.contains("Unión de Carpinteros de Tepoztlán") && html.contains("Personal"));
+
+    // 4. A CSV import of members.
+    let slug = "carpinteros-tepoztlan";
+    client
+        .goto(&format!("{base}/odf/{slug}/socios"))
+        .await
+        .unwrap();
+    let people = [
+        (
+            "HERL900215MMSRZC",
+            "Lucía",
+            "Hernández Ruiz",
+            "F",
+            "1990-02-15",
+        ),
+        (
+            "GOMP850710HMSMRD",
+            "Pedro",
+            "Gómez Moreno",
+            "M",
+            "1985-07-10",
+        ),
+        (
+            "SAVM780101MMSNLR",
+            "María",
+            "Sánchez Villa",
+            "F",
+            "1978-01-01",
+        ),
+    ];
+    let mut csv = String::from("curp,rfc,given_names,surnames,sex,birth_date,municipality,state,trade,household_size,profile,programmes,joined_on,letter_signed_on\n");
+    let mut curps = Vec::new();
+    for (i, (stem, given, surnames, sex, born)) in people.iter().enumerate() {
+        let curp = registry::Curp::with_check_digit(&format!("{stem}{i}"))
+            .unwrap()
+            .as_str()
+            .to_string();
+        csv.push_str(&format!(
+            "{curp},,{given},{surnames},{sex},{born},Tepoztlán,Morelos,carpintería,4,micro_entrepreneur,,{joined},{joined}\n"
+        ));
+        curps.push(curp);
+    }
+    client
+        .execute(
+            "document.getElementById('csv').value = arguments[0]",
+            vec![serde_json::json!(csv)],
+        )
+        .await
+        .unwrap();
+    set_date("import-fecha", today.to_string()).await;
+    client
+        .find(Locator::Css(
+            "form[action$='/socios/importar#import'] button[type=submit]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until_shown(client.clone(), "Lucía").await;
+    client
+        .execute("document.getElementById('import').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    step("06", "members-imported").await;
+    let org = app.store().org_by_slug(slug).await.unwrap();
+    assert_eq!(app.store().count_members(org.id).await.unwrap(), 3);
+
+    // 5. The member's business plan, agreed by staff (R-PLAN-1: reporting needs one).
+    client
+        .goto(&format!("{base}/odf/{slug}/planes"))
+        .await
+        .unwrap();
+    fill("member", curps[0].clone()).await;
+    fill("baseline_revenue", "8,000".into()).await;
+    fill("baseline_profit", "2,500".into()).await;
+    fill("target", "12,000".into()).await;
+    set_date("by", (today + chrono::Duration::days(365)).to_string()).await;
+    fill("measure", "Comprar una sierra de banco".into()).await;
+    submit("plan-form").await;
+    wait_until_shown(client.clone(), "plan-ok").await;
+    let html = step("07", "plan-agreed").await;
+    assert!(html.contains("Lucía Hernández Ruiz"), "names, not ids");
+
+    // 6. The member's account: a slip with the login and the activation code.
+    client
+        .goto(&format!("{base}/odf/{slug}/cuentas"))
+        .await
+        .unwrap();
+    fill("member", curps[0].clone()).await;
+    fill("login", "lucia.hernandez".into()).await;
+    submit("account-form").await;
+    wait_until_shown(client.clone(), "slip-code").await;
+    let html = step("08", "member-slip").await;
+    assert!(html.contains("Lucía Hernández Ruiz"));
+    let member_code = text_of("slip-code").await;
+    sign_out().await;
+    wait_path("/entrar".into()).await;
+
+    // 7. The member activates the account with the code, on the phone, and is signed in.
+    client.goto(&format!("{base}/activar")).await.unwrap();
+    fill("login", "lucia.hernandez".into()).await;
+    fill("code", member_code.to_lowercase()).await;
+    fill("password", "mi taller de muebles".into()).await;
+    fill("password2", "mi taller de muebles".into()).await;
+    submit("activate-form").await;
+    wait_path("/".into()).await;
+    let html = step("09", "member-home").await;
+    assert!(html.contains("Unión de Carpinteros de Tepoztlán") && html.contains("Socio"));
+
+    // 8. The member files this month's income report.
+    client
+        .goto(&format!("{base}/odf/{slug}/reportar"))
+        .await
+        .unwrap();
+    wait_until_shown(client.clone(), "report-form").await;
+    fill("f-revenue", "9,750.50".into()).await;
+    fill("f-profit", "3,100".into()).await;
+    step("10", "report-form").await;
+    submit("report-form").await;
+    wait_until_shown(client.clone(), "id=\"report-ok\"").await;
+    step("11", "report-received").await;
+    let member = app.store().member_by_curp(org.id, &curps[0]).await.unwrap();
+    let reports = app.member_reports(org.id, member.id).await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].revenue.amount_minor(), 975_050, "9,750.50 pesos");
+    assert_eq!(reports[0].profit.amount_minor(), 310_000);
     client.close().await.unwrap();
 }

@@ -12,12 +12,19 @@
 //!
 //! Rate limiting of sign-in attempts is per process and lives in the web shell.
 
+mod accounts;
 mod idempotency;
+mod orgs;
 mod proposals;
 mod sessions;
 mod users;
 
+pub use accounts::{
+    check_new_password, is_common_password, AccountRow, IssuedCode, SessionRow,
+    ACTIVATION_TTL_DAYS, MIN_PASSWORD_CHARS, SETUP_TTL_HOURS,
+};
 pub use idempotency::{Claim, IdempotencyOutcome, StoredResponse, CLAIM_TTL_SECONDS};
+pub use orgs::{NewOrgRequest, OrgCreated};
 pub use proposals::{Comment, ProposalForm, ProposalView, MAX_PROPOSALS};
 pub use sessions::{NewSession, Session, SESSION_TTL_HOURS};
 pub use users::{NewUser, User, DEMO_PASSWORD, DEMO_UNION_SLUG};
@@ -95,6 +102,9 @@ pub enum Action {
     Vote,
     /// The audit log: the board and supervisors.
     ViewAudit,
+    /// Give members, board and committee members their accounts, and new activation codes
+    /// (issue 16): staff.
+    ManageAccounts,
 }
 
 impl Action {
@@ -113,10 +123,20 @@ pub struct Viewer {
     pub display_name: String,
     /// R-SUP-1: a programme supervisor (the development bank).
     pub supervisor: bool,
+    /// The programme administrator (issue 16): creates ODFs, names supervisors and each
+    /// ODF's Director General; sees no ODF's data by that role alone.
+    pub admin: bool,
+    /// The only organisations this person may see at all, when limited: a demo user sees the
+    /// demo organisations only (issue 16), whatever their role says.
+    pub scope: Option<std::collections::BTreeSet<OrgId>>,
     pub grants: Vec<Grant>,
 }
 
 impl Viewer {
+    fn in_scope(&self, org_id: OrgId) -> bool {
+        self.scope.as_ref().is_none_or(|s| s.contains(&org_id))
+    }
+
     /// The roles held in `org_id`.
     pub fn roles_in(&self, org_id: OrgId) -> impl Iterator<Item = &Grant> + '_ {
         self.grants.iter().filter(move |g| g.org_id == org_id)
@@ -134,11 +154,14 @@ impl Viewer {
     /// Whether the person may see anything of `org_id` at all. When not, the server answers as
     /// for an organisation that does not exist (R-ORG-1).
     pub fn sees_org(&self, org_id: OrgId) -> bool {
-        self.supervisor || self.roles_in(org_id).next().is_some()
+        self.in_scope(org_id) && (self.supervisor || self.roles_in(org_id).next().is_some())
     }
 
     /// The authorisation table (R-ORG-5, R-GOV-1, R-SUP-1).
     pub fn may(&self, org_id: OrgId, action: Action) -> bool {
+        if !self.in_scope(org_id) {
+            return false;
+        }
         // Supervisors read everything across ODFs and decide nothing for a group (R-SUP-1).
         if self.supervisor && action.is_read() {
             return true;
@@ -147,7 +170,7 @@ impl Viewer {
         match action {
             Action::ViewShared => self.roles_in(org_id).next().is_some(),
             Action::ViewMembers => has(OrgRole::Staff) || has(OrgRole::Board),
-            Action::ManageMembers => has(OrgRole::Staff),
+            Action::ManageMembers | Action::ManageAccounts => has(OrgRole::Staff),
             Action::ViewMember(id) => {
                 has(OrgRole::Staff)
                     || has(OrgRole::Board)
@@ -252,6 +275,8 @@ mod tests {
             login: "x".into(),
             display_name: "X".into(),
             supervisor,
+            admin: false,
+            scope: None,
             grants: grants
                 .iter()
                 .map(|&(org_id, role, member_id)| Grant {

@@ -2,6 +2,7 @@
 //! token is given to the browser once; only its SHA-256 is stored. The CSRF token of a session
 //! is derived from the session token, so it needs no storage and dies with the session.
 
+use super::accounts::{session_end_events, session_opened_event};
 use super::users::{check_login, event, json, parse, verify_password, MAX_PASSWORD_BYTES};
 use super::{random_hex, sha256_hex, AccessError, Viewer};
 use crate::{App, AppError};
@@ -29,6 +30,13 @@ pub struct Session {
     pub csrf: String,
     pub expires_at: DateTime<Utc>,
     token_hash: String,
+}
+
+impl Session {
+    /// The SHA-256 of the session's token (what is stored; the cache's key too).
+    pub fn token_hash(&self) -> &str {
+        &self.token_hash
+    }
 }
 
 impl Session {
@@ -90,9 +98,11 @@ impl App {
         } else {
             None
         };
+        // An account waiting for its activation code has no password: the decoy is verified.
         let hash = user
             .as_ref()
             .map(|u| u.password_hash.clone())
+            .filter(|h| !h.is_empty())
             .unwrap_or_else(|| decoy_hash().to_string());
         let password = if well_formed {
             password.to_string()
@@ -104,7 +114,7 @@ impl App {
         let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
             .await
             .map_err(|e| AppError::Integrity(format!("verify task: {e}")))?;
-        let Some(user) = user.filter(|_| ok && well_formed) else {
+        let Some(user) = user.filter(|u| ok && well_formed && !u.password_hash.is_empty()) else {
             return Err(AccessError::Unauthenticated);
         };
         let token = random_hex(32)?;
@@ -119,15 +129,24 @@ impl App {
             .commit(
                 PROGRAMME_ORG,
                 &Commit {
-                    events: vec![event(
-                        &key,
-                        "session.created",
-                        key.clone(),
-                        payload,
-                        &user.viewer.login,
-                        origin,
-                        now,
-                    )],
+                    events: vec![
+                        event(
+                            &key,
+                            "session.created",
+                            key.clone(),
+                            payload,
+                            &user.viewer.login,
+                            origin,
+                            now,
+                        ),
+                        session_opened_event(
+                            &user.viewer.login,
+                            &token_hash,
+                            expires_at,
+                            origin,
+                            now,
+                        )?,
+                    ],
                     ..Commit::default()
                 },
             )
@@ -184,24 +203,15 @@ impl App {
         origin: &str,
         now: DateTime<Utc>,
     ) -> Result<(), AccessError> {
-        let key = session_key(&session.token_hash);
-        self.store()
-            .commit(
-                PROGRAMME_ORG,
-                &Commit {
-                    events: vec![event(
-                        &key,
-                        "session.revoked",
-                        format!("{key}:revoked"),
-                        "{}".to_string(),
-                        &session.viewer.login,
-                        origin,
-                        now,
-                    )],
-                    ..Commit::default()
-                },
-            )
-            .await?;
+        let login = &session.viewer.login;
+        self.commit_events(session_end_events(
+            login,
+            &session.token_hash,
+            login,
+            origin,
+            now,
+        )?)
+        .await?;
         Ok(())
     }
 }

@@ -28,7 +28,16 @@ pub struct NewUser {
 #[derive(Debug, Clone)]
 pub struct User {
     pub viewer: Viewer,
+    /// Empty until the person chose a password with their activation code (issue 16).
     pub(crate) password_hash: String,
+    /// Created by the demo loader: their published password opens the demo union only.
+    pub demo: bool,
+    /// The activation code waiting to be used, if any (only its hash).
+    pub(crate) pending_code: Option<super::accounts::PendingCode>,
+    /// How many times a password was set (the next one's key).
+    pub(crate) passwords_set: u32,
+    /// Sessions opened, newest last (ended ones included; see `App::sessions_of`).
+    pub(crate) sessions: Vec<super::accounts::SessionRecord>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -37,6 +46,9 @@ pub(crate) struct UserCreated {
     pub display_name: String,
     pub password_hash: String,
     pub supervisor: bool,
+    /// The programme administrator (issue 16): creates ODFs, names supervisors and directors.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub admin: bool,
 }
 
 pub(crate) fn user_stream(login: &str) -> String {
@@ -73,6 +85,13 @@ pub(crate) fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::Integrity(format!("argon2: {e}")))
 }
 
+/// [`hash_password`] off the async runtime's threads.
+pub(crate) async fn hash_password_blocking(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Integrity(format!("hashing task: {e}")))?
+}
+
 /// Checks a password against a stored hash (constant time inside argon2).
 pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
@@ -95,14 +114,32 @@ impl App {
         origin: &str,
         now: DateTime<Utc>,
     ) -> Result<Viewer, AccessError> {
+        super::accounts::check_new_password(&user.password)?;
+        let password = user.password.clone();
+        self.create_user_with(user, Some(password), false, Vec::new(), actor, origin, now)
+            .await
+    }
+
+    /// Creates a user: with a password (hashed here), or with none (`None`: the account
+    /// waits for its activation code, which `extra` carries). `extra` events are committed
+    /// with the user (programme-level), so the account and what it belongs to appear
+    /// together or not at all. The password policy is the caller's.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn create_user_with(
+        &self,
+        user: NewUser,
+        password: Option<String>,
+        admin: bool,
+        extra: Vec<NewEvent>,
+        actor: &str,
+        origin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Viewer, AccessError> {
         check_login(&user.login)?;
         let display_name = user.display_name.trim().to_string();
         registry::check_text("display_name", &display_name, false)?;
         if display_name.is_empty() || display_name.chars().count() > 120 {
             return Err(FieldError::new("display_name", "must have 1 to 120 characters").into());
-        }
-        if user.password.chars().count() < 10 || user.password.len() > MAX_PASSWORD_BYTES {
-            return Err(FieldError::new("password", "must have 10 to 200 characters").into());
         }
         for g in &user.grants {
             self.store().org(g.org_id).await.map_err(|_| {
@@ -133,15 +170,16 @@ impl App {
             Err(StoreError::NotFound { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        let password = user.password.clone();
-        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| AppError::Integrity(format!("hashing task: {e}")))??;
+        let password_hash = match password {
+            Some(p) => hash_password_blocking(p).await?,
+            None => String::new(),
+        };
         let created = UserCreated {
             login: user.login.clone(),
             display_name: display_name.clone(),
             password_hash,
             supervisor: user.supervisor,
+            admin,
         };
         let mut events = vec![event(
             &key,
@@ -168,6 +206,7 @@ impl App {
                 now,
             ));
         }
+        events.extend(extra);
         self.store()
             .commit(
                 PROGRAMME_ORG,
@@ -181,6 +220,8 @@ impl App {
             login: user.login,
             display_name,
             supervisor: user.supervisor,
+            admin,
+            scope: None,
             grants: user.grants,
         })
     }
@@ -206,9 +247,15 @@ impl App {
                                 login: c.login,
                                 display_name: c.display_name,
                                 supervisor: c.supervisor,
+                                admin: c.admin,
+                                scope: None,
                                 grants: Vec::new(),
                             },
                             password_hash: c.password_hash,
+                            demo: e.event.actor == "demo",
+                            pending_code: None,
+                            passwords_set: 0,
+                            sessions: Vec::new(),
                         });
                     }
                     "user.granted" => {
@@ -219,11 +266,21 @@ impl App {
                             }
                         }
                     }
-                    _ => {}
+                    _ => {
+                        if let Some(u) = user.as_mut() {
+                            super::accounts::fold_account_event(u, e)?;
+                        }
+                    }
                 }
             }
         }
-        user.ok_or(AccessError::NotFound)
+        let mut user = user.ok_or(AccessError::NotFound)?;
+        if user.demo {
+            // Issue 16: the demo's published password opens the demo organisations only,
+            // never one the programme administrator created.
+            user.viewer.scope = Some(self.demo_scope().await?);
+        }
+        Ok(user)
     }
 
     /// Demo users for the first demo organisation, so someone can sign in
@@ -318,7 +375,9 @@ impl App {
                 Err(AccessError::NotFound) => {}
                 Err(e) => return Err(e),
             }
-            self.create_user(
+            // The demo password is on the common-password list on purpose (no real account
+            // may choose it), so the demo's users skip the policy.
+            self.create_user_with(
                 NewUser {
                     login: login.to_string(),
                     display_name: name.to_string(),
@@ -326,6 +385,9 @@ impl App {
                     supervisor,
                     grants,
                 },
+                Some(DEMO_PASSWORD.to_string()),
+                false,
+                Vec::new(),
                 "demo",
                 "demo",
                 now,
