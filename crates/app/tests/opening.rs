@@ -16,25 +16,13 @@ fn curp(n: usize) -> String {
         .to_string()
 }
 
+/// The example the README ships: members 0, 1 and 2 of `org_with_members`.
 fn file() -> String {
-    let (a, b, c) = (curp(0), curp(1), curp(2));
-    format!(
-        "tipo,fecha,curp,periodo,monto,clase,nombre,numero,linea,tasa,limite,dispuesto\n\
-         saldos_al,2026-06-30,,,,,,,,,,\n\
-         aportacion,,{a},2025-02,\"1,000.00\",,,,,,,\n\
-         aportacion,,{a},2025-03,1000,,,,,,,\n\
-         aportacion,,{b},2025-02,2000.00,,,,,,,\n\
-         donativo,2025-03-15,,,6000,,PNUD,,,,,\n\
-         gasto_competencia,2025-06-01,,,500,trade_fairs_sales_promotion,Feria de Tlaquepaque,,,,,\n\
-         retiro_desarrollo,2026-01-10,{a},,100.00,medical,,,,,,\n\
-         saldo_fondo,,,,4900.00,desarrollo,,,,,,\n\
-         saldo_fondo,,,,4500.00,competencia,,,,,,\n\
-         linea,2025-04-01,,,14000.00,nafin,,1,,12,28000.00,20000.00\n\
-         revision_linea,2025-10-01,,,,cumplio,,,1,,56000.00,\n\
-         cuota,,{b},2026-05,150.00,,,,,,,\n\
-         cuota,,{b},2026-06,150.00,,,,,,,\n\
-         cuota,,{c},2026-06,150.00,,,,,,,\n"
-    )
+    let text = include_str!("../../../examples/opening-position.csv").to_string();
+    for n in 0..3 {
+        assert!(text.contains(&curp(n)), "the example names test member {n}");
+    }
+    text
 }
 
 #[tokio::test]
