@@ -299,10 +299,9 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
             drawn: 0,
         };
         let before = errors.len();
-        for c in 1..COLUMNS.len() {
+        for (c, &(field, _)) in COLUMNS.iter().enumerate().skip(1) {
             let used = kind.columns().contains(&c);
             let value = cell(c);
-            let field = COLUMNS[c].0;
             if !used {
                 if !value.is_empty() {
                     errors.push(row_error(

@@ -587,9 +587,9 @@ mod tests {
             approved_on: d(2026, 3, 20),
         })
         .unwrap();
-        let rate = |on| h.value_on(SettingKey::ContributionRate, on).rate().unwrap();
-        assert_eq!(rate(d(2026, 3, 31)), Decimal::new(10, 2));
-        assert_eq!(rate(d(2026, 4, 1)), Decimal::new(12, 2));
+        let rate = |h: &SettingsHistory, on| h.value_on(SettingKey::ContributionRate, on).rate();
+        assert_eq!(rate(&h, d(2026, 3, 31)), Some(Decimal::new(10, 2)));
+        assert_eq!(rate(&h, d(2026, 4, 1)), Some(Decimal::new(12, 2)));
         // Approved after its effective date: in force from the approval only.
         h.apply(SettingChange {
             proposal_id: 2,
@@ -601,8 +601,8 @@ mod tests {
             approved_on: d(2026, 5, 10),
         })
         .unwrap();
-        assert_eq!(rate(d(2026, 5, 9)), Decimal::new(12, 2));
-        assert_eq!(rate(d(2026, 5, 10)), Decimal::new(15, 2));
+        assert_eq!(rate(&h, d(2026, 5, 9)), Some(Decimal::new(12, 2)));
+        assert_eq!(rate(&h, d(2026, 5, 10)), Some(Decimal::new(15, 2)));
     }
 
     #[test]
