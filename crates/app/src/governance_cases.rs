@@ -4,14 +4,16 @@
 //!
 //! Events, all in stream `proposals`: `proposal.opened` (a [`Proposal`]), `ballot.cast` (a
 //! [`Ballot`]) and `proposal.decided` (a [`Decision`]), keyed `proposal:{id}:...` so replays are
-//! no-ops. Settings are the last `governance.settings` event of stream `settings`.
+//! no-ops. Quorum and majority are the settings in force on the day of the vote
+//! (`settings_cases`); an approved `setting_change` proposal records its change in the same
+//! commit as the decision.
 
 use crate::events::{event, payload, read_stream, Actor};
+use crate::settings_cases::{governance_settings_from, setting_change_event};
 use crate::{App, AppError};
 use chrono::NaiveDate;
 use governance::{
-    Ballot, Decision, GovernanceError, GovernanceSettings, Minutes, NewProposal, Proposal,
-    ProposalStatus, Tally, Vote,
+    Ballot, Decision, GovernanceError, Minutes, NewProposal, Proposal, ProposalStatus, Tally, Vote,
 };
 use store::{Commit, NewEvent, OrgId, StoreError};
 
@@ -62,47 +64,6 @@ fn proposal_slot(
 }
 
 impl App {
-    /// The organisation's R-GOV-2 settings (the programme's defaults until changed).
-    pub async fn governance_settings(&self, org_id: OrgId) -> Result<GovernanceSettings, AppError> {
-        let events = read_stream(&**self.store(), org_id, "settings").await?;
-        match events
-            .iter()
-            .rev()
-            .find(|e| e.event.kind == "governance.settings")
-        {
-            Some(e) => payload(e),
-            None => Ok(GovernanceSettings::default()),
-        }
-    }
-
-    /// Changes the quorum and majority (R-GOV-2), effective for votes closed from now on.
-    pub async fn set_governance_settings(
-        &self,
-        org_id: OrgId,
-        actor: &Actor,
-        settings: GovernanceSettings,
-    ) -> Result<(), AppError> {
-        settings.check()?;
-        self.store().org(org_id).await?;
-        retrying!("set_governance_settings", {
-            let n = read_stream(&**self.store(), org_id, "settings")
-                .await?
-                .len();
-            let commit = Commit {
-                events: vec![event(
-                    actor,
-                    "settings",
-                    "governance.settings",
-                    format!("settings:{}", n + 1),
-                    &settings,
-                )?],
-                ..Commit::default()
-            };
-            self.store().commit(org_id, &commit).await?;
-            Ok(())
-        })
-    }
-
     /// Every proposal of the organisation, oldest first, with ballots and decisions.
     pub async fn proposals(&self, org_id: OrgId) -> Result<Vec<ProposalRecord>, AppError> {
         let mut records: Vec<ProposalRecord> = Vec::new();
@@ -227,7 +188,7 @@ impl App {
             let mut ballots = record.ballots;
             ballots.push(ballot.clone());
             let seats = governance::board_seats(&roles, today).len() as u32;
-            let settings = self.governance_settings(org_id).await?;
+            let settings = self.governance_settings_on(org_id, today).await?;
             Ok((ballot, governance::tally(&settings, seats, &ballots)))
         })
     }
@@ -244,15 +205,17 @@ impl App {
             let record = self.proposal(org_id, proposal_id).await?;
             let roles = self.store().roles(org_id).await?;
             let seats = governance::board_seats(&roles, today).len() as u32;
-            let settings = self.governance_settings(org_id).await?;
+            let settings = self.governance_settings_on(org_id, today).await?;
             let decision =
                 governance::close(&settings, &record.proposal, &record.ballots, seats, today)?;
             let key = format!("proposal:{proposal_id}:decided");
+            let mut events = vec![
+                event(actor, STREAM, "proposal.decided", key.clone(), &decision)?,
+                proposal_slot(actor, &record, &key)?,
+            ];
+            events.extend(setting_change_event(actor, &record.proposal, &decision)?);
             let commit = Commit {
-                events: vec![
-                    event(actor, STREAM, "proposal.decided", key.clone(), &decision)?,
-                    proposal_slot(actor, &record, &key)?,
-                ],
+                events,
                 ..Commit::default()
             };
             self.store().commit(org_id, &commit).await?;
@@ -270,7 +233,9 @@ impl App {
     ) -> Result<Decision, AppError> {
         self.store().org(org_id).await?;
         let roles = self.store().roles(org_id).await?;
-        let settings = self.governance_settings(org_id).await?;
+        let settings = self
+            .governance_settings_on(org_id, minutes.decided_on)
+            .await?;
         retrying!("record_board_decision", {
             let id = self.proposals(org_id).await?.len() as i64 + 1;
             let (proposal, decision) =
@@ -302,7 +267,7 @@ impl App {
         }
         self.store().org(org_id).await?;
         let roles = self.store().roles(org_id).await?;
-        let settings = self.governance_settings(org_id).await?;
+        let history = self.settings_history(org_id).await?;
         let records = self.proposals(org_id).await?;
         let mut next_id = records.len() as i64 + 1;
         let decided: std::collections::HashMap<String, Decision> = records
@@ -322,6 +287,7 @@ impl App {
                 }
                 let id = next_id;
                 next_id += 1;
+                let settings = governance_settings_from(&history, m.decided_on);
                 let (proposal, decision) =
                     governance::record_minutes(&settings, id, m.clone(), &actor.name, &roles)?;
                 events.extend(minutes_events(actor, &proposal, &decision)?);
@@ -380,5 +346,6 @@ fn minutes_events(
         format!("proposal:{id}:decided"),
         decision,
     )?);
+    events.extend(setting_change_event(actor, proposal, decision)?);
     Ok(events)
 }

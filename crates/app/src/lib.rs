@@ -17,7 +17,9 @@ pub mod export;
 pub mod fact_date;
 pub mod fund_cases;
 pub mod governance_cases;
+pub mod opening_cases;
 pub mod registry_cases;
+pub mod settings_cases;
 pub mod trade_cases;
 
 pub use error::AppError;

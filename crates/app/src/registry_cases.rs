@@ -325,7 +325,13 @@ impl App {
         date: NaiveDate,
     ) -> Result<usize, AppError> {
         let org = self.store().org(org_id).await?;
-        let amount_minor = org.data.dues_amount_minor;
+        // R-ORG-6: the dues in force on the day they are charged (issue 16).
+        let amount_minor = self
+            .settings_history_of(&org)
+            .await?
+            .value_on(governance::settings::SettingKey::DuesAmount, date)
+            .money()
+            .unwrap_or(org.data.dues_amount_minor);
         if amount_minor <= 0 {
             return Ok(0);
         }

@@ -81,6 +81,12 @@ pub enum Command {
     /// The board's proposals and votes (R-GOV-1, R-GOV-2).
     #[command(subcommand)]
     Board(crate::board_cmd::BoardCommand),
+    /// The group's settings: show them, propose a change to the board (issue 16).
+    #[command(subcommand)]
+    Settings(crate::settings_cmd::SettingsCommand),
+    /// The opening position of an ODF that starts with history (issue 16).
+    #[command(subcommand)]
+    Opening(crate::opening_cmd::OpeningCommand),
     /// Pooled purchasing rounds: suppliers, price lists, requests, close, receipts, pick-ups.
     #[command(subcommand)]
     Round(crate::trade_cmd::RoundCommand),

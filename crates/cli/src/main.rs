@@ -18,6 +18,8 @@ mod config;
 mod credit_cmd;
 mod fund_cmd;
 mod input;
+mod opening_cmd;
+mod settings_cmd;
 mod terminal;
 mod trade_cmd;
 

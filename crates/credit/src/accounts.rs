@@ -122,6 +122,8 @@ fn known(code: &AccountCode) -> bool {
         "odf:income:asset-sales",
         "odf:expense:line-interest",
         "odf:expense:loan-losses",
+        // Issue 16: what a line had drawn before Tequio is booked against the opening equity.
+        "odf:equity:opening",
     ];
     if fixed.contains(&s) {
         return true;

@@ -633,3 +633,86 @@ pub fn transfer_line(
         entry,
     })
 }
+
+/// A line's position when an ODF that already had one starts using Tequio (issue 16): opened
+/// on `opened_on` against `initial_deposit_minor`, its limit history since, and what is drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinePosition {
+    pub line: OpenLine,
+    pub opened_on: NaiveDate,
+    /// Reviews done, oldest first: (date, the limit after it, the verdict).
+    pub reviews: Vec<(NaiveDate, i64, ReviewOutcome)>,
+    pub drawn_minor: i64,
+    /// The day of the opening position (the draw's date).
+    pub as_of: NaiveDate,
+}
+
+/// Builds the line of a [`LinePosition`] by the same limits as a line opened here: the opening
+/// limit at most `initial_multiple` × the deposit (R-CRED-1), every reviewed limit positive and
+/// at most `cap_multiple` × the deposit, reviews in order after the opening and none after
+/// `as_of` (R-CRED-2), the drawn amount within the current limit. The drawn amount is booked
+/// with `key` against `counterpart` (the opening equity): the lender's money was drawn before.
+pub fn import_line(
+    pos: &LinePosition,
+    settings: &LineSettings,
+    key: &str,
+    counterpart: ledger::AccountCode,
+) -> Result<(CreditLine, Option<ValidEntry>)> {
+    let mut line = open_line(pos.line.clone(), settings, pos.opened_on)?;
+    let cap = line.cap_minor(settings);
+    let mut last = pos.opened_on;
+    for (date, to, outcome) in &pos.reviews {
+        if *date <= last || *date > pos.as_of {
+            return Err(CreditError::invalid(
+                "R-CRED-2",
+                "date",
+                format!(
+                    "a review on {date} must come after {last} and by {}",
+                    pos.as_of
+                ),
+            ));
+        }
+        if *to <= 0 || *to > cap {
+            return Err(CreditError::ExceedsLimit {
+                rule: "R-CRED-2",
+                field: "limit",
+                requested_minor: *to,
+                allowed_minor: cap,
+            });
+        }
+        last = *date;
+        line.limit_history.push(LimitChange {
+            date: *date,
+            from_minor: line.limit_minor,
+            to_minor: *to,
+            reason: match outcome {
+                ReviewOutcome::Met => LimitReason::ReviewMet,
+                ReviewOutcome::LateButCured => LimitReason::ReviewLateButCured,
+                ReviewOutcome::NotMet => LimitReason::ReviewNotMet,
+            },
+            capped: false,
+            floored_at_drawn: false,
+        });
+        line.limit_minor = *to;
+        line.reviews += 1;
+    }
+    if pos.as_of < pos.opened_on {
+        return Err(CreditError::invalid(
+            "R-CRED-1",
+            "date",
+            "the line opens after the opening position's date",
+        ));
+    }
+    let entry = match pos.drawn_minor {
+        0 => None,
+        d => draw_to_in_place(
+            &mut line,
+            d,
+            pos.as_of,
+            Some(key),
+            counterpart,
+            "opening.line",
+        )?,
+    };
+    Ok((line, entry))
+}

@@ -54,6 +54,7 @@ pub mod competition;
 pub mod development;
 pub mod grant;
 pub mod import;
+pub mod opening;
 pub mod period;
 pub mod plan;
 pub mod report;

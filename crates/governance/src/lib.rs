@@ -13,6 +13,8 @@
 //! (the app maps a user to the role assignments it holds) and what a decision authorises
 //! (the Fund, credit and trade rules read [`Decision`] and check amounts themselves).
 
+pub mod settings;
+
 use chrono::NaiveDate;
 use registry::{Role, RoleAssignment};
 use serde::{Deserialize, Serialize};
@@ -33,16 +35,19 @@ pub enum ProposalKind {
     NonFulfilmentNotice,
     /// Elect or remove a Director General.
     Election,
+    /// Change one of the group's settings from a date ([`settings::SettingProposal`]).
+    SettingChange,
 }
 
 impl ProposalKind {
-    pub const ALL: [ProposalKind; 6] = [
+    pub const ALL: [ProposalKind; 7] = [
         ProposalKind::Expenditure,
         ProposalKind::Loan,
         ProposalKind::Lease,
         ProposalKind::WithdrawalCriteria,
         ProposalKind::NonFulfilmentNotice,
         ProposalKind::Election,
+        ProposalKind::SettingChange,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -53,6 +58,7 @@ impl ProposalKind {
             ProposalKind::WithdrawalCriteria => "withdrawal_criteria",
             ProposalKind::NonFulfilmentNotice => "non_fulfilment_notice",
             ProposalKind::Election => "election",
+            ProposalKind::SettingChange => "setting_change",
         }
     }
 
@@ -66,7 +72,7 @@ impl ProposalKind {
                     "kind",
                     format!(
                         "'{text}' is not a kind of proposal (expenditure, loan, lease, \
-                         withdrawal_criteria, non_fulfilment_notice, election)"
+                         withdrawal_criteria, non_fulfilment_notice, election, setting_change)"
                     ),
                 )
             })
@@ -302,6 +308,9 @@ pub fn propose(
             "amount",
             "the amount must not be negative",
         ));
+    }
+    if new.kind == ProposalKind::SettingChange {
+        settings::SettingProposal::from_subject(&new.subject)?;
     }
     Ok(Proposal {
         id,

@@ -95,14 +95,26 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/orgs/{slug}/fund", get(crate::api_fund::odf_fund))
         .route("/orgs/{slug}/trade", get(crate::api_fund::trade_summary))
+        .route(
+            "/orgs/{slug}/settings",
+            get(crate::settings_pages::list_settings),
+        )
+        .route(
+            "/orgs/{slug}/settings/proposals",
+            post(crate::settings_pages::create_setting_proposal),
+        )
+        .route(
+            "/orgs/{slug}/opening",
+            get(crate::opening_pages::get_opening).post(crate::opening_pages::post_opening),
+        )
         .layer(axum::middleware::from_fn_with_state(state, idempotency))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tequio API", version = "1", description = "ODFs, members, statements, proposals and votes. Authorisation as the web pages (R-GOV-1, R-SUP-1)."),
-    paths(create_session, list_orgs, get_org, list_members, add_member, record_leave, assign_role, end_role, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::purchase_lease, crate::api_fund::odf_fund, crate::api_fund::trade_summary, crate::api_accounts::create_org, crate::api_accounts::create_supervisor, crate::api_accounts::reissue_programme_code, crate::api_accounts::list_accounts, crate::api_accounts::create_account, crate::api_accounts::reissue_code, crate::api_accounts::activate, crate::api_accounts::change_password, crate::api_accounts::my_sessions, crate::api_accounts::end_session),
-    components(schemas(crate::api_accounts::OrgIn, crate::api_accounts::OrgCreatedOut, crate::api_accounts::CodeOut, crate::api_accounts::SupervisorIn, crate::api_accounts::AccountIn, crate::api_accounts::AccountOut, crate::api_accounts::ActivationIn, crate::api_accounts::PasswordIn, crate::api_accounts::SessionOutRow, crate::api_fund::QuoteIn, crate::api_fund::LeasePurchaseIn, crate::api_fund::LeasePurchaseOut, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, LeaveIn, LeaveOut, RoleIn, RoleEndIn, RoleOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
+    paths(create_session, list_orgs, get_org, list_members, add_member, record_leave, assign_role, end_role, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::purchase_lease, crate::api_fund::odf_fund, crate::api_fund::trade_summary, crate::api_accounts::create_org, crate::api_accounts::create_supervisor, crate::api_accounts::reissue_programme_code, crate::api_accounts::list_accounts, crate::api_accounts::create_account, crate::api_accounts::reissue_code, crate::api_accounts::activate, crate::api_accounts::change_password, crate::api_accounts::my_sessions, crate::api_accounts::end_session, crate::settings_pages::list_settings, crate::settings_pages::create_setting_proposal, crate::opening_pages::get_opening, crate::opening_pages::post_opening),
+    components(schemas(crate::api_accounts::OrgIn, crate::api_accounts::OrgCreatedOut, crate::api_accounts::CodeOut, crate::api_accounts::SupervisorIn, crate::api_accounts::AccountIn, crate::api_accounts::AccountOut, crate::api_accounts::ActivationIn, crate::api_accounts::PasswordIn, crate::api_accounts::SessionOutRow, crate::api_fund::QuoteIn, crate::api_fund::LeasePurchaseIn, crate::api_fund::LeasePurchaseOut, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, LeaveIn, LeaveOut, RoleIn, RoleEndIn, RoleOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut, crate::opening_pages::OpeningIn, crate::opening_pages::OpeningOut, crate::settings_pages::SettingOut, crate::settings_pages::SettingChangeOut, crate::settings_pages::SettingPendingOut, crate::settings_pages::SettingProposalIn, crate::settings_pages::SettingProposalOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -16,10 +16,12 @@ mod format;
 pub mod fund_pages;
 mod i18n;
 pub mod limiter;
+mod opening_pages;
 mod pages;
 mod plan_pages;
 pub mod read_cache;
 mod security;
+mod settings_pages;
 mod trade_pages;
 
 use app::App;
@@ -142,6 +144,14 @@ pub fn router_with(state: AppState) -> Router {
         )
         .route("/odf/{slug}/propuestas/{id}/cerrar", post(pages::close))
         .route("/odf/{slug}/bitacora", get(pages::audit_page))
+        .route(
+            "/odf/{slug}/ajustes",
+            get(settings_pages::settings_page).post(settings_pages::propose_setting),
+        )
+        .route(
+            "/odf/{slug}/apertura",
+            get(opening_pages::opening_page).post(opening_pages::upload_opening),
+        )
         .nest("/api/v1", api::routes(state.clone()))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::remember_language))

@@ -140,8 +140,10 @@ impl Nav {
                 links.push((format!("{base}/socios"), t.get("nav.members")));
                 links.push((format!("{base}/fondo"), t.get("nav.fund")));
                 links.push((format!("{base}/cierre"), t.get("nav.close")));
+                links.push((format!("{base}/apertura"), t.get("nav.opening")));
             }
             links.push((format!("{base}/propuestas"), t.get("nav.proposals")));
+            links.push((format!("{base}/ajustes"), t.get("nav.settings")));
             links.push((format!("{base}/comercio"), t.get("nav.trade")));
             links.push((format!("{base}/simulador"), t.get("nav.quote")));
             if v.may(org.id, Action::ViewAudit) {
@@ -860,6 +862,10 @@ pub(crate) fn field_label(t: Tr, name: &str) -> &'static str {
         "start" => t.get("field.start"),
         "frequency" => t.get("field.frequency"),
         "method" => t.get("field.method"),
+        "key" => t.get("field.setting_key"),
+        "value" => t.get("field.setting_value"),
+        "effective_on" => t.get("field.effective_on"),
+        "file" => t.get("field.opening_file"),
         _ => t.get("field.other"),
     }
 }
@@ -1175,6 +1181,7 @@ fn kind_label(t: Tr, kind: ProposalKind) -> &'static str {
         ProposalKind::WithdrawalCriteria => t.get("proposal.kind.withdrawal_criteria"),
         ProposalKind::NonFulfilmentNotice => t.get("proposal.kind.non_fulfilment_notice"),
         ProposalKind::Election => t.get("proposal.kind.election"),
+        ProposalKind::SettingChange => t.get("proposal.kind.setting_change"),
     }
 }
 

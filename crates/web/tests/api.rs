@@ -51,6 +51,9 @@ async fn the_openapi_document_lists_every_route() {
         "/api/v1/orgs/{slug}/leases/{lease_id}/purchase",
         "/api/v1/orgs/{slug}/fund",
         "/api/v1/orgs/{slug}/trade",
+        "/api/v1/orgs/{slug}/settings",
+        "/api/v1/orgs/{slug}/settings/proposals",
+        "/api/v1/orgs/{slug}/opening",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }

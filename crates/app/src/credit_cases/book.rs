@@ -287,11 +287,30 @@ pub enum CreditEvent {
         opened_on: Day,
         review: ReviewSetting,
     },
+    /// Issue 16: a line the ODF already had when it started with Tequio, with its limit
+    /// history and what was drawn on `as_of` (booked against the opening equity).
+    LineImported {
+        line_id: i64,
+        lender_code: String,
+        annual_rate: Dec,
+        initial_deposit_minor: i64,
+        opening_limit_minor: i64,
+        opened_on: Day,
+        review: ReviewSetting,
+        /// Reviews done: (date, limit after, `met` | `late_cured` | `not_met`).
+        reviews: Vec<(Day, i64, String)>,
+        drawn_minor: i64,
+        as_of: Day,
+    },
     /// R-CRED-2. `unresolved_notices` is the R-FUND-6 fact at the time of the review.
     LineReviewed {
         line_id: i64,
         on: Day,
         unresolved_notices: u32,
+        /// The ODF's review rule in force on the day, when the board has changed it since the
+        /// line opened (issue 16); absent, the line's own rule.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<ReviewSetting>,
     },
     LineDrawn {
         line_id: i64,
@@ -458,6 +477,7 @@ impl CreditEvent {
     pub fn kind(&self) -> &'static str {
         match self {
             CreditEvent::LineOpened { .. } => "line.opened",
+            CreditEvent::LineImported { .. } => "line.imported",
             CreditEvent::LineReviewed { .. } => "line.reviewed",
             CreditEvent::LineDrawn { .. } => "line.drawn",
             CreditEvent::LineRepaid { .. } => "line.repaid",
@@ -484,6 +504,7 @@ impl CreditEvent {
     pub fn key(&self) -> String {
         match self {
             CreditEvent::LineOpened { line_id, .. } => format!("credit:line:{line_id}:opened"),
+            CreditEvent::LineImported { line_id, .. } => format!("credit:line:{line_id}:opening"),
             CreditEvent::LineReviewed { line_id, on, .. } => {
                 format!("credit:line:{line_id}:review:{}", on.0)
             }
@@ -888,12 +909,90 @@ impl CreditBook {
                     },
                 );
             }
+            CreditEvent::LineImported {
+                line_id,
+                lender_code,
+                annual_rate,
+                initial_deposit_minor,
+                opening_limit_minor,
+                opened_on,
+                review,
+                reviews,
+                drawn_minor,
+                as_of,
+            } => {
+                if self.lines.contains_key(line_id) {
+                    return Err(AppError::Field(registry::FieldError::new(
+                        "line",
+                        format!("R-CRED-1: la línea {line_id} ya está abierta"),
+                    )));
+                }
+                let settings = LineSettings {
+                    review_rule: review.rule(),
+                    ..LineSettings::default()
+                };
+                let mut done = Vec::with_capacity(reviews.len());
+                for (on, to, outcome) in reviews {
+                    let outcome = match outcome.as_str() {
+                        "met" => line::ReviewOutcome::Met,
+                        "late_cured" => line::ReviewOutcome::LateButCured,
+                        "not_met" => line::ReviewOutcome::NotMet,
+                        other => {
+                            return Err(AppError::Field(registry::FieldError::new(
+                                "class",
+                                format!("R-CRED-2: '{other}' no es met, late_cured ni not_met"),
+                            )))
+                        }
+                    };
+                    done.push((on.0, *to, outcome));
+                }
+                let (line, entry) = line::import_line(
+                    &line::LinePosition {
+                        line: line::OpenLine {
+                            id: *line_id,
+                            lender_code: lender_code.clone(),
+                            currency: cur,
+                            rate: NominalRate::Annual(annual_rate.0),
+                            initial_deposit_minor: *initial_deposit_minor,
+                            requested_limit_minor: *opening_limit_minor,
+                        },
+                        opened_on: opened_on.0,
+                        reviews: done,
+                        drawn_minor: *drawn_minor,
+                        as_of: as_of.0,
+                    },
+                    &settings,
+                    &key,
+                    crate::opening_cases::opening_equity(),
+                )?;
+                applied.accounts = credit::credit_extra_accounts();
+                applied
+                    .accounts
+                    .extend(Account::lender_accounts(lender_code));
+                applied
+                    .accounts
+                    .push(crate::opening_cases::opening_equity_account());
+                applied.entries.extend(entry);
+                self.lines.insert(
+                    *line_id,
+                    LineState {
+                        line,
+                        settings,
+                        deposits_source: "opening".to_string(),
+                        lenders: vec![lender_code.clone()],
+                    },
+                );
+            }
             CreditEvent::LineReviewed {
                 line_id,
                 on,
                 unresolved_notices,
+                rule,
             } => {
-                let st = self.line(*line_id)?;
+                let mut st = self.line(*line_id)?.clone();
+                if let Some(rule) = rule {
+                    st.settings.review_rule = rule.rule();
+                }
                 let period_start = st
                     .line
                     .limit_history

@@ -222,7 +222,14 @@ impl App {
             deposits_source: DEPOSITS_FROM_LEDGER.to_string(),
             requested_limit_minor: requested,
             opened_on: Day(cmd.opened_on),
-            review: cmd.review.unwrap_or_default(),
+            // R-CRED-2: the ODF's review rule in force on the opening day, unless given.
+            review: match cmd.review {
+                Some(r) => r,
+                None => crate::settings_cases::review_setting_from(
+                    &self.settings_history(org_id).await?,
+                    cmd.opened_on,
+                ),
+            },
         };
         let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.line(cmd.line_id)?.clone(), out))
@@ -239,10 +246,16 @@ impl App {
         on: NaiveDate,
     ) -> Result<(LineState, CreditOutcome), AppError> {
         let unresolved_notices = self.unresolved_notices(org_id, on).await?;
+        // Issue 16: a review rule the board changed applies from its day to every line.
+        let history = self.settings_history(org_id).await?;
+        let changed = crate::settings_cases::REVIEW_KEYS
+            .iter()
+            .any(|k| history.change_on(*k, on).is_some());
         let event = CreditEvent::LineReviewed {
             line_id,
             on: Day(on),
             unresolved_notices,
+            rule: changed.then(|| crate::settings_cases::review_setting_from(&history, on)),
         };
         let (book, out) = self.credit_one(org_id, actor, event).await?;
         Ok((book.line(line_id)?.clone(), out))

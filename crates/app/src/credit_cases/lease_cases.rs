@@ -10,6 +10,7 @@ use crate::{Actor, App, AppError};
 use chrono::NaiveDate;
 use credit::lease::{self, Lease, LeaseSettings, LeaseStatus};
 use credit::schedule::ScheduleInput;
+use governance::settings::SettingKey;
 use serde::Serialize;
 use store::{Commit, OrgId};
 
@@ -127,7 +128,20 @@ impl App {
                 cmd.terms.principal_minor,
             )
             .await?;
-        let defaults = LeaseSettings::default();
+        // R-LEASE-1, R-LEASE-2: the contract takes the ODF's settings in force the day it
+        // starts, unless it names its own.
+        let history = self.settings_history(org_id).await?;
+        let on = cmd.terms.disbursement_date;
+        let defaults = LeaseSettings {
+            purchase_price_minor: history
+                .value_on(SettingKey::LeasePurchasePrice, on)
+                .money()
+                .unwrap_or(LeaseSettings::default().purchase_price_minor),
+            default_after_days: history
+                .value_on(SettingKey::LeaseDefaultDays, on)
+                .number()
+                .unwrap_or(LeaseSettings::default().default_after_days),
+        };
         let event = CreditEvent::LeaseStarted {
             lease_id: cmd.lease_id,
             line_id: cmd.line_id,

@@ -217,7 +217,9 @@ impl App {
         options: CloseOptions,
         audit: &Audit,
     ) -> Result<OrgCloseReport, AppError> {
-        let settings = self.fund_settings(org_id).await?;
+        // R-FUND-1, R-PLAN-3, R-PLAN-4: the rates and the window in force on the period's
+        // first day (issue 16: a close of March uses March's settings).
+        let settings = self.fund_settings_on(org_id, period.first_day()).await?;
         let mut report = OrgCloseReport {
             org_id,
             period: period.to_string(),
@@ -243,6 +245,21 @@ impl App {
                 format!("{period} ended before the organisation was founded on {founded_on}"),
             )
             .into());
+        }
+        // Issue 16: the contributions of a period that ended by the opening day are in the
+        // opening position; closing it would count them twice.
+        if let Some(opening) = self.opening(org_id).await? {
+            if period.last_day() <= opening.as_of {
+                return Err(fund::FundError::rule(
+                    "R-PLAN-2",
+                    "period",
+                    format!(
+                        "{period} ended by the opening position's day ({}); it is in the opening",
+                        opening.as_of
+                    ),
+                )
+                .into());
+            }
         }
         if let Ok(done) = self
             .store()
@@ -324,7 +341,8 @@ impl App {
             let reports = effective_by_member(self.reports(org_id, q).await?);
             let mut ignored = 0;
             let q_rows = rows(&reports, q, &mut ignored);
-            let lines = fund::compute_close(&settings, q, &q_rows)?;
+            let q_settings = self.fund_settings_on(org_id, q.first_day()).await?;
+            let lines = fund::compute_close(&q_settings, q, &q_rows)?;
             let mut any = false;
             for line in lines.lines.into_iter().filter(|l| !l.is_noop()) {
                 any = true;

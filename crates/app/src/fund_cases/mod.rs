@@ -32,6 +32,7 @@ pub mod reports;
 pub mod statements;
 
 use crate::{App, AppError};
+use chrono::NaiveDate;
 use fund::{FundEvent, FundSettings, FundState, Period, PostedClose, Split};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -154,14 +155,13 @@ pub(crate) fn chunk_by_size<T: Serialize>(items: Vec<T>, budget: usize) -> Vec<V
 }
 
 impl App {
-    /// The Fund's settings for an organisation: the programme defaults (10% contribution, 25%
-    /// profit share, monthly periods, flag after 3 periods), its currency, and the Fund's start
-    /// on the organisation's founding day (R-FUND-4 counts years from it).
+    /// The Fund's settings for an organisation once every approved change is in force (the
+    /// programme defaults until the board changes them: 10% contribution, 25% profit share,
+    /// monthly periods, flag after 3 periods), its currency, and the Fund's start on the
+    /// organisation's founding day (R-FUND-4 counts years from it). A rule that applies to a
+    /// day reads [`App::fund_settings_on`] instead (the close: the period's first day).
     pub async fn fund_settings(&self, org_id: OrgId) -> Result<FundSettings, AppError> {
-        let org = self.store().org(org_id).await?;
-        let mut settings = FundSettings::new(org.id, org.data.founded_on);
-        settings.currency = org.data.currency;
-        Ok(settings)
+        self.fund_settings_on(org_id, NaiveDate::MAX).await
     }
 
     /// Every event of a stream (or of the organisation), in seq order.

@@ -510,6 +510,18 @@ impl App {
             return Err(field("time_limit_ms", "debe ser positivo"));
         }
         self.store().org(org_id).await?;
+        // R-BUY-1 (setting): buying up to a better tier only when the ODF allows it on the
+        // round's order date (issue 16); the round records what applied.
+        let mut input = input;
+        input.allow_buy_up &= self
+            .settings_history(org_id)
+            .await?
+            .value_on(
+                governance::settings::SettingKey::AllowBuyUp,
+                input.order_date,
+            )
+            .flag()
+            .unwrap_or(true);
         let stream = round_stream(&input.round_id);
         let events = vec![
             event(
