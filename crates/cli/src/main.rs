@@ -16,6 +16,7 @@ mod config;
 mod credit_cmd;
 mod fund_cmd;
 mod input;
+mod support_cmd;
 mod terminal;
 mod trade_cmd;
 

@@ -148,7 +148,14 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn no_floating_point_in_the_money_core() {
-    for krate in ["ledger", "registry", "governance", "fund", "credit", "support"] {
+    for krate in [
+        "ledger",
+        "registry",
+        "governance",
+        "fund",
+        "credit",
+        "support",
+    ] {
         let mut files = Vec::new();
         rust_files(&crates_dir().join(krate).join("src"), &mut files);
         for file in files {

@@ -72,13 +72,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/orgs/{slug}/fund", get(crate::api_fund::odf_fund))
         .route("/orgs/{slug}/trade", get(crate::api_fund::trade_summary))
+        .merge(crate::api_support::routes())
         .layer(axum::middleware::from_fn_with_state(state, idempotency))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tequio API", version = "1", description = "ODFs, members, statements, proposals and votes. Authorisation as the web pages (R-GOV-1, R-SUP-1)."),
-    paths(create_session, list_orgs, get_org, list_members, add_member, record_leave, assign_role, end_role, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::purchase_lease, crate::api_fund::odf_fund, crate::api_fund::trade_summary),
+    paths(create_session, list_orgs, get_org, list_members, add_member, record_leave, assign_role, end_role, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::purchase_lease, crate::api_fund::odf_fund, crate::api_fund::trade_summary, crate::api_support::publish_opportunity, crate::api_support::publish_programme_opportunity, crate::api_support::list_opportunities, crate::api_support::programme_opportunities, crate::api_support::opportunity_audience, crate::api_support::para_ti, crate::api_support::mark_interest, crate::api_support::register_invention, crate::api_support::list_inventions, crate::api_support::get_invention, crate::api_support::invention_reviews, crate::api_support::review_invention, crate::api_support::advance_invention, crate::api_support::odf_compliance, crate::api_support::programme_compliance, crate::api_support::odf_outcomes, crate::api_support::programme_outcomes, crate::api_support::list_scenarios, crate::api_support::save_scenario, crate::api_support::compare_scenarios, crate::api_support::integradoras),
     components(schemas(crate::api_fund::QuoteIn, crate::api_fund::LeasePurchaseIn, crate::api_fund::LeasePurchaseOut, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, LeaveIn, LeaveOut, RoleIn, RoleEndIn, RoleOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
     modifiers(&BearerAuth)
 )]
@@ -219,7 +220,7 @@ pub(crate) fn app_error(e: AppError) -> Response {
 
 pub(crate) type ApiResult = Result<Response, Response>;
 
-fn session(ctx: &Ctx) -> Result<&Session, Response> {
+pub(crate) fn session(ctx: &Ctx) -> Result<&Session, Response> {
     ctx.session
         .as_ref()
         .ok_or_else(|| err(StatusCode::UNAUTHORIZED, "unauthenticated"))

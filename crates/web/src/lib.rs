@@ -6,6 +6,7 @@
 
 mod api;
 mod api_fund;
+mod api_support;
 pub mod audit;
 mod auth;
 mod chart;
