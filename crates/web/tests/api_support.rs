@@ -102,6 +102,19 @@ async fn authorisation_matrix_of_the_support_routes() {
         ids.push(inv.id);
     }
     let (mine, theirs) = (ids[0], ids[1]);
+    // R-INFO-1: members sitting on a committee publish; the demo's "socio" may be one.
+    let on_committee = |m: i64| {
+        roles.iter().any(|r| {
+            r.member_id == Some(m)
+                && r.from <= today
+                && r.until.is_none_or(|u| today < u)
+                && matches!(
+                    r.role,
+                    Role::SpecialisedCommittee(_) | Role::InnovationCommittee
+                )
+        })
+    };
+    let pm: u16 = if on_committee(socio) { 2 } else { 403 };
     let logins = [
         "supervisor",
         "personal",
@@ -128,7 +141,7 @@ async fn authorisation_matrix_of_the_support_routes() {
             "POST",
             format!("{o}/opportunities"),
             Some(opportunity.clone()),
-            [2, 2, 403, 403, 2, 403, 403, 401],
+            [2, 2, 403, pm, 2, 403, 403, 401],
         ),
         (
             "GET",
@@ -140,7 +153,7 @@ async fn authorisation_matrix_of_the_support_routes() {
             "GET",
             format!("{o}/opportunities/odf/1/audience"),
             None,
-            [2, 2, 403, 403, 2, 403, 403, 401],
+            [2, 2, 403, pm, 2, 403, 403, 401],
         ),
         (
             "POST",
@@ -343,6 +356,44 @@ async fn authorisation_matrix_of_the_support_routes() {
         .await
         .unwrap();
     let c = sign_in(&w, "comite").await.token;
+    // A member on no committee may not publish (R-INFO-1).
+    let plain = members
+        .iter()
+        .map(|m| m.id)
+        .find(|m| !on_committee(*m) && ![socio, consejo].contains(m))
+        .unwrap();
+    w.app
+        .create_user(
+            NewUser {
+                login: "llano".into(),
+                display_name: "Socia sin comité".into(),
+                password: DEMO_PASSWORD.into(),
+                supervisor: false,
+                grants: vec![Grant {
+                    org_id: org,
+                    role: OrgRole::Member,
+                    member_id: Some(plain),
+                }],
+            },
+            "test",
+            "test",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let p = sign_in(&w, "llano").await.token;
+    let body = json!({"kind": "training", "title": "Taller", "description": "x", "deadline": "2099-12-31"});
+    let r = api(
+        &w,
+        "POST",
+        &format!("{o}/opportunities"),
+        Some(&p),
+        Some(body),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.json()["rule"], "R-INFO-1");
     let r = api(
         &w,
         "GET",
