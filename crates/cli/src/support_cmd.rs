@@ -79,7 +79,7 @@ pub struct WhereArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum OpportunityCommand {
-    Publish(PublishArgs),
+    Publish(Box<PublishArgs>),
     List(ListArgs),
     /// The members an opportunity fits and those interested, in one ODF.
     Audience(AudienceArgs),
