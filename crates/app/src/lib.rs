@@ -20,6 +20,7 @@ pub mod governance_cases;
 pub mod opening_cases;
 pub mod registry_cases;
 pub mod settings_cases;
+pub mod support_cases;
 pub mod trade_cases;
 
 pub use error::AppError;

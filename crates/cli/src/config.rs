@@ -96,6 +96,10 @@ pub enum Command {
     /// Shared outlets: consignment, sales, settlements, counts.
     #[command(subcommand)]
     Outlet(crate::trade_cmd::OutletCommand),
+    /// The support system: opportunities, inventions, compliance, outcomes, projection,
+    /// integradoras (R-INFO-1, R-INNO-1, R-SUP-1..4).
+    #[command(subcommand)]
+    Support(crate::support_cmd::SupportCommand),
 }
 
 #[derive(Args, Debug, Clone)]

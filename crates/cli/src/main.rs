@@ -20,6 +20,7 @@ mod fund_cmd;
 mod input;
 mod opening_cmd;
 mod settings_cmd;
+mod support_cmd;
 mod terminal;
 mod trade_cmd;
 

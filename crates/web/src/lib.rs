@@ -9,6 +9,7 @@ mod admin_pages;
 mod api;
 mod api_accounts;
 mod api_fund;
+mod api_support;
 pub mod audit;
 mod auth;
 mod chart;

@@ -249,7 +249,7 @@ impl From<registry::FieldError> for AccessError {
 }
 
 /// Lowercase hex of SHA-256.
-pub(crate) fn sha256_hex(data: &[u8]) -> String {
+pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(data);
     let mut out = String::with_capacity(64);
@@ -260,7 +260,7 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// `n` random bytes from the operating system, as lowercase hex.
-pub(crate) fn random_hex(n: usize) -> Result<String, AppError> {
+pub fn random_hex(n: usize) -> Result<String, AppError> {
     let mut buf = vec![0u8; n];
     getrandom::fill(&mut buf).map_err(|e| AppError::Integrity(format!("random source: {e}")))?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
