@@ -8,6 +8,7 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
+use crate::api_contract::{ApiJson, ApiPath, ApiQuery, Contract};
 use crate::audit::redacted_text;
 use crate::auth::Ctx;
 use crate::pages::{key_figures, member_csv, search_members};
@@ -18,7 +19,7 @@ use app::access_cases::{
 };
 use app::{Actor, AppError};
 use axum::body::{to_bytes, Body};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -72,6 +73,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/orgs/{slug}/fund", get(crate::api_fund::odf_fund))
         .route("/orgs/{slug}/trade", get(crate::api_fund::trade_summary))
+        .method_not_allowed_fallback(crate::api_contract::method_not_allowed)
+        .fallback(crate::api_contract::not_found)
         .layer(axum::middleware::from_fn_with_state(state, idempotency))
 }
 
@@ -80,7 +83,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     info(title = "Tequio API", version = "1", description = "ODFs, members, statements, proposals and votes. Authorisation as the web pages (R-GOV-1, R-SUP-1)."),
     paths(create_session, list_orgs, get_org, list_members, add_member, record_leave, assign_role, end_role, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::purchase_lease, crate::api_fund::odf_fund, crate::api_fund::trade_summary),
     components(schemas(crate::api_fund::QuoteIn, crate::api_fund::LeasePurchaseIn, crate::api_fund::LeasePurchaseOut, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, LeaveIn, LeaveOut, RoleIn, RoleEndIn, RoleOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &Contract)
 )]
 pub struct ApiDoc;
 
@@ -103,12 +106,14 @@ async fn openapi() -> Response {
 
 // ---------------------------------------------------------------- errors
 
-/// Every refusal: a code, and for bad input the field and a message.
+/// Every refusal: a code, and for bad input the field and a message (es-MX unless `?lang=en`).
 #[derive(Serialize, ToSchema)]
 pub struct ApiError {
-    /// `unauthenticated`, `forbidden`, `not_found`, `invalid`, `idempotency_key_reused`,
-    /// `idempotency_in_progress` and `busy` (409, with `Retry-After`), `rate_limited`,
-    /// `internal`.
+    /// `malformed` (400: not JSON, a parameter of the wrong type), `unauthenticated` (401),
+    /// `forbidden` (403), `not_found` (404), `method_not_allowed` (405, with `Allow`),
+    /// `too_large` (413), `unsupported_media_type` (415), `invalid` and
+    /// `idempotency_key_reused` (422), `idempotency_in_progress` and `busy` (409, with
+    /// `Retry-After`), `rate_limited` (429), `internal` (500).
     error: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
@@ -118,30 +123,39 @@ pub struct ApiError {
     rule: Option<&'static str>,
 }
 
+impl ApiError {
+    /// The JSON error body with its status: every refusal of the API goes through here, the
+    /// framework's own rejections too (`api_contract`).
+    pub(crate) fn response(
+        status: StatusCode,
+        error: &'static str,
+        field: Option<String>,
+        message: Option<String>,
+    ) -> Response {
+        (
+            status,
+            Json(ApiError {
+                error,
+                field,
+                message,
+                rule: None,
+            }),
+        )
+            .into_response()
+    }
+}
+
 fn err(status: StatusCode, error: &'static str) -> Response {
-    (
-        status,
-        Json(ApiError {
-            error,
-            field: None,
-            message: None,
-            rule: None,
-        }),
-    )
-        .into_response()
+    ApiError::response(status, error, None, None)
 }
 
 pub(crate) fn invalid(field: &str, message: &str) -> Response {
-    (
+    ApiError::response(
         StatusCode::UNPROCESSABLE_ENTITY,
-        Json(ApiError {
-            error: "invalid",
-            field: Some(field.to_string()),
-            message: Some(message.to_string()),
-            rule: None,
-        }),
+        "invalid",
+        Some(field.to_string()),
+        Some(message.to_string()),
     )
-        .into_response()
 }
 
 pub(crate) fn access_error(e: AccessError) -> Response {
@@ -274,7 +288,7 @@ async fn idempotency(State(state): State<AppState>, request: Request, next: Next
         return next.run(Request::from_parts(parts, body)).await;
     };
     let Ok(bytes) = to_bytes(body, crate::MAX_BODY_BYTES).await else {
-        return err(StatusCode::PAYLOAD_TOO_LARGE, "invalid");
+        return crate::api_contract::too_large(ctx.t);
     };
     let mut identity = format!("{} {}\n", parts.method, parts.uri.path()).into_bytes();
     identity.extend_from_slice(&bytes);
@@ -416,7 +430,7 @@ pub struct SessionOut {
 async fn create_session(
     State(state): State<AppState>,
     ctx: Ctx,
-    Json(body): Json<SignIn>,
+    ApiJson(body): ApiJson<SignIn>,
 ) -> Response {
     let login = body.login.trim().to_lowercase();
     let now = std::time::Instant::now();
@@ -500,7 +514,7 @@ async fn list_orgs(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
 
 /// One ODF's shared key figures.
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = OrgOut), (status = 404, body = ApiError)))]
-async fn get_org(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> ApiResult {
+async fn get_org(State(state): State<AppState>, ctx: Ctx, ApiPath(slug): ApiPath<String>) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     Ok(Json(org_out(&state, org).await?).into_response())
 }
@@ -526,6 +540,7 @@ pub struct MemberList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MembersQuery {
     /// Part of a name or CURP.
     q: Option<String>,
@@ -537,8 +552,8 @@ pub struct MembersQuery {
 async fn list_members(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Query(q): Query<MembersQuery>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<MembersQuery>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
     let (found, next_after) = search_members(
@@ -599,8 +614,8 @@ pub struct ImportOut {
 async fn add_member(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<MemberIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<MemberIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let values: HashMap<String, String> = serde_json::from_value(
@@ -657,8 +672,8 @@ fn registry_error(field: &str, e: AppError) -> Response {
 async fn record_leave(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, member_id)): Path<(String, i64)>,
-    Json(body): Json<LeaveIn>,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<LeaveIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let member = state
@@ -725,8 +740,8 @@ impl From<registry::RoleAssignment> for RoleOut {
 async fn assign_role(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<RoleIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<RoleIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let role = registry::Role::from_key(body.role.trim()).map_err(|e| app_error(e.into()))?;
@@ -753,8 +768,8 @@ async fn assign_role(
 async fn end_role(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, id)): Path<(String, i64)>,
-    Json(body): Json<RoleEndIn>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<RoleEndIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let ended = state
@@ -792,7 +807,7 @@ pub struct StatementOut {
 async fn member_statement(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, member_id)): Path<(String, i64)>,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     // A member who is not the viewer's is NotFound before anything is read, and another
@@ -914,7 +929,7 @@ fn proposal_out(v: ProposalView) -> ProposalOut {
 async fn list_proposals(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let ps = state
@@ -943,8 +958,8 @@ fn request_key(headers: &axum::http::HeaderMap) -> String {
 async fn create_proposal(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<ProposalIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<ProposalIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::Propose).await?;
     let form = ProposalForm {
@@ -978,8 +993,8 @@ pub struct VoteIn {
 async fn cast_vote(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, id)): Path<(String, i64)>,
-    Json(body): Json<VoteIn>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<VoteIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::Vote).await?;
     let choice = Vote::parse(&body.vote).map_err(|e| invalid(e.field, &e.message))?;
@@ -1015,7 +1030,7 @@ pub struct DecisionOut {
 async fn close_vote(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::Vote).await?;
     let d = state
@@ -1047,8 +1062,8 @@ async fn add_comment(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: axum::http::HeaderMap,
-    Path((slug, id)): Path<(String, i64)>,
-    Json(body): Json<CommentIn>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<CommentIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::Comment).await?;
     let p = state
@@ -1093,6 +1108,7 @@ pub struct AuditEventOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Oldest first: the events after this seq (for reading the whole log in order).
     after: Option<i64>,
@@ -1108,8 +1124,8 @@ pub struct AuditQuery {
 async fn audit(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Query(q): Query<AuditQuery>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewAudit).await?;
     if let Some(after) = q.after {

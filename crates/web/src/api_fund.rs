@@ -5,13 +5,14 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
+use crate::api_contract::{ApiJson, ApiPath};
 use crate::api::{access_error, app_error, org_for, ApiError, ApiResult};
 use crate::auth::Ctx;
 use crate::fund_pages::reporter_for;
 use crate::AppState;
 use app::access_cases::Action;
 use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -59,8 +60,8 @@ pub struct ReportOut {
 pub async fn file_report(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, member_id)): Path<(String, i64)>,
-    Json(body): Json<ReportIn>,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<ReportIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     state
@@ -160,7 +161,7 @@ fn close_out(r: OrgCloseReport) -> CloseOut {
 pub async fn close_preview(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, period)): Path<(String, String)>,
+    ApiPath((slug, period)): ApiPath<(String, String)>,
 ) -> ApiResult {
     close(state, ctx, slug, period, true).await
 }
@@ -171,7 +172,7 @@ pub async fn close_preview(
 pub async fn close_period(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, period)): Path<(String, String)>,
+    ApiPath((slug, period)): ApiPath<(String, String)>,
 ) -> ApiResult {
     close(state, ctx, slug, period, false).await
 }
@@ -231,8 +232,8 @@ pub struct QuoteIn {
 pub async fn loan_quote(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<QuoteIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<QuoteIn>,
 ) -> ApiResult {
     org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let mut form = app::credit_cases::QuoteForm::new(
@@ -262,7 +263,7 @@ pub async fn loan_quote(
 pub async fn member_fund(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, member_id)): Path<(String, i64)>,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     // Not theirs: NotFound before the store is read, as a missing member (issue 15).
@@ -345,8 +346,8 @@ pub struct LeasePurchaseOut {
 pub async fn purchase_lease(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, lease_id)): Path<(String, i64)>,
-    Json(body): Json<LeasePurchaseIn>,
+    ApiPath((slug, lease_id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<LeasePurchaseIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let (lease, out) = state
@@ -393,7 +394,7 @@ pub async fn purchase_lease(
 pub async fn odf_fund(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
     let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
@@ -412,7 +413,7 @@ pub async fn odf_fund(
 pub async fn trade_summary(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let s = state.app.trade_summary(org.id).await.map_err(app_error)?;

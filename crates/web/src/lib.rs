@@ -5,6 +5,7 @@
 //! the message catalogue (`messages.toml`, es-MX by default).
 
 mod api;
+mod api_contract;
 mod api_fund;
 pub mod audit;
 mod auth;
@@ -110,6 +111,8 @@ pub fn router_with(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Outside the body limit, so that its 413 under /api/ is the JSON error body too.
+        .layer(axum::middleware::from_fn(api_contract::json_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
