@@ -8,7 +8,7 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
-use crate::api_contract::{ApiJson, ApiPath, ApiQuery, Contract};
+use crate::api_contract::{shape, ApiJson, ApiPath, ApiQuery, Contract};
 use crate::audit::redacted_text;
 use crate::auth::Ctx;
 use crate::pages::{key_figures, member_csv, search_members};
@@ -33,9 +33,10 @@ use store::{Org, Page, StoreError, PROGRAMME_ORG};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
+    let public = Router::new()
         .route("/openapi.json", get(openapi))
-        .route("/session", post(create_session))
+        .route("/session", post(create_session));
+    Router::new()
         .route("/orgs", get(list_orgs))
         .route("/orgs/{slug}", get(get_org))
         .route("/orgs/{slug}/members", get(list_members).post(add_member))
@@ -73,6 +74,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/orgs/{slug}/fund", get(crate::api_fund::odf_fund))
         .route("/orgs/{slug}/trade", get(crate::api_fund::trade_summary))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::api_contract::require_session,
+        ))
+        .merge(public)
         .method_not_allowed_fallback(crate::api_contract::method_not_allowed)
         .fallback(crate::api_contract::not_found)
         .layer(axum::middleware::from_fn_with_state(state, idempotency))
@@ -647,6 +653,7 @@ async fn add_member(
 pub struct LeaveIn {
     left_on: NaiveDate,
     /// 1 to 500 characters.
+    #[schema(schema_with = shape::text_500)]
     reason: String,
 }
 
@@ -697,11 +704,13 @@ async fn record_leave(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RoleIn {
+    #[schema(schema_with = shape::line)]
     person_name: String,
     /// The holder's member id, when they are a member of this ODF.
     member_id: Option<i64>,
     /// `director_general`, `staff`, `board_member`, `support_committee`,
     /// `specialised_committee:<committee>`, `innovation_committee` or `volunteer`.
+    #[schema(schema_with = shape::role)]
     role: String,
     from: NaiveDate,
 }
@@ -845,12 +854,16 @@ async fn member_statement(
 #[derive(Deserialize, ToSchema)]
 pub struct ProposalIn {
     /// expenditure, loan, lease, withdrawal_criteria, non_fulfilment_notice, election.
+    #[schema(schema_with = shape::proposal_kind)]
     kind: String,
     /// What the decision is about, as the rule that acts on it names it (`loan:7`).
     #[serde(default)]
+    #[schema(schema_with = shape::subject)]
     subject: String,
+    #[schema(schema_with = shape::text_500)]
     purpose: String,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100_000_000_000_i64)]
     amount_minor: i64,
 }
 
@@ -985,6 +998,7 @@ async fn create_proposal(
 #[derive(Deserialize, ToSchema)]
 pub struct VoteIn {
     /// for, against or abstain.
+    #[schema(schema_with = shape::vote)]
     vote: String,
 }
 
@@ -1053,6 +1067,7 @@ async fn close_vote(
 
 #[derive(Deserialize, ToSchema)]
 pub struct CommentIn {
+    #[schema(schema_with = shape::text_1000)]
     text: String,
 }
 

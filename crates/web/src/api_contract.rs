@@ -17,7 +17,7 @@
 //!   (authenticated, with path or query parameters, with a body, a POST).
 
 use crate::api::ApiError;
-use crate::auth::request_lang;
+use crate::auth::{request_lang, Ctx};
 use crate::i18n::Tr;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
@@ -209,6 +209,21 @@ where
     }
 }
 
+/// 401 before anything else for a route that needs a session (every route but the sign-in
+/// and this document): a request without a valid bearer token is told so whatever its body or
+/// parameters hold.
+pub async fn require_session(ctx: Ctx, request: Request, next: Next) -> Response {
+    if ctx.session.is_none() {
+        return ApiError::response(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            None,
+            Some(ctx.t.get("api.err.unauthenticated").to_string()),
+        );
+    }
+    next.run(request).await
+}
+
 /// 404 for a path under `/api/v1` that names no route.
 pub async fn not_found(request: Request) -> Response {
     let t = tr(request.uri(), request.headers());
@@ -356,6 +371,15 @@ impl utoipa::Modify for Contract {
 }
 
 fn declare(op: &mut Operation, writes: bool) {
+    // The shapes the server checks of the parameters the annotations declare by type only.
+    for p in op.parameters.iter_mut().flatten() {
+        let shape = match (&p.parameter_in, p.name.as_str()) {
+            (ParameterIn::Header, "Idempotency-Key") => shape::idempotency_key(),
+            (ParameterIn::Path, "period") => shape::period(),
+            _ => continue,
+        };
+        p.schema = Some(RefOr::T(utoipa::openapi::Schema::Object(shape)));
+    }
     let params = op.parameters.as_deref().unwrap_or_default();
     let in_path = params
         .iter()
@@ -395,5 +419,115 @@ fn declare(op: &mut Operation, writes: bool) {
         add("409", "Conflict");
         add("413", "TooLarge");
         add("422", "Invalid");
+    }
+}
+
+/// The shapes of the API's text inputs, as the server checks them, for the OpenAPI document
+/// (`#[schema(pattern = ...)]` and `schema_with`): what a schema can say is said, so a client
+/// (or schemathesis) is told before it sends.
+pub(crate) mod shape {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    use utoipa::openapi::Object;
+
+    /// One line of text: no control character (C0, DEL, C1; `registry::check_text`) and not
+    /// blank.
+    pub const LINE: &str = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$";
+    /// One line of text that may be empty.
+    pub const LINE_OR_EMPTY: &str = r"^[^\u0000-\u001F\u007F-\u009F]*$";
+    /// Text of several lines: tab, newline and a carriage return before a newline allowed;
+    /// not blank.
+    pub const TEXT: &str = r"^(?:[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]|\r\n)*[^\s\u0000-\u001F\u007F-\u009F](?:[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]|\r\n)*$";
+    /// A period, `YYYY-MM` from 1900 (`fund::Period::parse`; surrounding blanks are trimmed).
+    pub const PERIOD: &str = r"^\s*(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])\s*$";
+    /// A payment's reference.
+    pub const REFERENCE: &str = r"^[A-Za-z0-9._-]{1,64}$";
+    /// An `Idempotency-Key`: 1 to 100 visible ASCII characters.
+    pub const IDEMPOTENCY_KEY: &str = r"^[!-~]{1,100}$";
+    /// A role (R-ORG-5), as `registry::Role::from_key` reads it.
+    pub const ROLE: &str = r"^(director_general|staff|board_member|support_committee|innovation_committee|volunteer|specialised_committee:(production_engineering|financing|marketing|environmental_protection|equal_development|technology|acquisitions|industrial_sectors))$";
+
+    fn string(pattern: &str, max: Option<usize>, nullable: bool) -> Object {
+        let kind = if nullable {
+            SchemaType::from_iter([Type::String, Type::Null])
+        } else {
+            SchemaType::Type(Type::String)
+        };
+        ObjectBuilder::new()
+            .schema_type(kind)
+            .pattern(Some(pattern))
+            .max_length(max)
+            .build()
+    }
+
+    fn one_of(values: &[&str]) -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values.iter().copied()))
+            .build()
+    }
+
+    /// A proposal's subject: one line of at most 80 characters, may be empty.
+    pub fn subject() -> Object {
+        string(LINE_OR_EMPTY, Some(80), false)
+    }
+
+    /// A name or other required line.
+    pub fn line() -> Object {
+        string(LINE, None, false)
+    }
+
+    /// A proposal's purpose, a leave's reason: 1 to 500 characters of text.
+    pub fn text_500() -> Object {
+        string(TEXT, Some(500), false)
+    }
+
+    /// A correction's reason (absent for a first report).
+    pub fn reason() -> Object {
+        string(TEXT, Some(500), true)
+    }
+
+    /// A comment: 1 to 1000 characters of text.
+    pub fn text_1000() -> Object {
+        string(TEXT, Some(1000), false)
+    }
+
+    pub fn period() -> Object {
+        string(PERIOD, None, false)
+    }
+
+    pub fn reference() -> Object {
+        string(REFERENCE, None, false)
+    }
+
+    pub fn role() -> Object {
+        string(ROLE, None, false)
+    }
+
+    pub fn idempotency_key() -> Object {
+        string(IDEMPOTENCY_KEY, None, false)
+    }
+
+    /// R-GOV-2: a vote (the Spanish names too).
+    pub fn vote() -> Object {
+        one_of(&[
+            "for",
+            "against",
+            "abstain",
+            "a_favor",
+            "en_contra",
+            "abstencion",
+        ])
+    }
+
+    /// R-GOV-2: the kinds of proposal.
+    pub fn proposal_kind() -> Object {
+        one_of(&[
+            "expenditure",
+            "loan",
+            "lease",
+            "withdrawal_criteria",
+            "non_fulfilment_notice",
+            "election",
+        ])
     }
 }

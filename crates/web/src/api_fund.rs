@@ -5,7 +5,7 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
-use crate::api_contract::{ApiJson, ApiPath};
+use crate::api_contract::{shape, ApiJson, ApiPath};
 use crate::api::{access_error, app_error, org_for, ApiError, ApiResult};
 use crate::auth::Ctx;
 use crate::fund_pages::reporter_for;
@@ -24,13 +24,16 @@ use utoipa::ToSchema;
 #[derive(Deserialize, Serialize, ToSchema)]
 pub struct ReportIn {
     /// `YYYY-MM`; not a future period (R-PLAN-2).
+    #[schema(schema_with = shape::period)]
     pub period: String,
     /// Not negative (R-PLAN-2).
+    #[schema(minimum = 0)]
     pub revenue_minor: i64,
     pub profit_minor: i64,
     /// R-PLAN-2: with a reason (1 to 500 characters), the report corrects the period's
     /// report (a new report that supersedes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = shape::reason)]
     pub reason: Option<String>,
     /// The day it was filed (default today in America/Mexico_City); not after today nor
     /// before the organisation was founded (422 naming `on`). The period stays the period.
@@ -321,6 +324,7 @@ pub struct LeasePurchaseIn {
     /// The day the price was paid, `YYYY-MM-DD`; not a future date.
     pub on: NaiveDate,
     /// The payment's reference, `[A-Za-z0-9._-]{1,64}`.
+    #[schema(schema_with = shape::reference)]
     pub reference: String,
 }
 
