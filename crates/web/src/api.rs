@@ -520,7 +520,11 @@ async fn list_orgs(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
 
 /// One ODF's shared key figures.
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = OrgOut), (status = 404, body = ApiError)))]
-async fn get_org(State(state): State<AppState>, ctx: Ctx, ApiPath(slug): ApiPath<String>) -> ApiResult {
+async fn get_org(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     Ok(Json(org_out(&state, org).await?).into_response())
 }

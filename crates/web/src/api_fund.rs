@@ -5,8 +5,8 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
-use crate::api_contract::{shape, ApiJson, ApiPath};
 use crate::api::{access_error, app_error, org_for, ApiError, ApiResult};
+use crate::api_contract::{shape, ApiJson, ApiPath};
 use crate::auth::Ctx;
 use crate::fund_pages::reporter_for;
 use crate::AppState;

@@ -34,7 +34,12 @@ async fn raw(
 /// The JSON error body: `application/json`, with `error` and the given status.
 fn error_body(r: &Reply, status: StatusCode, error: &str) -> Value {
     assert_eq!(r.status, status, "{}", r.body);
-    let ct = r.headers.get(header::CONTENT_TYPE).unwrap().to_str().unwrap();
+    let ct = r
+        .headers
+        .get(header::CONTENT_TYPE)
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(ct.starts_with("application/json"), "{ct}: {}", r.body);
     let v = r.json();
     assert_eq!(v["error"], error, "{}", r.body);
@@ -112,7 +117,15 @@ async fn json_of_the_wrong_shape_is_422_naming_the_field() {
     assert_eq!(v["field"], "password");
     assert_eq!(v["message"], "Falta este campo.");
     // Not an object at all.
-    let r = api(&w, "POST", PROPOSALS, Some(&b.token), Some(json!("horno")), None).await;
+    let r = api(
+        &w,
+        "POST",
+        PROPOSALS,
+        Some(&b.token),
+        Some(json!("horno")),
+        None,
+    )
+    .await;
     assert_eq!(
         error_body(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid")["field"],
         "body"
@@ -124,7 +137,11 @@ async fn a_body_not_sent_as_json_is_415() {
     let w = world().await;
     let b = sign_in(&w, "personal").await;
     let body = json!({"kind": "expenditure", "purpose": "Horno", "amount_minor": 1}).to_string();
-    for content_type in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
         let r = raw(
             &w,
             "POST",
@@ -134,7 +151,11 @@ async fn a_body_not_sent_as_json_is_415() {
             body.clone().into_bytes(),
         )
         .await;
-        let v = error_body(&r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+        let v = error_body(
+            &r,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        );
         assert!(
             v["message"]
                 .as_str()
@@ -144,7 +165,10 @@ async fn a_body_not_sent_as_json_is_415() {
         );
     }
     // `application/json; charset=utf-8` and `application/merge-patch+json` are JSON.
-    for content_type in ["application/json; charset=utf-8", "application/vnd.api+json"] {
+    for content_type in [
+        "application/json; charset=utf-8",
+        "application/vnd.api+json",
+    ] {
         let r = raw(
             &w,
             "POST",
@@ -165,7 +189,10 @@ async fn an_unknown_route_and_a_wrong_method_are_json() {
     for (uri, token) in [
         ("/api/v1/nada", Some(b.token.as_str())),
         ("/api/v1/nada", None),
-        ("/api/v1/orgs/alfareros-morelos/nada", Some(b.token.as_str())),
+        (
+            "/api/v1/orgs/alfareros-morelos/nada",
+            Some(b.token.as_str()),
+        ),
         ("/api/v2/orgs", None),
     ] {
         let r = raw(&w, "GET", uri, token, None, vec![]).await;
@@ -305,7 +332,15 @@ async fn without_a_session_every_protected_route_is_401_whatever_the_body() {
     .await;
     let v = error_body(&r, StatusCode::UNAUTHORIZED, "unauthenticated");
     assert!(v["message"].as_str().unwrap().contains("Bearer"));
-    let r = raw(&w, "GET", "/api/v1/orgs", Some("no-es-un-token"), None, vec![]).await;
+    let r = raw(
+        &w,
+        "GET",
+        "/api/v1/orgs",
+        Some("no-es-un-token"),
+        None,
+        vec![],
+    )
+    .await;
     error_body(&r, StatusCode::UNAUTHORIZED, "unauthenticated");
     // The document and the sign-in need none.
     let doc = api(&w, "GET", "/api/v1/openapi.json", None, None, None).await;
