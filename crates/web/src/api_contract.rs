@@ -437,8 +437,8 @@ pub(crate) mod shape {
     /// Text of several lines: tab, newline and a carriage return before a newline allowed;
     /// not blank.
     pub const TEXT: &str = r"^(?:[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]|\r\n)*[^\s\u0000-\u001F\u007F-\u009F](?:[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]|\r\n)*$";
-    /// A period, `YYYY-MM` from 1900 (`fund::Period::parse`; surrounding blanks are trimmed).
-    pub const PERIOD: &str = r"^\s*(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])\s*$";
+    /// A period, `YYYY-MM` from 1900 (`fund::Period::parse`; the API trims nothing).
+    pub const PERIOD: &str = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$";
     /// A payment's reference.
     pub const REFERENCE: &str = r"^[A-Za-z0-9._-]{1,64}$";
     /// An `Idempotency-Key`: 1 to 100 visible ASCII characters.

@@ -77,7 +77,7 @@ pub async fn file_report(
         .await
         .map_err(access_error)?;
     let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
-    let period = Period::parse(&body.period, settings.period).map_err(|e| app_error(e.into()))?;
+    let period = api_period(&body.period, settings.period)?;
     let input = ReportInput {
         member_id,
         revenue_minor: body.revenue_minor,
@@ -118,6 +118,20 @@ pub async fn file_report(
         }),
     )
         .into_response())
+}
+
+/// A period as the API takes it: exactly `YYYY-MM` (R-PLAN-2), without the blanks the pages'
+/// forms forgive, as the OpenAPI document says (`shape::PERIOD`).
+fn api_period(
+    text: &str,
+    settings: fund::PeriodSettings,
+) -> Result<Period, axum::response::Response> {
+    if text.trim() != text {
+        return Err(app_error(
+            fund::FundError::rule("R-PLAN-2", "period", format!("'{text}' is not YYYY-MM")).into(),
+        ));
+    }
+    Period::parse(text, settings).map_err(|e| app_error(e.into()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -194,7 +208,7 @@ async fn close(
     };
     let (org, s) = org_for(&state, &ctx, &slug, action).await?;
     let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
-    let period = Period::parse(&period, settings.period).map_err(|e| app_error(e.into()))?;
+    let period = api_period(&period, settings.period)?;
     let r = state
         .app
         .close_period(
