@@ -477,3 +477,21 @@ async fn the_openapi_document_declares_every_status_with_the_error_schema() {
 }
 
 const PROPOSALS_PATH: &str = "/api/v1/orgs/{slug}/proposals";
+
+#[tokio::test]
+async fn a_role_holder_name_with_control_characters_is_422_as_the_document_says() {
+    // The document's pattern for `person_name` forbids control characters; the server refuses
+    // them too (registry::check_text), naming the field, and gives no role.
+    let w = world().await;
+    let b = sign_in(&w, "personal").await;
+    let uri = "/api/v1/orgs/alfareros-morelos/roles";
+    let body = json!({"person_name": "Ana\u{1b}[2J", "role": "volunteer", "from": "2025-03-01"});
+    let r = api(&w, "POST", uri, Some(&b.token), Some(body), None).await;
+    assert_eq!(
+        error_body(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid")["field"],
+        "person_name"
+    );
+    let ok = json!({"person_name": "Ana Pérez", "role": "volunteer", "from": "2025-03-01"});
+    let r = api(&w, "POST", uri, Some(&b.token), Some(ok), None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
