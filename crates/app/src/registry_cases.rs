@@ -233,6 +233,7 @@ impl App {
     ) -> Result<Vec<RoleAssignment>, AppError> {
         let mut events = Vec::with_capacity(assignments.len());
         for assignment in &assignments {
+            registry::check_text("person_name", &assignment.person_name, false)?;
             if assignment.person_name.trim().is_empty() {
                 return Err(registry::FieldError::new("person_name", "must not be empty").into());
             }

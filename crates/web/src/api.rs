@@ -8,6 +8,7 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
+use crate::api_contract::{shape, ApiJson, ApiPath, ApiQuery, Contract};
 use crate::audit::redacted_text;
 use crate::auth::Ctx;
 use crate::pages::{key_figures, member_csv, search_members};
@@ -18,7 +19,7 @@ use app::access_cases::{
 };
 use app::{Actor, AppError};
 use axum::body::{to_bytes, Body};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -32,9 +33,12 @@ use store::{Org, Page, StoreError, PROGRAMME_ORG};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
+    let public = Router::new()
         .route("/openapi.json", get(openapi))
         .route("/session", post(create_session))
+        // Activation is how a person without a session gets one (issue 16).
+        .route("/activation", post(crate::api_accounts::activate));
+    Router::new()
         .route(
             "/orgs",
             get(list_orgs).post(crate::api_accounts::create_org),
@@ -52,7 +56,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/orgs/{slug}/accounts/{login}/code",
             post(crate::api_accounts::reissue_code),
         )
-        .route("/activation", post(crate::api_accounts::activate))
         .route("/me/password", post(crate::api_accounts::change_password))
         .route("/me/sessions", get(crate::api_accounts::my_sessions))
         .route(
@@ -108,6 +111,13 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(crate::opening_pages::get_opening).post(crate::opening_pages::post_opening),
         )
         .merge(crate::api_support::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::api_contract::require_session,
+        ))
+        .merge(public)
+        .method_not_allowed_fallback(crate::api_contract::method_not_allowed)
+        .fallback(crate::api_contract::not_found)
         .layer(axum::middleware::from_fn_with_state(state, idempotency))
 }
 
@@ -116,7 +126,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     info(title = "Tequio API", version = "1", description = "ODFs, members, statements, proposals and votes. Authorisation as the web pages (R-GOV-1, R-SUP-1)."),
     paths(create_session, list_orgs, get_org, list_members, add_member, record_leave, assign_role, end_role, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::purchase_lease, crate::api_fund::odf_fund, crate::api_fund::trade_summary, crate::api_accounts::create_org, crate::api_accounts::create_supervisor, crate::api_accounts::reissue_programme_code, crate::api_accounts::list_accounts, crate::api_accounts::create_account, crate::api_accounts::reissue_code, crate::api_accounts::activate, crate::api_accounts::change_password, crate::api_accounts::my_sessions, crate::api_accounts::end_session, crate::settings_pages::list_settings, crate::settings_pages::create_setting_proposal, crate::opening_pages::get_opening, crate::opening_pages::post_opening, crate::api_support::publish_opportunity, crate::api_support::publish_programme_opportunity, crate::api_support::list_opportunities, crate::api_support::programme_opportunities, crate::api_support::opportunity_audience, crate::api_support::para_ti, crate::api_support::mark_interest, crate::api_support::register_invention, crate::api_support::list_inventions, crate::api_support::get_invention, crate::api_support::invention_reviews, crate::api_support::review_invention, crate::api_support::advance_invention, crate::api_support::odf_compliance, crate::api_support::programme_compliance, crate::api_support::odf_outcomes, crate::api_support::programme_outcomes, crate::api_support::list_scenarios, crate::api_support::save_scenario, crate::api_support::compare_scenarios, crate::api_support::integradoras),
     components(schemas(crate::api_accounts::OrgIn, crate::api_accounts::OrgCreatedOut, crate::api_accounts::CodeOut, crate::api_accounts::SupervisorIn, crate::api_accounts::AccountIn, crate::api_accounts::AccountOut, crate::api_accounts::ActivationIn, crate::api_accounts::PasswordIn, crate::api_accounts::SessionOutRow, crate::api_fund::QuoteIn, crate::api_fund::LeasePurchaseIn, crate::api_fund::LeasePurchaseOut, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, LeaveIn, LeaveOut, RoleIn, RoleEndIn, RoleOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut, crate::opening_pages::OpeningIn, crate::opening_pages::OpeningOut, crate::settings_pages::SettingOut, crate::settings_pages::SettingChangeOut, crate::settings_pages::SettingPendingOut, crate::settings_pages::SettingProposalIn, crate::settings_pages::SettingProposalOut)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &Contract)
 )]
 pub struct ApiDoc;
 
@@ -139,12 +149,14 @@ async fn openapi() -> Response {
 
 // ---------------------------------------------------------------- errors
 
-/// Every refusal: a code, and for bad input the field and a message.
+/// Every refusal: a code, and for bad input the field and a message (es-MX unless `?lang=en`).
 #[derive(Serialize, ToSchema)]
 pub struct ApiError {
-    /// `unauthenticated`, `forbidden`, `not_found`, `invalid`, `idempotency_key_reused`,
-    /// `idempotency_in_progress` and `busy` (409, with `Retry-After`), `rate_limited`,
-    /// `internal`.
+    /// `malformed` (400: not JSON, a parameter of the wrong type), `unauthenticated` (401),
+    /// `forbidden` (403), `not_found` (404), `method_not_allowed` (405, with `Allow`),
+    /// `too_large` (413), `unsupported_media_type` (415), `invalid` and
+    /// `idempotency_key_reused` (422), `idempotency_in_progress` and `busy` (409, with
+    /// `Retry-After`), `rate_limited` (429), `internal` (500).
     error: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
@@ -154,30 +166,39 @@ pub struct ApiError {
     rule: Option<&'static str>,
 }
 
+impl ApiError {
+    /// The JSON error body with its status: every refusal of the API goes through here, the
+    /// framework's own rejections too (`api_contract`).
+    pub(crate) fn response(
+        status: StatusCode,
+        error: &'static str,
+        field: Option<String>,
+        message: Option<String>,
+    ) -> Response {
+        (
+            status,
+            Json(ApiError {
+                error,
+                field,
+                message,
+                rule: None,
+            }),
+        )
+            .into_response()
+    }
+}
+
 fn err(status: StatusCode, error: &'static str) -> Response {
-    (
-        status,
-        Json(ApiError {
-            error,
-            field: None,
-            message: None,
-            rule: None,
-        }),
-    )
-        .into_response()
+    ApiError::response(status, error, None, None)
 }
 
 pub(crate) fn invalid(field: &str, message: &str) -> Response {
-    (
+    ApiError::response(
         StatusCode::UNPROCESSABLE_ENTITY,
-        Json(ApiError {
-            error: "invalid",
-            field: Some(field.to_string()),
-            message: Some(message.to_string()),
-            rule: None,
-        }),
+        "invalid",
+        Some(field.to_string()),
+        Some(message.to_string()),
     )
-        .into_response()
 }
 
 pub(crate) fn access_error(e: AccessError) -> Response {
@@ -319,7 +340,7 @@ async fn idempotency(State(state): State<AppState>, request: Request, next: Next
         return next.run(Request::from_parts(parts, body)).await;
     };
     let Ok(bytes) = to_bytes(body, crate::MAX_BODY_BYTES).await else {
-        return err(StatusCode::PAYLOAD_TOO_LARGE, "invalid");
+        return crate::api_contract::too_large(ctx.t);
     };
     let mut identity = format!("{} {}\n", parts.method, parts.uri.path()).into_bytes();
     identity.extend_from_slice(&bytes);
@@ -461,7 +482,7 @@ pub struct SessionOut {
 async fn create_session(
     State(state): State<AppState>,
     ctx: Ctx,
-    Json(body): Json<SignIn>,
+    ApiJson(body): ApiJson<SignIn>,
 ) -> Response {
     let login = body.login.trim().to_lowercase();
     let now = std::time::Instant::now();
@@ -545,7 +566,11 @@ async fn list_orgs(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
 
 /// One ODF's shared key figures.
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = OrgOut), (status = 404, body = ApiError)))]
-async fn get_org(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> ApiResult {
+async fn get_org(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     Ok(Json(org_out(&state, org).await?).into_response())
 }
@@ -571,6 +596,7 @@ pub struct MemberList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MembersQuery {
     /// Part of a name or CURP.
     q: Option<String>,
@@ -582,8 +608,8 @@ pub struct MembersQuery {
 async fn list_members(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Query(q): Query<MembersQuery>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<MembersQuery>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
     let (found, next_after) = search_members(
@@ -644,8 +670,8 @@ pub struct ImportOut {
 async fn add_member(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<MemberIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<MemberIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let values: HashMap<String, String> = serde_json::from_value(
@@ -677,6 +703,7 @@ async fn add_member(
 pub struct LeaveIn {
     left_on: NaiveDate,
     /// 1 to 500 characters.
+    #[schema(schema_with = shape::text_500)]
     reason: String,
 }
 
@@ -702,8 +729,8 @@ fn registry_error(field: &str, e: AppError) -> Response {
 async fn record_leave(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, member_id)): Path<(String, i64)>,
-    Json(body): Json<LeaveIn>,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<LeaveIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let member = state
@@ -727,11 +754,13 @@ async fn record_leave(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RoleIn {
+    #[schema(schema_with = shape::line)]
     person_name: String,
     /// The holder's member id, when they are a member of this ODF.
     member_id: Option<i64>,
     /// `director_general`, `staff`, `board_member`, `support_committee`,
     /// `specialised_committee:<committee>`, `innovation_committee` or `volunteer`.
+    #[schema(schema_with = shape::role)]
     role: String,
     from: NaiveDate,
 }
@@ -770,8 +799,8 @@ impl From<registry::RoleAssignment> for RoleOut {
 async fn assign_role(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<RoleIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<RoleIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let role = registry::Role::from_key(body.role.trim()).map_err(|e| app_error(e.into()))?;
@@ -798,8 +827,8 @@ async fn assign_role(
 async fn end_role(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, id)): Path<(String, i64)>,
-    Json(body): Json<RoleEndIn>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<RoleEndIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let ended = state
@@ -837,7 +866,7 @@ pub struct StatementOut {
 async fn member_statement(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, member_id)): Path<(String, i64)>,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     // A member who is not the viewer's is NotFound before anything is read, and another
@@ -875,12 +904,16 @@ async fn member_statement(
 #[derive(Deserialize, ToSchema)]
 pub struct ProposalIn {
     /// expenditure, loan, lease, withdrawal_criteria, non_fulfilment_notice, election.
+    #[schema(schema_with = shape::proposal_kind)]
     kind: String,
     /// What the decision is about, as the rule that acts on it names it (`loan:7`).
     #[serde(default)]
+    #[schema(schema_with = shape::subject)]
     subject: String,
+    #[schema(schema_with = shape::text_500)]
     purpose: String,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100_000_000_000_i64)]
     amount_minor: i64,
 }
 
@@ -959,7 +992,7 @@ fn proposal_out(v: ProposalView) -> ProposalOut {
 async fn list_proposals(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let ps = state
@@ -988,8 +1021,8 @@ fn request_key(headers: &axum::http::HeaderMap) -> String {
 async fn create_proposal(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<ProposalIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<ProposalIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::Propose).await?;
     let form = ProposalForm {
@@ -1015,6 +1048,7 @@ async fn create_proposal(
 #[derive(Deserialize, ToSchema)]
 pub struct VoteIn {
     /// for, against or abstain.
+    #[schema(schema_with = shape::vote)]
     vote: String,
 }
 
@@ -1023,8 +1057,8 @@ pub struct VoteIn {
 async fn cast_vote(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, id)): Path<(String, i64)>,
-    Json(body): Json<VoteIn>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<VoteIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::Vote).await?;
     let choice = Vote::parse(&body.vote).map_err(|e| invalid(e.field, &e.message))?;
@@ -1060,7 +1094,7 @@ pub struct DecisionOut {
 async fn close_vote(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::Vote).await?;
     let d = state
@@ -1083,6 +1117,7 @@ async fn close_vote(
 
 #[derive(Deserialize, ToSchema)]
 pub struct CommentIn {
+    #[schema(schema_with = shape::text_1000)]
     text: String,
 }
 
@@ -1092,8 +1127,8 @@ async fn add_comment(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: axum::http::HeaderMap,
-    Path((slug, id)): Path<(String, i64)>,
-    Json(body): Json<CommentIn>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<CommentIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::Comment).await?;
     let p = state
@@ -1138,6 +1173,7 @@ pub struct AuditEventOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Oldest first: the events after this seq (for reading the whole log in order).
     after: Option<i64>,
@@ -1153,8 +1189,8 @@ pub struct AuditQuery {
 async fn audit(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Query(q): Query<AuditQuery>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewAudit).await?;
     if let Some(after) = q.after {

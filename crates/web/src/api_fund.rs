@@ -6,12 +6,13 @@
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
 use crate::api::{access_error, app_error, org_for, ApiError, ApiResult};
+use crate::api_contract::{shape, ApiJson, ApiPath};
 use crate::auth::Ctx;
 use crate::fund_pages::reporter_for;
 use crate::AppState;
 use app::access_cases::Action;
 use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -23,13 +24,16 @@ use utoipa::ToSchema;
 #[derive(Deserialize, Serialize, ToSchema)]
 pub struct ReportIn {
     /// `YYYY-MM`; not a future period (R-PLAN-2).
+    #[schema(schema_with = shape::period)]
     pub period: String,
     /// Not negative (R-PLAN-2).
+    #[schema(minimum = 0)]
     pub revenue_minor: i64,
     pub profit_minor: i64,
     /// R-PLAN-2: with a reason (1 to 500 characters), the report corrects the period's
     /// report (a new report that supersedes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = shape::reason)]
     pub reason: Option<String>,
     /// The day it was filed (default today in America/Mexico_City); not after today nor
     /// before the organisation was founded (422 naming `on`). The period stays the period.
@@ -59,8 +63,8 @@ pub struct ReportOut {
 pub async fn file_report(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, member_id)): Path<(String, i64)>,
-    Json(body): Json<ReportIn>,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<ReportIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     state
@@ -73,7 +77,7 @@ pub async fn file_report(
         .await
         .map_err(access_error)?;
     let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
-    let period = Period::parse(&body.period, settings.period).map_err(|e| app_error(e.into()))?;
+    let period = api_period(&body.period, settings.period)?;
     let input = ReportInput {
         member_id,
         revenue_minor: body.revenue_minor,
@@ -114,6 +118,20 @@ pub async fn file_report(
         }),
     )
         .into_response())
+}
+
+/// A period as the API takes it: exactly `YYYY-MM` (R-PLAN-2), without the blanks the pages'
+/// forms forgive, as the OpenAPI document says (`shape::PERIOD`).
+fn api_period(
+    text: &str,
+    settings: fund::PeriodSettings,
+) -> Result<Period, axum::response::Response> {
+    if text.trim() != text {
+        return Err(app_error(
+            fund::FundError::rule("R-PLAN-2", "period", format!("'{text}' is not YYYY-MM")).into(),
+        ));
+    }
+    Period::parse(text, settings).map_err(|e| app_error(e.into()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -160,7 +178,7 @@ fn close_out(r: OrgCloseReport) -> CloseOut {
 pub async fn close_preview(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, period)): Path<(String, String)>,
+    ApiPath((slug, period)): ApiPath<(String, String)>,
 ) -> ApiResult {
     close(state, ctx, slug, period, true).await
 }
@@ -171,7 +189,7 @@ pub async fn close_preview(
 pub async fn close_period(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, period)): Path<(String, String)>,
+    ApiPath((slug, period)): ApiPath<(String, String)>,
 ) -> ApiResult {
     close(state, ctx, slug, period, false).await
 }
@@ -190,7 +208,7 @@ async fn close(
     };
     let (org, s) = org_for(&state, &ctx, &slug, action).await?;
     let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
-    let period = Period::parse(&period, settings.period).map_err(|e| app_error(e.into()))?;
+    let period = api_period(&period, settings.period)?;
     let r = state
         .app
         .close_period(
@@ -231,8 +249,8 @@ pub struct QuoteIn {
 pub async fn loan_quote(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<QuoteIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<QuoteIn>,
 ) -> ApiResult {
     org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let mut form = app::credit_cases::QuoteForm::new(
@@ -262,7 +280,7 @@ pub async fn loan_quote(
 pub async fn member_fund(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, member_id)): Path<(String, i64)>,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     // Not theirs: NotFound before the store is read, as a missing member (issue 15).
@@ -320,6 +338,7 @@ pub struct LeasePurchaseIn {
     /// The day the price was paid, `YYYY-MM-DD`; not a future date.
     pub on: NaiveDate,
     /// The payment's reference, `[A-Za-z0-9._-]{1,64}`.
+    #[schema(schema_with = shape::reference)]
     pub reference: String,
 }
 
@@ -345,8 +364,8 @@ pub struct LeasePurchaseOut {
 pub async fn purchase_lease(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, lease_id)): Path<(String, i64)>,
-    Json(body): Json<LeasePurchaseIn>,
+    ApiPath((slug, lease_id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<LeasePurchaseIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let (lease, out) = state
@@ -393,7 +412,7 @@ pub async fn purchase_lease(
 pub async fn odf_fund(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
     let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
@@ -412,7 +431,7 @@ pub async fn odf_fund(
 pub async fn trade_summary(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let s = state.app.trade_summary(org.id).await.map_err(app_error)?;

@@ -6,7 +6,7 @@ use crate::AppState;
 use app::access_cases::{AccessError, Session};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, Uri};
 use chrono::Utc;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -42,14 +42,19 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn query_lang(parts: &Parts) -> Option<Lang> {
-    parts
-        .uri
-        .query()?
+fn query_lang(uri: &Uri) -> Option<Lang> {
+    uri.query()?
         .split('&')
         .filter_map(|kv| kv.split_once('='))
         .find(|(k, _)| *k == "lang")
         .and_then(|(_, v)| Lang::parse(v))
+}
+
+/// The request's language: `?lang=`, else the cookie, else es-MX.
+pub(crate) fn request_lang(uri: &Uri, headers: &HeaderMap) -> Lang {
+    query_lang(uri)
+        .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
+        .unwrap_or_default()
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -59,9 +64,7 @@ impl FromRequestParts<AppState> for Ctx {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let lang = query_lang(parts)
-            .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse))
-            .unwrap_or_default();
+        let lang = request_lang(&parts.uri, &parts.headers);
         let origin = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

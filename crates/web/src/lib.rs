@@ -8,6 +8,7 @@ mod account_pages;
 mod admin_pages;
 mod api;
 mod api_accounts;
+mod api_contract;
 mod api_fund;
 mod api_support;
 pub mod audit;
@@ -166,6 +167,8 @@ pub fn router_with(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Outside the body limit, so that its 413 under /api/ is the JSON error body too.
+        .layer(axum::middleware::from_fn(api_contract::json_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
