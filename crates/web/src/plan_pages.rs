@@ -9,13 +9,13 @@ use crate::i18n::Tr;
 use crate::pages::{check, check_csrf, render, visible_org, Nav, PageError, PageResult};
 use crate::AppState;
 use app::access_cases::Action;
-use app::{AppError, Audit, FactDate};
+use app::{AppError, Audit};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Form;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use fund::{NewBusinessPlan, Target, TargetMeasure};
 use ledger::Money;
 use serde::Deserialize;
@@ -58,6 +58,10 @@ pub struct PlanForm {
     pub by: String,
     #[serde(default)]
     pub measure: String,
+    /// The day the plan was agreed (empty: today); a plan agreed on paper before the ODF used
+    /// Tequio is recorded on its own day (checked by `fact_date`).
+    #[serde(default)]
+    pub fecha: String,
 }
 
 fn status_label(t: Tr, s: fund::PlanStatus) -> &'static str {
@@ -199,13 +203,12 @@ pub async fn agree_plan(
         },
         services: Vec::new(),
     };
-    let today = app::fact_date::mexico_city_today(Utc::now());
+    let when = match crate::fund_pages::fact_date_field(t, &form.fecha, org.data.founded_on) {
+        Ok(when) => when,
+        Err(e) => return refuse("fecha", t.get(e).to_string()).await,
+    };
     let audit = Audit::new(session.viewer.login.clone(), ctx.origin.clone());
-    match state
-        .app
-        .agree_plan(org.id, new, FactDate::today(today), &audit)
-        .await
-    {
+    match state.app.agree_plan(org.id, new, when, &audit).await {
         Ok(_) => {
             plans_response(
                 &state,

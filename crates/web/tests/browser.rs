@@ -11,6 +11,7 @@
 mod common;
 
 use app::access_cases::DEMO_PASSWORD;
+use chrono::Datelike;
 use fantoccini::{ClientBuilder, Locator};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -613,7 +614,12 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
     };
     let today = app::fact_date::mexico_city_today(chrono::Utc::now());
     let founded = today - chrono::Duration::days(90);
-    let joined = today - chrono::Duration::days(30);
+    // The members joined on the first day of last month, so last month (the one a member
+    // reports now) is already covered by a plan agreed that day.
+    let joined = {
+        let d = today.with_day(1).unwrap() - chrono::Duration::days(1);
+        d.with_day(1).unwrap()
+    };
 
     // 1. The first visit asks for the set-up code and creates the programme administrator.
     client.goto(&base).await.unwrap();
@@ -738,6 +744,8 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
     fill("target", "12,000".into()).await;
     set_date("by", (today + chrono::Duration::days(365)).to_string()).await;
     fill("measure", "Comprar una sierra de banco".into()).await;
+    // Agreed on paper the day she joined, before the ODF started using Tequio.
+    set_date("fecha", joined.to_string()).await;
     submit("plan-form").await;
     wait_until_shown(client.clone(), "plan-ok").await;
     let html = step("07", "plan-agreed").await;
@@ -769,7 +777,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
     let html = step("09", "member-home").await;
     assert!(html.contains("Unión de Carpinteros de Tepoztlán") && html.contains("Socio"));
 
-    // 8. The member files this month's income report.
+    // 8. The member files last month's income report (the month that is over).
     client
         .goto(&format!("{base}/odf/{slug}/reportar"))
         .await
