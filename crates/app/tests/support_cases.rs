@@ -18,6 +18,8 @@ fn viewer(supervisor: bool, grants: &[(i64, OrgRole, Option<i64>)]) -> Viewer {
         login: "x".into(),
         display_name: "X".into(),
         supervisor,
+        admin: false,
+        scope: None,
         grants: grants
             .iter()
             .map(|&(org_id, role, member_id)| Grant {
