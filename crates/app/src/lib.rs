@@ -18,6 +18,7 @@ pub mod fact_date;
 pub mod fund_cases;
 pub mod governance_cases;
 pub mod registry_cases;
+pub mod statement_fold;
 pub mod trade_cases;
 
 pub use error::AppError;

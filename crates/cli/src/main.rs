@@ -8,6 +8,7 @@ mod backend;
 mod bench;
 mod bench_close;
 mod bench_credit;
+mod bench_month_end;
 mod bench_trade;
 mod board_cmd;
 mod check_cmd;

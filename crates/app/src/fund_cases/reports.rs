@@ -75,10 +75,6 @@ impl ReportDto {
         }
     }
 
-    pub(crate) fn member_id(&self) -> MemberId {
-        self.member_id
-    }
-
     pub(crate) fn period(&self) -> &str {
         &self.period
     }
@@ -97,6 +93,23 @@ impl ReportDto {
         }
     }
 }
+
+/// The report a `report.accepted` event holds (its id is the event's seq); None for any other
+/// kind of event.
+pub(crate) fn report_of_event(
+    settings: &fund::FundSettings,
+    e: &store::StoredEvent,
+) -> Result<Option<IncomeReport>, AppError> {
+    if e.event.kind != REPORT_KIND {
+        return Ok(None);
+    }
+    let dto: ReportDto = parse_payload(e)?;
+    let period = Period::parse(dto.period(), settings.period)?;
+    Ok(Some(dto.into_report(e.seq, period, settings.currency)))
+}
+
+/// The kind of a report's event.
+pub(crate) const REPORT_KIND: &str = "report.accepted";
 
 fn report_key(r: &IncomeReport) -> String {
     match r.supersedes {
@@ -151,7 +164,7 @@ impl App {
         let mut starts = 0;
         for e in self.read_stream(org_id, Some(&stream)).await? {
             match e.event.kind.as_str() {
-                "report.accepted" => {
+                REPORT_KIND => {
                     let dto: ReportDto = parse_payload(&e)?;
                     reports.push(dto.into_report(e.seq, period, currency));
                 }
@@ -502,7 +515,7 @@ pub(crate) fn report_events(
         }
         events.push(event(
             &reports_stream(r.period),
-            "report.accepted",
+            REPORT_KIND,
             key,
             &ReportDto::of(r),
             audit,
