@@ -27,7 +27,7 @@ use fund::{Period, Reporter};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::time::Instant;
-use store::{OrgId, Page};
+use store::OrgId;
 
 // ---------------------------------------------------------------- shared helpers
 
