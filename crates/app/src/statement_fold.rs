@@ -101,7 +101,9 @@ impl OrgFold {
                         .insert(plan.id, plan);
                 }
                 FUND_STREAM => self.book.apply(&self.settings, &e)?,
-                crate::credit_cases::book::STREAM => Arc::make_mut(&mut self.credit).replay_stored(e)?,
+                crate::credit_cases::book::STREAM => {
+                    Arc::make_mut(&mut self.credit).replay_stored(e)?
+                }
                 _ => {}
             }
         }

@@ -89,9 +89,16 @@ async fn union(app: &App) -> (OrgId, Vec<MemberId>, Vec<i64>) {
         agree(app, org, member, 1_000_000 + 100_000 * i as i64, 300_000).await;
     }
     let seats = seat_board(app, org, &m[..3]).await;
-    app.receive_grant(org, "inicial", "Fundación", 4_000_000, d(2025, 2, 1), &audit())
-        .await
-        .unwrap();
+    app.receive_grant(
+        org,
+        "inicial",
+        "Fundación",
+        4_000_000,
+        d(2025, 2, 1),
+        &audit(),
+    )
+    .await
+    .unwrap();
     app.open_credit_line(
         org,
         &Actor::cli(),
@@ -230,10 +237,7 @@ async fn apply(app: &App, org: OrgId, m: &[MemberId], seats: &[i64], n: usize, o
                 .approve_loan(org, &Actor::cli(), application, decision)
                 .await;
             if approved.is_ok() {
-                allow_refusal(
-                    app.disburse_loan(org, &Actor::cli(), n as i64 + 1)
-                        .await,
-                );
+                allow_refusal(app.disburse_loan(org, &Actor::cli(), n as i64 + 1).await);
             } else {
                 allow_refusal(approved);
             }
@@ -265,10 +269,22 @@ async fn compare(
             plan_flagged_periods: scratch.plan_flagged_periods,
             statement: scratch.statement,
         };
-        assert_eq!(view.fund, scratch, "{backend}, step {step}, member {member}");
-        assert_eq!(view.credit.loans, scratch_book.loans, "{backend}, step {step}");
-        assert_eq!(view.credit.lines, scratch_book.lines, "{backend}, step {step}");
-        assert_eq!(view.credit.leases, scratch_book.leases, "{backend}, step {step}");
+        assert_eq!(
+            view.fund, scratch,
+            "{backend}, step {step}, member {member}"
+        );
+        assert_eq!(
+            view.credit.loans, scratch_book.loans,
+            "{backend}, step {step}"
+        );
+        assert_eq!(
+            view.credit.lines, scratch_book.lines,
+            "{backend}, step {step}"
+        );
+        assert_eq!(
+            view.credit.leases, scratch_book.leases,
+            "{backend}, step {step}"
+        );
         if let Some((version, before)) = seen.get(&member) {
             assert!(view.version >= *version, "{backend}: versions only grow");
             if *version == view.version {

@@ -275,8 +275,7 @@ impl Conn {
             let stream = tokio::net::TcpStream::connect(self.addr).await?;
             stream.set_nodelay(true)?;
             let (tx, conn) =
-                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                    .await?;
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
             tokio::spawn(async move {
                 let _ = conn.await;
             });
@@ -357,7 +356,7 @@ impl Pick {
 /// bound); answers the merged sample.
 async fn read_until(
     addr: SocketAddr,
-    s: &Arc<Scenario>,
+    s: Arc<Scenario>,
     readers: usize,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<Sample> {
@@ -456,7 +455,10 @@ async fn file_all(
                     }
                     Ok((status, body)) => sample.fail(format!(
                         "{path}: HTTP {status} {}",
-                        String::from_utf8_lossy(&body).chars().take(300).collect::<String>()
+                        String::from_utf8_lossy(&body)
+                            .chars()
+                            .take(300)
+                            .collect::<String>()
                     )),
                     Err(e) => sample.fail(format!("{path}: {e}")),
                 }
@@ -557,7 +559,7 @@ async fn measure(
         );
         // Read-only.
         let stop = Arc::new(AtomicBool::new(false));
-        let readers = tokio::spawn(read_until(addr, &s, args.readers, stop.clone()));
+        let readers = tokio::spawn(read_until(addr, s.clone(), args.readers, stop.clone()));
         let started = Instant::now();
         tokio::time::sleep(Duration::from_secs(args.read_secs)).await;
         stop.store(true, Ordering::Relaxed);
@@ -565,7 +567,7 @@ async fn measure(
         let ro_secs = started.elapsed().as_secs_f64();
         // Month-end: the same readers while the reports are filed.
         let stop = Arc::new(AtomicBool::new(false));
-        let readers = tokio::spawn(read_until(addr, &s, args.readers, stop.clone()));
+        let readers = tokio::spawn(read_until(addr, s.clone(), args.readers, stop.clone()));
         let started = Instant::now();
         let deadline = started + Duration::from_secs(args.max_secs);
         let (mut writes, unsent) = file_all(addr, &s, args.writers, deadline).await?;
@@ -631,16 +633,29 @@ fn print(backend: &str, f: &Figures, args: &BenchMonthEndArgs) {
         met(rp99 <= 100.0),
         met(p99 <= 250.0),
         met(refused == 0 && unsent == 0),
-        if rfail > 0 { " (some reads failed)" } else { "" }
+        if rfail > 0 {
+            " (some reads failed)"
+        } else {
+            ""
+        }
     );
 }
 
 pub async fn run(args: BenchMonthEndArgs) -> anyhow::Result<()> {
-    ensure!((1..=10_000).contains(&args.reports), "--reports: 1 to 10,000");
+    ensure!(
+        (1..=10_000).contains(&args.reports),
+        "--reports: 1 to 10,000"
+    );
     ensure!((1..=1_024).contains(&args.readers), "--readers: 1 to 1,024");
     ensure!((1..=256).contains(&args.writers), "--writers: 1 to 256");
-    ensure!((1..=3_600).contains(&args.read_secs), "--read-secs: 1 to 3,600");
-    ensure!((1..=3_600).contains(&args.max_secs), "--max-secs: 1 to 3,600");
+    ensure!(
+        (1..=3_600).contains(&args.read_secs),
+        "--read-secs: 1 to 3,600"
+    );
+    ensure!(
+        (1..=3_600).contains(&args.max_secs),
+        "--max-secs: 1 to 3,600"
+    );
     println!(
         "tequio bench month-end on {} cores: the demo union served on 127.0.0.1; {} connections \
          read statement pages, {} file reports (up to {})",

@@ -279,8 +279,12 @@ pub async fn member_fund(
         .member_view(&state.app, &state.reads.freshness, org.id, member_id)
         .await
         .map_err(app_error)?;
-    let statement =
-        app::fund_cases::statements::MemberFundStatement::of(org.id, &dues.member, view.fund, dues.arrears_minor);
+    let statement = app::fund_cases::statements::MemberFundStatement::of(
+        org.id,
+        &dues.member,
+        view.fund,
+        dues.arrears_minor,
+    );
     let book = &view.credit;
     let loans: Vec<serde_json::Value> = book
         .loans
