@@ -17,9 +17,11 @@ pub mod export;
 pub mod fact_date;
 pub mod fund_cases;
 pub mod governance_cases;
+pub mod kept_stream;
 pub mod opening_cases;
 pub mod registry_cases;
 pub mod settings_cases;
+pub mod statement_fold;
 pub mod support_cases;
 pub mod trade_cases;
 
@@ -33,12 +35,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use store::{OrgId, Posted, Store};
 
-/// The application: a store, and a count of password checks (so tests can prove every
-/// sign-in costs one). Cheap to clone; share it across tasks.
+/// The application: a store, a count of password checks (so tests can prove every sign-in
+/// costs one), and the streams reports are filed against, kept folded
+/// ([`kept_stream`]). Cheap to clone; share it across tasks.
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
     password_checks: Arc<std::sync::atomic::AtomicU64>,
+    kept_periods: Arc<kept_stream::KeptStreams<fund_cases::reports::PeriodReports>>,
+    kept_plans: Arc<kept_stream::KeptStreams<std::collections::BTreeMap<i64, fund::BusinessPlan>>>,
 }
 
 impl App {
@@ -46,6 +51,8 @@ impl App {
         App {
             store,
             password_checks: Arc::default(),
+            kept_periods: Arc::default(),
+            kept_plans: Arc::default(),
         }
     }
 

@@ -371,7 +371,7 @@ fn raw_org_spec() -> store::NewOrg {
     }
 }
 
-async fn fresh_pg(admin_url: &str, name: &str) -> anyhow::Result<String> {
+pub(crate) async fn fresh_pg(admin_url: &str, name: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(admin_url)
         .await

@@ -31,6 +31,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Some(crate::config::BenchWhat::Close(close)) => crate::bench_close::run(close).await,
             Some(crate::config::BenchWhat::Trade) => crate::bench_trade::run(args).await,
             Some(crate::config::BenchWhat::Credit(c)) => crate::bench_credit::run(c).await,
+            Some(crate::config::BenchWhat::MonthEnd(m)) => crate::bench_month_end::run(m).await,
             None => crate::bench::run(args).await,
         },
         Command::Fund(c) => crate::fund_cmd::run(c, &settings).await,

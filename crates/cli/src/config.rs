@@ -185,6 +185,9 @@ pub enum BenchWhat {
     Trade,
     /// The credit due-date run (trust payments, delinquency) of 300,000 loans (issue 4).
     Credit(crate::bench_credit::BenchCreditArgs),
+    /// The month-end surge against a served instance: statement reads while every member
+    /// files a report (issue 15).
+    MonthEnd(crate::bench_month_end::BenchMonthEndArgs),
 }
 
 #[derive(Deserialize, Default, Debug)]

@@ -10,6 +10,7 @@ mod backup_cmd;
 mod bench;
 mod bench_close;
 mod bench_credit;
+mod bench_month_end;
 mod bench_trade;
 mod board_cmd;
 mod check_cmd;

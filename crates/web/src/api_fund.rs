@@ -287,18 +287,23 @@ pub async fn member_fund(
     s.viewer
         .check(org.id, Action::ViewMember(member_id))
         .map_err(access_error)?;
-    state
-        .app
-        .store()
-        .member(org.id, member_id)
-        .await
-        .map_err(|e| app_error(e.into()))?;
-    let statement = state
-        .app
-        .member_fund_statement(org.id, member_id)
+    let dues = state
+        .reads
+        .dues(&state.app, org.id, member_id)
         .await
         .map_err(app_error)?;
-    let book = state.app.credit_book(org.id).await.map_err(app_error)?;
+    let view = state
+        .statements
+        .member_view(&state.app, &state.reads.freshness, org.id, member_id)
+        .await
+        .map_err(app_error)?;
+    let statement = app::fund_cases::statements::MemberFundStatement::of(
+        org.id,
+        &dues.member,
+        view.fund,
+        dues.arrears_minor,
+    );
+    let book = &view.credit;
     let loans: Vec<serde_json::Value> = book
         .loans
         .values()
@@ -320,7 +325,7 @@ pub async fn member_fund(
             })
         })
         .collect();
-    let leases = app::credit_cases::LeaseSummary::of_member(&book, member_id);
+    let leases = app::credit_cases::LeaseSummary::of_member(book, member_id);
     Ok(Json(serde_json::json!({
         "statement": statement,
         "loans": loans,

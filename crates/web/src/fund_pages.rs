@@ -15,6 +15,7 @@ use crate::AppState;
 use app::access_cases::{AccessError, Action, OrgRole, Viewer};
 use app::fact_date::{check_fact_date, FactDateError};
 use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
+use app::statement_fold::{MemberView, StatementFolds};
 use app::{App, AppError, FactDate};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -26,7 +27,7 @@ use fund::{Period, Reporter};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::time::Instant;
-use store::{OrgId, Page};
+use store::OrgId;
 
 // ---------------------------------------------------------------- shared helpers
 
@@ -216,12 +217,12 @@ async fn report_response(
     values
         .entry("fecha".into())
         .or_insert_with(|| today_mx().to_string());
-    let statement = state
-        .app
-        .member_fund_statement(org.id, member_id)
+    let view = state
+        .statements
+        .member_view(&state.app, &state.reads.freshness, org.id, member_id)
         .await
         .map_err(|e| PageError::from_app(t, e))?;
-    let recent = period_rows(t, &statement.statement)
+    let recent = period_rows(t, &view.fund.statement)
         .into_iter()
         .rev()
         .take(6)
@@ -637,20 +638,13 @@ pub fn lease_rows(
 }
 
 /// A member's sales-order lines and purchasing-round lines (issue 6: R-SELL-1, R-BUY-1).
-pub async fn member_trade(
-    app: &App,
+pub fn member_trade(
     t: Tr,
-    org_id: OrgId,
+    trade: &app::trade_cases::StatementTrade,
     member_id: i64,
 ) -> Result<(Vec<OrderLine>, Vec<PurchaseLine>), AppError> {
     let mut orders = Vec::new();
-    for id in app
-        .sales_orders(org_id)
-        .await?
-        .into_iter()
-        .take(MAX_TRADE_ITEMS)
-    {
-        let o = app.sales_order(org_id, &id).await?;
+    for (id, o) in &trade.orders {
         let Some(assigned) = o.split.assigned(member_id) else {
             continue;
         };
@@ -669,8 +663,7 @@ pub async fn member_trade(
         });
     }
     let mut purchases = Vec::new();
-    for id in app.rounds(org_id).await?.into_iter().take(MAX_TRADE_ITEMS) {
-        let r = app.round_report(org_id, &id).await?;
+    for (id, r) in &trade.rounds {
         for m in r.members.iter().filter(|m| m.member == member_id) {
             let (alone, saving) = crate::trade_pages::alone_and_saving(t, m);
             purchases.push(PurchaseLine {
@@ -687,11 +680,14 @@ pub async fn member_trade(
 }
 
 /// Orders and rounds shown on one page at most (pages stay under 100 KB).
-pub const MAX_TRADE_ITEMS: usize = 50;
+pub const MAX_TRADE_ITEMS: usize = app::statement_fold::STATEMENT_TRADE_ITEMS;
 
 /// The part of a member's statement folded from the event log (the Fund, credit and trade):
-/// the costly part, cached by [`StatementCache`] until the organisation's log grows.
+/// built from the organisation's kept fold ([`app::statement_fold`]) and cached by
+/// [`StatementCache`] until an event that may change it is appended.
 pub struct FundPart {
+    /// The day (America/Mexico_City) its loans' days late were counted to.
+    pub built_on: NaiveDate,
     pub has_plan: bool,
     /// R-PLAN-4: the periods without increment when the plan is flagged for review (empty:
     /// not flagged).
@@ -713,10 +709,10 @@ pub struct FundPart {
     pub purchases: Vec<PurchaseLine>,
 }
 
-async fn fund_part(app: &App, t: Tr, org_id: OrgId, member_id: i64) -> Result<FundPart, AppError> {
-    let fs = app.member_fund_statement(org_id, member_id).await?;
-    let book = app.credit_book(org_id).await?;
-    let (orders, purchases) = member_trade(app, t, org_id, member_id).await?;
+fn fund_part(t: Tr, view: &MemberView, member_id: i64) -> Result<FundPart, AppError> {
+    let fs = &view.fund;
+    let book = &view.credit;
+    let (orders, purchases) = member_trade(t, &view.trade, member_id)?;
     let s = &fs.statement;
     let recent: Vec<&fund::statement::MemberPeriodLine> =
         s.periods.iter().rev().take(PERIODS_SHOWN).rev().collect();
@@ -733,11 +729,13 @@ async fn fund_part(app: &App, t: Tr, org_id: OrgId, member_id: i64) -> Result<Fu
     let mut periods = period_rows(t, s);
     periods.reverse();
     periods.truncate(PERIODS_SHOWN);
-    // The member's own loans and leases (the page shows no borrower column). Days late are
-    // as of today; a cached part is rebuilt at the next write of the organisation.
-    let loans = loan_rows(t, &book, Some(member_id), today_mx());
-    let leases = lease_rows(t, &book, Some(member_id));
+    // The member's own loans and leases (the page shows no borrower column), days late as of
+    // today (a cached part is rebuilt the next day, see `StatementCache::cached`).
+    let built_on = today_mx();
+    let loans = loan_rows(t, book, Some(member_id), built_on);
+    let leases = lease_rows(t, book, Some(member_id));
     Ok(FundPart {
+        built_on,
         has_plan: fs.plan_id.is_some(),
         plan_flagged: fs.plan_flagged_periods.join(", "),
         baseline_revenue: t.money(s.baseline_revenue_minor as i128),
@@ -760,19 +758,24 @@ async fn fund_part(app: &App, t: Tr, org_id: OrgId, member_id: i64) -> Result<Fu
     })
 }
 
-/// Statements' Fund parts by (organisation, member, language), each stamped with the
-/// organisation's last event seq when it was built. A use first learns the organisation's head:
-/// from memory when it was read less than [`Freshness::MAX_AGE`] ago and this process has
-/// written nothing since, else by reading the events after the known head (one indexed query,
-/// normally empty). An entry built before the head is rebuilt. Fund, credit, trade, plans and
-/// reports are all events, so a cached part is never older than the log as of that bound, and
-/// never older than this process's own writes. Dues (ledger entries) and the member's record
-/// are [`crate::read_cache::ReadCache::dues`]. Bounded to [`StatementCache::MAX_ENTRIES`].
+/// Statements' Fund parts by (organisation, member, language), each stamped with the version
+/// of the member's statement it was built at ([`app::statement_fold::OrgFold::version`]: the
+/// seq of the last event that may change it). A use first learns the organisation's head: from
+/// memory when it was read less than [`Freshness::MAX_AGE`] ago and this process has written
+/// nothing since, else by applying the events after the fold's last to the kept fold (one
+/// indexed query, normally a few events). A part built at an older version is rebuilt from the
+/// fold, which reads nothing from the database but trade after a trade event. Fund, credit,
+/// trade, plans and reports are all events, so a cached part is never older than the log as of
+/// that bound, and never older than this process's own writes; another member's report leaves
+/// it valid. Dues (ledger entries) and the member's record are
+/// [`crate::read_cache::ReadCache::dues`]. Bounded to [`StatementCache::MAX_ENTRIES`].
 /// (organisation, member, language code).
 type PartKey = (OrgId, i64, &'static str);
 
 #[derive(Default)]
 pub struct StatementCache {
+    /// Each organisation's log, folded and kept (issue 15).
+    folds: StatementFolds,
     /// The organisation's head and when it was read.
     heads: std::sync::Mutex<HashMap<OrgId, (i64, Stamp)>>,
     parts: std::sync::Mutex<HashMap<PartKey, (i64, std::sync::Arc<FundPart>)>>,
@@ -780,55 +783,37 @@ pub struct StatementCache {
     /// otherwise each read the whole log to find it.
     head_reader: tokio::sync::Mutex<()>,
     /// One builder per statement at a time (the others wait and take its result): a cold
-    /// or stale entry requested by many at once is folded once, not once per request.
+    /// or stale entry requested by many at once is built once, not once per request.
     builders: std::sync::Mutex<HashMap<PartKey, std::sync::Arc<tokio::sync::Mutex<()>>>>,
-    /// Statements folded so far (for tests and logs).
+    /// Statements built so far (for tests and logs).
     built: std::sync::atomic::AtomicUsize,
 }
 
 impl StatementCache {
     pub const MAX_ENTRIES: usize = 8_192;
 
-    /// The head known for `org_id` if it is still fresh, else the last one known (or 0).
-    fn known_head(&self, freshness: &Freshness, org_id: OrgId) -> Result<i64, i64> {
+    /// The head known for `org_id` if it is still fresh.
+    fn known_head(&self, freshness: &Freshness, org_id: OrgId) -> Option<i64> {
         let heads = self.heads.lock().unwrap_or_else(|e| e.into_inner());
         match heads.get(&org_id) {
-            Some((head, stamp)) if freshness.fresh(*stamp, Instant::now()) => Ok(*head),
-            Some((head, _)) => Err(*head),
-            None => Err(0),
+            Some((head, stamp)) if freshness.fresh(*stamp, Instant::now()) => Some(*head),
+            _ => None,
         }
     }
 
-    /// The organisation's last event seq (reads only what was appended since last time, and
-    /// nothing while the known head is fresh).
+    /// The organisation's last event seq, with the fold brought up to it (reads only what was
+    /// appended since last time, and nothing while the known head is fresh).
     async fn head(&self, app: &App, freshness: &Freshness, org_id: OrgId) -> Result<i64, AppError> {
-        if let Ok(head) = self.known_head(freshness, org_id) {
+        if let Some(head) = self.known_head(freshness, org_id) {
             return Ok(head);
         }
         let _reading = self.head_reader.lock().await;
         // Another request may have read it while this one waited.
-        let known = match self.known_head(freshness, org_id) {
-            Ok(head) => return Ok(head),
-            Err(known) => known,
-        };
+        if let Some(head) = self.known_head(freshness, org_id) {
+            return Ok(head);
+        }
         let stamp = freshness.stamp(Instant::now());
-        let mut head = known;
-        if head == 0 {
-            // Cold: find the head without reading the whole log.
-            head = app::events::last_seq(app.store().as_ref(), org_id, None).await?;
-        }
-        loop {
-            let page = Page {
-                after_id: head,
-                limit: store::MAX_PAGE,
-            };
-            let events = app.store().events(org_id, None, page).await?;
-            let Some(last) = events.last() else { break };
-            head = last.seq;
-            if (events.len() as u32) < store::MAX_PAGE {
-                break;
-            }
-        }
+        let head = self.folds.catch_up(app, org_id).await?;
         let mut heads = self.heads.lock().unwrap_or_else(|e| e.into_inner());
         if heads.len() >= Self::MAX_ENTRIES {
             heads.clear();
@@ -836,6 +821,19 @@ impl StatementCache {
         let h = heads.entry(org_id).or_insert((0, stamp));
         *h = (h.0.max(head), stamp);
         Ok(head)
+    }
+
+    /// A member's statement as folded, as of the log's head within the bound above (for the
+    /// pages and routes that show it without the cached HTML part).
+    pub async fn member_view(
+        &self,
+        app: &App,
+        freshness: &Freshness,
+        org_id: OrgId,
+        member_id: i64,
+    ) -> Result<MemberView, AppError> {
+        self.head(app, freshness, org_id).await?;
+        self.folds.view(app, org_id, member_id).await
     }
 
     pub async fn fund_part(
@@ -848,7 +846,8 @@ impl StatementCache {
     ) -> Result<std::sync::Arc<FundPart>, AppError> {
         let head = self.head(app, freshness, org_id).await?;
         let key = (org_id, member_id, t.lang.code());
-        if let Some(part) = self.cached(&key, head) {
+        let version = self.folds.version(org_id, member_id).unwrap_or(head);
+        if let Some(part) = self.cached(&key, version) {
             return Ok(part);
         }
         let builder = {
@@ -859,31 +858,29 @@ impl StatementCache {
             builders.entry(key).or_default().clone()
         };
         let _building = builder.lock().await;
-        // Whoever held the builder before may have built it for this head.
-        if let Some(part) = self.cached(&key, head) {
+        // Whoever held the builder before may have built it for this version.
+        if let Some(part) = self.cached(&key, version) {
             return Ok(part);
         }
-        // Built after reading the head: anything appended meanwhile makes the next request
-        // see a newer head and rebuild (never the other way round).
-        let part = std::sync::Arc::new(fund_part(app, t, org_id, member_id).await?);
+        // Built from the fold as it is now: at `version` or later (never the other way round).
+        let view = self.folds.view(app, org_id, member_id).await?;
+        let part = std::sync::Arc::new(fund_part(t, &view, member_id)?);
         self.built
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
         if parts.len() >= Self::MAX_ENTRIES {
-            parts.retain(|_, (at, _)| *at == head);
-            if parts.len() >= Self::MAX_ENTRIES {
-                parts.clear();
-            }
+            parts.clear();
         }
-        parts.insert(key, (head, part.clone()));
+        parts.insert(key, (view.version, part.clone()));
         Ok(part)
     }
 
-    /// The part cached for `key` if it was built at `head`.
-    fn cached(&self, key: &PartKey, head: i64) -> Option<std::sync::Arc<FundPart>> {
+    /// The part cached for `key` if it was built at `version` or later.
+    fn cached(&self, key: &PartKey, version: i64) -> Option<std::sync::Arc<FundPart>> {
         let parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
         match parts.get(key) {
-            Some((at, part)) if *at == head => Some(part.clone()),
+            // Days late are counted to the day the part was built: a new day rebuilds it.
+            Some((at, part)) if *at >= version && part.built_on == today_mx() => Some(part.clone()),
             _ => None,
         }
     }
@@ -892,7 +889,7 @@ impl StatementCache {
         self.parts.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    /// How many statement parts were folded since the cache was made.
+    /// How many statement parts were built since the cache was made.
     pub fn built(&self) -> usize {
         self.built.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -1598,5 +1595,53 @@ mod cache_tests {
         f.written();
         cache.fund_part(&app, &f, t, org, member).await.unwrap();
         assert_eq!(cache.built(), 2);
+    }
+
+    /// Issue 15: at month's end another member's report leaves a cached statement as it is;
+    /// the member's own report rebuilds theirs, and shows it.
+    #[tokio::test]
+    async fn another_members_report_keeps_a_statement_and_the_members_own_rebuilds_it() {
+        let (app, org, _) = small_union().await;
+        let plans = app.plans(org).await.unwrap();
+        let period = Period::month(2026, 10).unwrap();
+        let mut with_plan: Vec<i64> = Vec::new();
+        for p in &plans {
+            let m = app.store().member(org, p.member_id).await.unwrap();
+            if m.is_active_on(period.last_day()) && !with_plan.contains(&p.member_id) {
+                with_plan.push(p.member_id);
+            }
+        }
+        let (member, other) = (with_plan[0], with_plan[1]);
+        let cache = StatementCache::default();
+        let f = Freshness::default();
+        let t = Tr::new(Lang::Es);
+        let before = cache.fund_part(&app, &f, t, org, member).await.unwrap();
+        cache.fund_part(&app, &f, t, org, other).await.unwrap();
+        assert_eq!(cache.built(), 2);
+        let file = |who: i64| {
+            let app = app.clone();
+            async move {
+                let input = ReportInput {
+                    member_id: who,
+                    revenue_minor: 1_234_567,
+                    profit_minor: 100,
+                    reported_by: Reporter::Member,
+                };
+                let on = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+                app.file_report(org, period, input, None, on, &Audit::new("prueba", "test"))
+                    .await
+                    .unwrap();
+            }
+        };
+        file(other).await;
+        f.written();
+        let after = cache.fund_part(&app, &f, t, org, member).await.unwrap();
+        assert!(std::sync::Arc::ptr_eq(&before, &after), "kept");
+        assert_eq!(cache.built(), 2);
+        file(member).await;
+        f.written();
+        let own = cache.fund_part(&app, &f, t, org, member).await.unwrap();
+        assert_eq!(cache.built(), 3);
+        assert_eq!(own.latest_revenue, t.money(1_234_567));
     }
 }

@@ -847,6 +847,18 @@ impl CreditBook {
         Ok(applied)
     }
 
+    /// Replays an event of the credit stream as it was stored.
+    pub(crate) fn replay_stored(&mut self, stored: store::StoredEvent) -> Result<(), AppError> {
+        let event = CreditEvent::from_stored(&stored.event.kind, &stored.event.payload)
+            .map_err(|e| AppError::Integrity(format!("credit event {}: {e}", stored.seq)))?;
+        self.replay(event, stored.event.payload).map_err(|e| {
+            AppError::Integrity(format!(
+                "credit event {} no longer applies: {e}",
+                stored.seq
+            ))
+        })
+    }
+
     /// [`CreditBook::apply`] of a stored event, keeping its stored payload (no re-encoding).
     pub(crate) fn replay(&mut self, event: CreditEvent, payload: String) -> Result<(), AppError> {
         self.apply_payload(&event, Some(payload))?;

@@ -71,16 +71,7 @@ impl App {
             page.after_id = last.seq;
             let full = events.len() >= MAX_PAGE as usize;
             for stored in events {
-                let event = CreditEvent::from_stored(&stored.event.kind, &stored.event.payload)
-                    .map_err(|e| {
-                        AppError::Integrity(format!("credit event {}: {e}", stored.seq))
-                    })?;
-                book.replay(event, stored.event.payload).map_err(|e| {
-                    AppError::Integrity(format!(
-                        "credit event {} no longer applies: {e}",
-                        stored.seq
-                    ))
-                })?;
+                book.replay_stored(stored)?;
             }
             if !full {
                 break;

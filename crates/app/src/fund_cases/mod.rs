@@ -113,6 +113,32 @@ pub struct FundBook {
 }
 
 impl FundBook {
+    /// Folds one event of the `fund` stream (other kinds change nothing).
+    pub(crate) fn apply(
+        &mut self,
+        settings: &FundSettings,
+        e: &StoredEvent,
+    ) -> Result<(), AppError> {
+        match e.event.kind.as_str() {
+            "fund.decision" => {
+                let p: DecisionPayload = parse_payload(e)?;
+                self.state.apply_all(&p.events);
+            }
+            "close.lines" => {
+                let p: CloseLinesPayload = parse_payload(e)?;
+                let period = Period::parse(&p.period, settings.period)?;
+                self.apply_lines(period, &p.lines);
+            }
+            "close.completed" => {
+                let p: CloseCompleted = parse_payload(e)?;
+                let period = Period::parse(&p.period, settings.period)?;
+                self.completed.insert(period, p);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     fn apply_lines(&mut self, period: Period, lines: &[[i64; 5]]) {
         for &[member_id, dev, comp, ps, adj] in lines {
             let contribution = Split::new(dev, comp);
@@ -190,23 +216,7 @@ impl App {
         let settings = self.fund_settings(org_id).await?;
         let mut book = FundBook::default();
         for e in self.read_stream(org_id, Some(FUND_STREAM)).await? {
-            match e.event.kind.as_str() {
-                "fund.decision" => {
-                    let p: DecisionPayload = parse_payload(&e)?;
-                    book.state.apply_all(&p.events);
-                }
-                "close.lines" => {
-                    let p: CloseLinesPayload = parse_payload(&e)?;
-                    let period = Period::parse(&p.period, settings.period)?;
-                    book.apply_lines(period, &p.lines);
-                }
-                "close.completed" => {
-                    let p: CloseCompleted = parse_payload(&e)?;
-                    let period = Period::parse(&p.period, settings.period)?;
-                    book.completed.insert(period, p);
-                }
-                _ => {}
-            }
+            book.apply(&settings, &e)?;
         }
         Ok(book)
     }

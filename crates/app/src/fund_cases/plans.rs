@@ -268,6 +268,16 @@ pub(crate) fn plan_for(
         .max_by_key(|p| (p.agreed_on, p.id))
 }
 
+/// Whether an event of the `plans` stream holds a plan as it is after a change.
+pub(crate) fn is_plan_snapshot(e: &store::StoredEvent) -> bool {
+    e.event.kind == "plan.agreed" || e.event.kind == "plan.changed"
+}
+
+/// The plan a snapshot event holds (see [`is_plan_snapshot`]).
+pub(crate) fn plan_of_event(e: &store::StoredEvent) -> Result<BusinessPlan, AppError> {
+    parse_payload::<PlanDto>(e)?.plan()
+}
+
 /// The plans of an organisation by member, for fast lookup.
 pub(crate) fn plans_by_member(plans: Vec<BusinessPlan>) -> BTreeMap<MemberId, Vec<BusinessPlan>> {
     let mut out: BTreeMap<MemberId, Vec<BusinessPlan>> = BTreeMap::new();
@@ -371,7 +381,7 @@ impl App {
     pub async fn plans(&self, org_id: OrgId) -> Result<Vec<BusinessPlan>, AppError> {
         let mut latest: BTreeMap<i64, PlanDto> = BTreeMap::new();
         for e in self.read_stream(org_id, Some(PLANS_STREAM)).await? {
-            if e.event.kind == "plan.agreed" || e.event.kind == "plan.changed" {
+            if is_plan_snapshot(&e) {
                 let dto: PlanDto = parse_payload(&e)?;
                 latest.insert(dto.id, dto);
             }

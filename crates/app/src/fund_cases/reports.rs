@@ -75,10 +75,6 @@ impl ReportDto {
         }
     }
 
-    pub(crate) fn member_id(&self) -> MemberId {
-        self.member_id
-    }
-
     pub(crate) fn period(&self) -> &str {
         &self.period
     }
@@ -97,6 +93,23 @@ impl ReportDto {
         }
     }
 }
+
+/// The report a `report.accepted` event holds (its id is the event's seq); None for any other
+/// kind of event.
+pub(crate) fn report_of_event(
+    settings: &fund::FundSettings,
+    e: &store::StoredEvent,
+) -> Result<Option<IncomeReport>, AppError> {
+    if e.event.kind != REPORT_KIND {
+        return Ok(None);
+    }
+    let dto: ReportDto = parse_payload(e)?;
+    let period = Period::parse(dto.period(), settings.period)?;
+    Ok(Some(dto.into_report(e.seq, period, settings.currency)))
+}
+
+/// The kind of a report's event.
+pub(crate) const REPORT_KIND: &str = "report.accepted";
 
 fn report_key(r: &IncomeReport) -> String {
     match r.supersedes {
@@ -147,23 +160,36 @@ impl App {
     ) -> Result<PeriodReports, AppError> {
         let currency = self.store().org(org_id).await?.data.currency;
         let stream = reports_stream(period);
-        let mut reports = Vec::new();
-        let mut starts = 0;
+        let mut filed = PeriodReports::default();
         for e in self.read_stream(org_id, Some(&stream)).await? {
-            match e.event.kind.as_str() {
-                "report.accepted" => {
-                    let dto: ReportDto = parse_payload(&e)?;
-                    reports.push(dto.into_report(e.seq, period, currency));
-                }
-                super::close::STARTED_KIND => starts += 1,
-                _ => {}
-            }
+            filed.apply(&e, period, currency)?;
         }
-        Ok(PeriodReports {
-            slot: reports.len() + starts,
-            close_started: starts > 0,
-            reports,
-        })
+        Ok(filed)
+    }
+
+    /// The member's plans as they are now, from the `plans` stream kept folded
+    /// ([`crate::kept_stream`]): what filing a report checks (R-PLAN-1).
+    pub(crate) async fn member_plans(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+    ) -> Result<Vec<fund::BusinessPlan>, AppError> {
+        let kept = self
+            .kept_plans
+            .lock(self, org_id, super::PLANS_STREAM, |plans, e| {
+                if super::plans::is_plan_snapshot(e) {
+                    let plan = super::plans::plan_of_event(e)?;
+                    plans.insert(plan.id, plan);
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(kept
+            .value
+            .values()
+            .filter(|p| p.member_id == member_id)
+            .cloned()
+            .collect())
     }
 
     /// Whether a report filed now for the period is late (adjusted by the next close): its
@@ -233,8 +259,18 @@ impl App {
     ) -> Result<IncomeReport, AppError> {
         let org = self.store().org(org_id).await?;
         let member = self.store().member(org_id, input.member_id).await?;
-        let plans = self.plans(org_id).await?;
-        let filed = self.period_reports(org_id, period).await?;
+        let plans = self.member_plans(org_id, input.member_id).await?;
+        // The period's reports kept folded, locked until this attempt ends: reports of the
+        // period filed through this process take turns (issue 15's month-end surge) instead of
+        // racing for the period's slot.
+        let currency = org.data.currency;
+        let kept = self
+            .kept_periods
+            .lock(self, org_id, &reports_stream(period), |filed, e| {
+                filed.apply(e, period, currency)
+            })
+            .await?;
+        let filed = &kept.value;
         let existing = &filed.reports;
         let (supersedes, reason) = match supersedes {
             Some((id, reason)) => (Some(id), Some(reason)),
@@ -263,7 +299,7 @@ impl App {
         }
         check_plan(&plans, input.member_id, period)?;
         let report = fund::accept_report(0, new, &member, existing, filed_on)?;
-        let late = self.is_late(org_id, &filed, period).await?;
+        let late = self.is_late(org_id, filed, period).await?;
         let events = report_events(&[&report], late, filed.slot, audit)?;
         let committed = self
             .store()
@@ -502,7 +538,7 @@ pub(crate) fn report_events(
         }
         events.push(event(
             &reports_stream(r.period),
-            "report.accepted",
+            REPORT_KIND,
             key,
             &ReportDto::of(r),
             audit,
@@ -551,10 +587,36 @@ pub(crate) fn report_slot(
 }
 
 /// A period's reports stream as one read (see `App::period_reports`).
-pub(crate) struct PeriodReports {
+#[derive(Debug, Default)]
+pub struct PeriodReports {
     pub reports: Vec<IncomeReport>,
+    /// Reports and close starts read: the slot the next commit claims.
     pub slot: usize,
     pub close_started: bool,
+}
+
+impl PeriodReports {
+    /// Folds the next event of the period's stream.
+    pub(crate) fn apply(
+        &mut self,
+        e: &store::StoredEvent,
+        period: Period,
+        currency: Currency,
+    ) -> Result<(), AppError> {
+        match e.event.kind.as_str() {
+            REPORT_KIND => {
+                let dto: ReportDto = parse_payload(e)?;
+                self.reports.push(dto.into_report(e.seq, period, currency));
+                self.slot += 1;
+            }
+            super::close::STARTED_KIND => {
+                self.slot += 1;
+                self.close_started = true;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 /// The effective report per member (R-PLAN-2).

@@ -282,3 +282,32 @@ impl App {
         Ok(s)
     }
 }
+
+/// The sales orders and purchasing rounds a member's statement shows (issue 6: R-SELL-1,
+/// R-BUY-1), each folded from its own stream: the first `limit` of each, by id.
+#[derive(Debug, Clone, Default)]
+pub struct StatementTrade {
+    pub orders: Vec<(String, crate::trade_cases::SalesOrder)>,
+    pub rounds: Vec<(String, RoundReport)>,
+}
+
+impl App {
+    /// The organisation's orders and rounds as a statement shows them (see
+    /// [`StatementTrade`]); the statement picks the member's lines.
+    pub async fn statement_trade(
+        &self,
+        org_id: OrgId,
+        limit: usize,
+    ) -> Result<StatementTrade, AppError> {
+        let mut out = StatementTrade::default();
+        for id in self.sales_orders(org_id).await?.into_iter().take(limit) {
+            let order = self.sales_order(org_id, &id).await?;
+            out.orders.push((id, order));
+        }
+        for id in self.rounds(org_id).await?.into_iter().take(limit) {
+            let report = self.round_report(org_id, &id).await?;
+            out.rounds.push((id, report));
+        }
+        Ok(out)
+    }
+}

@@ -141,22 +141,27 @@ pub async fn org_with_members(app: &App, slug: &str, n: usize) -> (OrgId, Vec<Me
     (org.id, stored.iter().map(|m| m.id).collect())
 }
 
+/// A plan with the given monthly baseline (minor units), to double revenue by 2027's end.
+pub fn new_plan(member: MemberId, revenue: i64, profit: i64) -> NewBusinessPlan {
+    NewBusinessPlan {
+        member_id: member,
+        baseline_revenue: Money::mxn(revenue),
+        baseline_profit: Money::mxn(profit),
+        target: Target {
+            measure: TargetMeasure::Revenue,
+            amount: Money::mxn(revenue * 2 + 1),
+            by: d(2027, 12, 31),
+        },
+        measures: vec!["Comprar un horno de gas".into()],
+        services: vec![fund::OdfService::Sales],
+    }
+}
+
 /// A plan agreed 2025-01-20 with the given monthly baseline (minor units).
 pub async fn agree(app: &App, org: OrgId, member: MemberId, revenue: i64, profit: i64) -> i64 {
     app.agree_plan(
         org,
-        NewBusinessPlan {
-            member_id: member,
-            baseline_revenue: Money::mxn(revenue),
-            baseline_profit: Money::mxn(profit),
-            target: Target {
-                measure: TargetMeasure::Revenue,
-                amount: Money::mxn(revenue * 2 + 1),
-                by: d(2027, 12, 31),
-            },
-            measures: vec!["Comprar un horno de gas".into()],
-            services: vec![fund::OdfService::Sales],
-        },
+        new_plan(member, revenue, profit),
         d(2025, 1, 20),
         &audit(),
     )
