@@ -6,10 +6,11 @@
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
 use crate::api::{access_error, invalid, org_for, session, ApiError, ApiResult};
+use crate::api_contract::{ApiJson, ApiPath};
 use crate::auth::Ctx;
 use crate::AppState;
 use app::access_cases::{AccessError, Action, IssuedCode, NewOrgRequest};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -81,7 +82,7 @@ pub struct OrgCreatedOut {
 pub async fn create_org(
     State(state): State<AppState>,
     ctx: Ctx,
-    Json(body): Json<OrgIn>,
+    ApiJson(body): ApiJson<OrgIn>,
 ) -> ApiResult {
     let s = session(&ctx)?;
     let request = NewOrgRequest {
@@ -130,7 +131,7 @@ pub struct SupervisorIn {
 pub async fn create_supervisor(
     State(state): State<AppState>,
     ctx: Ctx,
-    Json(body): Json<SupervisorIn>,
+    ApiJson(body): ApiJson<SupervisorIn>,
 ) -> ApiResult {
     let s = session(&ctx)?;
     let code = state
@@ -152,7 +153,7 @@ pub async fn create_supervisor(
 pub async fn reissue_programme_code(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(login): Path<String>,
+    ApiPath(login): ApiPath<String>,
 ) -> ApiResult {
     let s = session(&ctx)?;
     if !s.viewer.admin {
@@ -191,7 +192,7 @@ pub struct AccountOut {
 pub async fn list_accounts(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ManageAccounts).await?;
     let rows = state
@@ -218,8 +219,8 @@ pub async fn list_accounts(
 pub async fn create_account(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<AccountIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<AccountIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageAccounts).await?;
     let code = state
@@ -242,7 +243,7 @@ pub async fn create_account(
 pub async fn reissue_code(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, login)): Path<(String, String)>,
+    ApiPath((slug, login)): ApiPath<(String, String)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageAccounts).await?;
     let code = state
@@ -266,7 +267,7 @@ pub struct ActivationIn {
 pub async fn activate(
     State(state): State<AppState>,
     ctx: Ctx,
-    Json(body): Json<ActivationIn>,
+    ApiJson(body): ApiJson<ActivationIn>,
 ) -> ApiResult {
     let login = body.login.trim().to_lowercase();
     let now = std::time::Instant::now();
@@ -305,7 +306,7 @@ pub struct PasswordIn {
 pub async fn change_password(
     State(state): State<AppState>,
     ctx: Ctx,
-    Json(body): Json<PasswordIn>,
+    ApiJson(body): ApiJson<PasswordIn>,
 ) -> ApiResult {
     let s = session(&ctx)?;
     if body.new_password.is_empty() {
@@ -365,7 +366,7 @@ pub async fn my_sessions(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
 pub async fn end_session(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult {
     let s = session(&ctx)?;
     let hash = state

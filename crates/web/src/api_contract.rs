@@ -375,7 +375,7 @@ fn declare(op: &mut Operation, writes: bool) {
     for p in op.parameters.iter_mut().flatten() {
         let shape = match (&p.parameter_in, p.name.as_str()) {
             (ParameterIn::Header, "Idempotency-Key") => shape::idempotency_key(),
-            (ParameterIn::Path, "period") => shape::period(),
+            (ParameterIn::Path | ParameterIn::Query, "period") => shape::period(),
             _ => continue,
         };
         p.schema = Some(RefOr::T(utoipa::openapi::Schema::Object(shape)));

@@ -9,13 +9,14 @@
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
 use crate::api::{access_error, app_error, invalid, org_for, session, ApiError, ApiResult};
+use crate::api_contract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::Ctx;
 use crate::fund_pages::today_mx;
 use crate::AppState;
 use app::access_cases::{AccessError, Action, OrgRole, Session};
 use app::support_cases::{NewInvention, NewOpportunity};
 use app::Actor;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -176,8 +177,8 @@ async fn publish(
 pub async fn publish_opportunity(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<OpportunityIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<OpportunityIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     publish(&state, &ctx, &s, org.id, body).await
@@ -188,7 +189,7 @@ pub async fn publish_opportunity(
 pub async fn publish_programme_opportunity(
     State(state): State<AppState>,
     ctx: Ctx,
-    Json(body): Json<OpportunityIn>,
+    ApiJson(body): ApiJson<OpportunityIn>,
 ) -> ApiResult {
     let s = supervisor(&ctx)?;
     publish(&state, &ctx, &s, PROGRAMME_ORG, body).await
@@ -199,7 +200,7 @@ pub async fn publish_programme_opportunity(
 pub async fn list_opportunities(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     ok(state.app.opportunities(org.id).await.map_err(app_error)?)
@@ -226,11 +227,11 @@ fn scope_of(text: &str) -> Result<Scope, Response> {
 
 /// Who an opportunity reached in the ODF: matched and interested members (those who may
 /// publish there: R-INFO-1).
-#[utoipa::path(get, path = "/api/v1/orgs/{slug}/opportunities/{scope}/{id}/audience", security(("bearer" = [])), params(("slug" = String, Path), ("scope" = String, Path, description = "odf or programme"), ("id" = i64, Path)), responses((status = 200), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/opportunities/{scope}/{id}/audience", security(("bearer" = [])), params(("slug" = String, Path), ("scope" = String, Path, description = "odf or programme"), ("id" = i64, Path)), responses((status = 200), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn opportunity_audience(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, scope, id)): Path<(String, String, i64)>,
+    ApiPath((slug, scope, id)): ApiPath<(String, String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let today = today_mx();
@@ -242,7 +243,10 @@ pub async fn opportunity_audience(
     {
         return Err(forbidden("R-INFO-1", "see who an opportunity reached"));
     }
-    let scope = scope_of(&scope)?;
+    // In the path, a scope other than odf or programme names no opportunity: not found.
+    let scope = scope_of(&scope).map_err(|_| {
+        app_error(store::StoreError::not_found(format!("opportunity scope {scope}")).into())
+    })?;
     ok(state
         .app
         .opportunity_audience(org.id, scope, id, today)
@@ -256,7 +260,7 @@ pub async fn opportunity_audience(
 pub async fn para_ti(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, member_id)): Path<(String, i64)>,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMember(member_id)).await?;
     ok(state
@@ -279,8 +283,8 @@ pub struct InterestIn {
 pub async fn mark_interest(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, member_id)): Path<(String, i64)>,
-    Json(body): Json<InterestIn>,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<InterestIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewMember(member_id)).await?;
     let own = s.viewer.member_id_in(org.id) == Some(member_id);
@@ -321,8 +325,8 @@ pub struct InventionIn {
 pub async fn register_invention(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<InventionIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<InventionIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let inventor = s
@@ -351,7 +355,7 @@ pub async fn register_invention(
 pub async fn list_inventions(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     ok(state
@@ -366,7 +370,7 @@ pub async fn list_inventions(
 pub async fn get_invention(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     ok(state
@@ -383,7 +387,7 @@ pub async fn get_invention(
 pub async fn invention_reviews(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     ok(state
@@ -412,8 +416,8 @@ fn member_of(s: &Session, org: OrgId) -> Result<i64, Response> {
 pub async fn review_invention(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, id)): Path<(String, i64)>,
-    Json(body): Json<ReviewIn>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<ReviewIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let reviewer = member_of(&s, org.id)?;
@@ -447,7 +451,7 @@ pub async fn review_invention(
 pub async fn advance_invention(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let by = member_of(&s, org.id)?;
@@ -467,7 +471,7 @@ pub async fn advance_invention(
 pub async fn odf_compliance(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
     ok(state
@@ -489,10 +493,29 @@ pub async fn programme_compliance(State(state): State<AppState>, ctx: Ctx) -> Ap
     ok(serde_json::json!({ "odfs": odfs, "ranking": ranking }))
 }
 
+/// How outcomes are cut (R-ORG-4, R-SUP-4): by state, trade or target programme.
+#[derive(Deserialize, Clone, Copy, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutcomeCut {
+    State,
+    Trade,
+    Programme,
+}
+
+impl OutcomeCut {
+    fn as_str(self) -> &'static str {
+        match self {
+            OutcomeCut::State => "state",
+            OutcomeCut::Trade => "trade",
+            OutcomeCut::Programme => "programme",
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub struct OutcomeQuery {
     /// state, trade or programme.
-    pub by: Option<String>,
+    pub by: Option<OutcomeCut>,
     /// `YYYY-MM`.
     pub period: Option<String>,
 }
@@ -515,12 +538,12 @@ fn period_of(text: Option<&str>) -> Result<Option<fund::Period>, Response> {
 
 /// The ODF's outcome: income now against baseline, how many doubled it (anyone in the ODF,
 /// supervisors: R-SUP-4).
-#[utoipa::path(get, path = "/api/v1/orgs/{slug}/outcomes", security(("bearer" = [])), params(("slug" = String, Path), ("by" = Option<String>, Query), ("period" = Option<String>, Query)), responses((status = 200), (status = 404, body = ApiError)))]
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/outcomes", security(("bearer" = [])), params(("slug" = String, Path), ("by" = Option<OutcomeCut>, Query), ("period" = Option<String>, Query)), responses((status = 200), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn odf_outcomes(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Query(q): Query<OutcomeQuery>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<OutcomeQuery>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let period = period_of(q.period.as_deref())?;
@@ -529,15 +552,15 @@ pub async fn odf_outcomes(
         .odf_outcome(org.id, period, today_mx())
         .await
         .map_err(app_error)?;
-    outcome_body(o, q.by.as_deref())
+    outcome_body(o, q.by.map(OutcomeCut::as_str))
 }
 
 /// The programme's outcome, each ODF computed first (supervisors: R-SUP-4).
-#[utoipa::path(get, path = "/api/v1/programme/outcomes", security(("bearer" = [])), params(("by" = Option<String>, Query), ("period" = Option<String>, Query)), responses((status = 200), (status = 403, body = ApiError)))]
+#[utoipa::path(get, path = "/api/v1/programme/outcomes", security(("bearer" = [])), params(("by" = Option<OutcomeCut>, Query), ("period" = Option<String>, Query)), responses((status = 200), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn programme_outcomes(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<OutcomeQuery>,
+    ApiQuery(q): ApiQuery<OutcomeQuery>,
 ) -> ApiResult {
     supervisor(&ctx)?;
     let period = period_of(q.period.as_deref())?;
@@ -546,7 +569,7 @@ pub async fn programme_outcomes(
         .programme_outcome(period, today_mx(), 4)
         .await
         .map_err(app_error)?;
-    outcome_body(o, q.by.as_deref())
+    outcome_body(o, q.by.map(OutcomeCut::as_str))
 }
 
 /// Saved projection scenarios (supervisors: R-SUP-2).
@@ -557,11 +580,11 @@ pub async fn list_scenarios(State(state): State<AppState>, ctx: Ctx) -> ApiResul
 }
 
 /// Saves a scenario (supervisors: R-SUP-2). Rates are decimal strings (`"0.10"`).
-#[utoipa::path(post, path = "/api/v1/programme/projection/scenarios", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header)), responses((status = 201), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+#[utoipa::path(post, path = "/api/v1/programme/projection/scenarios", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header)), request_body(content = Object, content_type = "application/json", description = "A projection scenario (support::projection::Scenario)"), responses((status = 201), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn save_scenario(
     State(state): State<AppState>,
     ctx: Ctx,
-    Json(body): Json<Scenario>,
+    ApiJson(body): ApiJson<Scenario>,
 ) -> ApiResult {
     let s = supervisor(&ctx)?;
     state
@@ -579,11 +602,11 @@ pub struct CompareQuery {
 }
 
 /// The saved scenarios projected side by side from the present state (supervisors: R-SUP-2).
-#[utoipa::path(get, path = "/api/v1/programme/projection", security(("bearer" = [])), params(("names" = Option<String>, Query)), responses((status = 200), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+#[utoipa::path(get, path = "/api/v1/programme/projection", security(("bearer" = [])), params(("names" = Option<String>, Query)), responses((status = 200), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn compare_scenarios(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<CompareQuery>,
+    ApiQuery(q): ApiQuery<CompareQuery>,
 ) -> ApiResult {
     supervisor(&ctx)?;
     let names: Vec<String> = q

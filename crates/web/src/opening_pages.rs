@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::api::{access_error, org_for, ApiError, ApiResult};
+use crate::api_contract::{ApiJson, ApiPath};
 use crate::auth::Ctx;
 use crate::fund_pages::today_mx;
 use crate::i18n::Tr;
@@ -272,7 +273,7 @@ fn out(o: OpeningOutcome) -> OpeningOut {
 pub async fn get_opening(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     match state
@@ -292,8 +293,8 @@ pub async fn get_opening(
 pub async fn post_opening(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<OpeningIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<OpeningIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let o = state

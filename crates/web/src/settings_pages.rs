@@ -8,6 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::api::{access_error, org_for, ApiError, ApiResult};
+use crate::api_contract::{ApiJson, ApiPath};
 use crate::auth::Ctx;
 use crate::fund_pages::today_mx;
 use crate::i18n::Tr;
@@ -353,7 +354,7 @@ pub struct SettingOut {
 pub async fn list_settings(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let rows = state
@@ -426,8 +427,8 @@ pub struct SettingProposalOut {
 pub async fn create_setting_proposal(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Json(body): Json<SettingProposalIn>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<SettingProposalIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let p = state
