@@ -104,6 +104,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
         listener,
         web::ServeOptions {
             secure_cookies: settings.secure_cookies,
+            trusted_proxies: settings.trusted_proxies.clone(),
             demo_users: settings.demo,
         },
     )

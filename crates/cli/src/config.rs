@@ -17,7 +17,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
     about = "Tequio: the communal work of micro-producers, in exact accounts"
 )]
 pub struct Cli {
-    /// TOML configuration file (keys: database_url, addr, log, demo, secure_cookies).
+    /// TOML configuration file (keys: database_url, addr, log, demo, secure_cookies,
+    /// trusted_proxies).
     #[arg(long, global = true, env = "TEQUIO_CONFIG")]
     pub config: Option<PathBuf>,
     /// sqlite://PATH (default sqlite://tequio.db) or postgres://USER:PASS@HOST/DB.
@@ -198,6 +199,7 @@ struct FileConfig {
     log: Option<String>,
     demo: Option<bool>,
     secure_cookies: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// The resolved settings every command uses.
@@ -210,6 +212,9 @@ pub struct Settings {
     pub demo: bool,
     /// Mark cookies `Secure` (behind TLS, e.g. a reverse proxy); `TEQUIO_SECURE_COOKIES=1`.
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (the sign-in limiter counts
+    /// per client, not per proxy); empty when Tequio faces the network itself.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Settings {
@@ -255,6 +260,16 @@ impl Settings {
                 .unwrap_or_else(|| "info,sqlx=warn".to_string()),
             demo: !no_demo_flag && file.demo.unwrap_or(true),
             secure_cookies: secure_env.or(file.secure_cookies).unwrap_or(false),
+            trusted_proxies: file
+                .trusted_proxies
+                .unwrap_or_default()
+                .iter()
+                .map(|text| {
+                    text.trim().parse().with_context(|| {
+                        format!("config: trusted_proxies: '{text}' is not an IP address")
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?,
         })
     }
 }
@@ -307,6 +322,21 @@ mod tests {
         assert!(!settings(&["serve", "--no-demo"], None).unwrap().demo);
         let s = settings(&["serve"], Some("demo = false\nsecure_cookies = true\n")).unwrap();
         assert!(!s.demo && s.secure_cookies);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_a_bad_one_is_named() {
+        assert!(settings(&["serve"], None).unwrap().trusted_proxies.is_empty());
+        let s = settings(&["serve"], Some("trusted_proxies = [\"127.0.0.1\", \"::1\"]\n")).unwrap();
+        assert_eq!(
+            s.trusted_proxies,
+            vec![
+                "127.0.0.1".parse::<std::net::IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        let e = settings(&["serve"], Some("trusted_proxies = [\"proxy.local\"]\n")).unwrap_err();
+        assert!(format!("{e:#}").contains("trusted_proxies: 'proxy.local'"), "{e:#}");
     }
 
     #[test]

@@ -68,7 +68,10 @@ impl FromRequestParts<AppState> for Ctx {
         let origin = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .map(|c| {
+                crate::client_addr::client_addr(c.0.ip(), &parts.headers, &state.trusted_proxies)
+                    .to_string()
+            })
             .unwrap_or_else(|| "local".to_string());
         let bearer_token = parts
             .headers

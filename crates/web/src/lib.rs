@@ -14,6 +14,7 @@ mod api_support;
 pub mod audit;
 mod auth;
 mod chart;
+pub mod client_addr;
 mod format;
 pub mod fund_pages;
 mod i18n;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub reads: Arc<read_cache::ReadCache>,
     /// Mark cookies `Secure` (the server is behind TLS; see [`security`]).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see [`client_addr`]).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 /// The router for the whole application.
@@ -66,6 +69,7 @@ pub fn router(app: App) -> Router {
         statements: Arc::new(fund_pages::StatementCache::default()),
         reads: Arc::new(read_cache::ReadCache::default()),
         secure_cookies: false,
+        trusted_proxies: Arc::new([]),
     })
 }
 
@@ -193,10 +197,12 @@ async fn note_writes(
 }
 
 /// How [`serve_with`] runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Cookies marked `Secure` (behind TLS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see [`client_addr`]).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Create the demo union's users (not in production mode, issue 16).
     pub demo_users: bool,
 }
@@ -205,6 +211,7 @@ impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
             demo_users: true,
         }
     }
@@ -240,6 +247,7 @@ pub async fn serve_with(
         statements: Arc::new(fund_pages::StatementCache::default()),
         reads: Arc::new(read_cache::ReadCache::default()),
         secure_cookies: options.secure_cookies,
+        trusted_proxies: options.trusted_proxies.into(),
     });
     axum::serve(
         listener,

@@ -182,6 +182,7 @@ async fn issue_15_a_locked_login_stays_locked_through_a_flood_of_other_failures(
         statements: Default::default(),
         reads: Default::default(),
         secure_cookies: false,
+        trusted_proxies: std::sync::Arc::new([]),
     });
     let checks_before = w.app.password_checks();
     for _ in 0..5 {
@@ -238,6 +239,73 @@ async fn issue_15_an_address_over_its_budget_gets_429_for_every_login() {
         StatusCode::CREATED,
         "another address is not limited"
     );
+}
+
+/// A sign-in through a reverse proxy at 127.0.0.1 that appended `client` to X-Forwarded-For
+/// after whatever the client itself sent (`claimed`).
+async fn sign_in_via_proxy(
+    router: &axum::Router,
+    claimed: &str,
+    client: &str,
+    login: &str,
+    password: &str,
+) -> Reply {
+    let mut r = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-forwarded-for", format!("{claimed}, {client}"))
+        .body(Body::from(
+            serde_json::json!({"login": login, "password": password}).to_string(),
+        ))
+        .unwrap();
+    let proxy: std::net::SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    r.extensions_mut().insert(axum::extract::ConnectInfo(proxy));
+    send(router, r).await
+}
+
+#[tokio::test]
+async fn issue_15_behind_a_trusted_proxy_each_client_has_its_own_budget() {
+    let w = world().await;
+    let behind_proxy = |trusted: Vec<std::net::IpAddr>| {
+        web::router_with(web::AppState {
+            app: w.app.clone(),
+            limiter: Default::default(),
+            sessions: Default::default(),
+            statements: Default::default(),
+            reads: Default::default(),
+            secure_cookies: false,
+            trusted_proxies: trusted.into(),
+        })
+    };
+    let budget = web::SignInLimiter::ADDRESS_BUDGET as usize;
+    // One attacker spends the whole address budget through the proxy, each time claiming to be
+    // the victim's address in the part of the header it writes itself.
+    let flood = |router: axum::Router| async move {
+        for i in 0..budget {
+            let r = sign_in_via_proxy(
+                &router,
+                "203.0.113.20",
+                "203.0.113.66",
+                &format!("nadie{i}"),
+                "wrong-password",
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+        }
+        router
+    };
+    let trusted = flood(behind_proxy(vec!["127.0.0.1".parse().unwrap()])).await;
+    let r = sign_in_via_proxy(&trusted, "x", "203.0.113.66", "socio", DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the attacker is limited");
+    let r = sign_in_via_proxy(&trusted, "x", "203.0.113.20", "socio", DEMO_PASSWORD).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "the address the attacker claimed is not charged"
+    );
+    // Without the setting every person behind the proxy shares the proxy's budget.
+    let untrusted = flood(behind_proxy(Vec::new())).await;
+    let r = sign_in_via_proxy(&untrusted, "x", "203.0.113.20", "socio", DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]

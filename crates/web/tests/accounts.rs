@@ -536,6 +536,7 @@ async fn pages_are_not_cached_not_framed_and_cookies_are_secure_behind_tls() {
         statements: Default::default(),
         reads: Default::default(),
         secure_cookies: true,
+        trusted_proxies: std::sync::Arc::new([]),
     });
     let form = send(&tls, Request::get("/entrar").body(Body::empty()).unwrap()).await;
     let cookies: Vec<String> = form
