@@ -81,7 +81,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/orgs/{slug}/audit", get(audit))
         .route(
             "/orgs/{slug}/members/{member_id}/reports",
-            post(crate::api_fund::file_report),
+            post(crate::api_fund::file_report)
+                .layer(axum::middleware::map_response(crate::read_cache::log_only)),
         )
         .route(
             "/orgs/{slug}/periods/{period}/close",

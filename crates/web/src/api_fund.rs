@@ -294,7 +294,7 @@ pub async fn member_fund(
         .map_err(app_error)?;
     let view = state
         .statements
-        .member_view(&state.app, &state.reads.freshness, org.id, member_id)
+        .member_view(&state.app, &state.reads.log, org.id, member_id)
         .await
         .map_err(app_error)?;
     let statement = app::fund_cases::statements::MemberFundStatement::of(

@@ -219,7 +219,7 @@ async fn report_response(
         .or_insert_with(|| today_mx().to_string());
     let view = state
         .statements
-        .member_view(&state.app, &state.reads.freshness, org.id, member_id)
+        .member_view(&state.app, &state.reads.log, org.id, member_id)
         .await
         .map_err(|e| PageError::from_app(t, e))?;
     let recent = period_rows(t, &view.fund.statement)
@@ -944,7 +944,7 @@ pub async fn member_statement(
         .map_err(fail)?;
     let fund = state
         .statements
-        .fund_part(app, &state.reads.freshness, t, org.id, member_id)
+        .fund_part(app, &state.reads.log, t, org.id, member_id)
         .await
         .map_err(fail)?;
     let member = &dues.member;

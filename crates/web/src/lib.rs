@@ -130,7 +130,9 @@ pub fn router_with(state: AppState) -> Router {
         .route("/odf/{slug}/reportar", get(fund_pages::my_report))
         .route(
             "/odf/{slug}/socios/{member_id}/reporte",
-            get(fund_pages::report_form_page).post(fund_pages::file_report),
+            get(fund_pages::report_form_page).post(fund_pages::file_report).layer(
+                axum::middleware::map_response(read_cache::log_only),
+            ),
         )
         .route(
             "/odf/{slug}/cierre",
@@ -191,7 +193,7 @@ async fn note_writes(
     );
     let response = next.run(request).await;
     if !safe {
-        state.reads.freshness.written();
+        state.reads.written(&response);
     }
     response
 }
