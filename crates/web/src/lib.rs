@@ -22,6 +22,7 @@ mod opening_pages;
 mod pages;
 mod plan_pages;
 pub mod read_cache;
+mod rules;
 mod security;
 mod settings_pages;
 mod trade_pages;
@@ -112,6 +113,7 @@ pub fn router_with(state: AppState) -> Router {
         .route("/salir", post(pages::signout))
         .route("/", get(pages::index))
         .route("/bitacora", get(pages::programme_audit))
+        .route("/reglas", get(rules::rules_page))
         .route("/odf/{slug}", get(pages::org_page))
         .route("/odf/{slug}/mi-estado", get(pages::my_statement))
         .route(
@@ -169,6 +171,9 @@ pub fn router_with(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Outside the body limit, so that its 413 under /api/ is the JSON error body too.
         .layer(axum::middleware::from_fn(api_contract::json_errors))
+        // Issue 17: pages, the stylesheet and JSON answers are sent gzipped to a client that
+        // accepts it (a page's HTML shrinks about five times); htmx is already compressed.
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

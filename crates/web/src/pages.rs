@@ -1571,13 +1571,12 @@ pub async fn comment(
 pub struct AuditRow {
     pub seq: i64,
     pub at: String,
+    /// Who, by name.
     pub actor: String,
     pub origin: String,
-    pub kind: String,
-    /// What the kind means, from the catalogue (for the kinds it names).
-    pub label: Option<&'static str>,
-    pub stream: String,
-    /// The link that shows this stream alone (none for a session's).
+    /// What the change is, in words (see [`crate::audit::kind_label`]).
+    pub label: String,
+    /// The link that shows the history of the same thing alone (none for a session's).
     pub stream_link: Option<String>,
     /// "Created", "further back", or the previous event's seq as text.
     pub before_note: String,
@@ -1617,12 +1616,6 @@ fn query_value(v: &str) -> String {
         .collect()
 }
 
-fn fields(f: &[crate::audit::Field]) -> Vec<(String, String)> {
-    f.iter()
-        .map(|f| (f.name.clone(), f.value.clone()))
-        .collect()
-}
-
 async fn audit_response(
     state: &AppState,
     ctx: &Ctx,
@@ -1644,30 +1637,35 @@ async fn audit_response(
         .as_deref()
         .map(|s| format!("flujo={}&", query_value(s)))
         .unwrap_or_default();
+    // Issue 17: in words, with names, pesos and local time; no stored kind or JSON.
+    let names = crate::audit::Names::of(&state.app, org_id, &page.changes).await;
+    let words = |f: &[crate::audit::Field]| -> Vec<(String, String)> {
+        f.iter()
+            .filter_map(|f| crate::audit::shown_field(t, &names, f))
+            .collect()
+    };
     let rows = page
         .changes
         .iter()
         .map(|c| AuditRow {
             seq: c.seq,
             at: t.datetime(&c.recorded_at),
-            actor: c.actor.clone(),
+            actor: names.actor(t, &c.actor),
             origin: c.origin.clone(),
-            kind: c.kind.clone(),
-            label: t.event_kind(&c.kind),
-            stream: c.stream.clone(),
+            label: crate::audit::kind_label(t, &c.kind),
             stream_link: c
                 .filterable
                 .then(|| format!("{base}?flujo={}", query_value(&c.stream))),
             before_note: match &c.before {
                 crate::audit::Before::Created => t.get("audit.created").to_string(),
                 crate::audit::Before::FurtherBack => t.get("audit.further_back").to_string(),
-                crate::audit::Before::Was { seq, .. } => format!("#{seq}"),
+                crate::audit::Before::Was { seq, .. } => t.fmt("audit.was", &seq.to_string()),
             },
             before: match &c.before {
-                crate::audit::Before::Was { fields: f, .. } => fields(f),
+                crate::audit::Before::Was { fields: f, .. } => words(f),
                 _ => Vec::new(),
             },
-            after: fields(&c.after),
+            after: words(&c.after),
         })
         .collect();
     Ok(render(AuditPage {
