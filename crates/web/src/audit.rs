@@ -85,6 +85,14 @@ pub struct Change {
     pub previous_payload: Option<String>,
 }
 
+impl Change {
+    /// A turn taken to keep concurrent writers in order (`*.slot`) or a request's claim: its
+    /// data is another record's key, which the page does not show (the API does).
+    pub fn internal(&self) -> bool {
+        self.kind.ends_with(".slot") || self.kind.starts_with("api.claim")
+    }
+}
+
 /// A page of the log, newest first, and the `before` of the next (older) page.
 pub struct AuditPage {
     pub changes: Vec<Change>,
@@ -446,7 +454,7 @@ fn value_in_words(t: crate::i18n::Tr, names: &Names, name: &str, v: &Value) -> S
 }
 
 /// A stored text in words: an instant as local time, a date, a month, a known state.
-fn string_in_words(t: crate::i18n::Tr, s: &str) -> String {
+pub(crate) fn string_in_words(t: crate::i18n::Tr, s: &str) -> String {
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(s) {
         return t.datetime(&at.with_timezone(&chrono::Utc));
     }

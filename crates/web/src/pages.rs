@@ -1185,6 +1185,30 @@ fn kind_label(t: Tr, kind: ProposalKind) -> &'static str {
     }
 }
 
+/// A proposal's subject as people read it (issue 17): `loan:7` is "préstamo n.º 7", a setting
+/// change names the setting, its value and from when; a subject typed by a person is shown as
+/// typed.
+fn subject_words(t: Tr, subject: &str) -> String {
+    use crate::settings_pages::{format_value, setting_label};
+    if let Ok(p) = governance::settings::SettingProposal::from_subject(subject) {
+        return t.fmt_all(
+            "proposal.subject.setting",
+            &[
+                setting_label(t, p.key),
+                &format_value(t, p.key, &p.value),
+                &t.date(&p.effective_on),
+            ],
+        );
+    }
+    subject
+        .split_once(':')
+        .and_then(|(kind, rest)| {
+            t.lookup(&format!("proposal.subject.{kind}"))
+                .map(|m| m.replacen("{}", &crate::audit::string_in_words(t, rest), 1))
+        })
+        .unwrap_or_else(|| subject.to_string())
+}
+
 fn vote_label(t: Tr, v: Vote) -> &'static str {
     match v {
         Vote::For => t.get("vote.for"),
@@ -1199,7 +1223,7 @@ fn proposal_card(t: Tr, v: &ProposalView, my_seat: Option<i64>) -> ProposalCard 
     ProposalCard {
         id: p.id,
         kind: kind_label(t, p.kind),
-        subject: p.subject.clone(),
+        subject: subject_words(t, &p.subject),
         purpose: p.purpose.clone(),
         amount: t.money(p.amount_minor as i128),
         proposed_by: p.proposed_by.clone(),
@@ -1662,10 +1686,10 @@ async fn audit_response(
                 crate::audit::Before::Was { seq, .. } => t.fmt("audit.was", &seq.to_string()),
             },
             before: match &c.before {
-                crate::audit::Before::Was { fields: f, .. } => words(f),
+                crate::audit::Before::Was { fields: f, .. } if !c.internal() => words(f),
                 _ => Vec::new(),
             },
-            after: words(&c.after),
+            after: if c.internal() { Vec::new() } else { words(&c.after) },
         })
         .collect();
     Ok(render(AuditPage {

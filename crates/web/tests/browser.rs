@@ -827,11 +827,11 @@ const PAGES: [&str; 24] = [
 ];
 
 /// Words that give away English left on a Spanish page (whole words, case as written).
-const ENGLISH_TELLS: [&str; 30] = [
+const ENGLISH_TELLS: [&str; 33] = [
     "Submit", "Cancel", "Member", "Members", "Amount", "Period", "Save", "Loan", "Loans", "Fund",
     "Balance", "the", "Sign", "Search", "Name", "Status", "Date", "Back", "Next", "Delete",
     "Edit", "Vote", "Report", "Revenue", "Profit", "Proposal", "Password", "Home", "created",
-    "null",
+    "null", "loan", "lease", "setting",
 ];
 
 /// What the walk reads of a page: its width, its visible text (without the rule links, the

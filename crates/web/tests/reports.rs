@@ -264,7 +264,9 @@ async fn staff_report_for_a_micro_producer_but_not_for_a_micro_entrepreneur() {
     let before = reports_of(&w, entrepreneur).await;
     let r = file(&w, &staff, entrepreneur, &last_month(), "3000", "900", "es").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("(R-ORG-3)"), "{}", r.body);
+    // The rule is a small link after the sentence, never inside it (issue 17).
+    assert!(r.body.contains("href=\"/reglas#R-ORG-3\""), "{}", r.body);
+    assert!(!r.body.contains("(R-ORG-3)"), "{}", r.body);
     assert_eq!(reports_of(&w, entrepreneur).await, before);
 }
 
