@@ -304,12 +304,16 @@ pub struct Names {
 
 /// Whether a payload field holds a member's id.
 fn is_member_field(name: &str) -> bool {
-    name == "member" || name.ends_with("member_id")
+    matches!(name, "member" | "borrower" | "lessee" | "to_member" | "from_member")
+        || name.ends_with("member_id")
 }
 
 /// Whether a payload field holds a person's login.
 fn is_login_field(name: &str) -> bool {
-    matches!(name, "login" | "actor" | "by" | "created_by" | "decided_by")
+    matches!(
+        name,
+        "login" | "actor" | "by" | "created_by" | "decided_by" | "proposed_by"
+    )
 }
 
 /// Fields that only tie records together (ids of other records, hashes, keys): the page
@@ -321,7 +325,23 @@ fn is_internal_field(name: &str) -> bool {
             || name.ends_with("_ids")
             || name.ends_with("hash")
             || name.ends_with("sha256")
-            || matches!(name, "seat" | "key" | "assignment" | "import" | "org" | "slot"))
+            || matches!(
+                name,
+                "seat"
+                    | "key"
+                    | "assignment"
+                    | "import"
+                    | "org"
+                    | "slot"
+                    | "act"
+                    | "part"
+                    | "parts"
+                    | "lines"
+                    | "tier_index"
+                    | "truncated"
+                    | "time_limit_ms"
+                    | "deposits_source"
+            ))
 }
 
 impl Names {
@@ -423,6 +443,7 @@ fn value_in_words(t: crate::i18n::Tr, names: &Names, name: &str, v: &Value) -> S
             .unwrap_or_else(|| t.fmt("audit.member_no", &n.to_string())),
         Value::Number(n) => n.to_string(),
         Value::String(s) if is_login_field(name) => names.actor(t, s),
+        Value::String(s) if name == "subject" => crate::pages::subject_words(t, s),
         Value::String(s) => string_in_words(t, s),
         Value::Array(items) if items.iter().all(|x| !x.is_object() && !x.is_array()) => items
             .iter()
@@ -468,7 +489,9 @@ pub(crate) fn string_in_words(t: crate::i18n::Tr, s: &str) -> String {
             }
         }
     }
+    // A state by its word; a kind of event written `loan-paid` as the event's name.
     t.lookup(&format!("audit.v.{s}"))
+        .or_else(|| t.event_kind(&s.replacen('-', ".", 1)))
         .map_or_else(|| s.to_string(), str::to_string)
 }
 
@@ -566,5 +589,9 @@ mod tests {
         assert_eq!(show("proposal_id", json!(3)), None);
         assert_eq!(show("seat", json!(3)), None);
         assert_eq!(kind_label(t, "ballot.cast"), "Voto emitido");
+        // A credit event's type, and a proposal's subject, in words.
+        assert_eq!(show("type", json!("loan-paid")).unwrap().1, "Pago de préstamo");
+        assert_eq!(show("subject", json!("loan:2")).unwrap().1, "préstamo n.º 2");
+        assert_eq!(show("borrower", json!(7)).unwrap().1, "Ana Pérez");
     }
 }

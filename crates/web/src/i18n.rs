@@ -157,8 +157,9 @@ impl Tr {
     }
 
     /// The rules a message rests on: by its catalogue key, or by its text in this language
-    /// (for a message a handler passed on as text). Empty when it rests on none.
-    pub fn rules_of(&self, key_or_text: &str) -> Vec<&'static str> {
+    /// (for a message a handler passed on as text), or a rule id itself. Empty when it rests
+    /// on none.
+    pub fn rules_of<'a>(&self, key_or_text: &'a str) -> Vec<&'a str> {
         let c = &*CATALOGUE;
         let ids = c.rules.get(key_or_text).or_else(|| {
             let map = match self.lang {
@@ -170,8 +171,14 @@ impl Tr {
                 .find(|(k, _)| map.get(k.as_str()).is_some_and(|m| m == key_or_text))
                 .map(|(_, ids)| ids)
         });
-        ids.map(|ids| ids.split_whitespace().collect())
-            .unwrap_or_default()
+        match ids {
+            Some(ids) => ids.split_whitespace().collect(),
+            // A rule id itself (a setting names the rule it belongs to).
+            None if key_or_text.starts_with("R-") && !key_or_text.contains(' ') => {
+                vec![key_or_text]
+            }
+            None => Vec::new(),
+        }
     }
 
     /// The small "regla" link(s) shown after a message that rests on a rule (see
@@ -365,6 +372,7 @@ mod tests {
         // By its text too (a handler passes the message on as text).
         assert_eq!(t.rule_link(t.get("report.err.revenue")), link);
         assert_eq!(t.rule_link("nav.home"), "");
+        assert!(t.rule_link("R-ORG-4").contains("href=\"/reglas#R-ORG-4\""));
     }
 
     #[test]

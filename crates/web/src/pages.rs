@@ -585,7 +585,6 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 // ---------------------------------------------------------------- the ODF: shared figures
 
 pub struct BalanceRow {
-    pub code: String,
     pub name: String,
     pub balance: String,
 }
@@ -632,24 +631,25 @@ pub async fn org_page(
         .collect();
     // The group's shared figures: the ODF's and the Fund's accounts; member sub-ledgers are
     // summed per kind of account (no member's own figures here).
-    let mut member_totals: std::collections::BTreeMap<String, i128> = Default::default();
+    // Issue 17: accounts by name (their codes are internals); a member sub-ledger's total is
+    // named after its kind of account ("Cuotas por cobrar").
+    let mut member_totals: std::collections::BTreeMap<String, (String, i128)> = Default::default();
     let mut rows = Vec::new();
     for (code, _currency, amount) in balances.lines() {
         let segments: Vec<&str> = code.segments().collect();
+        let name = names.get(code).cloned().unwrap_or_default();
         if segments.first() == Some(&"members") && segments.len() == 3 {
-            *member_totals.entry(segments[2].to_string()).or_default() += amount;
+            member_totals.entry(segments[2].to_string()).or_insert((name, 0)).1 += amount;
             continue;
         }
         rows.push(BalanceRow {
-            code: code.to_string(),
-            name: names.get(code).cloned().unwrap_or_default(),
+            name,
             balance: t.money(amount),
         });
     }
-    for (suffix, amount) in member_totals {
+    for (name, amount) in member_totals.into_values() {
         rows.push(BalanceRow {
-            code: format!("members:*:{suffix}"),
-            name: t.get("org.member_accounts_sum").to_string(),
+            name: format!("{}: {name}", t.get("org.member_accounts_sum")),
             balance: t.money(amount),
         });
     }
@@ -1188,7 +1188,7 @@ fn kind_label(t: Tr, kind: ProposalKind) -> &'static str {
 /// A proposal's subject as people read it (issue 17): `loan:7` is "préstamo n.º 7", a setting
 /// change names the setting, its value and from when; a subject typed by a person is shown as
 /// typed.
-fn subject_words(t: Tr, subject: &str) -> String {
+pub(crate) fn subject_words(t: Tr, subject: &str) -> String {
     use crate::settings_pages::{format_value, setting_label};
     if let Ok(p) = governance::settings::SettingProposal::from_subject(subject) {
         return t.fmt_all(

@@ -29,6 +29,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 });
 
 /// The rule's title in `lang`; `None` for an id the programme does not have.
+#[cfg(test)]
 pub fn title(id: &str, lang: Lang) -> Option<&'static str> {
     RULES.iter().find(|r| r.id == id).map(|r| match lang {
         Lang::Es => r.es.as_str(),
@@ -37,6 +38,7 @@ pub fn title(id: &str, lang: Lang) -> Option<&'static str> {
 }
 
 /// Whether `text` names a rule id (`R-` capitals `-` digits, as `R-PLAN-2`).
+#[cfg(test)]
 pub fn mentions_rule_id(text: &str) -> bool {
     text.match_indices("R-").any(|(i, _)| {
         let rest = &text[i + 2..];

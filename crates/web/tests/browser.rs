@@ -846,10 +846,19 @@ const small = [...document.querySelectorAll(
   .filter(e => e.getBoundingClientRect().height < 43.5)
   .map(e => e.outerHTML.slice(0, 120) + ' ' + Math.round(e.getBoundingClientRect().height) + 'px');
 const header = document.querySelector('header');
+// What sticks out of the screen, outside a box that scrolls on its own.
+const wide = [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > 360.5
+    || (getComputedStyle(e).overflowX === 'visible'
+        && e.getBoundingClientRect().left + e.scrollWidth > 360.5))
+  .filter(e => !(e.parentElement && e.parentElement.closest('.scroll, .table-scroll')))
+  .slice(0, 3)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + 'px ' + (e.textContent || '').trim().slice(0, 60));
 return {
   width: document.scrollingElement.scrollWidth,
   text: document.title + '\n' + body.textContent,
   small,
+  wide,
   header: header ? Math.round(header.getBoundingClientRect().height) : 0,
 };
 "#;
@@ -918,18 +927,18 @@ async fn every_page_as_every_role_on_a_phone_in_spanish() {
     ] {
         client.goto(&format!("{base}/reglas")).await.unwrap();
         client.delete_all_cookies().await.unwrap();
+        // The session and the language as cookies of the page (what signing in would set).
+        let mut cookies = vec![format!("lang={lang}; path=/")];
         if !login.is_empty() {
             let b = common::sign_in(&w, login).await;
-            let token = b.cookie.trim_start_matches("tequio_session=").to_string();
+            cookies.push(format!("{}; path=/", b.cookie));
+        }
+        for c in cookies {
             client
-                .add_cookie(fantoccini::cookies::Cookie::new("tequio_session", token))
+                .execute("document.cookie = arguments[0]", vec![serde_json::json!(c)])
                 .await
                 .unwrap();
         }
-        client
-            .add_cookie(fantoccini::cookies::Cookie::new("lang", lang))
-            .await
-            .unwrap();
         for page in PAGES {
             let path = page.replace("{member}", &member);
             client.goto(&format!("{base}{path}")).await.unwrap();
@@ -941,10 +950,16 @@ async fn every_page_as_every_role_on_a_phone_in_spanish() {
                 client.screenshot().await.unwrap(),
             )
             .unwrap();
+            // The page's source beside its screenshot, to read what a defect is.
+            std::fs::write(
+                shots.join(format!("{shot}.html")),
+                client.source().await.unwrap(),
+            )
+            .unwrap();
             let read = client.execute(READ_PAGE, vec![]).await.unwrap();
             let width = read["width"].as_u64().unwrap();
             if width > WIDTH as u64 {
-                defects.push(format!("{what}: {width} px wide"));
+                defects.push(format!("{what}: {width} px wide: {}", read["wide"]));
             }
             let header = read["header"].as_u64().unwrap();
             if header > 56 {
