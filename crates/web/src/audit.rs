@@ -377,12 +377,7 @@ impl Names {
                 }
             }
         }
-        let mut names = Names::default();
-        for login in logins {
-            if let Ok(u) = app.user(&login).await {
-                names.users.insert(login, u.viewer.display_name);
-            }
-        }
+        let mut names = Names::of_logins(app, logins).await;
         if org_id != store::PROGRAMME_ORG {
             for id in members {
                 if let Ok(m) = app.store().member(org_id, id).await {
@@ -390,6 +385,17 @@ impl Names {
                         .members
                         .insert(id, format!("{} {}", m.data.given_names, m.data.surnames));
                 }
+            }
+        }
+        names
+    }
+
+    /// The names of these people (by login); what cannot be read keeps its login.
+    pub async fn of_logins(app: &App, logins: impl IntoIterator<Item = String>) -> Names {
+        let mut names = Names::default();
+        for login in logins.into_iter().collect::<BTreeSet<_>>() {
+            if let Ok(u) = app.user(&login).await {
+                names.users.insert(login, u.viewer.display_name);
             }
         }
         names
@@ -451,18 +457,27 @@ fn value_in_words(t: crate::i18n::Tr, names: &Names, name: &str, v: &Value) -> S
             .collect::<Vec<_>>()
             .join(", "),
         Value::Array(items) => t.fmt("audit.items", &items.len().to_string()),
-        Value::Object(obj) => obj
-            .iter()
-            .filter(|(k, _)| !is_internal_field(k) && !SECRETS.contains(&k.as_str()))
-            .map(|(k, x)| {
-                format!(
-                    "{}: {}",
-                    field_label(t, k),
-                    value_in_words(t, names, k, x)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        Value::Object(obj) => {
+            let parts: Vec<(&String, &Value)> = obj
+                .iter()
+                .filter(|(k, _)| !is_internal_field(k) && !SECRETS.contains(&k.as_str()))
+                .collect();
+            match parts.as_slice() {
+                // A record of one field is its value (`{"state": "open"}` is "abierta").
+                [(k, x)] => value_in_words(t, names, k, x),
+                _ => parts
+                    .iter()
+                    .map(|(k, x)| {
+                        format!(
+                            "{}: {}",
+                            field_label(t, k),
+                            value_in_words(t, names, k, x)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }
+        }
     };
     if text.chars().count() > MAX_VALUE_CHARS {
         format!(

@@ -1326,6 +1326,14 @@ async fn proposals_response(
         .seat_of(org.id, v, Utc::now().date_naive())
         .await
         .map_err(|e| PageError::from_access(t, e))?;
+    // Issue 17: who proposed, by name (the record keeps the login).
+    let names = crate::audit::Names::of_logins(
+        &state.app,
+        proposals
+            .iter()
+            .map(|p| p.record.proposal.proposed_by.clone()),
+    )
+    .await;
     Ok((
         status,
         render(ProposalsPage {
@@ -1340,7 +1348,10 @@ async fn proposals_response(
             can_comment: v.may(org.id, Action::Comment),
             proposals: proposals
                 .iter()
-                .map(|p| proposal_card(t, p, my_seat))
+                .map(|p| ProposalCard {
+                    proposed_by: names.actor(t, &p.record.proposal.proposed_by),
+                    ..proposal_card(t, p, my_seat)
+                })
                 .collect(),
             fields: fields.unwrap_or_else(|| proposal_form(t, &HashMap::new(), &HashMap::new())),
             message,

@@ -591,6 +591,14 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
     let sign_out = || {
         let client = client.clone();
         async move {
+            // On a phone the menu is closed: open it first (issue 17), then sign out.
+            client
+                .find(Locator::Css("label.menu-button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
             client
                 .find(Locator::Css("form[action='/salir'] button"))
                 .await

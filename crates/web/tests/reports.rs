@@ -106,7 +106,18 @@ async fn a_member_reports_last_months_income_and_sees_it_on_their_statement() {
     let page = get(&w, &format!("/odf/{SLUG}/mi-estado"), Some(&b)).await;
     let page = get(&w, page.location(), Some(&b)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(&last_month()));
+    // The period by its month's name (issue 17), never as `2026-03`.
+    let (year, month) = last_month()
+        .split_once('-')
+        .map(|(y, m)| (y.to_string(), m.parse::<usize>().unwrap()))
+        .unwrap();
+    let months = [
+        "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+        "septiembre", "octubre", "noviembre", "diciembre",
+    ];
+    let named = format!("{} {year}", months[month - 1]);
+    assert!(page.body.contains(&named), "{named}");
+    assert!(!page.body.contains(&format!(">{}<", last_month())));
     assert!(page.body.contains("$12,500.00"));
     assert!(page.body.contains("class=\"baseline\""), "income chart");
 }
