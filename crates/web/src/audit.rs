@@ -304,8 +304,10 @@ pub struct Names {
 
 /// Whether a payload field holds a member's id.
 fn is_member_field(name: &str) -> bool {
-    matches!(name, "member" | "borrower" | "lessee" | "to_member" | "from_member")
-        || name.ends_with("member_id")
+    matches!(
+        name,
+        "member" | "borrower" | "lessee" | "to_member" | "from_member"
+    ) || name.ends_with("member_id")
 }
 
 /// Whether a payload field holds a person's login.
@@ -440,9 +442,10 @@ fn value_in_words(t: crate::i18n::Tr, names: &Names, name: &str, v: &Value) -> S
     let text = match v {
         Value::Null => "—".to_string(),
         Value::Bool(b) => t.get(if *b { "audit.yes" } else { "audit.no" }).to_string(),
-        Value::Number(n) if name.ends_with("_minor") => n
-            .as_i64()
-            .map_or_else(|| n.to_string(), |m| crate::format::pesos_es_mx(i128::from(m))),
+        Value::Number(n) if name.ends_with("_minor") => n.as_i64().map_or_else(
+            || n.to_string(),
+            |m| crate::format::pesos_es_mx(i128::from(m)),
+        ),
         Value::Number(n) if is_member_field(name) => n
             .as_i64()
             .and_then(|id| names.members.get(&id).cloned())
@@ -468,11 +471,7 @@ fn value_in_words(t: crate::i18n::Tr, names: &Names, name: &str, v: &Value) -> S
                 _ => parts
                     .iter()
                     .map(|(k, x)| {
-                        format!(
-                            "{}: {}",
-                            field_label(t, k),
-                            value_in_words(t, names, k, x)
-                        )
+                        format!("{}: {}", field_label(t, k), value_in_words(t, names, k, x))
                     })
                     .collect::<Vec<_>>()
                     .join("; "),
@@ -578,7 +577,9 @@ mod tests {
         let t = crate::i18n::Tr::default();
         let mut names = Names::default();
         names.members.insert(7, "Ana Pérez".to_string());
-        names.users.insert("consejo".to_string(), "Luis Gómez".to_string());
+        names
+            .users
+            .insert("consejo".to_string(), "Luis Gómez".to_string());
         let f = |name: &str, raw: Value| Field {
             name: name.to_string(),
             value: String::new(),
@@ -605,8 +606,14 @@ mod tests {
         assert_eq!(show("seat", json!(3)), None);
         assert_eq!(kind_label(t, "ballot.cast"), "Voto emitido");
         // A credit event's type, and a proposal's subject, in words.
-        assert_eq!(show("type", json!("loan-paid")).unwrap().1, "Pago de préstamo");
-        assert_eq!(show("subject", json!("loan:2")).unwrap().1, "préstamo n.º 2");
+        assert_eq!(
+            show("type", json!("loan-paid")).unwrap().1,
+            "Pago de préstamo"
+        );
+        assert_eq!(
+            show("subject", json!("loan:2")).unwrap().1,
+            "préstamo n.º 2"
+        );
         assert_eq!(show("borrower", json!(7)).unwrap().1, "Ana Pérez");
     }
 }

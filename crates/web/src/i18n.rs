@@ -187,9 +187,7 @@ impl Tr {
     pub fn rule_link(&self, key_or_text: &str) -> String {
         let ids = self.rules_of(key_or_text);
         let link = |id: &str, text: &str| {
-            format!(
-                "<a class=\"rule\" href=\"/reglas#{id}\" title=\"{id}\">{text}</a>"
-            )
+            format!("<a class=\"rule\" href=\"/reglas#{id}\" title=\"{id}\">{text}</a>")
         };
         match ids.as_slice() {
             [] => String::new(),
@@ -352,18 +350,20 @@ mod tests {
     #[test]
     fn rule_ids_stay_out_of_sentences() {
         let c = &*CATALOGUE;
-        let in_text: Vec<_> = c
-            .es
-            .iter()
-            .chain(c.en.iter())
-            .filter(|(_, v)| crate::rules::mentions_rule_id(v))
-            .map(|(k, _)| k.as_str())
-            .collect();
+        let in_text: Vec<_> =
+            c.es.iter()
+                .chain(c.en.iter())
+                .filter(|(_, v)| crate::rules::mentions_rule_id(v))
+                .map(|(k, _)| k.as_str())
+                .collect();
         assert!(in_text.is_empty(), "rule ids in messages: {in_text:?}");
         for (key, ids) in &c.rules {
             assert!(c.es.contains_key(key), "[rules] names no message: {key}");
             for id in ids.split_whitespace() {
-                assert!(crate::rules::title(id, Lang::Es).is_some(), "unknown rule {id}");
+                assert!(
+                    crate::rules::title(id, Lang::Es).is_some(),
+                    "unknown rule {id}"
+                );
             }
         }
         let t = Tr::default();

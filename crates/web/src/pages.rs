@@ -639,7 +639,10 @@ pub async fn org_page(
         let segments: Vec<&str> = code.segments().collect();
         let name = names.get(code).cloned().unwrap_or_default();
         if segments.first() == Some(&"members") && segments.len() == 3 {
-            member_totals.entry(segments[2].to_string()).or_insert((name, 0)).1 += amount;
+            member_totals
+                .entry(segments[2].to_string())
+                .or_insert((name, 0))
+                .1 += amount;
             continue;
         }
         rows.push(BalanceRow {
@@ -1700,7 +1703,11 @@ async fn audit_response(
                 crate::audit::Before::Was { fields: f, .. } if !c.internal() => words(f),
                 _ => Vec::new(),
             },
-            after: if c.internal() { Vec::new() } else { words(&c.after) },
+            after: if c.internal() {
+                Vec::new()
+            } else {
+                words(&c.after)
+            },
         })
         .collect();
     Ok(render(AuditPage {

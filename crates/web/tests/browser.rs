@@ -837,9 +837,9 @@ const PAGES: [&str; 24] = [
 /// Words that give away English left on a Spanish page (whole words, case as written).
 const ENGLISH_TELLS: [&str; 33] = [
     "Submit", "Cancel", "Member", "Members", "Amount", "Period", "Save", "Loan", "Loans", "Fund",
-    "Balance", "the", "Sign", "Search", "Name", "Status", "Date", "Back", "Next", "Delete",
-    "Edit", "Vote", "Report", "Revenue", "Profit", "Proposal", "Password", "Home", "created",
-    "null", "loan", "lease", "setting",
+    "Balance", "the", "Sign", "Search", "Name", "Status", "Date", "Back", "Next", "Delete", "Edit",
+    "Vote", "Report", "Revenue", "Profit", "Proposal", "Password", "Home", "created", "null",
+    "loan", "lease", "setting",
 ];
 
 /// What the walk reads of a page: its width, its visible text (without the rule links, the
@@ -951,7 +951,10 @@ async fn every_page_as_every_role_on_a_phone_in_spanish() {
             let path = page.replace("{member}", &member);
             client.goto(&format!("{base}{path}")).await.unwrap();
             walked += 1;
-            let what = format!("{} {lang} {path}", if login.is_empty() { "anonymous" } else { login });
+            let what = format!(
+                "{} {lang} {path}",
+                if login.is_empty() { "anonymous" } else { login }
+            );
             let shot = what.replace(['/', '?', '&', '=', ' '], "_");
             std::fs::write(
                 shots.join(format!("{shot}.png")),
@@ -1000,5 +1003,10 @@ async fn every_page_as_every_role_on_a_phone_in_spanish() {
         }
     }
     assert_eq!(walked, 10 * PAGES.len());
-    assert!(defects.is_empty(), "{} defects:\n{}", defects.len(), defects.join("\n"));
+    assert!(
+        defects.is_empty(),
+        "{} defects:\n{}",
+        defects.len(),
+        defects.join("\n")
+    );
 }

@@ -15,8 +15,8 @@ async fn a_page_is_gzipped_when_the_browser_accepts_it() {
     let w = world().await;
     let board = sign_in(&w, "consejo").await;
     let request = |gzip: bool| {
-        let mut r = Request::get("/odf/alfareros-morelos/propuestas")
-            .header(header::COOKIE, &board.cookie);
+        let mut r =
+            Request::get("/odf/alfareros-morelos/propuestas").header(header::COOKIE, &board.cookie);
         if gzip {
             r = r.header(header::ACCEPT_ENCODING, "gzip, deflate, br");
         }
@@ -65,7 +65,9 @@ async fn the_rules_page_lists_every_rule_and_messages_link_to_it() {
     assert!(es.body.contains("<dt id=\"R-PLAN-2\">R-PLAN-2</dt>"));
     assert!(es.body.contains("Reglas del programa"));
     let en = get(&w, "/reglas?lang=en", None).await;
-    assert!(en.body.contains("Members report revenue and profit each period"));
+    assert!(en
+        .body
+        .contains("Members report revenue and profit each period"));
     // The report form says what it rests on with a link, not an id in the sentence.
     let socio = sign_in(&w, "socio").await;
     let me = member_of(&w, "socio").await;
@@ -76,7 +78,9 @@ async fn the_rules_page_lists_every_rule_and_messages_link_to_it() {
     )
     .await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.body.contains("<a class=\"rule\" href=\"/reglas#R-PLAN-2\""));
+    assert!(form
+        .body
+        .contains("<a class=\"rule\" href=\"/reglas#R-PLAN-2\""));
     assert!(!form.body.contains("(R-PLAN-2)"));
 }
 
@@ -86,8 +90,12 @@ async fn the_layout_has_a_menu_that_opens_without_script_and_prints_without_it()
     let board = sign_in(&w, "consejo").await;
     let page = get(&w, "/odf/alfareros-morelos", Some(&board)).await;
     // A checkbox and its label open the menu: no script needed.
-    assert!(page.body.contains("<input type=\"checkbox\" id=\"menu-toggle\""));
-    assert!(page.body.contains("<label for=\"menu-toggle\" class=\"menu-button\">Menú</label>"));
+    assert!(page
+        .body
+        .contains("<input type=\"checkbox\" id=\"menu-toggle\""));
+    assert!(page
+        .body
+        .contains("<label for=\"menu-toggle\" class=\"menu-button\">Menú</label>"));
     let css = get(&w, "/static/tequio.css", None).await.body;
     assert!(css.contains(".menu-toggle:checked ~ .menu { display: block; }"));
     assert!(css.contains("min-height: 44px"));
@@ -111,7 +119,11 @@ async fn the_audit_log_reads_in_words_and_a_vote_never_shows_another_ballot() {
             &[("csrf", who.csrf.as_str()), ("vote", vote)],
         )
         .await;
-        assert!(r.status.is_redirection() || r.status.is_success(), "{}", r.body);
+        assert!(
+            r.status.is_redirection() || r.status.is_success(),
+            "{}",
+            r.body
+        );
     }
     let first_name = w.app.user("consejo").await.unwrap().viewer.display_name;
     let second_name = w.app.user("consejo2").await.unwrap().viewer.display_name;
@@ -126,15 +138,28 @@ async fn the_audit_log_reads_in_words_and_a_vote_never_shows_another_ballot() {
         .collect();
     assert!(ballots.len() >= 2, "{body}");
     let ballot = ballots[0];
-    assert!(ballot.contains(&format!("<td>{second_name}</td>")), "{ballot}");
+    assert!(
+        ballot.contains(&format!("<td>{second_name}</td>")),
+        "{ballot}"
+    );
     assert!(ballot.contains("<b>Voto:</b> en contra"), "{ballot}");
     // Its "before" is nothing: never the other member's ballot.
-    let before = &ballot[ballot.find("class=\"before\"").unwrap()..ballot.find("class=\"after\"").unwrap()];
+    let before =
+        &ballot[ballot.find("class=\"before\"").unwrap()..ballot.find("class=\"after\"").unwrap()];
     assert!(before.contains("(creación: nada antes)"), "{before}");
-    assert!(!before.contains(&first_name) && !before.contains("a favor"), "{before}");
+    assert!(
+        !before.contains(&first_name) && !before.contains("a favor"),
+        "{before}"
+    );
     // No stored kinds, no JSON, no UTC, no logins in the rows.
-    assert!(!body.contains("ballot.cast") && !body.contains("{\""), "{body}");
-    assert!(!body.contains(" UTC") && !body.contains("<td>consejo</td>"), "{body}");
+    assert!(
+        !body.contains("ballot.cast") && !body.contains("{\""),
+        "{body}"
+    );
+    assert!(
+        !body.contains(" UTC") && !body.contains("<td>consejo</td>"),
+        "{body}"
+    );
     // English on request.
     let en = get(&w, "/odf/alfareros-morelos/bitacora?lang=en", Some(&first)).await;
     assert!(en.body.contains("Vote cast") && en.body.contains("<b>Vote:</b> against"));

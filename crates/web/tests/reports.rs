@@ -112,8 +112,18 @@ async fn a_member_reports_last_months_income_and_sees_it_on_their_statement() {
         .map(|(y, m)| (y.to_string(), m.parse::<usize>().unwrap()))
         .unwrap();
     let months = [
-        "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-        "septiembre", "octubre", "noviembre", "diciembre",
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
     ];
     let named = format!("{} {year}", months[month - 1]);
     assert!(page.body.contains(&named), "{named}");
