@@ -172,7 +172,8 @@ pub fn router_with(state: AppState) -> Router {
         // Outside the body limit, so that its 413 under /api/ is the JSON error body too.
         .layer(axum::middleware::from_fn(api_contract::json_errors))
         // Issue 17: pages, the stylesheet and JSON answers are sent gzipped to a client that
-        // accepts it (a page's HTML shrinks about five times); htmx is already compressed.
+        // accepts it (the test union's proposals page: 2,988 bytes, 1,190 gzipped); htmx is
+        // already compressed.
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -849,7 +849,7 @@ const body = document.body.cloneNode(true);
 body.querySelectorAll('a.rule, span.rule, .rules dt, a.lang, script, style, input, textarea, select')
     .forEach(e => e.remove());
 const small = [...document.querySelectorAll(
-    'button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, .menu-button, header nav a, .actions a')]
+    'button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, .menu-button, header nav a, .actions a, td a')]
   .filter(e => e.getClientRects().length > 0)
   .filter(e => e.getBoundingClientRect().height < 43.5)
   .map(e => e.outerHTML.slice(0, 120) + ' ' + Math.round(e.getBoundingClientRect().height) + 'px');

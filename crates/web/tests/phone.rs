@@ -30,6 +30,11 @@ async fn a_page_is_gzipped_when_the_browser_accepts_it() {
     assert_eq!(zipped.status(), StatusCode::OK);
     assert_eq!(zipped.headers()[header::CONTENT_ENCODING], "gzip");
     let zipped = zipped.into_body().collect().await.unwrap().to_bytes();
+    eprintln!(
+        "proposals page: {} bytes plain, {} gzipped",
+        plain.len(),
+        zipped.len()
+    );
     // A gzip stream starts with its magic bytes 1f 8b, and HTML compresses well.
     assert_eq!(&zipped[..2], &[0x1f, 0x8b]);
     assert!(
