@@ -29,8 +29,9 @@ const SETUP_LOGIN: &str = "setup";
 
 /// A time as people in the ODF read it (America/Mexico_City, UTC−6).
 pub(crate) fn local_time(at: DateTime<Utc>) -> String {
-    let zone = chrono::FixedOffset::west_opt(6 * 3600).expect("UTC-6 is valid");
-    at.with_timezone(&zone).format("%d/%m/%Y %H:%M").to_string()
+    crate::format::mexico_city(at)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 /// The message a refused field shows, in the page's language.

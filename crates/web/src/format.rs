@@ -37,6 +37,21 @@ pub fn typed_amount_minor(
     })
 }
 
+/// A moment in America/Mexico_City: UTC−6 all year (Mexico ended daylight saving in 2022).
+pub fn mexico_city(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::FixedOffset> {
+    at.with_timezone(&chrono::FixedOffset::west_opt(6 * 3600).expect("UTC-6 is valid"))
+}
+
+/// Whole pesos as es-MX shows them in the audit log: `$1,250`, or `$1,250.50` when there are
+/// centavos.
+pub fn pesos_es_mx(amount_minor: i128) -> String {
+    let full = money_es_mx(amount_minor);
+    match full.strip_suffix(".00") {
+        Some(whole) => whole.to_string(),
+        None => full,
+    }
+}
+
 const MONTHS_ES: [&str; 12] = [
     "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
 ];

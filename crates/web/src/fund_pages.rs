@@ -119,8 +119,9 @@ pub fn report_refusal(e: &AppError) -> Option<(&'static str, &'static str)> {
     })
 }
 
-fn period_label(p: &Period) -> String {
-    p.to_string()
+/// A period as people say it (`marzo 2026`), never `2026-03` (issue 17).
+fn period_label(t: Tr, p: &Period) -> String {
+    t.period(p)
 }
 
 async fn period_settings(
@@ -425,7 +426,7 @@ fn period_rows(t: Tr, s: &fund::MemberStatement) -> Vec<PeriodRow> {
     s.periods
         .iter()
         .map(|p| PeriodRow {
-            period: period_label(&p.period),
+            period: period_label(t, &p.period),
             revenue: t.money(p.revenue_minor as i128),
             profit: t.money(p.profit_minor as i128),
             new_revenue: t.money(p.new_revenue_minor as i128),
@@ -718,7 +719,7 @@ fn fund_part(t: Tr, view: &MemberView, member_id: i64) -> Result<FundPart, AppEr
         s.periods.iter().rev().take(PERIODS_SHOWN).rev().collect();
     let bars: Vec<(String, i128)> = recent
         .iter()
-        .map(|p| (period_label(&p.period), p.revenue_minor as i128))
+        .map(|p| (period_label(t, &p.period), p.revenue_minor as i128))
         .collect();
     let income_chart = chart::bars_with_baseline(
         &bars,

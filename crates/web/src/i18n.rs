@@ -39,6 +39,9 @@ impl Lang {
 pub(crate) struct Catalogue {
     pub es: HashMap<String, String>,
     pub en: HashMap<String, String>,
+    /// The rule a message rests on, by message key (the `[rules]` table: ids separated by
+    /// spaces). The message itself never names it (issue 17): pages show a small link.
+    pub rules: HashMap<String, String>,
 }
 
 pub(crate) static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
@@ -58,6 +61,8 @@ pub(crate) fn parse_catalogue(text: &str) -> Result<Catalogue, String> {
     struct File {
         es: HashMap<String, String>,
         en: HashMap<String, String>,
+        #[serde(default)]
+        rules: HashMap<String, String>,
         #[serde(flatten)]
         blocks: std::collections::BTreeMap<String, Block>,
     }
@@ -65,6 +70,7 @@ pub(crate) fn parse_catalogue(text: &str) -> Result<Catalogue, String> {
     let mut c = Catalogue {
         es: file.es,
         en: file.en,
+        rules: file.rules,
     };
     for (name, block) in file.blocks {
         for (into, from) in [(&mut c.es, block.es), (&mut c.en, block.en)] {
@@ -105,6 +111,16 @@ impl Tr {
         }
     }
 
+    /// The message for `key` when the catalogue has one (for keys made from stored values,
+    /// such as the audit log's field names).
+    pub fn lookup(&self, key: &str) -> Option<&'static str> {
+        let map = match self.lang {
+            Lang::Es => &CATALOGUE.es,
+            Lang::En => &CATALOGUE.en,
+        };
+        map.get(key).map(String::as_str)
+    }
+
     /// A message with `{}` replaced by `arg`.
     pub fn fmt(&self, key: &str, arg: &str) -> String {
         self.get(key).replacen("{}", arg, 1)
@@ -140,6 +156,54 @@ impl Tr {
         map.get(&format!("event.{kind}")).map(String::as_str)
     }
 
+    /// The rules a message rests on: by its catalogue key, or by its text in this language
+    /// (for a message a handler passed on as text), or a rule id itself. Empty when it rests
+    /// on none.
+    pub fn rules_of<'a>(&self, key_or_text: &'a str) -> Vec<&'a str> {
+        let c = &*CATALOGUE;
+        let ids = c.rules.get(key_or_text).or_else(|| {
+            let map = match self.lang {
+                Lang::Es => &c.es,
+                Lang::En => &c.en,
+            };
+            c.rules
+                .iter()
+                .find(|(k, _)| map.get(k.as_str()).is_some_and(|m| m == key_or_text))
+                .map(|(_, ids)| ids)
+        });
+        match ids {
+            Some(ids) => ids.split_whitespace().collect(),
+            // A rule id itself (a setting names the rule it belongs to).
+            None if key_or_text.starts_with("R-") && !key_or_text.contains(' ') => {
+                vec![key_or_text]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// The small "regla" link(s) shown after a message that rests on a rule (see
+    /// [`Tr::rules_of`]), as HTML: each links to the rule's entry on `/reglas`; the id is in
+    /// the link's title, never in the sentence (issue 17). Empty for other messages.
+    pub fn rule_link(&self, key_or_text: &str) -> String {
+        let ids = self.rules_of(key_or_text);
+        let link = |id: &str, text: &str| {
+            format!("<a class=\"rule\" href=\"/reglas#{id}\" title=\"{id}\">{text}</a>")
+        };
+        match ids.as_slice() {
+            [] => String::new(),
+            [one] => format!(" {}", link(one, self.get("rules.link"))),
+            many => format!(
+                " <span class=\"rule\">{} {}</span>",
+                self.get("rules.links"),
+                many.iter()
+                    .enumerate()
+                    .map(|(i, id)| link(id, &(i + 1).to_string()))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }
+    }
+
     pub fn money(&self, minor: i128) -> String {
         crate::format::money_es_mx(minor)
     }
@@ -157,11 +221,14 @@ impl Tr {
         crate::format::date_in(*date, self.lang)
     }
 
+    /// A moment as people in the ODF read it: the date and time in America/Mexico_City
+    /// (UTC−6 all year since 2022), `5 dic 2026 12:04`.
     pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        let local = crate::format::mexico_city(*at);
         format!(
             "{} {}",
-            crate::format::date_in(at.date_naive(), self.lang),
-            at.format("%H:%M UTC")
+            crate::format::date_in(local.date_naive(), self.lang),
+            local.format("%H:%M")
         )
     }
 }
@@ -276,6 +343,45 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Issue 17: no message names a rule id in its text; the `[rules]` table does, for keys
+    /// that exist, with ids the rules page lists.
+    #[test]
+    fn rule_ids_stay_out_of_sentences() {
+        let c = &*CATALOGUE;
+        let in_text: Vec<_> =
+            c.es.iter()
+                .chain(c.en.iter())
+                .filter(|(_, v)| crate::rules::mentions_rule_id(v))
+                .map(|(k, _)| k.as_str())
+                .collect();
+        assert!(in_text.is_empty(), "rule ids in messages: {in_text:?}");
+        for (key, ids) in &c.rules {
+            assert!(c.es.contains_key(key), "[rules] names no message: {key}");
+            for id in ids.split_whitespace() {
+                assert!(
+                    crate::rules::title(id, Lang::Es).is_some(),
+                    "unknown rule {id}"
+                );
+            }
+        }
+        let t = Tr::default();
+        let link = t.rule_link("report.err.revenue");
+        assert!(link.contains("href=\"/reglas#R-PLAN-2\"") && link.contains(">regla<"));
+        // By its text too (a handler passes the message on as text).
+        assert_eq!(t.rule_link(t.get("report.err.revenue")), link);
+        assert_eq!(t.rule_link("nav.home"), "");
+        assert!(t.rule_link("R-ORG-4").contains("href=\"/reglas#R-ORG-4\""));
+    }
+
+    #[test]
+    fn times_are_shown_in_mexico_city() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T03:30:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        // 03:30 UTC is 21:30 of the day before, six hours west.
+        assert_eq!(Tr::default().datetime(&at), "31 dic 2025 21:30");
     }
 
     #[test]

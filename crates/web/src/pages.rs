@@ -585,7 +585,6 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 // ---------------------------------------------------------------- the ODF: shared figures
 
 pub struct BalanceRow {
-    pub code: String,
     pub name: String,
     pub balance: String,
 }
@@ -632,24 +631,28 @@ pub async fn org_page(
         .collect();
     // The group's shared figures: the ODF's and the Fund's accounts; member sub-ledgers are
     // summed per kind of account (no member's own figures here).
-    let mut member_totals: std::collections::BTreeMap<String, i128> = Default::default();
+    // Issue 17: accounts by name (their codes are internals); a member sub-ledger's total is
+    // named after its kind of account ("Cuotas por cobrar").
+    let mut member_totals: std::collections::BTreeMap<String, (String, i128)> = Default::default();
     let mut rows = Vec::new();
     for (code, _currency, amount) in balances.lines() {
         let segments: Vec<&str> = code.segments().collect();
+        let name = names.get(code).cloned().unwrap_or_default();
         if segments.first() == Some(&"members") && segments.len() == 3 {
-            *member_totals.entry(segments[2].to_string()).or_default() += amount;
+            member_totals
+                .entry(segments[2].to_string())
+                .or_insert((name, 0))
+                .1 += amount;
             continue;
         }
         rows.push(BalanceRow {
-            code: code.to_string(),
-            name: names.get(code).cloned().unwrap_or_default(),
+            name,
             balance: t.money(amount),
         });
     }
-    for (suffix, amount) in member_totals {
+    for (name, amount) in member_totals.into_values() {
         rows.push(BalanceRow {
-            code: format!("members:*:{suffix}"),
-            name: t.get("org.member_accounts_sum").to_string(),
+            name: format!("{}: {name}", t.get("org.member_accounts_sum")),
             balance: t.money(amount),
         });
     }
@@ -1185,6 +1188,30 @@ fn kind_label(t: Tr, kind: ProposalKind) -> &'static str {
     }
 }
 
+/// A proposal's subject as people read it (issue 17): `loan:7` is "préstamo n.º 7", a setting
+/// change names the setting, its value and from when; a subject typed by a person is shown as
+/// typed.
+pub(crate) fn subject_words(t: Tr, subject: &str) -> String {
+    use crate::settings_pages::{format_value, setting_label};
+    if let Ok(p) = governance::settings::SettingProposal::from_subject(subject) {
+        return t.fmt_all(
+            "proposal.subject.setting",
+            &[
+                setting_label(t, p.key),
+                &format_value(t, p.key, &p.value),
+                &t.date(&p.effective_on),
+            ],
+        );
+    }
+    subject
+        .split_once(':')
+        .and_then(|(kind, rest)| {
+            t.lookup(&format!("proposal.subject.{kind}"))
+                .map(|m| m.replacen("{}", &crate::audit::string_in_words(t, rest), 1))
+        })
+        .unwrap_or_else(|| subject.to_string())
+}
+
 fn vote_label(t: Tr, v: Vote) -> &'static str {
     match v {
         Vote::For => t.get("vote.for"),
@@ -1199,7 +1226,7 @@ fn proposal_card(t: Tr, v: &ProposalView, my_seat: Option<i64>) -> ProposalCard 
     ProposalCard {
         id: p.id,
         kind: kind_label(t, p.kind),
-        subject: p.subject.clone(),
+        subject: subject_words(t, &p.subject),
         purpose: p.purpose.clone(),
         amount: t.money(p.amount_minor as i128),
         proposed_by: p.proposed_by.clone(),
@@ -1302,6 +1329,14 @@ async fn proposals_response(
         .seat_of(org.id, v, Utc::now().date_naive())
         .await
         .map_err(|e| PageError::from_access(t, e))?;
+    // Issue 17: who proposed, by name (the record keeps the login).
+    let names = crate::audit::Names::of_logins(
+        &state.app,
+        proposals
+            .iter()
+            .map(|p| p.record.proposal.proposed_by.clone()),
+    )
+    .await;
     Ok((
         status,
         render(ProposalsPage {
@@ -1316,7 +1351,10 @@ async fn proposals_response(
             can_comment: v.may(org.id, Action::Comment),
             proposals: proposals
                 .iter()
-                .map(|p| proposal_card(t, p, my_seat))
+                .map(|p| ProposalCard {
+                    proposed_by: names.actor(t, &p.record.proposal.proposed_by),
+                    ..proposal_card(t, p, my_seat)
+                })
                 .collect(),
             fields: fields.unwrap_or_else(|| proposal_form(t, &HashMap::new(), &HashMap::new())),
             message,
@@ -1571,13 +1609,12 @@ pub async fn comment(
 pub struct AuditRow {
     pub seq: i64,
     pub at: String,
+    /// Who, by name.
     pub actor: String,
     pub origin: String,
-    pub kind: String,
-    /// What the kind means, from the catalogue (for the kinds it names).
-    pub label: Option<&'static str>,
-    pub stream: String,
-    /// The link that shows this stream alone (none for a session's).
+    /// What the change is, in words (see [`crate::audit::kind_label`]).
+    pub label: String,
+    /// The link that shows the history of the same thing alone (none for a session's).
     pub stream_link: Option<String>,
     /// "Created", "further back", or the previous event's seq as text.
     pub before_note: String,
@@ -1617,12 +1654,6 @@ fn query_value(v: &str) -> String {
         .collect()
 }
 
-fn fields(f: &[crate::audit::Field]) -> Vec<(String, String)> {
-    f.iter()
-        .map(|f| (f.name.clone(), f.value.clone()))
-        .collect()
-}
-
 async fn audit_response(
     state: &AppState,
     ctx: &Ctx,
@@ -1644,30 +1675,39 @@ async fn audit_response(
         .as_deref()
         .map(|s| format!("flujo={}&", query_value(s)))
         .unwrap_or_default();
+    // Issue 17: in words, with names, pesos and local time; no stored kind or JSON.
+    let names = crate::audit::Names::of(&state.app, org_id, &page.changes).await;
+    let words = |f: &[crate::audit::Field]| -> Vec<(String, String)> {
+        f.iter()
+            .filter_map(|f| crate::audit::shown_field(t, &names, f))
+            .collect()
+    };
     let rows = page
         .changes
         .iter()
         .map(|c| AuditRow {
             seq: c.seq,
             at: t.datetime(&c.recorded_at),
-            actor: c.actor.clone(),
+            actor: names.actor(t, &c.actor),
             origin: c.origin.clone(),
-            kind: c.kind.clone(),
-            label: t.event_kind(&c.kind),
-            stream: c.stream.clone(),
+            label: crate::audit::kind_label(t, &c.kind),
             stream_link: c
                 .filterable
                 .then(|| format!("{base}?flujo={}", query_value(&c.stream))),
             before_note: match &c.before {
                 crate::audit::Before::Created => t.get("audit.created").to_string(),
                 crate::audit::Before::FurtherBack => t.get("audit.further_back").to_string(),
-                crate::audit::Before::Was { seq, .. } => format!("#{seq}"),
+                crate::audit::Before::Was { seq, .. } => t.fmt("audit.was", &seq.to_string()),
             },
             before: match &c.before {
-                crate::audit::Before::Was { fields: f, .. } => fields(f),
+                crate::audit::Before::Was { fields: f, .. } if !c.internal() => words(f),
                 _ => Vec::new(),
             },
-            after: fields(&c.after),
+            after: if c.internal() {
+                Vec::new()
+            } else {
+                words(&c.after)
+            },
         })
         .collect();
     Ok(render(AuditPage {

@@ -105,7 +105,7 @@ async fn chrome() -> Option<(
         serde_json::json!({
             "binary": chromium,
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-dev-shm-usage", format!("--window-size={WIDTH},{HEIGHT}")],
+                     "--disable-dev-shm-usage", "--lang=es-MX", format!("--window-size={WIDTH},{HEIGHT}")],
             // Chromium's windows are at least 500 px wide: emulate the phone's viewport.
             "mobileEmulation": {"deviceMetrics": {"width": WIDTH, "height": HEIGHT, "pixelRatio": 1.0, "touch": true}},
         }),
@@ -125,7 +125,7 @@ async fn chrome() -> Option<(
 /// Fails when the page is wider than the phone (sideways scroll).
 async fn no_sideways_scroll(client: fantoccini::Client, what: &str) {
     let width = client
-        .execute("return document.documentElement.scrollWidth", vec![])
+        .execute("return document.scrollingElement.scrollWidth", vec![])
         .await
         .unwrap();
     let width = width.as_u64().unwrap();
@@ -320,7 +320,7 @@ async fn phone_sized_member_statement_board_vote_and_refused_support_committee_v
     assert!(log.contains("Antes") && log.contains("Después"), "{log}");
     let first_row = log.split("<tbody>").nth(1).unwrap_or("");
     assert!(
-        first_row.find("ballot.cast").is_some_and(|at| at < 600),
+        first_row.find("Voto emitido").is_some_and(|at| at < 600),
         "the vote is the newest change: {first_row}"
     );
     std::fs::write(
@@ -591,6 +591,14 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
     let sign_out = || {
         let client = client.clone();
         async move {
+            // On a phone the menu is closed: open it first (issue 17), then sign out.
+            client
+                .find(Locator::Css("label.menu-button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
             client
                 .find(Locator::Css("form[action='/salir'] button"))
                 .await
@@ -795,4 +803,210 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
     assert_eq!(reports[0].revenue.amount_minor(), 975_050, "9,750.50 pesos");
     assert_eq!(reports[0].profit.amount_minor(), 310_000);
     client.close().await.unwrap();
+}
+
+/// Every page a person reaches from the menu, with the demo union's slug (the router's GET
+/// pages; `{member}` is the member `socio`): the walk below opens each as each role.
+const PAGES: [&str; 24] = [
+    "/",
+    "/cuenta",
+    "/reglas",
+    "/bitacora",
+    "/programa",
+    "/activar",
+    "/pagina-que-no-existe",
+    "/odf/alfareros-morelos",
+    "/odf/alfareros-morelos/mi-estado",
+    "/odf/alfareros-morelos/reportar",
+    "/odf/alfareros-morelos/socios",
+    "/odf/alfareros-morelos/socios?q=ana",
+    "/odf/alfareros-morelos/socios/{member}",
+    "/odf/alfareros-morelos/socios/{member}/reporte",
+    "/odf/alfareros-morelos/cierre",
+    "/odf/alfareros-morelos/fondo",
+    "/odf/alfareros-morelos/simulador?amount=15000&rate=18&installments=12&start=2026-01-15",
+    "/odf/alfareros-morelos/comercio",
+    "/odf/alfareros-morelos/propuestas",
+    "/odf/alfareros-morelos/bitacora",
+    "/odf/alfareros-morelos/ajustes",
+    "/odf/alfareros-morelos/apertura",
+    "/odf/alfareros-morelos/planes",
+    "/odf/alfareros-morelos/cuentas",
+];
+
+/// Words that give away English left on a Spanish page (whole words, case as written).
+const ENGLISH_TELLS: [&str; 33] = [
+    "Submit", "Cancel", "Member", "Members", "Amount", "Period", "Save", "Loan", "Loans", "Fund",
+    "Balance", "the", "Sign", "Search", "Name", "Status", "Date", "Back", "Next", "Delete", "Edit",
+    "Vote", "Report", "Revenue", "Profit", "Proposal", "Password", "Home", "created", "null",
+    "loan", "lease", "setting",
+];
+
+/// What the walk reads of a page: its width, its visible text (without the rule links, the
+/// rules page's ids and the link to the other language), and the controls under 44 px.
+const READ_PAGE: &str = r#"
+const body = document.body.cloneNode(true);
+body.querySelectorAll('a.rule, span.rule, .rules dt, a.lang, script, style, input, textarea, select')
+    .forEach(e => e.remove());
+const small = [...document.querySelectorAll(
+    'button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, .menu-button, header nav a, .actions a, td a')]
+  .filter(e => e.getClientRects().length > 0)
+  .filter(e => e.getBoundingClientRect().height < 43.5)
+  .map(e => e.outerHTML.slice(0, 120) + ' ' + Math.round(e.getBoundingClientRect().height) + 'px');
+const header = document.querySelector('header');
+// What sticks out of the screen, outside a box that scrolls on its own.
+const wide = [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > 360.5
+    || (getComputedStyle(e).overflowX === 'visible'
+        && e.getBoundingClientRect().left + e.scrollWidth > 360.5))
+  .filter(e => !(e.parentElement && e.parentElement.closest('.scroll, .table-scroll')))
+  .slice(0, 3)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + 'px ' + (e.textContent || '').trim().slice(0, 60));
+return {
+  width: document.scrollingElement.scrollWidth,
+  text: document.title + '\n' + body.textContent,
+  small,
+  wide,
+  header: header ? Math.round(header.getBoundingClientRect().height) : 0,
+};
+"#;
+
+/// Issue 17: every page, as each role, on a 360 px phone in Spanish: no sideways scroll, the
+/// menu closed in one row, controls at least 44 px high, no catalogue key shown for want of
+/// its message, no English word, no rule id in a sentence (R-XXX-n only in the small "regla"
+/// links); then in English, no key and no rule id either. A screenshot per page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_as_every_role_on_a_phone_in_spanish() {
+    let Some((_turn, _driver, client)) = chrome().await else {
+        return;
+    };
+    let w = common::world_sized(300, 12).await;
+    common::proposal(&w, "walk").await;
+    let base = serve(w.router.clone()).await;
+    let shots = screenshots_dir().join("walk");
+    std::fs::create_dir_all(&shots).unwrap();
+    let member = common::member_of(&w, "socio").await.to_string();
+    let keys: std::collections::BTreeSet<String> = {
+        let text = include_str!("../messages.toml");
+        let v: toml::Value = toml::from_str(text).unwrap();
+        let mut keys = std::collections::BTreeSet::new();
+        fn collect(v: &toml::Value, keys: &mut std::collections::BTreeSet<String>) {
+            if let toml::Value::Table(t) = v {
+                for (k, x) in t {
+                    match x {
+                        toml::Value::String(_) if k.contains('.') => {
+                            keys.insert(k.clone());
+                        }
+                        _ => collect(x, keys),
+                    }
+                }
+            }
+        }
+        collect(&v, &mut keys);
+        keys
+    };
+    let rule_id = |text: &str| -> Option<String> {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .find(|w| {
+                let mut parts = w.split('-');
+                parts.next() == Some("R")
+                    && parts
+                        .next()
+                        .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_uppercase()))
+                    && parts
+                        .next()
+                        .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            })
+            .map(str::to_string)
+    };
+    let mut defects = Vec::new();
+    let mut walked = 0;
+    for (login, lang) in [
+        ("", "es"),
+        ("personal", "es"),
+        ("consejo", "es"),
+        ("socio", "es"),
+        ("apoyo", "es"),
+        ("donante", "es"),
+        ("asesor", "es"),
+        ("supervisor", "es"),
+        ("personal", "en"),
+        ("consejo", "en"),
+    ] {
+        client.goto(&format!("{base}/reglas")).await.unwrap();
+        client.delete_all_cookies().await.unwrap();
+        // The session and the language as cookies of the page (what signing in would set).
+        let mut cookies = vec![format!("lang={lang}; path=/")];
+        if !login.is_empty() {
+            let b = common::sign_in(&w, login).await;
+            cookies.push(format!("{}; path=/", b.cookie));
+        }
+        for c in cookies {
+            client
+                .execute("document.cookie = arguments[0]", vec![serde_json::json!(c)])
+                .await
+                .unwrap();
+        }
+        for page in PAGES {
+            let path = page.replace("{member}", &member);
+            client.goto(&format!("{base}{path}")).await.unwrap();
+            walked += 1;
+            let what = format!(
+                "{} {lang} {path}",
+                if login.is_empty() { "anonymous" } else { login }
+            );
+            let shot = what.replace(['/', '?', '&', '=', ' '], "_");
+            std::fs::write(
+                shots.join(format!("{shot}.png")),
+                client.screenshot().await.unwrap(),
+            )
+            .unwrap();
+            // The page's source beside its screenshot, to read what a defect is.
+            std::fs::write(
+                shots.join(format!("{shot}.html")),
+                client.source().await.unwrap(),
+            )
+            .unwrap();
+            let read = client.execute(READ_PAGE, vec![]).await.unwrap();
+            let width = read["width"].as_u64().unwrap();
+            if width > WIDTH as u64 {
+                defects.push(format!("{what}: {width} px wide: {}", read["wide"]));
+            }
+            let header = read["header"].as_u64().unwrap();
+            if header > 56 {
+                defects.push(format!("{what}: the closed menu is {header} px high"));
+            }
+            for s in read["small"].as_array().unwrap() {
+                defects.push(format!("{what}: tap target under 44 px: {s}"));
+            }
+            let text = read["text"].as_str().unwrap();
+            let words: Vec<&str> = text
+                .split(|c: char| !(c.is_alphanumeric() || c == '.' || c == '_'))
+                .map(|w| w.trim_matches('.'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            for k in words.iter().filter(|w| keys.contains(**w)) {
+                defects.push(format!("{what}: catalogue key shown: {k}"));
+            }
+            if let Some(id) = rule_id(text) {
+                defects.push(format!("{what}: rule id in a sentence: {id}"));
+            }
+            if lang == "es" {
+                let words: std::collections::BTreeSet<&str> = text
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                for tell in ENGLISH_TELLS.iter().filter(|t| words.contains(**t)) {
+                    defects.push(format!("{what}: English word: {tell}"));
+                }
+            }
+        }
+    }
+    assert_eq!(walked, 10 * PAGES.len());
+    assert!(
+        defects.is_empty(),
+        "{} defects:\n{}",
+        defects.len(),
+        defects.join("\n")
+    );
 }

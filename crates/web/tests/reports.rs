@@ -106,7 +106,28 @@ async fn a_member_reports_last_months_income_and_sees_it_on_their_statement() {
     let page = get(&w, &format!("/odf/{SLUG}/mi-estado"), Some(&b)).await;
     let page = get(&w, page.location(), Some(&b)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(&last_month()));
+    // The period by its month's name (issue 17), never as `2026-03`.
+    let (year, month) = last_month()
+        .split_once('-')
+        .map(|(y, m)| (y.to_string(), m.parse::<usize>().unwrap()))
+        .unwrap();
+    let months = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ];
+    let named = format!("{} {year}", months[month - 1]);
+    assert!(page.body.contains(&named), "{named}");
+    assert!(!page.body.contains(&format!(">{}<", last_month())));
     assert!(page.body.contains("$12,500.00"));
     assert!(page.body.contains("class=\"baseline\""), "income chart");
 }
@@ -264,7 +285,9 @@ async fn staff_report_for_a_micro_producer_but_not_for_a_micro_entrepreneur() {
     let before = reports_of(&w, entrepreneur).await;
     let r = file(&w, &staff, entrepreneur, &last_month(), "3000", "900", "es").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("(R-ORG-3)"), "{}", r.body);
+    // The rule is a small link after the sentence, never inside it (issue 17).
+    assert!(r.body.contains("href=\"/reglas#R-ORG-3\""), "{}", r.body);
+    assert!(!r.body.contains("(R-ORG-3)"), "{}", r.body);
     assert_eq!(reports_of(&w, entrepreneur).await, before);
 }
 
