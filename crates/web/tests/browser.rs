@@ -130,10 +130,21 @@ async fn no_sideways_scroll(client: fantoccini::Client, what: &str) {
         .await
         .unwrap();
     let width = width.as_u64().unwrap();
-    assert!(
-        width <= WIDTH as u64,
-        "{what}: the page is {width} px wide on a {WIDTH} px screen"
-    );
+    if width <= WIDTH as u64 {
+        return;
+    }
+    // The elements that stick out, innermost first, to say what to fix.
+    let wide = client
+        .execute(
+            "return [...document.querySelectorAll('body *')]
+               .filter(e => e.getBoundingClientRect().right > arguments[0] + 1)
+               .reverse().slice(0, 4)
+               .map(e => e.tagName + (e.id ? '#' + e.id : '') + ' ' + Math.round(e.getBoundingClientRect().right) + 'px: ' + e.textContent.trim().slice(0, 60))",
+            vec![serde_json::json!(WIDTH)],
+        )
+        .await
+        .unwrap();
+    panic!("{what}: the page is {width} px wide on a {WIDTH} px screen: {wide}");
 }
 
 /// Waits (at most 5 s) until the page's source contains `needle`.
@@ -873,6 +884,13 @@ async fn settings_approved_by_the_board_and_the_opening_uploaded_on_a_phone() {
     wait_until_shown(client.clone(), "En votación").await;
     // Until the board decides, 10 % stays in force.
     assert!(card(client.clone()).await.contains("10 %"));
+    client
+        .execute(
+            "document.getElementById('s-contribution_rate').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
     shot("settings-02-being-voted.png").await;
 
     // 2. Every seat of the board votes for it, and the last closes the vote.
@@ -1027,6 +1045,13 @@ async fn settings_approved_by_the_board_and_the_opening_uploaded_on_a_phone() {
     ] {
         assert!(summary.contains(expected), "{expected} not in\n{summary}");
     }
+    client
+        .execute(
+            "document.querySelector('dl.figures div:last-child').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
     shot("opening-02-imported.png").await;
     let out = w.app.opening(org.id).await.unwrap().unwrap();
     assert_eq!(
