@@ -44,6 +44,14 @@ pub struct Remaining {
     pub rows: Vec<RemainingRow>,
 }
 
+/// How an imported contract is booked: its entry's idempotency key and the account that
+/// balances it (the opening equity).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking<'a> {
+    pub key: &'a str,
+    pub counterpart: AccountCode,
+}
+
 /// The schedule of what remains: rows in due-date order, monthly from the first, all after
 /// the opening day, none empty, amounts not negative; the principal is their sum. `rule` is the
 /// rule the refusal names (R-CRED-4 for a loan, R-LEASE-1 for a lease).
@@ -175,8 +183,8 @@ pub fn remaining_schedule(
 }
 
 /// A loan drawn on `line` before Tequio and being repaid: active, at the line's rate, with its
-/// remaining schedule. A member's loan is booked with `key`: `members:{id}:loan` debit (what the
-/// member still owes the ODF) against `counterpart` (the opening equity). A loan to the ODF
+/// remaining schedule. A member's loan is booked with `booking`: `members:{id}:loan` debit (what
+/// the member still owes the ODF) against its counterpart (the opening equity). A loan to the ODF
 /// itself is its debt to the lender: it is part of what the line has drawn, and has no entry of
 /// its own.
 pub fn import_loan(
@@ -184,14 +192,13 @@ pub fn import_loan(
     line: &CreditLine,
     borrower: Borrower,
     remaining: &Remaining,
-    key: &str,
-    counterpart: AccountCode,
+    booking: Booking<'_>,
 ) -> Result<(Loan, Option<ValidEntry>)> {
     let schedule = remaining_schedule(line, remaining, "R-CRED-4")?;
     let entry = match borrower {
         Borrower::Odf => None,
         Borrower::Member(m) => Some(accounts::entry(
-            key,
+            booking.key,
             "opening.loan",
             "R-CRED-3",
             remaining.as_of,
@@ -199,7 +206,7 @@ pub fn import_loan(
             line.currency,
             &[
                 (accounts::member_loan(m), schedule.principal_minor),
-                (counterpart, -schedule.principal_minor),
+                (booking.counterpart, -schedule.principal_minor),
             ],
         )?),
     };
@@ -224,8 +231,8 @@ pub fn import_loan(
 }
 
 /// A lease the ODF had before Tequio (R-LEASE-1): the asset is the ODF's, carried at what the
-/// remaining rents will recover (their principal), booked with `key`: `odf:leased-assets` debit
-/// against `counterpart` (the opening equity). The line draw that bought the asset is part of
+/// remaining rents will recover (their principal), booked with `booking`: `odf:leased-assets`
+/// debit against its counterpart (the opening equity). The line draw that bought the asset is part of
 /// what the line has drawn.
 pub fn import_lease(
     id: i64,
@@ -234,8 +241,7 @@ pub fn import_lease(
     lessee: i64,
     remaining: &Remaining,
     settings: &LeaseSettings,
-    key: &str,
-    counterpart: AccountCode,
+    booking: Booking<'_>,
 ) -> Result<(Lease, ValidEntry)> {
     if settings.purchase_price_minor < 0 {
         return Err(CreditError::invalid(
@@ -247,13 +253,16 @@ pub fn import_lease(
     let schedule = remaining_schedule(line, remaining, "R-LEASE-1")?;
     let cost = schedule.principal_minor;
     let entry = accounts::entry(
-        key,
+        booking.key,
         "opening.lease",
         "R-LEASE-1",
         remaining.as_of,
         format!("Bien en arrendamiento {id} al abrir: {description}"),
         line.currency,
-        &[(accounts::leased_assets(), cost), (counterpart, -cost)],
+        &[
+            (accounts::leased_assets(), cost),
+            (booking.counterpart, -cost),
+        ],
     )?;
     let lease = Lease {
         id,

@@ -1069,8 +1069,10 @@ impl CreditBook {
                     &st.line,
                     borrower,
                     &remaining(started_on, as_of, rows),
-                    &key,
-                    crate::opening_cases::opening_equity(),
+                    credit::opening::Booking {
+                        key: &key,
+                        counterpart: crate::opening_cases::opening_equity(),
+                    },
                 )?;
                 // R-CRED-3: the loans being repaid were drawn from the line, so what they still
                 // owe the lender is part of what the line has drawn.
@@ -1145,8 +1147,10 @@ impl CreditBook {
                     *lessee,
                     &remaining(started_on, as_of, rows),
                     &settings,
-                    &key,
-                    crate::opening_cases::opening_equity(),
+                    credit::opening::Booking {
+                        key: &key,
+                        counterpart: crate::opening_cases::opening_equity(),
+                    },
                 )?;
                 applied.accounts = credit::credit_extra_accounts();
                 applied
