@@ -390,3 +390,43 @@ async fn a_period_of_dues_is_charged_once_whether_it_came_in_the_opening_or_not(
         assert!(!text.contains("line 13,"), "{backend}: {text}");
     }
 }
+
+#[tokio::test]
+async fn a_loan_to_the_odf_itself_is_part_of_the_line_and_repays_it() {
+    for (backend, app) in backends().await {
+        let slug = format!("apertura-odf-{backend}-{}", std::process::id());
+        let (org, _) = org_with_members(&app, &slug, 3).await;
+        let actor = Actor::new("directora", "test");
+        // Loan 2, to the ODF itself (no CURP, R-CRED-3): one installment left, 1,000.00 of
+        // principal and 10.00 of interest on 2026-07-20 (lines 25 and 26).
+        let text = file()
+            + "prestamo,2026-03-20,,,,,,2,1,,,,,\n"
+            + "cuota_prestamo,2026-07-20,,,1000.00,,,,,,,,2,10.00\n";
+        let out = app
+            .import_opening(org, &text, &actor, today())
+            .await
+            .unwrap();
+        assert_eq!((out.loans, out.installments), (2, 4), "{backend}");
+        // No entry of its own: the lender is still owed the line's 20,000.00 drawn.
+        assert_eq!(balance(&app, org, "lenders:nafin:line").await, -2_000_000);
+        // R-CRED-4: the ODF pays its installment, 1,010.00; the principal frees the line:
+        // 20,000.00 − 1,000.00 = 19,000.00 drawn, and the interest is the ODF's expense.
+        app.repay_loan(org, &actor, 2, 101_000, d(2026, 7, 20), "pago-odf-1")
+            .await
+            .unwrap();
+        let book = app.credit_book(org).await.unwrap();
+        assert_eq!(
+            book.line(1).unwrap().line.drawn_minor,
+            1_900_000,
+            "{backend}"
+        );
+        assert_eq!(balance(&app, org, "lenders:nafin:line").await, -1_900_000);
+        assert_eq!(balance(&app, org, "odf:expense:line-interest").await, 1_000);
+        let check = app.check_books(org).await.unwrap();
+        assert!(
+            check.ok(),
+            "{backend}: {:?}",
+            check.failures().collect::<Vec<_>>()
+        );
+    }
+}
