@@ -41,9 +41,9 @@
 //! `opening.imported` event (stream `opening`, key `opening`) with the file's SHA-256 and the
 //! periods of dues it charged. From then on the credit rules treat the loans and leases as
 //! their own: payments, days late, line reviews, the trust paying installments as they fall
-//! due (R-FUND-6), default and transfer (R-LEASE-2). The same file again answers the first import and writes nothing; another
-//! file after it is refused. A period that ends on or before the opening day cannot be closed
-//! (its contributions are in the opening).
+//! due (R-FUND-6), default and transfer (R-LEASE-2). The same file again answers the first
+//! import and writes nothing; another file after it is refused. A period that ends on or before
+//! the opening day cannot be closed (its contributions are in the opening).
 
 use crate::access_cases::{AccessError, Action, Viewer};
 use crate::credit_cases::book::RemainingRow;
@@ -480,6 +480,11 @@ fn contract_events<'a>(
     as_of: NaiveDate,
     errors: &mut Vec<RowError>,
 ) -> Vec<(&'a Row, CreditEvent)> {
+    let contracts: std::collections::HashSet<(Kind, i64)> = rows
+        .iter()
+        .filter(|c| matches!(c.kind, Kind::Loan | Kind::Lease))
+        .map(|c| (c.kind, c.id))
+        .collect();
     let mut parts: HashMap<(Kind, i64), Vec<RemainingRow>> = HashMap::new();
     for r in rows {
         let contract = match r.kind {
@@ -487,10 +492,7 @@ fn contract_events<'a>(
             Kind::Rent => Kind::Lease,
             _ => continue,
         };
-        if !rows
-            .iter()
-            .any(|c| c.kind == contract && c.id == r.contract)
-        {
+        if !contracts.contains(&(contract, r.contract)) {
             let name = if contract == Kind::Loan {
                 "loan"
             } else {
@@ -585,7 +587,7 @@ fn contract_error(rows: &[Row], c: &Row, e: &AppError) -> RowError {
         }
         // The line it names does not exist.
         Some("id") => "line",
-        Some("installments") => "id",
+        // No installment left, the same id twice, ...
         _ => "id",
     };
     row_error(c.line, field, message)
