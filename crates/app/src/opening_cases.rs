@@ -17,21 +17,38 @@
 //! | `line` (`linea`) | `id`, `date` (opened), `class` (lender code), `rate` (annual %), `amount` (initial deposit), `limit` (opening limit), `drawn` (drawn on the day) | the credit line (R-CRED-1) |
 //! | `line_review` (`revision_linea`) | `line`, `date`, `limit` (after), `class` (`met`/`cumplio`, `late_cured`/`atraso_pagado`, `not_met`/`incumplio`) | a review already done (R-CRED-2) |
 //! | `dues` (`cuota`) | `curp`, `period`, `amount` | dues of a period still unpaid (R-ORG-6) |
+//! | `loan` (`prestamo`) | `id`, `line`, `curp` (empty: the ODF's own), `date` (disbursed) | a loan drawn on the line and being repaid, at the line's rate (R-CRED-3, R-CRED-4) |
+//! | `installment` (`cuota_prestamo`) | `contract` (the loan's `id`), `date` (due), `amount` (principal), `interest` | an installment of the loan still to fall due |
+//! | `lease` (`arrendamiento`) | `id`, `line`, `curp` (lessee), `name` (the asset), `date` (started) | a lease of an asset the ODF bought with the line (R-LEASE-1) |
+//! | `lease_rent` (`renta_arrendamiento`, `renta`) | `contract` (the lease's `id`), `date` (due), `amount` (principal), `interest` | a rent still to fall due |
 //!
 //! Amounts are pesos (`1,234.50`), dates `YYYY-MM-DD`, periods `YYYY-MM`. Every date is on or
-//! after the organisation's founding and on or before the opening day, which is not after today.
+//! after the organisation's founding and on or before the opening day, which is not after today,
+//! except the due dates of installments and rents: what remains of a schedule falls due after
+//! the opening day, monthly (`credit::opening`), numbered 1, 2, ... from the first; `interest`
+//! may be empty (none).
 //!
 //! # What it books
 //! One commit: the Fund's facts as its rules record them (`fund::opening`), each line as a
 //! `line.imported` credit event whose drawn amount is owed to the lender against the opening
 //! equity (`odf:equity:opening`), each member's dues in arrears as a receivable against the
-//! same equity, and one `opening.imported` event (stream `opening`, key `opening`) with the
-//! file's SHA-256. The same file again answers the first import and writes nothing; another
-//! file after it is refused. A period that ends on or before the opening day cannot be closed
-//! (its contributions are in the opening).
+//! same equity (one entry per period, under the key a charge of that period uses, so that
+//! `charge_dues` never charges it again and a period charged before cannot come in), each loan
+//! as a `loan.imported` credit event (a member's remaining principal owed to the ODF, against
+//! the equity; the principal the loans of a line still owe is part of what the line has drawn,
+//! R-CRED-3), each lease as `lease.imported` (the asset carried at what its rents will recover,
+//! against the equity, with the lease settings in force when it started), and one
+//! `opening.imported` event (stream `opening`, key `opening`) with the file's SHA-256 and the
+//! periods of dues it charged. From then on the credit rules treat the loans and leases as
+//! their own: payments, days late, line reviews, the trust paying installments as they fall
+//! due (R-FUND-6), default and transfer (R-LEASE-2). The same file again answers the first
+//! import and writes nothing; another file after it is refused. A period that ends on or before
+//! the opening day cannot be closed (its contributions are in the opening).
 
 use crate::access_cases::{AccessError, Action, Viewer};
+use crate::credit_cases::book::RemainingRow;
 use crate::credit_cases::book::{Day, Dec};
+use crate::credit_cases::lease_cases::lease_settings_on;
 use crate::credit_cases::{CreditEvent, ReviewSetting};
 use crate::events::{event, payload, Actor};
 use crate::fund_cases::fund_decision_commit;
@@ -42,6 +59,7 @@ use fund::opening::{
     OpeningContribution, OpeningFund, OpeningGrant, OpeningSpend, OpeningWithdrawal,
 };
 use fund::{CompetitionCategory, Period, WithdrawalPurpose};
+use governance::settings::SettingsHistory;
 use ledger::{Account, AccountCode, AccountKind, AccountOwner, EntryDraft, Money, Posting};
 use registry::import::{csv_error, normalise_header, LineCounter, RowError};
 use rust_decimal::Decimal;
@@ -74,10 +92,10 @@ pub fn opening_equity_account() -> Account {
 
 /// The header of a template file.
 pub fn opening_csv_header() -> &'static str {
-    "record,date,curp,period,amount,class,name,id,line,rate,limit,drawn"
+    "record,date,curp,period,amount,class,name,id,line,rate,limit,drawn,contract,interest"
 }
 
-const COLUMNS: [(&str, &[&str]); 12] = [
+const COLUMNS: [(&str, &[&str]); 14] = [
     ("record", &["tipo", "registro"]),
     ("date", &["fecha"]),
     ("curp", &[]),
@@ -90,6 +108,8 @@ const COLUMNS: [(&str, &[&str]); 12] = [
     ("rate", &["tasa"]),
     ("limit", &["limite"]),
     ("drawn", &["dispuesto"]),
+    ("contract", &["contrato"]),
+    ("interest", &["interes", "intereses"]),
 ];
 const RECORD: usize = 0;
 const DATE: usize = 1;
@@ -103,6 +123,8 @@ const LINE: usize = 8;
 const RATE: usize = 9;
 const LIMIT: usize = 10;
 const DRAWN: usize = 11;
+const CONTRACT: usize = 12;
+const INTEREST: usize = 13;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
@@ -115,6 +137,10 @@ enum Kind {
     Line,
     LineReview,
     Dues,
+    Loan,
+    Installment,
+    Lease,
+    Rent,
 }
 
 impl Kind {
@@ -129,6 +155,10 @@ impl Kind {
             "line" | "linea" => Kind::Line,
             "line_review" | "revision_linea" => Kind::LineReview,
             "dues" | "cuota" => Kind::Dues,
+            "loan" | "prestamo" => Kind::Loan,
+            "installment" | "cuota_prestamo" => Kind::Installment,
+            "lease" | "arrendamiento" => Kind::Lease,
+            "lease_rent" | "renta_arrendamiento" | "renta" => Kind::Rent,
             _ => return None,
         })
     }
@@ -144,6 +174,9 @@ impl Kind {
             Kind::FundBalance => &[CLASS, AMOUNT],
             Kind::Line => &[ID, DATE, CLASS, RATE, AMOUNT, LIMIT, DRAWN],
             Kind::LineReview => &[LINE, DATE, LIMIT, CLASS],
+            Kind::Loan => &[ID, LINE, CURP, DATE],
+            Kind::Lease => &[ID, LINE, CURP, NAME, DATE],
+            Kind::Installment | Kind::Rent => &[CONTRACT, DATE, AMOUNT, INTEREST],
         }
     }
 
@@ -151,6 +184,9 @@ impl Kind {
     fn optional(&self) -> &'static [usize] {
         match self {
             Kind::Spent => &[NAME],
+            // A loan without a CURP is the ODF's own (R-CRED-3).
+            Kind::Loan => &[CURP],
+            Kind::Installment | Kind::Rent => &[INTEREST],
             _ => &[],
         }
     }
@@ -172,6 +208,8 @@ struct Row {
     rate: Decimal,
     limit: i64,
     drawn: i64,
+    contract: i64,
+    interest: i64,
 }
 
 fn row_error(line: usize, field: &'static str, message: impl Into<String>) -> RowError {
@@ -215,7 +253,7 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
         }
     };
     let header_line = lines.line_of(&header);
-    let mut index: [Option<usize>; 12] = [None; 12];
+    let mut index: [Option<usize>; COLUMNS.len()] = [None; COLUMNS.len()];
     let mut errors = Vec::new();
     for (i, raw) in header.iter().enumerate() {
         let name = normalise_header(raw);
@@ -277,7 +315,8 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
                 "record",
                 format!(
                     "'{}' is not a record (opening, contribution, grant, competition_spent, \
-                     development_withdrawn, fund_balance, line, line_review, dues)",
+                     development_withdrawn, fund_balance, line, line_review, dues, loan, \
+                     installment, lease, lease_rent)",
                     cell(RECORD)
                 ),
             ));
@@ -297,6 +336,8 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
             rate: Decimal::ZERO,
             limit: 0,
             drawn: 0,
+            contract: 0,
+            interest: 0,
         };
         let before = errors.len();
         for (c, &(field, _)) in COLUMNS.iter().enumerate().skip(1) {
@@ -332,26 +373,38 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
                 PERIOD => row.period = value.to_string(),
                 CLASS => row.class = value.to_string(),
                 NAME => row.name = value.to_string(),
-                AMOUNT | LIMIT | DRAWN => match money(value) {
-                    Some(m) if m > 0 || (c == DRAWN) || (kind == Kind::FundBalance) => match c {
-                        AMOUNT => row.amount = m,
-                        LIMIT => row.limit = m,
-                        _ => row.drawn = m,
-                    },
+                AMOUNT | LIMIT | DRAWN | INTEREST => match money(value) {
+                    // Zero is an amount where it means something: nothing drawn, a sub-fund
+                    // spent to nothing, an installment of interest only or without interest.
+                    Some(m)
+                        if m > 0
+                            || (m == 0
+                                && (c == DRAWN
+                                    || c == INTEREST
+                                    || matches!(
+                                        kind,
+                                        Kind::FundBalance | Kind::Installment | Kind::Rent
+                                    ))) =>
+                    {
+                        match c {
+                            AMOUNT => row.amount = m,
+                            LIMIT => row.limit = m,
+                            INTEREST => row.interest = m,
+                            _ => row.drawn = m,
+                        }
+                    }
                     _ => errors.push(row_error(
                         line,
                         field,
                         format!("'{value}' is not an amount in pesos above zero with up to two decimals"),
                     )),
                 },
-                ID | LINE => match value.parse::<i64>() {
-                    Ok(n) if n > 0 => {
-                        if c == ID {
-                            row.id = n
-                        } else {
-                            row.line_ref = n
-                        }
-                    }
+                ID | LINE | CONTRACT => match value.parse::<i64>() {
+                    Ok(n) if n > 0 => match c {
+                        ID => row.id = n,
+                        LINE => row.line_ref = n,
+                        _ => row.contract = n,
+                    },
                     _ => errors.push(row_error(line, field, format!("'{value}' is not a number above zero"))),
                 },
                 RATE => match Decimal::from_str(value.trim_end_matches('%').trim()) {
@@ -389,12 +442,155 @@ pub struct OpeningOutcome {
     pub lines: usize,
     pub line_reviews: usize,
     pub dues: usize,
+    /// Loans being repaid, their installments still to fall due, leases and their rents.
+    #[serde(default)]
+    pub loans: usize,
+    #[serde(default)]
+    pub installments: usize,
+    #[serde(default)]
+    pub leases: usize,
+    #[serde(default)]
+    pub rents: usize,
     pub entries: usize,
+}
+
+/// The payload of the `opening.imported` event: the outcome and, per member, the periods whose
+/// dues the opening charged (R-ORG-6: [`App::charge_dues`] does not charge them again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningRecord {
+    #[serde(flatten)]
+    pub outcome: OpeningOutcome,
+    #[serde(default)]
+    pub dues_periods: BTreeMap<i64, Vec<String>>,
 }
 
 fn rows_error(mut errors: Vec<RowError>) -> AppError {
     errors.sort_by_key(|e| e.line);
     AppError::Rows(errors.iter().map(ToString::to_string).collect())
+}
+
+/// The loans and leases of the file as credit events, each with its row: a loan with its
+/// installments (`contract` = the loan's `id`), a lease with its rents and the lease settings in
+/// force the day it started (R-LEASE-1, R-LEASE-2). An installment or rent naming no contract of
+/// the file is an error.
+fn contract_events<'a>(
+    rows: &'a [Row],
+    members: &HashMap<String, i64>,
+    history: &SettingsHistory,
+    as_of: NaiveDate,
+    errors: &mut Vec<RowError>,
+) -> Vec<(&'a Row, CreditEvent)> {
+    let contracts: std::collections::HashSet<(Kind, i64)> = rows
+        .iter()
+        .filter(|c| matches!(c.kind, Kind::Loan | Kind::Lease))
+        .map(|c| (c.kind, c.id))
+        .collect();
+    let mut parts: HashMap<(Kind, i64), Vec<RemainingRow>> = HashMap::new();
+    for r in rows {
+        let contract = match r.kind {
+            Kind::Installment => Kind::Loan,
+            Kind::Rent => Kind::Lease,
+            _ => continue,
+        };
+        if !contracts.contains(&(contract, r.contract)) {
+            let name = if contract == Kind::Loan {
+                "loan"
+            } else {
+                "lease"
+            };
+            errors.push(row_error(
+                r.line,
+                "contract",
+                format!("no '{name}' row has id {}", r.contract),
+            ));
+            continue;
+        }
+        parts
+            .entry((contract, r.contract))
+            .or_default()
+            .push(RemainingRow(
+                Day(r.date.unwrap_or(as_of)),
+                r.amount,
+                r.interest,
+            ));
+    }
+    let mut out = Vec::new();
+    for c in rows
+        .iter()
+        .filter(|c| matches!(c.kind, Kind::Loan | Kind::Lease))
+    {
+        let remaining = parts.remove(&(c.kind, c.id)).unwrap_or_default();
+        let started_on = Day(c.date.unwrap_or(as_of));
+        let member = members.get(&c.curp).copied();
+        let event = if c.kind == Kind::Loan {
+            CreditEvent::LoanImported {
+                loan_id: c.id,
+                line_id: c.line_ref,
+                borrower: if c.curp.is_empty() {
+                    None
+                } else {
+                    Some(member.unwrap_or(0))
+                },
+                started_on,
+                as_of: Day(as_of),
+                rows: remaining,
+            }
+        } else {
+            let settings = lease_settings_on(history, started_on.0);
+            CreditEvent::LeaseImported {
+                lease_id: c.id,
+                line_id: c.line_ref,
+                asset_description: c.name.clone(),
+                lessee: member.unwrap_or(0),
+                started_on,
+                as_of: Day(as_of),
+                rows: remaining,
+                purchase_price_minor: settings.purchase_price_minor,
+                default_after_days: settings.default_after_days,
+            }
+        };
+        out.push((c, event));
+    }
+    out
+}
+
+/// A loan or lease the credit rules refused, on the row and column at fault: what the loans owe
+/// above the line's drawn amount on the line's `drawn`; a date or amount of what remains on
+/// the installment or rent it names; the rest on the contract's own row.
+fn contract_error(rows: &[Row], c: &Row, e: &AppError) -> RowError {
+    let message = e.to_string();
+    let part = if c.kind == Kind::Loan {
+        Kind::Installment
+    } else {
+        Kind::Rent
+    };
+    let field: &'static str = match e.field() {
+        Some("drawn") => {
+            if let Some(l) = rows
+                .iter()
+                .find(|l| l.kind == Kind::Line && l.id == c.line_ref)
+            {
+                return row_error(l.line, "drawn", message);
+            }
+            "line"
+        }
+        Some(f @ ("date" | "amount")) => {
+            let field = if f == "date" { "date" } else { "amount" };
+            if let Some(p) = rows.iter().find(|p| {
+                p.kind == part
+                    && p.contract == c.id
+                    && p.date.is_some_and(|d| message.contains(&d.to_string()))
+            }) {
+                return row_error(p.line, field, message);
+            }
+            field
+        }
+        // The line it names does not exist.
+        Some("id") => "line",
+        // No installment left, the same id twice, ...
+        _ => "id",
+    };
+    row_error(c.line, field, message)
 }
 
 fn review_outcome(class: &str) -> Option<&'static str> {
@@ -409,6 +605,37 @@ fn review_outcome(class: &str) -> Option<&'static str> {
 impl App {
     /// The opening position recorded for the organisation, if any.
     pub async fn opening(&self, org_id: OrgId) -> Result<Option<OpeningOutcome>, AppError> {
+        Ok(self.opening_record(org_id).await?.map(|r| r.outcome))
+    }
+
+    /// The keys of the dues charges in a member's dues account (R-ORG-6).
+    async fn dues_charged(
+        &self,
+        org_id: OrgId,
+        member_id: i64,
+    ) -> Result<std::collections::BTreeSet<String>, AppError> {
+        let account = Account::dues_receivable(member_id);
+        let mut keys = std::collections::BTreeSet::new();
+        let mut page = store::Page::first(store::MAX_PAGE);
+        loop {
+            let entries = self.store().account_entries(org_id, &account, page).await?;
+            let Some(last) = entries.last() else { break };
+            page.after_id = last.id;
+            keys.extend(
+                entries
+                    .iter()
+                    .map(|e| e.entry.idempotency_key().as_str().to_string())
+                    .filter(|k| k.starts_with("dues:charge:")),
+            );
+        }
+        Ok(keys)
+    }
+
+    /// The opening's event as recorded, if any.
+    pub(crate) async fn opening_record(
+        &self,
+        org_id: OrgId,
+    ) -> Result<Option<OpeningRecord>, AppError> {
         match self.store().event_by_key(org_id, OPENING_KEY).await {
             Ok(e) => Ok(Some(payload(&e)?)),
             Err(StoreError::NotFound { .. }) => Ok(None),
@@ -476,7 +703,16 @@ impl App {
         }
         for r in &rows {
             if let Some(d) = r.date {
-                if r.kind != Kind::Opening && (d < founded || d > as_of) {
+                // What still falls due is after the opening day (checked with its contract).
+                if matches!(r.kind, Kind::Installment | Kind::Rent) {
+                    if d <= as_of {
+                        errors.push(row_error(
+                            r.line,
+                            "date",
+                            format!("{d} must be after the opening day ({as_of}): only what still falls due is imported"),
+                        ));
+                    }
+                } else if r.kind != Kind::Opening && (d < founded || d > as_of) {
                     errors.push(row_error(
                         r.line,
                         "date",
@@ -631,8 +867,11 @@ impl App {
             }
         }
 
-        // Credit lines, each checked by the credit rules against a copy of the book.
+        // Credit lines, each checked by the credit rules on a copy of the book (`trial`), which
+        // then takes the loans and leases drawn on them.
         let mut book = self.credit_book(org_id).await?;
+        let mut trial = book.clone();
+        let mut credit_entries = 0;
         let history = self.settings_history_of(&org).await?;
         let mut line_events = Vec::new();
         for r in rows.iter().filter(|r| r.kind == Kind::Line) {
@@ -664,9 +903,11 @@ impl App {
                 drawn_minor: r.drawn,
                 as_of: Day(as_of),
             };
-            let mut trial = book.clone();
             match trial.apply(&event) {
-                Ok(_) => line_events.push(event),
+                Ok(applied) => {
+                    credit_entries += applied.entries.len();
+                    line_events.push(event)
+                }
                 Err(e) => errors.push(row_error(r.line, "line", e.to_string())),
             }
         }
@@ -682,38 +923,79 @@ impl App {
                 ));
             }
         }
+
+        // Loans being repaid and leases, with what remains of their schedules, checked by the
+        // credit rules on the book with the lines (R-CRED-3, R-CRED-4, R-LEASE-1).
+        // R-ORG-6: a period already charged here cannot come in the opening too.
+        for (member_id, owed) in &dues {
+            let charged = self.dues_charged(org_id, *member_id).await?;
+            for (period, _) in owed {
+                let key = crate::registry_cases::dues_charge_key(&period.to_string(), *member_id);
+                if charged.contains(&key) {
+                    let line = seen
+                        .get(&(Kind::Dues, *member_id, *period))
+                        .copied()
+                        .unwrap_or(1);
+                    errors.push(row_error(
+                        line,
+                        "period",
+                        format!("this member's dues of {period} were charged in Tequio already"),
+                    ));
+                }
+            }
+        }
+        for (r, event) in contract_events(&rows, &members, &history, as_of, &mut errors) {
+            match trial.apply(&event) {
+                Ok(applied) => {
+                    credit_entries += applied.entries.len();
+                    line_events.push(event)
+                }
+                Err(e) => errors.push(contract_error(&rows, r, &e)),
+            }
+        }
         if !errors.is_empty() {
             return Err(rows_error(errors));
         }
         let decision = decision.unwrap_or_default();
 
-        // Dues in arrears: one entry per member, against the opening equity (R-ORG-6).
+        // Dues in arrears: one entry per member and period, against the opening equity, under
+        // the key a charge of that period uses (R-ORG-6): a period's dues are charged once,
+        // whether they came in the opening or were charged here.
         let mut extra = fund_decision_commit("opening:fund", &decision, actor)?;
         extra.accounts.push(opening_equity_account());
         let mut chart = self.chart(org_id).await?;
         chart.insert(opening_equity(), settings.currency);
+        let mut dues_periods: BTreeMap<i64, Vec<String>> = BTreeMap::new();
         for (member_id, owed) in &dues {
-            let total: i64 = owed.iter().map(|(_, a)| a).sum();
-            let periods: Vec<String> = owed.iter().map(|(p, _)| p.to_string()).collect();
-            let draft = EntryDraft {
-                idempotency_key: format!("opening:dues:{member_id}"),
-                reason: "opening.dues".into(),
-                rule_id: "R-ORG-6".into(),
-                date: as_of,
-                memo: format!("Cuotas adeudadas al abrir: {}", periods.join(", ")),
-                postings: vec![
-                    Posting::new(
-                        Account::dues_receivable(*member_id),
-                        Money::new(total, settings.currency),
+            for (period, amount) in owed {
+                let draft = EntryDraft {
+                    idempotency_key: crate::registry_cases::dues_charge_key(
+                        &period.to_string(),
+                        *member_id,
                     ),
-                    Posting::new(opening_equity(), Money::new(-total, settings.currency)),
-                ],
-                reverses: None,
-            };
-            extra
-                .entries
-                .push(draft.validate(|c| chart.get(c).copied())?);
+                    reason: "opening.dues".into(),
+                    rule_id: "R-ORG-6".into(),
+                    date: as_of,
+                    memo: format!("Cuota {period} adeudada al abrir"),
+                    postings: vec![
+                        Posting::new(
+                            Account::dues_receivable(*member_id),
+                            Money::new(*amount, settings.currency),
+                        ),
+                        Posting::new(opening_equity(), Money::new(-amount, settings.currency)),
+                    ],
+                    reverses: None,
+                };
+                extra
+                    .entries
+                    .push(draft.validate(|c| chart.get(c).copied())?);
+                dues_periods
+                    .entry(*member_id)
+                    .or_default()
+                    .push(period.to_string());
+            }
         }
+        let count = |kind: Kind| rows.iter().filter(|r| r.kind == kind).count();
         let mut outcome = OpeningOutcome {
             created: true,
             as_of,
@@ -722,22 +1004,24 @@ impl App {
             grants: fund.grants.len(),
             competition_spent: fund.spent.len(),
             development_withdrawn: fund.withdrawals.len(),
-            lines: line_events.len(),
+            lines: count(Kind::Line),
             line_reviews: rows.iter().filter(|r| r.kind == Kind::LineReview).count(),
             dues: dues.values().map(Vec::len).sum(),
-            entries: 0,
+            loans: count(Kind::Loan),
+            installments: count(Kind::Installment),
+            leases: count(Kind::Lease),
+            rents: count(Kind::Rent),
+            entries: extra.entries.len() + credit_entries,
         };
-        outcome.entries = extra.entries.len()
-            + line_events
-                .iter()
-                .filter(|e| matches!(e, CreditEvent::LineImported { drawn_minor, .. } if *drawn_minor > 0))
-                .count();
         extra.events.push(event(
             actor,
             OPENING_STREAM,
             "opening.imported",
             OPENING_KEY.to_string(),
-            &outcome,
+            &OpeningRecord {
+                outcome: outcome.clone(),
+                dues_periods,
+            },
         )?);
         if extra.entries.len() > store::MAX_BATCH_ENTRIES {
             return Err(registry::FieldError::new(

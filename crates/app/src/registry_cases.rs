@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use ledger::{Account, AccountCode, EntryDraft, Money, Posting};
 use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use store::{ImportOutcome, MemberId, NewEvent, OrgId, Posted};
 
 /// The stream of role events (R-ORG-5).
@@ -336,15 +337,30 @@ impl App {
         if amount_minor <= 0 {
             return Ok(0);
         }
+        // A period whose dues came in the opening position is charged already (same key).
+        let opened: BTreeSet<i64> = self
+            .opening_record(org_id)
+            .await?
+            .map(|r| {
+                r.dues_periods
+                    .into_iter()
+                    .filter(|(_, periods)| periods.iter().any(|p| p == period))
+                    .map(|(m, _)| m)
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut drafts = Vec::new();
         let mut page = store::Page::first(store::MAX_PAGE);
         loop {
             let members = self.store().members(org_id, page).await?;
             let Some(last) = members.last() else { break };
             page.after_id = last.id;
-            for m in members.iter().filter(|m| m.is_active_on(date)) {
+            for m in members
+                .iter()
+                .filter(|m| m.is_active_on(date) && !opened.contains(&m.id))
+            {
                 drafts.push(dues_draft(
-                    format!("dues:charge:{period}:{}", m.id),
+                    dues_charge_key(period, m.id),
                     "dues.charge",
                     date,
                     format!("Cuota {period}"),
@@ -401,6 +417,12 @@ impl App {
             .account_balance(org_id, &Account::dues_receivable(member_id))
             .await?)
     }
+}
+
+/// The key of a member's dues charge for a period (R-ORG-6): one charge per member and period,
+/// whoever books it (a charge here, the opening position, the demo's history).
+pub(crate) fn dues_charge_key(period: &str, member_id: i64) -> String {
+    format!("dues:charge:{period}:{member_id}")
 }
 
 fn dues_draft(

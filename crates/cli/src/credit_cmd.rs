@@ -915,6 +915,10 @@ fn lease_event_text(kind: &credit::lease::LeaseEventKind) -> String {
             lessee,
             decision_id,
         } => format!("inicio: arrendado al socio {lessee} (decisión del consejo {decision_id})"),
+        K::Imported { lessee, as_of } => format!(
+            "arrendado al socio {lessee} antes de Tequio; rentas por vencer importadas con los \
+             saldos al {as_of}"
+        ),
         K::RentPaid { key, amount_minor } => {
             format!("renta pagada {} (ref. {key})", mx(*amount_minor))
         }

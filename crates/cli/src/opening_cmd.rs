@@ -31,7 +31,8 @@ pub struct ImportArgs {
 fn print(o: &app::opening_cases::OpeningOutcome) {
     println!(
         "saldos al {}: {} aportaciones, {} donativos, {} gastos de competitividad, {} retiros, \
-         {} líneas ({} revisiones), {} cuotas adeudadas, {} asientos; sha256 {}",
+         {} líneas ({} revisiones), {} cuotas adeudadas, {} préstamos ({} cuotas por vencer), \
+         {} arrendamientos ({} rentas por vencer), {} asientos; sha256 {}",
         o.as_of,
         o.contributions,
         o.grants,
@@ -40,6 +41,10 @@ fn print(o: &app::opening_cases::OpeningOutcome) {
         o.lines,
         o.line_reviews,
         o.dues,
+        o.loans,
+        o.installments,
+        o.leases,
+        o.rents,
         o.entries,
         o.sha256
     );

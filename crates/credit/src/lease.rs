@@ -85,6 +85,11 @@ pub enum LeaseEventKind {
         lessee: i64,
         decision_id: i64,
     },
+    /// Issue 16: started before Tequio; the remaining rents were imported on `as_of`.
+    Imported {
+        lessee: i64,
+        as_of: NaiveDate,
+    },
     RentPaid {
         key: String,
         amount_minor: i64,

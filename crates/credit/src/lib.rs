@@ -39,6 +39,7 @@ pub mod cat;
 pub mod lease;
 pub mod line;
 pub mod loan;
+pub mod opening;
 pub mod quality;
 pub mod schedule;
 

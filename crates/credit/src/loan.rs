@@ -192,6 +192,10 @@ pub enum LoanEventKind {
         decision_id: i64,
     },
     Disbursed,
+    /// Issue 16: drawn before Tequio; what remained on the opening day `as_of` was imported.
+    Imported {
+        as_of: NaiveDate,
+    },
     Paid {
         key: String,
         amount_minor: i64,

@@ -98,6 +98,14 @@ fn summary(t: Tr, o: &OpeningOutcome) -> Vec<(&'static str, String)> {
             format!("{} ({})", o.lines, o.line_reviews),
         ),
         (t.get("opening.dues"), o.dues.to_string()),
+        (
+            t.get("opening.loans"),
+            format!("{} ({})", o.loans, o.installments),
+        ),
+        (
+            t.get("opening.leases"),
+            format!("{} ({})", o.leases, o.rents),
+        ),
         (t.get("opening.entries"), o.entries.to_string()),
     ]
 }
@@ -249,6 +257,11 @@ pub struct OpeningOut {
     lines: usize,
     line_reviews: usize,
     dues: usize,
+    /// Loans being repaid, their installments still to fall due, leases and their rents.
+    loans: usize,
+    installments: usize,
+    leases: usize,
+    rents: usize,
     entries: usize,
 }
 
@@ -264,6 +277,10 @@ fn out(o: OpeningOutcome) -> OpeningOut {
         lines: o.lines,
         line_reviews: o.line_reviews,
         dues: o.dues,
+        loans: o.loans,
+        installments: o.installments,
+        leases: o.leases,
+        rents: o.rents,
         entries: o.entries,
     }
 }

@@ -183,10 +183,12 @@ async fn staff_upload_the_opening_position_all_or_nothing() {
     assert!(refused.body.contains("line 3, period"), "{}", refused.body);
     assert!(w.app.opening(w.union.id).await.unwrap().is_none());
 
-    let founded = as_of.format("%Y-%m").to_string();
-    let good = good.replace(",,150.00", &format!(",{founded},150.00"));
-    // The founding month is not over on the founding day; the opening is its last day.
-    let last = fund::Period::parse(&founded, Default::default())
+    // The demo charged the dues of its two months (2025-01, 2025-02): the opening brings
+    // March's, which nobody charged (a period's dues are charged once, R-ORG-6), and the
+    // opening day is March's last.
+    let period = "2025-03";
+    let good = good.replace(",,150.00", &format!(",{period},150.00"));
+    let last = fund::Period::parse(period, Default::default())
         .unwrap()
         .last_day();
     let good = good.replace(&format!("saldos_al,{as_of}"), &format!("saldos_al,{last}"));

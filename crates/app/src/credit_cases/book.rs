@@ -302,6 +302,30 @@ pub enum CreditEvent {
         drawn_minor: i64,
         as_of: Day,
     },
+    /// Issue 16: a loan drawn on the line before the ODF started with Tequio and being repaid:
+    /// its remaining schedule (`credit::opening`). A member's remaining principal is booked
+    /// against the opening equity; a loan to the ODF is part of the line's drawn amount.
+    LoanImported {
+        loan_id: i64,
+        line_id: i64,
+        borrower: BorrowerRef,
+        started_on: Day,
+        as_of: Day,
+        rows: Vec<RemainingRow>,
+    },
+    /// Issue 16: a lease the ODF had before Tequio (R-LEASE-1), with its remaining rents and
+    /// the settings in force when it started; the asset is booked against the opening equity.
+    LeaseImported {
+        lease_id: i64,
+        line_id: i64,
+        asset_description: String,
+        lessee: i64,
+        started_on: Day,
+        as_of: Day,
+        rows: Vec<RemainingRow>,
+        purchase_price_minor: i64,
+        default_after_days: u32,
+    },
     /// R-CRED-2. `unresolved_notices` is the R-FUND-6 fact at the time of the review.
     LineReviewed {
         line_id: i64,
@@ -450,6 +474,29 @@ pub enum CreditEvent {
     },
 }
 
+/// One installment still to fall due in an imported loan or lease (issue 16): `[due date,
+/// principal_minor, interest_minor]` in payloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemainingRow(pub Day, pub i64, pub i64);
+
+impl RemainingRow {
+    fn rule_row(&self) -> credit::opening::RemainingRow {
+        credit::opening::RemainingRow {
+            due_date: self.0 .0,
+            principal_minor: self.1,
+            interest_minor: self.2,
+        }
+    }
+}
+
+fn remaining(started_on: &Day, as_of: &Day, rows: &[RemainingRow]) -> credit::opening::Remaining {
+    credit::opening::Remaining {
+        started_on: started_on.0,
+        as_of: as_of.0,
+        rows: rows.iter().map(RemainingRow::rule_row).collect(),
+    }
+}
+
 /// One installment the trustee paid (R-FUND-6): `[loan_id, number, principal_minor,
 /// interest_minor, due date]` in payloads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -478,6 +525,8 @@ impl CreditEvent {
         match self {
             CreditEvent::LineOpened { .. } => "line.opened",
             CreditEvent::LineImported { .. } => "line.imported",
+            CreditEvent::LoanImported { .. } => "loan.imported",
+            CreditEvent::LeaseImported { .. } => "lease.imported",
             CreditEvent::LineReviewed { .. } => "line.reviewed",
             CreditEvent::LineDrawn { .. } => "line.drawn",
             CreditEvent::LineRepaid { .. } => "line.repaid",
@@ -505,6 +554,10 @@ impl CreditEvent {
         match self {
             CreditEvent::LineOpened { line_id, .. } => format!("credit:line:{line_id}:opened"),
             CreditEvent::LineImported { line_id, .. } => format!("credit:line:{line_id}:opening"),
+            CreditEvent::LoanImported { loan_id, .. } => format!("credit:loan:{loan_id}:opening"),
+            CreditEvent::LeaseImported { lease_id, .. } => {
+                format!("credit:lease:{lease_id}:opening")
+            }
             CreditEvent::LineReviewed { line_id, on, .. } => {
                 format!("credit:line:{line_id}:review:{}", on.0)
             }
@@ -992,6 +1045,124 @@ impl CreditBook {
                         settings,
                         deposits_source: "opening".to_string(),
                         lenders: vec![lender_code.clone()],
+                    },
+                );
+            }
+            CreditEvent::LoanImported {
+                loan_id,
+                line_id,
+                borrower,
+                started_on,
+                as_of,
+                rows,
+            } => {
+                if self.loans.contains_key(loan_id) {
+                    return Err(AppError::Field(registry::FieldError::new(
+                        "loan",
+                        format!("R-CRED-3: el préstamo {loan_id} ya existe"),
+                    )));
+                }
+                let borrower = borrower_of(*borrower);
+                let st = self.line(*line_id)?;
+                let (loan, entry) = credit::opening::import_loan(
+                    *loan_id,
+                    &st.line,
+                    borrower,
+                    &remaining(started_on, as_of, rows),
+                    credit::opening::Booking {
+                        key: &key,
+                        counterpart: crate::opening_cases::opening_equity(),
+                    },
+                )?;
+                // R-CRED-3: the loans being repaid were drawn from the line, so what they still
+                // owe the lender is part of what the line has drawn.
+                let owed: i64 = self
+                    .loans
+                    .values()
+                    .filter(|l| l.loan.line_id == *line_id)
+                    .filter(|l| {
+                        l.loan
+                            .events
+                            .iter()
+                            .any(|e| matches!(e.kind, loan::LoanEventKind::Imported { .. }))
+                    })
+                    .map(|l| l.loan.schedule.principal_minor)
+                    .sum::<i64>()
+                    + loan.schedule.principal_minor;
+                if owed > st.line.drawn_minor {
+                    return Err(AppError::Rule {
+                        rule: "R-CRED-3",
+                        field: "drawn".into(),
+                        message: format!(
+                            "los préstamos por pagar de la línea {line_id} deben {} de capital, \
+                             más de lo dispuesto ({})",
+                            ledger::Money::new(owed, cur).to_major_string(),
+                            ledger::Money::new(st.line.drawn_minor, cur).to_major_string()
+                        ),
+                    });
+                }
+                applied.accounts = credit::credit_extra_accounts();
+                applied
+                    .accounts
+                    .push(crate::opening_cases::opening_equity_account());
+                applied.entries.extend(entry);
+                self.by_borrower.entry(borrower).or_default().push(*loan_id);
+                self.loans.insert(
+                    *loan_id,
+                    LoanState {
+                        loan,
+                        plan_recommended_minor: 0,
+                        trust_paid: BTreeMap::new(),
+                        received_minor: 0,
+                        replenished_minor: 0,
+                    },
+                );
+            }
+            CreditEvent::LeaseImported {
+                lease_id,
+                line_id,
+                asset_description,
+                lessee,
+                started_on,
+                as_of,
+                rows,
+                purchase_price_minor,
+                default_after_days,
+            } => {
+                if self.leases.contains_key(lease_id) {
+                    return Err(AppError::Field(registry::FieldError::new(
+                        "lease",
+                        format!("R-LEASE-1: el arrendamiento {lease_id} ya existe"),
+                    )));
+                }
+                let st = self.line(*line_id)?;
+                let settings = LeaseSettings {
+                    purchase_price_minor: *purchase_price_minor,
+                    default_after_days: *default_after_days,
+                };
+                let (lease, entry) = credit::opening::import_lease(
+                    *lease_id,
+                    &st.line,
+                    asset_description,
+                    *lessee,
+                    &remaining(started_on, as_of, rows),
+                    &settings,
+                    credit::opening::Booking {
+                        key: &key,
+                        counterpart: crate::opening_cases::opening_equity(),
+                    },
+                )?;
+                applied.accounts = credit::credit_extra_accounts();
+                applied
+                    .accounts
+                    .push(crate::opening_cases::opening_equity_account());
+                applied.entries.push(entry);
+                self.leases.insert(
+                    *lease_id,
+                    LeaseState {
+                        lease,
+                        line_id: *line_id,
+                        settings,
                     },
                 );
             }

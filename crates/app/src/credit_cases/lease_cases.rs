@@ -94,6 +94,24 @@ impl LeaseSummary {
     }
 }
 
+/// R-LEASE-1, R-LEASE-2: the ODF's lease settings in force on `on` (the symbolic price, the
+/// days late of a default).
+pub(crate) fn lease_settings_on(
+    history: &governance::settings::SettingsHistory,
+    on: NaiveDate,
+) -> LeaseSettings {
+    LeaseSettings {
+        purchase_price_minor: history
+            .value_on(SettingKey::LeasePurchasePrice, on)
+            .money()
+            .unwrap_or(LeaseSettings::default().purchase_price_minor),
+        default_after_days: history
+            .value_on(SettingKey::LeaseDefaultDays, on)
+            .number()
+            .unwrap_or(LeaseSettings::default().default_after_days),
+    }
+}
+
 impl App {
     /// R-LEASE-1: the ODF buys the asset with a line draw (the asset is the ODF's) and leases it
     /// to an active member, on a board decision about `lease:{id}` for at least the cost.
@@ -131,17 +149,7 @@ impl App {
         // R-LEASE-1, R-LEASE-2: the contract takes the ODF's settings in force the day it
         // starts, unless it names its own.
         let history = self.settings_history(org_id).await?;
-        let on = cmd.terms.disbursement_date;
-        let defaults = LeaseSettings {
-            purchase_price_minor: history
-                .value_on(SettingKey::LeasePurchasePrice, on)
-                .money()
-                .unwrap_or(LeaseSettings::default().purchase_price_minor),
-            default_after_days: history
-                .value_on(SettingKey::LeaseDefaultDays, on)
-                .number()
-                .unwrap_or(LeaseSettings::default().default_after_days),
-        };
+        let defaults = lease_settings_on(&history, cmd.terms.disbursement_date);
         let event = CreditEvent::LeaseStarted {
             lease_id: cmd.lease_id,
             line_id: cmd.line_id,

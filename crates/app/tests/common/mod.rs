@@ -110,6 +110,16 @@ pub fn new_member(n: usize, profile: Profile, birth_year: i32) -> NewMember {
 /// An organisation founded 2025-01-01 with `n` micro-producers born in 1980; member ids in
 /// registration order.
 pub async fn org_with_members(app: &App, slug: &str, n: usize) -> (OrgId, Vec<MemberId>) {
+    org_with_members_and_dues(app, slug, n, 0).await
+}
+
+/// [`org_with_members`] whose dues (R-ORG-6) are `dues_minor` a month.
+pub async fn org_with_members_and_dues(
+    app: &App,
+    slug: &str,
+    n: usize,
+    dues_minor: i64,
+) -> (OrgId, Vec<MemberId>) {
     let org = app
         .store()
         .create_org(&NewOrg {
@@ -121,7 +131,7 @@ pub async fn org_with_members(app: &App, slug: &str, n: usize) -> (OrgId, Vec<Me
             trade: "alfarería".into(),
             founded_on: d(2025, 1, 1),
             currency: Currency::MXN,
-            dues_amount_minor: 0,
+            dues_amount_minor: dues_minor,
             dues_period_months: 1,
         })
         .await
