@@ -1222,6 +1222,18 @@ async fn authorisation_matrix_every_role_against_the_support_pages() {
             register.clone(),
             [403, 3, 3, 3, 403, 403, 403, 3],
         ),
+        // The IP status: the inventors and staff.
+        (
+            "POST",
+            format!("{o}/inventos/{mine}/propiedad"),
+            vec![
+                ("ip_status", "filed"),
+                ("ip_kind", "utility_model"),
+                ("ip_number", "MX/u/2026/000077"),
+                ("ip_filed_on", "2026-01-15"),
+            ],
+            [403, 3, 403, 3, 403, 403, 403, 3],
+        ),
         // Reviewing and advancing: members only, and the rule refuses those off the
         // innovation committee (422).
         (
@@ -1568,4 +1580,38 @@ async fn support_forms_refuse_bad_input_naming_the_field_and_save_nothing() {
     assert!(r.body.contains("Aportación al Fondo"), "{}", r.body);
     assert!(w.app.scenarios().await.unwrap().is_empty());
     let _ = socio;
+}
+
+/// R-SUP-3, R-SUP-1: the integradoras page shows seed 004's published 1997 totals (229
+/// integradoras, 8,333 firms, 19,087 thousand dollars) in the Mexican format, and its CSV's
+/// rows add up to them; an ODF's compliance CSV has one line per check (nine) after its header.
+#[tokio::test]
+async fn r_sup_3_the_integradoras_page_and_csv_add_up_to_the_1997_totals() {
+    let w = world().await;
+    let m = sign_in(&w, "socio").await;
+    let page = get(&w, "/programa/integradoras", Some(&m)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for figure in [">229<", ">8,333<", ">19,087<"] {
+        assert!(page.body.contains(figure), "{figure}");
+    }
+    let csv = get(&w, "/programa/integradoras.csv", Some(&m)).await;
+    let text = csv.body.trim_start_matches('\u{feff}');
+    let mut sums = [0u64; 3];
+    for line in text.lines().skip(1) {
+        // The sector may be quoted and hold commas: the three counts follow it.
+        let cells: Vec<&str> = line.rsplitn(6, ',').collect();
+        for (i, sum) in sums.iter_mut().enumerate() {
+            *sum += cells[4 - i].parse::<u64>().unwrap_or_else(|_| panic!("{line}"));
+        }
+    }
+    assert_eq!(sums, [229, 8_333, 19_087]);
+    let staff = sign_in(&w, "personal").await;
+    let csv = get(&w, "/odf/alfareros-morelos/cumplimiento.csv", Some(&staff)).await;
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 1 + 9, "{}", csv.body);
+    assert!(lines[1..].iter().all(|l| l.contains(&w.union.data.name)));
+    assert!(csv.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("cumplimiento-alfareros-morelos.csv"));
 }

@@ -62,7 +62,7 @@ fn ip_text(t: Tr, ip: &IpStatus) -> String {
             filed_on,
         } => t.fmt_all(
             "sup.ip.filed_text",
-            &[ip_kind_label(t, *kind), number, &t.date(filed_on)],
+            &[ip_kind_label(t, *kind), number.as_str(), t.date(filed_on).as_str()],
         ),
         IpStatus::Granted {
             kind,
@@ -71,7 +71,7 @@ fn ip_text(t: Tr, ip: &IpStatus) -> String {
             ..
         } => t.fmt_all(
             "sup.ip.granted_text",
-            &[ip_kind_label(t, *kind), number, &t.date(granted_on)],
+            &[ip_kind_label(t, *kind), number.as_str(), t.date(granted_on).as_str()],
         ),
     }
 }
@@ -83,6 +83,23 @@ pub struct InventionRow {
     pub inventors: String,
     pub ip: String,
     pub registered: String,
+}
+
+/// The intellectual-property fields of the registration form and of the invention's page.
+#[derive(Deserialize, Default, Clone)]
+pub struct IpFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pub ip_status: String,
+    #[serde(default)]
+    pub ip_kind: String,
+    #[serde(default)]
+    pub ip_number: String,
+    #[serde(default)]
+    pub ip_filed_on: String,
+    #[serde(default)]
+    pub ip_granted_on: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -121,6 +138,7 @@ struct InventionsPage {
     may_register: bool,
     /// A member registers as the lead inventor; staff name the inventors.
     as_member: bool,
+    ipf: IpFields,
     form: RegisterForm,
     ip_kinds: Vec<(&'static str, &'static str)>,
     error: Option<String>,
@@ -184,11 +202,9 @@ async fn inventions_response(
         csrf: session.csrf.clone(),
         may_register: may_register(session, org.id),
         as_member: !session.viewer.has_role(org.id, OrgRole::Staff),
+        ipf: form.ip(),
         form,
-        ip_kinds: IpKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), ip_kind_label(t, *k)))
-            .collect(),
+        ip_kinds: ip_kinds(t),
         error,
         rows,
     };
@@ -220,7 +236,7 @@ fn date_field(text: &str) -> Option<NaiveDate> {
 }
 
 /// The IP status of the form, or the field to fix and what is wrong with it.
-fn ip_of(t: Tr, f: &RegisterForm) -> Result<IpStatus, (&'static str, &'static str)> {
+fn ip_of(t: Tr, f: &IpFields) -> Result<IpStatus, (&'static str, &'static str)> {
     let status = f.ip_status.trim();
     if status.is_empty() || status == "none" {
         return Ok(IpStatus::None);
@@ -300,7 +316,7 @@ pub async fn register(
     if !staff && !me.is_some_and(|m| inventors.contains(&m)) {
         return Err(PageError::Forbidden(t));
     }
-    let ip = match ip_of(t, &form) {
+    let ip = match ip_of(t, &form.ip()) {
         Ok(ip) => ip,
         Err((field, message)) => return refuse(field, message).await,
     };
@@ -383,6 +399,19 @@ pub struct ReviewForm {
     pub notes: String,
 }
 
+impl RegisterForm {
+    fn ip(&self) -> IpFields {
+        IpFields {
+            csrf: String::new(),
+            ip_status: self.ip_status.clone(),
+            ip_kind: self.ip_kind.clone(),
+            ip_number: self.ip_number.clone(),
+            ip_filed_on: self.ip_filed_on.clone(),
+            ip_granted_on: self.ip_granted_on.clone(),
+        }
+    }
+}
+
 impl ReviewForm {
     fn met(&self) -> BTreeSet<Criterion> {
         [
@@ -423,6 +452,33 @@ struct InventionPage {
     criteria: Vec<(&'static str, &'static str, bool)>,
     notes: String,
     error: Option<String>,
+    /// Inventors and staff record the IP status.
+    may_set_ip: bool,
+    ipf: IpFields,
+    ip_kinds: Vec<(&'static str, &'static str)>,
+}
+
+fn ip_kinds(t: Tr) -> Vec<(&'static str, &'static str)> {
+    IpKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), ip_kind_label(t, *k)))
+        .collect()
+}
+
+fn may_set_ip(session: &Session, org: store::OrgId, inv: &Invention) -> bool {
+    session.viewer.has_role(org, OrgRole::Staff)
+        || session
+            .viewer
+            .member_id_in(org)
+            .is_some_and(|m| inv.is_inventor(m))
+}
+
+/// What the invention's page shows again after a refused form.
+#[derive(Default)]
+struct Again {
+    review: ReviewForm,
+    ip: IpFields,
+    error: Option<String>,
 }
 
 async fn invention_response(
@@ -431,9 +487,13 @@ async fn invention_response(
     slug: &str,
     id: i64,
     status: StatusCode,
-    form: ReviewForm,
-    error: Option<String>,
+    again: Again,
 ) -> PageResult {
+    let Again {
+        review: form,
+        ip: ipf,
+        error,
+    } = again;
     let t = ctx.t;
     let (org, session) = visible_org(state, ctx, slug).await?;
     check(ctx, &session.viewer, org.id, Action::ViewShared)?;
@@ -531,6 +591,9 @@ async fn invention_response(
             .collect(),
         notes: form.notes,
         error,
+        may_set_ip: may_set_ip(&session, org.id, i),
+        ipf,
+        ip_kinds: ip_kinds(t),
     };
     Ok((status, render(page)).into_response())
 }
@@ -541,16 +604,7 @@ pub async fn invention_page(
     ctx: Ctx,
     Path((slug, id)): Path<(String, i64)>,
 ) -> PageResult {
-    invention_response(
-        &state,
-        &ctx,
-        &slug,
-        id,
-        StatusCode::OK,
-        ReviewForm::default(),
-        None,
-    )
-    .await
+    invention_response(&state, &ctx, &slug, id, StatusCode::OK, Again::default()).await
 }
 
 /// What a refused review or advance says: a conflict of interest (recorded as a recusal), not
@@ -612,14 +666,18 @@ pub async fn review(
         ),
         Err(e) => {
             let m = invention_refusal(t, e)?;
+            let again = Again {
+                review: form,
+                error: Some(m),
+                ..Again::default()
+            };
             invention_response(
                 &state,
                 &ctx,
                 &slug,
                 id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-                Some(m),
+                again,
             )
             .await
         }
@@ -658,16 +716,69 @@ pub async fn advance(
         }
         Err(e) => {
             let m = invention_refusal(t, e)?;
+            let again = Again {
+                error: Some(m),
+                ..Again::default()
+            };
             invention_response(
                 &state,
                 &ctx,
                 &slug,
                 id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ReviewForm::default(),
-                Some(m),
+                again,
             )
             .await
         }
     }
+}
+
+/// The inventors (or staff) record the invention's IP status: none, filed or granted.
+pub async fn set_ip(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(form): Form<IpFields>,
+) -> PageResult {
+    let t = ctx.t;
+    let (org, session) = visible_org(&state, &ctx, &slug).await?;
+    check_csrf(&ctx, &session, &form.csrf)?;
+    check(&ctx, &session.viewer, org.id, Action::ViewShared)?;
+    let view = state
+        .app
+        .invention_for(org.id, Some(&session.viewer), id, today_mx())
+        .await
+        .map_err(|e| PageError::from_access(t, e))?;
+    if !may_set_ip(&session, org.id, &view.invention) {
+        return Err(PageError::Forbidden(t));
+    }
+    let refused = match ip_of(t, &form) {
+        Ok(ip) => {
+            let actor = Actor::new(session.viewer.login.clone(), ctx.origin.clone());
+            match state.app.set_invention_ip(org.id, &actor, id, ip).await {
+                Ok(_) => {
+                    return Ok(
+                        Redirect::to(&format!("/odf/{}/inventos/{id}", org.data.slug))
+                            .into_response(),
+                    )
+                }
+                Err(e) => super::app_refusal(t, e, t.get("sup.err.check"))?,
+            }
+        }
+        Err((field, message)) => refusal(t, field, message),
+    };
+    let again = Again {
+        ip: form,
+        error: Some(refused),
+        ..Again::default()
+    };
+    invention_response(
+        &state,
+        &ctx,
+        &slug,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        again,
+    )
+    .await
 }

@@ -59,6 +59,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/odf/{slug}/inventos/{id}", get(inv::invention_page))
         .route("/odf/{slug}/inventos/{id}/revision", post(inv::review))
         .route("/odf/{slug}/inventos/{id}/avanzar", post(inv::advance))
+        .route("/odf/{slug}/inventos/{id}/propiedad", post(inv::set_ip))
         .route("/odf/{slug}/cumplimiento", get(sup::compliance_page))
         .route(
             "/odf/{slug}/cumplimiento.csv",

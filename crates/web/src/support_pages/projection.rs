@@ -213,12 +213,12 @@ fn scenario_view(t: Tr, s: &Scenario, months: &[Month], start: NaiveDate) -> Sce
         assumptions: t.fmt_all(
             "sup.proj.assumptions",
             &[
-                &percent_text(s.annual_growth),
-                &percent_text(s.contribution_rate),
-                &s.review_months.to_string(),
-                &s.review_factor.normalize().to_string(),
-                &s.cap_multiple.to_string(),
-                &t.money(s.deposit_per_new_odf_minor.into()),
+                percent_text(s.annual_growth).as_str(),
+                percent_text(s.contribution_rate).as_str(),
+                s.review_months.to_string().as_str(),
+                s.review_factor.normalize().to_string().as_str(),
+                s.cap_multiple.to_string().as_str(),
+                t.money(s.deposit_per_new_odf_minor.into()).as_str(),
             ],
         ),
         charts,

@@ -363,7 +363,7 @@ pub async fn programme_compliance_page(
         programmes: programme_options(t),
         shown: t.fmt_all(
             "sup.chk.shown",
-            &[&count(ranked.len() as i128), &count(all.len() as i128)],
+            &[count(ranked.len() as i128).as_str(), count(all.len() as i128).as_str()],
         ),
         rows: ranked
             .iter()
