@@ -169,7 +169,8 @@ async fn inventions_response(
         org.id,
         views
             .iter()
-            .flat_map(|v| v.invention.inventors.iter().copied()),
+            .flat_map(|v| v.invention.inventors.clone())
+            .collect(),
     )
     .await;
     let rows = views
@@ -511,7 +512,8 @@ async fn invention_response(
             .iter()
             .copied()
             .chain(i.reviews.iter().map(|r| r.reviewer))
-            .chain(i.recusals.iter().map(|r| r.reviewer)),
+            .chain(i.recusals.iter().map(|r| r.reviewer))
+            .collect(),
     )
     .await;
     let name = |m: &i64| names.get(m).cloned().unwrap_or_default();

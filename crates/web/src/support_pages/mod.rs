@@ -244,7 +244,7 @@ pub(crate) fn app_refusal(t: Tr, e: AppError, generic: &str) -> Result<String, P
 pub(crate) async fn member_names(
     state: &AppState,
     org: OrgId,
-    ids: impl IntoIterator<Item = i64>,
+    ids: Vec<i64>,
 ) -> BTreeMap<i64, String> {
     let mut out = BTreeMap::new();
     for id in ids {

@@ -130,7 +130,6 @@ fn scenario_of(t: Tr, f: &ScenarioForm) -> Result<Scenario, (&'static str, &'sta
 
 pub struct ScenarioView {
     pub name: String,
-    pub months: u32,
     pub assumptions: String,
     pub charts: Vec<String>,
     /// Month, participants, ODFs, Fund, lines, drawn, exposure.
@@ -209,7 +208,6 @@ fn scenario_view(t: Tr, s: &Scenario, months: &[Month], start: NaiveDate) -> Sce
     ];
     ScenarioView {
         name: s.name.clone(),
-        months: s.months,
         assumptions: t.fmt_all(
             "sup.proj.assumptions",
             &[
