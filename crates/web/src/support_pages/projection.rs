@@ -131,7 +131,8 @@ fn scenario_of(t: Tr, f: &ScenarioForm) -> Result<Scenario, (&'static str, &'sta
 pub struct ScenarioView {
     pub name: String,
     pub assumptions: String,
-    pub charts: Vec<String>,
+    /// (what it shows, the SVG).
+    pub charts: Vec<(&'static str, String)>,
     /// Month, participants, ODFs, Fund, lines, drawn, exposure.
     pub rows: Vec<[String; 7]>,
 }
@@ -189,23 +190,17 @@ fn scenario_view(t: Tr, s: &Scenario, months: &[Month], start: NaiveDate) -> Sce
             .map(|m| (month_date(start, m.month), i128::from(f(m))))
             .collect()
     };
-    let charts = vec![
-        crate::chart::line_chart(
-            &series(|m| m.fund_minor),
-            &format!("{} · {}", t.get("sup.proj.fund"), s.name),
-            t,
-        ),
-        crate::chart::line_chart(
-            &series(|m| m.lines_minor),
-            &format!("{} · {}", t.get("sup.proj.lines"), s.name),
-            t,
-        ),
-        crate::chart::line_chart(
-            &series(|m| m.exposure_minor),
-            &format!("{} · {}", t.get("sup.proj.exposure"), s.name),
-            t,
-        ),
-    ];
+    let charts = [
+        (t.get("sup.proj.fund"), series(|m| m.fund_minor)),
+        (t.get("sup.proj.lines"), series(|m| m.lines_minor)),
+        (t.get("sup.proj.exposure"), series(|m| m.exposure_minor)),
+    ]
+    .into_iter()
+    .map(|(what, points)| {
+        let title = format!("{what} · {}", s.name);
+        (what, crate::chart::line_chart(&points, &title, t))
+    })
+    .collect();
     ScenarioView {
         name: s.name.clone(),
         assumptions: t.fmt_all(

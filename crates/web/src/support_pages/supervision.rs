@@ -72,18 +72,28 @@ pub struct Evidence {
     pub href: String,
 }
 
-fn evidence(t: Tr, slug: &str, id: CheckId, refs: &[String]) -> Vec<Evidence> {
+/// At most this many links per check; the rest are counted ("y 16 más").
+const EVIDENCE_LINKS: usize = 3;
+
+/// A period key (`2026-03`) as people say it (`marzo 2026`).
+fn period_label(t: Tr, key: &str) -> String {
+    fund::Period::parse(key, fund::PeriodSettings::default())
+        .map(|p| t.period(&p))
+        .unwrap_or_else(|_| key.to_string())
+}
+
+fn evidence(t: Tr, slug: &str, id: CheckId, refs: &[String]) -> (Vec<Evidence>, Option<String>) {
     let o = format!("/odf/{slug}");
     let mut out: Vec<Evidence> = Vec::new();
     for r in refs {
         let (label, href) = if let Some(p) = r.strip_prefix("close:") {
             (
-                t.fmt("sup.ev.close", p),
+                t.fmt("sup.ev.close", &period_label(t, p)),
                 format!("{o}/cierre?period={p}"),
             )
         } else if let Some(p) = r.strip_prefix("reports:") {
             (
-                t.fmt("sup.ev.reports", p),
+                t.fmt("sup.ev.reports", &period_label(t, p)),
                 format!("{o}/cierre?period={p}"),
             )
         } else if let Some(n) = r.strip_prefix("fund:decision:") {
@@ -110,7 +120,10 @@ fn evidence(t: Tr, slug: &str, id: CheckId, refs: &[String]) -> Vec<Evidence> {
             href: o,
         });
     }
-    out
+    let more = (out.len() > EVIDENCE_LINKS)
+        .then(|| t.fmt("sup.ev.more", &count((out.len() - EVIDENCE_LINKS) as i128)));
+    out.truncate(EVIDENCE_LINKS);
+    (out, more)
 }
 
 pub struct CheckRow {
@@ -119,17 +132,22 @@ pub struct CheckRow {
     pub class: &'static str,
     pub figure: String,
     pub evidence: Vec<Evidence>,
+    pub more: Option<String>,
 }
 
 fn check_rows(t: Tr, slug: &str, checks: &[Check]) -> Vec<CheckRow> {
     checks
         .iter()
-        .map(|c| CheckRow {
-            label: check_label(t, c.id),
-            status: status_label(t, c.status),
-            class: status_class(c.status),
-            figure: figure_text(t, &c.figure),
-            evidence: evidence(t, slug, c.id, &c.evidence),
+        .map(|c| {
+            let (evidence, more) = evidence(t, slug, c.id, &c.evidence);
+            CheckRow {
+                label: check_label(t, c.id),
+                status: status_label(t, c.status),
+                class: status_class(c.status),
+                figure: figure_text(t, &c.figure),
+                evidence,
+                more,
+            }
         })
         .collect()
 }
