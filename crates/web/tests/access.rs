@@ -1601,7 +1601,9 @@ async fn r_sup_3_the_integradoras_page_and_csv_add_up_to_the_1997_totals() {
         // The sector may be quoted and hold commas: the three counts follow it.
         let cells: Vec<&str> = line.rsplitn(6, ',').collect();
         for (i, sum) in sums.iter_mut().enumerate() {
-            *sum += cells[4 - i].parse::<u64>().unwrap_or_else(|_| panic!("{line}"));
+            *sum += cells[4 - i]
+                .parse::<u64>()
+                .unwrap_or_else(|_| panic!("{line}"));
         }
     }
     assert_eq!(sums, [229, 8_333, 19_087]);

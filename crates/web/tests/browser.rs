@@ -900,7 +900,9 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
     //    interest.
     sign_in_as(&client, &base, "personal", DEMO_PASSWORD).await;
     client.goto(&format!("{o}/oportunidades")).await.unwrap();
-    let deadline = (today + chrono::Days::new(20)).format("%Y-%m-%d").to_string();
+    let deadline = (today + chrono::Days::new(20))
+        .format("%Y-%m-%d")
+        .to_string();
     client
         .find(Locator::Css("#kind option[value=buyer]"))
         .await
@@ -908,7 +910,12 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
         .click()
         .await
         .unwrap();
-    type_into(client.clone(), "title", "Hotel en Cuernavaca busca cazuelas").await;
+    type_into(
+        client.clone(),
+        "title",
+        "Hotel en Cuernavaca busca cazuelas",
+    )
+    .await;
     type_into(client.clone(), "description", "500 piezas para marzo").await;
     client
         .execute(
@@ -922,7 +929,10 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
     scroll("publish form").await;
     click(&client, "#publish-form button[type=submit]").await;
     wait_for("id=\"matched\"".into()).await;
-    assert!(client.source().await.unwrap().contains(&my_name), "matched by name");
+    assert!(
+        client.source().await.unwrap().contains(&my_name),
+        "matched by name"
+    );
     shot(&client, "support-02-audience-360.png").await;
 
     sign_in_as(&client, &base, "socio", DEMO_PASSWORD).await;
@@ -942,7 +952,11 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
     let html = client.source().await.unwrap();
     let interested = html.split("id=\"interested\"").nth(1).unwrap_or("");
     assert!(
-        interested.split("</ul>").next().unwrap_or("").contains(&my_name),
+        interested
+            .split("</ul>")
+            .next()
+            .unwrap_or("")
+            .contains(&my_name),
         "staff see who is interested"
     );
     shot(&client, "support-05-who-is-interested-360.png").await;
@@ -972,7 +986,12 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
     ] {
         click(&client, &format!("#c-{c}")).await;
     }
-    type_into(client.clone(), "notes", "Prototipo viable; cuidar el secreto").await;
+    type_into(
+        client.clone(),
+        "notes",
+        "Prototipo viable; cuidar el secreto",
+    )
+    .await;
     shot(&client, "support-08-review-form-360.png").await;
     scroll("review form").await;
     click(&client, "#review-form button[type=submit]").await;

@@ -62,7 +62,11 @@ fn ip_text(t: Tr, ip: &IpStatus) -> String {
             filed_on,
         } => t.fmt_all(
             "sup.ip.filed_text",
-            &[ip_kind_label(t, *kind), number.as_str(), t.date(filed_on).as_str()],
+            &[
+                ip_kind_label(t, *kind),
+                number.as_str(),
+                t.date(filed_on).as_str(),
+            ],
         ),
         IpStatus::Granted {
             kind,
@@ -71,7 +75,11 @@ fn ip_text(t: Tr, ip: &IpStatus) -> String {
             ..
         } => t.fmt_all(
             "sup.ip.granted_text",
-            &[ip_kind_label(t, *kind), number.as_str(), t.date(granted_on).as_str()],
+            &[
+                ip_kind_label(t, *kind),
+                number.as_str(),
+                t.date(granted_on).as_str(),
+            ],
         ),
     }
 }
@@ -525,10 +533,7 @@ async fn invention_response(
             .map_err(|e| PageError::from_app(t, e))?,
         None => false,
     };
-    let approved_now = i
-        .reviews
-        .iter()
-        .any(|r| r.stage == i.stage && r.approves());
+    let approved_now = i.reviews.iter().any(|r| r.stage == i.stage && r.approves());
     let chosen = form.met();
     let page = InventionPage {
         t,
@@ -663,8 +668,7 @@ pub async fn review(
         .await
     {
         Ok(_) => Ok(
-            Redirect::to(&format!("/odf/{}/inventos/{id}#reviews", org.data.slug))
-                .into_response(),
+            Redirect::to(&format!("/odf/{}/inventos/{id}#reviews", org.data.slug)).into_response(),
         ),
         Err(e) => {
             let m = invention_refusal(t, e)?;
@@ -713,9 +717,7 @@ pub async fn advance(
         .advance_invention(org.id, &actor, id, by, today_mx())
         .await
     {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/odf/{}/inventos/{id}", org.data.slug)).into_response())
-        }
+        Ok(_) => Ok(Redirect::to(&format!("/odf/{}/inventos/{id}", org.data.slug)).into_response()),
         Err(e) => {
             let m = invention_refusal(t, e)?;
             let again = Again {

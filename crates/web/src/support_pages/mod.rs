@@ -19,10 +19,10 @@ pub mod supervision;
 use crate::i18n::Tr;
 use crate::pages::PageError;
 use crate::AppState;
+use app::access_cases::{Action, Viewer};
 use app::AppError;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use app::access_cases::{Action, Viewer};
 use axum::routing::{get, post};
 use axum::Router;
 use std::collections::BTreeMap;
@@ -76,10 +76,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(sup::programme_compliance_csv),
         )
         .route("/programa/resultados", get(sup::programme_outcomes_page))
-        .route(
-            "/programa/resultados.csv",
-            get(sup::programme_outcomes_csv),
-        )
+        .route("/programa/resultados.csv", get(sup::programme_outcomes_csv))
         .route(
             "/programa/proyeccion",
             get(proj::projection_page).post(proj::save_scenario),

@@ -290,7 +290,11 @@ pub async fn publish(
     check(&ctx, &session.viewer, org.id, Action::ViewShared)?;
     let today = today_mx();
     let programme_wide = form.alcance == "programa";
-    let target = if programme_wide { PROGRAMME_ORG } else { org.id };
+    let target = if programme_wide {
+        PROGRAMME_ORG
+    } else {
+        org.id
+    };
     if !state
         .app
         .may_publish_opportunity(&session.viewer, target, today)
@@ -436,8 +440,9 @@ pub async fn my_para_ti(
 ) -> PageResult {
     let (org, session) = visible_org(&state, &ctx, &slug).await?;
     match session.viewer.member_id_in(org.id) {
-        Some(id) => Ok(Redirect::to(&format!("/odf/{}/socios/{id}/para-ti", org.data.slug))
-            .into_response()),
+        Some(id) => Ok(
+            Redirect::to(&format!("/odf/{}/socios/{id}/para-ti", org.data.slug)).into_response(),
+        ),
         None => Err(PageError::NotFound(ctx.t)),
     }
 }

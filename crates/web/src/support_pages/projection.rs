@@ -107,9 +107,8 @@ fn scenario_of(t: Tr, f: &ScenarioForm) -> Result<Scenario, (&'static str, &'sta
             .parse::<u32>()
             .map_err(|_| (field, t.get("sup.err.whole_number")))
     };
-    let number = |field: &'static str, text: &str| {
-        decimal(text).ok_or((field, t.get("sup.err.decimal")))
-    };
+    let number =
+        |field: &'static str, text: &str| decimal(text).ok_or((field, t.get("sup.err.decimal")));
     let hundred = Decimal::from(100);
     let deposit = crate::format::typed_amount_minor(t, &f.deposit_per_new_odf, false)
         .map_err(|m| ("deposit_per_new_odf", m))?;

@@ -4,9 +4,7 @@
 //! indicators as an integradora, R-SUP-3) and for the programme; the 1997 integradoras table
 //! (R-SUP-3). Each has its CSV. Supervisors read; they never decide (R-GOV-1).
 
-use super::{
-    count, csv_line, csv_pesos, csv_response, programme_label, programme_options,
-};
+use super::{count, csv_line, csv_pesos, csv_response, programme_label, programme_options};
 use crate::auth::Ctx;
 use crate::fund_pages::today_mx;
 use crate::i18n::{Lang, Tr};
@@ -58,7 +56,10 @@ fn figure_text(t: Tr, figure: &str) -> String {
     match t.lang {
         Lang::Es => figure.to_string(),
         Lang::En => figure
-            .replace(" sin resolver, la más antigua de ", " unresolved, the oldest ")
+            .replace(
+                " sin resolver, la más antigua de ",
+                " unresolved, the oldest ",
+            )
             .replace(" días", " days old")
             .replace("sin línea", "no line")
             .replace(" socios ", " members ")
@@ -381,7 +382,10 @@ pub async fn programme_compliance_page(
         programmes: programme_options(t),
         shown: t.fmt_all(
             "sup.chk.shown",
-            &[count(ranked.len() as i128).as_str(), count(all.len() as i128).as_str()],
+            &[
+                count(ranked.len() as i128).as_str(),
+                count(all.len() as i128).as_str(),
+            ],
         ),
         rows: ranked
             .iter()
@@ -640,7 +644,11 @@ async fn outcomes_response(
                     let label = fund::Period::parse(&p.period, fund::PeriodSettings::default())
                         .map(|period| t.period(&period))
                         .unwrap_or_else(|_| p.period.clone());
-                    (label, t.money(p.outcome.now_minor), count(p.outcome.doubled.into()))
+                    (
+                        label,
+                        t.money(p.outcome.now_minor),
+                        count(p.outcome.doubled.into()),
+                    )
                 })
                 .collect();
             let readings = state
