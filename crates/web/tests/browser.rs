@@ -1056,4 +1056,19 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
     shot(&client, "support-14-projection-360.png").await;
     scroll("projection").await;
     assert_eq!(w.app.scenarios().await.unwrap().len(), 1);
+    // Outcomes cut by target programme, and the 1997 integradoras table.
+    client
+        .goto(&format!("{o}/resultados?por=programa"))
+        .await
+        .unwrap();
+    wait_for("id=\"outcomes\"".into()).await;
+    shot(&client, "support-15-outcomes-360.png").await;
+    scroll("outcomes").await;
+    client
+        .goto(&format!("{base}/programa/integradoras"))
+        .await
+        .unwrap();
+    wait_for("id=\"integradoras\"".into()).await;
+    shot(&client, "support-16-integradoras-360.png").await;
+    scroll("integradoras").await;
 }

@@ -777,6 +777,37 @@ pub async fn programme_outcomes_csv(
 
 // ---------------------------------------------------------------- integradoras (R-SUP-3)
 
+/// A sector of the 1997 table (named in English in the data file) in the page's language.
+fn sector_label(t: Tr, sector: &str) -> String {
+    match sector {
+        "Services" => t.get("sup.sector.services").to_string(),
+        "Commerce" => t.get("sup.sector.commerce").to_string(),
+        "Food" => t.get("sup.sector.food").to_string(),
+        "Agriculture and fisheries" => t.get("sup.sector.agriculture").to_string(),
+        "Construction" => t.get("sup.sector.construction").to_string(),
+        "Garment" => t.get("sup.sector.garment").to_string(),
+        "Handicraft" => t.get("sup.sector.handicraft").to_string(),
+        "Metalmechanic" => t.get("sup.sector.metalmechanic").to_string(),
+        "Agroindustry" => t.get("sup.sector.agroindustry").to_string(),
+        "Furniture" => t.get("sup.sector.furniture").to_string(),
+        "Graphics arts" => t.get("sup.sector.graphic_arts").to_string(),
+        "Various" => t.get("sup.sector.various").to_string(),
+        "Chemical" => t.get("sup.sector.chemical").to_string(),
+        "Electric and electronic" => t.get("sup.sector.electric").to_string(),
+        "Leather and shoe" => t.get("sup.sector.leather").to_string(),
+        "Textile" => t.get("sup.sector.textile").to_string(),
+        "Autotransport" => t.get("sup.sector.autotransport").to_string(),
+        "Plastic" => t.get("sup.sector.plastic").to_string(),
+        "Rubber" => t.get("sup.sector.rubber").to_string(),
+        "Mining" => t.get("sup.sector.mining").to_string(),
+        "Jewelry" => t.get("sup.sector.jewelry").to_string(),
+        "Forest industry" => t.get("sup.sector.forest").to_string(),
+        "Editorial" => t.get("sup.sector.editorial").to_string(),
+        "Glass" => t.get("sup.sector.glass").to_string(),
+        other => other.to_string(),
+    }
+}
+
 pub struct SectorView {
     pub sector: String,
     pub integradoras: String,
@@ -813,9 +844,9 @@ pub async fn integradoras_page(ctx: Ctx) -> PageResult {
         .iter()
         .map(|r| {
             (
-                r.sector.clone(),
+                sector_label(t, &r.sector),
                 SectorView {
-                    sector: r.sector.clone(),
+                    sector: sector_label(t, &r.sector),
                     integradoras: count(r.integradoras.into()),
                     firms: count(r.associated_firms.into()),
                     investment: count(r.investment_thousand_usd.into()),
@@ -853,7 +884,7 @@ pub async fn integradoras_csv(ctx: Ctx) -> PageResult {
     ]);
     for r in &table.rows {
         out.push_str(&csv_line(&[
-            r.sector.clone(),
+            sector_label(t, &r.sector),
             r.integradoras.to_string(),
             r.associated_firms.to_string(),
             r.investment_thousand_usd.to_string(),
