@@ -1616,4 +1616,18 @@ async fn r_sup_3_the_integradoras_page_and_csv_add_up_to_the_1997_totals() {
         .to_str()
         .unwrap()
         .contains("cumplimiento-alfareros-morelos.csv"));
+    // English from the catalogue, the rule crate's Spanish figures included.
+    let en = get(
+        &w,
+        "/odf/alfareros-morelos/cumplimiento?lang=en",
+        Some(&staff),
+    )
+    .await;
+    assert!(en.body.contains("The books reconcile"), "{}", en.body);
+    // The share of members reporting: "(53 of 60)", the union's 60 members.
+    assert!(
+        !en.body.contains(" de 60)") && en.body.contains(" of 60)"),
+        "{}",
+        en.body
+    );
 }
