@@ -4,8 +4,8 @@
 //!   opportunity reached (R-INFO-1);
 //! - [`inventions`]: the registry, registering an invention, the innovation committee's
 //!   reviews (notes shown only to whom the app allows), recusals and stages (R-INNO-1);
-//! - [`supervision`]: an ODF's compliance page and the programme's ranking (R-SUP-1), outcomes
-//!   (R-SUP-4) and integradoras (R-SUP-3), each with its CSV;
+//! - [`supervision`]: an ODF's compliance page and the programme's ranking (R-SUP-1);
+//! - [`outcomes`]: outcomes (R-SUP-4) and integradoras (R-SUP-3), each with its CSV;
 //! - [`projection`]: scenarios, their months, charts and CSV, compared side by side (R-SUP-2).
 //!
 //! Shared here: CSV answers, field labels and refusals, the catalogue's names for the support
@@ -13,6 +13,7 @@
 
 pub mod inventions;
 pub mod opportunities;
+pub mod outcomes;
 pub mod projection;
 pub mod supervision;
 
@@ -32,6 +33,7 @@ use store::{Org, OrgId};
 pub(crate) fn routes() -> Router<AppState> {
     use inventions as inv;
     use opportunities as opp;
+    use outcomes as out;
     use projection as proj;
     use supervision as sup;
     Router::new()
@@ -65,8 +67,8 @@ pub(crate) fn routes() -> Router<AppState> {
             "/odf/{slug}/cumplimiento.csv",
             get(sup::compliance_csv_page),
         )
-        .route("/odf/{slug}/resultados", get(sup::odf_outcomes_page))
-        .route("/odf/{slug}/resultados.csv", get(sup::odf_outcomes_csv))
+        .route("/odf/{slug}/resultados", get(out::odf_outcomes_page))
+        .route("/odf/{slug}/resultados.csv", get(out::odf_outcomes_csv))
         .route(
             "/programa/cumplimiento",
             get(sup::programme_compliance_page),
@@ -75,15 +77,15 @@ pub(crate) fn routes() -> Router<AppState> {
             "/programa/cumplimiento.csv",
             get(sup::programme_compliance_csv),
         )
-        .route("/programa/resultados", get(sup::programme_outcomes_page))
-        .route("/programa/resultados.csv", get(sup::programme_outcomes_csv))
+        .route("/programa/resultados", get(out::programme_outcomes_page))
+        .route("/programa/resultados.csv", get(out::programme_outcomes_csv))
         .route(
             "/programa/proyeccion",
             get(proj::projection_page).post(proj::save_scenario),
         )
         .route("/programa/proyeccion.csv", get(proj::projection_csv))
-        .route("/programa/integradoras", get(sup::integradoras_page))
-        .route("/programa/integradoras.csv", get(sup::integradoras_csv))
+        .route("/programa/integradoras", get(out::integradoras_page))
+        .route("/programa/integradoras.csv", get(out::integradoras_csv))
 }
 
 /// The menu's links to these pages for the viewer's roles: in an ODF, "para ti" for a
