@@ -330,9 +330,15 @@ mod tests {
     fn sources() -> Vec<(String, String)> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut out = Vec::new();
-        for dir in ["templates", "src"] {
-            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+        // Modules may be folders (`src/support_pages/`): read them too.
+        let mut dirs = vec![root.join("templates"), root.join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
                 if path.file_name().is_some_and(|n| n == "i18n.rs") {
                     continue;
                 }

@@ -26,6 +26,7 @@ pub mod read_cache;
 mod rules;
 mod security;
 mod settings_pages;
+mod support_pages;
 mod trade_pages;
 
 use app::App;
@@ -162,6 +163,7 @@ pub fn router_with(state: AppState) -> Router {
             "/odf/{slug}/apertura",
             get(opening_pages::opening_page).post(opening_pages::upload_opening),
         )
+        .merge(support_pages::routes())
         .nest("/api/v1", api::routes(state.clone()))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::remember_language))

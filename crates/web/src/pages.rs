@@ -146,6 +146,7 @@ impl Nav {
             links.push((format!("{base}/ajustes"), t.get("nav.settings")));
             links.push((format!("{base}/comercio"), t.get("nav.trade")));
             links.push((format!("{base}/simulador"), t.get("nav.quote")));
+            crate::support_pages::nav_links(t, v, Some(org), &mut links);
             if v.may(org.id, Action::ViewAudit) {
                 links.push((format!("{base}/bitacora"), t.get("nav.audit")));
             }
@@ -155,6 +156,7 @@ impl Nav {
             }
         } else if v.supervisor {
             links.push(("/bitacora".to_string(), t.get("nav.audit")));
+            crate::support_pages::nav_links(t, v, None, &mut links);
         }
         if v.admin {
             links.push(("/programa".to_string(), t.get("nav.programme")));

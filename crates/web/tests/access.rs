@@ -1026,3 +1026,676 @@ async fn authorisation_matrix_every_role_against_the_fund_credit_and_trade_pages
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Issue 19: a user of the union this test creates, signed in (the demo's password is on the
+/// list of common passwords, so these users have their own).
+async fn support_user(w: &World, login: &str, member: i64) -> Browser {
+    const PASSWORD: &str = "barro rojo de tlayacapan";
+    w.app
+        .create_user(
+            app::access_cases::NewUser {
+                login: login.into(),
+                display_name: login.into(),
+                password: PASSWORD.into(),
+                supervisor: false,
+                grants: vec![app::access_cases::Grant {
+                    org_id: w.union.id,
+                    role: app::access_cases::OrgRole::Member,
+                    member_id: Some(member),
+                }],
+            },
+            "test",
+            "test",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let s = w
+        .app
+        .sign_in(login, PASSWORD, "127.0.0.1", chrono::Utc::now())
+        .await
+        .unwrap();
+    Browser {
+        cookie: format!("tequio_session={}", s.token),
+        csrf: s.csrf,
+        token: s.token,
+    }
+}
+
+/// Issue 19: the union's setting for the support pages' tests: two inventions reviewed by a
+/// member of the innovation committee with a confidential note (one by the demo's "socio",
+/// one by a member no demo user is), and one opportunity. Answers (socio, committee member,
+/// stranger, mine, theirs).
+async fn support_setting(w: &World) -> (i64, i64, i64, i64, i64) {
+    use registry::Role;
+    let org = w.union.id;
+    let today = today_mx();
+    let socio = member_of(w, "socio").await;
+    let consejo = member_of(w, "consejo").await;
+    let roles = w.app.store().roles(org).await.unwrap();
+    let committee = roles
+        .iter()
+        .filter(|r| r.role == Role::InnovationCommittee && r.until.is_none())
+        .filter_map(|r| r.member_id)
+        .find(|m| ![socio, consejo].contains(m))
+        .expect("the demo union has an innovation committee");
+    let sits = |m: i64| {
+        roles.iter().any(|r| {
+            r.member_id == Some(m)
+                && r.until.is_none()
+                && matches!(
+                    r.role,
+                    Role::InnovationCommittee | Role::SpecialisedCommittee(_) | Role::BoardMember
+                )
+        })
+    };
+    let stranger = w
+        .app
+        .store()
+        .members(org, store::Page::first(1000))
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .find(|id| ![socio, consejo, committee].contains(id) && !sits(*id))
+        .unwrap();
+    let mut ids = Vec::new();
+    for (reference, inventor) in [("mia", socio), ("ajena", stranger)] {
+        let inv = w
+            .app
+            .register_invention(
+                org,
+                &app::Actor::cli(),
+                Some(reference),
+                app::support_cases::NewInvention {
+                    title: format!("Horno {reference}"),
+                    description: "Un horno de leña".into(),
+                    inventors: vec![inventor],
+                    household: Default::default(),
+                },
+                today,
+            )
+            .await
+            .unwrap();
+        w.app
+            .review_invention(
+                org,
+                &app::Actor::cli(),
+                inv.id,
+                committee,
+                support::inventions::Criterion::ALL.into_iter().collect(),
+                "Nota secreta del comité",
+                today,
+            )
+            .await
+            .unwrap();
+        ids.push(inv.id);
+    }
+    w.app
+        .publish_opportunity(
+            org,
+            &app::Actor::cli(),
+            Some("primera"),
+            app::support_cases::NewOpportunity {
+                kind: support::opportunities::Kind::Buyer,
+                title: "Hotel busca cazuelas".into(),
+                description: "500 piezas".into(),
+                deadline: today + chrono::Days::new(30),
+                fit: Default::default(),
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    (socio, committee, stranger, ids[0], ids[1])
+}
+
+/// Issue 19: every role against every support page and form (R-INFO-1, R-INNO-1, R-SUP-1..4),
+/// another ODF's pages answering exactly like missing ones, the programme's pages for
+/// supervisors only.
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_the_support_pages() {
+    let w = world().await;
+    let (socio, _, stranger, mine, theirs) = support_setting(&w).await;
+    let today = today_mx();
+    // Members sitting on a committee publish (R-INFO-1); the demo's may or may not.
+    let consejo = member_of(&w, "consejo").await;
+    let roles = w.app.store().roles(w.union.id).await.unwrap();
+    let on_committee = |m: i64| {
+        roles.iter().any(|r| {
+            r.member_id == Some(m)
+                && r.from <= today
+                && r.until.is_none_or(|u| today < u)
+                && matches!(
+                    r.role,
+                    registry::Role::SpecialisedCommittee(_) | registry::Role::InnovationCommittee
+                )
+        })
+    };
+    let pm: u16 = if on_committee(socio) { 3 } else { 403 };
+    let pm_read: u16 = if on_committee(socio) { 2 } else { 403 };
+    let pb: u16 = if on_committee(consejo) { 3 } else { 403 };
+    let pb_read: u16 = if on_committee(consejo) { 2 } else { 403 };
+    let logins = [
+        "supervisor",
+        "personal",
+        "consejo",
+        "socio",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut who = Vec::new();
+    for r in logins {
+        who.push(Some(sign_in(&w, r).await));
+    }
+    who.push(None);
+    let o = "/odf/alfareros-morelos";
+    let x = format!("/odf/{}", w.other.data.slug);
+    let socio_text = socio.to_string();
+    let publish: Vec<(&str, &str)> = vec![
+        ("kind", "buyer"),
+        ("title", "Feria en Cuernavaca"),
+        ("description", "Stand compartido"),
+        ("deadline", "2099-12-31"),
+    ];
+    let register: Vec<(&str, &str)> = vec![
+        ("title", "Torno de pie"),
+        ("description", "Un torno"),
+        ("inventors", &socio_text),
+    ];
+    let review: Vec<(&str, &str)> = vec![("secrecy", "1"), ("notes", "x")];
+    let scenario: Vec<(&str, &str)> = vec![
+        ("name", "Prueba"),
+        ("months", "12"),
+        ("annual_growth", "100"),
+        ("contribution_rate", "10"),
+        ("review_months", "6"),
+        ("review_factor", "2"),
+        ("cap_multiple", "64"),
+        ("initial_line_multiple", "270/235"),
+        ("deposit_per_new_odf", "235,000.00"),
+        ("utilisation", "100"),
+    ];
+    let none: Vec<(&str, &str)> = Vec::new();
+    // Expected per role: supervisor, staff, board, member, support committee, donor, adviser,
+    // nobody. 2 = 2xx, 3 = redirect (303), 9 = authorised and the rule decided (303 or 422).
+    type Row<'a> = (&'static str, String, Vec<(&'a str, &'a str)>, [u16; 8]);
+    let rows: Vec<Row> = vec![
+        // R-INFO-1.
+        (
+            "GET",
+            format!("{o}/oportunidades"),
+            none.clone(),
+            [2, 2, 2, 2, 2, 2, 2, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/oportunidades"),
+            publish.clone(),
+            [3, 3, pb, pm, 3, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/oportunidades/odf/1"),
+            none.clone(),
+            [2, 2, pb_read, pm_read, 2, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/para-ti"),
+            none.clone(),
+            [404, 404, 3, 3, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/socios/{socio}/para-ti"),
+            none.clone(),
+            [2, 2, 2, 2, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/socios/{consejo}/para-ti"),
+            none.clone(),
+            [2, 2, 2, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/socios/{socio}/interes"),
+            vec![("scope", "odf"), ("opportunity", "1")],
+            [403, 9, 403, 9, 404, 404, 404, 3],
+        ),
+        // R-INNO-1.
+        (
+            "GET",
+            format!("{o}/inventos"),
+            none.clone(),
+            [2, 2, 2, 2, 2, 2, 2, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/inventos/{mine}"),
+            none.clone(),
+            [2, 2, 2, 2, 2, 2, 2, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/inventos/{theirs}"),
+            none.clone(),
+            [2, 2, 2, 2, 2, 2, 2, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/inventos"),
+            register.clone(),
+            [403, 3, 3, 3, 403, 403, 403, 3],
+        ),
+        // The IP status: the inventors and staff.
+        (
+            "POST",
+            format!("{o}/inventos/{mine}/propiedad"),
+            vec![
+                ("ip_status", "filed"),
+                ("ip_kind", "utility_model"),
+                ("ip_number", "MX/u/2026/000077"),
+                ("ip_filed_on", "2026-01-15"),
+            ],
+            [403, 3, 403, 3, 403, 403, 403, 3],
+        ),
+        // Reviewing and advancing: members only, and the rule refuses those off the
+        // innovation committee (422).
+        (
+            "POST",
+            format!("{o}/inventos/{theirs}/revision"),
+            review.clone(),
+            [403, 403, 422, 422, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/inventos/{theirs}/avanzar"),
+            none.clone(),
+            [403, 403, 422, 422, 403, 403, 403, 3],
+        ),
+        // R-SUP-1, R-SUP-4.
+        (
+            "GET",
+            format!("{o}/cumplimiento"),
+            none.clone(),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cumplimiento.csv"),
+            none.clone(),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/resultados?por=estado"),
+            none.clone(),
+            [2, 2, 2, 2, 2, 2, 2, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/resultados.csv?por=programa"),
+            none.clone(),
+            [2, 2, 2, 2, 2, 2, 2, 3],
+        ),
+        // The programme's pages: supervisors; for everyone else they do not exist.
+        (
+            "GET",
+            "/programa/cumplimiento?programa=women".into(),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            "/programa/cumplimiento.csv".into(),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            "/programa/resultados?por=oficio".into(),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            "/programa/resultados.csv".into(),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            "/programa/proyeccion".into(),
+            scenario.clone(),
+            [3, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            "/programa/proyeccion".into(),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            "/programa/proyeccion.csv".into(),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        // R-SUP-3: every signed-in person.
+        (
+            "GET",
+            "/programa/integradoras".into(),
+            none.clone(),
+            [2, 2, 2, 2, 2, 2, 2, 3],
+        ),
+        (
+            "GET",
+            "/programa/integradoras.csv".into(),
+            none.clone(),
+            [2, 2, 2, 2, 2, 2, 2, 3],
+        ),
+        // Another ODF: supervisors read it (and publish in it); for everyone else it does
+        // not exist.
+        (
+            "GET",
+            format!("{x}/oportunidades"),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/oportunidades"),
+            publish.clone(),
+            [3, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/inventos"),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/cumplimiento"),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/resultados"),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/socios/{}/para-ti", w.other_member),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+    ];
+    let missing = get(&w, "/odf/no-existe/inventos", who[1].as_ref()).await;
+    let mut failures = Vec::new();
+    for (n, (method, uri, form, expected)) in rows.into_iter().enumerate() {
+        for (i, b) in who.iter().enumerate() {
+            let r = if method == "GET" {
+                get(&w, &uri, b.as_ref()).await
+            } else {
+                let csrf = b.as_ref().map(|b| b.csrf.clone()).unwrap_or_default();
+                let nonce = format!("matriz-{n}-{i}");
+                let mut f = form.clone();
+                f.push(("csrf", &csrf));
+                f.push(("nonce", &nonce));
+                post_form(&w, &uri, b.as_ref(), &f).await
+            };
+            let status = r.status.as_u16();
+            let got = match status {
+                200..=299 => 2,
+                303 => 3,
+                s => s,
+            };
+            let got = if expected[i] == 9 && (got == 3 || got == 422) {
+                9
+            } else {
+                got
+            };
+            let name = logins.get(i).copied().unwrap_or("nobody");
+            if got != expected[i] {
+                failures.push(format!(
+                    "{name} {method} {uri}: expected {}, got {status}",
+                    expected[i]
+                ));
+            }
+            // A redirect for someone signed in is the page after the work, never sign-in.
+            if got == 3 && b.is_some() && r.location() == "/entrar" {
+                failures.push(format!("{name} {method} {uri}: sent to sign in"));
+            }
+            if got == 404 && r.body != missing.body {
+                failures.push(format!(
+                    "{name} {method} {uri}: 404 differs from a missing one"
+                ));
+            }
+            if uri.contains(".csv") && got == 2 {
+                let ct = r.headers["content-type"].to_str().unwrap();
+                let cd = r.headers["content-disposition"].to_str().unwrap();
+                if !ct.starts_with("text/csv") || !cd.starts_with("attachment") {
+                    failures.push(format!("{name} {uri}: {ct} {cd}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    let _ = stranger;
+}
+
+/// R-INNO-1: review notes are shown on the pages to the inventor, the innovation committee and
+/// the board only; staff, other members, supervisors, the support committee, donors and
+/// advisers see the review without them.
+#[tokio::test]
+async fn r_inno_1_review_notes_on_the_pages_only_for_inventors_committee_and_board() {
+    let w = world().await;
+    let (_, committee, _, mine, theirs) = support_setting(&w).await;
+    let comite = support_user(&w, "comite", committee).await;
+    let note = "Nota secreta del comité";
+    let o = "/odf/alfareros-morelos";
+    let mut failures = Vec::new();
+    // (who, invention, may read)
+    let mut cases: Vec<(String, Browser, i64, bool)> = Vec::new();
+    for login in ["supervisor", "personal", "apoyo", "donante", "asesor"] {
+        let b = sign_in(&w, login).await;
+        cases.push((login.into(), b.clone(), mine, false));
+        cases.push((login.into(), b, theirs, false));
+    }
+    let socio = sign_in(&w, "socio").await;
+    cases.push(("socio, inventor".into(), socio.clone(), mine, true));
+    cases.push(("socio, another member".into(), socio, theirs, false));
+    let consejo = sign_in(&w, "consejo").await;
+    cases.push(("consejo".into(), consejo.clone(), theirs, true));
+    cases.push(("consejo".into(), consejo, mine, true));
+    cases.push(("comite".into(), comite.clone(), theirs, true));
+    for (who, b, id, may) in &cases {
+        let page = get(&w, &format!("{o}/inventos/{id}"), Some(b)).await;
+        if page.status != StatusCode::OK {
+            failures.push(format!("{who} {id}: {}", page.status));
+            continue;
+        }
+        // Everyone sees that there is a review, with its reviewer and findings.
+        if !page.body.contains("cumple todos los criterios") {
+            failures.push(format!("{who} {id}: the review is not shown"));
+        }
+        if page.body.contains(note) != *may {
+            failures.push(format!(
+                "{who} {id}: notes shown = {}, expected {may}",
+                page.body.contains(note)
+            ));
+        }
+        // The list never holds notes.
+        if get(&w, &format!("{o}/inventos"), Some(b))
+            .await
+            .body
+            .contains(note)
+        {
+            failures.push(format!("{who}: notes in the list"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Issue 19: bad form input names the field in Spanish and saves nothing.
+#[tokio::test]
+async fn support_forms_refuse_bad_input_naming_the_field_and_save_nothing() {
+    let w = world().await;
+    let (socio, committee, _, _, theirs) = support_setting(&w).await;
+    let o = "/odf/alfareros-morelos";
+    let staff = sign_in(&w, "personal").await;
+    let before = w.app.opportunities(w.union.id).await.unwrap().len();
+    for (field, value, label) in [
+        ("deadline", "31/12/2099", "Fecha límite"),
+        ("kind", "rifa", "Tipo de oportunidad"),
+        ("min_capacity", "mucha", "Capacidad mínima al mes"),
+        ("title", "", "Título"),
+    ] {
+        let mut f = vec![
+            ("csrf", staff.csrf.as_str()),
+            ("nonce", "mal"),
+            ("kind", "buyer"),
+            ("title", "Feria"),
+            ("description", "Stand"),
+            ("deadline", "2099-12-31"),
+        ];
+        f.retain(|(k, _)| *k != field);
+        f.push((field, value));
+        let r = post_form(&w, &format!("{o}/oportunidades"), Some(&staff), &f).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert!(r.body.contains(label), "{field}: {}", r.body);
+        assert!(!r.body.contains("R-INFO"), "no rule ids in sentences");
+    }
+    assert_eq!(w.app.opportunities(w.union.id).await.unwrap().len(), before);
+
+    // An invention with a co-inventor who is no member, or a granted patent without its
+    // date: nothing registered.
+    let m = sign_in(&w, "socio").await;
+    let count = w
+        .app
+        .inventions_for(w.union.id, None, today_mx())
+        .await
+        .unwrap()
+        .len();
+    for (field, value, label) in [
+        ("inventors", "999999", "Inventores"),
+        ("ip_granted_on", "", "Fecha de otorgamiento"),
+    ] {
+        let mut f = vec![
+            ("csrf", m.csrf.as_str()),
+            ("nonce", "inv-mal"),
+            ("title", "Torno"),
+            ("description", "Un torno"),
+            ("ip_status", "granted"),
+            ("ip_kind", "patent"),
+            ("ip_number", "MX/a/2026/000123"),
+            ("ip_filed_on", "2026-01-10"),
+            ("ip_granted_on", "2026-06-10"),
+        ];
+        f.retain(|(k, _)| *k != field);
+        f.push((field, value));
+        let r = post_form(&w, &format!("{o}/inventos"), Some(&m), &f).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert!(r.body.contains(label), "{field}: {}", r.body);
+    }
+    assert_eq!(
+        w.app
+            .inventions_for(w.union.id, None, today_mx())
+            .await
+            .unwrap()
+            .len(),
+        count
+    );
+    // A review without notes is refused naming the notes.
+    let comite = support_user(&w, "comite2", committee).await;
+    let r = post_form(
+        &w,
+        &format!("{o}/inventos/{theirs}/revision"),
+        Some(&comite),
+        &[("csrf", &comite.csrf), ("secrecy", "1"), ("notes", "")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Notas de la revisión"), "{}", r.body);
+    // A scenario with a decimal comma names its field; nothing saved.
+    let sup = sign_in(&w, "supervisor").await;
+    let r = post_form(
+        &w,
+        "/programa/proyeccion",
+        Some(&sup),
+        &[
+            ("csrf", &sup.csrf),
+            ("name", "Coma"),
+            ("months", "12"),
+            ("annual_growth", "100"),
+            ("contribution_rate", "10,5"),
+            ("review_months", "6"),
+            ("review_factor", "2"),
+            ("cap_multiple", "64"),
+            ("initial_line_multiple", "2"),
+            ("deposit_per_new_odf", "1,000.00"),
+            ("utilisation", "100"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Aportación al Fondo"), "{}", r.body);
+    assert!(w.app.scenarios().await.unwrap().is_empty());
+    let _ = socio;
+}
+
+/// R-SUP-3, R-SUP-1: the integradoras page shows seed 004's published 1997 totals (229
+/// integradoras, 8,333 firms, 19,087 thousand dollars) in the Mexican format, and its CSV's
+/// rows add up to them; an ODF's compliance CSV has one line per check (nine) after its header.
+#[tokio::test]
+async fn r_sup_3_the_integradoras_page_and_csv_add_up_to_the_1997_totals() {
+    let w = world().await;
+    let m = sign_in(&w, "socio").await;
+    let page = get(&w, "/programa/integradoras", Some(&m)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for figure in [">229<", ">8,333<", ">19,087<"] {
+        assert!(page.body.contains(figure), "{figure}");
+    }
+    let csv = get(&w, "/programa/integradoras.csv", Some(&m)).await;
+    let text = csv.body.trim_start_matches('\u{feff}');
+    let mut sums = [0u64; 3];
+    for line in text.lines().skip(1) {
+        // The sector may be quoted and hold commas: the three counts follow it.
+        let cells: Vec<&str> = line.rsplitn(6, ',').collect();
+        for (i, sum) in sums.iter_mut().enumerate() {
+            *sum += cells[4 - i]
+                .parse::<u64>()
+                .unwrap_or_else(|_| panic!("{line}"));
+        }
+    }
+    assert_eq!(sums, [229, 8_333, 19_087]);
+    let staff = sign_in(&w, "personal").await;
+    let csv = get(&w, "/odf/alfareros-morelos/cumplimiento.csv", Some(&staff)).await;
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 1 + 9, "{}", csv.body);
+    assert!(lines[1..].iter().all(|l| l.contains(&w.union.data.name)));
+    assert!(csv.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("cumplimiento-alfareros-morelos.csv"));
+    // English from the catalogue, the rule crate's Spanish figures included.
+    let en = get(
+        &w,
+        "/odf/alfareros-morelos/cumplimiento?lang=en",
+        Some(&staff),
+    )
+    .await;
+    assert!(en.body.contains("The books reconcile"), "{}", en.body);
+    // The share of members reporting: "(53 of 60)", the union's 60 members.
+    assert!(
+        !en.body.contains(" de 60)") && en.body.contains(" of 60)"),
+        "{}",
+        en.body
+    );
+}

@@ -1273,3 +1273,279 @@ async fn settings_approved_by_the_board_and_the_opening_uploaded_on_a_phone() {
     );
     client.close().await.unwrap();
 }
+
+// ---------------------------------------------------------------- issue 19: the support system
+
+/// Signs `login` in with `password` through the form; waits for the home page.
+async fn sign_in_as(client: &fantoccini::Client, base: &str, login: &str, password: &str) {
+    client.delete_all_cookies().await.ok();
+    client.goto(&format!("{base}/entrar")).await.unwrap();
+    type_into(client.clone(), "login", login).await;
+    type_into(client.clone(), "password", password).await;
+    client
+        .find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if client.current_url().await.unwrap().path() == "/" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{login} did not get signed in");
+}
+
+async fn click(client: &fantoccini::Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn shot(client: &fantoccini::Client, name: &str) {
+    std::fs::write(
+        screenshots_dir().join(name),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+}
+
+/// R-INFO-1, R-INNO-1, R-SUP-1, R-SUP-2 on a phone: staff publish an opportunity for the
+/// member's trade and the member sees it "para ti" and marks interest (staff then see their
+/// name); the member registers an invention and a member of the innovation committee reviews
+/// it with a confidential note and advances it (staff do not see the note); a supervisor reads
+/// the compliance page, the programme's ranking and a projection of seed 002's scenario. A
+/// screenshot of each step, no sideways scroll at 360 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_sized_opportunity_interest_invention_review_compliance_and_projection() {
+    let Some((_turn, _driver, client)) = chrome().await else {
+        return;
+    };
+    let w = common::world().await;
+    let base = serve(w.router.clone()).await;
+    let org = w.union.id;
+    let socio = common::member_of(&w, "socio").await;
+    let me = w.app.store().member(org, socio).await.unwrap();
+    let my_name = format!("{} {}", me.data.given_names, me.data.surnames);
+    // A member of the innovation committee with an account of their own.
+    let today = common::today_mx();
+    let committee = w
+        .app
+        .store()
+        .roles(org)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.role == registry::Role::InnovationCommittee && r.until.is_none())
+        .filter_map(|r| r.member_id)
+        .find(|m| *m != socio)
+        .expect("the demo union has an innovation committee");
+    const PASSWORD: &str = "barro rojo de tlayacapan";
+    w.app
+        .create_user(
+            app::access_cases::NewUser {
+                login: "comite".into(),
+                display_name: "Comité de innovación".into(),
+                password: PASSWORD.into(),
+                supervisor: false,
+                grants: vec![app::access_cases::Grant {
+                    org_id: org,
+                    role: app::access_cases::OrgRole::Member,
+                    member_id: Some(committee),
+                }],
+            },
+            "test",
+            "test",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let o = format!("{base}/odf/alfareros-morelos");
+    let wait_for = |needle: String| {
+        let client = client.clone();
+        async move { wait_until_shown(client, &needle).await }
+    };
+    let scroll = |what: &'static str| no_sideways_scroll(client.clone(), what);
+
+    // 1. Staff publish a buyer looking for the member's trade; the member sees it and marks
+    //    interest.
+    sign_in_as(&client, &base, "personal", DEMO_PASSWORD).await;
+    client.goto(&format!("{o}/oportunidades")).await.unwrap();
+    let deadline = (today + chrono::Days::new(20))
+        .format("%Y-%m-%d")
+        .to_string();
+    client
+        .find(Locator::Css("#kind option[value=buyer]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(
+        client.clone(),
+        "title",
+        "Hotel en Cuernavaca busca cazuelas",
+    )
+    .await;
+    type_into(client.clone(), "description", "500 piezas para marzo").await;
+    client
+        .execute(
+            "document.getElementById('deadline').value = arguments[0]",
+            vec![serde_json::json!(deadline)],
+        )
+        .await
+        .unwrap();
+    type_into(client.clone(), "trades", &me.data.trade).await;
+    shot(&client, "support-01-publish-360.png").await;
+    scroll("publish form").await;
+    click(&client, "#publish-form button[type=submit]").await;
+    wait_for("id=\"matched\"".into()).await;
+    assert!(
+        client.source().await.unwrap().contains(&my_name),
+        "matched by name"
+    );
+    shot(&client, "support-02-audience-360.png").await;
+
+    sign_in_as(&client, &base, "socio", DEMO_PASSWORD).await;
+    client.goto(&format!("{o}/para-ti")).await.unwrap();
+    wait_for("Hotel en Cuernavaca busca cazuelas".into()).await;
+    shot(&client, "support-03-para-ti-360.png").await;
+    scroll("para ti").await;
+    click(&client, "button.interest").await;
+    wait_for("class=\"ok interested\"".into()).await;
+    shot(&client, "support-04-interested-360.png").await;
+
+    sign_in_as(&client, &base, "personal", DEMO_PASSWORD).await;
+    client
+        .goto(&format!("{o}/oportunidades/odf/1"))
+        .await
+        .unwrap();
+    let html = client.source().await.unwrap();
+    let interested = html.split("id=\"interested\"").nth(1).unwrap_or("");
+    assert!(
+        interested
+            .split("</ul>")
+            .next()
+            .unwrap_or("")
+            .contains(&my_name),
+        "staff see who is interested"
+    );
+    shot(&client, "support-05-who-is-interested-360.png").await;
+    scroll("audience").await;
+
+    // 2. The member registers an invention; the committee reviews and advances it.
+    sign_in_as(&client, &base, "socio", DEMO_PASSWORD).await;
+    client.goto(&format!("{o}/inventos")).await.unwrap();
+    type_into(client.clone(), "title", "Horno de leña ahorrador").await;
+    type_into(client.clone(), "description", "Usa la mitad de leña").await;
+    shot(&client, "support-06-register-invention-360.png").await;
+    scroll("invention form").await;
+    click(&client, "#invention-form button[type=submit]").await;
+    wait_for("id=\"stage\"".into()).await;
+    let invention_url = client.current_url().await.unwrap().to_string();
+    assert!(client.source().await.unwrap().contains(&my_name));
+    shot(&client, "support-07-invention-360.png").await;
+
+    sign_in_as(&client, &base, "comite", PASSWORD).await;
+    client.goto(&invention_url).await.unwrap();
+    for c in [
+        "secrecy",
+        "originality",
+        "excellence",
+        "authenticity",
+        "market_needs",
+    ] {
+        click(&client, &format!("#c-{c}")).await;
+    }
+    type_into(
+        client.clone(),
+        "notes",
+        "Prototipo viable; cuidar el secreto",
+    )
+    .await;
+    shot(&client, "support-08-review-form-360.png").await;
+    scroll("review form").await;
+    click(&client, "#review-form button[type=submit]").await;
+    wait_for("Prototipo viable; cuidar el secreto".into()).await;
+    shot(&client, "support-09-reviewed-360.png").await;
+    click(&client, "#advance-form button[type=submit]").await;
+    wait_for("id=\"stage\">Prototipo".into()).await;
+    shot(&client, "support-10-advanced-360.png").await;
+    scroll("invention").await;
+
+    // Staff read the registry without the note (R-INNO-1).
+    sign_in_as(&client, &base, "personal", DEMO_PASSWORD).await;
+    client.goto(&invention_url).await.unwrap();
+    wait_for("id=\"notes-confidential\"".into()).await;
+    assert!(!client
+        .source()
+        .await
+        .unwrap()
+        .contains("Prototipo viable; cuidar el secreto"));
+
+    // 3. A supervisor reads the ODF's compliance, the ranking and a projection.
+    sign_in_as(&client, &base, "supervisor", DEMO_PASSWORD).await;
+    client.goto(&format!("{o}/cumplimiento")).await.unwrap();
+    wait_for("id=\"compliance\"".into()).await;
+    let html = client.source().await.unwrap();
+    assert_eq!(
+        html.split("id=\"compliance\"")
+            .nth(1)
+            .unwrap()
+            .matches("<tr>")
+            .count(),
+        1 + 9,
+        "a header and one row per check"
+    );
+    assert!(html.contains("Los libros cuadran") && !html.contains("R-SUP"));
+    shot(&client, "support-11-compliance-360.png").await;
+    scroll("compliance").await;
+    client
+        .goto(&format!("{base}/programa/cumplimiento"))
+        .await
+        .unwrap();
+    wait_for("id=\"ranking\"".into()).await;
+    shot(&client, "support-12-ranking-360.png").await;
+    scroll("ranking").await;
+    client
+        .goto(&format!("{base}/programa/proyeccion"))
+        .await
+        .unwrap();
+    shot(&client, "support-13-projection-form-360.png").await;
+    click(&client, "#scenario-form button[type=submit]").await;
+    wait_for("id=\"side-by-side\"".into()).await;
+    let html = client.source().await.unwrap();
+    assert!(html.contains("Programa Global 2001 (semilla 002)"));
+    assert!(html.matches("<svg").count() >= 3, "Fund, lines, exposure");
+    client
+        .execute(
+            "document.querySelector('section.scenario').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    shot(&client, "support-14-projection-360.png").await;
+    scroll("projection").await;
+    assert_eq!(w.app.scenarios().await.unwrap().len(), 1);
+    // Outcomes cut by target programme, and the 1997 integradoras table.
+    client
+        .goto(&format!("{o}/resultados?por=programa"))
+        .await
+        .unwrap();
+    wait_for("id=\"outcomes\"".into()).await;
+    shot(&client, "support-15-outcomes-360.png").await;
+    scroll("outcomes").await;
+    client
+        .goto(&format!("{base}/programa/integradoras"))
+        .await
+        .unwrap();
+    wait_for("id=\"integradoras\"".into()).await;
+    shot(&client, "support-16-integradoras-360.png").await;
+    scroll("integradoras").await;
+}
