@@ -784,7 +784,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
 
 /// Every page a person reaches from the menu, with the demo union's slug (the router's GET
 /// pages; `{member}` is the member `socio`): the walk below opens each as each role.
-const PAGES: [&str; 24] = [
+const PAGES: [&str; 33] = [
     "/",
     "/cuenta",
     "/reglas",
@@ -809,6 +809,15 @@ const PAGES: [&str; 24] = [
     "/odf/alfareros-morelos/apertura",
     "/odf/alfareros-morelos/planes",
     "/odf/alfareros-morelos/cuentas",
+    "/odf/alfareros-morelos/oportunidades",
+    "/odf/alfareros-morelos/para-ti",
+    "/odf/alfareros-morelos/inventos",
+    "/odf/alfareros-morelos/cumplimiento",
+    "/odf/alfareros-morelos/resultados",
+    "/programa/cumplimiento",
+    "/programa/resultados",
+    "/programa/proyeccion",
+    "/programa/integradoras",
 ];
 
 /// Words that give away English left on a Spanish page (whole words, case as written).
