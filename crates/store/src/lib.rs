@@ -31,7 +31,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use ledger::{Account, AccountCode, Currency, TrialBalance, ValidEntry};
-use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
+use registry::{Member, MemberEdit, NewMember, NewRoleAssignment, RoleAssignment};
 
 pub type OrgId = i64;
 pub type MemberId = i64;
@@ -388,6 +388,18 @@ pub trait Store: Send + Sync {
         member_id: MemberId,
         left_on: NaiveDate,
         reason: &str,
+        events: &[NewEvent],
+    ) -> StoreResult<Member>;
+
+    /// R-ORG-2: changes what the registry lets change about a member ([`MemberEdit`]: names,
+    /// RFC, place, trade, household, profile, declared programmes); the CURP, dates and leaving
+    /// stay. `events` as above (they record the change: history is the log, the row is the
+    /// member as they are now; a replay answers the member).
+    async fn update_member(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        edit: &MemberEdit,
         events: &[NewEvent],
     ) -> StoreResult<Member>;
 
