@@ -117,8 +117,13 @@ fn today() -> NaiveDate {
     app::fact_date::mexico_city_today(chrono::Utc::now())
 }
 
+/// Text as the terminal may print it (`terminal::escape_controls`).
+fn esc(text: &str) -> String {
+    escape_controls(text).into_owned()
+}
+
 fn name(m: &registry::Member) -> String {
-    escape_controls(&format!("{} {}", m.data.given_names, m.data.surnames))
+    esc(&format!("{} {}", m.data.given_names, m.data.surnames))
 }
 
 async fn member_of(app: &App, org_id: i64, text: &str) -> anyhow::Result<registry::Member> {
@@ -166,10 +171,10 @@ pub async fn member(settings: &Settings, command: MemberCommand) -> anyhow::Resu
             println!("RFC:        {}", d.rfc.as_ref().map_or("", |r| r.as_str()));
             println!(
                 "lugar:      {}, {}",
-                escape_controls(&d.municipality),
-                escape_controls(&d.state)
+                esc(&d.municipality),
+                esc(&d.state)
             );
-            println!("oficio:     {}", escape_controls(&d.trade));
+            println!("oficio:     {}", esc(&d.trade));
             println!("hogar:      {}", d.household_size);
             println!("perfil:     {}", d.profile.as_str());
             let programmes: Vec<&str> = d.declared_programmes.iter().map(|p| p.as_str()).collect();
@@ -178,7 +183,7 @@ pub async fn member(settings: &Settings, command: MemberCommand) -> anyhow::Resu
             if let Some(left) = m.left_on {
                 println!(
                     "baja:       {left} ({})",
-                    escape_controls(m.leave_reason.as_deref().unwrap_or(""))
+                    esc(m.leave_reason.as_deref().unwrap_or(""))
                 );
             }
             for role in app.store().roles(org.id).await? {
@@ -273,8 +278,8 @@ pub async fn role(settings: &Settings, command: RoleCommand) -> anyhow::Result<(
                         .member(org.id, id)
                         .await
                         .map(|m| name(&m))
-                        .unwrap_or_else(|_| escape_controls(&r.person_name)),
-                    None => escape_controls(&r.person_name),
+                        .unwrap_or_else(|_| esc(&r.person_name)),
+                    None => esc(&r.person_name),
                 };
                 let until = r.until.map(|u| u.to_string()).unwrap_or_default();
                 println!(
@@ -324,7 +329,7 @@ pub async fn role(settings: &Settings, command: RoleCommand) -> anyhow::Result<(
                 "cargo {}: {} a {} desde {}",
                 given.id,
                 given.role.to_key(),
-                escape_controls(&given.person_name),
+                esc(&given.person_name),
                 given.from
             );
         }
@@ -336,7 +341,7 @@ pub async fn role(settings: &Settings, command: RoleCommand) -> anyhow::Result<(
             println!(
                 "cargo {} terminado: {} ({}) hasta {}",
                 ended.id,
-                escape_controls(&ended.person_name),
+                esc(&ended.person_name),
                 ended.role.to_key(),
                 ended.until.map(|u| u.to_string()).unwrap_or_default()
             );

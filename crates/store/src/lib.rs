@@ -353,8 +353,8 @@ pub trait Store: Send + Sync {
 
     // Members (R-ORG-2..4) and roles (R-ORG-5).
     //
-    // The four registry writes (`import_members`, `record_leave`, `assign_role`, `end_role`)
-    // take `events`: domain events appended in the SAME transaction as the change, with
+    // The registry writes (`import_members`, `record_leave`, `assign_role`, `end_role`,
+    // `update_member`) take `events`: domain events appended in the SAME transaction as the change, with
     // exactly [`Store::commit`]'s semantics and limits ([`check_events`]): a key committed
     // before with the same stream, kind and payload is a no-op; with other data it is a
     // conflict and nothing is written; so is a call some (not all) of whose events are in the

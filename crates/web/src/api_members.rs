@@ -304,18 +304,18 @@ fn plan_out(p: BusinessPlan, member_name: String) -> PlanOut {
                     to_target: None,
                 };
                 match &c.kind {
-                    fund::PlanChangeKind::Agreed => {}
-                    fund::PlanChangeKind::StatusChanged { from, to } => {
+                    fund::plan::PlanChangeKind::Agreed => {}
+                    fund::plan::PlanChangeKind::StatusChanged { from, to } => {
                         out.kind = "status";
                         out.from_status = Some(from.as_str());
                         out.to_status = Some(to.as_str());
                     }
-                    fund::PlanChangeKind::TargetRevised { from, to } => {
+                    fund::plan::PlanChangeKind::TargetRevised { from, to } => {
                         out.kind = "target";
                         out.from_target = Some(target_out(from));
                         out.to_target = Some(target_out(to));
                     }
-                    fund::PlanChangeKind::MeasuresRevised => out.kind = "measures",
+                    fund::plan::PlanChangeKind::MeasuresRevised => out.kind = "measures",
                 }
                 out
             })

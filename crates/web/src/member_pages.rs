@@ -114,9 +114,6 @@ pub(crate) const LIST_PAGE: usize = 50;
 pub struct MemberList {
     pub slug: String,
     pub q: String,
-    pub total: usize,
-    pub page: usize,
-    pub pages: usize,
     pub prev: Option<usize>,
     pub next: Option<usize>,
     /// "4,000 socios · página 2 de 80".
@@ -145,16 +142,13 @@ pub(crate) async fn member_list(
         summary.push_str(" · ");
         summary.push_str(&t.fmt_all(
             "members.page_of",
-            &[&page.to_string(), &pages.to_string()],
+            &[page.to_string().as_str(), pages.to_string().as_str()],
         ));
     }
     Ok(MemberList {
         summary,
         slug: org.data.slug.clone(),
         q: q.to_string(),
-        total: found.total,
-        page,
-        pages,
         prev: (page > 1).then(|| (page - 1).min(pages)),
         next: (page < pages).then_some(page + 1),
         rows: found
@@ -416,7 +410,7 @@ async fn record_response(
         left_line: member.left_on.map(|d| {
             t.fmt_all(
                 "record.left",
-                &[&t.date(&d), member.leave_reason.as_deref().unwrap_or("")],
+                &[t.date(&d).as_str(), member.leave_reason.as_deref().unwrap_or("")],
             )
         }),
         programmes,
@@ -801,14 +795,14 @@ pub async fn give_role(
             )
             .await
         }
-        (Err(Ok(field)), Some(id)) => {
+        (Err(Refusal::Field(field)), Some(id)) => {
             let view = RecordView {
                 role_error: Some(field_problem(t, field)),
                 ..RecordView::default()
             };
             record_response(&state, &ctx, &slug, id, view, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        (Err(Ok(field)), None) => {
+        (Err(Refusal::Field(field)), None) => {
             board_response(
                 &state,
                 &ctx,
@@ -820,22 +814,28 @@ pub async fn give_role(
             )
             .await
         }
-        (Err(Err(e)), _) => Err(PageError::from_app(t, e)),
+        (Err(Refusal::App(e)), _) => Err(PageError::from_app(t, e)),
     }
 }
 
-/// Gives the role the form asks for: `Err(Ok(field))` names a refused field.
+/// Why a role was not given: a field of the form, or the app's failure.
+enum Refusal {
+    Field(&'static str),
+    App(AppError),
+}
+
+/// Gives the role the form asks for.
 async fn give_role_checked(
     state: &AppState,
     org: &Org,
     form: &RoleForm,
     actor: &Actor,
-) -> Result<(), Result<&'static str, AppError>> {
-    let role = Role::from_key(form.role.trim()).map_err(|_| Ok("role"))?;
-    let from = parse_day(&form.from).ok_or(Ok("from"))?;
+) -> Result<(), Refusal> {
+    let role = Role::from_key(form.role.trim()).map_err(|_| Refusal::Field("role"))?;
+    let from = parse_day(&form.from).ok_or(Refusal::Field("from"))?;
     let (member_id, person_name) = if form.member.trim().is_empty() {
         if form.person_name.trim().is_empty() {
-            return Err(Ok("member"));
+            return Err(Refusal::Field("member"));
         }
         (None, form.person_name.trim().to_string())
     } else {
@@ -843,7 +843,7 @@ async fn give_role_checked(
             .app
             .member_by_ref(org.id, &form.member)
             .await
-            .map_err(|_| Ok("member"))?;
+            .map_err(|_| Refusal::Field("member"))?;
         (Some(m.id), member_name(&m))
     };
     match state
@@ -861,15 +861,15 @@ async fn give_role_checked(
         .await
     {
         Ok(_) => Ok(()),
-        Err(AppError::Field(f)) => Err(Ok(match f.field {
+        Err(AppError::Field(f)) => Err(Refusal::Field(match f.field {
             "member_id" => "member",
             "person_name" => "person_name",
             _ => "role",
         })),
         Err(AppError::Store(StoreError::Conflict { .. } | StoreError::Invalid { .. })) => {
-            Err(Ok("role"))
+            Err(Refusal::Field("role"))
         }
-        Err(e) => Err(Err(e)),
+        Err(e) => Err(Refusal::App(e)),
     }
 }
 

@@ -20,7 +20,7 @@ use chrono::Utc;
 use governance::{ProposalKind, ProposalStatus, Vote};
 use serde::Deserialize;
 use std::collections::HashMap;
-use store::{Org, Page, StoreError, PROGRAMME_ORG};
+use store::{Org, StoreError, PROGRAMME_ORG};
 
 // ---------------------------------------------------------------- errors and layout
 

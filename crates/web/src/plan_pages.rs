@@ -151,7 +151,7 @@ async fn plans_response(
                 .inadequate_plan_periods;
             t.fmt_all(
                 "plans.flag_window",
-                &[&window.to_string(), &t.period(&last)],
+                &[window.to_string().as_str(), t.period(&last).as_str()],
             )
         }
         None => String::new(),
@@ -330,9 +330,9 @@ fn target_text(t: Tr, target: &Target) -> String {
     t.fmt_all(
         "plans.target_text",
         &[
-            &t.money(target.amount.amount_minor() as i128),
+            t.money(target.amount.amount_minor() as i128).as_str(),
             measure,
-            &t.date(&target.by),
+            t.date(&target.by).as_str(),
         ],
     )
 }
@@ -354,16 +354,16 @@ fn plan_view(t: Tr, p: &fund::BusinessPlan, flagged: Option<String>) -> PlanView
             .map(|c| HistoryRow {
                 on: t.date(&c.on),
                 what: match &c.kind {
-                    fund::PlanChangeKind::Agreed => t.get("plans.h.agreed").to_string(),
-                    fund::PlanChangeKind::StatusChanged { from, to } => t.fmt_all(
+                    fund::plan::PlanChangeKind::Agreed => t.get("plans.h.agreed").to_string(),
+                    fund::plan::PlanChangeKind::StatusChanged { from, to } => t.fmt_all(
                         "plans.h.status",
                         &[status_label(t, *from), status_label(t, *to)],
                     ),
-                    fund::PlanChangeKind::TargetRevised { from, to } => t.fmt_all(
+                    fund::plan::PlanChangeKind::TargetRevised { from, to } => t.fmt_all(
                         "plans.h.target",
-                        &[&target_text(t, from), &target_text(t, to)],
+                        &[target_text(t, from).as_str(), target_text(t, to).as_str()],
                     ),
-                    fund::PlanChangeKind::MeasuresRevised => {
+                    fund::plan::PlanChangeKind::MeasuresRevised => {
                         t.get("plans.h.measures").to_string()
                     }
                 },
