@@ -137,14 +137,18 @@ pub(crate) async fn member_list(
         .map_err(|e| PageError::from_app(t, e))?;
     let pages = found.total.div_ceil(LIST_PAGE).max(1);
     let count = crate::format::group_thousands(found.total as u64);
-    let mut summary = t.fmt("members.total", &count);
-    if pages > 1 {
-        summary.push_str(" · ");
-        summary.push_str(&t.fmt_all(
-            "members.page_of",
-            &[page.to_string().as_str(), pages.to_string().as_str()],
-        ));
-    }
+    let total = if found.total == 1 {
+        t.get("members.total.one").to_string()
+    } else {
+        t.fmt("members.total", &count)
+    };
+    let summary = if pages > 1 {
+        let of = [page.to_string(), pages.to_string()];
+        let page_of = t.fmt_all("members.page_of", &[of[0].as_str(), of[1].as_str()]);
+        format!("{total} · {page_of}")
+    } else {
+        total
+    };
     Ok(MemberList {
         summary,
         slug: org.data.slug.clone(),

@@ -632,7 +632,7 @@ pub async fn end_plan(
                     t.get("field.name"),
                     format!("{} {}", member.data.given_names, member.data.surnames),
                 ),
-                (t.get("plans.f.target"), target_text(t, &plan.target)),
+                (t.get("plans.f.goal"), target_text(t, &plan.target)),
                 (t.get("plans.f.status"), status_label(t, to).to_string()),
                 (t.get("mp.f.fecha"), t.date(&when.on)),
                 (t.get("mp.f.reason"), form.reason.trim().to_string()),

@@ -874,7 +874,7 @@ async fn staff_record_a_leave_and_give_a_committee_seat_on_a_phone() {
         .await
         .unwrap();
     let html = step("01", "search").await;
-    assert!(html.contains(&name) && html.contains("socias y socios"), "{plain}");
+    assert!(html.contains(&name) && html.contains("id=\"member-total\""), "{plain}");
 
     client
         .goto(&format!("{o}/socios/{}/ficha", m.id))
@@ -890,7 +890,8 @@ async fn staff_record_a_leave_and_give_a_committee_seat_on_a_phone() {
         .await
         .unwrap();
     submit("#give-role-form button[type=submit]").await;
-    wait_until_shown(client.clone(), "Comité de financiamiento").await;
+    // The record again, now listing the seat (not only the form's option).
+    wait_until_shown(client.clone(), "<strong>Comité de financiamiento</strong>").await;
     step("03", "seat-given").await;
 
     // The leave: reviewed on a confirmation page, recorded only after confirming.
