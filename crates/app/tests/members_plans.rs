@@ -26,12 +26,19 @@ async fn r_org_2_an_edit_is_an_event_with_before_and_after_and_bad_input_names_t
         // The change is one event in the member's stream, with the values before and after.
         let events = app
             .store()
-            .events(org, Some(&format!("member:{}", ids[0])), store::Page::first(10))
+            .events(
+                org,
+                Some(&format!("member:{}", ids[0])),
+                store::Page::first(10),
+            )
             .await
             .unwrap();
         assert_eq!(events.len(), 1, "{backend}");
         let e = &events[0].event;
-        assert_eq!((e.kind.as_str(), e.key.clone()), ("member.edited", format!("member:{}:edit:0", ids[0])));
+        assert_eq!(
+            (e.kind.as_str(), e.key.clone()),
+            ("member.edited", format!("member:{}:edit:0", ids[0]))
+        );
         assert_eq!(e.actor, "personal");
         let p: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
         assert_eq!(p["before"]["given_names"], "Socia 0", "{backend}");
@@ -39,7 +46,10 @@ async fn r_org_2_an_edit_is_an_event_with_before_and_after_and_bad_input_names_t
         assert_eq!(p["before"]["household_size"], 4, "{backend}");
         assert_eq!(p["after"]["household_size"], 7, "{backend}");
         assert_eq!(p["after"]["programmes"], serde_json::json!(["indigenous"]));
-        assert!(p["before"].get("municipality").is_none(), "only what changed");
+        assert!(
+            p["before"].get("municipality").is_none(),
+            "only what changed"
+        );
 
         // The same edit again (a request sent twice) changes and records nothing.
         app.edit_member(org, ids[0], &edit, &Actor::cli())
@@ -47,7 +57,11 @@ async fn r_org_2_an_edit_is_an_event_with_before_and_after_and_bad_input_names_t
             .unwrap();
         let again = app
             .store()
-            .events(org, Some(&format!("member:{}", ids[0])), store::Page::first(10))
+            .events(
+                org,
+                Some(&format!("member:{}", ids[0])),
+                store::Page::first(10),
+            )
             .await
             .unwrap();
         assert_eq!(again.len(), 1, "{backend}");
@@ -59,7 +73,11 @@ async fn r_org_2_an_edit_is_an_event_with_before_and_after_and_bad_input_names_t
             .unwrap();
         let log = app
             .store()
-            .events(org, Some(&format!("member:{}", ids[0])), store::Page::first(10))
+            .events(
+                org,
+                Some(&format!("member:{}", ids[0])),
+                store::Page::first(10),
+            )
             .await
             .unwrap();
         assert_eq!(log.len(), 2, "{backend}");
@@ -72,7 +90,10 @@ async fn r_org_2_an_edit_is_an_event_with_before_and_after_and_bad_input_names_t
             .edit_member(org, ids[0], &bad, &Actor::cli())
             .await
             .unwrap_err();
-        assert!(matches!(&err, AppError::Field(f) if f.field == "household_size"), "{err}");
+        assert!(
+            matches!(&err, AppError::Field(f) if f.field == "household_size"),
+            "{err}"
+        );
         let mut bad = edit.clone();
         bad.declared_programmes.insert(TargetProgramme::Young);
         let err = app

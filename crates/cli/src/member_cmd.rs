@@ -169,11 +169,7 @@ pub async fn member(settings: &Settings, command: MemberCommand) -> anyhow::Resu
             println!("nombre:     {}", name(&m));
             println!("CURP:       {}", d.curp.as_str());
             println!("RFC:        {}", d.rfc.as_ref().map_or("", |r| r.as_str()));
-            println!(
-                "lugar:      {}, {}",
-                esc(&d.municipality),
-                esc(&d.state)
-            );
+            println!("lugar:      {}, {}", esc(&d.municipality), esc(&d.state));
             println!("oficio:     {}", esc(&d.trade));
             println!("hogar:      {}", d.household_size);
             println!("perfil:     {}", d.profile.as_str());
@@ -303,7 +299,10 @@ pub async fn role(settings: &Settings, command: RoleCommand) -> anyhow::Result<(
             let (member_id, person_name) = match (member, person) {
                 (Some(text), _) => {
                     let m = member_of(&app, org.id, &text).await?;
-                    (Some(m.id), format!("{} {}", m.data.given_names, m.data.surnames))
+                    (
+                        Some(m.id),
+                        format!("{} {}", m.data.given_names, m.data.surnames),
+                    )
                 }
                 (None, Some(person)) => (None, person),
                 (None, None) => {

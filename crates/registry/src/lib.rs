@@ -11,8 +11,8 @@ pub mod text;
 
 pub use curp::{Curp, Rfc};
 pub use member::{
-    LetterOfCommitment, Member, MemberEdit, NewMember, Profile, Sex, TargetProgramme, TargetSettings,
-    UNDERTAKINGS,
+    LetterOfCommitment, Member, MemberEdit, NewMember, Profile, Sex, TargetProgramme,
+    TargetSettings, UNDERTAKINGS,
 };
 pub use role::{Committee, NewRoleAssignment, Role, RoleAssignment};
 pub use text::{check_text, fold_for_search};

@@ -382,8 +382,18 @@ mod tests {
         assert_eq!(after.household_size, 5);
         // Identity and history stay as they were.
         assert_eq!(
-            (after.curp.clone(), after.sex, after.birth_date, after.joined_on),
-            (before.curp.clone(), before.sex, before.birth_date, before.joined_on)
+            (
+                after.curp.clone(),
+                after.sex,
+                after.birth_date,
+                after.joined_on
+            ),
+            (
+                before.curp.clone(),
+                before.sex,
+                before.birth_date,
+                before.joined_on
+            )
         );
         assert_eq!(
             MemberEdit::changed_fields(&before, &after),
@@ -405,7 +415,9 @@ mod tests {
     fn a_search_finds_a_name_typed_without_accents() {
         let m = guadalupe();
         assert!(m.search_text().contains("hernandez garcia"));
-        assert!(m.search_text().contains(&crate::fold_for_search("HERNÁNDEZ")));
+        assert!(m
+            .search_text()
+            .contains(&crate::fold_for_search("HERNÁNDEZ")));
         assert!(m.search_text().contains("hegg560427"));
     }
 }

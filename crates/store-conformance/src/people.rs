@@ -219,7 +219,10 @@ pub async fn check_an_edit_changes_the_editable_fields_with_its_event(store: Arc
         .expect("edit");
     assert_eq!(after.data.municipality, "Tlayacapan");
     assert_eq!(after.data.household_size, 6);
-    assert_eq!(after.data.rfc.as_ref().map(|r| r.as_str()), Some("OEVL921024AB1"));
+    assert_eq!(
+        after.data.rfc.as_ref().map(|r| r.as_str()),
+        Some("OEVL921024AB1")
+    );
     assert!(after
         .data
         .declared_programmes

@@ -418,7 +418,11 @@ pub(crate) async fn update_member(
     let data = edit
         .apply(&member.data)
         .map_err(|e| StoreError::invalid(e.to_string()))?;
-    let programmes: Vec<&str> = data.declared_programmes.iter().map(|p| p.as_str()).collect();
+    let programmes: Vec<&str> = data
+        .declared_programmes
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
     let row = sqlx::query(&format!(
         "UPDATE members SET rfc = $3, given_names = $4, surnames = $5, municipality = $6, \
          state = $7, trade = $8, household_size = $9, profile = $10, declared_programmes = $11 \

@@ -213,9 +213,7 @@ pub(crate) async fn edit_member(
         .member(org.id, member_id)
         .await
         .map_err(|e| app_error(e.into()))?;
-    let edit = body
-        .edit(&member.data)
-        .map_err(|e| app_error(e.into()))?;
+    let edit = body.edit(&member.data).map_err(|e| app_error(e.into()))?;
     let edited = state
         .app
         .edit_member(
@@ -576,12 +574,7 @@ pub(crate) async fn end_plan(
         "succeeded" => PlanStatus::Succeeded,
         "failed" => PlanStatus::Failed,
         "abandoned" => PlanStatus::Abandoned,
-        _ => {
-            return Err(invalid(
-                "status",
-                "must be succeeded, failed or abandoned",
-            ))
-        }
+        _ => return Err(invalid("status", "must be succeeded, failed or abandoned")),
     };
     let command = PlanCommand::Status {
         to,

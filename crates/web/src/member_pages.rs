@@ -17,7 +17,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use chrono::NaiveDate;
-use registry::{Committee, Member, MemberEdit, Profile, Rfc, Role, RoleAssignment, TargetProgramme};
+use registry::{
+    Committee, Member, MemberEdit, Profile, Rfc, Role, RoleAssignment, TargetProgramme,
+};
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use store::{Org, StoreError};
@@ -230,7 +232,11 @@ pub struct EditValues {
 impl EditValues {
     fn of(m: &Member) -> Self {
         EditValues {
-            rfc: m.data.rfc.as_ref().map_or(String::new(), |r| r.as_str().into()),
+            rfc: m
+                .data
+                .rfc
+                .as_ref()
+                .map_or(String::new(), |r| r.as_str().into()),
             given_names: m.data.given_names.clone(),
             surnames: m.data.surnames.clone(),
             municipality: m.data.municipality.clone(),
@@ -414,7 +420,10 @@ async fn record_response(
         left_line: member.left_on.map(|d| {
             t.fmt_all(
                 "record.left",
-                &[t.date(&d).as_str(), member.leave_reason.as_deref().unwrap_or("")],
+                &[
+                    t.date(&d).as_str(),
+                    member.leave_reason.as_deref().unwrap_or(""),
+                ],
             )
         }),
         programmes,
@@ -710,8 +719,9 @@ async fn board_response(
         }
     }
     let today = crate::fund_pages::today_mx();
-    let (current, ended): (Vec<RoleAssignment>, Vec<RoleAssignment>) =
-        roles.into_iter().partition(|r| r.until.is_none_or(|u| today < u));
+    let (current, ended): (Vec<RoleAssignment>, Vec<RoleAssignment>) = roles
+        .into_iter()
+        .partition(|r| r.until.is_none_or(|u| today < u));
     let groups = all_roles()
         .into_iter()
         .filter_map(|role| {
@@ -804,7 +814,15 @@ pub async fn give_role(
                 role_error: Some(field_problem(t, field)),
                 ..RecordView::default()
             };
-            record_response(&state, &ctx, &slug, id, view, StatusCode::UNPROCESSABLE_ENTITY).await
+            record_response(
+                &state,
+                &ctx,
+                &slug,
+                id,
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         (Err(Refusal::Field(field)), None) => {
             board_response(
@@ -1062,7 +1080,10 @@ mod tests {
         let f = multipart_fields(body.as_bytes(), &b);
         assert_eq!(f["csrf"], "tok");
         assert_eq!(f["archivo"], "curp,rfc\r\nA,B\r\n");
-        assert_eq!(multipart_boundary("application/x-www-form-urlencoded"), None);
+        assert_eq!(
+            multipart_boundary("application/x-www-form-urlencoded"),
+            None
+        );
     }
 
     #[test]
@@ -1085,6 +1106,9 @@ mod tests {
         assert_eq!(v.edit().unwrap_err().field, "household_size");
         form.insert("household_size".into(), "4".into());
         form.insert("rfc".into(), "no es rfc".into());
-        assert_eq!(EditValues::from_form(&form).edit().unwrap_err().field, "rfc");
+        assert_eq!(
+            EditValues::from_form(&form).edit().unwrap_err().field,
+            "rfc"
+        );
     }
 }

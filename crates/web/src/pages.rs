@@ -710,7 +710,6 @@ struct MembersPage {
     imported: Option<String>,
 }
 
-
 #[derive(Deserialize, Default)]
 pub struct MembersQuery {
     #[serde(default)]

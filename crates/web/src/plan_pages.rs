@@ -424,7 +424,11 @@ async fn plan_response(
             .max_by_key(|p| (p.agreed_on, p.id)),
         (None, None) => None,
     };
-    let member_id = plan.as_ref().map(|p| p.member_id).or(member_id).unwrap_or(0);
+    let member_id = plan
+        .as_ref()
+        .map(|p| p.member_id)
+        .or(member_id)
+        .unwrap_or(0);
     // A member sees their own plan only; staff, board and supervisors every plan.
     check(ctx, &session.viewer, org.id, Action::ViewMember(member_id))?;
     let member = state

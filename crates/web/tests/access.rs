@@ -1059,7 +1059,11 @@ async fn authorisation_matrix_every_role_against_the_members_and_plans_pages() {
             format!("{o}/consejo/{role}/terminar"),
             [403, 2, 403, 403, 403, 403, 403, 3],
         ),
-        ("GET", format!("{o}/planes"), [2, 2, 2, 403, 403, 403, 403, 3]),
+        (
+            "GET",
+            format!("{o}/planes"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
         (
             "GET",
             format!("{o}/planes/{plan}"),

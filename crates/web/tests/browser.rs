@@ -874,7 +874,10 @@ async fn staff_record_a_leave_and_give_a_committee_seat_on_a_phone() {
         .await
         .unwrap();
     let html = step("01", "search").await;
-    assert!(html.contains(&name) && html.contains("id=\"member-total\""), "{plain}");
+    assert!(
+        html.contains(&name) && html.contains("id=\"member-total\""),
+        "{plain}"
+    );
 
     client
         .goto(&format!("{o}/socios/{}/ficha", m.id))
@@ -901,7 +904,12 @@ async fn staff_record_a_leave_and_give_a_committee_seat_on_a_phone() {
     let html = step("04", "leave-confirm").await;
     assert!(html.contains(&name) && html.contains("Se mudó a Puebla"));
     assert_eq!(
-        w.app.store().member(w.union.id, m.id).await.unwrap().left_on,
+        w.app
+            .store()
+            .member(w.union.id, m.id)
+            .await
+            .unwrap()
+            .left_on,
         None
     );
     submit("#confirm-submit").await;
@@ -922,7 +930,9 @@ async fn staff_record_a_leave_and_give_a_committee_seat_on_a_phone() {
     // The board and committees, with names.
     client.goto(&format!("{o}/consejo")).await.unwrap();
     let html = step("06", "board").await;
-    assert!(html.contains("Consejo de Administración") && html.contains("Comité de financiamiento"));
+    assert!(
+        html.contains("Consejo de Administración") && html.contains("Comité de financiamiento")
+    );
     assert!(html.contains(&name));
 
     // A business plan and the plans page with the review section.

@@ -45,7 +45,12 @@ async fn a_search_without_accents_finds_the_name_and_the_list_counts_and_pages_b
         .unwrap();
     let typed = fold(word);
     assert!(typed.is_ascii(), "{typed}");
-    let r = get(&w, &format!("{O}/socios?q={}", urlencode(&typed)), Some(&staff)).await;
+    let r = get(
+        &w,
+        &format!("{O}/socios?q={}", urlencode(&typed)),
+        Some(&staff),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
         r.body.contains(&accented.data.given_names),
@@ -54,9 +59,7 @@ async fn a_search_without_accents_finds_the_name_and_the_list_counts_and_pages_b
     );
     let expected = members
         .iter()
-        .filter(|m| {
-            fold(&format!("{} {}", m.data.given_names, m.data.surnames)).contains(&typed)
-        })
+        .filter(|m| fold(&format!("{} {}", m.data.given_names, m.data.surnames)).contains(&typed))
         .count();
     let label = if expected == 1 {
         "1 socia o socio".to_string()
@@ -78,7 +81,10 @@ async fn a_search_without_accents_finds_the_name_and_the_list_counts_and_pages_b
     let api_list = api(
         &w,
         "GET",
-        &format!("/api/v1/orgs/alfareros-morelos/members?q={}", urlencode(&typed)),
+        &format!(
+            "/api/v1/orgs/alfareros-morelos/members?q={}",
+            urlencode(&typed)
+        ),
         Some(&staff.token),
         None,
         None,
@@ -122,8 +128,16 @@ async fn r_org_2_staff_add_a_member_with_rfc_and_programmes_and_upload_a_csv_fil
         .member_by_curp(w.union.id, "GOLM850312MMSRPR01")
         .await
         .unwrap();
-    assert_eq!(m.data.rfc.as_ref().map(|r| r.as_str()), Some("GOLM850312AB1"));
-    let declared: Vec<&str> = m.data.declared_programmes.iter().map(|p| p.as_str()).collect();
+    assert_eq!(
+        m.data.rfc.as_ref().map(|r| r.as_str()),
+        Some("GOLM850312AB1")
+    );
+    let declared: Vec<&str> = m
+        .data
+        .declared_programmes
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
     assert_eq!(declared, vec!["popular_art", "indigenous"]);
     // A bad RFC names the field and stores nothing.
     let r = post_form(
@@ -244,7 +258,12 @@ async fn r_org_2_staff_correct_a_member_and_record_a_leave_only_after_confirming
     let after = w.app.store().member(w.union.id, m.id).await.unwrap();
     assert_eq!(after.data.municipality, "Yecapixtla");
     assert_eq!(after.data.household_size, 6);
-    let log = get(&w, &format!("{O}/bitacora"), Some(&sign_in(&w, "consejo").await)).await;
+    let log = get(
+        &w,
+        &format!("{O}/bitacora"),
+        Some(&sign_in(&w, "consejo").await),
+    )
+    .await;
     assert!(log.body.contains("Corrección de datos de socia o socio"));
 
     // Leave: the first POST only shows what will be recorded.
@@ -265,7 +284,12 @@ async fn r_org_2_staff_correct_a_member_and_record_a_leave_only_after_confirming
     assert!(confirm.body.contains("¿Registrar esta baja?"));
     assert!(confirm.body.contains(&name) && confirm.body.contains("Se mudó a Puebla"));
     assert_eq!(
-        w.app.store().member(w.union.id, m.id).await.unwrap().left_on,
+        w.app
+            .store()
+            .member(w.union.id, m.id)
+            .await
+            .unwrap()
+            .left_on,
         None,
         "nothing recorded before confirming"
     );
@@ -297,7 +321,10 @@ async fn r_org_2_staff_correct_a_member_and_record_a_leave_only_after_confirming
     assert_eq!(left.leave_reason.as_deref(), Some("Se mudó a Puebla"));
     let record = get(&w, &format!("{O}/socios/{}/ficha", m.id), Some(&staff)).await;
     assert!(record.body.contains("Se dio de baja el") && record.body.contains("Se mudó a Puebla"));
-    assert!(!record.body.contains("id=\"leave-form\""), "no second leave");
+    assert!(
+        !record.body.contains("id=\"leave-form\""),
+        "no second leave"
+    );
 }
 
 #[tokio::test]
@@ -324,7 +351,12 @@ async fn r_org_5_staff_give_a_committee_seat_and_end_it_after_confirming() {
     assert!(r.body.contains("Comité de financiamiento"));
     assert!(r.body.contains(&name), "the seat shows the member's name");
     // The board page lists the board by name for everyone in the circle.
-    let board = get(&w, &format!("{O}/consejo"), Some(&sign_in(&w, "apoyo").await)).await;
+    let board = get(
+        &w,
+        &format!("{O}/consejo"),
+        Some(&sign_in(&w, "apoyo").await),
+    )
+    .await;
     assert!(board.body.contains("Consejo de Administración"));
     // An unknown member is refused naming the field.
     let bad = post_form(
@@ -340,7 +372,11 @@ async fn r_org_5_staff_give_a_committee_seat_and_end_it_after_confirming() {
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("número de socio o la CURP"), "{}", bad.body);
+    assert!(
+        bad.body.contains("número de socio o la CURP"),
+        "{}",
+        bad.body
+    );
     let seat = w
         .app
         .store()
@@ -399,7 +435,10 @@ async fn r_plan_1_staff_revise_a_target_and_end_a_plan_and_the_member_sees_their
     let own = get(&w, &format!("{O}/socios/{socio}/plan"), Some(&socio_b)).await;
     assert_eq!(own.status, StatusCode::OK);
     assert!(own.body.contains("Plan acordado"));
-    assert!(!own.body.contains("id=\"revise-form\""), "a member does not change it");
+    assert!(
+        !own.body.contains("id=\"revise-form\""),
+        "a member does not change it"
+    );
     // Revise: a target of 0 is refused naming the field; then 25,000.50 by 2030-06-30.
     let meta = format!("{O}/planes/{}/meta", plan.id);
     let bad = post_form(
@@ -415,7 +454,11 @@ async fn r_plan_1_staff_revise_a_target_and_end_a_plan_and_the_member_sees_their
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("Nueva meta de ingresos al mes"), "{}", bad.body);
+    assert!(
+        bad.body.contains("Nueva meta de ingresos al mes"),
+        "{}",
+        bad.body
+    );
     let ok = post_form(
         &w,
         &meta,
@@ -432,7 +475,10 @@ async fn r_plan_1_staff_revise_a_target_and_end_a_plan_and_the_member_sees_their
     assert!(ok.body.contains("Meta revisada") && ok.body.contains("$25,000.50"));
     let revised = w.app.plan(w.union.id, plan.id).await.unwrap();
     assert_eq!(revised.target.amount.amount_minor(), 2_500_050);
-    assert_eq!(revised.baseline_revenue, plan.baseline_revenue, "baseline kept");
+    assert_eq!(
+        revised.baseline_revenue, plan.baseline_revenue,
+        "baseline kept"
+    );
     // End: a confirmation page first, then the change.
     let end = format!("{O}/planes/{}/terminar", plan.id);
     let form = [
@@ -458,7 +504,10 @@ async fn r_plan_1_staff_revise_a_target_and_end_a_plan_and_the_member_sees_their
     // Sent twice: the same answer, no second change.
     let again = post_form(&w, &end, Some(&staff), &confirmed).await;
     assert_eq!(again.status, StatusCode::OK);
-    assert_eq!(w.app.plan(w.union.id, plan.id).await.unwrap().history.len(), 3);
+    assert_eq!(
+        w.app.plan(w.union.id, plan.id).await.unwrap().history.len(),
+        3
+    );
     // The plans page has the review section (R-PLAN-4) and links each plan.
     let plans = get(&w, &format!("{O}/planes"), Some(&staff)).await;
     assert!(plans.body.contains("Planes por revisar"));
