@@ -34,21 +34,7 @@ fn r_org_2_and_r_org_5_members_are_searched_corrected_seated_and_leave_from_the_
         &db,
         &["demo", "--members", "30", "--dues-months", "0"],
     ));
-    let spec = demo::DemoSpec::morelos_union();
-    let plan = demo::org(
-        &demo::DemoSpec {
-            members_per_org: 30,
-            ..spec
-        },
-        0,
-    );
-    let slug = plan.org.slug.clone();
-    // A member whose surnames carry an accent, searched without it.
-    let m = plan
-        .members
-        .iter()
-        .find(|m| !m.surnames.is_ascii())
-        .expect("a demo surname with an accent");
+    let slug = demo::org(&demo::DemoSpec::morelos_union(), 0).org.slug;
     let fold = |text: &str| -> String {
         text.to_lowercase()
             .chars()
@@ -63,30 +49,52 @@ fn r_org_2_and_r_org_5_members_are_searched_corrected_seated_and_leave_from_the_
             })
             .collect()
     };
-    let plain = fold(&m.surnames);
-    let expected = plan
-        .members
-        .iter()
-        .filter(|x| {
-            fold(&format!(
-                "{} {} {}",
-                x.given_names,
-                x.surnames,
-                x.curp.as_str()
-            ))
-            .contains(&plain)
+    // Every member as the CLI lists them: number, CURP, name, status.
+    let all = ok(tequio(&db, &["member", "list", "--org", &slug]));
+    assert!(all.contains("30 en total · página 1 de 1"), "{all}");
+    let rows: Vec<(String, String)> = all
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut cols = l.split_whitespace();
+            let _number = cols.next()?;
+            let curp = cols.next()?.to_string();
+            let rest: Vec<&str> = cols.collect();
+            (curp.len() == 18).then(|| (curp, rest[..rest.len() - 1].join(" ")))
         })
+        .collect();
+    assert_eq!(rows.len(), 30);
+    // A member whose last surname carries an accent, searched without it.
+    let (curp, name) = rows
+        .iter()
+        .find(|(_, name)| !name.split(' ').next_back().unwrap().is_ascii())
+        .or_else(|| rows.iter().find(|(_, name)| !name.is_ascii()))
+        .expect("a demo name with an accent")
+        .clone();
+    let word = name.split(' ').find(|w| !w.is_ascii()).unwrap();
+    let plain = fold(word);
+    let expected = rows
+        .iter()
+        .filter(|(c, n)| fold(&format!("{n} {c}")).contains(&plain))
         .count();
     let list = ok(tequio(
         &db,
         &["member", "list", "--org", &slug, "--q", &plain],
     ));
-    assert!(list.contains(m.curp.as_str()), "{list}");
+    assert!(list.contains(&curp), "'{plain}' finds {name}: {list}");
     assert!(list.contains(&format!("{expected} en total")), "{list}");
-    let all = ok(tequio(&db, &["member", "list", "--org", &slug]));
-    assert!(all.contains("30 en total · página 1 de 1"), "{all}");
-
-    let curp = m.curp.as_str();
+    let curp = curp.as_str();
+    let shown = ok(tequio(
+        &db,
+        &["member", "show", "--org", &slug, "--member", curp],
+    ));
+    let joined: chrono::NaiveDate = shown
+        .lines()
+        .find_map(|l| l.strip_prefix("ingreso:"))
+        .expect("the joining day")
+        .trim()
+        .parse()
+        .unwrap();
     let edited = ok(tequio(
         &db,
         &[
@@ -144,9 +152,9 @@ fn r_org_2_and_r_org_5_members_are_searched_corrected_seated_and_leave_from_the_
     assert!(String::from_utf8_lossy(&bad.stderr).contains("household_size"));
 
     // The seat from the day they joined, ended 30 days later; the leave 60 days after joining.
-    let from = m.joined_on.to_string();
-    let until = (m.joined_on + chrono::Days::new(30)).to_string();
-    let leave_on = (m.joined_on + chrono::Days::new(60)).to_string();
+    let from = joined.to_string();
+    let until = (joined + chrono::Days::new(30)).to_string();
+    let leave_on = (joined + chrono::Days::new(60)).to_string();
     let given = ok(tequio(
         &db,
         &[
