@@ -341,7 +341,7 @@ async fn r_org_5_staff_give_a_committee_seat_and_end_it_after_confirming() {
         Some(&staff),
         &[
             ("csrf", &staff.csrf),
-            ("member", &m.data.curp.as_str().to_string()),
+            ("member", m.data.curp.as_str()),
             ("role", "specialised_committee:financing"),
             ("from", &today),
         ],
