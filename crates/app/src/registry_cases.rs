@@ -4,7 +4,7 @@ use crate::events::{event, Actor};
 use crate::{App, AppError, FactDate};
 use chrono::NaiveDate;
 use ledger::{Account, AccountCode, EntryDraft, Money, Posting};
-use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
+use registry::{Member, MemberEdit, NewMember, NewRoleAssignment, RoleAssignment};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use store::{ImportOutcome, MemberId, NewEvent, OrgId, Posted};
@@ -21,6 +21,57 @@ struct MemberLeft<'a> {
     member_id: MemberId,
     left_on: NaiveDate,
     reason: &'a str,
+}
+
+/// `member.edited` (issue 17): the fields that changed, with their values before and after
+/// (R-ORG-2: history is the log; the registry row is the member as they are now).
+#[derive(Serialize)]
+struct MemberEdited {
+    member_id: MemberId,
+    changed: Vec<&'static str>,
+    before: serde_json::Map<String, serde_json::Value>,
+    after: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The editable fields of a member as JSON values, by the names [`MemberEdit::changed_fields`]
+/// gives, restricted to `fields`.
+fn edit_values(m: &NewMember, fields: &[&str]) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::Value;
+    let mut out = serde_json::Map::new();
+    for &f in fields {
+        let v = match f {
+            "rfc" => m.rfc.as_ref().map_or(Value::Null, |r| r.as_str().into()),
+            "given_names" => m.given_names.clone().into(),
+            "surnames" => m.surnames.clone().into(),
+            "municipality" => m.municipality.clone().into(),
+            "state" => m.state.clone().into(),
+            "trade" => m.trade.clone().into(),
+            "household_size" => m.household_size.into(),
+            "profile" => m.profile.as_str().into(),
+            "programmes" => Value::Array(
+                m.declared_programmes
+                    .iter()
+                    .map(|p| p.as_str().into())
+                    .collect(),
+            ),
+            _ => continue,
+        };
+        out.insert(f.to_string(), v);
+    }
+    out
+}
+
+/// Most members a search reads (the store's import limit): an ODF's whole registry.
+pub const MAX_SEARCH_SCAN: usize = 10_000;
+
+/// A page of a member search (issue 17): the members of the page and how many matched.
+#[derive(Debug, Clone)]
+pub struct MemberSearch {
+    pub members: Vec<Member>,
+    /// Every member matching the search, not only this page's.
+    pub total: usize,
+    /// The page asked for was past the end, or the scan stopped at [`MAX_SEARCH_SCAN`].
+    pub truncated: bool,
 }
 
 /// `members.imported`: which rows a file (or a demo chunk) held. `import` (the rows' hash)
@@ -203,6 +254,93 @@ impl App {
             .store()
             .record_leave(org_id, member_id, left_on, reason, &[left])
             .await?)
+    }
+
+    /// R-ORG-2 (issue 17): changes what the registry lets change about a member (names, RFC,
+    /// municipality and state, trade, household, profile, declared programmes; never the CURP,
+    /// the dates or a leave), checked as a new member is. Recorded as `member.edited` (stream
+    /// `member:{id}`, key `member:{id}:edit:{n}`, n = edits before it) with the fields before
+    /// and after, in the same transaction; the history is the log, never rewritten. An edit
+    /// that changes nothing writes nothing (so a request sent again after it succeeded is a
+    /// no-op) and answers the member.
+    pub async fn edit_member(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        edit: &MemberEdit,
+        actor: &Actor,
+    ) -> Result<Member, AppError> {
+        retrying!("edit_member", {
+            let member = self.store().member(org_id, member_id).await?;
+            let after = edit.apply(&member.data)?;
+            let changed = MemberEdit::changed_fields(&member.data, &after);
+            if changed.is_empty() {
+                return Ok(member);
+            }
+            let stream = format!("member:{member_id}");
+            let n = crate::events::read_stream(&**self.store(), org_id, &stream)
+                .await?
+                .iter()
+                .filter(|e| e.event.kind == "member.edited")
+                .count();
+            let edited = event(
+                actor,
+                &stream,
+                "member.edited",
+                format!("member:{member_id}:edit:{n}"),
+                &MemberEdited {
+                    member_id,
+                    before: edit_values(&member.data, &changed),
+                    after: edit_values(&after, &changed),
+                    changed,
+                },
+            )?;
+            Ok(self
+                .store()
+                .update_member(org_id, member_id, edit, &[edited])
+                .await?)
+        })
+    }
+
+    /// Members whose names or CURP hold `q` (issue 17: any case, accents folded, so "jose"
+    /// finds "José"), in id order, `limit` from `offset`, with how many matched in all. Reads
+    /// at most [`MAX_SEARCH_SCAN`] members.
+    pub async fn search_members(
+        &self,
+        org_id: OrgId,
+        q: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<MemberSearch, AppError> {
+        let needle = registry::fold_for_search(q);
+        let mut page = store::Page::first(store::MAX_PAGE);
+        let (mut members, mut total, mut scanned) = (Vec::new(), 0usize, 0usize);
+        loop {
+            let batch = self.store().members(org_id, page).await?;
+            let Some(last) = batch.last() else { break };
+            page.after_id = last.id;
+            scanned += batch.len();
+            for m in batch {
+                if needle.is_empty() || m.data.search_text().contains(&needle) {
+                    if total >= offset && members.len() < limit {
+                        members.push(m);
+                    }
+                    total += 1;
+                }
+            }
+            if scanned >= MAX_SEARCH_SCAN {
+                return Ok(MemberSearch {
+                    members,
+                    total,
+                    truncated: true,
+                });
+            }
+        }
+        Ok(MemberSearch {
+            truncated: offset > 0 && offset >= total,
+            members,
+            total,
+        })
     }
 
     /// R-ORG-5: gives a role. A board seat held by someone who is not a member of this

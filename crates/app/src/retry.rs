@@ -23,7 +23,7 @@ pub const MAX_ATTEMPTS: u32 = 32;
 /// Whether an event key is one two writers that do not contradict each other may both claim:
 /// a slot (`…:slot:{n}`, the daily run's `credit:trust:{n}` and
 /// `installments:credit-trust-{n}`) or an id allocated from a count
-/// (`proposal:{n}:opened`, `plan:{n}:agreed`, `plan:{id}:change:{n}`, `settings:{n}`).
+/// (`proposal:{n}:opened`, `plan:{n}:agreed`, `plan:{id}:change:{n}`, `member:{id}:edit:{n}`, `settings:{n}`).
 /// Every other key names a fact (a report of a member and period, a caller's reference, an
 /// idempotency key): committed before with other data, it is a contradiction.
 pub fn is_contended_key(key: &str) -> bool {
@@ -34,6 +34,7 @@ pub fn is_contended_key(key: &str) -> bool {
         ["credit", "trust", n] | ["settings", n] => number(n),
         ["proposal", n, "opened"] | ["plan", n, "agreed"] => number(n),
         ["plan", id, "change", n] => number(id) && number(n),
+        ["member", id, "edit", n] => number(id) && number(n),
         // The daily run's Fund decision, keyed by its trust slot (and chunk).
         ["installments", run, chunk @ ..] => {
             run.strip_prefix("credit-trust-").is_some_and(number) && chunk.iter().all(|c| number(c))

@@ -35,6 +35,8 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             None => crate::bench::run(args).await,
         },
         Command::Fund(c) => crate::fund_cmd::run(c, &settings).await,
+        Command::Member(c) => crate::member_cmd::member(&settings, c).await,
+        Command::Role(c) => crate::member_cmd::role(&settings, c).await,
         Command::Board(command) => crate::board_cmd::run_with_settings(&settings, command).await,
         Command::Settings(c) => crate::settings_cmd::run(&settings, c).await,
         Command::Opening(c) => crate::opening_cmd::run(&settings, c).await,

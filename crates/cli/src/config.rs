@@ -79,6 +79,12 @@ pub enum Command {
     /// Plans, reports, the period close, the Fund and statements (issue 3).
     #[command(flatten)]
     Fund(crate::fund_cmd::FundCli),
+    /// Members: search, show, correct, record a leave (R-ORG-2; issue 17).
+    #[command(subcommand)]
+    Member(crate::member_cmd::MemberCommand),
+    /// Roles and committee seats: list, give, end (R-ORG-5; issue 17).
+    #[command(subcommand)]
+    Role(crate::member_cmd::RoleCommand),
     /// The board's proposals and votes (R-GOV-1, R-GOV-2).
     #[command(subcommand)]
     Board(crate::board_cmd::BoardCommand),

@@ -19,6 +19,7 @@ mod config;
 mod credit_cmd;
 mod fund_cmd;
 mod input;
+mod member_cmd;
 mod opening_cmd;
 mod settings_cmd;
 mod support_cmd;

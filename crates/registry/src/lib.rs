@@ -11,11 +11,11 @@ pub mod text;
 
 pub use curp::{Curp, Rfc};
 pub use member::{
-    LetterOfCommitment, Member, NewMember, Profile, Sex, TargetProgramme, TargetSettings,
-    UNDERTAKINGS,
+    LetterOfCommitment, Member, MemberEdit, NewMember, Profile, Sex, TargetProgramme,
+    TargetSettings, UNDERTAKINGS,
 };
 pub use role::{Committee, NewRoleAssignment, Role, RoleAssignment};
-pub use text::check_text;
+pub use text::{check_text, fold_for_search};
 
 /// A field that failed validation, named as the user typed it (CSV column or form field).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -197,6 +197,78 @@ impl Member {
     }
 }
 
+/// R-ORG-2: what the registry lets staff change about a member after they joined: names (a
+/// correction, a marriage), RFC, where they live, trade, household, profile (R-ORG-3) and
+/// declared programmes (R-ORG-4). The CURP, and the sex and birth date it encodes, identify the
+/// person; joining, the Letter of Commitment and leaving are history: none of them changes here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberEdit {
+    pub rfc: Option<Rfc>,
+    pub given_names: String,
+    pub surnames: String,
+    pub municipality: String,
+    pub state: String,
+    pub trade: String,
+    pub household_size: u16,
+    pub profile: Profile,
+    pub declared_programmes: BTreeSet<TargetProgramme>,
+}
+
+impl MemberEdit {
+    /// The editable fields as they are now (a form's starting values).
+    pub fn of(member: &NewMember) -> MemberEdit {
+        MemberEdit {
+            rfc: member.rfc.clone(),
+            given_names: member.given_names.clone(),
+            surnames: member.surnames.clone(),
+            municipality: member.municipality.clone(),
+            state: member.state.clone(),
+            trade: member.trade.clone(),
+            household_size: member.household_size,
+            profile: member.profile,
+            declared_programmes: member.declared_programmes.clone(),
+        }
+    }
+
+    /// The member with this edit applied (text trimmed), checked as a new member is
+    /// ([`NewMember::check`]): the first field that fails is named.
+    pub fn apply(&self, member: &NewMember) -> Result<NewMember, FieldError> {
+        let mut next = member.clone();
+        next.rfc = self.rfc.clone();
+        next.given_names = self.given_names.trim().to_string();
+        next.surnames = self.surnames.trim().to_string();
+        next.municipality = self.municipality.trim().to_string();
+        next.state = self.state.trim().to_string();
+        next.trade = self.trade.trim().to_string();
+        next.household_size = self.household_size;
+        next.profile = self.profile;
+        next.declared_programmes = self.declared_programmes.clone();
+        next.check()?;
+        Ok(next)
+    }
+
+    /// The names of the fields whose values differ between `before` and `after`.
+    pub fn changed_fields(before: &NewMember, after: &NewMember) -> Vec<&'static str> {
+        let (a, b) = (MemberEdit::of(before), MemberEdit::of(after));
+        let mut out = Vec::new();
+        let mut diff = |field, changed: bool| {
+            if changed {
+                out.push(field)
+            }
+        };
+        diff("rfc", a.rfc != b.rfc);
+        diff("given_names", a.given_names != b.given_names);
+        diff("surnames", a.surnames != b.surnames);
+        diff("municipality", a.municipality != b.municipality);
+        diff("state", a.state != b.state);
+        diff("trade", a.trade != b.trade);
+        diff("household_size", a.household_size != b.household_size);
+        diff("profile", a.profile != b.profile);
+        diff("programmes", a.declared_programmes != b.declared_programmes);
+        out
+    }
+}
+
 /// Whole years from `birth` to `on`.
 pub fn age_years(birth: NaiveDate, on: NaiveDate) -> u32 {
     let mut years = on.year() - birth.year();
@@ -257,6 +329,17 @@ impl NewMember {
         Ok(())
     }
 
+    /// What a search compares (issue 17): names and CURP, lower case, accents folded, so
+    /// "jose" finds "José" and "pena" finds "Peña".
+    pub fn search_text(&self) -> String {
+        crate::text::fold_for_search(&format!(
+            "{} {} {}",
+            self.given_names,
+            self.surnames,
+            self.curp.as_str()
+        ))
+    }
+
     /// R-ORG-4: declared programmes plus women, young and elderly derived on `on`.
     pub fn programmes(&self, on: NaiveDate, settings: TargetSettings) -> BTreeSet<TargetProgramme> {
         let mut all = self.declared_programmes.clone();
@@ -271,5 +354,70 @@ impl NewMember {
             all.insert(TargetProgramme::Elderly);
         }
         all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guadalupe() -> NewMember {
+        let csv = "curp,rfc,given_names,surnames,sex,birth_date,municipality,state,trade,\
+                   household_size,profile,programmes,joined_on,letter_signed_on\n\
+                   HEGG560427MVZRRL04,,Guadalupe,Hernández García,F,1956-04-27,Tlayacapan,\
+                   Morelos,alfarería,4,micro_producer,arte_popular,2025-01-15,2025-01-10\n";
+        let on = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        crate::import::parse_members_csv(csv, on).unwrap().remove(0)
+    }
+
+    #[test]
+    fn r_org_2_an_edit_changes_only_what_the_registry_allows_and_is_checked() {
+        let before = guadalupe();
+        let mut edit = MemberEdit::of(&before);
+        edit.municipality = " Cuernavaca ".into();
+        edit.household_size = 5;
+        edit.declared_programmes.insert(TargetProgramme::Inventors);
+        let after = edit.apply(&before).unwrap();
+        assert_eq!(after.municipality, "Cuernavaca");
+        assert_eq!(after.household_size, 5);
+        // Identity and history stay as they were.
+        assert_eq!(
+            (
+                after.curp.clone(),
+                after.sex,
+                after.birth_date,
+                after.joined_on
+            ),
+            (
+                before.curp.clone(),
+                before.sex,
+                before.birth_date,
+                before.joined_on
+            )
+        );
+        assert_eq!(
+            MemberEdit::changed_fields(&before, &after),
+            vec!["municipality", "household_size", "programmes"]
+        );
+        // Bad input names the field and changes nothing.
+        let mut bad = MemberEdit::of(&before);
+        bad.household_size = 0;
+        assert_eq!(bad.apply(&before).unwrap_err().field, "household_size");
+        let mut bad = MemberEdit::of(&before);
+        bad.surnames = "  ".into();
+        assert_eq!(bad.apply(&before).unwrap_err().field, "surnames");
+        let mut bad = MemberEdit::of(&before);
+        bad.declared_programmes.insert(TargetProgramme::Women);
+        assert_eq!(bad.apply(&before).unwrap_err().field, "programmes");
+    }
+
+    #[test]
+    fn a_search_finds_a_name_typed_without_accents() {
+        let m = guadalupe();
+        assert!(m.search_text().contains("hernandez garcia"));
+        assert!(m
+            .search_text()
+            .contains(&crate::fold_for_search("HERNÁNDEZ")));
+        assert!(m.search_text().contains("hegg560427"));
     }
 }

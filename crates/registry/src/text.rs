@@ -26,9 +26,36 @@ pub fn check_text(field: &'static str, value: &str, multiline: bool) -> Result<(
     Ok(())
 }
 
+/// Text as a search compares it (issue 17): lower case, Spanish accents and the tilde folded
+/// (á→a, ü→u, ñ→n), spaces collapsed; so "jose" finds "José" and "JOSÉ" finds "jose".
+pub fn fold_for_search(text: &str) -> String {
+    let folded: String = text
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'á' | 'à' | 'ä' | 'â' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            'ñ' => 'n',
+            other => other,
+        })
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_folds_case_accents_and_the_tilde() {
+        assert_eq!(fold_for_search("José  PEÑA Güémez"), "jose pena guemez");
+        assert!(fold_for_search("María José").contains(&fold_for_search("jose")));
+        assert!(fold_for_search("Jose").contains(&fold_for_search("JOSÉ")));
+        assert!(!fold_for_search("Josefa").contains("jesus"));
+    }
 
     #[test]
     fn control_characters_are_refused_naming_the_field() {

@@ -74,6 +74,7 @@ macro_rules! conformance_suite {
             check_a_curp_with_other_data_is_a_conflict_and_imports_nothing,
             check_members_are_paged_by_id,
             check_leaving_keeps_history_and_cannot_happen_twice,
+            check_an_edit_changes_the_editable_fields_with_its_event,
             check_roles_are_assigned_listed_and_ended,
             check_registry_changes_append_their_events_with_them,
             check_a_refused_registry_change_writes_no_event,

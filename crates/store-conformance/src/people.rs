@@ -201,6 +201,64 @@ pub async fn check_leaving_keeps_history_and_cannot_happen_twice(store: Arc<dyn 
     ));
 }
 
+/// R-ORG-2 (issue 17): an edit changes only the editable fields, with its event in the same
+/// transaction; the same events again answer the member; a refused edit writes nothing.
+pub async fn check_an_edit_changes_the_editable_fields_with_its_event(store: Arc<dyn Store>) {
+    let (org, member_id) = org_with_two_members(&*store, "edit").await;
+    let before = store.member(org.id, member_id).await.expect("member");
+    let mut edit = registry::MemberEdit::of(&before.data);
+    edit.municipality = "Tlayacapan".into();
+    edit.household_size = 6;
+    edit.rfc = Some(registry::Rfc::parse("OEVL921024AB1").expect("rfc"));
+    edit.declared_programmes
+        .insert(registry::TargetProgramme::PopularArt);
+    let edited = [event("member:x", "member:x:edited:1", r#"{"edit":1}"#)];
+    let after = store
+        .update_member(org.id, member_id, &edit, &edited)
+        .await
+        .expect("edit");
+    assert_eq!(after.data.municipality, "Tlayacapan");
+    assert_eq!(after.data.household_size, 6);
+    assert_eq!(
+        after.data.rfc.as_ref().map(|r| r.as_str()),
+        Some("OEVL921024AB1")
+    );
+    assert!(after
+        .data
+        .declared_programmes
+        .contains(&registry::TargetProgramme::PopularArt));
+    assert_eq!(
+        (&after.data.curp, after.data.joined_on, after.left_on),
+        (&before.data.curp, before.data.joined_on, before.left_on),
+        "identity and history stay"
+    );
+    assert_eq!(store.member(org.id, member_id).await.expect("read"), after);
+    // A replay answers the member as they stand and writes nothing more.
+    let again = store
+        .update_member(org.id, member_id, &edit, &edited)
+        .await
+        .expect("replay");
+    assert_eq!(again, after);
+    assert_eq!(all_events(&*store, org.id).await.len(), 1);
+    // A refused edit (a household of 0) changes nothing and writes no event.
+    let mut bad = registry::MemberEdit::of(&after.data);
+    bad.household_size = 0;
+    let refused = [event("member:x", "member:x:edited:2", r#"{"edit":2}"#)];
+    assert_error!(
+        store.update_member(org.id, member_id, &bad, &refused).await,
+        Invalid,
+        "household_size"
+    );
+    assert_eq!(store.member(org.id, member_id).await.expect("read"), after);
+    assert_eq!(all_events(&*store, org.id).await.len(), 1);
+    assert!(matches!(
+        store
+            .update_member(org.id, member_id + 1_000, &edit, &[])
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
 pub async fn check_roles_are_assigned_listed_and_ended(store: Arc<dyn Store>) {
     let org = new_org(&*store, "roles").await;
     store

@@ -45,7 +45,7 @@ mod orgs;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use ledger::{Account, AccountCode, TrialBalance, ValidEntry};
-use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
+use registry::{Member, MemberEdit, NewMember, NewRoleAssignment, RoleAssignment};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, PgPool};
 use std::future::Future;
@@ -349,6 +349,20 @@ impl Store for PgStore {
         store::check_events(events)?;
         retrying("record_leave", || {
             members::record_leave(&self.pool, org_id, member_id, left_on, reason, events)
+        })
+        .await
+    }
+
+    async fn update_member(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        edit: &MemberEdit,
+        events: &[NewEvent],
+    ) -> StoreResult<Member> {
+        store::check_events(events)?;
+        retrying("update_member", || {
+            members::update_member(&self.pool, org_id, member_id, edit, events)
         })
         .await
     }

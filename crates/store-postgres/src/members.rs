@@ -6,7 +6,7 @@ use crate::{clamp_limit, corrupt, Attempt, AttemptResult};
 use chrono::NaiveDate;
 use ledger::Account;
 use registry::{
-    Curp, LetterOfCommitment, Member, NewMember, NewRoleAssignment, Profile, Rfc, Role,
+    Curp, LetterOfCommitment, Member, MemberEdit, NewMember, NewRoleAssignment, Profile, Rfc, Role,
     RoleAssignment, Sex, TargetProgramme,
 };
 use sqlx::postgres::PgRow;
@@ -391,6 +391,54 @@ pub(crate) async fn record_leave(
     .bind(member_id)
     .bind(left_on)
     .bind(reason)
+    .fetch_one(&mut *tx)
+    .await?;
+    let member = member_from_row(&row)?;
+    append_after_change(&mut tx, org_id, events, prior).await?;
+    tx.commit().await?;
+    Ok(member)
+}
+
+/// R-ORG-2: the editable fields of a member, as they are now (the change is in the log).
+pub(crate) async fn update_member(
+    pool: &PgPool,
+    org_id: OrgId,
+    member_id: MemberId,
+    edit: &MemberEdit,
+    events: &[NewEvent],
+) -> AttemptResult<Member> {
+    let mut tx = pool.begin().await?;
+    let member = member_for_update(&mut tx, org_id, member_id).await?;
+    // After the member's lock: a concurrent call with the same events has committed by now.
+    let prior = prior(&mut tx, org_id, events).await?;
+    if prior.replay {
+        tx.rollback().await?;
+        return Ok(member);
+    }
+    let data = edit
+        .apply(&member.data)
+        .map_err(|e| StoreError::invalid(e.to_string()))?;
+    let programmes: Vec<&str> = data
+        .declared_programmes
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
+    let row = sqlx::query(&format!(
+        "UPDATE members SET rfc = $3, given_names = $4, surnames = $5, municipality = $6, \
+         state = $7, trade = $8, household_size = $9, profile = $10, declared_programmes = $11 \
+         WHERE org_id = $1 AND id = $2 RETURNING {MEMBER_COLUMNS}"
+    ))
+    .bind(org_id)
+    .bind(member_id)
+    .bind(data.rfc.as_ref().map(|r| r.as_str().to_string()))
+    .bind(&data.given_names)
+    .bind(&data.surnames)
+    .bind(&data.municipality)
+    .bind(&data.state)
+    .bind(&data.trade)
+    .bind(i32::from(data.household_size))
+    .bind(data.profile.as_str())
+    .bind(&programmes)
     .fetch_one(&mut *tx)
     .await?;
     let member = member_from_row(&row)?;

@@ -33,7 +33,7 @@ pub mod baseline;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use ledger::{Account, AccountCode, TrialBalance, ValidEntry};
-use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
+use registry::{Member, MemberEdit, NewMember, NewRoleAssignment, RoleAssignment};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
@@ -425,6 +425,27 @@ impl Store for SqliteStore {
                 return people::member_in(w.conn(), org_id, member_id).await;
             }
             let member = people::record_leave(w.conn(), org_id, member_id, left_on, reason).await?;
+            events::append(w.conn(), org_id, events).await?;
+            Ok(member)
+        }
+        .await;
+        Self::finish(w, result).await
+    }
+
+    async fn update_member(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        edit: &MemberEdit,
+        events: &[NewEvent],
+    ) -> StoreResult<Member> {
+        store::check_events(events)?;
+        let mut w = self.begin().await?;
+        let result = async {
+            if events::is_replay(w.conn(), org_id, events).await? {
+                return people::member_in(w.conn(), org_id, member_id).await;
+            }
+            let member = people::update_member(w.conn(), org_id, member_id, edit).await?;
             events::append(w.conn(), org_id, events).await?;
             Ok(member)
         }

@@ -5,7 +5,7 @@ use crate::{backend, corrupt, orgs};
 use chrono::NaiveDate;
 use ledger::Account;
 use registry::{
-    Curp, LetterOfCommitment, Member, NewMember, NewRoleAssignment, Profile, Rfc, Role,
+    Curp, LetterOfCommitment, Member, MemberEdit, NewMember, NewRoleAssignment, Profile, Rfc, Role,
     RoleAssignment, Sex, TargetProgramme,
 };
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
@@ -271,6 +271,39 @@ pub(crate) async fn record_leave(
     member.left_on = Some(left_on);
     member.leave_reason = Some(reason.to_string());
     Ok(member)
+}
+
+/// R-ORG-2: the editable fields of a member, as they are now (the change is in the log).
+pub(crate) async fn update_member(
+    conn: &mut SqliteConnection,
+    org_id: OrgId,
+    member_id: MemberId,
+    edit: &MemberEdit,
+) -> StoreResult<Member> {
+    let member = member_in(conn, org_id, member_id).await?;
+    let data = edit
+        .apply(&member.data)
+        .map_err(|e| StoreError::invalid(e.to_string()))?;
+    sqlx::query(
+        "UPDATE members SET rfc = ?3, given_names = ?4, surnames = ?5, municipality = ?6, \
+         state = ?7, trade = ?8, household_size = ?9, profile = ?10, declared_programmes = ?11 \
+         WHERE org_id = ?1 AND id = ?2",
+    )
+    .bind(org_id)
+    .bind(member_id)
+    .bind(data.rfc.as_ref().map(|r| r.as_str().to_string()))
+    .bind(&data.given_names)
+    .bind(&data.surnames)
+    .bind(&data.municipality)
+    .bind(&data.state)
+    .bind(&data.trade)
+    .bind(i64::from(data.household_size))
+    .bind(data.profile.as_str())
+    .bind(programmes_text(&data.declared_programmes))
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(Member { data, ..member })
 }
 
 const ROLE_COLUMNS: &str = "id, org_id, person_name, member_id, role, from_date, until_date";

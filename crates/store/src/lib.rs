@@ -31,7 +31,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use ledger::{Account, AccountCode, Currency, TrialBalance, ValidEntry};
-use registry::{Member, NewMember, NewRoleAssignment, RoleAssignment};
+use registry::{Member, MemberEdit, NewMember, NewRoleAssignment, RoleAssignment};
 
 pub type OrgId = i64;
 pub type MemberId = i64;
@@ -353,8 +353,8 @@ pub trait Store: Send + Sync {
 
     // Members (R-ORG-2..4) and roles (R-ORG-5).
     //
-    // The four registry writes (`import_members`, `record_leave`, `assign_role`, `end_role`)
-    // take `events`: domain events appended in the SAME transaction as the change, with
+    // The registry writes (`import_members`, `record_leave`, `assign_role`, `end_role`,
+    // `update_member`) take `events`: domain events appended in the SAME transaction as the change, with
     // exactly [`Store::commit`]'s semantics and limits ([`check_events`]): a key committed
     // before with the same stream, kind and payload is a no-op; with other data it is a
     // conflict and nothing is written; so is a call some (not all) of whose events are in the
@@ -388,6 +388,18 @@ pub trait Store: Send + Sync {
         member_id: MemberId,
         left_on: NaiveDate,
         reason: &str,
+        events: &[NewEvent],
+    ) -> StoreResult<Member>;
+
+    /// R-ORG-2: changes what the registry lets change about a member ([`MemberEdit`]: names,
+    /// RFC, place, trade, household, profile, declared programmes); the CURP, dates and leaving
+    /// stay. `events` as above (they record the change: history is the log, the row is the
+    /// member as they are now; a replay answers the member).
+    async fn update_member(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        edit: &MemberEdit,
         events: &[NewEvent],
     ) -> StoreResult<Member>;
 

@@ -112,6 +112,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(crate::opening_pages::get_opening).post(crate::opening_pages::post_opening),
         )
         .merge(crate::api_support::routes())
+        .merge(crate::api_members::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::api_contract::require_session,
@@ -125,8 +126,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tequio API", version = "1", description = "ODFs, members, statements, proposals and votes. Authorisation as the web pages (R-GOV-1, R-SUP-1)."),
-    paths(create_session, list_orgs, get_org, list_members, add_member, record_leave, assign_role, end_role, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::purchase_lease, crate::api_fund::odf_fund, crate::api_fund::trade_summary, crate::api_accounts::create_org, crate::api_accounts::create_supervisor, crate::api_accounts::reissue_programme_code, crate::api_accounts::list_accounts, crate::api_accounts::create_account, crate::api_accounts::reissue_code, crate::api_accounts::activate, crate::api_accounts::change_password, crate::api_accounts::my_sessions, crate::api_accounts::end_session, crate::settings_pages::list_settings, crate::settings_pages::create_setting_proposal, crate::opening_pages::get_opening, crate::opening_pages::post_opening, crate::api_support::publish_opportunity, crate::api_support::publish_programme_opportunity, crate::api_support::list_opportunities, crate::api_support::programme_opportunities, crate::api_support::opportunity_audience, crate::api_support::para_ti, crate::api_support::mark_interest, crate::api_support::register_invention, crate::api_support::list_inventions, crate::api_support::get_invention, crate::api_support::invention_reviews, crate::api_support::review_invention, crate::api_support::advance_invention, crate::api_support::odf_compliance, crate::api_support::programme_compliance, crate::api_support::odf_outcomes, crate::api_support::programme_outcomes, crate::api_support::list_scenarios, crate::api_support::save_scenario, crate::api_support::compare_scenarios, crate::api_support::integradoras),
-    components(schemas(crate::api_accounts::OrgIn, crate::api_accounts::OrgCreatedOut, crate::api_accounts::CodeOut, crate::api_accounts::SupervisorIn, crate::api_accounts::AccountIn, crate::api_accounts::AccountOut, crate::api_accounts::ActivationIn, crate::api_accounts::PasswordIn, crate::api_accounts::SessionOutRow, crate::api_fund::QuoteIn, crate::api_fund::LeasePurchaseIn, crate::api_fund::LeasePurchaseOut, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, LeaveIn, LeaveOut, RoleIn, RoleEndIn, RoleOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut, crate::opening_pages::OpeningIn, crate::opening_pages::OpeningOut, crate::settings_pages::SettingOut, crate::settings_pages::SettingChangeOut, crate::settings_pages::SettingPendingOut, crate::settings_pages::SettingProposalIn, crate::settings_pages::SettingProposalOut)),
+    paths(create_session, list_orgs, get_org, list_members, add_member, record_leave, assign_role, end_role, member_statement, list_proposals, create_proposal, cast_vote, close_vote, add_comment, audit, crate::api_fund::file_report, crate::api_fund::close_preview, crate::api_fund::close_period, crate::api_fund::loan_quote, crate::api_fund::member_fund, crate::api_fund::purchase_lease, crate::api_fund::odf_fund, crate::api_fund::trade_summary, crate::api_accounts::create_org, crate::api_accounts::create_supervisor, crate::api_accounts::reissue_programme_code, crate::api_accounts::list_accounts, crate::api_accounts::create_account, crate::api_accounts::reissue_code, crate::api_accounts::activate, crate::api_accounts::change_password, crate::api_accounts::my_sessions, crate::api_accounts::end_session, crate::settings_pages::list_settings, crate::settings_pages::create_setting_proposal, crate::opening_pages::get_opening, crate::opening_pages::post_opening, crate::api_support::publish_opportunity, crate::api_support::publish_programme_opportunity, crate::api_support::list_opportunities, crate::api_support::programme_opportunities, crate::api_support::opportunity_audience, crate::api_support::para_ti, crate::api_support::mark_interest, crate::api_support::register_invention, crate::api_support::list_inventions, crate::api_support::get_invention, crate::api_support::invention_reviews, crate::api_support::review_invention, crate::api_support::advance_invention, crate::api_support::odf_compliance, crate::api_support::programme_compliance, crate::api_support::odf_outcomes, crate::api_support::programme_outcomes, crate::api_support::list_scenarios, crate::api_support::save_scenario, crate::api_support::compare_scenarios, crate::api_support::integradoras, crate::api_members::list_roles, crate::api_members::edit_member, crate::api_members::list_plans, crate::api_members::member_plans, crate::api_members::get_plan, crate::api_members::flagged_plans, crate::api_members::agree_plan, crate::api_members::revise_target, crate::api_members::end_plan),
+    components(schemas(crate::api_accounts::OrgIn, crate::api_accounts::OrgCreatedOut, crate::api_accounts::CodeOut, crate::api_accounts::SupervisorIn, crate::api_accounts::AccountIn, crate::api_accounts::AccountOut, crate::api_accounts::ActivationIn, crate::api_accounts::PasswordIn, crate::api_accounts::SessionOutRow, crate::api_fund::QuoteIn, crate::api_fund::LeasePurchaseIn, crate::api_fund::LeasePurchaseOut, crate::api_fund::ReportIn, crate::api_fund::ReportOut, crate::api_fund::CloseOut, ApiError, SignIn, SessionOut, OrgOut, MemberOut, MemberList, MemberIn, ImportOut, LeaveIn, LeaveOut, RoleIn, RoleEndIn, RoleOut, StatementOut, StatementLineOut, ProposalIn, ProposalOut, BallotOut, DecisionOut, VoteIn, CommentIn, CommentOut, AuditEventOut, crate::opening_pages::OpeningIn, crate::opening_pages::OpeningOut, crate::settings_pages::SettingOut, crate::settings_pages::SettingChangeOut, crate::settings_pages::SettingPendingOut, crate::settings_pages::SettingProposalIn, crate::settings_pages::SettingProposalOut, crate::api_members::RoleHeldOut, crate::api_members::MemberEditIn, crate::api_members::MemberDetailOut, crate::api_members::TargetOut, crate::api_members::PlanChangeOut, crate::api_members::PlanOut, crate::api_members::FlaggedOut, crate::api_members::FlaggedPlanOut, crate::api_members::PlanIn, crate::api_members::TargetIn, crate::api_members::EndIn)),
     modifiers(&BearerAuth, &Contract)
 )]
 pub struct ApiDoc;
@@ -594,12 +595,14 @@ pub struct MemberList {
     members: Vec<MemberOut>,
     /// Pass as `after` for the next page.
     next_after: Option<i64>,
+    /// How many members match the search in all (issue 17).
+    total: usize,
 }
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MembersQuery {
-    /// Part of a name or CURP.
+    /// Part of a name or CURP; any case, accents folded ("jose" finds "José").
     q: Option<String>,
     after: Option<i64>,
 }
@@ -613,14 +616,14 @@ async fn list_members(
     ApiQuery(q): ApiQuery<MembersQuery>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
-    let (found, next_after) = search_members(
+    let (found, next_after, total) = search_members(
         &state,
         org.id,
         q.q.as_deref().unwrap_or(""),
         q.after.unwrap_or(0),
     )
     .await
-    .map_err(|e| app_error(e.into()))?;
+    .map_err(app_error)?;
     let members = found
         .into_iter()
         .map(|m| MemberOut {
@@ -636,6 +639,7 @@ async fn list_members(
     Ok(Json(MemberList {
         members,
         next_after,
+        total,
     })
     .into_response())
 }
@@ -657,6 +661,13 @@ pub struct MemberIn {
     profile: String,
     joined_on: String,
     letter_signed_on: String,
+    /// Optional (R-ORG-2).
+    #[serde(default)]
+    rfc: String,
+    /// Declared programmes (R-ORG-4), separated by `;`: inventors, disabled,
+    /// artistic_cultural, popular_art, indigenous.
+    #[serde(default)]
+    programmes: String,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -127,6 +127,19 @@ pub fn date_in(date: chrono::NaiveDate, lang: crate::i18n::Lang) -> String {
     )
 }
 
+/// A count as es-MX writes it: `4,000` (issue 17: totals of lists).
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 #[cfg(test)]
 pub fn date_es(date: chrono::NaiveDate) -> String {
     use chrono::Datelike;

@@ -914,6 +914,8 @@ struct MemberPage {
     left: Option<String>,
     arrears: String,
     can_report: bool,
+    /// Staff, board, supervisors: a link to the member's record (issue 17).
+    can_see_record: bool,
     fund: std::sync::Arc<FundPart>,
     rows: Vec<StatementRow>,
     chart: String,
@@ -987,6 +989,7 @@ pub async fn member_statement(
         left: member.left_on.map(|d| t.date(&d)),
         arrears: t.money(arrears as i128),
         can_report,
+        can_see_record: session.viewer.may(org.id, Action::ViewMembers),
         fund,
         rows,
         chart,

@@ -10,6 +10,7 @@ mod api;
 mod api_accounts;
 mod api_contract;
 mod api_fund;
+mod api_members;
 mod api_support;
 pub mod audit;
 mod auth;
@@ -19,6 +20,7 @@ mod format;
 pub mod fund_pages;
 mod i18n;
 pub mod limiter;
+mod member_pages;
 mod opening_pages;
 mod pages;
 mod plan_pages;
@@ -125,7 +127,43 @@ pub fn router_with(state: AppState) -> Router {
             "/odf/{slug}/socios",
             get(pages::members_page).post(pages::add_member),
         )
-        .route("/odf/{slug}/socios/importar", post(pages::import_members))
+        .route(
+            "/odf/{slug}/socios/importar",
+            post(member_pages::import_members),
+        )
+        .route(
+            "/odf/{slug}/socios/{member_id}/ficha",
+            get(member_pages::record_page),
+        )
+        .route(
+            "/odf/{slug}/socios/{member_id}/editar",
+            post(member_pages::edit_member),
+        )
+        .route(
+            "/odf/{slug}/socios/{member_id}/baja",
+            post(member_pages::record_leave),
+        )
+        .route(
+            "/odf/{slug}/socios/{member_id}/plan",
+            get(plan_pages::member_plan),
+        )
+        .route(
+            "/odf/{slug}/consejo",
+            get(member_pages::board_page).post(member_pages::give_role),
+        )
+        .route(
+            "/odf/{slug}/consejo/{id}/terminar",
+            post(member_pages::end_role),
+        )
+        .route("/odf/{slug}/planes/{id}", get(plan_pages::plan_page))
+        .route(
+            "/odf/{slug}/planes/{id}/meta",
+            post(plan_pages::revise_target),
+        )
+        .route(
+            "/odf/{slug}/planes/{id}/terminar",
+            post(plan_pages::end_plan),
+        )
         .route(
             "/odf/{slug}/socios/{member_id}",
             get(fund_pages::member_statement),

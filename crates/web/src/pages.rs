@@ -20,7 +20,7 @@ use chrono::Utc;
 use governance::{ProposalKind, ProposalStatus, Vote};
 use serde::Deserialize;
 use std::collections::HashMap;
-use store::{Org, Page, StoreError, PROGRAMME_ORG};
+use store::{Org, StoreError, PROGRAMME_ORG};
 
 // ---------------------------------------------------------------- errors and layout
 
@@ -702,8 +702,8 @@ struct MembersPage {
     slug: String,
     name: String,
     q: String,
-    rows: Vec<MemberRow>,
-    next_after: Option<i64>,
+    /// The list: total, this page's rows, previous and next (`member_pages`).
+    list: crate::member_pages::MemberList,
     can_manage: bool,
     csrf: String,
     fields: Vec<FormField>,
@@ -715,85 +715,46 @@ struct MembersPage {
     imported: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "member_rows.html")]
-struct MemberRows {
-    t: Tr,
-    slug: String,
-    rows: Vec<MemberRow>,
-}
-
 #[derive(Deserialize, Default)]
 pub struct MembersQuery {
     #[serde(default)]
     q: String,
-    after: Option<i64>,
+    /// The page of the list, from 1.
+    pagina: Option<usize>,
 }
 
 const MEMBERS_PER_PAGE: usize = 50;
-/// A search reads at most this many members (the store's import limit).
-const MAX_SCAN: usize = 10_000;
 
-/// Members matching `q` (name or CURP, any case), after `after`, at most a page.
+/// Members matching `q` (name or CURP, any case, accents folded: `App::search_members`)
+/// with ids after `after`, at most a page, the id to pass for the next page, and how many
+/// match in all.
 pub async fn search_members(
     state: &AppState,
     org_id: i64,
     q: &str,
     after: i64,
-) -> Result<(Vec<registry::Member>, Option<i64>), StoreError> {
-    let needle = q.trim().to_lowercase();
-    let mut page = Page {
-        after_id: after.max(0),
-        limit: store::MAX_PAGE,
-    };
-    let mut found = Vec::new();
-    let mut scanned = 0;
-    loop {
-        let members = state.app.store().members(org_id, page).await?;
-        let Some(last) = members.last() else {
-            return Ok((found, None));
-        };
-        page.after_id = last.id;
-        for m in members {
-            scanned += 1;
-            let hay = format!(
-                "{} {} {}",
-                m.data.given_names,
-                m.data.surnames,
-                m.data.curp.as_str()
-            )
-            .to_lowercase();
-            if needle.is_empty() || hay.contains(&needle) {
-                found.push(m);
-                if found.len() == MEMBERS_PER_PAGE {
-                    let next = found.last().map(|m| m.id);
-                    return Ok((found, next));
-                }
-            }
-        }
-        if scanned >= MAX_SCAN {
-            return Ok((found, Some(page.after_id)));
-        }
-    }
-}
-
-fn member_rows(t: Tr, members: Vec<registry::Member>) -> Vec<MemberRow> {
-    members
+) -> Result<(Vec<registry::Member>, Option<i64>, usize), AppError> {
+    let all = state
+        .app
+        .search_members(org_id, q, 0, app::registry_cases::MAX_SEARCH_SCAN)
+        .await?;
+    let mut found: Vec<registry::Member> = all
+        .members
         .into_iter()
-        .map(|m| MemberRow {
-            id: m.id,
-            name: format!("{} {}", m.data.given_names, m.data.surnames),
-            curp: m.data.curp.as_str().to_string(),
-            municipality: m.data.municipality.clone(),
-            joined: t.date(&m.data.joined_on),
-            active: m.left_on.is_none(),
-        })
-        .collect()
+        .filter(|m| m.id > after)
+        .take(MEMBERS_PER_PAGE + 1)
+        .collect();
+    let next = (found.len() > MEMBERS_PER_PAGE).then(|| {
+        found.truncate(MEMBERS_PER_PAGE);
+        found.last().map_or(0, |m| m.id)
+    });
+    Ok((found, next, all.total))
 }
 
-/// The fields of the "add a member" form (R-ORG-2, R-ORG-3), in the order shown.
-const MEMBER_FIELDS: [(&str, &str); 12] = [
+/// The fields of the "add a member" form (R-ORG-2, R-ORG-3, R-ORG-4), in the order shown.
+const MEMBER_FIELDS: [(&str, &str); 14] = [
     ("curp", "text"),
+    ("rfc", "text"),
     ("given_names", "text"),
     ("surnames", "text"),
     ("sex", "select"),
@@ -803,6 +764,7 @@ const MEMBER_FIELDS: [(&str, &str); 12] = [
     ("trade", "text"),
     ("household_size", "number"),
     ("profile", "select"),
+    ("programmes", "checks"),
     ("joined_on", "date"),
     ("letter_signed_on", "date"),
 ];
@@ -818,7 +780,11 @@ fn member_form(
             name,
             label: field_label(t, name),
             kind,
-            value: values.get(name).cloned().unwrap_or_default(),
+            value: match name {
+                // The checked boxes, each between `;` (the template asks `contains`).
+                "programmes" => format!(";{};", declared_programmes(values)),
+                _ => values.get(name).cloned().unwrap_or_default(),
+            },
             error: errors.get(name).cloned(),
             options: match name {
                 "sex" => vec![
@@ -830,6 +796,11 @@ fn member_form(
                     ("micro_producer", t.get("profile.micro_producer")),
                     ("micro_entrepreneur", t.get("profile.micro_entrepreneur")),
                 ],
+                "programmes" => registry::TargetProgramme::ALL
+                    .into_iter()
+                    .filter(|p| p.is_declared())
+                    .map(|p| (p.as_str(), crate::member_pages::programme_label(t, p)))
+                    .collect(),
                 _ => Vec::new(),
             },
         })
@@ -871,6 +842,13 @@ pub(crate) fn field_label(t: Tr, name: &str) -> &'static str {
         "value" => t.get("field.setting_value"),
         "effective_on" => t.get("field.effective_on"),
         "file" => t.get("field.opening_file"),
+        "rfc" => t.get("field.rfc"),
+        "programmes" => t.get("field.programmes"),
+        "left_on" => t.get("field.left_on"),
+        "role" => t.get("field.role"),
+        "from" => t.get("field.from"),
+        "until" => t.get("field.until"),
+        "person_name" => t.get("role.f.person_name"),
         _ => t.get("field.other"),
     }
 }
@@ -897,23 +875,16 @@ async fn members_response(
     state: &AppState,
     ctx: &Ctx,
     slug: &str,
-    after: i64,
+    page: usize,
     view: MembersView,
     status: StatusCode,
 ) -> PageResult {
     let (org, session) = visible_org(state, ctx, slug).await?;
     let t = ctx.t;
     check(ctx, &session.viewer, org.id, Action::ViewMembers)?;
-    let (found, next_after) = search_members(state, org.id, &view.q, after)
-        .await
-        .map_err(|e| PageError::from_store(t, e))?;
-    let rows = member_rows(t, found);
+    let list = crate::member_pages::member_list(state, t, &org, &view.q, page).await?;
     if ctx.htmx {
-        return Ok(render(MemberRows {
-            t,
-            slug: org.data.slug.clone(),
-            rows,
-        }));
+        return Ok(crate::member_pages::list_part(t, list));
     }
     let page = MembersPage {
         t,
@@ -921,8 +892,7 @@ async fn members_response(
         slug: org.data.slug.clone(),
         name: org.data.name.clone(),
         q: view.q,
-        rows,
-        next_after,
+        list,
         can_manage: session.viewer.may(org.id, Action::ManageMembers),
         csrf: session.csrf.clone(),
         fields: view.fields,
@@ -953,11 +923,25 @@ pub async fn members_page(
         &state,
         &ctx,
         &slug,
-        query.after.unwrap_or(0),
+        query.pagina.unwrap_or(1),
         view,
         StatusCode::OK,
     )
     .await
+}
+
+/// The declared programmes a form gives (R-ORG-4): `programmes` as the CSV has it (`a;b`), or
+/// the checked boxes `programme_<key>`.
+fn declared_programmes(values: &HashMap<String, String>) -> String {
+    if let Some(text) = values.get("programmes") {
+        return text.clone();
+    }
+    registry::TargetProgramme::ALL
+        .into_iter()
+        .filter(|p| values.contains_key(&format!("programme_{}", p.as_str())))
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 fn csv_cell(value: &str) -> String {
@@ -969,7 +953,10 @@ pub fn member_csv(values: &HashMap<String, String>) -> String {
     let header: Vec<&str> = MEMBER_FIELDS.iter().map(|(n, _)| *n).collect();
     let row: Vec<String> = MEMBER_FIELDS
         .iter()
-        .map(|(n, _)| csv_cell(values.get(*n).map(String::as_str).unwrap_or("")))
+        .map(|(n, _)| match *n {
+            "programmes" => csv_cell(&declared_programmes(values)),
+            n => csv_cell(values.get(n).map(String::as_str).unwrap_or("")),
+        })
         .collect();
     format!("{}\n{}\n", header.join(","), row.join(","))
 }
@@ -1043,25 +1030,22 @@ pub async fn add_member(
     } else {
         StatusCode::OK
     };
-    members_response(&state, &ctx, &slug, 0, view, status).await
+    members_response(&state, &ctx, &slug, 1, view, status).await
 }
 
-#[derive(Deserialize)]
-pub struct ImportForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    csv: String,
+/// The members import form, pasted or uploaded (`member_pages::import_members` reads both).
+pub(crate) struct ImportForm {
+    pub csrf: String,
+    pub csv: String,
     /// The day of the import (empty: today in America/Mexico_City).
-    #[serde(default)]
-    fecha: String,
+    pub fecha: String,
 }
 
-pub async fn import_members(
-    State(state): State<AppState>,
+pub(crate) async fn import_members_form(
+    state: AppState,
     ctx: Ctx,
-    Path(slug): Path<String>,
-    Form(form): Form<ImportForm>,
+    slug: String,
+    form: ImportForm,
 ) -> PageResult {
     let (org, session) = visible_org(&state, &ctx, &slug).await?;
     let t = ctx.t;
@@ -1133,7 +1117,7 @@ pub async fn import_members(
         import_errors,
         imported,
     };
-    members_response(&state, &ctx, &slug, 0, view, status).await
+    members_response(&state, &ctx, &slug, 1, view, status).await
 }
 
 // ---------------------------------------------------------------- a member's statement

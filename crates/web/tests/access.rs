@@ -1699,3 +1699,200 @@ async fn r_sup_3_the_integradoras_page_and_csv_add_up_to_the_1997_totals() {
         en.body
     );
 }
+
+/// Issue 17's pages in the authorisation matrix: a member's record, editing, leaving (the
+/// first POST is the confirmation page), the board and committees, giving and ending roles
+/// (confirmed first), a plan, revising and ending it, a member's own plan; every role, and
+/// another organisation's pages (which answer like missing ones).
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_the_members_and_plans_pages() {
+    let w = world().await;
+    let socio = member_of(&w, "socio").await;
+    let consejo = member_of(&w, "consejo").await;
+    let plan = w
+        .app
+        .plans(w.union.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.member_id == socio)
+        .expect("the demo member has a plan")
+        .id;
+    let leaver = w
+        .app
+        .store()
+        .members(w.union.id, store::Page::first(1000))
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .id;
+    let role = w
+        .app
+        .assign_role(
+            w.union.id,
+            registry::NewRoleAssignment {
+                person_name: "Por terminar".into(),
+                member_id: None,
+                role: registry::Role::Volunteer,
+                from: chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+            },
+            &app::Actor::cli(),
+        )
+        .await
+        .unwrap()
+        .id;
+    let roles = [
+        "supervisor",
+        "personal",
+        "consejo",
+        "socio",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut who = Vec::new();
+    for r in roles {
+        who.push(Some(sign_in(&w, r).await));
+    }
+    who.push(None);
+    let o = "/odf/alfareros-morelos";
+    let x = format!("/odf/{}", w.other.data.slug);
+    // Per role: supervisor, staff, board, member, support committee, donor, adviser, nobody.
+    // 2 = 2xx, 3 = redirect to sign in, 9 = authorised and the rule decided (2xx or 422).
+    // POSTs send only the CSRF token (and a reason to leave), so nothing is changed: the
+    // confirmation page answers, or the form comes back naming a field.
+    type Row = (&'static str, String, [u16; 8]);
+    let rows: Vec<Row> = vec![
+        (
+            "GET",
+            format!("{o}/socios/{socio}/ficha"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/socios/{leaver}/editar"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/socios/{leaver}/baja"),
+            [403, 2, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/socios/{socio}/plan"),
+            [2, 2, 2, 2, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/socios/{consejo}/plan"),
+            [2, 2, 2, 404, 404, 404, 404, 3],
+        ),
+        ("GET", format!("{o}/consejo"), [2, 2, 2, 2, 2, 2, 2, 3]),
+        (
+            "POST",
+            format!("{o}/consejo"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/consejo/{role}/terminar"),
+            [403, 2, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/planes"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/planes/{plan}"),
+            [2, 2, 2, 2, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/planes/{plan}/meta"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/planes/{plan}/terminar"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/consejo"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/consejo"),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/socios/{}/ficha", w.other_member),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/socios/{}/baja", w.other_member),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/socios/{}/plan", w.other_member),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+    ];
+    let missing = get(&w, "/odf/no-existe/consejo", who[1].as_ref()).await;
+    let mut failures = Vec::new();
+    for (method, uri, expected) in rows {
+        for (i, b) in who.iter().enumerate() {
+            let csrf = b.as_ref().map(|b| b.csrf.clone()).unwrap_or_default();
+            let r = if method == "GET" {
+                get(&w, &uri, b.as_ref()).await
+            } else {
+                post_form(
+                    &w,
+                    &uri,
+                    b.as_ref(),
+                    &[("csrf", &csrf), ("reason", "matriz")],
+                )
+                .await
+            };
+            let status = r.status.as_u16();
+            let got = match status {
+                200..=299 => 2,
+                303 => 3,
+                s => s,
+            };
+            let got = if expected[i] == 9 && (got == 2 || got == 422) {
+                9
+            } else {
+                got
+            };
+            let name = roles.get(i).copied().unwrap_or("nobody");
+            if got != expected[i] {
+                failures.push(format!(
+                    "{name} {method} {uri}: expected {}, got {status}",
+                    expected[i]
+                ));
+            }
+            if got == 404 && r.body != missing.body {
+                failures.push(format!(
+                    "{name} {method} {uri}: 404 differs from a missing one"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    // Nothing was changed by the matrix: no leave, no role ended, no plan changed.
+    let left = w.app.store().member(w.union.id, leaver).await.unwrap();
+    assert_eq!(left.left_on, None);
+    let ended = w.app.store().roles(w.union.id).await.unwrap();
+    assert!(ended.iter().any(|r| r.id == role && r.until.is_none()));
+    let p = w.app.plan(w.union.id, plan).await.unwrap();
+    assert_eq!(p.history.len(), 1, "only agreed");
+}

@@ -809,3 +809,175 @@ async fn registry_changes_by_staff_are_in_the_audit_log_with_who_and_from_where(
     let en = get(&w, "/odf/alfareros-morelos/bitacora?lang=en", Some(&board)).await;
     assert!(en.body.contains("Member left") && en.body.contains("Role assigned"));
 }
+
+/// Issue 17's API routes in the authorisation matrix: the roles in force, editing a member,
+/// plans (list, flagged, one, a member's own, agree, revise, end).
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_the_members_and_plans_routes() {
+    let w = world().await;
+    let socio = member_of(&w, "socio").await;
+    let consejo = member_of(&w, "consejo").await;
+    let plan = w
+        .app
+        .plans(w.union.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.member_id == socio)
+        .expect("the demo member has a plan")
+        .id;
+    let edited = w
+        .app
+        .store()
+        .members(w.union.id, store::Page::first(1000))
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .id;
+    let roles = [
+        "supervisor",
+        "personal",
+        "consejo",
+        "socio",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut tokens = Vec::new();
+    for r in roles {
+        tokens.push(Some(sign_in(&w, r).await.token));
+    }
+    tokens.push(None);
+    let o = "/api/v1/orgs/alfareros-morelos";
+    let x = format!("/api/v1/orgs/{}", w.other.data.slug);
+    // The socio already has an active plan: agreeing another is refused by the rule (9).
+    let agree = json!({"member_id": socio, "baseline_revenue_minor": 100000, "baseline_profit_minor": 20000, "target_minor": 300000, "by": "2030-12-31"});
+    type Row<'a> = (&'a str, String, Option<serde_json::Value>, [u16; 8]);
+    let rows: Vec<Row> = vec![
+        (
+            "GET",
+            format!("{o}/roles/current"),
+            None,
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/members/{edited}/edit"),
+            Some(json!({"household_size": 5})),
+            [403, 2, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/plans"),
+            None,
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/plans/flagged"),
+            None,
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/plans/{plan}"),
+            None,
+            [2, 2, 2, 2, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/members/{socio}/plans"),
+            None,
+            [2, 2, 2, 2, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{o}/members/{consejo}/plans"),
+            None,
+            [2, 2, 2, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/plans"),
+            Some(agree.clone()),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/plans/{plan}/target"),
+            Some(json!({"target_minor": 0, "by": "2030-12-31", "reason": "matriz"})),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/plans/{plan}/end"),
+            Some(json!({"status": "ninguno", "reason": "matriz"})),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/roles/current"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/plans"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{x}/members/{}/edit", w.other_member),
+            Some(json!({"household_size": 5})),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{x}/plans"),
+            Some(agree),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (method, uri, body, expected) in rows {
+        for (i, token) in tokens.iter().enumerate() {
+            let r = api(&w, method, &uri, token.as_deref(), body.clone(), None).await;
+            let got = if r.status.is_success() {
+                2
+            } else {
+                r.status.as_u16()
+            };
+            let got = if expected[i] == 9 && (got == 2 || got == 422) {
+                9
+            } else {
+                got
+            };
+            if got == 404 {
+                let missing = api(
+                    &w,
+                    method,
+                    &uri.replacen(&w.other.data.slug, "no-existe", 1),
+                    token.as_deref(),
+                    body.clone(),
+                    None,
+                )
+                .await;
+                if missing.status != r.status || missing.body != r.body {
+                    failures.push(format!("{method} {uri}: 404 differs from a missing one"));
+                }
+            }
+            let who = roles.get(i).copied().unwrap_or("nobody");
+            if got != expected[i] {
+                failures.push(format!(
+                    "{who} {method} {uri}: expected {}, got {} {}",
+                    expected[i], r.status, r.body
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    let p = w.app.plan(w.union.id, plan).await.unwrap();
+    assert_eq!(p.history.len(), 1, "the refused changes changed nothing");
+}

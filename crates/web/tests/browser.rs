@@ -995,6 +995,7 @@ async fn every_page_as_every_role_on_a_phone_in_spanish() {
         defects.len(),
         defects.join("\n")
     );
+}
 
 /// Signs in through `/entrar` and waits (bounded) for the home page.
 async fn sign_in_through_page(
@@ -1281,6 +1282,156 @@ async fn settings_approved_by_the_board_and_the_opening_uploaded_on_a_phone() {
         (1, 3, 1, 4)
     );
     client.close().await.unwrap();
+}
+
+/// Issue 17: staff on a phone find a member by a name typed without accents, give them a seat
+/// on the financing committee from their record, record their leave (reviewed on a
+/// confirmation page first), and see the board and committees and a business plan; a
+/// screenshot per step (`members-NN-*.png`) and no sideways scroll at 360 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_record_a_leave_and_give_a_committee_seat_on_a_phone() {
+    let Some((_turn, _driver, client)) = chrome().await else {
+        return;
+    };
+    let w = common::world_sized(60, 2).await;
+    let base = serve(w.router.clone()).await;
+    let shots = screenshots_dir();
+    let o = format!("{base}/odf/alfareros-morelos");
+    let step = |n: &'static str, what: &'static str| {
+        let client = client.clone();
+        let shots = shots.clone();
+        async move {
+            let html = client.source().await.unwrap();
+            assert!(html.contains("lang=\"es-MX\""), "{what}: in Spanish");
+            std::fs::write(
+                shots.join(format!("members-{n}-{what}.png")),
+                client.screenshot().await.unwrap(),
+            )
+            .unwrap();
+            no_sideways_scroll(client, what).await;
+            html
+        }
+    };
+    let submit = |css: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css(css))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+    // Sign in as staff.
+    client.goto(&format!("{base}/entrar")).await.unwrap();
+    type_into(client.clone(), "login", "personal").await;
+    type_into(client.clone(), "password", DEMO_PASSWORD).await;
+    submit("form.form button[type=submit]").await;
+    wait_until_shown(client.clone(), "/odf/alfareros-morelos").await;
+
+    // The member to work with: the last one registered; searched without accents.
+    let m = w
+        .app
+        .store()
+        .members(w.union.id, store::Page::first(1000))
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let name = format!("{} {}", m.data.given_names, m.data.surnames);
+    let plain: String = m
+        .data
+        .surnames
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' => 'a',
+            'é' => 'e',
+            'í' => 'i',
+            'ó' => 'o',
+            'ú' | 'ü' => 'u',
+            'ñ' => 'n',
+            c => c,
+        })
+        .collect();
+    client
+        .goto(&format!("{o}/socios?q={}", common::urlencode(&plain)))
+        .await
+        .unwrap();
+    let html = step("01", "search").await;
+    assert!(
+        html.contains(&name) && html.contains("id=\"member-total\""),
+        "{plain}"
+    );
+
+    client
+        .goto(&format!("{o}/socios/{}/ficha", m.id))
+        .await
+        .unwrap();
+    step("02", "record").await;
+    // A seat on the financing committee, from the member's record.
+    client
+        .execute(
+            "document.getElementById('role').value = 'specialised_committee:financing'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    submit("#give-role-form button[type=submit]").await;
+    // The record again, now listing the seat (not only the form's option).
+    wait_until_shown(client.clone(), "<strong>Comité de financiamiento</strong>").await;
+    step("03", "seat-given").await;
+
+    // The leave: reviewed on a confirmation page, recorded only after confirming.
+    type_into(client.clone(), "leave-reason", "Se mudó a Puebla").await;
+    submit("#leave-form button[type=submit]").await;
+    wait_until_shown(client.clone(), "¿Registrar esta baja?").await;
+    let html = step("04", "leave-confirm").await;
+    assert!(html.contains(&name) && html.contains("Se mudó a Puebla"));
+    assert_eq!(
+        w.app
+            .store()
+            .member(w.union.id, m.id)
+            .await
+            .unwrap()
+            .left_on,
+        None
+    );
+    submit("#confirm-submit").await;
+    wait_until_shown(client.clone(), "Se dio de baja el").await;
+    step("05", "left").await;
+    let left = w.app.store().member(w.union.id, m.id).await.unwrap();
+    assert_eq!(left.leave_reason.as_deref(), Some("Se mudó a Puebla"));
+    assert!(w
+        .app
+        .store()
+        .roles(w.union.id)
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.member_id == Some(m.id)
+            && r.role == registry::Role::SpecialisedCommittee(registry::Committee::Financing)));
+
+    // The board and committees, with names.
+    client.goto(&format!("{o}/consejo")).await.unwrap();
+    let html = step("06", "board").await;
+    assert!(
+        html.contains("Consejo de Administración") && html.contains("Comité de financiamiento")
+    );
+    assert!(html.contains(&name));
+
+    // A business plan and the plans page with the review section.
+    let plan = w.app.plans(w.union.id).await.unwrap().remove(0);
+    client
+        .goto(&format!("{o}/planes/{}", plan.id))
+        .await
+        .unwrap();
+    step("07", "plan").await;
+    client.goto(&format!("{o}/planes")).await.unwrap();
+    let html = step("08", "plans").await;
+    assert!(html.contains("Planes por revisar"));
 }
 
 // ---------------------------------------------------------------- issue 19: the support system

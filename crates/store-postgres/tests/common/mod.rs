@@ -265,6 +265,17 @@ impl Store for Guarded {
             .record_leave(org_id, member_id, left_on, reason, events)
             .await
     }
+    async fn update_member(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        edit: &registry::MemberEdit,
+        events: &[NewEvent],
+    ) -> StoreResult<Member> {
+        self.store
+            .update_member(org_id, member_id, edit, events)
+            .await
+    }
     async fn assign_role(
         &self,
         org_id: OrgId,
