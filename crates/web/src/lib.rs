@@ -14,6 +14,7 @@ mod api_support;
 pub mod audit;
 mod auth;
 mod chart;
+mod dues_pages;
 mod format;
 pub mod fund_pages;
 mod i18n;
@@ -154,6 +155,7 @@ pub fn router_with(state: AppState) -> Router {
             "/odf/{slug}/apertura",
             get(opening_pages::opening_page).post(opening_pages::upload_opening),
         )
+        .merge(dues_pages::page_routes())
         .nest("/api/v1", api::routes(state.clone()))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::remember_language))
