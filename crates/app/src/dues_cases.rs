@@ -611,55 +611,104 @@ impl App {
         actor: &Actor,
     ) -> Result<DuesReceipt, AppError> {
         check_token("reference", reference)?;
+        let when = when.into();
         let key = format!("dues:pay:{reference}");
         let member = self.store().member(org_id, member_id).await?;
-        if let Some(done) = self.event_if_any(org_id, &key).await? {
-            return self.receipt_of(org_id, &done, false).await;
-        }
-        let org = self.store().org(org_id).await?;
-        let on = self.fact_date(org_id, when).await?;
-        let amount = Money::positive(amount_minor, org.data.currency, "amount")?;
-        let owed = self.dues_arrears_minor(org_id, member_id).await?;
-        if amount_minor > owed {
-            return Err(AppError::Rule {
-                rule: RULE,
-                field: "amount".into(),
-                message: format!(
-                    "{} debe {} de cuotas: no se cobra más de lo que debe",
-                    member_name(&member),
-                    pesos(owed)
-                ),
-            });
-        }
-        let chart = self.chart(org_id).await?;
-        let entry = payment_draft(key.clone(), member_id, amount, on)
-            .validate(|c| chart.get(c).copied())?;
-        let paid = event(
-            actor,
-            DUES_STREAM,
-            "dues.paid",
-            key.clone(),
-            &DuesPaid {
-                member_id,
-                amount_minor,
-                on,
-                reference: reference.to_string(),
-            },
-        )?;
-        let committed = self
-            .store()
-            .commit(
-                org_id,
-                &Commit {
-                    entries: vec![entry],
-                    events: vec![paid],
-                    ..Commit::default()
+        // Two payments of one member at once cannot together pay more than is owed: each
+        // claims the member's dues slot (`retrying!` reads again after losing it).
+        retrying!("record_dues_payment", {
+            if let Some(done) = self.event_if_any(org_id, &key).await? {
+                let p: DuesPaid = payload(&done)?;
+                if (p.member_id, p.amount_minor) != (member_id, amount_minor) {
+                    return Err(store::StoreError::conflict(format!(
+                        "la referencia {reference} ya se usó en otro pago"
+                    ))
+                    .into());
+                }
+                return self.receipt_of(org_id, &done, false).await;
+            }
+            let org = self.store().org(org_id).await?;
+            let on = self.fact_date(org_id, when).await?;
+            if amount_minor <= 0 {
+                return Err(
+                    registry::FieldError::new("amount", "tiene que ser mayor que cero").into(),
+                );
+            }
+            let amount = Money::new(amount_minor, org.data.currency);
+            let owed = self.dues_arrears_minor(org_id, member_id).await?;
+            if amount_minor > owed {
+                return Err(AppError::Rule {
+                    rule: RULE,
+                    field: "amount".into(),
+                    message: format!(
+                        "{} debe {} de cuotas: no se cobra más de lo que debe",
+                        member_name(&member),
+                        pesos(owed)
+                    ),
+                });
+            }
+            let chart = self.chart(org_id).await?;
+            let entry = payment_draft(key.clone(), member_id, amount, on)
+                .validate(|c| chart.get(c).copied())?;
+            let paid = event(
+                actor,
+                DUES_STREAM,
+                "dues.paid",
+                key.clone(),
+                &DuesPaid {
+                    member_id,
+                    amount_minor,
+                    on,
+                    reference: reference.to_string(),
                 },
-            )
-            .await?;
-        let done = self.store().event_by_key(org_id, &key).await?;
-        self.receipt_of(org_id, &done, !committed.was_replay())
-            .await
+            )?;
+            let slot = self.dues_slot(org_id, member_id, &key, actor).await?;
+            let committed = self
+                .store()
+                .commit(
+                    org_id,
+                    &Commit {
+                        entries: vec![entry],
+                        events: vec![paid, slot],
+                        ..Commit::default()
+                    },
+                )
+                .await?;
+            let done = self.store().event_by_key(org_id, &key).await?;
+            self.receipt_of(org_id, &done, !committed.was_replay())
+                .await
+        })
+    }
+
+    /// The slot a payment of a member's dues claims (`dues:m{id}:slot:{n}`, stream
+    /// `dues-slots`, `n` the entries on the member's dues receivable it read): two payments
+    /// that read the same balance claim the same key and the store refuses the second.
+    async fn dues_slot(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        claimed_by: &str,
+        actor: &Actor,
+    ) -> Result<store::NewEvent, AppError> {
+        let code = Account::dues_receivable(member_id);
+        let mut n = 0usize;
+        let mut page = Page::first(MAX_PAGE);
+        loop {
+            let entries = self.store().account_entries(org_id, &code, page).await?;
+            let Some(last) = entries.last() else { break };
+            page.after_id = last.id;
+            n += entries.len();
+            if entries.len() < MAX_PAGE as usize {
+                break;
+            }
+        }
+        event(
+            actor,
+            "dues-slots",
+            "dues.slot",
+            format!("dues:m{member_id}:slot:{n}"),
+            &claimed_by,
+        )
     }
 
     /// The receipt of a recorded payment, by its reference.
@@ -862,34 +911,41 @@ impl App {
                 .map(|l| [l.member_id, l.dues_minor, l.loan_minor, l.fund_minor])
                 .collect(),
         };
-        if let Some(outcome) = self.collection_replay(org_id, token, &recorded).await? {
-            return Ok(outcome);
-        }
-        let on = self.fact_date(org_id, when).await?;
-        if paying.len() > MAX_COLLECTION_LINES {
-            return Err(registry::FieldError::new(
-                "lines",
-                format!("a lo más {MAX_COLLECTION_LINES} socios por hoja"),
-            )
-            .into());
-        }
-        if paying.windows(2).any(|w| w[0].member_id == w[1].member_id) {
-            return Err(registry::FieldError::new("lines", "un socio aparece dos veces").into());
-        }
-        match self
-            .collection_commit(org_id, &key, on, &paying, &recorded, actor)
-            .await
-        {
-            Ok(created) => Ok(CollectionOutcome::of(token, &recorded, created)),
-            // Sent twice at once: the other copy was committed first.
-            Err(e @ AppError::Store(store::StoreError::Conflict { .. })) => {
-                match self.collection_replay(org_id, token, &recorded).await? {
-                    Some(outcome) => Ok(outcome),
-                    None => Err(e),
-                }
+        // A dues line claims its member's dues slot (see `record_dues_payment`): after losing
+        // it to another payment the form is read and decided again.
+        retrying!("record_collection", {
+            if let Some(outcome) = self.collection_replay(org_id, token, &recorded).await? {
+                return Ok(outcome);
             }
-            Err(e) => Err(e),
-        }
+            let on = self.fact_date(org_id, when).await?;
+            if paying.len() > MAX_COLLECTION_LINES {
+                return Err(registry::FieldError::new(
+                    "lines",
+                    format!("a lo más {MAX_COLLECTION_LINES} socios por hoja"),
+                )
+                .into());
+            }
+            if paying.windows(2).any(|w| w[0].member_id == w[1].member_id) {
+                return Err(
+                    registry::FieldError::new("lines", "un socio aparece dos veces").into(),
+                );
+            }
+            match self
+                .collection_commit(org_id, &key, on, &paying, &recorded, actor)
+                .await
+            {
+                Ok(created) => Ok(CollectionOutcome::of(token, &recorded, created)),
+                Err(e) if e.is_transient() => Err(e),
+                // Sent twice at once: the other copy was committed first.
+                Err(e @ AppError::Store(store::StoreError::Conflict { .. })) => {
+                    match self.collection_replay(org_id, token, &recorded).await? {
+                        Some(outcome) => Ok(outcome),
+                        None => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            }
+        })
     }
 
     /// The first recording of this form, if there was one; a conflict if it had other figures.
@@ -960,6 +1016,9 @@ impl App {
                     ));
                 }
                 let amount = Money::new(line.dues_minor, org.data.currency);
+                commit
+                    .events
+                    .push(self.dues_slot(org_id, id, key, actor).await?);
                 commit.entries.push(
                     payment_draft(format!("dues:pay:{reference}"), id, amount, on)
                         .validate(|c| chart.get(c).copied())?,
