@@ -1102,19 +1102,6 @@ impl App {
         let done = self.store().commit(org_id, &commit).await?;
         Ok(!done.was_replay())
     }
-
-    /// The event under `key`, if one was recorded.
-    async fn event_if_any(
-        &self,
-        org_id: OrgId,
-        key: &str,
-    ) -> Result<Option<store::StoredEvent>, AppError> {
-        match self.store().event_by_key(org_id, key).await {
-            Ok(e) => Ok(Some(e)),
-            Err(store::StoreError::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
 }
 
 fn merge(into: &mut Commit, from: Commit) {
