@@ -277,6 +277,16 @@ fn dues_refusal(t: Tr, e: &AppError) -> Option<(&'static str, String)> {
     Some((f, t.get(key).to_string()))
 }
 
+/// The label of a field of the dues forms, as the page shows it.
+fn form_label(t: Tr, field: &str) -> &'static str {
+    match field {
+        "periodo" => t.get("dues.f.period"),
+        "importe" => t.get("dues.f.amount"),
+        "fecha" => t.get("dues.f.date"),
+        _ => t.get("dues.f.member"),
+    }
+}
+
 pub async fn charge_post(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -316,7 +326,7 @@ pub async fn charge_post(
         Err(e) => match dues_refusal(t, &e) {
             Some((field, m)) => {
                 view.status = Some(StatusCode::UNPROCESSABLE_ENTITY);
-                view.error = Some(m);
+                view.error = Some(format!("{}: {m}", form_label(t, field)));
                 view.error_field = field;
             }
             None => return Err(PageError::from_app(t, e)),
@@ -338,7 +348,7 @@ pub async fn pay_post(
     let refuse = |field: &'static str, message: String| DuesView {
         status: Some(StatusCode::UNPROCESSABLE_ENTITY),
         pay: form.clone(),
-        error: Some(message),
+        error: Some(format!("{}: {message}", form_label(t, field))),
         error_field: field,
         ..DuesView::default()
     };
@@ -481,7 +491,29 @@ struct SheetPage {
     missing: usize,
     token: String,
     message: Option<String>,
-    errors: Vec<String>,
+    errors: Vec<SheetError>,
+}
+
+/// A refusal of the collection form: its text, and the card of the member it names (`m{id}`).
+pub struct SheetError {
+    pub text: String,
+    pub anchor: String,
+}
+
+impl SheetError {
+    fn general(text: impl Into<String>) -> Self {
+        SheetError {
+            text: text.into(),
+            anchor: String::new(),
+        }
+    }
+
+    fn of_member(id: i64, text: String) -> Self {
+        SheetError {
+            text,
+            anchor: format!("m{id}"),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -501,7 +533,7 @@ struct SheetView {
     bad: std::collections::HashMap<i64, [bool; 3]>,
     token: Option<String>,
     message: Option<String>,
-    errors: Vec<String>,
+    errors: Vec<SheetError>,
 }
 
 fn field_index(f: CollectionField) -> usize {
@@ -569,7 +601,7 @@ async fn sheet_response(
     let on = match meeting_day(&query.fecha) {
         Some(d) => d,
         None => {
-            errors.push(t.get("fecha.err.format").to_string());
+            errors.push(SheetError::general(t.get("fecha.err.format")));
             today_mx()
         }
     };
@@ -663,8 +695,10 @@ fn parse_collection(
                 Ok(v) => v,
                 Err(m) => {
                     let who = names.get(&id).cloned().unwrap_or_else(|| id.to_string());
-                    view.errors
-                        .push(format!("{who} — {}: {m}", field_label(t, f)));
+                    view.errors.push(SheetError::of_member(
+                        id,
+                        format!("{who} — {}: {m}", field_label(t, f)),
+                    ));
                     view.bad.entry(id).or_default()[i] = true;
                     continue;
                 }
@@ -725,7 +759,8 @@ pub async fn collect_post(
     let when = match fact_date_field(t, &query.fecha, org.data.founded_on) {
         Ok(w) => Some(w),
         Err(m) => {
-            view.errors.push(format!("{}: {m}", t.get("sheet.f.date")));
+            view.errors
+                .push(SheetError::general(format!("{}: {m}", t.get("sheet.f.date"))));
             None
         }
     };
@@ -737,7 +772,7 @@ pub async fn collect_post(
         return sheet_response(&state, &ctx, &slug, &query, refused(view)).await;
     };
     if lines.iter().all(|l| l.total_minor() == 0) {
-        view.errors.push(t.get("sheet.err.empty").to_string());
+        view.errors.push(SheetError::general(t.get("sheet.err.empty")));
         return sheet_response(&state, &ctx, &slug, &query, refused(view)).await;
     }
     match state
@@ -757,26 +792,23 @@ pub async fn collect_post(
             sheet_response(&state, &ctx, &slug, &query, view).await
         }
         Err(e) if e.is_caller_error() => {
-            let message = match e.field().and_then(parse_line_field) {
+            let error = match e.field().and_then(parse_line_field) {
                 Some((id, f)) => {
                     view.bad.entry(id).or_default()[field_index(f)] = true;
                     let who = names.get(&id).cloned().unwrap_or_else(|| id.to_string());
-                    format!(
-                        "{who} — {}: {}",
-                        field_label(t, f),
-                        t.get(if e.to_string().contains("negativa") {
-                            "sheet.err.negative"
-                        } else {
-                            "sheet.err.more_than_owed"
-                        })
-                    )
+                    let why = t.get(if e.to_string().contains("negativa") {
+                        "sheet.err.negative"
+                    } else {
+                        "sheet.err.more_than_owed"
+                    });
+                    SheetError::of_member(id, format!("{who} — {}: {why}", field_label(t, f)))
                 }
                 None if matches!(e, AppError::Store(store::StoreError::Conflict { .. })) => {
-                    t.get("sheet.err.token_reused").to_string()
+                    SheetError::general(t.get("sheet.err.token_reused"))
                 }
-                None => t.get("sheet.err.generic").to_string(),
+                None => SheetError::general(t.get("sheet.err.generic")),
             };
-            view.errors.push(message);
+            view.errors.push(error);
             sheet_response(&state, &ctx, &slug, &query, refused(view)).await
         }
         Err(e) => Err(PageError::from_app(t, e)),

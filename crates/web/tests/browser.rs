@@ -876,7 +876,11 @@ async fn staff_charge_a_months_dues_and_print_a_receipt_on_a_phone() {
         .await
         .unwrap();
     sign_in_as(&client, &base, "personal").await;
-    // The menu leads staff to dues.
+    // From the ODF's page, the menu leads staff to dues.
+    client
+        .goto(&format!("{base}/odf/alfareros-morelos"))
+        .await
+        .unwrap();
     client
         .find(Locator::Css("header nav a[href$='/cuotas']"))
         .await
@@ -1048,11 +1052,24 @@ async fn staff_run_a_meeting_with_the_collection_sheet_paying_ten_members_on_a_p
     for (k, (id, _)) in payers.iter().enumerate() {
         assert_eq!(owed(*id).await, before[k], "nothing saved");
     }
+    shot(&client, "sheet-02-refused-360.png").await;
+    // The refusal links to the member's card, where the box is marked.
     client
-        .find(Locator::Css(&format!("#m{} ", payers[3].0)))
+        .find(Locator::Css(&format!("#sheet-err a[href='#m{}']", payers[3].0)))
+        .await
+        .unwrap()
+        .click()
         .await
         .unwrap();
-    shot(&client, "sheet-02-refused-360.png").await;
+    let marked = client
+        .find(Locator::Css(&format!("#m{} input[aria-invalid=true]", payers[3].0)))
+        .await
+        .unwrap();
+    assert_eq!(
+        marked.attr("name").await.unwrap().as_deref(),
+        Some(format!("d{}", payers[3].0).as_str())
+    );
+    shot(&client, "sheet-02b-card-360.png").await;
     // What was typed is still there; correct the one box and save.
     let e = client.find(Locator::Css(&box_of(payers[3].0))).await.unwrap();
     e.clear().await.unwrap();
