@@ -635,6 +635,9 @@ impl App {
                 );
             }
             let amount = Money::new(amount_minor, org.data.currency);
+            // The slot is read before the balance: a payment committed in between shows in
+            // the balance, or takes this slot first.
+            let slot = self.dues_slot(org_id, member_id, &key, actor).await?;
             let owed = self.dues_arrears_minor(org_id, member_id).await?;
             if amount_minor > owed {
                 return Err(AppError::Rule {
@@ -662,7 +665,6 @@ impl App {
                     reference: reference.to_string(),
                 },
             )?;
-            let slot = self.dues_slot(org_id, member_id, &key, actor).await?;
             let committed = self
                 .store()
                 .commit(
@@ -936,14 +938,12 @@ impl App {
             {
                 Ok(created) => Ok(CollectionOutcome::of(token, &recorded, created)),
                 Err(e) if e.is_transient() => Err(e),
-                // Sent twice at once: the other copy was committed first.
-                Err(e @ AppError::Store(store::StoreError::Conflict { .. })) => {
-                    match self.collection_replay(org_id, token, &recorded).await? {
-                        Some(outcome) => Ok(outcome),
-                        None => Err(e),
-                    }
-                }
-                Err(e) => Err(e),
+                // Sent twice at once: the other copy was committed first, and this one was
+                // decided on some of what it wrote (a refusal) or conflicts with it.
+                Err(e) => match self.collection_replay(org_id, token, &recorded).await? {
+                    Some(outcome) => Ok(outcome),
+                    None => Err(e),
+                },
             }
         })
     }
@@ -982,6 +982,14 @@ impl App {
         actor: &Actor,
     ) -> Result<bool, AppError> {
         let org = self.store().org(org_id).await?;
+        // The dues slots are read before the balances (see `record_dues_payment`).
+        let mut slots = std::collections::HashMap::new();
+        for line in lines.iter().filter(|l| l.dues_minor > 0) {
+            slots.insert(
+                line.member_id,
+                self.dues_slot(org_id, line.member_id, key, actor).await?,
+            );
+        }
         // The references of the form's payments: short whatever the token's length (a loan
         // payment's is at most 64 characters), one per member.
         let form = format!("{:016x}", fund::content_hash(key));
@@ -1016,9 +1024,7 @@ impl App {
                     ));
                 }
                 let amount = Money::new(line.dues_minor, org.data.currency);
-                commit
-                    .events
-                    .push(self.dues_slot(org_id, id, key, actor).await?);
+                commit.events.extend(slots.remove(&id));
                 commit.entries.push(
                     payment_draft(format!("dues:pay:{reference}"), id, amount, on)
                         .validate(|c| chart.get(c).copied())?,

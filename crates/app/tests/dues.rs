@@ -99,12 +99,25 @@ async fn r_org_6_a_period_is_charged_once_at_the_dues_in_force_and_paid_with_a_r
                 .unwrap_err();
             assert_eq!(e.field(), Some("amount"), "{amount}: {e}");
         }
-        // Arrears per member and for the ODF: 250.00 − 30.00 = 220.00, the largest first.
+        // Member 1 owes 50.00: two payments of 30.00 sent at once under other references
+        // cannot together pay 60.00 (each claims the member's dues slot); one is refused.
+        let cli = Actor::cli();
+        let (x, y) = tokio::join!(
+            app.record_dues_payment(org, m[1], 3_000, today, "rec-x", &cli),
+            app.record_dues_payment(org, m[1], 3_000, today, "rec-y", &cli),
+        );
+        assert_eq!(x.is_ok() as u8 + y.is_ok() as u8, 1, "{x:?} {y:?}");
+        let refused = x.err().or(y.err()).unwrap();
+        assert_eq!(refused.field(), Some("amount"), "{refused}");
+        assert_eq!(app.dues_arrears_minor(org, m[1]).await.unwrap(), 2_000);
+        // Arrears per member and for the ODF: 250.00 − 30.00 − 30.00 = 190.00, the largest
+        // first.
         let a = app.dues_arrears(org, today).await.unwrap();
-        assert_eq!(a.total_minor, 22_000);
+        assert_eq!(a.total_minor, 19_000);
         assert_eq!(a.members_in_arrears, 5);
-        assert_eq!(a.rows.last().unwrap().member_id, m[0]);
-        assert_eq!(a.rows.last().unwrap().arrears_minor, 2_000);
+        assert_eq!(a.rows[0].arrears_minor, 5_000);
+        let tail: Vec<(i64, i64)> = a.rows[3..].iter().map(|r| (r.member_id, r.arrears_minor)).collect();
+        assert!(tail.contains(&(m[0], 2_000)) && tail.contains(&(m[1], 2_000)), "{tail:?}");
         assert_eq!(a.amount_minor, DUES);
         app.checked_trial_balance(org).await.unwrap();
     })
