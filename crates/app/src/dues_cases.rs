@@ -1015,8 +1015,8 @@ impl App {
             }
             let reference = format!("cob-{form}-m{id}");
             if line.dues_minor > 0 {
-                let owed = balances.balance_minor(&Account::dues_receivable(id), org.data.currency)
-                    as i64;
+                let owed =
+                    balances.balance_minor(&Account::dues_receivable(id), org.data.currency) as i64;
                 if line.dues_minor > owed {
                     return Err(refuse(
                         CollectionField::Dues,
@@ -1093,9 +1093,13 @@ impl App {
                 merge(&mut commit, fund_decision_commit(&pay_key, &d, actor)?);
             }
         }
-        commit
-            .events
-            .push(event(actor, COLLECTIONS_STREAM, "collection.recorded", key.to_string(), recorded)?);
+        commit.events.push(event(
+            actor,
+            COLLECTIONS_STREAM,
+            "collection.recorded",
+            key.to_string(),
+            recorded,
+        )?);
         if commit.entries.len() > MAX_BATCH_ENTRIES {
             return Err(registry::FieldError::new(
                 "lines",

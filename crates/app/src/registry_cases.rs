@@ -342,8 +342,15 @@ impl App {
         date: NaiveDate,
         reference: &str,
     ) -> Result<crate::dues_cases::DuesReceipt, AppError> {
-        self.record_dues_payment(org_id, member_id, amount_minor, date, reference, &Actor::cli())
-            .await
+        self.record_dues_payment(
+            org_id,
+            member_id,
+            amount_minor,
+            date,
+            reference,
+            &Actor::cli(),
+        )
+        .await
     }
 
     /// R-ORG-6: dues in arrears, visible to staff and to the member (minor units).

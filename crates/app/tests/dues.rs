@@ -73,24 +73,47 @@ async fn r_org_6_a_period_is_charged_once_at_the_dues_in_force_and_paid_with_a_r
                 .unwrap_err();
             assert_eq!(e.field(), Some("period"), "{bad}: {e}");
         }
-        assert_eq!(app.dues_arrears(org, today).await.unwrap().total_minor, 25_000);
+        assert_eq!(
+            app.dues_arrears(org, today).await.unwrap().total_minor,
+            25_000
+        );
 
         // A payment of 30.00: the receipt says 20.00 still owed.
         let r = app
-            .record_dues_payment(org, m[0], 3_000, at(day(2025, 9, 5), today), "rec-1", &Actor::cli())
+            .record_dues_payment(
+                org,
+                m[0],
+                3_000,
+                at(day(2025, 9, 5), today),
+                "rec-1",
+                &Actor::cli(),
+            )
             .await
             .unwrap();
         assert!(r.created);
-        assert_eq!((r.amount_minor, r.arrears_after_minor, r.on), (3_000, 2_000, day(2025, 9, 5)));
+        assert_eq!(
+            (r.amount_minor, r.arrears_after_minor, r.on),
+            (3_000, 2_000, day(2025, 9, 5))
+        );
         assert_eq!(r.member_name, name_of(&app, org, m[0]).await);
         // The same reference again is the same receipt, nothing written.
         let same = app
-            .record_dues_payment(org, m[0], 3_000, at(day(2025, 9, 5), today), "rec-1", &Actor::cli())
+            .record_dues_payment(
+                org,
+                m[0],
+                3_000,
+                at(day(2025, 9, 5), today),
+                "rec-1",
+                &Actor::cli(),
+            )
             .await
             .unwrap();
         assert_eq!((same.number, same.created), (r.number, false));
         assert_eq!(app.dues_arrears_minor(org, m[0]).await.unwrap(), 2_000);
-        assert_eq!(app.dues_receipt(org, "rec-1").await.unwrap().number, r.number);
+        assert_eq!(
+            app.dues_receipt(org, "rec-1").await.unwrap().number,
+            r.number
+        );
         // More than the 20.00 owed is refused, naming the amount; so is nothing.
         for amount in [2_001, 0, -100] {
             let e = app
@@ -116,8 +139,14 @@ async fn r_org_6_a_period_is_charged_once_at_the_dues_in_force_and_paid_with_a_r
         assert_eq!(a.total_minor, 19_000);
         assert_eq!(a.members_in_arrears, 5);
         assert_eq!(a.rows[0].arrears_minor, 5_000);
-        let tail: Vec<(i64, i64)> = a.rows[3..].iter().map(|r| (r.member_id, r.arrears_minor)).collect();
-        assert!(tail.contains(&(m[0], 2_000)) && tail.contains(&(m[1], 2_000)), "{tail:?}");
+        let tail: Vec<(i64, i64)> = a.rows[3..]
+            .iter()
+            .map(|r| (r.member_id, r.arrears_minor))
+            .collect();
+        assert!(
+            tail.contains(&(m[0], 2_000)) && tail.contains(&(m[1], 2_000)),
+            "{tail:?}"
+        );
         assert_eq!(a.amount_minor, DUES);
         app.checked_trial_balance(org).await.unwrap();
     })
@@ -143,7 +172,15 @@ async fn loan_paid_by_the_trust(app: &App, org: i64, member: i64) {
     )
     .await
     .unwrap();
-    let decision = board_approves(app, org, ProposalKind::Loan, "loan:1", 1_000_000, day(2025, 7, 20)).await;
+    let decision = board_approves(
+        app,
+        org,
+        ProposalKind::Loan,
+        "loan:1",
+        1_000_000,
+        day(2025, 7, 20),
+    )
+    .await;
     app.approve_loan(
         org,
         &Actor::cli(),
@@ -151,7 +188,12 @@ async fn loan_paid_by_the_trust(app: &App, org: i64, member: i64) {
             loan_id: 1,
             line_id: 1,
             borrower: Some(member),
-            terms: credit::ScheduleInput::monthly(1_000_000, Decimal::new(18, 2), 12, day(2025, 8, 1)),
+            terms: credit::ScheduleInput::monthly(
+                1_000_000,
+                Decimal::new(18, 2),
+                12,
+                day(2025, 8, 1),
+            ),
             plan_recommended_minor: 5_000_000,
         },
         decision,
@@ -191,9 +233,16 @@ async fn the_collection_sheet_lists_what_each_member_owes_and_is_saved_all_or_no
         app.charge_dues_period(org, "2025-09", today, &Actor::cli())
             .await
             .unwrap();
-        app.record_dues_payment(org, m[0], 3_000, at(day(2025, 9, 5), today), "rec-1", &Actor::cli())
-            .await
-            .unwrap();
+        app.record_dues_payment(
+            org,
+            m[0],
+            3_000,
+            at(day(2025, 9, 5), today),
+            "rec-1",
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
         loan_paid_by_the_trust(&app, org, m[0]).await;
         // Member 1: baseline 10,000.00 revenue and 2,000.00 profit; August: 15,000.00 and
         // 4,000.00. The close makes owed 10 % of the 5,000.00 new revenue = 500.00 (R-FUND-1)
@@ -228,11 +277,23 @@ async fn the_collection_sheet_lists_what_each_member_owes_and_is_saved_all_or_no
 
         let sheet = app.collection_sheet(org, today, None).await.unwrap();
         assert_eq!(sheet.rows.len(), 5);
-        let row = |id: i64| sheet.rows.iter().find(|r| r.member_id == id).unwrap().clone();
+        let row = |id: i64| {
+            sheet
+                .rows
+                .iter()
+                .find(|r| r.member_id == id)
+                .unwrap()
+                .clone()
+        };
         let r0 = row(m[0]);
         // 50.00 − 30.00 = 20.00 of dues; the 916.80 installment, all paid by the trust.
         assert_eq!(
-            (r0.dues_minor, r0.loan_due_minor, r0.trust_paid_minor, r0.fund_minor()),
+            (
+                r0.dues_minor,
+                r0.loan_due_minor,
+                r0.trust_paid_minor,
+                r0.fund_minor()
+            ),
             (2_000, 91_680, 91_680, 0)
         );
         let r1 = row(m[1]);
@@ -282,7 +343,10 @@ async fn the_collection_sheet_lists_what_each_member_owes_and_is_saved_all_or_no
             .unwrap_err();
         let field = format!("lines.{}.fund", m[1]);
         assert_eq!(e.field(), Some(field.as_str()), "{e}");
-        assert!(e.to_string().contains(&name_of(&app, org, m[1]).await), "{e}");
+        assert!(
+            e.to_string().contains(&name_of(&app, org, m[1]).await),
+            "{e}"
+        );
         assert!(matches!(e, AppError::Rule { .. }), "{e}");
         assert_eq!(entries(app.clone()).await, entries_before);
         assert_eq!(app.dues_arrears_minor(org, m[0]).await.unwrap(), 2_000);
@@ -292,12 +356,26 @@ async fn the_collection_sheet_lists_what_each_member_owes_and_is_saved_all_or_no
             .record_collection(org, "hoja-1", today, &[line(m[2], -1, 0, 0)], &Actor::cli())
             .await
             .unwrap_err();
-        assert_eq!(e.field(), Some(format!("lines.{}.dues", m[2]).as_str()), "{e}");
+        assert_eq!(
+            e.field(),
+            Some(format!("lines.{}.dues", m[2]).as_str()),
+            "{e}"
+        );
         let e = app
-            .record_collection(org, "hoja-1", today, &[line(m[3], 0, 100, 0)], &Actor::cli())
+            .record_collection(
+                org,
+                "hoja-1",
+                today,
+                &[line(m[3], 0, 100, 0)],
+                &Actor::cli(),
+            )
             .await
             .unwrap_err();
-        assert_eq!(e.field(), Some(format!("lines.{}.loan", m[3]).as_str()), "{e}");
+        assert_eq!(
+            e.field(),
+            Some(format!("lines.{}.loan", m[3]).as_str()),
+            "{e}"
+        );
         assert_eq!(entries(app.clone()).await, entries_before);
 
         // The good form, sent twice at once: recorded once.
@@ -320,16 +398,42 @@ async fn the_collection_sheet_lists_what_each_member_owes_and_is_saved_all_or_no
         );
         // 20 + 50 + 50 = 120.00 of dues, 916.80 of loans, 1,000.00 to the Fund: 2,036.80 from 3.
         assert_eq!(
-            (a.members, a.dues_minor, a.loan_minor, a.fund_minor, a.total_minor),
+            (
+                a.members,
+                a.dues_minor,
+                a.loan_minor,
+                a.fund_minor,
+                a.total_minor
+            ),
             (3, 12_000, 91_680, 100_000, 203_680)
         );
-        assert_eq!(a, CollectionOutcome { created: a.created, ..b.clone() });
+        assert_eq!(
+            a,
+            CollectionOutcome {
+                created: a.created,
+                ..b.clone()
+            }
+        );
         // The member's payment put back into the trust what it paid (R-FUND-6), and the
         // contribution of 500.00 went into it (R-FUND-1).
         assert_eq!(trust().await, trust_before + 91_680 + 50_000);
         let after = app.collection_sheet(org, today, None).await.unwrap();
-        let row = |id: i64| after.rows.iter().find(|r| r.member_id == id).unwrap().clone();
-        assert_eq!((row(m[0]).dues_minor, row(m[0]).loan_due_minor, row(m[0]).trust_paid_minor), (0, 0, 0));
+        let row = |id: i64| {
+            after
+                .rows
+                .iter()
+                .find(|r| r.member_id == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(
+            (
+                row(m[0]).dues_minor,
+                row(m[0]).loan_due_minor,
+                row(m[0]).trust_paid_minor
+            ),
+            (0, 0, 0)
+        );
         assert_eq!((row(m[1]).dues_minor, row(m[1]).fund_minor()), (0, 0));
         assert_eq!(row(m[2]).dues_minor, 0);
         assert_eq!(row(m[3]).dues_minor, DUES);
@@ -345,7 +449,10 @@ async fn the_collection_sheet_lists_what_each_member_owes_and_is_saved_all_or_no
             .record_collection(org, "hoja-1", today, &good[..2], &Actor::cli())
             .await
             .unwrap_err();
-        assert!(matches!(e, AppError::Store(store::StoreError::Conflict { .. })), "{e}");
+        assert!(
+            matches!(e, AppError::Store(store::StoreError::Conflict { .. })),
+            "{e}"
+        );
         app.checked_trial_balance(org).await.unwrap();
         let check = app.check_books(org).await.unwrap();
         assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());

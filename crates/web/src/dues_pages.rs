@@ -22,7 +22,9 @@ use crate::api_contract::{shape, ApiJson, ApiPath, ApiQuery};
 use crate::auth::Ctx;
 use crate::fund_pages::{fact_date_field, today_mx};
 use crate::i18n::Tr;
-use crate::pages::{check, check_csrf, random_token, render, visible_org, Nav, PageError, PageResult};
+use crate::pages::{
+    check, check_csrf, random_token, render, visible_org, Nav, PageError, PageResult,
+};
 use crate::AppState;
 use app::access_cases::{Action, Session};
 use app::dues_cases::{
@@ -153,12 +155,7 @@ struct DuesView {
     error_field: &'static str,
 }
 
-async fn dues_response(
-    state: &AppState,
-    ctx: &Ctx,
-    slug: &str,
-    view: DuesView,
-) -> PageResult {
+async fn dues_response(state: &AppState, ctx: &Ctx, slug: &str, view: DuesView) -> PageResult {
     let t = ctx.t;
     let (org, session) = visible_org(state, ctx, slug).await?;
     check(ctx, &session.viewer, org.id, Action::ViewMembers)?;
@@ -371,7 +368,14 @@ pub async fn pay_post(
     };
     match state
         .app
-        .record_dues_payment(org.id, member_id, amount, when, &reference, &actor(&ctx, &session))
+        .record_dues_payment(
+            org.id,
+            member_id,
+            amount,
+            when,
+            &reference,
+            &actor(&ctx, &session),
+        )
         .await
     {
         Ok(r) => Ok(Redirect::to(&format!(
@@ -420,7 +424,12 @@ pub async fn receipt_page(
         Err(e) => return Err(PageError::from_app(t, e)),
     };
     // The member who paid sees their receipt; another member gets the 404 of a missing one.
-    check(&ctx, &session.viewer, org.id, Action::ViewMember(receipt.member_id))?;
+    check(
+        &ctx,
+        &session.viewer,
+        org.id,
+        Action::ViewMember(receipt.member_id),
+    )?;
     let back = if session.viewer.may(org.id, Action::ViewMembers) {
         format!("/odf/{}/cuotas", org.data.slug)
     } else {
@@ -759,8 +768,10 @@ pub async fn collect_post(
     let when = match fact_date_field(t, &query.fecha, org.data.founded_on) {
         Ok(w) => Some(w),
         Err(m) => {
-            view.errors
-                .push(SheetError::general(format!("{}: {m}", t.get("sheet.f.date"))));
+            view.errors.push(SheetError::general(format!(
+                "{}: {m}",
+                t.get("sheet.f.date")
+            )));
             None
         }
     };
@@ -772,7 +783,8 @@ pub async fn collect_post(
         return sheet_response(&state, &ctx, &slug, &query, refused(view)).await;
     };
     if lines.iter().all(|l| l.total_minor() == 0) {
-        view.errors.push(SheetError::general(t.get("sheet.err.empty")));
+        view.errors
+            .push(SheetError::general(t.get("sheet.err.empty")));
         return sheet_response(&state, &ctx, &slug, &query, refused(view)).await;
     }
     match state

@@ -976,7 +976,14 @@ async fn authorisation_matrix_every_role_against_the_dues_pages_and_routes() {
         .await
         .unwrap();
     w.app
-        .record_dues_payment(w.union.id, socio, 100, today, "matriz-1", &app::Actor::cli())
+        .record_dues_payment(
+            w.union.id,
+            socio,
+            100,
+            today,
+            "matriz-1",
+            &app::Actor::cli(),
+        )
         .await
         .unwrap();
     let roles = [
@@ -1002,32 +1009,129 @@ async fn authorisation_matrix_every_role_against_the_dues_pages_and_routes() {
     // 422). Without a session pages redirect (3) and the API answers 401.
     type Row = (&'static str, String, [u16; 8]);
     let rows: Vec<Row> = vec![
-        ("GET", format!("{o}/cuotas"), [2, 2, 2, 403, 403, 403, 403, 3]),
-        ("POST", format!("{o}/cuotas"), [403, 9, 403, 403, 403, 403, 403, 3]),
-        ("POST", format!("{o}/cuotas/pago"), [403, 9, 403, 403, 403, 403, 403, 3]),
-        ("GET", format!("{o}/cuotas/recibos/matriz-1"), [2, 2, 2, 2, 404, 404, 404, 3]),
-        ("GET", format!("{o}/cuotas/recibos/no-existe"), [404, 404, 404, 404, 404, 404, 404, 3]),
-        ("GET", format!("{o}/cobranza"), [2, 2, 2, 403, 403, 403, 403, 3]),
-        ("POST", format!("{o}/cobranza"), [403, 9, 403, 403, 403, 403, 403, 3]),
-        ("GET", format!("{x}/cuotas"), [2, 404, 404, 404, 404, 404, 404, 3]),
-        ("POST", format!("{x}/cuotas"), [403, 404, 404, 404, 404, 404, 404, 3]),
-        ("POST", format!("{x}/cuotas/pago"), [403, 404, 404, 404, 404, 404, 404, 3]),
-        ("GET", format!("{x}/cobranza"), [2, 404, 404, 404, 404, 404, 404, 3]),
-        ("POST", format!("{x}/cobranza"), [403, 404, 404, 404, 404, 404, 404, 3]),
-        ("GET", format!("{a}/dues"), [2, 2, 2, 403, 403, 403, 403, 401]),
-        ("POST", format!("{a}/dues/charges"), [403, 9, 403, 403, 403, 403, 403, 401]),
-        ("POST", format!("{a}/dues/payments"), [403, 9, 403, 403, 403, 403, 403, 401]),
-        ("GET", format!("{a}/dues/receipts/matriz-1"), [2, 2, 2, 2, 404, 404, 404, 401]),
-        ("GET", format!("{a}/dues/sheet"), [2, 2, 2, 403, 403, 403, 403, 401]),
-        ("POST", format!("{a}/dues/collections"), [403, 9, 403, 403, 403, 403, 403, 401]),
-        ("GET", format!("{ax}/dues"), [2, 404, 404, 404, 404, 404, 404, 401]),
-        ("POST", format!("{ax}/dues/charges"), [403, 404, 404, 404, 404, 404, 404, 401]),
-        ("POST", format!("{ax}/dues/payments"), [403, 404, 404, 404, 404, 404, 404, 401]),
-        ("GET", format!("{ax}/dues/sheet"), [2, 404, 404, 404, 404, 404, 404, 401]),
-        ("POST", format!("{ax}/dues/collections"), [403, 404, 404, 404, 404, 404, 404, 401]),
+        (
+            "GET",
+            format!("{o}/cuotas"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/cuotas"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/cuotas/pago"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cuotas/recibos/matriz-1"),
+            [2, 2, 2, 2, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cuotas/recibos/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cobranza"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/cobranza"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/cuotas"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/cuotas"),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/cuotas/pago"),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/cobranza"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/cobranza"),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{a}/dues"),
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{a}/dues/charges"),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{a}/dues/payments"),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{a}/dues/receipts/matriz-1"),
+            [2, 2, 2, 2, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{a}/dues/sheet"),
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{a}/dues/collections"),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{ax}/dues"),
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{ax}/dues/charges"),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{ax}/dues/payments"),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{ax}/dues/sheet"),
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{ax}/dues/collections"),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
     ];
     let missing = get(&w, "/odf/no-existe/cuotas", who[1].as_ref()).await;
-    let arrears_before = w.app.dues_arrears(w.union.id, today).await.unwrap().total_minor;
+    let arrears_before = w
+        .app
+        .dues_arrears(w.union.id, today)
+        .await
+        .unwrap()
+        .total_minor;
     let mut failures = Vec::new();
     let mut staff_wrote = 0;
     for (method, uri, expected) in rows {
@@ -1061,7 +1165,10 @@ async fn authorisation_matrix_every_role_against_the_dues_pages_and_routes() {
                         vec![
                             ("csrf", csrf.clone()),
                             ("token", format!("hoja-{i}")),
-                            (Box::leak(format!("d{socio}").into_boxed_str()), "1.00".into()),
+                            (
+                                Box::leak(format!("d{socio}").into_boxed_str()),
+                                "1.00".into(),
+                            ),
                         ]
                     };
                     let form: Vec<(&str, &str)> =
@@ -1102,6 +1209,11 @@ async fn authorisation_matrix_every_role_against_the_dues_pages_and_routes() {
     // Only staff's writes moved money: the page's payment (1.00), the API's (1.00) and the two
     // sheets (1.00 each) were staff's; nobody else's request wrote anything.
     assert_eq!(staff_wrote, 6);
-    let after = w.app.dues_arrears(w.union.id, today).await.unwrap().total_minor;
+    let after = w
+        .app
+        .dues_arrears(w.union.id, today)
+        .await
+        .unwrap()
+        .total_minor;
     assert_eq!(arrears_before - after, 400);
 }

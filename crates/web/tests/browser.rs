@@ -818,7 +818,10 @@ async fn sign_in_as(client: &fantoccini::Client, base: &str, login: &str) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{login} was not signed in: {}", client.source().await.unwrap());
+    panic!(
+        "{login} was not signed in: {}",
+        client.source().await.unwrap()
+    );
 }
 
 /// Saves a screenshot of the page as `name` and checks it has no sideways scroll.
@@ -972,7 +975,10 @@ async fn staff_charge_a_months_dues_and_print_a_receipt_on_a_phone() {
         .unwrap();
     wait_until_shown(client.clone(), "id=\"receipt-number\"").await;
     let html = client.source().await.unwrap();
-    assert!(html.contains("Recibo de pago de cuota") && html.contains("$50.00"), "{html}");
+    assert!(
+        html.contains("Recibo de pago de cuota") && html.contains("$50.00"),
+        "{html}"
+    );
     assert!(html.contains(&w.union.data.name), "the ODF's name");
     shot(&client, "dues-04-receipt-360.png").await;
     print_hides_navigation_and_buttons(&client, "receipt").await;
@@ -998,7 +1004,11 @@ async fn staff_run_a_meeting_with_the_collection_sheet_paying_ten_members_on_a_p
         .charge_dues_period(w.union.id, &month, today, &app::Actor::cli())
         .await
         .unwrap();
-    let sheet = w.app.collection_sheet(w.union.id, today, None).await.unwrap();
+    let sheet = w
+        .app
+        .collection_sheet(w.union.id, today, None)
+        .await
+        .unwrap();
     let payers: Vec<(i64, String)> = sheet
         .rows
         .iter()
@@ -1055,14 +1065,20 @@ async fn staff_run_a_meeting_with_the_collection_sheet_paying_ten_members_on_a_p
     shot(&client, "sheet-02-refused-360.png").await;
     // The refusal links to the member's card, where the box is marked.
     client
-        .find(Locator::Css(&format!("#sheet-err a[href='#m{}']", payers[3].0)))
+        .find(Locator::Css(&format!(
+            "#sheet-err a[href='#m{}']",
+            payers[3].0
+        )))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
     let marked = client
-        .find(Locator::Css(&format!("#m{} input[aria-invalid=true]", payers[3].0)))
+        .find(Locator::Css(&format!(
+            "#m{} input[aria-invalid=true]",
+            payers[3].0
+        )))
         .await
         .unwrap();
     assert_eq!(
@@ -1071,7 +1087,10 @@ async fn staff_run_a_meeting_with_the_collection_sheet_paying_ten_members_on_a_p
     );
     shot(&client, "sheet-02b-card-360.png").await;
     // What was typed is still there; correct the one box and save.
-    let e = client.find(Locator::Css(&box_of(payers[3].0))).await.unwrap();
+    let e = client
+        .find(Locator::Css(&box_of(payers[3].0)))
+        .await
+        .unwrap();
     e.clear().await.unwrap();
     e.send_keys("50.00").await.unwrap();
     let sent = client
