@@ -292,7 +292,7 @@ fn pesos(minor: i64) -> String {
     let whole = (abs / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
@@ -1135,7 +1135,7 @@ mod tests {
 
     #[test]
     fn pesos_are_grouped() {
-        assert_eq!(pesos(123_456_78), "$123,456.78");
+        assert_eq!(pesos(12_345_678), "$123,456.78");
         assert_eq!(pesos(5), "$0.05");
         assert_eq!(pesos(-70_000), "-$700.00");
     }

@@ -92,6 +92,11 @@ fn pesos(minor: i64) -> String {
     web::money_es_mx(minor as i128)
 }
 
+/// Minor units as a CSV number (`-0.50`, `1234.05`).
+fn major(minor: i64) -> String {
+    app::check::major(minor as i128)
+}
+
 /// A CSV field, quoted when it holds a comma, a quote or a line break.
 fn csv(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
@@ -157,11 +162,10 @@ pub async fn run(settings: &Settings, command: DuesCommand) -> anyhow::Result<()
                     println!("socio,nombre,adeudo,activo");
                     for r in &a.rows {
                         println!(
-                            "{},{},{}.{:02},{}",
+                            "{},{},{},{}",
                             r.member_id,
                             csv(&escape_controls(&r.name)),
-                            r.arrears_minor / 100,
-                            (r.arrears_minor % 100).abs(),
+                            major(r.arrears_minor),
                             if r.active { "si" } else { "no" }
                         );
                     }
@@ -198,7 +202,6 @@ pub async fn run(settings: &Settings, command: DuesCommand) -> anyhow::Result<()
                     println!(
                         "socio,nombre,cuota,prestamo,fideicomiso,aportacion,participacion,total,reportes_faltantes"
                     );
-                    let major = |m: i64| format!("{}.{:02}", m / 100, (m % 100).abs());
                     for r in &s.rows {
                         let missing: Vec<String> =
                             r.missing_reports.iter().map(|p| p.key()).collect();
