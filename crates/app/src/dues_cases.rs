@@ -473,6 +473,17 @@ impl App {
         Ok(period)
     }
 
+    /// R-ORG-6: the dues in force on `on` (minor units; 0 or less: none), from the settings
+    /// history (issue 16).
+    pub async fn dues_in_force(&self, org: &Org, on: NaiveDate) -> Result<i64, AppError> {
+        Ok(self
+            .settings_history_of(org)
+            .await?
+            .value_on(SettingKey::DuesAmount, on)
+            .money()
+            .unwrap_or(org.data.dues_amount_minor))
+    }
+
     /// R-ORG-6: charges a period's dues to every member active on its first day, at the dues
     /// in force that day, once (see the module's documentation). Refused, nothing written: a
     /// period not begun by `today` or ended before the ODF was founded, or no dues set then.
@@ -512,12 +523,7 @@ impl App {
         let on = period.first_day().max(org.data.founded_on);
         let on = self.fact_date(org_id, FactDate { on, today }).await?;
         // R-ORG-6: the dues in force on the period's first day (issue 16's settings history).
-        let amount_minor = self
-            .settings_history_of(&org)
-            .await?
-            .value_on(SettingKey::DuesAmount, period.first_day())
-            .money()
-            .unwrap_or(org.data.dues_amount_minor);
+        let amount_minor = self.dues_in_force(&org, period.first_day()).await?;
         if amount_minor <= 0 {
             return Err(refuse(format!(
                 "no hay cuota fijada para el periodo {}",

@@ -319,13 +319,19 @@ impl App {
 
     /// R-ORG-6: charges one period's dues to every member active on its first day, once
     /// ([`App::charge_dues_period`] recorded by the command line, `date` being today); answers
-    /// how many members this call charged (0 when the period was charged before).
+    /// how many members this call charged (0 when the period was charged before, or when no
+    /// dues were set for it).
     pub async fn charge_dues(
         &self,
         org_id: OrgId,
         period: &str,
         date: NaiveDate,
     ) -> Result<usize, AppError> {
+        let org = self.store().org(org_id).await?;
+        let first_day = self.dues_period(&org, period).await?.first_day();
+        if self.dues_in_force(&org, first_day).await? <= 0 {
+            return Ok(0);
+        }
         Ok(self
             .charge_dues_period(org_id, period, date, &Actor::cli())
             .await?
