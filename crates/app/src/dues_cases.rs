@@ -169,6 +169,39 @@ pub struct CollectionSheet {
     pub totals: SheetTotals,
 }
 
+impl CollectionSheet {
+    fn of_rows(on: NaiveDate, rows: Vec<SheetRow>) -> CollectionSheet {
+        let mut totals = SheetTotals::default();
+        for r in &rows {
+            totals.dues_minor += r.dues_minor;
+            totals.loan_due_minor += r.loan_due_minor;
+            totals.trust_paid_minor += r.trust_paid_minor;
+            totals.fund_minor += r.fund_minor();
+            totals.total_minor += r.total_minor();
+            totals.missing_reports += r.missing_reports.len();
+        }
+        CollectionSheet { on, rows, totals }
+    }
+
+    /// The municipalities of the sheet's members, in order, once each.
+    pub fn municipalities(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.rows.iter().map(|r| r.municipality.clone()).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The sheet of one municipality's members, with its totals.
+    pub fn of_municipality(self, municipality: &str) -> CollectionSheet {
+        let rows = self
+            .rows
+            .into_iter()
+            .filter(|r| r.municipality.eq_ignore_ascii_case(municipality))
+            .collect();
+        CollectionSheet::of_rows(self.on, rows)
+    }
+}
+
 /// What was collected from one member at the meeting (minor units, each zero or more).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CollectionLine {
@@ -842,9 +875,6 @@ impl App {
             let Some(last) = members.last() else { break };
             page.after_id = last.id;
             for m in members.iter().filter(|m| m.is_active_on(on)) {
-                if municipality.is_some_and(|w| !m.data.municipality.eq_ignore_ascii_case(w)) {
-                    continue;
-                }
                 let (loan_due_minor, trust_paid_minor) = loan_position(&book, m.id, on);
                 let f = fund.member(m.id);
                 // A period is missing when a plan of the member was active through it and
@@ -877,16 +907,11 @@ impl App {
             }
         }
         rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.member_id.cmp(&b.member_id)));
-        let mut totals = SheetTotals::default();
-        for r in &rows {
-            totals.dues_minor += r.dues_minor;
-            totals.loan_due_minor += r.loan_due_minor;
-            totals.trust_paid_minor += r.trust_paid_minor;
-            totals.fund_minor += r.fund_minor();
-            totals.total_minor += r.total_minor();
-            totals.missing_reports += r.missing_reports.len();
-        }
-        Ok(CollectionSheet { on, rows, totals })
+        let sheet = CollectionSheet::of_rows(on, rows);
+        Ok(match municipality {
+            Some(m) => sheet.of_municipality(m),
+            None => sheet,
+        })
     }
 
     /// Records what staff collected at a meeting, member by member, in ONE commit (see the

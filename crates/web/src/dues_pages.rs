@@ -569,6 +569,8 @@ fn meeting_day(text: &str) -> Option<NaiveDate> {
     }
 }
 
+/// The sheet of the meeting (of one municipality when chosen) and every municipality of the
+/// ODF's active members, from one reading.
 async fn sheet_of(
     state: &AppState,
     t: Tr,
@@ -581,17 +583,11 @@ async fn sheet_of(
         .collection_sheet(org.id, on, None)
         .await
         .map_err(|e| PageError::from_app(t, e))?;
-    let mut names: Vec<String> = all.rows.iter().map(|r| r.municipality.clone()).collect();
-    names.sort();
-    names.dedup();
+    let names = all.municipalities();
     let sheet = if municipio.is_empty() {
         all
     } else {
-        state
-            .app
-            .collection_sheet(org.id, on, Some(municipio))
-            .await
-            .map_err(|e| PageError::from_app(t, e))?
+        all.of_municipality(municipio)
     };
     Ok((sheet, names))
 }
