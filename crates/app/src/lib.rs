@@ -11,6 +11,7 @@ pub mod access_cases;
 pub mod check;
 pub mod credit_cases;
 pub mod demo_cases;
+pub mod dues_cases;
 pub mod error;
 pub mod events;
 pub mod export;

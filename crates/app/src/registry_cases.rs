@@ -3,11 +3,10 @@
 use crate::events::{event, Actor};
 use crate::{App, AppError, FactDate};
 use chrono::NaiveDate;
-use ledger::{Account, AccountCode, EntryDraft, Money, Posting};
+use ledger::Account;
 use registry::{Member, MemberEdit, NewMember, NewRoleAssignment, RoleAssignment};
 use serde::Serialize;
-use std::collections::BTreeSet;
-use store::{ImportOutcome, MemberId, NewEvent, OrgId, Posted};
+use store::{ImportOutcome, MemberId, NewEvent, OrgId};
 
 /// The stream of role events (R-ORG-5).
 pub const ROLES_STREAM: &str = "roles";
@@ -456,8 +455,10 @@ impl App {
             .await?)
     }
 
-    /// R-ORG-6: charges one period's dues to every member active on `date` (idempotent per
-    /// period: the key names the organisation's period and the member).
+    /// R-ORG-6: charges one period's dues to every member active on its first day, once
+    /// ([`App::charge_dues_period`] recorded by the command line, `date` being today); answers
+    /// how many members this call charged (0 when the period was charged before, or when no
+    /// dues were set for it).
     pub async fn charge_dues(
         &self,
         org_id: OrgId,
@@ -465,80 +466,33 @@ impl App {
         date: NaiveDate,
     ) -> Result<usize, AppError> {
         let org = self.store().org(org_id).await?;
-        // R-ORG-6: the dues in force on the day they are charged (issue 16).
-        let amount_minor = self
-            .settings_history_of(&org)
-            .await?
-            .value_on(governance::settings::SettingKey::DuesAmount, date)
-            .money()
-            .unwrap_or(org.data.dues_amount_minor);
-        if amount_minor <= 0 {
+        let first_day = self.dues_period(&org, period).await?.first_day();
+        if self.dues_in_force(&org, first_day).await? <= 0 {
             return Ok(0);
         }
-        // A period whose dues came in the opening position is charged already (same key).
-        let opened: BTreeSet<i64> = self
-            .opening_record(org_id)
+        Ok(self
+            .charge_dues_period(org_id, period, date, &Actor::cli())
             .await?
-            .map(|r| {
-                r.dues_periods
-                    .into_iter()
-                    .filter(|(_, periods)| periods.iter().any(|p| p == period))
-                    .map(|(m, _)| m)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut drafts = Vec::new();
-        let mut page = store::Page::first(store::MAX_PAGE);
-        loop {
-            let members = self.store().members(org_id, page).await?;
-            let Some(last) = members.last() else { break };
-            page.after_id = last.id;
-            for m in members
-                .iter()
-                .filter(|m| m.is_active_on(date) && !opened.contains(&m.id))
-            {
-                drafts.push(dues_draft(
-                    dues_charge_key(period, m.id),
-                    "dues.charge",
-                    date,
-                    format!("Cuota {period}"),
-                    Account::dues_receivable(m.id),
-                    ledger::account::codes::dues_income(),
-                    Money::new(amount_minor, org.data.currency),
-                ));
-            }
-        }
-        let mut created = 0;
-        for chunk in drafts.chunks(store::MAX_BATCH_ENTRIES) {
-            let posted = self.post_entries(org_id, chunk.to_vec()).await?;
-            created += posted.iter().filter(|p| p.created).count();
-        }
-        Ok(created)
+            .posted)
     }
 
-    /// R-ORG-6: records a member's dues payment into the ODF's bank account.
+    /// R-ORG-6: records a member's dues payment into the ODF's bank
+    /// ([`App::record_dues_payment`] by the command line, under `reference`).
     pub async fn pay_dues(
         &self,
         org_id: OrgId,
         member_id: MemberId,
         amount_minor: i64,
         date: NaiveDate,
-        idempotency_key: &str,
-    ) -> Result<Posted, AppError> {
-        let org = self.store().org(org_id).await?;
-        let amount = Money::positive(amount_minor, org.data.currency, "amount_minor")?;
-        self.store().member(org_id, member_id).await?;
-        self.post_entry(
+        reference: &str,
+    ) -> Result<crate::dues_cases::DuesReceipt, AppError> {
+        self.record_dues_payment(
             org_id,
-            dues_draft(
-                idempotency_key.to_string(),
-                "dues.payment",
-                date,
-                "Pago de cuota".to_string(),
-                ledger::account::codes::odf_bank(),
-                Account::dues_receivable(member_id),
-                amount,
-            ),
+            member_id,
+            amount_minor,
+            date,
+            reference,
+            &Actor::cli(),
         )
         .await
     }
@@ -561,32 +515,6 @@ impl App {
 /// whoever books it (a charge here, the opening position, the demo's history).
 pub(crate) fn dues_charge_key(period: &str, member_id: i64) -> String {
     format!("dues:charge:{period}:{member_id}")
-}
-
-fn dues_draft(
-    key: String,
-    reason: &str,
-    date: NaiveDate,
-    memo: String,
-    debit: AccountCode,
-    credit: AccountCode,
-    amount: Money,
-) -> EntryDraft {
-    EntryDraft {
-        idempotency_key: key,
-        reason: reason.to_string(),
-        rule_id: "R-ORG-6".to_string(),
-        date,
-        memo,
-        postings: vec![
-            Posting::new(debit, amount),
-            Posting::new(
-                credit,
-                Money::new(-amount.amount_minor(), amount.currency()),
-            ),
-        ],
-        reverses: None,
-    }
 }
 
 #[cfg(test)]

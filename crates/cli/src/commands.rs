@@ -40,6 +40,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Board(command) => crate::board_cmd::run_with_settings(&settings, command).await,
         Command::Settings(c) => crate::settings_cmd::run(&settings, c).await,
         Command::Opening(c) => crate::opening_cmd::run(&settings, c).await,
+        Command::Dues(c) => crate::dues_cmd::run(&settings, c).await,
         Command::Round(c) => crate::trade_cmd::round(&open_app(&settings).await?, c).await,
         Command::Order(c) => crate::trade_cmd::order(&open_app(&settings).await?, c).await,
         Command::Outlet(c) => crate::trade_cmd::outlet(&open_app(&settings).await?, c).await,

@@ -94,6 +94,9 @@ pub enum Command {
     /// The opening position of an ODF that starts with history (issue 16).
     #[command(subcommand)]
     Opening(crate::opening_cmd::OpeningCommand),
+    /// Union dues (R-ORG-6) and the collection sheet: charge, pay, arrears, sheet (issue 17).
+    #[command(subcommand)]
+    Dues(crate::dues_cmd::DuesCommand),
     /// Pooled purchasing rounds: suppliers, price lists, requests, close, receipts, pick-ups.
     #[command(subcommand)]
     Round(crate::trade_cmd::RoundCommand),

@@ -17,6 +17,7 @@ mod check_cmd;
 mod commands;
 mod config;
 mod credit_cmd;
+mod dues_cmd;
 mod fund_cmd;
 mod input;
 mod member_cmd;

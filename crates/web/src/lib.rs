@@ -16,6 +16,8 @@ pub mod audit;
 mod auth;
 mod chart;
 pub mod client_addr;
+
+mod dues_pages;
 mod format;
 pub mod fund_pages;
 mod i18n;
@@ -202,6 +204,8 @@ pub fn router_with(state: AppState) -> Router {
             get(opening_pages::opening_page).post(opening_pages::upload_opening),
         )
         .merge(support_pages::routes())
+
+        .merge(dues_pages::page_routes())
         .nest("/api/v1", api::routes(state.clone()))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::remember_language))

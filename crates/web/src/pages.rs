@@ -150,6 +150,9 @@ impl Nav {
             if v.may(org.id, Action::ViewAudit) {
                 links.push((format!("{base}/bitacora"), t.get("nav.audit")));
             }
+            if v.may(org.id, Action::ManageMembers) {
+                links.push((format!("{base}/cuotas"), t.get("nav.dues")));
+            }
             if v.may(org.id, Action::ManageAccounts) {
                 links.push((format!("{base}/planes"), t.get("nav.plans")));
                 links.push((format!("{base}/cuentas"), t.get("nav.accounts")));

@@ -1896,3 +1896,262 @@ async fn authorisation_matrix_every_role_against_the_members_and_plans_pages() {
     let p = w.app.plan(w.union.id, plan).await.unwrap();
     assert_eq!(p.history.len(), 1, "only agreed");
 }
+
+/// The authorisation matrix of dues and the collection sheet (issue 17): every role against
+/// every page, form and API route, another organisation's included (which answer exactly like
+/// missing ones). Writes are staff's; arrears and the sheet are read by staff, the board and
+/// supervisors; a receipt also by the member who paid.
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_the_dues_pages_and_routes() {
+    let w = world().await;
+    let socio = member_of(&w, "socio").await;
+    // A payment by the demo member, so there is a receipt to ask for (the demo's dues leave
+    // some members owing; charge this month first so that the member owes something).
+    let today = today_mx();
+    let month = today.format("%Y-%m").to_string();
+    w.app
+        .charge_dues_period(w.union.id, &month, today, &app::Actor::cli())
+        .await
+        .unwrap();
+    w.app
+        .record_dues_payment(
+            w.union.id,
+            socio,
+            100,
+            today,
+            "matriz-1",
+            &app::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let roles = [
+        "supervisor",
+        "personal",
+        "consejo",
+        "socio",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut who = Vec::new();
+    for r in roles {
+        who.push(Some(sign_in(&w, r).await));
+    }
+    who.push(None);
+    let o = "/odf/alfareros-morelos";
+    let x = format!("/odf/{}", w.other.data.slug);
+    let a = "/api/v1/orgs/alfareros-morelos";
+    let ax = format!("/api/v1/orgs/{}", w.other.data.slug);
+    // Expected per role: supervisor, staff, board, member, support committee, donor, adviser,
+    // nobody. 2 = 2xx, 3 = redirect (303), 9 = authorised and the rule decided (2xx, 303 or
+    // 422). Without a session pages redirect (3) and the API answers 401.
+    type Row = (&'static str, String, [u16; 8]);
+    let rows: Vec<Row> = vec![
+        (
+            "GET",
+            format!("{o}/cuotas"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/cuotas"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/cuotas/pago"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cuotas/recibos/matriz-1"),
+            [2, 2, 2, 2, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cuotas/recibos/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cobranza"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/cobranza"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/cuotas"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/cuotas"),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/cuotas/pago"),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/cobranza"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/cobranza"),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{a}/dues"),
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{a}/dues/charges"),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{a}/dues/payments"),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{a}/dues/receipts/matriz-1"),
+            [2, 2, 2, 2, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{a}/dues/sheet"),
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{a}/dues/collections"),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{ax}/dues"),
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{ax}/dues/charges"),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{ax}/dues/payments"),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{ax}/dues/sheet"),
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{ax}/dues/collections"),
+            [403, 404, 404, 404, 404, 404, 404, 401],
+        ),
+    ];
+    let missing = get(&w, "/odf/no-existe/cuotas", who[1].as_ref()).await;
+    let arrears_before = w
+        .app
+        .dues_arrears(w.union.id, today)
+        .await
+        .unwrap()
+        .total_minor;
+    let mut failures = Vec::new();
+    let mut staff_wrote = 0;
+    for (method, uri, expected) in rows {
+        for (i, b) in who.iter().enumerate() {
+            let csrf = b.as_ref().map(|b| b.csrf.clone()).unwrap_or_default();
+            let token = b.as_ref().map(|b| b.token.as_str());
+            let r = match (method, uri.starts_with("/api/")) {
+                ("GET", false) => get(&w, &uri, b.as_ref()).await,
+                ("GET", true) => api(&w, "GET", &uri, token, None, None).await,
+                (_, true) => {
+                    let body = if uri.ends_with("/charges") {
+                        serde_json::json!({"period": month})
+                    } else if uri.ends_with("/payments") {
+                        serde_json::json!({"member_id": socio, "amount_minor": 100, "reference": format!("api-{i}")})
+                    } else {
+                        serde_json::json!({"token": format!("hoja-api-{i}"), "lines": [{"member_id": socio, "dues_minor": 100}]})
+                    };
+                    api(&w, "POST", &uri, token, Some(body), None).await
+                }
+                (_, false) => {
+                    let form: Vec<(&str, String)> = if uri.ends_with("/cuotas") {
+                        vec![("csrf", csrf.clone()), ("periodo", month.clone())]
+                    } else if uri.ends_with("/pago") {
+                        vec![
+                            ("csrf", csrf.clone()),
+                            ("socio", socio.to_string()),
+                            ("importe", "1.00".into()),
+                            ("token", format!("pago-{i}")),
+                        ]
+                    } else {
+                        vec![
+                            ("csrf", csrf.clone()),
+                            ("token", format!("hoja-{i}")),
+                            (
+                                Box::leak(format!("d{socio}").into_boxed_str()),
+                                "1.00".into(),
+                            ),
+                        ]
+                    };
+                    let form: Vec<(&str, &str)> =
+                        form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    post_form(&w, &uri, b.as_ref(), &form).await
+                }
+            };
+            let status = r.status.as_u16();
+            let got = match status {
+                200..=299 => 2,
+                303 => 3,
+                s => s,
+            };
+            let got = if expected[i] == 9 && matches!(got, 2 | 3 | 422) {
+                9
+            } else {
+                got
+            };
+            if got == 9 && method == "POST" {
+                staff_wrote += 1;
+            }
+            let name = roles.get(i).copied().unwrap_or("nobody");
+            if got != expected[i] {
+                failures.push(format!(
+                    "{name} {method} {uri}: expected {}, got {status}: {}",
+                    expected[i],
+                    &r.body[..r.body.len().min(300)]
+                ));
+            }
+            if got == 404 && !uri.starts_with("/api/") && r.body != missing.body {
+                failures.push(format!(
+                    "{name} {method} {uri}: 404 differs from a missing one"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    // Only staff's writes moved money: the page's payment (1.00), the API's (1.00) and the two
+    // sheets (1.00 each) were staff's; nobody else's request wrote anything.
+    assert_eq!(staff_wrote, 6);
+    let after = w
+        .app
+        .dues_arrears(w.union.id, today)
+        .await
+        .unwrap()
+        .total_minor;
+    assert_eq!(arrears_before - after, 400);
+}

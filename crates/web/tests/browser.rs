@@ -784,7 +784,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
 
 /// Every page a person reaches from the menu, with the demo union's slug (the router's GET
 /// pages; `{member}` is the member `socio`): the walk below opens each as each role.
-const PAGES: [&str; 33] = [
+const PAGES: [&str; 38] = [
     "/",
     "/cuenta",
     "/reglas",
@@ -818,6 +818,11 @@ const PAGES: [&str; 33] = [
     "/programa/resultados",
     "/programa/proyeccion",
     "/programa/integradoras",
+    "/odf/alfareros-morelos/cuotas",
+    "/odf/alfareros-morelos/cobranza",
+    "/odf/alfareros-morelos/consejo",
+    "/odf/alfareros-morelos/socios/{member}/ficha",
+    "/odf/alfareros-morelos/socios/{member}/plan",
 ];
 
 /// Words that give away English left on a Spanish page (whole words, case as written).
@@ -1708,4 +1713,344 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
     wait_for("id=\"integradoras\"".into()).await;
     shot(&client, "support-16-integradoras-360.png").await;
     scroll("integradoras").await;
+}
+
+// ---------------------------------------------------------------- issue 17: dues and the sheet
+
+/// Signs `login` in through the form and waits for the home page.
+async fn sign_in_demo(client: &fantoccini::Client, base: &str, login: &str) {
+    client.delete_all_cookies().await.ok();
+    client.goto(&format!("{base}/entrar")).await.unwrap();
+    type_into(client.clone(), "login", login).await;
+    type_into(client.clone(), "password", DEMO_PASSWORD).await;
+    client
+        .find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if client.current_url().await.unwrap().path() == "/" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "{login} was not signed in: {}",
+        client.source().await.unwrap()
+    );
+}
+
+/// Saves a screenshot of the page as `name` and checks it has no sideways scroll.
+async fn shot_and_check(client: &fantoccini::Client, name: &str) {
+    std::fs::write(
+        screenshots_dir().join(name),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    no_sideways_scroll(client.clone(), name).await;
+}
+
+/// The page's print styles hide the header (the menu), forms and `.noprint` (the buttons).
+async fn print_hides_navigation_and_buttons(client: &fantoccini::Client, what: &str) {
+    let hidden = client
+        .execute(
+            "const out = [];
+             for (const sheet of document.styleSheets) {
+               for (const rule of sheet.cssRules) {
+                 if (rule.media && rule.media.mediaText.includes('print')) {
+                   for (const r of rule.cssRules) {
+                     if (r.style && r.style.display === 'none') { out.push(r.selectorText); }
+                   }
+                 }
+               }
+             }
+             const buttons = [...document.querySelectorAll('main button')]
+               .filter(b => !b.closest('form') && !b.closest('.noprint')).length;
+             return [out.join(','), buttons];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let selectors = hidden[0].as_str().unwrap().to_string();
+    for s in ["header", ".noprint", "form"] {
+        assert!(
+            selectors.split(',').any(|x| x.trim() == s),
+            "{what}: print does not hide {s}: {selectors}"
+        );
+    }
+    assert_eq!(hidden[1].as_u64(), Some(0), "{what}: a button prints");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_charge_a_months_dues_and_print_a_receipt_on_a_phone() {
+    let Some((_turn, _driver, client)) = chrome().await else {
+        return;
+    };
+    let w = common::world_sized(60, 2).await;
+    let base = serve(w.router.clone()).await;
+    let month = common::today_mx().format("%Y-%m").to_string();
+    let before = w
+        .app
+        .dues_arrears(w.union.id, common::today_mx())
+        .await
+        .unwrap();
+    sign_in_demo(&client, &base, "personal").await;
+    // From the ODF's page, the menu leads staff to dues.
+    client
+        .goto(&format!("{base}/odf/alfareros-morelos"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("header nav a[href$='/cuotas']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until_shown(client.clone(), "id=\"charge-form\"").await;
+    shot_and_check(&client, "dues-01-page-360.png").await;
+    client
+        .execute(
+            "document.getElementById('periodo').value = arguments[0]",
+            vec![serde_json::json!(month)],
+        )
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#charge-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until_shown(client.clone(), "id=\"dues-ok\"").await;
+    let html = client.source().await.unwrap();
+    // Every active member is charged the month's 50.00 (the demo union's dues), once.
+    let charged = w
+        .app
+        .dues_arrears(w.union.id, common::today_mx())
+        .await
+        .unwrap();
+    let members = w
+        .app
+        .collection_sheet(w.union.id, common::today_mx(), None)
+        .await
+        .unwrap()
+        .rows
+        .len() as i64;
+    assert_eq!(charged.total_minor - before.total_minor, 5_000 * members);
+    let expected = format!(
+        "Se cargó la cuota de {} ($50.00) a {members} socios",
+        common::month_label_es(&month)
+    );
+    assert!(html.contains(&expected), "{expected}: {html}");
+    shot_and_check(&client, "dues-02-charged-360.png").await;
+    print_hides_navigation_and_buttons(&client, "dues").await;
+    // Charging the same month again changes nothing and says so.
+    client
+        .execute(
+            "document.getElementById('periodo').value = arguments[0]",
+            vec![serde_json::json!(month)],
+        )
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#charge-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until_shown(client.clone(), "ya estaba cargada").await;
+    assert_eq!(
+        w.app
+            .dues_arrears(w.union.id, common::today_mx())
+            .await
+            .unwrap()
+            .total_minor,
+        charged.total_minor
+    );
+    // A payment: a decimal comma is refused, then 50.00 gives a printable receipt.
+    type_into(client.clone(), "importe", "50,00").await;
+    client
+        .find(Locator::Css("#pay-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until_shown(client.clone(), "id=\"dues-err\"").await;
+    shot_and_check(&client, "dues-03-refused-360.png").await;
+    type_into(client.clone(), "importe", "50.00").await;
+    client
+        .find(Locator::Css("#pay-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until_shown(client.clone(), "id=\"receipt-number\"").await;
+    let html = client.source().await.unwrap();
+    assert!(
+        html.contains("Recibo de pago de cuota") && html.contains("$50.00"),
+        "{html}"
+    );
+    assert!(html.contains(&w.union.data.name), "the ODF's name");
+    shot_and_check(&client, "dues-04-receipt-360.png").await;
+    print_hides_navigation_and_buttons(&client, "receipt").await;
+    assert_eq!(
+        w.app
+            .dues_arrears(w.union.id, common::today_mx())
+            .await
+            .unwrap()
+            .total_minor,
+        charged.total_minor - 5_000
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_run_a_meeting_with_the_collection_sheet_paying_ten_members_on_a_phone() {
+    let Some((_turn, _driver, client)) = chrome().await else {
+        return;
+    };
+    let w = common::world_sized(60, 2).await;
+    let today = common::today_mx();
+    let month = today.format("%Y-%m").to_string();
+    w.app
+        .charge_dues_period(w.union.id, &month, today, &app::Actor::cli())
+        .await
+        .unwrap();
+    let sheet = w
+        .app
+        .collection_sheet(w.union.id, today, None)
+        .await
+        .unwrap();
+    let payers: Vec<(i64, String)> = sheet
+        .rows
+        .iter()
+        .filter(|r| r.dues_minor >= 5_000)
+        .take(10)
+        .map(|r| (r.member_id, r.name.clone()))
+        .collect();
+    assert_eq!(payers.len(), 10);
+    let owed = |id: i64| {
+        let app = w.app.clone();
+        let org = w.union.id;
+        async move { app.dues_arrears_minor(org, id).await.unwrap() }
+    };
+    let mut before = Vec::new();
+    for (id, _) in &payers {
+        before.push(owed(*id).await);
+    }
+    let base = serve(w.router.clone()).await;
+    sign_in_demo(&client, &base, "personal").await;
+    client
+        .goto(&format!("{base}/odf/alfareros-morelos/cobranza"))
+        .await
+        .unwrap();
+    wait_until_shown(client.clone(), "id=\"collect-form\"").await;
+    let html = client.source().await.unwrap();
+    assert!(html.contains("Hoja de cobranza") && html.contains(&payers[0].1));
+    shot_and_check(&client, "sheet-01-open-360.png").await;
+    print_hides_navigation_and_buttons(&client, "sheet").await;
+    // 50.00 of dues from each of ten members; the fourth typed with a decimal comma first.
+    let box_of = |id: i64| format!("input[name='d{id}']");
+    for (i, (id, _)) in payers.iter().enumerate() {
+        let e = client.find(Locator::Css(&box_of(*id))).await.unwrap();
+        e.send_keys(if i == 3 { "50,00" } else { "50.00" })
+            .await
+            .unwrap();
+    }
+    client
+        .find(Locator::Id("collect-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until_shown(client.clone(), "id=\"sheet-err\"").await;
+    let html = client.source().await.unwrap();
+    // The refusal names the member and the field, and nothing was saved.
+    assert!(
+        html.contains(&format!("{} — Cuota", payers[3].1)),
+        "the member and the field are named: {html}"
+    );
+    for (k, (id, _)) in payers.iter().enumerate() {
+        assert_eq!(owed(*id).await, before[k], "nothing saved");
+    }
+    shot_and_check(&client, "sheet-02-refused-360.png").await;
+    // The refusal links to the member's card, where the box is marked.
+    client
+        .find(Locator::Css(&format!(
+            "#sheet-err a[href='#m{}']",
+            payers[3].0
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let marked = client
+        .find(Locator::Css(&format!(
+            "#m{} input[aria-invalid=true]",
+            payers[3].0
+        )))
+        .await
+        .unwrap();
+    assert_eq!(
+        marked.attr("name").await.unwrap().as_deref(),
+        Some(format!("d{}", payers[3].0).as_str())
+    );
+    shot_and_check(&client, "sheet-02b-card-360.png").await;
+    // What was typed is still there; correct the one box and save.
+    let e = client
+        .find(Locator::Css(&box_of(payers[3].0)))
+        .await
+        .unwrap();
+    e.clear().await.unwrap();
+    e.send_keys("50.00").await.unwrap();
+    let sent = client
+        .execute(
+            "return new URLSearchParams(new FormData(document.getElementById('collect-form'))).toString()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("collect-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until_shown(client.clone(), "id=\"sheet-ok\"").await;
+    let html = client.source().await.unwrap();
+    assert!(
+        html.contains("Cobranza guardada: 10 socios pagaron $500.00"),
+        "{html}"
+    );
+    for (k, (id, _)) in payers.iter().enumerate() {
+        assert_eq!(owed(*id).await, before[k] - 5_000, "paid once");
+    }
+    shot_and_check(&client, "sheet-03-saved-360.png").await;
+    // The same form sent again (a double tap, a reload) is recorded once.
+    let again = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(location.pathname, {method: 'POST', body: new URLSearchParams(arguments[0]),
+               headers: {'Content-Type': 'application/x-www-form-urlencoded'}})
+               .then(r => r.text()).then(done);",
+            vec![sent],
+        )
+        .await
+        .unwrap();
+    assert!(
+        again.as_str().unwrap().contains("ya se había guardado"),
+        "{again}"
+    );
+    for (k, (id, _)) in payers.iter().enumerate() {
+        assert_eq!(owed(*id).await, before[k] - 5_000, "not paid twice");
+    }
 }

@@ -90,7 +90,8 @@ fn check_key(key: &str) -> Result<(), AccessError> {
 }
 
 impl App {
-    async fn event_if_any(
+    /// The event under `key`, if one was recorded.
+    pub(crate) async fn event_if_any(
         &self,
         org_id: OrgId,
         key: &str,

@@ -93,37 +93,7 @@ impl App {
         extra: Commit,
     ) -> Result<CreditOutcome, AppError> {
         let mut commit = extra;
-        let recorded_at = Utc::now();
-        for event in events {
-            let key = event.key();
-            let payload = event.payload();
-            if let Some(previous) = book.payload_of(&key) {
-                if previous == payload {
-                    continue;
-                }
-                return Err(store::StoreError::conflict(format!(
-                    "{key} was recorded before with other data"
-                ))
-                .into());
-            }
-            // A draw claims the line's slot (gate.rs): two draws that read the same line
-            // cannot together pass its limit.
-            if let Some(line_id) = super::gate::line_drawn_by(book, &event) {
-                commit.events.extend(super::gate::line_slot(
-                    book,
-                    line_id,
-                    &key,
-                    actor,
-                    recorded_at,
-                ));
-            }
-            let applied = book.apply(&event)?;
-            commit.accounts.extend(applied.accounts);
-            commit.entries.extend(applied.entries);
-            commit
-                .events
-                .push(event_row(&event, key, payload, actor, recorded_at));
-        }
+        credit_stage(book, actor, events, &mut commit)?;
         if commit.is_empty() {
             return Ok(CreditOutcome { created: false });
         }
@@ -756,6 +726,50 @@ pub(crate) fn decision_ref_for(
 }
 
 /// The stored form of a credit event (stream `credit`).
+/// Applies `events` to `book` and adds what they write (their rows, accounts, entries and a
+/// draw's line slot) to `commit`, without writing: [`App::credit_commit`] commits it alone,
+/// the collection sheet (`dues_cases`) together with the meeting's other payments. An event
+/// recorded before with the same payload is skipped; with another, a conflict.
+pub(crate) fn credit_stage(
+    book: &mut CreditBook,
+    actor: &Actor,
+    events: Vec<CreditEvent>,
+    commit: &mut Commit,
+) -> Result<(), AppError> {
+    let recorded_at = Utc::now();
+    for event in events {
+        let key = event.key();
+        let payload = event.payload();
+        if let Some(previous) = book.payload_of(&key) {
+            if previous == payload {
+                continue;
+            }
+            return Err(store::StoreError::conflict(format!(
+                "{key} was recorded before with other data"
+            ))
+            .into());
+        }
+        // A draw claims the line's slot (gate.rs): two draws that read the same line
+        // cannot together pass its limit.
+        if let Some(line_id) = super::gate::line_drawn_by(book, &event) {
+            commit.events.extend(super::gate::line_slot(
+                book,
+                line_id,
+                &key,
+                actor,
+                recorded_at,
+            ));
+        }
+        let applied = book.apply(&event)?;
+        commit.accounts.extend(applied.accounts);
+        commit.entries.extend(applied.entries);
+        commit
+            .events
+            .push(event_row(&event, key, payload, actor, recorded_at));
+    }
+    Ok(())
+}
+
 pub(crate) fn event_row(
     event: &CreditEvent,
     key: String,

@@ -414,7 +414,7 @@ impl App {
 }
 
 /// Contributions then profit share, up to the limit and what can be deducted.
-fn settle_decision(
+pub(crate) fn settle_decision(
     settings: &FundSettings,
     state: &FundState,
     member_id: MemberId,
@@ -466,7 +466,7 @@ fn settle_decision(
     Ok(out)
 }
 
-fn paid_of(d: &Decision) -> (i64, i64) {
+pub(crate) fn paid_of(d: &Decision) -> (i64, i64) {
     let mut c = 0;
     let mut p = 0;
     for e in &d.events {
