@@ -335,8 +335,15 @@ mod tests {
 
     #[test]
     fn trusted_proxies_are_addresses_and_a_bad_one_is_named() {
-        assert!(settings(&["serve"], None).unwrap().trusted_proxies.is_empty());
-        let s = settings(&["serve"], Some("trusted_proxies = [\"127.0.0.1\", \"::1\"]\n")).unwrap();
+        assert!(settings(&["serve"], None)
+            .unwrap()
+            .trusted_proxies
+            .is_empty());
+        let s = settings(
+            &["serve"],
+            Some("trusted_proxies = [\"127.0.0.1\", \"::1\"]\n"),
+        )
+        .unwrap();
         assert_eq!(
             s.trusted_proxies,
             vec![
@@ -345,7 +352,10 @@ mod tests {
             ]
         );
         let e = settings(&["serve"], Some("trusted_proxies = [\"proxy.local\"]\n")).unwrap_err();
-        assert!(format!("{e:#}").contains("trusted_proxies: 'proxy.local'"), "{e:#}");
+        assert!(
+            format!("{e:#}").contains("trusted_proxies: 'proxy.local'"),
+            "{e:#}"
+        );
     }
 
     #[test]

@@ -78,17 +78,26 @@ mod tests {
         let trusted = [ip("127.0.0.1")];
         // nginx's $proxy_add_x_forwarded_for: whatever the client sent, then its address.
         let h = forwarded(&["10.9.9.9, 203.0.113.7"]);
-        assert_eq!(client_addr(ip("127.0.0.1"), &h, &trusted), ip("203.0.113.7"));
+        assert_eq!(
+            client_addr(ip("127.0.0.1"), &h, &trusted),
+            ip("203.0.113.7")
+        );
         // The same as two header lines.
         let h = forwarded(&["10.9.9.9", "203.0.113.7"]);
-        assert_eq!(client_addr(ip("127.0.0.1"), &h, &trusted), ip("203.0.113.7"));
+        assert_eq!(
+            client_addr(ip("127.0.0.1"), &h, &trusted),
+            ip("203.0.113.7")
+        );
     }
 
     #[test]
     fn a_chain_of_trusted_proxies_is_walked_past() {
         let trusted = [ip("127.0.0.1"), ip("10.0.0.2")];
         let h = forwarded(&["1.2.3.4, 203.0.113.7, 10.0.0.2"]);
-        assert_eq!(client_addr(ip("127.0.0.1"), &h, &trusted), ip("203.0.113.7"));
+        assert_eq!(
+            client_addr(ip("127.0.0.1"), &h, &trusted),
+            ip("203.0.113.7")
+        );
     }
 
     #[test]

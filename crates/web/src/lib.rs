@@ -173,9 +173,9 @@ pub fn router_with(state: AppState) -> Router {
         .route("/odf/{slug}/reportar", get(fund_pages::my_report))
         .route(
             "/odf/{slug}/socios/{member_id}/reporte",
-            get(fund_pages::report_form_page).post(fund_pages::file_report).layer(
-                axum::middleware::map_response(read_cache::log_only),
-            ),
+            get(fund_pages::report_form_page)
+                .post(fund_pages::file_report)
+                .layer(axum::middleware::map_response(read_cache::log_only)),
         )
         .route(
             "/odf/{slug}/cierre",
@@ -204,7 +204,6 @@ pub fn router_with(state: AppState) -> Router {
             get(opening_pages::opening_page).post(opening_pages::upload_opening),
         )
         .merge(support_pages::routes())
-
         .merge(dues_pages::page_routes())
         .nest("/api/v1", api::routes(state.clone()))
         .fallback(pages::not_found)

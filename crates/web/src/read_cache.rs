@@ -296,11 +296,20 @@ mod tests {
         let (records, log) = (reads.freshness.stamp(t0), reads.log.stamp(t0));
         let report = log_only("ok".into_response()).await;
         reads.written(&report);
-        assert!(reads.freshness.fresh(records, t0), "a report leaves dues warm");
-        assert!(!reads.log.fresh(log, t0), "the statement's folded part reads the report");
+        assert!(
+            reads.freshness.fresh(records, t0),
+            "a report leaves dues warm"
+        );
+        assert!(
+            !reads.log.fresh(log, t0),
+            "the statement's folded part reads the report"
+        );
         let (records, log) = (reads.freshness.stamp(t0), reads.log.stamp(t0));
         reads.written(&"paid".into_response());
-        assert!(!reads.freshness.fresh(records, t0), "any other write: dues read again");
+        assert!(
+            !reads.freshness.fresh(records, t0),
+            "any other write: dues read again"
+        );
         assert!(!reads.log.fresh(log, t0));
     }
 

@@ -295,7 +295,11 @@ async fn issue_15_behind_a_trusted_proxy_each_client_has_its_own_budget() {
     };
     let trusted = flood(behind_proxy(vec!["127.0.0.1".parse().unwrap()])).await;
     let r = sign_in_via_proxy(&trusted, "x", "203.0.113.66", "socio", DEMO_PASSWORD).await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the attacker is limited");
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the attacker is limited"
+    );
     let r = sign_in_via_proxy(&trusted, "x", "203.0.113.20", "socio", DEMO_PASSWORD).await;
     assert_eq!(
         r.status,
