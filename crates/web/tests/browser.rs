@@ -1797,9 +1797,16 @@ async fn staff_charge_a_months_dues_and_print_a_receipt_on_a_phone() {
         .await
         .unwrap();
     sign_in_demo(&client, &base, "personal").await;
-    // From the ODF's page, the menu leads staff to dues.
+    // From the ODF's page, the menu leads staff to dues (on a phone the menu opens first).
     client
         .goto(&format!("{base}/odf/alfareros-morelos"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("label.menu-button"))
+        .await
+        .unwrap()
+        .click()
         .await
         .unwrap();
     client
