@@ -1441,28 +1441,6 @@ async fn staff_record_a_leave_and_give_a_committee_seat_on_a_phone() {
 
 // ---------------------------------------------------------------- issue 19: the support system
 
-/// Signs `login` in with `password` through the form; waits for the home page.
-async fn sign_in_as(client: &fantoccini::Client, base: &str, login: &str, password: &str) {
-    client.delete_all_cookies().await.ok();
-    client.goto(&format!("{base}/entrar")).await.unwrap();
-    type_into(client.clone(), "login", login).await;
-    type_into(client.clone(), "password", password).await;
-    client
-        .find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    for _ in 0..50 {
-        if client.current_url().await.unwrap().path() == "/" {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{login} did not get signed in");
-}
-
 async fn click(client: &fantoccini::Client, css: &str) {
     client
         .find(Locator::Css(css))
@@ -1540,7 +1518,7 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
 
     // 1. Staff publish a buyer looking for the member's trade; the member sees it and marks
     //    interest.
-    sign_in_as(&client, &base, "personal", DEMO_PASSWORD).await;
+    sign_in_through_page(&client, &base, "personal", DEMO_PASSWORD).await;
     client.goto(&format!("{o}/oportunidades")).await.unwrap();
     let deadline = (today + chrono::Days::new(20))
         .format("%Y-%m-%d")
@@ -1577,7 +1555,7 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
     );
     shot(&client, "support-02-audience-360.png").await;
 
-    sign_in_as(&client, &base, "socio", DEMO_PASSWORD).await;
+    sign_in_through_page(&client, &base, "socio", DEMO_PASSWORD).await;
     client.goto(&format!("{o}/para-ti")).await.unwrap();
     wait_for("Hotel en Cuernavaca busca cazuelas".into()).await;
     shot(&client, "support-03-para-ti-360.png").await;
@@ -1586,7 +1564,7 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
     wait_for("class=\"ok interested\"".into()).await;
     shot(&client, "support-04-interested-360.png").await;
 
-    sign_in_as(&client, &base, "personal", DEMO_PASSWORD).await;
+    sign_in_through_page(&client, &base, "personal", DEMO_PASSWORD).await;
     client
         .goto(&format!("{o}/oportunidades/odf/1"))
         .await
@@ -1605,7 +1583,7 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
     scroll("audience").await;
 
     // 2. The member registers an invention; the committee reviews and advances it.
-    sign_in_as(&client, &base, "socio", DEMO_PASSWORD).await;
+    sign_in_through_page(&client, &base, "socio", DEMO_PASSWORD).await;
     client.goto(&format!("{o}/inventos")).await.unwrap();
     type_into(client.clone(), "title", "Horno de leña ahorrador").await;
     type_into(client.clone(), "description", "Usa la mitad de leña").await;
@@ -1617,7 +1595,7 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
     assert!(client.source().await.unwrap().contains(&my_name));
     shot(&client, "support-07-invention-360.png").await;
 
-    sign_in_as(&client, &base, "comite", PASSWORD).await;
+    sign_in_through_page(&client, &base, "comite", PASSWORD).await;
     client.goto(&invention_url).await.unwrap();
     for c in [
         "secrecy",
@@ -1645,7 +1623,7 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
     scroll("invention").await;
 
     // Staff read the registry without the note (R-INNO-1).
-    sign_in_as(&client, &base, "personal", DEMO_PASSWORD).await;
+    sign_in_through_page(&client, &base, "personal", DEMO_PASSWORD).await;
     client.goto(&invention_url).await.unwrap();
     wait_for("id=\"notes-confidential\"".into()).await;
     assert!(!client
@@ -1655,7 +1633,7 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
         .contains("Prototipo viable; cuidar el secreto"));
 
     // 3. A supervisor reads the ODF's compliance, the ranking and a projection.
-    sign_in_as(&client, &base, "supervisor", DEMO_PASSWORD).await;
+    sign_in_through_page(&client, &base, "supervisor", DEMO_PASSWORD).await;
     client.goto(&format!("{o}/cumplimiento")).await.unwrap();
     wait_for("id=\"compliance\"".into()).await;
     let html = client.source().await.unwrap();
@@ -1717,31 +1695,6 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
 
 // ---------------------------------------------------------------- issue 17: dues and the sheet
 
-/// Signs `login` in through the form and waits for the home page.
-async fn sign_in_demo(client: &fantoccini::Client, base: &str, login: &str) {
-    client.delete_all_cookies().await.ok();
-    client.goto(&format!("{base}/entrar")).await.unwrap();
-    type_into(client.clone(), "login", login).await;
-    type_into(client.clone(), "password", DEMO_PASSWORD).await;
-    client
-        .find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    for _ in 0..50 {
-        if client.current_url().await.unwrap().path() == "/" {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "{login} was not signed in: {}",
-        client.source().await.unwrap()
-    );
-}
-
 /// Saves a screenshot of the page as `name` and checks it has no sideways scroll.
 async fn shot_and_check(client: &fantoccini::Client, name: &str) {
     std::fs::write(
@@ -1796,7 +1749,7 @@ async fn staff_charge_a_months_dues_and_print_a_receipt_on_a_phone() {
         .dues_arrears(w.union.id, common::today_mx())
         .await
         .unwrap();
-    sign_in_demo(&client, &base, "personal").await;
+    sign_in_through_page(&client, &base, "personal", DEMO_PASSWORD).await;
     // From the ODF's page, the menu leads staff to dues (on a phone the menu opens first).
     client
         .goto(&format!("{base}/odf/alfareros-morelos"))
@@ -1952,7 +1905,7 @@ async fn staff_run_a_meeting_with_the_collection_sheet_paying_ten_members_on_a_p
         before.push(owed(*id).await);
     }
     let base = serve(w.router.clone()).await;
-    sign_in_demo(&client, &base, "personal").await;
+    sign_in_through_page(&client, &base, "personal", DEMO_PASSWORD).await;
     client
         .goto(&format!("{base}/odf/alfareros-morelos/cobranza"))
         .await
