@@ -638,6 +638,25 @@ fn invention_refusal(t: Tr, e: AppError) -> Result<String, PageError> {
     Ok(refusal(t, &field, message))
 }
 
+/// What a committee member's form needs first: the organisation (seen by the viewer, CSRF
+/// checked), the member the viewer is in it, and the actor to record. The app decides whether
+/// that member sits on the innovation committee (R-INNO-1).
+async fn committee_member(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    csrf: &str,
+) -> Result<(Org, i64, Actor), PageError> {
+    let (org, session) = visible_org(state, ctx, slug).await?;
+    check_csrf(ctx, &session, csrf)?;
+    check(ctx, &session.viewer, org.id, Action::ViewShared)?;
+    let Some(member_id) = session.viewer.member_id_in(org.id) else {
+        return Err(PageError::Forbidden(ctx.t));
+    };
+    let actor = Actor::new(session.viewer.login.clone(), ctx.origin.clone());
+    Ok((org, member_id, actor))
+}
+
 /// A member of the innovation committee reviews the current stage as themself (R-INNO-1); a
 /// conflict of interest is refused and the recusal recorded.
 pub async fn review(
@@ -647,13 +666,7 @@ pub async fn review(
     Form(form): Form<ReviewForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ViewShared)?;
-    let Some(reviewer) = session.viewer.member_id_in(org.id) else {
-        return Err(PageError::Forbidden(t));
-    };
-    let actor = Actor::new(session.viewer.login.clone(), ctx.origin.clone());
+    let (org, reviewer, actor) = committee_member(&state, &ctx, &slug, &form.csrf).await?;
     match state
         .app
         .review_invention(
@@ -705,13 +718,7 @@ pub async fn advance(
     Form(form): Form<CsrfForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ViewShared)?;
-    let Some(by) = session.viewer.member_id_in(org.id) else {
-        return Err(PageError::Forbidden(t));
-    };
-    let actor = Actor::new(session.viewer.login.clone(), ctx.origin.clone());
+    let (org, by, actor) = committee_member(&state, &ctx, &slug, &form.csrf).await?;
     match state
         .app
         .advance_invention(org.id, &actor, id, by, today_mx())
