@@ -348,7 +348,26 @@ async fn r_sup_1_and_r_sup_4_compliance_and_outcomes_from_the_books() {
         .await
         .unwrap();
 
-        let (period, outcome) = app.odf_outcome(org, None, real_today).await.unwrap();
+        // February 2025: the same three report, and it is closed on 5 March 2025, before its
+        // due day (1 March + 15 days).
+        report(&app, org, p(2025, 2), ids[0], 200_000, 80_000).await;
+        report(&app, org, p(2025, 2), ids[1], 199_999, 80_000).await;
+        report(&app, org, p(2025, 2), ids[2], 300_000, 80_000).await;
+        let february_closed_on = chrono::NaiveDate::from_ymd_opt(2025, 3, 5).unwrap();
+        app.close_period(
+            org,
+            p(2025, 2),
+            february_closed_on,
+            CloseOptions::default(),
+            &common::audit(),
+        )
+        .await
+        .unwrap();
+
+        let (period, outcome) = app
+            .odf_outcome(org, Some(p(2025, 1)), real_today)
+            .await
+            .unwrap();
         assert_eq!(period, p(2025, 1));
         assert_eq!(outcome.total.members, 4, "{name}");
         assert_eq!(outcome.total.reporting, 3);
@@ -357,7 +376,7 @@ async fn r_sup_1_and_r_sup_4_compliance_and_outcomes_from_the_books() {
         assert_eq!(outcome.total.now_minor, 699_999);
         assert_eq!(outcome.by_programme["women"].doubled, 2);
         let series = app.outcome_series(org, 12).await.unwrap();
-        assert_eq!(series.len(), 1);
+        assert_eq!(series.len(), 2);
 
         let c = app.compliance(org, real_today).await.unwrap();
         let check = |id: CheckId| c.checks.iter().find(|x| x.id == id).unwrap().clone();
@@ -365,8 +384,8 @@ async fn r_sup_1_and_r_sup_4_compliance_and_outcomes_from_the_books() {
         let reporting = check(CheckId::MembersReporting);
         assert_eq!(reporting.status, Status::Fail, "{name}");
         assert_eq!(reporting.figure, "75.00 % (3 de 4)");
-        // January 2025 was closed today, long after its due day (15 February 2025), and every
-        // later period due by today is open: none on time.
+        // January 2025 was closed today, long after its due day (15 February 2025); February
+        // on its day; every later period due by today is open: one on time.
         let mut due = 0;
         let mut period = p(2025, 1);
         while period.end_exclusive() + chrono::Days::new(15) <= real_today {
@@ -375,8 +394,9 @@ async fn r_sup_1_and_r_sup_4_compliance_and_outcomes_from_the_books() {
         }
         let periods = check(CheckId::PeriodsClosedOnTime);
         assert_eq!(periods.status, Status::Fail);
-        assert_eq!(periods.figure, format!("0 de {due}"));
+        assert_eq!(periods.figure, format!("1 de {due}"), "{name}");
         assert_eq!(periods.evidence[0], "close:2025-01");
+        assert!(!periods.evidence.contains(&"close:2025-02".to_string()));
         assert_eq!(
             check(CheckId::BooksReconcile).status,
             Status::Pass,

@@ -412,6 +412,7 @@ impl App {
                 contribution: t.contribution,
                 profit_share_minor: t.profit_share_minor,
                 plans_flagged: flags.len() as u64,
+                closed_on: Some(today),
             },
             audit,
         )?);

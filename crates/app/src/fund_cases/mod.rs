@@ -101,6 +101,10 @@ pub struct CloseCompleted {
     pub contribution: Split,
     pub profit_share_minor: i64,
     pub plans_flagged: u64,
+    /// The day the close ran (Mexico City), which R-SUP-1's "closed on time" reads. Older
+    /// events lack it; their day is when they were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_on: Option<chrono::NaiveDate>,
 }
 
 /// What the `fund` stream says about one organisation: the Fund's state, what each close

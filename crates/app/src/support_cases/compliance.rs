@@ -58,7 +58,9 @@ impl App {
                 "close.completed" => {
                     let p: crate::fund_cases::CloseCompleted = crate::events::payload(&e)?;
                     let period = Period::parse(&p.period, settings.period)?;
-                    close_dates.entry(period).or_insert(day);
+                    close_dates
+                        .entry(period)
+                        .or_insert(p.closed_on.unwrap_or(day));
                 }
                 // R-FUND-6: a notice stands from the payment that left a borrower short
                 // until their replenishments cover it again.
