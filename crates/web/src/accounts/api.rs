@@ -5,9 +5,9 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
-use crate::api::{access_error, invalid, org_for, session, ApiError, ApiResult};
-use crate::api_contract::{ApiJson, ApiPath};
-use crate::auth::Ctx;
+use crate::shell::{
+    access_error, invalid, org_for, session, ApiError, ApiJson, ApiPath, ApiResult, Ctx,
+};
 use crate::AppState;
 use app::access_cases::{AccessError, Action, IssuedCode, NewOrgRequest};
 use axum::extract::State;

@@ -6,14 +6,15 @@
 //! token (cookie `tequio_pre_acc`), and wrong codes count against the sign-in limiter
 //! (`limiter.rs`) under the address and the login (`setup` for the set-up code).
 
-use crate::auth::{cookie, Ctx, SESSION_COOKIE};
-use crate::i18n::Tr;
-use crate::pages::{
-    check, check_csrf, random_token, render, require, visible_org, Nav, PageError, PageResult,
+use crate::shell::auth::{cookie, SESSION_COOKIE};
+use crate::shell::form_error;
+use crate::shell::local_time;
+use crate::shell::{
+    check, check_csrf, random_token, render, require, visible_org, Ctx, Nav, PageError, PageResult,
+    Tr,
 };
 use crate::AppState;
 use app::access_cases::{AccessError, Action, IssuedCode, OrgRole};
-use app::AppError;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -26,67 +27,6 @@ use serde::Deserialize;
 const PRE_COOKIE: &str = "tequio_pre_acc";
 /// The limiter's login for set-up code attempts.
 const SETUP_LOGIN: &str = "setup";
-
-/// A time as people in the ODF read it (America/Mexico_City, UTC−6).
-pub(crate) fn local_time(at: DateTime<Utc>) -> String {
-    crate::format::mexico_city(at)
-        .format("%d/%m/%Y %H:%M")
-        .to_string()
-}
-
-/// The message a refused field shows, in the page's language.
-pub(crate) fn field_message(t: Tr, e: &registry::FieldError) -> String {
-    let key = match (e.field, e.message.as_str()) {
-        ("password", m) if m.contains("common") => "acct.err.password_common",
-        ("password", m) if m.contains("demo") => "acct.err.password_demo",
-        ("password", _) => "acct.err.password",
-        ("password2", _) => "acct.err.password2",
-        ("current_password", _) => "acct.err.current_password",
-        (_, m) if m.contains("already has an account") => "acct.err.member_has_account",
-        (_, m) if m.contains("already taken") => "acct.err.taken",
-        (_, m) if m.contains("has left") => "acct.err.member_left",
-        ("member", _) => "acct.err.member",
-        ("login", _) | ("director_login", _) => "acct.err.login",
-        ("slug", _) => "acct.err.slug",
-        ("founded_on", _) => "acct.err.founded_on",
-        ("currency", _) => "acct.err.currency",
-        _ => "acct.err.text",
-    };
-    format!("{} ({})", t.get(key), label(t, e.field))
-}
-
-/// The label of a field of these forms.
-pub(crate) fn label(t: Tr, field: &str) -> &'static str {
-    match field {
-        "login" => t.get("acct.f.login"),
-        "display_name" => t.get("acct.f.display_name"),
-        "password" | "password2" => t.get("acct.f.password"),
-        "current_password" => t.get("acct.f.current_password"),
-        "code" => t.get("acct.f.code"),
-        "member" => t.get("acct.f.member"),
-        "slug" => t.get("acct.f.slug"),
-        "name" => t.get("acct.f.name"),
-        "group_name" => t.get("acct.f.group_name"),
-        "founded_on" => t.get("acct.f.founded_on"),
-        "currency" => t.get("acct.f.currency"),
-        "director_login" => t.get("acct.f.director_login"),
-        "director_name" => t.get("acct.f.director_name"),
-        "baseline_revenue" => t.get("plans.f.baseline_revenue"),
-        "baseline_profit" => t.get("plans.f.baseline_profit"),
-        "target" => t.get("plans.f.target"),
-        "by" => t.get("plans.f.by"),
-        "measure" => t.get("plans.f.measure"),
-        other => crate::pages::field_label(t, other),
-    }
-}
-
-/// What a use case's refusal becomes on a form: the field's message, or the page error.
-pub(crate) fn form_error(t: Tr, e: AccessError) -> Result<String, PageError> {
-    match e {
-        AccessError::App(AppError::Field(f)) => Ok(field_message(t, &f)),
-        other => Err(PageError::from_access(t, other)),
-    }
-}
 
 fn pre_token(headers: &HeaderMap) -> String {
     cookie(headers, PRE_COOKIE)
@@ -561,7 +501,7 @@ struct AccountsPage {
 pub(crate) fn role_names(t: Tr, roles: &[OrgRole]) -> String {
     roles
         .iter()
-        .map(|r| crate::pages::role_label(t, *r))
+        .map(|r| crate::orgs::pages::role_label(t, *r))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -2,10 +2,8 @@
 //! one with its Director General, the supervisors (R-SUP-1), and new activation codes for
 //! them. Anyone else gets the 403 of a refused action.
 
-use crate::account_pages::{form_error, slip};
-use crate::auth::Ctx;
-use crate::i18n::Tr;
-use crate::pages::{check_csrf, render, require, Nav, PageError, PageResult};
+use crate::accounts::pages::slip;
+use crate::shell::{check_csrf, form_error, render, require, Ctx, Nav, PageError, PageResult, Tr};
 use crate::AppState;
 use app::access_cases::{NewOrgRequest, Session};
 use askama::Template;

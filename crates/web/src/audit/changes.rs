@@ -404,7 +404,7 @@ impl Names {
     }
 
     /// Who made a change: their name, or what the actor is (`cli`, `demo`, `system`).
-    pub fn actor(&self, t: crate::i18n::Tr, actor: &str) -> String {
+    pub fn actor(&self, t: crate::shell::Tr, actor: &str) -> String {
         match self.users.get(actor) {
             Some(name) => name.clone(),
             None => t
@@ -416,7 +416,7 @@ impl Names {
 
 /// What a change is, in words: the catalogue's `event.<kind>`, or the kind of thing it is
 /// about (`audit.family.<first part>`), never the stored kind.
-pub fn kind_label(t: crate::i18n::Tr, kind: &str) -> String {
+pub fn kind_label(t: crate::shell::Tr, kind: &str) -> String {
     if let Some(label) = t.event_kind(kind) {
         return label.to_string();
     }
@@ -428,7 +428,7 @@ pub fn kind_label(t: crate::i18n::Tr, kind: &str) -> String {
 }
 
 /// A field's name in words (`audit.f.<name>`, an amount's without its `_minor`).
-fn field_label(t: crate::i18n::Tr, name: &str) -> String {
+fn field_label(t: crate::shell::Tr, name: &str) -> String {
     let base = name.strip_suffix("_minor").unwrap_or(name);
     t.lookup(&format!("audit.f.{base}"))
         .map(str::to_string)
@@ -438,13 +438,13 @@ fn field_label(t: crate::i18n::Tr, name: &str) -> String {
 /// A stored value in words: pesos in Mexican format for amounts (`_minor`), names for members
 /// and logins, dates and times in America/Mexico_City, months by name, yes/no, and the
 /// catalogue's word for a known state (`audit.v.<value>`); a list or a record as its parts.
-fn value_in_words(t: crate::i18n::Tr, names: &Names, name: &str, v: &Value) -> String {
+fn value_in_words(t: crate::shell::Tr, names: &Names, name: &str, v: &Value) -> String {
     let text = match v {
         Value::Null => "—".to_string(),
         Value::Bool(b) => t.get(if *b { "audit.yes" } else { "audit.no" }).to_string(),
         Value::Number(n) if name.ends_with("_minor") => n.as_i64().map_or_else(
             || n.to_string(),
-            |m| crate::format::pesos_es_mx(i128::from(m)),
+            |m| crate::shell::format::pesos_es_mx(i128::from(m)),
         ),
         Value::Number(n) if is_member_field(name) => n
             .as_i64()
@@ -452,7 +452,7 @@ fn value_in_words(t: crate::i18n::Tr, names: &Names, name: &str, v: &Value) -> S
             .unwrap_or_else(|| t.fmt("audit.member_no", &n.to_string())),
         Value::Number(n) => n.to_string(),
         Value::String(s) if is_login_field(name) => names.actor(t, s),
-        Value::String(s) if name == "subject" => crate::pages::subject_words(t, s),
+        Value::String(s) if name == "subject" => crate::governance::proposals::subject_words(t, s),
         Value::String(s) => string_in_words(t, s),
         Value::Array(items) if items.iter().all(|x| !x.is_object() && !x.is_array()) => items
             .iter()
@@ -489,7 +489,7 @@ fn value_in_words(t: crate::i18n::Tr, names: &Names, name: &str, v: &Value) -> S
 }
 
 /// A stored text in words: an instant as local time, a date, a month, a known state.
-pub(crate) fn string_in_words(t: crate::i18n::Tr, s: &str) -> String {
+pub(crate) fn string_in_words(t: crate::shell::Tr, s: &str) -> String {
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(s) {
         return t.datetime(&at.with_timezone(&chrono::Utc));
     }
@@ -499,7 +499,7 @@ pub(crate) fn string_in_words(t: crate::i18n::Tr, s: &str) -> String {
     if let Some((y, m)) = s.split_once('-') {
         if let (Ok(y), Ok(m)) = (y.parse::<i32>(), m.parse::<u32>()) {
             if y > 1900 && (1..=12).contains(&m) && s.len() == 7 {
-                return crate::format::period_in((y, m), 1, t.lang);
+                return crate::shell::format::period_in((y, m), 1, t.lang);
             }
         }
     }
@@ -511,7 +511,7 @@ pub(crate) fn string_in_words(t: crate::i18n::Tr, s: &str) -> String {
 
 /// A field as the page shows it, `(label, value)`; `None` for a field that only ties records
 /// together (ids, hashes, keys).
-pub fn shown_field(t: crate::i18n::Tr, names: &Names, f: &Field) -> Option<(String, String)> {
+pub fn shown_field(t: crate::shell::Tr, names: &Names, f: &Field) -> Option<(String, String)> {
     if f.name.is_empty() {
         return Some((String::new(), value_in_words(t, names, "", &f.raw)));
     }
@@ -574,7 +574,7 @@ mod tests {
     /// and hashes are left out.
     #[test]
     fn fields_read_in_words() {
-        let t = crate::i18n::Tr::default();
+        let t = crate::shell::Tr::default();
         let mut names = Names::default();
         names.members.insert(7, "Ana Pérez".to_string());
         names

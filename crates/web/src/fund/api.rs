@@ -5,10 +5,10 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
-use crate::api::{access_error, app_error, org_for, ApiError, ApiResult};
-use crate::api_contract::{shape, ApiJson, ApiPath};
-use crate::auth::Ctx;
-use crate::fund_pages::reporter_for;
+use crate::fund::pages::reporter_for;
+use crate::shell::{
+    access_error, app_error, org_for, shape, ApiError, ApiJson, ApiPath, ApiResult, Ctx,
+};
 use crate::AppState;
 use app::access_cases::Action;
 use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
@@ -84,7 +84,7 @@ pub async fn file_report(
         profit_minor: body.profit_minor,
         reported_by: reporter,
     };
-    let today = app::FactDate::new(body.on, crate::fund_pages::today_mx());
+    let today = app::FactDate::new(body.on, crate::shell::today_mx());
     let audit = Audit::new(s.viewer.login.clone(), ctx.origin.clone());
     let report = match body.reason.as_deref() {
         Some(reason) => {

@@ -4,19 +4,18 @@
 //! `trade_cases`); who may do what is `Viewer::may` plus the one rule of this module: a report
 //! is filed by the member themself or by staff (R-PLAN-2).
 
-use crate::auth::Ctx;
-use crate::chart;
-use crate::i18n::Tr;
-use crate::pages::{
-    check, check_csrf, field_label, render, visible_org, FormField, Nav, PageError, PageResult,
+use crate::shell::fact_date_field;
+use crate::shell::read_cache::{Freshness, Stamp};
+use crate::shell::today_mx;
+use crate::shell::{
+    chart, check, check_csrf, field_label, render, visible_org, Ctx, FormField, Nav, PageError,
+    PageResult, Tr,
 };
-use crate::read_cache::{Freshness, Stamp};
 use crate::AppState;
 use app::access_cases::{AccessError, Action, OrgRole, Viewer};
-use app::fact_date::{check_fact_date, FactDateError};
 use app::fund_cases::{Audit, CloseOptions, OrgCloseReport, ReportInput};
 use app::statement_fold::{MemberView, StatementFolds};
-use app::{App, AppError, FactDate};
+use app::{App, AppError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -30,33 +29,6 @@ use std::time::Instant;
 use store::OrgId;
 
 // ---------------------------------------------------------------- shared helpers
-
-/// Today in America/Mexico_City: the default date of a fact.
-pub(crate) fn today_mx() -> NaiveDate {
-    app::fact_date::mexico_city_today(Utc::now())
-}
-
-/// The `fecha` field of a form that records a fact (issue 14): empty is today; a text that is
-/// not a date, a day after today or before the organisation was founded is refused with the
-/// catalogue's message (the app checks the date again with the same function).
-pub(crate) fn fact_date_field(
-    t: Tr,
-    text: &str,
-    founded_on: NaiveDate,
-) -> Result<FactDate, &'static str> {
-    let on = match text.trim() {
-        "" => None,
-        day => Some(
-            NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| t.get("fecha.err.format"))?,
-        ),
-    };
-    let when = FactDate::new(on, today_mx());
-    match check_fact_date(when, founded_on) {
-        Ok(_) => Ok(when),
-        Err(FactDateError::Future { .. }) => Err(t.get("fecha.err.future")),
-        Err(FactDateError::BeforeOrg { .. }) => Err(t.get("fecha.err.before_org")),
-    }
-}
 
 /// Who files a member's report (R-PLAN-2): the member themself, or staff (for a
 /// micro-producer, R-ORG-3, which the app checks). Anyone else is refused; an organisation the
@@ -314,10 +286,10 @@ pub async fn file_report(
         errors.insert("period".into(), t.get("report.err.period").into());
     }
     // Revenue is never negative; profit can be a loss (R-PLAN-2).
-    let revenue = crate::format::typed_amount_minor(t, &get("revenue"), false)
+    let revenue = crate::shell::format::typed_amount_minor(t, &get("revenue"), false)
         .map_err(|e| errors.insert("revenue".into(), e.into()))
         .ok();
-    let profit = crate::format::typed_amount_minor(t, &get("profit"), true)
+    let profit = crate::shell::format::typed_amount_minor(t, &get("profit"), true)
         .map_err(|e| errors.insert("profit".into(), e.into()))
         .ok();
     let when = fact_date_field(t, &get("fecha"), org.data.founded_on);
@@ -666,7 +638,7 @@ pub fn member_trade(
     let mut purchases = Vec::new();
     for (id, r) in &trade.rounds {
         for m in r.members.iter().filter(|m| m.member == member_id) {
-            let (alone, saving) = crate::trade_pages::alone_and_saving(t, m);
+            let (alone, saving) = crate::trade::pages::alone_and_saving(t, m);
             purchases.push(PurchaseLine {
                 round: id.clone(),
                 material: m.material.clone(),
@@ -769,7 +741,7 @@ fn fund_part(t: Tr, view: &MemberView, member_id: i64) -> Result<FundPart, AppEr
 /// trade, plans and reports are all events, so a cached part is never older than the log as of
 /// that bound, and never older than this process's own writes; another member's report leaves
 /// it valid. Dues (ledger entries) and the member's record are
-/// [`crate::read_cache::ReadCache::dues`]. Bounded to [`StatementCache::MAX_ENTRIES`].
+/// [`crate::shell::read_cache::ReadCache::dues`]. Bounded to [`StatementCache::MAX_ENTRIES`].
 /// (organisation, member, language code).
 type PartKey = (OrgId, i64, &'static str);
 
@@ -1544,7 +1516,7 @@ mod tests {
 #[cfg(test)]
 mod cache_tests {
     use super::*;
-    use crate::i18n::{Lang, Tr};
+    use crate::shell::{Lang, Tr};
 
     /// The demo union, small, without its credit and trade years.
     async fn small_union() -> (App, OrgId, i64) {

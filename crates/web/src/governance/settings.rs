@@ -7,13 +7,9 @@
 
 #![allow(clippy::result_large_err)]
 
-use crate::api::{access_error, org_for, ApiError, ApiResult};
-use crate::api_contract::{ApiJson, ApiPath};
-use crate::auth::Ctx;
-use crate::fund_pages::today_mx;
-use crate::i18n::Tr;
-use crate::pages::{
-    check_csrf, field_label, render, visible_org, FormField, Nav, PageError, PageResult,
+use crate::shell::{
+    access_error, check_csrf, field_label, org_for, render, today_mx, visible_org, ApiError,
+    ApiJson, ApiPath, ApiResult, Ctx, FormField, Nav, PageError, PageResult, Tr,
 };
 use crate::AppState;
 use app::access_cases::{AccessError, Action};

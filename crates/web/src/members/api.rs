@@ -1,39 +1,361 @@
-//! The API of issue 17's members and plans chapter: editing a member (R-ORG-2), the roles and
-//! committees (R-ORG-5), business plans (R-PLAN-1: list, agree, revise the target, end; a
-//! member's own plans) and the plans flagged for review (R-PLAN-4). Same authorisation as the
-//! pages (`Viewer::check`), the contract's extractors and JSON refusals.
+//! The API's members: the list and search, adding one, a member's record and its edit
+//! (R-ORG-2), a leave, the roles and committee seats (R-ORG-5) and a member's statement. Same
+//! authorisation as the pages (`Viewer::check`), the contract's extractors and JSON refusals.
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
-use crate::api::{access_error, app_error, invalid, org_for, ApiError, ApiResult};
-use crate::api_contract::{shape, ApiJson, ApiPath};
-use crate::auth::Ctx;
+use crate::members::list::{member_csv, search_members};
+use crate::shell::api::err;
+use crate::shell::{
+    access_error, app_error, invalid, org_for, shape, ApiError, ApiJson, ApiPath, ApiQuery,
+    ApiResult, Ctx,
+};
 use crate::AppState;
 use app::access_cases::Action;
-use app::fund_cases::PlanCommand;
-use app::{Actor, Audit};
+use app::{Actor, AppError};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use chrono::NaiveDate;
-use fund::{BusinessPlan, NewBusinessPlan, PlanStatus, Target, TargetMeasure};
-use ledger::Money;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{NaiveDate, Utc};
 use registry::{MemberEdit, Profile, Rfc, TargetProgramme};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use std::collections::HashMap;
+use store::StoreError;
+use utoipa::{IntoParams, ToSchema};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/orgs/{slug}/roles/current", get(list_roles))
-        .route("/orgs/{slug}/members/{member_id}/edit", post(edit_member))
-        .route("/orgs/{slug}/members/{member_id}/plans", get(member_plans))
-        .route("/orgs/{slug}/plans", get(list_plans).post(agree_plan))
-        .route("/orgs/{slug}/plans/flagged", get(flagged_plans))
-        .route("/orgs/{slug}/plans/{plan_id}", get(get_plan))
-        .route("/orgs/{slug}/plans/{plan_id}/target", post(revise_target))
-        .route("/orgs/{slug}/plans/{plan_id}/end", post(end_plan))
+// ---------------------------------------------------------------- members
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberOut {
+    id: i64,
+    curp: String,
+    given_names: String,
+    surnames: String,
+    municipality: String,
+    joined_on: NaiveDate,
+    left_on: Option<NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberList {
+    members: Vec<MemberOut>,
+    /// Pass as `after` for the next page.
+    next_after: Option<i64>,
+    /// How many members match the search in all (issue 17).
+    total: usize,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MembersQuery {
+    /// Part of a name or CURP; any case, accents folded ("jose" finds "José").
+    q: Option<String>,
+    after: Option<i64>,
+}
+
+/// Members (staff, board, supervisors), searched by name or CURP, 50 a page.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/members", security(("bearer" = [])), params(("slug" = String, Path), MembersQuery), responses((status = 200, body = MemberList), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub(crate) async fn list_members(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<MembersQuery>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
+    let (found, next_after, total) = search_members(
+        &state,
+        org.id,
+        q.q.as_deref().unwrap_or(""),
+        q.after.unwrap_or(0),
+    )
+    .await
+    .map_err(app_error)?;
+    let members = found
+        .into_iter()
+        .map(|m| MemberOut {
+            id: m.id,
+            curp: m.data.curp.as_str().to_string(),
+            given_names: m.data.given_names,
+            surnames: m.data.surnames,
+            municipality: m.data.municipality,
+            joined_on: m.data.joined_on,
+            left_on: m.left_on,
+        })
+        .collect();
+    Ok(Json(MemberList {
+        members,
+        next_after,
+        total,
+    })
+    .into_response())
+}
+
+/// A member to register (R-ORG-2, R-ORG-3); validated as one row of the members CSV.
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct MemberIn {
+    curp: String,
+    given_names: String,
+    surnames: String,
+    /// F, M or X.
+    sex: String,
+    birth_date: String,
+    municipality: String,
+    state: String,
+    trade: String,
+    household_size: String,
+    /// micro_producer or micro_entrepreneur.
+    profile: String,
+    joined_on: String,
+    letter_signed_on: String,
+    /// Optional (R-ORG-2).
+    #[serde(default)]
+    rfc: String,
+    /// Declared programmes (R-ORG-4), separated by `;`: inventors, disabled,
+    /// artistic_cultural, popular_art, indigenous.
+    #[serde(default)]
+    programmes: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportOut {
+    created: usize,
+    unchanged: usize,
+}
+
+/// Registers a member (staff only). Registering the same CURP with the same data again
+/// changes nothing.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/members", security(("bearer" = [])), params(("slug" = String, Path)), request_body = MemberIn, responses((status = 201, body = ImportOut), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub(crate) async fn add_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<MemberIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let values: HashMap<String, String> = serde_json::from_value(
+        serde_json::to_value(&body).map_err(|_| err(StatusCode::BAD_REQUEST, "invalid"))?,
+    )
+    .map_err(|_| err(StatusCode::BAD_REQUEST, "invalid"))?;
+    let outcome = state
+        .app
+        .import_members_csv(
+            org.id,
+            &member_csv(&values),
+            Utc::now().date_naive(),
+            &Actor::new(&s.viewer.login, &ctx.origin),
+        )
+        .await
+        // A CURP registered with other data is the conflict this route can meet.
+        .map_err(|e| registry_error("curp", e))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ImportOut {
+            created: outcome.created,
+            unchanged: outcome.unchanged,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LeaveIn {
+    left_on: NaiveDate,
+    /// 1 to 500 characters.
+    #[schema(schema_with = shape::text_500)]
+    reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeaveOut {
+    member_id: i64,
+    left_on: Option<NaiveDate>,
+    reason: Option<String>,
+}
+
+/// A refusal of a registry change the store reports as a conflict (leaving twice, ending a
+/// role twice): 422 naming the field.
+fn registry_error(field: &str, e: AppError) -> Response {
+    match e {
+        AppError::Store(StoreError::Conflict { what, .. }) => invalid(field, &what),
+        e => app_error(e),
+    }
+}
+
+/// R-ORG-2: records that a member left (staff only); recorded in the audit log with who and
+/// from where. The same leave again changes nothing; another leave of a member who left is 422.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/members/{member_id}/leave", security(("bearer" = [])), params(("slug" = String, Path), ("member_id" = i64, Path)), request_body = LeaveIn, responses((status = 200, body = LeaveOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub(crate) async fn record_leave(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<LeaveIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let member = state
+        .app
+        .record_leave(
+            org.id,
+            member_id,
+            body.left_on,
+            &body.reason,
+            &Actor::new(&s.viewer.login, &ctx.origin),
+        )
+        .await
+        .map_err(|e| registry_error("left_on", e))?;
+    Ok(Json(LeaveOut {
+        member_id: member.id,
+        left_on: member.left_on,
+        reason: member.leave_reason,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoleIn {
+    #[schema(schema_with = shape::line)]
+    person_name: String,
+    /// The holder's member id, when they are a member of this ODF.
+    member_id: Option<i64>,
+    /// `director_general`, `staff`, `board_member`, `support_committee`,
+    /// `specialised_committee:<committee>`, `innovation_committee` or `volunteer`.
+    #[schema(schema_with = shape::role)]
+    role: String,
+    from: NaiveDate,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoleEndIn {
+    until: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoleOut {
+    id: i64,
+    person_name: String,
+    member_id: Option<i64>,
+    role: String,
+    from: NaiveDate,
+    until: Option<NaiveDate>,
+}
+
+impl From<registry::RoleAssignment> for RoleOut {
+    fn from(r: registry::RoleAssignment) -> Self {
+        RoleOut {
+            id: r.id,
+            person_name: r.person_name,
+            member_id: r.member_id,
+            role: r.role.to_key(),
+            from: r.from,
+            until: r.until,
+        }
+    }
+}
+
+/// R-ORG-5: gives a role (staff only); recorded in the audit log with who and from where.
+/// The same assignment again answers the first.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/roles", security(("bearer" = [])), params(("slug" = String, Path)), request_body = RoleIn, responses((status = 201, body = RoleOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub(crate) async fn assign_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<RoleIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let role = registry::Role::from_key(body.role.trim()).map_err(|e| app_error(e.into()))?;
+    let assigned = state
+        .app
+        .assign_role(
+            org.id,
+            registry::NewRoleAssignment {
+                person_name: body.person_name.trim().to_string(),
+                member_id: body.member_id,
+                role,
+                from: body.from,
+            },
+            &Actor::new(&s.viewer.login, &ctx.origin),
+        )
+        .await
+        .map_err(|e| registry_error("role", e))?;
+    Ok((StatusCode::CREATED, Json(RoleOut::from(assigned))).into_response())
+}
+
+/// R-ORG-5: ends a role (staff only); recorded in the audit log. Ending it again on the same
+/// date changes nothing; on another date it is 422.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/roles/{id}/end", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), request_body = RoleEndIn, responses((status = 200, body = RoleOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub(crate) async fn end_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<RoleEndIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let ended = state
+        .app
+        .end_role(
+            org.id,
+            id,
+            body.until,
+            &Actor::new(&s.viewer.login, &ctx.origin),
+        )
+        .await
+        .map_err(|e| registry_error("until", e))?;
+    Ok(Json(RoleOut::from(ended)).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatementLineOut {
+    entry_id: i64,
+    date: NaiveDate,
+    memo: String,
+    amount_minor: i64,
+    balance_minor: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatementOut {
+    member_id: i64,
+    name: String,
+    dues_arrears_minor: i64,
+    dues: Vec<StatementLineOut>,
+}
+
+/// A member's statement: the member themself, staff, board, supervisors.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/members/{member_id}/statement", security(("bearer" = [])), params(("slug" = String, Path), ("member_id" = i64, Path)), responses((status = 200, body = StatementOut), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub(crate) async fn member_statement(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    // A member who is not the viewer's is NotFound before anything is read, and another
+    // organisation's member is NotFound from the store: the same 404 (issue 15).
+    s.viewer
+        .check(org.id, Action::ViewMember(member_id))
+        .map_err(access_error)?;
+    let dues = state
+        .reads
+        .dues(&state.app, org.id, member_id)
+        .await
+        .map_err(app_error)?;
+    let (member, statement, arrears) = (&dues.member, &dues.statement, dues.arrears_minor);
+    Ok(Json(StatementOut {
+        member_id,
+        name: format!("{} {}", member.data.given_names, member.data.surnames),
+        dues_arrears_minor: arrears,
+        dues: statement
+            .lines
+            .iter()
+            .map(|l| StatementLineOut {
+                entry_id: l.entry_id,
+                date: l.date,
+                memo: l.memo.clone(),
+                amount_minor: l.amount.amount_minor(),
+                balance_minor: l.balance_minor as i64,
+            })
+            .collect(),
+    })
+    .into_response())
 }
 
 // ---------------------------------------------------------------- roles
@@ -58,7 +380,7 @@ pub(crate) async fn list_roles(
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
-    let today = crate::fund_pages::today_mx();
+    let today = crate::shell::today_mx();
     let roles = state
         .app
         .store()
@@ -76,7 +398,7 @@ pub(crate) async fn list_roles(
                 .store()
                 .member(org.id, id)
                 .await
-                .map(|m| crate::member_pages::member_name(&m))
+                .map(|m| crate::members::record::member_name(&m))
                 .unwrap_or_else(|_| r.person_name.clone()),
             None => r.person_name.clone(),
         };
@@ -225,379 +547,4 @@ pub(crate) async fn edit_member(
         .await
         .map_err(app_error)?;
     Ok(Json(MemberDetailOut::from(edited)).into_response())
-}
-
-// ---------------------------------------------------------------- plans
-
-#[derive(Serialize, ToSchema)]
-pub struct TargetOut {
-    /// revenue or profit.
-    measure: &'static str,
-    amount_minor: i64,
-    by: NaiveDate,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PlanChangeOut {
-    on: NaiveDate,
-    /// agreed, status, target or measures.
-    kind: &'static str,
-    reason: String,
-    from_status: Option<&'static str>,
-    to_status: Option<&'static str>,
-    from_target: Option<TargetOut>,
-    to_target: Option<TargetOut>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PlanOut {
-    id: i64,
-    member_id: i64,
-    member_name: String,
-    currency: String,
-    baseline_revenue_minor: i64,
-    baseline_profit_minor: i64,
-    target: TargetOut,
-    measures: Vec<String>,
-    /// active, succeeded, failed or abandoned.
-    status: &'static str,
-    agreed_on: NaiveDate,
-    history: Vec<PlanChangeOut>,
-}
-
-fn target_out(t: &Target) -> TargetOut {
-    TargetOut {
-        measure: match t.measure {
-            TargetMeasure::Revenue => "revenue",
-            TargetMeasure::Profit => "profit",
-        },
-        amount_minor: t.amount.amount_minor(),
-        by: t.by,
-    }
-}
-
-fn plan_out(p: BusinessPlan, member_name: String) -> PlanOut {
-    PlanOut {
-        id: p.id,
-        member_id: p.member_id,
-        member_name,
-        currency: p.baseline_revenue.currency().as_str().to_string(),
-        baseline_revenue_minor: p.baseline_revenue.amount_minor(),
-        baseline_profit_minor: p.baseline_profit.amount_minor(),
-        target: target_out(&p.target),
-        measures: p.measures.clone(),
-        status: p.status.as_str(),
-        agreed_on: p.agreed_on,
-        history: p
-            .history
-            .iter()
-            .map(|c| {
-                let mut out = PlanChangeOut {
-                    on: c.on,
-                    kind: "agreed",
-                    reason: c.reason.clone(),
-                    from_status: None,
-                    to_status: None,
-                    from_target: None,
-                    to_target: None,
-                };
-                match &c.kind {
-                    fund::plan::PlanChangeKind::Agreed => {}
-                    fund::plan::PlanChangeKind::StatusChanged { from, to } => {
-                        out.kind = "status";
-                        out.from_status = Some(from.as_str());
-                        out.to_status = Some(to.as_str());
-                    }
-                    fund::plan::PlanChangeKind::TargetRevised { from, to } => {
-                        out.kind = "target";
-                        out.from_target = Some(target_out(from));
-                        out.to_target = Some(target_out(to));
-                    }
-                    fund::plan::PlanChangeKind::MeasuresRevised => out.kind = "measures",
-                }
-                out
-            })
-            .collect(),
-    }
-}
-
-/// Each plan with its member's name (names read once per member).
-async fn plans_out(
-    state: &AppState,
-    org_id: i64,
-    plans: Vec<BusinessPlan>,
-) -> Result<Vec<PlanOut>, axum::response::Response> {
-    let mut names = std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(plans.len());
-    for p in plans {
-        let name = match names.get(&p.member_id) {
-            Some(n) => String::clone(n),
-            None => {
-                let m = state
-                    .app
-                    .store()
-                    .member(org_id, p.member_id)
-                    .await
-                    .map_err(|e| app_error(e.into()))?;
-                let n = crate::member_pages::member_name(&m);
-                names.insert(p.member_id, n.clone());
-                n
-            }
-        };
-        out.push(plan_out(p, name));
-    }
-    Ok(out)
-}
-
-/// R-PLAN-1: every plan of the ODF as it is now (staff, board, supervisors).
-#[utoipa::path(get, path = "/api/v1/orgs/{slug}/plans", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = [PlanOut]), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-pub(crate) async fn list_plans(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath(slug): ApiPath<String>,
-) -> ApiResult {
-    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
-    let plans = state.app.plans(org.id).await.map_err(app_error)?;
-    Ok(Json(plans_out(&state, org.id, plans).await?).into_response())
-}
-
-/// R-PLAN-1: a member's plans, the one in force last (the member themself, staff, board,
-/// supervisors).
-#[utoipa::path(get, path = "/api/v1/orgs/{slug}/members/{member_id}/plans", security(("bearer" = [])), params(("slug" = String, Path), ("member_id" = i64, Path)), responses((status = 200, body = [PlanOut]), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-pub(crate) async fn member_plans(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath((slug, member_id)): ApiPath<(String, i64)>,
-) -> ApiResult {
-    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
-    s.viewer
-        .check(org.id, Action::ViewMember(member_id))
-        .map_err(access_error)?;
-    state
-        .app
-        .store()
-        .member(org.id, member_id)
-        .await
-        .map_err(|e| app_error(e.into()))?;
-    let mut plans: Vec<BusinessPlan> = state
-        .app
-        .plans(org.id)
-        .await
-        .map_err(app_error)?
-        .into_iter()
-        .filter(|p| p.member_id == member_id)
-        .collect();
-    plans.sort_by_key(|p| (p.agreed_on, p.id));
-    Ok(Json(plans_out(&state, org.id, plans).await?).into_response())
-}
-
-/// One plan with its history: its member, staff, board, supervisors.
-#[utoipa::path(get, path = "/api/v1/orgs/{slug}/plans/{plan_id}", security(("bearer" = [])), params(("slug" = String, Path), ("plan_id" = i64, Path)), responses((status = 200, body = PlanOut), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-pub(crate) async fn get_plan(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath((slug, plan_id)): ApiPath<(String, i64)>,
-) -> ApiResult {
-    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
-    let plan = state.app.plan(org.id, plan_id).await.map_err(app_error)?;
-    s.viewer
-        .check(org.id, Action::ViewMember(plan.member_id))
-        .map_err(access_error)?;
-    let mut out = plans_out(&state, org.id, vec![plan]).await?;
-    Ok(Json(out.remove(0)).into_response())
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FlaggedOut {
-    /// The last closed period (`YYYY-MM`), absent before the first close.
-    last_closed: Option<String>,
-    /// The setting: consecutive periods with no positive increment (3 by default).
-    periods_setting: u32,
-    plans: Vec<FlaggedPlanOut>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FlaggedPlanOut {
-    plan_id: i64,
-    member_id: i64,
-    member_name: String,
-    /// The periods with no positive increment, oldest first.
-    periods: Vec<String>,
-}
-
-/// R-PLAN-4: the active plans with no positive increment for the setting's consecutive
-/// periods up to the last closed one (staff, board, supervisors).
-#[utoipa::path(get, path = "/api/v1/orgs/{slug}/plans/flagged", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = FlaggedOut), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-pub(crate) async fn flagged_plans(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath(slug): ApiPath<String>,
-) -> ApiResult {
-    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
-    let (last, flags) = state.app.flagged_plans(org.id).await.map_err(app_error)?;
-    let periods_setting = state
-        .app
-        .fund_settings(org.id)
-        .await
-        .map_err(app_error)?
-        .inadequate_plan_periods;
-    Ok(Json(FlaggedOut {
-        last_closed: last.map(|p| p.to_string()),
-        periods_setting,
-        plans: flags
-            .into_iter()
-            .map(|f| FlaggedPlanOut {
-                plan_id: f.flag.plan_id,
-                member_id: f.flag.member_id,
-                member_name: f.member_name,
-                periods: f.flag.periods.iter().map(|p| p.to_string()).collect(),
-            })
-            .collect(),
-    })
-    .into_response())
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct PlanIn {
-    member_id: i64,
-    baseline_revenue_minor: i64,
-    /// May be negative (a loss).
-    baseline_profit_minor: i64,
-    /// revenue (default) or profit.
-    measure: Option<String>,
-    target_minor: i64,
-    by: NaiveDate,
-    #[serde(default)]
-    measures: Vec<String>,
-    /// The day it was agreed (default today in America/Mexico_City).
-    on: Option<NaiveDate>,
-}
-
-/// Reads a target measure (`revenue`, `profit`), naming the field when refused.
-fn measure_of(text: Option<&str>) -> Result<TargetMeasure, axum::response::Response> {
-    match text.unwrap_or("revenue") {
-        "revenue" => Ok(TargetMeasure::Revenue),
-        "profit" => Ok(TargetMeasure::Profit),
-        _ => Err(invalid("measure", "must be revenue or profit")),
-    }
-}
-
-/// The day of a change as the API gives it (default today), checked by `fact_date`.
-fn when_of(on: Option<NaiveDate>) -> app::FactDate {
-    app::FactDate::new(on, crate::fund_pages::today_mx())
-}
-
-/// R-PLAN-1: agrees a member's plan (staff): 201 with the plan.
-#[utoipa::path(post, path = "/api/v1/orgs/{slug}/plans", security(("bearer" = [])), params(("slug" = String, Path)), request_body = PlanIn, responses((status = 201, body = PlanOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
-pub(crate) async fn agree_plan(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath(slug): ApiPath<String>,
-    ApiJson(body): ApiJson<PlanIn>,
-) -> ApiResult {
-    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
-    let cur = org.data.currency;
-    let new = NewBusinessPlan {
-        member_id: body.member_id,
-        baseline_revenue: Money::new(body.baseline_revenue_minor, cur),
-        baseline_profit: Money::new(body.baseline_profit_minor, cur),
-        target: Target {
-            measure: measure_of(body.measure.as_deref())?,
-            amount: Money::new(body.target_minor, cur),
-            by: body.by,
-        },
-        measures: body.measures,
-        services: Vec::new(),
-    };
-    let audit = Audit::new(s.viewer.login.clone(), ctx.origin.clone());
-    let plan = state
-        .app
-        .agree_plan(org.id, new, when_of(body.on), &audit)
-        .await
-        .map_err(app_error)?;
-    let mut out = plans_out(&state, org.id, vec![plan]).await?;
-    Ok((StatusCode::CREATED, Json(out.remove(0))).into_response())
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct TargetIn {
-    target_minor: i64,
-    by: NaiveDate,
-    #[schema(schema_with = shape::text_500)]
-    reason: String,
-    /// The day of the change (default today).
-    on: Option<NaiveDate>,
-}
-
-/// R-PLAN-1: revises an active plan's target (staff); the baseline never changes and the
-/// history keeps the previous target.
-#[utoipa::path(post, path = "/api/v1/orgs/{slug}/plans/{plan_id}/target", security(("bearer" = [])), params(("slug" = String, Path), ("plan_id" = i64, Path)), request_body = TargetIn, responses((status = 200, body = PlanOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
-pub(crate) async fn revise_target(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath((slug, plan_id)): ApiPath<(String, i64)>,
-    ApiJson(body): ApiJson<TargetIn>,
-) -> ApiResult {
-    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
-    let plan = state.app.plan(org.id, plan_id).await.map_err(app_error)?;
-    let command = PlanCommand::Target {
-        target: Target {
-            measure: plan.target.measure,
-            amount: Money::new(body.target_minor, org.data.currency),
-            by: body.by,
-        },
-        reason: body.reason,
-    };
-    change(&state, &ctx, &org, &s, plan_id, command, body.on).await
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct EndIn {
-    /// succeeded, failed or abandoned.
-    status: String,
-    #[schema(schema_with = shape::text_500)]
-    reason: String,
-    /// The day of the change (default today).
-    on: Option<NaiveDate>,
-}
-
-/// R-PLAN-1: ends an active plan as succeeded, failed or abandoned (staff).
-#[utoipa::path(post, path = "/api/v1/orgs/{slug}/plans/{plan_id}/end", security(("bearer" = [])), params(("slug" = String, Path), ("plan_id" = i64, Path)), request_body = EndIn, responses((status = 200, body = PlanOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
-pub(crate) async fn end_plan(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath((slug, plan_id)): ApiPath<(String, i64)>,
-    ApiJson(body): ApiJson<EndIn>,
-) -> ApiResult {
-    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
-    let to = match body.status.as_str() {
-        "succeeded" => PlanStatus::Succeeded,
-        "failed" => PlanStatus::Failed,
-        "abandoned" => PlanStatus::Abandoned,
-        _ => return Err(invalid("status", "must be succeeded, failed or abandoned")),
-    };
-    let command = PlanCommand::Status {
-        to,
-        reason: body.reason,
-    };
-    change(&state, &ctx, &org, &s, plan_id, command, body.on).await
-}
-
-async fn change(
-    state: &AppState,
-    ctx: &Ctx,
-    org: &store::Org,
-    s: &app::access_cases::Session,
-    plan_id: i64,
-    command: PlanCommand,
-    on: Option<NaiveDate>,
-) -> ApiResult {
-    let audit = Audit::new(s.viewer.login.clone(), ctx.origin.clone());
-    let plan = state
-        .app
-        .change_plan(org.id, plan_id, command, when_of(on), &audit)
-        .await
-        .map_err(app_error)?;
-    let mut out = plans_out(state, org.id, vec![plan]).await?;
-    Ok(Json(out.remove(0)).into_response())
 }

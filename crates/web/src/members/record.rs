@@ -4,9 +4,9 @@
 //! ending roles and seats (R-ORG-5, ending confirmed first), and the members import from an
 //! uploaded file as well as pasted text. The members list and the add form stay in `pages.rs`.
 
-use crate::auth::Ctx;
-use crate::i18n::Tr;
-use crate::pages::{check, check_csrf, render, visible_org, Nav, PageError, PageResult};
+use crate::shell::field_problem;
+use crate::shell::ConfirmPage;
+use crate::shell::{check, check_csrf, render, visible_org, Ctx, Nav, PageError, PageResult, Tr};
 use crate::AppState;
 use app::access_cases::Action;
 use app::{Actor, AppError};
@@ -84,20 +84,6 @@ fn all_roles() -> Vec<Role> {
     roles
 }
 
-/// The message a refused field shows: its name and what to fix (the field names of this
-/// chapter's forms first, then the shared labels).
-pub(crate) fn field_problem(t: Tr, field: &str) -> String {
-    let label = match field {
-        "reason" => t.get("mp.f.reason"),
-        "fecha" => t.get("mp.f.fecha"),
-        "status" => t.get("plans.f.status"),
-        "target" => t.get("plans.f.new_target"),
-        "member" => t.get("role.f.member"),
-        other => crate::account_pages::label(t, other),
-    };
-    format!("{label}: {}", t.field_error(field))
-}
-
 fn parse_day(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
 }
@@ -120,7 +106,7 @@ pub struct MemberList {
     pub next: Option<usize>,
     /// "4,000 socios · página 2 de 80".
     pub summary: String,
-    pub rows: Vec<crate::pages::MemberRow>,
+    pub rows: Vec<crate::members::list::MemberRow>,
 }
 
 /// Page `page` (from 1) of the members matching `q` (accents folded, `App::search_members`).
@@ -138,7 +124,7 @@ pub(crate) async fn member_list(
         .await
         .map_err(|e| PageError::from_app(t, e))?;
     let pages = found.total.div_ceil(LIST_PAGE).max(1);
-    let count = crate::format::group_thousands(found.total as u64);
+    let count = crate::shell::format::group_thousands(found.total as u64);
     let total = if found.total == 1 {
         t.get("members.total.one").to_string()
     } else {
@@ -160,7 +146,7 @@ pub(crate) async fn member_list(
         rows: found
             .members
             .into_iter()
-            .map(|m| crate::pages::MemberRow {
+            .map(|m| crate::members::list::MemberRow {
                 id: m.id,
                 name: member_name(&m),
                 curp: m.data.curp.as_str().to_string(),
@@ -197,7 +183,7 @@ pub struct RoleRow {
 }
 
 fn role_rows(t: Tr, roles: &[RoleAssignment], names: &HashMap<i64, String>) -> Vec<RoleRow> {
-    let today = crate::fund_pages::today_mx();
+    let today = crate::shell::today_mx();
     roles
         .iter()
         .map(|r| RoleRow {
@@ -392,7 +378,7 @@ async fn record_response(
         .filter(|r| r.member_id == Some(member_id))
         .collect();
     let names = HashMap::from([(member_id, member_name(&member))]);
-    let today = crate::fund_pages::today_mx();
+    let today = crate::shell::today_mx();
     let values = view.values.unwrap_or_else(|| EditValues::of(&member));
     let programmes = member
         .data
@@ -526,21 +512,6 @@ pub async fn edit_member(
 
 // ---------------------------------------------------------------- confirmation step
 
-/// A page that repeats what is about to happen and asks to confirm it: the same form again,
-/// with its values hidden and `confirmar=1` (a leave, ending a role, ending a plan).
-#[derive(Template)]
-#[template(path = "confirm.html")]
-pub(crate) struct ConfirmPage {
-    pub t: Tr,
-    pub nav: Nav,
-    pub title: &'static str,
-    pub lines: Vec<(&'static str, String)>,
-    pub action: String,
-    pub hidden: Vec<(&'static str, String)>,
-    pub confirm: &'static str,
-    pub back: String,
-}
-
 #[derive(Deserialize, Default, Clone)]
 pub struct LeaveForm {
     #[serde(default)]
@@ -585,14 +556,14 @@ pub async fn record_leave(
     } else if reason.is_empty() || reason.chars().count() > 500 {
         refuse("reason")
     } else {
-        match crate::fund_pages::fact_date_field(t, &form.fecha, org.data.founded_on) {
+        match crate::shell::fact_date_field(t, &form.fecha, org.data.founded_on) {
             Err(_) => refuse("left_on"),
             Ok(when) => {
                 let on = when.on;
                 if on < member.data.joined_on {
                     refuse("left_on")
                 } else if form.confirmar != "1" {
-                    let session = crate::pages::require(&ctx)?;
+                    let session = crate::shell::require(&ctx)?;
                     return Ok(render(ConfirmPage {
                         t,
                         nav: Nav::for_session(t, session, Some(&org)),
@@ -718,7 +689,7 @@ async fn board_response(
             slot.insert(member_name(&m));
         }
     }
-    let today = crate::fund_pages::today_mx();
+    let today = crate::shell::today_mx();
     let (current, ended): (Vec<RoleAssignment>, Vec<RoleAssignment>) = roles
         .into_iter()
         .partition(|r| r.until.is_none_or(|u| today < u));
@@ -936,7 +907,7 @@ pub async fn end_role(
         )
     };
     let until = match form.until.trim() {
-        "" => crate::fund_pages::today_mx(),
+        "" => crate::shell::today_mx(),
         text => match parse_day(text) {
             Some(d) if d >= held.from => d,
             _ => return refuse("until").await,
@@ -953,7 +924,7 @@ pub async fn end_role(
         None => held.person_name.clone(),
     };
     if form.confirmar != "1" {
-        let session = crate::pages::require(&ctx)?;
+        let session = crate::shell::require(&ctx)?;
         return Ok(render(ConfirmPage {
             t,
             nav: Nav::for_session(t, session, Some(&org)),
@@ -983,7 +954,7 @@ pub async fn end_role(
 
 /// POST `/odf/{slug}/socios/importar`: the members CSV pasted (urlencoded) or uploaded as a
 /// file (`multipart/form-data`, field `archivo`, read as UTF-8 text; a pasted text wins when
-/// both are given). Then as [`crate::pages::import_members_form`].
+/// both are given). Then as [`crate::members::list::import_members_form`].
 pub async fn import_members(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1004,11 +975,11 @@ pub async fn import_members(
         pasted if !pasted.trim().is_empty() => pasted,
         _ => text("archivo"),
     };
-    crate::pages::import_members_form(
+    crate::members::list::import_members_form(
         state,
         ctx,
         slug,
-        crate::pages::ImportForm {
+        crate::members::list::ImportForm {
             csrf: text("csrf"),
             csv,
             fecha: text("fecha"),

@@ -5,12 +5,10 @@
 
 #![allow(clippy::result_large_err)]
 
-use crate::api::{access_error, org_for, ApiError, ApiResult};
-use crate::api_contract::{ApiJson, ApiPath};
-use crate::auth::Ctx;
-use crate::fund_pages::today_mx;
-use crate::i18n::Tr;
-use crate::pages::{check_csrf, render, visible_org, Nav, PageError, PageResult};
+use crate::shell::{
+    access_error, check_csrf, org_for, render, today_mx, visible_org, ApiError, ApiJson, ApiPath,
+    ApiResult, Ctx, Nav, PageError, PageResult, Tr,
+};
 use crate::AppState;
 use app::access_cases::{AccessError, Action};
 use app::opening_cases::OpeningOutcome;
@@ -320,7 +318,7 @@ pub async fn post_opening(
         .await
         .map_err(|e| match e {
             AccessError::App(AppError::Rows(lines)) => {
-                crate::api::invalid("csv", &lines.join("\n"))
+                crate::shell::invalid("csv", &lines.join("\n"))
             }
             other => access_error(other),
         })?;

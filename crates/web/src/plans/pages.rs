@@ -4,10 +4,9 @@
 //! needs an agreed plan); one plan with its history, where staff revise the target or end the
 //! plan (succeeded, failed, abandoned; confirmed first), and a member's own plan.
 
-use crate::account_pages::form_error;
-use crate::auth::Ctx;
-use crate::i18n::Tr;
-use crate::pages::{check, check_csrf, render, visible_org, Nav, PageError, PageResult};
+use crate::shell::{
+    check, check_csrf, form_error, render, visible_org, Ctx, Nav, PageError, PageResult, Tr,
+};
 use crate::AppState;
 use app::access_cases::Action;
 use app::{AppError, Audit};
@@ -200,7 +199,7 @@ pub async fn agree_plan(
     check_csrf(&ctx, &session, &form.csrf)?;
     check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
     let refuse = |field: &str, message: String| {
-        let m = format!("{message} ({})", crate::account_pages::label(t, field));
+        let m = format!("{message} ({})", crate::shell::label(t, field));
         plans_response(
             &state,
             &ctx,
@@ -218,7 +217,8 @@ pub async fn agree_plan(
     let cur = org.data.currency;
     // Amounts as a Mexican user types them (`format::typed_amount_minor`); a loss is allowed
     // only in the baseline profit.
-    let typed = |text: &str, signed: bool| crate::format::typed_amount_minor(t, text, signed);
+    let typed =
+        |text: &str, signed: bool| crate::shell::format::typed_amount_minor(t, text, signed);
     let revenue = match typed(&form.baseline_revenue, false) {
         Ok(v) => v,
         Err(e) => return refuse("baseline_revenue", e.to_string()).await,
@@ -252,7 +252,7 @@ pub async fn agree_plan(
         },
         services: Vec::new(),
     };
-    let when = match crate::fund_pages::fact_date_field(t, &form.fecha, org.data.founded_on) {
+    let when = match crate::shell::fact_date_field(t, &form.fecha, org.data.founded_on) {
         Ok(when) => when,
         Err(e) => return refuse("fecha", t.get(e).to_string()).await,
     };
@@ -507,8 +507,7 @@ async fn change_checks(
     let when = if form.reason.trim().is_empty() || form.reason.chars().count() > 500 {
         Err("reason")
     } else {
-        crate::fund_pages::fact_date_field(ctx.t, &form.fecha, org.data.founded_on)
-            .map_err(|_| "fecha")
+        crate::shell::fact_date_field(ctx.t, &form.fecha, org.data.founded_on).map_err(|_| "fecha")
     };
     Ok((org, audit, when))
 }
@@ -522,7 +521,7 @@ async fn refuse_change(
     field: &str,
     form: ChangeForm,
 ) -> PageResult {
-    let m = crate::member_pages::field_problem(ctx.t, field);
+    let m = crate::shell::field_problem(ctx.t, field);
     let outcome = (StatusCode::UNPROCESSABLE_ENTITY, Some(m), None, form);
     plan_response(state, ctx, slug, Some(id), None, outcome).await
 }
@@ -552,7 +551,7 @@ pub async fn revise_target(
         Ok(w) => w,
         Err(field) => return refuse_change(&state, &ctx, &slug, id, field, form).await,
     };
-    let amount = match crate::format::typed_amount_minor(t, &form.target, false) {
+    let amount = match crate::shell::format::typed_amount_minor(t, &form.target, false) {
         Ok(v) if v > 0 => v,
         _ => return refuse_change(&state, &ctx, &slug, id, "target", form).await,
     };
@@ -626,8 +625,8 @@ pub async fn end_plan(
             .member(org.id, plan.member_id)
             .await
             .map_err(|e| PageError::from_store(t, e))?;
-        let session = crate::pages::require(&ctx)?;
-        return Ok(render(crate::member_pages::ConfirmPage {
+        let session = crate::shell::require(&ctx)?;
+        return Ok(render(crate::shell::ConfirmPage {
             t,
             nav: Nav::for_session(t, session, Some(&org)),
             title: t.get("plans.end.confirm.title"),

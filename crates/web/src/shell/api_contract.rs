@@ -16,9 +16,8 @@
 //! - [`Contract`] adds to the OpenAPI document the statuses every operation answers by its shape
 //!   (authenticated, with path or query parameters, with a body, a POST).
 
-use crate::api::ApiError;
-use crate::auth::{request_lang, Ctx};
-use crate::i18n::Tr;
+use crate::shell::auth::request_lang;
+use crate::shell::{ApiError, Ctx, Tr};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;

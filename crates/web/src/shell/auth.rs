@@ -1,7 +1,7 @@
 //! Who is asking: language, session (cookie for pages, bearer token for the API), address;
 //! CSRF checks for forms. The sign-in rate limiter is in [`crate::limiter`].
 
-use crate::i18n::{Lang, Tr};
+use crate::shell::{Lang, Tr};
 use crate::AppState;
 use app::access_cases::{AccessError, Session};
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -69,8 +69,12 @@ impl FromRequestParts<AppState> for Ctx {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| {
-                crate::client_addr::client_addr(c.0.ip(), &parts.headers, &state.trusted_proxies)
-                    .to_string()
+                crate::shell::client_addr::client_addr(
+                    c.0.ip(),
+                    &parts.headers,
+                    &state.trusted_proxies,
+                )
+                .to_string()
             })
             .unwrap_or_else(|| "local".to_string());
         let bearer_token = parts

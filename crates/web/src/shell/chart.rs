@@ -1,7 +1,7 @@
 //! Server-rendered SVG charts: no script, a few hundred bytes, readable on a phone and
 //! printable. Amounts are minor units; the chart scales them with integer arithmetic.
 
-use crate::i18n::Tr;
+use crate::shell::Tr;
 use chrono::NaiveDate;
 use std::fmt::Write;
 

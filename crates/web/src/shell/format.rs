@@ -19,7 +19,7 @@ pub fn money_es_mx(amount_minor: i128) -> String {
 /// units; a refusal is the catalogue's message for what is wrong (a decimal comma is refused,
 /// never misread). A sign only where a loss can be typed (`allow_negative`).
 pub fn typed_amount_minor(
-    t: crate::i18n::Tr,
+    t: crate::shell::Tr,
     text: &str,
     allow_negative: bool,
 ) -> Result<i64, &'static str> {
@@ -92,10 +92,10 @@ const MONTH_NAMES_EN: [&str; 12] = [
 
 /// A report period as people say it: `marzo 2026`; a period of several months
 /// `enero–marzo 2026` (`enero 2026–enero 2027` across years).
-pub fn period_in(first_month: (i32, u32), len_months: u8, lang: crate::i18n::Lang) -> String {
+pub fn period_in(first_month: (i32, u32), len_months: u8, lang: crate::shell::Lang) -> String {
     let names = match lang {
-        crate::i18n::Lang::Es => MONTH_NAMES_ES,
-        crate::i18n::Lang::En => MONTH_NAMES_EN,
+        crate::shell::Lang::Es => MONTH_NAMES_ES,
+        crate::shell::Lang::En => MONTH_NAMES_EN,
     };
     let (year, month) = first_month;
     let name = |m: u32| names[((m - 1) % 12) as usize];
@@ -113,11 +113,11 @@ pub fn period_in(first_month: (i32, u32), len_months: u8, lang: crate::i18n::Lan
 }
 
 /// A date in the page's language: `31 ene 2025` or `31 Jan 2025`.
-pub fn date_in(date: chrono::NaiveDate, lang: crate::i18n::Lang) -> String {
+pub fn date_in(date: chrono::NaiveDate, lang: crate::shell::Lang) -> String {
     use chrono::Datelike;
     let months = match lang {
-        crate::i18n::Lang::Es => MONTHS_ES,
-        crate::i18n::Lang::En => MONTHS_EN,
+        crate::shell::Lang::Es => MONTHS_ES,
+        crate::shell::Lang::En => MONTHS_EN,
     };
     format!(
         "{} {} {}",
@@ -165,7 +165,7 @@ mod tests {
 
     #[test]
     fn periods_are_named_by_their_months() {
-        use crate::i18n::Lang;
+        use crate::shell::Lang;
         assert_eq!(period_in((2026, 3), 1, Lang::Es), "marzo 2026");
         assert_eq!(period_in((2026, 3), 1, Lang::En), "March 2026");
         assert_eq!(period_in((2026, 1), 3, Lang::Es), "enero–marzo 2026");
@@ -179,7 +179,7 @@ mod tests {
     fn dates_are_spanish() {
         let d = chrono::NaiveDate::from_ymd_opt(2025, 1, 31).unwrap();
         assert_eq!(date_es(d), "31 ene 2025");
-        assert_eq!(date_in(d, crate::i18n::Lang::En), "31 Jan 2025");
+        assert_eq!(date_in(d, crate::shell::Lang::En), "31 Jan 2025");
         let d = chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
         assert_eq!(date_es(d), "1 dic 2025");
     }

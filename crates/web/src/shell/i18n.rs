@@ -45,7 +45,7 @@ pub(crate) struct Catalogue {
 }
 
 pub(crate) static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
-    parse_catalogue(include_str!("../messages.toml")).expect("messages.toml is valid")
+    parse_catalogue(include_str!("../../messages.toml")).expect("messages.toml is valid")
 });
 
 pub(crate) fn parse_catalogue(text: &str) -> Result<Catalogue, String> {
@@ -205,12 +205,12 @@ impl Tr {
     }
 
     pub fn money(&self, minor: i128) -> String {
-        crate::format::money_es_mx(minor)
+        crate::shell::format::money_es_mx(minor)
     }
 
     /// A report period by its months: `marzo 2026`.
     pub fn period(&self, period: &fund::Period) -> String {
-        crate::format::period_in(
+        crate::shell::format::period_in(
             (period.year(), period.first_month()),
             period.len_months(),
             self.lang,
@@ -218,16 +218,16 @@ impl Tr {
     }
 
     pub fn date(&self, date: &chrono::NaiveDate) -> String {
-        crate::format::date_in(*date, self.lang)
+        crate::shell::format::date_in(*date, self.lang)
     }
 
     /// A moment as people in the ODF read it: the date and time in America/Mexico_City
     /// (UTC−6 all year since 2022), `5 dic 2026 12:04`.
     pub fn datetime(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        let local = crate::format::mexico_city(*at);
+        let local = crate::shell::format::mexico_city(*at);
         format!(
             "{} {}",
-            crate::format::date_in(local.date_naive(), self.lang),
+            crate::shell::format::date_in(local.date_naive(), self.lang),
             local.format("%H:%M")
         )
     }
@@ -359,7 +359,7 @@ mod tests {
         let in_text: Vec<_> =
             c.es.iter()
                 .chain(c.en.iter())
-                .filter(|(_, v)| crate::rules::mentions_rule_id(v))
+                .filter(|(_, v)| crate::shell::rules::mentions_rule_id(v))
                 .map(|(k, _)| k.as_str())
                 .collect();
         assert!(in_text.is_empty(), "rule ids in messages: {in_text:?}");
@@ -367,7 +367,7 @@ mod tests {
             assert!(c.es.contains_key(key), "[rules] names no message: {key}");
             for id in ids.split_whitespace() {
                 assert!(
-                    crate::rules::title(id, Lang::Es).is_some(),
+                    crate::shell::rules::title(id, Lang::Es).is_some(),
                     "unknown rule {id}"
                 );
             }

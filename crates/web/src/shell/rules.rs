@@ -1,11 +1,9 @@
 //! The programme's rules by id (`data/rules.toml`, from the mission's PROGRAMME.md) and the
 //! `/reglas` page listing them. Issue 17: a message that rests on a rule says it in words and
-//! carries a small "regla" link here ([`crate::i18n::Tr::rule_link`]); the id itself stays out
+//! carries a small "regla" link here ([`crate::shell::Tr::rule_link`]); the id itself stays out
 //! of sentences.
 
-use crate::auth::Ctx;
-use crate::i18n::{Lang, Tr};
-use crate::pages::{render, Nav};
+use crate::shell::{render, Ctx, Lang, Nav, Tr};
 use askama::Template;
 use axum::response::Response;
 use std::sync::LazyLock;
@@ -23,7 +21,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     struct File {
         rule: Vec<Rule>,
     }
-    toml::from_str::<File>(include_str!("../data/rules.toml"))
+    toml::from_str::<File>(include_str!("../../data/rules.toml"))
         .expect("data/rules.toml is valid")
         .rule
 });

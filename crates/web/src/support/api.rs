@@ -8,10 +8,10 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
-use crate::api::{access_error, app_error, invalid, org_for, session, ApiError, ApiResult};
-use crate::api_contract::{ApiJson, ApiPath, ApiQuery};
-use crate::auth::Ctx;
-use crate::fund_pages::today_mx;
+use crate::shell::{
+    access_error, app_error, invalid, org_for, session, today_mx, ApiError, ApiJson, ApiPath,
+    ApiQuery, ApiResult, Ctx,
+};
 use crate::AppState;
 use app::access_cases::{AccessError, Action, OrgRole, Session};
 use app::support_cases::{NewInvention, NewOpportunity};
@@ -19,8 +19,7 @@ use app::Actor;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -30,50 +29,6 @@ use support::opportunities::{Fit, Kind, Scope};
 use support::outcomes::Cut;
 use support::projection::Scenario;
 use utoipa::ToSchema;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/orgs/{slug}/opportunities",
-            get(list_opportunities).post(publish_opportunity),
-        )
-        .route(
-            "/orgs/{slug}/opportunities/{scope}/{id}/audience",
-            get(opportunity_audience),
-        )
-        .route("/orgs/{slug}/members/{member_id}/para-ti", get(para_ti))
-        .route(
-            "/orgs/{slug}/members/{member_id}/interests",
-            post(mark_interest),
-        )
-        .route(
-            "/orgs/{slug}/inventions",
-            get(list_inventions).post(register_invention),
-        )
-        .route("/orgs/{slug}/inventions/{id}", get(get_invention))
-        .route(
-            "/orgs/{slug}/inventions/{id}/reviews",
-            get(invention_reviews).post(review_invention),
-        )
-        .route(
-            "/orgs/{slug}/inventions/{id}/advance",
-            post(advance_invention),
-        )
-        .route("/orgs/{slug}/compliance", get(odf_compliance))
-        .route("/orgs/{slug}/outcomes", get(odf_outcomes))
-        .route(
-            "/programme/opportunities",
-            get(programme_opportunities).post(publish_programme_opportunity),
-        )
-        .route("/programme/compliance", get(programme_compliance))
-        .route("/programme/outcomes", get(programme_outcomes))
-        .route(
-            "/programme/projection/scenarios",
-            get(list_scenarios).post(save_scenario),
-        )
-        .route("/programme/projection", get(compare_scenarios))
-        .route("/programme/integradoras", get(integradoras))
-}
 
 fn ok<T: serde::Serialize>(value: T) -> ApiResult {
     Ok(Json(value).into_response())

@@ -5,11 +5,9 @@
 //! are shown only when the app says the reader may read them (`InventionView::notes_visible`).
 
 use super::{list, member_names, refusal};
-use crate::auth::Ctx;
-use crate::fund_pages::today_mx;
-use crate::i18n::Tr;
-use crate::pages::{
-    check, check_csrf, random_token, render, visible_org, Nav, PageError, PageResult,
+use crate::shell::{
+    check, check_csrf, random_token, render, today_mx, visible_org, Ctx, Nav, PageError,
+    PageResult, Tr,
 };
 use crate::AppState;
 use app::access_cases::{Action, OrgRole, Session};

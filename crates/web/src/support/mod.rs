@@ -11,23 +11,22 @@
 //! Shared here: CSV answers, field labels and refusals, the catalogue's names for the support
 //! crate's codes, and counts in the Mexican format.
 
+pub mod api;
 pub mod inventions;
 pub mod opportunities;
 pub mod outcomes;
 pub mod projection;
 pub mod supervision;
 
-use crate::i18n::Tr;
-use crate::pages::PageError;
+use crate::shell::{PageError, Tr};
 use crate::AppState;
-use app::access_cases::{Action, Viewer};
 use app::AppError;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use std::collections::BTreeMap;
-use store::{Org, OrgId};
+use store::OrgId;
 
 /// The support system's pages.
 pub(crate) fn routes() -> Router<AppState> {
@@ -88,36 +87,52 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/programa/integradoras.csv", get(out::integradoras_csv))
 }
 
-/// The menu's links to these pages for the viewer's roles: in an ODF, "para ti" for a
-/// member, opportunities, inventions and outcomes for everyone in its circle, compliance for
-/// staff, board and supervisors; outside one, the programme's pages for supervisors.
-pub(crate) fn nav_links(
-    t: Tr,
-    v: &Viewer,
-    org: Option<&Org>,
-    links: &mut Vec<(String, &'static str)>,
-) {
-    match org {
-        Some(org) => {
-            let base = format!("/odf/{}", org.data.slug);
-            if v.member_id_in(org.id).is_some() {
-                links.push((format!("{base}/para-ti"), t.get("nav.para_ti")));
-            }
-            links.push((format!("{base}/oportunidades"), t.get("nav.opportunities")));
-            links.push((format!("{base}/inventos"), t.get("nav.inventions")));
-            links.push((format!("{base}/resultados"), t.get("nav.outcomes")));
-            if v.may(org.id, Action::ViewMembers) {
-                links.push((format!("{base}/cumplimiento"), t.get("nav.compliance")));
-            }
-        }
-        None if v.supervisor => {
-            links.push(("/programa/cumplimiento".into(), t.get("nav.compliance")));
-            links.push(("/programa/resultados".into(), t.get("nav.outcomes")));
-            links.push(("/programa/proyeccion".into(), t.get("nav.projection")));
-            links.push(("/programa/integradoras".into(), t.get("nav.integradoras")));
-        }
-        None => {}
-    }
+/// The support system's API routes (under `/api/v1`, behind the session check).
+pub(crate) fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/orgs/{slug}/opportunities",
+            get(api::list_opportunities).post(api::publish_opportunity),
+        )
+        .route(
+            "/orgs/{slug}/opportunities/{scope}/{id}/audience",
+            get(api::opportunity_audience),
+        )
+        .route(
+            "/orgs/{slug}/members/{member_id}/para-ti",
+            get(api::para_ti),
+        )
+        .route(
+            "/orgs/{slug}/members/{member_id}/interests",
+            post(api::mark_interest),
+        )
+        .route(
+            "/orgs/{slug}/inventions",
+            get(api::list_inventions).post(api::register_invention),
+        )
+        .route("/orgs/{slug}/inventions/{id}", get(api::get_invention))
+        .route(
+            "/orgs/{slug}/inventions/{id}/reviews",
+            get(api::invention_reviews).post(api::review_invention),
+        )
+        .route(
+            "/orgs/{slug}/inventions/{id}/advance",
+            post(api::advance_invention),
+        )
+        .route("/orgs/{slug}/compliance", get(api::odf_compliance))
+        .route("/orgs/{slug}/outcomes", get(api::odf_outcomes))
+        .route(
+            "/programme/opportunities",
+            get(api::programme_opportunities).post(api::publish_programme_opportunity),
+        )
+        .route("/programme/compliance", get(api::programme_compliance))
+        .route("/programme/outcomes", get(api::programme_outcomes))
+        .route(
+            "/programme/projection/scenarios",
+            get(api::list_scenarios).post(api::save_scenario),
+        )
+        .route("/programme/projection", get(api::compare_scenarios))
+        .route("/programme/integradoras", get(api::integradoras))
 }
 
 /// A CSV download: `text/csv`, saved as `filename` (UTF-8 with a BOM so spreadsheets read the

@@ -3,11 +3,9 @@
 //! programme-wide); a member's "para ti" with "me interesa"; who an opportunity reached.
 
 use super::{app_refusal, list, programme_label, programme_options, refusal};
-use crate::auth::Ctx;
-use crate::fund_pages::today_mx;
-use crate::i18n::Tr;
-use crate::pages::{
-    check, check_csrf, random_token, render, visible_org, Nav, PageError, PageResult,
+use crate::shell::{
+    check, check_csrf, random_token, render, today_mx, visible_org, Ctx, Nav, PageError,
+    PageResult, Tr,
 };
 use crate::AppState;
 use app::access_cases::{Action, OrgRole, Session};

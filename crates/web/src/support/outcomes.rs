@@ -4,10 +4,9 @@
 
 use super::supervision::supervisor;
 use super::{count, csv_line, csv_pesos, csv_response, programme_label};
-use crate::auth::Ctx;
-use crate::fund_pages::today_mx;
-use crate::i18n::Tr;
-use crate::pages::{check, render, require, visible_org, Nav, PageError, PageResult};
+use crate::shell::{
+    check, render, require, today_mx, visible_org, Ctx, Nav, PageError, PageResult, Tr,
+};
 use crate::AppState;
 use app::access_cases::{Action, Session};
 use askama::Template;
@@ -261,7 +260,7 @@ async fn outcomes_response(
                 t.fmt("sup.out.title_odf", &org.data.name),
                 format!("/odf/{}/resultados", org.data.slug),
                 Nav::for_session(t, session, Some(org)),
-                crate::chart::line_chart(&dated, t.get("sup.out.chart"), t),
+                crate::shell::chart::line_chart(&dated, t.get("sup.out.chart"), t),
                 series,
                 readings,
             )

@@ -6,10 +6,7 @@
 
 use super::supervision::supervisor;
 use super::{count, csv_line, csv_pesos, csv_response, refusal};
-use crate::auth::Ctx;
-use crate::fund_pages::today_mx;
-use crate::i18n::Tr;
-use crate::pages::{check_csrf, render, Nav, PageError, PageResult};
+use crate::shell::{check_csrf, render, today_mx, Ctx, Nav, PageError, PageResult, Tr};
 use crate::AppState;
 use app::access_cases::Session;
 use app::Actor;
@@ -110,7 +107,7 @@ fn scenario_of(t: Tr, f: &ScenarioForm) -> Result<Scenario, (&'static str, &'sta
     let number =
         |field: &'static str, text: &str| decimal(text).ok_or((field, t.get("sup.err.decimal")));
     let hundred = Decimal::from(100);
-    let deposit = crate::format::typed_amount_minor(t, &f.deposit_per_new_odf, false)
+    let deposit = crate::shell::format::typed_amount_minor(t, &f.deposit_per_new_odf, false)
         .map_err(|m| ("deposit_per_new_odf", m))?;
     Ok(Scenario {
         name: f.name.clone(),
@@ -197,7 +194,7 @@ fn scenario_view(t: Tr, s: &Scenario, months: &[Month], start: NaiveDate) -> Sce
     .into_iter()
     .map(|(what, points)| {
         let title = format!("{what} · {}", s.name);
-        (what, crate::chart::line_chart(&points, &title, t))
+        (what, crate::shell::chart::line_chart(&points, &title, t))
     })
     .collect();
     ScenarioView {
@@ -218,7 +215,7 @@ fn scenario_view(t: Tr, s: &Scenario, months: &[Month], start: NaiveDate) -> Sce
             .iter()
             .map(|m| {
                 [
-                    crate::format::date_in(month_date(start, m.month), t.lang),
+                    crate::shell::format::date_in(month_date(start, m.month), t.lang),
                     count(m.participants.into()),
                     count(m.odfs.into()),
                     t.money(m.fund_minor.into()),
@@ -286,15 +283,15 @@ async fn projection_response(
         (t.get("sup.proj.odfs"), side(|m| count(m.odfs.into()))),
         (
             t.get("sup.proj.fund"),
-            side(|m| crate::format::money_es_mx(m.fund_minor.into())),
+            side(|m| crate::shell::format::money_es_mx(m.fund_minor.into())),
         ),
         (
             t.get("sup.proj.lines"),
-            side(|m| crate::format::money_es_mx(m.lines_minor.into())),
+            side(|m| crate::shell::format::money_es_mx(m.lines_minor.into())),
         ),
         (
             t.get("sup.proj.exposure"),
-            side(|m| crate::format::money_es_mx(m.exposure_minor.into())),
+            side(|m| crate::shell::format::money_es_mx(m.exposure_minor.into())),
         ),
     ];
     let csv = {

@@ -4,10 +4,9 @@
 //! (R-GOV-1).
 
 use super::{count, csv_line, csv_response, programme_options};
-use crate::auth::Ctx;
-use crate::fund_pages::today_mx;
-use crate::i18n::{Lang, Tr};
-use crate::pages::{check, render, require, visible_org, Nav, PageError, PageResult};
+use crate::shell::{
+    check, render, require, today_mx, visible_org, Ctx, Lang, Nav, PageError, PageResult, Tr,
+};
 use crate::AppState;
 use app::access_cases::{Action, Session};
 use app::support_cases::OdfCompliance;

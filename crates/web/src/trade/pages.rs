@@ -4,10 +4,8 @@
 //! `trade_cases`. Members see their own lines; staff, the board and supervisors every line;
 //! the support committee, donors and advisers the group's figures.
 
-use crate::auth::Ctx;
-use crate::i18n::Tr;
-use crate::pages::{
-    check, field_label, render, visible_org, FormField, Nav, PageError, PageResult,
+use crate::shell::{
+    check, field_label, render, visible_org, Ctx, FormField, Nav, PageError, PageResult, Tr,
 };
 use crate::AppState;
 use app::access_cases::Action;
