@@ -4,47 +4,33 @@
 //! [`app::App`]; it never touches a database or a rule directly. User-facing text comes from
 //! the message catalogue (`messages.toml`, es-MX by default).
 
-mod account_pages;
-mod admin_pages;
+mod accounts;
 mod api;
-mod api_accounts;
-mod api_contract;
-mod api_fund;
-mod api_members;
-mod api_support;
 pub mod audit;
-mod auth;
-mod chart;
-pub mod client_addr;
+mod dues;
+pub mod fund;
+mod governance;
+mod members;
+mod opening;
+mod orgs;
+mod plans;
+mod shell;
+mod support;
+mod trade;
 
-mod dues_pages;
-mod format;
-pub mod fund_pages;
-mod i18n;
-pub mod limiter;
-mod member_pages;
-mod opening_pages;
-mod pages;
-mod plan_pages;
-pub mod read_cache;
-mod rules;
-mod security;
-mod settings_pages;
-mod support_pages;
-mod trade_pages;
+pub use shell::{client_addr, limiter, read_cache};
 
 use app::App;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 use axum::Router;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
 
-pub use auth::{ExpiringCache, SessionCache};
-pub use format::money_es_mx;
-pub use i18n::{Lang, Tr};
-pub use limiter::SignInLimiter;
+pub use shell::auth::{ExpiringCache, SessionCache};
+pub use shell::format::money_es_mx;
+pub use shell::i18n::{Lang, Tr};
+pub use shell::limiter::SignInLimiter;
 
 /// Largest request body accepted anywhere (a members CSV of a few thousand rows fits).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -56,11 +42,11 @@ pub struct AppState {
     pub limiter: Arc<SignInLimiter>,
     /// Sessions read recently (see [`SessionCache`]).
     pub sessions: Arc<SessionCache>,
-    /// Statements' Fund, credit and trade parts (see [`fund_pages::StatementCache`]).
-    pub statements: Arc<fund_pages::StatementCache>,
+    /// Statements' Fund, credit and trade parts (see [`fund::pages::StatementCache`]).
+    pub statements: Arc<fund::pages::StatementCache>,
     /// Organisations and members' dues read recently (see [`read_cache::ReadCache`]).
     pub reads: Arc<read_cache::ReadCache>,
-    /// Mark cookies `Secure` (the server is behind TLS; see [`security`]).
+    /// Mark cookies `Secure` (the server is behind TLS; see `shell::security`).
     pub secure_cookies: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client (see [`client_addr`]).
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
@@ -72,7 +58,7 @@ pub fn router(app: App) -> Router {
         app,
         limiter: Arc::new(SignInLimiter::default()),
         sessions: Arc::new(SessionCache::default()),
-        statements: Arc::new(fund_pages::StatementCache::default()),
+        statements: Arc::new(fund::pages::StatementCache::default()),
         reads: Arc::new(read_cache::ReadCache::default()),
         secure_cookies: false,
         trusted_proxies: Arc::new([]),
@@ -81,136 +67,24 @@ pub fn router(app: App) -> Router {
 
 pub fn router_with(state: AppState) -> Router {
     Router::new()
-        .route("/healthz", get(pages::healthz))
-        .route("/static/tequio.css", get(pages::stylesheet))
-        .route("/static/htmx.min.js", get(pages::htmx))
-        .route("/static/htmx-LICENSE.txt", get(pages::htmx_licence))
-        .route("/static/tequio.js", get(security::script))
-        .route("/inicio", post(account_pages::setup))
-        .route(
-            "/activar",
-            get(account_pages::activate_form).post(account_pages::activate),
-        )
-        .route("/cuenta", get(account_pages::account_page))
-        .route("/cuenta/clave", post(account_pages::change_password))
-        .route(
-            "/cuenta/sesiones/{id}/cerrar",
-            post(account_pages::end_session),
-        )
-        .route(
-            "/programa",
-            get(admin_pages::programme_page).post(admin_pages::create_org),
-        )
-        .route(
-            "/programa/supervisores",
-            post(admin_pages::create_supervisor),
-        )
-        .route("/programa/codigo", post(admin_pages::reissue))
-        .route(
-            "/odf/{slug}/cuentas",
-            get(account_pages::accounts_page).post(account_pages::create_account),
-        )
-        .route(
-            "/odf/{slug}/cuentas/{login}/codigo",
-            post(account_pages::reissue),
-        )
-        .route(
-            "/odf/{slug}/planes",
-            get(plan_pages::plans_page).post(plan_pages::agree_plan),
-        )
-        .route("/entrar", get(pages::signin_form).post(pages::signin))
-        .route("/salir", post(pages::signout))
-        .route("/", get(pages::index))
-        .route("/bitacora", get(pages::programme_audit))
-        .route("/reglas", get(rules::rules_page))
-        .route("/odf/{slug}", get(pages::org_page))
-        .route("/odf/{slug}/mi-estado", get(pages::my_statement))
-        .route(
-            "/odf/{slug}/socios",
-            get(pages::members_page).post(pages::add_member),
-        )
-        .route(
-            "/odf/{slug}/socios/importar",
-            post(member_pages::import_members),
-        )
-        .route(
-            "/odf/{slug}/socios/{member_id}/ficha",
-            get(member_pages::record_page),
-        )
-        .route(
-            "/odf/{slug}/socios/{member_id}/editar",
-            post(member_pages::edit_member),
-        )
-        .route(
-            "/odf/{slug}/socios/{member_id}/baja",
-            post(member_pages::record_leave),
-        )
-        .route(
-            "/odf/{slug}/socios/{member_id}/plan",
-            get(plan_pages::member_plan),
-        )
-        .route(
-            "/odf/{slug}/consejo",
-            get(member_pages::board_page).post(member_pages::give_role),
-        )
-        .route(
-            "/odf/{slug}/consejo/{id}/terminar",
-            post(member_pages::end_role),
-        )
-        .route("/odf/{slug}/planes/{id}", get(plan_pages::plan_page))
-        .route(
-            "/odf/{slug}/planes/{id}/meta",
-            post(plan_pages::revise_target),
-        )
-        .route(
-            "/odf/{slug}/planes/{id}/terminar",
-            post(plan_pages::end_plan),
-        )
-        .route(
-            "/odf/{slug}/socios/{member_id}",
-            get(fund_pages::member_statement),
-        )
-        .route("/odf/{slug}/reportar", get(fund_pages::my_report))
-        .route(
-            "/odf/{slug}/socios/{member_id}/reporte",
-            get(fund_pages::report_form_page)
-                .post(fund_pages::file_report)
-                .layer(axum::middleware::map_response(read_cache::log_only)),
-        )
-        .route(
-            "/odf/{slug}/cierre",
-            get(fund_pages::close_page).post(fund_pages::close_post),
-        )
-        .route("/odf/{slug}/fondo", get(fund_pages::fund_page))
-        .route("/odf/{slug}/simulador", get(trade_pages::quote_page))
-        .route("/odf/{slug}/comercio", get(trade_pages::trade_page))
-        .route(
-            "/odf/{slug}/propuestas",
-            get(pages::proposals_page).post(pages::propose),
-        )
-        .route("/odf/{slug}/propuestas/{id}/voto", post(pages::vote))
-        .route(
-            "/odf/{slug}/propuestas/{id}/comentario",
-            post(pages::comment),
-        )
-        .route("/odf/{slug}/propuestas/{id}/cerrar", post(pages::close))
-        .route("/odf/{slug}/bitacora", get(pages::audit_page))
-        .route(
-            "/odf/{slug}/ajustes",
-            get(settings_pages::settings_page).post(settings_pages::propose_setting),
-        )
-        .route(
-            "/odf/{slug}/apertura",
-            get(opening_pages::opening_page).post(opening_pages::upload_opening),
-        )
-        .merge(support_pages::routes())
-        .merge(dues_pages::page_routes())
+        .merge(shell::routes())
+        .merge(accounts::routes())
+        .merge(orgs::routes())
+        .merge(members::routes())
+        .merge(plans::routes())
+        .merge(dues::routes())
+        .merge(fund::routes())
+        .merge(trade::routes())
+        .merge(governance::routes())
+        .merge(audit::routes())
+        .merge(opening::routes())
+        .merge(support::routes())
         .nest("/api/v1", api::routes(state.clone()))
-        .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn(pages::remember_language))
+        .fallback(shell::static_files::not_found)
+        .layer(axum::middleware::from_fn(shell::page::remember_language))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            security::headers,
+            shell::security::headers,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -219,7 +93,7 @@ pub fn router_with(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Outside the body limit, so that its 413 under /api/ is the JSON error body too.
-        .layer(axum::middleware::from_fn(api_contract::json_errors))
+        .layer(axum::middleware::from_fn(shell::api_contract::json_errors))
         // Issue 17: pages, the stylesheet and JSON answers are sent gzipped to a client that
         // accepts it (the test union's proposals page: 2,988 bytes, 1,190 gzipped); htmx is
         // already compressed.
@@ -295,7 +169,7 @@ pub async fn serve_with(
         app,
         limiter: Arc::new(SignInLimiter::default()),
         sessions: Arc::new(SessionCache::default()),
-        statements: Arc::new(fund_pages::StatementCache::default()),
+        statements: Arc::new(fund::pages::StatementCache::default()),
         reads: Arc::new(read_cache::ReadCache::default()),
         secure_cookies: options.secure_cookies,
         trusted_proxies: options.trusted_proxies.into(),
