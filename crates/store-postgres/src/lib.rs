@@ -128,9 +128,27 @@ impl PgStore {
             .connect_with(first)
             .await
             .map_err(connected)?;
-        let mut store = PgStore::with_pool(pool).await?;
-        store.primary = Some(primary);
-        Ok(store)
+        // The migrations too run again on the new primary when the old one goes mid-way.
+        let mut followed = 0;
+        loop {
+            let started = std::time::Instant::now();
+            match MIGRATOR.run(&pool).await {
+                Ok(()) => break,
+                Err(sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _))
+                    if followed < MAX_FOLLOWS && primary::needs_primary(&e) =>
+                {
+                    followed += 1;
+                    tracing::warn!(error = %e, "the PostgreSQL server did not take the migrations");
+                    primary.follow(&pool, started, "migrations").await?;
+                }
+                Err(e) => return Err(StoreError::Backend(format!("migrations: {e}"))),
+            }
+        }
+        Ok(PgStore {
+            pool,
+            primary: Some(primary),
+            groups: Arc::default(),
+        })
     }
 
     /// Uses an existing pool, applying the migrations first.

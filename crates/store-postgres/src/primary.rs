@@ -212,16 +212,21 @@ impl Primary {
         age <= self.switch().at.elapsed()
     }
 
-    /// Whether `conn` is on a server that serves this target: any server for `any`, the
-    /// primary for `read-write`.
+    /// Whether `conn` is on a server that serves this target: any server for `any`; for
+    /// `read-write`, one that is not in recovery and whose sessions are not read-only (as
+    /// libpq's `target_session_attrs=read-write` asks). pg_auto_failover keeps a promoted
+    /// standby read-only (`default_transaction_read_only`) until the old primary is known to
+    /// be demoted: it is not the primary yet.
     pub(crate) async fn serves(&self, conn: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error> {
         if self.target.attrs == SessionAttrs::Any {
             return Ok(true);
         }
-        let in_recovery: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
-            .fetch_one(conn)
-            .await?;
-        Ok(!in_recovery)
+        let writable: bool = sqlx::query_scalar(
+            "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'",
+        )
+        .fetch_one(conn)
+        .await?;
+        Ok(writable)
     }
 
     /// The first host, in the URL's order, that answers and serves the target.
@@ -237,7 +242,7 @@ impl Primary {
             };
             match tokio::time::timeout(PROBE_TIMEOUT, attempt).await {
                 Ok(Ok(true)) => return Ok(index),
-                Ok(Ok(false)) => seen.push(format!("{host}:{port} is a standby")),
+                Ok(Ok(false)) => seen.push(format!("{host}:{port} is a standby or read-only")),
                 Ok(Err(e)) => seen.push(format!("{host}:{port}: {e}")),
                 Err(_) => seen.push(format!("{host}:{port}: no answer in {PROBE_TIMEOUT:?}")),
             }

@@ -235,6 +235,7 @@ async fn a_table_written_without_org_id_fails_the_check() {
         )
     };
     reported("table notes: primary key starts with Some(\"id\")");
+    reported("table notes: unique index citus_probe.notes_pkey does not include org_id");
     reported("column notes.id is integer, not bigint");
     reported("table tags: primary key starts with Some(\"id\")");
     reported("table tags: unique index citus_probe.tags_label_key does not include org_id");
@@ -242,5 +243,5 @@ async fn a_table_written_without_org_id_fails_the_check() {
     reported("foreign key tags_good (tags -> good)");
     reported("function count_notes: first argument is Some(\"p_body\")");
     // Exactly those: `good`'s key and columns are fine.
-    assert_eq!(problems.len(), 7, "{}", problems.join("\n"));
+    assert_eq!(problems.len(), 8, "{}", problems.join("\n"));
 }
