@@ -125,9 +125,9 @@ impl PgStore {
                 let fresh = current.is_current(meta.age);
                 Box::pin(async move { Ok(fresh) })
             })
-            .connect_with(first)
-            .await
-            .map_err(connected)?;
+            // No connection yet: the first is opened by the migrations below, which follow
+            // the primary when the one just found goes before they are done.
+            .connect_lazy_with(first);
         // The migrations too run again on the new primary when the old one goes mid-way.
         let mut followed = 0;
         loop {
