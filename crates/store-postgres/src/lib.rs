@@ -134,9 +134,10 @@ impl PgStore {
             let started = std::time::Instant::now();
             match MIGRATOR.run(&pool).await {
                 Ok(()) => break,
-                Err(sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _))
-                    if followed < MAX_FOLLOWS && primary::needs_primary(&e) =>
-                {
+                Err(
+                    sqlx::migrate::MigrateError::Execute(e)
+                    | sqlx::migrate::MigrateError::ExecuteMigration(e, _),
+                ) if followed < MAX_FOLLOWS && primary::needs_primary(&e) => {
                     followed += 1;
                     tracing::warn!(error = %e, "the PostgreSQL server did not take the migrations");
                     primary.follow(&pool, started, "migrations").await?;

@@ -113,7 +113,9 @@ async fn readiness_problems(pool: &PgPool, schema: &str) -> Vec<String> {
     .expect("columns");
     for (table, column, data_type) in &columns {
         if data_type != "bigint" && !NOT_ROW_IDS.contains(&column.as_str()) {
-            problems.push(format!("column {table}.{column} is {data_type}, not bigint"));
+            problems.push(format!(
+                "column {table}.{column} is {data_type}, not bigint"
+            ));
         }
     }
     let sequences: Vec<(String, String)> = sqlx::query_as(
