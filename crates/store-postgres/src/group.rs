@@ -13,7 +13,8 @@
 //! again on its own. A post whose caller stopped waiting before its group was written is left
 //! out. With up to [`WRITING_PER_ORG`] writers nothing waits, so nothing changes for them.
 
-use crate::{journal, retrying, Attempt};
+use crate::primary::Primary;
+use crate::{journal, retrying, Attempt, Follow};
 use ledger::ValidEntry;
 use sqlx::PgPool;
 use std::collections::{HashMap, VecDeque};
@@ -74,7 +75,7 @@ impl Groups {
 /// written when a turn ends.
 pub(crate) async fn post(
     groups: &Arc<Groups>,
-    pool: &PgPool,
+    follow: Follow<'_>,
     org_id: OrgId,
     entry: &ValidEntry,
 ) -> StoreResult<Posted> {
@@ -97,23 +98,24 @@ pub(crate) async fn post(
         None => {
             let _turn = Turn {
                 groups: Arc::clone(groups),
-                pool: pool.clone(),
+                pool: follow.pool.clone(),
+                primary: follow.primary.cloned(),
                 org_id,
             };
-            post_alone(pool, org_id, entry).await
+            post_alone(follow, org_id, entry).await
         }
         Some(answered) => match answered.await {
             Ok(result) => result,
             // The group's task ended without answering (the runtime is stopping, or it
             // panicked): post alone. If the group did commit it, the key answers as a repeat.
-            Err(_) => post_alone(pool, org_id, entry).await,
+            Err(_) => post_alone(follow, org_id, entry).await,
         },
     }
 }
 
-async fn post_alone(pool: &PgPool, org_id: OrgId, entry: &ValidEntry) -> StoreResult<Posted> {
+async fn post_alone(follow: Follow<'_>, org_id: OrgId, entry: &ValidEntry) -> StoreResult<Posted> {
     let plan = journal::EntryPlan::new(entry)?;
-    retrying("post", || journal::post(pool, org_id, &plan)).await
+    retrying(follow, "post", || journal::post(follow.pool, org_id, &plan)).await
 }
 
 /// A writing turn of one organisation. When it ends, however it ends (done, the caller's
@@ -122,7 +124,17 @@ async fn post_alone(pool: &PgPool, org_id: OrgId, entry: &ValidEntry) -> StoreRe
 struct Turn {
     groups: Arc<Groups>,
     pool: PgPool,
+    primary: Option<Arc<Primary>>,
     org_id: OrgId,
+}
+
+impl Turn {
+    fn follow(&self) -> Follow<'_> {
+        Follow {
+            pool: &self.pool,
+            primary: self.primary.as_ref(),
+        }
+    }
 }
 
 impl Drop for Turn {
@@ -133,12 +145,13 @@ impl Drop for Turn {
         let next = Turn {
             groups: Arc::clone(&self.groups),
             pool: self.pool.clone(),
+            primary: self.primary.clone(),
             org_id: self.org_id,
         };
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
-                    write_group(&next.pool, next.org_id, group).await;
+                    write_group(next.follow(), next.org_id, group).await;
                     drop(next);
                 });
             }
@@ -152,7 +165,7 @@ impl Drop for Turn {
 /// Writes the group in one statement (`journal::post_group`), where each post answers for
 /// itself. A post whose key another transaction is still writing, and every post of a group
 /// whose statement failed, is written again on its own.
-async fn write_group(pool: &PgPool, org_id: OrgId, group: Vec<Waiter>) {
+async fn write_group(follow: Follow<'_>, org_id: OrgId, group: Vec<Waiter>) {
     let (entries, answers): (Vec<ValidEntry>, Vec<_>) = group
         .into_iter()
         .filter(|waiter| !waiter.answer.is_closed())
@@ -163,7 +176,11 @@ async fn write_group(pool: &PgPool, org_id: OrgId, group: Vec<Waiter>) {
     // A failed statement is retried whole; the answers of a finished one are final.
     let together = match &plans {
         Ok(plans) if plans.len() > 1 => {
-            match retrying("post", || journal::post_group(pool, org_id, plans)).await {
+            match retrying(follow, "post", || {
+                journal::post_group(follow.pool, org_id, plans)
+            })
+            .await
+            {
                 Ok(posts) => Some(posts),
                 Err(e) => {
                     tracing::debug!(org_id, error = %e, "a group of posts failed; posting one by one");
@@ -188,7 +205,7 @@ async fn write_group(pool: &PgPool, org_id: OrgId, group: Vec<Waiter>) {
     for ((entry, answer), answered) in entries.iter().zip(answers).zip(answered) {
         let result = match answered {
             Some(result) => result,
-            None => post_alone(pool, org_id, entry).await,
+            None => post_alone(follow, org_id, entry).await,
         };
         let _ = answer.send(result);
     }

@@ -41,15 +41,16 @@ mod group;
 mod journal;
 mod members;
 mod orgs;
+mod primary;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use ledger::{Account, AccountCode, TrialBalance, ValidEntry};
+use primary::Primary;
 use registry::{Member, MemberEdit, NewMember, NewRoleAssignment, RoleAssignment};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::{ConnectOptions, PgPool};
 use std::future::Future;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{
@@ -68,34 +69,87 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// For a multi-host URL: the hosts, and which one the pool writes to (`primary.rs`).
+    primary: Option<Arc<Primary>>,
     /// Single posts waiting to be written together (`group.rs`).
     groups: Arc<group::Groups>,
 }
 
 impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`) with a pool of
-    /// [`DEFAULT_MAX_CONNECTIONS`] and applies the migrations.
+    /// [`DEFAULT_MAX_CONNECTIONS`] and applies the migrations. A multi-host URL
+    /// (`postgres://user:password@h1:p1,h2:p2/database?target_session_attrs=read-write`, what
+    /// `pg_autoctl show uri` prints) connects to the first host that takes writes and follows
+    /// the primary when it changes (`primary.rs`).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         PgStore::connect_with(url, DEFAULT_MAX_CONNECTIONS).await
     }
 
     /// Like [`PgStore::connect`] with a chosen pool size (at least 1).
     pub async fn connect_with(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Backend(format!("database url: {e}")))?
+        let (options, target) = primary::options(url)?;
+        let options = options
             // Every statement would otherwise be logged; the hot path posts thousands a second.
             .disable_statement_logging()
             // Every query is keyed by org_id and shaped for one index; re-planning the posting
             // statement's custom plan on each call cost ~6x the throughput with 16 writers
             // (measured with `tequio bench`), so the server keeps the generic plan.
             .options([("plan_cache_mode", "force_generic_plan")]);
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
-            .await
-            .map_err(|e| StoreError::Backend(format!("connect: {e}")))?;
-        PgStore::with_pool(pool).await
+        let pool = PgPoolOptions::new().max_connections(max_connections.max(1));
+        let connected = |e: sqlx::Error| StoreError::Backend(format!("connect: {e}"));
+        let Some(target) = target else {
+            let pool = pool
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await
+                .map_err(connected)?;
+            return PgStore::with_pool(pool).await;
+        };
+        let primary = Arc::new(Primary::new(target, options));
+        let first = primary.find(primary::FOLLOW_FOR).await?;
+        let (serves, current) = (Arc::clone(&primary), Arc::clone(&primary));
+        let pool = pool
+            .acquire_timeout(primary::ACQUIRE_TIMEOUT)
+            // A new connection must land on the primary (it may have just become a standby).
+            .after_connect(move |conn, _| {
+                let primary = Arc::clone(&serves);
+                Box::pin(async move {
+                    match primary.serves(conn).await? {
+                        true => Ok(()),
+                        false => Err(sqlx::Error::Protocol("connected to a standby".into())),
+                    }
+                })
+            })
+            // A connection opened before the pool last changed primary is closed, not used.
+            .before_acquire(move |_, meta| {
+                let fresh = current.is_current(meta.age);
+                Box::pin(async move { Ok(fresh) })
+            })
+            // No connection yet: the first is opened by the migrations below, which follow
+            // the primary when the one just found goes before they are done.
+            .connect_lazy_with(first);
+        // The migrations too run again on the new primary when the old one goes mid-way.
+        let mut followed = 0;
+        loop {
+            let started = std::time::Instant::now();
+            match MIGRATOR.run(&pool).await {
+                Ok(()) => break,
+                Err(
+                    sqlx::migrate::MigrateError::Execute(e)
+                    | sqlx::migrate::MigrateError::ExecuteMigration(e, _),
+                ) if followed < MAX_FOLLOWS && primary::needs_primary(&e) => {
+                    followed += 1;
+                    tracing::warn!(error = %e, "the PostgreSQL server did not take the migrations");
+                    primary.follow(&pool, started, "migrations").await?;
+                }
+                Err(e) => return Err(StoreError::Backend(format!("migrations: {e}"))),
+            }
+        }
+        Ok(PgStore {
+            pool,
+            primary: Some(primary),
+            groups: Arc::default(),
+        })
     }
 
     /// Uses an existing pool, applying the migrations first.
@@ -106,8 +160,17 @@ impl PgStore {
             .map_err(|e| StoreError::Backend(format!("migrations: {e}")))?;
         Ok(PgStore {
             pool,
+            primary: None,
             groups: Arc::default(),
         })
+    }
+
+    /// The pool and the primary it follows, for [`retrying`].
+    fn follow(&self) -> Follow<'_> {
+        Follow {
+            pool: &self.pool,
+            primary: self.primary.as_ref(),
+        }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -183,19 +246,52 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_micros(base_micros / 2 + jitter)
 }
 
+/// Most times one call follows the primary to a new server before it gives up.
+const MAX_FOLLOWS: u32 = 5;
+
+/// Where a transaction runs: the pool, and the primary it follows when the URL named several
+/// hosts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Follow<'a> {
+    pool: &'a PgPool,
+    primary: Option<&'a Arc<Primary>>,
+}
+
 /// Runs `attempt` until it succeeds, fails for good, or [`MAX_ATTEMPTS`] are used up.
 /// `attempt` must run a whole transaction: whatever it did is rolled back when it fails.
-async fn retrying<T, F, Fut>(what: &'static str, mut attempt: F) -> StoreResult<T>
+/// With several hosts, a failure that says the server went away or became a standby finds the
+/// primary (`primary.rs`) and runs the transaction again: every write is keyed, so one whose
+/// first attempt did commit answers as a replay (`created: false`), never a second effect.
+async fn retrying<T, F, Fut>(
+    follow: Follow<'_>,
+    what: &'static str,
+    mut attempt: F,
+) -> StoreResult<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = AttemptResult<T>>,
 {
     let mut tries = 0;
+    let mut followed = 0;
     loop {
         tries += 1;
+        let started = std::time::Instant::now();
         let err = match attempt().await {
             Ok(value) => return Ok(value),
             Err(Attempt::Fail(e)) => return Err(e),
+            Err(Attempt::Db(e))
+                if followed < MAX_FOLLOWS
+                    && follow.primary.is_some()
+                    && primary::needs_primary(&e) =>
+            {
+                followed += 1;
+                tries -= 1;
+                tracing::warn!(what, error = %e, "the PostgreSQL server did not take the write");
+                if let Some(primary) = follow.primary {
+                    primary.follow(follow.pool, started, what).await?;
+                }
+                continue;
+            }
             Err(Attempt::Db(e)) if !is_transient(&e) || tries >= MAX_ATTEMPTS => {
                 return Err(backend(e))
             }
@@ -226,65 +322,83 @@ fn clamp_limit(page: Page) -> i64 {
 #[async_trait]
 impl Store for PgStore {
     async fn create_org(&self, org: &NewOrg) -> StoreResult<Org> {
-        retrying("create_org", || orgs::create_org(&self.pool, org)).await
+        retrying(self.follow(), "create_org", || {
+            orgs::create_org(&self.pool, org)
+        })
+        .await
     }
 
     async fn org(&self, org_id: OrgId) -> StoreResult<Org> {
-        retrying("org", || orgs::org(&self.pool, org_id)).await
+        retrying(self.follow(), "org", || orgs::org(&self.pool, org_id)).await
     }
 
     async fn org_by_slug(&self, slug: &str) -> StoreResult<Org> {
-        retrying("org_by_slug", || orgs::org_by_slug(&self.pool, slug)).await
+        retrying(self.follow(), "org_by_slug", || {
+            orgs::org_by_slug(&self.pool, slug)
+        })
+        .await
     }
 
     async fn orgs(&self) -> StoreResult<Vec<Org>> {
-        retrying("orgs", || orgs::orgs(&self.pool)).await
+        retrying(self.follow(), "orgs", || orgs::orgs(&self.pool)).await
     }
 
     async fn open_accounts(&self, org_id: OrgId, accounts: &[Account]) -> StoreResult<()> {
-        retrying("open_accounts", || {
+        retrying(self.follow(), "open_accounts", || {
             orgs::open_accounts(&self.pool, org_id, accounts)
         })
         .await
     }
 
     async fn accounts(&self, org_id: OrgId) -> StoreResult<Vec<Account>> {
-        retrying("accounts", || orgs::accounts(&self.pool, org_id)).await
+        retrying(self.follow(), "accounts", || {
+            orgs::accounts(&self.pool, org_id)
+        })
+        .await
     }
 
     async fn post(&self, org_id: OrgId, entry: &ValidEntry) -> StoreResult<Posted> {
-        group::post(&self.groups, &self.pool, org_id, entry).await
+        group::post(&self.groups, self.follow(), org_id, entry).await
     }
 
     async fn post_batch(&self, org_id: OrgId, entries: &[ValidEntry]) -> StoreResult<Vec<Posted>> {
         let plan = journal::BatchPlan::new(entries)?;
-        retrying("post_batch", || {
+        retrying(self.follow(), "post_batch", || {
             journal::post_batch(&self.pool, org_id, &plan)
         })
         .await
     }
 
     async fn entry(&self, org_id: OrgId, entry_id: EntryId) -> StoreResult<StoredEntry> {
-        retrying("entry", || journal::entry(&self.pool, org_id, entry_id)).await
+        retrying(self.follow(), "entry", || {
+            journal::entry(&self.pool, org_id, entry_id)
+        })
+        .await
     }
 
     async fn entries(&self, org_id: OrgId, page: Page) -> StoreResult<Vec<StoredEntry>> {
-        retrying("entries", || journal::entries(&self.pool, org_id, page)).await
+        retrying(self.follow(), "entries", || {
+            journal::entries(&self.pool, org_id, page)
+        })
+        .await
     }
 
     async fn balances(&self, org_id: OrgId) -> StoreResult<TrialBalance> {
-        retrying("balances", || journal::balances(&self.pool, org_id)).await
+        retrying(self.follow(), "balances", || {
+            journal::balances(&self.pool, org_id)
+        })
+        .await
     }
 
     async fn derived_balances(&self, org_id: OrgId) -> StoreResult<TrialBalance> {
-        retrying("derived_balances", || {
+        retrying(self.follow(), "derived_balances", || {
             journal::derived_balances(&self.pool, org_id)
         })
         .await
     }
 
     async fn account_balance(&self, org_id: OrgId, account: &AccountCode) -> StoreResult<i64> {
-        retrying("account_balance", || {
+        retrying(self.follow(), "account_balance", || {
             journal::account_balance(&self.pool, org_id, account)
         })
         .await
@@ -296,7 +410,7 @@ impl Store for PgStore {
         account: &AccountCode,
         page: Page,
     ) -> StoreResult<Vec<StoredEntry>> {
-        retrying("account_entries", || {
+        retrying(self.follow(), "account_entries", || {
             journal::account_entries(&self.pool, org_id, account, page)
         })
         .await
@@ -310,29 +424,35 @@ impl Store for PgStore {
     ) -> StoreResult<ImportOutcome> {
         let plan = members::ImportPlan::new(members)?;
         store::check_events(events)?;
-        retrying("import_members", || {
+        retrying(self.follow(), "import_members", || {
             members::import_members(&self.pool, org_id, &plan, events)
         })
         .await
     }
 
     async fn member(&self, org_id: OrgId, member_id: MemberId) -> StoreResult<Member> {
-        retrying("member", || members::member(&self.pool, org_id, member_id)).await
+        retrying(self.follow(), "member", || {
+            members::member(&self.pool, org_id, member_id)
+        })
+        .await
     }
 
     async fn member_by_curp(&self, org_id: OrgId, curp: &str) -> StoreResult<Member> {
-        retrying("member_by_curp", || {
+        retrying(self.follow(), "member_by_curp", || {
             members::member_by_curp(&self.pool, org_id, curp)
         })
         .await
     }
 
     async fn members(&self, org_id: OrgId, page: Page) -> StoreResult<Vec<Member>> {
-        retrying("members", || members::members(&self.pool, org_id, page)).await
+        retrying(self.follow(), "members", || {
+            members::members(&self.pool, org_id, page)
+        })
+        .await
     }
 
     async fn count_members(&self, org_id: OrgId) -> StoreResult<u64> {
-        retrying("count_members", || {
+        retrying(self.follow(), "count_members", || {
             members::count_members(&self.pool, org_id)
         })
         .await
@@ -347,7 +467,7 @@ impl Store for PgStore {
         events: &[NewEvent],
     ) -> StoreResult<Member> {
         store::check_events(events)?;
-        retrying("record_leave", || {
+        retrying(self.follow(), "record_leave", || {
             members::record_leave(&self.pool, org_id, member_id, left_on, reason, events)
         })
         .await
@@ -361,7 +481,7 @@ impl Store for PgStore {
         events: &[NewEvent],
     ) -> StoreResult<Member> {
         store::check_events(events)?;
-        retrying("update_member", || {
+        retrying(self.follow(), "update_member", || {
             members::update_member(&self.pool, org_id, member_id, edit, events)
         })
         .await
@@ -374,7 +494,7 @@ impl Store for PgStore {
         events: &[NewEvent],
     ) -> StoreResult<Vec<RoleAssignment>> {
         store::check_assign_roles(assignments, events)?;
-        retrying("assign_roles", || {
+        retrying(self.follow(), "assign_roles", || {
             members::assign_roles(&self.pool, org_id, assignments, events)
         })
         .await
@@ -388,7 +508,7 @@ impl Store for PgStore {
         events: &[NewEvent],
     ) -> StoreResult<RoleAssignment> {
         store::check_events(events)?;
-        retrying("end_role", || {
+        retrying(self.follow(), "end_role", || {
             members::end_role(&self.pool, org_id, assignment_id, until, events)
         })
         .await
@@ -402,7 +522,7 @@ impl Store for PgStore {
             ));
         }
         let plan = journal::BatchPlan::new(&commit.entries)?;
-        retrying("commit", || async {
+        retrying(self.follow(), "commit", || async {
             let mut tx = self.pool.begin().await?;
             if org_id != PROGRAMME_ORG {
                 orgs::require_org(&mut tx, org_id).await?;
@@ -422,21 +542,24 @@ impl Store for PgStore {
         stream: Option<&str>,
         page: Page,
     ) -> StoreResult<Vec<StoredEvent>> {
-        retrying("events", || {
+        retrying(self.follow(), "events", || {
             events::events(&self.pool, org_id, stream, page)
         })
         .await
     }
 
     async fn event_by_key(&self, org_id: OrgId, key: &str) -> StoreResult<StoredEvent> {
-        retrying("event_by_key", || {
+        retrying(self.follow(), "event_by_key", || {
             events::event_by_key(&self.pool, org_id, key)
         })
         .await
     }
 
     async fn roles(&self, org_id: OrgId) -> StoreResult<Vec<RoleAssignment>> {
-        retrying("roles", || members::roles(&self.pool, org_id)).await
+        retrying(self.follow(), "roles", || {
+            members::roles(&self.pool, org_id)
+        })
+        .await
     }
 }
 
