@@ -201,9 +201,13 @@ fn the_web_shell_imports_no_chapter() {
         for (n, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or("");
             for chapter in &chapters {
-                for path in [format!("crate::{chapter}"), format!("super::super::{chapter}")] {
+                for path in [
+                    format!("crate::{chapter}"),
+                    format!("super::super::{chapter}"),
+                ] {
                     let named = code.match_indices(&path).any(|(i, _)| {
-                        !code[i + path.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                        !code[i + path.len()..]
+                            .starts_with(|c: char| c.is_alphanumeric() || c == '_')
                     });
                     assert!(
                         !named,

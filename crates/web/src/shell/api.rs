@@ -201,10 +201,7 @@ pub(crate) async fn idempotency(
         .get::<axum::extract::OriginalUri>()
         .map(|u| u.0.path().to_string())
         .unwrap_or_else(|| request.uri().path().to_string());
-    if request.method() != Method::POST
-        || path.ends_with("/session")
-        || not_stored(&path)
-    {
+    if request.method() != Method::POST || path.ends_with("/session") || not_stored(&path) {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
