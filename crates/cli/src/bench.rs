@@ -11,13 +11,60 @@
 //! The store and its baseline take turns round by round (see `single_and_batched`), so that
 //! both are timed under the same load of a shared machine.
 
-use crate::config::BenchArgs;
 use anyhow::{ensure, Context};
 use chrono::NaiveDate;
+use clap::{Args, Subcommand};
 use ledger::{Account, AccountCode, Currency, EntryDraft, Money, Posting, ValidEntry};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::{NewOrg, OrgId, Store};
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// What to measure (default: the ledger's write speed).
+    #[command(subcommand)]
+    pub what: Option<BenchWhat>,
+    /// Entries committed one at a time.
+    #[arg(long, default_value_t = 2_000)]
+    pub single: usize,
+    /// Batches of 1,000 entries.
+    #[arg(long, default_value_t = 200)]
+    pub batches: usize,
+    /// Concurrent writers for the PostgreSQL run.
+    #[arg(long, default_value_t = 16)]
+    pub writers: usize,
+    /// Entries per writer in the PostgreSQL concurrent runs.
+    #[arg(long, default_value_t = 500)]
+    pub per_writer: usize,
+    /// PostgreSQL server to measure too (a role with CREATEDB); skipped when absent.
+    #[arg(long, env = "TEQUIO_BENCH_PG_URL")]
+    pub pg_url: Option<String>,
+}
+
+/// `tequio bench <what>`.
+#[derive(Subcommand, Debug, Clone)]
+pub enum BenchWhat {
+    /// The period close of 1,000,000 members against a raw bulk insert (issue 3).
+    Close(crate::bench_close::BenchCloseArgs),
+    /// The trade optimisers: a 4,000-member purchasing round and a 10,000-unit order split.
+    Trade,
+    /// The credit due-date run (trust payments, delinquency) of 300,000 loans (issue 4).
+    Credit(crate::bench_credit::BenchCreditArgs),
+    /// The month-end surge against a served instance: statement reads while every member
+    /// files a report (issue 15).
+    MonthEnd(crate::bench_month_end::BenchMonthEndArgs),
+}
+
+/// Runs `tequio bench` or the measurement it names.
+pub async fn command(mut args: BenchArgs) -> anyhow::Result<()> {
+    match args.what.take() {
+        Some(BenchWhat::Close(close)) => crate::bench_close::run(close).await,
+        Some(BenchWhat::Trade) => crate::bench_trade::run(args).await,
+        Some(BenchWhat::Credit(c)) => crate::bench_credit::run(c).await,
+        Some(BenchWhat::MonthEnd(m)) => crate::bench_month_end::run(m).await,
+        None => run(args).await,
+    }
+}
 
 const BATCH: usize = 1_000;
 /// Accounts the generated entries spread over (member ids 1..=ACCOUNTS).

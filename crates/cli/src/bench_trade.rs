@@ -10,7 +10,7 @@
 //!   `--pg-url`): the same round closed, and the order accepted, delivered, invoiced and paid
 //!   net of debts, each as one use case.
 
-use crate::config::BenchArgs;
+use crate::bench::BenchArgs;
 use anyhow::ensure;
 use app::trade_cases::*;
 use app::App;

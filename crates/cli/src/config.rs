@@ -2,7 +2,7 @@
 //! (`--config`, or `tequio.toml` in the working directory when present), then defaults.
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,15 +34,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the web application (loads the demo union into a new, empty database).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "TEQUIO_ADDR")]
-        addr: Option<SocketAddr>,
-        /// Production mode: do not load the demo into an empty database; with no programme
-        /// administrator, print a one-time set-up code (also `demo = false` in the file).
-        #[arg(long)]
-        no_demo: bool,
-    },
+    Serve(crate::serve_cmd::ServeArgs),
     /// Users: `user add --role programme-admin --login L` (issue 16).
     #[command(subcommand)]
     User(crate::account_cmd::UserCommand),
@@ -50,18 +42,18 @@ pub enum Command {
     #[command(subcommand)]
     Org(crate::account_cmd::OrgCommand),
     /// Build demo organisations deterministically from a seed.
-    Demo(DemoArgs),
+    Demo(crate::demo_cmd::DemoArgs),
     /// Import data from files.
     #[command(subcommand)]
-    Import(ImportCommand),
+    Import(crate::import_cmd::ImportCommand),
     /// Export an organisation's journal.
-    Export(ExportArgs),
+    Export(crate::export_cmd::ExportArgs),
     /// Verify the books of every organisation (or one): balances, trial balance, lenders, the
     /// Fund and its sub-funds, the trust's cash, events with their entries. Exit 1 if they do
     /// not reconcile.
     Check(crate::check_cmd::CheckArgs),
     /// Measure the ledger's write speed against a raw-SQL baseline.
-    Bench(BenchArgs),
+    Bench(crate::bench::BenchArgs),
     /// A consistent copy of the database while the server runs (SQLite: VACUUM INTO;
     /// PostgreSQL: pg_dump), written under a temporary name and renamed when complete.
     Backup(crate::backup_cmd::BackupArgs),
@@ -112,94 +104,6 @@ pub enum Command {
     Support(crate::support_cmd::SupportCommand),
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct DemoArgs {
-    /// Number of organisations (ODFs). The first is the Morelos potters' union.
-    #[arg(long, default_value_t = 1)]
-    pub orgs: u32,
-    /// Members per organisation.
-    #[arg(long, default_value_t = 4_000)]
-    pub members: u32,
-    /// Months of union dues to post.
-    #[arg(long, default_value_t = 12)]
-    pub dues_months: u32,
-    /// Seed of the generator; the same seed builds the same data.
-    #[arg(long, default_value_t = 1997)]
-    pub seed: u64,
-    /// Organisations written concurrently (default: 1 on SQLite, 4 on PostgreSQL).
-    #[arg(long)]
-    pub writers: Option<usize>,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ImportCommand {
-    /// Members from a CSV file, all or nothing (see README for the columns).
-    Members {
-        /// The organisation's slug.
-        #[arg(long)]
-        org: String,
-        /// The day of the import (YYYY-MM-DD; default today in America/Mexico_City): rows'
-        /// dates may not be after it.
-        #[arg(long)]
-        on: Option<chrono::NaiveDate>,
-        file: PathBuf,
-    },
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Hledger,
-    Beancount,
-}
-
-#[derive(Args, Debug)]
-pub struct ExportArgs {
-    /// The organisation's slug.
-    #[arg(long)]
-    pub org: String,
-    #[arg(long, value_enum, default_value_t = ExportFormat::Hledger)]
-    pub format: ExportFormat,
-    /// Output file (default: standard output).
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct BenchArgs {
-    /// What to measure (default: the ledger's write speed).
-    #[command(subcommand)]
-    pub what: Option<BenchWhat>,
-    /// Entries committed one at a time.
-    #[arg(long, default_value_t = 2_000)]
-    pub single: usize,
-    /// Batches of 1,000 entries.
-    #[arg(long, default_value_t = 200)]
-    pub batches: usize,
-    /// Concurrent writers for the PostgreSQL run.
-    #[arg(long, default_value_t = 16)]
-    pub writers: usize,
-    /// Entries per writer in the PostgreSQL concurrent runs.
-    #[arg(long, default_value_t = 500)]
-    pub per_writer: usize,
-    /// PostgreSQL server to measure too (a role with CREATEDB); skipped when absent.
-    #[arg(long, env = "TEQUIO_BENCH_PG_URL")]
-    pub pg_url: Option<String>,
-}
-
-/// `tequio bench <what>`.
-#[derive(Subcommand, Debug, Clone)]
-pub enum BenchWhat {
-    /// The period close of 1,000,000 members against a raw bulk insert (issue 3).
-    Close(crate::bench_close::BenchCloseArgs),
-    /// The trade optimisers: a 4,000-member purchasing round and a 10,000-unit order split.
-    Trade,
-    /// The credit due-date run (trust payments, delinquency) of 300,000 loans (issue 4).
-    Credit(crate::bench_credit::BenchCreditArgs),
-    /// The month-end surge against a served instance: statement reads while every member
-    /// files a report (issue 15).
-    MonthEnd(crate::bench_month_end::BenchMonthEndArgs),
-}
-
 #[derive(Deserialize, Default, Debug)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
@@ -241,10 +145,10 @@ impl Settings {
             None => FileConfig::default(),
         };
         let flag_addr = match &cli.command {
-            Command::Serve { addr, .. } => *addr,
+            Command::Serve(args) => args.addr,
             _ => None,
         };
-        let no_demo_flag = matches!(&cli.command, Command::Serve { no_demo: true, .. });
+        let no_demo_flag = matches!(&cli.command, Command::Serve(args) if args.no_demo);
         let secure_env = std::env::var("TEQUIO_SECURE_COOKIES")
             .ok()
             .map(|v| matches!(v.as_str(), "1" | "true" | "yes"));

@@ -175,3 +175,48 @@ fn no_floating_point_in_the_money_core() {
         }
     }
 }
+
+/// The web crate's shell (issue 17, "Layout first"): the plumbing every chapter uses imports
+/// no chapter. Chapters are the web crate's top-level directories other than `shell`; only
+/// `lib.rs` and `api.rs`, which assemble the routers, name them all.
+#[test]
+fn the_web_shell_imports_no_chapter() {
+    let src = crates_dir().join("web").join("src");
+    let chapters: Vec<String> = fs::read_dir(&src)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "shell")
+        .collect();
+    assert!(
+        chapters.iter().any(|c| c == "members"),
+        "chapters found: {chapters:?}"
+    );
+    let mut files = Vec::new();
+    rust_files(&src.join("shell"), &mut files);
+    assert!(!files.is_empty());
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for chapter in &chapters {
+                for path in [
+                    format!("crate::{chapter}"),
+                    format!("super::super::{chapter}"),
+                ] {
+                    let named = code.match_indices(&path).any(|(i, _)| {
+                        !code[i + path.len()..]
+                            .starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                    });
+                    assert!(
+                        !named,
+                        "{}:{}: the shell names the chapter `{chapter}`",
+                        file.display(),
+                        n + 1
+                    );
+                }
+            }
+        }
+    }
+}

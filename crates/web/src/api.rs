@@ -6,7 +6,7 @@
 //! OpenAPI document is generated from these handlers' annotations (utoipa) and served at
 //! `/api/v1/openapi.json`.
 
-use crate::shell::api::{create_session, idempotency};
+use crate::shell::api::{create_session, idempotency, NotStored};
 use crate::shell::api_contract::{self, Contract};
 use crate::AppState;
 use crate::{
@@ -42,7 +42,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(public)
         .method_not_allowed_fallback(api_contract::method_not_allowed)
         .fallback(api_contract::not_found)
-        .layer(axum::middleware::from_fn_with_state(state, idempotency))
+        .layer(axum::middleware::from_fn_with_state(
+            (state, accounts::api::answers_a_code as NotStored),
+            idempotency,
+        ))
 }
 
 #[derive(OpenApi)]

@@ -7,11 +7,9 @@
 //! (`limiter.rs`) under the address and the login (`setup` for the set-up code).
 
 use crate::shell::auth::{cookie, SESSION_COOKIE};
-use crate::shell::form_error;
-use crate::shell::local_time;
 use crate::shell::{
-    check, check_csrf, random_token, render, require, visible_org, Ctx, Nav, PageError, PageResult,
-    Tr,
+    check, check_csrf, form_error, local_time, random_token, render, require, visible_org, Ctx,
+    Nav, PageError, PageResult, Tr,
 };
 use crate::AppState;
 use app::access_cases::{AccessError, Action, IssuedCode, OrgRole};

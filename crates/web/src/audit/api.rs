@@ -3,11 +3,7 @@
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
 use crate::audit::changes::redacted_text;
-use crate::shell::app_error;
-use crate::shell::org_for;
-use crate::shell::ApiError;
-use crate::shell::ApiResult;
-use crate::shell::{ApiPath, ApiQuery, Ctx};
+use crate::shell::{app_error, org_for, ApiError, ApiPath, ApiQuery, ApiResult, Ctx};
 use crate::AppState;
 use app::access_cases::Action;
 use axum::extract::State;

@@ -1,13 +1,6 @@
 //! The audit log's pages: an ODF's and the programme's (R-GOV-2, see `changes`).
 
-use crate::shell::check;
-use crate::shell::render;
-use crate::shell::require;
-use crate::shell::visible_org;
-use crate::shell::Nav;
-use crate::shell::PageError;
-use crate::shell::PageResult;
-use crate::shell::{Ctx, Tr};
+use crate::shell::{check, render, require, visible_org, Ctx, Nav, PageError, PageResult, Tr};
 use crate::AppState;
 use app::access_cases::Action;
 use askama::Template;

@@ -1,6 +1,8 @@
 //! The API of union dues (R-ORG-6): arrears, charging a month, a payment with its receipt, the
 //! collection sheet and a meeting's collection saved all or nothing.
 
+#![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
+
 use crate::dues::pages::{actor, receipt_number};
 use crate::shell::{
     app_error, org_for, shape, today_mx, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Ctx,

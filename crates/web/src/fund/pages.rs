@@ -4,12 +4,10 @@
 //! `trade_cases`); who may do what is `Viewer::may` plus the one rule of this module: a report
 //! is filed by the member themself or by staff (R-PLAN-2).
 
-use crate::shell::fact_date_field;
 use crate::shell::read_cache::{Freshness, Stamp};
-use crate::shell::today_mx;
 use crate::shell::{
-    chart, check, check_csrf, field_label, render, visible_org, Ctx, FormField, Nav, PageError,
-    PageResult, Tr,
+    chart, check, check_csrf, fact_date_field, field_label, render, today_mx, visible_org, Ctx,
+    FormField, Nav, PageError, PageResult, Tr,
 };
 use crate::AppState;
 use app::access_cases::{AccessError, Action, OrgRole, Viewer};

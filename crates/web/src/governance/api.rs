@@ -2,13 +2,10 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
-use crate::shell::access_error;
 use crate::shell::api::IDEMPOTENCY_KEY;
-use crate::shell::invalid;
-use crate::shell::org_for;
-use crate::shell::ApiError;
-use crate::shell::ApiResult;
-use crate::shell::{shape, ApiJson, ApiPath, Ctx};
+use crate::shell::{
+    access_error, invalid, org_for, shape, ApiError, ApiJson, ApiPath, ApiResult, Ctx,
+};
 use crate::AppState;
 use app::access_cases::{Action, ProposalForm, ProposalView};
 use axum::extract::State;

@@ -1,17 +1,10 @@
 //! The board's proposals, votes, comments and the close of a vote (R-GOV-1, R-GOV-2).
 
-use crate::shell::check;
-use crate::shell::check_csrf;
-use crate::shell::field_label;
-use crate::shell::random_token;
-use crate::shell::render;
 use crate::shell::signin::CsrfForm;
-use crate::shell::visible_org;
-use crate::shell::FormField;
-use crate::shell::Nav;
-use crate::shell::PageError;
-use crate::shell::PageResult;
-use crate::shell::{Ctx, Tr};
+use crate::shell::{
+    check, check_csrf, field_label, random_token, render, visible_org, Ctx, FormField, Nav,
+    PageError, PageResult, Tr,
+};
 use crate::AppState;
 use app::access_cases::{AccessError, Action, ProposalForm, ProposalView};
 use app::AppError;

@@ -1,16 +1,10 @@
 //! The members list (search, pages), the "add a member" form and the members import (R-ORG-2,
 //! R-ORG-3, R-ORG-4).
 
-use crate::shell::check;
-use crate::shell::check_csrf;
-use crate::shell::field_label;
-use crate::shell::render;
-use crate::shell::visible_org;
-use crate::shell::FormField;
-use crate::shell::Nav;
-use crate::shell::PageError;
-use crate::shell::PageResult;
-use crate::shell::{Ctx, Tr};
+use crate::shell::{
+    check, check_csrf, field_label, render, visible_org, Ctx, FormField, Nav, PageError,
+    PageResult, Tr,
+};
 use crate::AppState;
 use app::access_cases::Action;
 use app::{Actor, AppError};
@@ -42,7 +36,7 @@ struct MembersPage {
     slug: String,
     name: String,
     q: String,
-    /// The list: total, this page's rows, previous and next (`member_pages`).
+    /// The list: total, this page's rows, previous and next (`record`).
     list: crate::members::record::MemberList,
     can_manage: bool,
     csrf: String,
@@ -327,7 +321,7 @@ pub async fn add_member(
     members_response(&state, &ctx, &slug, 1, view, status).await
 }
 
-/// The members import form, pasted or uploaded (`member_pages::import_members` reads both).
+/// The members import form, pasted or uploaded (`record::import_members` reads both).
 pub(crate) struct ImportForm {
     pub csrf: String,
     pub csv: String,

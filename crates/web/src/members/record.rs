@@ -2,11 +2,12 @@
 //! change, R-ORG-2; the roles they hold, R-ORG-5), recording a member leaving (R-ORG-2, with a
 //! confirmation step), the board and the committees with their members' names, giving and
 //! ending roles and seats (R-ORG-5, ending confirmed first), and the members import from an
-//! uploaded file as well as pasted text. The members list and the add form stay in `pages.rs`.
+//! uploaded file as well as pasted text. The members list and the add form are in `list`.
 
-use crate::shell::field_problem;
-use crate::shell::ConfirmPage;
-use crate::shell::{check, check_csrf, render, visible_org, Ctx, Nav, PageError, PageResult, Tr};
+use crate::shell::{
+    check, check_csrf, field_problem, render, visible_org, ConfirmPage, Ctx, Nav, PageError,
+    PageResult, Tr,
+};
 use crate::AppState;
 use app::access_cases::Action;
 use app::{Actor, AppError};

@@ -3,12 +3,7 @@
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
 use crate::orgs::pages::key_figures;
-use crate::shell::app_error;
-use crate::shell::org_for;
-use crate::shell::session;
-use crate::shell::ApiError;
-use crate::shell::ApiResult;
-use crate::shell::{ApiPath, Ctx};
+use crate::shell::{app_error, org_for, session, ApiError, ApiPath, ApiResult, Ctx};
 use crate::AppState;
 use app::access_cases::Action;
 use axum::extract::State;

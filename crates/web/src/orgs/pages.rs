@@ -1,14 +1,7 @@
 //! The home page (the viewer's ODFs with their key figures), an ODF's shared figures, and
 //! `/odf/{slug}/mi-estado` (the signed-in member's own statement).
 
-use crate::shell::check;
-use crate::shell::render;
-use crate::shell::require;
-use crate::shell::visible_org;
-use crate::shell::Nav;
-use crate::shell::PageError;
-use crate::shell::PageResult;
-use crate::shell::{Ctx, Tr};
+use crate::shell::{check, render, require, visible_org, Ctx, Nav, PageError, PageResult, Tr};
 use crate::AppState;
 use app::access_cases::{Action, OrgRole};
 use askama::Template;
@@ -226,7 +219,7 @@ pub async fn org_page(
 
 // ---------------------------------------------------------------- a member's statement
 
-/// `/odf/{slug}/mi-estado`: the signed-in member's own statement (`fund_pages`).
+/// `/odf/{slug}/mi-estado`: the signed-in member's own statement (`fund::pages`).
 pub async fn my_statement(
     State(state): State<AppState>,
     ctx: Ctx,

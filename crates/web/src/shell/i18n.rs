@@ -330,7 +330,7 @@ mod tests {
     fn sources() -> Vec<(String, String)> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut out = Vec::new();
-        // Modules may be folders (`src/support_pages/`): read them too.
+        // Modules are folders (`src/members/`, `src/shell/`): read them too.
         let mut dirs = vec![root.join("templates"), root.join("src")];
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {

@@ -1,7 +1,7 @@
-//! Page handlers. Each resolves the organisation by slug, asks the viewer's roles
-//! (`Viewer::check`) and renders a template. An organisation the viewer cannot see answers
-//! exactly like a missing one (404, same body); a refused action inside a visible one is 403
-//! naming R-GOV-1; no session sends the browser to sign in.
+//! What every page shares: the page errors ([`PageError`]: sign in, 404, 403, bad CSRF, 500)
+//! and [`render`]; [`require`] a session, [`visible_org`] (an organisation the viewer cannot
+//! see answers exactly like a missing one: 404, same body), [`check`] an action (403 naming
+//! R-GOV-1), [`check_csrf`]; the header's navigation ([`Nav`]); the language cookie.
 
 use crate::shell::auth::LANG_COOKIE;
 use crate::shell::{Ctx, Lang, Tr};

@@ -1,13 +1,7 @@
 //! Signing in (with the pre-session double-submit token and the limiter) and out.
 
 use crate::shell::auth::{PRE_CSRF_COOKIE, SESSION_COOKIE};
-use crate::shell::check_csrf;
-use crate::shell::render;
-use crate::shell::require;
-use crate::shell::Nav;
-use crate::shell::PageError;
-use crate::shell::PageResult;
-use crate::shell::{Ctx, Tr};
+use crate::shell::{check_csrf, render, require, Ctx, Nav, PageError, PageResult, Tr};
 use crate::AppState;
 use app::access_cases::AccessError;
 use askama::Template;

@@ -1,7 +1,6 @@
 //! Static files (the stylesheet, htmx, the script), the health check and the 404 page.
 
-use crate::shell::Ctx;
-use crate::shell::PageError;
+use crate::shell::{Ctx, PageError};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};

@@ -1,5 +1,5 @@
 //! The support system's pages (issue 19; PROGRAMME.md, "Information, innovation and the
-//! support system"), calling the same use cases as `api_support`:
+//! support system"), calling the same use cases as `api` (the API routes):
 //! - [`opportunities`]: publish an opportunity, a member's "para ti" with "me interesa", who an
 //!   opportunity reached (R-INFO-1);
 //! - [`inventions`]: the registry, registering an invention, the innovation committee's
