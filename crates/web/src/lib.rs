@@ -31,6 +31,7 @@ mod rules;
 mod security;
 mod settings_pages;
 mod support_pages;
+mod trade;
 mod trade_pages;
 
 use app::App;
@@ -205,6 +206,7 @@ pub fn router_with(state: AppState) -> Router {
         )
         .merge(support_pages::routes())
         .merge(dues_pages::page_routes())
+        .merge(trade::routes())
         .nest("/api/v1", api::routes(state.clone()))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::remember_language))

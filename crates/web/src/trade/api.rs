@@ -1,0 +1,847 @@
+//! Pooled purchasing over JSON (R-BUY-1, R-BUY-2, R-SELL-3), under `/api/v1/orgs/{slug}/trade`:
+//! the same use cases as the pages and the CLI's `tequio round ...`. Writes are staff's
+//! (`ManageMembers`), except a member's own requests; reads as the pages. Every POST honours
+//! `Idempotency-Key`, and every act is keyed by its reference besides.
+
+use super::actor;
+use crate::api::{access_error, app_error, invalid, org_for, ApiError, ApiResult};
+use crate::api_contract::{shape, ApiJson, ApiPath};
+use crate::auth::Ctx;
+use crate::fund_pages::today_mx;
+use crate::AppState;
+use app::access_cases::Action;
+use app::trade_cases::{
+    Funding, PriceListInput, RequestInput, RoundInput, SupplierInput, TierInput,
+};
+use app::AppError;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use store::Org;
+use utoipa::{OpenApi, ToSchema};
+
+pub(super) fn routes() -> Router<AppState> {
+    let r = "/orgs/{slug}/trade/rounds/{round}";
+    Router::new()
+        .route(
+            "/orgs/{slug}/trade/suppliers",
+            get(catalogue).post(register_supplier),
+        )
+        .route("/orgs/{slug}/trade/price-lists", post(register_price_list))
+        .route(
+            "/orgs/{slug}/trade/price-lists/csv",
+            post(import_price_lists),
+        )
+        .route(
+            "/orgs/{slug}/trade/rounds",
+            get(list_rounds).post(open_round),
+        )
+        .route(r, get(get_round))
+        .route(&format!("{r}/requests"), post(request))
+        .route(&format!("{r}/close"), post(close_round))
+        .route(&format!("{r}/receipts"), post(receive))
+        .route(&format!("{r}/supplier-payments"), post(pay_supplier))
+        .route(&format!("{r}/pick-ups"), post(pick_up))
+        .route("/orgs/{slug}/trade/repayments", post(repay))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        catalogue,
+        register_supplier,
+        register_price_list,
+        import_price_lists,
+        list_rounds,
+        open_round,
+        get_round,
+        request,
+        close_round,
+        receive,
+        pay_supplier,
+        pick_up,
+        repay
+    ),
+    components(schemas(
+        SupplierIn,
+        SupplierOut,
+        TierIn,
+        PriceListIn,
+        CatalogueOut,
+        CsvIn,
+        CsvOut,
+        RoundIn,
+        RoundRowOut,
+        RequestLineIn,
+        RequestsIn,
+        RequestsOut,
+        CloseIn,
+        RoundOut,
+        PurchaseOrderOut,
+        ReceiptIn,
+        FundingIn,
+        SupplierPaymentIn,
+        PickUpIn,
+        RepaymentIn,
+        DoneOut
+    ))
+)]
+pub(crate) struct TradeApi;
+
+/// Adds this chapter's routes to the API's document (`ApiDoc`).
+pub(crate) struct TradeDoc;
+
+impl utoipa::Modify for TradeDoc {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi.merge(TradeApi::openapi());
+    }
+}
+
+fn created(created: bool, body: impl Serialize) -> Response {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (status, Json(body)).into_response()
+}
+
+/// A fact's day: absent is today; not after today, nor before the ODF (issue 14).
+fn fact_day(org: &Org, on: Option<NaiveDate>) -> Result<NaiveDate, Response> {
+    let when = app::FactDate::new(on, today_mx());
+    app::fact_date::check_fact_date(when, org.data.founded_on)
+        .map_err(|e| invalid("on", &e.to_string()))
+}
+
+/// An answer to an act: what was recorded.
+#[derive(Serialize, ToSchema)]
+pub struct DoneOut {
+    /// The act's reference (or the round, supplier or list it names).
+    pub reference: String,
+}
+
+// ---------------------------------------------------------------- suppliers and price lists
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct SupplierIn {
+    #[schema(schema_with = shape::reference)]
+    pub code: String,
+    #[schema(schema_with = shape::line)]
+    pub name: String,
+    /// The support-committee member who brought the supplier (R-SELL-3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channelled_by: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SupplierOut {
+    pub code: String,
+    pub name: String,
+    pub channelled_by: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Clone, Copy)]
+pub struct TierIn {
+    #[schema(minimum = 1)]
+    pub from_units: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_units: Option<u32>,
+    /// Price per unit in centavos, positive.
+    pub unit_price_minor: i64,
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct PriceListIn {
+    #[schema(schema_with = shape::reference)]
+    pub supplier: String,
+    #[schema(schema_with = shape::reference)]
+    pub material: String,
+    /// `all_units` (the tier reached prices every unit) or `incremental`.
+    #[schema(schema_with = pricing)]
+    pub pricing: String,
+    pub tiers: Vec<TierIn>,
+    #[serde(default)]
+    pub min_order_units: u32,
+    #[serde(default)]
+    pub lead_time_days: u32,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+}
+
+fn pricing() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["all_units", "incremental"]))
+        .build()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CatalogueOut {
+    pub suppliers: Vec<SupplierOut>,
+    pub price_lists: Vec<PriceListIn>,
+}
+
+/// Suppliers and their price lists: staff, the board, supervisors.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/trade/suppliers", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = CatalogueOut), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn catalogue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
+    let (suppliers, lists) = state.app.trade_catalogue(org.id).await.map_err(app_error)?;
+    Ok(Json(CatalogueOut {
+        suppliers: suppliers
+            .into_iter()
+            .map(|s| SupplierOut {
+                code: s.code,
+                name: s.name,
+                channelled_by: s.channelled_by,
+            })
+            .collect(),
+        price_lists: lists
+            .iter()
+            .map(|l| {
+                let l = l.as_price_list();
+                PriceListIn {
+                    supplier: l.supplier.clone(),
+                    material: l.material.clone(),
+                    pricing: match l.pricing {
+                        trade::supplier::Pricing::AllUnits => "all_units",
+                        trade::supplier::Pricing::Incremental => "incremental",
+                    }
+                    .into(),
+                    tiers: l
+                        .tiers
+                        .iter()
+                        .map(|t| TierIn {
+                            from_units: t.from_units,
+                            to_units: t.to_units,
+                            unit_price_minor: t.unit_price_minor,
+                        })
+                        .collect(),
+                    min_order_units: l.min_order_units,
+                    lead_time_days: l.lead_time_days,
+                    valid_from: l.valid_from,
+                    valid_until: l.valid_until,
+                }
+            })
+            .collect(),
+    })
+    .into_response())
+}
+
+/// R-BUY-1, R-SELL-3: staff register a supplier (the same again: 201, no change; another
+/// name under the same code: 422).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/suppliers", security(("bearer" = [])), params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = SupplierIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn register_supplier(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<SupplierIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let code = body.code.clone();
+    state
+        .app
+        .register_supplier(
+            org.id,
+            &actor(&ctx, &s),
+            SupplierInput {
+                code: body.code,
+                name: body.name,
+                channelled_by: body.channelled_by.filter(|c| !c.trim().is_empty()),
+            },
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(created(true, DoneOut { reference: code }))
+}
+
+/// R-BUY-1: staff register a price list (tiers from 1 unit, contiguous; a gap or overlap is
+/// 422 naming the tier).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/price-lists", security(("bearer" = [])), params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = PriceListIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn register_price_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<PriceListIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let reference = format!("{}:{}:{}", body.supplier, body.material, body.valid_from);
+    state
+        .app
+        .register_price_list(
+            org.id,
+            &actor(&ctx, &s),
+            PriceListInput {
+                supplier: body.supplier,
+                material: body.material,
+                pricing: body.pricing,
+                tiers: body
+                    .tiers
+                    .iter()
+                    .map(|t| TierInput {
+                        from_units: t.from_units,
+                        to_units: t.to_units,
+                        unit_price_minor: t.unit_price_minor,
+                    })
+                    .collect(),
+                min_order_units: body.min_order_units,
+                lead_time_days: body.lead_time_days,
+                valid_from: body.valid_from,
+                valid_until: body.valid_until,
+            },
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(created(true, DoneOut { reference }))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct CsvIn {
+    /// The file's text: a header naming `proveedor, material, esquema, desde, hasta, precio,
+    /// pedido_minimo, dias_entrega, vigente_desde, vigente_hasta`, one row per price tier.
+    #[schema(max_length = 1000000)]
+    pub csv: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CsvOut {
+    pub lists: usize,
+    /// Lists recorded now (0: the same file had been recorded before).
+    pub created: usize,
+}
+
+/// R-BUY-1: price lists from a CSV text, all or nothing; a bad line is 422 naming its line
+/// and column (`línea 3, precio: ...`), and nothing is recorded.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/price-lists/csv", security(("bearer" = [])), params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = CsvIn, responses((status = 201, body = CsvOut), (status = 200, body = CsvOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn import_price_lists(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<CsvIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let done = state
+        .app
+        .import_price_lists(org.id, &actor(&ctx, &s), &body.csv)
+        .await
+        .map_err(app_error)?;
+    Ok(created(
+        done.created > 0,
+        CsvOut {
+            lists: done.lists,
+            created: done.created,
+        },
+    ))
+}
+
+// ---------------------------------------------------------------- rounds
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct RoundIn {
+    #[schema(schema_with = shape::reference)]
+    pub round_id: String,
+    /// The day orders are placed (default today).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_date: Option<NaiveDate>,
+    /// Buy up to a better tier when that costs less (the ODF's setting may forbid it).
+    #[serde(default = "yes")]
+    pub allow_buy_up: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoundRowOut {
+    pub round_id: String,
+    pub order_date: NaiveDate,
+    pub closed: bool,
+    pub requests: usize,
+}
+
+/// The rounds, newest first: everyone in the group.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/trade/rounds", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = Vec<RoundRowOut>), (status = 404, body = ApiError)))]
+pub async fn list_rounds(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    let mut out = Vec::new();
+    for id in state.app.rounds(org.id).await.map_err(app_error)? {
+        let r = state.app.round(org.id, &id).await.map_err(app_error)?;
+        out.push(RoundRowOut {
+            round_id: id,
+            order_date: r.settings.order_date,
+            closed: r.closed_on.is_some(),
+            requests: r.requests.len(),
+        });
+    }
+    out.reverse();
+    Ok(Json(out).into_response())
+}
+
+/// R-BUY-1: staff open a purchasing round.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/rounds", security(("bearer" = [])), params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = RoundIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn open_round(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<RoundIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    state
+        .app
+        .open_round(
+            org.id,
+            &actor(&ctx, &s),
+            RoundInput {
+                round_id: body.round_id.clone(),
+                order_date: body.order_date.unwrap_or_else(today_mx),
+                allow_buy_up: body.allow_buy_up,
+                time_limit_ms: None,
+            },
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(created(
+        true,
+        DoneOut {
+            reference: body.round_id,
+        },
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PurchaseOrderOut {
+    pub po_id: String,
+    pub supplier: String,
+    pub material: String,
+    pub quantity_units: u32,
+    pub cost_minor: i64,
+    pub received_units: u32,
+    pub paid_minor: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoundOut {
+    pub round_id: String,
+    pub order_date: NaiveDate,
+    pub closed: bool,
+    /// The requests (a member sees their own).
+    #[schema(value_type = Vec<Object>)]
+    pub requests: Vec<RequestInput>,
+    /// The plan's cost, all materials.
+    pub total_cost_minor: i64,
+    pub optimal: bool,
+    /// Per material (staff, board, supervisors).
+    #[schema(value_type = Vec<Object>)]
+    pub materials: Vec<app::trade_cases::RoundMaterialRow>,
+    /// Each member's charge and saving per material (a member sees their own).
+    #[schema(value_type = Vec<Object>)]
+    pub members: Vec<app::trade_cases::MemberSavingsRow>,
+    pub purchase_orders: Vec<PurchaseOrderOut>,
+}
+
+fn round_not_found(e: AppError) -> Response {
+    match e {
+        AppError::Field(f) if f.field == "round_id" => {
+            app_error(AppError::Store(store::StoreError::not_found("round")))
+        }
+        e => app_error(e),
+    }
+}
+
+/// A round: requests, plan, each member's saving, purchase orders. Everyone in the group; a
+/// member sees their own lines.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/trade/rounds/{round}", security(("bearer" = [])), params(("slug" = String, Path), ("round" = String, Path)), responses((status = 200, body = RoundOut), (status = 404, body = ApiError)))]
+pub async fn get_round(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, round_id)): ApiPath<(String, String)>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    let round = state
+        .app
+        .round(org.id, &round_id)
+        .await
+        .map_err(round_not_found)?;
+    let report = state
+        .app
+        .round_report(org.id, &round_id)
+        .await
+        .map_err(round_not_found)?;
+    let all = s.viewer.may(org.id, Action::ViewMembers);
+    let me = s.viewer.member_id_in(org.id);
+    let shown = |m: i64| all || me == Some(m);
+    Ok(Json(RoundOut {
+        round_id,
+        order_date: round.settings.order_date,
+        closed: round.closed_on.is_some(),
+        requests: round
+            .requests
+            .iter()
+            .filter(|r| shown(r.member))
+            .map(|r| RequestInput {
+                member: r.member,
+                material: r.material.clone(),
+                quantity_units: r.quantity_units,
+                needed_by: r.needed_by,
+            })
+            .collect(),
+        total_cost_minor: report.total_cost_minor,
+        optimal: report.optimal,
+        materials: if all { report.materials } else { Vec::new() },
+        members: report
+            .members
+            .into_iter()
+            .filter(|m| shown(m.member))
+            .collect(),
+        purchase_orders: if all {
+            round
+                .purchase_orders()
+                .into_iter()
+                .map(|po| PurchaseOrderOut {
+                    received_units: round.received.get(&po.po_id).copied().unwrap_or(0),
+                    paid_minor: round.paid.get(&po.po_id).copied().unwrap_or(0),
+                    po_id: po.po_id,
+                    supplier: po.supplier,
+                    material: po.material,
+                    quantity_units: po.quantity_units,
+                    cost_minor: po.cost_minor,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+    })
+    .into_response())
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct RequestLineIn {
+    /// The member; a member asking for themself may leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<i64>,
+    #[schema(schema_with = shape::reference)]
+    pub material: String,
+    #[schema(minimum = 1)]
+    pub quantity_units: u32,
+    pub needed_by: NaiveDate,
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct RequestsIn {
+    pub requests: Vec<RequestLineIn>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RequestsOut {
+    /// Requests recorded now (0: all of them had been recorded before).
+    pub recorded: usize,
+}
+
+/// R-BUY-1: requests in an open round, all or nothing. Staff for any member; a member only for
+/// themself (another member's id is 403).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/rounds/{round}/requests", security(("bearer" = [])), params(("slug" = String, Path), ("round" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = RequestsIn, responses((status = 201, body = RequestsOut), (status = 200, body = RequestsOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, round_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<RequestsIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    let staff = s.viewer.may(org.id, Action::ManageMembers);
+    let me = s.viewer.member_id_in(org.id);
+    let mut requests = Vec::with_capacity(body.requests.len());
+    for r in body.requests {
+        let member = match (r.member_id, me) {
+            (Some(m), _) if staff => m,
+            (Some(m), Some(me)) if m == me => m,
+            (None, Some(me)) => me,
+            (None, None) if staff => return Err(invalid("member_id", "indique el socio")),
+            (m, _) => {
+                // Only the member themself or staff (R-GOV-1).
+                let action = Action::ViewMember(m.unwrap_or(-1));
+                return Err(access_error(app::access_cases::AccessError::Forbidden {
+                    rule: "R-GOV-1",
+                    action: format!("{action:?}"),
+                }));
+            }
+        };
+        requests.push(RequestInput {
+            member,
+            material: r.material,
+            quantity_units: r.quantity_units,
+            needed_by: r.needed_by,
+        });
+    }
+    let recorded = state
+        .app
+        .request_purchases(org.id, &actor(&ctx, &s), &round_id, requests)
+        .await
+        .map_err(round_not_found)?;
+    Ok(created(recorded > 0, RequestsOut { recorded }))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct CloseIn {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+}
+
+/// R-BUY-1: staff close the round; the answer is the round with its plan and savings.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/rounds/{round}/close", security(("bearer" = [])), params(("slug" = String, Path), ("round" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = CloseIn, responses((status = 200, body = RoundOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn close_round(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, round_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<CloseIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let on = fact_day(&org, body.on)?;
+    state
+        .app
+        .close_round(org.id, &actor(&ctx, &s), &round_id, on)
+        .await
+        .map_err(round_not_found)?;
+    get_round(State(state), ctx, ApiPath((slug, round_id))).await
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct ReceiptIn {
+    pub po_id: String,
+    #[schema(minimum = 1)]
+    pub units: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    /// The delivery note: the same reference again records nothing.
+    #[schema(schema_with = shape::reference)]
+    pub reference: String,
+}
+
+/// R-BUY-2: staff record goods received against a purchase order (partial deliveries;
+/// more than ordered is 422).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/rounds/{round}/receipts", security(("bearer" = [])), params(("slug" = String, Path), ("round" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = ReceiptIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn receive(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, round_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<ReceiptIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let on = fact_day(&org, body.on)?;
+    state
+        .app
+        .receive_goods(
+            org.id,
+            &actor(&ctx, &s),
+            &round_id,
+            &body.po_id,
+            body.units,
+            on,
+            &body.reference,
+        )
+        .await
+        .map_err(round_not_found)?;
+    Ok(created(
+        true,
+        DoneOut {
+            reference: body.reference,
+        },
+    ))
+}
+
+/// Where working capital comes from (R-BUY-2): a lender's credit line, or the Competition
+/// Sub-Fund under an approved board decision.
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct FundingIn {
+    /// `credit_line` (with `lender`) or `competition_sub_fund` (with `decision_id`).
+    #[schema(schema_with = source)]
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lender: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_id: Option<i64>,
+}
+
+fn source() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["credit_line", "competition_sub_fund"]))
+        .build()
+}
+
+impl FundingIn {
+    fn funding(&self) -> Result<Funding, Response> {
+        match (self.source.as_str(), &self.lender, self.decision_id) {
+            ("credit_line", Some(lender), _) => Ok(Funding::CreditLine {
+                lender: lender.clone(),
+            }),
+            ("credit_line", None, _) => Err(invalid("funding.lender", "indique el prestamista")),
+            ("competition_sub_fund", _, Some(decision_id)) => {
+                Ok(Funding::CompetitionSubFund { decision_id })
+            }
+            ("competition_sub_fund", _, None) => Err(invalid(
+                "funding.decision_id",
+                "indique la decisión del consejo",
+            )),
+            _ => Err(invalid(
+                "funding.source",
+                "debe ser credit_line o competition_sub_fund",
+            )),
+        }
+    }
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct SupplierPaymentIn {
+    pub po_id: String,
+    /// Centavos, positive, at most what is still owed on the order.
+    pub amount_minor: i64,
+    pub funding: FundingIn,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    #[schema(schema_with = shape::reference)]
+    pub reference: String,
+}
+
+/// R-BUY-2: staff pay a supplier from a lender's line or the Competition Sub-Fund (never
+/// beyond the board's approval, nor the line's room).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/rounds/{round}/supplier-payments", security(("bearer" = [])), params(("slug" = String, Path), ("round" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = SupplierPaymentIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn pay_supplier(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, round_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<SupplierPaymentIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let on = fact_day(&org, body.on)?;
+    if body.amount_minor <= 0 {
+        return Err(invalid("amount_minor", "debe ser positivo"));
+    }
+    let funding = body.funding.funding()?;
+    state
+        .app
+        .pay_supplier(
+            org.id,
+            &actor(&ctx, &s),
+            &round_id,
+            &body.po_id,
+            body.amount_minor,
+            funding,
+            on,
+            &body.reference,
+        )
+        .await
+        .map_err(round_not_found)?;
+    Ok(created(
+        true,
+        DoneOut {
+            reference: body.reference,
+        },
+    ))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct PickUpIn {
+    pub member_id: i64,
+    #[schema(schema_with = shape::reference)]
+    pub material: String,
+    #[schema(minimum = 1)]
+    pub units: u32,
+    /// Paid at once, centavos; the rest comes off the member's next sales settlement.
+    #[serde(default)]
+    pub pay_now_minor: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    #[schema(schema_with = shape::reference)]
+    pub reference: String,
+}
+
+/// R-BUY-2: staff record a member picking up goods at the pooled cost (no more than
+/// requested nor than received).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/rounds/{round}/pick-ups", security(("bearer" = [])), params(("slug" = String, Path), ("round" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = PickUpIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn pick_up(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, round_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<PickUpIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let on = fact_day(&org, body.on)?;
+    state
+        .app
+        .pick_up(
+            org.id,
+            &actor(&ctx, &s),
+            &round_id,
+            body.member_id,
+            &body.material,
+            body.units,
+            body.pay_now_minor,
+            on,
+            &body.reference,
+        )
+        .await
+        .map_err(round_not_found)?;
+    Ok(created(
+        true,
+        DoneOut {
+            reference: body.reference,
+        },
+    ))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct RepaymentIn {
+    pub funding: FundingIn,
+    /// Centavos, positive.
+    pub amount_minor: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    #[schema(schema_with = shape::reference)]
+    pub reference: String,
+}
+
+/// R-BUY-2: staff repay working capital to the line or the Sub-Fund, once members paid.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/repayments", security(("bearer" = [])), params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = RepaymentIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn repay(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<RepaymentIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let on = fact_day(&org, body.on)?;
+    if body.amount_minor <= 0 {
+        return Err(invalid("amount_minor", "debe ser positivo"));
+    }
+    let funding = body.funding.funding()?;
+    state
+        .app
+        .repay_working_capital(
+            org.id,
+            &actor(&ctx, &s),
+            funding,
+            body.amount_minor,
+            on,
+            &body.reference,
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(created(
+        true,
+        DoneOut {
+            reference: body.reference,
+        },
+    ))
+}
