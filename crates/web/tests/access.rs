@@ -2369,6 +2369,7 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
                         ("ronda", format!("f{i}")),
                         ("material", "barro".into()),
                         ("cantidad", "2".into()),
+                        ("fecha_necesaria", needed.clone()),
                         ("proveedor", "barros".into()),
                         ("tramos", "1+ 10".into()),
                         ("vigente_hasta", today.to_string()),

@@ -453,7 +453,7 @@ pub struct RoundOut {
 
 fn round_not_found(e: AppError) -> Response {
     match e {
-        AppError::Field(f) if f.field == "round_id" => {
+        AppError::Field(f) if f.field == "round_id" && f.message.contains("no existe") => {
             app_error(AppError::Store(store::StoreError::not_found("round")))
         }
         e => app_error(e),

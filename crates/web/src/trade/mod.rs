@@ -120,25 +120,8 @@ fn refusal(t: Tr, e: &AppError, fallback: &'static str) -> Option<Refusal> {
         AppError::Trade(T::Invalid { field, .. }) if field.contains("pay") => {
             ("pago", "trade18.err.pay_now")
         }
-        AppError::Field(f) => match f.field {
-            "round_id" if f.message.contains("ya cerró") => ("ronda", "trade18.err.closed"),
-            "round_id" if f.message.contains("no tiene") => ("ronda", "trade18.err.no_requests"),
-            "round_id" if f.message.contains("aún no") => ("ronda", "trade18.err.not_closed"),
-            "round_id" => ("ronda", "trade18.err.round_id"),
-            "code" => ("codigo", "trade18.err.code"),
-            "name" => ("nombre", "trade18.err.name"),
-            "material" => ("material", "trade18.err.material"),
-            "supplier" => ("proveedor", "trade18.err.supplier"),
-            "requests" if f.message.contains("otra cantidad") => {
-                ("cantidad", "trade18.err.requested_before")
-            }
-            "member" => ("socio", "trade18.err.member"),
-            "decision_id" => ("decision", "trade18.err.decision"),
-            "lender" => ("prestamista", "trade18.err.lender"),
-            "po_id" => ("orden", "trade18.err.po"),
-            "reference" => (fallback, "trade18.err.reference"),
-            _ => (fallback, "trade18.err.generic"),
-        },
+        AppError::Field(f) => field_refusal(f.field, &f.message, fallback),
+        AppError::Rule { field, message, .. } => field_refusal(field, message, fallback),
         AppError::Store(store::StoreError::Conflict { .. }) => (fallback, "trade18.err.reference"),
         _ => (fallback, "trade18.err.generic"),
     };
@@ -146,6 +129,33 @@ fn refusal(t: Tr, e: &AppError, fallback: &'static str) -> Option<Refusal> {
         field,
         message: t.get(key).to_string(),
     })
+}
+
+/// The form field and the catalogue key for a refusal the app names by its field.
+fn field_refusal(
+    field: &str,
+    message: &str,
+    fallback: &'static str,
+) -> (&'static str, &'static str) {
+    match field {
+        "round_id" if message.contains("ya cerró") => ("ronda", "trade18.err.closed"),
+        "round_id" if message.contains("no tiene") => ("ronda", "trade18.err.no_requests"),
+        "round_id" if message.contains("aún no") => ("ronda", "trade18.err.not_closed"),
+        "round_id" => ("ronda", "trade18.err.round_id"),
+        "code" => ("codigo", "trade18.err.code"),
+        "name" => ("nombre", "trade18.err.name"),
+        "material" => ("material", "trade18.err.material"),
+        "supplier" => ("proveedor", "trade18.err.supplier"),
+        "requests" if message.contains("otra cantidad") => {
+            ("cantidad", "trade18.err.requested_before")
+        }
+        "member" => ("socio", "trade18.err.member"),
+        "decision_id" => ("decision", "trade18.err.decision"),
+        "lender" => ("prestamista", "trade18.err.lender"),
+        "po_id" => ("orden", "trade18.err.po"),
+        "reference" => (fallback, "trade18.err.reference"),
+        _ => (fallback, "trade18.err.generic"),
+    }
 }
 
 /// Members' names (names appear, not ids), one lookup per person shown.

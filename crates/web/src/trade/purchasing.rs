@@ -392,6 +392,13 @@ pub async fn price_list_post(
         .await
     {
         Ok(()) => Outcome::done(form, true, t.fmt("trade18.price_list_saved", &material)),
+        // Another list of this supplier and material from the same day (its key).
+        Err(AppError::Store(store::StoreError::Conflict { .. })) => Outcome::bad(
+            form,
+            "vigente_desde",
+            t.get("trade18.err.price_list_exists"),
+            f,
+        ),
         Err(e) => match refusal(t, &e, "tramos") {
             Some(r) => Outcome::refused(form, r, f),
             None => return Err(PageError::from_app(t, e)),
@@ -487,6 +494,10 @@ pub async fn open_post(
         Ok(()) => {
             let out = Outcome::done("ronda", true, t.fmt("trade18.round_opened", &id));
             round_response(&state, &ctx, &slug, &id, out).await
+        }
+        Err(AppError::Store(store::StoreError::Conflict { .. })) => {
+            let out = Outcome::bad(form, "ronda", t.get("trade18.err.round_exists"), f);
+            purchasing_response(&state, &ctx, &slug, out).await
         }
         Err(e) => match refusal(t, &e, "ronda") {
             Some(r) => {
@@ -677,7 +688,9 @@ async fn round_response(
     let v = &session.viewer;
     check(ctx, v, org.id, Action::ViewShared)?;
     let fail = |e: AppError| match e {
-        AppError::Field(f) if f.field == "round_id" => PageError::NotFound(t),
+        AppError::Field(f) if f.field == "round_id" && f.message.contains("no existe") => {
+            PageError::NotFound(t)
+        }
         e => PageError::from_app(t, e),
     };
     let round: Round = state.app.round(org.id, round_id).await.map_err(fail)?;
