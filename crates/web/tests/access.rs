@@ -2205,6 +2205,41 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
         )
         .await
         .unwrap();
+    let socio = member_of(&w, "socio").await;
+    w.app
+        .declare_capacities(
+            w.union.id,
+            &by,
+            vec![app::trade_cases::CapacityInput {
+                member: socio,
+                product: "cazuela".into(),
+                grade: "A".into(),
+                capacity_units: 100,
+                min_lot_units: 0,
+                declared_on: today,
+            }],
+        )
+        .await
+        .unwrap();
+    w.app
+        .accept_order(
+            w.union.id,
+            &by,
+            app::trade_cases::OrderInput {
+                order_id: "p1".into(),
+                buyer: "Casa".into(),
+                product: "cazuela".into(),
+                grade: "A".into(),
+                quantity_units: 5,
+                unit_price_minor: 100,
+                due_date: today + chrono::Duration::days(30),
+                terms_days: 60,
+                channelled_by: None,
+                accepted_on: today,
+            },
+        )
+        .await
+        .unwrap();
     let roles = [
         "supervisor",
         "personal",
@@ -2219,7 +2254,6 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
         who.push(Some(sign_in(&w, r).await));
     }
     who.push(None);
-    let socio = member_of(&w, "socio").await;
     let o = "/odf/alfareros-morelos/comercio";
     let x = format!("/odf/{}/comercio", w.other.data.slug);
     let a = "/api/v1/orgs/alfareros-morelos/trade";
@@ -2272,6 +2306,21 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
             format!("{x}/compras"),
             [2, 404, 404, 404, 404, 404, 404, 3],
         ),
+        ("GET", format!("{o}/ventas"), readers),
+        ("POST", format!("{o}/ventas"), staff_only),
+        ("POST", format!("{o}/ventas/capacidades"), staff_only),
+        ("GET", format!("{o}/ventas/p1"), everyone),
+        (
+            "GET",
+            format!("{o}/ventas/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        ("POST", format!("{o}/ventas/p1/entregas"), staff_only),
+        ("POST", format!("{o}/ventas/p1/anticipos"), staff_only),
+        ("POST", format!("{o}/ventas/p1/factura"), staff_only),
+        ("POST", format!("{o}/ventas/p1/cobros"), staff_only),
+        ("POST", format!("{x}/ventas"), other_write),
+        ("POST", format!("{x}/ventas/p1/cobros"), other_write),
         ("POST", format!("{x}/compras/proveedores"), other_write),
         ("POST", format!("{x}/compras/rondas"), other_write),
         ("POST", format!("{x}/pedir"), other_write),
@@ -2306,6 +2355,25 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
             format!("{ax}/suppliers"),
             [2, 404, 404, 404, 404, 404, 404, 401],
         ),
+        (
+            "GET",
+            format!("{a}/capacities"),
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        ("POST", format!("{a}/capacities"), staff_only_api),
+        ("GET", format!("{a}/orders"), [2, 2, 2, 2, 2, 2, 2, 401]),
+        ("POST", format!("{a}/orders"), staff_only_api),
+        ("GET", format!("{a}/orders/p1"), [2, 2, 2, 2, 2, 2, 2, 401]),
+        (
+            "GET",
+            format!("{a}/orders/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        ("POST", format!("{a}/orders/p1/deliveries"), staff_only_api),
+        ("POST", format!("{a}/orders/p1/advances"), staff_only_api),
+        ("POST", format!("{a}/orders/p1/invoice"), staff_only_api),
+        ("POST", format!("{a}/orders/p1/payments"), staff_only_api),
+        ("POST", format!("{ax}/orders"), other_write_api),
         ("POST", format!("{ax}/suppliers"), other_write_api),
         ("POST", format!("{ax}/rounds"), other_write_api),
         ("POST", format!("{ax}/rounds/r1/close"), other_write_api),
@@ -2338,6 +2406,22 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
                         }
                         "supplier-payments" => {
                             serde_json::json!({"po_id": "r1:barro:barros", "amount_minor": 100, "funding": fund, "reference": format!("pg{i}")})
+                        }
+                        "capacities" => {
+                            serde_json::json!({"capacities": [{"member_id": socio, "product": "cazuela", "grade": "A", "capacity_units": 100}]})
+                        }
+                        "orders" => {
+                            serde_json::json!({"order_id": format!("q{i}"), "buyer": "B", "product": "cazuela", "grade": "A", "quantity_units": 1, "unit_price_minor": 100, "due_date": needed, "terms_days": 60})
+                        }
+                        "deliveries" => {
+                            serde_json::json!({"member_id": socio, "delivered_units": 1, "reference": format!("dl{i}")})
+                        }
+                        "invoice" => serde_json::json!({}),
+                        "advances" => {
+                            serde_json::json!({"member_id": socio, "amount_minor": 100, "funding": fund, "reference": format!("an{i}")})
+                        }
+                        "payments" => {
+                            serde_json::json!({"amount_minor": 100, "reference": format!("co{i}")})
                         }
                         "pick-ups" => {
                             serde_json::json!({"member_id": socio, "material": "barro", "units": 1, "reference": format!("pu{i}")})
@@ -2378,7 +2462,25 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
                         ("importe", "1.00".into()),
                         ("prestamista", "nadie".into()),
                         ("socio", format!("{socio}:barro")),
+                        ("producto", "cazuela".into()),
+                        ("calidad", "A".into()),
+                        ("capacidad", "10".into()),
+                        ("pedido", format!("v{i}")),
+                        ("comprador", "B".into()),
+                        ("precio", "1.00".into()),
+                        ("entregadas", "1".into()),
                     ];
+                    // Sales forms name the member by number.
+                    let form: Vec<(&str, String)> = form
+                        .into_iter()
+                        .map(|(k, v)| {
+                            if k == "socio" && uri.contains("/ventas") {
+                                (k, socio.to_string())
+                            } else {
+                                (k, v)
+                            }
+                        })
+                        .collect();
                     // The member's request names the open round.
                     let form: Vec<(&str, String)> = form
                         .into_iter()

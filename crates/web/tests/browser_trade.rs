@@ -2,7 +2,9 @@
 //! register a supplier, upload its price list and open a round; three members sign in on their
 //! phones and request; staff close the round, receive the goods and record a pick-up. The
 //! plan's total on the page equals the sum worked out here from the price list and the
-//! requests; afterwards the books check passes. Screenshots go to
+//! requests. And (R-SELL-1) staff accept and split a sales order, record deliveries and pay it
+//! out: each member's payout on the page is checked against the arithmetic done here. After
+//! each flow the books check passes. Screenshots go to
 //! `$CARGO_TARGET_TMPDIR/screenshots/trade-*.png`.
 //!
 //! Skips only when chromedriver is missing and neither `CI` nor `TEQUIO_REQUIRE_ALL` is set.
@@ -39,6 +41,9 @@ impl Drop for Driver {
         let _ = self.0.wait();
     }
 }
+
+/// One browser at a time: the tests of this file take turns.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn chrome() -> Option<(Driver, fantoccini::Client)> {
     let required =
@@ -174,6 +179,7 @@ async fn sign_in(client: &fantoccini::Client, base: &str, login: &str, password:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_run_a_round_that_three_members_request_from_their_phones() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let Some((_driver, client)) = chrome().await else {
         return;
     };
@@ -272,5 +278,90 @@ async fn staff_run_a_round_that_three_members_request_from_their_phones() {
     let check = w.app.check_books(w.union.id).await.unwrap();
     assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
     let _ = std::fs::remove_file(file);
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_accept_split_deliver_and_pay_out_a_sales_order() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let Some((_driver, client)) = chrome().await else {
+        return;
+    };
+    let w = common::world().await;
+    let m1 = common::member_of(&w, "socio").await;
+    let m2 = common::member_of(&w, "consejo").await;
+    let (m3, _) = another_member(&w, "socia3", &[m1, m2]).await;
+    let base = serve(w.router.clone()).await;
+    let ventas = format!("{base}/odf/{SLUG}/comercio/ventas");
+    sign_in(&client, &base, "personal", DEMO_PASSWORD).await;
+    let caps = [(m1, 30u64), (m2, 20), (m3, 10)];
+    for (m, units) in caps {
+        client.goto(&ventas).await.unwrap();
+        type_into(&client, "c-socio", &m.to_string()).await;
+        type_into(&client, "c-producto", "cazuela").await;
+        type_into(&client, "c-capacidad", &units.to_string()).await;
+        submit(&client, "capacity-form").await;
+        wait_until_shown(&client, "Capacidad guardada").await;
+    }
+    shot(&client, "trade-11-capacities-360.png").await;
+    // The order is the whole capacity: each member's share is their capacity.
+    let total: u64 = caps.iter().map(|c| c.1).sum();
+    type_into(&client, "pedido", "p-web").await;
+    type_into(&client, "comprador", "Casa Oaxaca").await;
+    type_into(&client, "o-producto", "cazuela").await;
+    type_into(&client, "o-cantidad", &total.to_string()).await;
+    type_into(&client, "o-precio", "50.00").await;
+    submit(&client, "accept-form").await;
+    wait_until_shown(&client, "Pedido aceptado").await;
+    shot(&client, "trade-12-order-split-360.png").await;
+    let price = 5_000i64;
+    // Deliveries: the second member has two units rejected.
+    let deliveries = [(m1, 30u64, 0u64), (m2, 20, 2), (m3, 10, 0)];
+    for (m, units, rejected) in deliveries {
+        client
+            .find(Locator::Css(&format!("#d-socio option[value='{m}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        type_into(&client, "d-entregadas", &units.to_string()).await;
+        type_into(&client, "d-rechazadas", &rejected.to_string()).await;
+        submit(&client, "delivery-form").await;
+        wait_until_shown(&client, "Entrega registrada").await;
+    }
+    submit(&client, "invoice-form").await;
+    wait_until_shown(&client, "Factura emitida").await;
+    let amount: i64 = deliveries.iter().map(|d| (d.1 - d.2) as i64 * price).sum();
+    assert_eq!(amount, 58 * price);
+    // What each member will receive: their accepted units at the price, less what they owe.
+    let mut expected = Vec::new();
+    for (m, units, rejected) in deliveries {
+        let debts = debts_of(&w, m).await;
+        expected.push(net_of((units - rejected) as i64 * price, &debts));
+    }
+    type_into(&client, "c-importe", &pesos(amount).replace('$', "")).await;
+    submit(&client, "payment-form").await;
+    wait_until_shown(&client, "id=\"payouts\"").await;
+    let shown = client
+        .find(Locator::Id("payouts"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (deducted, net) in &expected {
+        assert!(shown.contains(&pesos(*net)), "{} in {shown}", pesos(*net));
+        assert!(
+            shown.contains(&pesos(*deducted)),
+            "{} in {shown}",
+            pesos(*deducted)
+        );
+    }
+    shot(&client, "trade-13-paid-out-360.png").await;
+    let o = w.app.sales_order(w.union.id, "p-web").await.unwrap();
+    assert_eq!(o.invoice.unwrap().collected_minor, amount);
+    let check = w.app.check_books(w.union.id).await.unwrap();
+    assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
     client.close().await.unwrap();
 }

@@ -417,3 +417,140 @@ async fn only_staff_write_and_a_member_asks_only_for_themself() {
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+/// R-SELL-1: staff declare capacities, accept and split an order, record deliveries (one with
+/// rejections; the same form twice is once; more than the share is refused), invoice it and
+/// record the buyer's payment: each member's payout is their accepted units at the price less
+/// what they owe, worked out here.
+#[tokio::test]
+async fn an_order_accepted_split_delivered_invoiced_and_paid_out_to_members() {
+    let w = world().await;
+    let staff = sign_in(&w, "personal").await;
+    let m1 = member_of(&w, "socio").await;
+    let m2 = member_of(&w, "consejo").await;
+    let (m3, _) = another_member(&w, "socia3", &[m1, m2]).await;
+    let caps = [(m1, 30u64), (m2, 20), (m3, 10)];
+    let base = format!("/odf/{SLUG}/comercio/ventas");
+    for (m, units) in caps {
+        let r = post_form(
+            &w,
+            &format!("{base}/capacidades"),
+            Some(&staff),
+            &[
+                ("csrf", &staff.csrf),
+                ("socio", &m.to_string()),
+                ("producto", "cazuela"),
+                ("calidad", "A"),
+                ("capacidad", &units.to_string()),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let price = 5_000i64;
+    let total: u64 = caps.iter().map(|c| c.1).sum();
+    let r = post_form(
+        &w,
+        &base,
+        Some(&staff),
+        &[
+            ("csrf", &staff.csrf),
+            ("pedido", "p1"),
+            ("comprador", "Casa Oaxaca"),
+            ("producto", "cazuela"),
+            ("calidad", "A"),
+            ("cantidad", &total.to_string()),
+            ("precio", "50.00"),
+            (
+                "entrega",
+                &(today_mx() + chrono::Duration::days(30)).to_string(),
+            ),
+            ("plazo", "60"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // The whole capacity is ordered: each member's share is their capacity.
+    let o = w.app.sales_order(w.union.id, "p1").await.unwrap();
+    for (m, units) in caps {
+        assert_eq!(o.split.assigned(m), Some(units));
+    }
+    let order = format!("{base}/p1");
+    let deliver = |m: i64, units: u64, rejected: u64, token: &'static str| {
+        let (w, staff) = (&w, staff.clone());
+        let uri = format!("{order}/entregas");
+        async move {
+            post_form(
+                w,
+                &uri,
+                Some(&staff),
+                &[
+                    ("csrf", &staff.csrf),
+                    ("token", token),
+                    ("socio", &m.to_string()),
+                    ("entregadas", &units.to_string()),
+                    ("rechazadas", &rejected.to_string()),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(deliver(m1, 30, 0, "d1").await.status, StatusCode::CREATED);
+    assert_eq!(deliver(m2, 20, 2, "d2").await.status, StatusCode::CREATED);
+    assert_eq!(deliver(m2, 20, 2, "d2").await.status, StatusCode::CREATED);
+    assert_eq!(deliver(m3, 10, 0, "d3").await.status, StatusCode::CREATED);
+    let over = deliver(m3, 1, 0, "d4").await;
+    assert_eq!(
+        over.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        over.body
+    );
+    assert!(over.body.contains("Unidades entregadas"), "{}", over.body);
+    let accepted = [(m1, 30i64), (m2, 18), (m3, 10)];
+    let r = post_form(
+        &w,
+        &format!("{order}/factura"),
+        Some(&staff),
+        &[("csrf", &staff.csrf)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let amount: i64 = accepted.iter().map(|a| a.1 * price).sum();
+    assert_eq!(amount, 290_000);
+    assert!(r.body.contains(&pesos(amount)), "{}", r.body);
+    let mut expected = Vec::new();
+    for (m, units) in accepted {
+        let debts = debts_of(&w, m).await;
+        expected.push((m, net_of(units * price, &debts)));
+    }
+    let r = post_form(
+        &w,
+        &format!("{order}/cobros"),
+        Some(&staff),
+        &[
+            ("csrf", &staff.csrf),
+            ("token", "c1"),
+            ("importe", "2,900.00"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let payouts = &r.body[r.body.find("id=\"payouts\"").unwrap()..];
+    for (_, (deducted, net)) in &expected {
+        assert!(
+            payouts.contains(&pesos(*net)),
+            "net {} in {payouts}",
+            pesos(*net)
+        );
+        assert!(
+            payouts.contains(&pesos(*deducted)),
+            "deducted {}",
+            pesos(*deducted)
+        );
+    }
+    let o = w.app.sales_order(w.union.id, "p1").await.unwrap();
+    assert_eq!(o.invoice.unwrap().collected_minor, amount);
+    let check = w.app.check_books(w.union.id).await.unwrap();
+    assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
+}

@@ -26,6 +26,7 @@ use utoipa::{OpenApi, ToSchema};
 
 pub(super) fn routes() -> Router<AppState> {
     let r = "/orgs/{slug}/trade/rounds/{round}";
+    let o = "/orgs/{slug}/trade/orders/{order}";
     Router::new()
         .route(
             "/orgs/{slug}/trade/suppliers",
@@ -47,6 +48,19 @@ pub(super) fn routes() -> Router<AppState> {
         .route(&format!("{r}/supplier-payments"), post(pay_supplier))
         .route(&format!("{r}/pick-ups"), post(pick_up))
         .route("/orgs/{slug}/trade/repayments", post(repay))
+        .route(
+            "/orgs/{slug}/trade/capacities",
+            get(list_capacities).post(declare_capacities),
+        )
+        .route(
+            "/orgs/{slug}/trade/orders",
+            get(list_orders).post(accept_order),
+        )
+        .route(o, get(get_order))
+        .route(&format!("{o}/deliveries"), post(deliver))
+        .route(&format!("{o}/invoice"), post(invoice))
+        .route(&format!("{o}/advances"), post(advance))
+        .route(&format!("{o}/payments"), post(buyer_payment))
 }
 
 #[derive(OpenApi)]
@@ -842,6 +856,462 @@ pub async fn repay(
         true,
         DoneOut {
             reference: body.reference,
+        },
+    ))
+}
+
+// ---------------------------------------------------------------- sales (R-SELL-1, R-SELL-3)
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct CapacityIn {
+    pub member_id: i64,
+    #[schema(schema_with = shape::line)]
+    pub product: String,
+    /// `A`, `B` or `C`.
+    #[schema(schema_with = grade)]
+    pub grade: String,
+    pub capacity_units: u64,
+    #[serde(default)]
+    pub min_lot_units: u64,
+}
+
+fn grade() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["A", "B", "C"]))
+        .build()
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct CapacitiesIn {
+    pub capacities: Vec<CapacityIn>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CapacityOut {
+    pub member_id: i64,
+    pub product: String,
+    pub grade: String,
+    pub capacity_units: u64,
+    pub min_lot_units: u64,
+}
+
+/// Members' declared capacities: staff, the board, supervisors.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/trade/capacities", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = Vec<CapacityOut>), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn list_capacities(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
+    let out: Vec<CapacityOut> = state
+        .app
+        .capacities(org.id)
+        .await
+        .map_err(app_error)?
+        .into_iter()
+        .map(|c| CapacityOut {
+            member_id: c.member,
+            product: c.product,
+            grade: format!("{:?}", c.grade),
+            capacity_units: c.capacity_units,
+            min_lot_units: c.min_lot_units,
+        })
+        .collect();
+    Ok(Json(out).into_response())
+}
+
+/// R-SELL-1: staff declare members' capacities (all or nothing).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/capacities", security(("bearer" = [])), params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = CapacitiesIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn declare_capacities(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<CapacitiesIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let n = state
+        .app
+        .declare_capacities(
+            org.id,
+            &actor(&ctx, &s),
+            body.capacities
+                .into_iter()
+                .map(|c| app::trade_cases::CapacityInput {
+                    member: c.member_id,
+                    product: c.product,
+                    grade: c.grade,
+                    capacity_units: c.capacity_units,
+                    min_lot_units: c.min_lot_units,
+                    declared_on: today_mx(),
+                })
+                .collect(),
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(created(
+        true,
+        DoneOut {
+            reference: n.to_string(),
+        },
+    ))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct OrderIn {
+    #[schema(schema_with = shape::reference)]
+    pub order_id: String,
+    #[schema(schema_with = shape::line)]
+    pub buyer: String,
+    #[schema(schema_with = shape::line)]
+    pub product: String,
+    #[schema(schema_with = grade)]
+    pub grade: String,
+    #[schema(minimum = 1)]
+    pub quantity_units: u64,
+    /// Centavos per unit, positive.
+    pub unit_price_minor: i64,
+    pub due_date: NaiveDate,
+    /// 60 or 90.
+    pub terms_days: u32,
+    /// The support-committee member who brought the buyer (R-SELL-3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channelled_by: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShareOut {
+    pub member_id: i64,
+    pub assigned_units: u64,
+    pub accepted_units: u64,
+    pub rejected_units: u64,
+    pub advanced_minor: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrderOut {
+    pub order_id: String,
+    pub buyer: String,
+    pub product: String,
+    pub grade: String,
+    pub quantity_units: u64,
+    pub unit_price_minor: i64,
+    pub invoiced_minor: Option<i64>,
+    pub collected_minor: i64,
+    /// Each member's share (a member sees their own).
+    pub shares: Vec<ShareOut>,
+}
+
+/// The sales orders, newest first (ids): everyone in the group.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/trade/orders", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = Vec<String>), (status = 404, body = ApiError)))]
+pub async fn list_orders(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    let mut ids = state.app.sales_orders(org.id).await.map_err(app_error)?;
+    ids.reverse();
+    Ok(Json(ids).into_response())
+}
+
+/// R-SELL-1: staff accept a buyer's order; it is split among members by capacity. The answer
+/// is the order with each member's share.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/orders", security(("bearer" = [])), params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = OrderIn, responses((status = 201, body = OrderOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn accept_order(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<OrderIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    let id = body.order_id.clone();
+    state
+        .app
+        .accept_order(
+            org.id,
+            &actor(&ctx, &s),
+            app::trade_cases::OrderInput {
+                order_id: body.order_id,
+                buyer: body.buyer,
+                product: body.product,
+                grade: body.grade,
+                quantity_units: body.quantity_units,
+                unit_price_minor: body.unit_price_minor,
+                due_date: body.due_date,
+                terms_days: body.terms_days,
+                channelled_by: body.channelled_by.filter(|c| !c.trim().is_empty()),
+                accepted_on: today_mx(),
+            },
+        )
+        .await
+        .map_err(app_error)?;
+    let out = order_out(&state, &org, &s, &id).await?;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+async fn order_out(
+    state: &AppState,
+    org: &Org,
+    s: &app::access_cases::Session,
+    order_id: &str,
+) -> Result<OrderOut, Response> {
+    if !state
+        .app
+        .sales_orders(org.id)
+        .await
+        .map_err(app_error)?
+        .iter()
+        .any(|o| o == order_id)
+    {
+        return Err(app_error(AppError::Store(store::StoreError::not_found(
+            "order",
+        ))));
+    }
+    let o = state
+        .app
+        .sales_order(org.id, order_id)
+        .await
+        .map_err(app_error)?;
+    let all = s.viewer.may(org.id, Action::ViewMembers);
+    let me = s.viewer.member_id_in(org.id);
+    let shares = o
+        .member_deliveries()
+        .map_err(app_error)?
+        .into_iter()
+        .filter(|d| all || me == Some(d.member))
+        .map(|d| ShareOut {
+            member_id: d.member,
+            assigned_units: d.assigned_units,
+            accepted_units: d.accepted_units,
+            rejected_units: d.rejected_units,
+            advanced_minor: o.advances.get(&d.member).copied().unwrap_or(0),
+        })
+        .collect();
+    Ok(OrderOut {
+        order_id: order_id.to_string(),
+        buyer: o.input.buyer.clone(),
+        product: o.input.product.clone(),
+        grade: o.input.grade.clone(),
+        quantity_units: o.input.quantity_units,
+        unit_price_minor: o.input.unit_price_minor,
+        invoiced_minor: o.invoice.as_ref().map(|i| i.amount_minor),
+        collected_minor: o.invoice.as_ref().map_or(0, |i| i.collected_minor),
+        shares,
+    })
+}
+
+/// An order with each member's share: everyone in the group; a member sees their own line.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/trade/orders/{order}", security(("bearer" = [])), params(("slug" = String, Path), ("order" = String, Path)), responses((status = 200, body = OrderOut), (status = 404, body = ApiError)))]
+pub async fn get_order(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, order_id)): ApiPath<(String, String)>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    Ok(Json(order_out(&state, &org, &s, &order_id).await?).into_response())
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct DeliveryIn {
+    pub member_id: i64,
+    #[schema(minimum = 1)]
+    pub delivered_units: u64,
+    #[serde(default)]
+    pub rejected_units: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    #[schema(schema_with = shape::reference)]
+    pub reference: String,
+}
+
+/// R-SELL-1: staff record a member's delivery with the units the quality check rejected.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/orders/{order}/deliveries", security(("bearer" = [])), params(("slug" = String, Path), ("order" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = DeliveryIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn deliver(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, order_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<DeliveryIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    order_out(&state, &org, &s, &order_id).await?;
+    let on = fact_day(&org, body.on)?;
+    state
+        .app
+        .record_deliveries(
+            org.id,
+            &actor(&ctx, &s),
+            &order_id,
+            vec![app::trade_cases::DeliveryInput {
+                member: body.member_id,
+                delivered_units: body.delivered_units,
+                rejected_units: body.rejected_units,
+                date: on,
+                reference: body.reference.clone(),
+            }],
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(created(
+        true,
+        DoneOut {
+            reference: body.reference,
+        },
+    ))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct InvoiceIn {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+}
+
+/// R-SELL-1: staff invoice the buyer for the accepted units; the answer is the order.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/orders/{order}/invoice", security(("bearer" = [])), params(("slug" = String, Path), ("order" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = InvoiceIn, responses((status = 200, body = OrderOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn invoice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, order_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<InvoiceIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    order_out(&state, &org, &s, &order_id).await?;
+    let on = fact_day(&org, body.on)?;
+    state
+        .app
+        .invoice_order(org.id, &actor(&ctx, &s), &order_id, on)
+        .await
+        .map_err(app_error)?;
+    Ok(Json(order_out(&state, &org, &s, &order_id).await?).into_response())
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct AdvanceIn {
+    pub member_id: i64,
+    /// Centavos, positive.
+    pub amount_minor: i64,
+    pub funding: FundingIn,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    #[schema(schema_with = shape::reference)]
+    pub reference: String,
+}
+
+/// R-SELL-1: staff pay a member an advance on their share, from a line or the Sub-Fund.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/orders/{order}/advances", security(("bearer" = [])), params(("slug" = String, Path), ("order" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = AdvanceIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn advance(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, order_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<AdvanceIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    order_out(&state, &org, &s, &order_id).await?;
+    let on = fact_day(&org, body.on)?;
+    if body.amount_minor <= 0 {
+        return Err(invalid("amount_minor", "debe ser positivo"));
+    }
+    let funding = body.funding.funding()?;
+    state
+        .app
+        .pay_sales_advance(
+            org.id,
+            &actor(&ctx, &s),
+            &order_id,
+            body.member_id,
+            body.amount_minor,
+            funding,
+            on,
+            &body.reference,
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(created(
+        true,
+        DoneOut {
+            reference: body.reference,
+        },
+    ))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct BuyerPaymentIn {
+    /// Centavos, positive, at most what the buyer still owes.
+    pub amount_minor: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    #[schema(schema_with = shape::reference)]
+    pub reference: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PayoutOut {
+    pub member_id: i64,
+    pub gross_minor: i64,
+    pub deducted_minor: i64,
+    pub net_minor: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BuyerPaymentOut {
+    pub payment_minor: i64,
+    pub net_minor: i64,
+    pub deducted_minor: i64,
+    pub outstanding_minor: i64,
+    /// Each member's payout (empty when the same payment had been recorded before).
+    pub payouts: Vec<PayoutOut>,
+}
+
+/// R-SELL-1: the buyer's payment, passed on to members for what they delivered, each one's
+/// debts deducted first (advances, Fund contributions, profit share, purchases).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/orders/{order}/payments", security(("bearer" = [])), params(("slug" = String, Path), ("order" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = BuyerPaymentIn, responses((status = 201, body = BuyerPaymentOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn buyer_payment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, order_id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<BuyerPaymentIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    order_out(&state, &org, &s, &order_id).await?;
+    let on = fact_day(&org, body.on)?;
+    if body.amount_minor <= 0 {
+        return Err(invalid("amount_minor", "debe ser positivo"));
+    }
+    let p = state
+        .app
+        .record_buyer_payment(
+            org.id,
+            &actor(&ctx, &s),
+            &order_id,
+            body.amount_minor,
+            on,
+            &body.reference,
+        )
+        .await
+        .map_err(app_error)?;
+    let payouts = p
+        .settlement
+        .as_ref()
+        .map(|s| {
+            s.payouts
+                .iter()
+                .map(|x| PayoutOut {
+                    member_id: x.member,
+                    gross_minor: x.gross_minor,
+                    deducted_minor: x.deductions.iter().map(|d| d.amount_minor).sum(),
+                    net_minor: x.net_minor,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(created(
+        true,
+        BuyerPaymentOut {
+            payment_minor: p.payment_minor,
+            net_minor: p.net_minor,
+            deducted_minor: p.deducted_minor,
+            outstanding_minor: p.outstanding_minor,
+            payouts,
         },
     ))
 }

@@ -14,6 +14,7 @@
 
 mod api;
 mod purchasing;
+mod sales;
 
 use crate::auth::Ctx;
 use crate::i18n::Tr;
@@ -28,7 +29,7 @@ use store::OrgId;
 
 /// The pages of this chapter.
 pub(crate) fn routes() -> Router<AppState> {
-    purchasing::routes()
+    purchasing::routes().merge(sales::routes())
 }
 
 /// The API routes of this chapter (under `/api/v1`, behind the session check).

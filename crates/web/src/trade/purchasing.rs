@@ -36,7 +36,7 @@ use axum::{Form, Router};
 use std::collections::HashMap;
 use store::Org;
 
-type Fields = HashMap<String, String>;
+pub(super) type Fields = HashMap<String, String>;
 
 pub(super) fn routes() -> Router<AppState> {
     let r = "/odf/{slug}/comercio/compras/rondas/{round}";
@@ -82,7 +82,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn done(form: &'static str, created: bool, message: String) -> Self {
+    pub(super) fn done(form: &'static str, created: bool, message: String) -> Self {
         Outcome {
             form,
             ok: Some(message),
@@ -94,7 +94,7 @@ impl Outcome {
             ..Outcome::default()
         }
     }
-    fn refused(form: &'static str, r: Refusal, values: Fields) -> Self {
+    pub(super) fn refused(form: &'static str, r: Refusal, values: Fields) -> Self {
         Outcome {
             form,
             err: Some(r.message),
@@ -104,7 +104,12 @@ impl Outcome {
             ..Outcome::default()
         }
     }
-    fn bad(form: &'static str, field: &'static str, message: &str, values: Fields) -> Self {
+    pub(super) fn bad(
+        form: &'static str,
+        field: &'static str,
+        message: &str,
+        values: Fields,
+    ) -> Self {
         Self::refused(
             form,
             Refusal {
@@ -124,7 +129,7 @@ impl Outcome {
     }
 }
 
-fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
+pub(super) fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
     f.get(name).map_or("", |s| s.trim())
 }
 
@@ -260,7 +265,7 @@ pub async fn purchasing_page(
 }
 
 /// The organisation and session of a staff write (CSRF checked, `ManageMembers`).
-async fn staff_write(
+pub(super) async fn staff_write(
     state: &AppState,
     ctx: &Ctx,
     slug: &str,
@@ -511,7 +516,7 @@ pub async fn open_post(
 
 /// The funding named by a form: `fuente` = `linea` (with `prestamista`) or `subfondo` (with
 /// `decision`, the board's decision number).
-fn typed_funding(t: Tr, f: &Fields) -> Result<Funding, Refusal> {
+pub(super) fn typed_funding(t: Tr, f: &Fields) -> Result<Funding, Refusal> {
     match field(f, "fuente") {
         "subfondo" => field(f, "decision")
             .parse::<i64>()
@@ -531,14 +536,14 @@ fn typed_funding(t: Tr, f: &Fields) -> Result<Funding, Refusal> {
 }
 
 /// The form's token as the act's reference (a new one when the form carried none).
-fn reference(f: &Fields) -> String {
+pub(super) fn reference(f: &Fields) -> String {
     match field(f, "token") {
         "" => random_token(),
         t => t.to_string(),
     }
 }
 
-fn typed_amount(t: Tr, f: &Fields, name: &'static str) -> Result<i64, Refusal> {
+pub(super) fn typed_amount(t: Tr, f: &Fields, name: &'static str) -> Result<i64, Refusal> {
     crate::format::typed_amount_minor(t, field(f, name), false)
         .and_then(|v| {
             if v > 0 {

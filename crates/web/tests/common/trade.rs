@@ -97,3 +97,35 @@ pub async fn another_member(w: &World, login: &str, not: &[i64]) -> (i64, Browse
         },
     )
 }
+
+/// What a member owes that a sales payment deducts, in its order (R-SELL-1): advances on the
+/// sale, Fund contributions, the ODF's profit share, purchases; read from the ledger.
+pub async fn debts_of(w: &World, member: i64) -> Vec<i64> {
+    use ::trade::sales::DebtKind;
+    let mut out = Vec::new();
+    for kind in [
+        DebtKind::SalesAdvance,
+        DebtKind::FundContribution,
+        DebtKind::ProfitShare,
+        DebtKind::PurchasingRound,
+    ] {
+        let owed = w
+            .app
+            .store()
+            .account_balance(w.union.id, &kind.account(member))
+            .await
+            .unwrap_or(0);
+        out.push(owed.max(0));
+    }
+    out
+}
+
+/// A member's payout from a payment of their whole share: the share less each debt in order,
+/// never below zero (worked out here).
+pub fn net_of(gross: i64, debts: &[i64]) -> (i64, i64) {
+    let mut left = gross;
+    for d in debts {
+        left -= (*d).min(left);
+    }
+    (gross - left, left)
+}
