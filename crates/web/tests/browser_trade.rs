@@ -328,7 +328,11 @@ async fn staff_accept_split_deliver_and_pay_out_a_sales_order() {
         type_into(&client, "d-entregadas", &units.to_string()).await;
         type_into(&client, "d-rechazadas", &rejected.to_string()).await;
         submit(&client, "delivery-form").await;
-        wait_until_shown(&client, "Entrega registrada").await;
+        wait_until_shown(
+            &client,
+            &format!("Entrega registrada: {units} unidades, {rejected} rechazadas"),
+        )
+        .await;
     }
     submit(&client, "invoice-form").await;
     wait_until_shown(&client, "Factura emitida").await;

@@ -519,6 +519,39 @@ async fn an_order_accepted_split_delivered_invoiced_and_paid_out_to_members() {
     let amount: i64 = accepted.iter().map(|a| a.1 * price).sum();
     assert_eq!(amount, 290_000);
     assert!(r.body.contains(&pesos(amount)), "{}", r.body);
+    // The first member owes for goods picked up in a purchasing round (R-BUY-2): 10 units at
+    // $12.00, deducted from their payout.
+    open_round_with_prices(&w, &staff).await;
+    let by = app::Actor::cli();
+    let today = today_mx();
+    w.app
+        .request_purchases(
+            w.union.id,
+            &by,
+            "r1",
+            vec![app::trade_cases::RequestInput {
+                member: m1,
+                material: "barro".into(),
+                quantity_units: 10,
+                needed_by: today + chrono::Duration::days(20),
+            }],
+        )
+        .await
+        .unwrap();
+    w.app
+        .close_round(w.union.id, &by, "r1", today)
+        .await
+        .unwrap();
+    let po = format!("r1:barro:{SUPPLIER}");
+    w.app
+        .receive_goods(w.union.id, &by, "r1", &po, 10, today, "rc")
+        .await
+        .unwrap();
+    w.app
+        .pick_up(w.union.id, &by, "r1", m1, "barro", 10, 0, today, "pu")
+        .await
+        .unwrap();
+    assert_eq!(debts_of(&w, m1).await[3], cost(10));
     let mut expected = Vec::new();
     for (m, units) in accepted {
         let debts = debts_of(&w, m).await;
@@ -536,6 +569,10 @@ async fn an_order_accepted_split_delivered_invoiced_and_paid_out_to_members() {
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(
+        expected[0].1 .0 >= cost(10),
+        "the first member's debt is deducted"
+    );
     let payouts = &r.body[r.body.find("id=\"payouts\"").unwrap()..];
     for (_, (deducted, net)) in &expected {
         assert!(
