@@ -2240,6 +2240,22 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
         )
         .await
         .unwrap();
+    w.app
+        .open_outlet(
+            w.union.id,
+            &by,
+            app::trade_cases::OutletInput {
+                code: "mercado".into(),
+                name: "Mercado".into(),
+                commission_rate: "0.1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    w.app
+        .consign(w.union.id, &by, "mercado", socio, "cazuela", 10, 100, "k0")
+        .await
+        .unwrap();
     let roles = [
         "supervisor",
         "personal",
@@ -2321,6 +2337,19 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
         ("POST", format!("{o}/ventas/p1/cobros"), staff_only),
         ("POST", format!("{x}/ventas"), other_write),
         ("POST", format!("{x}/ventas/p1/cobros"), other_write),
+        ("GET", format!("{o}/tiendas"), everyone),
+        ("POST", format!("{o}/tiendas"), staff_only),
+        ("GET", format!("{o}/tiendas/mercado"), everyone),
+        (
+            "GET",
+            format!("{o}/tiendas/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        ("POST", format!("{o}/tiendas/mercado/consignar"), staff_only),
+        ("POST", format!("{o}/tiendas/mercado/ventas"), staff_only),
+        ("POST", format!("{o}/tiendas/mercado/liquidar"), staff_only),
+        ("POST", format!("{o}/tiendas/mercado/conteo"), staff_only),
+        ("POST", format!("{x}/tiendas"), other_write),
         ("POST", format!("{x}/compras/proveedores"), other_write),
         ("POST", format!("{x}/compras/rondas"), other_write),
         ("POST", format!("{x}/pedir"), other_write),
@@ -2374,6 +2403,35 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
         ("POST", format!("{a}/orders/p1/invoice"), staff_only_api),
         ("POST", format!("{a}/orders/p1/payments"), staff_only_api),
         ("POST", format!("{ax}/orders"), other_write_api),
+        ("GET", format!("{a}/outlets"), [2, 2, 2, 2, 2, 2, 2, 401]),
+        ("POST", format!("{a}/outlets"), staff_only_api),
+        (
+            "GET",
+            format!("{a}/outlets/mercado"),
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "GET",
+            format!("{a}/outlets/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{a}/outlets/mercado/consignments"),
+            staff_only_api,
+        ),
+        ("POST", format!("{a}/outlets/mercado/sales"), staff_only_api),
+        (
+            "POST",
+            format!("{a}/outlets/mercado/settlements"),
+            staff_only_api,
+        ),
+        (
+            "POST",
+            format!("{a}/outlets/mercado/counts"),
+            staff_only_api,
+        ),
+        ("POST", format!("{ax}/outlets"), other_write_api),
         ("POST", format!("{ax}/suppliers"), other_write_api),
         ("POST", format!("{ax}/rounds"), other_write_api),
         ("POST", format!("{ax}/rounds/r1/close"), other_write_api),
@@ -2423,6 +2481,21 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
                         "payments" => {
                             serde_json::json!({"amount_minor": 100, "reference": format!("co{i}")})
                         }
+                        "outlets" => {
+                            serde_json::json!({"code": format!("t{i}"), "name": "T", "commission_rate": "0.1"})
+                        }
+                        "consignments" => {
+                            serde_json::json!({"member_id": socio, "product": "cazuela", "units": 1, "unit_price_minor": 100, "reference": format!("kc{i}")})
+                        }
+                        "sales" => {
+                            serde_json::json!({"member_id": socio, "product": "cazuela", "units": 1, "reference": format!("vs{i}")})
+                        }
+                        "settlements" => {
+                            serde_json::json!({"member_id": socio, "amount_minor": 1, "reference": format!("ls{i}")})
+                        }
+                        "counts" => {
+                            serde_json::json!({"counts": [{"member_id": socio, "product": "cazuela", "counted_units": 5}], "reference": format!("cn{i}")})
+                        }
                         "pick-ups" => {
                             serde_json::json!({"member_id": socio, "material": "barro", "units": 1, "reference": format!("pu{i}")})
                         }
@@ -2469,12 +2542,19 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
                         ("comprador", "B".into()),
                         ("precio", "1.00".into()),
                         ("entregadas", "1".into()),
+                        ("comision", "10".into()),
+                        ("linea", format!("{socio}:cazuela")),
+                        (
+                            Box::leak(format!("c:{socio}:cazuela").into_boxed_str()),
+                            "5".into(),
+                        ),
                     ];
                     // Sales forms name the member by number.
                     let form: Vec<(&str, String)> = form
                         .into_iter()
                         .map(|(k, v)| {
-                            if k == "socio" && uri.contains("/ventas") {
+                            if k == "socio" && (uri.contains("/ventas") || uri.contains("/tiendas"))
+                            {
                                 (k, socio.to_string())
                             } else {
                                 (k, v)

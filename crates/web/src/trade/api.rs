@@ -27,6 +27,7 @@ use utoipa::{OpenApi, ToSchema};
 pub(super) fn routes() -> Router<AppState> {
     let r = "/orgs/{slug}/trade/rounds/{round}";
     let o = "/orgs/{slug}/trade/orders/{order}";
+    let t = "/orgs/{slug}/trade/outlets/{code}";
     Router::new()
         .route(
             "/orgs/{slug}/trade/suppliers",
@@ -61,6 +62,15 @@ pub(super) fn routes() -> Router<AppState> {
         .route(&format!("{o}/invoice"), post(invoice))
         .route(&format!("{o}/advances"), post(advance))
         .route(&format!("{o}/payments"), post(buyer_payment))
+        .route(
+            "/orgs/{slug}/trade/outlets",
+            get(list_outlets).post(open_outlet),
+        )
+        .route(t, get(get_outlet))
+        .route(&format!("{t}/consignments"), post(consign))
+        .route(&format!("{t}/sales"), post(outlet_sale))
+        .route(&format!("{t}/settlements"), post(settle))
+        .route(&format!("{t}/counts"), post(count))
 }
 
 #[derive(OpenApi)]
@@ -1314,4 +1324,354 @@ pub async fn buyer_payment(
             payouts,
         },
     ))
+}
+
+// ---------------------------------------------------------------- outlets (R-SELL-2)
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct OutletIn {
+    #[schema(schema_with = shape::reference)]
+    pub code: String,
+    #[schema(schema_with = shape::line)]
+    pub name: String,
+    /// The outlet's commission as a fraction, `0` to `1` (`"0.15"`).
+    pub commission_rate: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StockOut {
+    pub member_id: i64,
+    pub product: String,
+    pub units: u64,
+    pub unit_price_minor: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OwedOut {
+    pub member_id: i64,
+    pub owed_minor: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OutletOut {
+    pub code: String,
+    pub name: String,
+    pub commission_rate: String,
+    pub sales_minor: i64,
+    /// A member sees their own lines.
+    pub stock: Vec<StockOut>,
+    pub owed: Vec<OwedOut>,
+}
+
+/// The outlets (codes): everyone in the group.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/trade/outlets", security(("bearer" = [])), params(("slug" = String, Path)), responses((status = 200, body = Vec<String>), (status = 404, body = ApiError)))]
+pub async fn list_outlets(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult {
+    let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    Ok(Json(state.app.outlets(org.id).await.map_err(app_error)?).into_response())
+}
+
+/// R-SELL-2: staff open an outlet with its commission.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/outlets", security(("bearer" = [])), params(("slug" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = OutletIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn open_outlet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<OutletIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    state
+        .app
+        .open_outlet(
+            org.id,
+            &actor(&ctx, &s),
+            app::trade_cases::OutletInput {
+                code: body.code.clone(),
+                name: body.name,
+                commission_rate: body.commission_rate,
+            },
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(created(
+        true,
+        DoneOut {
+            reference: body.code,
+        },
+    ))
+}
+
+async fn outlet_out(
+    state: &AppState,
+    org: &Org,
+    s: &app::access_cases::Session,
+    code: &str,
+) -> Result<OutletOut, Response> {
+    if !state
+        .app
+        .outlets(org.id)
+        .await
+        .map_err(app_error)?
+        .iter()
+        .any(|c| c == code)
+    {
+        return Err(app_error(AppError::Store(store::StoreError::not_found(
+            "outlet",
+        ))));
+    }
+    let o = state.app.outlet(org.id, code).await.map_err(app_error)?;
+    let all = s.viewer.may(org.id, Action::ViewMembers);
+    let me = s.viewer.member_id_in(org.id);
+    let shown = |m: i64| all || me == Some(m);
+    Ok(OutletOut {
+        code: code.to_string(),
+        name: o.input.name.clone(),
+        commission_rate: o.input.commission_rate.clone(),
+        sales_minor: o.sales_minor,
+        stock: o
+            .stock
+            .lines
+            .iter()
+            .filter(|((m, _), _)| shown(*m))
+            .map(|((m, p), l)| StockOut {
+                member_id: *m,
+                product: p.clone(),
+                units: l.units,
+                unit_price_minor: l.unit_price_minor,
+            })
+            .collect(),
+        owed: o
+            .owed
+            .iter()
+            .filter(|(m, _)| shown(**m))
+            .map(|(m, a)| OwedOut {
+                member_id: *m,
+                owed_minor: *a,
+            })
+            .collect(),
+    })
+}
+
+/// An outlet: stock on consignment and what it owes each member (a member sees their own).
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/trade/outlets/{code}", security(("bearer" = [])), params(("slug" = String, Path), ("code" = String, Path)), responses((status = 200, body = OutletOut), (status = 404, body = ApiError)))]
+pub async fn get_outlet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, code)): ApiPath<(String, String)>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    Ok(Json(outlet_out(&state, &org, &s, &code).await?).into_response())
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct ConsignmentIn {
+    pub member_id: i64,
+    #[schema(schema_with = shape::line)]
+    pub product: String,
+    #[schema(minimum = 1)]
+    pub units: u64,
+    /// The member's price per unit, centavos.
+    pub unit_price_minor: i64,
+    #[schema(schema_with = shape::reference)]
+    pub reference: String,
+}
+
+/// R-SELL-2: staff record a member's goods left at the outlet on consignment.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/outlets/{code}/consignments", security(("bearer" = [])), params(("slug" = String, Path), ("code" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = ConsignmentIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn consign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, code)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<ConsignmentIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    outlet_out(&state, &org, &s, &code).await?;
+    state
+        .app
+        .consign(
+            org.id,
+            &actor(&ctx, &s),
+            &code,
+            body.member_id,
+            &body.product,
+            body.units,
+            body.unit_price_minor,
+            &body.reference,
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(created(
+        true,
+        DoneOut {
+            reference: body.reference,
+        },
+    ))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct OutletSaleIn {
+    pub member_id: i64,
+    #[schema(schema_with = shape::line)]
+    pub product: String,
+    #[schema(minimum = 1)]
+    pub units: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    #[schema(schema_with = shape::reference)]
+    pub reference: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OutletSaleOut {
+    /// What the outlet owes the member for this sale (price less commission).
+    pub member_share_minor: i64,
+}
+
+/// R-SELL-2: staff record a sale of a member's consigned goods (no more than on hand).
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/outlets/{code}/sales", security(("bearer" = [])), params(("slug" = String, Path), ("code" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = OutletSaleIn, responses((status = 201, body = OutletSaleOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn outlet_sale(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, code)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<OutletSaleIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    outlet_out(&state, &org, &s, &code).await?;
+    let on = fact_day(&org, body.on)?;
+    let share = state
+        .app
+        .outlet_sale(
+            org.id,
+            &actor(&ctx, &s),
+            &code,
+            body.member_id,
+            &body.product,
+            body.units,
+            on,
+            &body.reference,
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(created(
+        true,
+        OutletSaleOut {
+            member_share_minor: share,
+        },
+    ))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct SettlementIn {
+    pub member_id: i64,
+    /// Centavos, positive, at most what the outlet owes the member.
+    pub amount_minor: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    #[schema(schema_with = shape::reference)]
+    pub reference: String,
+}
+
+/// R-SELL-2: staff pay a member what the outlet owes them.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/outlets/{code}/settlements", security(("bearer" = [])), params(("slug" = String, Path), ("code" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = SettlementIn, responses((status = 201, body = DoneOut), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn settle(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, code)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<SettlementIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    outlet_out(&state, &org, &s, &code).await?;
+    let on = fact_day(&org, body.on)?;
+    if body.amount_minor <= 0 {
+        return Err(invalid("amount_minor", "debe ser positivo"));
+    }
+    state
+        .app
+        .settle_outlet_member(
+            org.id,
+            &actor(&ctx, &s),
+            &code,
+            body.member_id,
+            body.amount_minor,
+            on,
+            &body.reference,
+        )
+        .await
+        .map_err(app_error)?;
+    Ok(created(
+        true,
+        DoneOut {
+            reference: body.reference,
+        },
+    ))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct CountLineIn {
+    pub member_id: i64,
+    #[schema(schema_with = shape::line)]
+    pub product: String,
+    pub counted_units: u64,
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct CountIn {
+    pub counts: Vec<CountLineIn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    #[schema(schema_with = shape::reference)]
+    pub reference: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CountDifferenceOut {
+    pub member_id: i64,
+    pub product: String,
+    pub expected_units: u64,
+    pub counted_units: u64,
+    pub difference_units: i64,
+    pub value_minor: i64,
+}
+
+/// R-SELL-2: staff record a stock count; the answer is each line's difference.
+#[utoipa::path(post, path = "/api/v1/orgs/{slug}/trade/outlets/{code}/counts", security(("bearer" = [])), params(("slug" = String, Path), ("code" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = CountIn, responses((status = 201, body = Vec<CountDifferenceOut>), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn count(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, code)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<CountIn>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
+    outlet_out(&state, &org, &s, &code).await?;
+    let on = fact_day(&org, body.on)?;
+    let diffs = state
+        .app
+        .count_outlet(
+            org.id,
+            &actor(&ctx, &s),
+            &code,
+            body.counts
+                .into_iter()
+                .map(|c| (c.member_id, c.product, c.counted_units))
+                .collect(),
+            on,
+            &body.reference,
+        )
+        .await
+        .map_err(app_error)?;
+    let out: Vec<CountDifferenceOut> = diffs
+        .into_iter()
+        .map(|d| CountDifferenceOut {
+            member_id: d.member,
+            product: d.product,
+            expected_units: d.expected_units,
+            counted_units: d.counted_units,
+            difference_units: d.difference_units,
+            value_minor: d.value_minor,
+        })
+        .collect();
+    Ok(created(true, out))
 }

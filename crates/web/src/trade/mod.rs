@@ -13,6 +13,7 @@
 #![allow(clippy::result_large_err)] // API handlers answer `Result<Response, Response>`
 
 mod api;
+mod outlets;
 mod purchasing;
 mod sales;
 
@@ -29,7 +30,9 @@ use store::OrgId;
 
 /// The pages of this chapter.
 pub(crate) fn routes() -> Router<AppState> {
-    purchasing::routes().merge(sales::routes())
+    purchasing::routes()
+        .merge(sales::routes())
+        .merge(outlets::routes())
 }
 
 /// The API routes of this chapter (under `/api/v1`, behind the session check).
