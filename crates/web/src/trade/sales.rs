@@ -8,6 +8,9 @@
 //!   buyer's payment passed on to members net of what they owe (each member's payout shown).
 //!   Everyone in the group; a member sees their own line.
 
+
+// A form's fields are read in one place, each refusal naming its field (`?` in a closure).
+#![allow(clippy::redundant_closure_call)]
 use super::purchasing::{
     field, reference, staff_write, typed_amount, typed_funding, Fields, Outcome,
 };
