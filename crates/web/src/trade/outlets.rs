@@ -6,7 +6,6 @@
 //!   (`…/ventas`), settle a member (`…/liquidar`) and count the stock (`…/conteo`). Everyone in
 //!   the group sees it; a member only their own lines.
 
-
 // A form's fields are read in one place, each refusal naming its field (`?` in a closure).
 #![allow(clippy::redundant_closure_call)]
 use super::purchasing::{field, reference, staff_write, typed_amount, Fields, Outcome};

@@ -8,7 +8,6 @@
 //!   buyer's payment passed on to members net of what they owe (each member's payout shown).
 //!   Everyone in the group; a member sees their own line.
 
-
 // A form's fields are read in one place, each refusal naming its field (`?` in a closure).
 #![allow(clippy::redundant_closure_call)]
 use super::purchasing::{
@@ -69,7 +68,7 @@ pub struct OrderRow {
     pub id: String,
     pub buyer: String,
     pub product: String,
-    pub quantity: u64,
+    pub quantity: String,
     pub invoiced: String,
 }
 
@@ -113,7 +112,7 @@ async fn sales_response(state: &AppState, ctx: &Ctx, slug: &str, out: Outcome) -
         orders.push(OrderRow {
             buyer: o.input.buyer.clone(),
             product: format!("{} ({})", o.input.product, o.input.grade),
-            quantity: o.input.quantity_units,
+            quantity: crate::format::group_thousands(o.input.quantity_units),
             invoiced: t.money(o.invoice.as_ref().map_or(0, |i| i.amount_minor) as i128),
             id,
         });
@@ -348,7 +347,7 @@ struct OrderPage {
     id: String,
     buyer: String,
     product: String,
-    quantity: u64,
+    quantity: String,
     unit_price: String,
     due: String,
     terms: u32,
@@ -423,7 +422,7 @@ async fn order_response_with(
         id: order_id.to_string(),
         buyer: o.input.buyer.clone(),
         product: format!("{} ({})", o.input.product, o.input.grade),
-        quantity: o.input.quantity_units,
+        quantity: crate::format::group_thousands(o.input.quantity_units),
         unit_price: t.money(price as i128),
         due: t.date(&o.input.due_date),
         terms: o.input.terms_days,
