@@ -2326,6 +2326,7 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
         ("POST", format!("{o}/ventas"), staff_only),
         ("POST", format!("{o}/ventas/capacidades"), staff_only),
         ("GET", format!("{o}/ventas/p1"), everyone),
+        ("GET", format!("{o}/ventas/p1/reparto.csv"), everyone),
         (
             "GET",
             format!("{o}/ventas/no-existe"),

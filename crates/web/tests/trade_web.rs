@@ -508,6 +508,10 @@ async fn an_order_accepted_split_delivered_invoiced_and_paid_out_to_members() {
     );
     assert!(over.body.contains("Unidades entregadas"), "{}", over.body);
     let accepted = [(m1, 30i64), (m2, 18), (m3, 10)];
+    let csv = get(&w, &format!("{order}/reparto.csv"), Some(&staff)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.body.lines().count(), 4, "{}", csv.body);
+    assert!(csv.body.contains(",20,18,2,900.00,0.00\n"), "{}", csv.body);
     let r = post_form(
         &w,
         &format!("{order}/factura"),

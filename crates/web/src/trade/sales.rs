@@ -13,7 +13,9 @@
 use super::purchasing::{
     field, reference, staff_write, typed_amount, typed_funding, Fields, Outcome,
 };
-use super::{actor, fact_day, member_names, refusal, typed_day, typed_units, Refusal};
+use super::{
+    actor, csv_field, csv_pesos, fact_day, member_names, refusal, typed_day, typed_units, Refusal,
+};
 use crate::auth::Ctx;
 use crate::i18n::Tr;
 use crate::pages::{check, random_token, render, visible_org, Nav, PageError, PageResult};
@@ -23,7 +25,7 @@ use app::trade_cases::{CapacityInput, DeliveryInput, OrderInput};
 use app::AppError;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -40,6 +42,7 @@ pub(super) fn routes() -> Router<AppState> {
             post(capacity_post),
         )
         .route(o, get(order_page))
+        .route(&format!("{o}/reparto.csv"), get(shares_csv))
         .route(&format!("{o}/entregas"), post(delivery_post))
         .route(&format!("{o}/factura"), post(invoice_post))
         .route(&format!("{o}/anticipos"), post(advance_post))
@@ -673,4 +676,63 @@ pub async fn payment_post(
     };
     let out = act_outcome(t, "cobro", "importe", f, done)?;
     order_response_with(&state, &ctx, &slug, &order, out, payouts).await
+}
+
+/// `.../reparto.csv`: each member's share of an order (the lines the viewer may see).
+pub async fn shares_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, order)): Path<(String, String)>,
+) -> PageResult {
+    let t = ctx.t;
+    let (org, session) = visible_org(&state, &ctx, &slug).await?;
+    let v = &session.viewer;
+    check(&ctx, v, org.id, Action::ViewShared)?;
+    let fail = |e| PageError::from_app(t, e);
+    if !state
+        .app
+        .sales_orders(org.id)
+        .await
+        .map_err(fail)?
+        .iter()
+        .any(|o| *o == order)
+    {
+        return Err(PageError::NotFound(t));
+    }
+    let o = state.app.sales_order(org.id, &order).await.map_err(fail)?;
+    let all = v.may(org.id, Action::ViewMembers);
+    let me = v.member_id_in(org.id);
+    let rows: Vec<_> = o
+        .member_deliveries()
+        .map_err(fail)?
+        .into_iter()
+        .filter(|d| all || me == Some(d.member))
+        .collect();
+    let ids: Vec<i64> = rows.iter().map(|d| d.member).collect();
+    let names = member_names(&state, t, org.id, &ids).await?;
+    let price = o.input.unit_price_minor;
+    let mut out = String::from("socio,nombre,asignado,aceptado,rechazado,valor,anticipos\n");
+    for d in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            d.member,
+            csv_field(names.get(&d.member).map_or("", |s| s.as_str())),
+            d.assigned_units,
+            d.accepted_units,
+            d.rejected_units,
+            csv_pesos(d.accepted_units as i64 * price),
+            csv_pesos(o.advances.get(&d.member).copied().unwrap_or(0)),
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"pedido-{order}-reparto.csv\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
 }
