@@ -694,8 +694,7 @@ pub async fn shares_csv(
         .sales_orders(org.id)
         .await
         .map_err(fail)?
-        .iter()
-        .any(|o| *o == order)
+        .contains(&order)
     {
         return Err(PageError::NotFound(t));
     }
