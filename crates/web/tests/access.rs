@@ -2159,3 +2159,450 @@ async fn authorisation_matrix_every_role_against_the_dues_pages_and_routes() {
         .total_minor;
     assert_eq!(arrears_before - after, 400);
 }
+
+// ---------------------------------------------------------------- trade-web (issue 18)
+
+/// The authorisation matrix of pooled purchasing (issue 18, R-BUY-1, R-BUY-2): every role
+/// against every page, form and API route, another organisation's included. Writes are
+/// staff's; a request is the member's own (or staff's for a member); the catalogue is read by
+/// staff, the board and supervisors; a round by everyone in the group.
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes() {
+    let w = world().await;
+    let by = app::Actor::cli();
+    let today = today_mx();
+    w.app
+        .register_supplier(
+            w.union.id,
+            &by,
+            app::trade_cases::SupplierInput {
+                code: "barros".into(),
+                name: "Barros".into(),
+                channelled_by: None,
+            },
+        )
+        .await
+        .unwrap();
+    let csv = format!(
+        "proveedor,material,esquema,desde,hasta,precio,pedido_minimo,dias_entrega,vigente_desde,vigente_hasta\n\
+         barros,barro,todas,1,,10,0,1,{today},{}\n",
+        today + chrono::Duration::days(60)
+    );
+    w.app
+        .import_price_lists(w.union.id, &by, &csv)
+        .await
+        .unwrap();
+    w.app
+        .open_round(
+            w.union.id,
+            &by,
+            app::trade_cases::RoundInput {
+                round_id: "r1".into(),
+                order_date: today,
+                allow_buy_up: true,
+                time_limit_ms: None,
+            },
+        )
+        .await
+        .unwrap();
+    let socio = member_of(&w, "socio").await;
+    w.app
+        .declare_capacities(
+            w.union.id,
+            &by,
+            vec![app::trade_cases::CapacityInput {
+                member: socio,
+                product: "cazuela".into(),
+                grade: "A".into(),
+                capacity_units: 100,
+                min_lot_units: 0,
+                declared_on: today,
+            }],
+        )
+        .await
+        .unwrap();
+    w.app
+        .accept_order(
+            w.union.id,
+            &by,
+            app::trade_cases::OrderInput {
+                order_id: "p1".into(),
+                buyer: "Casa".into(),
+                product: "cazuela".into(),
+                grade: "A".into(),
+                quantity_units: 5,
+                unit_price_minor: 100,
+                due_date: today + chrono::Duration::days(30),
+                terms_days: 60,
+                channelled_by: None,
+                accepted_on: today,
+            },
+        )
+        .await
+        .unwrap();
+    w.app
+        .open_outlet(
+            w.union.id,
+            &by,
+            app::trade_cases::OutletInput {
+                code: "mercado".into(),
+                name: "Mercado".into(),
+                commission_rate: "0.1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    w.app
+        .consign(w.union.id, &by, "mercado", socio, "cazuela", 10, 100, "k0")
+        .await
+        .unwrap();
+    let roles = [
+        "supervisor",
+        "personal",
+        "consejo",
+        "socio",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut who = Vec::new();
+    for r in roles {
+        who.push(Some(sign_in(&w, r).await));
+    }
+    who.push(None);
+    let o = "/odf/alfareros-morelos/comercio";
+    let x = format!("/odf/{}/comercio", w.other.data.slug);
+    let a = "/api/v1/orgs/alfareros-morelos/trade";
+    let ax = format!("/api/v1/orgs/{}/trade", w.other.data.slug);
+    let staff_only = [403, 9, 403, 403, 403, 403, 403, 3];
+    let staff_only_api = [403, 9, 403, 403, 403, 403, 403, 401];
+    let readers = [2, 2, 2, 403, 403, 403, 403, 3];
+    let everyone = [2, 2, 2, 2, 2, 2, 2, 3];
+    let other_write = [403, 404, 404, 404, 404, 404, 404, 3];
+    let other_write_api = [403, 404, 404, 404, 404, 404, 404, 401];
+    type Row = (&'static str, String, [u16; 8]);
+    let rows: Vec<Row> = vec![
+        ("GET", format!("{o}/compras"), readers),
+        ("POST", format!("{o}/compras/proveedores"), staff_only),
+        ("POST", format!("{o}/compras/precios"), staff_only),
+        ("POST", format!("{o}/compras/precios/archivo"), staff_only),
+        ("POST", format!("{o}/compras/rondas"), staff_only),
+        ("POST", format!("{o}/compras/reembolsos"), staff_only),
+        ("GET", format!("{o}/pedir"), everyone),
+        (
+            "POST",
+            format!("{o}/pedir"),
+            [403, 403, 9, 9, 403, 403, 403, 3],
+        ),
+        ("GET", format!("{o}/compras/rondas/r1"), everyone),
+        (
+            "GET",
+            format!("{o}/compras/rondas/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        ("POST", format!("{o}/compras/rondas/r1/cerrar"), staff_only),
+        (
+            "GET",
+            format!("{o}/compras/rondas/r1/ahorros.csv"),
+            everyone,
+        ),
+        (
+            "POST",
+            format!("{o}/compras/rondas/r1/recepciones"),
+            staff_only,
+        ),
+        ("POST", format!("{o}/compras/rondas/r1/pagos"), staff_only),
+        (
+            "POST",
+            format!("{o}/compras/rondas/r1/entregas"),
+            staff_only,
+        ),
+        (
+            "GET",
+            format!("{x}/compras"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        ("GET", format!("{o}/ventas"), readers),
+        ("POST", format!("{o}/ventas"), staff_only),
+        ("POST", format!("{o}/ventas/capacidades"), staff_only),
+        ("GET", format!("{o}/ventas/p1"), everyone),
+        ("GET", format!("{o}/ventas/p1/reparto.csv"), everyone),
+        (
+            "GET",
+            format!("{o}/ventas/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        ("POST", format!("{o}/ventas/p1/entregas"), staff_only),
+        ("POST", format!("{o}/ventas/p1/anticipos"), staff_only),
+        ("POST", format!("{o}/ventas/p1/factura"), staff_only),
+        ("POST", format!("{o}/ventas/p1/cobros"), staff_only),
+        ("POST", format!("{x}/ventas"), other_write),
+        ("POST", format!("{x}/ventas/p1/cobros"), other_write),
+        ("GET", format!("{o}/tiendas"), everyone),
+        ("POST", format!("{o}/tiendas"), staff_only),
+        ("GET", format!("{o}/tiendas/mercado"), everyone),
+        (
+            "GET",
+            format!("{o}/tiendas/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        ("POST", format!("{o}/tiendas/mercado/consignar"), staff_only),
+        ("POST", format!("{o}/tiendas/mercado/ventas"), staff_only),
+        ("POST", format!("{o}/tiendas/mercado/liquidar"), staff_only),
+        ("POST", format!("{o}/tiendas/mercado/conteo"), staff_only),
+        ("POST", format!("{x}/tiendas"), other_write),
+        ("POST", format!("{x}/compras/proveedores"), other_write),
+        ("POST", format!("{x}/compras/rondas"), other_write),
+        ("POST", format!("{x}/pedir"), other_write),
+        ("POST", format!("{x}/compras/rondas/r1/cerrar"), other_write),
+        (
+            "GET",
+            format!("{a}/suppliers"),
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        ("POST", format!("{a}/suppliers"), staff_only_api),
+        ("POST", format!("{a}/price-lists"), staff_only_api),
+        ("POST", format!("{a}/price-lists/csv"), staff_only_api),
+        ("GET", format!("{a}/rounds"), [2, 2, 2, 2, 2, 2, 2, 401]),
+        ("POST", format!("{a}/rounds"), staff_only_api),
+        ("GET", format!("{a}/rounds/r1"), [2, 2, 2, 2, 2, 2, 2, 401]),
+        (
+            "POST",
+            format!("{a}/rounds/r1/requests"),
+            [403, 9, 9, 9, 403, 403, 403, 401],
+        ),
+        ("POST", format!("{a}/rounds/r1/close"), staff_only_api),
+        ("POST", format!("{a}/rounds/r1/receipts"), staff_only_api),
+        (
+            "POST",
+            format!("{a}/rounds/r1/supplier-payments"),
+            staff_only_api,
+        ),
+        ("POST", format!("{a}/rounds/r1/pick-ups"), staff_only_api),
+        ("POST", format!("{a}/repayments"), staff_only_api),
+        (
+            "GET",
+            format!("{ax}/suppliers"),
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{a}/capacities"),
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        ("POST", format!("{a}/capacities"), staff_only_api),
+        ("GET", format!("{a}/orders"), [2, 2, 2, 2, 2, 2, 2, 401]),
+        ("POST", format!("{a}/orders"), staff_only_api),
+        ("GET", format!("{a}/orders/p1"), [2, 2, 2, 2, 2, 2, 2, 401]),
+        (
+            "GET",
+            format!("{a}/orders/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        ("POST", format!("{a}/orders/p1/deliveries"), staff_only_api),
+        ("POST", format!("{a}/orders/p1/advances"), staff_only_api),
+        ("POST", format!("{a}/orders/p1/invoice"), staff_only_api),
+        ("POST", format!("{a}/orders/p1/payments"), staff_only_api),
+        ("POST", format!("{ax}/orders"), other_write_api),
+        ("GET", format!("{a}/outlets"), [2, 2, 2, 2, 2, 2, 2, 401]),
+        ("POST", format!("{a}/outlets"), staff_only_api),
+        (
+            "GET",
+            format!("{a}/outlets/mercado"),
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "GET",
+            format!("{a}/outlets/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{a}/outlets/mercado/consignments"),
+            staff_only_api,
+        ),
+        ("POST", format!("{a}/outlets/mercado/sales"), staff_only_api),
+        (
+            "POST",
+            format!("{a}/outlets/mercado/settlements"),
+            staff_only_api,
+        ),
+        (
+            "POST",
+            format!("{a}/outlets/mercado/counts"),
+            staff_only_api,
+        ),
+        ("POST", format!("{ax}/outlets"), other_write_api),
+        ("POST", format!("{ax}/suppliers"), other_write_api),
+        ("POST", format!("{ax}/rounds"), other_write_api),
+        ("POST", format!("{ax}/rounds/r1/close"), other_write_api),
+    ];
+    let missing = get(&w, "/odf/no-existe/comercio/compras", who[1].as_ref()).await;
+    let needed = (today + chrono::Duration::days(10)).to_string();
+    let mut failures = Vec::new();
+    for (method, uri, expected) in rows {
+        for (i, b) in who.iter().enumerate() {
+            let csrf = b.as_ref().map(|b| b.csrf.clone()).unwrap_or_default();
+            let token = b.as_ref().map(|b| b.token.as_str());
+            let r = match (method, uri.starts_with("/api/")) {
+                ("GET", false) => get(&w, &uri, b.as_ref()).await,
+                ("GET", true) => api(&w, "GET", &uri, token, None, None).await,
+                (_, true) => {
+                    let fund = serde_json::json!({"source": "credit_line", "lender": "nadie"});
+                    let body = match uri.rsplit('/').next().unwrap() {
+                        "suppliers" => serde_json::json!({"code": format!("p{i}"), "name": "P"}),
+                        "price-lists" => {
+                            serde_json::json!({"supplier": "barros", "material": format!("m{i}"), "pricing": "all_units", "tiers": [{"from_units": 1, "unit_price_minor": 100}], "valid_from": today, "valid_until": today})
+                        }
+                        "csv" => serde_json::json!({ "csv": csv }),
+                        "rounds" => serde_json::json!({"round_id": format!("a{i}")}),
+                        "requests" => {
+                            serde_json::json!({"requests": [{"material": "barro", "quantity_units": 3, "needed_by": needed, "member_id": if i == 1 { Some(socio) } else { None }}]})
+                        }
+                        "close" => serde_json::json!({}),
+                        "receipts" => {
+                            serde_json::json!({"po_id": "r1:barro:barros", "units": 1, "reference": format!("rc{i}")})
+                        }
+                        "supplier-payments" => {
+                            serde_json::json!({"po_id": "r1:barro:barros", "amount_minor": 100, "funding": fund, "reference": format!("pg{i}")})
+                        }
+                        "capacities" => {
+                            serde_json::json!({"capacities": [{"member_id": socio, "product": "cazuela", "grade": "A", "capacity_units": 100}]})
+                        }
+                        "orders" => {
+                            serde_json::json!({"order_id": format!("q{i}"), "buyer": "B", "product": "cazuela", "grade": "A", "quantity_units": 1, "unit_price_minor": 100, "due_date": needed, "terms_days": 60})
+                        }
+                        "deliveries" => {
+                            serde_json::json!({"member_id": socio, "delivered_units": 1, "reference": format!("dl{i}")})
+                        }
+                        "invoice" => serde_json::json!({}),
+                        "advances" => {
+                            serde_json::json!({"member_id": socio, "amount_minor": 100, "funding": fund, "reference": format!("an{i}")})
+                        }
+                        "payments" => {
+                            serde_json::json!({"amount_minor": 100, "reference": format!("co{i}")})
+                        }
+                        "outlets" => {
+                            serde_json::json!({"code": format!("t{i}"), "name": "T", "commission_rate": "0.1"})
+                        }
+                        "consignments" => {
+                            serde_json::json!({"member_id": socio, "product": "cazuela", "units": 1, "unit_price_minor": 100, "reference": format!("kc{i}")})
+                        }
+                        "sales" => {
+                            serde_json::json!({"member_id": socio, "product": "cazuela", "units": 1, "reference": format!("vs{i}")})
+                        }
+                        "settlements" => {
+                            serde_json::json!({"member_id": socio, "amount_minor": 1, "reference": format!("ls{i}")})
+                        }
+                        "counts" => {
+                            serde_json::json!({"counts": [{"member_id": socio, "product": "cazuela", "counted_units": 5}], "reference": format!("cn{i}")})
+                        }
+                        "pick-ups" => {
+                            serde_json::json!({"member_id": socio, "material": "barro", "units": 1, "reference": format!("pu{i}")})
+                        }
+                        _ => {
+                            serde_json::json!({"funding": fund, "amount_minor": 100, "reference": format!("rp{i}")})
+                        }
+                    };
+                    api(&w, "POST", &uri, token, Some(body), None).await
+                }
+                (_, false) if uri.ends_with("/archivo") => {
+                    let body = format!(
+                        "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+                         --XyZ\r\nContent-Disposition: form-data; name=\"archivo\"; filename=\"p.csv\"\r\n\r\n{csv}\r\n--XyZ--\r\n"
+                    );
+                    let mut rq = Request::post(&uri)
+                        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XyZ");
+                    if let Some(b) = b {
+                        rq = rq.header(header::COOKIE, &b.cookie);
+                    }
+                    send(&w.router, rq.body(Body::from(body)).unwrap()).await
+                }
+                (_, false) => {
+                    let form: Vec<(&str, String)> = vec![
+                        ("csrf", csrf.clone()),
+                        ("token", format!("t{i}")),
+                        ("codigo", format!("s{i}")),
+                        ("nombre", "S".into()),
+                        ("ronda", format!("f{i}")),
+                        ("material", "barro".into()),
+                        ("cantidad", "2".into()),
+                        ("fecha_necesaria", needed.clone()),
+                        ("proveedor", "barros".into()),
+                        ("tramos", "1+ 10".into()),
+                        ("vigente_hasta", today.to_string()),
+                        ("orden", "r1:barro:barros".into()),
+                        ("unidades", "1".into()),
+                        ("importe", "1.00".into()),
+                        ("prestamista", "nadie".into()),
+                        ("socio", format!("{socio}:barro")),
+                        ("producto", "cazuela".into()),
+                        ("calidad", "A".into()),
+                        ("capacidad", "10".into()),
+                        ("pedido", format!("v{i}")),
+                        ("comprador", "B".into()),
+                        ("precio", "1.00".into()),
+                        ("entregadas", "1".into()),
+                        ("comision", "10".into()),
+                        ("linea", format!("{socio}:cazuela")),
+                        (
+                            Box::leak(format!("c:{socio}:cazuela").into_boxed_str()),
+                            "5".into(),
+                        ),
+                    ];
+                    // Sales forms name the member by number.
+                    let form: Vec<(&str, String)> = form
+                        .into_iter()
+                        .map(|(k, v)| {
+                            if k == "socio" && (uri.contains("/ventas") || uri.contains("/tiendas"))
+                            {
+                                (k, socio.to_string())
+                            } else {
+                                (k, v)
+                            }
+                        })
+                        .collect();
+                    // The member's request names the open round.
+                    let form: Vec<(&str, String)> = form
+                        .into_iter()
+                        .map(|(k, v)| {
+                            if k == "ronda" && uri.ends_with("/pedir") {
+                                (k, "r1".to_string())
+                            } else {
+                                (k, v)
+                            }
+                        })
+                        .collect();
+                    let form: Vec<(&str, &str)> =
+                        form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    post_form(&w, &uri, b.as_ref(), &form).await
+                }
+            };
+            let status = r.status.as_u16();
+            let got = match status {
+                200..=299 => 2,
+                303 => 3,
+                s => s,
+            };
+            let got = if expected[i] == 9 && matches!(got, 2 | 3 | 422) {
+                9
+            } else {
+                got
+            };
+            let name = roles.get(i).copied().unwrap_or("nobody");
+            if got != expected[i] {
+                failures.push(format!(
+                    "{name} {method} {uri}: expected {}, got {status}: {}",
+                    expected[i],
+                    &r.body[..r.body.len().min(300)]
+                ));
+            }
+            if got == 404 && !uri.starts_with("/api/") && r.body != missing.body {
+                failures.push(format!(
+                    "{name} {method} {uri}: 404 differs from a missing one"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -25,11 +25,13 @@
 
 mod demo;
 mod outlets;
+mod price_csv;
 mod purchasing;
 mod reports;
 mod sales;
 
 pub use outlets::*;
+pub use price_csv::*;
 pub use purchasing::*;
 pub use reports::*;
 pub use sales::*;

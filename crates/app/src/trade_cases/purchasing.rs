@@ -13,7 +13,7 @@ use trade::purchase::{
 };
 use trade::supplier::{PriceList, Pricing, Supplier, Tier, ValidPriceList};
 
-const SUPPLIERS: &str = "trade-suppliers";
+pub(super) const SUPPLIERS: &str = "trade-suppliers";
 const ROUNDS: &str = "trade-rounds";
 
 fn round_stream(round_id: &str) -> String {
@@ -50,8 +50,16 @@ pub struct PriceListInput {
     pub valid_until: NaiveDate,
 }
 
+/// The event key of a price list: one per supplier, material and first day of validity.
+pub(super) fn price_list_key(input: &PriceListInput) -> String {
+    format!(
+        "trade:pricelist:{}:{}:{}",
+        input.supplier, input.material, input.valid_from
+    )
+}
+
 impl PriceListInput {
-    fn to_pure(&self) -> Result<ValidPriceList, AppError> {
+    pub(super) fn to_pure(&self) -> Result<ValidPriceList, AppError> {
         let pricing = match self.pricing.as_str() {
             "all_units" => Pricing::AllUnits,
             "incremental" => Pricing::Incremental,
@@ -87,7 +95,7 @@ impl PriceListInput {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-enum SupplierEvent {
+pub(super) enum SupplierEvent {
     Supplier(SupplierInput),
     PriceList(PriceListInput),
 }
@@ -455,10 +463,7 @@ impl App {
                 format!("R-BUY-1 proveedor '{}' no registrado", input.supplier),
             ));
         }
-        let key = format!(
-            "trade:pricelist:{}:{}:{}",
-            input.supplier, input.material, input.valid_from
-        );
+        let key = price_list_key(&input);
         let e = event(
             SUPPLIERS,
             "trade.price-list.registered",
