@@ -51,8 +51,8 @@
 //! the opening day cannot be closed (its contributions are in the opening).
 
 use crate::access_cases::{AccessError, Action, Viewer};
-use crate::credit_cases::book::{OverdueRow, RemainingRow};
 use crate::credit_cases::book::{Day, Dec};
+use crate::credit_cases::book::{OverdueRow, RemainingRow};
 use crate::credit_cases::lease_cases::lease_settings_on;
 use crate::credit_cases::{CreditEvent, ReviewSetting};
 use crate::events::{event, payload, Actor};
@@ -386,12 +386,7 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<OpeningProblem>> {
         }
     }
     if index[RECORD].is_none() {
-        errors.push(row_error(
-            header_line,
-            "header",
-            "record_column",
-            [],
-        ));
+        errors.push(row_error(header_line, "header", "record_column", []));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -451,12 +446,7 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<OpeningProblem>> {
             let value = cell(c);
             if !used {
                 if !value.is_empty() {
-                    errors.push(row_error(
-                        line,
-                        field,
-                        "not_used",
-                        [],
-                    ));
+                    errors.push(row_error(line, field, "not_used", []));
                 }
                 continue;
             }
@@ -504,12 +494,7 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<OpeningProblem>> {
                             _ => row.drawn = m,
                         }
                     }
-                    _ => errors.push(row_error(
-                        line,
-                        field,
-                        "bad_amount",
-                        [value.to_string()],
-                    )),
+                    _ => errors.push(row_error(line, field, "bad_amount", [value.to_string()])),
                 },
                 ID | LINE | CONTRACT => match value.parse::<i64>() {
                     Ok(n) if n > 0 => match c {
@@ -925,33 +910,32 @@ impl App {
                 Ok(m) => {
                     members.insert(r.curp.clone(), m.id);
                 }
-                Err(StoreError::NotFound { .. }) => errors.push(row_error(
-                    r.line,
-                    "curp",
-                    "no_member",
-                    [r.curp.clone()],
-                )),
+                Err(StoreError::NotFound { .. }) => {
+                    errors.push(row_error(r.line, "curp", "no_member", [r.curp.clone()]))
+                }
                 Err(e) => return Err(e.into()),
             }
         }
         let member = |r: &Row| members.get(&r.curp).copied().unwrap_or(0);
-        let period_of =
-            |r: &Row, errors: &mut Vec<OpeningProblem>| match Period::parse(&r.period, settings.period) {
-                Ok(p) if p.last_day() <= as_of => Some(p),
-                Ok(p) => {
-                    errors.push(row_error(
-                        r.line,
-                        "period",
-                        "period_open",
-                        [p.to_string(), as_of.to_string()],
-                    ));
-                    None
-                }
-                Err(e) => {
-                    errors.push(row_error(r.line, "period", "bad_period", [e.to_string()]));
-                    None
-                }
-            };
+        let period_of = |r: &Row, errors: &mut Vec<OpeningProblem>| match Period::parse(
+            &r.period,
+            settings.period,
+        ) {
+            Ok(p) if p.last_day() <= as_of => Some(p),
+            Ok(p) => {
+                errors.push(row_error(
+                    r.line,
+                    "period",
+                    "period_open",
+                    [p.to_string(), as_of.to_string()],
+                ));
+                None
+            }
+            Err(e) => {
+                errors.push(row_error(r.line, "period", "bad_period", [e.to_string()]));
+                None
+            }
+        };
 
         // The Fund.
         let key_id = |what: &str, line: usize| {
@@ -1000,7 +984,9 @@ impl App {
                         amount_minor: r.amount,
                         date: r.date.unwrap_or(as_of),
                     }),
-                    Err(e) => errors.push(row_error(r.line, "class", "class_refused", [e.to_string()])),
+                    Err(e) => {
+                        errors.push(row_error(r.line, "class", "class_refused", [e.to_string()]))
+                    }
                 },
                 Kind::Withdrawn => match WithdrawalPurpose::parse(&r.class) {
                     Ok(purpose) => fund.withdrawals.push(OpeningWithdrawal {
@@ -1010,17 +996,14 @@ impl App {
                         amount_minor: r.amount,
                         date: r.date.unwrap_or(as_of),
                     }),
-                    Err(e) => errors.push(row_error(r.line, "class", "class_refused", [e.to_string()])),
+                    Err(e) => {
+                        errors.push(row_error(r.line, "class", "class_refused", [e.to_string()]))
+                    }
                 },
                 Kind::FundBalance => match normalise_header(&r.class).as_str() {
                     "development" | "desarrollo" => balances.push((r, true)),
                     "competition" | "competencia" | "competitividad" => balances.push((r, false)),
-                    _ => errors.push(row_error(
-                        r.line,
-                        "class",
-                        "sub_fund_class",
-                        [],
-                    )),
+                    _ => errors.push(row_error(r.line, "class", "sub_fund_class", [])),
                 },
                 _ => {}
             }
@@ -1036,7 +1019,12 @@ impl App {
             match fund::opening::opening_decision(&settings, &state, &fund, "opening:fund") {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    errors.push(row_error(fund_line, "amount", "fund_refused", [e.to_string()]));
+                    errors.push(row_error(
+                        fund_line,
+                        "amount",
+                        "fund_refused",
+                        [e.to_string()],
+                    ));
                     None
                 }
             };
@@ -1079,12 +1067,7 @@ impl App {
             {
                 match review_outcome(&v.class) {
                     Some(o) => reviews.push((Day(v.date.unwrap_or(as_of)), v.limit, o.to_string())),
-                    None => errors.push(row_error(
-                        v.line,
-                        "class",
-                        "review_class",
-                        [],
-                    )),
+                    None => errors.push(row_error(v.line, "class", "review_class", [])),
                 }
             }
             let opened_on = r.date.unwrap_or(as_of);

@@ -76,7 +76,10 @@ async fn a_loan_behind_on_the_opening_day_is_late_and_owes_the_trust() {
         let c = m[2];
         let actor = Actor::new("directora", "test");
         let text = file_with(&late_loan());
-        let out = app.import_opening(org, &text, &actor, today()).await.unwrap();
+        let out = app
+            .import_opening(org, &text, &actor, today())
+            .await
+            .unwrap();
         assert_eq!(
             (
                 out.loans,
@@ -108,7 +111,10 @@ async fn a_loan_behind_on_the_opening_day_is_late_and_owes_the_trust() {
         );
         // R-FUND-6: the trust paid installment 1 (May), 500.00 + 20.00.
         assert_eq!(
-            loan.trust_paid.iter().map(|(n, v)| (*n, *v)).collect::<Vec<_>>(),
+            loan.trust_paid
+                .iter()
+                .map(|(n, v)| (*n, *v))
+                .collect::<Vec<_>>(),
             vec![(1, (50_000, 2_000))]
         );
 
@@ -128,7 +134,10 @@ async fn a_loan_behind_on_the_opening_day_is_late_and_owes_the_trust() {
                 amount_minor: 52_000
             }]
         );
-        assert_eq!(balance(&app, org, "fund:receivable:borrowers").await, 52_000);
+        assert_eq!(
+            balance(&app, org, "fund:receivable:borrowers").await,
+            52_000
+        );
         assert_eq!(balance(&app, org, "odf:payable:fund").await, -52_000);
 
         // The collection sheet of the opening day: C owes 520.00 + 515.00 = 1,035.00 of
@@ -142,7 +151,10 @@ async fn a_loan_behind_on_the_opening_day_is_late_and_owes_the_trust() {
 
         // The same file again changes nothing.
         let (events, entries) = (event_count(&app, org).await, entry_count(&app, org).await);
-        let again = app.import_opening(org, &text, &actor, today()).await.unwrap();
+        let again = app
+            .import_opening(org, &text, &actor, today())
+            .await
+            .unwrap();
         assert!(!again.created, "{backend}");
         assert_eq!(event_count(&app, org).await, events, "{backend}");
         assert_eq!(entry_count(&app, org).await, entries, "{backend}");
@@ -184,7 +196,10 @@ async fn a_loan_behind_on_the_opening_day_is_late_and_owes_the_trust() {
         );
         assert_eq!(trust_cash(&app, org).await, (412_750, 372_750), "{backend}");
         let state = app.fund_state(org).await.unwrap();
-        assert_eq!(fund::trust::shortfall(&state, &Borrower::Member(c)), 154_500);
+        assert_eq!(
+            fund::trust::shortfall(&state, &Borrower::Member(c)),
+            154_500
+        );
         let loan = &book.loan(3).unwrap().loan;
         assert_eq!(credit::quality::days_past_due(loan, d(2026, 7, 10)), 61);
         // The collection sheet: May's, June's and July's installments, 1,545.00, all paid by
@@ -398,17 +413,26 @@ async fn the_credit_book_the_trust_and_the_collection_sheet_agree_on_every_combi
                 .run_credit_day(Scope::Org(org), as_of, &Actor::new("d", "t"))
                 .await
                 .unwrap();
-            assert_eq!(run[0].paid_minor, unpaid, "{what}: {:?}", run[0].not_covered);
+            assert_eq!(
+                run[0].paid_minor, unpaid,
+                "{what}: {:?}",
+                run[0].not_covered
+            );
             let state = app.fund_state(org).await.unwrap();
             assert_eq!(
                 fund::trust::shortfall(&state, &Borrower::Member(member)),
                 unpaid + trust,
                 "{what}"
             );
-            let unpaid_principal = 40_000
-                * combo.iter().filter(|w| **w == Unpaid).count() as i64;
+            let unpaid_principal = 40_000 * combo.iter().filter(|w| **w == Unpaid).count() as i64;
             assert_eq!(
-                app.credit_book(org).await.unwrap().line(1).unwrap().line.drawn_minor,
+                app.credit_book(org)
+                    .await
+                    .unwrap()
+                    .line(1)
+                    .unwrap()
+                    .line
+                    .drawn_minor,
                 2_000_000 - unpaid_principal,
                 "{what}"
             );

@@ -422,7 +422,8 @@ mod tests {
         };
         let s = remaining_schedule(&line(), &r, "R-CRED-4").unwrap();
         assert_eq!(s.principal_minor, 300_000);
-        let numbers: Vec<(u32, NaiveDate)> = s.rows.iter().map(|x| (x.number, x.due_date)).collect();
+        let numbers: Vec<(u32, NaiveDate)> =
+            s.rows.iter().map(|x| (x.number, x.due_date)).collect();
         assert_eq!(
             numbers,
             vec![
@@ -431,7 +432,10 @@ mod tests {
                 (3, d(2026, 7, 15))
             ]
         );
-        assert_eq!(Book::from_schedule(&s).days_past_due(d(2026, 6, 30)), 16 + 30);
+        assert_eq!(
+            Book::from_schedule(&s).days_past_due(d(2026, 6, 30)),
+            16 + 30
+        );
         // Every installment may be overdue (a loan late at its end) ...
         let all_late = Remaining {
             rows: vec![],
@@ -448,9 +452,15 @@ mod tests {
         // due before the loan started, or a gap between the overdue and the rest is refused.
         for (rows, overdue) in [
             (vec![], vec![row(d(2026, 7, 15), 1, 0)]),
-            (vec![row(d(2026, 6, 15), 1, 0)], vec![row(d(2026, 5, 15), 1, 0)]),
+            (
+                vec![row(d(2026, 6, 15), 1, 0)],
+                vec![row(d(2026, 5, 15), 1, 0)],
+            ),
             (vec![], vec![row(d(2026, 1, 10), 1, 0)]),
-            (vec![row(d(2026, 7, 15), 1, 0)], vec![row(d(2026, 5, 15), 1, 0)]),
+            (
+                vec![row(d(2026, 7, 15), 1, 0)],
+                vec![row(d(2026, 5, 15), 1, 0)],
+            ),
         ] {
             let bad = Remaining {
                 rows,

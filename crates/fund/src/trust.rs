@@ -137,7 +137,7 @@ pub fn pay_installment_from_fund(
         vec![
             (settles.clone(), amount_minor),
             (code::trust_development(), -split.development_minor),
-        (code::trust_competition(), -split.competition_minor),
+            (code::trust_competition(), -split.competition_minor),
             (code::receivable_borrowers(), amount_minor),
             (code::odf_payable_fund(), -amount_minor),
         ],

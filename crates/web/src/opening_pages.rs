@@ -259,7 +259,11 @@ pub async fn upload_opening(
                 &ctx,
                 &slug,
                 Some(t.get("opening.refused")),
-                problems.iter().take(100).map(|p| problem_text(t, p)).collect(),
+                problems
+                    .iter()
+                    .take(100)
+                    .map(|p| problem_text(t, p))
+                    .collect(),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
