@@ -445,3 +445,55 @@ async fn the_credit_book_the_trust_and_the_collection_sheet_agree_on_every_combi
         }
     }
 }
+
+#[tokio::test]
+async fn a_loan_to_the_odf_the_trust_paid_for_leaves_the_odf_owing_the_fund() {
+    for (backend, app) in backends().await {
+        let slug = format!("apertura-atraso-odf-{backend}-{}", std::process::id());
+        let (org, _) = org_with_members(&app, &slug, 3).await;
+        let actor = Actor::new("directora", "test");
+        // Loan 2 to the ODF itself: the trust paid its installment of 20 June, 1,000.00 +
+        // 10.00; one of 1,000.00 + 5.00 falls due on 20 July.
+        let rows = "prestamo,2026-03-20,,,,,,2,1,,,,,\n\
+                    cuota_pagada_fideicomiso,2026-06-20,,,1000.00,,,,,,,,2,10.00\n\
+                    cuota_prestamo,2026-07-20,,,1000.00,,,,,,,,2,5.00\n";
+        app.import_opening(org, &file_with(rows), &actor, today())
+            .await
+            .unwrap();
+        // The trust's payment repaid the ODF's row: 1,000.00 of principal left, nothing late;
+        // the ODF owes the Fund 1,010.00 and the trust holds 9,400.00 − 1,010.00 = 8,390.00
+        // (505.00 from each sub-fund's cash). The lender is owed the line's 20,000.00.
+        let book = app.credit_book(org).await.unwrap();
+        let loan = &book.loan(2).unwrap().loan;
+        assert_eq!(loan.outstanding_principal_minor(), 100_000, "{backend}");
+        assert_eq!(credit::quality::days_past_due(loan, d(2026, 6, 30)), 0);
+        let state = app.fund_state(org).await.unwrap();
+        assert_eq!(fund::trust::shortfall(&state, &Borrower::Odf), 101_000);
+        assert_eq!(
+            trust_cash(&app, org).await,
+            (490_000 - 50_500, 450_000 - 50_500)
+        );
+        assert_eq!(balance(&app, org, "lenders:nafin:line").await, -2_000_000);
+        assert_check(&app, org, backend).await;
+
+        // R-CRED-4: on a loan to the ODF the trust cannot have paid June while May, which
+        // nobody paid, was due: a payment goes to the oldest installment.
+        let slug = format!("apertura-atraso-odf-2-{backend}-{}", std::process::id());
+        let (org, _) = org_with_members(&app, &slug, 3).await;
+        let rows = "prestamo,2026-03-20,,,,,,2,1,,,,,\n\
+                    cuota_vencida,2026-05-20,,,1000.00,,,,,,,,2,15.00\n\
+                    cuota_pagada_fideicomiso,2026-06-20,,,1000.00,,,,,,,,2,10.00\n";
+        let e = app
+            .import_opening(org, &file_with(rows), &actor, today())
+            .await
+            .unwrap_err();
+        let lines = e.row_lines().expect("row errors");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("line 26, date") || l.starts_with("line 27, date")),
+            "{backend}: {lines:?}"
+        );
+        assert!(app.opening(org).await.unwrap().is_none());
+    }
+}

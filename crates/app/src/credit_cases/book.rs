@@ -1094,6 +1094,32 @@ impl CreditBook {
                     )));
                 }
                 let borrower = borrower_of(*borrower);
+                // R-CRED-4: what the trust paid on a loan to the ODF repaid it, and a payment
+                // goes to the oldest installment due: it cannot have paid one after another
+                // that nobody paid.
+                if borrower == Borrower::Odf {
+                    let unpaid = overdue
+                        .iter()
+                        .filter(|o| !o.trust_paid())
+                        .map(|o| o.due_date());
+                    if let Some(first) = unpaid.min() {
+                        if let Some(later) = overdue
+                            .iter()
+                            .find(|o| o.trust_paid() && o.due_date() > first)
+                        {
+                            return Err(AppError::Rule {
+                                rule: "R-CRED-4",
+                                field: "date".into(),
+                                message: format!(
+                                    "préstamo {loan_id} a la ODF: el fideicomiso no pudo pagar la \
+                                     cuota del {} sin antes la del {first}, que nadie pagó (un \
+                                     pago va a la cuota más antigua)",
+                                    later.due_date()
+                                ),
+                            });
+                        }
+                    }
+                }
                 let st = self.line(*line_id)?;
                 let (loan, entry) = credit::opening::import_loan(
                     *loan_id,
