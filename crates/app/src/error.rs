@@ -15,6 +15,11 @@ pub enum AppError {
     /// A file had bad rows; nothing was imported. Each line names its row and field.
     #[error("{} row(s) rejected, nothing imported:\n{}", .0.len(), .0.join("\n"))]
     Rows(Vec<String>),
+    /// An opening position's file had bad rows (issue 16); nothing was imported. Each names its
+    /// row, column and what is wrong as a message key with its values (the web shows it in
+    /// Spanish), and prints as [`AppError::Rows`] does.
+    #[error("{} row(s) rejected, nothing imported:\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    OpeningRows(Vec<crate::opening_cases::OpeningProblem>),
     /// A programme rule refused the command: the rule id (`R-GOV-1`), the field and why.
     #[error("{rule} {field}: {message}")]
     Rule {
@@ -42,6 +47,7 @@ impl AppError {
             AppError::Ledger(_)
             | AppError::Field(_)
             | AppError::Rows(_)
+            | AppError::OpeningRows(_)
             | AppError::Rule { .. } => true,
             AppError::Trade(_) => true,
             AppError::Store(e) => !matches!(e, StoreError::Backend(_)),
@@ -67,6 +73,16 @@ impl AppError {
         self.contended_key().is_some()
     }
 
+    /// The bad rows of a file, one line each (`line 3, curp: ...`), when this is such a
+    /// refusal.
+    pub fn row_lines(&self) -> Option<Vec<String>> {
+        match self {
+            AppError::Rows(rows) => Some(rows.clone()),
+            AppError::OpeningRows(rows) => Some(rows.iter().map(ToString::to_string).collect()),
+            _ => None,
+        }
+    }
+
     /// The programme rule a refusal names (`R-FUND-3`), when one does.
     pub fn rule_id(&self) -> Option<&'static str> {
         match self {
@@ -82,6 +98,7 @@ impl AppError {
             AppError::Fund(e) => e.field(),
             AppError::Field(e) => Some(e.field),
             AppError::Rule { field, .. } => Some(field),
+            AppError::OpeningRows(rows) => rows.first().map(|r| r.field),
             _ => None,
         }
     }

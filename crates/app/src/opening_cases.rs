@@ -19,14 +19,16 @@
 //! | `dues` (`cuota`) | `curp`, `period`, `amount` | dues of a period still unpaid (R-ORG-6) |
 //! | `loan` (`prestamo`) | `id`, `line`, `curp` (empty: the ODF's own), `date` (disbursed) | a loan drawn on the line and being repaid, at the line's rate (R-CRED-3, R-CRED-4) |
 //! | `installment` (`cuota_prestamo`) | `contract` (the loan's `id`), `date` (due), `amount` (principal), `interest` | an installment of the loan still to fall due |
+//! | `overdue_installment` (`cuota_vencida`) | `contract`, `date` (due, by the opening day), `amount`, `interest` | an installment the borrower did not pay and nobody paid for them (R-CRED-4: the loan is late) |
+//! | `trust_paid_installment` (`cuota_pagada_fideicomiso`) | `contract`, `date` (due, by the opening day), `amount`, `interest` | an installment the trust paid the lender and the borrower owes the Fund (R-FUND-6) |
 //! | `lease` (`arrendamiento`) | `id`, `line`, `curp` (lessee), `name` (the asset), `date` (started) | a lease of an asset the ODF bought with the line (R-LEASE-1) |
 //! | `lease_rent` (`renta_arrendamiento`, `renta`) | `contract` (the lease's `id`), `date` (due), `amount` (principal), `interest` | a rent still to fall due |
 //!
 //! Amounts are pesos (`1,234.50`), dates `YYYY-MM-DD`, periods `YYYY-MM`. Every date is on or
 //! after the organisation's founding and on or before the opening day, which is not after today,
 //! except the due dates of installments and rents: what remains of a schedule falls due after
-//! the opening day, monthly (`credit::opening`), numbered 1, 2, ... from the first; `interest`
-//! may be empty (none).
+//! the opening day, monthly (`credit::opening`), after the overdue ones (due by the opening
+//! day), numbered 1, 2, ... from the first; `interest` may be empty (none).
 //!
 //! # What it books
 //! One commit: the Fund's facts as its rules record them (`fund::opening`), each line as a
@@ -41,13 +43,16 @@
 //! `opening.imported` event (stream `opening`, key `opening`) with the file's SHA-256 and the
 //! periods of dues it charged. From then on the credit rules treat the loans and leases as
 //! their own: payments, days late, line reviews, the trust paying installments as they fall
-//! due (R-FUND-6), default and transfer (R-LEASE-2). The same file again answers the first
+//! due (R-FUND-6), default and transfer (R-LEASE-2). An installment the trust paid before the
+//! opening (`trust_paid_installment`) is the trust's payment on its due date in the Fund,
+//! settling the opening equity (the line's drawn amount is after it): the trust's cash is lower
+//! and the borrower owes it to the Fund ([`trust_paid_before`]). The same file again answers the first
 //! import and writes nothing; another file after it is refused. A period that ends on or before
 //! the opening day cannot be closed (its contributions are in the opening).
 
 use crate::access_cases::{AccessError, Action, Viewer};
-use crate::credit_cases::book::RemainingRow;
 use crate::credit_cases::book::{Day, Dec};
+use crate::credit_cases::book::{OverdueRow, RemainingRow};
 use crate::credit_cases::lease_cases::lease_settings_on;
 use crate::credit_cases::{CreditEvent, ReviewSetting};
 use crate::events::{event, payload, Actor};
@@ -139,6 +144,11 @@ enum Kind {
     Dues,
     Loan,
     Installment,
+    /// An installment of a loan due on or before the opening day that nobody paid.
+    Overdue,
+    /// An installment of a loan due on or before the opening day that the trust paid the
+    /// lender and the borrower has not paid back (R-FUND-6).
+    TrustPaid,
     Lease,
     Rent,
 }
@@ -157,6 +167,8 @@ impl Kind {
             "dues" | "cuota" => Kind::Dues,
             "loan" | "prestamo" => Kind::Loan,
             "installment" | "cuota_prestamo" => Kind::Installment,
+            "overdue_installment" | "cuota_vencida" => Kind::Overdue,
+            "trust_paid_installment" | "cuota_pagada_fideicomiso" => Kind::TrustPaid,
             "lease" | "arrendamiento" => Kind::Lease,
             "lease_rent" | "renta_arrendamiento" | "renta" => Kind::Rent,
             _ => return None,
@@ -176,7 +188,9 @@ impl Kind {
             Kind::LineReview => &[LINE, DATE, LIMIT, CLASS],
             Kind::Loan => &[ID, LINE, CURP, DATE],
             Kind::Lease => &[ID, LINE, CURP, NAME, DATE],
-            Kind::Installment | Kind::Rent => &[CONTRACT, DATE, AMOUNT, INTEREST],
+            Kind::Installment | Kind::Overdue | Kind::TrustPaid | Kind::Rent => {
+                &[CONTRACT, DATE, AMOUNT, INTEREST]
+            }
         }
     }
 
@@ -186,7 +200,7 @@ impl Kind {
             Kind::Spent => &[NAME],
             // A loan without a CURP is the ODF's own (R-CRED-3).
             Kind::Loan => &[CURP],
-            Kind::Installment | Kind::Rent => &[INTEREST],
+            Kind::Installment | Kind::Overdue | Kind::TrustPaid | Kind::Rent => &[INTEREST],
             _ => &[],
         }
     }
@@ -212,17 +226,114 @@ struct Row {
     interest: i64,
 }
 
-fn row_error(line: usize, field: &'static str, message: impl Into<String>) -> RowError {
-    RowError {
+/// One problem of an opening file: its line, its column and what is wrong, as a key of the
+/// web's message catalogue (`opening.e.{code}`, shown in Spanish, crates/web/messages.toml)
+/// with the values it names, in order; `Display` is the English the CLI and the API's
+/// `?lang=en` print (`line 3, curp: ...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpeningProblem {
+    pub line: usize,
+    pub field: &'static str,
+    pub code: &'static str,
+    pub args: Vec<String>,
+}
+
+impl OpeningProblem {
+    /// What is wrong, in English.
+    pub fn message(&self) -> String {
+        fill(english(self.code), &self.args)
+    }
+}
+
+impl std::fmt::Display for OpeningProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}, {}: {}", self.line, self.field, self.message())
+    }
+}
+
+/// `template` with each `{}` replaced by the next of `args` (an argument's own braces stay).
+pub fn fill(template: &str, args: &[String]) -> String {
+    let mut out = String::new();
+    let mut parts = template.split("{}");
+    out.push_str(parts.next().unwrap_or(""));
+    for (i, part) in parts.enumerate() {
+        out.push_str(args.get(i).map_or("", String::as_str));
+        out.push_str(part);
+    }
+    out
+}
+
+/// The English of each problem's code (the catalogue's `opening.e.{code}` in `[en]` says the
+/// same; its `[es]` is what the web shows).
+pub const PROBLEMS: &[(&str, &str)] = &[
+    ("empty_file", "the file is empty; its first line names the columns: {}"),
+    ("column_again", "column '{}' is {} again"),
+    ("unknown_column", "unknown column '{}'; the columns are: {}"),
+    ("record_column", "the column 'record' (tipo) is required"),
+    ("too_many_rows", "has more than {} rows"),
+    ("csv", "{}"),
+    ("unknown_record", "'{}' is not a record (opening, contribution, grant, competition_spent, development_withdrawn, fund_balance, line, line_review, dues, loan, installment, overdue_installment, trust_paid_installment, lease, lease_rent)"),
+    ("not_used", "is not used by this record; leave it empty"),
+    ("required", "is required by this record"),
+    ("text", "{}"),
+    ("bad_date", "'{}' is not YYYY-MM-DD"),
+    ("bad_amount", "'{}' is not an amount in pesos above zero with up to two decimals"),
+    ("bad_number", "'{}' is not a number above zero"),
+    ("bad_rate", "'{}' is not an annual percentage from 0 to 200"),
+    ("no_contract", "no '{}' row has id {}"),
+    ("no_line", "no 'line' row has id {}"),
+    ("contract_refused", "{}"),
+    ("line_refused", "{}"),
+    ("fund_refused", "{}"),
+    ("trust_short", "{}"),
+    ("class_refused", "{}"),
+    ("bad_period", "{}"),
+    ("opening_required", "one row 'opening' (saldos_al) with the day of the position is required"),
+    ("opening_twice", "a second 'opening' row"),
+    ("opening_date", "must be between the founding ({}) and today ({})"),
+    ("overdue_date", "{} must be between the founding ({}) and the opening day ({}): an overdue installment fell due by then"),
+    ("future_date", "{} must be after the opening day ({}): only what still falls due is imported"),
+    ("past_date", "{} must be between the founding ({}) and the opening day ({})"),
+    ("no_member", "no member of this organisation has CURP {}"),
+    ("period_open", "{} has not ended by the opening day ({})"),
+    ("period_twice", "this member's {} is on line {} already"),
+    ("sub_fund_class", "must be development (desarrollo) or competition (competencia)"),
+    ("sub_fund_mismatch", "the rows of the file make this sub-fund {}, not {}"),
+    ("review_class", "must be met (cumplio), late_cured (atraso_pagado) or not_met (incumplio)"),
+    ("dues_charged", "this member's dues of {} were charged in Tequio already"),
+    ("imported_before", "an opening position as of {} was imported before; it cannot be replaced"),
+    ("too_many_entries", "books more than {} entries; ask for help to split it"),
+];
+
+fn english(code: &str) -> &'static str {
+    PROBLEMS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("{}", |(_, e)| e)
+}
+
+fn row_error<const N: usize>(
+    line: usize,
+    field: &'static str,
+    code: &'static str,
+    args: [String; N],
+) -> OpeningProblem {
+    OpeningProblem {
         line,
         field,
-        message: message.into(),
+        code,
+        args: args.into(),
     }
+}
+
+/// A problem the CSV reader found.
+fn csv_problem(e: RowError) -> OpeningProblem {
+    row_error(e.line, e.field, "csv", [e.message])
 }
 
 /// Reads the file: header, record kinds, every cell of the columns its record uses. Every
 /// problem found is listed; nothing is resolved against the organisation yet.
-fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
+fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<OpeningProblem>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let first = text.lines().next().unwrap_or("");
     let delimiter = if first.contains(';') && !first.contains(',') {
@@ -240,15 +351,13 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
     let mut lines = LineCounter::new(text);
     let header = match records.next() {
         Some(Ok(h)) => h,
-        Some(Err(e)) => return Err(vec![csv_error(&e, 1)]),
+        Some(Err(e)) => return Err(vec![csv_problem(csv_error(&e, 1))]),
         None => {
             return Err(vec![row_error(
                 1,
                 "header",
-                format!(
-                    "the file is empty; its first line names the columns: {}",
-                    opening_csv_header()
-                ),
+                "empty_file",
+                [opening_csv_header().to_string()],
             )])
         }
     };
@@ -264,25 +373,20 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
             Some(c) if index[c].is_some() => errors.push(row_error(
                 header_line,
                 "header",
-                format!("column '{raw}' is {} again", COLUMNS[c].0),
+                "column_again",
+                [raw.to_string(), COLUMNS[c].0.to_string()],
             )),
             Some(c) => index[c] = Some(i),
             None => errors.push(row_error(
                 header_line,
                 "header",
-                format!(
-                    "unknown column '{raw}'; the columns are: {}",
-                    opening_csv_header()
-                ),
+                "unknown_column",
+                [raw.to_string(), opening_csv_header().to_string()],
             )),
         }
     }
     if index[RECORD].is_none() {
-        errors.push(row_error(
-            header_line,
-            "header",
-            "the column 'record' (tipo) is required",
-        ));
+        errors.push(row_error(header_line, "header", "record_column", []));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -292,7 +396,7 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(csv_error(&e, header_line));
+                errors.push(csv_problem(csv_error(&e, header_line)));
                 continue;
             }
         };
@@ -304,7 +408,8 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
             errors.push(row_error(
                 line,
                 "file",
-                format!("has more than {MAX_OPENING_ROWS} rows"),
+                "too_many_rows",
+                [MAX_OPENING_ROWS.to_string()],
             ));
             break;
         }
@@ -313,12 +418,8 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
             errors.push(row_error(
                 line,
                 "record",
-                format!(
-                    "'{}' is not a record (opening, contribution, grant, competition_spent, \
-                     development_withdrawn, fund_balance, line, line_review, dues, loan, \
-                     installment, lease, lease_rent)",
-                    cell(RECORD)
-                ),
+                "unknown_record",
+                [cell(RECORD).to_string()],
             ));
             continue;
         };
@@ -345,29 +446,25 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
             let value = cell(c);
             if !used {
                 if !value.is_empty() {
-                    errors.push(row_error(
-                        line,
-                        field,
-                        "is not used by this record; leave it empty",
-                    ));
+                    errors.push(row_error(line, field, "not_used", []));
                 }
                 continue;
             }
             if value.is_empty() {
                 if !kind.optional().contains(&c) {
-                    errors.push(row_error(line, field, "is required by this record"));
+                    errors.push(row_error(line, field, "required", []));
                 }
                 continue;
             }
             if let Err(e) = registry::check_text(field, value, false) {
-                errors.push(row_error(line, field, e.message));
+                errors.push(row_error(line, field, "text", [e.message]));
                 continue;
             }
             let money = |v: &str| governance::settings::parse_pesos(v);
             match c {
                 DATE => match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
                     Ok(d) => row.date = Some(d),
-                    Err(_) => errors.push(row_error(line, field, format!("'{value}' is not YYYY-MM-DD"))),
+                    Err(_) => errors.push(row_error(line, field, "bad_date", [value.to_string()])),
                 },
                 CURP => row.curp = value.to_uppercase(),
                 PERIOD => row.period = value.to_string(),
@@ -383,7 +480,11 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
                                     || c == INTEREST
                                     || matches!(
                                         kind,
-                                        Kind::FundBalance | Kind::Installment | Kind::Rent
+                                        Kind::FundBalance
+                                            | Kind::Installment
+                                            | Kind::Overdue
+                                            | Kind::TrustPaid
+                                            | Kind::Rent
                                     ))) =>
                     {
                         match c {
@@ -393,11 +494,7 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
                             _ => row.drawn = m,
                         }
                     }
-                    _ => errors.push(row_error(
-                        line,
-                        field,
-                        format!("'{value}' is not an amount in pesos above zero with up to two decimals"),
-                    )),
+                    _ => errors.push(row_error(line, field, "bad_amount", [value.to_string()])),
                 },
                 ID | LINE | CONTRACT => match value.parse::<i64>() {
                     Ok(n) if n > 0 => match c {
@@ -405,13 +502,13 @@ fn parse_rows(text: &str) -> Result<Vec<Row>, Vec<RowError>> {
                         LINE => row.line_ref = n,
                         _ => row.contract = n,
                     },
-                    _ => errors.push(row_error(line, field, format!("'{value}' is not a number above zero"))),
+                    _ => errors.push(row_error(line, field, "bad_number", [value.to_string()])),
                 },
                 RATE => match Decimal::from_str(value.trim_end_matches('%').trim()) {
                     Ok(r) if r >= Decimal::ZERO && r <= Decimal::new(200, 0) => {
                         row.rate = r / Decimal::ONE_HUNDRED
                     }
-                    _ => errors.push(row_error(line, field, format!("'{value}' is not an annual percentage from 0 to 200"))),
+                    _ => errors.push(row_error(line, field, "bad_rate", [value.to_string()])),
                 },
                 _ => {}
             }
@@ -451,6 +548,12 @@ pub struct OpeningOutcome {
     pub leases: usize,
     #[serde(default)]
     pub rents: usize,
+    /// Installments of those loans overdue on the opening day: unpaid by anyone, and paid by
+    /// the trust for the borrower, who owes them to the Fund (R-FUND-6).
+    #[serde(default)]
+    pub overdue_installments: usize,
+    #[serde(default)]
+    pub trust_paid_installments: usize,
     pub entries: usize,
 }
 
@@ -464,9 +567,9 @@ pub struct OpeningRecord {
     pub dues_periods: BTreeMap<i64, Vec<String>>,
 }
 
-fn rows_error(mut errors: Vec<RowError>) -> AppError {
+fn rows_error(mut errors: Vec<OpeningProblem>) -> AppError {
     errors.sort_by_key(|e| e.line);
-    AppError::Rows(errors.iter().map(ToString::to_string).collect())
+    AppError::OpeningRows(errors)
 }
 
 /// The loans and leases of the file as credit events, each with its row: a loan with its
@@ -478,7 +581,7 @@ fn contract_events<'a>(
     members: &HashMap<String, i64>,
     history: &SettingsHistory,
     as_of: NaiveDate,
-    errors: &mut Vec<RowError>,
+    errors: &mut Vec<OpeningProblem>,
 ) -> Vec<(&'a Row, CreditEvent)> {
     let contracts: std::collections::HashSet<(Kind, i64)> = rows
         .iter()
@@ -486,9 +589,10 @@ fn contract_events<'a>(
         .map(|c| (c.kind, c.id))
         .collect();
     let mut parts: HashMap<(Kind, i64), Vec<RemainingRow>> = HashMap::new();
+    let mut overdue: HashMap<i64, Vec<OverdueRow>> = HashMap::new();
     for r in rows {
         let contract = match r.kind {
-            Kind::Installment => Kind::Loan,
+            Kind::Installment | Kind::Overdue | Kind::TrustPaid => Kind::Loan,
             Kind::Rent => Kind::Lease,
             _ => continue,
         };
@@ -501,7 +605,17 @@ fn contract_events<'a>(
             errors.push(row_error(
                 r.line,
                 "contract",
-                format!("no '{name}' row has id {}", r.contract),
+                "no_contract",
+                [name.to_string(), r.contract.to_string()],
+            ));
+            continue;
+        }
+        if matches!(r.kind, Kind::Overdue | Kind::TrustPaid) {
+            overdue.entry(r.contract).or_default().push(OverdueRow(
+                Day(r.date.unwrap_or(as_of)),
+                r.amount,
+                r.interest,
+                r.kind == Kind::TrustPaid,
             ));
             continue;
         }
@@ -534,6 +648,7 @@ fn contract_events<'a>(
                 started_on,
                 as_of: Day(as_of),
                 rows: remaining,
+                overdue: overdue.remove(&c.id).unwrap_or_default(),
             }
         } else {
             let settings = lease_settings_on(history, started_on.0);
@@ -557,12 +672,14 @@ fn contract_events<'a>(
 /// A loan or lease the credit rules refused, on the row and column at fault: what the loans owe
 /// above the line's drawn amount on the line's `drawn`; a date or amount of what remains on
 /// the installment or rent it names; the rest on the contract's own row.
-fn contract_error(rows: &[Row], c: &Row, e: &AppError) -> RowError {
+fn contract_error(rows: &[Row], c: &Row, e: &AppError) -> OpeningProblem {
     let message = e.to_string();
-    let part = if c.kind == Kind::Loan {
-        Kind::Installment
-    } else {
-        Kind::Rent
+    let part = |k: Kind| {
+        if c.kind == Kind::Loan {
+            matches!(k, Kind::Installment | Kind::Overdue | Kind::TrustPaid)
+        } else {
+            k == Kind::Rent
+        }
     };
     let field: &'static str = match e.field() {
         Some("drawn") => {
@@ -570,18 +687,18 @@ fn contract_error(rows: &[Row], c: &Row, e: &AppError) -> RowError {
                 .iter()
                 .find(|l| l.kind == Kind::Line && l.id == c.line_ref)
             {
-                return row_error(l.line, "drawn", message);
+                return row_error(l.line, "drawn", "contract_refused", [message]);
             }
             "line"
         }
         Some(f @ ("date" | "amount")) => {
             let field = if f == "date" { "date" } else { "amount" };
             if let Some(p) = rows.iter().find(|p| {
-                p.kind == part
+                part(p.kind)
                     && p.contract == c.id
                     && p.date.is_some_and(|d| message.contains(&d.to_string()))
             }) {
-                return row_error(p.line, field, message);
+                return row_error(p.line, field, "contract_refused", [message]);
             }
             field
         }
@@ -590,7 +707,56 @@ fn contract_error(rows: &[Row], c: &Row, e: &AppError) -> RowError {
         // No installment left, the same id twice, ...
         _ => "id",
     };
-    row_error(c.line, field, message)
+    row_error(c.line, field, "contract_refused", [message])
+}
+
+/// R-FUND-6: the installments the trust paid the lender before the opening for borrowers who
+/// have not paid them back (`trust_paid_installment` rows), as the trust's own payments on
+/// their due dates, on the Fund as the opening leaves it (`state`): the trust's cash is reduced
+/// (aimed at the R-FUND-2 split) and the borrower owes it to the Fund (`fund:receivable:
+/// borrowers` against `odf:payable:fund`), so replenishment, shortfalls and notices follow.
+/// The payment settles the opening equity, not the lender's line: what the line has drawn on the
+/// opening day is after it. A payment the trust's cash cannot cover is refused on its line.
+fn trust_paid_before(
+    settings: &fund::FundSettings,
+    mut state: fund::FundState,
+    book: &crate::credit_cases::book::CreditBook,
+    rows: &[Row],
+    errors: &mut Vec<OpeningProblem>,
+) -> fund::Decision {
+    let mut out = fund::Decision::default();
+    for r in rows.iter().filter(|r| r.kind == Kind::TrustPaid) {
+        // A loan the credit rules refused has its error already.
+        let Some(ls) = book.loans.get(&r.contract) else {
+            continue;
+        };
+        let Some(row) = ls
+            .loan
+            .schedule
+            .rows
+            .iter()
+            .find(|x| Some(x.due_date) == r.date)
+        else {
+            continue;
+        };
+        let due = fund::trust::InstallmentDue {
+            installment_ref: format!("opening-loan-{}:{}", r.contract, row.number),
+            borrower: crate::credit_cases::daily::fund_borrower(ls.loan.borrower),
+            lender_code: ls.loan.lender_code.clone(),
+            amount: Money::new(row.principal_minor + row.interest_minor, settings.currency),
+            due_date: row.due_date,
+            settles: Some(opening_equity()),
+        };
+        match fund::trust::pay_installment_from_fund(settings, &state, &due, row.due_date) {
+            Ok(d) => {
+                state.apply_all(&d.events);
+                out.entries.extend(d.entries);
+                out.events.extend(d.events);
+            }
+            Err(e) => errors.push(row_error(r.line, "amount", "trust_short", [e.to_string()])),
+        }
+    }
+    out
 }
 
 fn review_outcome(class: &str) -> Option<&'static str> {
@@ -661,14 +827,12 @@ impl App {
                     ..done
                 });
             }
-            return Err(registry::FieldError::new(
+            return Err(rows_error(vec![row_error(
+                1,
                 "file",
-                format!(
-                    "an opening position as of {} was imported before; it cannot be replaced",
-                    done.as_of
-                ),
-            )
-            .into());
+                "imported_before",
+                [done.as_of.to_string()],
+            )]));
         }
         let rows = parse_rows(text).map_err(rows_error)?;
         let settings = self.fund_settings(org_id).await?;
@@ -683,13 +847,14 @@ impl App {
                 return Err(rows_error(vec![row_error(
                     1,
                     "record",
-                    "one row 'opening' (saldos_al) with the day of the position is required",
+                    "opening_required",
+                    [],
                 )]))
             }
             [_, more @ ..] => {
                 return Err(rows_error(
                     more.iter()
-                        .map(|r| row_error(r.line, "record", "a second 'opening' row"))
+                        .map(|r| row_error(r.line, "record", "opening_twice", []))
                         .collect(),
                 ))
             }
@@ -698,25 +863,38 @@ impl App {
             errors.push(row_error(
                 openings[0].line,
                 "date",
-                format!("must be between the founding ({founded}) and today ({today})"),
+                "opening_date",
+                [founded.to_string(), today.to_string()],
             ));
         }
         for r in &rows {
             if let Some(d) = r.date {
                 // What still falls due is after the opening day (checked with its contract).
-                if matches!(r.kind, Kind::Installment | Kind::Rent) {
+                if matches!(r.kind, Kind::Overdue | Kind::TrustPaid) {
+                    // What fell due and is still owed: on or before the opening day.
+                    if d > as_of || d < founded {
+                        errors.push(row_error(
+                            r.line,
+                            "date",
+                            "overdue_date",
+                            [d.to_string(), founded.to_string(), as_of.to_string()],
+                        ));
+                    }
+                } else if matches!(r.kind, Kind::Installment | Kind::Rent) {
                     if d <= as_of {
                         errors.push(row_error(
                             r.line,
                             "date",
-                            format!("{d} must be after the opening day ({as_of}): only what still falls due is imported"),
+                            "future_date",
+                            [d.to_string(), as_of.to_string()],
                         ));
                     }
                 } else if r.kind != Kind::Opening && (d < founded || d > as_of) {
                     errors.push(row_error(
                         r.line,
                         "date",
-                        format!("{d} must be between the founding ({founded}) and the opening day ({as_of})"),
+                        "past_date",
+                        [d.to_string(), founded.to_string(), as_of.to_string()],
                     ));
                 }
             }
@@ -732,31 +910,32 @@ impl App {
                 Ok(m) => {
                     members.insert(r.curp.clone(), m.id);
                 }
-                Err(StoreError::NotFound { .. }) => errors.push(row_error(
-                    r.line,
-                    "curp",
-                    format!("no member of this organisation has CURP {}", r.curp),
-                )),
+                Err(StoreError::NotFound { .. }) => {
+                    errors.push(row_error(r.line, "curp", "no_member", [r.curp.clone()]))
+                }
                 Err(e) => return Err(e.into()),
             }
         }
         let member = |r: &Row| members.get(&r.curp).copied().unwrap_or(0);
-        let period_of =
-            |r: &Row, errors: &mut Vec<RowError>| match Period::parse(&r.period, settings.period) {
-                Ok(p) if p.last_day() <= as_of => Some(p),
-                Ok(p) => {
-                    errors.push(row_error(
-                        r.line,
-                        "period",
-                        format!("{p} has not ended by the opening day ({as_of})"),
-                    ));
-                    None
-                }
-                Err(e) => {
-                    errors.push(row_error(r.line, "period", e.to_string()));
-                    None
-                }
-            };
+        let period_of = |r: &Row, errors: &mut Vec<OpeningProblem>| match Period::parse(
+            &r.period,
+            settings.period,
+        ) {
+            Ok(p) if p.last_day() <= as_of => Some(p),
+            Ok(p) => {
+                errors.push(row_error(
+                    r.line,
+                    "period",
+                    "period_open",
+                    [p.to_string(), as_of.to_string()],
+                ));
+                None
+            }
+            Err(e) => {
+                errors.push(row_error(r.line, "period", "bad_period", [e.to_string()]));
+                None
+            }
+        };
 
         // The Fund.
         let key_id = |what: &str, line: usize| {
@@ -777,7 +956,8 @@ impl App {
                         errors.push(row_error(
                             r.line,
                             "period",
-                            format!("this member's {p} is on line {first} already"),
+                            "period_twice",
+                            [p.to_string(), first.to_string()],
                         ));
                         continue;
                     }
@@ -804,7 +984,9 @@ impl App {
                         amount_minor: r.amount,
                         date: r.date.unwrap_or(as_of),
                     }),
-                    Err(e) => errors.push(row_error(r.line, "class", e.to_string())),
+                    Err(e) => {
+                        errors.push(row_error(r.line, "class", "class_refused", [e.to_string()]))
+                    }
                 },
                 Kind::Withdrawn => match WithdrawalPurpose::parse(&r.class) {
                     Ok(purpose) => fund.withdrawals.push(OpeningWithdrawal {
@@ -814,16 +996,14 @@ impl App {
                         amount_minor: r.amount,
                         date: r.date.unwrap_or(as_of),
                     }),
-                    Err(e) => errors.push(row_error(r.line, "class", e.to_string())),
+                    Err(e) => {
+                        errors.push(row_error(r.line, "class", "class_refused", [e.to_string()]))
+                    }
                 },
                 Kind::FundBalance => match normalise_header(&r.class).as_str() {
                     "development" | "desarrollo" => balances.push((r, true)),
                     "competition" | "competencia" | "competitividad" => balances.push((r, false)),
-                    _ => errors.push(row_error(
-                        r.line,
-                        "class",
-                        "must be development (desarrollo) or competition (competencia)",
-                    )),
+                    _ => errors.push(row_error(r.line, "class", "sub_fund_class", [])),
                 },
                 _ => {}
             }
@@ -839,7 +1019,12 @@ impl App {
             match fund::opening::opening_decision(&settings, &state, &fund, "opening:fund") {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    errors.push(row_error(fund_line, "amount", e.to_string()));
+                    errors.push(row_error(
+                        fund_line,
+                        "amount",
+                        "fund_refused",
+                        [e.to_string()],
+                    ));
                     None
                 }
             };
@@ -857,11 +1042,11 @@ impl App {
                     errors.push(row_error(
                         r.line,
                         "amount",
-                        format!(
-                            "the rows of the file make this sub-fund {}, not {}",
-                            Money::new(computed, settings.currency),
-                            Money::new(r.amount, settings.currency)
-                        ),
+                        "sub_fund_mismatch",
+                        [
+                            Money::new(computed, settings.currency).to_string(),
+                            Money::new(r.amount, settings.currency).to_string(),
+                        ],
                     ));
                 }
             }
@@ -882,11 +1067,7 @@ impl App {
             {
                 match review_outcome(&v.class) {
                     Some(o) => reviews.push((Day(v.date.unwrap_or(as_of)), v.limit, o.to_string())),
-                    None => errors.push(row_error(
-                        v.line,
-                        "class",
-                        "must be met (cumplio), late_cured (atraso_pagado) or not_met (incumplio)",
-                    )),
+                    None => errors.push(row_error(v.line, "class", "review_class", [])),
                 }
             }
             let opened_on = r.date.unwrap_or(as_of);
@@ -908,7 +1089,7 @@ impl App {
                     credit_entries += applied.entries.len();
                     line_events.push(event)
                 }
-                Err(e) => errors.push(row_error(r.line, "line", e.to_string())),
+                Err(e) => errors.push(row_error(r.line, "line", "line_refused", [e.to_string()])),
             }
         }
         for v in rows.iter().filter(|v| v.kind == Kind::LineReview) {
@@ -919,7 +1100,8 @@ impl App {
                 errors.push(row_error(
                     v.line,
                     "line",
-                    format!("no 'line' row has id {}", v.line_ref),
+                    "no_line",
+                    [v.line_ref.to_string()],
                 ));
             }
         }
@@ -939,7 +1121,8 @@ impl App {
                     errors.push(row_error(
                         line,
                         "period",
-                        format!("this member's dues of {period} were charged in Tequio already"),
+                        "dues_charged",
+                        [period.to_string()],
                     ));
                 }
             }
@@ -953,10 +1136,19 @@ impl App {
                 Err(e) => errors.push(contract_error(&rows, r, &e)),
             }
         }
+        let trust = decision.as_ref().map(|d| {
+            let mut after = state.clone();
+            after.apply_all(&d.events);
+            trust_paid_before(&settings, after, &trial, &rows, &mut errors)
+        });
         if !errors.is_empty() {
             return Err(rows_error(errors));
         }
-        let decision = decision.unwrap_or_default();
+        let mut decision = decision.unwrap_or_default();
+        if let Some(trust) = trust {
+            decision.entries.extend(trust.entries);
+            decision.events.extend(trust.events);
+        }
 
         // Dues in arrears: one entry per member and period, against the opening equity, under
         // the key a charge of that period uses (R-ORG-6): a period's dues are charged once,
@@ -1009,6 +1201,8 @@ impl App {
             dues: dues.values().map(Vec::len).sum(),
             loans: count(Kind::Loan),
             installments: count(Kind::Installment),
+            overdue_installments: count(Kind::Overdue),
+            trust_paid_installments: count(Kind::TrustPaid),
             leases: count(Kind::Lease),
             rents: count(Kind::Rent),
             entries: extra.entries.len() + credit_entries,
@@ -1024,14 +1218,12 @@ impl App {
             },
         )?);
         if extra.entries.len() > store::MAX_BATCH_ENTRIES {
-            return Err(registry::FieldError::new(
+            return Err(rows_error(vec![row_error(
+                1,
                 "file",
-                format!(
-                    "books more than {} entries; ask for help to split it",
-                    store::MAX_BATCH_ENTRIES
-                ),
-            )
-            .into());
+                "too_many_entries",
+                [store::MAX_BATCH_ENTRIES.to_string()],
+            )]));
         }
         let created = self
             .credit_commit(org_id, &mut book, actor, line_events, extra)

@@ -9,7 +9,7 @@
 mod common;
 
 use app::credit_cases::Scope;
-use app::{Actor, AppError};
+use app::Actor;
 use common::*;
 
 /// Members 0, 1 and 2 of `org_with_members` (CURPs from `new_member`).
@@ -146,7 +146,7 @@ async fn a_bad_file_is_refused_whole_with_its_line_numbers() {
             .import_opening(org, &bad, &Actor::new("directora", "test"), today())
             .await
             .unwrap_err();
-        let AppError::Rows(lines) = e else {
+        let Some(lines) = e.row_lines() else {
             panic!("{backend}: expected row errors, got {e:?}")
         };
         let text = lines.join("\n");
@@ -299,7 +299,7 @@ async fn loans_and_leases_that_do_not_add_up_are_refused_on_their_lines() {
             .import_opening(org, &bad, &Actor::new("directora", "test"), today())
             .await
             .unwrap_err();
-        let AppError::Rows(lines) = e else {
+        let Some(lines) = e.row_lines() else {
             panic!("{backend}: expected row errors, got {e:?}")
         };
         let text = lines.join("\n");
@@ -323,7 +323,7 @@ async fn loans_and_leases_that_do_not_add_up_are_refused_on_their_lines() {
             .import_opening(org, &short, &Actor::new("directora", "test"), today())
             .await
             .unwrap_err();
-        let AppError::Rows(lines) = e else {
+        let Some(lines) = e.row_lines() else {
             panic!("{backend}: expected row errors, got {e:?}")
         };
         assert!(
@@ -377,7 +377,7 @@ async fn a_period_of_dues_is_charged_once_whether_it_came_in_the_opening_or_not(
             .import_opening(org, &file(), &actor, today())
             .await
             .unwrap_err();
-        let AppError::Rows(lines) = e else {
+        let Some(lines) = e.row_lines() else {
             panic!("{backend}: expected row errors, got {e:?}")
         };
         let text = lines.join("\n");

@@ -31,8 +31,8 @@ pub struct ImportArgs {
 fn print(o: &app::opening_cases::OpeningOutcome) {
     println!(
         "saldos al {}: {} aportaciones, {} donativos, {} gastos de competitividad, {} retiros, \
-         {} líneas ({} revisiones), {} cuotas adeudadas, {} préstamos ({} cuotas por vencer), \
-         {} arrendamientos ({} rentas por vencer), {} asientos; sha256 {}",
+         {} líneas ({} revisiones), {} cuotas adeudadas, {} préstamos ({} cuotas por vencer, \
+         {} vencidas, {} pagadas por el fideicomiso), {} arrendamientos ({} rentas por vencer), {} asientos; sha256 {}",
         o.as_of,
         o.contributions,
         o.grants,
@@ -43,6 +43,8 @@ fn print(o: &app::opening_cases::OpeningOutcome) {
         o.dues,
         o.loans,
         o.installments,
+        o.overdue_installments,
+        o.trust_paid_installments,
         o.leases,
         o.rents,
         o.entries,

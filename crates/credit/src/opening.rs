@@ -5,13 +5,16 @@
 //! line review's facts (R-CRED-2), the trust paying installments as they fall due (R-FUND-6),
 //! default, transfer and purchase of a leased asset (R-LEASE-1, R-LEASE-2).
 //!
-//! **(decision, this crate)** The remaining schedule is what is still to fall due after the
-//! opening day: monthly installments (the default of R-CRED-4), each with its principal and
-//! interest, numbered 1, 2, ... from the first one remaining. An installment that fell due on
-//! or before the opening day and is unpaid is not part of it (the trust would have paid the
-//! lender on its due date: that belongs to the Fund's history, not to the schedule). The rate of
-//! a loan is its line's (R-CRED-4: "rate is a setting of the line"), used for late interest
-//! and to recompute interest after a prepayment; the interest of each row is the table's.
+//! **(decision, this crate)** The remaining schedule is what the borrower still owes: the
+//! installments that fell due on or before the opening day and that the borrower has not paid
+//! ([`Remaining::overdue`]: the loan is late from the oldest one's due date), then those still
+//! to fall due after it, monthly (the default of R-CRED-4), each with its principal and
+//! interest, numbered 1, 2, ... from the first one owed. Whether the trust paid an overdue
+//! installment to the lender for the borrower (R-FUND-6) is the Fund's history and the credit
+//! book's, not the schedule's: either way the borrower owes it. The rate of a loan is its
+//! line's (R-CRED-4: "rate is a setting of the line"), used for late interest and to recompute
+//! interest after a prepayment; the interest of each row is the table's. Leases bring only
+//! rents still to fall due.
 
 use crate::accounts;
 use crate::book::Book;
@@ -40,8 +43,19 @@ pub struct Remaining {
     pub started_on: NaiveDate,
     /// The day of the opening position.
     pub as_of: NaiveDate,
-    /// Any order; sorted by due date here.
+    /// Still to fall due, after `as_of`. Any order; sorted by due date here.
     pub rows: Vec<RemainingRow>,
+    /// Fell due on or before `as_of` and the borrower has not paid them (R-CRED-4: the loan is
+    /// late). Any order; they come before `rows` in the schedule.
+    pub overdue: Vec<RemainingRow>,
+}
+
+/// The opening day of a loan brought in an opening position, `None` for a loan made here.
+pub fn imported_as_of(loan: &Loan) -> Option<NaiveDate> {
+    loan.events.iter().find_map(|e| match e.kind {
+        LoanEventKind::Imported { as_of } => Some(as_of),
+        _ => None,
+    })
 }
 
 /// How an imported contract is booked: its entry's idempotency key and the account that
@@ -52,9 +66,10 @@ pub struct Booking<'a> {
     pub counterpart: AccountCode,
 }
 
-/// The schedule of what remains: rows in due-date order, monthly from the first, all after
-/// the opening day, none empty, amounts not negative; the principal is their sum. `rule` is the
-/// rule the refusal names (R-CRED-4 for a loan, R-LEASE-1 for a lease).
+/// The schedule of what remains: rows in due-date order, monthly from the first, the overdue
+/// ones after the start and on or before the opening day, the others after it, none empty,
+/// amounts not negative; the principal is their sum. `rule` is the rule the refusal names
+/// (R-CRED-4 for a loan, R-LEASE-1 for a lease).
 pub fn remaining_schedule(
     line: &CreditLine,
     r: &Remaining,
@@ -82,8 +97,26 @@ pub fn remaining_schedule(
             ),
         ));
     }
+    let mut overdue = r.overdue.clone();
+    overdue.sort_by_key(|x| x.due_date);
+    for x in &overdue {
+        if x.due_date > r.as_of || x.due_date <= r.started_on {
+            return Err(CreditError::invalid(
+                rule,
+                "date",
+                format!(
+                    "the overdue installment due {} must fall due after the start {} and on or \
+                     before the opening day {}",
+                    x.due_date, r.started_on, r.as_of
+                ),
+            ));
+        }
+    }
     let mut rows = r.rows.clone();
     rows.sort_by_key(|x| x.due_date);
+    let first_remaining = overdue.len();
+    overdue.extend(rows);
+    let rows = overdue;
     let Some(first) = rows.first().map(|x| x.due_date) else {
         return Err(CreditError::invalid(
             rule,
@@ -131,7 +164,7 @@ pub fn remaining_schedule(
                 rule,
                 field: "date",
             })?;
-        if x.due_date <= r.as_of {
+        if i >= first_remaining && x.due_date <= r.as_of {
             return Err(CreditError::invalid(
                 rule,
                 "date",
@@ -333,6 +366,7 @@ mod tests {
                 row(d(2026, 8, 15), 500_000, 5_000),
                 row(d(2026, 7, 15), 495_000, 9_950),
             ],
+            overdue: vec![],
         };
         let s = remaining_schedule(&line(), &r, "R-CRED-4").unwrap();
         assert_eq!(s.principal_minor, 995_000);
@@ -350,6 +384,7 @@ mod tests {
             started_on: d(2026, 1, 15),
             as_of: d(2026, 6, 30),
             rows,
+            overdue: vec![],
         };
         for rows in [
             vec![],
@@ -369,5 +404,83 @@ mod tests {
                 .rule(),
             "R-CRED-3"
         );
+    }
+
+    #[test]
+    fn r_cred_4_overdue_installments_come_first_and_the_loan_is_late_from_the_oldest() {
+        // Two installments of 1,000.00 + 10.00 fell due on 15 May and 15 June and were not
+        // paid; one falls due on 15 July. On the opening day, 30 June, the loan is late from
+        // 15 May: 16 days of May after the 15th and 30 of June, 46 days.
+        let r = Remaining {
+            started_on: d(2026, 1, 15),
+            as_of: d(2026, 6, 30),
+            rows: vec![row(d(2026, 7, 15), 100_000, 1_000)],
+            overdue: vec![
+                row(d(2026, 6, 15), 100_000, 1_000),
+                row(d(2026, 5, 15), 100_000, 1_000),
+            ],
+        };
+        let s = remaining_schedule(&line(), &r, "R-CRED-4").unwrap();
+        assert_eq!(s.principal_minor, 300_000);
+        let numbers: Vec<(u32, NaiveDate)> =
+            s.rows.iter().map(|x| (x.number, x.due_date)).collect();
+        assert_eq!(
+            numbers,
+            vec![
+                (1, d(2026, 5, 15)),
+                (2, d(2026, 6, 15)),
+                (3, d(2026, 7, 15))
+            ]
+        );
+        assert_eq!(
+            Book::from_schedule(&s).days_past_due(d(2026, 6, 30)),
+            16 + 30
+        );
+        // Every installment may be overdue (a loan late at its end) ...
+        let all_late = Remaining {
+            rows: vec![],
+            ..r.clone()
+        };
+        assert_eq!(
+            remaining_schedule(&line(), &all_late, "R-CRED-4")
+                .unwrap()
+                .rows
+                .len(),
+            2
+        );
+        // ... but an overdue one after the opening day, one still to fall due before it, one
+        // due before the loan started, or a gap between the overdue and the rest is refused.
+        for (rows, overdue) in [
+            (vec![], vec![row(d(2026, 7, 15), 1, 0)]),
+            (
+                vec![row(d(2026, 6, 15), 1, 0)],
+                vec![row(d(2026, 5, 15), 1, 0)],
+            ),
+            (vec![], vec![row(d(2026, 1, 10), 1, 0)]),
+            (
+                vec![row(d(2026, 7, 15), 1, 0)],
+                vec![row(d(2026, 5, 15), 1, 0)],
+            ),
+        ] {
+            let bad = Remaining {
+                rows,
+                overdue,
+                ..r.clone()
+            };
+            let e = remaining_schedule(&line(), &bad, "R-CRED-4").unwrap_err();
+            assert_eq!(e.field(), "date", "{e}");
+        }
+        let (loan, _) = import_loan(
+            7,
+            &line(),
+            Borrower::Odf,
+            &r,
+            Booking {
+                key: "k",
+                counterpart: AccountCode::parse("odf:equity:opening").unwrap(),
+            },
+        )
+        .unwrap();
+        assert_eq!(imported_as_of(&loan), Some(d(2026, 6, 30)));
     }
 }

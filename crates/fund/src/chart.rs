@@ -152,6 +152,17 @@ pub(crate) struct EntrySpec<'a> {
 
 impl EntrySpec<'_> {
     pub(crate) fn build(self, legs: Vec<(AccountCode, i64)>) -> Result<ValidEntry, FundError> {
+        self.build_with(legs, None)
+    }
+
+    /// [`EntrySpec::build`], with `also` an account of the caller's outside the standard chart
+    /// (in the entry's currency): what a trust payment settles when the caller names it (the
+    /// opening equity for a payment made before the ODF started with Tequio).
+    pub(crate) fn build_with(
+        self,
+        legs: Vec<(AccountCode, i64)>,
+        also: Option<&AccountCode>,
+    ) -> Result<ValidEntry, FundError> {
         let currency = self.currency;
         let draft = EntryDraft {
             idempotency_key: self.key,
@@ -168,7 +179,11 @@ impl EntrySpec<'_> {
         };
         let chart = Chart::standard();
         draft
-            .validate(|c| chart.currency_of(c))
+            .validate(|c| {
+                chart
+                    .currency_of(c)
+                    .or_else(|| (Some(c) == also).then_some(currency))
+            })
             .map_err(|source| FundError::Ledger {
                 rule: self.rule,
                 source,

@@ -55,6 +55,8 @@ pub struct InstallmentDue {
     pub amount: Money,
     pub due_date: NaiveDate,
     /// The account the payment settles; `None` for the lender's line `lenders:{code}:line`.
+    /// One outside the Fund's chart is the caller's (the opening equity, for a payment the
+    /// trust made before the ODF started with Tequio), in the Fund's currency.
     pub settles: Option<AccountCode>,
 }
 
@@ -131,13 +133,16 @@ pub fn pay_installment_from_fund(
         ),
         currency: settings.currency,
     }
-    .build(vec![
-        (settles, amount_minor),
-        (code::trust_development(), -split.development_minor),
-        (code::trust_competition(), -split.competition_minor),
-        (code::receivable_borrowers(), amount_minor),
-        (code::odf_payable_fund(), -amount_minor),
-    ])?;
+    .build_with(
+        vec![
+            (settles.clone(), amount_minor),
+            (code::trust_development(), -split.development_minor),
+            (code::trust_competition(), -split.competition_minor),
+            (code::receivable_borrowers(), amount_minor),
+            (code::odf_payable_fund(), -amount_minor),
+        ],
+        due.settles.as_ref(),
+    )?;
     Ok(Decision {
         entries: vec![entry],
         events: vec![FundEvent::InstallmentPaidFromFund {

@@ -177,10 +177,18 @@ async fn staff_upload_the_opening_position_all_or_nothing() {
          saldos_al,{as_of},,,\n\
          cuota,,{curp},,150.00\n"
     );
-    // Dues need a period: the file is refused whole, naming line 3.
+    // Dues need a period: the file is refused whole, naming line 3 and its column as the
+    // file names it, in Spanish (no English sentence on the page).
     let refused = upload(&w, &staff, &good).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("line 3, period"), "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Línea 3 · periodo: este tipo de renglón necesita esta columna"),
+        "{}",
+        refused.body
+    );
+    assert!(!refused.body.contains("is required"), "{}", refused.body);
     assert!(w.app.opening(w.union.id).await.unwrap().is_none());
 
     // The demo charged the dues of its two months (2025-01, 2025-02): the opening brings

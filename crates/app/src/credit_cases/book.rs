@@ -312,6 +312,10 @@ pub enum CreditEvent {
         started_on: Day,
         as_of: Day,
         rows: Vec<RemainingRow>,
+        /// Installments that fell due on or before `as_of` and the borrower had not paid
+        /// (absent from loans imported on time): the loan is late (R-CRED-4).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        overdue: Vec<OverdueRow>,
     },
     /// Issue 16: a lease the ODF had before Tequio (R-LEASE-1), with its remaining rents and
     /// the settings in force when it started; the asset is booked against the opening equity.
@@ -489,11 +493,37 @@ impl RemainingRow {
     }
 }
 
-fn remaining(started_on: &Day, as_of: &Day, rows: &[RemainingRow]) -> credit::opening::Remaining {
+/// An installment of an imported loan that fell due on or before the opening day and that the
+/// borrower had not paid: `[due date, principal_minor, interest_minor, trust_paid]` in payloads.
+/// `trust_paid`: the trust had paid it to the lender on its due date, so the borrower owes it
+/// to the Fund (R-FUND-6, a replenishment); otherwise nobody paid it and the lender is still
+/// owed it (the trust pays it at its first run from the opening day on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverdueRow(pub Day, pub i64, pub i64, pub bool);
+
+impl OverdueRow {
+    pub fn due_date(&self) -> NaiveDate {
+        self.0 .0
+    }
+    pub fn trust_paid(&self) -> bool {
+        self.3
+    }
+}
+
+fn remaining(
+    started_on: &Day,
+    as_of: &Day,
+    rows: &[RemainingRow],
+    overdue: &[OverdueRow],
+) -> credit::opening::Remaining {
     credit::opening::Remaining {
         started_on: started_on.0,
         as_of: as_of.0,
         rows: rows.iter().map(RemainingRow::rule_row).collect(),
+        overdue: overdue
+            .iter()
+            .map(|o| RemainingRow(o.0, o.1, o.2).rule_row())
+            .collect(),
     }
 }
 
@@ -1055,6 +1085,7 @@ impl CreditBook {
                 started_on,
                 as_of,
                 rows,
+                overdue,
             } => {
                 if self.loans.contains_key(loan_id) {
                     return Err(AppError::Field(registry::FieldError::new(
@@ -1063,32 +1094,80 @@ impl CreditBook {
                     )));
                 }
                 let borrower = borrower_of(*borrower);
+                // R-CRED-4: what the trust paid on a loan to the ODF repaid it, and a payment
+                // goes to the oldest installment due: it cannot have paid one after another
+                // that nobody paid.
+                if borrower == Borrower::Odf {
+                    let unpaid = overdue
+                        .iter()
+                        .filter(|o| !o.trust_paid())
+                        .map(|o| o.due_date());
+                    if let Some(first) = unpaid.min() {
+                        if let Some(later) = overdue
+                            .iter()
+                            .find(|o| o.trust_paid() && o.due_date() > first)
+                        {
+                            return Err(AppError::Rule {
+                                rule: "R-CRED-4",
+                                field: "date".into(),
+                                message: format!(
+                                    "préstamo {loan_id} a la ODF: el fideicomiso no pudo pagar la \
+                                     cuota del {} sin antes la del {first}, que nadie pagó (un \
+                                     pago va a la cuota más antigua)",
+                                    later.due_date()
+                                ),
+                            });
+                        }
+                    }
+                }
                 let st = self.line(*line_id)?;
                 let (loan, entry) = credit::opening::import_loan(
                     *loan_id,
                     &st.line,
                     borrower,
-                    &remaining(started_on, as_of, rows),
+                    &remaining(started_on, as_of, rows, overdue),
                     credit::opening::Booking {
                         key: &key,
                         counterpart: crate::opening_cases::opening_equity(),
                     },
                 )?;
+                // R-FUND-6: the overdue installments the trust paid the lender before the
+                // opening, by their number in the schedule (the overdue rows come first).
+                let trust_rows: Vec<TrustRow> = loan
+                    .schedule
+                    .rows
+                    .iter()
+                    .filter(|r| {
+                        overdue
+                            .iter()
+                            .any(|o| o.trust_paid() && o.due_date() == r.due_date)
+                    })
+                    .map(|r| {
+                        TrustRow(
+                            *loan_id,
+                            r.number,
+                            r.principal_minor,
+                            r.interest_minor,
+                            Day(r.due_date),
+                        )
+                    })
+                    .collect();
+                let trust_principal: i64 = trust_rows.iter().map(|t| t.principal_minor()).sum();
                 // R-CRED-3: the loans being repaid were drawn from the line, so what they still
-                // owe the lender is part of what the line has drawn.
+                // owe the lender is part of what the line has drawn (what the trust paid the
+                // lender for them is not owed to the lender any more).
                 let owed: i64 = self
                     .loans
                     .values()
                     .filter(|l| l.loan.line_id == *line_id)
-                    .filter(|l| {
-                        l.loan
-                            .events
-                            .iter()
-                            .any(|e| matches!(e.kind, loan::LoanEventKind::Imported { .. }))
+                    .filter(|l| credit::opening::imported_as_of(&l.loan).is_some())
+                    .map(|l| {
+                        l.loan.schedule.principal_minor
+                            - l.trust_paid.values().map(|(p, _)| p).sum::<i64>()
                     })
-                    .map(|l| l.loan.schedule.principal_minor)
                     .sum::<i64>()
-                    + loan.schedule.principal_minor;
+                    + loan.schedule.principal_minor
+                    - trust_principal;
                 if owed > st.line.drawn_minor {
                     return Err(AppError::Rule {
                         rule: "R-CRED-3",
@@ -1117,6 +1196,19 @@ impl CreditBook {
                         replenished_minor: 0,
                     },
                 );
+                // As the daily run records the trust's payments (a loan to the ODF has those
+                // rows paid; a member still owes them), but the line's drawn amount on the
+                // opening day is after them already.
+                if let Err(e) = self.pay_trust_rows(&trust_rows) {
+                    self.loans.remove(loan_id);
+                    if let Some(ids) = self.by_borrower.get_mut(&borrower) {
+                        ids.retain(|id| id != loan_id);
+                    }
+                    return Err(e);
+                }
+                if let Some(l) = self.lines.get_mut(line_id) {
+                    l.line.drawn_minor += trust_principal;
+                }
             }
             CreditEvent::LeaseImported {
                 lease_id,
@@ -1145,7 +1237,7 @@ impl CreditBook {
                     &st.line,
                     asset_description,
                     *lessee,
-                    &remaining(started_on, as_of, rows),
+                    &remaining(started_on, as_of, rows, &[]),
                     &settings,
                     credit::opening::Booking {
                         key: &key,

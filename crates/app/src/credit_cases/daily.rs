@@ -18,7 +18,8 @@
 //! (`line repay`); the trust never pays more principal than the loan has left.
 //!
 //! Dates: each installment is paid, and its entries dated, on its own due date, so a run after
-//! missed days (a catch-up) posts what a daily run would have; a replenishment is dated when
+//! missed days (a catch-up) posts what a daily run would have (an installment an opening
+//! position brought overdue and unpaid by anyone, on the opening day); a replenishment is dated when
 //! both the trust's payment and the member's last payment had happened.
 //!
 //! If the trust cannot cover an installment it is left unpaid (reported; the next run tries
@@ -79,7 +80,7 @@ pub struct NotCovered {
     pub reason: String,
 }
 
-fn fund_borrower(b: Borrower) -> fund::trust::Borrower {
+pub(crate) fn fund_borrower(b: Borrower) -> fund::trust::Borrower {
     match b {
         Borrower::Odf => fund::trust::Borrower::Odf,
         Borrower::Member(m) => fund::trust::Borrower::Member(m),
@@ -324,12 +325,17 @@ impl App {
                 due_date,
                 settles: None,
             };
-            // Paid on its due date (a catch-up run dates each installment when it fell due).
+            // Paid on its due date (a catch-up run dates each installment when it fell due); an
+            // installment of an opening that fell due before it unpaid, on the opening day (a
+            // daily run from then on would have paid it that day; the books before are the
+            // opening's).
+            let paid_on = credit::opening::imported_as_of(&ls.loan)
+                .map_or(due_date, |as_of| due_date.max(as_of));
             let decision = match fund::trust::pay_installment_from_fund(
                 &settings,
                 &state,
                 &installment,
-                due_date,
+                paid_on,
             ) {
                 Ok(d) => d,
                 Err(e) => {
@@ -342,7 +348,7 @@ impl App {
                     continue;
                 }
             };
-            let row = TrustRow(loan_id, number, principal, interest, Day(due_date));
+            let row = TrustRow(loan_id, number, principal, interest, Day(paid_on));
             book.pay_trust_rows(&[row])?;
             state.apply_all(&decision.events);
             batch.push_installment(row, &installment.lender_code, decision);
@@ -350,7 +356,7 @@ impl App {
             // both the trust's payment and the member's had happened.
             let amount = replenishment_due(&book, loan_id);
             if amount > 0 {
-                let on = last_paid_on.map_or(due_date, |p| p.max(due_date)).min(date);
+                let on = last_paid_on.map_or(paid_on, |p| p.max(paid_on)).min(date);
                 let reference = format!("trust-{number}");
                 let key = format!("replenish:credit-loan-{loan_id}-{reference}");
                 let decision = fund::trust::replenish(

@@ -11,7 +11,7 @@ use crate::shell::{
 };
 use crate::AppState;
 use app::access_cases::{AccessError, Action};
-use app::opening_cases::OpeningOutcome;
+use app::opening_cases::{fill, OpeningOutcome, OpeningProblem};
 use app::AppError;
 use askama::Template;
 use axum::body::Bytes;
@@ -101,11 +101,54 @@ fn summary(t: Tr, o: &OpeningOutcome) -> Vec<(&'static str, String)> {
             format!("{} ({})", o.loans, o.installments),
         ),
         (
+            t.get("opening.overdue"),
+            format!(
+                "{} ({})",
+                o.overdue_installments + o.trust_paid_installments,
+                o.trust_paid_installments
+            ),
+        ),
+        (
             t.get("opening.leases"),
             format!("{} ({})", o.leases, o.rents),
         ),
         (t.get("opening.entries"), o.entries.to_string()),
     ]
+}
+
+/// A problem of an opening file in the reader's language (es-MX first): its line, its column as
+/// the file names it, and what is wrong (`opening.e.{code}` with the values it names). A rule's
+/// own text passed on as a value loses its rule id (ids stay out of sentences).
+pub fn problem_text(t: Tr, p: &OpeningProblem) -> String {
+    let column = t
+        .lookup(&format!("opening.col.{}", p.field))
+        .unwrap_or(p.field);
+    let args: Vec<String> = p.args.iter().map(|a| without_rule_ids(a)).collect();
+    let what = fill(t.get(&format!("opening.e.{}", p.code)), &args);
+    fill(
+        t.get("opening.e.line"),
+        &[p.line.to_string(), column.to_string(), what],
+    )
+}
+
+/// `text` without rule ids (`R-CRED-3`, `R-FUND-6:`).
+fn without_rule_ids(text: &str) -> String {
+    let words: Vec<&str> = text
+        .split(' ')
+        .filter(|w| {
+            let w = w.trim_end_matches(':');
+            let mut parts = w.split('-');
+            !(parts.next() == Some("R")
+                && parts
+                    .next()
+                    .is_some_and(|c| !c.is_empty() && c.chars().all(|x| x.is_ascii_uppercase()))
+                && parts
+                    .next()
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|x| x.is_ascii_digit()))
+                && parts.next().is_none())
+        })
+        .collect();
+    words.join(" ")
 }
 
 async fn opening_response(
@@ -208,13 +251,17 @@ pub async fn upload_opening(
             )
             .await
         }
-        Err(AccessError::App(AppError::Rows(lines))) => {
+        Err(AccessError::App(AppError::OpeningRows(problems))) => {
             opening_response(
                 &state,
                 &ctx,
                 &slug,
                 Some(t.get("opening.refused")),
-                lines.into_iter().take(100).collect(),
+                problems
+                    .iter()
+                    .take(100)
+                    .map(|p| problem_text(t, p))
+                    .collect(),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -317,9 +364,14 @@ pub async fn post_opening(
         .import_opening_as(org.id, &s.viewer, &body.csv, &ctx.origin, today_mx())
         .await
         .map_err(|e| match e {
-            AccessError::App(AppError::Rows(lines)) => {
-                crate::shell::invalid("csv", &lines.join("\n"))
-            }
+            AccessError::App(AppError::OpeningRows(problems)) => crate::shell::invalid(
+                "csv",
+                &problems
+                    .iter()
+                    .map(|p| problem_text(ctx.t, p))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
             other => access_error(other),
         })?;
     let status = if o.created {
@@ -333,6 +385,51 @@ pub async fn post_opening(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_problem_of_an_opening_file_reads_in_spanish_and_english() {
+        use crate::shell::Lang;
+        for (code, english) in app::opening_cases::PROBLEMS {
+            let key = format!("opening.e.{code}");
+            let es = Tr::new(Lang::Es).lookup(&key);
+            let en = Tr::new(Lang::En).lookup(&key);
+            assert!(es.is_some(), "{key} missing in Spanish");
+            // The catalogue's English is the app's (the CLI prints the app's).
+            assert_eq!(en, Some(*english), "{key}");
+            // As many values in both languages.
+            assert_eq!(
+                es.unwrap().matches("{}").count(),
+                english.matches("{}").count(),
+                "{key}"
+            );
+        }
+        let p = OpeningProblem {
+            line: 26,
+            field: "amount",
+            code: "trust_short",
+            args: vec!["R-FUND-6 amount: the trust holds 940000".into()],
+        };
+        let es = problem_text(Tr::new(Lang::Es), &p);
+        assert!(
+            es.starts_with("Línea 26 · monto: el fideicomiso no tenía con qué pagar"),
+            "{es}"
+        );
+        assert!(!es.contains("R-FUND-6"), "{es}");
+        let p = OpeningProblem {
+            line: 3,
+            field: "date",
+            code: "bad_date",
+            args: vec!["2026-02-30".into()],
+        };
+        assert_eq!(
+            problem_text(Tr::new(Lang::Es), &p),
+            "Línea 3 · fecha: «2026-02-30» no es una fecha AAAA-MM-DD"
+        );
+        assert_eq!(
+            problem_text(Tr::new(Lang::En), &p),
+            format!("Line 3 · date: {}", p.message())
+        );
+    }
 
     #[test]
     fn a_multipart_body_gives_its_fields() {

@@ -97,6 +97,10 @@ pub(crate) fn access_error(e: AccessError) -> Response {
 pub(crate) fn app_error(e: AppError) -> Response {
     match e {
         AppError::Field(f) => invalid(f.field, &f.message),
+        AppError::OpeningRows(rows) => match rows.first() {
+            Some(first) => invalid(first.field, &first.to_string()),
+            None => invalid("csv", ""),
+        },
         AppError::Rows(rows) => {
             let first = rows.first().cloned().unwrap_or_default();
             let field = first
