@@ -15,6 +15,7 @@ mod api_support;
 pub mod audit;
 mod auth;
 mod chart;
+mod credit;
 pub mod client_addr;
 
 mod dues_pages;
@@ -205,6 +206,7 @@ pub fn router_with(state: AppState) -> Router {
         )
         .merge(support_pages::routes())
         .merge(dues_pages::page_routes())
+        .merge(credit::routes())
         .nest("/api/v1", api::routes(state.clone()))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::remember_language))

@@ -3,6 +3,8 @@
 //! and small request helpers.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use app::access_cases::DEMO_PASSWORD;
 use app::App;
 use axum::body::Body;
