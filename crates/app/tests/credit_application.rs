@@ -70,7 +70,11 @@ async fn an_application_opens_the_proposal_and_is_disbursed_only_once_approved()
         assert!(created);
         assert_eq!(a.loan_id, 1);
         assert_eq!(a.terms.principal_minor, 1_000_000);
-        assert_eq!(a.terms.annual_rate.0, Decimal::new(18, 2), "the line's rate");
+        assert_eq!(
+            a.terms.annual_rate.0,
+            Decimal::new(18, 2),
+            "the line's rate"
+        );
         let p = app.proposal(org, a.proposal_id).await.unwrap().proposal;
         assert_eq!(p.kind, ProposalKind::Loan);
         assert_eq!(p.subject, "loan:1");
@@ -130,7 +134,12 @@ async fn an_application_opens_the_proposal_and_is_disbursed_only_once_approved()
         // line is 2 x 50,000.00 and 10,000.00 is drawn.
         let before = app.loan_applications(org).await.unwrap().len();
         let err = app
-            .apply_for_loan(org, &Actor::cli(), request(m[1], "90000.01", "sol-3"), today)
+            .apply_for_loan(
+                org,
+                &Actor::cli(),
+                request(m[1], "90000.01", "sol-3"),
+                today,
+            )
             .await
             .unwrap_err();
         assert!(err.to_string().contains("R-CRED-1"), "{err}");

@@ -9,9 +9,9 @@
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
 use crate::api_contract::{shape, ApiJson, ApiPath, ApiQuery, Contract};
-use crate::credit::CreditApiDoc;
 use crate::audit::redacted_text;
 use crate::auth::Ctx;
+use crate::credit::CreditApiDoc;
 use crate::pages::{key_figures, member_csv, search_members};
 use crate::AppState;
 use app::access_cases::{

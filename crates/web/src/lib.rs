@@ -15,8 +15,8 @@ mod api_support;
 pub mod audit;
 mod auth;
 mod chart;
-mod credit;
 pub mod client_addr;
+mod credit;
 
 mod dues_pages;
 mod format;

@@ -2207,27 +2207,111 @@ async fn authorisation_matrix_every_role_against_the_credit_pages_and_routes() {
     // 3 = redirect to sign in, 9 = authorised and the rule decided (2xx or 422).
     type Row = (&'static str, String, [u16; 8]);
     let rows: Vec<Row> = vec![
-        ("GET", format!("{o}/prestamos"), [2, 2, 2, 2, 403, 403, 403, 3]),
-        ("GET", format!("{o}/prestamos/solicitar"), [403, 2, 2, 2, 403, 403, 403, 3]),
-        ("POST", format!("{o}/prestamos/solicitar"), [403, 9, 9, 9, 403, 403, 403, 3]),
-        ("GET", format!("{o}/prestamos/{id}"), [2, 2, 2, 2, 404, 404, 404, 3]),
-        ("POST", format!("{o}/prestamos/{id}/entregar"), [403, 9, 403, 403, 403, 403, 403, 3]),
-        ("POST", format!("{o}/prestamos/{id}/pago"), [403, 9, 403, 403, 403, 403, 403, 3]),
-        ("GET", format!("{o}/prestamos/999999"), [404, 404, 404, 404, 404, 404, 404, 3]),
-        ("GET", format!("{o}/prestamos/{id}/recibos/nada"), [404, 404, 404, 404, 404, 404, 404, 3]),
-        ("GET", format!("{o}/cartera"), [2, 2, 2, 403, 403, 403, 403, 3]),
-        ("GET", format!("{o}/cartera.csv"), [2, 2, 2, 403, 403, 403, 403, 3]),
-        ("GET", format!("{x}/prestamos"), [2, 404, 404, 404, 404, 404, 404, 3]),
-        ("GET", format!("{x}/prestamos/solicitar"), [403, 404, 404, 404, 404, 404, 404, 3]),
-        ("GET", format!("{x}/cartera"), [2, 404, 404, 404, 404, 404, 404, 3]),
-        ("GET", format!("{api_o}/loans"), [2, 2, 2, 403, 403, 403, 403, 401]),
-        ("POST", format!("{api_o}/loans"), [403, 9, 403, 9, 403, 403, 403, 401]),
-        ("GET", format!("{api_o}/loans/{id}"), [2, 2, 2, 2, 404, 404, 404, 401]),
-        ("POST", format!("{api_o}/loans/{id}/disbursement"), [403, 9, 403, 403, 403, 403, 403, 401]),
-        ("POST", format!("{api_o}/loans/{id}/payments"), [403, 9, 403, 403, 403, 403, 403, 401]),
-        ("GET", format!("{api_o}/loan-portfolio"), [2, 2, 2, 403, 403, 403, 403, 401]),
-        ("GET", format!("{api_x}/loans"), [2, 404, 404, 404, 404, 404, 404, 401]),
-        ("GET", format!("{api_x}/loan-portfolio"), [2, 404, 404, 404, 404, 404, 404, 401]),
+        (
+            "GET",
+            format!("{o}/prestamos"),
+            [2, 2, 2, 2, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/prestamos/solicitar"),
+            [403, 2, 2, 2, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/prestamos/solicitar"),
+            [403, 9, 9, 9, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/prestamos/{id}"),
+            [2, 2, 2, 2, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/prestamos/{id}/entregar"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/prestamos/{id}/pago"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/prestamos/999999"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/prestamos/{id}/recibos/nada"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cartera"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cartera.csv"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/prestamos"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/prestamos/solicitar"),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/cartera"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{api_o}/loans"),
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{api_o}/loans"),
+            [403, 9, 403, 9, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{api_o}/loans/{id}"),
+            [2, 2, 2, 2, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{api_o}/loans/{id}/disbursement"),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{api_o}/loans/{id}/payments"),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{api_o}/loan-portfolio"),
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{api_x}/loans"),
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{api_x}/loan-portfolio"),
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
     ];
     let missing = get(&w, "/odf/no-existe/fondo", who[1].as_ref()).await;
     let before = w
@@ -2252,7 +2336,15 @@ async fn authorisation_matrix_every_role_against_the_credit_pages_and_routes() {
                 } else {
                     None
                 };
-                api(&w, method, &uri, b.as_ref().map(|b| b.token.as_str()), body, None).await
+                api(
+                    &w,
+                    method,
+                    &uri,
+                    b.as_ref().map(|b| b.token.as_str()),
+                    body,
+                    None,
+                )
+                .await
             } else if method == "GET" {
                 get(&w, &uri, b.as_ref()).await
             } else {
@@ -2260,7 +2352,12 @@ async fn authorisation_matrix_every_role_against_the_credit_pages_and_routes() {
                     &w,
                     &uri,
                     b.as_ref(),
-                    &[("csrf", &csrf), ("amount", "cero"), ("importe", "cero"), ("socio", "")],
+                    &[
+                        ("csrf", &csrf),
+                        ("amount", "cero"),
+                        ("importe", "cero"),
+                        ("socio", ""),
+                    ],
                 )
                 .await
             };
@@ -2281,7 +2378,9 @@ async fn authorisation_matrix_every_role_against_the_credit_pages_and_routes() {
                 ));
             }
             if got == 404 && !uri.starts_with("/api/") && r.body != missing.body {
-                failures.push(format!("{name} {method} {uri}: 404 differs from a missing one"));
+                failures.push(format!(
+                    "{name} {method} {uri}: 404 differs from a missing one"
+                ));
             }
         }
     }

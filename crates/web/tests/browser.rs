@@ -17,7 +17,6 @@ use common::browser::*;
 use fantoccini::Locator;
 use std::time::Duration;
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn phone_sized_member_statement_board_vote_and_refused_support_committee_vote() {
     let Some((_turn, _driver, client)) = chrome().await else {
@@ -844,7 +843,6 @@ async fn every_page_as_every_role_on_a_phone_in_spanish() {
     );
 }
 
-
 /// Issue 16 on a 360 px phone: staff propose a setting change on `/odf/{slug}/ajustes`, the
 /// board approves it on the proposals page (R-GOV-1, R-GOV-2), and the settings page shows the
 /// new value in force with its history; then the staff of a new ODF upload the example opening
@@ -1254,8 +1252,6 @@ async fn staff_record_a_leave_and_give_a_committee_seat_on_a_phone() {
 
 // ---------------------------------------------------------------- issue 19: the support system
 
-
-
 /// R-INFO-1, R-INNO-1, R-SUP-1, R-SUP-2 on a phone: staff publish an opportunity for the
 /// member's trade and the member sees it "para ti" and marks interest (staff then see their
 /// name); the member registers an invention and a member of the innovation committee reviews
@@ -1491,7 +1487,6 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
 }
 
 // ---------------------------------------------------------------- issue 17: dues and the sheet
-
 
 /// The page's print styles hide the header (the menu), forms and `.noprint` (the buttons).
 async fn print_hides_navigation_and_buttons(client: &fantoccini::Client, what: &str) {

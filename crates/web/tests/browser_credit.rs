@@ -68,7 +68,11 @@ async fn a_members_loan_from_quote_to_two_payments_on_a_phone() {
         wait_until_shown(client.clone(), "Su voto: A favor").await;
     }
     shot_and_check(&client, "credit-04-board-voted.png").await;
-    click(&client, &format!("#{proposal} form[action$='/cerrar'] button")).await;
+    click(
+        &client,
+        &format!("#{proposal} form[action$='/cerrar'] button"),
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(
         w.app
@@ -122,13 +126,14 @@ async fn a_members_loan_from_quote_to_two_payments_on_a_phone() {
     };
     let remaining = 1_200_000 - 100_000 - 150_050 + interest_1;
     sign_in_through_page(&client, &base, "socio", DEMO_PASSWORD).await;
-    client
-        .goto(&format!("{odf}/mi-estado"))
-        .await
-        .unwrap();
+    client.goto(&format!("{odf}/mi-estado")).await.unwrap();
     click(&client, "#my-loans").await;
     wait_until_shown(client.clone(), "id=\"loans\"").await;
-    click(&client, &format!("#loans a[href$='/prestamos/{}']", application.loan_id)).await;
+    click(
+        &client,
+        &format!("#loans a[href$='/prestamos/{}']", application.loan_id),
+    )
+    .await;
     wait_until_shown(client.clone(), "id=\"schedule\"").await;
     let shown = client
         .find(Locator::Id("loan-outstanding"))

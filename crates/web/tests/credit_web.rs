@@ -26,7 +26,11 @@ fn hidden(body: &str, name: &str) -> String {
 async fn count(w: &World, stream: &str) -> usize {
     w.app
         .store()
-        .events(w.union.id, Some(stream), store::Page::first(store::MAX_PAGE))
+        .events(
+            w.union.id,
+            Some(stream),
+            store::Page::first(store::MAX_PAGE),
+        )
         .await
         .unwrap()
         .len()
@@ -92,7 +96,11 @@ async fn a_members_loan_from_the_simulator_to_two_payments_with_receipts() {
         Some(&socio),
     )
     .await;
-    assert!(quote.body.contains("/prestamos/solicitar"), "{}", quote.body);
+    assert!(
+        quote.body.contains("/prestamos/solicitar"),
+        "{}",
+        quote.body
+    );
     let form = get(
         &w,
         &format!("/odf/{SLUG}/prestamos/solicitar?amount=12000&installments=6&start={today}&frequency=monthly&method=equal-installments"),
@@ -102,6 +110,7 @@ async fn a_members_loan_from_the_simulator_to_two_payments_with_receipts() {
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     let token = hidden(&form.body, "token");
     let proposals_before = count(&w, "proposals").await;
+    let start = today.to_string();
     let fields = [
         ("csrf", socio.csrf.as_str()),
         ("token", token.as_str()),
@@ -109,15 +118,26 @@ async fn a_members_loan_from_the_simulator_to_two_payments_with_receipts() {
         ("installments", "6"),
         ("frequency", "monthly"),
         ("method", "equal-installments"),
-        ("start", &today.to_string()),
+        ("start", start.as_str()),
         ("plan", ""),
     ];
-    let r = post_form(&w, &format!("/odf/{SLUG}/prestamos/solicitar"), Some(&socio), &fields).await;
+    let r = post_form(
+        &w,
+        &format!("/odf/{SLUG}/prestamos/solicitar"),
+        Some(&socio),
+        &fields,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let loan_uri = r.location().to_string();
     // Sent twice, applied once.
-    let again =
-        post_form(&w, &format!("/odf/{SLUG}/prestamos/solicitar"), Some(&socio), &fields).await;
+    let again = post_form(
+        &w,
+        &format!("/odf/{SLUG}/prestamos/solicitar"),
+        Some(&socio),
+        &fields,
+    )
+    .await;
     assert_eq!(again.location(), loan_uri);
     assert_eq!(count(&w, "loan-applications").await, 1);
     assert_eq!(count(&w, "proposals").await, proposals_before + 1);
@@ -125,16 +145,24 @@ async fn a_members_loan_from_the_simulator_to_two_payments_with_receipts() {
     assert_eq!(application.member_id, socio_id);
     assert_eq!(application.terms.principal_minor, 1_200_000);
     let page = get(&w, &loan_uri, Some(&socio)).await;
-    assert!(page.body.contains("espera la decisión del consejo"), "{}", page.body);
+    assert!(
+        page.body.contains("espera la decisión del consejo"),
+        "{}",
+        page.body
+    );
 
     // Staff cannot disburse before the board decided: the refusal is on the page.
     let staff = sign_in(&w, "personal").await;
     let disburse = format!("{loan_uri}/entregar");
     let r = post_form(&w, &disburse, Some(&staff), &[("csrf", &staff.csrf)]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("el consejo todavía no aprueba este préstamo"));
+    assert!(r
+        .body
+        .contains("el consejo todavía no aprueba este préstamo"));
     let proposals = get(&w, &format!("/odf/{SLUG}/propuestas"), Some(&staff)).await;
-    assert!(proposals.body.contains(&format!("préstamo n.º {}", application.loan_id)));
+    assert!(proposals
+        .body
+        .contains(&format!("préstamo n.º {}", application.loan_id)));
 
     board_approves(&w, application.proposal_id).await;
     let page = get(&w, &loan_uri, Some(&staff)).await;
@@ -142,7 +170,8 @@ async fn a_members_loan_from_the_simulator_to_two_payments_with_receipts() {
     let r = post_form(&w, &disburse, Some(&staff), &[("csrf", &staff.csrf)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // Again: nothing more is drawn.
-    let drawn = |b: &app::credit_cases::CreditBook| b.lines.values().next().unwrap().line.drawn_minor;
+    let drawn =
+        |b: &app::credit_cases::CreditBook| b.lines.values().next().unwrap().line.drawn_minor;
     let before = drawn(&w.app.credit_book(w.union.id).await.unwrap());
     let r = post_form(&w, &disburse, Some(&staff), &[("csrf", &staff.csrf)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -187,7 +216,10 @@ async fn a_members_loan_from_the_simulator_to_two_payments_with_receipts() {
     let receipt1 = pay("1,000.00").await;
     let receipt2 = pay("$1,500.50").await;
     let book = w.app.credit_book(w.union.id).await.unwrap();
-    assert_eq!(book.loan(application.loan_id).unwrap().loan.payments.len(), 2);
+    assert_eq!(
+        book.loan(application.loan_id).unwrap().loan.payments.len(),
+        2
+    );
 
     // Independent arithmetic (R-CRED-4, 30/360): the first month's interest is P x rate / 12,
     // half to even. Paid today, before the first due date, the payments first pay the first
@@ -205,7 +237,10 @@ async fn a_members_loan_from_the_simulator_to_two_payments_with_receipts() {
         "remaining {remaining}: {}",
         page.body
     );
-    assert!(page.body.contains(&web::money_es_mx(250_050)), "paid in all");
+    assert!(
+        page.body.contains(&web::money_es_mx(250_050)),
+        "paid in all"
+    );
     let r = get(&w, &receipt2, Some(&socio)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("$1,500.50") && r.body.contains(&web::money_es_mx(remaining as i128)));
@@ -213,13 +248,20 @@ async fn a_members_loan_from_the_simulator_to_two_payments_with_receipts() {
     assert!(r.body.contains("P-") && r.body.contains("$1,000.00"));
     // The member finds it from their statement.
     let statement = get(&w, &format!("/odf/{SLUG}/socios/{socio_id}"), Some(&socio)).await;
-    assert!(statement.body.contains(&format!("/odf/{SLUG}/prestamos/{}", application.loan_id)));
+    assert!(statement
+        .body
+        .contains(&format!("/odf/{SLUG}/prestamos/{}", application.loan_id)));
     let mine = get(&w, &format!("/odf/{SLUG}/prestamos"), Some(&socio)).await;
-    assert!(mine.body.contains(&format!("/prestamos/{}\"", application.loan_id)));
+    assert!(mine
+        .body
+        .contains(&format!("/prestamos/{}\"", application.loan_id)));
     // Another member gets the 404 of a missing loan, and of its receipt.
     let other = sign_in(&w, "consejo").await;
     let other_member = sign_in(&w, "apoyo").await;
-    assert_eq!(get(&w, &loan_uri, Some(&other)).await.status, StatusCode::OK);
+    assert_eq!(
+        get(&w, &loan_uri, Some(&other)).await.status,
+        StatusCode::OK
+    );
     assert_eq!(
         get(&w, &loan_uri, Some(&other_member)).await.status,
         StatusCode::NOT_FOUND
@@ -228,7 +270,10 @@ async fn a_members_loan_from_the_simulator_to_two_payments_with_receipts() {
         get(&w, &receipt1, Some(&other_member)).await.status,
         StatusCode::NOT_FOUND
     );
-    assert!(w.app.check_books(w.union.id).await.unwrap().ok(), "the books check passes");
+    assert!(
+        w.app.check_books(w.union.id).await.unwrap().ok(),
+        "the books check passes"
+    );
 }
 
 #[tokio::test]
@@ -236,7 +281,12 @@ async fn refusals_name_the_field_and_write_nothing() {
     let w = world_sized(300, 12).await;
     let today = today_mx();
     let socio = sign_in(&w, "socio").await;
-    let form = get(&w, &format!("/odf/{SLUG}/prestamos/solicitar"), Some(&socio)).await;
+    let form = get(
+        &w,
+        &format!("/odf/{SLUG}/prestamos/solicitar"),
+        Some(&socio),
+    )
+    .await;
     let token = hidden(&form.body, "token");
     let apply = |amount: &'static str, start: String| {
         let w = &w;
@@ -279,7 +329,11 @@ async fn refusals_name_the_field_and_write_nothing() {
         // A board member is also a member: they apply for themself.
         assert_eq!(
             r.status,
-            if board_member { StatusCode::OK } else { StatusCode::FORBIDDEN },
+            if board_member {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            },
             "{login}"
         );
     }
@@ -292,7 +346,11 @@ async fn refusals_name_the_field_and_write_nothing() {
         &[("csrf", &socio.csrf), ("importe", "10")],
     )
     .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "members do not record payments");
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "members do not record payments"
+    );
     let r = get(&w, &format!("/odf/{SLUG}/prestamos/999999"), Some(&staff)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
@@ -307,7 +365,15 @@ async fn the_api_applies_disburses_and_records_payments_once() {
     let uri = format!("/api/v1/orgs/{SLUG}/loans");
     let body = json!({"member_id": socio_id, "amount": "6,000.00", "installments": "3",
         "start": today.to_string(), "reference": "sol-1"});
-    let r = api(&w, "POST", &uri, Some(&socio.token), Some(body.clone()), None).await;
+    let r = api(
+        &w,
+        "POST",
+        &uri,
+        Some(&socio.token),
+        Some(body.clone()),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let loan = r.json();
     assert_eq!(loan["stage"], "waiting");
@@ -323,17 +389,49 @@ async fn the_api_applies_disburses_and_records_payments_once() {
     let r = api(&w, "POST", &uri, Some(&socio.token), Some(other), None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Not before the board decided.
-    let r = api(&w, "POST", &format!("{uri}/{id}/disbursement"), Some(&staff.token), None, None).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{uri}/{id}/disbursement"),
+        Some(&staff.token),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(r.json()["rule"], "R-GOV-2");
     board_approves(&w, loan["proposal_id"].as_i64().unwrap()).await;
     // The member does not disburse; staff do, once.
-    let r = api(&w, "POST", &format!("{uri}/{id}/disbursement"), Some(&socio.token), None, None).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{uri}/{id}/disbursement"),
+        Some(&socio.token),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = api(&w, "POST", &format!("{uri}/{id}/disbursement"), Some(&staff.token), None, None).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{uri}/{id}/disbursement"),
+        Some(&staff.token),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.json()["stage"], "active");
-    let r = api(&w, "POST", &format!("{uri}/{id}/disbursement"), Some(&staff.token), None, None).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{uri}/{id}/disbursement"),
+        Some(&staff.token),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     // A payment of exactly the first installment (French: P r / (1 - (1 + r)^-n), half to
     // even, r the monthly rate) settles the first row.
@@ -344,26 +442,69 @@ async fn the_api_applies_disburses_and_records_payments_once() {
     }
     let installment = centavos(Decimal::from(600_000) * rate * factor / (factor - Decimal::ONE));
     let pay = json!({"amount_minor": installment, "reference": "rec-1"});
-    let r = api(&w, "POST", &format!("{uri}/{id}/payments"), Some(&staff.token), Some(pay.clone()), Some("k-1")).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{uri}/{id}/payments"),
+        Some(&staff.token),
+        Some(pay.clone()),
+        Some("k-1"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let l = r.json();
     assert_eq!(l["rows"][0]["outstanding_minor"], 0, "{l}");
     let interest_1 = centavos(Decimal::from(600_000) * rate);
-    assert_eq!(l["outstanding_principal_minor"], 600_000 - (installment - interest_1));
+    assert_eq!(
+        l["outstanding_principal_minor"],
+        600_000 - (installment - interest_1)
+    );
     // The same reference again: recorded once.
-    let r = api(&w, "POST", &format!("{uri}/{id}/payments"), Some(&staff.token), Some(pay), None).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{uri}/{id}/payments"),
+        Some(&staff.token),
+        Some(pay),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["payments"].as_array().unwrap().len(), 1);
     // Not positive: 422 naming the amount.
-    let r = api(&w, "POST", &format!("{uri}/{id}/payments"), Some(&staff.token), Some(json!({"amount_minor": 0, "reference": "rec-2"})), None).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{uri}/{id}/payments"),
+        Some(&staff.token),
+        Some(json!({"amount_minor": 0, "reference": "rec-2"})),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "amount_minor");
     // Reads: the borrower and staff; the list and the portfolio are staff's, board's.
-    let r = api(&w, "GET", &format!("{uri}/{id}"), Some(&socio.token), None, None).await;
+    let r = api(
+        &w,
+        "GET",
+        &format!("{uri}/{id}"),
+        Some(&socio.token),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     let r = api(&w, "GET", &uri, Some(&socio.token), None, None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = api(&w, "GET", &format!("/api/v1/orgs/{SLUG}/loan-portfolio"), Some(&staff.token), None, None).await;
+    let r = api(
+        &w,
+        "GET",
+        &format!("/api/v1/orgs/{SLUG}/loan-portfolio"),
+        Some(&staff.token),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let p = r.json();
     let buckets: i64 = p["aging"]
@@ -373,7 +514,15 @@ async fn the_api_applies_disburses_and_records_payments_once() {
         .map(|b| b["outstanding_principal_minor"].as_i64().unwrap())
         .sum();
     assert_eq!(p["gross_portfolio_minor"].as_i64().unwrap(), buckets);
-    let other = api(&w, "GET", &format!("/api/v1/orgs/{}/loans/{id}", w.other.data.slug), Some(&staff.token), None, None).await;
+    let other = api(
+        &w,
+        "GET",
+        &format!("/api/v1/orgs/{}/loans/{id}", w.other.data.slug),
+        Some(&staff.token),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
 }
 
@@ -417,15 +566,24 @@ async fn the_portfolio_page_and_its_csv_add_up() {
                 .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven)
         )
     };
-    assert!(page.body.contains(&format!("id=\"par30\">{par30}<")), "{par30}: {}", page.body);
+    assert!(
+        page.body.contains(&format!("id=\"par30\">{par30}<")),
+        "{par30}: {}",
+        page.body
+    );
     let csv = get(&w, &format!("/odf/{SLUG}/cartera.csv"), Some(&staff)).await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     let lines: Vec<&str> = csv.body.lines().collect();
     assert_eq!(lines[0], "bucket,loans,outstanding_principal");
     let socio = sign_in(&w, "socio").await;
     assert_eq!(
-        get(&w, &format!("/odf/{SLUG}/cartera"), Some(&socio)).await.status,
+        get(&w, &format!("/odf/{SLUG}/cartera"), Some(&socio))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
 }

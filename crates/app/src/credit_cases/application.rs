@@ -179,11 +179,9 @@ impl App {
                     kind: ProposalKind::Loan,
                     subject: format!("loan:{loan_id}"),
                     purpose: format!(
-                        "Préstamo a {} {}: {} en {} pagos",
-                        member.data.given_names,
-                        member.data.surnames,
-                        ledger::Money::new(input.principal_minor, book.currency)
-                            .to_major_string(),
+                        "Préstamo a {}: {} en {} pagos",
+                        crate::dues_cases::member_name(&member),
+                        crate::dues_cases::pesos(input.principal_minor),
                         input.installments
                     ),
                     amount_minor: input.principal_minor,
@@ -247,7 +245,9 @@ impl App {
                 format!("el consejo rechazó el préstamo {loan_id}"),
             ));
         }
-        let terms = a.terms.to_input(self.store().org(org_id).await?.data.currency);
+        let terms = a
+            .terms
+            .to_input(self.store().org(org_id).await?.data.currency);
         if terms.disbursement_date > today {
             return Err(refuse(
                 "R-CRED-3",

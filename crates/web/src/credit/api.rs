@@ -27,7 +27,16 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     paths(list_loans, apply, get_loan, disburse, repay, portfolio),
-    components(schemas(ApplyIn, LoanOut, LoanRowOut, LoanPaymentOut, LoanListOut, RepayIn, PortfolioOut, BucketOut))
+    components(schemas(
+        ApplyIn,
+        LoanOut,
+        LoanRowOut,
+        LoanPaymentOut,
+        LoanListOut,
+        RepayIn,
+        PortfolioOut,
+        BucketOut
+    ))
 )]
 struct CreditPaths;
 
@@ -306,8 +315,7 @@ pub async fn repay(
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     let when = FactDate::new(body.on, today_mx());
-    app::fact_date::check_fact_date(when, org.data.founded_on)
-        .map_err(|e| app_error(e.into()))?;
+    app::fact_date::check_fact_date(when, org.data.founded_on).map_err(|e| app_error(e.into()))?;
     // A loan the book does not hold (yet) is a 404, as a missing one.
     view::loan(&state, &org, loan_id, today_mx())
         .await

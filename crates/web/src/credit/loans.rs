@@ -34,7 +34,8 @@ pub(crate) fn stage_words(t: Tr, l: &Loan) -> String {
     if l.stage == Stage::Active && l.days_late > 0 {
         return t.fmt("loan.status.late", &l.days_late.to_string());
     }
-    t.get(&format!("credit.stage.{}", l.stage.key())).to_string()
+    t.get(&format!("credit.stage.{}", l.stage.key()))
+        .to_string()
 }
 
 /// Who may read a loan: its member (and staff, board, supervisors); an ODF loan: those who
@@ -56,8 +57,7 @@ async fn load(
     let l = view::loan(state, org, loan_id, today_mx())
         .await
         .map_err(|e| PageError::from_app(ctx.t, e))?;
-    check(ctx, &session.viewer, org.id, read_action(&l))
-        .map_err(|_| PageError::NotFound(ctx.t))?;
+    check(ctx, &session.viewer, org.id, read_action(&l)).map_err(|_| PageError::NotFound(ctx.t))?;
     Ok(l)
 }
 
@@ -243,7 +243,9 @@ async fn apply_response(
     let (org, session) = visible_org(state, ctx, slug).await?;
     let v = &session.viewer;
     let staff = v.may(org.id, Action::ManageMembers);
-    let own = v.member_id_in(org.id).filter(|m| may_apply_for(v, org.id, *m));
+    let own = v
+        .member_id_in(org.id)
+        .filter(|m| may_apply_for(v, org.id, *m));
     if !staff && own.is_none() {
         return Err(PageError::Forbidden(t));
     }
@@ -377,13 +379,24 @@ pub async fn apply_post(
     let member_id = if v.may(org.id, Action::ManageMembers) {
         form.socio.trim().parse::<i64>().ok()
     } else {
-        v.member_id_in(org.id)
+        // Not staff: a member applies for themself; anyone else may not apply at all.
+        let Some(own) = v.member_id_in(org.id) else {
+            return Err(PageError::Forbidden(t));
+        };
+        Some(own)
     };
     let refuse = |field: &'static str, m: &str| (field, m.to_string());
     let Some(member_id) = member_id else {
         let e = refuse("socio", t.get("credit.err.member"));
-        return apply_response(&state, &ctx, &slug, form, StatusCode::UNPROCESSABLE_ENTITY, Some(e))
-            .await;
+        return apply_response(
+            &state,
+            &ctx,
+            &slug,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(e),
+        )
+        .await;
     };
     if !may_apply_for(v, org.id, member_id) {
         return Err(PageError::Forbidden(t));
@@ -411,8 +424,15 @@ pub async fn apply_post(
         Ok(v) => v,
         Err(m) => {
             let e = refuse("amount", m);
-            return apply_response(&state, &ctx, &slug, form, StatusCode::UNPROCESSABLE_ENTITY, Some(e))
-                .await;
+            return apply_response(
+                &state,
+                &ctx,
+                &slug,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(e),
+            )
+            .await;
         }
     };
     let mut terms = quote_form(&form, "0");
@@ -437,16 +457,22 @@ pub async fn apply_post(
         )
         .await
     {
-        Ok((a, _)) => Ok(Redirect::to(&format!(
-            "/odf/{}/prestamos/{}",
-            org.data.slug, a.loan_id
-        ))
-        .into_response()),
+        Ok((a, _)) => Ok(
+            Redirect::to(&format!("/odf/{}/prestamos/{}", org.data.slug, a.loan_id))
+                .into_response(),
+        ),
         Err(e) => match refusal(t, &e) {
             Some((field, m)) => {
                 let e = refuse(field, m);
-                apply_response(&state, &ctx, &slug, form, StatusCode::UNPROCESSABLE_ENTITY, Some(e))
-                    .await
+                apply_response(
+                    &state,
+                    &ctx,
+                    &slug,
+                    form,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(e),
+                )
+                .await
             }
             None => Err(PageError::from_app(t, e)),
         },
@@ -641,8 +667,9 @@ pub async fn disburse_post(
         .disburse_applied_loan(org.id, &actor(&ctx, &session), loan_id, today_mx())
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/odf/{}/prestamos/{loan_id}", org.data.slug))
-            .into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/odf/{}/prestamos/{loan_id}", org.data.slug)).into_response(),
+        ),
         Err(AppError::Store(store::StoreError::NotFound { .. })) => Err(PageError::NotFound(t)),
         Err(e) => match refusal(t, &e) {
             Some((field, m)) => {
@@ -765,10 +792,7 @@ pub async fn receipt_page(
     };
     // The principal left after this payment: the loan's principal less what this and the
     // earlier payments paid of it.
-    let repaid: i64 = l.payments[..=index]
-        .iter()
-        .map(|p| p.principal_minor)
-        .sum();
+    let repaid: i64 = l.payments[..=index].iter().map(|p| p.principal_minor).sum();
     Ok(render(ReceiptPage {
         t,
         nav: Nav::for_session(t, &session, Some(&org)),

@@ -32,7 +32,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/odf/{slug}/prestamos/{loan_id}/entregar",
             post(loans::disburse_post),
         )
-        .route("/odf/{slug}/prestamos/{loan_id}/pago", post(loans::repay_post))
+        .route(
+            "/odf/{slug}/prestamos/{loan_id}/pago",
+            post(loans::repay_post),
+        )
         .route(
             "/odf/{slug}/prestamos/{loan_id}/recibos/{reference}",
             get(loans::receipt_page),

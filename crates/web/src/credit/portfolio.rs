@@ -133,8 +133,7 @@ pub async fn portfolio_csv(
 ) -> PageResult {
     let on = day(&q);
     let (org, _, p) = quality(&state, &ctx, &slug, on).await?;
-    let pesos =
-        |minor: i64| ledger::Money::new(minor, org.data.currency).to_major_string();
+    let pesos = |minor: i64| ledger::Money::new(minor, org.data.currency).to_major_string();
     let mut out = String::from("bucket,loans,outstanding_principal\n");
     for b in &p.aging {
         out.push_str(&format!(
@@ -156,7 +155,10 @@ pub async fn portfolio_csv(
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"cartera-{}-{on}.csv\"", org.data.slug),
+                format!(
+                    "attachment; filename=\"cartera-{}-{on}.csv\"",
+                    org.data.slug
+                ),
             ),
         ],
         out,

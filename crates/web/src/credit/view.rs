@@ -153,11 +153,7 @@ fn recorded(ls: &LoanState, today: NaiveDate) -> Loan {
 }
 
 /// An application the book does not hold yet: its offered schedule and the board's state.
-async fn applied(
-    state: &AppState,
-    org: &Org,
-    a: &LoanApplied,
-) -> Result<Loan, AppError> {
+async fn applied(state: &AppState, org: &Org, a: &LoanApplied) -> Result<Loan, AppError> {
     let input = a.terms.to_input(org.data.currency);
     let quote = app::credit_cases::quote_terms(input.clone())?;
     let record = state.app.proposal(org.id, a.proposal_id).await?;
