@@ -65,7 +65,15 @@ async fn a_members_loan_from_quote_to_two_payments_on_a_phone() {
         sign_in_through_page(&client, &base, &login, DEMO_PASSWORD).await;
         client.goto(&format!("{odf}/propuestas")).await.unwrap();
         click(&client, &format!("#{proposal} button[value=for]")).await;
-        wait_until_shown(client.clone(), "Su voto: A favor").await;
+        // Other proposals already say "Su voto": wait for this ballot itself (bounded).
+        for _ in 0..50 {
+            let r = w.app.proposal(w.union.id, application.proposal_id).await.unwrap();
+            if r.ballots.len() > i {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        client.goto(&format!("{odf}/propuestas#{proposal}")).await.unwrap();
     }
     shot_and_check(&client, "credit-04-board-voted.png").await;
     click(
@@ -73,14 +81,17 @@ async fn a_members_loan_from_quote_to_two_payments_on_a_phone() {
         &format!("#{proposal} form[action$='/cerrar'] button"),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(
-        w.app
-            .decision(w.union.id, application.proposal_id)
-            .await
-            .unwrap()
-            .approved
-    );
+    // The page answers once the decision is recorded (bounded wait).
+    let mut decided = None;
+    for _ in 0..50 {
+        if let Ok(d) = w.app.decision(w.union.id, application.proposal_id).await {
+            decided = Some(d);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    shot_and_check(&client, "credit-04b-vote-closed.png").await;
+    assert!(decided.expect("the vote was closed").approved);
 
     // 3. Staff disburse it.
     sign_in_through_page(&client, &base, "personal", DEMO_PASSWORD).await;
