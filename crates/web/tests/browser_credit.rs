@@ -67,13 +67,20 @@ async fn a_members_loan_from_quote_to_two_payments_on_a_phone() {
         click(&client, &format!("#{proposal} button[value=for]")).await;
         // Other proposals already say "Su voto": wait for this ballot itself (bounded).
         for _ in 0..50 {
-            let r = w.app.proposal(w.union.id, application.proposal_id).await.unwrap();
+            let r = w
+                .app
+                .proposal(w.union.id, application.proposal_id)
+                .await
+                .unwrap();
             if r.ballots.len() > i {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        client.goto(&format!("{odf}/propuestas#{proposal}")).await.unwrap();
+        client
+            .goto(&format!("{odf}/propuestas#{proposal}"))
+            .await
+            .unwrap();
     }
     shot_and_check(&client, "credit-04-board-voted.png").await;
     click(
