@@ -320,7 +320,7 @@ fn line_error(member: &str, member_id: MemberId, field: CollectionField, why: St
     }
 }
 
-fn pesos(minor: i64) -> String {
+pub(crate) fn pesos(minor: i64) -> String {
     let abs = minor.unsigned_abs();
     let whole = (abs / 100).to_string();
     let mut grouped = String::new();

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod api;
+mod credit;
 pub mod audit;
 mod dues;
 pub mod fund;
@@ -75,6 +76,7 @@ pub fn router_with(state: AppState) -> Router {
         .merge(dues::routes())
         .merge(fund::routes())
         .merge(trade::routes())
+        .merge(credit::routes())
         .merge(governance::routes())
         .merge(audit::routes())
         .merge(opening::routes())

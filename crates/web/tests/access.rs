@@ -2606,3 +2606,239 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Issue 18, the credit pages and API routes (branch credit-web): every role against every
+/// loan page, form and route, another ODF's (which answer like missing ones), on the 300-member
+/// union (the smallest with a credit line) with one application of the member `socio`.
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_the_credit_pages_and_routes() {
+    let w = world_sized(300, 12).await;
+    let socio = member_of(&w, "socio").await;
+    let today = today_mx();
+    let staff_user = w.app.user("personal").await.unwrap().viewer;
+    let (a, _) = w
+        .app
+        .apply_for_loan(
+            w.union.id,
+            &app::Actor::new(staff_user.login.clone(), "test"),
+            app::credit_cases::LoanRequest {
+                member_id: socio,
+                form: app::credit_cases::QuoteForm::new("5000", "0", "6", &today.to_string()),
+                plan_recommended_minor: None,
+                token: "matrix".into(),
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    let id = a.loan_id;
+    let roles = [
+        "supervisor",
+        "personal",
+        "consejo",
+        "socio",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut who = Vec::new();
+    for r in roles {
+        who.push(Some(sign_in(&w, r).await));
+    }
+    who.push(None);
+    let o = "/odf/alfareros-morelos";
+    let x = format!("/odf/{}", w.other.data.slug);
+    let api_o = "/api/v1/orgs/alfareros-morelos";
+    let api_x = format!("/api/v1/orgs/{}", w.other.data.slug);
+    // supervisor, staff, board, member, support committee, donor, adviser, nobody. 2 = 2xx,
+    // 3 = redirect to sign in, 9 = authorised and the rule decided (2xx or 422).
+    type Row = (&'static str, String, [u16; 8]);
+    let rows: Vec<Row> = vec![
+        (
+            "GET",
+            format!("{o}/prestamos"),
+            [2, 2, 2, 2, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/prestamos/solicitar"),
+            [403, 2, 2, 2, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/prestamos/solicitar"),
+            [403, 9, 9, 9, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/prestamos/{id}"),
+            [2, 2, 2, 2, 404, 404, 404, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/prestamos/{id}/entregar"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/prestamos/{id}/pago"),
+            [403, 9, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/prestamos/999999"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/prestamos/{id}/recibos/nada"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cartera"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/cartera.csv"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/prestamos"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/prestamos/solicitar"),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/cartera"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{api_o}/loans"),
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{api_o}/loans"),
+            [403, 9, 403, 9, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{api_o}/loans/{id}"),
+            [2, 2, 2, 2, 404, 404, 404, 401],
+        ),
+        (
+            "POST",
+            format!("{api_o}/loans/{id}/disbursement"),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{api_o}/loans/{id}/payments"),
+            [403, 9, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{api_o}/loan-portfolio"),
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{api_x}/loans"),
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        (
+            "GET",
+            format!("{api_x}/loan-portfolio"),
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+    ];
+    let missing = get(&w, "/odf/no-existe/fondo", who[1].as_ref()).await;
+    let before = w
+        .app
+        .store()
+        .events(w.union.id, None, store::Page::first(store::MAX_PAGE))
+        .await
+        .unwrap()
+        .len();
+    let mut failures = Vec::new();
+    for (method, uri, expected) in rows {
+        for (i, b) in who.iter().enumerate() {
+            let csrf = b.as_ref().map(|b| b.csrf.clone()).unwrap_or_default();
+            let r = if let Some(path) = uri.strip_prefix("/api") {
+                let _ = path;
+                // Refused input for those allowed: an amount of nothing, nothing written.
+                let body = if uri.ends_with("/payments") {
+                    Some(serde_json::json!({"amount_minor": 0, "reference": "m"}))
+                } else if method == "POST" && uri.ends_with("/loans") {
+                    Some(serde_json::json!({"member_id": socio, "amount": "cero",
+                        "installments": "6", "start": today.to_string(), "reference": "m"}))
+                } else {
+                    None
+                };
+                api(
+                    &w,
+                    method,
+                    &uri,
+                    b.as_ref().map(|b| b.token.as_str()),
+                    body,
+                    None,
+                )
+                .await
+            } else if method == "GET" {
+                get(&w, &uri, b.as_ref()).await
+            } else {
+                post_form(
+                    &w,
+                    &uri,
+                    b.as_ref(),
+                    &[
+                        ("csrf", &csrf),
+                        ("amount", "cero"),
+                        ("importe", "cero"),
+                        ("socio", ""),
+                    ],
+                )
+                .await
+            };
+            let status = r.status.as_u16();
+            let got = match status {
+                200..=299 if expected[i] == 9 => 9,
+                422 if expected[i] == 9 => 9,
+                200..=299 => 2,
+                303 => 3,
+                s => s,
+            };
+            let name = roles.get(i).copied().unwrap_or("nobody");
+            if got != expected[i] {
+                failures.push(format!(
+                    "{name} {method} {uri}: expected {}, got {status}: {}",
+                    expected[i],
+                    &r.body[..r.body.len().min(300)]
+                ));
+            }
+            if got == 404 && !uri.starts_with("/api/") && r.body != missing.body {
+                failures.push(format!(
+                    "{name} {method} {uri}: 404 differs from a missing one"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    let after = w
+        .app
+        .store()
+        .events(w.union.id, None, store::Page::first(store::MAX_PAGE))
+        .await
+        .unwrap()
+        .len();
+    // Refused input writes nothing (sign-ins and the API's claims are programme-level).
+    assert_eq!(after, before, "no request of the matrix wrote to the ODF");
+}

@@ -13,172 +13,9 @@ mod common;
 
 use app::access_cases::DEMO_PASSWORD;
 use chrono::Datelike;
-use fantoccini::{ClientBuilder, Locator};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use common::browser::*;
+use fantoccini::Locator;
 use std::time::Duration;
-
-const WIDTH: u32 = 360;
-const HEIGHT: u32 = 780;
-
-fn find_binary(names: &[&str]) -> Option<String> {
-    for name in names {
-        for dir in ["/usr/bin", "/usr/local/bin", "/usr/lib/chromium"] {
-            let p = format!("{dir}/{name}");
-            if std::path::Path::new(&p).exists() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
-
-/// Kills chromedriver when the test ends, however it ends.
-struct Driver(Child);
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn wait_for_port(port: u16) {
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not listen on {port} within 10 s");
-}
-
-fn screenshots_dir() -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Headless Chromium through chromedriver, in a phone-sized viewport; `None` (skip) only when
-/// chromedriver is missing and neither `CI` nor `TEQUIO_REQUIRE_ALL` is set. One browser at a
-/// time: the tests of this file take turns.
-async fn chrome() -> Option<(
-    tokio::sync::MutexGuard<'static, ()>,
-    Driver,
-    fantoccini::Client,
-)> {
-    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    let turn = ONE_AT_A_TIME.lock().await;
-    let required =
-        std::env::var_os("CI").is_some() || std::env::var_os("TEQUIO_REQUIRE_ALL").is_some();
-    let Some(chromedriver) = find_binary(&["chromedriver"]) else {
-        if required {
-            panic!("chromedriver is missing (apt-get install chromium chromium-driver; see scripts/system-deps)");
-        }
-        eprintln!("skipped: chromedriver is missing");
-        return None;
-    };
-    let chromium = find_binary(&["chromium", "chromium-browser", "chrome"])
-        .expect("chromium is installed with chromium-driver");
-    let port = free_port();
-    let driver = Driver(
-        Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
-    wait_for_port(port).await;
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-dev-shm-usage", "--lang=es-MX", format!("--window-size={WIDTH},{HEIGHT}")],
-            // Chromium's windows are at least 500 px wide: emulate the phone's viewport.
-            "mobileEmulation": {"deviceMetrics": {"width": WIDTH, "height": HEIGHT, "pixelRatio": 1.0, "touch": true}},
-        }),
-    );
-    let client = tokio::time::timeout(
-        Duration::from_secs(60),
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}")),
-    )
-    .await
-    .expect("a browser session within 60 s")
-    .expect("chromedriver accepts the session");
-    Some((turn, driver, client))
-}
-
-/// Fails when the page is wider than the phone (sideways scroll).
-async fn no_sideways_scroll(client: fantoccini::Client, what: &str) {
-    let width = client
-        .execute("return document.scrollingElement.scrollWidth", vec![])
-        .await
-        .unwrap();
-    let width = width.as_u64().unwrap();
-    if width <= WIDTH as u64 {
-        return;
-    }
-    // The elements that stick out, innermost first, to say what to fix.
-    let wide = client
-        .execute(
-            "return [...document.querySelectorAll('body *')]
-               .filter(e => e.getBoundingClientRect().right > arguments[0] + 1)
-               .reverse().slice(0, 4)
-               .map(e => e.tagName + (e.id ? '#' + e.id : '') + ' ' + Math.round(e.getBoundingClientRect().right) + 'px: ' + e.textContent.trim().slice(0, 60))",
-            vec![serde_json::json!(WIDTH)],
-        )
-        .await
-        .unwrap();
-    panic!("{what}: the page is {width} px wide on a {WIDTH} px screen: {wide}");
-}
-
-/// Waits (at most 5 s) until the page's source contains `needle`.
-async fn wait_until_shown(client: fantoccini::Client, needle: &str) {
-    for _ in 0..50 {
-        if client.source().await.unwrap().contains(needle) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("'{needle}' not shown: {}", client.source().await.unwrap());
-}
-
-/// Clears the field with this id and types `value` into it.
-async fn type_into(client: fantoccini::Client, id: &str, value: &str) {
-    let e = client.find(Locator::Id(id)).await.unwrap();
-    e.clear().await.unwrap();
-    e.send_keys(value).await.unwrap();
-}
-
-/// Serves `router` on a free loopback port; answers its base URL.
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{addr}")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn phone_sized_member_statement_board_vote_and_refused_support_committee_vote() {
@@ -784,7 +621,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
 
 /// Every page a person reaches from the menu, with the demo union's slug (the router's GET
 /// pages; `{member}` is the member `socio`): the walk below opens each as each role.
-const PAGES: [&str; 44] = [
+const PAGES: [&str; 48] = [
     "/",
     "/cuenta",
     "/reglas",
@@ -823,6 +660,10 @@ const PAGES: [&str; 44] = [
     "/odf/alfareros-morelos/consejo",
     "/odf/alfareros-morelos/socios/{member}/ficha",
     "/odf/alfareros-morelos/socios/{member}/plan",
+    "/odf/alfareros-morelos/prestamos",
+    "/odf/alfareros-morelos/prestamos/solicitar?amount=15000&installments=12",
+    "/odf/alfareros-morelos/prestamos/1",
+    "/odf/alfareros-morelos/cartera",
     "/odf/alfareros-morelos/comercio/compras",
     "/odf/alfareros-morelos/comercio/pedir",
     "/odf/alfareros-morelos/comercio/compras/rondas/arcilla-esmalte-2025-03",
@@ -1005,36 +846,6 @@ async fn every_page_as_every_role_on_a_phone_in_spanish() {
         "{} defects:\n{}",
         defects.len(),
         defects.join("\n")
-    );
-}
-
-/// Signs in through `/entrar` and waits (bounded) for the home page.
-async fn sign_in_through_page(
-    client: &fantoccini::Client,
-    base: &str,
-    login: &str,
-    password: &str,
-) {
-    client.delete_all_cookies().await.ok();
-    client.goto(&format!("{base}/entrar")).await.unwrap();
-    type_into(client.clone(), "login", login).await;
-    type_into(client.clone(), "password", password).await;
-    client
-        .find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    for _ in 0..50 {
-        if client.current_url().await.unwrap().path() == "/" {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "{login} did not get signed in: {}",
-        client.source().await.unwrap()
     );
 }
 
@@ -1447,24 +1258,6 @@ async fn staff_record_a_leave_and_give_a_committee_seat_on_a_phone() {
 
 // ---------------------------------------------------------------- issue 19: the support system
 
-async fn click(client: &fantoccini::Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn shot(client: &fantoccini::Client, name: &str) {
-    std::fs::write(
-        screenshots_dir().join(name),
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
-}
-
 /// R-INFO-1, R-INNO-1, R-SUP-1, R-SUP-2 on a phone: staff publish an opportunity for the
 /// member's trade and the member sees it "para ti" and marks interest (staff then see their
 /// name); the member registers an invention and a member of the innovation committee reviews
@@ -1700,16 +1493,6 @@ async fn phone_sized_opportunity_interest_invention_review_compliance_and_projec
 }
 
 // ---------------------------------------------------------------- issue 17: dues and the sheet
-
-/// Saves a screenshot of the page as `name` and checks it has no sideways scroll.
-async fn shot_and_check(client: &fantoccini::Client, name: &str) {
-    std::fs::write(
-        screenshots_dir().join(name),
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
-    no_sideways_scroll(client.clone(), name).await;
-}
 
 /// The page's print styles hide the header (the menu), forms and `.noprint` (the buttons).
 async fn print_hides_navigation_and_buttons(client: &fantoccini::Client, what: &str) {

@@ -1,6 +1,8 @@
 //! Credit and leasing use cases (PROGRAMME.md R-CRED-1..6, R-LEASE-1..2, R-FUND-6 repayment):
 //! thin shells over the pure `credit` crate.
 //!
+//! - [`application`]: loan applications from the web: the terms, the board's proposal, the
+//!   disbursement once approved (issue 18).
 //! - [`quote`]: the loan quote (*simulador de crédito*), pure, nothing stored.
 //! - [`book`]: the credit state as a fold of the organisation's `credit` events, and the one
 //!   function that both decides and replays ([`book::CreditBook::apply`]).
@@ -12,6 +14,7 @@
 //! - [`gate`]: the one gate for the lender's money: trade borrows and repays through the line.
 //! - [`bulk`]: many loans approved and disbursed at once (demo and benchmark loading).
 
+pub mod application;
 pub mod book;
 pub mod bulk;
 pub mod cases;
@@ -21,6 +24,7 @@ pub mod gate;
 pub mod lease_cases;
 pub mod quote;
 
+pub use application::{may_apply_for, LoanApplied, LoanRequest};
 pub use book::{CreditBook, CreditEvent, LineState, LoanState, ReviewSetting, TrustRow};
 pub use bulk::BulkLoan;
 pub use cases::{CreditOutcome, LoanApplication, OpenLineCmd};

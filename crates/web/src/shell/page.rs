@@ -139,6 +139,9 @@ impl Nav {
             links.push((format!("{base}/ajustes"), t.get("nav.settings")));
             links.push((format!("{base}/comercio"), t.get("nav.trade")));
             links.push((format!("{base}/simulador"), t.get("nav.quote")));
+            if v.may(org.id, Action::ViewMembers) || v.member_id_in(org.id).is_some() {
+                links.push((format!("{base}/prestamos"), t.get("nav.loans")));
+            }
             support_links(t, v, Some(org), &mut links);
             if v.may(org.id, Action::ViewAudit) {
                 links.push((format!("{base}/bitacora"), t.get("nav.audit")));

@@ -5,6 +5,8 @@
 
 pub mod trade;
 
+pub mod browser;
+
 use app::access_cases::DEMO_PASSWORD;
 use app::App;
 use axum::body::Body;

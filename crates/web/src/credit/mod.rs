@@ -1,0 +1,58 @@
+//! Credit in the browser (issue 18; R-CRED-1..6, R-GOV-2, R-FUND-6): loans from the
+//! simulator's offer to the last payment, and the portfolio. Pages, API routes and templates
+//! (`templates/credit_*.html`) over `app::credit_cases`.
+//!
+//! - `loans`: apply (a member for themself, staff for a member), the board's proposal (voted on
+//!   the proposals page), disbursement and repayments (staff) with a printable receipt, the
+//!   loan page (schedule, paid, due, days late), the list of loans.
+//! - `portfolio`: PAR30, PAR90, repayment rate and aging buckets, with a CSV download.
+//! - `api`: the same operations under `/api/v1/orgs/{slug}/loans...`.
+
+mod api;
+mod loans;
+mod portfolio;
+mod view;
+
+use crate::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub(crate) use api::CreditApiDoc;
+
+/// The pages of the credit chapter.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/odf/{slug}/prestamos", get(loans::loans_page))
+        .route(
+            "/odf/{slug}/prestamos/solicitar",
+            get(loans::apply_page).post(loans::apply_post),
+        )
+        .route("/odf/{slug}/prestamos/{loan_id}", get(loans::loan_page))
+        .route(
+            "/odf/{slug}/prestamos/{loan_id}/entregar",
+            post(loans::disburse_post),
+        )
+        .route(
+            "/odf/{slug}/prestamos/{loan_id}/pago",
+            post(loans::repay_post),
+        )
+        .route(
+            "/odf/{slug}/prestamos/{loan_id}/recibos/{reference}",
+            get(loans::receipt_page),
+        )
+        .route("/odf/{slug}/cartera", get(portfolio::portfolio_page))
+        .route("/odf/{slug}/cartera.csv", get(portfolio::portfolio_csv))
+}
+
+/// The JSON routes of the credit chapter (under `/api/v1`, behind the session check).
+pub(crate) fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/orgs/{slug}/loans", get(api::list_loans).post(api::apply))
+        .route("/orgs/{slug}/loans/{loan_id}", get(api::get_loan))
+        .route(
+            "/orgs/{slug}/loans/{loan_id}/disbursement",
+            post(api::disburse),
+        )
+        .route("/orgs/{slug}/loans/{loan_id}/payments", post(api::repay))
+        .route("/orgs/{slug}/loan-portfolio", get(api::portfolio))
+}
