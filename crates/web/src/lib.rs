@@ -19,6 +19,7 @@ pub mod client_addr;
 
 mod dues_pages;
 mod format;
+mod fund;
 pub mod fund_pages;
 mod i18n;
 pub mod limiter;
@@ -205,6 +206,7 @@ pub fn router_with(state: AppState) -> Router {
         )
         .merge(support_pages::routes())
         .merge(dues_pages::page_routes())
+        .merge(fund::routes())
         .nest("/api/v1", api::routes(state.clone()))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::remember_language))

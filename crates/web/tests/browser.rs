@@ -784,7 +784,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
 
 /// Every page a person reaches from the menu, with the demo union's slug (the router's GET
 /// pages; `{member}` is the member `socio`): the walk below opens each as each role.
-const PAGES: [&str; 38] = [
+const PAGES: [&str; 42] = [
     "/",
     "/cuenta",
     "/reglas",
@@ -823,6 +823,11 @@ const PAGES: [&str; 38] = [
     "/odf/alfareros-morelos/consejo",
     "/odf/alfareros-morelos/socios/{member}/ficha",
     "/odf/alfareros-morelos/socios/{member}/plan",
+    // fund-web (issue 18): the Fund's operations.
+    "/odf/alfareros-morelos/fondo/gasto",
+    "/odf/alfareros-morelos/fondo/pagos",
+    "/odf/alfareros-morelos/fondo/aportaciones",
+    "/odf/alfareros-morelos/socios/{member}/retiro",
 ];
 
 /// Words that give away English left on a Spanish page (whole words, case as written).
