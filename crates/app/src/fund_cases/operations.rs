@@ -70,6 +70,17 @@ pub struct TemporaryOutstanding {
     pub amount_minor: i64,
 }
 
+/// R-FUND-6: a notice of non-fulfilment standing now: the trust paid more for the borrower
+/// than they put back. It is resolved when the borrower replenishes the Fund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeStanding {
+    /// The member who borrowed; `None` for the ODF itself.
+    pub member_id: Option<MemberId>,
+    /// The member's name (empty for the ODF).
+    pub name: String,
+    pub amount_minor: i64,
+}
+
 /// A member's payment of what the closes made them owe, as its receipt shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundReceipt {
@@ -182,6 +193,28 @@ impl App {
                 ..o
             })
             .collect())
+    }
+
+    /// R-FUND-6: the notices of non-fulfilment standing now, in borrower order (the ODF first).
+    pub async fn notices_standing(&self, org_id: OrgId) -> Result<Vec<NoticeStanding>, AppError> {
+        let state = self.fund_state(org_id).await?;
+        let mut out = Vec::new();
+        for n in fund::trust::non_fulfilment_notices(&state) {
+            let member_id = match n.borrower {
+                fund::Borrower::Member(id) => Some(id),
+                fund::Borrower::Odf => None,
+            };
+            let name = match member_id {
+                Some(id) => crate::dues_cases::member_name(&self.store().member(org_id, id).await?),
+                None => String::new(),
+            };
+            out.push(NoticeStanding {
+                member_id,
+                name,
+                amount_minor: n.amount_minor,
+            });
+        }
+        Ok(out)
     }
 
     /// R-FUND-1: the temporary contributions not yet returned, in the order received.

@@ -807,10 +807,50 @@ async fn payments_response(state: &AppState, ctx: &Ctx, slug: &str, out: Outcome
         action_label: "",
         csv: Some(format!("/odf/{}/fondo/pagos.csv", org.data.slug)),
     });
-    page.links = vec![(
-        format!("/odf/{}/fondo", org.data.slug),
-        t.get("fundop.to_fund"),
-    )];
+    // R-FUND-6: the notices standing, resolved when the borrower replenishes the Fund.
+    let notices = state
+        .app
+        .notices_standing(org.id)
+        .await
+        .map_err(|e| PageError::from_app(t, e))?;
+    page.tables.push(Table {
+        id: "notices",
+        title: t.get("fundop.notices"),
+        empty: t.get("fundop.no_notices"),
+        headers: vec![
+            (t.get("fundop.col.borrower"), false),
+            (t.get("fundop.col.short"), true),
+        ],
+        rows: notices
+            .into_iter()
+            .map(|n| Row {
+                cells: vec![
+                    (
+                        if n.member_id.is_some() {
+                            n.name
+                        } else {
+                            org.data.name.clone()
+                        },
+                        false,
+                    ),
+                    (money(t, n.amount_minor), true),
+                ],
+                action: None,
+            })
+            .collect(),
+        action_label: "",
+        csv: None,
+    });
+    page.links = vec![
+        (
+            format!("/odf/{}/cobranza", org.data.slug),
+            t.get("fundop.to_sheet"),
+        ),
+        (
+            format!("/odf/{}/fondo", org.data.slug),
+            t.get("fundop.to_fund"),
+        ),
+    ];
     page.message = out.message;
     Ok((out.status, render(page)).into_response())
 }
