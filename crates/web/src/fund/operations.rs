@@ -493,9 +493,9 @@ pub async fn spend_post(
         Err(AppError::Store(StoreError::NotFound { .. })) => {
             refuse("decision", t.get("fundop.err.decision").into())
         }
+        Err(e) if !e.is_caller_error() => return Err(fail(e)),
         Err(e) => {
             let (f, m) = match e.field().unwrap_or("") {
-                _ if !e.is_caller_error() => return Err(fail(e)),
                 "amount" => match left {
                     Some(l) if amount > l => (
                         "importe",
@@ -1181,10 +1181,12 @@ async fn receive(
     let out = match result {
         Ok(o) if o.replay => Outcome::done(false, t.get("fundop.replay").to_string()),
         Ok(_) => Outcome::done(true, t.fmt_all(done, &[&money(t, amount), name])),
-        Err(e) => match (e.field(), common_refusal(t, &e)) {
-            (Some("donor" | "contributor"), _) => refuse("nombre", t.get("fundop.err.name").into()),
-            (_, Some((f, m))) => refuse(f, m),
-            (_, None) => return Err(PageError::from_app(t, e)),
+        Err(e) if matches!(e.field(), Some("donor" | "contributor")) => {
+            refuse("nombre", t.get("fundop.err.name").into())
+        }
+        Err(e) => match common_refusal(t, &e) {
+            Some((f, m)) => refuse(f, m),
+            None => return Err(PageError::from_app(t, e)),
         },
     };
     contributions_response(&state, &ctx, &slug, out).await
