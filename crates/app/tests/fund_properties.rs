@@ -207,11 +207,7 @@ async fn run(ops: Vec<Op>) {
 /// outstanding; the temporary contributions listed are the ledger's liability (R-FUND-1).
 async fn check_what_the_pages_read(app: &App, org: OrgId, members: &[i64], withdrawn: &[i64]) {
     let books = app.check_books(org).await.unwrap();
-    assert!(
-        books.ok(),
-        "{:?}",
-        books.failures().collect::<Vec<_>>()
-    );
+    assert!(books.ok(), "{:?}", books.failures().collect::<Vec<_>>());
     let state = app.fund_state(org).await.unwrap();
     let owing = app.members_owing(org).await.unwrap();
     for (i, &member) in members.iter().enumerate() {
@@ -231,7 +227,10 @@ async fn check_what_the_pages_read(app: &App, org: OrgId, members: &[i64], withd
             .find(|o| o.member_id == member)
             .map(|o| o.contribution_minor)
             .unwrap_or(0);
-        assert_eq!(listed, s.contributions_outstanding_minor, "member {member} owes");
+        assert_eq!(
+            listed, s.contributions_outstanding_minor,
+            "member {member} owes"
+        );
     }
     let temporaries: i64 = app
         .temporary_outstanding(org)

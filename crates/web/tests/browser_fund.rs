@@ -91,7 +91,12 @@ async fn the_board_approves_a_fund_expense_and_staff_pay_it_on_a_phone() {
     select(&client, "f-kind", "expenditure").await;
     type_into(client.clone(), "f-subject", "Feria de Cuernavaca").await;
     type_into(client.clone(), "f-amount", "8,000.00").await;
-    type_into(client.clone(), "f-purpose", "Stand en la Feria de Cuernavaca").await;
+    type_into(
+        client.clone(),
+        "f-purpose",
+        "Stand en la Feria de Cuernavaca",
+    )
+    .await;
     click(&client, "#new form button[type=submit]").await;
     wait_until_shown(client.clone(), "Stand en la Feria de Cuernavaca").await;
     let id = w

@@ -77,7 +77,11 @@ async fn r_fund_3_staff_pay_an_approved_expense_once_within_the_decision() {
     let again = send(form(&token, &id_text, "1,234.56")).await;
     assert_eq!(again.status, StatusCode::OK);
     assert!(again.body.contains("ya estaba registrada"));
-    assert_eq!(competition_cash(&w).await, before - 123_456, "recorded once");
+    assert_eq!(
+        competition_cash(&w).await,
+        before - 123_456,
+        "recorded once"
+    );
     let left = 1_500_000 - 123_456;
     let over = send(form("otra-ref", &id_text, &typed(left + 1))).await;
     assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -164,7 +168,11 @@ async fn r_fund_5_a_member_withdraws_within_their_entitlement_and_not_beyond() {
     let over = send("sobre".into(), "housing", rest + 1).await;
     assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        over.body.contains(&format!("{} es más que su parte disponible ({})", mx(rest + 1), mx(rest))),
+        over.body.contains(&format!(
+            "{} es más que su parte disponible ({})",
+            mx(rest + 1),
+            mx(rest)
+        )),
         "{}",
         over.body
     );
@@ -180,9 +188,15 @@ async fn r_fund_5_a_member_withdraws_within_their_entitlement_and_not_beyond() {
     assert_eq!(after.entitlement.available_minor, rest);
     // Only the member themself: staff are refused, another ODF's member is 404.
     let staff = sign_in(&w, "personal").await;
-    assert_eq!(get(&w, &url, Some(&staff)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&w, &url, Some(&staff)).await.status,
+        StatusCode::FORBIDDEN
+    );
     let other = format!("{UNION}/socios/{}/retiro", w.other_member);
-    assert_eq!(get(&w, &other, Some(&me)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&w, &other, Some(&me)).await.status,
+        StatusCode::NOT_FOUND
+    );
     // The API: over the entitlement is 422 naming the rule and the field.
     let r = api(
         &w,
@@ -256,7 +270,11 @@ async fn r_fund_1_staff_record_what_the_close_made_a_member_owe_with_a_receipt()
     let staff = sign_in(&w, "personal").await;
     let page = get(&w, &format!("{UNION}/fondo/pagos"), Some(&staff)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(&format!("<option value=\"{socio}\"")), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("<option value=\"{socio}\"")),
+        "{}",
+        page.body
+    );
     let token = token_of(&page.body, "pay-form");
     let socio_text = socio.to_string();
     let form = [
@@ -270,7 +288,11 @@ async fn r_fund_1_staff_record_what_the_close_made_a_member_owe_with_a_receipt()
     let receipt_url = paid.location().to_string();
     assert_eq!(receipt_url, format!("{UNION}/fondo/recibos/{token}"));
     let again = post_form(&w, &format!("{UNION}/fondo/pagos"), Some(&staff), &form).await;
-    assert_eq!(again.location(), receipt_url, "the same form answers the same receipt");
+    assert_eq!(
+        again.location(),
+        receipt_url,
+        "the same form answers the same receipt"
+    );
     let me = sign_in(&w, "socio").await;
     let receipt = get(&w, &receipt_url, Some(&me)).await;
     assert_eq!(receipt.status, StatusCode::OK);
@@ -359,7 +381,13 @@ async fn r_fund_1_grants_and_temporary_contributions_and_their_return() {
         ("nombre", "Ayuntamiento de Tepoztlán"),
         ("importe", "500.00"),
     ];
-    let r = post_form(&w, &format!("{UNION}/fondo/temporales"), Some(&staff), &temp).await;
+    let r = post_form(
+        &w,
+        &format!("{UNION}/fondo/temporales"),
+        Some(&staff),
+        &temp,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert!(r.body.contains("Ayuntamiento de Tepoztlán") && r.body.contains("$500.00"));
     let ret = format!("{UNION}/fondo/temporales/temporal-1/devolucion");
@@ -377,19 +405,52 @@ async fn r_fund_1_grants_and_temporary_contributions_and_their_return() {
     assert!(!r.body.contains("temporales/temporal-1/devolucion"));
     // The API.
     let body = serde_json::json!({"donor": "Nacional Financiera", "amount_minor": 250, "reference": "api-donativo"});
-    let r = api(&w, "POST", &format!("{API}/fund/grants"), Some(&staff.token), Some(body.clone()), Some("k-grant")).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{API}/fund/grants"),
+        Some(&staff.token),
+        Some(body.clone()),
+        Some("k-grant"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let r = api(&w, "POST", &format!("{API}/fund/grants"), Some(&staff.token), Some(body), Some("k-grant-2")).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{API}/fund/grants"),
+        Some(&staff.token),
+        Some(body),
+        Some("k-grant-2"),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["created"], false);
     assert_eq!(grants(&w).await, before + 100_001 + 250);
-    let body = serde_json::json!({"contributor": "Municipio", "amount_minor": 0, "reference": "api-cero"});
-    let r = api(&w, "POST", &format!("{API}/fund/temporary"), Some(&staff.token), Some(body), None).await;
+    let body =
+        serde_json::json!({"contributor": "Municipio", "amount_minor": 0, "reference": "api-cero"});
+    let r = api(
+        &w,
+        "POST",
+        &format!("{API}/fund/temporary"),
+        Some(&staff.token),
+        Some(body),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "amount_minor");
     let member = sign_in(&w, "socio").await;
     let body = serde_json::json!({"donor": "Yo", "amount_minor": 100, "reference": "socio"});
-    let r = api(&w, "POST", &format!("{API}/fund/grants"), Some(&member.token), Some(body), None).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{API}/fund/grants"),
+        Some(&member.token),
+        Some(body),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     books_ok(&w).await;
 }
@@ -401,9 +462,18 @@ async fn r_fund_3_spending_through_the_api() {
     let w = world().await;
     let id = approve_expense(&w, "api").await;
     let staff = sign_in(&w, "personal").await;
-    let r = api(&w, "GET", &format!("{API}/fund/decisions"), Some(&staff.token), None, None).await;
+    let r = api(
+        &w,
+        "GET",
+        &format!("{API}/fund/decisions"),
+        Some(&staff.token),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
-    let d = r.json()
+    let d = r
+        .json()
         .as_array()
         .unwrap()
         .iter()
@@ -413,17 +483,49 @@ async fn r_fund_3_spending_through_the_api() {
     assert_eq!(d["left_minor"], 1_500_000);
     let before = competition_cash(&w).await;
     let body = serde_json::json!({"decision_id": id, "category": "market_research", "description": "Estudio de mercado", "amount_minor": 50_000, "reference": "estudio-1"});
-    let r = api(&w, "POST", &format!("{API}/fund/spending"), Some(&staff.token), Some(body.clone()), None).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{API}/fund/spending"),
+        Some(&staff.token),
+        Some(body.clone()),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let r = api(&w, "POST", &format!("{API}/fund/spending"), Some(&staff.token), Some(body), None).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{API}/fund/spending"),
+        Some(&staff.token),
+        Some(body),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(competition_cash(&w).await, before - 50_000);
     let body = serde_json::json!({"decision_id": 999_999, "category": "market_research", "description": "x", "amount_minor": 1, "reference": "nada"});
-    let r = api(&w, "POST", &format!("{API}/fund/spending"), Some(&staff.token), Some(body), None).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{API}/fund/spending"),
+        Some(&staff.token),
+        Some(body),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(r.json()["field"], "decision_id");
     let body = serde_json::json!({"decision_id": id, "category": "fiesta", "description": "x", "amount_minor": 1, "reference": "fiesta"});
-    let r = api(&w, "POST", &format!("{API}/fund/spending"), Some(&staff.token), Some(body), None).await;
+    let r = api(
+        &w,
+        "POST",
+        &format!("{API}/fund/spending"),
+        Some(&staff.token),
+        Some(body),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["rule"], "R-FUND-3");
     books_ok(&w).await;

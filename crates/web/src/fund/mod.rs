@@ -62,10 +62,7 @@ pub(crate) fn api_routes() -> Router<AppState> {
         .route("/orgs/{slug}/fund/decisions", get(api::decisions))
         .route("/orgs/{slug}/fund/spending", post(api::spend))
         .route("/orgs/{slug}/fund/withdrawals", post(api::withdraw))
-        .route(
-            "/orgs/{slug}/fund/payments",
-            get(api::owing).post(api::pay),
-        )
+        .route("/orgs/{slug}/fund/payments", get(api::owing).post(api::pay))
         .route("/orgs/{slug}/fund/payments/{reference}", get(api::receipt))
         .route("/orgs/{slug}/fund/grants", post(api::grant))
         .route(

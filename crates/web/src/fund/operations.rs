@@ -499,11 +499,17 @@ pub async fn spend_post(
                 "amount" => match left {
                     Some(l) if amount > l => (
                         "importe",
-                        t.fmt_all("fundop.err.over_decision", &[&money(t, amount), &money(t, l)]),
+                        t.fmt_all(
+                            "fundop.err.over_decision",
+                            &[&money(t, amount), &money(t, l)],
+                        ),
                     ),
                     _ if amount > cash => (
                         "importe",
-                        t.fmt_all("fundop.err.over_cash", &[&money(t, amount), &money(t, cash)]),
+                        t.fmt_all(
+                            "fundop.err.over_cash",
+                            &[&money(t, amount), &money(t, cash)],
+                        ),
                     ),
                     _ => ("importe", t.get("fundop.err.amount").to_string()),
                 },
@@ -647,9 +653,7 @@ fn withdraw_refusal(
         ("amount", _) => ("importe", t.get("fundop.err.amount").into()),
         ("date", _) => ("fecha", t.fmt("fundop.opens", &t.date(&pos.opens_on))),
         ("purpose", _) => ("uso", t.get("fundop.err.retirement").into()),
-        ("board_decision" | "decision_id", _) => {
-            ("decision", t.get("fundop.err.education").into())
-        }
+        ("board_decision" | "decision_id", _) => ("decision", t.get("fundop.err.education").into()),
         _ => return common_refusal(t, e),
     })
 }
@@ -888,7 +892,9 @@ pub async fn payment_post(
                 let out = refuse("importe", t.get("fundop.err.amount").into());
                 return payments_response(&state, &ctx, &slug, out).await;
             }
-            Err(m) => return payments_response(&state, &ctx, &slug, refuse("importe", m.into())).await,
+            Err(m) => {
+                return payments_response(&state, &ctx, &slug, refuse("importe", m.into())).await
+            }
         }
     };
     let when = match fact_date_field(t, &input.fecha, org.data.founded_on) {
@@ -910,11 +916,10 @@ pub async fn payment_post(
         .await;
     let out = match result {
         Ok(s) if s.replay || s.contribution_minor + s.profit_share_minor > 0 => {
-            return Ok(Redirect::to(&format!(
-                "/odf/{}/fondo/recibos/{reference}",
-                org.data.slug
-            ))
-            .into_response())
+            return Ok(
+                Redirect::to(&format!("/odf/{}/fondo/recibos/{reference}", org.data.slug))
+                    .into_response(),
+            )
         }
         Ok(_) => refuse("socio", t.get("fundop.err.nothing_owed").into()),
         Err(AppError::Store(StoreError::NotFound { .. })) => {
@@ -1003,7 +1008,12 @@ pub async fn receipt_page(
         Err(AppError::Store(StoreError::NotFound { .. })) => return Err(PageError::NotFound(t)),
         Err(e) => return Err(PageError::from_app(t, e)),
     };
-    check(&ctx, &session.viewer, org.id, Action::ViewMember(r.member_id))?;
+    check(
+        &ctx,
+        &session.viewer,
+        org.id,
+        Action::ViewMember(r.member_id),
+    )?;
     let member = state
         .app
         .store()

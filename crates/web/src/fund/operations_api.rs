@@ -158,8 +158,8 @@ pub async fn spend(
     ApiJson(body): ApiJson<SpendIn>,
 ) -> ApiResult {
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
-    let category = CompetitionCategory::parse(&body.category)
-        .map_err(|e| app_error(AppError::from(e)))?;
+    let category =
+        CompetitionCategory::parse(&body.category).map_err(|e| app_error(AppError::from(e)))?;
     let amount_minor = amount("amount_minor", body.amount_minor)?;
     let o = state
         .app
@@ -284,11 +284,7 @@ pub async fn owing(
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
-    let list = state
-        .app
-        .members_owing(org.id)
-        .await
-        .map_err(app_error)?;
+    let list = state.app.members_owing(org.id).await.map_err(app_error)?;
     Ok(Json(
         list.into_iter()
             .map(|o| OwingOut {
@@ -380,9 +376,7 @@ pub async fn pay(
         )
         .await
         .map_err(|e| match e {
-            AppError::Store(StoreError::NotFound { .. }) => {
-                invalid("member_id", "no such member")
-            }
+            AppError::Store(StoreError::NotFound { .. }) => invalid("member_id", "no such member"),
             e => app_error(e),
         })?;
     if !paid.replay && paid.contribution_minor + paid.profit_share_minor == 0 {

@@ -171,7 +171,6 @@ pub async fn serve(router: axum::Router) -> String {
     format!("http://{addr}")
 }
 
-
 pub async fn sign_in_through_page(
     client: &fantoccini::Client,
     base: &str,
@@ -201,7 +200,6 @@ pub async fn sign_in_through_page(
     );
 }
 
-
 pub async fn click(client: &fantoccini::Client, css: &str) {
     client
         .find(Locator::Css(css))
@@ -220,7 +218,6 @@ pub async fn shot(client: &fantoccini::Client, name: &str) {
     .unwrap();
 }
 
-
 /// Saves a screenshot of the page as `name` and checks it has no sideways scroll.
 pub async fn shot_and_check(client: &fantoccini::Client, name: &str) {
     std::fs::write(
@@ -230,4 +227,3 @@ pub async fn shot_and_check(client: &fantoccini::Client, name: &str) {
     .unwrap();
     no_sideways_scroll(client.clone(), name).await;
 }
-

@@ -90,4 +90,3 @@ pub async fn approve_expense(w: &World, key: &str) -> i64 {
     assert!(d.approved);
     id
 }
-
