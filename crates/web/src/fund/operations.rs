@@ -184,6 +184,18 @@ impl Outcome {
         }
     }
 
+    /// The page and its result: a refusal whose form is not shown any more (nobody left to
+    /// pay, say) is shown at the top of the page.
+    fn finish(self, t: Tr, mut page: OperationPage) -> PageResult {
+        if let Some((form, field, m)) = &self.refusal {
+            if !page.forms.iter().any(|f| f.id == *form) && page.error.is_none() {
+                page.error = Some(format!("{}: {m}", label(t, field)));
+            }
+        }
+        page.message = self.message;
+        Ok((self.status, render(page)).into_response())
+    }
+
     fn refused(form: &'static str, field: &'static str, message: String, input: OpInput) -> Self {
         Outcome {
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -411,8 +423,7 @@ async fn spend_response(state: &AppState, ctx: &Ctx, slug: &str, out: Outcome) -
             t.get("fundop.to_fund"),
         ),
     ];
-    page.message = out.message;
-    Ok((out.status, render(page)).into_response())
+    out.finish(t, page)
 }
 
 pub async fn spend_page(
@@ -607,8 +618,7 @@ async fn withdraw_response(
         format!("/odf/{}/socios/{member_id}", org.data.slug),
         t.get("fundop.to_statement"),
     )];
-    page.message = out.message;
-    Ok((out.status, render(page)).into_response())
+    out.finish(t, page)
 }
 
 pub async fn withdraw_page(
@@ -855,8 +865,7 @@ async fn payments_response(state: &AppState, ctx: &Ctx, slug: &str, out: Outcome
             t.get("fundop.to_fund"),
         ),
     ];
-    page.message = out.message;
-    Ok((out.status, render(page)).into_response())
+    out.finish(t, page)
 }
 
 pub async fn payments_page(
@@ -1132,8 +1141,7 @@ async fn contributions_response(
         format!("/odf/{}/fondo", org.data.slug),
         t.get("fundop.to_fund"),
     )];
-    page.message = out.message;
-    Ok((out.status, render(page)).into_response())
+    out.finish(t, page)
 }
 
 pub async fn contributions_page(
