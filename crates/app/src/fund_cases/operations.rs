@@ -143,7 +143,7 @@ impl App {
                 decided_on: d.decided_on,
             })
             .collect();
-        out.sort_by(|a, b| b.proposal_id.cmp(&a.proposal_id));
+        out.sort_by_key(|d| std::cmp::Reverse(d.proposal_id));
         Ok(out)
     }
 
