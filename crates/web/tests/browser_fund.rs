@@ -6,6 +6,7 @@
 //! - a member opens their statement, follows "Usar mi parte del Fondo", withdraws half of what
 //!   is left of their entitlement (R-FUND-4, R-FUND-5) and sees the rest; one centavo over the
 //!   rest is refused on the page naming the amount, and nothing is recorded.
+//!
 //! After each flow the books check (`app::check`) passes. Screenshots `fund-*.png` under
 //! `$CARGO_TARGET_TMPDIR/screenshots/`.
 //!
