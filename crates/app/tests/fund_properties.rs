@@ -34,8 +34,11 @@ enum Op {
     Return {
         which: usize,
     },
+    /// A member pays what the closes made them owe: everything, or at most `limit` (the
+    /// payments page's amount, issue 18).
     Pay {
         member: usize,
+        limit: Option<i64>,
     },
     Withdraw {
         member: usize,
@@ -58,7 +61,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (1i64..500_000).prop_map(|amount| Op::Grant { amount }),
         1 => (1i64..200_000).prop_map(|amount| Op::Temporary { amount }),
         1 => (0usize..3).prop_map(|which| Op::Return { which }),
-        2 => (0usize..4).prop_map(|member| Op::Pay { member }),
+        2 => (0usize..4, prop::option::of(1i64..50_000)).prop_map(|(member, limit)| Op::Pay { member, limit }),
         1 => (0usize..4, 1i64..20_000).prop_map(|(member, amount)| Op::Withdraw { member, amount }),
         2 => (1i64..300_000, 1i64..400_000, prop::bool::weighted(0.8))
             .prop_map(|(approved, amount, decided)| Op::Spend { approved, amount, decided }),
@@ -80,6 +83,8 @@ async fn run(ops: Vec<Op>) {
     }
     let seats = seat_board(&app, org, &m[..3]).await;
     let mut temporaries = Vec::new();
+    // R-FUND-5: what each member withdrew, counted here from the withdrawals that succeeded.
+    let mut withdrawn = [0i64; 4];
     for (n, op) in ops.into_iter().enumerate() {
         let a = audit();
         match op {
@@ -135,31 +140,36 @@ async fn run(ops: Vec<Op>) {
                     allow_refusal(app.return_temporary(org, r, today(), &a).await);
                 }
             }
-            Op::Pay { member } => allow_refusal(
+            Op::Pay { member, limit } => allow_refusal(
                 app.settle_member_debts(
                     org,
                     m[member],
                     &format!("P-{n}"),
-                    None,
+                    limit,
                     false,
                     today(),
                     &a,
                 )
                 .await,
             ),
-            Op::Withdraw { member, amount } => allow_refusal(
-                app.withdraw_development(
-                    org,
-                    &format!("W-{n}"),
-                    m[member],
-                    WithdrawalPurpose::Medical,
-                    amount,
-                    None,
-                    d(2028, 2, 1),
-                    &a,
-                )
-                .await,
-            ),
+            Op::Withdraw { member, amount } => {
+                let r = app
+                    .withdraw_development(
+                        org,
+                        &format!("W-{n}"),
+                        m[member],
+                        WithdrawalPurpose::Medical,
+                        amount,
+                        None,
+                        d(2028, 2, 1),
+                        &a,
+                    )
+                    .await;
+                if r.as_ref().is_ok_and(|o| !o.replay) {
+                    withdrawn[member] += amount;
+                }
+                allow_refusal(r);
+            }
             Op::Spend {
                 approved,
                 amount,
@@ -187,6 +197,53 @@ async fn run(ops: Vec<Op>) {
         }
     }
     check_invariants(&app, org).await;
+    check_what_the_pages_read(&app, org, &m, &withdrawn).await;
+}
+
+/// Issue 18: what the Fund's pages read agrees with the Fund's events and the ledger, and the
+/// books check (`tequio check`, `app::check`) passes: each member's statement shows the
+/// entitlement the Fund's events give (R-FUND-5) and the withdrawals counted here; the
+/// withdrawal page's position is the same; the payments page lists what the statements say is
+/// outstanding; the temporary contributions listed are the ledger's liability (R-FUND-1).
+async fn check_what_the_pages_read(app: &App, org: OrgId, members: &[i64], withdrawn: &[i64]) {
+    let books = app.check_books(org).await.unwrap();
+    assert!(books.ok(), "{:?}", books.failures().collect::<Vec<_>>());
+    let state = app.fund_state(org).await.unwrap();
+    let owing = app.members_owing(org).await.unwrap();
+    for (i, &member) in members.iter().enumerate() {
+        let from_events = fund::entitlement_of(&state, member);
+        let s = app
+            .member_fund_statement(org, member)
+            .await
+            .unwrap()
+            .statement;
+        assert_eq!(s.entitlement, from_events, "member {member}'s statement");
+        assert_eq!(s.withdrawn_minor, withdrawn[i], "member {member} withdrew");
+        assert_eq!(from_events.withdrawn_minor, withdrawn[i]);
+        let position = app.withdrawal_position(org, member).await.unwrap();
+        assert_eq!(position.entitlement, from_events);
+        let listed = owing
+            .iter()
+            .find(|o| o.member_id == member)
+            .map(|o| o.contribution_minor)
+            .unwrap_or(0);
+        assert_eq!(
+            listed, s.contributions_outstanding_minor,
+            "member {member} owes"
+        );
+    }
+    let temporaries: i64 = app
+        .temporary_outstanding(org)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.amount_minor)
+        .sum();
+    assert_eq!(
+        temporaries,
+        -balance(app, org, "fund:temporary-contributions").await,
+        "temporary contributions owed back"
+    );
 }
 
 /// Board seats for the first members (R-GOV-1).

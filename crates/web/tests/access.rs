@@ -2842,3 +2842,171 @@ async fn authorisation_matrix_every_role_against_the_credit_pages_and_routes() {
     // Refused input writes nothing (sign-ins and the API's claims are programme-level).
     assert_eq!(after, before, "no request of the matrix wrote to the ODF");
 }
+
+/// fund-web (issue 18): the authorisation matrix of the Fund's operations, every role against
+/// every page, form and API route, another organisation's included (which answer exactly like
+/// missing ones). Reading is for staff, the board and supervisors; writes are staff's; a
+/// withdrawal only the member's own (R-FUND-5), whoever else may see the member is refused and
+/// whoever may not gets 404.
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_the_fund_operations() {
+    let w = world().await;
+    let socio = member_of(&w, "socio").await;
+    let roles = [
+        "supervisor",
+        "personal",
+        "consejo",
+        "socio",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut who = Vec::new();
+    for r in roles {
+        who.push(Some(sign_in(&w, r).await));
+    }
+    who.push(None);
+    let o = "/odf/alfareros-morelos";
+    let x = format!("/odf/{}", w.other.data.slug);
+    let a = "/api/v1/orgs/alfareros-morelos";
+    let ax = format!("/api/v1/orgs/{}", w.other.data.slug);
+    let mine = format!("{o}/socios/{socio}/retiro");
+    let theirs = format!("{x}/socios/{}/retiro", w.other_member);
+    // Expected per role: supervisor, staff, board, member, support committee, donor, adviser,
+    // nobody. 2 = 2xx, 3 = redirect (303), 9 = authorised and the rule decided (2xx, 303 or
+    // 422). Without a session pages redirect (3) and the API answers 401.
+    const READ: [u16; 8] = [2, 2, 2, 403, 403, 403, 403, 3];
+    const WRITE: [u16; 8] = [403, 9, 403, 403, 403, 403, 403, 3];
+    const OTHER_READ: [u16; 8] = [2, 404, 404, 404, 404, 404, 404, 3];
+    const OTHER_WRITE: [u16; 8] = [403, 404, 404, 404, 404, 404, 404, 3];
+    let api_ = |e: [u16; 8]| {
+        let mut e = e;
+        e[7] = 401;
+        e
+    };
+    type Row = (&'static str, String, [u16; 8]);
+    let rows: Vec<Row> = vec![
+        ("GET", format!("{o}/fondo/gasto"), READ),
+        ("POST", format!("{o}/fondo/gasto"), WRITE),
+        ("GET", format!("{o}/fondo/pagos"), READ),
+        ("GET", format!("{o}/fondo/pagos.csv"), READ),
+        ("POST", format!("{o}/fondo/pagos"), WRITE),
+        ("GET", format!("{o}/fondo/aportaciones"), READ),
+        ("POST", format!("{o}/fondo/donativos"), WRITE),
+        ("POST", format!("{o}/fondo/temporales"), WRITE),
+        (
+            "POST",
+            format!("{o}/fondo/temporales/matriz-t/devolucion"),
+            WRITE,
+        ),
+        (
+            "GET",
+            format!("{o}/fondo/recibos/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        ("GET", mine.clone(), [403, 403, 403, 2, 404, 404, 404, 3]),
+        ("POST", mine.clone(), [403, 403, 403, 9, 404, 404, 404, 3]),
+        ("GET", format!("{x}/fondo/gasto"), OTHER_READ),
+        ("POST", format!("{x}/fondo/gasto"), OTHER_WRITE),
+        ("GET", format!("{x}/fondo/pagos"), OTHER_READ),
+        ("POST", format!("{x}/fondo/donativos"), OTHER_WRITE),
+        (
+            "GET",
+            theirs.clone(),
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        ("GET", format!("{a}/fund/decisions"), api_(READ)),
+        ("POST", format!("{a}/fund/spending"), api_(WRITE)),
+        (
+            "POST",
+            format!("{a}/fund/withdrawals"),
+            [403, 403, 403, 9, 404, 404, 404, 401],
+        ),
+        ("GET", format!("{a}/fund/payments"), api_(READ)),
+        ("POST", format!("{a}/fund/payments"), api_(WRITE)),
+        (
+            "GET",
+            format!("{a}/fund/payments/no-existe"),
+            [404, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        ("POST", format!("{a}/fund/grants"), api_(WRITE)),
+        ("GET", format!("{a}/fund/temporary"), api_(READ)),
+        ("POST", format!("{a}/fund/temporary"), api_(WRITE)),
+        (
+            "POST",
+            format!("{a}/fund/temporary/matriz-t/return"),
+            api_(WRITE),
+        ),
+        ("GET", format!("{ax}/fund/decisions"), api_(OTHER_READ)),
+        ("POST", format!("{ax}/fund/spending"), api_(OTHER_WRITE)),
+        ("POST", format!("{ax}/fund/grants"), api_(OTHER_WRITE)),
+    ];
+    let missing = get(&w, "/odf/no-existe/fondo/gasto", who[1].as_ref()).await;
+    let mut failures = Vec::new();
+    for (method, uri, expected) in rows {
+        for (i, b) in who.iter().enumerate() {
+            let csrf = b.as_ref().map(|b| b.csrf.clone()).unwrap_or_default();
+            let token = b.as_ref().map(|b| b.token.as_str());
+            let reference = format!("matriz-{i}");
+            let r = match (method, uri.starts_with("/api/")) {
+                ("GET", false) => get(&w, &uri, b.as_ref()).await,
+                ("GET", true) => api(&w, "GET", &uri, token, None, None).await,
+                (_, true) => {
+                    let body = if uri.ends_with("/spending") {
+                        serde_json::json!({"decision_id": 1, "category": "research", "description": "x", "amount_minor": 100, "reference": reference})
+                    } else if uri.ends_with("/withdrawals") {
+                        serde_json::json!({"member_id": socio, "purpose": "medical", "amount_minor": 100, "reference": reference})
+                    } else if uri.ends_with("/payments") {
+                        serde_json::json!({"member_id": socio, "reference": reference})
+                    } else if uri.ends_with("/grants") {
+                        serde_json::json!({"donor": "Fundación", "amount_minor": 100, "reference": reference})
+                    } else if uri.ends_with("/temporary") {
+                        serde_json::json!({"contributor": "Municipio", "amount_minor": 100, "reference": reference})
+                    } else {
+                        serde_json::json!({})
+                    };
+                    api(&w, "POST", &uri, token, Some(body), None).await
+                }
+                (_, false) => {
+                    let form = [
+                        ("csrf", csrf.as_str()),
+                        ("token", reference.as_str()),
+                        ("decision", "1"),
+                        ("categoria", "research"),
+                        ("descripcion", "x"),
+                        ("importe", "1.00"),
+                        ("uso", "medical"),
+                        ("socio", "1"),
+                        ("nombre", "Fundación"),
+                    ];
+                    post_form(&w, &uri, b.as_ref(), &form).await
+                }
+            };
+            let status = r.status.as_u16();
+            let got = match status {
+                200..=299 => 2,
+                303 => 3,
+                s => s,
+            };
+            let got = if expected[i] == 9 && matches!(got, 2 | 3 | 422) {
+                9
+            } else {
+                got
+            };
+            let name = roles.get(i).copied().unwrap_or("nobody");
+            if got != expected[i] {
+                failures.push(format!(
+                    "{name} {method} {uri}: expected {}, got {status}: {}",
+                    expected[i],
+                    &r.body[..r.body.len().min(300)]
+                ));
+            }
+            if got == 404 && !uri.starts_with("/api/") && r.body != missing.body {
+                failures.push(format!(
+                    "{name} {method} {uri}: 404 differs from a missing one"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

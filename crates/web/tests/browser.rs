@@ -621,7 +621,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
 
 /// Every page a person reaches from the menu, with the demo union's slug (the router's GET
 /// pages; `{member}` is the member `socio`): the walk below opens each as each role.
-const PAGES: [&str; 48] = [
+const PAGES: [&str; 52] = [
     "/",
     "/cuenta",
     "/reglas",
@@ -670,6 +670,11 @@ const PAGES: [&str; 48] = [
     "/odf/alfareros-morelos/comercio/ventas",
     "/odf/alfareros-morelos/comercio/ventas/exportacion-2025-04",
     "/odf/alfareros-morelos/comercio/tiendas",
+    // fund-web (issue 18): the Fund's operations.
+    "/odf/alfareros-morelos/fondo/gasto",
+    "/odf/alfareros-morelos/fondo/pagos",
+    "/odf/alfareros-morelos/fondo/aportaciones",
+    "/odf/alfareros-morelos/socios/{member}/retiro",
 ];
 
 /// Words that give away English left on a Spanish page (whole words, case as written).

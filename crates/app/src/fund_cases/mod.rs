@@ -26,6 +26,7 @@
 
 pub mod close;
 pub mod demo;
+pub mod operations;
 pub mod ops;
 pub mod plans;
 pub mod reports;

@@ -884,6 +884,7 @@ struct MemberPage {
     left: Option<String>,
     arrears: String,
     can_report: bool,
+    can_withdraw: bool,
     /// Staff, board, supervisors: a link to the member's record (issue 17).
     can_see_record: bool,
     fund: std::sync::Arc<FundPart>,
@@ -959,6 +960,13 @@ pub async fn member_statement(
         left: member.left_on.map(|d| t.date(&d)),
         arrears: t.money(arrears as i128),
         can_report,
+        // Issue 18: the member's own withdrawal page (R-FUND-5).
+        can_withdraw: app::fund_cases::operations::check_withdrawal(
+            &session.viewer,
+            org.id,
+            member_id,
+        )
+        .is_ok(),
         can_see_record: session.viewer.may(org.id, Action::ViewMembers),
         fund,
         rows,
@@ -1365,6 +1373,7 @@ struct FundPage {
     t: Tr,
     nav: Nav,
     name: String,
+    slug: String,
     period: String,
     sub_funds: Vec<SubFundRow>,
     fund_total: String,
@@ -1476,6 +1485,7 @@ pub async fn fund_page(
         t,
         nav: Nav::for_session(t, &session, Some(&org)),
         name: org.data.name.clone(),
+        slug: org.data.slug.clone(),
         period: period.to_string(),
         sub_funds: vec![
             sub(dev_name, &s.development),
