@@ -27,6 +27,7 @@ mod opening_pages;
 mod pages;
 mod plan_pages;
 pub mod read_cache;
+mod read_gate;
 mod rules;
 mod security;
 mod settings_pages;
