@@ -39,8 +39,9 @@ impl ReadGate {
             .expect("the read gate is never closed")
     }
 
-    /// Turns free now (for tests).
-    pub fn free(&self) -> usize {
+    /// Turns free now.
+    #[cfg(test)]
+    fn free(&self) -> usize {
         self.turns.available_permits()
     }
 }
