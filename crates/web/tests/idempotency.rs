@@ -1,5 +1,6 @@
 //! `Idempotency-Key` exactly once (issue 15): duplicates sent at the same moment make one
-//! effect and get one answer; the same key with another request is refused.
+//! effect and get one answer; the same key with another request is refused. On SQLite, and on
+//! PostgreSQL when `TEQUIO_TEST_PG_URL` is set (see `common::worlds`).
 
 mod common;
 
@@ -27,9 +28,15 @@ async fn proposals(w: &World, token: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixteen_parallel_posts_with_one_key_make_one_proposal_and_one_answer() {
-    let w = world().await;
-    let b = sign_in(&w, "personal").await;
-    let before = proposals(&w, &b.token).await;
+    for (backend, w) in worlds().await {
+        eprintln!("{backend}");
+        sixteen_parallel_posts_on(&w).await;
+    }
+}
+
+async fn sixteen_parallel_posts_on(w: &World) {
+    let b = sign_in(w, "personal").await;
+    let before = proposals(w, &b.token).await;
     for trial in 0..3 {
         let key = format!("paralelo-{trial}");
         let body = json!({
@@ -67,14 +74,14 @@ async fn sixteen_parallel_posts_with_one_key_make_one_proposal_and_one_answer() 
             "trial {trial}: every client got the same id: {ids:?}"
         );
         assert_eq!(
-            proposals(&w, &b.token).await,
+            proposals(w, &b.token).await,
             before + trial + 1,
             "trial {trial}: one proposal made"
         );
     }
     // The same key with another body, after the first answered: refused, nothing made.
     let other = api(
-        &w,
+        w,
         "POST",
         PROPOSALS,
         Some(&b.token),
@@ -89,7 +96,7 @@ async fn sixteen_parallel_posts_with_one_key_make_one_proposal_and_one_answer() 
         other.body
     );
     assert_eq!(other.json()["error"], "idempotency_key_reused");
-    assert_eq!(proposals(&w, &b.token).await, before + 3);
+    assert_eq!(proposals(w, &b.token).await, before + 3);
 }
 
 /// One key sent at the same moment with two different bodies: one makes its proposal, the
@@ -97,9 +104,15 @@ async fn sixteen_parallel_posts_with_one_key_make_one_proposal_and_one_answer() 
 /// then refused): never two proposals.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_key_with_two_bodies_at_once_makes_one_proposal() {
-    let w = world().await;
-    let b = sign_in(&w, "personal").await;
-    let before = proposals(&w, &b.token).await;
+    for (backend, w) in worlds().await {
+        eprintln!("{backend}");
+        two_bodies_at_once_on(&w).await;
+    }
+}
+
+async fn two_bodies_at_once_on(w: &World) {
+    let b = sign_in(w, "personal").await;
+    let before = proposals(w, &b.token).await;
     let bodies = [
         json!({"kind": "expenditure", "purpose": "Horno", "amount_minor": 1_000}),
         json!({"kind": "expenditure", "purpose": "Mesa", "amount_minor": 2_000}),
@@ -124,14 +137,20 @@ async fn one_key_with_two_bodies_at_once_makes_one_proposal() {
         }
     }
     assert_eq!(created, 1);
-    assert_eq!(proposals(&w, &b.token).await, before + 1);
+    assert_eq!(proposals(w, &b.token).await, before + 1);
 }
 
 /// A claim whose request failed is released: the same request again does the work (a 5xx
 /// or a 409 is never stored as the key's answer).
 #[tokio::test]
 async fn a_released_claim_lets_the_retry_do_the_work() {
-    let w = world().await;
+    for (backend, w) in worlds().await {
+        eprintln!("{backend}");
+        released_claim_on(&w).await;
+    }
+}
+
+async fn released_claim_on(w: &World) {
     let login = "personal";
     let request = b"POST /api/v1/orgs/alfareros-morelos/proposals\n{}";
     let now = chrono::Utc::now();

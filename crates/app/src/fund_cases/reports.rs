@@ -260,6 +260,11 @@ impl App {
         let org = self.store().org(org_id).await?;
         let member = self.store().member(org_id, input.member_id).await?;
         let plans = self.member_plans(org_id, input.member_id).await?;
+        // Whether the period's close completed, read before the period's turn (one query less
+        // while the period's other reports wait): a close records its start in the period's
+        // stream and claims its slot before it completes, so a close that completes after this
+        // read is seen below as started, or makes the commit lose the slot and read again.
+        let closed = self.is_closed(org_id, period).await?;
         // The period's reports kept folded, locked until this attempt ends: reports of the
         // period filed through this process take turns (issue 15's month-end surge) instead of
         // racing for the period's slot.
@@ -299,7 +304,7 @@ impl App {
         }
         check_plan(&plans, input.member_id, period)?;
         let report = fund::accept_report(0, new, &member, existing, filed_on)?;
-        let late = self.is_late(org_id, filed, period).await?;
+        let late = filed.close_started || closed;
         let events = report_events(&[&report], late, filed.slot, audit)?;
         let committed = self
             .store()

@@ -38,6 +38,26 @@ pub async fn reporter_for(
     org_id: OrgId,
     member_id: i64,
 ) -> Result<Reporter, AccessError> {
+    if !reports_as_staff(viewer, org_id, member_id)? {
+        return Ok(Reporter::Member);
+    }
+    // The staff seat of the ODF (its role assignment), as the Fund records reporters.
+    let roles = app.store().roles(org_id).await?;
+    let staff_id = roles
+        .iter()
+        .filter(|r| r.until.is_none())
+        .find(|r| r.role == registry::Role::Staff)
+        .map_or(0, |r| r.id);
+    Ok(Reporter::Staff { staff_id })
+}
+
+/// [`reporter_for`] without reading the staff seat: `false` the member themself, `true` staff;
+/// refused as it refuses. What the statement page needs to offer the form (no query).
+pub fn reports_as_staff(
+    viewer: &Viewer,
+    org_id: OrgId,
+    member_id: i64,
+) -> Result<bool, AccessError> {
     if !viewer.sees_org(org_id) {
         return Err(AccessError::NotFound);
     }
@@ -45,17 +65,10 @@ pub async fn reporter_for(
         .roles_in(org_id)
         .any(|g| g.role == OrgRole::Member && g.member_id == Some(member_id));
     if own {
-        return Ok(Reporter::Member);
+        return Ok(false);
     }
     if viewer.may(org_id, Action::ManageMembers) {
-        // The staff seat of the ODF (its role assignment), as the Fund records reporters.
-        let roles = app.store().roles(org_id).await?;
-        let staff_id = roles
-            .iter()
-            .filter(|r| r.until.is_none())
-            .find(|r| r.role == registry::Role::Staff)
-            .map_or(0, |r| r.id);
-        return Ok(Reporter::Staff { staff_id });
+        return Ok(true);
     }
     if !viewer.may(org_id, Action::ViewMember(member_id)) {
         return Err(AccessError::NotFound);
@@ -758,6 +771,8 @@ pub struct StatementCache {
     builders: std::sync::Mutex<HashMap<PartKey, std::sync::Arc<tokio::sync::Mutex<()>>>>,
     /// Statements built so far (for tests and logs).
     built: std::sync::atomic::AtomicUsize,
+    /// Turns for the statement page (see [`crate::shell::read_gate`]).
+    pub gate: crate::shell::read_gate::ReadGate,
 }
 
 impl StatementCache {
@@ -909,6 +924,7 @@ pub async fn member_statement(
     // the same 404 whether or not the member exists (issue 15). Both checked on every
     // request; the reads behind them are cached for a short time (`read_cache`).
     check(&ctx, &session.viewer, org.id, Action::ViewMember(member_id))?;
+    let _turn = state.statements.gate.turn().await;
     let app = &state.app;
     let fail = |e| PageError::from_app(t, e);
     let dues = state
@@ -943,9 +959,9 @@ pub async fn member_statement(
         })
         .collect();
     // Staff are offered the form only for a micro-producer (R-ORG-3); the app refuses the rest.
-    let can_report = match reporter_for(app, &session.viewer, org.id, member_id).await {
-        Ok(Reporter::Member) => true,
-        Ok(Reporter::Staff { .. }) => member.data.profile == registry::Profile::MicroProducer,
+    let can_report = match reports_as_staff(&session.viewer, org.id, member_id) {
+        Ok(false) => true,
+        Ok(true) => member.data.profile == registry::Profile::MicroProducer,
         Err(_) => false,
     };
     Ok(render(MemberPage {

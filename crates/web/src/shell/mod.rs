@@ -27,6 +27,7 @@ pub(crate) mod i18n;
 pub mod limiter;
 pub(crate) mod page;
 pub mod read_cache;
+pub(crate) mod read_gate;
 pub(crate) mod rules;
 pub(crate) mod security;
 pub(crate) mod signin;

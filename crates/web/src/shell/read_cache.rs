@@ -216,7 +216,11 @@ impl ReadCache {
                         Page::first(STATEMENT_LINES),
                     )
                     .await?;
-                let arrears_minor = app.dues_arrears_minor(org_id, member_id).await?;
+                // `App::dues_arrears_minor` without reading the member again (read above).
+                let arrears_minor = app
+                    .store()
+                    .account_balance(org_id, &ledger::Account::dues_receivable(member_id))
+                    .await?;
                 Ok(Arc::new(DuesPart {
                     member,
                     statement,

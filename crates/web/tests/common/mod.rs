@@ -36,6 +36,59 @@ pub async fn world() -> World {
 pub async fn world_sized(members: u32, months: u32) -> World {
     let store: Arc<dyn Store> =
         Arc::new(store_sqlite::SqliteStore::open_in_memory().await.unwrap());
+    world_on(store, members, months).await
+}
+
+/// The worlds to run a test in: SQLite always; PostgreSQL (a fresh database) too when
+/// `TEQUIO_TEST_PG_URL` is set (required when `CI` or `TEQUIO_REQUIRE_ALL` is set), as the
+/// app's storage tests pick their backends.
+pub async fn worlds() -> Vec<(&'static str, World)> {
+    let mut out = vec![("sqlite", world().await)];
+    if let Some(store) = postgres_store().await {
+        out.push(("postgres", world_on(store, 60, 2).await));
+    }
+    out
+}
+
+/// A store on a fresh PostgreSQL database, or None when no server is configured.
+pub async fn postgres_store() -> Option<Arc<dyn Store>> {
+    use sqlx::Connection;
+    let url = match std::env::var("TEQUIO_TEST_PG_URL") {
+        Ok(u) if !u.trim().is_empty() => u,
+        _ if std::env::var_os("CI").is_some()
+            || std::env::var_os("TEQUIO_REQUIRE_ALL").is_some() =>
+        {
+            panic!("TEQUIO_TEST_PG_URL is not set but CI/TEQUIO_REQUIRE_ALL is")
+        }
+        _ => {
+            eprintln!("skipping PostgreSQL: TEQUIO_TEST_PG_URL is not set (scripts/pg-up)");
+            return None;
+        }
+    };
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "tequio_t_{}_web_{}_{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let store = store_postgres::PgStore::connect(&format!("{base}/{name}"))
+        .await
+        .unwrap();
+    Some(Arc::new(store))
+}
+
+/// [`world_sized`] on `store`.
+pub async fn world_on(store: Arc<dyn Store>, members: u32, months: u32) -> World {
     let app = App::new(store);
     let mut spec = demo::DemoSpec::morelos_union();
     spec.members_per_org = members;
