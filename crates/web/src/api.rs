@@ -6,9 +6,9 @@
 //! OpenAPI document is generated from these handlers' annotations (utoipa) and served at
 //! `/api/v1/openapi.json`.
 
+use crate::credit::CreditApiDoc;
 use crate::shell::api::{create_session, idempotency, NotStored};
 use crate::shell::api_contract::{self, Contract};
-use crate::credit::CreditApiDoc;
 use crate::trade::TradeDoc;
 use crate::AppState;
 use crate::{

@@ -6,8 +6,8 @@
 
 mod accounts;
 mod api;
-mod credit;
 pub mod audit;
+mod credit;
 mod dues;
 pub mod fund;
 mod governance;

@@ -3,18 +3,18 @@
 //! printable receipt and the list of loans.
 
 use super::view::{self, Loan, Stage};
-use crate::shell::Ctx;
-use crate::shell::fact_date_field;
-use crate::shell::today_mx;
-use crate::shell::Tr;
 use crate::shell::check;
 use crate::shell::check_csrf;
+use crate::shell::fact_date_field;
 use crate::shell::random_token;
 use crate::shell::render;
+use crate::shell::today_mx;
 use crate::shell::visible_org;
+use crate::shell::Ctx;
 use crate::shell::Nav;
 use crate::shell::PageError;
 use crate::shell::PageResult;
+use crate::shell::Tr;
 use crate::AppState;
 use app::access_cases::{Action, Session};
 use app::credit_cases::{may_apply_for, LoanRequest, QuoteForm};

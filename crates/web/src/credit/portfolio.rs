@@ -2,15 +2,15 @@
 //! and the aging buckets (`App::loan_portfolio`), on a day (`?fecha=`, default today), with a
 //! CSV download of the buckets.
 
-use crate::shell::Ctx;
-use crate::shell::today_mx;
-use crate::shell::Tr;
 use crate::shell::check;
 use crate::shell::render;
+use crate::shell::today_mx;
 use crate::shell::visible_org;
+use crate::shell::Ctx;
 use crate::shell::Nav;
 use crate::shell::PageError;
 use crate::shell::PageResult;
+use crate::shell::Tr;
 use crate::AppState;
 use app::access_cases::Action;
 use askama::Template;

@@ -1,18 +1,18 @@
 //! The pages of the Fund's operations (see the module above): each a form and its result on
 //! one page, refusals shown on the page next to the field they name, nothing recorded.
 
-use crate::shell::Ctx;
-use crate::shell::fact_date_field;
-use crate::shell::today_mx;
-use crate::shell::Tr;
 use crate::shell::check;
 use crate::shell::check_csrf;
+use crate::shell::fact_date_field;
 use crate::shell::random_token;
 use crate::shell::render;
+use crate::shell::today_mx;
 use crate::shell::visible_org;
+use crate::shell::Ctx;
 use crate::shell::Nav;
 use crate::shell::PageError;
 use crate::shell::PageResult;
+use crate::shell::Tr;
 use crate::AppState;
 use app::access_cases::{Action, Session};
 use app::fund_cases::operations::{check_withdrawal, FundDecision, WithdrawalPosition};

@@ -5,14 +5,14 @@
 
 use super::actor;
 use crate::shell::access_error;
+use crate::shell::api_contract::{shape, ApiJson, ApiPath};
 use crate::shell::app_error;
 use crate::shell::invalid;
 use crate::shell::org_for;
+use crate::shell::today_mx;
 use crate::shell::ApiError;
 use crate::shell::ApiResult;
-use crate::shell::api_contract::{shape, ApiJson, ApiPath};
 use crate::shell::Ctx;
-use crate::shell::today_mx;
 use crate::AppState;
 use app::access_cases::Action;
 use app::trade_cases::{

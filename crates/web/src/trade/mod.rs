@@ -20,8 +20,8 @@ mod purchasing;
 mod sales;
 
 use crate::shell::Ctx;
-use crate::shell::Tr;
 use crate::shell::PageError;
+use crate::shell::Tr;
 use crate::AppState;
 use app::access_cases::Session;
 use app::{Actor, AppError};

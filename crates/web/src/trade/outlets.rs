@@ -10,15 +10,15 @@
 #![allow(clippy::redundant_closure_call)]
 use super::purchasing::{field, reference, staff_write, typed_amount, Fields, Outcome};
 use super::{actor, fact_day, member_names, refusal, typed_units, Refusal};
-use crate::shell::Ctx;
-use crate::shell::Tr;
 use crate::shell::check;
 use crate::shell::random_token;
 use crate::shell::render;
 use crate::shell::visible_org;
+use crate::shell::Ctx;
 use crate::shell::Nav;
 use crate::shell::PageError;
 use crate::shell::PageResult;
+use crate::shell::Tr;
 use crate::AppState;
 use app::access_cases::Action;
 use app::trade_cases::OutletInput;

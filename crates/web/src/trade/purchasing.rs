@@ -15,16 +15,16 @@
 use super::{
     actor, csv_field, csv_pesos, fact_day, member_names, refusal, typed_day, typed_units, Refusal,
 };
-use crate::shell::Ctx;
-use crate::shell::Tr;
 use crate::shell::check;
 use crate::shell::check_csrf;
 use crate::shell::random_token;
 use crate::shell::render;
 use crate::shell::visible_org;
+use crate::shell::Ctx;
 use crate::shell::Nav;
 use crate::shell::PageError;
 use crate::shell::PageResult;
+use crate::shell::Tr;
 use crate::AppState;
 use app::access_cases::{Action, Session};
 use app::trade_cases::{
@@ -1023,9 +1023,11 @@ pub async fn pick_up_post(
             })?;
             let pay_now = match field(&f, "pago") {
                 "" => 0,
-                text => crate::shell::format::typed_amount_minor(t, text, false).map_err(|m| Refusal {
-                    field: "pago",
-                    message: m.to_string(),
+                text => crate::shell::format::typed_amount_minor(t, text, false).map_err(|m| {
+                    Refusal {
+                        field: "pago",
+                        message: m.to_string(),
+                    }
                 })?,
             };
             let on = fact_day(t, field(&f, "fecha"), org.data.founded_on).map_err(|m| Refusal {

@@ -16,15 +16,15 @@ use super::purchasing::{
 use super::{
     actor, csv_field, csv_pesos, fact_day, member_names, refusal, typed_day, typed_units, Refusal,
 };
-use crate::shell::Ctx;
-use crate::shell::Tr;
 use crate::shell::check;
 use crate::shell::random_token;
 use crate::shell::render;
 use crate::shell::visible_org;
+use crate::shell::Ctx;
 use crate::shell::Nav;
 use crate::shell::PageError;
 use crate::shell::PageResult;
+use crate::shell::Tr;
 use crate::AppState;
 use app::access_cases::Action;
 use app::trade_cases::{CapacityInput, DeliveryInput, OrderInput};
