@@ -334,8 +334,8 @@ pub async fn register_price_list(
 #[derive(Deserialize, Serialize, ToSchema)]
 pub struct CsvIn {
     /// The file's text: a header naming `proveedor, material, esquema, desde, hasta, precio,
-    /// pedido_minimo, dias_entrega, vigente_desde, vigente_hasta`, one row per price tier.
-    #[schema(max_length = 1000000)]
+    /// pedido_minimo, dias_entrega, vigente_desde, vigente_hasta`, one row per price tier. Bounded
+    /// by the request body's limit (1 MiB, answered 413), as the other CSV routes are.
     pub csv: String,
 }
 
