@@ -14,13 +14,11 @@
 
 mod common;
 mod fund_support;
-#[path = "fund_support/browser_kit.rs"]
-mod kit;
 
 use app::access_cases::DEMO_PASSWORD;
+use common::browser::*;
 use fantoccini::Locator;
 use fund_support::{mx, old_world, typed};
-use kit::*;
 use std::time::Duration;
 
 const UNION: &str = "/odf/alfareros-morelos";
