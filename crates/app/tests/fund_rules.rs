@@ -3,10 +3,11 @@
 mod common;
 
 use app::fund_cases::CloseOptions;
-use app::AppError;
+use app::{App, AppError};
 use common::*;
 use fund::{CompetitionCategory, Reporter, WithdrawalPurpose};
 use registry::Profile;
+use store::OrgId;
 
 fn rule_and_field(e: &AppError) -> (Option<&'static str>, Option<&str>) {
     (e.rule_id(), e.field())
@@ -410,25 +411,7 @@ async fn r_fund_1_a_collection_in_cash_is_done_once_even_after_a_later_close() {
 #[tokio::test]
 async fn r_fund_4_r_fund_5_withdrawals_from_year_four_within_the_entitlement() {
     let app = sqlite().await;
-    let (org, m) = org_with_members(&app, "retiros", 1).await;
-    agree(&app, org, m[0], 1_000_000, 300_000).await;
-    report(&app, org, p(2026, 3), m[0], 1_234_567, 300_000).await;
-    app.close_period(org, p(2026, 3), today(), CloseOptions::default(), &audit())
-        .await
-        .unwrap();
-    app.settle_member_debts(org, m[0], "P-1", None, false, d(2026, 4, 5), &audit())
-        .await
-        .unwrap();
-    app.receive_grant(
-        org,
-        "G-1",
-        "Nacional Financiera",
-        100_001,
-        d(2026, 4, 6),
-        &audit(),
-    )
-    .await
-    .unwrap();
+    let (org, m) = member_with_an_entitlement(&app, "retiros").await;
     let state = app.fund_state(org).await.unwrap();
     assert_eq!(fund::individually_usable_minor(&state), 30_865);
     assert_eq!(fund::entitlement_of(&state, m[0]).available_minor, 5_864);
@@ -466,6 +449,84 @@ async fn r_fund_4_r_fund_5_withdrawals_from_year_four_within_the_entitlement() {
     );
     assert_eq!(state.trust.development_minor, 11_729 + 50_001 - 5_864);
     trial(&app, org).await;
+}
+
+/// The Fund of the R-FUND-5 tests below: one member, entitlement 58.64 from 2028-01-01.
+async fn member_with_an_entitlement(app: &App, slug: &str) -> (OrgId, Vec<i64>) {
+    let (org, m) = org_with_members(app, slug, 1).await;
+    agree(app, org, m[0], 1_000_000, 300_000).await;
+    report(app, org, p(2026, 3), m[0], 1_234_567, 300_000).await;
+    app.close_period(org, p(2026, 3), today(), CloseOptions::default(), &audit())
+        .await
+        .unwrap();
+    app.settle_member_debts(org, m[0], "P-1", None, false, d(2026, 4, 5), &audit())
+        .await
+        .unwrap();
+    app.receive_grant(
+        org,
+        "G-1",
+        "Nacional Financiera",
+        100_001,
+        d(2026, 4, 6),
+        &audit(),
+    )
+    .await
+    .unwrap();
+    (org, m)
+}
+
+/// R-FUND-5 under concurrency: 16 different withdrawals of 10.00 sent at once against an
+/// entitlement of 58.64. Each passes alone; together only 5 fit (50.00), the other 11 are
+/// refused naming R-FUND-5, and the Fund's books say 50.00 withdrawn.
+#[tokio::test]
+async fn r_fund_5_withdrawals_sent_at_once_never_pass_the_entitlement_together() {
+    for (name, app) in backends().await {
+        let (org, m) = member_with_an_entitlement(&app, "retiros-a-la-vez").await;
+        let entitlement = fund::entitlement_of(&app.fund_state(org).await.unwrap(), m[0]);
+        assert_eq!(entitlement.available_minor, 5_864, "{name}");
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let app = app.clone();
+            let member = m[0];
+            tasks.push(tokio::spawn(async move {
+                app.withdraw_development(
+                    org,
+                    &format!("W-{i}"),
+                    member,
+                    WithdrawalPurpose::Medical,
+                    1_000,
+                    None,
+                    d(2028, 1, 1),
+                    &audit(),
+                )
+                .await
+            }));
+        }
+        let mut paid = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => paid += 1,
+                Err(e) => assert_eq!(
+                    rule_and_field(&e),
+                    (Some("R-FUND-5"), Some("amount")),
+                    "{name}: {e}"
+                ),
+            }
+        }
+        // 5,864 / 1,000 = 5 withdrawals fit.
+        assert_eq!(paid, 5_864 / 1_000, "{name}");
+        assert_eq!(
+            balance(&app, org, "fund:withdrawn:development").await,
+            paid * 1_000,
+            "{name}"
+        );
+        let state = app.fund_state(org).await.unwrap();
+        assert_eq!(
+            fund::entitlement_of(&state, m[0]).available_minor,
+            5_864 - paid * 1_000
+        );
+        trial(&app, org).await;
+    }
 }
 
 /// R-FUND-3: a payment with no board decision, a decision of another kind, a purpose outside

@@ -113,6 +113,9 @@ pub struct CloseCompleted {
 #[derive(Debug, Clone, Default)]
 pub struct FundBook {
     pub state: FundState,
+    /// Events of the `fund` stream folded so far: the Fund's slot number (see
+    /// `ops::fund_slot`), which two writers that read the same Fund share.
+    pub events_read: u64,
     pub posted: HashMap<(Period, i64), PostedClose>,
     pub completed: BTreeMap<Period, CloseCompleted>,
 }
@@ -124,6 +127,7 @@ impl FundBook {
         settings: &FundSettings,
         e: &StoredEvent,
     ) -> Result<(), AppError> {
+        self.events_read += 1;
         match e.event.kind.as_str() {
             "fund.decision" => {
                 let p: DecisionPayload = parse_payload(e)?;

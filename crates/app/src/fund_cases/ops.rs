@@ -17,6 +17,18 @@ use fund::{
 use ledger::{AccountCode, Money};
 use store::{Commit, MemberId, OrgId, MAX_BATCH_ENTRIES};
 
+/// The slot a Fund operation claims: the number of `fund` events it read (see
+/// `crate::retry`), its payload the operation's key.
+fn fund_slot(events_read: u64, key: &str, audit: &Audit) -> Result<store::NewEvent, AppError> {
+    event(
+        crate::credit_cases::gate::SLOT_STREAM,
+        "fund.slot",
+        format!("fund:slot:{events_read}"),
+        &key,
+        audit,
+    )
+}
+
 /// What a Fund command did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundOpOutcome {
@@ -64,27 +76,34 @@ impl App {
         key: String,
         when: impl Into<FactDate>,
         audit: &Audit,
-        rule: impl FnOnce(&FundSettings, &FundState, i64, NaiveDate) -> Result<Decision, FundError>,
+        rule: impl Fn(&FundSettings, &FundState, i64, NaiveDate) -> Result<Decision, FundError>,
     ) -> Result<FundOpOutcome, AppError> {
         let on = self.fact_date(org_id, when).await?;
         let id = ref_id(&key);
-        if self.has_event(org_id, &key).await? {
-            return Ok(FundOpOutcome {
-                key,
+        // Two operations that read the same Fund claim the same slot: the second runs again
+        // on what the first did, so two withdrawals sent at once can never together pass an
+        // entitlement or a sub-fund's cash (R-FUND-4, R-FUND-5) that each passes alone.
+        retrying!("fund_op", {
+            if self.has_event(org_id, &key).await? {
+                return Ok(FundOpOutcome {
+                    key: key.clone(),
+                    id,
+                    replay: true,
+                });
+            }
+            let settings = self.fund_settings(org_id).await?;
+            let book = self.fund_book(org_id).await?;
+            let decision = rule(&settings, &book.state, id, on)?;
+            let mut commit = fund_decision_commit(&key, &decision, audit)?;
+            commit
+                .events
+                .push(fund_slot(book.events_read, &key, audit)?);
+            let committed = self.store().commit(org_id, &commit).await?;
+            Ok(FundOpOutcome {
+                key: key.clone(),
                 id,
-                replay: true,
-            });
-        }
-        let settings = self.fund_settings(org_id).await?;
-        let state = self.fund_state(org_id).await?;
-        let decision = rule(&settings, &state, id, on)?;
-        let committed = self
-            .commit_fund_decision(org_id, &key, &decision, audit)
-            .await?;
-        Ok(FundOpOutcome {
-            key,
-            id,
-            replay: committed.was_replay(),
+                replay: committed.was_replay(),
+            })
         })
     }
 
@@ -183,7 +202,7 @@ impl App {
                     category,
                     description: description.to_string(),
                     amount: Money::new(amount_minor, s.currency),
-                    decision,
+                    decision: decision.clone(),
                 },
                 on,
             )
@@ -229,7 +248,7 @@ impl App {
                     withdrawal_id: id,
                     purpose,
                     amount: Money::new(amount_minor, s.currency),
-                    board_decision,
+                    board_decision: board_decision.clone(),
                 },
                 on,
             )
@@ -405,7 +424,7 @@ impl App {
                 id,
                 borrower,
                 Money::new(amount_minor, s.currency),
-                source,
+                source.clone(),
                 on,
             )
         })
