@@ -84,6 +84,10 @@ impl App {
         // on what the first did, so two withdrawals sent at once can never together pass an
         // entitlement or a sub-fund's cash (R-FUND-4, R-FUND-5) that each passes alone.
         retrying!("fund_op", {
+            // The Fund is read before the key is looked up: a copy of this operation that
+            // commits after the lookup is then not in what was read either, so both claim
+            // the same slot with the same key (a replay), never a slot of their own.
+            let book = self.fund_book(org_id).await?;
             if self.has_event(org_id, &key).await? {
                 return Ok(FundOpOutcome {
                     key: key.clone(),
@@ -92,7 +96,6 @@ impl App {
                 });
             }
             let settings = self.fund_settings(org_id).await?;
-            let book = self.fund_book(org_id).await?;
             let decision = rule(&settings, &book.state, id, on)?;
             let mut commit = fund_decision_commit(&key, &decision, audit)?;
             commit
