@@ -54,7 +54,7 @@ macro_rules! conformance_suite {
     ($factory:path) => {
         $crate::conformance_suite!(@checks $factory;
             check_create_org_opens_the_chart,
-            check_a_taken_slug_is_a_conflict,
+            check_a_taken_slug_is_a_replay_or_a_conflict,
             check_open_accounts_is_idempotent_and_refuses_redefinition,
             check_posting_a_balanced_entry_updates_balances,
             check_replaying_a_key_returns_the_original_and_writes_nothing,

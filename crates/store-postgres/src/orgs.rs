@@ -58,7 +58,13 @@ pub(crate) async fn create_org(pool: &PgPool, org: &NewOrg) -> AttemptResult<Org
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {
-        return Err(StoreError::conflict(format!("slug '{}' is already taken", org.slug)).into());
+        // Taken: a replay when the organisation there has the same data (the set-up run again,
+        // or this very write run again after its answer was lost in a failover).
+        let existing = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs WHERE slug = $1"))
+            .bind(&org.slug)
+            .fetch_one(&mut *tx)
+            .await?;
+        return Ok(store::replayed_org(org_from_row(&existing)?, org)?);
     };
     let created = org_from_row(&row)?;
     insert_accounts(&mut tx, created.id, &Account::odf_chart()).await?;

@@ -22,16 +22,13 @@ pub(crate) async fn require_org(conn: &mut SqliteConnection, org_id: OrgId) -> S
 }
 
 pub(crate) async fn create_org(conn: &mut SqliteConnection, org: &NewOrg) -> StoreResult<Org> {
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE slug = ?1")
+    let taken = sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM orgs WHERE slug = ?1"))
         .bind(&org.slug)
         .fetch_optional(&mut *conn)
         .await
         .map_err(backend)?;
-    if taken.is_some() {
-        return Err(StoreError::conflict(format!(
-            "slug '{}' is already taken",
-            org.slug
-        )));
+    if let Some(row) = taken {
+        return store::replayed_org(decode_org(&row)?, org);
     }
     let id: OrgId = sqlx::query_scalar(
         "INSERT INTO orgs (slug, name, group_name, state, municipality, trade, founded_on, \

@@ -144,6 +144,46 @@ pub struct Org {
     pub data: NewOrg,
 }
 
+impl NewOrg {
+    /// The first field in which `self` and `other` differ, by the name the store refuses it
+    /// with (`None`: the same organisation).
+    pub fn first_difference(&self, other: &NewOrg) -> Option<&'static str> {
+        let fields: [(&'static str, bool); 10] = [
+            ("slug", self.slug == other.slug),
+            ("name", self.name == other.name),
+            ("group_name", self.group_name == other.group_name),
+            ("state", self.state == other.state),
+            ("municipality", self.municipality == other.municipality),
+            ("trade", self.trade == other.trade),
+            ("founded_on", self.founded_on == other.founded_on),
+            ("currency", self.currency == other.currency),
+            (
+                "dues_amount_minor",
+                self.dues_amount_minor == other.dues_amount_minor,
+            ),
+            (
+                "dues_period_months",
+                self.dues_period_months == other.dues_period_months,
+            ),
+        ];
+        fields.iter().find(|(_, same)| !same).map(|(name, _)| *name)
+    }
+}
+
+/// What [`Store::create_org`] answers when the slug is taken (issue 21: the writer's set-up
+/// runs again, or a write whose answer was lost in a failover is run again): the organisation
+/// there when it has the same data (a replay: nothing written), else a conflict naming `slug`
+/// and the first field that differs.
+pub fn replayed_org(existing: Org, wanted: &NewOrg) -> StoreResult<Org> {
+    match existing.data.first_difference(wanted) {
+        None => Ok(existing),
+        Some(field) => Err(StoreError::conflict(format!(
+            "slug: '{}' is already taken by an organisation with another {field}",
+            wanted.slug
+        ))),
+    }
+}
+
 /// What posting an entry did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Posted {
@@ -316,7 +356,8 @@ pub fn check_events(events: &[NewEvent]) -> StoreResult<()> {
 pub trait Store: Send + Sync {
     // Organisations (R-ORG-1).
     /// Creates the organisation and opens its chart (`Account::odf_chart`) in one transaction.
-    /// A slug already taken is a conflict.
+    /// Idempotent ([`replayed_org`]): the same data again answers the organisation, nothing
+    /// written; a slug already taken with other data is a conflict naming `slug`.
     async fn create_org(&self, org: &NewOrg) -> StoreResult<Org>;
     async fn org(&self, org_id: OrgId) -> StoreResult<Org>;
     async fn org_by_slug(&self, slug: &str) -> StoreResult<Org>;

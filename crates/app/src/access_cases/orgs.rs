@@ -168,20 +168,19 @@ impl App {
     ) -> Result<OrgCreated, AccessError> {
         let today = crate::fact_date::mexico_city_today(now);
         let data = request.validate(today)?;
-        let (org, mut created) = match self.store().org_by_slug(&data.slug).await {
-            Ok(org) if org.data == data => (org, false),
-            Ok(_) => return Err(FieldError::new("slug", "is already taken").into()),
-            Err(StoreError::NotFound { .. }) => match self.store().create_org(&data).await {
-                Ok(org) => (org, true),
-                // Another request created it a moment ago: the same data is a replay.
-                Err(StoreError::Conflict { .. }) => {
-                    match self.store().org_by_slug(&data.slug).await? {
-                        org if org.data == data => (org, false),
-                        _ => return Err(FieldError::new("slug", "is already taken").into()),
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            },
+        // The store answers the organisation there when it has the same data (a replay,
+        // nothing written) and refuses other data under the slug, naming the field (issue 21).
+        let org = match self.store().create_org(&data).await {
+            Ok(org) => org,
+            Err(StoreError::Conflict { .. }) => {
+                let there = self.store().org_by_slug(&data.slug).await?;
+                let differs = there.data.first_difference(&data).unwrap_or("data");
+                return Err(FieldError::new(
+                    "slug",
+                    format!("is already taken by an ODF with another {differs}"),
+                )
+                .into());
+            }
             Err(e) => return Err(e.into()),
         };
         // The event: written now, or on the run again after a crash between the two writes.
@@ -207,7 +206,9 @@ impl App {
                 now,
             )])
             .await?;
-        created |= !committed.was_replay();
+        // Created now when its event is: the first request, or the run again of one killed
+        // between the organisation and its event.
+        let created = !committed.was_replay();
         let director = match request.director() {
             Some((login, name)) => {
                 self.name_director(&org, &login, &name, actor, origin, now)

@@ -400,7 +400,8 @@ impl App {
 
     /// R-PLAN-1: agrees a business plan for an active member who has no active plan, on the
     /// date it was agreed (`when`, checked by [`App::fact_date`]). The plan id is the next in
-    /// the organisation; its event key is `plan:{id}:agreed`.
+    /// the organisation; its event key is `plan:{id}:agreed`. The member's active plan agreed
+    /// again with the same terms on the same day answers that plan (a replay, nothing written).
     pub async fn agree_plan(
         &self,
         org_id: OrgId,
@@ -434,10 +435,15 @@ impl App {
             .into());
         }
         let plans = self.plans(org_id).await?;
-        if plans
+        if let Some(active) = plans
             .iter()
-            .any(|p| p.member_id == new.member_id && p.status == PlanStatus::Active)
+            .find(|p| p.member_id == new.member_id && p.status == PlanStatus::Active)
         {
+            // The same plan agreed again on the same day (a set-up run again, or a command
+            // whose answer was lost in a failover, issue 21) is a replay: nothing written.
+            if fund::agree_plan(active.id, new.clone(), on).ok().as_ref() == Some(active) {
+                return Ok(active.clone());
+            }
             return Err(fund::FundError::rule(
                 "R-PLAN-1",
                 "member_id",
