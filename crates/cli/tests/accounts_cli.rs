@@ -129,6 +129,7 @@ fn org_create_is_idempotent_and_names_a_bad_field() {
     let o = tequio_with_stdin(&db, &other, "");
     assert_eq!(o.status.code(), Some(65), "{}", text(&o));
     assert!(text(&o).contains("slug"), "{}", text(&o));
+    assert!(text(&o).contains("another name"), "{}", text(&o));
     // A currency that is not one: exit 65 naming it; nothing created.
     let mut bad = ORG.to_vec();
     bad[3] = "otra-odf";
