@@ -37,7 +37,15 @@ async fn trust_with_enough_for_one(app: &App) -> (i64, i64) {
     )
     .await
     .unwrap();
-    let loan = board_approves(app, org, ProposalKind::Loan, "loan:1", 80_000, day(2025, 7, 20)).await;
+    let loan = board_approves(
+        app,
+        org,
+        ProposalKind::Loan,
+        "loan:1",
+        80_000,
+        day(2025, 7, 20),
+    )
+    .await;
     app.approve_loan(
         org,
         &Actor::cli(),
@@ -150,11 +158,7 @@ async fn r_fund_6_a_trust_payment_and_an_expense_sent_at_once_never_overdraw_the
             assert_eq!(trust, expected, "round {round}");
             assert_eq!(app.fund_state(org).await.unwrap().trust, expected);
             let check = app.check_books(org).await.unwrap();
-            assert!(
-                check.ok(),
-                "{:?}",
-                check.failures().collect::<Vec<_>>()
-            );
+            assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
         }
         assert_eq!(
             both, 0,

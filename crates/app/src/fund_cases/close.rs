@@ -38,8 +38,8 @@
 use super::plans::{plan_for, plans_by_member, review_flags};
 use super::reports::{effective_by_member, LatePayload};
 use super::{
-    chunk_by_size, event, parse_payload, Audit, CloseCompleted, CloseLinesPayload, FUND_STREAM,
-    LATE_STREAM, PAYLOAD_BUDGET, PLANS_STREAM,
+    chunk_by_size, claim_fund_slot, event, parse_payload, Audit, CloseCompleted, CloseLinesPayload,
+    FUND_STREAM, LATE_STREAM, PAYLOAD_BUDGET, PLANS_STREAM,
 };
 use crate::{App, AppError};
 use chrono::NaiveDate;
@@ -261,6 +261,12 @@ impl App {
                 .into());
             }
         }
+        // The Fund (whose slot the close's commits claim) and the period's reports (whose
+        // slot it claims too) are read before the completion is looked up: a close of the
+        // same period committed after these reads then claims the same slots with the same
+        // data (a replay), and one committed before is found here.
+        let book = self.fund_book(org_id).await?;
+        let (filed, started) = self.start_close(org_id, period, options, audit).await?;
         if let Ok(done) = self
             .store()
             .event_by_key(org_id, &completed_key(period))
@@ -275,14 +281,12 @@ impl App {
             report.profit_share_minor = c.profit_share_minor;
             return Ok(report);
         }
-        let book = self.fund_book(org_id).await?;
         let plans = plans_by_member(self.plans(org_id).await?);
         let date = period.last_day();
 
         // The period's own lines.
         let mut reports_by_period: BTreeMap<Period, BTreeMap<MemberId, fund::IncomeReport>> =
             BTreeMap::new();
-        let (filed, started) = self.start_close(org_id, period, options, audit).await?;
         let current = effective_by_member(filed);
         let rows = |reports: &BTreeMap<MemberId, fund::IncomeReport>,
                     p: Period,
@@ -427,22 +431,18 @@ impl App {
         } else {
             Vec::new()
         };
-        if one_commit && started.len() + all_lines.len() + finals.len() <= store::MAX_COMMIT_EVENTS
-        {
+        // (+1: the Fund's slot.)
+        if one_commit && started.len() + all_lines.len() + finals.len() < store::MAX_COMMIT_EVENTS {
             let mut events = started;
             events.extend(all_lines);
             events.extend(finals);
-            let committed = self
-                .store()
-                .commit(
-                    org_id,
-                    &Commit {
-                        accounts,
-                        events,
-                        entries,
-                    },
-                )
-                .await?;
+            let mut commit = Commit {
+                accounts,
+                events,
+                entries,
+            };
+            claim_fund_slot(&mut commit, book.events_read, audit)?;
+            let committed = self.store().commit(org_id, &commit).await?;
             report.commits = 1;
             return Ok(closed_by(report, &committed));
         }
@@ -450,23 +450,24 @@ impl App {
         // Each chunk books its own entries (keys from the chunk's content).
         drop(entries);
         report.entries = 0;
-        // The first commit records the start (and claims the slot).
+        // The first commit records the start (and claims the slot). Each commit that adds
+        // `fund` events claims the Fund's next slot: one taken by another writer meanwhile
+        // makes the close read again and resume.
         let mut started = Some(started);
+        let mut fund_read = book.events_read;
         for chunk in work.chunks(chunk_members) {
             let entries = fund::close_entries(&settings, period, chunk, date)?;
             report.entries += entries.len();
             let mut events = started.take().unwrap_or_default();
             events.extend(line_events(period, chunk, audit)?);
-            self.store()
-                .commit(
-                    org_id,
-                    &Commit {
-                        accounts: accounts.clone(),
-                        events,
-                        entries,
-                    },
-                )
-                .await?;
+            let mut commit = Commit {
+                accounts: accounts.clone(),
+                events,
+                entries,
+            };
+            let added = claim_fund_slot(&mut commit, fund_read, audit)?;
+            self.store().commit(org_id, &commit).await?;
+            fund_read += added;
             report.commits += 1;
         }
         if let Some(started) = started.filter(|s| !s.is_empty()) {
@@ -482,18 +483,14 @@ impl App {
             report.commits += 1;
         }
         let mut last = None;
-        for chunk in finals.chunks(store::MAX_COMMIT_EVENTS) {
-            last = Some(
-                self.store()
-                    .commit(
-                        org_id,
-                        &Commit {
-                            events: chunk.to_vec(),
-                            ..Commit::default()
-                        },
-                    )
-                    .await?,
-            );
+        for chunk in finals.chunks(store::MAX_COMMIT_EVENTS - 1) {
+            let mut commit = Commit {
+                events: chunk.to_vec(),
+                ..Commit::default()
+            };
+            let added = claim_fund_slot(&mut commit, fund_read, audit)?;
+            last = Some(self.store().commit(org_id, &commit).await?);
+            fund_read += added;
             report.commits += 1;
         }
         Ok(match last {
