@@ -35,6 +35,10 @@
 //! writes nothing the second time, a run killed part-way and run again ends the same (a chunk is
 //! one transaction), and two runs at once cannot both pay an installment: they claim the same
 //! slot, and the store takes the second as a replay or refuses it (the run then reads again).
+//! Each commit also claims the Fund's slot (`fund_cases::claim_fund_slot`; the Fund is read
+//! before the credit book): a withdrawal, an expense or a close committed after the run read
+//! the Fund makes the run's commit lose that slot, and the run reads again, so the trust never
+//! pays from cash another writer spent meanwhile (R-FUND-6 with R-FUND-3, R-FUND-4).
 
 use super::book::{CreditBook, CreditEvent, Day, TrustRow};
 use crate::fund_cases::Audit;
