@@ -132,6 +132,16 @@ impl Model {
         minus(plus(self.owed, self.grants), (0, self.spent))
     }
 
+    /// R-FUND-3: an expense within the decision and Competition's cash is paid.
+    fn spend(&mut self, amount: i64) -> bool {
+        let fits = amount <= self.trust.1 && self.spent + amount <= AUTHORISED;
+        if fits {
+            self.spent += amount;
+            self.trust.1 -= amount;
+        }
+        fits
+    }
+
     /// The daily run: every active loan the trust has not paid, in loan order, if the trust
     /// holds it (aimed at half per sub-fund), then what the member already paid goes back.
     fn run(&mut self) -> usize {
@@ -168,6 +178,9 @@ enum Op {
     Run,
     Grant(i64),
     Spend(i64),
+    /// The daily run and a Competition expense sent at the same moment: the outcome is one of
+    /// the two orders, never both from the same cash.
+    RunWithSpend(i64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -177,6 +190,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => Just(Op::Run),
         1 => (1..=120_000i64).prop_map(Op::Grant),
         2 => (1..=90_000i64).prop_map(Op::Spend),
+        2 => (1..=90_000i64).prop_map(Op::RunWithSpend),
     ]
 }
 
@@ -365,30 +379,68 @@ async fn apply(app: &App, org: i64, m: &[i64], fair: i64, n: usize, op: &Op, mod
             model.trust = plus(model.trust, split);
         }
         Op::Spend(amount) => {
-            let out = app
-                .spend_competition(
-                    org,
-                    &format!("S-{n}"),
-                    CompetitionCategory::TradeFairsAndSalesPromotion,
-                    "Feria",
-                    amount,
-                    Some(fair),
-                    when,
-                    &Audit::cli(),
-                )
-                .await;
-            let fits = amount <= model.trust.1 && model.spent + amount <= AUTHORISED;
-            match out {
-                Ok(_) => {
-                    assert!(fits, "step {n}: {amount} spent beyond {model:?}");
-                    model.spent += amount;
-                    model.trust.1 -= amount;
-                }
-                Err(e) => {
-                    assert!(!fits, "step {n}: {amount} refused within {model:?}: {e}");
-                    assert_eq!((e.rule_id(), e.field()), (Some("R-FUND-3"), Some("amount")));
-                }
-            }
+            let spent = spend(app, org, fair, n, amount).await;
+            assert_eq!(spent, model.spend(amount), "step {n}: {amount} against {model:?}");
+        }
+        Op::RunWithSpend(amount) => {
+            let cli = Actor::cli();
+            let (run, spent) = tokio::join!(
+                app.run_credit_day(Scope::Org(org), today(), &cli),
+                spend(app, org, fair, n, amount),
+            );
+            let paid = run.unwrap()[0].installments_paid as usize;
+            let trust = (
+                app.store()
+                    .account_balance(org, &code("fund:trust-bank:development"))
+                    .await
+                    .unwrap(),
+                app.store()
+                    .account_balance(org, &code("fund:trust-bank:competition"))
+                    .await
+                    .unwrap(),
+            );
+            // Either order, whichever the store saw: run then expense, or expense then run.
+            let mut run_first = model.clone();
+            let a = (run_first.run(), run_first.spend(amount), run_first.trust);
+            let mut spend_first = model.clone();
+            let spent_first = spend_first.spend(amount);
+            let b = (spend_first.run(), spent_first, spend_first.trust);
+            let seen = (paid, spent, trust);
+            *model = if seen == a {
+                run_first
+            } else if seen == b {
+                spend_first
+            } else {
+                panic!("step {n}: {seen:?} is neither order: run first {a:?}, expense first {b:?}")
+            };
+        }
+    }
+}
+
+/// A Competition expense of `amount` (R-FUND-3): whether it was paid; a refusal names the
+/// amount.
+async fn spend(app: &App, org: i64, fair: i64, n: usize, amount: i64) -> bool {
+    let out = app
+        .spend_competition(
+            org,
+            &format!("S-{n}"),
+            CompetitionCategory::TradeFairsAndSalesPromotion,
+            "Feria",
+            amount,
+            Some(fair),
+            FactDate::new(Some(today()), today()),
+            &Audit::cli(),
+        )
+        .await;
+    match out {
+        Ok(_) => true,
+        Err(e) => {
+            assert_eq!(
+                (e.rule_id(), e.field()),
+                (Some("R-FUND-3"), Some("amount")),
+                "{e}"
+            );
+            false
         }
     }
 }
