@@ -266,7 +266,9 @@ async fn setup(app: &App, principals: &[i64]) -> (i64, Vec<i64>, i64, Model) {
         )
         .await
         .unwrap();
-        app.disburse_loan(org, &Actor::cli(), loan_id).await.unwrap();
+        app.disburse_loan(org, &Actor::cli(), loan_id)
+            .await
+            .unwrap();
         // One row: the principal and a month of 18 % / 12 = 1.5 % (principals are multiples
         // of 200, so exact).
         model.members[i].loan = Some(ModelLoan {
@@ -380,7 +382,11 @@ async fn apply(app: &App, org: i64, m: &[i64], fair: i64, n: usize, op: &Op, mod
         }
         Op::Spend(amount) => {
             let spent = spend(app, org, fair, n, amount).await;
-            assert_eq!(spent, model.spend(amount), "step {n}: {amount} against {model:?}");
+            assert_eq!(
+                spent,
+                model.spend(amount),
+                "step {n}: {amount} against {model:?}"
+            );
         }
         Op::RunWithSpend(amount) => {
             let cli = Actor::cli();
@@ -451,7 +457,10 @@ async fn compare(app: &App, org: i64, m: &[i64], model: &Model, step: &str) {
         let app = app.clone();
         async move { app.store().account_balance(org, &code(c)).await.unwrap() }
     };
-    assert!(model.trust.0 >= 0 && model.trust.1 >= 0, "{step}: {model:?}");
+    assert!(
+        model.trust.0 >= 0 && model.trust.1 >= 0,
+        "{step}: {model:?}"
+    );
     let trust = (
         balance("fund:trust-bank:development").await,
         balance("fund:trust-bank:competition").await,

@@ -166,3 +166,52 @@ async fn r_fund_6_a_trust_payment_and_an_expense_sent_at_once_never_overdraw_the
         );
     }
 }
+
+/// `check_books` finds a trust account below zero (what two writers spending the same cash
+/// would leave): 600.00 moved by hand from Competition to Development leaves Competition at
+/// 500.00 − 600.00 = −100.00; the finding expects 0 and finds −100.00.
+#[tokio::test]
+async fn check_books_finds_a_trust_account_below_zero() {
+    for app in apps().await {
+        let org = union_with_grants(&app, 5, &[(10, 100_000)]).await;
+        let draft = ledger::EntryDraft {
+            idempotency_key: "a-mano".into(),
+            reason: "prueba".into(),
+            rule_id: "R-FUND-6".into(),
+            date: day(2025, 9, 1),
+            memo: "A mano".into(),
+            postings: vec![
+                ledger::Posting::new(
+                    code("fund:trust-bank:development"),
+                    ledger::Money::mxn(60_000),
+                ),
+                ledger::Posting::new(
+                    code("fund:trust-bank:competition"),
+                    ledger::Money::mxn(-60_000),
+                ),
+            ],
+            reverses: None,
+        };
+        let entry = draft.validate(|_| Some(ledger::Currency::MXN)).unwrap();
+        app.store()
+            .commit(
+                org,
+                &store::Commit {
+                    entries: vec![entry],
+                    ..store::Commit::default()
+                },
+            )
+            .await
+            .unwrap();
+        let check = app.check_books(org).await.unwrap();
+        let below: Vec<_> = check
+            .failures()
+            .filter(|f| f.detail.contains("no negativo"))
+            .map(|f| (f.detail.as_str(), f.expected, f.found))
+            .collect();
+        assert_eq!(
+            below,
+            [("fund:trust-bank:competition no negativo", 0, -10_000)]
+        );
+    }
+}
