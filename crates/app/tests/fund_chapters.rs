@@ -14,9 +14,8 @@ use app::fund_cases::{Audit, CloseOptions, ReportInput};
 use app::{Actor, App, FactDate};
 use chrono::NaiveDate;
 use credit_support::*;
-use fund::{CompetitionCategory, NewBusinessPlan, Period, Reporter, Target, TargetMeasure};
+use fund::{CompetitionCategory, Period, Reporter};
 use governance::ProposalKind;
-use ledger::Money;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -194,21 +193,6 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn plan(member: i64) -> NewBusinessPlan {
-    NewBusinessPlan {
-        member_id: member,
-        baseline_revenue: Money::mxn(1_000_000),
-        baseline_profit: Money::mxn(200_000),
-        target: Target {
-            measure: TargetMeasure::Revenue,
-            amount: Money::mxn(2_000_000),
-            by: day(2027, 12, 31),
-        },
-        measures: vec!["Horno de gas".into()],
-        services: vec![],
-    }
-}
-
 /// The union, its line, one loan per borrower (principals from `principals`, one month at
 /// 18 % from 2025-08-01), August's close, September's dues and a Competition decision.
 /// Answers the organisation, its members, the decision and the model of it all.
@@ -275,9 +259,14 @@ async fn setup(app: &App, principals: &[i64]) -> (i64, Vec<i64>, i64, Model) {
             due: principal + principal * 15 / 1_000,
             ..ModelLoan::default()
         });
-        app.agree_plan(org, plan(m[i]), day(2025, 1, 20), &audit)
-            .await
-            .unwrap();
+        app.agree_plan(
+            org,
+            doubling_plan(m[i], 1_000_000, 200_000),
+            day(2025, 1, 20),
+            &audit,
+        )
+        .await
+        .unwrap();
         app.file_report(
             org,
             Period::month(2025, 8).unwrap(),

@@ -159,3 +159,20 @@ pub async fn member_ids(app: &App, org_id: i64, n: u32) -> Vec<i64> {
         .map(|m| m.id)
         .collect()
 }
+
+/// A business plan agreed on the union's terms: the given monthly baseline (minor units), to
+/// double revenue by 2027's end (R-PLAN-1).
+pub fn doubling_plan(member: i64, revenue: i64, profit: i64) -> fund::NewBusinessPlan {
+    fund::NewBusinessPlan {
+        member_id: member,
+        baseline_revenue: ledger::Money::mxn(revenue),
+        baseline_profit: ledger::Money::mxn(profit),
+        target: fund::Target {
+            measure: fund::TargetMeasure::Revenue,
+            amount: ledger::Money::mxn(revenue * 2),
+            by: day(2027, 12, 31),
+        },
+        measures: vec!["Horno de gas".into()],
+        services: vec![],
+    }
+}
