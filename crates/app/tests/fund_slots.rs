@@ -215,3 +215,271 @@ async fn check_books_finds_a_trust_account_below_zero() {
         );
     }
 }
+
+/// Issue 15: writers of the Fund that do not contradict each other are never refused when
+/// sent at once; the one that loses the Fund's slot decides again. Four members each owe
+/// 500.00 of contribution and 500.00 of profit share (August: 15,000.00 of revenue and
+/// 4,000.00 of profit against a baseline of 10,000.00 and 2,000.00; R-FUND-1, R-PLAN-3); at
+/// the same moment their four collection forms pay it, the daily run pays the ODF's 812.00,
+/// a grant of 100.00 arrives, 50.00 is spent on a fair and September (without reports) is
+/// closed. Every one succeeds, in whatever order, and the trust ends with
+/// 500.00 + 4 × 250.00 + 50.00 − 406.00 = 1,144.00 in Development and
+/// 500.00 + 4 × 250.00 + 50.00 − 406.00 − 50.00 = 1,094.00 in Competition (the installment
+/// is aimed at half per sub-fund and each holds at least 406.00 in any order).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fund_writers_sent_at_once_are_all_served() {
+    use app::fund_cases::{CloseOptions, ReportInput};
+    use fund::{Period, Reporter};
+    for app in apps().await {
+        let (org, fair) = trust_with_enough_for_one(&app).await;
+        let m = member_ids(&app, org, 4).await;
+        let audit = app::fund_cases::Audit::cli();
+        let august = Period::month(2025, 8).unwrap();
+        for &member in &m {
+            app.agree_plan(
+                org,
+                doubling_plan(member, 1_000_000, 200_000),
+                day(2025, 1, 20),
+                &audit,
+            )
+            .await
+            .unwrap();
+            let report = ReportInput {
+                member_id: member,
+                revenue_minor: 1_500_000,
+                profit_minor: 400_000,
+                reported_by: Reporter::Member,
+            };
+            app.file_report(org, august, report, None, day(2025, 9, 5), &audit)
+                .await
+                .unwrap();
+        }
+        app.close_period(
+            org,
+            august,
+            day(2025, 9, 5),
+            CloseOptions::default(),
+            &audit,
+        )
+        .await
+        .unwrap();
+        let on = day(2025, 9, 10);
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(m.len() + 4));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, &member) in m.iter().enumerate() {
+            let (app, start) = (app.clone(), start.clone());
+            tasks.spawn(async move {
+                start.wait().await;
+                let line = app::dues_cases::CollectionLine {
+                    member_id: member,
+                    dues_minor: 0,
+                    loan_minor: 0,
+                    fund_minor: 100_000,
+                };
+                let out = app
+                    .record_collection(org, &format!("hoja-{i}"), on, &[line], &Actor::cli())
+                    .await?;
+                assert_eq!(out.fund_minor, 100_000);
+                Ok::<_, app::AppError>(format!("hoja-{i}"))
+            });
+        }
+        let (a, s) = (app.clone(), start.clone());
+        tasks.spawn(async move {
+            s.wait().await;
+            let r = a.run_credit_day(Scope::Org(org), on, &Actor::cli()).await?;
+            assert_eq!(r[0].installments_paid, 1, "{r:?}");
+            Ok("run".to_string())
+        });
+        let (a, s) = (app.clone(), start.clone());
+        tasks.spawn(async move {
+            s.wait().await;
+            a.receive_grant(org, "G-2", "Nafin", 10_000, on, &audit_cli())
+                .await?;
+            Ok("grant".to_string())
+        });
+        let (a, s) = (app.clone(), start.clone());
+        tasks.spawn(async move {
+            s.wait().await;
+            a.spend_competition(
+                org,
+                "feria-2",
+                CompetitionCategory::TradeFairsAndSalesPromotion,
+                "Feria",
+                5_000,
+                Some(fair),
+                on,
+                &audit_cli(),
+            )
+            .await?;
+            Ok("spend".to_string())
+        });
+        let (a, s) = (app.clone(), start.clone());
+        tasks.spawn(async move {
+            s.wait().await;
+            let r = a
+                .close_period(
+                    org,
+                    Period::month(2025, 9).unwrap(),
+                    day(2025, 10, 1),
+                    CloseOptions::default(),
+                    &audit_cli(),
+                )
+                .await?;
+            assert!(!r.already_closed);
+            Ok("close".to_string())
+        });
+        let mut served = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            served.push(done.unwrap().unwrap_or_else(|e| panic!("refused: {e}")));
+        }
+        assert_eq!(served.len(), m.len() + 4);
+        assert_eq!(
+            trust_in_ledger(&app, org).await,
+            Split::new(
+                50_000 + 4 * 25_000 + 5_000 - 40_600,
+                50_000 + 4 * 25_000 + 5_000 - 40_600 - 5_000
+            )
+        );
+        let check = app.check_books(org).await.unwrap();
+        assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
+    }
+}
+
+fn audit_cli() -> app::fund_cases::Audit {
+    app::fund_cases::Audit::cli()
+}
+
+/// A close too large for one commit (chunks of 2 members here) while grants keep arriving: a
+/// grant committed between two of its chunks takes the Fund's slot the next chunk claims, and
+/// the close reads again and resumes from what it committed (the start is not recorded
+/// twice), never refused. Ten members each owe 500.00 of contribution (August: 15,000.00
+/// against a baseline of 10,000.00, R-FUND-1): 2,500.00 per sub-fund, plus 500.00 of the first
+/// grant and 5.01 + 5.00 of each grant of 10.01 (the odd centavo to Development, R-FUND-2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_chunked_close_among_grants_resumes_after_losing_the_funds_slot() {
+    use app::fund_cases::CloseOptions;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    for app in apps().await {
+        for round in 0..4 {
+            let org = ten_reported_in_august(&app).await;
+            let (audit, august) = (audit_cli(), august());
+            let closed = std::sync::Arc::new(AtomicBool::new(false));
+            let grants = {
+                let (app, closed) = (app.clone(), closed.clone());
+                tokio::spawn(async move {
+                    let mut n = 0i64;
+                    while !closed.load(Ordering::SeqCst) && n < 200 {
+                        app.receive_grant(
+                            org,
+                            &format!("G-{n}"),
+                            "Nafin",
+                            1_001,
+                            day(2025, 9, 10),
+                            &audit_cli(),
+                        )
+                        .await
+                        .unwrap();
+                        n += 1;
+                    }
+                    n
+                })
+            };
+            let close = CloseOptions {
+                chunk_members: 2,
+                ..CloseOptions::default()
+            };
+            let r = app
+                .close_period(org, august, day(2025, 9, 10), close, &audit)
+                .await
+                .unwrap_or_else(|e| panic!("round {round}: refused: {e}"));
+            closed.store(true, Ordering::SeqCst);
+            let n = grants.await.unwrap();
+            eprintln!("round {round}: {n} grants while the close ran");
+            assert!(!r.already_closed);
+            let sub = app.fund_state(org).await.unwrap().sub_funds();
+            assert_eq!(
+                sub,
+                Split::new(
+                    10 * 25_000 + 50_000 + n * 501,
+                    10 * 25_000 + 50_000 + n * 500
+                ),
+                "round {round}"
+            );
+            let check = app.check_books(org).await.unwrap();
+            assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
+        }
+    }
+}
+
+fn august() -> fund::Period {
+    fund::Period::month(2025, 8).unwrap()
+}
+
+/// A union of ten members founded with a grant of 1,000.00, each with a plan (baseline
+/// 10,000.00 of revenue, 2,000.00 of profit) and an August of 15,000.00 and 4,000.00: each
+/// close line makes 500.00 of contribution owed (R-FUND-1), 250.00 per sub-fund.
+async fn ten_reported_in_august(app: &App) -> i64 {
+    let org = union_with_grants(app, 10, &[(10, 100_000)]).await;
+    let audit = audit_cli();
+    for member in member_ids(app, org, 10).await {
+        app.agree_plan(
+            org,
+            doubling_plan(member, 1_000_000, 200_000),
+            day(2025, 1, 20),
+            &audit,
+        )
+        .await
+        .unwrap();
+        let report = app::fund_cases::ReportInput {
+            member_id: member,
+            revenue_minor: 1_500_000,
+            profit_minor: 400_000,
+            reported_by: fund::Reporter::Member,
+        };
+        app.file_report(org, august(), report, None, day(2025, 9, 5), &audit)
+            .await
+            .unwrap();
+    }
+    org
+}
+
+/// Two closes of one period in chunks of different sizes (2 and 3 members), sent at once:
+/// their chunks differ, so one takes the Fund's slot with lines the other did not count; the
+/// other computes again on what was posted (its start already recorded, not recorded twice)
+/// and goes on or finds the period closed. Neither is refused, and every member's 500.00 is
+/// posted once: 10 × 250.00 + 500.00 of the grant per sub-fund.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_chunked_closes_of_one_period_at_once_post_each_member_once() {
+    use app::fund_cases::CloseOptions;
+    for app in apps().await {
+        for round in 0..4 {
+            let org = ten_reported_in_august(&app).await;
+            let close = |chunk_members: usize| {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let options = CloseOptions {
+                        chunk_members,
+                        ..CloseOptions::default()
+                    };
+                    app.close_period(org, august(), day(2025, 9, 10), options, &audit_cli())
+                        .await
+                })
+            };
+            let (a, b) = (close(2), close(3));
+            let (a, b) = (a.await.unwrap(), b.await.unwrap());
+            let (a, b) = (
+                a.unwrap_or_else(|e| panic!("round {round}: refused: {e}")),
+                b.unwrap_or_else(|e| panic!("round {round}: refused: {e}")),
+            );
+            assert!(!(a.already_closed && b.already_closed), "round {round}");
+            let sub = app.fund_state(org).await.unwrap().sub_funds();
+            assert_eq!(
+                sub,
+                Split::new(10 * 25_000 + 50_000, 10 * 25_000 + 50_000),
+                "round {round}"
+            );
+            let check = app.check_books(org).await.unwrap();
+            assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
+        }
+    }
+}
