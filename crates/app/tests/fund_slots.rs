@@ -483,3 +483,60 @@ async fn two_chunked_closes_of_one_period_at_once_post_each_member_once() {
         }
     }
 }
+
+/// R-FUND-1, R-PLAN-3: two payments of everything a member owes, under different references,
+/// sent at once: the second reads what the first paid, so the member pays 500.00 of
+/// contribution and 500.00 of profit share once, never twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_payments_of_a_members_debts_at_once_pay_them_once() {
+    use app::fund_cases::CloseOptions;
+    for app in apps().await {
+        for round in 0..4 {
+            let org = ten_reported_in_august(&app).await;
+            app.close_period(
+                org,
+                august(),
+                day(2025, 9, 10),
+                CloseOptions::default(),
+                &audit_cli(),
+            )
+            .await
+            .unwrap();
+            let member = member_ids(&app, org, 1).await[0];
+            let pay = |reference: &'static str| {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    app.settle_member_debts(
+                        org,
+                        member,
+                        reference,
+                        None,
+                        false,
+                        day(2025, 9, 10),
+                        &audit_cli(),
+                    )
+                    .await
+                    .unwrap()
+                })
+            };
+            let (a, b) = (pay("P-a"), pay("P-b"));
+            let (a, b) = (a.await.unwrap(), b.await.unwrap());
+            assert_eq!(
+                (
+                    a.contribution_minor + b.contribution_minor,
+                    a.profit_share_minor + b.profit_share_minor
+                ),
+                (50_000, 50_000),
+                "round {round}: {a:?} {b:?}"
+            );
+            let state = app.fund_state(org).await.unwrap();
+            let m = state.member(member);
+            assert_eq!(
+                (m.paid.total(), m.profit_share_paid_minor),
+                (50_000, 50_000)
+            );
+            let check = app.check_books(org).await.unwrap();
+            assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
+        }
+    }
+}
