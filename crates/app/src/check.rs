@@ -20,7 +20,7 @@
 //!    Competition Sub-Fund, both in the fold of the `fund` stream ([`fund::FundState`]) and in
 //!    the ledger; and each sub-fund is the same in the fold and in the ledger.
 //! 5. **trust** (R-FUND-6): the trust's cash per sub-fund (`fund:trust-bank:*`) equals what the
-//!    Fund's events say it holds (`FundState::trust`).
+//!    Fund's events say it holds (`FundState::trust`), and is never below zero.
 //! 6. **event entries**: every event that moves money has its entry. The rule: the events of
 //!    the kinds in [`MONEY_KINDS`] always post, in the same commit, at least one entry whose
 //!    idempotency key is the event's key or begins with it followed by `:` (a loan's
@@ -82,7 +82,9 @@ impl Invariant {
             Invariant::TrialBalance => "balanza de comprobación en cero",
             Invariant::Lenders => "deuda con el acreditante = línea dispuesta (R-CRED-1)",
             Invariant::Fund => "Fondo = subfondos (R-FUND-2)",
-            Invariant::Trust => "efectivo del fideicomiso = eventos del Fondo (R-FUND-6)",
+            Invariant::Trust => {
+                "efectivo del fideicomiso = eventos del Fondo, nunca negativo (R-FUND-6)"
+            }
             Invariant::EventEntries => "eventos con su asiento",
         }
     }
@@ -330,7 +332,9 @@ pub fn check_fund(state: &FundState, ledger: &LedgerFund, currency: Currency) ->
     ]
 }
 
-/// Invariant 5: the trust's cash per sub-fund in the ledger against the Fund's events.
+/// Invariant 5: the trust's cash per sub-fund in the ledger against the Fund's events, and never
+/// below zero (the trust pays only from cash it holds: R-FUND-3, R-FUND-4, R-FUND-6; a negative
+/// balance means two writers spent the same cash, see `fund_cases::claim_fund_slot`).
 pub fn check_trust(state: &FundState, ledger: &LedgerFund, currency: Currency) -> Vec<Finding> {
     let row = |detail: &str, expected: i64, found: i128| Finding {
         invariant: Invariant::Trust,
@@ -348,6 +352,17 @@ pub fn check_trust(state: &FundState, ledger: &LedgerFund, currency: Currency) -
         row(
             "fund:trust-bank:competition contra eventos",
             state.trust.competition_minor,
+            ledger.trust_competition,
+        ),
+        // Never below zero: expected is the balance floored at zero.
+        row(
+            "fund:trust-bank:development no negativo",
+            ledger.trust_development.max(0) as i64,
+            ledger.trust_development,
+        ),
+        row(
+            "fund:trust-bank:competition no negativo",
+            ledger.trust_competition.max(0) as i64,
             ledger.trust_competition,
         ),
     ]

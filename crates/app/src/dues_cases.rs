@@ -1040,9 +1040,13 @@ impl App {
         // The references of the form's payments: short whatever the token's length (a loan
         // payment's is at most 64 characters), one per member.
         let form = format!("{:016x}", fund::content_hash(key));
+        // The Fund before the books it decides on: the form's Fund part (settlements,
+        // replenishments) claims the Fund's slot it read (`claim_fund_slot`).
+        let fund_book = self.fund_book(org_id).await?;
+        let fund_read = fund_book.events_read;
+        let mut fund = fund_book.state;
         let balances = self.store().balances(org_id).await?;
         let mut book = self.credit_book(org_id).await?;
-        let mut fund = self.fund_state(org_id).await?;
         let settings = self.fund_settings(org_id).await?;
         let chart = self.chart(org_id).await?;
         let mut commit = Commit::default();
@@ -1156,6 +1160,7 @@ impl App {
         }
         let mut seen = HashSet::new();
         commit.accounts.retain(|a| seen.insert(a.code.clone()));
+        crate::fund_cases::claim_fund_slot(&mut commit, fund_read, actor)?;
         let done = self.store().commit(org_id, &commit).await?;
         Ok(!done.was_replay())
     }

@@ -1008,7 +1008,8 @@ impl App {
                 _ => {}
             }
         }
-        let state = self.fund_state(org_id).await?;
+        let fund_book = self.fund_book(org_id).await?;
+        let state = fund_book.state;
         let fund_line = rows
             .iter()
             .filter(|r| matches!(r.kind, Kind::Spent | Kind::Withdrawn))
@@ -1225,6 +1226,7 @@ impl App {
                 [store::MAX_BATCH_ENTRIES.to_string()],
             )]));
         }
+        crate::fund_cases::claim_fund_slot(&mut extra, fund_book.events_read, actor)?;
         let created = self
             .credit_commit(org_id, &mut book, actor, line_events, extra)
             .await?

@@ -418,16 +418,45 @@ impl App {
         reference: &str,
     ) -> Result<(LoanState, CreditOutcome), AppError> {
         check_reference(reference)?;
+        // A payment that puts money back into the trust claims the Fund's slot; after losing
+        // it to another writer of the Fund it reads both books again (`retrying!`).
+        retrying!("repay_loan", {
+            self.repay_loan_once(org_id, actor, loan_id, amount_minor, on, reference)
+                .await
+        })
+    }
+
+    async fn repay_loan_once(
+        &self,
+        org_id: OrgId,
+        actor: &Actor,
+        loan_id: i64,
+        amount_minor: i64,
+        on: NaiveDate,
+        reference: &str,
+    ) -> Result<(LoanState, CreditOutcome), AppError> {
         let paid = CreditEvent::LoanPaid {
             loan_id,
             reference: reference.to_string(),
             amount_minor,
             on: Day(on),
         };
+        // The Fund before the credit book (as the daily run): a copy of this payment committed
+        // after this read claims the same Fund slot with the same data, a replay.
+        let fund = self.fund_book(org_id).await?;
         let mut book = self.credit_book(org_id).await?;
         if book.loan(loan_id)?.loan.borrower == Borrower::Odf {
             return self
-                .repay_odf_loan(org_id, actor, book, loan_id, amount_minor, on, reference)
+                .repay_odf_loan(
+                    org_id,
+                    actor,
+                    book,
+                    fund,
+                    loan_id,
+                    amount_minor,
+                    on,
+                    reference,
+                )
                 .await;
         }
         let mut events = vec![paid.clone()];
@@ -436,13 +465,14 @@ impl App {
             // R-FUND-6: what the member pays goes back into the trust, up to what it paid.
             let mut after = book.clone();
             after.apply(&paid)?;
-            let mut state = self.fund_state(org_id).await?;
+            let mut state = fund.state;
             if let Some((event, commit)) = self
                 .replenish_for(org_id, &after, &mut state, loan_id, on, reference, actor)
                 .await?
             {
                 events.push(event);
                 extra = commit;
+                crate::fund_cases::claim_fund_slot(&mut extra, fund.events_read, actor)?;
             }
         }
         let out = self
@@ -462,6 +492,7 @@ impl App {
         org_id: OrgId,
         actor: &Actor,
         mut book: CreditBook,
+        fund: crate::fund_cases::FundBook,
         loan_id: i64,
         amount_minor: i64,
         on: NaiveDate,
@@ -506,7 +537,7 @@ impl App {
         let mut events = Vec::new();
         let mut extra = Commit::default();
         if to_trust > 0 {
-            let mut state = self.fund_state(org_id).await?;
+            let mut state = fund.state;
             if let Some((event, commit)) = self
                 .replenish_amount(
                     org_id, &book, &mut state, loan_id, to_trust, on, reference, actor,
@@ -515,6 +546,7 @@ impl App {
             {
                 events.push(event);
                 extra = commit;
+                crate::fund_cases::claim_fund_slot(&mut extra, fund.events_read, actor)?;
             }
         }
         if amount_minor > to_trust {

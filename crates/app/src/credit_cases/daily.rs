@@ -35,6 +35,10 @@
 //! writes nothing the second time, a run killed part-way and run again ends the same (a chunk is
 //! one transaction), and two runs at once cannot both pay an installment: they claim the same
 //! slot, and the store takes the second as a replay or refuses it (the run then reads again).
+//! Each commit also claims the Fund's slot (`fund_cases::claim_fund_slot`; the Fund is read
+//! before the credit book): a withdrawal, an expense or a close committed after the run read
+//! the Fund makes the run's commit lose that slot, and the run reads again, so the trust never
+//! pays from cash another writer spent meanwhile (R-FUND-6 with R-FUND-3, R-FUND-4).
 
 use super::book::{CreditBook, CreditEvent, Day, TrustRow};
 use crate::fund_cases::Audit;
@@ -278,10 +282,15 @@ impl App {
         actor: &Actor,
         report: &mut CreditDayReport,
     ) -> Result<(), AppError> {
-        // One read of each stream; the decisions are made on these in memory.
+        // One read of each stream; the decisions are made on these in memory. The Fund first:
+        // its slot is what the run's commits claim (`claim_fund_slot`), so a Fund operation
+        // committed after this read makes the run's commit lose the slot and read again, and
+        // a copy of this run committed after it claims the same slot with the same data.
+        let fund = self.fund_book(org_id).await?;
+        let mut fund_read = fund.events_read;
+        let mut state = fund.state;
         let mut book = self.credit_book(org_id).await?;
         let settings = self.fund_settings(org_id).await?;
-        let mut state = self.fund_state(org_id).await?;
         // Every installment due by `date` the trust has not paid, oldest due date first.
         let mut due: Vec<(NaiveDate, i64, u32)> = book
             .loans
@@ -380,11 +389,11 @@ impl App {
                 batch.push_credit(&event, applied, actor);
             }
             if batch.installments >= RUN_CHUNK {
-                self.flush_run_batch(org_id, &mut book, &mut batch, report, actor)
+                self.flush_run_batch(org_id, &mut book, &mut fund_read, &mut batch, report, actor)
                     .await?;
             }
         }
-        self.flush_run_batch(org_id, &mut book, &mut batch, report, actor)
+        self.flush_run_batch(org_id, &mut book, &mut fund_read, &mut batch, report, actor)
             .await?;
         // R-CRED-2 reviews that fell due (read again only when there is one).
         let review_due: Vec<i64> = book
@@ -417,11 +426,14 @@ impl App {
     /// event(s) listing the installments (recorded in `book` under their slots), the Fund's
     /// decisions as one `fund.decision` (chunked by size), per due date one Fund entry summing
     /// the installments and per due date and lender one entry moving their interest to the
-    /// ODF's expense, and the replenishments (entries and events as decided).
+    /// ODF's expense, and the replenishments (entries and events as decided). It claims the
+    /// Fund's slot at `fund_read` (the `fund` events the run decided on, its own included),
+    /// which it then advances by the events it added.
     async fn flush_run_batch(
         &self,
         org_id: OrgId,
         book: &mut CreditBook,
+        fund_read: &mut u64,
         batch: &mut RunBatch,
         report: &mut CreditDayReport,
         actor: &Actor,
@@ -470,7 +482,10 @@ impl App {
         commit.accounts.extend(b.accounts);
         commit.events.extend(credit_events);
         commit.events.extend(b.events);
+        let audit = fund_audit(actor);
+        let added = crate::fund_cases::claim_fund_slot(&mut commit, *fund_read, &audit)?;
         let done = self.store().commit(org_id, &commit).await?;
+        *fund_read += added;
         if !done.was_replay() {
             report.installments_paid += b.installments as u32;
             report.paid_minor += b.paid_minor;

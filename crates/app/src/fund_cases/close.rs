@@ -38,8 +38,8 @@
 use super::plans::{plan_for, plans_by_member, review_flags};
 use super::reports::{effective_by_member, LatePayload};
 use super::{
-    chunk_by_size, event, parse_payload, Audit, CloseCompleted, CloseLinesPayload, FUND_STREAM,
-    LATE_STREAM, PAYLOAD_BUDGET, PLANS_STREAM,
+    chunk_by_size, claim_fund_slot, event, parse_payload, Audit, CloseCompleted, CloseLinesPayload,
+    FUND_STREAM, LATE_STREAM, PAYLOAD_BUDGET, PLANS_STREAM,
 };
 use crate::{App, AppError};
 use chrono::NaiveDate;
@@ -261,6 +261,12 @@ impl App {
                 .into());
             }
         }
+        // The Fund (whose slot the close's commits claim) and the period's reports (whose
+        // slot it claims too) are read before the completion is looked up: a close of the
+        // same period committed after these reads then claims the same slots with the same
+        // data (a replay), and one committed before is found here.
+        let book = self.fund_book(org_id).await?;
+        let (filed, started) = self.start_close(org_id, period, options, audit).await?;
         if let Ok(done) = self
             .store()
             .event_by_key(org_id, &completed_key(period))
@@ -275,14 +281,12 @@ impl App {
             report.profit_share_minor = c.profit_share_minor;
             return Ok(report);
         }
-        let book = self.fund_book(org_id).await?;
         let plans = plans_by_member(self.plans(org_id).await?);
         let date = period.last_day();
 
         // The period's own lines.
         let mut reports_by_period: BTreeMap<Period, BTreeMap<MemberId, fund::IncomeReport>> =
             BTreeMap::new();
-        let (filed, started) = self.start_close(org_id, period, options, audit).await?;
         let current = effective_by_member(filed);
         let rows = |reports: &BTreeMap<MemberId, fund::IncomeReport>,
                     p: Period,
@@ -427,21 +431,19 @@ impl App {
         } else {
             Vec::new()
         };
-        if one_commit && started.len() + all_lines.len() + finals.len() <= store::MAX_COMMIT_EVENTS
-        {
+        // (+1: the Fund's slot.)
+        if one_commit && started.len() + all_lines.len() + finals.len() < store::MAX_COMMIT_EVENTS {
             let mut events = started;
             events.extend(all_lines);
             events.extend(finals);
+            let commit = Commit {
+                accounts,
+                events,
+                entries,
+            };
+            let mut fund = book;
             let committed = self
-                .store()
-                .commit(
-                    org_id,
-                    &Commit {
-                        accounts,
-                        events,
-                        entries,
-                    },
-                )
+                .commit_close(org_id, &mut fund, commit, &work, audit)
                 .await?;
             report.commits = 1;
             return Ok(closed_by(report, &committed));
@@ -450,22 +452,21 @@ impl App {
         // Each chunk books its own entries (keys from the chunk's content).
         drop(entries);
         report.entries = 0;
-        // The first commit records the start (and claims the slot).
+        // The first commit records the start (and claims the slot). Each commit that adds
+        // `fund` events claims the Fund's next slot (`commit_close`).
         let mut started = Some(started);
+        let mut fund = book;
         for chunk in work.chunks(chunk_members) {
             let entries = fund::close_entries(&settings, period, chunk, date)?;
             report.entries += entries.len();
             let mut events = started.take().unwrap_or_default();
             events.extend(line_events(period, chunk, audit)?);
-            self.store()
-                .commit(
-                    org_id,
-                    &Commit {
-                        accounts: accounts.clone(),
-                        events,
-                        entries,
-                    },
-                )
+            let commit = Commit {
+                accounts: accounts.clone(),
+                events,
+                entries,
+            };
+            self.commit_close(org_id, &mut fund, commit, chunk, audit)
                 .await?;
             report.commits += 1;
         }
@@ -482,16 +483,13 @@ impl App {
             report.commits += 1;
         }
         let mut last = None;
-        for chunk in finals.chunks(store::MAX_COMMIT_EVENTS) {
+        for chunk in finals.chunks(store::MAX_COMMIT_EVENTS - 1) {
+            let commit = Commit {
+                events: chunk.to_vec(),
+                ..Commit::default()
+            };
             last = Some(
-                self.store()
-                    .commit(
-                        org_id,
-                        &Commit {
-                            events: chunk.to_vec(),
-                            ..Commit::default()
-                        },
-                    )
+                self.commit_close(org_id, &mut fund, commit, &[], audit)
                     .await?,
             );
             report.commits += 1;
@@ -502,11 +500,64 @@ impl App {
         })
     }
 
-    /// The period's reports as the close sees them, and (unless previewing) the events that
-    /// record that the close started, claiming the period's report slot: the close commits
-    /// them with its first commit, so a report committed meanwhile took that slot and the
-    /// close conflicts and starts again (see `report_slot`); a report filed after the start
-    /// is marked late.
+    /// Commits one of the close's commits, claiming the Fund's slot at `fund.events_read`
+    /// (`fund` is the `fund` stream as the close read it plus what it committed since, to
+    /// which `work`'s lines are added once committed). The close decides only on what closes
+    /// posted and completed, never on the trust's cash or what members paid, so when another
+    /// writer of the Fund (a grant, a payment, the daily run) took that slot meanwhile,
+    /// nothing the close decided changed: it reads the Fund again and, finding the same
+    /// closes, claims the next slot, so a busy Fund never starves a long close. Any other
+    /// conflict, or another close's lines or completion, goes back to `retrying!`, which
+    /// computes the close again.
+    async fn commit_close(
+        &self,
+        org_id: OrgId,
+        fund: &mut super::FundBook,
+        mut commit: Commit,
+        work: &[Accrual],
+        audit: &Audit,
+    ) -> Result<store::Committed, AppError> {
+        let mut lost = 0;
+        loop {
+            let added = claim_fund_slot(&mut commit, fund.events_read, audit)?;
+            let err = match self.store().commit(org_id, &commit).await {
+                Ok(done) => {
+                    fund.events_read += added;
+                    for w in work {
+                        fund.apply_lines(w.period, &[line_array(&w.line)]);
+                    }
+                    return Ok(done);
+                }
+                Err(e) => AppError::from(e),
+            };
+            lost += 1;
+            let slot_lost = err
+                .contended_key()
+                .is_some_and(|k| k.starts_with("fund:slot:"));
+            if !slot_lost || lost >= crate::retry::MAX_ATTEMPTS {
+                return Err(err);
+            }
+            let again = self.fund_book(org_id).await?;
+            if again.posted != fund.posted || again.completed != fund.completed {
+                return Err(err);
+            }
+            tracing::debug!(
+                lost,
+                "close: a Fund operation took the slot; claiming the next"
+            );
+            fund.events_read = again.events_read;
+            // The slot claimed is the commit's first event.
+            if added > 0 {
+                commit.events.remove(0);
+            }
+        }
+    }
+
+    /// The period's reports as the close sees them, and (unless previewing, or the close
+    /// started before) the events that record that the close started, claiming the period's
+    /// report slot: the close commits them with its first commit, so a report committed
+    /// meanwhile took that slot and the close conflicts and starts again (see `report_slot`);
+    /// a report filed after the start is marked late.
     async fn start_close(
         &self,
         org_id: OrgId,
@@ -515,7 +566,10 @@ impl App {
         audit: &Audit,
     ) -> Result<(Vec<fund::IncomeReport>, Vec<NewEvent>), AppError> {
         let filed = self.period_reports(org_id, period).await?;
-        if options.preview {
+        // Started before (a close killed between its chunks, or one that lost the Fund's slot
+        // between them and reads again): reports filed since are late already, and the start
+        // is not recorded twice.
+        if options.preview || filed.close_started {
             return Ok((filed.reports, Vec::new()));
         }
         let key = started_key(period);

@@ -37,7 +37,7 @@ use chrono::NaiveDate;
 use fund::{FundEvent, FundSettings, FundState, Period, PostedClose, Split};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use store::{Commit, Committed, NewEvent, OrgId, Page, StoredEvent, MAX_PAGE};
+use store::{Commit, NewEvent, OrgId, Page, StoredEvent, MAX_PAGE};
 
 pub use close::{CloseOptions, OrgCloseReport};
 pub use plans::PlanCommand;
@@ -235,23 +235,6 @@ impl App {
         Ok(self.fund_book(org_id).await?.state)
     }
 
-    /// Persists what a Fund rule decided as ONE commit: the Fund's extra accounts, the
-    /// decision's events under `key` (stream `fund`, kind `fund.decision`; chunked as
-    /// `key`, `key:1`, ... if large) and its entries. `key` must be a deterministic function of
-    /// the command (e.g. `installment:loan-7:3`): committing the same decision again is a
-    /// no-op (`Committed::was_replay`). Other crates' use cases (credit: R-FUND-6 installments)
-    /// call this with the decision of a `fund` rule.
-    pub async fn commit_fund_decision(
-        &self,
-        org_id: OrgId,
-        key: &str,
-        decision: &fund::Decision,
-        audit: &Audit,
-    ) -> Result<Committed, AppError> {
-        let commit = fund_decision_commit(key, decision, audit)?;
-        Ok(self.store().commit(org_id, &commit).await?)
-    }
-
     /// Whether an event with this key was committed in the organisation.
     pub(crate) async fn has_event(&self, org_id: OrgId, key: &str) -> Result<bool, AppError> {
         match self.store().event_by_key(org_id, key).await {
@@ -262,7 +245,60 @@ impl App {
     }
 }
 
-/// The commit [`App::commit_fund_decision`] writes.
+/// The kind of the event that claims the Fund's slot (stream `credit-slots`).
+pub(crate) const FUND_SLOT_KIND: &str = "fund.slot";
+
+/// Claims the Fund's slot in `commit` when it adds events to the `fund` stream (ARCHITECTURE.md,
+/// "slots"): an event keyed `fund:slot:{events_read}`, `events_read` the `fund` events the
+/// commit was decided on ([`FundBook::events_read`]), put first so that losing the slot is the
+/// conflict the store reports. Every writer of the `fund` stream claims it (Fund operations,
+/// settlements, the close, the credit daily run's trust payments, replenishments, the
+/// collection sheet, the opening), so two commits decided on the same Fund claim the same key
+/// and the second is refused and decides again (`retrying!`): the trust's cash, a sub-fund or an
+/// entitlement that each passes alone are never spent twice. Commits that write no `fund`
+/// event claim nothing, so they never conflict with the Fund's.
+///
+/// The payload names the commit's `fund` events (the first key and a hash of every key and
+/// payload): a copy of the same commit decided on the same Fund claims the slot with the same
+/// payload (a replay); another commit, with other data (a conflict on the slot's key). Answers
+/// how many `fund` events the commit adds: a writer that commits in steps claims its next slot
+/// at `events_read` plus those.
+pub(crate) fn claim_fund_slot(
+    commit: &mut Commit,
+    events_read: u64,
+    audit: &Audit,
+) -> Result<u64, AppError> {
+    let mut first = None;
+    let mut content = String::new();
+    let mut added = 0u64;
+    for e in commit.events.iter().filter(|e| e.stream == FUND_STREAM) {
+        first.get_or_insert(e.key.as_str());
+        content.push_str(&e.key);
+        content.push('\n');
+        content.push_str(&e.payload);
+        content.push('\n');
+        added += 1;
+    }
+    let Some(first) = first else {
+        return Ok(0);
+    };
+    let claim = format!("{first}#{:016x}", fund::content_hash(&content));
+    let slot = event(
+        crate::credit_cases::gate::SLOT_STREAM,
+        FUND_SLOT_KIND,
+        format!("fund:slot:{events_read}"),
+        &claim,
+        audit,
+    )?;
+    commit.events.insert(0, slot);
+    Ok(added)
+}
+
+/// What a Fund rule decided as ONE commit: the Fund's extra accounts, the decision's events
+/// under `key` (stream `fund`, kind `fund.decision`; chunked as `key`, `key:1`, ... if large)
+/// and its entries. `key` must be a deterministic function of the command (e.g.
+/// `installment:loan-7:3`): committing the same decision again is a no-op. The caller claims
+/// the Fund's slot in it ([`claim_fund_slot`]) before committing.
 pub(crate) fn fund_decision_commit(
     key: &str,
     decision: &fund::Decision,

@@ -7,7 +7,7 @@
 //! its event key is derived from it, so repeating a command is a replay that changes nothing
 //! (`FundOpOutcome::replay`), whatever the Fund's state is by then.
 
-use super::{event, fund_decision_commit, Audit, FUND_STREAM};
+use super::{claim_fund_slot, event, fund_decision_commit, Audit, FUND_STREAM};
 use crate::{App, AppError, FactDate};
 use chrono::NaiveDate;
 use fund::{
@@ -16,18 +16,6 @@ use fund::{
 };
 use ledger::{AccountCode, Money};
 use store::{Commit, MemberId, OrgId, MAX_BATCH_ENTRIES};
-
-/// The slot a Fund operation claims: the number of `fund` events it read (see
-/// `crate::retry`), its payload the operation's key.
-fn fund_slot(events_read: u64, key: &str, audit: &Audit) -> Result<store::NewEvent, AppError> {
-    event(
-        crate::credit_cases::gate::SLOT_STREAM,
-        "fund.slot",
-        format!("fund:slot:{events_read}"),
-        &key,
-        audit,
-    )
-}
 
 /// What a Fund command did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,9 +86,7 @@ impl App {
             let settings = self.fund_settings(org_id).await?;
             let decision = rule(&settings, &book.state, id, on)?;
             let mut commit = fund_decision_commit(&key, &decision, audit)?;
-            commit
-                .events
-                .push(fund_slot(book.events_read, &key, audit)?);
+            claim_fund_slot(&mut commit, book.events_read, audit)?;
             let committed = self.store().commit(org_id, &commit).await?;
             Ok(FundOpOutcome {
                 key: key.clone(),
@@ -290,40 +276,45 @@ impl App {
     ) -> Result<Settlement, AppError> {
         let key = format!("payment:{}", check_reference(reference)?);
         let on = self.fact_date(org_id, when).await?;
-        if self.has_event(org_id, &key).await? {
-            return Ok(Settlement {
-                replay: true,
-                ..Settlement::default()
-            });
-        }
         self.store().member(org_id, member_id).await?;
-        let settings = self.fund_settings(org_id).await?;
-        let state = self.fund_state(org_id).await?;
-        let payable = if deduct_from_sales {
-            Some(self.member_payable_minor(org_id, member_id).await?)
-        } else {
-            None
-        };
-        let decision = settle_decision(
-            &settings,
-            &state,
-            member_id,
-            ref_id(&key),
-            limit_minor,
-            payable,
-            on,
-        )?;
-        let (c, p) = paid_of(&decision);
-        if decision.entries.is_empty() {
-            return Ok(Settlement::default());
-        }
-        let committed = self
-            .commit_fund_decision(org_id, &key, &decision, audit)
-            .await?;
-        Ok(Settlement {
-            contribution_minor: c,
-            profit_share_minor: p,
-            replay: committed.was_replay(),
+        // As `fund_op`: the Fund is read (its slot) before the key is looked up, and a
+        // payment that lost the slot decides again on what the other writer did, so two
+        // payments at once never pay a debt twice.
+        retrying!("settle_member_debts", {
+            let book = self.fund_book(org_id).await?;
+            if self.has_event(org_id, &key).await? {
+                return Ok(Settlement {
+                    replay: true,
+                    ..Settlement::default()
+                });
+            }
+            let settings = self.fund_settings(org_id).await?;
+            let payable = if deduct_from_sales {
+                Some(self.member_payable_minor(org_id, member_id).await?)
+            } else {
+                None
+            };
+            let decision = settle_decision(
+                &settings,
+                &book.state,
+                member_id,
+                ref_id(&key),
+                limit_minor,
+                payable,
+                on,
+            )?;
+            let (c, p) = paid_of(&decision);
+            if decision.entries.is_empty() {
+                return Ok(Settlement::default());
+            }
+            let mut commit = fund_decision_commit(&key, &decision, audit)?;
+            claim_fund_slot(&mut commit, book.events_read, audit)?;
+            let committed = self.store().commit(org_id, &commit).await?;
+            Ok(Settlement {
+                contribution_minor: c,
+                profit_share_minor: p,
+                replay: committed.was_replay(),
+            })
         })
     }
 
@@ -345,54 +336,66 @@ impl App {
         let reference = check_reference(reference)?;
         let on = self.fact_date(org_id, when).await?;
         let done_key = format!("settle:{reference}:done");
-        if self.has_event(org_id, &done_key).await? {
-            return Ok(0);
-        }
-        let done = event(
-            FUND_STREAM,
-            "fund.settlement-done",
-            done_key,
-            &reference,
-            audit,
-        )?;
-        let settings = self.fund_settings(org_id).await?;
-        let state = self.fund_state(org_id).await?;
         let mut total = 0;
-        let mut batch = Decision::default();
-        let mut first: Option<MemberId> = None;
-        let members: Vec<MemberId> = state.members.keys().copied().collect();
-        for member_id in members {
-            let key = format!("settle:{reference}:m{member_id}");
-            let d = settle_decision(&settings, &state, member_id, ref_id(&key), None, None, on)?;
-            if d.entries.is_empty() {
-                continue;
+        // Each commit claims the Fund's slot; after losing one the collection reads again
+        // and goes on (what it committed is paid and no longer owed).
+        retrying!("settle_all_in_cash", {
+            let book = self.fund_book(org_id).await?;
+            if self.has_event(org_id, &done_key).await? {
+                return Ok(total);
             }
-            if batch.entries.len() + d.entries.len() > MAX_BATCH_ENTRIES {
+            let done = event(
+                FUND_STREAM,
+                "fund.settlement-done",
+                done_key.clone(),
+                &reference,
+                audit,
+            )?;
+            let settings = self.fund_settings(org_id).await?;
+            let state = &book.state;
+            let mut read = book.events_read;
+            let mut batch = Decision::default();
+            let mut first: Option<MemberId> = None;
+            let mut batch_total = 0;
+            for &member_id in state.members.keys() {
+                let key = format!("settle:{reference}:m{member_id}");
+                let d = settle_decision(&settings, state, member_id, ref_id(&key), None, None, on)?;
+                if d.entries.is_empty() {
+                    continue;
+                }
+                if batch.entries.len() + d.entries.len() > MAX_BATCH_ENTRIES {
+                    let k = format!("settle:{reference}:from-m{}", first.unwrap_or(0));
+                    let mut commit = fund_decision_commit(&k, &batch, audit)?;
+                    read += claim_fund_slot(&mut commit, read, audit)?;
+                    self.store().commit(org_id, &commit).await?;
+                    total += std::mem::take(&mut batch_total);
+                    batch = Decision::default();
+                    first = None;
+                }
+                let (c, p) = paid_of(&d);
+                batch_total += c + p;
+                first.get_or_insert(member_id);
+                batch.entries.extend(d.entries);
+                batch.events.extend(d.events);
+            }
+            let mut last = if batch.entries.is_empty() {
+                Commit::default()
+            } else {
                 let k = format!("settle:{reference}:from-m{}", first.unwrap_or(0));
-                self.commit_fund_decision(org_id, &k, &batch, audit).await?;
-                batch = Decision::default();
-                first = None;
-            }
-            let (c, p) = paid_of(&d);
-            total += c + p;
-            first.get_or_insert(member_id);
-            batch.entries.extend(d.entries);
-            batch.events.extend(d.events);
-        }
-        let mut last = if batch.entries.is_empty() {
-            Commit::default()
-        } else {
-            let k = format!("settle:{reference}:from-m{}", first.unwrap_or(0));
-            fund_decision_commit(&k, &batch, audit)?
-        };
-        last.events.push(done);
-        self.store().commit(org_id, &last).await?;
-        Ok(total)
+                fund_decision_commit(&k, &batch, audit)?
+            };
+            last.events.push(done);
+            claim_fund_slot(&mut last, read, audit)?;
+            self.store().commit(org_id, &last).await?;
+            total += batch_total;
+            Ok(total)
+        })
     }
 
     /// R-FUND-6: the trustee pays a due installment from the Fund for a borrower; key
-    /// `installment:{ref}`. (The credit side may instead call `fund::pay_installment_from_fund`
-    /// and [`App::commit_fund_decision`] itself, together with its own entries.)
+    /// `installment:{ref}`. (The credit daily run instead decides with
+    /// `fund::pay_installment_from_fund` itself and commits it with its own entries, claiming
+    /// the same slot.)
     pub async fn pay_installment_from_fund(
         &self,
         org_id: OrgId,

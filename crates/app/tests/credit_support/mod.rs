@@ -55,6 +55,17 @@ where
 /// database) and its Fund's deposits (grants): 40,000.00 and 10,000.00 in its first three
 /// months, 30,000.00 in month five, each split 50/50 between the trust accounts (R-FUND-2).
 pub async fn union_with_deposits(app: &App, members: u32) -> i64 {
+    union_with_grants(
+        app,
+        members,
+        &[(10, 4_000_000), (40, 1_000_000), (130, 3_000_000)],
+    )
+    .await
+}
+
+/// [`union_with_deposits`] whose Fund receives the given grants: (days after the founding,
+/// amount in minor units), each split 50/50 between the trust accounts (R-FUND-2).
+pub async fn union_with_grants(app: &App, members: u32, grants: &[(u64, i64)]) -> i64 {
     let mut spec = demo::DemoSpec::morelos_union();
     spec.members_per_org = members;
     spec.dues_months = 0;
@@ -85,10 +96,7 @@ pub async fn union_with_deposits(app: &App, members: u32) -> i64 {
         app.store().assign_role(org.id, &role, &[]).await.unwrap();
     }
     let start = org.data.founded_on;
-    for (i, (days, amount)) in [(10u64, 4_000_000i64), (40, 1_000_000), (130, 3_000_000)]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, &(days, amount)) in grants.iter().enumerate() {
         app.receive_grant(
             org.id,
             &format!("deposit-{i}"),
@@ -150,4 +158,21 @@ pub async fn member_ids(app: &App, org_id: i64, n: u32) -> Vec<i64> {
         .into_iter()
         .map(|m| m.id)
         .collect()
+}
+
+/// A business plan agreed on the union's terms: the given monthly baseline (minor units), to
+/// double revenue by 2027's end (R-PLAN-1).
+pub fn doubling_plan(member: i64, revenue: i64, profit: i64) -> fund::NewBusinessPlan {
+    fund::NewBusinessPlan {
+        member_id: member,
+        baseline_revenue: ledger::Money::mxn(revenue),
+        baseline_profit: ledger::Money::mxn(profit),
+        target: fund::Target {
+            measure: fund::TargetMeasure::Revenue,
+            amount: ledger::Money::mxn(revenue * 2),
+            by: day(2027, 12, 31),
+        },
+        measures: vec!["Horno de gas".into()],
+        services: vec![],
+    }
 }
