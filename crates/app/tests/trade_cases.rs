@@ -882,7 +882,7 @@ async fn r_sell_2_outlet_consignment_sale_settlement_and_count() {
             .await
             .unwrap();
         // 3 jarros at 150.00 = 450.00; 5% commission 22.50; the member's share 427.50.
-        let gross = app
+        let sold = app
             .outlet_sale(
                 u.org,
                 &by(),
@@ -895,7 +895,25 @@ async fn r_sell_2_outlet_consignment_sale_settlement_and_count() {
             )
             .await
             .unwrap();
-        assert_eq!(gross, 45_000);
+        assert_eq!(
+            (sold.gross_minor, sold.commission_minor, sold.share_minor),
+            (45_000, 2_250, 42_750)
+        );
+        // The same sale sent again answers what it recorded, and records nothing.
+        let again = app
+            .outlet_sale(
+                u.org,
+                &by(),
+                "tlayacapan",
+                m,
+                "jarro",
+                3,
+                day(2026, 4, 1),
+                "v-1",
+            )
+            .await
+            .unwrap();
+        assert_eq!(again, sold);
         let err = app
             .outlet_sale(
                 u.org,

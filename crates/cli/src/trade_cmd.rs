@@ -1034,10 +1034,15 @@ pub async fn outlet(app: &App, command: OutletCommand) -> anyhow::Result<()> {
             reference,
         } => {
             let org = org_id(app, &org).await?;
-            let gross = app
+            let sold = app
                 .outlet_sale(org, &by(), &code, member, &product, units, date, &reference)
                 .await?;
-            println!("venta {reference}: {}", pesos(gross));
+            println!(
+                "venta {reference}: {} (comisión {}, al socio {})",
+                pesos(sold.gross_minor),
+                pesos(sold.commission_minor),
+                pesos(sold.share_minor)
+            );
         }
         OutletCommand::Settle {
             org,

@@ -2350,6 +2350,17 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
         ("POST", format!("{o}/tiendas/mercado/ventas"), staff_only),
         ("POST", format!("{o}/tiendas/mercado/liquidar"), staff_only),
         ("POST", format!("{o}/tiendas/mercado/conteo"), staff_only),
+        // trade-rest: the outlet's settlement as CSV.
+        (
+            "GET",
+            format!("{o}/tiendas/mercado/liquidacion.csv"),
+            everyone,
+        ),
+        (
+            "GET",
+            format!("{o}/tiendas/no-existe/liquidacion.csv"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
         ("POST", format!("{x}/tiendas"), other_write),
         ("POST", format!("{x}/compras/proveedores"), other_write),
         ("POST", format!("{x}/compras/rondas"), other_write),

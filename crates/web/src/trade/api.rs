@@ -1533,6 +1533,10 @@ pub struct OutletSaleIn {
 pub struct OutletSaleOut {
     /// What the outlet owes the member for this sale (price less commission).
     pub member_share_minor: i64,
+    /// The price of the units sold.
+    pub gross_minor: i64,
+    /// The outlet's commission (half-to-even).
+    pub commission_minor: i64,
 }
 
 /// R-SELL-2: staff record a sale of a member's consigned goods (no more than on hand).
@@ -1546,7 +1550,7 @@ pub async fn outlet_sale(
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     outlet_out(&state, &org, &s, &code).await?;
     let on = fact_day(&org, body.on)?;
-    let share = state
+    let sold = state
         .app
         .outlet_sale(
             org.id,
@@ -1563,7 +1567,9 @@ pub async fn outlet_sale(
     Ok(created(
         true,
         OutletSaleOut {
-            member_share_minor: share,
+            member_share_minor: sold.share_minor,
+            gross_minor: sold.gross_minor,
+            commission_minor: sold.commission_minor,
         },
     ))
 }
