@@ -183,6 +183,13 @@ impl PayoutLine {
     }
 }
 
+/// The reference of the Fund's payment that a buyer payment deducted from a member's share
+/// (R-FUND-1, R-PLAN-3): its receipt is the Fund's (`fund_payment_receipt`).
+pub fn payout_fund_reference(order_id: &str, reference: &str, member: i64) -> String {
+    let key = format!("trade:order:{order_id}:payment:{reference}");
+    format!("venta-{:016x}-m{member}", fund::content_hash(&key))
+}
+
 /// A buyer payment's payouts to members as recorded (R-SELL-1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedPayout {
@@ -890,11 +897,13 @@ impl App {
             // R-FUND-1, R-PLAN-3: the Fund's payments, deducted from the member's sales.
             let settings = self.fund_settings(org_id).await?;
             let mut fund = book.state.clone();
-            let form = format!("{:016x}", fund::content_hash(&key));
             for l in lines.iter().filter(|l| l.fund_minor + l.profit_share_minor > 0) {
                 use crate::fund_cases::ops;
                 let take = l.fund_minor + l.profit_share_minor;
-                let pay_key = format!("payment:venta-{form}-m{}", l.member);
+                let pay_key = format!(
+                    "payment:{}",
+                    payout_fund_reference(order_id, reference, l.member)
+                );
                 let d = ops::settle_decision(
                     &settings,
                     &fund,

@@ -16,6 +16,7 @@
 mod api;
 mod outlets;
 pub(crate) mod pages;
+mod payouts;
 mod purchasing;
 mod sales;
 
@@ -39,6 +40,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(purchasing::routes())
         .merge(sales::routes())
         .merge(outlets::routes())
+        .merge(payouts::routes())
 }
 
 /// The API routes of this chapter (under `/api/v1`, behind the session check).

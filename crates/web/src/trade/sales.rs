@@ -337,12 +337,7 @@ pub struct ShareRow {
     pub advanced: String,
 }
 
-pub struct PayoutRow {
-    pub member: String,
-    pub gross: String,
-    pub deducted: String,
-    pub net: String,
-}
+pub use super::payouts::PayoutGroup;
 
 #[derive(Template)]
 #[template(path = "trade_order.html")]
@@ -365,7 +360,7 @@ struct OrderPage {
     collected: String,
     outstanding: String,
     shares: Vec<ShareRow>,
-    payouts: Vec<PayoutRow>,
+    payouts: Vec<PayoutGroup>,
     today: String,
     out: Outcome,
 }
@@ -376,17 +371,6 @@ async fn order_response(
     slug: &str,
     order_id: &str,
     out: Outcome,
-) -> PageResult {
-    order_response_with(state, ctx, slug, order_id, out, Vec::new()).await
-}
-
-async fn order_response_with(
-    state: &AppState,
-    ctx: &Ctx,
-    slug: &str,
-    order_id: &str,
-    out: Outcome,
-    payouts: Vec<(i64, i64, i64, i64)>,
 ) -> PageResult {
     let t = ctx.t;
     let (org, session) = visible_org(state, ctx, slug).await?;
@@ -417,7 +401,13 @@ async fn order_response_with(
         .filter(|d| all || me == Some(d.member))
         .collect();
     let mut ids: Vec<i64> = rows.iter().map(|d| d.member).collect();
-    ids.extend(payouts.iter().map(|p| p.0));
+    ids.extend(
+        o.payouts
+            .iter()
+            .flat_map(|p| &p.lines)
+            .map(|l| l.member)
+            .filter(|m| all || me == Some(*m)),
+    );
     let names = member_names(state, t, org.id, &ids).await?;
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     let price = o.input.unit_price_minor;
@@ -451,16 +441,7 @@ async fn order_response_with(
                 advanced: t.money(o.advances.get(&d.member).copied().unwrap_or(0) as i128),
             })
             .collect(),
-        payouts: payouts
-            .iter()
-            .filter(|p| all || me == Some(p.0))
-            .map(|&(m, gross, deducted, net)| PayoutRow {
-                member: name(m),
-                gross: t.money(gross as i128),
-                deducted: t.money(deducted as i128),
-                net: t.money(net as i128),
-            })
-            .collect(),
+        payouts: super::payouts::groups(t, &org.data.slug, &o, |m| all || me == Some(m), &name),
         today: crate::shell::today_mx().to_string(),
         out,
     };
@@ -644,7 +625,6 @@ pub async fn payment_post(
         })?;
         Ok((amount, on))
     });
-    let mut payouts = Vec::new();
     let done = match parsed {
         Err(r) => Err(r),
         Ok((amount, on)) => Ok(state
@@ -659,16 +639,6 @@ pub async fn payment_post(
             )
             .await
             .map(|p| {
-                if let Some(s) = &p.settlement {
-                    payouts = s
-                        .payouts
-                        .iter()
-                        .map(|x| {
-                            let deducted = x.deductions.iter().map(|d| d.amount_minor).sum();
-                            (x.member, x.gross_minor, deducted, x.net_minor)
-                        })
-                        .collect();
-                }
                 t.fmt_all(
                     "trade18.buyer_paid",
                     &[
@@ -681,7 +651,7 @@ pub async fn payment_post(
             })),
     };
     let out = act_outcome(t, "cobro", "importe", f, done)?;
-    order_response_with(&state, &ctx, &slug, &order, out, payouts).await
+    order_response(&state, &ctx, &slug, &order, out).await
 }
 
 /// `.../reparto.csv`: each member's share of an order (the lines the viewer may see).
