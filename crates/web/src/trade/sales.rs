@@ -360,6 +360,7 @@ struct OrderPage {
     collected: String,
     outstanding: String,
     shares: Vec<ShareRow>,
+    shares_pager: super::Pager,
     payouts: Vec<PayoutGroup>,
     today: String,
     out: Outcome,
@@ -371,6 +372,18 @@ async fn order_response(
     slug: &str,
     order_id: &str,
     out: Outcome,
+) -> PageResult {
+    order_response_page(state, ctx, slug, order_id, out, 1).await
+}
+
+/// The order with page `page` (50 members) of its shares and of each payment's payouts.
+async fn order_response_page(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    order_id: &str,
+    out: Outcome,
+    page: usize,
 ) -> PageResult {
     let t = ctx.t;
     let (org, session) = visible_org(state, ctx, slug).await?;
@@ -396,18 +409,19 @@ async fn order_response(
     let deliveries = o
         .member_deliveries()
         .map_err(|e| PageError::from_app(t, e))?;
-    let rows: Vec<_> = deliveries
-        .iter()
-        .filter(|d| all || me == Some(d.member))
-        .collect();
-    let mut ids: Vec<i64> = rows.iter().map(|d| d.member).collect();
-    ids.extend(
-        o.payouts
+    let (rows, shares_pager) = super::paged(
+        t,
+        deliveries
             .iter()
-            .flat_map(|p| &p.lines)
-            .map(|l| l.member)
-            .filter(|m| all || me == Some(*m)),
+            .filter(|d| all || me == Some(d.member))
+            .collect::<Vec<_>>(),
+        page,
+        &format!("/odf/{}/comercio/ventas/{order_id}", org.data.slug),
+        "reparto",
     );
+    // The payouts of the members on this page (every paid member has a share).
+    let on_page: std::collections::HashSet<i64> = rows.iter().map(|d| d.member).collect();
+    let ids: Vec<i64> = rows.iter().map(|d| d.member).collect();
     let names = member_names(state, t, org.id, &ids).await?;
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     let price = o.input.unit_price_minor;
@@ -441,7 +455,8 @@ async fn order_response(
                 advanced: t.money(o.advances.get(&d.member).copied().unwrap_or(0) as i128),
             })
             .collect(),
-        payouts: super::payouts::groups(t, &org.data.slug, &o, |m| all || me == Some(m), &name),
+        shares_pager,
+        payouts: super::payouts::groups(t, &org.data.slug, &o, |m| on_page.contains(&m), &name),
         today: crate::shell::today_mx().to_string(),
         out,
     };
@@ -452,8 +467,10 @@ pub async fn order_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((slug, order)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<super::PageQuery>,
 ) -> PageResult {
-    order_response(&state, &ctx, &slug, &order, Outcome::default()).await
+    let page = q.pagina.unwrap_or(1);
+    order_response_page(&state, &ctx, &slug, &order, Outcome::default(), page).await
 }
 
 /// The outcome of a staff act on an order.
