@@ -39,7 +39,10 @@ async fn r_sell_1_a_payout_is_recorded_and_its_fund_deductions_are_the_funds_pay
                 .iter()
                 .map(|o| (o.member_id, o.contribution_minor, o.profit_share_minor))
                 .collect::<Vec<_>>(),
-            vec![(m[0], CONTRIBUTION, PROFIT_SHARE), (m[1], CONTRIBUTION, PROFIT_SHARE)],
+            vec![
+                (m[0], CONTRIBUTION, PROFIT_SHARE),
+                (m[1], CONTRIBUTION, PROFIT_SHARE)
+            ],
             "{backend}"
         );
         // An order of 50 cazuelas at 20.00 split 30:10:10 by capacity, all delivered.
@@ -160,7 +163,11 @@ async fn r_sell_1_a_payout_is_recorded_and_its_fund_deductions_are_the_funds_pay
             vec![(m[1], CONTRIBUTION - 10 * price, PROFIT_SHARE)],
             "{backend}: m[0] paid everything, m[1] owes the rest"
         );
-        let s0 = app.member_fund_statement(org, m[0]).await.unwrap().statement;
+        let s0 = app
+            .member_fund_statement(org, m[0])
+            .await
+            .unwrap()
+            .statement;
         assert_eq!(
             (
                 s0.contributions_paid.total(),
@@ -169,9 +176,16 @@ async fn r_sell_1_a_payout_is_recorded_and_its_fund_deductions_are_the_funds_pay
             ),
             (CONTRIBUTION, 0, PROFIT_SHARE)
         );
-        let s1 = app.member_fund_statement(org, m[1]).await.unwrap().statement;
+        let s1 = app
+            .member_fund_statement(org, m[1])
+            .await
+            .unwrap()
+            .statement;
         assert_eq!(
-            (s1.contributions_paid.total(), s1.contributions_outstanding_minor),
+            (
+                s1.contributions_paid.total(),
+                s1.contributions_outstanding_minor
+            ),
             (10 * price, CONTRIBUTION - 10 * price)
         );
         // The contributions went into the trust; what is owed to each member is their net.

@@ -2391,7 +2391,11 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
             [404, 404, 404, 404, 404, 404, 404, 3],
         ),
         ("GET", format!("{o}/ventas/p1/pagos.csv"), everyone),
-        ("GET", format!("{a}/orders/p1/payouts"), [2, 2, 2, 2, 2, 2, 2, 401]),
+        (
+            "GET",
+            format!("{a}/orders/p1/payouts"),
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
         (
             "GET",
             format!("{ax}/orders/p1/payouts"),

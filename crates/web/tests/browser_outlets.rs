@@ -148,7 +148,11 @@ async fn staff_run_an_outlet_from_consignment_to_settlement_on_a_phone() {
         )
         .await
         .unwrap();
-    assert_eq!(next, serde_json::json!("sale-form"), "the refusal is by its form");
+    assert_eq!(
+        next,
+        serde_json::json!("sale-form"),
+        "the refusal is by its form"
+    );
     assert!(err.text().await.unwrap().contains("Unidades"));
     shot_and_check(&client, "outlets-03-sale-refused.png").await;
 
@@ -156,15 +160,13 @@ async fn staff_run_an_outlet_from_consignment_to_settlement_on_a_phone() {
     // empty and keep their units.
     let left = |m: i64| {
         consigned.iter().find(|c| c.0 == m).unwrap().1
-            - sales
-                .iter()
-                .filter(|s| s.0 == m)
-                .map(|s| s.1)
-                .sum::<u64>()
+            - sales.iter().filter(|s| s.0 == m).map(|s| s.1).sum::<u64>()
     };
     assert_eq!((left(m1), left(m2), left(m3)), (4, 2, 3));
     let line = client
-        .find(Locator::Css(&format!("#count-form input[name='c:{m1}:jarro']")))
+        .find(Locator::Css(&format!(
+            "#count-form input[name='c:{m1}:jarro']"
+        )))
         .await
         .unwrap();
     line.clear().await.unwrap();
@@ -195,7 +197,12 @@ async fn staff_run_an_outlet_from_consignment_to_settlement_on_a_phone() {
     let paid = [(m1, tally(m1).3), (m2, 5_000), (m3, 0)];
     for (m, amount) in paid.iter().filter(|p| p.1 > 0) {
         choose(&client, "l-socio", &m.to_string()).await;
-        type_into(client.clone(), "l-importe", &pesos(*amount).replace('$', "")).await;
+        type_into(
+            client.clone(),
+            "l-importe",
+            &pesos(*amount).replace('$', ""),
+        )
+        .await;
         click(&client, "#settle-form button[type=submit]").await;
         wait_until_shown(
             client.clone(),

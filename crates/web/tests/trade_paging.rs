@@ -28,12 +28,23 @@ async fn an_orders_shares_and_a_rounds_lines_page_fifty_at_a_time() {
     assert!(!orders.is_empty() && !rounds.is_empty());
     let mut longest = 0;
     for id in &orders {
-        longest = longest.max(w.app.sales_order(org, id).await.unwrap().member_deliveries().unwrap().len());
+        longest = longest.max(
+            w.app
+                .sales_order(org, id)
+                .await
+                .unwrap()
+                .member_deliveries()
+                .unwrap()
+                .len(),
+        );
     }
     for id in &rounds {
         longest = longest.max(w.app.round(org, id).await.unwrap().requests.len());
     }
-    assert!(longest > 50, "a table of more than one page: {longest} lines");
+    assert!(
+        longest > 50,
+        "a table of more than one page: {longest} lines"
+    );
     for id in &orders {
         let o = w.app.sales_order(org, id).await.unwrap();
         let lines = o.member_deliveries().unwrap().len();
@@ -51,7 +62,9 @@ async fn an_orders_shares_and_a_rounds_lines_page_fifty_at_a_time() {
             assert!(first.body.contains(&format!("{url}?pagina=2#reparto")));
             let last = get(&w, &format!("{url}?pagina={pages}"), Some(&staff)).await;
             assert_eq!(rows(&last.body, "shares"), lines - 50 * (pages - 1));
-            assert!(last.body.contains(&format!("{url}?pagina={}#reparto", pages - 1)));
+            assert!(last
+                .body
+                .contains(&format!("{url}?pagina={}#reparto", pages - 1)));
         }
     }
     for id in &rounds {
@@ -67,10 +80,7 @@ async fn an_orders_shares_and_a_rounds_lines_page_fifty_at_a_time() {
             assert_eq!(rows(&second.body, "requests"), (requests - 50).min(50));
             // Beyond the last page: the last page.
             let beyond = get(&w, &format!("{url}?pagina=9999"), Some(&staff)).await;
-            assert_eq!(
-                rows(&beyond.body, "requests"),
-                requests - 50 * (pages - 1)
-            );
+            assert_eq!(rows(&beyond.body, "requests"), requests - 50 * (pages - 1));
         }
         if r.closed_on.is_some() {
             // The total saving is every member's, summed here from the report.

@@ -601,9 +601,15 @@ async fn an_order_accepted_split_delivered_invoiced_and_paid_out_to_members() {
     for who in [&staff, &sign_in(&w, "socio").await] {
         let r = get(&w, &receipt, Some(who)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        assert!(r.body.contains(&format!("id=\"receipt-net\">{}", pesos(net))), "{}", r.body);
         assert!(
-            r.body.contains(&format!("id=\"receipt-deducted\">{}", pesos(deducted))),
+            r.body
+                .contains(&format!("id=\"receipt-net\">{}", pesos(net))),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body
+                .contains(&format!("id=\"receipt-deducted\">{}", pesos(deducted))),
             "{}",
             r.body
         );

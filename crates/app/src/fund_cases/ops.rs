@@ -19,7 +19,11 @@ use store::{Commit, MemberId, OrgId, MAX_BATCH_ENTRIES};
 
 /// The slot a Fund operation claims: the number of `fund` events it read (see
 /// `crate::retry`), its payload the operation's key.
-pub(crate) fn fund_slot(events_read: u64, key: &str, audit: &Audit) -> Result<store::NewEvent, AppError> {
+pub(crate) fn fund_slot(
+    events_read: u64,
+    key: &str,
+    audit: &Audit,
+) -> Result<store::NewEvent, AppError> {
     event(
         crate::credit_cases::gate::SLOT_STREAM,
         "fund.slot",

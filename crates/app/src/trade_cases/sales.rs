@@ -897,7 +897,10 @@ impl App {
             // R-FUND-1, R-PLAN-3: the Fund's payments, deducted from the member's sales.
             let settings = self.fund_settings(org_id).await?;
             let mut fund = book.state.clone();
-            for l in lines.iter().filter(|l| l.fund_minor + l.profit_share_minor > 0) {
+            for l in lines
+                .iter()
+                .filter(|l| l.fund_minor + l.profit_share_minor > 0)
+            {
                 use crate::fund_cases::ops;
                 let take = l.fund_minor + l.profit_share_minor;
                 let pay_key = format!(
@@ -919,7 +922,10 @@ impl App {
                 commit.events.extend(part.events);
                 commit.entries.extend(part.entries);
             }
-            if lines.iter().any(|l| l.fund_minor + l.profit_share_minor > 0) {
+            if lines
+                .iter()
+                .any(|l| l.fund_minor + l.profit_share_minor > 0)
+            {
                 commit.events.push(crate::fund_cases::ops::fund_slot(
                     book.events_read,
                     &key,

@@ -9,9 +9,7 @@
 // A form's fields are read in one place, each refusal naming its field (`?` in a closure).
 #![allow(clippy::redundant_closure_call)]
 use super::purchasing::{field, reference, staff_write, typed_amount, Fields, Outcome};
-use super::{
-    actor, csv_field, csv_pesos, fact_day, member_names, refusal, typed_units, Refusal,
-};
+use super::{actor, csv_field, csv_pesos, fact_day, member_names, refusal, typed_units, Refusal};
 use crate::shell::check;
 use crate::shell::random_token;
 use crate::shell::render;
@@ -591,7 +589,13 @@ pub async fn settlement_csv(
     let v = &session.viewer;
     check(&ctx, v, org.id, Action::ViewShared)?;
     let fail = |e| PageError::from_app(t, e);
-    if !state.app.outlets(org.id).await.map_err(fail)?.contains(&code) {
+    if !state
+        .app
+        .outlets(org.id)
+        .await
+        .map_err(fail)?
+        .contains(&code)
+    {
         return Err(PageError::NotFound(t));
     }
     let o = state.app.outlet(org.id, &code).await.map_err(fail)?;

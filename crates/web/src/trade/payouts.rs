@@ -30,7 +30,10 @@ pub(super) fn routes() -> Router<AppState> {
     let o = "/odf/{slug}/comercio/ventas/{order}";
     Router::new()
         .route(&format!("{o}/pagos.csv"), get(payouts_csv))
-        .route(&format!("{o}/pagos/{{reference}}/{{member}}"), get(receipt_page))
+        .route(
+            &format!("{o}/pagos/{{reference}}/{{member}}"),
+            get(receipt_page),
+        )
 }
 
 pub struct PayoutRow {

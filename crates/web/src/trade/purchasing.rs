@@ -733,20 +733,12 @@ async fn round_response_page(
     let base = format!("/odf/{}/comercio/compras/rondas/{round_id}", org.data.slug);
     let (requests, requests_pager) = super::paged(
         t,
-        round
-            .requests
-            .iter()
-            .filter(|r| shown(r.member))
-            .collect(),
+        round.requests.iter().filter(|r| shown(r.member)).collect(),
         page,
         &base,
         "pedidos",
     );
-    let all_savings: Vec<_> = report
-        .members
-        .iter()
-        .filter(|m| shown(m.member))
-        .collect();
+    let all_savings: Vec<_> = report.members.iter().filter(|m| shown(m.member)).collect();
     // Every line's saving, not only the page's.
     let total_saving: i64 = all_savings.iter().filter_map(|s| s.saving_minor).sum();
     let (savings, savings_pager) = super::paged(t, all_savings, page, &base, "ahorros");
