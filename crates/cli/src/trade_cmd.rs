@@ -300,6 +300,15 @@ pub enum OrderCommand {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// The payouts to members of each buyer payment, as recorded (gross, each deduction, net).
+    Payouts {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Sales per member or per buyer, or what each support-committee member channelled.
     Report {
         #[arg(long)]
@@ -776,6 +785,20 @@ struct OrderLine {
     collected_minor: i64,
 }
 
+/// One member's payout from one buyer payment, for `order payouts`.
+#[derive(Serialize)]
+struct PayoutRow {
+    payment: String,
+    date: NaiveDate,
+    member: i64,
+    gross_minor: i64,
+    advance_minor: i64,
+    fund_minor: i64,
+    profit_share_minor: i64,
+    purchases_minor: i64,
+    net_minor: i64,
+}
+
 pub async fn order(app: &App, command: OrderCommand) -> anyhow::Result<()> {
     match command {
         OrderCommand::Capacity { org, file } => {
@@ -964,6 +987,28 @@ pub async fn order(app: &App, command: OrderCommand) -> anyhow::Result<()> {
                 .collect();
             print(render(&lines, format)?);
         }
+        OrderCommand::Payouts { org, id, format } => {
+            let org = org_id(app, &org).await?;
+            let o = app.sales_order(org, &id).await?;
+            let lines: Vec<PayoutRow> = o
+                .payouts
+                .iter()
+                .flat_map(|p| {
+                    p.lines.iter().map(|l| PayoutRow {
+                        payment: p.reference.clone(),
+                        date: p.date,
+                        member: l.member,
+                        gross_minor: l.gross_minor,
+                        advance_minor: l.advance_minor,
+                        fund_minor: l.fund_minor,
+                        profit_share_minor: l.profit_share_minor,
+                        purchases_minor: l.purchases_minor,
+                        net_minor: l.net_minor,
+                    })
+                })
+                .collect();
+            print(render(&lines, format)?);
+        }
         OrderCommand::Report {
             org,
             by: report_by,
@@ -1034,10 +1079,15 @@ pub async fn outlet(app: &App, command: OutletCommand) -> anyhow::Result<()> {
             reference,
         } => {
             let org = org_id(app, &org).await?;
-            let gross = app
+            let sold = app
                 .outlet_sale(org, &by(), &code, member, &product, units, date, &reference)
                 .await?;
-            println!("venta {reference}: {}", pesos(gross));
+            println!(
+                "venta {reference}: {} (comisión {}, al socio {})",
+                pesos(sold.gross_minor),
+                pesos(sold.commission_minor),
+                pesos(sold.share_minor)
+            );
         }
         OutletCommand::Settle {
             org,

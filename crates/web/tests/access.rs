@@ -2240,6 +2240,30 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
         )
         .await
         .unwrap();
+    // trade-rest: p1 delivered, invoiced and paid, so it has a recorded payout.
+    w.app
+        .record_deliveries(
+            w.union.id,
+            &by,
+            "p1",
+            vec![app::trade_cases::DeliveryInput {
+                member: socio,
+                delivered_units: 5,
+                rejected_units: 0,
+                date: today,
+                reference: "d0".into(),
+            }],
+        )
+        .await
+        .unwrap();
+    w.app
+        .invoice_order(w.union.id, &by, "p1", today)
+        .await
+        .unwrap();
+    w.app
+        .record_buyer_payment(w.union.id, &by, "p1", 200, today, "pg0")
+        .await
+        .unwrap();
     w.app
         .open_outlet(
             w.union.id,
@@ -2350,6 +2374,44 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
         ("POST", format!("{o}/tiendas/mercado/ventas"), staff_only),
         ("POST", format!("{o}/tiendas/mercado/liquidar"), staff_only),
         ("POST", format!("{o}/tiendas/mercado/conteo"), staff_only),
+        // trade-rest: a sales payout's receipt (the member, staff, board, supervisors) and CSV.
+        (
+            "GET",
+            format!("{o}/ventas/p1/pagos/pg0/{socio}"),
+            [2, 2, 2, 2, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/ventas/p1/pagos/no-existe/{socio}"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/ventas/p1/pagos/pg0/{socio}"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        ("GET", format!("{o}/ventas/p1/pagos.csv"), everyone),
+        (
+            "GET",
+            format!("{a}/orders/p1/payouts"),
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "GET",
+            format!("{ax}/orders/p1/payouts"),
+            [404, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        // trade-rest: the outlet's settlement as CSV.
+        (
+            "GET",
+            format!("{o}/tiendas/mercado/liquidacion.csv"),
+            everyone,
+        ),
+        (
+            "GET",
+            format!("{o}/tiendas/no-existe/liquidacion.csv"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
         ("POST", format!("{x}/tiendas"), other_write),
         ("POST", format!("{x}/compras/proveedores"), other_write),
         ("POST", format!("{x}/compras/rondas"), other_write),

@@ -346,9 +346,9 @@ async fn staff_accept_split_deliver_and_pay_out_a_sales_order() {
     }
     type_into(&client, "c-importe", &pesos(amount).replace('$', "")).await;
     submit(&client, "payment-form").await;
-    wait_until_shown(&client, "id=\"payouts\"").await;
+    wait_until_shown(&client, "id=\"payouts-1\"").await;
     let shown = client
-        .find(Locator::Id("payouts"))
+        .find(Locator::Id("payouts-1"))
         .await
         .unwrap()
         .text()
@@ -363,6 +363,30 @@ async fn staff_accept_split_deliver_and_pay_out_a_sales_order() {
         );
     }
     shot(&client, "trade-13-paid-out-360.png").await;
+    // The first member's receipt, from their name in the payouts (recorded: it says what was
+    // paid then).
+    client
+        .find(Locator::Css("#payouts-1 tbody tr:first-child a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until_shown(&client, "id=\"receipt-net\"").await;
+    let net = client
+        .find(Locator::Id("receipt-net"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Rows are in member order: the first is the member with the lowest id.
+    let first = deliveries
+        .iter()
+        .position(|d| d.0 == deliveries.iter().map(|d| d.0).min().unwrap())
+        .unwrap();
+    assert_eq!(net, pesos(expected[first].1));
+    shot(&client, "trade-14-payout-receipt-360.png").await;
     let o = w.app.sales_order(w.union.id, "p-web").await.unwrap();
     assert_eq!(o.invoice.unwrap().collected_minor, amount);
     let check = w.app.check_books(w.union.id).await.unwrap();

@@ -577,7 +577,7 @@ async fn an_order_accepted_split_delivered_invoiced_and_paid_out_to_members() {
         expected[0].1 .0 >= cost(10),
         "the first member's debt is deducted"
     );
-    let payouts = &r.body[r.body.find("id=\"payouts\"").unwrap()..];
+    let payouts = &r.body[r.body.find("id=\"payouts-1\"").unwrap()..];
     for (_, (deducted, net)) in &expected {
         assert!(
             payouts.contains(&pesos(*net)),
@@ -592,6 +592,57 @@ async fn an_order_accepted_split_delivered_invoiced_and_paid_out_to_members() {
     }
     let o = w.app.sales_order(w.union.id, "p1").await.unwrap();
     assert_eq!(o.invoice.unwrap().collected_minor, amount);
+    // The payouts are recorded: the order's page shows them afterwards, each member has a
+    // receipt (the member themself too; another member gets 404) and they download as CSV.
+    let page = get(&w, &order, Some(&staff)).await;
+    assert!(page.body.contains("id=\"payouts-1\""), "{}", page.body);
+    let (m, (deducted, net)) = expected[0];
+    let receipt = format!("{order}/pagos/c1/{m}");
+    for who in [&staff, &sign_in(&w, "socio").await] {
+        let r = get(&w, &receipt, Some(who)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body
+                .contains(&format!("id=\"receipt-net\">{}", pesos(net))),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body
+                .contains(&format!("id=\"receipt-deducted\">{}", pesos(deducted))),
+            "{}",
+            r.body
+        );
+    }
+    let other = expected.iter().find(|e| e.0 != m).unwrap().0;
+    let r = get(
+        &w,
+        &format!("{order}/pagos/c1/{other}"),
+        Some(&sign_in(&w, "socio").await),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let csv = get(&w, &format!("{order}/pagos.csv"), Some(&staff)).await;
+    assert!(
+        csv.body.contains(&format!(",{m},")) && csv.body.contains(&csv_pesos(net)),
+        "{}",
+        csv.body
+    );
+    // Sent again, the payment is recorded once.
+    let again = post_form(
+        &w,
+        &format!("{order}/cobros"),
+        Some(&staff),
+        &[
+            ("csrf", &staff.csrf),
+            ("token", "c1"),
+            ("importe", "2,900.00"),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    let o = w.app.sales_order(w.union.id, "p1").await.unwrap();
+    assert_eq!((o.payments.len(), o.payouts.len()), (1, 1));
     let check = w.app.check_books(w.union.id).await.unwrap();
     assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
 }
@@ -697,4 +748,9 @@ async fn an_outlet_consigns_sells_settles_and_counts() {
     assert_eq!(o.owed.get(&m1).copied().unwrap_or(0), 0);
     let check = w.app.check_books(w.union.id).await.unwrap();
     assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
+}
+
+/// Centavos as the CSV downloads write them (`1234.50`), spelled out here.
+fn csv_pesos(minor: i64) -> String {
+    format!("{}.{:02}", minor / 100, minor % 100)
 }

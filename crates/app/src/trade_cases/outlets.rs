@@ -57,6 +57,30 @@ enum OutletEvent {
     },
 }
 
+/// One sale's figures (R-SELL-2): the price of the units sold, the outlet's commission and
+/// the member's share (`gross − commission`), which the outlet owes the member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutletSaleFigures {
+    pub units: u64,
+    pub gross_minor: i64,
+    pub commission_minor: i64,
+    pub share_minor: i64,
+}
+
+/// What the outlet did for one member (R-SELL-2): what it sold of theirs, the commission kept,
+/// their share, what it paid them and so what it still owes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutletMemberTally {
+    pub sold: OutletSaleFigures,
+    pub settled_minor: i64,
+}
+
+impl OutletMemberTally {
+    pub fn owed_minor(&self) -> i64 {
+        self.sold.share_minor - self.settled_minor
+    }
+}
+
 /// An outlet as the fold of its events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outlet {
@@ -65,6 +89,10 @@ pub struct Outlet {
     pub stock: ConsignmentStock,
     /// What the outlet owes each member (their share of sales less settlements).
     pub owed: BTreeMap<i64, i64>,
+    /// Each member's sales, commission, share and settlements (the settlement table).
+    pub members: BTreeMap<i64, OutletMemberTally>,
+    /// Each sale's figures by its reference (a sale sent again answers them).
+    pub sales: BTreeMap<String, OutletSaleFigures>,
     pub sales_minor: i64,
     pub counts: Vec<(NaiveDate, Vec<CountDifference>)>,
     acts: usize,
@@ -150,6 +178,8 @@ impl App {
             stock: ConsignmentStock::new(code),
             input,
             owed: BTreeMap::new(),
+            members: BTreeMap::new(),
+            sales: BTreeMap::new(),
             sales_minor: 0,
             counts: Vec::new(),
             acts: 0,
@@ -171,7 +201,7 @@ impl App {
                     units,
                     date,
                     member_share_minor,
-                    ..
+                    reference,
                 } => {
                     let (next, sale) = outlet::sell(
                         &o.stock,
@@ -185,12 +215,27 @@ impl App {
                     o.stock = next;
                     o.sales_minor += sale.gross_minor;
                     *o.owed.entry(member).or_default() += member_share_minor;
+                    let figures = OutletSaleFigures {
+                        units,
+                        gross_minor: sale.gross_minor,
+                        commission_minor: sale.gross_minor - member_share_minor,
+                        share_minor: member_share_minor,
+                    };
+                    let t = o.members.entry(member).or_default();
+                    t.sold.units += units;
+                    t.sold.gross_minor += figures.gross_minor;
+                    t.sold.commission_minor += figures.commission_minor;
+                    t.sold.share_minor += figures.share_minor;
+                    o.sales.insert(reference, figures);
                 }
                 OutletEvent::Settled {
                     member,
                     amount_minor,
                     ..
-                } => *o.owed.entry(member).or_default() -= amount_minor,
+                } => {
+                    *o.owed.entry(member).or_default() -= amount_minor;
+                    o.members.entry(member).or_default().settled_minor += amount_minor;
+                }
                 OutletEvent::Counted { counts, date, .. } => {
                     let (next, diffs) = outlet::count_stock(&o.stock, &counts);
                     o.stock = next;
@@ -279,7 +324,8 @@ impl App {
     }
 
     /// R-SELL-2: a sale at the outlet of a member's consigned goods; the member's share is
-    /// owed to them, the commission is the ODF's. More than on consignment is refused.
+    /// owed to them, the commission is the ODF's. More than on consignment is refused. Answers
+    /// the sale's figures (the same sale sent again: the figures it recorded).
     #[allow(clippy::too_many_arguments)]
     pub async fn outlet_sale(
         &self,
@@ -291,14 +337,14 @@ impl App {
         units: u64,
         date: NaiveDate,
         reference: &str,
-    ) -> Result<i64, AppError> {
+    ) -> Result<OutletSaleFigures, AppError> {
         retrying!("outlet_sale", {
             check_id("reference", reference)?;
             let key = format!("trade:outlet:{code}:sale:{reference}");
-            if self.trade_event_exists(org_id, &key).await? {
-                return Ok(0);
-            }
             let o = self.outlet(org_id, code).await?;
+            if let Some(figures) = o.sales.get(reference) {
+                return Ok(*figures);
+            }
             let (_, sale) = outlet::sell(
                 &o.stock,
                 member,
@@ -308,7 +354,12 @@ impl App {
                 date,
                 &key,
             )?;
-            let gross = sale.gross_minor;
+            let figures = OutletSaleFigures {
+                units,
+                gross_minor: sale.gross_minor,
+                commission_minor: sale.commission_minor,
+                share_minor: sale.member_share_minor,
+            };
             self.outlet_act(
                 org_id,
                 by,
@@ -328,7 +379,7 @@ impl App {
                 Some(member),
             )
             .await?;
-            Ok(gross)
+            Ok(figures)
         })
     }
 

@@ -17,6 +17,8 @@ const CAPACITY: &str = "trade-capacity";
 const ORDERS: &str = "trade-orders";
 /// Assignments per stored event (keeps payloads far below the store's limit).
 const ASSIGNMENTS_PER_EVENT: usize = 2_000;
+/// Payout lines per stored event (each line is a few figures; far below the store's limit).
+const PAYOUT_LINES_PER_EVENT: usize = 500;
 
 fn order_stream(order_id: &str) -> String {
     format!("order:{order_id}")
@@ -128,6 +130,74 @@ enum OrderEvent {
         date: NaiveDate,
         reference: String,
     },
+    /// What each member was paid from the buyer's payment `reference` and what was deducted,
+    /// as it was that day (one event per part of [`PAYOUT_LINES_PER_EVENT`] lines).
+    PaidOut {
+        reference: String,
+        date: NaiveDate,
+        part: usize,
+        lines: Vec<PayoutLine>,
+    },
+}
+
+/// One member's payout from one buyer payment (R-SELL-1), recorded with the payment: their
+/// share for what they delivered, each debt deducted (in the order taken: the advance on the
+/// sale, Fund contributions, the ODF's profit share, pooled purchases) and the net the ODF
+/// owes them. `gross = advance + fund + profit_share + purchases + net`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutLine {
+    pub member: i64,
+    pub gross_minor: i64,
+    pub advance_minor: i64,
+    pub fund_minor: i64,
+    pub profit_share_minor: i64,
+    pub purchases_minor: i64,
+    pub net_minor: i64,
+}
+
+impl PayoutLine {
+    pub fn deducted_minor(&self) -> i64 {
+        self.advance_minor + self.fund_minor + self.profit_share_minor + self.purchases_minor
+    }
+
+    fn of(p: &sales::MemberPayout) -> PayoutLine {
+        let mut line = PayoutLine {
+            member: p.member,
+            gross_minor: p.gross_minor,
+            advance_minor: 0,
+            fund_minor: 0,
+            profit_share_minor: 0,
+            purchases_minor: 0,
+            net_minor: p.net_minor,
+        };
+        for d in &p.deductions {
+            let into = match d.kind {
+                DebtKind::SalesAdvance => &mut line.advance_minor,
+                DebtKind::FundContribution => &mut line.fund_minor,
+                DebtKind::ProfitShare => &mut line.profit_share_minor,
+                DebtKind::PurchasingRound | DebtKind::Other(_) => &mut line.purchases_minor,
+            };
+            *into += d.amount_minor;
+        }
+        line
+    }
+}
+
+/// The reference of the Fund's payment that a buyer payment deducted from a member's share
+/// (R-FUND-1, R-PLAN-3): its receipt is the Fund's (`fund_payment_receipt`).
+pub fn payout_fund_reference(order_id: &str, reference: &str, member: i64) -> String {
+    let key = format!("trade:order:{order_id}:payment:{reference}");
+    format!("venta-{:016x}-m{member}", fund::content_hash(&key))
+}
+
+/// A buyer payment's payouts to members as recorded (R-SELL-1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedPayout {
+    /// The payment's reference (the form's key): the receipts' number.
+    pub reference: String,
+    pub date: NaiveDate,
+    pub payment_minor: i64,
+    pub lines: Vec<PayoutLine>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -165,9 +235,17 @@ pub struct SalesOrder {
     /// How many advances were paid on this order (their slots, see `pay_sales_advance`).
     advance_count: usize,
     pub payments: Vec<(String, i64, NaiveDate)>,
+    /// The payouts to members of each buyer payment, in the order paid (payments recorded
+    /// before payouts were recorded have none).
+    pub payouts: Vec<RecordedPayout>,
 }
 
 impl SalesOrder {
+    /// The recorded payout of the payment `reference`.
+    pub fn payout(&self, reference: &str) -> Option<&RecordedPayout> {
+        self.payouts.iter().find(|p| p.reference == reference)
+    }
+
     /// Each assigned member's accepted and rejected units so far.
     pub fn member_deliveries(&self) -> Result<Vec<MemberDelivery>, AppError> {
         Ok(sales::record_deliveries(&self.split, &self.deliveries)?)
@@ -395,6 +473,7 @@ impl App {
             advances: BTreeMap::new(),
             advance_count: 0,
             payments: Vec::new(),
+            payouts: Vec::new(),
         };
         for e in it {
             match e {
@@ -440,6 +519,27 @@ impl App {
                     }
                     o.payments.push((reference, amount_minor, date));
                 }
+                OrderEvent::PaidOut {
+                    reference,
+                    date,
+                    lines,
+                    ..
+                } => match o.payouts.iter_mut().find(|p| p.reference == reference) {
+                    Some(p) => p.lines.extend(lines),
+                    None => {
+                        let payment_minor = o
+                            .payments
+                            .iter()
+                            .find(|(r, _, _)| *r == reference)
+                            .map_or(0, |p| p.1);
+                        o.payouts.push(RecordedPayout {
+                            reference,
+                            date,
+                            payment_minor,
+                            lines,
+                        })
+                    }
+                },
             }
         }
         o.split.assignments.sort_by_key(|a| a.member);
@@ -647,10 +747,20 @@ impl App {
     }
 
     /// R-SELL-1: the buyer pays (part of) the invoice. The payment is split among members
-    /// for what each delivered, and each member's share first settles what they owe, read
-    /// from their ledger accounts in this order: sales advances, Fund contributions
-    /// (R-FUND-1), the ODF's profit share (R-PLAN-3), pooled purchases (R-BUY-2). A payment
-    /// above what is still owed on the invoice is refused.
+    /// for what each delivered, and each member's share first settles what they owe, in this
+    /// order: sales advances and then, as each chapter counts them, Fund contributions
+    /// (R-FUND-1) and the ODF's profit share (R-PLAN-3) as the Fund's book has them owed, then
+    /// pooled purchases (R-BUY-2). A payment above what is still owed on the invoice is
+    /// refused.
+    ///
+    /// ONE commit records the payment, each member's payout as it is that day (event
+    /// `trade.order.paid_out`: gross, each deduction, net; the receipts read it, so they say
+    /// later what was paid then whatever the member owes afterwards), the trade's entries
+    /// (the advance and purchases recovered, the net owed to the member) and, for what went to
+    /// the Fund, the Fund's own payments (`payment:venta-{hash}-m{member}`, deducted from the
+    /// member's sales as `settle_member_debts` does: contributions into the trust, the profit
+    /// share to the ODF), so the Fund's figures, the member's statement and the Fund's list of
+    /// who owes agree with the payout. The same reference again answers the recorded payout.
     pub async fn record_buyer_payment(
         &self,
         org_id: OrgId,
@@ -663,6 +773,9 @@ impl App {
         retrying!("record_buyer_payment", {
             check_id("reference", reference)?;
             let key = format!("trade:order:{order_id}:payment:{reference}");
+            // The Fund is read before the order (see `fund_op`): a copy of this payment that
+            // commits in between claims the same Fund slot with the same key.
+            let book = self.fund_book(org_id).await?;
             let order = self.sales_order(org_id, order_id).await?;
             let invoice = order.invoice.clone().ok_or_else(|| {
                 field(
@@ -670,12 +783,13 @@ impl App {
                     format!("R-SELL-1 el pedido '{order_id}' aún no se factura"),
                 )
             })?;
-            if order.payments.iter().any(|(r, _, _)| r == reference) {
+            if let Some((_, paid, _)) = order.payments.iter().find(|(r, _, _)| r == reference) {
+                let lines = order.payout(reference).map_or(&[][..], |p| &p.lines[..]);
                 return Ok(PaymentOutcome {
-                    payment_minor: amount_minor,
-                    members_paid: 0,
-                    net_minor: 0,
-                    deducted_minor: 0,
+                    payment_minor: *paid,
+                    members_paid: lines.len(),
+                    net_minor: lines.iter().map(|l| l.net_minor).sum(),
+                    deducted_minor: lines.iter().map(PayoutLine::deducted_minor).sum(),
                     outstanding_minor: invoice.outstanding_minor(),
                     settlement: None,
                 });
@@ -684,13 +798,19 @@ impl App {
             let mut debts = Vec::new();
             for line in &invoice.lines {
                 let m = line.member;
-                for kind in [
-                    DebtKind::SalesAdvance,
-                    DebtKind::FundContribution,
-                    DebtKind::ProfitShare,
-                    DebtKind::PurchasingRound,
+                let fm = book.state.member(m);
+                for (kind, owed) in [
+                    (
+                        DebtKind::SalesAdvance,
+                        balance_of(&tb, &DebtKind::SalesAdvance.account(m)),
+                    ),
+                    (DebtKind::FundContribution, fm.outstanding().total()),
+                    (DebtKind::ProfitShare, fm.profit_share_outstanding_minor()),
+                    (
+                        DebtKind::PurchasingRound,
+                        balance_of(&tb, &DebtKind::PurchasingRound.account(m)),
+                    ),
                 ] {
-                    let owed = balance_of(&tb, &kind.account(m));
                     if owed > 0 {
                         debts.push(MemberDebt {
                             member: m,
@@ -700,9 +820,41 @@ impl App {
                     }
                 }
             }
+            // Who pays what, in the documented order, with every debt.
             let settlement = sales::settle_payment(&invoice, amount_minor, &debts, date, &key)?;
+            let lines: Vec<PayoutLine> = settlement.payouts.iter().map(PayoutLine::of).collect();
+            // The trade's entries recover only the trade's own debts, exactly as taken above;
+            // what went to the Fund stays owed to the member until the Fund's payment below
+            // deducts it from what the ODF owes them.
+            let trade_debts: Vec<MemberDebt> = lines
+                .iter()
+                .flat_map(|l| {
+                    [
+                        (DebtKind::SalesAdvance, l.advance_minor),
+                        (DebtKind::PurchasingRound, l.purchases_minor),
+                    ]
+                    .into_iter()
+                    .filter(|(_, a)| *a > 0)
+                    .map(|(kind, a)| MemberDebt {
+                        member: l.member,
+                        kind,
+                        outstanding_minor: a,
+                    })
+                })
+                .collect();
+            let booked = sales::settle_payment(&invoice, amount_minor, &trade_debts, date, &key)?;
+            let same = booked.payouts.len() == lines.len()
+                && booked.payouts.iter().zip(&lines).all(|(b, l)| {
+                    b.member == l.member
+                        && b.net_minor == l.net_minor + l.fund_minor + l.profit_share_minor
+                });
+            if !same {
+                return Err(AppError::Integrity(format!(
+                    "R-SELL-1 pago {reference}: la liquidación no cuadra con sus deducciones"
+                )));
+            }
             let stream = order_stream(order_id);
-            let events = vec![
+            let mut events = vec![
                 event(
                     &stream,
                     "trade.order.paid",
@@ -721,16 +873,66 @@ impl App {
                     by,
                 )?,
             ];
+            // The payouts as they are today, so the receipts say later what was paid then.
+            for (part, chunk) in lines.chunks(PAYOUT_LINES_PER_EVENT).enumerate() {
+                events.push(event(
+                    &stream,
+                    "trade.order.paid_out",
+                    format!("{key}:payout:{part}"),
+                    &OrderEvent::PaidOut {
+                        reference: reference.to_string(),
+                        date,
+                        part,
+                        lines: chunk.to_vec(),
+                    },
+                    by,
+                )?);
+            }
             let members: Vec<i64> = invoice.lines.iter().map(|l| l.member).collect();
-            self.trade_commit(
-                org_id,
-                Commit {
-                    accounts: Self::trade_accounts(members),
-                    events,
-                    entries: settlement.entries.clone(),
-                },
-            )
-            .await?;
+            let mut commit = Commit {
+                accounts: Self::trade_accounts(members),
+                events,
+                entries: booked.entries,
+            };
+            // R-FUND-1, R-PLAN-3: the Fund's payments, deducted from the member's sales.
+            let settings = self.fund_settings(org_id).await?;
+            let mut fund = book.state.clone();
+            for l in lines
+                .iter()
+                .filter(|l| l.fund_minor + l.profit_share_minor > 0)
+            {
+                use crate::fund_cases::ops;
+                let take = l.fund_minor + l.profit_share_minor;
+                let pay_key = format!(
+                    "payment:{}",
+                    payout_fund_reference(order_id, reference, l.member)
+                );
+                let d = ops::settle_decision(
+                    &settings,
+                    &fund,
+                    l.member,
+                    ops::ref_id(&pay_key),
+                    Some(take),
+                    Some(take),
+                    date,
+                )?;
+                fund.apply_all(&d.events);
+                let part = crate::fund_cases::fund_decision_commit(&pay_key, &d, by)?;
+                commit.accounts.extend(part.accounts);
+                commit.events.extend(part.events);
+                commit.entries.extend(part.entries);
+            }
+            // Claimed only when the payout writes to the Fund (ARCHITECTURE.md, "slots").
+            crate::fund_cases::claim_fund_slot(&mut commit, book.events_read, by)?;
+            if commit.entries.len() > store::MAX_BATCH_ENTRIES {
+                return Err(field(
+                    "amount_minor",
+                    "R-SELL-1 demasiados socios con deudas en un solo cobro: regístrelo en dos pagos",
+                ));
+            }
+            let mut seen = std::collections::HashSet::new();
+            commit.accounts.retain(|a| seen.insert(a.code.clone()));
+            self.trade_commit(org_id, commit).await?;
             let net_minor = settlement.payouts.iter().map(|p| p.net_minor).sum();
             let deducted_minor = settlement
                 .payouts

@@ -67,6 +67,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route(&format!("{o}/invoice"), post(invoice))
         .route(&format!("{o}/advances"), post(advance))
         .route(&format!("{o}/payments"), post(buyer_payment))
+        .route(&format!("{o}/payouts"), get(order_payouts))
         .route(
             "/orgs/{slug}/trade/outlets",
             get(list_outlets).post(open_outlet),
@@ -93,7 +94,24 @@ pub(super) fn routes() -> Router<AppState> {
         receive,
         pay_supplier,
         pick_up,
-        repay
+        repay,
+        list_capacities,
+        declare_capacities,
+        list_orders,
+        accept_order,
+        get_order,
+        deliver,
+        invoice,
+        advance,
+        buyer_payment,
+        order_payouts,
+        list_outlets,
+        open_outlet,
+        get_outlet,
+        consign,
+        outlet_sale,
+        settle,
+        count
     ),
     components(schemas(
         SupplierIn,
@@ -116,7 +134,10 @@ pub(super) fn routes() -> Router<AppState> {
         SupplierPaymentIn,
         PickUpIn,
         RepaymentIn,
-        DoneOut
+        DoneOut,
+        PayoutsOut,
+        RecordedPayoutOut,
+        PayoutLineOut
     ))
 )]
 pub(crate) struct TradeApi;
@@ -1127,6 +1148,77 @@ pub async fn get_order(
     Ok(Json(order_out(&state, &org, &s, &order_id).await?).into_response())
 }
 
+/// One member's payout from one buyer payment, as recorded (R-SELL-1).
+#[derive(Serialize, ToSchema)]
+pub struct PayoutLineOut {
+    pub member_id: i64,
+    pub gross_minor: i64,
+    pub advance_minor: i64,
+    /// Fund contributions deducted (R-FUND-1), booked as the Fund's payment.
+    pub fund_minor: i64,
+    /// The ODF's profit share deducted (R-PLAN-3), booked as the Fund's payment.
+    pub profit_share_minor: i64,
+    pub purchases_minor: i64,
+    pub net_minor: i64,
+}
+
+/// A buyer payment's payouts to members.
+#[derive(Serialize, ToSchema)]
+pub struct RecordedPayoutOut {
+    pub reference: String,
+    pub date: NaiveDate,
+    pub payment_minor: i64,
+    pub lines: Vec<PayoutLineOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PayoutsOut {
+    pub payouts: Vec<RecordedPayoutOut>,
+}
+
+/// R-SELL-1: each buyer payment's payouts to members as recorded (what each was paid and what
+/// was deducted that day): everyone in the group; a member sees their own lines.
+#[utoipa::path(get, path = "/api/v1/orgs/{slug}/trade/orders/{order}/payouts", security(("bearer" = [])), params(("slug" = String, Path), ("order" = String, Path)), responses((status = 200, body = PayoutsOut), (status = 404, body = ApiError)))]
+pub async fn order_payouts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((slug, order_id)): ApiPath<(String, String)>,
+) -> ApiResult {
+    let (org, s) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
+    order_out(&state, &org, &s, &order_id).await?;
+    let o = state
+        .app
+        .sales_order(org.id, &order_id)
+        .await
+        .map_err(app_error)?;
+    let all = s.viewer.may(org.id, Action::ViewMembers);
+    let me = s.viewer.member_id_in(org.id);
+    let payouts = o
+        .payouts
+        .iter()
+        .map(|p| RecordedPayoutOut {
+            reference: p.reference.clone(),
+            date: p.date,
+            payment_minor: p.payment_minor,
+            lines: p
+                .lines
+                .iter()
+                .filter(|l| all || me == Some(l.member))
+                .map(|l| PayoutLineOut {
+                    member_id: l.member,
+                    gross_minor: l.gross_minor,
+                    advance_minor: l.advance_minor,
+                    fund_minor: l.fund_minor,
+                    profit_share_minor: l.profit_share_minor,
+                    purchases_minor: l.purchases_minor,
+                    net_minor: l.net_minor,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Json(PayoutsOut { payouts }).into_response())
+}
+
 #[derive(Deserialize, Serialize, ToSchema)]
 pub struct DeliveryIn {
     pub member_id: i64,
@@ -1533,6 +1625,10 @@ pub struct OutletSaleIn {
 pub struct OutletSaleOut {
     /// What the outlet owes the member for this sale (price less commission).
     pub member_share_minor: i64,
+    /// The price of the units sold.
+    pub gross_minor: i64,
+    /// The outlet's commission (half-to-even).
+    pub commission_minor: i64,
 }
 
 /// R-SELL-2: staff record a sale of a member's consigned goods (no more than on hand).
@@ -1546,7 +1642,7 @@ pub async fn outlet_sale(
     let (org, s) = org_for(&state, &ctx, &slug, Action::ManageMembers).await?;
     outlet_out(&state, &org, &s, &code).await?;
     let on = fact_day(&org, body.on)?;
-    let share = state
+    let sold = state
         .app
         .outlet_sale(
             org.id,
@@ -1563,7 +1659,9 @@ pub async fn outlet_sale(
     Ok(created(
         true,
         OutletSaleOut {
-            member_share_minor: share,
+            member_share_minor: sold.share_minor,
+            gross_minor: sold.gross_minor,
+            commission_minor: sold.commission_minor,
         },
     ))
 }

@@ -16,6 +16,7 @@
 mod api;
 mod outlets;
 pub(crate) mod pages;
+mod payouts;
 mod purchasing;
 mod sales;
 
@@ -39,6 +40,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(purchasing::routes())
         .merge(sales::routes())
         .merge(outlets::routes())
+        .merge(payouts::routes())
 }
 
 /// The API routes of this chapter (under `/api/v1`, behind the session check).
@@ -208,4 +210,57 @@ fn csv_pesos(minor: i64) -> String {
         minor.unsigned_abs() / 100,
         minor.unsigned_abs() % 100
     )
+}
+
+/// Lines a long trade table shows per page (as the members list: 50, pages both ways).
+pub(crate) const LINES_PER_PAGE: usize = 50;
+
+/// The page of a long table: its links both ways and "N líneas · página 2 de 3".
+pub struct Pager {
+    pub summary: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    pub fn shown(&self) -> bool {
+        self.prev.is_some() || self.next.is_some()
+    }
+}
+
+/// Page `page` (from 1) of `items`, and its pager linking to `{base}?pagina=N#{anchor}`.
+fn paged<T>(t: Tr, items: Vec<T>, page: usize, base: &str, anchor: &str) -> (Vec<T>, Pager) {
+    let total = items.len();
+    let pages = total.div_ceil(LINES_PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let count = crate::shell::format::group_thousands(total as u64);
+    let lines = if total == 1 {
+        t.get("trade-rest.lines.one").to_string()
+    } else {
+        t.fmt("trade-rest.lines", &count)
+    };
+    let summary = if pages > 1 {
+        let (p, of) = (page.to_string(), pages.to_string());
+        format!("{lines} · {}", t.fmt_all("members.page_of", &[&p, &of]))
+    } else {
+        lines
+    };
+    let link = |n: usize| format!("{base}?pagina={n}#{anchor}");
+    let pager = Pager {
+        summary,
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+    };
+    let items = items
+        .into_iter()
+        .skip((page - 1) * LINES_PER_PAGE)
+        .take(LINES_PER_PAGE)
+        .collect();
+    (items, pager)
+}
+
+/// `?pagina=N` of a trade page.
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    pub pagina: Option<usize>,
 }

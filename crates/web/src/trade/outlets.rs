@@ -9,7 +9,7 @@
 // A form's fields are read in one place, each refusal naming its field (`?` in a closure).
 #![allow(clippy::redundant_closure_call)]
 use super::purchasing::{field, reference, staff_write, typed_amount, Fields, Outcome};
-use super::{actor, fact_day, member_names, refusal, typed_units, Refusal};
+use super::{actor, csv_field, csv_pesos, fact_day, member_names, refusal, typed_units, Refusal};
 use crate::shell::check;
 use crate::shell::random_token;
 use crate::shell::render;
@@ -25,7 +25,7 @@ use app::trade_cases::OutletInput;
 use app::AppError;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -38,6 +38,7 @@ pub(super) fn routes() -> Router<AppState> {
             get(outlets_page).post(open_post),
         )
         .route(o, get(outlet_page))
+        .route(&format!("{o}/liquidacion.csv"), get(settlement_csv))
         .route(&format!("{o}/consignar"), post(consign_post))
         .route(&format!("{o}/ventas"), post(sale_post))
         .route(&format!("{o}/liquidar"), post(settle_post))
@@ -168,6 +169,18 @@ pub struct OwedRow {
     pub amount: String,
 }
 
+/// A member's line of the settlement (R-SELL-2): what the outlet sold of theirs, its
+/// commission, their share net of it, what they were paid and what is still owed.
+pub struct SettlementRow {
+    pub member: String,
+    pub units: u64,
+    pub gross: String,
+    pub commission: String,
+    pub share: String,
+    pub settled: String,
+    pub owed: String,
+}
+
 pub struct CountRow {
     pub member: String,
     pub product: String,
@@ -191,6 +204,7 @@ struct OutletPage {
     sales: String,
     stock: Vec<StockRow>,
     owed: Vec<OwedRow>,
+    settlement: Vec<SettlementRow>,
     count: Vec<CountRow>,
     today: String,
     out: Outcome,
@@ -228,7 +242,7 @@ async fn outlet_response(
         .lines
         .keys()
         .map(|(m, _)| *m)
-        .chain(o.owed.keys().copied())
+        .chain(o.members.keys().copied())
         .chain(last_count.iter().map(|d| d.member))
         .filter(|m| shown(*m))
         .collect();
@@ -262,13 +276,27 @@ async fn outlet_response(
             })
             .collect(),
         owed: o
-            .owed
+            .members
             .iter()
-            .filter(|(m, a)| shown(**m) && **a != 0)
+            .filter(|(m, a)| shown(**m) && a.owed_minor() != 0)
             .map(|(m, a)| OwedRow {
                 member_id: *m,
                 member: name(m),
-                amount: t.money(*a as i128),
+                amount: t.money(a.owed_minor() as i128),
+            })
+            .collect(),
+        settlement: o
+            .members
+            .iter()
+            .filter(|(m, _)| shown(**m))
+            .map(|(m, a)| SettlementRow {
+                member: name(m),
+                units: a.sold.units,
+                gross: t.money(a.sold.gross_minor as i128),
+                commission: t.money(a.sold.commission_minor as i128),
+                share: t.money(a.sold.share_minor as i128),
+                settled: t.money(a.settled_minor as i128),
+                owed: t.money(a.owed_minor() as i128),
             })
             .collect(),
         count: last_count
@@ -419,7 +447,16 @@ pub async fn sale_post(
                 &reference(&f),
             )
             .await
-            .map(|share| t.fmt("trade18.sold", &t.money(share as i128)))),
+            .map(|sold| {
+                t.fmt_all(
+                    "trade-rest.sold",
+                    &[
+                        &t.money(sold.gross_minor as i128),
+                        &t.money(sold.commission_minor as i128),
+                        &t.money(sold.share_minor as i128),
+                    ],
+                )
+            })),
     };
     after(&state, &ctx, &slug, &code, "vender", f, done).await
 }
@@ -464,7 +501,8 @@ pub async fn settle_post(
 }
 
 /// R-SELL-2: a stock count, one figure per line (`c:{member}:{product}`); a line left empty
-/// is not counted.
+/// is not counted: it keeps the units on hand (the app takes a line missing from a count as
+/// counted zero, so the page sends what the books hold for every line not typed).
 pub async fn count_post(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -473,7 +511,14 @@ pub async fn count_post(
 ) -> PageResult {
     let t = ctx.t;
     let (org, session) = staff_write(&state, &ctx, &slug, field(&f, "csrf")).await?;
+    let stock = state
+        .app
+        .outlet(org.id, &code)
+        .await
+        .map_err(|e| PageError::from_app(t, e))?
+        .stock;
     let mut counts = Vec::new();
+    let mut typed = 0;
     let mut bad = None;
     for (k, v) in &f {
         let Some(line) = k.strip_prefix("c:") else {
@@ -482,6 +527,7 @@ pub async fn count_post(
         if v.trim().is_empty() {
             continue;
         }
+        typed += 1;
         match (
             line.split_once(':')
                 .and_then(|(m, p)| Some((m.parse::<i64>().ok()?, p.to_string()))),
@@ -496,6 +542,12 @@ pub async fn count_post(
             }
         }
     }
+    // Lines not counted (left empty, or consigned since the form was shown) keep their units.
+    for ((m, p), l) in &stock.lines {
+        if !counts.iter().any(|(cm, cp, _)| cm == m && cp == p) {
+            counts.push((*m, p.clone(), l.units));
+        }
+    }
     counts.sort();
     let done = match (bad, fact_day(t, field(&f, "fecha"), org.data.founded_on)) {
         (Some(r), _) => Err(r),
@@ -503,7 +555,7 @@ pub async fn count_post(
             field: "fecha",
             message: m.to_string(),
         }),
-        (None, Ok(_)) if counts.is_empty() => Err(Refusal {
+        (None, Ok(_)) if typed == 0 => Err(Refusal {
             field: "unidades",
             message: t.get("trade18.err.units").to_string(),
         }),
@@ -524,4 +576,62 @@ pub async fn count_post(
             })),
     };
     after(&state, &ctx, &slug, &code, "contar", f, done).await
+}
+
+/// `.../liquidacion.csv`: the settlement table (R-SELL-2), the lines the viewer may see.
+pub async fn settlement_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, code)): Path<(String, String)>,
+) -> PageResult {
+    let t = ctx.t;
+    let (org, session) = visible_org(&state, &ctx, &slug).await?;
+    let v = &session.viewer;
+    check(&ctx, v, org.id, Action::ViewShared)?;
+    let fail = |e| PageError::from_app(t, e);
+    if !state
+        .app
+        .outlets(org.id)
+        .await
+        .map_err(fail)?
+        .contains(&code)
+    {
+        return Err(PageError::NotFound(t));
+    }
+    let o = state.app.outlet(org.id, &code).await.map_err(fail)?;
+    let all = v.may(org.id, Action::ViewMembers);
+    let me = v.member_id_in(org.id);
+    let rows: Vec<_> = o
+        .members
+        .iter()
+        .filter(|(m, _)| all || me == Some(**m))
+        .collect();
+    let ids: Vec<i64> = rows.iter().map(|(m, _)| **m).collect();
+    let names = member_names(&state, t, org.id, &ids).await?;
+    let mut out =
+        String::from("socio,nombre,unidades_vendidas,venta,comision,le_toca,pagado,por_pagar\n");
+    for (m, a) in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            m,
+            csv_field(names.get(m).map_or("", |s| s.as_str())),
+            a.sold.units,
+            csv_pesos(a.sold.gross_minor),
+            csv_pesos(a.sold.commission_minor),
+            csv_pesos(a.sold.share_minor),
+            csv_pesos(a.settled_minor),
+            csv_pesos(a.owed_minor()),
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"tienda-{code}-liquidacion.csv\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
 }

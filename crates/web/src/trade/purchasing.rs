@@ -670,11 +670,13 @@ struct RoundPage {
     order_date: String,
     buy_up: bool,
     requests: Vec<RequestRow>,
+    requests_pager: super::Pager,
     total_cost: String,
     total_saving: String,
     optimal: bool,
     materials: Vec<MaterialRow>,
     savings: Vec<SavingRow>,
+    savings_pager: super::Pager,
     orders: Vec<OrderRow>,
     picks: Vec<PickRow>,
     /// `member:material` choices for a pick-up (those who requested).
@@ -683,15 +685,24 @@ struct RoundPage {
     out: Outcome,
 }
 
-/// Lines shown per table (pages stay small); the CSV has them all.
-const LINES: usize = 200;
-
 async fn round_response(
     state: &AppState,
     ctx: &Ctx,
     slug: &str,
     round_id: &str,
     out: Outcome,
+) -> PageResult {
+    round_response_page(state, ctx, slug, round_id, out, 1).await
+}
+
+/// The round with page `page` (50 lines) of its requests and of its savings by member.
+async fn round_response_page(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    round_id: &str,
+    out: Outcome,
+    page: usize,
 ) -> PageResult {
     let t = ctx.t;
     let (org, session) = visible_org(state, ctx, slug).await?;
@@ -719,18 +730,18 @@ async fn round_response(
             .find(|s| s.code == code)
             .map_or_else(|| code.to_string(), |s| s.name.clone())
     };
-    let requests: Vec<_> = round
-        .requests
-        .iter()
-        .filter(|r| shown(r.member))
-        .take(LINES)
-        .collect();
-    let savings: Vec<_> = report
-        .members
-        .iter()
-        .filter(|m| shown(m.member))
-        .take(LINES)
-        .collect();
+    let base = format!("/odf/{}/comercio/compras/rondas/{round_id}", org.data.slug);
+    let (requests, requests_pager) = super::paged(
+        t,
+        round.requests.iter().filter(|r| shown(r.member)).collect(),
+        page,
+        &base,
+        "pedidos",
+    );
+    let all_savings: Vec<_> = report.members.iter().filter(|m| shown(m.member)).collect();
+    // Every line's saving, not only the page's.
+    let total_saving: i64 = all_savings.iter().filter_map(|s| s.saving_minor).sum();
+    let (savings, savings_pager) = super::paged(t, all_savings, page, &base, "ahorros");
     let ids: Vec<i64> = requests
         .iter()
         .map(|r| r.member)
@@ -772,7 +783,9 @@ async fn round_response(
             })
             .collect(),
         total_cost: t.money(report.total_cost_minor as i128),
-        total_saving: t.money(savings.iter().filter_map(|s| s.saving_minor).sum::<i64>() as i128),
+        total_saving: t.money(total_saving as i128),
+        requests_pager,
+        savings_pager,
         optimal: report.optimal,
         materials: report
             .materials
@@ -843,8 +856,10 @@ pub async fn round_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((slug, round)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<super::PageQuery>,
 ) -> PageResult {
-    round_response(&state, &ctx, &slug, &round, Outcome::default()).await
+    let page = q.pagina.unwrap_or(1);
+    round_response_page(&state, &ctx, &slug, &round, Outcome::default(), page).await
 }
 
 /// Runs a staff act on a round and shows the round with its outcome.

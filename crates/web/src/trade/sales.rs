@@ -337,12 +337,7 @@ pub struct ShareRow {
     pub advanced: String,
 }
 
-pub struct PayoutRow {
-    pub member: String,
-    pub gross: String,
-    pub deducted: String,
-    pub net: String,
-}
+pub use super::payouts::PayoutGroup;
 
 #[derive(Template)]
 #[template(path = "trade_order.html")]
@@ -365,7 +360,8 @@ struct OrderPage {
     collected: String,
     outstanding: String,
     shares: Vec<ShareRow>,
-    payouts: Vec<PayoutRow>,
+    shares_pager: super::Pager,
+    payouts: Vec<PayoutGroup>,
     today: String,
     out: Outcome,
 }
@@ -377,16 +373,17 @@ async fn order_response(
     order_id: &str,
     out: Outcome,
 ) -> PageResult {
-    order_response_with(state, ctx, slug, order_id, out, Vec::new()).await
+    order_response_page(state, ctx, slug, order_id, out, 1).await
 }
 
-async fn order_response_with(
+/// The order with page `page` (50 members) of its shares and of each payment's payouts.
+async fn order_response_page(
     state: &AppState,
     ctx: &Ctx,
     slug: &str,
     order_id: &str,
     out: Outcome,
-    payouts: Vec<(i64, i64, i64, i64)>,
+    page: usize,
 ) -> PageResult {
     let t = ctx.t;
     let (org, session) = visible_org(state, ctx, slug).await?;
@@ -412,12 +409,19 @@ async fn order_response_with(
     let deliveries = o
         .member_deliveries()
         .map_err(|e| PageError::from_app(t, e))?;
-    let rows: Vec<_> = deliveries
-        .iter()
-        .filter(|d| all || me == Some(d.member))
-        .collect();
-    let mut ids: Vec<i64> = rows.iter().map(|d| d.member).collect();
-    ids.extend(payouts.iter().map(|p| p.0));
+    let (rows, shares_pager) = super::paged(
+        t,
+        deliveries
+            .iter()
+            .filter(|d| all || me == Some(d.member))
+            .collect::<Vec<_>>(),
+        page,
+        &format!("/odf/{}/comercio/ventas/{order_id}", org.data.slug),
+        "reparto",
+    );
+    // The payouts of the members on this page (every paid member has a share).
+    let on_page: std::collections::HashSet<i64> = rows.iter().map(|d| d.member).collect();
+    let ids: Vec<i64> = rows.iter().map(|d| d.member).collect();
     let names = member_names(state, t, org.id, &ids).await?;
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     let price = o.input.unit_price_minor;
@@ -451,16 +455,8 @@ async fn order_response_with(
                 advanced: t.money(o.advances.get(&d.member).copied().unwrap_or(0) as i128),
             })
             .collect(),
-        payouts: payouts
-            .iter()
-            .filter(|p| all || me == Some(p.0))
-            .map(|&(m, gross, deducted, net)| PayoutRow {
-                member: name(m),
-                gross: t.money(gross as i128),
-                deducted: t.money(deducted as i128),
-                net: t.money(net as i128),
-            })
-            .collect(),
+        shares_pager,
+        payouts: super::payouts::groups(t, &org.data.slug, &o, |m| on_page.contains(&m), &name),
         today: crate::shell::today_mx().to_string(),
         out,
     };
@@ -471,8 +467,10 @@ pub async fn order_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((slug, order)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<super::PageQuery>,
 ) -> PageResult {
-    order_response(&state, &ctx, &slug, &order, Outcome::default()).await
+    let page = q.pagina.unwrap_or(1);
+    order_response_page(&state, &ctx, &slug, &order, Outcome::default(), page).await
 }
 
 /// The outcome of a staff act on an order.
@@ -644,7 +642,6 @@ pub async fn payment_post(
         })?;
         Ok((amount, on))
     });
-    let mut payouts = Vec::new();
     let done = match parsed {
         Err(r) => Err(r),
         Ok((amount, on)) => Ok(state
@@ -659,16 +656,6 @@ pub async fn payment_post(
             )
             .await
             .map(|p| {
-                if let Some(s) = &p.settlement {
-                    payouts = s
-                        .payouts
-                        .iter()
-                        .map(|x| {
-                            let deducted = x.deductions.iter().map(|d| d.amount_minor).sum();
-                            (x.member, x.gross_minor, deducted, x.net_minor)
-                        })
-                        .collect();
-                }
                 t.fmt_all(
                     "trade18.buyer_paid",
                     &[
@@ -681,7 +668,7 @@ pub async fn payment_post(
             })),
     };
     let out = act_outcome(t, "cobro", "importe", f, done)?;
-    order_response_with(&state, &ctx, &slug, &order, out, payouts).await
+    order_response(&state, &ctx, &slug, &order, out).await
 }
 
 /// `.../reparto.csv`: each member's share of an order (the lines the viewer may see).
