@@ -52,6 +52,7 @@ impl utoipa::Modify for CreditApiDoc {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         openapi.merge(CreditPaths::openapi());
         openapi.merge(super::leases_api::LeasePaths::openapi());
+        openapi.merge(super::lines_api::LinePaths::openapi());
     }
 }
 

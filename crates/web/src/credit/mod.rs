@@ -11,10 +11,15 @@
 //!   decision, rents with receipts, the purchase option, the transfer; `leases_api` under
 //!   `/api/v1/orgs/{slug}/leases...` (the purchase option's route is the Fund chapter's,
 //!   `fund::api::purchase_lease`).
+//! - `lines` (R-CRED-1, R-CRED-2, R-CRED-6): the lines and opening one, a line's page (the
+//!   limit history as a chart, reviews with their reasons, draws, repayments, the transfer to
+//!   another lender); `lines_api` under `/api/v1/orgs/{slug}/credit-lines...`.
 
 mod api;
 mod leases;
 mod leases_api;
+pub(crate) mod lines;
+mod lines_api;
 mod loans;
 mod portfolio;
 mod view;
@@ -78,6 +83,32 @@ pub(crate) fn routes() -> Router<AppState> {
             "/odf/{slug}/arrendamientos/{lease_id}/recibos/{reference}",
             get(leases::receipt_page),
         )
+        .route(
+            "/odf/{slug}/lineas",
+            get(lines::lines_page).post(lines::open_post),
+        )
+        .route("/odf/{slug}/lineas/{line_id}", get(lines::line_page))
+        .route(
+            "/odf/{slug}/lineas/{line_id}/revision",
+            post(lines::review_post),
+        )
+        .route(
+            "/odf/{slug}/lineas/{line_id}/disposicion",
+            post(lines::draw_post),
+        )
+        .route("/odf/{slug}/lineas/{line_id}/pago", post(lines::repay_post))
+        .route(
+            "/odf/{slug}/lineas/{line_id}/traspaso",
+            post(lines::transfer_post),
+        )
+        .route(
+            "/odf/{slug}/lineas/{line_id}/limites.csv",
+            get(lines::limits_csv),
+        )
+        .route(
+            "/odf/{slug}/lineas/{line_id}/movimientos.csv",
+            get(lines::moves_csv),
+        )
 }
 
 /// The JSON routes of the credit chapter (under `/api/v1`, behind the session check).
@@ -103,5 +134,29 @@ pub(crate) fn api_routes() -> Router<AppState> {
         .route(
             "/orgs/{slug}/leases/{lease_id}/transfer",
             post(leases_api::transfer),
+        )
+        .route(
+            "/orgs/{slug}/credit-lines",
+            get(lines_api::list_lines).post(lines_api::open),
+        )
+        .route(
+            "/orgs/{slug}/credit-lines/{line_id}",
+            get(lines_api::get_line),
+        )
+        .route(
+            "/orgs/{slug}/credit-lines/{line_id}/reviews",
+            post(lines_api::review),
+        )
+        .route(
+            "/orgs/{slug}/credit-lines/{line_id}/draws",
+            post(lines_api::draw),
+        )
+        .route(
+            "/orgs/{slug}/credit-lines/{line_id}/repayments",
+            post(lines_api::repay),
+        )
+        .route(
+            "/orgs/{slug}/credit-lines/{line_id}/transfer",
+            post(lines_api::transfer),
         )
 }
