@@ -371,7 +371,7 @@ async fn staff_start_a_lease_record_its_rents_and_the_purchase_through_the_pages
     assert_eq!(csv.status, StatusCode::OK);
     let last = rents[2];
     assert!(
-        csv.body.contains(&format!("\n3,"))
+        csv.body.contains("\n3,")
             && csv
                 .body
                 .contains(&format!("{}.{:02}", last / 100, last % 100)),

@@ -89,8 +89,8 @@ pub(crate) async fn member_names(
 ) -> Result<std::collections::HashMap<i64, String>, AppError> {
     let mut names = std::collections::HashMap::new();
     for &id in ids {
-        if !names.contains_key(&id) {
-            names.insert(id, member_name(state, org, id).await?);
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(id) {
+            e.insert(member_name(state, org, id).await?);
         }
     }
     Ok(names)
