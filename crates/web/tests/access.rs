@@ -3072,3 +3072,237 @@ async fn authorisation_matrix_every_role_against_the_fund_operations() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// lines-leases (issue 18): every role against the lease and credit-line pages, forms and API
+/// routes, another ODF's included (which answer like missing ones). Leases: staff, board and
+/// supervisors read every lease, a member their own (lease 1 is not `socio`'s: 404); lines:
+/// staff, board and supervisors. Every write is staff's; the requests carry input that is
+/// refused (422) so the matrix writes nothing.
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_the_lines_and_leases() {
+    let w = world_sized(300, 12).await;
+    let roles = [
+        "supervisor",
+        "personal",
+        "consejo",
+        "socio",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut who = Vec::new();
+    for r in roles {
+        who.push(Some(sign_in(&w, r).await));
+    }
+    who.push(None);
+    let o = "/odf/alfareros-morelos";
+    let x = format!("/odf/{}", w.other.data.slug);
+    let a = "/api/v1/orgs/alfareros-morelos";
+    let ax = format!("/api/v1/orgs/{}", w.other.data.slug);
+    let early = serde_json::json!("2000-01-01");
+    // supervisor, staff, board, member, support committee, donor, adviser, nobody. 2 = 2xx,
+    // 3 = redirect to sign in, 9 = authorised and refused by the rule (422).
+    type Row = (&'static str, String, [u16; 8], Option<serde_json::Value>);
+    let read_all = [2, 2, 2, 2, 403, 403, 403, 3];
+    let readers = [2, 2, 2, 403, 403, 403, 403, 3];
+    let lessee = [2, 2, 2, 404, 404, 404, 404, 3];
+    let staff = [403, 9, 403, 403, 403, 403, 403, 3];
+    let missing = [404, 404, 404, 404, 404, 404, 404, 3];
+    let other = [2, 404, 404, 404, 404, 404, 404, 3];
+    let other_staff = [403, 404, 404, 404, 404, 404, 404, 3];
+    let api_of = |r: [u16; 8]| {
+        let mut r = r;
+        r[7] = 401;
+        r
+    };
+    let rows: Vec<Row> = vec![
+        ("GET", format!("{o}/arrendamientos"), read_all, None),
+        ("GET", format!("{o}/arrendamientos.csv"), readers, None),
+        (
+            "GET",
+            format!("{o}/arrendamientos/nuevo"),
+            [403, 2, 403, 403, 403, 403, 403, 3],
+            None,
+        ),
+        ("POST", format!("{o}/arrendamientos/nuevo"), staff, None),
+        ("GET", format!("{o}/arrendamientos/1"), lessee, None),
+        (
+            "GET",
+            format!("{o}/arrendamientos/1/rentas.csv"),
+            lessee,
+            None,
+        ),
+        ("POST", format!("{o}/arrendamientos/1/renta"), staff, None),
+        ("POST", format!("{o}/arrendamientos/1/compra"), staff, None),
+        (
+            "POST",
+            format!("{o}/arrendamientos/1/traspaso"),
+            staff,
+            None,
+        ),
+        (
+            "GET",
+            format!("{o}/arrendamientos/1/recibos/nada"),
+            missing,
+            None,
+        ),
+        ("GET", format!("{o}/arrendamientos/999999"), missing, None),
+        ("GET", format!("{x}/arrendamientos"), other, None),
+        (
+            "GET",
+            format!("{x}/arrendamientos/nuevo"),
+            other_staff,
+            None,
+        ),
+        ("GET", format!("{o}/lineas"), readers, None),
+        ("POST", format!("{o}/lineas"), staff, None),
+        ("GET", format!("{o}/lineas/1"), readers, None),
+        ("GET", format!("{o}/lineas/1/limites.csv"), readers, None),
+        (
+            "GET",
+            format!("{o}/lineas/1/movimientos.csv"),
+            readers,
+            None,
+        ),
+        ("POST", format!("{o}/lineas/1/revision"), staff, None),
+        ("POST", format!("{o}/lineas/1/disposicion"), staff, None),
+        ("POST", format!("{o}/lineas/1/pago"), staff, None),
+        ("POST", format!("{o}/lineas/1/traspaso"), staff, None),
+        (
+            "GET",
+            format!("{o}/lineas/999"),
+            [404, 404, 404, 403, 403, 403, 403, 3],
+            None,
+        ),
+        ("GET", format!("{x}/lineas"), other, None),
+        ("GET", format!("{a}/leases"), api_of(readers), None),
+        (
+            "POST",
+            format!("{a}/leases"),
+            api_of(staff),
+            Some(
+                serde_json::json!({"decision_id": 0, "member_id": 0, "asset": "x",
+                "cost": "1", "installments": "1", "start": "2000-01-01"}),
+            ),
+        ),
+        ("GET", format!("{a}/leases/1"), api_of(lessee), None),
+        (
+            "POST",
+            format!("{a}/leases/1/rents"),
+            api_of(staff),
+            Some(serde_json::json!({"amount_minor": 100, "on": early, "reference": "m"})),
+        ),
+        (
+            "POST",
+            format!("{a}/leases/1/transfer"),
+            api_of(staff),
+            Some(serde_json::json!({"member_id": 0, "on": early})),
+        ),
+        ("GET", format!("{a}/credit-lines"), api_of(readers), None),
+        (
+            "POST",
+            format!("{a}/credit-lines"),
+            api_of(staff),
+            Some(serde_json::json!({"lender": "m", "rate": "cero"})),
+        ),
+        ("GET", format!("{a}/credit-lines/1"), api_of(readers), None),
+        (
+            "POST",
+            format!("{a}/credit-lines/1/reviews"),
+            api_of(staff),
+            Some(serde_json::json!({"through": early})),
+        ),
+        (
+            "POST",
+            format!("{a}/credit-lines/1/draws"),
+            api_of(staff),
+            Some(serde_json::json!({"amount_minor": 100, "on": early, "reference": "m"})),
+        ),
+        (
+            "POST",
+            format!("{a}/credit-lines/1/repayments"),
+            api_of(staff),
+            Some(serde_json::json!({"principal_minor": 100, "on": early, "reference": "m"})),
+        ),
+        (
+            "POST",
+            format!("{a}/credit-lines/1/transfer"),
+            api_of(staff),
+            Some(serde_json::json!({"lender": "otro", "on": early})),
+        ),
+        ("GET", format!("{ax}/leases"), api_of(other), None),
+        ("GET", format!("{ax}/credit-lines"), api_of(other), None),
+    ];
+    let missing_page = get(&w, "/odf/no-existe/fondo", who[1].as_ref()).await;
+    let count = || async {
+        w.app
+            .store()
+            .events(w.union.id, None, store::Page::first(store::MAX_PAGE))
+            .await
+            .unwrap()
+            .len()
+    };
+    let before = count().await;
+    let mut failures = Vec::new();
+    for (method, uri, expected, body) in rows {
+        for (i, b) in who.iter().enumerate() {
+            let csrf = b.as_ref().map(|b| b.csrf.clone()).unwrap_or_default();
+            let r = if uri.starts_with("/api/") {
+                let body = if method == "POST" { body.clone() } else { None };
+                api(
+                    &w,
+                    method,
+                    &uri,
+                    b.as_ref().map(|b| b.token.as_str()),
+                    body,
+                    None,
+                )
+                .await
+            } else if method == "GET" {
+                get(&w, &uri, b.as_ref()).await
+            } else {
+                // Refused input: no decision, member or lender, an amount of nothing, no date.
+                post_form(
+                    &w,
+                    &uri,
+                    b.as_ref(),
+                    &[
+                        ("csrf", &csrf),
+                        ("importe", "cero"),
+                        ("capital", "cero"),
+                        ("tasa", "cero"),
+                        ("socio", ""),
+                        ("fecha", "x"),
+                    ],
+                )
+                .await
+            };
+            let status = r.status.as_u16();
+            let got = match status {
+                422 if expected[i] == 9 => 9,
+                200..=299 => 2,
+                303 => 3,
+                s => s,
+            };
+            let name = roles.get(i).copied().unwrap_or("nobody");
+            if got != expected[i] {
+                failures.push(format!(
+                    "{name} {method} {uri}: expected {}, got {status}: {}",
+                    expected[i],
+                    &r.body[..r.body.len().min(300)]
+                ));
+            }
+            if got == 404 && !uri.starts_with("/api/") && r.body != missing_page.body {
+                failures.push(format!(
+                    "{name} {method} {uri}: 404 differs from a missing one"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(
+        count().await,
+        before,
+        "no request of the matrix wrote to the ODF"
+    );
+}

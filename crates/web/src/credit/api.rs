@@ -51,6 +51,8 @@ pub(crate) struct CreditApiDoc;
 impl utoipa::Modify for CreditApiDoc {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         openapi.merge(CreditPaths::openapi());
+        openapi.merge(super::leases_api::LeasePaths::openapi());
+        openapi.merge(super::lines_api::LinePaths::openapi());
     }
 }
 

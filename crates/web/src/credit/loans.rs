@@ -2,7 +2,7 @@
 //! late; staff disburse after the board's approval and record payments), the payment's
 //! printable receipt and the list of loans.
 
-use super::view::{self, Loan, Stage};
+use super::view::{self, Loan, MemberOption, Stage};
 use crate::shell::check;
 use crate::shell::check_csrf;
 use crate::shell::fact_date_field;
@@ -166,12 +166,6 @@ pub struct ApplyForm {
     plan: String,
 }
 
-pub struct MemberOption {
-    pub id: i64,
-    pub label: String,
-    pub selected: bool,
-}
-
 pub struct OfferRow {
     pub number: u32,
     pub date: String,
@@ -279,25 +273,11 @@ async fn apply_response(
     } else {
         own
     };
-    let mut members = Vec::new();
-    if staff {
-        let page = state
-            .app
-            .store()
-            .members(org.id, store::Page::first(store::MAX_PAGE))
-            .await
-            .map_err(|e| PageError::from_store(t, e))?;
-        let today = today_mx();
-        members = page
-            .iter()
-            .filter(|m| m.is_active_on(today))
-            .map(|m| MemberOption {
-                id: m.id,
-                label: format!("{} {}", m.data.given_names, m.data.surnames),
-                selected: chosen == Some(m.id),
-            })
-            .collect();
-    }
+    let members = if staff {
+        view::member_options(state, t, &org, chosen).await?
+    } else {
+        Vec::new()
+    };
     let own_name = match own {
         Some(m) if !staff => view::member_name(state, &org, m)
             .await

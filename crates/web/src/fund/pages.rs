@@ -1405,16 +1405,6 @@ struct FundPage {
     leases: Vec<LeaseRow>,
 }
 
-fn limit_reason(t: Tr, r: credit::line::LimitReason) -> &'static str {
-    use credit::line::LimitReason as R;
-    match r {
-        R::Opened => t.get("line.reason.opened"),
-        R::ReviewMet => t.get("line.reason.review_met"),
-        R::ReviewLateButCured => t.get("line.reason.review_late_cured"),
-        R::ReviewNotMet => t.get("line.reason.review_not_met"),
-    }
-}
-
 /// Loans and leases shown on the Fund page at most.
 const CREDIT_ROWS: usize = 200;
 
@@ -1457,17 +1447,6 @@ pub async fn fund_page(
         .values()
         .map(|l| {
             let line = &l.line;
-            let mut points: Vec<(NaiveDate, i128)> = line
-                .limit_history
-                .iter()
-                .map(|c| (c.date, c.to_minor as i128))
-                .collect();
-            let today = Utc::now().date_naive();
-            if let Some(&(last_date, last)) = points.last() {
-                if last_date < today {
-                    points.push((today, last));
-                }
-            }
             LineView {
                 id: line.id,
                 lender: line.lender_code.clone(),
@@ -1478,7 +1457,7 @@ pub async fn fund_page(
                     "{}%",
                     (line.rate.annual() * rust_decimal::Decimal::from(100)).normalize()
                 ),
-                chart: chart::line_chart(&points, t.get("chart.credit_limit"), t),
+                chart: crate::credit::lines::limit_chart(t, line, Utc::now().date_naive()),
                 history: line
                     .limit_history
                     .iter()
@@ -1486,7 +1465,7 @@ pub async fn fund_page(
                         date: t.date(&c.date),
                         from: t.money(c.from_minor as i128),
                         to: t.money(c.to_minor as i128),
-                        reason: limit_reason(t, c.reason),
+                        reason: crate::credit::lines::limit_reason(t, c.reason),
                     })
                     .collect(),
             }

@@ -15,7 +15,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use chrono::Utc;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -165,8 +164,10 @@ pub async fn quote_page(
     );
     values.insert(
         "start",
+        // Today in America/Mexico_City: after 18:00 there the UTC date is tomorrow, and a
+        // loan applied for from this offer could not be disbursed today.
         q.start
-            .unwrap_or_else(|| Utc::now().date_naive().to_string()),
+            .unwrap_or_else(|| crate::shell::today_mx().to_string()),
     );
     values.insert("frequency", q.frequency.unwrap_or_else(|| "monthly".into()));
     values.insert(
