@@ -1208,7 +1208,7 @@ async fn close_response(
                 .flag
                 .periods
                 .iter()
-                .map(Period::to_string)
+                .map(|p| t.period(p))
                 .collect::<Vec<_>>()
                 .join(", "),
         })
