@@ -19,6 +19,7 @@ pub(crate) mod api;
 pub(crate) mod api_contract;
 pub(crate) mod auth;
 pub(crate) mod chart;
+pub(crate) mod csv;
 pub mod client_addr;
 pub(crate) mod dates;
 pub(crate) mod format;
