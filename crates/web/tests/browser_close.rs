@@ -215,3 +215,52 @@ async fn staff_preview_and_close_a_chosen_earlier_month_on_a_phone() {
     assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
     client.close().await.unwrap();
 }
+
+/// Issue 17: the CURP box of the "add a member" form shows the whole CURP at 360 px (it was
+/// clipped), and the members page offers its CSV download.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_add_member_forms_curp_box_shows_a_whole_curp_on_a_phone() {
+    let Some((_turn, _driver, client)) = chrome().await else {
+        return;
+    };
+    let w = common::world().await;
+    let base = serve(w.router.clone()).await;
+    sign_in_through_page(&client, &base, "personal", DEMO_PASSWORD).await;
+    client
+        .goto(&format!("{base}/odf/alfareros-morelos/socios"))
+        .await
+        .unwrap();
+    wait_until_shown(client.clone(), "id=\"members-csv\"").await;
+    type_into(client.clone(), "f-curp", "GOMA850101MMSRRN09").await;
+    client
+        .execute(
+            "document.getElementById('f-curp').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let fit = client
+        .execute(
+            "const e = document.getElementById('f-curp');
+             const r = e.getBoundingClientRect();
+             return [e.scrollWidth, e.clientWidth, Math.round(r.left), Math.round(r.right)];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let fit: Vec<i64> = fit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    shot_and_check(&client, "members-add-curp-360.png").await;
+    assert!(
+        fit[0] <= fit[1] && fit[2] >= 0 && fit[3] <= WIDTH as i64,
+        "the CURP box clips it: scroll {} > client {}, from {} to {} px",
+        fit[0],
+        fit[1],
+        fit[2],
+        fit[3]
+    );
+}
