@@ -210,12 +210,7 @@ pub async fn run(args: BenchPagesArgs) -> anyhow::Result<()> {
 }
 
 /// One page as one role: its size plain and gzipped, then the timed requests.
-async fn measure(
-    conn: &mut Conn,
-    path: &str,
-    token: &str,
-    requests: usize,
-) -> anyhow::Result<Row> {
+async fn measure(conn: &mut Conn, path: &str, token: &str, requests: usize) -> anyhow::Result<Row> {
     let (status, plain) = conn.send(request(path, token, false)?).await?;
     let mut gzip_bytes = 0;
     for _ in 0..WARM_UP {

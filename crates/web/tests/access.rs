@@ -3044,7 +3044,10 @@ async fn authorisation_matrix_every_role_against_the_csv_downloads_and_the_sheet
             format!("{o}/socios.csv?q=ana"),
             [2, 2, 2, 403, 403, 403, 403, 3],
         ),
-        (format!("{x}/socios.csv"), [2, 404, 404, 404, 404, 404, 404, 3]),
+        (
+            format!("{x}/socios.csv"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
         (
             format!("{o}/cobranza?pagina=2"),
             [2, 2, 2, 403, 403, 403, 403, 3],
@@ -3084,7 +3087,10 @@ async fn authorisation_matrix_every_role_against_the_csv_downloads_and_the_sheet
             };
             let name = roles.get(i).copied().unwrap_or("nobody");
             if got != expected[i] {
-                failures.push(format!("{name} GET {uri}: expected {}, got {got}", expected[i]));
+                failures.push(format!(
+                    "{name} GET {uri}: expected {}, got {got}",
+                    expected[i]
+                ));
             }
             if got == 2 && uri.contains(".csv") {
                 let ct = r

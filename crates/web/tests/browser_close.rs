@@ -135,7 +135,11 @@ async fn staff_preview_and_close_a_chosen_earlier_month_on_a_phone() {
         .unwrap();
     click(&client, "form[method=get] button[type=submit]").await;
     let label = common::month_label_es(&chosen);
-    wait_until_shown(client.clone(), &format!("Vista previa del cierre · {label}")).await;
+    wait_until_shown(
+        client.clone(),
+        &format!("Vista previa del cierre · {label}"),
+    )
+    .await;
     let html = client.source().await.unwrap();
     let preview = html.split("id=\"preview\"").nth(1).unwrap();
     assert!(

@@ -33,7 +33,13 @@ async fn a_setting_change_reads_as_words_with_the_old_and_new_value() {
         body.contains("Cuota de socio por periodo: de $50.00 a $75.00 desde el "),
         "{body}"
     );
-    for raw in ["contribution_rate", "dues_amount", "Cambiar ", "$0.00", "· personal ·"] {
+    for raw in [
+        "contribution_rate",
+        "dues_amount",
+        "Cambiar ",
+        "$0.00",
+        "· personal ·",
+    ] {
         assert!(!body.contains(raw), "{raw} shown: {body}");
     }
     // The demo's staff account is named for what it is, never by its login.

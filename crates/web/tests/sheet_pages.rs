@@ -30,9 +30,7 @@ async fn the_sheet_is_paged_by_fifty_with_page_and_sheet_totals() {
     let staff = sign_in(&w, "personal").await;
     let total = |rows: &[app::dues_cases::SheetRow]| -> i64 {
         rows.iter()
-            .map(|r| {
-                r.dues_minor + r.loan_due_minor + r.contribution_minor + r.profit_share_minor
-            })
+            .map(|r| r.dues_minor + r.loan_due_minor + r.contribution_minor + r.profit_share_minor)
             .sum()
     };
     let whole = total(&sheet.rows);
@@ -88,10 +86,9 @@ async fn the_sheet_is_paged_by_fifty_with_page_and_sheet_totals() {
     .await;
     assert!(last.body.contains(&format!("página {pages} de {pages}")));
     assert!(!last.body.contains("rel=\"next\""));
-    assert!(last.body.contains(&format!(
-        "id=\"m{}\"",
-        sheet.rows.last().unwrap().member_id
-    )));
+    assert!(last
+        .body
+        .contains(&format!("id=\"m{}\"", sheet.rows.last().unwrap().member_id)));
 }
 
 #[tokio::test]

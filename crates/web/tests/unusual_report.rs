@@ -116,7 +116,11 @@ async fn an_unusual_figure_asks_seguro_and_saves_only_once_confirmed() {
     // 1. The question, with the figure and the median; the box; nothing saved.
     let asked = send(form(None)).await;
     assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
-    assert!(asked.body.contains("id=\"report-unusual\""), "{}", asked.body);
+    assert!(
+        asked.body.contains("id=\"report-unusual\""),
+        "{}",
+        asked.body
+    );
     assert!(asked.body.contains("¿Seguro?"));
     // The median to the centavo: half a centavo goes to the even one.
     let median = if twice % 2 == 0 {

@@ -29,7 +29,14 @@ pub async fn statement_csv(
     check(&ctx, &session.viewer, org.id, Action::ViewMember(member_id))?;
     let app = &state.app;
     let fail = |e| PageError::from_app(t, e);
-    let header = |keys: &[&str]| csv_line(&keys.iter().map(|k| t.get(k).to_string()).collect::<Vec<_>>());
+    let header = |keys: &[&str]| {
+        csv_line(
+            &keys
+                .iter()
+                .map(|k| t.get(k).to_string())
+                .collect::<Vec<_>>(),
+        )
+    };
     let pesos = |minor: i64| csv_pesos(i128::from(minor));
     let (name, out) = match query.tabla.as_str() {
         "ingresos" | "aportaciones" => {

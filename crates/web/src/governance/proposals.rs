@@ -92,10 +92,10 @@ fn setting_change_in_words(
     let Ok(change) = governance::settings::SettingProposal::from_subject(&p.subject) else {
         return;
     };
-    let before = change
-        .effective_on
-        .pred_opt()
-        .map_or_else(|| history.default_of(change.key), |d| history.value_on(change.key, d));
+    let before = change.effective_on.pred_opt().map_or_else(
+        || history.default_of(change.key),
+        |d| history.value_on(change.key, d),
+    );
     card.subject = t.fmt_all(
         "proposal.subject.setting_change",
         &[

@@ -54,4 +54,3 @@ pub(crate) fn csv_pesos(minor: i128) -> String {
     let abs = minor.unsigned_abs();
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
-
