@@ -191,6 +191,27 @@ impl CollectionSheet {
         names
     }
 
+    /// Issue 17: one page of the sheet (`page` from 1, clamped to the last page) of
+    /// `per_page` members, in the sheet's order, with that page's totals: a meeting of a large
+    /// ODF is collected a page at a time, each page saved all or nothing.
+    pub fn page(&self, page: usize, per_page: usize) -> CollectionSheet {
+        let per_page = per_page.max(1);
+        let page = page.clamp(1, self.pages(per_page));
+        let rows = self
+            .rows
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .cloned()
+            .collect();
+        CollectionSheet::of_rows(self.on, rows)
+    }
+
+    /// How many pages of `per_page` members the sheet has (at least one, even when empty).
+    pub fn pages(&self, per_page: usize) -> usize {
+        self.rows.len().div_ceil(per_page.max(1)).max(1)
+    }
+
     /// The sheet of one municipality's members, with its totals.
     pub fn of_municipality(self, municipality: &str) -> CollectionSheet {
         let rows = self
@@ -1174,6 +1195,36 @@ fn merge(into: &mut Commit, from: Commit) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sheet_is_paged_with_each_pages_totals() {
+        let on = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        let row = |id: i64| super::SheetRow {
+            member_id: id,
+            name: format!("Socio {id}"),
+            municipality: "Cuautla".into(),
+            dues_minor: 5_000,
+            loan_due_minor: id * 100,
+            trust_paid_minor: 0,
+            contribution_minor: 0,
+            profit_share_minor: 0,
+            missing_reports: Vec::new(),
+        };
+        let sheet = super::CollectionSheet::of_rows(on, (1..=5).map(row).collect());
+        assert_eq!(sheet.pages(2), 3);
+        let second = sheet.page(2, 2);
+        let ids: Vec<i64> = second.rows.iter().map(|r| r.member_id).collect();
+        assert_eq!(ids, [3, 4]);
+        // 2 × 50.00 of dues, 3.00 + 4.00 of installments.
+        assert_eq!(second.totals.dues_minor, 10_000);
+        assert_eq!(second.totals.loan_due_minor, 700);
+        assert_eq!(second.totals.total_minor, 10_700);
+        // Past the end: the last page; before the start: the first.
+        assert_eq!(sheet.page(9, 2).rows.len(), 1);
+        assert_eq!(sheet.page(0, 2).rows[0].member_id, 1);
+        let empty = super::CollectionSheet::of_rows(on, Vec::new());
+        assert_eq!((empty.pages(50), empty.page(1, 50).rows.len()), (1, 0));
+    }
+
     use super::*;
 
     #[test]

@@ -235,12 +235,7 @@ impl App {
             .into());
         }
         let purpose = if purpose.trim().is_empty() {
-            format!(
-                "Cambiar {} a {} desde el {}",
-                p.key,
-                p.value.to_text(),
-                p.effective_on.format("%d/%m/%Y")
-            )
+            default_setting_purpose(&p)
         } else {
             purpose.to_string()
         };
@@ -252,6 +247,17 @@ impl App {
         };
         self.propose(org_id, actor, new, today).await
     }
+}
+
+/// The purpose a setting proposal gets when staff type none (kept in the record as written:
+/// the pages recognise it and say the change in words instead, issue 17).
+pub fn default_setting_purpose(p: &SettingProposal) -> String {
+    format!(
+        "Cambiar {} a {} desde el {}",
+        p.key,
+        p.value.to_text(),
+        p.effective_on.format("%d/%m/%Y")
+    )
 }
 
 /// One setting as the settings page shows it: the value in force on the day asked, the

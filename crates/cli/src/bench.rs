@@ -53,6 +53,9 @@ pub enum BenchWhat {
     /// The month-end surge against a served instance: statement reads while every member
     /// files a report (issue 15).
     MonthEnd(crate::bench_month_end::BenchMonthEndArgs),
+    /// Every page of the phone walk as staff, board, member and supervisor: bytes (plain and
+    /// gzip), p50 and p99, pages over 100 KB or 200 ms flagged (issue 17).
+    Pages(crate::bench_pages::BenchPagesArgs),
 }
 
 /// Runs `tequio bench` or the measurement it names.
@@ -62,6 +65,7 @@ pub async fn command(mut args: BenchArgs) -> anyhow::Result<()> {
         Some(BenchWhat::Trade) => crate::bench_trade::run(args).await,
         Some(BenchWhat::Credit(c)) => crate::bench_credit::run(c).await,
         Some(BenchWhat::MonthEnd(m)) => crate::bench_month_end::run(m).await,
+        Some(BenchWhat::Pages(p)) => crate::bench_pages::run(p).await,
         None => run(args).await,
     }
 }

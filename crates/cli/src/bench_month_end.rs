@@ -240,17 +240,17 @@ async fn setup(app: &App, args: &BenchMonthEndArgs) -> anyhow::Result<Scenario> 
 }
 
 /// One keep-alive HTTP/1.1 connection (reconnects after an error).
-struct Conn {
+pub(crate) struct Conn {
     addr: SocketAddr,
     tx: Option<hyper::client::conn::http1::SendRequest<Full<Bytes>>>,
 }
 
 impl Conn {
-    fn new(addr: SocketAddr) -> Self {
+    pub(crate) fn new(addr: SocketAddr) -> Self {
         Conn { addr, tx: None }
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &mut self,
         request: hyper::Request<Full<Bytes>>,
     ) -> anyhow::Result<(hyper::StatusCode, Bytes)> {

@@ -11,6 +11,7 @@ mod bench;
 mod bench_close;
 mod bench_credit;
 mod bench_month_end;
+mod bench_pages;
 mod bench_trade;
 mod board_cmd;
 mod check_cmd;

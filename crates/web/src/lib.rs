@@ -18,6 +18,7 @@ mod plans;
 mod shell;
 mod support;
 mod trade;
+mod walk;
 
 pub use shell::{client_addr, limiter, read_cache};
 
@@ -32,6 +33,7 @@ pub use shell::auth::{ExpiringCache, SessionCache};
 pub use shell::format::money_es_mx;
 pub use shell::i18n::{Lang, Tr};
 pub use shell::limiter::SignInLimiter;
+pub use walk::{page_paths, MEMBER_PLACEHOLDER};
 
 /// Largest request body accepted anywhere (a members CSV of a few thousand rows fits).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

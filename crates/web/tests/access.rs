@@ -3306,3 +3306,99 @@ async fn authorisation_matrix_every_role_against_the_lines_and_leases() {
         "no request of the matrix wrote to the ODF"
     );
 }
+
+/// web17 (issue 17): the CSV downloads of the members table and of a member's statement, and
+/// the collection sheet's pages: every role, another organisation's included (answering
+/// exactly like a missing one). The members table is for staff, the board and supervisors; a
+/// statement's tables for whoever reads the statement (the member themself too).
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_the_csv_downloads_and_the_sheets_pages() {
+    let w = world().await;
+    let socio = member_of(&w, "socio").await;
+    let consejo = member_of(&w, "consejo").await;
+    let roles = [
+        "supervisor",
+        "personal",
+        "consejo",
+        "socio",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut who = Vec::new();
+    for r in roles {
+        who.push(Some(sign_in(&w, r).await));
+    }
+    who.push(None);
+    let o = "/odf/alfareros-morelos";
+    let x = format!("/odf/{}", w.other.data.slug);
+    // Expected per role: supervisor, staff, board, member, support committee, donor, adviser,
+    // nobody. 2 = 2xx, 3 = redirect to sign in (303).
+    let mut rows: Vec<(String, [u16; 8])> = vec![
+        (format!("{o}/socios.csv"), [2, 2, 2, 403, 403, 403, 403, 3]),
+        (
+            format!("{o}/socios.csv?q=ana"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            format!("{x}/socios.csv"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            format!("{o}/cobranza?pagina=2"),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            format!("{x}/cobranza?pagina=2"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            format!("{o}/socios/{socio}/estado.csv?tabla=nada"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            format!("{x}/socios/{}/estado.csv?tabla=ingresos", w.other_member),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+    ];
+    for table in ["ingresos", "aportaciones", "cuotas"] {
+        rows.push((
+            format!("{o}/socios/{socio}/estado.csv?tabla={table}"),
+            [2, 2, 2, 2, 404, 404, 404, 3],
+        ));
+        // Another member's statement: not the member's to read (404 as a missing one).
+        rows.push((
+            format!("{o}/socios/{consejo}/estado.csv?tabla={table}"),
+            [2, 2, 2, 404, 404, 404, 404, 3],
+        ));
+    }
+    let mut failures = Vec::new();
+    for (uri, expected) in rows {
+        for (i, b) in who.iter().enumerate() {
+            let r = get(&w, &uri, b.as_ref()).await;
+            let got = match r.status.as_u16() {
+                200..=299 => 2,
+                303 => 3,
+                s => s,
+            };
+            let name = roles.get(i).copied().unwrap_or("nobody");
+            if got != expected[i] {
+                failures.push(format!(
+                    "{name} GET {uri}: expected {}, got {got}",
+                    expected[i]
+                ));
+            }
+            if got == 2 && uri.contains(".csv") {
+                let ct = r
+                    .headers
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if ct != "text/csv; charset=utf-8" || !r.body.starts_with('\u{feff}') {
+                    failures.push(format!("{name} GET {uri}: {ct}, no BOM"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

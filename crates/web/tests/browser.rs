@@ -619,70 +619,6 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
     client.close().await.unwrap();
 }
 
-/// Every page a person reaches from the menu, with the demo union's slug (the router's GET
-/// pages; `{member}` is the member `socio`): the walk below opens each as each role.
-const PAGES: [&str; 57] = [
-    "/",
-    "/cuenta",
-    "/reglas",
-    "/bitacora",
-    "/programa",
-    "/activar",
-    "/pagina-que-no-existe",
-    "/odf/alfareros-morelos",
-    "/odf/alfareros-morelos/mi-estado",
-    "/odf/alfareros-morelos/reportar",
-    "/odf/alfareros-morelos/socios",
-    "/odf/alfareros-morelos/socios?q=ana",
-    "/odf/alfareros-morelos/socios/{member}",
-    "/odf/alfareros-morelos/socios/{member}/reporte",
-    "/odf/alfareros-morelos/cierre",
-    "/odf/alfareros-morelos/fondo",
-    "/odf/alfareros-morelos/simulador?amount=15000&rate=18&installments=12&start=2026-01-15",
-    "/odf/alfareros-morelos/comercio",
-    "/odf/alfareros-morelos/propuestas",
-    "/odf/alfareros-morelos/bitacora",
-    "/odf/alfareros-morelos/ajustes",
-    "/odf/alfareros-morelos/apertura",
-    "/odf/alfareros-morelos/planes",
-    "/odf/alfareros-morelos/cuentas",
-    "/odf/alfareros-morelos/oportunidades",
-    "/odf/alfareros-morelos/para-ti",
-    "/odf/alfareros-morelos/inventos",
-    "/odf/alfareros-morelos/cumplimiento",
-    "/odf/alfareros-morelos/resultados",
-    "/programa/cumplimiento",
-    "/programa/resultados",
-    "/programa/proyeccion",
-    "/programa/integradoras",
-    "/odf/alfareros-morelos/cuotas",
-    "/odf/alfareros-morelos/cobranza",
-    "/odf/alfareros-morelos/consejo",
-    "/odf/alfareros-morelos/socios/{member}/ficha",
-    "/odf/alfareros-morelos/socios/{member}/plan",
-    "/odf/alfareros-morelos/prestamos",
-    "/odf/alfareros-morelos/prestamos/solicitar?amount=15000&installments=12",
-    "/odf/alfareros-morelos/prestamos/1",
-    "/odf/alfareros-morelos/cartera",
-    "/odf/alfareros-morelos/comercio/compras",
-    "/odf/alfareros-morelos/comercio/pedir",
-    "/odf/alfareros-morelos/comercio/compras/rondas/arcilla-esmalte-2025-03",
-    "/odf/alfareros-morelos/comercio/ventas",
-    "/odf/alfareros-morelos/comercio/ventas/exportacion-2025-04",
-    "/odf/alfareros-morelos/comercio/tiendas",
-    // fund-web (issue 18): the Fund's operations.
-    "/odf/alfareros-morelos/fondo/gasto",
-    "/odf/alfareros-morelos/fondo/pagos",
-    "/odf/alfareros-morelos/fondo/aportaciones",
-    "/odf/alfareros-morelos/socios/{member}/retiro",
-    // lines-leases (issue 18): leases and the credit line.
-    "/odf/alfareros-morelos/arrendamientos",
-    "/odf/alfareros-morelos/arrendamientos/nuevo",
-    "/odf/alfareros-morelos/arrendamientos/1",
-    "/odf/alfareros-morelos/lineas",
-    "/odf/alfareros-morelos/lineas/1",
-];
-
 /// Words that give away English left on a Spanish page (whole words, case as written).
 const ENGLISH_TELLS: [&str; 33] = [
     "Submit", "Cancel", "Member", "Members", "Amount", "Period", "Save", "Loan", "Loans", "Fund",
@@ -726,6 +662,8 @@ return {
 /// links); then in English, no key and no rule id either. A screenshot per page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_as_every_role_on_a_phone_in_spanish() {
+    // Every page a person reaches from the menu (`web::page_paths`, shared with `tequio bench
+    // pages`), with the demo union's slug; `{member}` is the member `socio`.
     let Some((_turn, _driver, client)) = chrome().await else {
         return;
     };
@@ -796,8 +734,8 @@ async fn every_page_as_every_role_on_a_phone_in_spanish() {
                 .await
                 .unwrap();
         }
-        for page in PAGES {
-            let path = page.replace("{member}", &member);
+        for page in web::page_paths() {
+            let path = page.replace(web::MEMBER_PLACEHOLDER, &member);
             client.goto(&format!("{base}{path}")).await.unwrap();
             walked += 1;
             let what = format!(
@@ -851,7 +789,7 @@ async fn every_page_as_every_role_on_a_phone_in_spanish() {
             }
         }
     }
-    assert_eq!(walked, 10 * PAGES.len());
+    assert_eq!(walked, 10 * web::page_paths().len());
     assert!(
         defects.is_empty(),
         "{} defects:\n{}",

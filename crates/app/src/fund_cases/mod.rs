@@ -31,6 +31,7 @@ pub mod ops;
 pub mod plans;
 pub mod reports;
 pub mod statements;
+pub mod unusual;
 
 use crate::{App, AppError};
 use chrono::NaiveDate;
@@ -42,6 +43,7 @@ use store::{Commit, NewEvent, OrgId, Page, StoredEvent, MAX_PAGE};
 pub use close::{CloseOptions, OrgCloseReport};
 pub use plans::PlanCommand;
 pub use reports::ReportInput;
+pub use unusual::{unusual_revenue, UNUSUAL_FACTOR};
 
 /// Stream of everything the Fund's state folds.
 pub const FUND_STREAM: &str = "fund";

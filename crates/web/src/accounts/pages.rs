@@ -499,7 +499,7 @@ struct AccountsPage {
 pub(crate) fn role_names(t: Tr, roles: &[OrgRole]) -> String {
     roles
         .iter()
-        .map(|r| crate::orgs::pages::role_label(t, *r))
+        .map(|r| crate::shell::role_label(t, *r))
         .collect::<Vec<_>>()
         .join(", ")
 }

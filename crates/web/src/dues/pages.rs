@@ -470,10 +470,30 @@ struct SheetPage {
     fund: String,
     total: String,
     missing: usize,
+    /// Issue 17: the page shown (from 1), how many, which members it holds and its totals.
+    pagina: usize,
+    pages: usize,
+    page_summary: String,
+    page_totals: SheetPageTotals,
+    prev: Option<usize>,
+    next: Option<usize>,
     token: String,
     message: Option<String>,
     errors: Vec<SheetError>,
 }
+
+/// What one page of the sheet adds up to (when the sheet has more than one page).
+pub struct SheetPageTotals {
+    pub dues: String,
+    pub loans: String,
+    pub fund: String,
+    pub total: String,
+    pub missing: usize,
+}
+
+/// Members on a page of the collection sheet: a page stays well under 100 KB (issue 17) and
+/// is saved all or nothing.
+pub const SHEET_PAGE: usize = 50;
 
 /// A refusal of the collection form: its text, and the card of the member it names (`m{id}`).
 pub struct SheetError {
@@ -503,6 +523,9 @@ pub struct SheetQuery {
     fecha: String,
     #[serde(default)]
     municipio: String,
+    /// The page (from 1) of [`SHEET_PAGE`] members; past the last, the last.
+    #[serde(default)]
+    pagina: Option<usize>,
 }
 
 /// What the sheet page shows around its cards.
@@ -584,7 +607,21 @@ async fn sheet_response(
     };
     let municipio = query.municipio.trim().to_string();
     let (sheet, names) = sheet_of(state, t, &org, on, &municipio).await?;
-    let cards = sheet
+    let pages = sheet.pages(SHEET_PAGE);
+    let pagina = query.pagina.unwrap_or(1).clamp(1, pages);
+    let shown = sheet.page(pagina, SHEET_PAGE);
+    let first = (pagina - 1) * SHEET_PAGE;
+    let page_summary = t.fmt_all(
+        "sheet.page",
+        &[
+            &crate::shell::format::group_thousands((first + shown.rows.len().min(1)) as u64),
+            &crate::shell::format::group_thousands((first + shown.rows.len()) as u64),
+            &crate::shell::format::group_thousands(sheet.rows.len() as u64),
+            &pagina.to_string(),
+            &pages.to_string(),
+        ],
+    );
+    let cards = shown
         .rows
         .iter()
         .map(|r| {
@@ -628,6 +665,18 @@ async fn sheet_response(
         fund: money(t, sheet.totals.fund_minor),
         total: money(t, sheet.totals.total_minor),
         missing: sheet.totals.missing_reports,
+        pagina,
+        pages,
+        page_summary,
+        page_totals: SheetPageTotals {
+            dues: money(t, shown.totals.dues_minor),
+            loans: money(t, shown.totals.loan_due_minor),
+            fund: money(t, shown.totals.fund_minor),
+            total: money(t, shown.totals.total_minor),
+            missing: shown.totals.missing_reports,
+        },
+        prev: (pagina > 1).then(|| pagina - 1),
+        next: (pagina < pages).then(|| pagina + 1),
         token: view.token.unwrap_or_else(random_token),
         message: view.message,
         errors,
@@ -715,6 +764,7 @@ pub async fn collect_post(
     let query = SheetQuery {
         fecha: form_value(&fields, "fecha").to_string(),
         municipio: form_value(&fields, "municipio").to_string(),
+        pagina: form_value(&fields, "pagina").parse().ok(),
     };
     let token = form_value(&fields, "token").trim().to_string();
     let mut view = SheetView {

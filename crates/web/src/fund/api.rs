@@ -5,9 +5,9 @@
 
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
-use crate::fund::pages::reporter_for;
+use crate::fund::pages::{reporter_for, unusual_report};
 use crate::shell::{
-    access_error, app_error, org_for, shape, ApiError, ApiJson, ApiPath, ApiResult, Ctx,
+    access_error, app_error, invalid, org_for, shape, ApiError, ApiJson, ApiPath, ApiResult, Ctx,
 };
 use crate::AppState;
 use app::access_cases::Action;
@@ -39,6 +39,11 @@ pub struct ReportIn {
     /// before the organisation was founded (422 naming `on`). The period stays the period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on: Option<NaiveDate>,
+    /// Issue 17: a revenue over 5 times the median of the member's revenue in the other
+    /// periods they reported is refused (422 `invalid` naming `revenue_minor`, nothing saved)
+    /// unless this is `true`: the caller confirms the figure is right ("¿seguro?").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confirm_unusual: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -78,6 +83,17 @@ pub async fn file_report(
         .map_err(access_error)?;
     let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
     let period = api_period(&body.period, settings.period)?;
+    if !body.confirm_unusual {
+        let unusual = unusual_report(&state, org.id, member_id, period, body.revenue_minor)
+            .await
+            .map_err(app_error)?;
+        if let Some(median) = unusual {
+            let message = ctx
+                .t
+                .fmt("report.unusual.api", &ctx.t.money(i128::from(median)));
+            return Err(invalid("revenue_minor", &message));
+        }
+    }
     let input = ReportInput {
         member_id,
         revenue_minor: body.revenue_minor,

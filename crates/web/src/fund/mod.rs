@@ -24,6 +24,7 @@ pub(crate) mod api;
 pub mod operations;
 pub mod operations_api;
 pub mod pages;
+pub(crate) mod statement_csv;
 
 use crate::shell::read_cache;
 use crate::AppState;
@@ -36,6 +37,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/odf/{slug}/socios/{member_id}",
             get(pages::member_statement),
+        )
+        .route(
+            "/odf/{slug}/socios/{member_id}/estado.csv",
+            get(statement_csv::statement_csv),
         )
         .route("/odf/{slug}/reportar", get(pages::my_report))
         .route(

@@ -140,6 +140,9 @@ struct ReportPage {
     ok: Option<String>,
     staff: bool,
     recent: Vec<PeriodRow>,
+    /// Issue 17: the "¿seguro?" question of an unusual figure; the form then carries the
+    /// explicit "sí, es correcto" box (`seguro=si`).
+    unusual: Option<String>,
 }
 
 fn report_form(
@@ -176,6 +179,7 @@ async fn report_response(
     errors: HashMap<String, String>,
     message: Option<String>,
     ok: Option<String>,
+    unusual: Option<String>,
     status: StatusCode,
 ) -> PageResult {
     let (org, session) = visible_org(state, ctx, slug).await?;
@@ -225,6 +229,7 @@ async fn report_response(
             ok,
             staff: matches!(reporter, Reporter::Staff { .. }),
             recent,
+            unusual,
         }),
     )
         .into_response())
@@ -259,9 +264,35 @@ pub async fn report_form_page(
         HashMap::new(),
         None,
         None,
+        None,
         StatusCode::OK,
     )
     .await
+}
+
+/// Issue 17: `Some(median)` when `revenue_minor` is over 5 times the median of the member's
+/// revenue in the other periods they reported (their statement as kept in memory), so the
+/// figure is confirmed before it is saved (`app::fund_cases::unusual_revenue`).
+pub async fn unusual_report(
+    state: &AppState,
+    org_id: OrgId,
+    member_id: i64,
+    period: Period,
+    revenue_minor: i64,
+) -> Result<Option<i64>, AppError> {
+    let view = state
+        .statements
+        .member_view(&state.app, &state.reads.log, org_id, member_id)
+        .await?;
+    let reported: Vec<i64> = view
+        .fund
+        .statement
+        .periods
+        .iter()
+        .filter(|l| l.period != period)
+        .map(|l| l.revenue_minor)
+        .collect();
+    Ok(app::fund_cases::unusual_revenue(revenue_minor, &reported))
 }
 
 /// Files a report (R-PLAN-2). Every refusal returns the form with the message next to the
@@ -311,6 +342,38 @@ pub async fn file_report(
     if let (Ok(period), Some(revenue_minor), Some(profit_minor), Ok(when), true) =
         (period, revenue, profit, when, errors.is_empty())
     {
+        // Issue 17: a figure over 5 times the member's median asks "¿seguro?" first; nothing
+        // is saved until the form comes back with the box "sí, es correcto" ticked.
+        if get("seguro") != "si" {
+            let unusual = unusual_report(&state, org.id, member_id, period, revenue_minor)
+                .await
+                .map_err(|e| PageError::from_app(t, e))?;
+            if let Some(median) = unusual {
+                let mut shown = values.clone();
+                shown.remove("csrf");
+                let ask = t.fmt_all(
+                    "report.unusual",
+                    &[
+                        &t.money(i128::from(revenue_minor)),
+                        &t.period(&period),
+                        &t.money(i128::from(median)),
+                    ],
+                );
+                return report_response(
+                    &state,
+                    &ctx,
+                    &slug,
+                    member_id,
+                    shown,
+                    HashMap::new(),
+                    None,
+                    None,
+                    Some(ask),
+                    StatusCode::OK,
+                )
+                .await;
+            }
+        }
         let input = ReportInput {
             member_id,
             revenue_minor,
@@ -362,6 +425,7 @@ pub async fn file_report(
                     HashMap::new(),
                     None,
                     Some(ok),
+                    None,
                     StatusCode::OK,
                 )
                 .await;
@@ -387,6 +451,7 @@ pub async fn file_report(
         shown,
         errors,
         message,
+        None,
         None,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
@@ -1208,7 +1273,7 @@ async fn close_response(
                 .flag
                 .periods
                 .iter()
-                .map(Period::to_string)
+                .map(|p| t.period(p))
                 .collect::<Vec<_>>()
                 .join(", "),
         })

@@ -79,6 +79,37 @@ pub(crate) fn subject_words(t: Tr, subject: &str) -> String {
         .unwrap_or_else(|| subject.to_string())
 }
 
+/// A setting change's card (issue 17): the setting's name, the value in force before it and
+/// the new one formatted (percent, pesos, days), from when; the purpose written for it by
+/// default (the setting's code) is left out, since the subject says it in words.
+fn setting_change_in_words(
+    t: Tr,
+    history: &governance::settings::SettingsHistory,
+    p: &governance::Proposal,
+    card: &mut ProposalCard,
+) {
+    use crate::governance::settings::{format_value, setting_label};
+    let Ok(change) = governance::settings::SettingProposal::from_subject(&p.subject) else {
+        return;
+    };
+    let before = change.effective_on.pred_opt().map_or_else(
+        || history.default_of(change.key),
+        |d| history.value_on(change.key, d),
+    );
+    card.subject = t.fmt_all(
+        "proposal.subject.setting_change",
+        &[
+            setting_label(t, change.key),
+            &format_value(t, change.key, &before),
+            &format_value(t, change.key, &change.value),
+            &t.date(&change.effective_on),
+        ],
+    );
+    if p.purpose == app::settings_cases::default_setting_purpose(&change) {
+        card.purpose.clear();
+    }
+}
+
 fn vote_label(t: Tr, v: Vote) -> &'static str {
     match v {
         Vote::For => t.get("vote.for"),
@@ -95,7 +126,12 @@ fn proposal_card(t: Tr, v: &ProposalView, my_seat: Option<i64>) -> ProposalCard 
         kind: kind_label(t, p.kind),
         subject: subject_words(t, &p.subject),
         purpose: p.purpose.clone(),
-        amount: t.money(p.amount_minor as i128),
+        // A proposal that moves no money (a setting, an election) shows no "$0.00".
+        amount: if p.amount_minor == 0 {
+            String::new()
+        } else {
+            t.money(p.amount_minor as i128)
+        },
         proposed_by: p.proposed_by.clone(),
         proposed_on: t.date(&p.proposed_on),
         open: v.is_open(),
@@ -204,6 +240,21 @@ async fn proposals_response(
             .map(|p| p.record.proposal.proposed_by.clone()),
     )
     .await;
+    // Issue 17: a setting change in words, from the value in force before it to the new one.
+    let history = if proposals
+        .iter()
+        .any(|p| p.record.proposal.kind == ProposalKind::SettingChange)
+    {
+        Some(
+            state
+                .app
+                .settings_history(org.id)
+                .await
+                .map_err(|e| PageError::from_app(t, e))?,
+        )
+    } else {
+        None
+    };
     Ok((
         status,
         render(ProposalsPage {
@@ -218,9 +269,15 @@ async fn proposals_response(
             can_comment: v.may(org.id, Action::Comment),
             proposals: proposals
                 .iter()
-                .map(|p| ProposalCard {
-                    proposed_by: names.actor(t, &p.record.proposal.proposed_by),
-                    ..proposal_card(t, p, my_seat)
+                .map(|p| {
+                    let mut card = ProposalCard {
+                        proposed_by: names.actor(t, &p.record.proposal.proposed_by),
+                        ..proposal_card(t, p, my_seat)
+                    };
+                    if let Some(h) = &history {
+                        setting_change_in_words(t, h, &p.record.proposal, &mut card);
+                    }
+                    card
                 })
                 .collect(),
             fields: fields.unwrap_or_else(|| proposal_form(t, &HashMap::new(), &HashMap::new())),

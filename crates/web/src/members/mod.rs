@@ -3,6 +3,7 @@
 //! roles and seats, the import from an uploaded file (`record`); and their API (`api`).
 
 pub(crate) mod api;
+pub(crate) mod csv;
 pub(crate) mod list;
 pub(crate) mod record;
 
@@ -17,6 +18,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/odf/{slug}/socios",
             get(list::members_page).post(list::add_member),
         )
+        .route("/odf/{slug}/socios.csv", get(csv::members_csv))
         .route("/odf/{slug}/socios/importar", post(record::import_members))
         .route(
             "/odf/{slug}/socios/{member_id}/ficha",

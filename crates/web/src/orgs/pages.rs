@@ -1,9 +1,11 @@
 //! The home page (the viewer's ODFs with their key figures), an ODF's shared figures, and
 //! `/odf/{slug}/mi-estado` (the signed-in member's own statement).
 
-use crate::shell::{check, render, require, visible_org, Ctx, Nav, PageError, PageResult, Tr};
+use crate::shell::{
+    check, render, require, role_label, visible_org, Ctx, Nav, PageError, PageResult, Tr,
+};
 use crate::AppState;
-use app::access_cases::{Action, OrgRole};
+use app::access_cases::Action;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
@@ -62,17 +64,6 @@ pub async fn key_figures(state: &AppState, org: &Org) -> Result<KeyFigures, Stor
         // Income accounts carry credits: shown positive.
         dues_income_minor: -balances.balance_minor(&ledger::account::codes::dues_income(), cur),
     })
-}
-
-pub(crate) fn role_label(t: Tr, role: OrgRole) -> &'static str {
-    match role {
-        OrgRole::Staff => t.get("role.staff"),
-        OrgRole::Board => t.get("role.board"),
-        OrgRole::Member => t.get("role.member"),
-        OrgRole::SupportCommittee => t.get("role.support_committee"),
-        OrgRole::Donor => t.get("role.donor"),
-        OrgRole::Adviser => t.get("role.adviser"),
-    }
 }
 
 /// Supervisors' list shows at most this many ODFs per page.

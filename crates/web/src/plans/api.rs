@@ -132,7 +132,7 @@ async fn plans_out(
                     .member(org_id, p.member_id)
                     .await
                     .map_err(|e| app_error(e.into()))?;
-                let n = crate::members::record::member_name(&m);
+                let n = app::dues_cases::member_name(&m);
                 names.insert(p.member_id, n.clone());
                 n
             }

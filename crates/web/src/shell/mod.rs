@@ -20,6 +20,7 @@ pub(crate) mod api_contract;
 pub(crate) mod auth;
 pub(crate) mod chart;
 pub mod client_addr;
+pub(crate) mod csv;
 pub(crate) mod dates;
 pub(crate) mod format;
 pub(crate) mod forms;
@@ -32,6 +33,7 @@ pub(crate) mod rules;
 pub(crate) mod security;
 pub(crate) mod signin;
 pub(crate) mod static_files;
+pub(crate) mod words;
 
 use crate::AppState;
 use axum::routing::{get, post};
@@ -49,6 +51,7 @@ pub(crate) use page::{
     check, check_csrf, render, require, visible_org, Nav, PageError, PageResult,
 };
 pub(crate) use signin::random_token;
+pub(crate) use words::role_label;
 
 /// The shell's own pages: health, static files, sign-in and out, the rules.
 pub(crate) fn routes() -> Router<AppState> {

@@ -21,8 +21,6 @@ pub mod supervision;
 use crate::shell::{PageError, Tr};
 use crate::AppState;
 use app::AppError;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use std::collections::BTreeMap;
@@ -135,55 +133,8 @@ pub(crate) fn api_routes() -> Router<AppState> {
         .route("/programme/integradoras", get(api::integradoras))
 }
 
-/// A CSV download: `text/csv`, saved as `filename` (UTF-8 with a BOM so spreadsheets read the
-/// accents).
-pub(crate) fn csv_response(filename: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        format!("\u{feff}{body}"),
-    )
-        .into_response()
-}
-
-/// One CSV cell: quoted when it holds a comma, a quote or a line break; a cell a spreadsheet
-/// would run as a formula starts with an apostrophe.
-pub(crate) fn csv_cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
-/// A CSV line from its cells.
-pub(crate) fn csv_line(cells: &[String]) -> String {
-    let mut line = cells
-        .iter()
-        .map(|c| csv_cell(c))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push('\n');
-    line
-}
-
-/// An amount in minor units as a CSV number in pesos (`1234.50`): no grouping, so a
-/// spreadsheet reads it as a number.
-pub(crate) fn csv_pesos(minor: i128) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
+// The CSV helpers are the shell's (`shell::csv`), shared with the other chapters' downloads.
+pub(crate) use crate::shell::csv::{csv_line, csv_pesos, csv_response};
 
 /// A count as Mexico writes it: `24,000`.
 pub(crate) fn count(n: i128) -> String {
