@@ -24,6 +24,7 @@ mod fund_cmd;
 mod import_cmd;
 mod input;
 mod member_cmd;
+mod notify_cmd;
 mod opening_cmd;
 mod serve_cmd;
 mod settings_cmd;
