@@ -1333,6 +1333,26 @@ async fn authorisation_matrix_every_role_against_the_support_pages() {
             none.clone(),
             [2, 2, 2, 403, 403, 403, 403, 3],
         ),
+        // support19, R-INFO-1: the notification outbox, for those who read the members' list;
+        // another ODF's as a missing one.
+        (
+            "GET",
+            format!("{o}/avisos"),
+            none.clone(),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/avisos.csv"),
+            none.clone(),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/avisos"),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
         (
             "GET",
             format!("{o}/resultados?por=estado"),

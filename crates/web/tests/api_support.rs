@@ -48,6 +48,7 @@ async fn the_support_routes_are_in_the_openapi_document() {
         "/api/v1/programme/projection/scenarios",
         "/api/v1/programme/projection",
         "/api/v1/programme/integradoras",
+        "/api/v1/orgs/{slug}/notifications",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
@@ -257,6 +258,20 @@ async fn authorisation_matrix_of_the_support_routes() {
             "/api/v1/programme/compliance".into(),
             None,
             [2, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        // support19, R-INFO-1: the notification outbox (staff, board, supervisors); another
+        // ODF's as a missing one.
+        (
+            "GET",
+            format!("{o}/notifications"),
+            None,
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/notifications"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
         ),
         // R-SUP-4.
         (

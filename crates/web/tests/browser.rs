@@ -621,7 +621,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
 
 /// Every page a person reaches from the menu, with the demo union's slug (the router's GET
 /// pages; `{member}` is the member `socio`): the walk below opens each as each role.
-const PAGES: [&str; 52] = [
+const PAGES: [&str; 53] = [
     "/",
     "/cuenta",
     "/reglas",
@@ -675,6 +675,8 @@ const PAGES: [&str; 52] = [
     "/odf/alfareros-morelos/fondo/pagos",
     "/odf/alfareros-morelos/fondo/aportaciones",
     "/odf/alfareros-morelos/socios/{member}/retiro",
+    // support19: the notification outbox (R-INFO-1).
+    "/odf/alfareros-morelos/avisos",
 ];
 
 /// Words that give away English left on a Spanish page (whole words, case as written).

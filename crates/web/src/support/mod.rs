@@ -6,6 +6,7 @@
 //!   reviews (notes shown only to whom the app allows), recusals and stages (R-INNO-1);
 //! - [`supervision`]: an ODF's compliance page and the programme's ranking (R-SUP-1);
 //! - [`outcomes`]: outcomes (R-SUP-4) and integradoras (R-SUP-3), each with its CSV;
+//! - [`notices`]: the notification outbox of new matches (R-INFO-1);
 //! - [`projection`]: scenarios, their months, charts and CSV, compared side by side (R-SUP-2).
 //!
 //! Shared here: CSV answers, field labels and refusals, the catalogue's names for the support
@@ -13,6 +14,7 @@
 
 pub mod api;
 pub mod inventions;
+pub mod notices;
 pub mod opportunities;
 pub mod outcomes;
 pub mod projection;
@@ -85,6 +87,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/programa/proyeccion.csv", get(proj::projection_csv))
         .route("/programa/integradoras", get(out::integradoras_page))
         .route("/programa/integradoras.csv", get(out::integradoras_csv))
+        .route("/odf/{slug}/avisos", get(notices::outbox_page))
+        .route("/odf/{slug}/avisos.csv", get(notices::outbox_csv))
 }
 
 /// The support system's API routes (under `/api/v1`, behind the session check).
@@ -133,6 +137,10 @@ pub(crate) fn api_routes() -> Router<AppState> {
         )
         .route("/programme/projection", get(api::compare_scenarios))
         .route("/programme/integradoras", get(api::integradoras))
+        .route(
+            "/orgs/{slug}/notifications",
+            get(notices::list_notifications),
+        )
 }
 
 /// A CSV download: `text/csv`, saved as `filename` (UTF-8 with a BOM so spreadsheets read the
