@@ -12,6 +12,8 @@
 //! - `inventions`: registration, reviews, recusals, stage changes, IP status and expenses, each
 //!   keyed by its content so a replay is a no-op.
 //! - `projections` (programme): saved scenarios.
+//! - `results`: an ODF's project results (`result.published`, figures from its books) and,
+//!   in the programme's log, `result.circulated` by a supervisor (see [`results`]).
 //! - `notifications`: the outbox of new matches (`notification.queued`, written in the same
 //!   commit as the publication), claims, deliveries and failed attempts (see
 //!   [`notifications`]); a programme-wide publication writes `notification.fanout` in the
@@ -28,6 +30,7 @@ mod notifications;
 mod opportunities;
 mod outcomes;
 mod projection;
+mod results;
 mod transports;
 
 pub use compliance::OdfCompliance;
@@ -37,6 +40,7 @@ pub use notifications::{
 };
 pub use opportunities::{Audience, MemberRef, NewOpportunity, OpportunityRecord, ParaTiItem};
 pub use outcomes::OutcomePoint;
+pub use results::{NewResult, ProjectResult};
 pub use transports::{smtp_data, LogTransport, SmtpTransport};
 
 use crate::access_cases::Viewer;
