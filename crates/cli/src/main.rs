@@ -29,6 +29,7 @@ mod opening_cmd;
 mod serve_cmd;
 mod settings_cmd;
 mod support_cmd;
+mod support_result_cmd;
 mod terminal;
 mod trade_cmd;
 

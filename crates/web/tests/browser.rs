@@ -621,7 +621,7 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
 
 /// Every page a person reaches from the menu, with the demo union's slug (the router's GET
 /// pages; `{member}` is the member `socio`): the walk below opens each as each role.
-const PAGES: [&str; 53] = [
+const PAGES: [&str; 55] = [
     "/",
     "/cuenta",
     "/reglas",
@@ -677,6 +677,8 @@ const PAGES: [&str; 53] = [
     "/odf/alfareros-morelos/socios/{member}/retiro",
     // support19: the notification outbox (R-INFO-1).
     "/odf/alfareros-morelos/avisos",
+    "/odf/alfareros-morelos/experiencias",
+    "/programa/experiencias",
 ];
 
 /// Words that give away English left on a Spanish page (whole words, case as written).

@@ -25,6 +25,7 @@
 
 mod compliance;
 mod integradoras;
+mod invention_expenses;
 mod inventions;
 mod notifications;
 mod opportunities;
@@ -34,6 +35,7 @@ mod results;
 mod transports;
 
 pub use compliance::OdfCompliance;
+pub use invention_expenses::PrototypePayment;
 pub use inventions::{InventionView, NewInvention};
 pub use notifications::{
     OutboxMessage, OutboxStatus, Outgoing, SendFuture, SendPolicy, SendReport, Transport,

@@ -7,6 +7,7 @@
 //! - [`supervision`]: an ODF's compliance page and the programme's ranking (R-SUP-1);
 //! - [`outcomes`]: outcomes (R-SUP-4) and integradoras (R-SUP-3), each with its CSV;
 //! - [`notices`]: the notification outbox of new matches (R-INFO-1);
+//! - [`project_results`]: ODFs' project results and their circulation (R-INFO-1);
 //! - [`projection`]: scenarios, their months, charts and CSV, compared side by side (R-SUP-2).
 //!
 //! Shared here: CSV answers, field labels and refusals, the catalogue's names for the support
@@ -17,6 +18,7 @@ pub mod inventions;
 pub mod notices;
 pub mod opportunities;
 pub mod outcomes;
+pub mod project_results;
 pub mod projection;
 pub mod supervision;
 
@@ -89,6 +91,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/programa/integradoras.csv", get(out::integradoras_csv))
         .route("/odf/{slug}/avisos", get(notices::outbox_page))
         .route("/odf/{slug}/avisos.csv", get(notices::outbox_csv))
+        .route(
+            "/odf/{slug}/experiencias",
+            get(project_results::results_page).post(project_results::publish),
+        )
+        .route(
+            "/odf/{slug}/experiencias/{id}/circular",
+            post(project_results::circulate),
+        )
+        .route(
+            "/programa/experiencias",
+            get(project_results::circulated_page),
+        )
 }
 
 /// The support system's API routes (under `/api/v1`, behind the session check).
@@ -140,6 +154,18 @@ pub(crate) fn api_routes() -> Router<AppState> {
         .route(
             "/orgs/{slug}/notifications",
             get(notices::list_notifications),
+        )
+        .route(
+            "/orgs/{slug}/results",
+            get(project_results::list_results).post(project_results::publish_result),
+        )
+        .route(
+            "/orgs/{slug}/results/{id}/circulate",
+            post(project_results::circulate_result),
+        )
+        .route(
+            "/programme/results",
+            get(project_results::circulated_results),
         )
 }
 
