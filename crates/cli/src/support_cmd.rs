@@ -641,7 +641,8 @@ async fn invention(app: &App, actor: &Actor, command: InventionCommand) -> anyho
         }
         InventionCommand::Expense(a) => {
             let org = org_id(app, &a.org).await?;
-            app.link_invention_expense(org, actor, a.id, &a.reference)
+            // R-FUND-3: only a prototype or sample payment of this ODF, linked once.
+            app.link_prototype_payment(org, actor, a.id, &a.reference)
                 .await?;
             println!("gasto vinculado");
         }

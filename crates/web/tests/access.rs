@@ -1391,6 +1391,20 @@ async fn authorisation_matrix_every_role_against_the_support_pages() {
             none.clone(),
             [2, 404, 404, 404, 404, 404, 404, 3],
         ),
+        // R-INNO-1, R-FUND-3: staff link a prototype payment to an invention (no such payment
+        // here: the refusal is shown on the page, 422); everyone else is refused.
+        (
+            "POST",
+            format!("{o}/inventos/{mine}/gastos"),
+            vec![("expense", "no-existe")],
+            [403, 422, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/inventos/1/gastos"),
+            vec![("expense", "no-existe")],
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
         (
             "GET",
             format!("{o}/resultados?por=estado"),

@@ -52,6 +52,7 @@ async fn the_support_routes_are_in_the_openapi_document() {
         "/api/v1/orgs/{slug}/results",
         "/api/v1/orgs/{slug}/results/{id}/circulate",
         "/api/v1/programme/results",
+        "/api/v1/orgs/{slug}/inventions/{id}/expenses",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
@@ -309,6 +310,19 @@ async fn authorisation_matrix_of_the_support_routes() {
             format!("{x}/results"),
             None,
             [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        // R-INNO-1, R-FUND-3: an invention's prototype payments.
+        (
+            "GET",
+            format!("{o}/inventions/{mine}/expenses"),
+            None,
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/inventions/{mine}/expenses"),
+            Some(json!({"reference": "no-existe"})),
+            [403, 422, 403, 403, 403, 403, 403, 401],
         ),
         // R-SUP-4.
         (

@@ -6,6 +6,7 @@
 //!   reviews (notes shown only to whom the app allows), recusals and stages (R-INNO-1);
 //! - [`supervision`]: an ODF's compliance page and the programme's ranking (R-SUP-1);
 //! - [`outcomes`]: outcomes (R-SUP-4) and integradoras (R-SUP-3), each with its CSV;
+//! - [`invention_costs`]: an invention's prototype and sample payments (R-INNO-1, R-FUND-3);
 //! - [`notices`]: the notification outbox of new matches (R-INFO-1);
 //! - [`project_results`]: ODFs' project results and their circulation (R-INFO-1);
 //! - [`projection`]: scenarios, their months, charts and CSV, compared side by side (R-SUP-2).
@@ -14,6 +15,7 @@
 //! crate's codes, and counts in the Mexican format.
 
 pub mod api;
+pub mod invention_costs;
 pub mod inventions;
 pub mod notices;
 pub mod opportunities;
@@ -65,6 +67,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/odf/{slug}/inventos/{id}/revision", post(inv::review))
         .route("/odf/{slug}/inventos/{id}/avanzar", post(inv::advance))
         .route("/odf/{slug}/inventos/{id}/propiedad", post(inv::set_ip))
+        .route(
+            "/odf/{slug}/inventos/{id}/gastos",
+            post(invention_costs::link),
+        )
         .route("/odf/{slug}/cumplimiento", get(sup::compliance_page))
         .route(
             "/odf/{slug}/cumplimiento.csv",
@@ -166,6 +172,10 @@ pub(crate) fn api_routes() -> Router<AppState> {
         .route(
             "/programme/results",
             get(project_results::circulated_results),
+        )
+        .route(
+            "/orgs/{slug}/inventions/{id}/expenses",
+            get(invention_costs::list_expenses).post(invention_costs::link_expense),
         )
 }
 
