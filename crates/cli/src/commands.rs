@@ -31,6 +31,7 @@ pub async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Order(c) => crate::trade_cmd::order(&open_app(&settings).await?, c).await,
         Command::Outlet(c) => crate::trade_cmd::outlet(&open_app(&settings).await?, c).await,
         Command::Support(c) => crate::support_cmd::run(c, &settings).await,
+        Command::Notify(c) => crate::notify_cmd::run(&settings, c).await,
     }
 }
 

@@ -18,7 +18,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 )]
 pub struct Cli {
     /// TOML configuration file (keys: database_url, addr, log, demo, secure_cookies,
-    /// trusted_proxies).
+    /// trusted_proxies, [notify]).
     #[arg(long, global = true, env = "TEQUIO_CONFIG")]
     pub config: Option<PathBuf>,
     /// sqlite://PATH (default sqlite://tequio.db) or postgres://USER:PASS@HOST/DB.
@@ -102,6 +102,9 @@ pub enum Command {
     /// integradoras (R-INFO-1, R-INNO-1, R-SUP-1..4).
     #[command(subcommand)]
     Support(crate::support_cmd::SupportCommand),
+    /// The notification outbox of new opportunity matches: send, outbox (R-INFO-1).
+    #[command(subcommand)]
+    Notify(crate::notify_cmd::NotifyCommand),
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -113,6 +116,8 @@ struct FileConfig {
     demo: Option<bool>,
     secure_cookies: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
+    /// The notification transport (`[notify]`, see `notify_cmd`).
+    notify: Option<crate::notify_cmd::NotifyFile>,
 }
 
 /// The resolved settings every command uses.
@@ -128,6 +133,8 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For` names the client (the sign-in limiter counts
     /// per client, not per proxy); empty when Tequio faces the network itself.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The notification outbox's transport (R-INFO-1): log (default) or smtp.
+    pub notify: crate::notify_cmd::NotifySettings,
 }
 
 impl Settings {
@@ -183,6 +190,7 @@ impl Settings {
                     })
                 })
                 .collect::<anyhow::Result<_>>()?,
+            notify: crate::notify_cmd::NotifySettings::resolve(file.notify)?,
         })
     }
 }

@@ -25,10 +25,12 @@ mod fund_cmd;
 mod import_cmd;
 mod input;
 mod member_cmd;
+mod notify_cmd;
 mod opening_cmd;
 mod serve_cmd;
 mod settings_cmd;
 mod support_cmd;
+mod support_result_cmd;
 mod terminal;
 mod trade_cmd;
 

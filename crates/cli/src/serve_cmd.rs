@@ -36,6 +36,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
             Err(e) => tracing::error!(error = %e, "set-up code not issued"),
         }
     }
+    // R-INFO-1: the outbox's sender runs beside the web; a publication never waits for it.
+    let sender = crate::notify_cmd::spawn_sender(app.clone(), settings.notify.clone());
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("cannot listen on {}", settings.addr))?;
@@ -49,5 +51,6 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
         },
     )
     .await?;
+    sender.abort();
     Ok(())
 }

@@ -48,6 +48,9 @@ pub enum SupportCommand {
     Integradoras(FormatArgs),
     /// Seed 004's indicators for an ODF seen as an integradora (R-SUP-3).
     Indicators(OrgArgs),
+    /// ODFs' project results and their circulation (R-INFO-1).
+    #[command(subcommand)]
+    Result(crate::support_result_cmd::ResultCommand),
 }
 
 #[derive(Args, Debug)]
@@ -396,6 +399,7 @@ pub async fn run(command: SupportCommand, settings: &Settings) -> anyhow::Result
     let app = crate::commands::open_app(settings).await?;
     let actor = Actor::cli();
     match command {
+        SupportCommand::Result(c) => crate::support_result_cmd::run(&app, c).await?,
         SupportCommand::Opportunity(OpportunityCommand::Publish(a)) => {
             let org = place(&app, &a.place).await?;
             let new = app::support_cases::NewOpportunity {
@@ -637,7 +641,8 @@ async fn invention(app: &App, actor: &Actor, command: InventionCommand) -> anyho
         }
         InventionCommand::Expense(a) => {
             let org = org_id(app, &a.org).await?;
-            app.link_invention_expense(org, actor, a.id, &a.reference)
+            // R-FUND-3: only a prototype or sample payment of this ODF, linked once.
+            app.link_prototype_payment(org, actor, a.id, &a.reference)
                 .await?;
             println!("gasto vinculado");
         }

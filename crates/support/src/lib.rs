@@ -14,6 +14,8 @@
 //!   participants, ODFs, the Fund, credit lines and the lender's exposure (R-SUP-2).
 //! - [`integradoras`]: the 1997 table of empresas integradoras (checked totals) and the
 //!   indicators seed 004 links to success (R-SUP-3).
+//! - [`results`]: ODFs' project results (what was tried, what came of it, figures from the
+//!   books) that supervisors circulate between ODFs (R-INFO-1).
 //! - [`outcomes`]: members' income now against their baseline, per member, per ODF and for the
 //!   programme as a sum of ODFs, cut by state, trade and target programme (R-SUP-4).
 //!
@@ -28,6 +30,7 @@ pub mod inventions;
 pub mod opportunities;
 pub mod outcomes;
 pub mod projection;
+pub mod results;
 
 mod decimal_text;
 

@@ -72,4 +72,8 @@ const PAGES: &[&str] = &[
     "/odf/alfareros-morelos/arrendamientos/1",
     "/odf/alfareros-morelos/lineas",
     "/odf/alfareros-morelos/lineas/1",
+    // support19: the notification outbox and project results (R-INFO-1).
+    "/odf/alfareros-morelos/avisos",
+    "/odf/alfareros-morelos/experiencias",
+    "/programa/experiencias",
 ];

@@ -1333,6 +1333,78 @@ async fn authorisation_matrix_every_role_against_the_support_pages() {
             none.clone(),
             [2, 2, 2, 403, 403, 403, 403, 3],
         ),
+        // support19, R-INFO-1: the notification outbox, for those who read the members' list;
+        // another ODF's as a missing one.
+        (
+            "GET",
+            format!("{o}/avisos"),
+            none.clone(),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/avisos.csv"),
+            none.clone(),
+            [2, 2, 2, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/avisos"),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        // support19, R-INFO-1: project results: the ODF's circle reads them, staff publish,
+        // supervisors circulate; the circulated ones for anyone in an ODF's circle.
+        (
+            "GET",
+            format!("{o}/experiencias"),
+            none.clone(),
+            [2, 2, 2, 2, 2, 2, 2, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/experiencias"),
+            vec![
+                ("title", "Compra de arcilla"),
+                ("tried", "Compramos juntos"),
+                ("outcome", "Bajó el costo"),
+                ("from", "2025-01"),
+                ("to", "2025-02"),
+            ],
+            [403, 3, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{o}/experiencias/1/circular"),
+            none.clone(),
+            [3, 403, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "GET",
+            "/programa/experiencias".into(),
+            none.clone(),
+            [2, 2, 2, 2, 2, 2, 2, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/experiencias"),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        // R-INNO-1, R-FUND-3: staff link a prototype payment to an invention (no such payment
+        // here: the refusal is shown on the page, 422); everyone else is refused.
+        (
+            "POST",
+            format!("{o}/inventos/{mine}/gastos"),
+            vec![("expense", "no-existe")],
+            [403, 422, 403, 403, 403, 403, 403, 3],
+        ),
+        (
+            "POST",
+            format!("{x}/inventos/1/gastos"),
+            vec![("expense", "no-existe")],
+            [403, 404, 404, 404, 404, 404, 404, 3],
+        ),
         (
             "GET",
             format!("{o}/resultados?por=estado"),

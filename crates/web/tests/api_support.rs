@@ -48,6 +48,11 @@ async fn the_support_routes_are_in_the_openapi_document() {
         "/api/v1/programme/projection/scenarios",
         "/api/v1/programme/projection",
         "/api/v1/programme/integradoras",
+        "/api/v1/orgs/{slug}/notifications",
+        "/api/v1/orgs/{slug}/results",
+        "/api/v1/orgs/{slug}/results/{id}/circulate",
+        "/api/v1/programme/results",
+        "/api/v1/orgs/{slug}/inventions/{id}/expenses",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
@@ -257,6 +262,67 @@ async fn authorisation_matrix_of_the_support_routes() {
             "/api/v1/programme/compliance".into(),
             None,
             [2, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        // support19, R-INFO-1: the notification outbox (staff, board, supervisors); another
+        // ODF's as a missing one.
+        (
+            "GET",
+            format!("{o}/notifications"),
+            None,
+            [2, 2, 2, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/notifications"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        // support19, R-INFO-1: project results.
+        (
+            "GET",
+            format!("{o}/results"),
+            None,
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/results"),
+            Some(
+                json!({"title": "Arcilla", "tried": "Juntos", "outcome": "Más barato",
+                        "from": "2025-01", "to": "2025-02"}),
+            ),
+            [403, 2, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/results/1/circulate"),
+            None,
+            [2, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            "/api/v1/programme/results".into(),
+            None,
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/results"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
+        ),
+        // R-INNO-1, R-FUND-3: an invention's prototype payments.
+        (
+            "GET",
+            format!("{o}/inventions/{mine}/expenses"),
+            None,
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "POST",
+            format!("{o}/inventions/{mine}/expenses"),
+            Some(json!({"reference": "no-existe"})),
+            [403, 422, 403, 403, 403, 403, 403, 401],
         ),
         // R-SUP-4.
         (

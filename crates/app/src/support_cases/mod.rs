@@ -12,6 +12,12 @@
 //! - `inventions`: registration, reviews, recusals, stage changes, IP status and expenses, each
 //!   keyed by its content so a replay is a no-op.
 //! - `projections` (programme): saved scenarios.
+//! - `results`: an ODF's project results (`result.published`, figures from its books) and,
+//!   in the programme's log, `result.circulated` by a supervisor (see [`results`]).
+//! - `notifications`: the outbox of new matches (`notification.queued`, written in the same
+//!   commit as the publication), claims, deliveries and failed attempts (see
+//!   [`notifications`]); a programme-wide publication writes `notification.fanout` in the
+//!   programme's log and the sender queues its messages in each ODF.
 //!
 //! Programme-level reads (compliance ranking, outcomes, the projection's present state) compute
 //! each ODF in its own organisation first and then add the results: no read joins two
@@ -19,15 +25,25 @@
 
 mod compliance;
 mod integradoras;
+mod invention_expenses;
 mod inventions;
+mod notifications;
 mod opportunities;
 mod outcomes;
 mod projection;
+mod results;
+mod transports;
 
 pub use compliance::OdfCompliance;
+pub use invention_expenses::PrototypePayment;
 pub use inventions::{InventionView, NewInvention};
+pub use notifications::{
+    OutboxMessage, OutboxStatus, Outgoing, SendFuture, SendPolicy, SendReport, Transport,
+};
 pub use opportunities::{Audience, MemberRef, NewOpportunity, OpportunityRecord, ParaTiItem};
 pub use outcomes::OutcomePoint;
+pub use results::{NewResult, ProjectResult};
+pub use transports::{smtp_data, LogTransport, SmtpTransport};
 
 use crate::access_cases::Viewer;
 use crate::{App, AppError};

@@ -1,6 +1,7 @@
 //! R-INFO-1: publishing opportunities, matching them to members ("para ti"), interest, and
 //! who was matched and who is interested.
 
+use super::notifications;
 use super::reference_or_new;
 use crate::events::{event, payload, read_stream, Actor};
 use crate::{App, AppError};
@@ -72,6 +73,20 @@ pub struct Audience {
     pub interested: Vec<MemberRef>,
 }
 
+/// The opportunity a publication describes (id 0: the id is its place in the log).
+fn checked_clone(p: &Published, scope: Scope) -> Opportunity {
+    Opportunity {
+        id: 0,
+        kind: p.kind,
+        title: p.title.clone(),
+        description: p.description.clone(),
+        published_on: p.published_on,
+        deadline: p.deadline,
+        fit: p.fit.clone(),
+        scope,
+    }
+}
+
 fn scope_of(org_id: OrgId) -> Scope {
     if org_id == PROGRAMME_ORG {
         Scope::Programme
@@ -138,14 +153,32 @@ impl App {
             fit: checked.fit,
             publisher: actor.name.clone(),
         };
+        // R-INFO-1: the messages of the new matches go in the same commit as the publication
+        // (an ODF's members now; a programme-wide one is fanned out to each ODF by the sender).
+        let notices = if org_id == PROGRAMME_ORG {
+            vec![notifications::fanout_event(actor, &reference, today)?]
+        } else {
+            let as_published = checked_clone(&published, scope_of(org_id));
+            let matched = self.matched_members(org_id, &as_published, today).await?;
+            notifications::queued_events(actor, &as_published, &reference, &matched)?
+        };
+        if notices.len() >= store::MAX_COMMIT_EVENTS {
+            return Err(store::StoreError::invalid(format!(
+                "opportunity: {} members matched, more than one commit holds",
+                notices.len()
+            ))
+            .into());
+        }
+        let mut events = vec![event(
+            actor,
+            STREAM,
+            "opportunity.published",
+            key,
+            &published,
+        )?];
+        events.extend(notices);
         let commit = Commit {
-            events: vec![event(
-                actor,
-                STREAM,
-                "opportunity.published",
-                key,
-                &published,
-            )?],
+            events,
             ..Commit::default()
         };
         self.store().commit(org_id, &commit).await?;
@@ -336,35 +369,14 @@ impl App {
     ) -> Result<Audience, AppError> {
         let record = self.opportunity(org_id, scope, opportunity_id).await?;
         let members = self.support_members(org_id).await?;
-        let capacities = self.capacities(org_id).await?;
         let interests = self.interests(org_id).await?;
         let name = |m: &registry::Member| format!("{} {}", m.data.given_names, m.data.surnames);
         let mut audience = Audience {
-            matched: Vec::new(),
+            matched: self
+                .matched_members(org_id, &record.opportunity, today)
+                .await?,
             interested: Vec::new(),
         };
-        for (id, m) in &members {
-            if !m.is_active_on(today) {
-                continue;
-            }
-            let capacity = capacities
-                .iter()
-                .filter(|c| c.member == *id)
-                .map(|c| c.capacity_units)
-                .max();
-            let profile = MemberProfile::of(
-                &m.data,
-                today,
-                registry::TargetSettings::default(),
-                capacity,
-            );
-            if rules::matches(&record.opportunity, &profile, today) {
-                audience.matched.push(MemberRef {
-                    member_id: *id,
-                    name: name(m),
-                });
-            }
-        }
         for i in interests
             .iter()
             .filter(|i| i.scope == scope && i.opportunity_id == opportunity_id)

@@ -463,6 +463,8 @@ struct InventionPage {
     may_set_ip: bool,
     ipf: IpFields,
     ip_kinds: Vec<(&'static str, &'static str)>,
+    /// The linked Competition Sub-Fund payments (R-FUND-3) and the form to link one.
+    expenses: super::invention_costs::ExpensesBlock,
 }
 
 fn ip_kinds(t: Tr) -> Vec<(&'static str, &'static str)> {
@@ -486,6 +488,8 @@ struct Again {
     review: ReviewForm,
     ip: IpFields,
     error: Option<String>,
+    /// A refused link of an expense, shown next to its list.
+    expense_error: Option<String>,
 }
 
 async fn invention_response(
@@ -500,6 +504,7 @@ async fn invention_response(
         review: form,
         ip: ipf,
         error,
+        expense_error,
     } = again;
     let t = ctx.t;
     let (org, session) = visible_org(state, ctx, slug).await?;
@@ -599,8 +604,26 @@ async fn invention_response(
         may_set_ip: may_set_ip(&session, org.id, i),
         ipf,
         ip_kinds: ip_kinds(t),
+        expenses: super::invention_costs::block(state, t, &session, org.id, id, expense_error)
+            .await?,
     };
     Ok((status, render(page)).into_response())
+}
+
+/// The invention's page again with a refused expense link (`invention_costs`).
+pub(crate) async fn invention_with_expense_error(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    id: i64,
+    status: StatusCode,
+    error: String,
+) -> PageResult {
+    let again = Again {
+        expense_error: Some(error),
+        ..Again::default()
+    };
+    invention_response(state, ctx, slug, id, status, again).await
 }
 
 /// `/odf/{slug}/inventos/{id}`.

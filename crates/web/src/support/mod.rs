@@ -6,15 +6,21 @@
 //!   reviews (notes shown only to whom the app allows), recusals and stages (R-INNO-1);
 //! - [`supervision`]: an ODF's compliance page and the programme's ranking (R-SUP-1);
 //! - [`outcomes`]: outcomes (R-SUP-4) and integradoras (R-SUP-3), each with its CSV;
+//! - [`invention_costs`]: an invention's prototype and sample payments (R-INNO-1, R-FUND-3);
+//! - [`notices`]: the notification outbox of new matches (R-INFO-1);
+//! - [`project_results`]: ODFs' project results and their circulation (R-INFO-1);
 //! - [`projection`]: scenarios, their months, charts and CSV, compared side by side (R-SUP-2).
 //!
 //! Shared here: CSV answers, field labels and refusals, the catalogue's names for the support
 //! crate's codes, and counts in the Mexican format.
 
 pub mod api;
+pub mod invention_costs;
 pub mod inventions;
+pub mod notices;
 pub mod opportunities;
 pub mod outcomes;
+pub mod project_results;
 pub mod projection;
 pub mod supervision;
 
@@ -59,6 +65,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/odf/{slug}/inventos/{id}/revision", post(inv::review))
         .route("/odf/{slug}/inventos/{id}/avanzar", post(inv::advance))
         .route("/odf/{slug}/inventos/{id}/propiedad", post(inv::set_ip))
+        .route(
+            "/odf/{slug}/inventos/{id}/gastos",
+            post(invention_costs::link),
+        )
         .route("/odf/{slug}/cumplimiento", get(sup::compliance_page))
         .route(
             "/odf/{slug}/cumplimiento.csv",
@@ -83,6 +93,20 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/programa/proyeccion.csv", get(proj::projection_csv))
         .route("/programa/integradoras", get(out::integradoras_page))
         .route("/programa/integradoras.csv", get(out::integradoras_csv))
+        .route("/odf/{slug}/avisos", get(notices::outbox_page))
+        .route("/odf/{slug}/avisos.csv", get(notices::outbox_csv))
+        .route(
+            "/odf/{slug}/experiencias",
+            get(project_results::results_page).post(project_results::publish),
+        )
+        .route(
+            "/odf/{slug}/experiencias/{id}/circular",
+            post(project_results::circulate),
+        )
+        .route(
+            "/programa/experiencias",
+            get(project_results::circulated_page),
+        )
 }
 
 /// The support system's API routes (under `/api/v1`, behind the session check).
@@ -131,6 +155,26 @@ pub(crate) fn api_routes() -> Router<AppState> {
         )
         .route("/programme/projection", get(api::compare_scenarios))
         .route("/programme/integradoras", get(api::integradoras))
+        .route(
+            "/orgs/{slug}/notifications",
+            get(notices::list_notifications),
+        )
+        .route(
+            "/orgs/{slug}/results",
+            get(project_results::list_results).post(project_results::publish_result),
+        )
+        .route(
+            "/orgs/{slug}/results/{id}/circulate",
+            post(project_results::circulate_result),
+        )
+        .route(
+            "/programme/results",
+            get(project_results::circulated_results),
+        )
+        .route(
+            "/orgs/{slug}/inventions/{id}/expenses",
+            get(invention_costs::list_expenses).post(invention_costs::link_expense),
+        )
 }
 
 // The CSV helpers are the shell's (`shell::csv`), shared with the other chapters' downloads.
