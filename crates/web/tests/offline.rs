@@ -269,17 +269,23 @@ async fn a_queued_collection_sheet_books_every_payment_once() {
     for (backend, w) in worlds().await {
         let staff = sign_in(&w, "personal").await;
         let today = today_mx();
+        // This month's dues charged, so that the meeting has members who owe.
+        w.app
+            .charge_dues_period(w.union.id, &today.format("%Y-%m").to_string(), today, &app::Actor::cli())
+            .await
+            .unwrap();
         let sheet = w.app.collection_sheet(w.union.id, today, None).await.unwrap();
-        let payers: Vec<i64> = sheet
+        // Five members who owe dues pay them in full, typed in pesos and centavos.
+        let payers: Vec<(i64, i64)> = sheet
             .rows
             .iter()
-            .filter(|r| r.dues_minor >= 5_000)
+            .filter(|r| r.dues_minor > 0)
             .take(5)
-            .map(|r| r.member_id)
+            .map(|r| (r.member_id, r.dues_minor))
             .collect();
         assert_eq!(payers.len(), 5, "{backend}");
         let mut before = Vec::new();
-        for id in &payers {
+        for (id, _) in &payers {
             before.push(w.app.dues_arrears_minor(w.union.id, *id).await.unwrap());
         }
         let mut fields: Vec<(String, String)> = vec![
@@ -288,8 +294,8 @@ async fn a_queued_collection_sheet_books_every_payment_once() {
             ("fecha".into(), today.to_string()),
             ("municipio".into(), String::new()),
         ];
-        for id in &payers {
-            fields.push((format!("d{id}"), "25.50".into()));
+        for (id, owed) in &payers {
+            fields.push((format!("d{id}"), format!("{}.{:02}", owed / 100, owed % 100)));
         }
         let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let uri = format!("/odf/{SLUG}/cobranza");
@@ -300,11 +306,11 @@ async fn a_queued_collection_sheet_books_every_payment_once() {
         let again = replay(&w, &uri, Some(&staff), key, &pairs).await;
         assert_eq!(again.json()["outcome"], "sent");
         assert_eq!(h(&again, "idempotent-replayed"), "true");
-        for (k, id) in payers.iter().enumerate() {
+        for (k, (id, owed)) in payers.iter().enumerate() {
             assert_eq!(
                 w.app.dues_arrears_minor(w.union.id, *id).await.unwrap(),
-                before[k] - 2_550,
-                "{backend}: 25.50 booked once for member {id}"
+                before[k] - owed,
+                "{backend}: the dues booked once for member {id}"
             );
         }
         let check = w.app.check_books(w.union.id).await.unwrap();
