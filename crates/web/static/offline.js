@@ -81,7 +81,7 @@
     var cards = Array.prototype.filter.call(f.querySelectorAll('fieldset'), function (c) {
       return Array.prototype.some.call(c.querySelectorAll('input'), function (i) { return i.value.trim() !== ''; });
     });
-    if (cards.length) { text += ' · ' + t('members', cards.length); }
+    if (cards.length) { text += ' · ' + t(cards.length === 1 ? 'member' : 'members', cards.length); }
     return text;
   }
 
@@ -99,7 +99,9 @@
     }).then(function () {
       f.reset();
       note = 'saved';
-      changed();
+      return changed();
+    }).then(function () {
+      holder.scrollIntoView();
     });
   }
 
@@ -126,18 +128,22 @@
         p.appendChild(el('a', '', t('signinLink'))).href = '/entrar';
       }
       if (others) { holder.appendChild(el('p', 'msg', t('other'))); }
+      var shown = [];
       if (waiting.length || done.length) {
-        var count = holder.appendChild(el('p', 'offline-count', t('waiting', waiting.length)));
+        var count = holder.appendChild(el('p', 'offline-count',
+          waiting.length ? t('waiting', waiting.length) : t('allSent')));
         count.id = 'offline-count';
         count.setAttribute('data-count', waiting.length);
         var ul = holder.appendChild(el('ul', 'offline-list'));
-        waiting.concat(done).forEach(function (e) {
+        shown = waiting.concat(done);
+        shown.slice(0, 10).forEach(function (e) {
           var li = ul.appendChild(el('li', 'offline-' + e.state, e.label + ' — '));
           li.setAttribute('data-state', e.state);
           li.appendChild(el('strong', '', t({ waiting: 'stWaiting', sent: 'stSent', refused: 'stRefused' }[e.state])));
           if (e.message) { li.appendChild(el('span', 'offline-why', ' ' + e.message)); }
         });
       }
+      if (shown.length > 10) { holder.appendChild(el('p', 'sub', t('more', shown.length - 10))); }
       if (waiting.length) {
         var b = holder.appendChild(el('button', '', t('send')));
         b.type = 'button';

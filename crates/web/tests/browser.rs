@@ -621,13 +621,14 @@ async fn from_a_fresh_database_to_a_members_first_report_on_a_phone() {
 
 /// Every page a person reaches from the menu, with the demo union's slug (the router's GET
 /// pages; `{member}` is the member `socio`): the walk below opens each as each role.
-const PAGES: [&str; 52] = [
+const PAGES: [&str; 53] = [
     "/",
     "/cuenta",
     "/reglas",
     "/bitacora",
     "/programa",
     "/activar",
+    "/sin-conexion",
     "/pagina-que-no-existe",
     "/odf/alfareros-morelos",
     "/odf/alfareros-morelos/mi-estado",
