@@ -243,7 +243,10 @@ async fn a_member_reports_two_periods_with_no_signal_and_they_arrive_once_each()
     fill_report(&client, &periods[0], "8,400.00", "2,300.50").await;
     until(&client, &waiting_is(1), 10, "one waiting").await;
     let html = client.source().await.unwrap();
-    assert!(html.contains("Guardado en este teléfono; todavía no se envía"), "{html}");
+    assert!(
+        html.contains("Guardado en este teléfono; todavía no se envía"),
+        "{html}"
+    );
     fill_report(&client, &periods[1], "7,150.75", "1,900").await;
     until(&client, &waiting_is(2), 10, "two waiting").await;
     // 4. The page shows them as waiting, by their months' names.
@@ -258,7 +261,13 @@ async fn a_member_reports_two_periods_with_no_signal_and_they_arrive_once_each()
     shot_and_check(&client, "offline-01-two-reports-waiting.png").await;
     // The statement opens from the phone's copy and shows the queue too.
     client.goto(&format!("{odf}/mi-estado")).await.unwrap();
-    until(&client, "return !!document.getElementById('offline-count')", 10, "the queue on the statement").await;
+    until(
+        &client,
+        "return !!document.getElementById('offline-count')",
+        10,
+        "the queue on the statement",
+    )
+    .await;
     assert_eq!(waiting(&client).await, 2);
     shot_and_check(&client, "offline-02-statement-offline.png").await;
     for p in &periods {
@@ -295,7 +304,10 @@ async fn a_member_reports_two_periods_with_no_signal_and_they_arrive_once_each()
     // The statement shows them.
     client.goto(&format!("{odf}/socios/{me}")).await.unwrap();
     let html = client.source().await.unwrap();
-    assert!(html.contains("$8,400.00") && html.contains("$7,150.75"), "{html}");
+    assert!(
+        html.contains("$8,400.00") && html.contains("$7,150.75"),
+        "{html}"
+    );
     shot_and_check(&client, "offline-04-statement-after.png").await;
     let check = w.app.check_books(w.union.id).await.unwrap();
     assert!(check.ok(), "{:?}", check.failures().collect::<Vec<_>>());
@@ -309,7 +321,12 @@ async fn staff_with_the_sheet(
 ) -> String {
     let today = common::today_mx();
     w.app
-        .charge_dues_period(w.union.id, &today.format("%Y-%m").to_string(), today, &app::Actor::cli())
+        .charge_dues_period(
+            w.union.id,
+            &today.format("%Y-%m").to_string(),
+            today,
+            &app::Actor::cli(),
+        )
         .await
         .unwrap();
     sign_in_through_page(client, &server.base(), "personal", DEMO_PASSWORD).await;
@@ -356,7 +373,13 @@ async fn staff_collect_from_twenty_members_with_no_signal_and_each_payment_is_bo
             .unwrap();
     }
     click(&client, "#collect-submit").await;
-    until(&client, "return !!document.querySelector('#offline li[data-state=waiting]')", 10, "the sheet waits").await;
+    until(
+        &client,
+        "return !!document.querySelector('#offline li[data-state=waiting]')",
+        10,
+        "the sheet waits",
+    )
+    .await;
     let html = client.source().await.unwrap();
     assert!(html.contains("20 socios"), "{html}");
     // The boxes are empty again: the next entry starts clean.
@@ -372,13 +395,22 @@ async fn staff_collect_from_twenty_members_with_no_signal_and_each_payment_is_bo
         .unwrap();
     shot_and_check(&client, "offline-05-sheet-waiting.png").await;
     for (k, (id, _)) in payers.iter().enumerate() {
-        assert_eq!(w.app.dues_arrears_minor(w.union.id, *id).await.unwrap(), before[k]);
+        assert_eq!(
+            w.app.dues_arrears_minor(w.union.id, *id).await.unwrap(),
+            before[k]
+        );
     }
 
     // The signal returns: the page loads again and sends the queue by itself.
     server.up().await;
     client.goto(&sheet_url).await.unwrap();
-    until(&client, "return !!document.querySelector('#offline li[data-state=sent]')", 20, "the sheet sent").await;
+    until(
+        &client,
+        "return !!document.querySelector('#offline li[data-state=sent]')",
+        20,
+        "the sheet sent",
+    )
+    .await;
     shot_and_check(&client, "offline-06-sheet-sent.png").await;
     for (k, (id, owed)) in payers.iter().enumerate() {
         assert_eq!(
@@ -426,7 +458,13 @@ async fn two_tabs_send_the_same_queue_of_a_hundred_entries_at_once_and_each_is_r
         .unwrap();
     first.send_keys("1.00").await.unwrap();
     click(&client, "#collect-submit").await;
-    until(&client, "return !!document.querySelector('#offline li[data-state=waiting]')", 10, "the first waits").await;
+    until(
+        &client,
+        "return !!document.querySelector('#offline li[data-state=waiting]')",
+        10,
+        "the first waits",
+    )
+    .await;
     let ids: Vec<String> = payers.iter().map(|i| i.to_string()).collect();
     let queued = client
         .execute_async(
@@ -457,7 +495,10 @@ async fn two_tabs_send_the_same_queue_of_a_hundred_entries_at_once_and_each_is_r
     server.up().await;
     let first_tab = client.window().await.unwrap();
     let second = client.new_window(true).await.unwrap();
-    client.switch_to_window(second.handle.clone()).await.unwrap();
+    client
+        .switch_to_window(second.handle.clone())
+        .await
+        .unwrap();
     let started = Instant::now();
     client.goto(&sheet_url).await.unwrap();
     client.switch_to_window(first_tab.clone()).await.unwrap();
@@ -474,7 +515,10 @@ async fn two_tabs_send_the_same_queue_of_a_hundred_entries_at_once_and_each_is_r
         "the first tab's queue is empty",
     )
     .await;
-    client.switch_to_window(second.handle.clone()).await.unwrap();
+    client
+        .switch_to_window(second.handle.clone())
+        .await
+        .unwrap();
     until(
         &client,
         "return document.getElementById('offline-count') === null || Number(document.getElementById('offline-count').getAttribute('data-count')) === 0",
@@ -483,7 +527,10 @@ async fn two_tabs_send_the_same_queue_of_a_hundred_entries_at_once_and_each_is_r
     )
     .await;
     let took = started.elapsed();
-    println!("sync of 100 queued entries from two tabs at once: {:.2} s", took.as_secs_f64());
+    println!(
+        "sync of 100 queued entries from two tabs at once: {:.2} s",
+        took.as_secs_f64()
+    );
     shot_and_check(&client, "offline-07-two-tabs-sent.png").await;
     // The queue on the phone: every entry sent, none refused.
     let states = client
@@ -513,7 +560,11 @@ async fn two_tabs_send_the_same_queue_of_a_hundred_entries_at_once_and_each_is_r
     }
     // The server's keys alone also hold: the same entry posted from both tabs at once, without
     // the lock, is recorded once.
-    let csrf = js(&client, "return document.querySelector('form[action=\"/salir\"] input[name=csrf]').value").await;
+    let csrf = js(
+        &client,
+        "return document.querySelector('form[action=\"/salir\"] input[name=csrf]').value",
+    )
+    .await;
     let post = format!(
         "window.dup = null; var b = new URLSearchParams([['csrf', {csrf}], ['token', 'dddddddddddddddddddddddddddddddd'], ['fecha', '{}'], ['municipio', ''], ['d{}', '2.00']]);
          fetch(location.pathname, {{ method: 'POST', body: b, headers: {{ 'Idempotency-Key': 'dddddddddddddddddddddddddddddddd' }} }})
@@ -524,11 +575,29 @@ async fn two_tabs_send_the_same_queue_of_a_hundred_entries_at_once_and_each_is_r
     js(&client, &post).await;
     client.switch_to_window(first_tab.clone()).await.unwrap();
     js(&client, &post).await;
-    until(&client, "return window.dup === 'sent'", 10, "the first tab's answer").await;
-    client.switch_to_window(second.handle.clone()).await.unwrap();
-    until(&client, "return window.dup === 'sent'", 10, "the second tab's answer").await;
+    until(
+        &client,
+        "return window.dup === 'sent'",
+        10,
+        "the first tab's answer",
+    )
+    .await;
+    client
+        .switch_to_window(second.handle.clone())
+        .await
+        .unwrap();
+    until(
+        &client,
+        "return window.dup === 'sent'",
+        10,
+        "the second tab's answer",
+    )
+    .await;
     assert_eq!(
-        w.app.dues_arrears_minor(w.union.id, payers[0]).await.unwrap(),
+        w.app
+            .dues_arrears_minor(w.union.id, payers[0])
+            .await
+            .unwrap(),
         before[0] - 5 * 100 - 200,
         "2.00 booked once"
     );
@@ -556,7 +625,13 @@ async fn a_second_person_on_the_same_phone_sees_none_of_the_first_persons_pages_
     open_controlled(&client, &format!("{odf}/reportar")).await;
     server.down().await;
     fill_report(&client, &month_before_last(0), "5,000", "1,000").await;
-    until(&client, "return !!document.querySelector('#offline li[data-state=waiting]')", 10, "queued").await;
+    until(
+        &client,
+        "return !!document.querySelector('#offline li[data-state=waiting]')",
+        10,
+        "queued",
+    )
+    .await;
     // The member's session ends (it expired: the cookie is gone); another person signs in.
     server.up().await;
     sign_in_through_page(&client, &base, "personal", DEMO_PASSWORD).await;
@@ -566,11 +641,30 @@ async fn a_second_person_on_the_same_phone_sees_none_of_the_first_persons_pages_
     assert!(!staff.is_empty() && staff != member);
     // Staff's page names no entry of the member's and does not send it; it says the phone
     // holds another person's entries.
-    until(&client, "return !document.getElementById('offline').hidden", 10, "the note").await;
+    until(
+        &client,
+        "return !document.getElementById('offline').hidden",
+        10,
+        "the note",
+    )
+    .await;
     let html = client.source().await.unwrap();
-    assert!(html.contains("Este teléfono guarda envíos de otra persona"), "{html}");
-    assert!(!html.contains("Reporte de ingresos"), "no entry of the member's shown");
-    assert_eq!(js(&client, "return document.querySelectorAll('#offline li').length").await, serde_json::json!(0));
+    assert!(
+        html.contains("Este teléfono guarda envíos de otra persona"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Reporte de ingresos"),
+        "no entry of the member's shown"
+    );
+    assert_eq!(
+        js(
+            &client,
+            "return document.querySelectorAll('#offline li').length"
+        )
+        .await,
+        serde_json::json!(0)
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(reports().await, start, "never sent under staff's session");
     shot_and_check(&client, "offline-08-second-person.png").await;
@@ -584,12 +678,22 @@ async fn a_second_person_on_the_same_phone_sees_none_of_the_first_persons_pages_
     shot_and_check(&client, "offline-09-not-theirs.png").await;
     // Staff's own kept sheet opens.
     client.goto(&format!("{odf}/cobranza")).await.unwrap();
-    assert!(client.source().await.unwrap().contains("id=\"collect-form\""));
+    assert!(client
+        .source()
+        .await
+        .unwrap()
+        .contains("id=\"collect-form\""));
     server.up().await;
 
     // The member signs in again: their entry is sent under their own session, once.
     sign_in_through_page(&client, &base, "socio", DEMO_PASSWORD).await;
-    until(&client, "return !!document.querySelector('#offline li[data-state=sent]')", 20, "the member's entry sent").await;
+    until(
+        &client,
+        "return !!document.querySelector('#offline li[data-state=sent]')",
+        20,
+        "the member's entry sent",
+    )
+    .await;
     assert_eq!(reports().await, start + 1);
 
     // Another entry waits (no signal while the form is sent); the signal returns but the page
@@ -598,10 +702,22 @@ async fn a_second_person_on_the_same_phone_sees_none_of_the_first_persons_pages_
     open_controlled(&client, &format!("{odf}/reportar")).await;
     server.down().await;
     fill_report(&client, &month_before_last(1), "4,000", "900").await;
-    until(&client, "return !!document.querySelector('#offline li[data-state=waiting]')", 10, "queued again").await;
+    until(
+        &client,
+        "return !!document.querySelector('#offline li[data-state=waiting]')",
+        10,
+        "queued again",
+    )
+    .await;
     server.up().await;
-    assert!(user_caches(&client).await.contains(&format!("tequio-user-{member}")));
-    js(&client, "document.querySelector('form[action=\"/salir\"] button').click(); return true;").await;
+    assert!(user_caches(&client)
+        .await
+        .contains(&format!("tequio-user-{member}")));
+    js(
+        &client,
+        "document.querySelector('form[action=\"/salir\"] button').click(); return true;",
+    )
+    .await;
     let mut warned = String::new();
     for _ in 0..50 {
         if let Ok(text) = client.get_alert_text().await {
@@ -610,7 +726,10 @@ async fn a_second_person_on_the_same_phone_sees_none_of_the_first_persons_pages_
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(warned.contains("Hay 1 envíos guardados"), "the warning: {warned:?}");
+    assert!(
+        warned.contains("Hay 1 envíos guardados"),
+        "the warning: {warned:?}"
+    );
     client.accept_alert().await.unwrap();
     for _ in 0..50 {
         if client.current_url().await.unwrap().path() == "/entrar" {
@@ -619,7 +738,9 @@ async fn a_second_person_on_the_same_phone_sees_none_of_the_first_persons_pages_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(client.current_url().await.unwrap().path(), "/entrar");
-    assert!(!user_caches(&client).await.contains(&format!("tequio-user-{member}")));
+    assert!(!user_caches(&client)
+        .await
+        .contains(&format!("tequio-user-{member}")));
     let left = client
         .execute_async(
             "var done = arguments[arguments.length - 1], me = arguments[0]; var r = indexedDB.open('tequio-offline', 1);

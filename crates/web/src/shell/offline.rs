@@ -91,11 +91,19 @@ pub async fn icon_svg() -> Response {
 }
 
 pub async fn icon_192() -> Response {
-    file("image/png", DAY, include_bytes!("../../static/icon-192.png"))
+    file(
+        "image/png",
+        DAY,
+        include_bytes!("../../static/icon-192.png"),
+    )
 }
 
 pub async fn icon_512() -> Response {
-    file("image/png", DAY, include_bytes!("../../static/icon-512.png"))
+    file(
+        "image/png",
+        DAY,
+        include_bytes!("../../static/icon-512.png"),
+    )
 }
 
 #[derive(Template)]
@@ -198,7 +206,9 @@ pub async fn replay(State(state): State<AppState>, request: Request, next: Next)
     let login = session.viewer.login.clone();
     let t = ctx.t;
     let work = async move {
-        let page = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+        let page = next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
         as_outcome(t, page).await
     };
     exactly_once(&state, &login, &key, &identity, &ctx.origin, kept, work).await
@@ -312,7 +322,10 @@ fn texts(html: &str, markers: &[&str]) -> String {
 /// dropped (a space for each), whitespace folded, entities undone.
 fn plain(markup: &str) -> String {
     let mut markup = markup.to_string();
-    for (open, close) in [("<span class=\"rule\"", "</span>"), ("<a class=\"rule\"", "</a>")] {
+    for (open, close) in [
+        ("<span class=\"rule\"", "</span>"),
+        ("<a class=\"rule\"", "</a>"),
+    ] {
         while let Some(at) = markup.find(open) {
             let end = markup[at..]
                 .find(close)
@@ -361,8 +374,14 @@ mod tests {
         let a = form_identity("/odf/x/cobranza", b"csrf=aaa&token=k&d7=50");
         let b = form_identity("/odf/x/cobranza", b"token=k&csrf=bbb&d7=50");
         assert_eq!(a, b);
-        assert_ne!(a, form_identity("/odf/x/cobranza", b"csrf=aaa&token=k&d7=51"));
-        assert_ne!(a, form_identity("/odf/y/cobranza", b"csrf=aaa&token=k&d7=50"));
+        assert_ne!(
+            a,
+            form_identity("/odf/x/cobranza", b"csrf=aaa&token=k&d7=51")
+        );
+        assert_ne!(
+            a,
+            form_identity("/odf/y/cobranza", b"csrf=aaa&token=k&d7=50")
+        );
     }
 
     #[test]
