@@ -632,8 +632,26 @@ async fn a_second_person_on_the_same_phone_sees_none_of_the_first_persons_pages_
         "queued",
     )
     .await;
-    // The member's session ends (it expired: the cookie is gone); another person signs in.
+    // The signal returns but the member's session ended (the cookie is gone): "Enviar" asks
+    // for the password again and keeps the entry.
     server.up().await;
+    client.delete_all_cookies().await.unwrap();
+    click(&client, "#offline-send").await;
+    until(
+        &client,
+        "return document.getElementById('offline').textContent.indexOf('Su sesión terminó') >= 0",
+        10,
+        "asked to sign in again",
+    )
+    .await;
+    assert_eq!(waiting(&client).await, 1);
+    assert!(client
+        .find(Locator::Css("#offline a[href='/entrar']"))
+        .await
+        .is_ok());
+    shot_and_check(&client, "offline-07b-sign-in-again.png").await;
+    assert_eq!(reports().await, start, "nothing sent without a session");
+    // Another person signs in on the same phone.
     sign_in_through_page(&client, &base, "personal", DEMO_PASSWORD).await;
     client.goto(&format!("{odf}/socios")).await.unwrap();
     let html = client.source().await.unwrap();

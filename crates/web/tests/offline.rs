@@ -429,3 +429,50 @@ async fn a_form_post_without_a_key_is_the_page_as_before() {
         .body
         .contains("id=\"report-form\" data-offline=\"Reporte de ingresos\""));
 }
+
+/// R-PLAN-2: a report queued on the phone for a period that staff closed before it arrived is
+/// filed late, and the answer the queue shows says the next close adjusts it.
+#[tokio::test]
+async fn a_report_queued_for_a_period_closed_meanwhile_is_filed_late_and_says_so() {
+    let w = world().await;
+    let socio = sign_in(&w, "socio").await;
+    let staff = sign_in(&w, "personal").await;
+    let me = member_of(&w, "socio").await;
+    let period = last_month();
+    let closed = post_form(
+        &w,
+        &format!("/odf/{SLUG}/cierre"),
+        Some(&staff),
+        &[
+            ("csrf", staff.csrf.as_str()),
+            ("period", &period),
+            ("confirm", "si"),
+        ],
+    )
+    .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    let p = fund::Period::parse(&period, fund::PeriodSettings::default()).unwrap();
+    assert!(w.app.is_closed(w.union.id, p).await.unwrap());
+    let before = w.app.member_reports(w.union.id, me).await.unwrap().len();
+    let r = replay(
+        &w,
+        &format!("/odf/{SLUG}/socios/{me}/reporte"),
+        Some(&socio),
+        "k-late-1",
+        &[
+            ("csrf", socio.csrf.as_str()),
+            ("period", &period),
+            ("revenue", "3,000"),
+            ("profit", "500"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["outcome"], "sent");
+    let said = r.json()["message"].as_str().unwrap().to_string();
+    assert!(said.contains("Ese periodo ya se cerró"), "{said}");
+    assert_eq!(
+        w.app.member_reports(w.union.id, me).await.unwrap().len(),
+        before + 1
+    );
+}
