@@ -46,9 +46,22 @@
     });
   }
 
+  // Whether the queue's database exists, asked without opening it: a page that only reads the
+  // queue never creates it, so no page is left mid-creation when the person moves on (Chromium
+  // may keep such a page frozen, and every later page would wait for it). It is created when
+  // the first entry is saved.
+  function exists() {
+    if (!indexedDB.databases) { return Promise.resolve(true); }
+    return indexedDB.databases().then(function (l) {
+      return l.some(function (d) { return d.name === 'tequio-offline'; });
+    }, function () { return true; });
+  }
+
   // Every entry on the phone, oldest first.
   function entries() {
-    return tx('readonly', function (s) { return s.getAll(); }).then(function (l) {
+    return exists().then(function (yes) {
+      return yes ? tx('readonly', function (s) { return s.getAll(); }) : [];
+    }).then(function (l) {
       return l.sort(function (a, b) { return a.n - b.n; });
     });
   }
@@ -61,10 +74,21 @@
     return Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
   }
 
+  // A request given up after `ms` (a weak signal can leave one hanging): as if it failed. A
+  // form given up may still arrive; its key makes sending it again safe.
+  function timed(url, opts, ms) {
+    var ctl = window.AbortController ? new AbortController() : null;
+    if (ctl) {
+      opts.signal = ctl.signal;
+      setTimeout(function () { ctl.abort(); }, ms);
+    }
+    return fetch(url, opts);
+  }
+
   // Who is signed in now and the session's CSRF token; 'signin' without a session; null
   // without a connection.
   function probe() {
-    return fetch('/sesion', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+    return timed('/sesion', { credentials: 'same-origin', cache: 'no-store' }, 4000).then(function (r) {
       if (r.status === 401) { return 'signin'; }
       return r.ok ? r.json() : null;
     }, function () { return null; });
@@ -167,8 +191,8 @@
     var body = new URLSearchParams();
     body.append('csrf', csrf);
     e.fields.forEach(function (kv) { body.append(kv[0], kv[1]); });
-    return fetch(e.action, { method: 'POST', body: body, credentials: 'same-origin', redirect: 'manual',
-      headers: { 'Idempotency-Key': e.key, Accept: 'application/json' } }).then(function (r) {
+    return timed(e.action, { method: 'POST', body: body, credentials: 'same-origin', redirect: 'manual',
+      headers: { 'Idempotency-Key': e.key, Accept: 'application/json' } }, 30000).then(function (r) {
       if (r.type === 'opaqueredirect' || r.status === 401) { return { outcome: 'signin' }; }
       return r.json().catch(function () { return {}; }).then(function (j) {
         if (j.error === 'idempotency_key_reused') { return { outcome: 'refused', message: t('reused') }; }
@@ -251,5 +275,6 @@
   });
   window.addEventListener('online', flush);
   if (channel) { channel.onmessage = render; }
-  render().then(flush);
+  // data-ready: the queue was read and, if it could, sent (what a test waits for).
+  render().then(flush).then(function () { holder.setAttribute('data-ready', '1'); });
 })();

@@ -13,6 +13,7 @@ var SHELL_FILES = ['/static/tequio.css', '/static/htmx.min.js', '/static/tequio.
   '/sin-conexion'];
 var KEEP = [/^\/odf\/[^/]+\/socios\/\d+$/, /^\/odf\/[^/]+\/socios\/\d+\/reporte$/,
   /^\/odf\/[^/]+\/cobranza$/];
+var LIMIT = 40;
 // Links that redirect to a kept page open that page offline.
 var ALIAS = [[/^(\/odf\/[^/]+)\/mi-estado$/, /^\/socios\/\d+$/],
   [/^(\/odf\/[^/]+)\/reportar$/, /^\/socios\/\d+\/reporte$/]];
@@ -57,7 +58,14 @@ function remember(resp) {
     var work = [setCurrent(m[1])];
     if (KEEP.some(function (re) { return re.test(path); })) {
       work.push(caches.open(userCache(m[1])).then(function (c) {
-        return c.put(resp.url, new Response(html, { headers: { 'content-type': type } }));
+        return c.delete(resp.url).then(function () {
+          return c.put(resp.url, new Response(html, { headers: { 'content-type': type } }));
+        }).then(function () { return c.keys(); }).then(function (keys) {
+          // The pages used last: staff who open many statements keep the newest LIMIT.
+          return Promise.all(keys.slice(0, Math.max(0, keys.length - LIMIT)).map(function (k) {
+            return c.delete(k);
+          }));
+        });
       }));
     }
     return Promise.all(work);

@@ -111,10 +111,14 @@ async fn until(client: &fantoccini::Client, script: &str, secs: u64, what: &str)
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!(
-        "{what}: not within {secs} s; the page: {}",
-        client.source().await.unwrap_or_default()
-    );
+    let state = js(
+        client,
+        "var o = document.getElementById('offline'); return location.href + ' | ' + \
+         (o ? o.hidden + ' ' + o.innerHTML : 'no panel') + ' | ' + \
+         [...document.querySelectorAll('[role=status], [role=alert], .err')].map(e => e.textContent).join(' / ')",
+    )
+    .await;
+    panic!("{what}: not within {secs} s; the page: {state}");
 }
 
 /// How many entries the page says are waiting (`-1`: the panel does not show a count).
@@ -136,6 +140,8 @@ async fn waiting(client: &fantoccini::Client) -> i64 {
 /// Opens `url` until the service worker controls the page and the page came through it, so
 /// that the worker has kept it.
 async fn open_controlled(client: &fantoccini::Client, url: &str) {
+    const READY: &str = "var o = document.getElementById('offline'); \
+         return !!o && o.getAttribute('data-ready') === '1';";
     client.goto(url).await.unwrap();
     until(
         client,
@@ -144,7 +150,10 @@ async fn open_controlled(client: &fantoccini::Client, url: &str) {
         "the service worker controls the page",
     )
     .await;
+    // The page has read (and perhaps sent) the queue before it is left.
+    until(client, READY, 15, "the page's queue read").await;
     client.goto(url).await.unwrap();
+    until(client, READY, 15, "the page's queue read").await;
     // The worker keeps the page after answering it: wait until it is in a person's cache.
     let path = js(client, "return location.pathname").await;
     let script = format!(
@@ -241,14 +250,14 @@ async fn a_member_reports_two_periods_with_no_signal_and_they_arrive_once_each()
     // 2. No signal. 3. Two periods' reports.
     server.down().await;
     fill_report(&client, &periods[0], "8,400.00", "2,300.50").await;
-    until(&client, &waiting_is(1), 10, "one waiting").await;
+    until(&client, &waiting_is(1), 20, "one waiting").await;
     let html = client.source().await.unwrap();
     assert!(
         html.contains("Guardado en este teléfono; todavía no se envía"),
         "{html}"
     );
     fill_report(&client, &periods[1], "7,150.75", "1,900").await;
-    until(&client, &waiting_is(2), 10, "two waiting").await;
+    until(&client, &waiting_is(2), 20, "two waiting").await;
     // 4. The page shows them as waiting, by their months' names.
     let html = client.source().await.unwrap();
     assert!(html.contains("por enviar: 2"), "{html}");
@@ -376,7 +385,7 @@ async fn staff_collect_from_twenty_members_with_no_signal_and_each_payment_is_bo
     until(
         &client,
         "return !!document.querySelector('#offline li[data-state=waiting]')",
-        10,
+        20,
         "the sheet waits",
     )
     .await;
@@ -461,7 +470,7 @@ async fn two_tabs_send_the_same_queue_of_a_hundred_entries_at_once_and_each_is_r
     until(
         &client,
         "return !!document.querySelector('#offline li[data-state=waiting]')",
-        10,
+        20,
         "the first waits",
     )
     .await;
@@ -628,7 +637,7 @@ async fn a_second_person_on_the_same_phone_sees_none_of_the_first_persons_pages_
     until(
         &client,
         "return !!document.querySelector('#offline li[data-state=waiting]')",
-        10,
+        20,
         "queued",
     )
     .await;
@@ -723,7 +732,7 @@ async fn a_second_person_on_the_same_phone_sees_none_of_the_first_persons_pages_
     until(
         &client,
         "return !!document.querySelector('#offline li[data-state=waiting]')",
-        10,
+        20,
         "queued again",
     )
     .await;
