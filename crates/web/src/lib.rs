@@ -85,6 +85,12 @@ pub fn router_with(state: AppState) -> Router {
         .merge(support::routes())
         .nest("/api/v1", api::routes(state.clone()))
         .fallback(shell::static_files::not_found)
+        // Issue 20: a page form sent again from the offline queue (with `Idempotency-Key`) is
+        // done once and answered in JSON.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            shell::offline::replay,
+        ))
         .layer(axum::middleware::from_fn(shell::page::remember_language))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -19,6 +19,7 @@ const PAGES: &[&str] = &[
     "/bitacora",
     "/programa",
     "/activar",
+    "/sin-conexion",
     "/pagina-que-no-existe",
     "/odf/alfareros-morelos",
     "/odf/alfareros-morelos/mi-estado",

@@ -3474,3 +3474,108 @@ async fn authorisation_matrix_every_role_against_the_csv_downloads_and_the_sheet
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+// ---- offline-pwa (issue 20): the offline routes, every role
+/// The installable app's files and the offline page answer everyone alike (no session read);
+/// the session probe names the person signed in and no one else (401 without a session); a
+/// queued report replayed with its key files only where the form would: the member themself
+/// (sent), staff for this member refused by the form itself or sent (R-ORG-3 decides), anyone
+/// else refused (403 or 404, nothing filed), another ODF's member 404 (403 for supervisors,
+/// who see every ODF), nobody signed in 401.
+#[tokio::test]
+async fn authorisation_matrix_every_role_against_the_offline_routes() {
+    let w = world().await;
+    let me = member_of(&w, "socio").await;
+    let roles = [
+        "socio",
+        "personal",
+        "consejo",
+        "supervisor",
+        "apoyo",
+        "donante",
+        "asesor",
+    ];
+    let mut who: Vec<Option<Browser>> = vec![None];
+    for r in roles {
+        who.push(Some(sign_in(&w, r).await));
+    }
+    let mut failures = Vec::new();
+    let mut people = std::collections::HashSet::new();
+    for (i, b) in who.iter().enumerate() {
+        let name = if i == 0 { "nobody" } else { roles[i - 1] };
+        let mut person = "none".to_string();
+        let probe = get(&w, "/sesion", b.as_ref()).await;
+        match b {
+            None if probe.status == StatusCode::UNAUTHORIZED => {}
+            Some(_) if probe.status == StatusCode::OK => {
+                person = probe.json()["person"].as_str().unwrap().to_string();
+                people.insert(person.clone());
+            }
+            _ => failures.push(format!("{name} GET /sesion: {}", probe.status)),
+        }
+        for uri in [
+            "/manifest.webmanifest",
+            "/sw.js",
+            "/static/offline.js",
+            "/static/icon.svg",
+            "/static/icon-192.png",
+            "/static/icon-512.png",
+            "/sin-conexion",
+        ] {
+            let r = get(&w, uri, b.as_ref()).await;
+            // The same for everyone: nothing names the person asking.
+            if r.status != StatusCode::OK || r.body.contains(&person) {
+                failures.push(format!("{name} GET {uri}: {}", r.status));
+            }
+        }
+        // A replayed report for the member `socio`, and for another ODF's member.
+        let csrf = b.as_ref().map(|b| b.csrf.clone()).unwrap_or_default();
+        for (member, other_odf) in [(me, false), (w.other_member, true)] {
+            let slug = if other_odf {
+                w.other.data.slug.clone()
+            } else {
+                w.union.data.slug.clone()
+            };
+            let body = format!("csrf={csrf}&period={}&revenue=100&profit=10", last_month());
+            let mut r = Request::post(format!("/odf/{slug}/socios/{member}/reporte"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("Idempotency-Key", format!("access-{name}-{member}"));
+            if let Some(b) = b {
+                r = r.header(header::COOKIE, &b.cookie);
+            }
+            let reply = send(&w.router, r.body(Body::from(body)).unwrap()).await;
+            let outcome = serde_json::from_str::<serde_json::Value>(&reply.body)
+                .map(|v| v["outcome"].as_str().unwrap_or("").to_string())
+                .unwrap_or_default();
+            let ok = match (name, other_odf) {
+                ("nobody", _) => reply.status == StatusCode::UNAUTHORIZED && outcome == "signin",
+                // Supervisors see every ODF (R-SUP-1) and file nothing: 403 there too.
+                ("supervisor", true) => {
+                    reply.status == StatusCode::FORBIDDEN && outcome == "forbidden"
+                }
+                (_, true) => reply.status == StatusCode::NOT_FOUND && outcome == "forbidden",
+                ("socio", false) => reply.status == StatusCode::OK && outcome == "sent",
+                ("personal", false) => matches!(outcome.as_str(), "sent" | "refused"),
+                (_, false) => matches!(reply.status.as_u16(), 403 | 404) && outcome == "forbidden",
+            };
+            if !ok {
+                failures.push(format!(
+                    "{name} replays a report of member {member}: {} {}",
+                    reply.status, reply.body
+                ));
+            }
+        }
+    }
+    assert_eq!(people.len(), roles.len(), "one opaque id per person");
+    // The member's report was filed once: theirs; staff's try came after it (a duplicate).
+    let filed = w
+        .app
+        .member_reports(w.union.id, me)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.period.to_string() == last_month())
+        .count();
+    assert_eq!(filed, 1);
+    assert!(failures.is_empty(), "{failures:#?}");
+}

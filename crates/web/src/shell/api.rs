@@ -226,19 +226,37 @@ pub(crate) async fn idempotency(
     let mut identity = format!("{} {}\n", parts.method, parts.uri.path()).into_bytes();
     identity.extend_from_slice(&bytes);
     let login = session.viewer.login.clone();
-    // The key is claimed before the work: a duplicate sent meanwhile waits for the first
-    // answer (bounded) and replays it, or gets 409 with Retry-After; it never does the work
-    // again (app::access_cases::idempotency).
+    exactly_once(
+        &state,
+        &login,
+        &key,
+        &identity,
+        &ctx.origin,
+        is_final,
+        next.run(Request::from_parts(parts, Body::from(bytes))),
+    )
+    .await
+}
+
+/// Runs `work` once for `(login, key)`: the key is claimed before the work, so a duplicate
+/// sent meanwhile waits for the first answer (bounded) and replays it, or gets 409 with
+/// Retry-After; it never does the work again (app::access_cases::idempotency). An answer
+/// `keep` accepts is stored under the key (an `api.response` event); any other releases the
+/// claim, so that the client's retry does the work. `identity` is what the key stands for:
+/// the same key with another identity is 422. Shared by the API's layer above and the offline
+/// replay of page forms (`shell::offline`).
+pub(crate) async fn exactly_once(
+    state: &AppState,
+    login: &str,
+    key: &str,
+    identity: &[u8],
+    origin: &str,
+    keep: fn(StatusCode) -> bool,
+    work: impl std::future::Future<Output = Response>,
+) -> Response {
     let claim = match state
         .app
-        .idempotency_claim(
-            PROGRAMME_ORG,
-            &login,
-            &key,
-            &identity,
-            &ctx.origin,
-            Utc::now(),
-        )
+        .idempotency_claim(PROGRAMME_ORG, login, key, identity, origin, Utc::now())
         .await
     {
         Ok(IdempotencyOutcome::New(claim)) => claim,
@@ -246,7 +264,7 @@ pub(crate) async fn idempotency(
         Ok(IdempotencyOutcome::InProgress) => {
             return match state
                 .app
-                .idempotency_wait(PROGRAMME_ORG, &login, &key, &identity, DUPLICATE_WAIT)
+                .idempotency_wait(PROGRAMME_ORG, login, key, identity, DUPLICATE_WAIT)
                 .await
             {
                 Ok(Some(stored)) => replayed(stored),
@@ -256,14 +274,12 @@ pub(crate) async fn idempotency(
         }
         Err(e) => return access_error(e),
     };
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    let response = work.await;
     let status = response.status();
     // Not an answer to keep (a server error, a race lost every time, a rate limit): the claim
     // is released so the client's retry does the work.
-    let release = || release_claim(&state, &login, &key, claim, &ctx.origin);
-    if !is_final(status) {
+    let release = || release_claim(state, login, key, claim, origin);
+    if !keep(status) {
         release().await;
         return response;
     }
@@ -280,11 +296,11 @@ pub(crate) async fn idempotency(
         .app
         .remember_response(
             PROGRAMME_ORG,
-            &login,
-            &key,
-            &identity,
+            login,
+            key,
+            identity,
             stored,
-            &ctx.origin,
+            origin,
             Utc::now(),
         )
         .await

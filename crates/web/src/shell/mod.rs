@@ -11,6 +11,8 @@
 //!   rules page (`rules`);
 //! - static files, the health check and the 404 page (`static_files`); security headers and
 //!   the page script (`security`); reads cached until a write (`read_cache`);
+//! - working without a signal: the manifest, the service worker, the offline script and page,
+//!   the session probe and the replay of a queued form (`offline`, issue 20);
 //! - the API: the JSON error body, refusals, the session and organisation of a route, the
 //!   idempotency layer and `POST /api/v1/session` (`api`); the contract's extractors,
 //!   error bodies of the framework's rejections and the OpenAPI modifier (`api_contract`).
@@ -26,6 +28,7 @@ pub(crate) mod format;
 pub(crate) mod forms;
 pub(crate) mod i18n;
 pub mod limiter;
+pub(crate) mod offline;
 pub(crate) mod page;
 pub mod read_cache;
 pub(crate) mod read_gate;
@@ -64,4 +67,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/entrar", get(signin::signin_form).post(signin::signin))
         .route("/salir", post(signin::signout))
         .route("/reglas", get(rules::rules_page))
+        // Issue 20: the installable app and working without a signal.
+        .route("/manifest.webmanifest", get(offline::manifest))
+        .route("/sw.js", get(offline::service_worker))
+        .route("/static/offline.js", get(offline::script))
+        .route("/static/icon.svg", get(offline::icon_svg))
+        .route("/static/icon-192.png", get(offline::icon_192))
+        .route("/static/icon-512.png", get(offline::icon_512))
+        .route("/sin-conexion", get(offline::offline_page))
+        .route("/sesion", get(offline::probe))
 }

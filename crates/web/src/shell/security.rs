@@ -11,10 +11,12 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The policy: nothing inline, nothing from elsewhere, no framing.
+/// The policy: nothing inline, nothing from elsewhere, no framing; the service worker, the
+/// manifest and the offline script's requests from this server only (issue 20).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
-     form-action 'self'; frame-ancestors 'none'";
+     form-action 'self'; frame-ancestors 'none'; worker-src 'self'; manifest-src 'self'; \
+     connect-src 'self'";
 
 pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
