@@ -302,6 +302,7 @@ pub(crate) fn list(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shell::csv::csv_cell;
 
     #[test]
     fn counts_and_csv_cells_are_written_as_mexico_and_spreadsheets_read_them() {
