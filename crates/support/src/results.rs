@@ -69,12 +69,12 @@ mod tests {
     #[test]
     fn r_info_1_figures_add_each_closed_period_and_texts_are_checked() {
         let mut f = ResultFigures::default();
-        f.add_period(1_000_00, 100_00).unwrap();
-        f.add_period(-250_00, 0).unwrap();
+        f.add_period(100_000, 10_000).unwrap();
+        f.add_period(-25_000, 0).unwrap();
         // 1,000.00 − 250.00 = 750.00; 100.00 + 0.
         assert_eq!(
             (f.periods_closed, f.new_revenue_minor, f.fund_minor),
-            (2, 750_00, 100_00)
+            (2, 75_000, 10_000)
         );
         assert!(f.add_period(i64::MAX, 0).is_err());
         assert!(ResultText::new("", "x", "y").is_err());

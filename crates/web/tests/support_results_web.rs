@@ -72,7 +72,7 @@ async fn r_info_1_staff_publish_a_result_supervisors_circulate_it_members_read_i
         let whole = (minor / 100).to_string();
         let mut grouped = String::new();
         for (i, ch) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);

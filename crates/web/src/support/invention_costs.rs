@@ -158,7 +158,7 @@ pub async fn list_expenses(
         .app
         .invention_for(org.id, None, id, crate::shell::today_mx())
         .await
-        .map_err(|e| crate::shell::access_error(e))?;
+        .map_err(crate::shell::access_error)?;
     let (linked, total) = state
         .app
         .invention_expenses(org.id, id)
