@@ -86,7 +86,7 @@ pub struct CloseArgs {
 }
 
 fn today(date: Option<chrono::NaiveDate>) -> chrono::NaiveDate {
-    date.unwrap_or_else(|| chrono::Local::now().date_naive())
+    date.unwrap_or_else(|| app::fact_date::mexico_city_today(chrono::Utc::now()))
 }
 
 pub async fn run(app: &App, command: BoardCommand) -> anyhow::Result<()> {

@@ -738,7 +738,7 @@ pub async fn run_loan(cmd: LoanCommand, settings: &crate::config::Settings) -> a
             let org = org_id(&app, &a.org.org).await?;
             let date = match &a.on {
                 Some(t) => on(t)?,
-                None => chrono::Local::now().date_naive(),
+                None => app::fact_date::mexico_city_today(chrono::Utc::now()),
             };
             let book = app.credit_book(org).await?;
             print_loan(book.loan(a.loan)?, date, a.format);
@@ -1091,7 +1091,7 @@ pub async fn run_lease(
         }
         LeaseCommand::Buy(a) => {
             let org = org_id(&app, &a.org.org).await?;
-            let today = chrono::Local::now().date_naive();
+            let today = app::fact_date::mexico_city_today(chrono::Utc::now());
             let cmd = app::credit_cases::LeasePurchaseCmd {
                 lease_id: a.lease,
                 member_id: a.member,

@@ -793,7 +793,7 @@ async fn oversized_bodies_are_refused_before_anything_is_read() {
 async fn r_gov_2_the_board_votes_a_proposal_through_and_the_decision_records_who_voted_what() {
     let w = world().await;
     let id = proposal(&w, "close").await;
-    let today = chrono::Utc::now().date_naive();
+    let today = app::fact_date::mexico_city_today(chrono::Utc::now());
     let roles = w.app.store().roles(w.union.id).await.unwrap();
     let seats = governance::board_seats(&roles, today).len();
     assert!(seats >= 3, "the demo board has {seats} seats");

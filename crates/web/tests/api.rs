@@ -8,13 +8,13 @@ use serde_json::json;
 
 fn this_month() -> String {
     use chrono::Datelike;
-    let d = chrono::Utc::now().date_naive();
+    let d = app::fact_date::mexico_city_today(chrono::Utc::now());
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
 fn last_month() -> String {
     use chrono::Datelike;
-    let d = chrono::Utc::now().date_naive();
+    let d = app::fact_date::mexico_city_today(chrono::Utc::now());
     let (y, m) = if d.month() == 1 {
         (d.year() - 1, 12)
     } else {
@@ -613,7 +613,7 @@ async fn the_audit_api_reads_newest_first_with_the_previous_state_and_pages_back
                 to: fund::PlanStatus::Succeeded,
                 reason: "meta cumplida".into(),
             },
-            chrono::Utc::now().date_naive(),
+            app::fact_date::mexico_city_today(chrono::Utc::now()),
             &app::fund_cases::Audit::new("personal", "10.1.2.3"),
         )
         .await

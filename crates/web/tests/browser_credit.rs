@@ -54,7 +54,11 @@ async fn a_members_loan_from_quote_to_two_payments_on_a_phone() {
 
     // 2. The board votes for it on the proposals page; the first member closes the vote.
     let roles = w.app.store().roles(w.union.id).await.unwrap();
-    let seats = governance::board_seats(&roles, chrono::Utc::now().date_naive()).len();
+    let seats = governance::board_seats(
+        &roles,
+        app::fact_date::mexico_city_today(chrono::Utc::now()),
+    )
+    .len();
     let proposal = format!("p{}", application.proposal_id);
     for i in 0..seats / 2 + 1 {
         let login = if i == 0 {

@@ -122,7 +122,11 @@ async fn staff_lease_a_kiln_to_a_member_who_pays_every_rent_and_buys_it_on_a_pho
 
     // 2. A majority of the board votes for it; the first member closes the vote.
     let roles = w.app.store().roles(w.union.id).await.unwrap();
-    let seats = governance::board_seats(&roles, chrono::Utc::now().date_naive()).len();
+    let seats = governance::board_seats(
+        &roles,
+        app::fact_date::mexico_city_today(chrono::Utc::now()),
+    )
+    .len();
     for i in 0..seats / 2 + 1 {
         let login = if i == 0 {
             "consejo".to_string()

@@ -39,7 +39,7 @@ async fn count(w: &World, stream: &str) -> usize {
 /// The board approves proposal `id` through the proposals page: a majority of seats vote
 /// for, and a board member closes the vote.
 async fn board_approves(w: &World, id: i64) {
-    let today = chrono::Utc::now().date_naive();
+    let today = app::fact_date::mexico_city_today(chrono::Utc::now());
     let roles = w.app.store().roles(w.union.id).await.unwrap();
     let seats = governance::board_seats(&roles, today).len();
     for i in 0..seats / 2 + 1 {

@@ -398,7 +398,7 @@ async fn the_audit_log_shows_a_members_plan_change_with_before_and_after_newest_
                 to: fund::PlanStatus::Abandoned,
                 reason: "cerró el taller".into(),
             },
-            chrono::Utc::now().date_naive(),
+            app::fact_date::mexico_city_today(chrono::Utc::now()),
             &app::fund_cases::Audit::new("personal", "10.1.2.3"),
         )
         .await

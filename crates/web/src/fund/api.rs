@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use fund::{Period, Reporter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -230,7 +230,7 @@ async fn close(
         .close_period(
             org.id,
             period,
-            Utc::now().date_naive(),
+            crate::shell::dates::today_mx(),
             CloseOptions {
                 preview,
                 ..CloseOptions::default()
@@ -400,7 +400,7 @@ pub async fn purchase_lease(
                 on: body.on,
                 reference: body.reference,
             },
-            Utc::now().date_naive(),
+            crate::shell::dates::today_mx(),
         )
         .await
         .map_err(app_error)?;
@@ -437,7 +437,7 @@ pub async fn odf_fund(
 ) -> ApiResult {
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewMembers).await?;
     let settings = state.app.fund_settings(org.id).await.map_err(app_error)?;
-    let period = Period::containing(Utc::now().date_naive(), settings.period).prev();
+    let period = Period::containing(crate::shell::dates::today_mx(), settings.period).prev();
     let s = state
         .app
         .odf_fund_statement(org.id, period)

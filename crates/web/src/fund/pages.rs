@@ -19,7 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use fund::{Period, Reporter};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -1486,7 +1486,7 @@ pub async fn fund_page(
     let app = &state.app;
     let fail = |e| PageError::from_app(t, e);
     let settings = period_settings(&state, t, org.id).await?;
-    let period = Period::containing(Utc::now().date_naive(), settings).prev();
+    let period = Period::containing(crate::shell::dates::today_mx(), settings).prev();
     let s = app.odf_fund_statement(org.id, period).await.map_err(fail)?;
     let book = app.credit_book(org.id).await.map_err(fail)?;
     let sub = |name, l: &fund::statement::SubFundLine| SubFundRow {
@@ -1522,7 +1522,7 @@ pub async fn fund_page(
                     "{}%",
                     (line.rate.annual() * rust_decimal::Decimal::from(100)).normalize()
                 ),
-                chart: crate::credit::lines::limit_chart(t, line, Utc::now().date_naive()),
+                chart: crate::credit::lines::limit_chart(t, line, crate::shell::dates::today_mx()),
                 history: line
                     .limit_history
                     .iter()

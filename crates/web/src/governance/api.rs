@@ -156,7 +156,7 @@ pub(crate) async fn create_proposal(
             &s.viewer,
             form,
             &ctx.origin,
-            Utc::now().date_naive(),
+            crate::shell::dates::today_mx(),
         )
         .await
         .map_err(access_error)?;
@@ -188,7 +188,7 @@ pub(crate) async fn cast_vote(
             id,
             choice,
             &ctx.origin,
-            Utc::now().date_naive(),
+            crate::shell::dates::today_mx(),
         )
         .await
         .map_err(access_error)?;
@@ -217,7 +217,13 @@ pub(crate) async fn close_vote(
     let (org, s) = org_for(&state, &ctx, &slug, Action::Vote).await?;
     let d = state
         .app
-        .close_as(org.id, &s.viewer, id, &ctx.origin, Utc::now().date_naive())
+        .close_as(
+            org.id,
+            &s.viewer,
+            id,
+            &ctx.origin,
+            crate::shell::dates::today_mx(),
+        )
         .await
         .map_err(access_error)?;
     Ok(Json(DecisionOut {

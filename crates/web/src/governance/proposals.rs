@@ -229,7 +229,7 @@ async fn proposals_response(
         .map_err(|e| PageError::from_access(t, e))?;
     let my_seat = state
         .app
-        .seat_of(org.id, v, Utc::now().date_naive())
+        .seat_of(org.id, v, crate::shell::dates::today_mx())
         .await
         .map_err(|e| PageError::from_access(t, e))?;
     // Issue 17: who proposed, by name (the record keeps the login).
@@ -349,7 +349,7 @@ pub async fn propose(
                 &session.viewer,
                 form,
                 &ctx.origin,
-                Utc::now().date_naive(),
+                crate::shell::dates::today_mx(),
             )
             .await
         {
@@ -415,7 +415,7 @@ pub async fn vote(
             id,
             choice,
             &ctx.origin,
-            Utc::now().date_naive(),
+            crate::shell::dates::today_mx(),
         )
         .await
     {
@@ -454,7 +454,7 @@ pub async fn close(
             &session.viewer,
             id,
             &ctx.origin,
-            Utc::now().date_naive(),
+            crate::shell::dates::today_mx(),
         )
         .await
     {

@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use registry::{MemberEdit, Profile, Rfc, TargetProgramme};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -142,7 +142,7 @@ pub(crate) async fn add_member(
         .import_members_csv(
             org.id,
             &member_csv(&values),
-            Utc::now().date_naive(),
+            crate::shell::dates::today_mx(),
             &Actor::new(&s.viewer.login, &ctx.origin),
         )
         .await

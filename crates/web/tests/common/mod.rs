@@ -272,7 +272,7 @@ pub async fn proposal(w: &World, key: &str) -> i64 {
                 amount_minor: 1_500_000,
             },
             "test",
-            chrono::Utc::now().date_naive(),
+            app::fact_date::mexico_city_today(chrono::Utc::now()),
         )
         .await
         .unwrap()

@@ -73,7 +73,7 @@ pub async fn old_world() -> World {
 /// seats vote for (a quorum, R-GOV-2) and the vote is closed. Answers the decision's id.
 pub async fn approve_expense(w: &World, key: &str) -> i64 {
     let id = proposal(w, key).await;
-    let today = chrono::Utc::now().date_naive();
+    let today = app::fact_date::mexico_city_today(chrono::Utc::now());
     for login in ["consejo", "consejo2", "consejo3", "consejo4"] {
         let v = w.app.user(login).await.unwrap().viewer;
         w.app
