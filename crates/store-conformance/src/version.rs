@@ -66,7 +66,9 @@ pub async fn check_an_accounts_version_moves_with_every_posting_on_it(store: Arc
     // Another organisation's member, a missing member, an account not open: not found.
     let other = new_org(&*store, "version-other").await;
     assert!(matches!(
-        store.member_and_account_version(other.id, m.id, &dues).await,
+        store
+            .member_and_account_version(other.id, m.id, &dues)
+            .await,
         Err(StoreError::NotFound { .. })
     ));
     assert!(matches!(

@@ -140,7 +140,11 @@ async fn aged_out_dues_are_checked_and_their_lines_kept_while_nothing_changed() 
             "{backend}"
         );
         assert_eq!(
-            moved.statement.lines.last().map(|l| l.amount.amount_minor()),
+            moved
+                .statement
+                .lines
+                .last()
+                .map(|l| l.amount.amount_minor()),
             Some(700),
             "{backend}: the new charge is the last line"
         );

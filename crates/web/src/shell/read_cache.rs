@@ -366,7 +366,9 @@ mod tests {
             .await;
         assert_eq!(first, Ok(1));
         let fresh = m
-            .get_or_refresh(&f, &"k", |_| async { panic!("a fresh value is not checked") })
+            .get_or_refresh(&f, &"k", |_| async {
+                panic!("a fresh value is not checked")
+            })
             .await;
         assert_eq!(fresh, Ok::<_, ()>(1));
         f.written();
