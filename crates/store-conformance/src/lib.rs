@@ -26,12 +26,14 @@ mod fixtures;
 mod journal;
 mod people;
 mod property;
+mod version;
 
 pub use events::*;
 pub use fixtures::{entry, entry_in, member, new_org};
 pub use journal::*;
 pub use people::*;
 pub use property::check_random_sequences_keep_the_books;
+pub use version::*;
 
 #[doc(hidden)]
 pub use store;
@@ -75,6 +77,7 @@ macro_rules! conformance_suite {
             check_members_are_paged_by_id,
             check_leaving_keeps_history_and_cannot_happen_twice,
             check_an_edit_changes_the_editable_fields_with_its_event,
+            check_an_accounts_version_moves_with_every_posting_on_it,
             check_roles_are_assigned_listed_and_ended,
             check_registry_changes_append_their_events_with_them,
             check_a_refused_registry_change_writes_no_event,

@@ -437,6 +437,18 @@ impl Store for PgStore {
         .await
     }
 
+    async fn member_and_account_version(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        account: &AccountCode,
+    ) -> StoreResult<(Member, store::AccountVersion)> {
+        retrying(self.follow(), "member_and_account_version", || {
+            members::member_and_account_version(&self.pool, org_id, member_id, account)
+        })
+        .await
+    }
+
     async fn member_by_curp(&self, org_id: OrgId, curp: &str) -> StoreResult<Member> {
         retrying(self.follow(), "member_by_curp", || {
             members::member_by_curp(&self.pool, org_id, curp)

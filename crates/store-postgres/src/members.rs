@@ -4,7 +4,7 @@ use crate::events::{append_after_change, prior};
 use crate::orgs::{insert_accounts, require_org};
 use crate::{clamp_limit, corrupt, Attempt, AttemptResult};
 use chrono::NaiveDate;
-use ledger::Account;
+use ledger::{Account, AccountCode};
 use registry::{
     Curp, LetterOfCommitment, Member, MemberEdit, NewMember, NewRoleAssignment, Profile, Rfc, Role,
     RoleAssignment, Sex, TargetProgramme,
@@ -309,6 +309,44 @@ pub(crate) async fn member(
         Some(row) => member_from_row(&row),
         None => Err(StoreError::not_found(format!("member {member_id}")).into()),
     }
+}
+
+/// [`store::Store::member_and_account_version`]: the member's row with the account's
+/// materialised posting count and balance (`store::AccountVersion`), in one statement (one
+/// snapshot). Both change in the transaction that appends the account's postings, under the
+/// balance row's lock, so entry ids (a global sequence, not in commit order) play no part.
+pub(crate) async fn member_and_account_version(
+    pool: &PgPool,
+    org_id: OrgId,
+    member_id: MemberId,
+    account: &AccountCode,
+) -> AttemptResult<(Member, store::AccountVersion)> {
+    let row = sqlx::query(&format!(
+        "SELECT {MEMBER_COLUMNS}, \
+           (SELECT b.postings_count FROM balances b \
+              WHERE b.org_id = $1 AND b.account_code = $3) AS account_postings, \
+           (SELECT b.balance_minor FROM balances b \
+              WHERE b.org_id = $1 AND b.account_code = $3) AS account_balance \
+         FROM members WHERE org_id = $1 AND id = $2"
+    ))
+    .bind(org_id)
+    .bind(member_id)
+    .bind(account.as_str())
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Err(StoreError::not_found(format!("member {member_id}")).into());
+    };
+    let count: Option<i64> = row.try_get("account_postings")?;
+    let balance: Option<i64> = row.try_get("account_balance")?;
+    let (Some(count), Some(balance)) = (count, balance) else {
+        return Err(StoreError::not_found(format!("account {account}")).into());
+    };
+    let version = store::AccountVersion {
+        count_or_last_id: count,
+        balance_minor: balance,
+    };
+    Ok((member_from_row(&row)?, version))
 }
 
 pub(crate) async fn member_by_curp(

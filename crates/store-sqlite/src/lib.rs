@@ -402,6 +402,15 @@ impl Store for SqliteStore {
         people::member(&self.pool, org_id, member_id).await
     }
 
+    async fn member_and_account_version(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        account: &AccountCode,
+    ) -> StoreResult<(Member, store::AccountVersion)> {
+        people::member_and_account_version(&self.pool, org_id, member_id, account).await
+    }
+
     async fn member_by_curp(&self, org_id: OrgId, curp: &str) -> StoreResult<Member> {
         people::member_by_curp(&self.pool, org_id, curp).await
     }

@@ -3,7 +3,7 @@
 use crate::sql::{json_strings, multi_row_insert, rows_per_statement};
 use crate::{backend, corrupt, orgs};
 use chrono::NaiveDate;
-use ledger::Account;
+use ledger::{Account, AccountCode};
 use registry::{
     Curp, LetterOfCommitment, Member, MemberEdit, NewMember, NewRoleAssignment, Profile, Rfc, Role,
     RoleAssignment, Sex, TargetProgramme,
@@ -191,6 +191,46 @@ pub(crate) async fn member(
 ) -> StoreResult<Member> {
     let mut conn = pool.acquire().await.map_err(backend)?;
     member_in(&mut conn, org_id, member_id).await
+}
+
+/// [`store::Store::member_and_account_version`]: the member's row with the organisation's
+/// last entry id and the account's balance (`store::AccountVersion`), in one statement (one
+/// hand-over to the database thread). SQLite writes one transaction at a time and a batch's
+/// entries take ids after every committed one, so the last id moves with any new posting.
+pub(crate) async fn member_and_account_version(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    member_id: MemberId,
+    account: &AccountCode,
+) -> StoreResult<(Member, store::AccountVersion)> {
+    let row = sqlx::query(&format!(
+        "SELECT {MEMBER_COLUMNS}, \
+           (SELECT COALESCE(MAX(e.id), 0) FROM entries e WHERE e.org_id = ?1), \
+           (SELECT 1 FROM accounts a WHERE a.org_id = ?1 AND a.code = ?3), \
+           (SELECT COALESCE(SUM(b.balance_minor), 0) FROM balances b \
+              JOIN accounts a ON a.org_id = b.org_id AND a.code = b.account_code \
+                AND a.currency = b.currency \
+              WHERE b.org_id = ?1 AND b.account_code = ?3) \
+         FROM members WHERE org_id = ?1 AND id = ?2"
+    ))
+    .bind(org_id)
+    .bind(member_id)
+    .bind(account.as_str())
+    .fetch_optional(pool)
+    .await
+    .map_err(backend)?;
+    let Some(row) = row else {
+        return Err(StoreError::not_found(format!("member {member_id}")));
+    };
+    let open: Option<i64> = row.try_get(19).map_err(backend)?;
+    if open.is_none() {
+        return Err(StoreError::not_found(format!("account '{account}'")));
+    }
+    let version = store::AccountVersion {
+        count_or_last_id: row.try_get(18).map_err(backend)?,
+        balance_minor: row.try_get(20).map_err(backend)?,
+    };
+    Ok((decode_member(&row)?, version))
 }
 
 pub(crate) async fn member_by_curp(

@@ -215,6 +215,21 @@ impl Page {
     }
 }
 
+/// A token that changes whenever an account's postings change, read in one statement with a
+/// member's record ([`Store::member_and_account_version`]): equal tokens read at two moments
+/// mean the account had the same postings at both (the journal is append-only, so what was
+/// posted is never edited or removed). What it is made of is the backend's: on PostgreSQL the
+/// account's materialised posting count and balance (changed in the transaction that appends
+/// the postings); on SQLite the organisation's last entry id and the account's balance (a
+/// write there is one transaction at a time and its entries take ids after every committed
+/// one, so any new entry moves it). Only comparable with a token of the same account and
+/// store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountVersion {
+    pub count_or_last_id: i64,
+    pub balance_minor: i64,
+}
+
 /// What an import did: members created, and members already registered with identical data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ImportOutcome {
@@ -418,6 +433,16 @@ pub trait Store: Send + Sync {
         events: &[NewEvent],
     ) -> StoreResult<ImportOutcome>;
     async fn member(&self, org_id: OrgId, member_id: MemberId) -> StoreResult<Member>;
+    /// A member of the organisation (NotFound as [`Store::member`]) and the
+    /// [`AccountVersion`] of `account`, in ONE statement: what a cached statement revalidates
+    /// with (`web::read_cache`) instead of reading its lines again (NotFound if the account is
+    /// not open).
+    async fn member_and_account_version(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        account: &AccountCode,
+    ) -> StoreResult<(Member, AccountVersion)>;
     async fn member_by_curp(&self, org_id: OrgId, curp: &str) -> StoreResult<Member>;
     async fn members(&self, org_id: OrgId, page: Page) -> StoreResult<Vec<Member>>;
     async fn count_members(&self, org_id: OrgId) -> StoreResult<u64>;

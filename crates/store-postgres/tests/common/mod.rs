@@ -244,6 +244,16 @@ impl Store for Guarded {
     async fn member(&self, org_id: OrgId, member_id: MemberId) -> StoreResult<Member> {
         self.store.member(org_id, member_id).await
     }
+    async fn member_and_account_version(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+        account: &AccountCode,
+    ) -> StoreResult<(Member, store::AccountVersion)> {
+        self.store
+            .member_and_account_version(org_id, member_id, account)
+            .await
+    }
     async fn member_by_curp(&self, org_id: OrgId, curp: &str) -> StoreResult<Member> {
         self.store.member_by_curp(org_id, curp).await
     }
