@@ -6,6 +6,20 @@
 //! messages in each ODF's own log (keyed, so an interrupted fan-out resumes where it stopped).
 //! Publishing never calls a transport, so a failing or slow transport cannot block or undo it.
 //!
+//! **Later matches.** A member who comes to fit an open opportunity after it was published (a
+//! member added or imported later, or whose trade, place, programmes or capacity changed) sees
+//! it in "para ti" at once (that list is computed from the member as they are now) and gets one
+//! message from the next pass of the sender, which first runs a bounded sweep
+//! ([`App::queue_later_matches`]): open opportunities × active members of each ODF, writing only
+//! the message keys that are missing. The key is the opportunity's and the member's, so nobody
+//! gets a second message for the same opportunity, whether they were matched at publication,
+//! by an earlier sweep, or stopped and started fitting again. The sweep, rather than queueing in
+//! the member's own commit, because a member changes in many places (the add and edit forms,
+//! the API, a CSV import of up to 10,000 rows, the demo), the registry would have to read every
+//! open opportunity in each of them, and an import's commit would grow by members ×
+//! opportunities events; the message would not leave any earlier anyway, as only the sender
+//! sends. A sweep that stops part-way is run again by the next pass with the same result.
+//!
 //! **Once.** A sender takes a message by committing `notification.claimed` under the key
 //! `{message}:claim:{attempt}` with its own sender id: the store keeps one event per key, so of
 //! two senders only one owns an attempt. The outcome is `notification.sent` or
@@ -18,12 +32,12 @@
 //! **Bounded.** At most [`SendPolicy::max_attempts`] attempts, each after the previous failure
 //! plus a backoff that doubles; the last failure is final and shows its reason.
 
-use super::opportunities::MemberRef;
+use super::opportunities::{MemberRef, OpportunityRecord};
 use crate::events::{event, payload, read_stream, Actor};
 use crate::{App, AppError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 use store::{Commit, NewEvent, OrgId, StoreError, PROGRAMME_ORG};
@@ -206,6 +220,40 @@ fn date_es(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
+/// An ODF's members and declared capacities, read once to match many opportunities.
+struct MatchingRegistry {
+    members: BTreeMap<i64, registry::Member>,
+    capacities: Vec<trade::sales::Capacity>,
+}
+
+impl MatchingRegistry {
+    /// The members active on `on` whom `opportunity` fits (R-INFO-1; capacity R-SELL-1).
+    fn matched(&self, opportunity: &Opportunity, on: NaiveDate) -> Vec<MemberRef> {
+        use support::opportunities::{self as rules, MemberProfile};
+        let mut out = Vec::new();
+        for (id, m) in &self.members {
+            if !m.is_active_on(on) {
+                continue;
+            }
+            let capacity = self
+                .capacities
+                .iter()
+                .filter(|c| c.member == *id)
+                .map(|c| c.capacity_units)
+                .max();
+            let profile =
+                MemberProfile::of(&m.data, on, registry::TargetSettings::default(), capacity);
+            if rules::matches(opportunity, &profile, on) {
+                out.push(MemberRef {
+                    member_id: *id,
+                    name: format!("{} {}", m.data.given_names, m.data.surnames),
+                });
+            }
+        }
+        out
+    }
+}
+
 /// The `notification.queued` events of an opportunity for the members it fits (R-INFO-1: the
 /// member reads it in Spanish first, English second).
 pub(crate) fn queued_events(
@@ -364,29 +412,16 @@ impl App {
         opportunity: &Opportunity,
         on: NaiveDate,
     ) -> Result<Vec<MemberRef>, AppError> {
-        use support::opportunities::{self as rules, MemberProfile};
-        let members = self.support_members(org_id).await?;
-        let capacities = self.capacities(org_id).await?;
-        let mut out = Vec::new();
-        for (id, m) in &members {
-            if !m.is_active_on(on) {
-                continue;
-            }
-            let capacity = capacities
-                .iter()
-                .filter(|c| c.member == *id)
-                .map(|c| c.capacity_units)
-                .max();
-            let profile =
-                MemberProfile::of(&m.data, on, registry::TargetSettings::default(), capacity);
-            if rules::matches(opportunity, &profile, on) {
-                out.push(MemberRef {
-                    member_id: *id,
-                    name: format!("{} {}", m.data.given_names, m.data.surnames),
-                });
-            }
-        }
-        Ok(out)
+        let registry = self.matching_registry(org_id).await?;
+        Ok(registry.matched(opportunity, on))
+    }
+
+    /// What matching reads of an ODF, once for any number of opportunities.
+    async fn matching_registry(&self, org_id: OrgId) -> Result<MatchingRegistry, AppError> {
+        Ok(MatchingRegistry {
+            members: self.support_members(org_id).await?,
+            capacities: self.capacities(org_id).await?,
+        })
     }
 
     /// The ODF's outbox (R-INFO-1), in the order the messages were queued.
@@ -448,6 +483,93 @@ impl App {
         Ok(queued)
     }
 
+    /// R-INFO-1 later matches: queues a message for every active member an open opportunity
+    /// (the ODF's own and the programme's, deadline not passed on `today`) fits now and who has
+    /// none for it yet (a member added, imported or edited after the publication, or whose
+    /// capacity grew). The message key is the opportunity's and the member's, so a member
+    /// matched at publication or by an earlier sweep is never queued twice. Bounded: open
+    /// opportunities × active members per ODF, and only missing keys are written.
+    pub async fn queue_later_matches(
+        &self,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<usize, AppError> {
+        let open = |r: &OpportunityRecord| today <= r.opportunity.deadline;
+        let programme: Vec<OpportunityRecord> = self
+            .opportunities(PROGRAMME_ORG)
+            .await?
+            .into_iter()
+            .filter(open)
+            .collect();
+        let mut queued = 0;
+        for org in self.store().orgs().await? {
+            if org.id == PROGRAMME_ORG {
+                continue;
+            }
+            let own: Vec<OpportunityRecord> = self
+                .opportunities(org.id)
+                .await?
+                .into_iter()
+                .filter(open)
+                .collect();
+            if own.is_empty() && programme.is_empty() {
+                continue;
+            }
+            let registry = self.matching_registry(org.id).await?;
+            let have: BTreeSet<String> = read_stream(&**self.store(), org.id, STREAM)
+                .await?
+                .into_iter()
+                .filter(|e| e.event.kind == "notification.queued")
+                .map(|e| e.event.key)
+                .collect();
+            let mut events = Vec::new();
+            for r in own.iter().chain(&programme) {
+                let fresh: Vec<MemberRef> = registry
+                    .matched(&r.opportunity, today)
+                    .into_iter()
+                    .filter(|m| {
+                        !have.contains(&message_key(r.opportunity.scope, &r.reference, m.member_id))
+                    })
+                    .collect();
+                events.extend(queued_events(actor, &r.opportunity, &r.reference, &fresh)?);
+            }
+            queued += self.commit_queued(org.id, events).await?;
+        }
+        Ok(queued)
+    }
+
+    /// Commits `notification.queued` events, as many a commit as the store takes, and answers
+    /// how many were new. A chunk refused as a conflict (another sender queued one of its
+    /// messages meanwhile, with a name edited since) is committed one event at a time, each
+    /// conflict skipped: that message is queued already.
+    async fn commit_queued(&self, org_id: OrgId, events: Vec<NewEvent>) -> Result<usize, AppError> {
+        let mut created = 0;
+        for chunk in events.chunks(store::MAX_COMMIT_EVENTS) {
+            let commit = Commit {
+                events: chunk.to_vec(),
+                ..Commit::default()
+            };
+            match self.store().commit(org_id, &commit).await {
+                Ok(done) => created += done.events.iter().filter(|(_, c)| *c).count(),
+                Err(StoreError::Conflict { .. }) => {
+                    for e in chunk {
+                        let one = Commit {
+                            events: vec![e.clone()],
+                            ..Commit::default()
+                        };
+                        match self.store().commit(org_id, &one).await {
+                            Ok(done) => created += done.events.iter().filter(|(_, c)| *c).count(),
+                            Err(StoreError::Conflict { .. }) => {}
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(created)
+    }
+
     /// One pass of the sender (R-INFO-1): queues programme-wide publications in every ODF,
     /// then delivers every message that is due at `now` through `transport`, each attempt
     /// claimed by key first so that of two senders only one sends it.
@@ -463,6 +585,9 @@ impl App {
             queued: self.fan_out(&actor).await?,
             ..SendReport::default()
         };
+        report.queued += self
+            .queue_later_matches(&actor, crate::fact_date::mexico_city_today(now))
+            .await?;
         for org in self.store().orgs().await? {
             let events = read_stream(&**self.store(), org.id, STREAM).await?;
             for m in fold_outbox(&events)? {

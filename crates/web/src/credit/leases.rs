@@ -19,7 +19,7 @@ use crate::shell::Nav;
 use crate::shell::PageError;
 use crate::shell::PageResult;
 use crate::shell::Tr;
-use crate::support::{csv_line, csv_pesos, csv_response};
+use crate::shell::csv::{csv_line, csv_pesos, csv_response};
 use crate::AppState;
 use app::access_cases::{Action, Session};
 use app::credit_cases::book::LeaseState;

@@ -36,6 +36,7 @@ pub(crate) mod rules;
 pub(crate) mod security;
 pub(crate) mod signin;
 pub(crate) mod static_files;
+pub(crate) mod names;
 pub(crate) mod words;
 
 use crate::AppState;
