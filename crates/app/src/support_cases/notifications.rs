@@ -31,6 +31,11 @@
 //!
 //! **Bounded.** At most [`SendPolicy::max_attempts`] attempts, each after the previous failure
 //! plus a backoff that doubles; the last failure is final and shows its reason.
+//!
+//! **No address.** A transport that sends to the member's own address (SMTP) reads it from the
+//! registry ([`App::member_contacts`]) when it sends, so an address given after the message was
+//! queued is used. A member without one gets `notification.no_address` instead of an attempt:
+//! final (never retried), shown as "sin dirección" in the outbox.
 
 use super::opportunities::{MemberRef, OpportunityRecord};
 use crate::events::{event, payload, read_stream, Actor};
@@ -91,6 +96,15 @@ struct Fanout {
     published_on: NaiveDate,
 }
 
+/// The payload of `notification.no_address`: the transport sends to the member's address and
+/// the member has none (issue 19); final, no attempt made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct NoAddress {
+    message: String,
+    transport: String,
+    at: DateTime<Utc>,
+}
+
 /// Where a message stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -102,6 +116,9 @@ pub enum OutboxStatus {
     Sent,
     /// Every attempt failed; the reason is the last one's.
     Failed,
+    /// The transport sends to the member's address and the member has none: final, never
+    /// tried (issue 19). Give them an address and the next opportunity reaches them.
+    NoAddress,
 }
 
 impl OutboxStatus {
@@ -111,6 +128,7 @@ impl OutboxStatus {
             OutboxStatus::Sending => "sending",
             OutboxStatus::Sent => "sent",
             OutboxStatus::Failed => "failed",
+            OutboxStatus::NoAddress => "no_address",
         }
     }
 }
@@ -176,6 +194,9 @@ pub struct Outgoing {
     pub org_slug: String,
     pub member_id: i64,
     pub member_name: String,
+    /// The member's e-mail address now (issue 19), if they gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub subject: String,
     pub body: String,
 }
@@ -187,6 +208,11 @@ pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send
 pub trait Transport: Send + Sync {
     /// Its name in the outbox's records.
     fn name(&self) -> &'static str;
+    /// Whether it sends to the member's own address (SMTP), so that a member without one
+    /// gets "no address" instead of an attempt.
+    fn needs_address(&self) -> bool {
+        false
+    }
     fn send<'a>(&'a self, message: &'a Outgoing) -> SendFuture<'a>;
 }
 
@@ -202,6 +228,8 @@ pub struct SendReport {
     pub failed: usize,
     /// Messages another sender held.
     pub skipped: usize,
+    /// Messages for members without an address (issue 19), marked so and never tried.
+    pub no_address: usize,
 }
 
 fn scope_tag(scope: Scope) -> &'static str {
@@ -352,6 +380,15 @@ fn fold_outbox(events: &[store::StoredEvent]) -> Result<Vec<OutboxMessage>, AppE
                     m.status = OutboxStatus::Sent;
                     m.sent_at = Some(s.at);
                     m.next_attempt_at = None;
+                }
+            }
+            "notification.no_address" => {
+                let n: NoAddress = payload(e)?;
+                if let Some(m) = by_key.get_mut(&n.message) {
+                    if m.status == OutboxStatus::Pending && m.attempts == 0 {
+                        m.status = OutboxStatus::NoAddress;
+                        m.last_error = Some("no address".into());
+                    }
                 }
             }
             "notification.attempt_failed" => {
@@ -590,7 +627,31 @@ impl App {
             .await?;
         for org in self.store().orgs().await? {
             let events = read_stream(&**self.store(), org.id, STREAM).await?;
-            for m in fold_outbox(&events)? {
+            let outbox = fold_outbox(&events)?;
+            // Issue 19: the members' addresses as they are now, read once, when one is due.
+            let due = |m: &OutboxMessage| !matches!(next_step(m, policy, now), Next::Wait);
+            let contacts = if transport.needs_address() && outbox.iter().any(due) {
+                self.member_contacts(org.id).await?
+            } else {
+                BTreeMap::new()
+            };
+            for m in outbox {
+                let email = contacts.get(&m.member_id).and_then(|c| c.email.clone());
+                if transport.needs_address()
+                    && email.is_none()
+                    && m.status == OutboxStatus::Pending
+                    && m.attempts == 0
+                {
+                    let none = NoAddress {
+                        message: m.key.clone(),
+                        transport: transport.name().to_string(),
+                        at: now,
+                    };
+                    if self.record_no_address(org.id, &actor, &none).await? {
+                        report.no_address += 1;
+                    }
+                    continue;
+                }
                 let attempt = match next_step(&m, policy, now) {
                     Next::Wait => continue,
                     Next::GiveUp(attempt) => {
@@ -638,6 +699,7 @@ impl App {
                     org_slug: org.data.slug.clone(),
                     member_id: m.member_id,
                     member_name: m.member_name.clone(),
+                    email,
                     subject: m.subject.clone(),
                     body: m.body.clone(),
                 };
@@ -692,6 +754,18 @@ impl App {
         Ok(report)
     }
 
+    /// Records that a message's member has no address; false when another sender did first.
+    async fn record_no_address(
+        &self,
+        org_id: OrgId,
+        actor: &Actor,
+        none: &NoAddress,
+    ) -> Result<bool, AppError> {
+        let key = format!("{}:no_address", none.message);
+        self.commit_once(org_id, event(actor, STREAM, "notification.no_address", key, none)?)
+            .await
+    }
+
     /// Records a failed attempt; false when another sender recorded it first.
     async fn record_failure(
         &self,
@@ -699,14 +773,18 @@ impl App {
         actor: &Actor,
         failed: &AttemptFailed,
     ) -> Result<bool, AppError> {
+        let key = format!("{}:attempt:{}:failed", failed.message, failed.attempt);
+        self.commit_once(
+            org_id,
+            event(actor, STREAM, "notification.attempt_failed", key, failed)?,
+        )
+        .await
+    }
+
+    /// Commits one outcome; false when another sender recorded it first (the same key).
+    async fn commit_once(&self, org_id: OrgId, e: NewEvent) -> Result<bool, AppError> {
         let commit = Commit {
-            events: vec![event(
-                actor,
-                STREAM,
-                "notification.attempt_failed",
-                format!("{}:attempt:{}:failed", failed.message, failed.attempt),
-                failed,
-            )?],
+            events: vec![e],
             ..Commit::default()
         };
         match self.store().commit(org_id, &commit).await {

@@ -60,6 +60,8 @@ pub(crate) fn field_label(t: Tr, name: &str) -> &'static str {
         "from" => t.get("field.from"),
         "until" => t.get("field.until"),
         "person_name" => t.get("role.f.person_name"),
+        "email" => t.get("field.email"),
+        "mobile" => t.get("field.mobile"),
         _ => t.get("field.other"),
     }
 }
