@@ -510,11 +510,16 @@ pub async fn edit_member(
         edit_error: Some(field_problem(t, field)),
         ..RecordView::default()
     };
-    let view = match values.edit().and_then(|e| Ok((e, values.contact()?))) {
+    // Issue 19: the contact changes when the form carries it (the record's form always does).
+    let asks_contact = form.contains_key("email") || form.contains_key("mobile");
+    let checked = values.edit().and_then(|e| {
+        Ok((e, asks_contact.then(|| values.contact()).transpose()?))
+    });
+    let view = match checked {
         Err(e) => refused(e.field, values),
         Ok((edit, contact)) => match state
             .app
-            .edit_member_and_contact(org.id, member_id, &edit, Some(&contact), &actor)
+            .edit_member_and_contact(org.id, member_id, &edit, contact.as_ref(), &actor)
             .await
         {
             Ok(_) => RecordView {
