@@ -31,8 +31,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
-use chrono::NaiveDate;
-use credit::line::{CreditLine, LimitChange, LimitReason, LineEventKind};
+use credit::line::{CreditLine, LimitChange, LineEventKind};
 use serde::Deserialize;
 use store::Org;
 

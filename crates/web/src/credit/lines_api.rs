@@ -4,7 +4,7 @@
 
 #![allow(clippy::result_large_err)] // API handlers answer `Result<Response, Response>`
 
-use super::lines::limit_reason;
+use crate::shell::words::limit_reason;
 use super::loans::actor;
 use crate::shell::api_contract::{shape, ApiJson, ApiPath};
 use crate::shell::app_error;

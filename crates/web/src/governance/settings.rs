@@ -22,7 +22,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::{Form, Json};
 use chrono::NaiveDate;
-use governance::settings::{SettingKey, SettingType, SettingValue};
+use governance::settings::SettingKey;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
