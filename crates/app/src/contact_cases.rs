@@ -116,11 +116,7 @@ impl App {
         let members = self.support_members(org_id).await?;
         Ok(members
             .values()
-            .filter_map(|m| {
-                by_curp
-                    .remove(m.data.curp.as_str())
-                    .map(|(c, _)| (m.id, c))
-            })
+            .filter_map(|m| by_curp.remove(m.data.curp.as_str()).map(|(c, _)| (m.id, c)))
             .collect())
     }
 

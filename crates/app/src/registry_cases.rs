@@ -190,7 +190,8 @@ impl App {
         let on = self.fact_date(org_id, when).await?;
         let rows = registry::import::parse_members_with_contacts_csv(csv_text, on)
             .map_err(|rows| AppError::Rows(rows.iter().map(|r| r.to_string()).collect()))?;
-        self.import_members_with_contacts(org_id, &rows, actor).await
+        self.import_members_with_contacts(org_id, &rows, actor)
+            .await
     }
 
     /// [`App::import_members`] with each member's contact (issue 19): the `member.contact`

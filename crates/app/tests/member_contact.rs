@@ -117,6 +117,9 @@ async fn issue_19_a_bad_contact_names_its_field_and_nothing_is_imported() {
             .is_empty());
         // Through the app the refusal is a field error naming the field.
         let e = AppError::from(Contact::parse("x@y", "").unwrap_err());
-        assert!(matches!(&e, AppError::Field(f) if f.field == "email"), "{e:?}");
+        assert!(
+            matches!(&e, AppError::Field(f) if f.field == "email"),
+            "{e:?}"
+        );
     }
 }

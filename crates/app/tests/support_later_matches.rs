@@ -5,7 +5,9 @@
 
 mod common;
 
-use app::support_cases::{NewOpportunity, OutboxStatus, Outgoing, SendFuture, SendPolicy, Transport};
+use app::support_cases::{
+    NewOpportunity, OutboxStatus, Outgoing, SendFuture, SendPolicy, Transport,
+};
 use app::{Actor, App};
 use chrono::{DateTime, TimeZone, Utc};
 use common::{backends, d, new_member, org_with_members};
@@ -73,7 +75,10 @@ async fn queued_for(app: &App, org: i64) -> Vec<i64> {
 }
 
 async fn para_ti_count(app: &App, org: i64, member: i64) -> usize {
-    app.para_ti(org, member, d(2026, 12, 5)).await.unwrap().len()
+    app.para_ti(org, member, d(2026, 12, 5))
+        .await
+        .unwrap()
+        .len()
 }
 
 #[tokio::test]
@@ -126,7 +131,10 @@ async fn r_info_1_a_member_edited_to_fit_gets_para_ti_and_one_message() {
         assert_eq!((r.queued, r.sent), (0, 0), "{name}: {r:?}");
         assert_eq!(
             rec.delivered.lock().unwrap().clone(),
-            vec![(ids[1], "Nueva oportunidad para ti: Tienda busca rebozos rebozos".to_string())],
+            vec![(
+                ids[1],
+                "Nueva oportunidad para ti: Tienda busca rebozos rebozos".to_string()
+            )],
             "{name}"
         );
         assert!(app

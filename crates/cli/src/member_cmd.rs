@@ -184,7 +184,10 @@ pub async fn member(settings: &Settings, command: MemberCommand) -> anyhow::Resu
             println!("programas:  {}", programmes.join(";"));
             println!("ingreso:    {}", d.joined_on);
             let contact = app.member_contact(org.id, m.id).await?;
-            println!("correo:     {}", esc(contact.email.as_deref().unwrap_or("")));
+            println!(
+                "correo:     {}",
+                esc(contact.email.as_deref().unwrap_or(""))
+            );
             println!("celular:    {}", contact.mobile.as_deref().unwrap_or(""));
             if let Some(left) = m.left_on {
                 println!(

@@ -30,7 +30,10 @@ fn ok(output: Output) -> String {
 fn issue_19_a_members_contact_is_set_shown_and_checked_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("contact.db");
-    ok(tequio(&db, &["demo", "--members", "5", "--dues-months", "0"]));
+    ok(tequio(
+        &db,
+        &["demo", "--members", "5", "--dues-months", "0"],
+    ));
     let slug = demo::org(&demo::DemoSpec::morelos_union(), 0).org.slug;
     let member = ["--org", slug.as_str(), "--member", "1"];
     let edit = |extra: &[&str]| {
@@ -39,7 +42,12 @@ fn issue_19_a_members_contact_is_set_shown_and_checked_from_the_cli() {
         args.extend(extra);
         tequio(&db, &args)
     };
-    let out = ok(edit(&["--email", "Socia@Correo.MX", "--mobile", "777 123 4567"]));
+    let out = ok(edit(&[
+        "--email",
+        "Socia@Correo.MX",
+        "--mobile",
+        "777 123 4567",
+    ]));
     assert!(out.contains("(email, mobile)"), "{out}");
     let mut show = vec!["member", "show"];
     show.extend(member);

@@ -7,7 +7,9 @@
 //! spreadsheet saves it) is read with `;` as the separator. Nothing here touches a file or a
 //! clock: the caller passes the text and `today`.
 
-use crate::{Contact, Curp, FieldError, LetterOfCommitment, NewMember, Profile, Rfc, Sex, TargetProgramme};
+use crate::{
+    Contact, Curp, FieldError, LetterOfCommitment, NewMember, Profile, Rfc, Sex, TargetProgramme,
+};
 use chrono::NaiveDate;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;

@@ -240,7 +240,11 @@ fn no_web_chapter_names_another() {
     let chapters = web_chapters();
     let mut named = Vec::new();
     for chapter in &chapters {
-        named.extend(names_of_chapters(&src.join(chapter), &chapters, Some(chapter)));
+        named.extend(names_of_chapters(
+            &src.join(chapter),
+            &chapters,
+            Some(chapter),
+        ));
     }
     assert!(named.is_empty(), "chapters naming another: {named:#?}");
 }

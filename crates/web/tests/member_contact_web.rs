@@ -58,7 +58,11 @@ async fn issue_19_staff_give_a_member_a_contact_on_the_add_and_edit_forms() {
         )
         .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
-        assert!(r.body.contains("Escriba un correo como"), "{name}: {}", r.body);
+        assert!(
+            r.body.contains("Escriba un correo como"),
+            "{name}: {}",
+            r.body
+        );
         assert!(r.body.contains("id=\"f-email\""), "{name}");
         assert_eq!(events(&w).await, before, "{name}");
         // A good one is kept with the member, in the same commit.
@@ -111,7 +115,11 @@ async fn issue_19_staff_give_a_member_a_contact_on_the_add_and_edit_forms() {
         let before = events(&w).await;
         let bad = post_edit(edit("maria@correo.mx", "12345")).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
-        assert!(bad.body.contains("Celular (opcional)"), "{name}: {}", bad.body);
+        assert!(
+            bad.body.contains("Celular (opcional)"),
+            "{name}: {}",
+            bad.body
+        );
         assert!(bad.body.contains("10 dígitos"), "{name}");
         assert_eq!(events(&w).await, before, "{name}");
         // A new address: one event; the same form again: none.
@@ -127,7 +135,12 @@ async fn issue_19_staff_give_a_member_a_contact_on_the_add_and_edit_forms() {
             "{name}"
         );
         // The log names the change in words.
-        let log = get(&w, &format!("{O}/bitacora"), Some(&sign_in(&w, "consejo").await)).await;
+        let log = get(
+            &w,
+            &format!("{O}/bitacora"),
+            Some(&sign_in(&w, "consejo").await),
+        )
+        .await;
         assert!(log.body.contains("Contacto de socia o socio"), "{name}");
     }
 }
@@ -161,15 +174,39 @@ async fn issue_19_the_api_adds_and_edits_a_members_contact_and_refuses_a_bad_one
         .unwrap();
     let uri = format!("/api/v1/orgs/alfareros-morelos/members/{}/edit", m.id);
     // Only the mobile: the e-mail stays.
-    let r = api(&w, "POST", &uri, Some(&staff.token), Some(json!({"mobile": "+52 777 123 4567"})), None).await;
+    let r = api(
+        &w,
+        "POST",
+        &uri,
+        Some(&staff.token),
+        Some(json!({"mobile": "+52 777 123 4567"})),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["email"], "maria@correo.mx");
     assert_eq!(r.json()["mobile"], "+527771234567");
-    let r = api(&w, "POST", &uri, Some(&staff.token), Some(json!({"email": "no es correo"})), None).await;
+    let r = api(
+        &w,
+        "POST",
+        &uri,
+        Some(&staff.token),
+        Some(json!({"email": "no es correo"})),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("email"), "{}", r.body);
     // An empty value removes it.
-    let r = api(&w, "POST", &uri, Some(&staff.token), Some(json!({"email": ""})), None).await;
+    let r = api(
+        &w,
+        "POST",
+        &uri,
+        Some(&staff.token),
+        Some(json!({"email": ""})),
+        None,
+    )
+    .await;
     assert_eq!(r.json()["email"], serde_json::Value::Null, "{}", r.body);
 }
 
@@ -217,7 +254,8 @@ async fn issue_19_the_outbox_page_shows_a_member_without_an_address() {
     let page = get(&w, &format!("{O}/avisos"), Some(&staff)).await;
     assert!(page.body.contains("Sin dirección"), "{}", page.body);
     assert!(
-        page.body.contains(&format!("Por enviar: 0 · Enviados: 0 · Fallidos: {queued}")),
+        page.body
+            .contains(&format!("Por enviar: 0 · Enviados: 0 · Fallidos: {queued}")),
         "{}",
         page.body
     );

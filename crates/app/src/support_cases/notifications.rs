@@ -762,8 +762,11 @@ impl App {
         none: &NoAddress,
     ) -> Result<bool, AppError> {
         let key = format!("{}:no_address", none.message);
-        self.commit_once(org_id, event(actor, STREAM, "notification.no_address", key, none)?)
-            .await
+        self.commit_once(
+            org_id,
+            event(actor, STREAM, "notification.no_address", key, none)?,
+        )
+        .await
     }
 
     /// Records a failed attempt; false when another sender recorded it first.

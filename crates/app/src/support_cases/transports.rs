@@ -166,7 +166,8 @@ impl SmtpTransport {
         use lettre::transport::smtp::client::{Tls, TlsParameters};
         use lettre::transport::smtp::extension::ClientId;
         let tls = || {
-            TlsParameters::new(self.host.clone()).map_err(|e| format!("smtp tls {}: {e}", self.host))
+            TlsParameters::new(self.host.clone())
+                .map_err(|e| format!("smtp tls {}: {e}", self.host))
         };
         let mut builder =
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous(&self.host)
@@ -198,11 +199,14 @@ impl SmtpTransport {
             .as_deref()
             .ok_or_else(|| "the member has no e-mail address".to_string())?;
         let message = self.message(m, to)?;
-        self.mailer()?
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("smtp {}:{} ({}): {e}", self.host, self.port, self.security.as_str()))
+        self.mailer()?.send(message).await.map(|_| ()).map_err(|e| {
+            format!(
+                "smtp {}:{} ({}): {e}",
+                self.host,
+                self.port,
+                self.security.as_str()
+            )
+        })
     }
 }
 
@@ -253,7 +257,10 @@ mod tests {
 
     #[test]
     fn the_security_setting_reads_its_three_words() {
-        assert_eq!(SmtpSecurity::parse(" STARTTLS "), Some(SmtpSecurity::StartTls));
+        assert_eq!(
+            SmtpSecurity::parse(" STARTTLS "),
+            Some(SmtpSecurity::StartTls)
+        );
         assert_eq!(SmtpSecurity::parse("tls"), Some(SmtpSecurity::Tls));
         assert_eq!(SmtpSecurity::parse("none"), Some(SmtpSecurity::None));
         assert_eq!(SmtpSecurity::parse("ssl"), None);

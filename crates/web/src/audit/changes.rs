@@ -13,11 +13,11 @@
 //!
 //! Shown as the fields that changed (before → after); a creation shows all its fields.
 
+use crate::shell::names::Names;
+use crate::shell::words::string_in_words;
 use app::events::{events_before, last_seq};
 use app::{App, AppError};
 use serde_json::Value;
-use crate::shell::names::Names;
-use crate::shell::words::string_in_words;
 use std::collections::{BTreeSet, HashMap};
 use store::{OrgId, StoredEvent};
 
@@ -386,7 +386,6 @@ impl Names {
         }
         names
     }
-
 }
 
 /// What a change is, in words: the catalogue's `event.<kind>`, or the kind of thing it is

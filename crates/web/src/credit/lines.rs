@@ -8,20 +8,20 @@
 
 use super::loans::actor;
 use crate::shell::chart::limit_chart;
-use crate::shell::words::limit_reason;
 use crate::shell::check;
 use crate::shell::check_csrf;
+use crate::shell::csv::{csv_line, csv_pesos, csv_response};
 use crate::shell::fact_date_field;
 use crate::shell::random_token;
 use crate::shell::render;
 use crate::shell::today_mx;
 use crate::shell::visible_org;
+use crate::shell::words::limit_reason;
 use crate::shell::Ctx;
 use crate::shell::Nav;
 use crate::shell::PageError;
 use crate::shell::PageResult;
 use crate::shell::Tr;
-use crate::shell::csv::{csv_line, csv_pesos, csv_response};
 use crate::AppState;
 use app::access_cases::{Action, Session};
 use app::credit_cases::{LineState, OpenLineCmd};

@@ -1,7 +1,7 @@
 //! The board's proposals, votes, comments and the close of a vote (R-GOV-1, R-GOV-2).
 
-use crate::shell::words::subject_words;
 use crate::shell::signin::CsrfForm;
+use crate::shell::words::subject_words;
 use crate::shell::{
     check, check_csrf, field_label, random_token, render, visible_org, Ctx, FormField, Nav,
     PageError, PageResult, Tr,

@@ -7,11 +7,11 @@
 
 #![allow(clippy::result_large_err)]
 
+use crate::shell::words::{format_value, setting_label};
 use crate::shell::{
     access_error, check_csrf, field_label, org_for, render, today_mx, visible_org, ApiError,
     ApiJson, ApiPath, ApiResult, Ctx, FormField, Nav, PageError, PageResult, Tr,
 };
-use crate::shell::words::{format_value, setting_label};
 use crate::AppState;
 use app::access_cases::{AccessError, Action};
 use app::settings_cases::SettingRow;

@@ -512,9 +512,9 @@ pub async fn edit_member(
     };
     // Issue 19: the contact changes when the form carries it (the record's form always does).
     let asks_contact = form.contains_key("email") || form.contains_key("mobile");
-    let checked = values.edit().and_then(|e| {
-        Ok((e, asks_contact.then(|| values.contact()).transpose()?))
-    });
+    let checked = values
+        .edit()
+        .and_then(|e| Ok((e, asks_contact.then(|| values.contact()).transpose()?)));
     let view = match checked {
         Err(e) => refused(e.field, values),
         Ok((edit, contact)) => match state

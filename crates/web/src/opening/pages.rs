@@ -5,6 +5,7 @@
 
 #![allow(clippy::result_large_err)]
 
+use crate::shell::forms::multipart_fields;
 use crate::shell::{
     access_error, check_csrf, org_for, render, today_mx, visible_org, ApiError, ApiJson, ApiPath,
     ApiResult, Ctx, Nav, PageError, PageResult, Tr,
@@ -20,7 +21,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use crate::shell::forms::multipart_fields;
 use utoipa::ToSchema;
 
 #[derive(Template)]

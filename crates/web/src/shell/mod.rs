@@ -28,6 +28,7 @@ pub(crate) mod format;
 pub(crate) mod forms;
 pub(crate) mod i18n;
 pub mod limiter;
+pub(crate) mod names;
 pub(crate) mod offline;
 pub(crate) mod page;
 pub mod read_cache;
@@ -36,7 +37,6 @@ pub(crate) mod rules;
 pub(crate) mod security;
 pub(crate) mod signin;
 pub(crate) mod static_files;
-pub(crate) mod names;
 pub(crate) mod words;
 
 use crate::AppState;
