@@ -27,7 +27,7 @@ pub enum MemberCommand {
     /// Correct what the registry lets change (names, RFC, place, trade, household, profile,
     /// declared programmes, e-mail and mobile); the CURP and the dates never change. Absent
     /// flags keep the value.
-    Edit(EditArgs),
+    Edit(Box<EditArgs>),
     /// Record that a member left (R-ORG-2): the day and the reason; nothing is deleted.
     Leave {
         #[command(flatten)]
