@@ -9,6 +9,7 @@
 pub mod retry;
 pub mod access_cases;
 pub mod check;
+pub mod contact_cases;
 pub mod credit_cases;
 pub mod demo_cases;
 pub mod dues_cases;

@@ -1,12 +1,14 @@
 //! R-INFO-1's notification outbox through the app, on SQLite and on PostgreSQL when
 //! `TEQUIO_TEST_PG_URL` is set: queued in the publication's commit, delivered once across a
 //! killed sender and between two senders, retried a bounded number of times, never blocking or
-//! losing the publication; and the SMTP transport against a fake server on 127.0.0.1.
+//! losing the publication; and the SMTP transport against a fake server on 127.0.0.1 (to the
+//! member's own address; none is "no address"; `tls` against a plain server fails, bounded).
 
 mod common;
 
 use app::support_cases::{
-    NewOpportunity, OutboxStatus, Outgoing, SendFuture, SendPolicy, SmtpTransport, Transport,
+    NewOpportunity, OutboxStatus, Outgoing, SendFuture, SendPolicy, SmtpSecurity, SmtpTransport,
+    Transport,
 };
 use app::{Actor, App};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -426,42 +428,107 @@ async fn fake_smtp(refuse: usize) -> (String, Arc<Mutex<Vec<String>>>) {
     (addr, got)
 }
 
-#[tokio::test]
-async fn r_info_1_smtp_delivers_after_a_refused_first_attempt() {
-    let app = common::sqlite().await;
-    let (org, ids) = org_with_members(&app, "correo", 1).await;
-    publish(&app, org, "s1").await;
-    let (addr, got) = fake_smtp(1).await;
-    let smtp = SmtpTransport {
-        addr,
+fn smtp_to(addr: &str, security: SmtpSecurity) -> SmtpTransport {
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    SmtpTransport {
+        host: host.into(),
+        port: port.parse().unwrap(),
+        security,
+        user: None,
+        password: None,
         from: "avisos@odf.example".into(),
-        to: "socios+{org}-{member}@odf.example".into(),
         hello: "tequio".into(),
+        timeout: std::time::Duration::from_secs(10),
+    }
+}
+
+/// Gives member `id` the address `email` (issue 19).
+async fn give_address(app: &App, org: i64, id: i64, email: &str) {
+    let contact = registry::Contact::parse(email, "").unwrap();
+    app.set_member_contact(org, id, &contact, &Actor::cli())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn r_info_1_smtp_delivers_to_the_members_address_after_a_refused_first_attempt() {
+    for (name, app) in backends().await {
+        let (org, ids) = org_with_members(&app, "correo", 2).await;
+        give_address(&app, org, ids[0], "Socia0@ODF.example").await;
+        publish(&app, org, "s1").await;
+        let (addr, got) = fake_smtp(1).await;
+        let smtp = smtp_to(&addr, SmtpSecurity::None);
+        let policy = SendPolicy::default();
+        let r = app.send_notifications(&smtp, &policy, t0()).await.unwrap();
+        // The first member's RCPT is refused once; the second has no address: never tried.
+        assert_eq!((r.retrying, r.no_address), (1, 1), "{name}: {r:?}");
+        let outbox = app.outbox(org).await.unwrap();
+        assert!(
+            outbox[0].last_error.as_deref().unwrap().contains("451"),
+            "{name}: {:?}",
+            outbox[0].last_error
+        );
+        assert_eq!(outbox[1].status, OutboxStatus::NoAddress, "{name}");
+        assert_eq!(outbox[1].attempts, 0, "{name}");
+        let r = app
+            .send_notifications(&smtp, &policy, t0() + policy.wait_after(1))
+            .await
+            .unwrap();
+        assert_eq!((r.sent, r.no_address), (1, 0), "{name}: {r:?}");
+        let data = got.lock().unwrap().clone();
+        assert_eq!(data.len(), 1, "{name}");
+        // The domain is kept in lower case, as the registry checked it.
+        assert!(data[0].contains("To: Socia0@odf.example"), "{}", data[0]);
+        assert!(data[0].contains("Nueva oportunidad para ti"), "{}", data[0]);
+        assert!(
+            data[0].contains(&format!(
+                "Message-ID: <{org}.notification.odf.s1.{}@tequio>",
+                ids[0]
+            )),
+            "{}",
+            data[0]
+        );
+        let outbox = app.outbox(org).await.unwrap();
+        assert_eq!(outbox[0].status, OutboxStatus::Sent, "{name}");
+        // "No address" is final: an address given later does not resend that message, and a
+        // week of passes tries nothing.
+        give_address(&app, org, ids[1], "socia1@odf.example").await;
+        let r = app
+            .send_notifications(&smtp, &policy, t0() + Duration::days(7))
+            .await
+            .unwrap();
+        assert_eq!(r, Default::default(), "{name}");
+        assert_eq!(got.lock().unwrap().len(), 1, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn r_info_1_tls_against_a_plain_server_is_a_bounded_recorded_failure() {
+    let app = common::sqlite().await;
+    let (org, ids) = org_with_members(&app, "tls", 1).await;
+    give_address(&app, org, ids[0], "socia@odf.example").await;
+    publish(&app, org, "t1").await;
+    let (addr, got) = fake_smtp(0).await;
+    let smtp = smtp_to(&addr, SmtpSecurity::Tls);
+    let policy = SendPolicy {
+        max_attempts: 2,
+        timeout: std::time::Duration::from_secs(20),
+        ..SendPolicy::default()
     };
-    let policy = SendPolicy::default();
+    let started = std::time::Instant::now();
     let r = app.send_notifications(&smtp, &policy, t0()).await.unwrap();
-    assert_eq!(r.retrying, 1);
-    let m = &app.outbox(org).await.unwrap()[0];
-    assert!(
-        m.last_error.as_deref().unwrap().contains("451"),
-        "{:?}",
-        m.last_error
-    );
+    assert_eq!(r.retrying, 1, "{r:?}");
     let r = app
         .send_notifications(&smtp, &policy, t0() + policy.wait_after(1))
         .await
         .unwrap();
-    assert_eq!(r.sent, 1);
-    let data = got.lock().unwrap().clone();
-    assert_eq!(data.len(), 1);
-    assert!(
-        data[0].contains(&format!("To: socios+correo-{}@odf.example", ids[0])),
-        "{}",
-        data[0]
-    );
-    // "Nueva oportunidad para ti: ..." has no accent but "Hola, Socia 0 Gómez López" has.
-    assert!(data[0].contains("Subject: Nueva oportunidad para ti: Hotel busca cazuelas"));
-    assert!(data[0].contains("Gómez López"));
-    assert!(data[0].contains("Message-ID: <"));
-    assert_eq!(app.outbox(org).await.unwrap()[0].status, OutboxStatus::Sent);
+    assert_eq!(r.failed, 1, "{r:?}");
+    // Bounded: two attempts, each well within the attempt timeout.
+    assert!(started.elapsed() < std::time::Duration::from_secs(40));
+    let m = &app.outbox(org).await.unwrap()[0];
+    assert_eq!((m.status, m.attempts), (OutboxStatus::Failed, 2));
+    let reason = m.last_error.as_deref().unwrap();
+    assert!(reason.contains("(tls)"), "{reason}");
+    // Nothing reached the server as a message.
+    assert!(got.lock().unwrap().is_empty());
 }

@@ -25,8 +25,9 @@ pub enum MemberCommand {
     /// One member's record and the roles they hold.
     Show(MemberRef),
     /// Correct what the registry lets change (names, RFC, place, trade, household, profile,
-    /// declared programmes); the CURP and the dates never change. Absent flags keep the value.
-    Edit(EditArgs),
+    /// declared programmes, e-mail and mobile); the CURP and the dates never change. Absent
+    /// flags keep the value.
+    Edit(Box<EditArgs>),
     /// Record that a member left (R-ORG-2): the day and the reason; nothing is deleted.
     Leave {
         #[command(flatten)]
@@ -74,6 +75,12 @@ pub struct EditArgs {
     /// popular_art, indigenous); an empty value declares none.
     #[arg(long)]
     programmes: Option<String>,
+    /// The member's e-mail address, where notifications go (issue 19); empty removes it.
+    #[arg(long)]
+    email: Option<String>,
+    /// The member's mobile number (10 digits, with or without +52); empty removes it.
+    #[arg(long)]
+    mobile: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -176,6 +183,12 @@ pub async fn member(settings: &Settings, command: MemberCommand) -> anyhow::Resu
             let programmes: Vec<&str> = d.declared_programmes.iter().map(|p| p.as_str()).collect();
             println!("programas:  {}", programmes.join(";"));
             println!("ingreso:    {}", d.joined_on);
+            let contact = app.member_contact(org.id, m.id).await?;
+            println!(
+                "correo:     {}",
+                esc(contact.email.as_deref().unwrap_or(""))
+            );
+            println!("celular:    {}", contact.mobile.as_deref().unwrap_or(""));
             if let Some(left) = m.left_on {
                 println!(
                     "baja:       {left} ({})",
@@ -229,8 +242,33 @@ pub async fn member(settings: &Settings, command: MemberCommand) -> anyhow::Resu
                     .collect::<Result<_, _>>()
                     .map_err(app::AppError::from)?;
             }
-            let after = app.edit_member(org.id, m.id, &edit, &actor).await?;
-            let changed = MemberEdit::changed_fields(&m.data, &after.data);
+            let contact_before = app.member_contact(org.id, m.id).await?;
+            let contact = match (&a.email, &a.mobile) {
+                (None, None) => None,
+                (email, mobile) => Some(
+                    registry::Contact::parse(
+                        email
+                            .as_deref()
+                            .unwrap_or(contact_before.email.as_deref().unwrap_or("")),
+                        mobile
+                            .as_deref()
+                            .unwrap_or(contact_before.mobile.as_deref().unwrap_or("")),
+                    )
+                    .map_err(app::AppError::from)?,
+                ),
+            };
+            let after = app
+                .edit_member_and_contact(org.id, m.id, &edit, contact.as_ref(), &actor)
+                .await?;
+            let mut changed = MemberEdit::changed_fields(&m.data, &after.data);
+            if let Some(c) = &contact {
+                if c.email != contact_before.email {
+                    changed.push("email");
+                }
+                if c.mobile != contact_before.mobile {
+                    changed.push("mobile");
+                }
+            }
             if changed.is_empty() {
                 println!("sin cambios: {}", name(&after));
             } else {

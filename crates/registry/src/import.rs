@@ -7,7 +7,9 @@
 //! spreadsheet saves it) is read with `;` as the separator. Nothing here touches a file or a
 //! clock: the caller passes the text and `today`.
 
-use crate::{Curp, FieldError, LetterOfCommitment, NewMember, Profile, Rfc, Sex, TargetProgramme};
+use crate::{
+    Contact, Curp, FieldError, LetterOfCommitment, NewMember, Profile, Rfc, Sex, TargetProgramme,
+};
 use chrono::NaiveDate;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -40,7 +42,7 @@ struct Column {
     required: bool,
 }
 
-const COLUMNS: [Column; 14] = [
+const COLUMNS: [Column; 16] = [
     Column {
         name: "curp",
         aliases: &[],
@@ -121,6 +123,17 @@ const COLUMNS: [Column; 14] = [
         ],
         required: true,
     },
+    // Issue 19: the member's contact (optional columns; not exported with the registry).
+    Column {
+        name: "email",
+        aliases: &["correo", "correo_electronico", "e_mail"],
+        required: false,
+    },
+    Column {
+        name: "mobile",
+        aliases: &["celular", "movil", "telefono_celular"],
+        required: false,
+    },
 ];
 
 // Positions in COLUMNS, so rows are read by name, not by number.
@@ -138,6 +151,8 @@ const PROFILE: usize = 10;
 const PROGRAMMES: usize = 11;
 const JOINED: usize = 12;
 const LETTER: usize = 13;
+const EMAIL: usize = 14;
+const MOBILE: usize = 15;
 
 /// The header [`member_to_csv_row`] writes under (no line break).
 pub fn members_csv_header() -> &'static str {
@@ -190,6 +205,18 @@ pub fn member_to_csv_row(member: &NewMember) -> String {
 /// each row; a CURP repeated within the file (naming both lines); dates after `today`; more
 /// than [`MAX_ROWS`] rows. Rows whose cells are all empty are skipped.
 pub fn parse_members_csv(text: &str, today: NaiveDate) -> Result<Vec<NewMember>, Vec<RowError>> {
+    Ok(parse_members_with_contacts_csv(text, today)?
+        .into_iter()
+        .map(|(m, _)| m)
+        .collect())
+}
+
+/// [`parse_members_csv`] with each row's contact (issue 19: the optional `email` and `mobile`
+/// columns, checked as [`Contact::parse`]; a bad one is a row error like any other field).
+pub fn parse_members_with_contacts_csv(
+    text: &str,
+    today: NaiveDate,
+) -> Result<Vec<(NewMember, Contact)>, Vec<RowError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains(';') && !first_line.contains(',') {
@@ -272,6 +299,17 @@ pub fn parse_members_csv(text: &str, today: NaiveDate) -> Result<Vec<NewMember>,
                 .and_then(|i| record.get(i))
                 .unwrap_or("")
         };
+        let contact = match Contact::parse(cell(EMAIL), cell(MOBILE)) {
+            Ok(c) => c,
+            Err(e) => {
+                errors.push(RowError {
+                    line,
+                    field: e.field,
+                    message: e.message,
+                });
+                Contact::default()
+            }
+        };
         match parse_row(cell, today) {
             Ok(member) => {
                 match first_line_of_curp.get(member.curp.as_str()) {
@@ -287,7 +325,7 @@ pub fn parse_members_csv(text: &str, today: NaiveDate) -> Result<Vec<NewMember>,
                         first_line_of_curp.insert(member.curp.as_str().to_string(), line);
                     }
                 }
-                members.push(member);
+                members.push((member, contact));
             }
             Err(row_errors) => errors.extend(row_errors.into_iter().map(|e| RowError {
                 line,
@@ -341,7 +379,7 @@ impl<'t> LineCounter<'t> {
 
 /// Where each column is in the file (`None`: an optional column the file leaves out).
 struct Positions {
-    index: [Option<usize>; 14],
+    index: [Option<usize>; 16],
     width: usize,
 }
 
@@ -354,7 +392,7 @@ pub fn normalise_header(name: &str) -> String {
 }
 
 fn read_header(header: &csv::StringRecord, line: usize) -> Result<Positions, Vec<RowError>> {
-    let mut index = [None; 14];
+    let mut index = [None; 16];
     let mut errors = Vec::new();
     for (i, raw) in header.iter().enumerate() {
         let name = normalise_header(raw);
@@ -382,7 +420,7 @@ fn read_header(header: &csv::StringRecord, line: usize) -> Result<Positions, Vec
                 line,
                 field: "header",
                 message: format!(
-                    "unknown column '{raw}'; the columns are: {}",
+                    "unknown column '{raw}'; the columns are: {},email,mobile",
                     members_csv_header()
                 ),
             }),
@@ -672,6 +710,36 @@ mod tests {
     // OEVL921024MDFLRR07: a woman born 1992-10-24 in Mexico City.
     const GOOD2: &str = "OEVL921024MDFLRR07,OEVL921024AB1,Laura,Olvera Vela,F,1992-10-24,\
                          Cuernavaca,Morelos,cerámica,3,micro_entrepreneur,,2025-02-01,2025-02-01";
+
+    #[test]
+    fn issue_19_the_optional_contact_columns_are_read_and_checked() {
+        let today = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        let header = format!("{HEADER},correo,celular");
+        let text = [
+            header.as_str(),
+            &format!("{GOOD},lupe@ODF.mx,55 1234 5678"),
+            &format!("{GOOD2},,"),
+        ]
+        .join("\n");
+        let rows = parse_members_with_contacts_csv(&text, today).unwrap();
+        assert_eq!(rows[0].1.email.as_deref(), Some("lupe@odf.mx"));
+        assert_eq!(rows[0].1.mobile.as_deref(), Some("+525512345678"));
+        assert!(rows[1].1.is_empty());
+        // Bad contacts are row errors naming line and column; nothing is imported.
+        let text = [
+            header.as_str(),
+            &format!("{GOOD},lupe,"),
+            &format!("{GOOD2},,123"),
+        ]
+        .join("\n");
+        let errors = parse_members_with_contacts_csv(&text, today).unwrap_err();
+        assert_eq!(
+            errors.iter().map(|e| (e.line, e.field)).collect::<Vec<_>>(),
+            [(2, "email"), (3, "mobile")]
+        );
+        // A file without them is read as before.
+        assert!(parse(&[HEADER, GOOD]).is_ok());
+    }
 
     #[test]
     fn r_org_2_a_good_file_gives_members_with_every_field() {

@@ -3,12 +3,14 @@
 //! Pure: validated newtypes (`Curp::parse`, `Rfc::parse`), member records, the Letter of
 //! Commitment, roles and committees, derived target programmes. No IO.
 
+pub mod contact;
 pub mod curp;
 pub mod import;
 pub mod member;
 pub mod role;
 pub mod text;
 
+pub use contact::Contact;
 pub use curp::{Curp, Rfc};
 pub use member::{
     LetterOfCommitment, Member, MemberEdit, NewMember, Profile, Sex, TargetProgramme,

@@ -68,9 +68,20 @@ pub fn router(app: App) -> Router {
     })
 }
 
+/// `/`: without a session the first run's set-up form while it waits for its code, else
+/// sign in (`accounts`); with one, the person's ODFs (`orgs`). Here, where the chapters are
+/// assembled, so that neither calls the other.
+async fn home(state: axum::extract::State<AppState>, ctx: shell::Ctx) -> shell::PageResult {
+    if ctx.session.is_none() {
+        return accounts::pages::setup_or_sign_in(&state, &ctx).await;
+    }
+    orgs::pages::index(state, ctx).await
+}
+
 pub fn router_with(state: AppState) -> Router {
     Router::new()
         .merge(shell::routes())
+        .route("/", axum::routing::get(home))
         .merge(accounts::routes())
         .merge(orgs::routes())
         .merge(members::routes())

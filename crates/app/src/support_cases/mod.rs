@@ -43,7 +43,7 @@ pub use notifications::{
 pub use opportunities::{Audience, MemberRef, NewOpportunity, OpportunityRecord, ParaTiItem};
 pub use outcomes::OutcomePoint;
 pub use results::{NewResult, ProjectResult};
-pub use transports::{smtp_data, LogTransport, SmtpTransport};
+pub use transports::{message_id, LogTransport, SmtpSecurity, SmtpTransport};
 
 use crate::access_cases::Viewer;
 use crate::{App, AppError};

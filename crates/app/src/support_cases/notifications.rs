@@ -6,6 +6,20 @@
 //! messages in each ODF's own log (keyed, so an interrupted fan-out resumes where it stopped).
 //! Publishing never calls a transport, so a failing or slow transport cannot block or undo it.
 //!
+//! **Later matches.** A member who comes to fit an open opportunity after it was published (a
+//! member added or imported later, or whose trade, place, programmes or capacity changed) sees
+//! it in "para ti" at once (that list is computed from the member as they are now) and gets one
+//! message from the next pass of the sender, which first runs a bounded sweep
+//! ([`App::queue_later_matches`]): open opportunities × active members of each ODF, writing only
+//! the message keys that are missing. The key is the opportunity's and the member's, so nobody
+//! gets a second message for the same opportunity, whether they were matched at publication,
+//! by an earlier sweep, or stopped and started fitting again. The sweep, rather than queueing in
+//! the member's own commit, because a member changes in many places (the add and edit forms,
+//! the API, a CSV import of up to 10,000 rows, the demo), the registry would have to read every
+//! open opportunity in each of them, and an import's commit would grow by members ×
+//! opportunities events; the message would not leave any earlier anyway, as only the sender
+//! sends. A sweep that stops part-way is run again by the next pass with the same result.
+//!
 //! **Once.** A sender takes a message by committing `notification.claimed` under the key
 //! `{message}:claim:{attempt}` with its own sender id: the store keeps one event per key, so of
 //! two senders only one owns an attempt. The outcome is `notification.sent` or
@@ -17,13 +31,18 @@
 //!
 //! **Bounded.** At most [`SendPolicy::max_attempts`] attempts, each after the previous failure
 //! plus a backoff that doubles; the last failure is final and shows its reason.
+//!
+//! **No address.** A transport that sends to the member's own address (SMTP) reads it from the
+//! registry ([`App::member_contacts`]) when it sends, so an address given after the message was
+//! queued is used. A member without one gets `notification.no_address` instead of an attempt:
+//! final (never retried), shown as "sin dirección" in the outbox.
 
-use super::opportunities::MemberRef;
+use super::opportunities::{MemberRef, OpportunityRecord};
 use crate::events::{event, payload, read_stream, Actor};
 use crate::{App, AppError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 use store::{Commit, NewEvent, OrgId, StoreError, PROGRAMME_ORG};
@@ -77,6 +96,15 @@ struct Fanout {
     published_on: NaiveDate,
 }
 
+/// The payload of `notification.no_address`: the transport sends to the member's address and
+/// the member has none (issue 19); final, no attempt made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct NoAddress {
+    message: String,
+    transport: String,
+    at: DateTime<Utc>,
+}
+
 /// Where a message stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -88,6 +116,9 @@ pub enum OutboxStatus {
     Sent,
     /// Every attempt failed; the reason is the last one's.
     Failed,
+    /// The transport sends to the member's address and the member has none: final, never
+    /// tried (issue 19). Give them an address and the next opportunity reaches them.
+    NoAddress,
 }
 
 impl OutboxStatus {
@@ -97,6 +128,7 @@ impl OutboxStatus {
             OutboxStatus::Sending => "sending",
             OutboxStatus::Sent => "sent",
             OutboxStatus::Failed => "failed",
+            OutboxStatus::NoAddress => "no_address",
         }
     }
 }
@@ -162,6 +194,9 @@ pub struct Outgoing {
     pub org_slug: String,
     pub member_id: i64,
     pub member_name: String,
+    /// The member's e-mail address now (issue 19), if they gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub subject: String,
     pub body: String,
 }
@@ -173,6 +208,11 @@ pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send
 pub trait Transport: Send + Sync {
     /// Its name in the outbox's records.
     fn name(&self) -> &'static str;
+    /// Whether it sends to the member's own address (SMTP), so that a member without one
+    /// gets "no address" instead of an attempt.
+    fn needs_address(&self) -> bool {
+        false
+    }
     fn send<'a>(&'a self, message: &'a Outgoing) -> SendFuture<'a>;
 }
 
@@ -188,6 +228,8 @@ pub struct SendReport {
     pub failed: usize,
     /// Messages another sender held.
     pub skipped: usize,
+    /// Messages for members without an address (issue 19), marked so and never tried.
+    pub no_address: usize,
 }
 
 fn scope_tag(scope: Scope) -> &'static str {
@@ -204,6 +246,40 @@ fn message_key(scope: Scope, reference: &str, member: i64) -> String {
 
 fn date_es(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
+}
+
+/// An ODF's members and declared capacities, read once to match many opportunities.
+struct MatchingRegistry {
+    members: BTreeMap<i64, registry::Member>,
+    capacities: Vec<trade::sales::Capacity>,
+}
+
+impl MatchingRegistry {
+    /// The members active on `on` whom `opportunity` fits (R-INFO-1; capacity R-SELL-1).
+    fn matched(&self, opportunity: &Opportunity, on: NaiveDate) -> Vec<MemberRef> {
+        use support::opportunities::{self as rules, MemberProfile};
+        let mut out = Vec::new();
+        for (id, m) in &self.members {
+            if !m.is_active_on(on) {
+                continue;
+            }
+            let capacity = self
+                .capacities
+                .iter()
+                .filter(|c| c.member == *id)
+                .map(|c| c.capacity_units)
+                .max();
+            let profile =
+                MemberProfile::of(&m.data, on, registry::TargetSettings::default(), capacity);
+            if rules::matches(opportunity, &profile, on) {
+                out.push(MemberRef {
+                    member_id: *id,
+                    name: format!("{} {}", m.data.given_names, m.data.surnames),
+                });
+            }
+        }
+        out
+    }
 }
 
 /// The `notification.queued` events of an opportunity for the members it fits (R-INFO-1: the
@@ -306,6 +382,15 @@ fn fold_outbox(events: &[store::StoredEvent]) -> Result<Vec<OutboxMessage>, AppE
                     m.next_attempt_at = None;
                 }
             }
+            "notification.no_address" => {
+                let n: NoAddress = payload(e)?;
+                if let Some(m) = by_key.get_mut(&n.message) {
+                    if m.status == OutboxStatus::Pending && m.attempts == 0 {
+                        m.status = OutboxStatus::NoAddress;
+                        m.last_error = Some("no address".into());
+                    }
+                }
+            }
             "notification.attempt_failed" => {
                 let f: AttemptFailed = payload(e)?;
                 if let Some(m) = by_key.get_mut(&f.message) {
@@ -364,29 +449,16 @@ impl App {
         opportunity: &Opportunity,
         on: NaiveDate,
     ) -> Result<Vec<MemberRef>, AppError> {
-        use support::opportunities::{self as rules, MemberProfile};
-        let members = self.support_members(org_id).await?;
-        let capacities = self.capacities(org_id).await?;
-        let mut out = Vec::new();
-        for (id, m) in &members {
-            if !m.is_active_on(on) {
-                continue;
-            }
-            let capacity = capacities
-                .iter()
-                .filter(|c| c.member == *id)
-                .map(|c| c.capacity_units)
-                .max();
-            let profile =
-                MemberProfile::of(&m.data, on, registry::TargetSettings::default(), capacity);
-            if rules::matches(opportunity, &profile, on) {
-                out.push(MemberRef {
-                    member_id: *id,
-                    name: format!("{} {}", m.data.given_names, m.data.surnames),
-                });
-            }
-        }
-        Ok(out)
+        let registry = self.matching_registry(org_id).await?;
+        Ok(registry.matched(opportunity, on))
+    }
+
+    /// What matching reads of an ODF, once for any number of opportunities.
+    async fn matching_registry(&self, org_id: OrgId) -> Result<MatchingRegistry, AppError> {
+        Ok(MatchingRegistry {
+            members: self.support_members(org_id).await?,
+            capacities: self.capacities(org_id).await?,
+        })
     }
 
     /// The ODF's outbox (R-INFO-1), in the order the messages were queued.
@@ -448,6 +520,93 @@ impl App {
         Ok(queued)
     }
 
+    /// R-INFO-1 later matches: queues a message for every active member an open opportunity
+    /// (the ODF's own and the programme's, deadline not passed on `today`) fits now and who has
+    /// none for it yet (a member added, imported or edited after the publication, or whose
+    /// capacity grew). The message key is the opportunity's and the member's, so a member
+    /// matched at publication or by an earlier sweep is never queued twice. Bounded: open
+    /// opportunities × active members per ODF, and only missing keys are written.
+    pub async fn queue_later_matches(
+        &self,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<usize, AppError> {
+        let open = |r: &OpportunityRecord| today <= r.opportunity.deadline;
+        let programme: Vec<OpportunityRecord> = self
+            .opportunities(PROGRAMME_ORG)
+            .await?
+            .into_iter()
+            .filter(open)
+            .collect();
+        let mut queued = 0;
+        for org in self.store().orgs().await? {
+            if org.id == PROGRAMME_ORG {
+                continue;
+            }
+            let own: Vec<OpportunityRecord> = self
+                .opportunities(org.id)
+                .await?
+                .into_iter()
+                .filter(open)
+                .collect();
+            if own.is_empty() && programme.is_empty() {
+                continue;
+            }
+            let registry = self.matching_registry(org.id).await?;
+            let have: BTreeSet<String> = read_stream(&**self.store(), org.id, STREAM)
+                .await?
+                .into_iter()
+                .filter(|e| e.event.kind == "notification.queued")
+                .map(|e| e.event.key)
+                .collect();
+            let mut events = Vec::new();
+            for r in own.iter().chain(&programme) {
+                let fresh: Vec<MemberRef> = registry
+                    .matched(&r.opportunity, today)
+                    .into_iter()
+                    .filter(|m| {
+                        !have.contains(&message_key(r.opportunity.scope, &r.reference, m.member_id))
+                    })
+                    .collect();
+                events.extend(queued_events(actor, &r.opportunity, &r.reference, &fresh)?);
+            }
+            queued += self.commit_queued(org.id, events).await?;
+        }
+        Ok(queued)
+    }
+
+    /// Commits `notification.queued` events, as many a commit as the store takes, and answers
+    /// how many were new. A chunk refused as a conflict (another sender queued one of its
+    /// messages meanwhile, with a name edited since) is committed one event at a time, each
+    /// conflict skipped: that message is queued already.
+    async fn commit_queued(&self, org_id: OrgId, events: Vec<NewEvent>) -> Result<usize, AppError> {
+        let mut created = 0;
+        for chunk in events.chunks(store::MAX_COMMIT_EVENTS) {
+            let commit = Commit {
+                events: chunk.to_vec(),
+                ..Commit::default()
+            };
+            match self.store().commit(org_id, &commit).await {
+                Ok(done) => created += done.events.iter().filter(|(_, c)| *c).count(),
+                Err(StoreError::Conflict { .. }) => {
+                    for e in chunk {
+                        let one = Commit {
+                            events: vec![e.clone()],
+                            ..Commit::default()
+                        };
+                        match self.store().commit(org_id, &one).await {
+                            Ok(done) => created += done.events.iter().filter(|(_, c)| *c).count(),
+                            Err(StoreError::Conflict { .. }) => {}
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(created)
+    }
+
     /// One pass of the sender (R-INFO-1): queues programme-wide publications in every ODF,
     /// then delivers every message that is due at `now` through `transport`, each attempt
     /// claimed by key first so that of two senders only one sends it.
@@ -463,9 +622,36 @@ impl App {
             queued: self.fan_out(&actor).await?,
             ..SendReport::default()
         };
+        report.queued += self
+            .queue_later_matches(&actor, crate::fact_date::mexico_city_today(now))
+            .await?;
         for org in self.store().orgs().await? {
             let events = read_stream(&**self.store(), org.id, STREAM).await?;
-            for m in fold_outbox(&events)? {
+            let outbox = fold_outbox(&events)?;
+            // Issue 19: the members' addresses as they are now, read once, when one is due.
+            let due = |m: &OutboxMessage| !matches!(next_step(m, policy, now), Next::Wait);
+            let contacts = if transport.needs_address() && outbox.iter().any(due) {
+                self.member_contacts(org.id).await?
+            } else {
+                BTreeMap::new()
+            };
+            for m in outbox {
+                let email = contacts.get(&m.member_id).and_then(|c| c.email.clone());
+                if transport.needs_address()
+                    && email.is_none()
+                    && m.status == OutboxStatus::Pending
+                    && m.attempts == 0
+                {
+                    let none = NoAddress {
+                        message: m.key.clone(),
+                        transport: transport.name().to_string(),
+                        at: now,
+                    };
+                    if self.record_no_address(org.id, &actor, &none).await? {
+                        report.no_address += 1;
+                    }
+                    continue;
+                }
                 let attempt = match next_step(&m, policy, now) {
                     Next::Wait => continue,
                     Next::GiveUp(attempt) => {
@@ -513,6 +699,7 @@ impl App {
                     org_slug: org.data.slug.clone(),
                     member_id: m.member_id,
                     member_name: m.member_name.clone(),
+                    email,
                     subject: m.subject.clone(),
                     body: m.body.clone(),
                 };
@@ -567,6 +754,21 @@ impl App {
         Ok(report)
     }
 
+    /// Records that a message's member has no address; false when another sender did first.
+    async fn record_no_address(
+        &self,
+        org_id: OrgId,
+        actor: &Actor,
+        none: &NoAddress,
+    ) -> Result<bool, AppError> {
+        let key = format!("{}:no_address", none.message);
+        self.commit_once(
+            org_id,
+            event(actor, STREAM, "notification.no_address", key, none)?,
+        )
+        .await
+    }
+
     /// Records a failed attempt; false when another sender recorded it first.
     async fn record_failure(
         &self,
@@ -574,14 +776,18 @@ impl App {
         actor: &Actor,
         failed: &AttemptFailed,
     ) -> Result<bool, AppError> {
+        let key = format!("{}:attempt:{}:failed", failed.message, failed.attempt);
+        self.commit_once(
+            org_id,
+            event(actor, STREAM, "notification.attempt_failed", key, failed)?,
+        )
+        .await
+    }
+
+    /// Commits one outcome; false when another sender recorded it first (the same key).
+    async fn commit_once(&self, org_id: OrgId, e: NewEvent) -> Result<bool, AppError> {
         let commit = Commit {
-            events: vec![event(
-                actor,
-                STREAM,
-                "notification.attempt_failed",
-                format!("{}:attempt:{}:failed", failed.message, failed.attempt),
-                failed,
-            )?],
+            events: vec![e],
             ..Commit::default()
         };
         match self.store().commit(org_id, &commit).await {

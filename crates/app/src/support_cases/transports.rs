@@ -1,17 +1,16 @@
 //! The notification transports (R-INFO-1), chosen by configuration:
 //! - [`LogTransport`] (the default): no network; one JSON line per message on standard output
 //!   or appended to a file.
-//! - [`SmtpTransport`]: plain SMTP to a relay (`host:port`, e.g. the ODF's mail server on
-//!   localhost, which carries TLS onwards). Members have no address in the registry yet, so the
-//!   recipient is a template (`{org}`, `{member}`), e.g. a mailbox per ODF or an SMS gateway.
-//!
-//! No SMTP crate is vendored here, so the client is the protocol's few commands (EHLO, MAIL,
-//! RCPT, DATA, QUIT) over a TCP stream; the subject is RFC 2047 encoded, the body UTF-8 with
-//! dot-stuffing, and the `Message-ID` is the outbox key so a receiver drops a duplicate.
+//! - [`SmtpTransport`]: SMTP through the `lettre` crate (rustls, no system OpenSSL) to the
+//!   member's own address (issue 19: the registry's contact), with `starttls` (the default),
+//!   `tls` (TLS from the first byte, port 465) or `none` (a relay on localhost), and a user and
+//!   password when the server asks for them. The `Message-ID` is the outbox key, so a receiver
+//!   drops a duplicate; a member without an address is the sender's business (`no address`,
+//!   never an attempt).
 
 use super::notifications::{Outgoing, SendFuture, Transport};
 use std::path::PathBuf;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 
 /// Writes each message as one JSON line.
 #[derive(Debug, Clone, Default)]
@@ -52,25 +51,65 @@ impl Transport for LogTransport {
     }
 }
 
-/// Plain SMTP to a relay.
-#[derive(Debug, Clone)]
-pub struct SmtpTransport {
-    /// `host:port` of the relay.
-    pub addr: String,
-    /// The envelope and `From:` address.
-    pub from: String,
-    /// The recipient, with `{org}` (the ODF's slug) and `{member}` (the member's number).
-    pub to: String,
-    /// The name given in EHLO.
-    pub hello: String,
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain first, then `STARTTLS`, which the server must offer (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No TLS: only for a relay on the same machine or network.
+    None,
 }
 
-impl SmtpTransport {
-    /// The recipient of a message.
-    pub fn recipient(&self, m: &Outgoing) -> String {
-        self.to
-            .replace("{org}", &m.org_slug)
-            .replace("{member}", &m.member_id.to_string())
+impl SmtpSecurity {
+    /// `starttls`, `tls` or `none`, as the configuration writes it.
+    pub fn parse(text: &str) -> Option<SmtpSecurity> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "starttls" => Some(SmtpSecurity::StartTls),
+            "tls" => Some(SmtpSecurity::Tls),
+            "none" => Some(SmtpSecurity::None),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SmtpSecurity::StartTls => "starttls",
+            SmtpSecurity::Tls => "tls",
+            SmtpSecurity::None => "none",
+        }
+    }
+}
+
+/// SMTP to each member's own address.
+#[derive(Clone)]
+pub struct SmtpTransport {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// The user to sign in as, when the server asks; with [`SmtpTransport::password`].
+    pub user: Option<String>,
+    /// Never printed: `Debug` shows whether there is one, not what it is.
+    pub password: Option<String>,
+    /// The envelope and `From:` address.
+    pub from: String,
+    /// The name given in EHLO.
+    pub hello: String,
+    /// How long one connection may wait for the server.
+    pub timeout: std::time::Duration,
+}
+
+impl std::fmt::Debug for SmtpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpTransport")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .finish()
     }
 }
 
@@ -79,60 +118,17 @@ impl Transport for SmtpTransport {
         "smtp"
     }
 
+    fn needs_address(&self) -> bool {
+        true
+    }
+
     fn send<'a>(&'a self, message: &'a Outgoing) -> SendFuture<'a> {
         Box::pin(async move { self.deliver(message).await })
     }
 }
 
-/// The base64 of `bytes` (RFC 4648, padded).
-fn base64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// A header value: as is when plain ASCII, else RFC 2047 `=?UTF-8?B?...?=`.
-fn header_text(text: &str) -> String {
-    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-    if clean.is_ascii() {
-        clean
-    } else {
-        format!("=?UTF-8?B?{}?=", base64(clean.as_bytes()))
-    }
-}
-
-/// An address without anything that could end the command line or the header.
-fn address(text: &str) -> Result<String, String> {
-    let a = text.trim();
-    if a.is_empty() || a.len() > 254 || a.chars().any(|c| c.is_control() || "<> ,".contains(c)) {
-        return Err(format!("'{a}' is not a mail address"));
-    }
-    Ok(a.to_string())
-}
-
-/// The message as DATA sends it: headers, blank line, body with CRLF and dot-stuffing, and the
-/// final `.` line.
-pub fn smtp_data(
-    from: &str,
-    to: &str,
-    m: &Outgoing,
-    date: chrono::DateTime<chrono::Utc>,
-) -> String {
+/// The message id of an outbox message: its key with what an id may hold, at `tequio`.
+pub fn message_id(m: &Outgoing) -> String {
     let id: String =
         m.id.chars()
             .map(|c| {
@@ -143,85 +139,74 @@ pub fn smtp_data(
                 }
             })
             .collect();
-    let mut out = format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: {}\r\nMessage-ID: <{id}@tequio>\r\nDate: {}\r\n\
-         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\
-         Content-Transfer-Encoding: 8bit\r\n\r\n",
-        header_text(&m.subject),
-        date.to_rfc2822(),
-    );
-    for line in m.body.lines() {
-        if line.starts_with('.') {
-            out.push('.');
-        }
-        out.push_str(line);
-        out.push_str("\r\n");
-    }
-    out.push_str(".\r\n");
-    out
+    format!("<{id}@tequio>")
 }
 
 impl SmtpTransport {
-    async fn deliver(&self, m: &Outgoing) -> Result<(), String> {
-        let from = address(&self.from)?;
-        let to = address(&self.recipient(m))?;
-        let stream = tokio::net::TcpStream::connect(&self.addr)
-            .await
-            .map_err(|e| format!("smtp {}: {e}", self.addr))?;
-        let (read, mut write) = stream.into_split();
-        let mut read = BufReader::new(read);
-        expect(&mut read, 220, "greeting").await?;
-        let hello = if self.hello.trim().is_empty() {
-            "tequio"
-        } else {
-            self.hello.trim()
-        };
-        for (command, code, what) in [
-            (format!("EHLO {hello}\r\n"), 250, "EHLO"),
-            (format!("MAIL FROM:<{from}>\r\n"), 250, "MAIL FROM"),
-            (format!("RCPT TO:<{to}>\r\n"), 250, "RCPT TO"),
-            ("DATA\r\n".to_string(), 354, "DATA"),
-            (smtp_data(&from, &to, m, chrono::Utc::now()), 250, "message"),
-        ] {
-            write
-                .write_all(command.as_bytes())
-                .await
-                .map_err(|e| format!("smtp {what}: {e}"))?;
-            expect(&mut read, code, what).await?;
-        }
-        // The message is accepted; a failed goodbye changes nothing.
-        let _ = write.write_all(b"QUIT\r\n").await;
-        Ok(())
+    /// The message as sent to `to`: plain UTF-8 text, the outbox key as its `Message-ID`.
+    pub fn message(&self, m: &Outgoing, to: &str) -> Result<lettre::Message, String> {
+        use lettre::message::header::ContentType;
+        let from = self
+            .from
+            .parse()
+            .map_err(|e| format!("smtp from '{}': {e}", self.from))?;
+        let to = to.parse().map_err(|e| format!("smtp to '{to}': {e}"))?;
+        lettre::Message::builder()
+            .from(from)
+            .to(to)
+            .subject(m.subject.clone())
+            .message_id(Some(message_id(m)))
+            .header(ContentType::TEXT_PLAIN)
+            .body(m.body.clone())
+            .map_err(|e| format!("smtp message: {e}"))
     }
-}
 
-/// Reads one (possibly multi-line) reply and checks its code (`251` passes for `250`).
-async fn expect<R: tokio::io::AsyncBufRead + Unpin>(
-    read: &mut R,
-    code: u16,
-    what: &str,
-) -> Result<(), String> {
-    loop {
-        let mut line = String::new();
-        let n = read
-            .read_line(&mut line)
-            .await
-            .map_err(|e| format!("smtp {what}: {e}"))?;
-        if n == 0 {
-            return Err(format!("smtp {what}: the server closed the connection"));
-        }
-        let got: u16 = line
-            .get(..3)
-            .and_then(|c| c.parse().ok())
-            .ok_or_else(|| format!("smtp {what}: unreadable reply '{}'", line.trim_end()))?;
-        if line.as_bytes().get(3) == Some(&b'-') {
-            continue;
-        }
-        return if got == code || (code == 250 && got == 251) {
-            Ok(())
-        } else {
-            Err(format!("smtp {what}: {}", line.trim_end()))
+    fn mailer(&self) -> Result<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>, String> {
+        use lettre::transport::smtp::authentication::Credentials;
+        use lettre::transport::smtp::client::{Tls, TlsParameters};
+        use lettre::transport::smtp::extension::ClientId;
+        let tls = || {
+            TlsParameters::new(self.host.clone())
+                .map_err(|e| format!("smtp tls {}: {e}", self.host))
         };
+        let mut builder =
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous(&self.host)
+                .port(self.port)
+                .timeout(Some(self.timeout))
+                .hello_name(ClientId::Domain(if self.hello.trim().is_empty() {
+                    "tequio".into()
+                } else {
+                    self.hello.trim().to_string()
+                }))
+                .tls(match self.security {
+                    SmtpSecurity::StartTls => Tls::Required(tls()?),
+                    SmtpSecurity::Tls => Tls::Wrapper(tls()?),
+                    SmtpSecurity::None => Tls::None,
+                });
+        if let Some(user) = &self.user {
+            builder = builder.credentials(Credentials::new(
+                user.clone(),
+                self.password.clone().unwrap_or_default(),
+            ));
+        }
+        Ok(builder.build())
+    }
+
+    async fn deliver(&self, m: &Outgoing) -> Result<(), String> {
+        use lettre::AsyncTransport;
+        let to = m
+            .email
+            .as_deref()
+            .ok_or_else(|| "the member has no e-mail address".to_string())?;
+        let message = self.message(m, to)?;
+        self.mailer()?.send(message).await.map(|_| ()).map_err(|e| {
+            format!(
+                "smtp {}:{} ({}): {e}",
+                self.host,
+                self.port,
+                self.security.as_str()
+            )
+        })
     }
 }
 
@@ -229,34 +214,55 @@ async fn expect<R: tokio::io::AsyncBufRead + Unpin>(
 mod tests {
     use super::*;
 
-    #[test]
-    fn base64_and_encoded_subjects_match_the_rfc() {
-        // RFC 4648's test vectors.
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-        assert_eq!(header_text("Hola"), "Hola");
-        // "ñ" is C3 B1: base64 "w7E=".
-        assert_eq!(header_text("ñ"), "=?UTF-8?B?w7E=?=");
-        assert!(address("a@b.mx").is_ok());
-        assert!(address("a@b.mx>\r\nRCPT TO:<x@y").is_err());
-    }
-
-    #[test]
-    fn a_body_line_starting_with_a_dot_is_stuffed() {
-        let m = Outgoing {
+    fn outgoing() -> Outgoing {
+        Outgoing {
             id: "1.notification:odf:r:2".into(),
             org_id: 1,
             org_slug: "x".into(),
             member_id: 2,
             member_name: "Ana".into(),
-            subject: "S".into(),
+            email: Some("ana@odf.mx".into()),
+            subject: "Nueva oportunidad para ti: Cazuelas de Tlayacapan".into(),
             body: "uno\n.dos\n".into(),
-        };
-        let data = smtp_data("a@b.mx", "c@d.mx", &m, chrono::Utc::now());
-        assert!(data.contains("\r\nuno\r\n..dos\r\n.\r\n"), "{data}");
-        assert!(data.contains("Message-ID: <1.notification.odf.r.2@tequio>"));
+        }
+    }
+
+    fn smtp() -> SmtpTransport {
+        SmtpTransport {
+            host: "127.0.0.1".into(),
+            port: 25,
+            security: SmtpSecurity::None,
+            user: Some("avisos".into()),
+            password: Some("s3creta-larga".into()),
+            from: "avisos@odf.mx".into(),
+            hello: "tequio".into(),
+            timeout: std::time::Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn the_message_id_is_the_outbox_key_and_the_password_is_never_printed() {
+        let m = smtp().message(&outgoing(), "ana@odf.mx").unwrap();
+        let text = String::from_utf8(m.formatted()).unwrap();
+        assert!(
+            text.contains("Message-ID: <1.notification.odf.r.2@tequio>"),
+            "{text}"
+        );
+        assert!(text.contains("To: ana@odf.mx"), "{text}");
+        let shown = format!("{:?}", smtp());
+        assert!(!shown.contains("s3creta"), "{shown}");
+        assert!(shown.contains("***"), "{shown}");
+        assert!(smtp().message(&outgoing(), "no es correo").is_err());
+    }
+
+    #[test]
+    fn the_security_setting_reads_its_three_words() {
+        assert_eq!(
+            SmtpSecurity::parse(" STARTTLS "),
+            Some(SmtpSecurity::StartTls)
+        );
+        assert_eq!(SmtpSecurity::parse("tls"), Some(SmtpSecurity::Tls));
+        assert_eq!(SmtpSecurity::parse("none"), Some(SmtpSecurity::None));
+        assert_eq!(SmtpSecurity::parse("ssl"), None);
     }
 }

@@ -13,6 +13,8 @@
 //!
 //! Shown as the fields that changed (before → after); a creation shows all its fields.
 
+use crate::shell::names::Names;
+use crate::shell::words::string_in_words;
 use app::events::{events_before, last_seq};
 use app::{App, AppError};
 use serde_json::Value;
@@ -295,13 +297,6 @@ pub async fn page(
 
 // ---------------------------------------------------------------- as a board member reads it
 
-/// Who and what the page names instead of ids (issue 17): people by login, members by id.
-#[derive(Debug, Default)]
-pub struct Names {
-    pub users: HashMap<String, String>,
-    pub members: HashMap<i64, String>,
-}
-
 /// Whether a payload field holds a member's id.
 fn is_member_field(name: &str) -> bool {
     matches!(
@@ -391,27 +386,6 @@ impl Names {
         }
         names
     }
-
-    /// The names of these people (by login); what cannot be read keeps its login.
-    pub async fn of_logins(app: &App, logins: impl IntoIterator<Item = String>) -> Names {
-        let mut names = Names::default();
-        for login in logins.into_iter().collect::<BTreeSet<_>>() {
-            if let Ok(u) = app.user(&login).await {
-                names.users.insert(login, u.viewer.display_name);
-            }
-        }
-        names
-    }
-
-    /// Who made a change: their name, or what the actor is (`cli`, `demo`, `system`).
-    pub fn actor(&self, t: crate::shell::Tr, actor: &str) -> String {
-        match self.users.get(actor) {
-            Some(name) => name.clone(),
-            None => t
-                .lookup(&format!("audit.actor.{actor}"))
-                .map_or_else(|| actor.to_string(), str::to_string),
-        }
-    }
 }
 
 /// What a change is, in words: the catalogue's `event.<kind>`, or the kind of thing it is
@@ -452,7 +426,7 @@ fn value_in_words(t: crate::shell::Tr, names: &Names, name: &str, v: &Value) -> 
             .unwrap_or_else(|| t.fmt("audit.member_no", &n.to_string())),
         Value::Number(n) => n.to_string(),
         Value::String(s) if is_login_field(name) => names.actor(t, s),
-        Value::String(s) if name == "subject" => crate::governance::proposals::subject_words(t, s),
+        Value::String(s) if name == "subject" => crate::shell::words::subject_words(t, s),
         Value::String(s) => string_in_words(t, s),
         Value::Array(items) if items.iter().all(|x| !x.is_object() && !x.is_array()) => items
             .iter()
@@ -486,27 +460,6 @@ fn value_in_words(t: crate::shell::Tr, names: &Names, name: &str, v: &Value) -> 
     } else {
         text
     }
-}
-
-/// A stored text in words: an instant as local time, a date, a month, a known state.
-pub(crate) fn string_in_words(t: crate::shell::Tr, s: &str) -> String {
-    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(s) {
-        return t.datetime(&at.with_timezone(&chrono::Utc));
-    }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return t.date(&d);
-    }
-    if let Some((y, m)) = s.split_once('-') {
-        if let (Ok(y), Ok(m)) = (y.parse::<i32>(), m.parse::<u32>()) {
-            if y > 1900 && (1..=12).contains(&m) && s.len() == 7 {
-                return crate::shell::format::period_in((y, m), 1, t.lang);
-            }
-        }
-    }
-    // A state by its word; a kind of event written `loan-paid` as the event's name.
-    t.lookup(&format!("audit.v.{s}"))
-        .or_else(|| t.event_kind(&s.replacen('-', ".", 1)))
-        .map_or_else(|| s.to_string(), str::to_string)
 }
 
 /// A field as the page shows it, `(label, value)`; `None` for a field that only ties records

@@ -81,7 +81,7 @@ async fn audit_response(
         .map(|s| format!("flujo={}&", query_value(s)))
         .unwrap_or_default();
     // Issue 17: in words, with names, pesos and local time; no stored kind or JSON.
-    let names = crate::audit::changes::Names::of(&state.app, org_id, &page.changes).await;
+    let names = crate::shell::names::Names::of(&state.app, org_id, &page.changes).await;
     let words = |f: &[crate::audit::changes::Field]| -> Vec<(String, String)> {
         f.iter()
             .filter_map(|f| crate::audit::changes::shown_field(t, &names, f))

@@ -7,20 +7,21 @@
 //! `app::credit_cases`, as `tequio line ...`.
 
 use super::loans::actor;
-use crate::shell::chart;
+use crate::shell::chart::limit_chart;
 use crate::shell::check;
 use crate::shell::check_csrf;
+use crate::shell::csv::{csv_line, csv_pesos, csv_response};
 use crate::shell::fact_date_field;
 use crate::shell::random_token;
 use crate::shell::render;
 use crate::shell::today_mx;
 use crate::shell::visible_org;
+use crate::shell::words::limit_reason;
 use crate::shell::Ctx;
 use crate::shell::Nav;
 use crate::shell::PageError;
 use crate::shell::PageResult;
 use crate::shell::Tr;
-use crate::support::{csv_line, csv_pesos, csv_response};
 use crate::AppState;
 use app::access_cases::{Action, Session};
 use app::credit_cases::{LineState, OpenLineCmd};
@@ -30,38 +31,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
-use chrono::NaiveDate;
-use credit::line::{CreditLine, LimitChange, LimitReason, LineEventKind};
+use credit::line::{CreditLine, LimitChange, LineEventKind};
 use serde::Deserialize;
 use store::Org;
-
-// ---------------------------------------------------------------- shared with the Fund page
-
-/// Why a limit changed, in words (R-CRED-1 opening, R-CRED-2 reviews).
-pub(crate) fn limit_reason(t: Tr, r: LimitReason) -> &'static str {
-    match r {
-        LimitReason::Opened => t.get("line.reason.opened"),
-        LimitReason::ReviewMet => t.get("line.reason.review_met"),
-        LimitReason::ReviewLateButCured => t.get("line.reason.review_late_cured"),
-        LimitReason::ReviewNotMet => t.get("line.reason.review_not_met"),
-    }
-}
-
-/// The limit history as an SVG step chart, carried on to `today` (the Fund page draws the
-/// same).
-pub(crate) fn limit_chart(t: Tr, line: &CreditLine, today: NaiveDate) -> String {
-    let mut points: Vec<(NaiveDate, i128)> = line
-        .limit_history
-        .iter()
-        .map(|c| (c.date, c.to_minor as i128))
-        .collect();
-    if let Some(&(last_date, last)) = points.last() {
-        if last_date < today {
-            points.push((today, last));
-        }
-    }
-    chart::line_chart(&points, t.get("chart.credit_limit"), t)
-}
 
 fn rate_percent(line: &CreditLine) -> String {
     (line.rate.annual() * rust_decimal::Decimal::from(100))

@@ -4,12 +4,12 @@
 
 #![allow(clippy::result_large_err)] // API handlers answer `Result<Response, Response>`
 
-use super::lines::limit_reason;
 use super::loans::actor;
 use crate::shell::api_contract::{shape, ApiJson, ApiPath};
 use crate::shell::app_error;
 use crate::shell::org_for;
 use crate::shell::today_mx;
+use crate::shell::words::limit_reason;
 use crate::shell::ApiError;
 use crate::shell::ApiResult;
 use crate::shell::Ctx;

@@ -714,7 +714,7 @@ pub fn member_trade(
     let mut purchases = Vec::new();
     for (id, r) in &trade.rounds {
         for m in r.members.iter().filter(|m| m.member == member_id) {
-            let (alone, saving) = crate::trade::pages::alone_and_saving(t, m);
+            let (alone, saving) = crate::shell::words::alone_and_saving(t, m);
             purchases.push(PurchaseLine {
                 round: id.clone(),
                 material: m.material.clone(),
@@ -1522,7 +1522,7 @@ pub async fn fund_page(
                     "{}%",
                     (line.rate.annual() * rust_decimal::Decimal::from(100)).normalize()
                 ),
-                chart: crate::credit::lines::limit_chart(t, line, crate::shell::dates::today_mx()),
+                chart: crate::shell::chart::limit_chart(t, line, crate::shell::dates::today_mx()),
                 history: line
                     .limit_history
                     .iter()
@@ -1530,7 +1530,7 @@ pub async fn fund_page(
                         date: t.date(&c.date),
                         from: t.money(c.from_minor as i128),
                         to: t.money(c.to_minor as i128),
-                        reason: crate::credit::lines::limit_reason(t, c.reason),
+                        reason: crate::shell::words::limit_reason(t, c.reason),
                     })
                     .collect(),
             }

@@ -1,6 +1,7 @@
 //! The board's proposals, votes, comments and the close of a vote (R-GOV-1, R-GOV-2).
 
 use crate::shell::signin::CsrfForm;
+use crate::shell::words::subject_words;
 use crate::shell::{
     check, check_csrf, field_label, random_token, render, visible_org, Ctx, FormField, Nav,
     PageError, PageResult, Tr,
@@ -55,30 +56,6 @@ fn kind_label(t: Tr, kind: ProposalKind) -> &'static str {
     }
 }
 
-/// A proposal's subject as people read it (issue 17): `loan:7` is "préstamo n.º 7", a setting
-/// change names the setting, its value and from when; a subject typed by a person is shown as
-/// typed.
-pub(crate) fn subject_words(t: Tr, subject: &str) -> String {
-    use crate::governance::settings::{format_value, setting_label};
-    if let Ok(p) = governance::settings::SettingProposal::from_subject(subject) {
-        return t.fmt_all(
-            "proposal.subject.setting",
-            &[
-                setting_label(t, p.key),
-                &format_value(t, p.key, &p.value),
-                &t.date(&p.effective_on),
-            ],
-        );
-    }
-    subject
-        .split_once(':')
-        .and_then(|(kind, rest)| {
-            t.lookup(&format!("proposal.subject.{kind}"))
-                .map(|m| m.replacen("{}", &crate::audit::changes::string_in_words(t, rest), 1))
-        })
-        .unwrap_or_else(|| subject.to_string())
-}
-
 /// A setting change's card (issue 17): the setting's name, the value in force before it and
 /// the new one formatted (percent, pesos, days), from when; the purpose written for it by
 /// default (the setting's code) is left out, since the subject says it in words.
@@ -88,7 +65,7 @@ fn setting_change_in_words(
     p: &governance::Proposal,
     card: &mut ProposalCard,
 ) {
-    use crate::governance::settings::{format_value, setting_label};
+    use crate::shell::words::{format_value, setting_label};
     let Ok(change) = governance::settings::SettingProposal::from_subject(&p.subject) else {
         return;
     };
@@ -233,7 +210,7 @@ async fn proposals_response(
         .await
         .map_err(|e| PageError::from_access(t, e))?;
     // Issue 17: who proposed, by name (the record keeps the login).
-    let names = crate::audit::changes::Names::of_logins(
+    let names = crate::shell::names::Names::of_logins(
         &state.app,
         proposals
             .iter()

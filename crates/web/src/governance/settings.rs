@@ -7,6 +7,7 @@
 
 #![allow(clippy::result_large_err)]
 
+use crate::shell::words::{format_value, setting_label};
 use crate::shell::{
     access_error, check_csrf, field_label, org_for, render, today_mx, visible_org, ApiError,
     ApiJson, ApiPath, ApiResult, Ctx, FormField, Nav, PageError, PageResult, Tr,
@@ -21,80 +22,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::{Form, Json};
 use chrono::NaiveDate;
-use governance::settings::{SettingKey, SettingType, SettingValue};
-use governance::{Fraction, Majority};
+use governance::settings::SettingKey;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
-
-/// The setting's name in the page's language.
-pub fn setting_label(t: Tr, key: SettingKey) -> &'static str {
-    match key {
-        SettingKey::YoungBelowYears => t.get("setting.young_below_years"),
-        SettingKey::ElderlyFromYears => t.get("setting.elderly_from_years"),
-        SettingKey::Quorum => t.get("setting.quorum"),
-        SettingKey::Majority => t.get("setting.majority"),
-        SettingKey::DuesAmount => t.get("setting.dues_amount"),
-        SettingKey::DuesPeriodMonths => t.get("setting.dues_period_months"),
-        SettingKey::ReportPeriodMonths => t.get("setting.report_period_months"),
-        SettingKey::ProfitShare => t.get("setting.profit_share"),
-        SettingKey::InadequatePlanPeriods => t.get("setting.inadequate_plan_periods"),
-        SettingKey::ContributionRate => t.get("setting.contribution_rate"),
-        SettingKey::ReviewLateDays => t.get("setting.review_late_days"),
-        SettingKey::ReviewWhenMet => t.get("setting.review_when_met"),
-        SettingKey::ReviewWhenCured => t.get("setting.review_when_cured"),
-        SettingKey::ReviewOtherwise => t.get("setting.review_otherwise"),
-        SettingKey::LeasePurchasePrice => t.get("setting.lease_purchase_price"),
-        SettingKey::LeaseDefaultDays => t.get("setting.lease_default_days"),
-        SettingKey::AllowBuyUp => t.get("setting.allow_buy_up"),
-    }
-}
-
-fn fraction_text(f: Fraction) -> String {
-    if f.denominator == 1 {
-        f.numerator.to_string()
-    } else {
-        format!("{}/{}", f.numerator, f.denominator)
-    }
-}
-
-/// A value as people read it: `10 %`, `90 días`, `$1.00`, `más de 1/2 del consejo`, `×2`.
-pub fn format_value(t: Tr, key: SettingKey, value: &SettingValue) -> String {
-    let count = |n: u32, one: &str, many: &str| {
-        if n == 1 {
-            t.fmt(one, "1")
-        } else {
-            t.fmt(many, &n.to_string())
-        }
-    };
-    match (key.value_type(), value) {
-        (SettingType::Percent, SettingValue::Percent(d)) => format!("{} %", d.normalize()),
-        (SettingType::Months, SettingValue::Number(n)) => {
-            count(*n, "settings.unit.month", "settings.unit.months")
-        }
-        (SettingType::Days, SettingValue::Number(n)) => {
-            count(*n, "settings.unit.day", "settings.unit.days")
-        }
-        (SettingType::Years, SettingValue::Number(n)) => {
-            count(*n, "settings.unit.year", "settings.unit.years")
-        }
-        (SettingType::Periods, SettingValue::Number(n)) => {
-            count(*n, "settings.unit.period", "settings.unit.periods")
-        }
-        (_, SettingValue::Money(m)) => t.money(i128::from(*m)),
-        (_, SettingValue::Bool(true)) => t.get("settings.yes").to_string(),
-        (_, SettingValue::Bool(false)) => t.get("settings.no").to_string(),
-        (SettingType::Quorum, SettingValue::Fraction(f)) => {
-            t.fmt("settings.quorum_value", &fraction_text(*f))
-        }
-        (_, SettingValue::Fraction(f)) => format!("×{}", fraction_text(*f)),
-        (_, SettingValue::Majority(Majority::Simple)) => t.get("settings.majority_simple").into(),
-        (_, SettingValue::Majority(Majority::Qualified(f))) => {
-            t.fmt("settings.majority_qualified", &fraction_text(*f))
-        }
-        (_, v) => v.to_text(),
-    }
-}
 
 pub struct ChangeLine {
     pub value: String,

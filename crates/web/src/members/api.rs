@@ -115,6 +115,12 @@ pub struct MemberIn {
     /// artistic_cultural, popular_art, indigenous.
     #[serde(default)]
     programmes: String,
+    /// Optional (issue 19): where the member's notifications go by e-mail.
+    #[serde(default)]
+    email: String,
+    /// Optional (issue 19): a 10-digit Mexican mobile, with or without +52.
+    #[serde(default)]
+    mobile: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -439,6 +445,10 @@ pub struct MemberEditIn {
     /// Declared programmes (R-ORG-4): inventors, disabled, artistic_cultural, popular_art,
     /// indigenous. Replaces the declared ones when given.
     programmes: Option<Vec<String>>,
+    /// The member's e-mail address, where notifications go (issue 19); empty removes it.
+    email: Option<String>,
+    /// The member's mobile: 10 digits, with or without +52; empty removes it.
+    mobile: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -456,10 +466,15 @@ pub struct MemberDetailOut {
     programmes: Vec<String>,
     joined_on: NaiveDate,
     left_on: Option<NaiveDate>,
+    /// Issue 19: where notifications go.
+    email: Option<String>,
+    /// Issue 19: `+52` and ten digits.
+    mobile: Option<String>,
 }
 
-impl From<registry::Member> for MemberDetailOut {
-    fn from(m: registry::Member) -> Self {
+impl MemberDetailOut {
+    /// The member as the registry has them now, with their contact (issue 19).
+    fn with_contact(m: registry::Member, contact: registry::Contact) -> Self {
         MemberDetailOut {
             id: m.id,
             curp: m.data.curp.as_str().to_string(),
@@ -479,13 +494,31 @@ impl From<registry::Member> for MemberDetailOut {
                 .collect(),
             joined_on: m.data.joined_on,
             left_on: m.left_on,
+            email: contact.email,
+            mobile: contact.mobile,
         }
     }
 }
 
 impl MemberEditIn {
-    /// The edit: `base`'s values where a field is absent; a bad value names its field.
-    fn edit(self, base: &registry::NewMember) -> Result<MemberEdit, registry::FieldError> {
+    /// The edit: `base`'s values where a field is absent; a bad value names its field. With
+    /// the contact asked for (`contact`'s values where absent), or none when neither is given.
+    fn edit(
+        self,
+        base: &registry::NewMember,
+        contact: &registry::Contact,
+    ) -> Result<(MemberEdit, Option<registry::Contact>), registry::FieldError> {
+        let new_contact = match (&self.email, &self.mobile) {
+            (None, None) => None,
+            (email, mobile) => Some(registry::Contact::parse(
+                email
+                    .as_deref()
+                    .unwrap_or(contact.email.as_deref().unwrap_or("")),
+                mobile
+                    .as_deref()
+                    .unwrap_or(contact.mobile.as_deref().unwrap_or("")),
+            )?),
+        };
         let mut edit = MemberEdit::of(base);
         if let Some(rfc) = self.rfc {
             edit.rfc = match rfc.trim() {
@@ -515,7 +548,7 @@ impl MemberEditIn {
                 .map(|p| TargetProgramme::parse(p))
                 .collect::<Result<_, _>>()?;
         }
-        Ok(edit)
+        Ok((edit, new_contact))
     }
 }
 
@@ -535,16 +568,25 @@ pub(crate) async fn edit_member(
         .member(org.id, member_id)
         .await
         .map_err(|e| app_error(e.into()))?;
-    let edit = body.edit(&member.data).map_err(|e| app_error(e.into()))?;
+    let now = state
+        .app
+        .member_contact(org.id, member_id)
+        .await
+        .map_err(app_error)?;
+    let (edit, contact) = body
+        .edit(&member.data, &now)
+        .map_err(|e| app_error(e.into()))?;
     let edited = state
         .app
-        .edit_member(
+        .edit_member_and_contact(
             org.id,
             member_id,
             &edit,
+            contact.as_ref(),
             &Actor::new(&s.viewer.login, &ctx.origin),
         )
         .await
         .map_err(app_error)?;
-    Ok(Json(MemberDetailOut::from(edited)).into_response())
+    let contact = contact.unwrap_or(now);
+    Ok(Json(MemberDetailOut::with_contact(edited, contact)).into_response())
 }

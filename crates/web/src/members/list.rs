@@ -86,7 +86,7 @@ pub async fn search_members(
 }
 
 /// The fields of the "add a member" form (R-ORG-2, R-ORG-3, R-ORG-4), in the order shown.
-const MEMBER_FIELDS: [(&str, &str); 14] = [
+const MEMBER_FIELDS: [(&str, &str); 16] = [
     ("curp", "text"),
     ("rfc", "text"),
     ("given_names", "text"),
@@ -101,6 +101,9 @@ const MEMBER_FIELDS: [(&str, &str); 14] = [
     ("programmes", "checks"),
     ("joined_on", "date"),
     ("letter_signed_on", "date"),
+    // Issue 19: where notifications go; optional.
+    ("email", "email"),
+    ("mobile", "tel"),
 ];
 
 fn member_form(

@@ -214,11 +214,16 @@ pub struct EditValues {
     pub household_size: String,
     pub profile: String,
     pub programmes: BTreeSet<&'static str>,
+    /// Issue 19: the member's contact.
+    pub email: String,
+    pub mobile: String,
 }
 
 impl EditValues {
-    fn of(m: &Member) -> Self {
+    fn of(m: &Member, contact: registry::Contact) -> Self {
         EditValues {
+            email: contact.email.unwrap_or_default(),
+            mobile: contact.mobile.unwrap_or_default(),
             rfc: m
                 .data
                 .rfc
@@ -252,12 +257,19 @@ impl EditValues {
             trade: text("trade"),
             household_size: text("household_size"),
             profile: text("profile"),
+            email: text("email"),
+            mobile: text("mobile"),
             programmes: TargetProgramme::ALL
                 .into_iter()
                 .filter(|p| form.contains_key(&format!("programme_{}", p.as_str())))
                 .map(|p| p.as_str())
                 .collect(),
         }
+    }
+
+    /// The contact these values ask for (issue 19), or the field that is not valid.
+    pub fn contact(&self) -> Result<registry::Contact, registry::FieldError> {
+        registry::Contact::parse(&self.email, &self.mobile)
     }
 
     /// The edit these values ask for, or the first field that is not valid.
@@ -380,7 +392,17 @@ async fn record_response(
         .collect();
     let names = HashMap::from([(member_id, member_name(&member))]);
     let today = crate::shell::today_mx();
-    let values = view.values.unwrap_or_else(|| EditValues::of(&member));
+    let values = match view.values {
+        Some(v) => v,
+        None => EditValues::of(
+            &member,
+            state
+                .app
+                .member_contact(org.id, member_id)
+                .await
+                .map_err(|e| PageError::from_app(t, e))?,
+        ),
+    };
     let programmes = member
         .data
         .programmes(today, registry::TargetSettings::default())
@@ -488,11 +510,16 @@ pub async fn edit_member(
         edit_error: Some(field_problem(t, field)),
         ..RecordView::default()
     };
-    let view = match values.edit() {
+    // Issue 19: the contact changes when the form carries it (the record's form always does).
+    let asks_contact = form.contains_key("email") || form.contains_key("mobile");
+    let checked = values
+        .edit()
+        .and_then(|e| Ok((e, asks_contact.then(|| values.contact()).transpose()?)));
+    let view = match checked {
         Err(e) => refused(e.field, values),
-        Ok(edit) => match state
+        Ok((edit, contact)) => match state
             .app
-            .edit_member(org.id, member_id, &edit, &actor)
+            .edit_member_and_contact(org.id, member_id, &edit, contact.as_ref(), &actor)
             .await
         {
             Ok(_) => RecordView {

@@ -5,6 +5,7 @@
 
 #![allow(clippy::result_large_err)]
 
+use crate::shell::forms::multipart_fields;
 use crate::shell::{
     access_error, check_csrf, org_for, render, today_mx, visible_org, ApiError, ApiJson, ApiPath,
     ApiResult, Ctx, Nav, PageError, PageResult, Tr,
@@ -20,52 +21,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use utoipa::ToSchema;
-
-/// The fields of a `multipart/form-data` body, by name (the last part of a name wins).
-/// `None` when the content type is not multipart or has no boundary.
-pub fn multipart_fields(content_type: &str, body: &[u8]) -> Option<HashMap<String, Vec<u8>>> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))?
-        .trim_matches('"');
-    if !content_type.trim_start().starts_with("multipart/form-data") || boundary.is_empty() {
-        return None;
-    }
-    let delimiter = format!("--{boundary}");
-    let d = delimiter.as_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|i| i + from)
-    };
-    let mut out = HashMap::new();
-    let mut at = find(body, d, 0)? + d.len();
-    loop {
-        if body.get(at..at + 2) == Some(b"--") {
-            break;
-        }
-        let start = at + 2; // after CRLF
-        let next = find(body, d, start)?;
-        let part = body.get(start..next.saturating_sub(2))?; // before CRLF
-        let split = find(part, b"\r\n\r\n", 0)?;
-        let headers = String::from_utf8_lossy(&part[..split]);
-        let content = &part[split + 4..];
-        let name = headers
-            .split(';')
-            .map(str::trim)
-            .find_map(|p| p.strip_prefix("name="))
-            .map(|n| n.trim_matches('"').to_string());
-        if let Some(name) = name {
-            out.insert(name, content.to_vec());
-        }
-        at = next + d.len();
-    }
-    Some(out)
-}
 
 #[derive(Template)]
 #[template(path = "opening.html")]

@@ -12,7 +12,6 @@ use axum::Router;
 /// The pages of this chapter.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(pages::index))
         .route("/odf/{slug}", get(pages::org_page))
         .route("/odf/{slug}/mi-estado", get(pages::my_statement))
 }

@@ -70,10 +70,6 @@ pub async fn key_figures(state: &AppState, org: &Org) -> Result<KeyFigures, Stor
 const ORGS_PER_PAGE: usize = 200;
 
 pub async fn index(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    if ctx.session.is_none() {
-        // The first run (issue 16): the set-up code's form, while it waits for it.
-        return crate::accounts::pages::setup_or_sign_in(&state, &ctx).await;
-    }
     let session = require(&ctx)?;
     let t = ctx.t;
     let v = &session.viewer;

@@ -169,6 +169,22 @@ pub fn hbars(items: &[(&str, i128)], title: &str, t: Tr) -> String {
     )
 }
 
+/// The limit history as an SVG step chart, carried on to `today` (the Fund page draws the
+/// same).
+pub(crate) fn limit_chart(t: Tr, line: &credit::line::CreditLine, today: NaiveDate) -> String {
+    let mut points: Vec<(NaiveDate, i128)> = line
+        .limit_history
+        .iter()
+        .map(|c| (c.date, c.to_minor as i128))
+        .collect();
+    if let Some(&(last_date, last)) = points.last() {
+        if last_date < today {
+            points.push((today, last));
+        }
+    }
+    line_chart(&points, t.get("chart.credit_limit"), t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

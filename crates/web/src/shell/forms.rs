@@ -1,11 +1,12 @@
 //! What forms share: a field with its label, value and message; the labels of fields; the
-//! message of a refused field; the confirmation step; times as people read them.
+//! message of a refused field; the confirmation step; times as people read them; the fields of a multipart body.
 
 use crate::shell::{Nav, PageError, Tr};
 use app::access_cases::AccessError;
 use app::AppError;
 use askama::Template;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
 /// One field of a form, with its value and the message next to it when refused.
 pub struct FormField {
@@ -59,6 +60,8 @@ pub(crate) fn field_label(t: Tr, name: &str) -> &'static str {
         "from" => t.get("field.from"),
         "until" => t.get("field.until"),
         "person_name" => t.get("role.f.person_name"),
+        "email" => t.get("field.email"),
+        "mobile" => t.get("field.mobile"),
         _ => t.get("field.other"),
     }
 }
@@ -151,4 +154,48 @@ pub(crate) struct ConfirmPage {
     pub hidden: Vec<(&'static str, String)>,
     pub confirm: &'static str,
     pub back: String,
+}
+
+/// The fields of a `multipart/form-data` body, by name (the last part of a name wins).
+/// `None` when the content type is not multipart or has no boundary.
+pub fn multipart_fields(content_type: &str, body: &[u8]) -> Option<HashMap<String, Vec<u8>>> {
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))?
+        .trim_matches('"');
+    if !content_type.trim_start().starts_with("multipart/form-data") || boundary.is_empty() {
+        return None;
+    }
+    let delimiter = format!("--{boundary}");
+    let d = delimiter.as_bytes();
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    };
+    let mut out = HashMap::new();
+    let mut at = find(body, d, 0)? + d.len();
+    loop {
+        if body.get(at..at + 2) == Some(b"--") {
+            break;
+        }
+        let start = at + 2; // after CRLF
+        let next = find(body, d, start)?;
+        let part = body.get(start..next.saturating_sub(2))?; // before CRLF
+        let split = find(part, b"\r\n\r\n", 0)?;
+        let headers = String::from_utf8_lossy(&part[..split]);
+        let content = &part[split + 4..];
+        let name = headers
+            .split(';')
+            .map(str::trim)
+            .find_map(|p| p.strip_prefix("name="))
+            .map(|n| n.trim_matches('"').to_string());
+        if let Some(name) = name {
+            out.insert(name, content.to_vec());
+        }
+        at = next + d.len();
+    }
+    Some(out)
 }

@@ -28,6 +28,7 @@ pub(crate) mod format;
 pub(crate) mod forms;
 pub(crate) mod i18n;
 pub mod limiter;
+pub(crate) mod names;
 pub(crate) mod offline;
 pub(crate) mod page;
 pub mod read_cache;

@@ -26,13 +26,14 @@ fn status_label(t: Tr, s: OutboxStatus) -> &'static str {
         OutboxStatus::Sending => t.get("s19.out.sending"),
         OutboxStatus::Sent => t.get("s19.out.sent"),
         OutboxStatus::Failed => t.get("s19.out.failed"),
+        OutboxStatus::NoAddress => t.get("n19.out.no_address"),
     }
 }
 
 fn status_class(s: OutboxStatus) -> &'static str {
     match s {
         OutboxStatus::Sent => "ok",
-        OutboxStatus::Failed => "late",
+        OutboxStatus::Failed | OutboxStatus::NoAddress => "late",
         OutboxStatus::Pending | OutboxStatus::Sending => "sub",
     }
 }
@@ -51,6 +52,7 @@ fn detail(t: Tr, m: &OutboxMessage) -> String {
     match m.status {
         OutboxStatus::Sent => m.sent_at.map(|at| t.datetime(&at)).unwrap_or_default(),
         OutboxStatus::Failed => m.last_error.clone().unwrap_or_default(),
+        OutboxStatus::NoAddress => t.get("n19.out.no_address_help").to_string(),
         OutboxStatus::Pending | OutboxStatus::Sending => match (&m.last_error, m.next_attempt_at) {
             (Some(e), Some(at)) => t.fmt_all("s19.out.retry", &[&t.datetime(&at), e]),
             _ => t.datetime(&m.queued_at),
@@ -104,7 +106,7 @@ pub async fn outbox_page(
         name: org.data.name.clone(),
         pending: count(OutboxStatus::Pending) + count(OutboxStatus::Sending),
         sent: count(OutboxStatus::Sent),
-        failed: count(OutboxStatus::Failed),
+        failed: count(OutboxStatus::Failed) + count(OutboxStatus::NoAddress),
         rows: all
             .iter()
             .map(|m| Row {

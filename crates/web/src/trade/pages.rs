@@ -213,19 +213,6 @@ pub struct SavingRow {
     pub saving: String,
 }
 
-/// The cost alone and the saving of a member's line as shown (R-BUY-1): a member who could
-/// not buy alone is told so in words, and has no saving figure ("—"), never zero.
-pub fn alone_and_saving(t: Tr, m: &app::trade_cases::MemberSavingsRow) -> (String, String) {
-    (
-        m.alone_minor.map_or_else(
-            || t.get("trade.could_not_buy_alone").to_string(),
-            |a| t.money(a as i128),
-        ),
-        m.saving_minor
-            .map_or_else(|| "—".to_string(), |s| t.money(s as i128)),
-    )
-}
-
 pub struct MaterialRow {
     pub material: String,
     pub demand: u64,
@@ -359,7 +346,7 @@ pub async fn trade_page(
                 .into_iter()
                 .take(LINES_PER_TABLE)
                 .map(|m| {
-                    let (alone, saving) = alone_and_saving(t, m);
+                    let (alone, saving) = crate::shell::words::alone_and_saving(t, m);
                     SavingRow {
                         member: m.member,
                         material: m.material.clone(),

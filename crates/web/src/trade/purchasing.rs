@@ -430,7 +430,7 @@ pub async fn price_file_post(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let parts = crate::opening::pages::multipart_fields(content_type, &body).unwrap_or_default();
+    let parts = crate::shell::forms::multipart_fields(content_type, &body).unwrap_or_default();
     let text_of = |k: &str| {
         parts
             .get(k)
@@ -808,7 +808,7 @@ async fn round_response_page(
         savings: savings
             .iter()
             .map(|m| {
-                let (alone, saving) = crate::trade::pages::alone_and_saving(t, m);
+                let (alone, saving) = crate::shell::words::alone_and_saving(t, m);
                 SavingRow {
                     member: name(m.member),
                     material: m.material.clone(),
@@ -1188,7 +1188,7 @@ async fn request_response(state: &AppState, ctx: &Ctx, slug: &str, out: Outcome)
         } else if let Some(me) = me {
             let report = state.app.round_report(org.id, &id).await.map_err(fail)?;
             for m in report.members.iter().filter(|m| m.member == me) {
-                let (_, saving) = crate::trade::pages::alone_and_saving(t, m);
+                let (_, saving) = crate::shell::words::alone_and_saving(t, m);
                 closed.push(ClosedLine {
                     round: id.clone(),
                     material: m.material.clone(),
