@@ -4,7 +4,7 @@
 //! trade adds up to its total (worked out here from the CSV); the programme's series is, period
 //! by period, the sum of each ODF's (added here from each ODF's API answer); a member's own
 //! series on their statement says "Sí" exactly for the periods whose income is at least twice
-//! their baseline (worked out here from their reports); bad cuts are refused with 422.
+//! their baseline (worked out here from their reports); a cut that is not one is refused (400, naming the field).
 
 mod common;
 
@@ -197,7 +197,8 @@ async fn r_sup_4_the_series_on_the_page_in_csv_and_api_adds_up() {
             None,
         )
         .await;
-        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{name}: {}", bad.body);
+        assert!(bad.body.contains("by"), "{name}: the field is named: {}", bad.body);
         let refused = api(
             &w,
             "GET",
