@@ -102,6 +102,12 @@ async fn r_sup_4_series_per_closed_period_kept_and_summed_over_odfs() {
             .unwrap();
         let series = app.outcome_series(a, 12).await.unwrap();
         assert_eq!(series, from_scratch(&app, a).await, "{name}");
+        // R-SUP-3: the indicators kept beside the series are those read from the log.
+        assert_eq!(
+            app.kept_indicators(a).await.unwrap(),
+            app.odf_indicators(a).await.unwrap(),
+            "{name}"
+        );
         for period in &series {
             let puebla = period.outcome.by_state["Puebla"];
             assert_eq!(puebla.members, 1, "{name}");

@@ -7,7 +7,8 @@
 //! events appended since (one indexed query, usually none). A report (stream `reports:PERIOD`)
 //! makes only its period's figures be computed again; a close, a plan, a member's change or
 //! any other event that statements read makes the whole series be; sign-ins and the other
-//! markers no figure reads ([`crate::statement_fold::UNREAD_KINDS`]) change nothing. A kept
+//! markers no figure reads ([`crate::statement_fold::UNREAD_KINDS`]) change nothing. The ODF's
+//! indicators (R-SUP-3) are kept beside it, computed again with the whole series. A kept
 //! series equals one computed from scratch (`crates/app/tests/outcomes_series.rs`, on both
 //! backends).
 
@@ -19,6 +20,7 @@ use registry::Member;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use store::{MemberId, OrgId, Page, MAX_PAGE};
+use support::integradoras::Reading;
 use support::outcomes::{
     odf_outcome, outcome_series, programme_outcome, programme_series, MemberIncome, OdfOutcome,
     PeriodOutcome,
@@ -34,8 +36,10 @@ struct IncomeInputs {
     plans: BTreeMap<MemberId, BusinessPlan>,
 }
 
-/// A series and its periods (in the ODF's period length), oldest first.
-type Kept = Arc<(Vec<Period>, Vec<PeriodOutcome>)>;
+/// A series and its periods (in the ODF's period length), oldest first, and the ODF's
+/// indicators as an integradora (R-SUP-3: from plans and capacities, which reports do not
+/// change).
+type Kept = Arc<(Vec<Period>, Vec<PeriodOutcome>, Vec<Reading>)>;
 
 /// One organisation's kept series.
 #[derive(Default)]
@@ -220,7 +224,17 @@ impl App {
                 .collect(),
             None => BTreeMap::new(),
         };
-        let series = match self.compute_series(org_id, &valid).await {
+        let computed = match &kept.series {
+            Some(series) => self
+                .compute_series(org_id, &valid)
+                .await
+                .map(|(p, s)| (p, s, series.2.clone())),
+            None => match self.compute_series(org_id, &valid).await {
+                Ok((p, s)) => self.odf_indicators(org_id).await.map(|i| (p, s, i)),
+                Err(e) => Err(e),
+            },
+        };
+        let series = match computed {
             Ok(s) => Arc::new(s),
             Err(e) => {
                 *kept = KeptOrg::default();
@@ -241,6 +255,17 @@ impl App {
         today: NaiveDate,
     ) -> Result<(Period, OdfOutcome), AppError> {
         let kept = self.kept_series(org_id).await?;
+        self.outcome_in(org_id, &kept, period, today).await
+    }
+
+    /// `period`'s outcome (default: the last closed) from the kept series, else from the log.
+    async fn outcome_in(
+        &self,
+        org_id: OrgId,
+        kept: &Kept,
+        period: Option<Period>,
+        today: NaiveDate,
+    ) -> Result<(Period, OdfOutcome), AppError> {
         let (periods, series) = (&kept.0, &kept.1);
         let at = match period {
             Some(p) => periods.iter().position(|k| *k == p),
@@ -257,6 +282,11 @@ impl App {
             period,
             odf_outcome(&self.member_incomes(org_id, period).await?),
         ))
+    }
+
+    /// R-SUP-3: the ODF's indicators as an integradora, kept with its outcome series.
+    pub async fn kept_indicators(&self, org_id: OrgId) -> Result<Vec<Reading>, AppError> {
+        Ok(self.kept_series(org_id).await?.2.clone())
     }
 
     /// R-SUP-4: the series over the ODF's last `n` closed periods, oldest first.
@@ -306,12 +336,10 @@ impl App {
         today: NaiveDate,
         concurrency: usize,
     ) -> Result<OdfOutcome, AppError> {
-        let each = self
-            .for_each_org(concurrency, move |app, org_id| async move {
-                Ok(app.odf_outcome(org_id, period, today).await?.1)
-            })
-            .await?;
-        Ok(programme_outcome(&each))
+        Ok(self
+            .programme_outcome_and_series(Some(period), today, 0, concurrency)
+            .await?
+            .0)
     }
 
     /// R-SUP-4: the programme's series: each ODF's kept series, computed in its organisation,
@@ -321,12 +349,36 @@ impl App {
         n: usize,
         concurrency: usize,
     ) -> Result<Vec<PeriodOutcome>, AppError> {
+        let today = crate::fact_date::mexico_city_today(chrono::Utc::now());
+        Ok(self
+            .programme_outcome_and_series(None, today, n, concurrency)
+            .await?
+            .1)
+    }
+
+    /// [`App::programme_outcome`] (when `outcome` is given: `Some(None)` for each ODF's last
+    /// closed period; else it is left empty) and [`App::programme_outcome_series`] in one pass
+    /// over the ODFs (each ODF's kept series read once).
+    pub async fn programme_outcome_and_series(
+        &self,
+        outcome: Option<Option<Period>>,
+        today: NaiveDate,
+        n: usize,
+        concurrency: usize,
+    ) -> Result<(OdfOutcome, Vec<PeriodOutcome>), AppError> {
         let each = self
-            .for_each_org(concurrency, |app, org_id| async move {
-                app.kept_series(org_id).await
+            .for_each_org(concurrency, move |app, org_id| async move {
+                let kept = app.kept_series(org_id).await?;
+                let now = match outcome {
+                    Some(period) => app.outcome_in(org_id, &kept, period, today).await?.1,
+                    None => OdfOutcome::default(),
+                };
+                Ok((now, kept))
             })
             .await?;
-        let series = programme_series(each.iter().map(|s| s.1.as_slice()));
-        Ok(series[series.len().saturating_sub(n)..].to_vec())
+        let now = programme_outcome(each.iter().map(|(o, _)| o));
+        let series = programme_series(each.iter().map(|(_, s)| s.1.as_slice()));
+        let series = series[series.len().saturating_sub(n)..].to_vec();
+        Ok((now, series))
     }
 }

@@ -300,19 +300,32 @@ async fn outcomes_response(
         Ok(p) => (p, None),
         Err(e) => (None, Some(e)),
     };
-    let (shown, outcome) = outcome_of(state, t, &scope, period).await?;
+    let (shown, outcome, points) = match &scope {
+        OutcomeScope::Odf(_) => {
+            let (shown, outcome) = outcome_of(state, t, &scope, period).await?;
+            (shown, outcome, series_of(state, t, &scope).await?)
+        }
+        // One pass over the ODFs for both.
+        OutcomeScope::Programme => {
+            let (outcome, points) = state
+                .app
+                .programme_outcome_and_series(Some(period), today_mx(), SERIES_SHOWN, 4)
+                .await
+                .map_err(|e| PageError::from_app(t, e))?;
+            (period, outcome, points)
+        }
+    };
     let cut = cut_of(&q.por);
     let rows = cut_rows(t, &outcome, cut)
         .iter()
         .map(|(g, o)| outcome_row(t, g.clone(), o))
         .collect();
-    let points = series_of(state, t, &scope).await?;
     let (chart, series) = series_view(t, &points);
     let (heading, base, nav, readings) = match &scope {
         OutcomeScope::Odf(org) => {
             let readings = state
                 .app
-                .odf_indicators(org.id)
+                .kept_indicators(org.id)
                 .await
                 .map_err(|e| PageError::from_app(t, e))?
                 .iter()
