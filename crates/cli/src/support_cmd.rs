@@ -816,7 +816,15 @@ async fn outcomes(app: &App, a: OutcomeArgs) -> anyhow::Result<()> {
             ]);
         }
     }
-    let head = ["period", "group", "members", "reporting", "baseline", "now", "doubled"];
+    let head = [
+        "period",
+        "group",
+        "members",
+        "reporting",
+        "baseline",
+        "now",
+        "doubled",
+    ];
     if format == Format::Csv {
         println!("{}", head.join(","));
         for r in rows {

@@ -170,7 +170,9 @@ pub struct PeriodOutcome {
 /// their income of that period), members reporting, the income of the period against the
 /// reporting members' baselines and how many at least doubled theirs, with each cut. Oldest
 /// period first, whatever order they come in.
-pub fn outcome_series(periods: impl IntoIterator<Item = (String, Vec<MemberIncome>)>) -> Vec<PeriodOutcome> {
+pub fn outcome_series(
+    periods: impl IntoIterator<Item = (String, Vec<MemberIncome>)>,
+) -> Vec<PeriodOutcome> {
     let by_period: BTreeMap<String, Vec<MemberIncome>> = periods.into_iter().collect();
     by_period
         .into_iter()
@@ -190,7 +192,10 @@ pub fn programme_series<'a>(
     let mut by_period: BTreeMap<String, OdfOutcome> = BTreeMap::new();
     for series in odfs {
         for p in series {
-            by_period.entry(p.period.clone()).or_default().merge(&p.outcome);
+            by_period
+                .entry(p.period.clone())
+                .or_default()
+                .merge(&p.outcome);
         }
     }
     by_period
@@ -316,7 +321,11 @@ mod tests {
         let a = outcome_series([
             (
                 "2026-02".to_string(),
-                vec![one(500_000, Some(1_000_000)), two(None), three(Some(399_999))],
+                vec![
+                    one(500_000, Some(1_000_000)),
+                    two(None),
+                    three(Some(399_999)),
+                ],
             ),
             (
                 "2026-01".to_string(),
@@ -373,7 +382,9 @@ mod tests {
             &[("2026-02".into(), 1_000_000), ("2026-01".into(), 999_999)],
         );
         assert_eq!(
-            s.iter().map(|p| (p.period.as_str(), p.doubled)).collect::<Vec<_>>(),
+            s.iter()
+                .map(|p| (p.period.as_str(), p.doubled))
+                .collect::<Vec<_>>(),
             [("2026-01", false), ("2026-02", true)]
         );
         assert!(member_series(0, &[("2026-01".into(), 1)])

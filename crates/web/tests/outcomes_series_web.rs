@@ -198,7 +198,11 @@ async fn r_sup_4_the_series_on_the_page_in_csv_and_api_adds_up() {
         )
         .await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{name}: {}", bad.body);
-        assert!(bad.body.contains("by"), "{name}: the field is named: {}", bad.body);
+        assert!(
+            bad.body.contains("by"),
+            "{name}: the field is named: {}",
+            bad.body
+        );
         let refused = api(
             &w,
             "GET",
@@ -222,14 +226,11 @@ async fn r_sup_4_the_series_on_the_page_in_csv_and_api_adds_up() {
         let shown: Vec<_> = s.periods.iter().rev().take(12).collect();
         let doubled = shown
             .iter()
-            .filter(|p| s.baseline_revenue_minor > 0 && p.revenue_minor >= 2 * s.baseline_revenue_minor)
+            .filter(|p| {
+                s.baseline_revenue_minor > 0 && p.revenue_minor >= 2 * s.baseline_revenue_minor
+            })
             .count();
-        let page = get(
-            &w,
-            &format!("/odf/{slug}/socios/{member}"),
-            Some(&socio),
-        )
-        .await;
+        let page = get(&w, &format!("/odf/{slug}/socios/{member}"), Some(&socio)).await;
         assert_eq!(page.status, StatusCode::OK, "{name}");
         let mine = &page.body[page.body.find("id=\"my-outcome\"").expect("my series")..];
         let mine = &mine[..mine.find("</table>").unwrap()];

@@ -164,7 +164,10 @@ impl App {
                     let Some(inputs) = inputs.as_ref() else {
                         continue;
                     };
-                    periods.push((period.key(), self.incomes_of(org_id, inputs, *period).await?));
+                    periods.push((
+                        period.key(),
+                        self.incomes_of(org_id, inputs, *period).await?,
+                    ));
                 }
             }
         }
@@ -176,10 +179,7 @@ impl App {
 
     /// R-SUP-4: the ODF's series over its last [`SERIES_PERIODS`] closed periods, oldest first,
     /// kept (see the module documentation): usually one query that finds nothing new.
-    pub async fn odf_outcome_series(
-        &self,
-        org_id: OrgId,
-    ) -> Result<Vec<PeriodOutcome>, AppError> {
+    pub async fn odf_outcome_series(&self, org_id: OrgId) -> Result<Vec<PeriodOutcome>, AppError> {
         Ok(self.kept_series(org_id).await?.1.clone())
     }
 

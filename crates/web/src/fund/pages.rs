@@ -789,7 +789,11 @@ fn fund_part(t: Tr, view: &MemberView, member_id: i64) -> Result<FundPart, AppEr
             (
                 period_label(t, &line.period),
                 t.money(point.now_minor as i128),
-                t.get(if point.doubled { "sup.ts.yes" } else { "sup.ts.no" }),
+                t.get(if point.doubled {
+                    "sup.ts.yes"
+                } else {
+                    "sup.ts.no"
+                }),
             )
         })
         .collect();

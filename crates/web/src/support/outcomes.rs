@@ -219,7 +219,11 @@ struct OutcomesPage {
 fn csv_href(base: &str, q: &OutcomeQuery, table: &str) -> String {
     let mut href = format!("{base}.csv");
     let mut sep = '?';
-    for (k, v) in [("por", q.por.as_str()), ("periodo", q.periodo.as_str()), ("tabla", table)] {
+    for (k, v) in [
+        ("por", q.por.as_str()),
+        ("periodo", q.periodo.as_str()),
+        ("tabla", table),
+    ] {
         if !v.is_empty() {
             href.push(sep);
             sep = '&';
