@@ -46,6 +46,7 @@ pub struct App {
     password_checks: Arc<std::sync::atomic::AtomicU64>,
     kept_periods: Arc<kept_stream::KeptStreams<fund_cases::reports::PeriodReports>>,
     kept_plans: Arc<kept_stream::KeptStreams<std::collections::BTreeMap<i64, fund::BusinessPlan>>>,
+    kept_outcomes: Arc<support_cases::KeptOutcomes>,
 }
 
 impl App {
@@ -55,6 +56,7 @@ impl App {
             password_checks: Arc::default(),
             kept_periods: Arc::default(),
             kept_plans: Arc::default(),
+            kept_outcomes: Arc::default(),
         }
     }
 

@@ -36,7 +36,7 @@ pub const STATEMENT_TRADE_ITEMS: usize = 50;
 
 /// Kinds of events no statement reads: a report's slot and late mark (the close reads them),
 /// sign-ins and users, the API's idempotency claims and answers.
-const UNREAD_KINDS: [&str; 9] = [
+pub(crate) const UNREAD_KINDS: [&str; 9] = [
     "report.slot",
     "report.late",
     "api.claim",

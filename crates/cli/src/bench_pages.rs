@@ -37,6 +37,9 @@ pub struct BenchPagesArgs {
     /// Members per organisation of the national data set; with `--orgs`.
     #[arg(long, requires = "orgs")]
     pub members: Option<u32>,
+    /// Only the pages whose path contains one of these (comma-separated, e.g. `resultados`).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
 }
 
 /// Requests per page and role before the timed ones (not timed).
@@ -176,7 +179,10 @@ pub async fn run(args: BenchPagesArgs) -> anyhow::Result<()> {
 
     let mut conn = Conn::new(addr);
     let mut rows = Vec::new();
-    for page in web::page_paths() {
+    let pages = web::page_paths()
+        .iter()
+        .filter(|p| args.only.is_empty() || args.only.iter().any(|o| p.contains(o.as_str())));
+    for page in pages {
         let path = page.replace(web::MEMBER_PLACEHOLDER, &member.to_string());
         for (role, token) in &sessions {
             eprintln!("bench pages: {path} as {role}");

@@ -15,7 +15,7 @@ use std::str::FromStr;
 use store::{OrgId, PROGRAMME_ORG};
 use support::inventions::{Criterion, IpKind, IpStatus};
 use support::opportunities::{Fit, Kind, Scope};
-use support::outcomes::Cut;
+use support::outcomes::{Cut, OdfOutcome};
 use support::projection::Scenario;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,8 +292,15 @@ pub struct OutcomeArgs {
     #[arg(long)]
     pub by: Option<String>,
     /// The period (`YYYY-MM`); default each ODF's last closed one.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "series")]
     pub period: Option<String>,
+    /// The series over the last N closed periods (default 12, at most 24), oldest first; the
+    /// programme's adds each ODF's period by period.
+    #[arg(long, num_args = 0..=1, default_missing_value = "12", value_parser = clap::value_parser!(u8).range(1..=24))]
+    pub series: Option<u8>,
+    /// CSV (the same as `--format csv`).
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -747,46 +754,99 @@ async fn outcomes(app: &App, a: OutcomeArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let outcome = match &a.scope.org {
-        Some(slug) if !a.scope.all => {
-            app.odf_outcome(org_id(app, slug).await?, period, on)
-                .await?
-                .1
-        }
-        _ => {
-            app.programme_outcome(period, on, a.scope.concurrency)
-                .await?
-        }
-    };
     let cut =
         a.by.as_deref()
             .map(Cut::parse)
             .transpose()
             .map_err(AppError::from)?;
-    if a.scope.format == Format::Json {
-        return match cut {
-            Some(c) => json(outcome.cut(c)),
-            None => json(&outcome),
-        };
+    let org = match &a.scope.org {
+        Some(slug) if !a.scope.all => Some(org_id(app, slug).await?),
+        _ => None,
+    };
+    // (period, outcome): one row per period of the series, or the one asked for.
+    let series: Vec<(String, OdfOutcome)> = match (a.series, org) {
+        (Some(n), Some(org)) => app.outcome_series(org, n.into()).await?,
+        (Some(n), None) => {
+            app.programme_outcome_series(n.into(), a.scope.concurrency)
+                .await?
+        }
+        (None, Some(org)) => {
+            let (p, o) = app.odf_outcome(org, period, on).await?;
+            vec![support::outcomes::PeriodOutcome {
+                period: p.key(),
+                outcome: o,
+            }]
+        }
+        (None, None) => vec![support::outcomes::PeriodOutcome {
+            period: period.map_or_else(|| "last-closed".into(), |p| p.key()),
+            outcome: app
+                .programme_outcome(period, on, a.scope.concurrency)
+                .await?,
+        }],
     }
-    let mut rows: Vec<(String, support::outcomes::Outcome)> = vec![("total".into(), outcome.total)];
-    if let Some(c) = cut {
-        rows = outcome
-            .cut(c)
+    .into_iter()
+    .map(|p| (p.period, p.outcome))
+    .collect();
+    let format = if a.csv { Format::Csv } else { a.scope.format };
+    if format == Format::Json {
+        let out: Vec<serde_json::Value> = series
             .iter()
-            .map(|(k, v)| (k.clone(), *v))
+            .map(|(p, o)| match cut {
+                Some(c) => serde_json::json!({ "period": p, "total": o.total, "rows": o.cut(c) }),
+                None => serde_json::json!({ "period": p, "outcome": o }),
+            })
             .collect();
+        return json(&out);
     }
-    println!("group,members,reporting,baseline,now,doubled");
-    for (k, o) in rows {
+    let mut rows: Vec<[String; 7]> = Vec::new();
+    for (p, o) in &series {
+        let groups: Vec<(String, support::outcomes::Outcome)> = match cut {
+            Some(c) => o.cut(c).iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            None => vec![("total".into(), o.total)],
+        };
+        for (k, g) in groups {
+            rows.push([
+                p.clone(),
+                k,
+                g.members.to_string(),
+                g.reporting.to_string(),
+                app::check::major(g.baseline_minor),
+                app::check::major(g.now_minor),
+                g.doubled.to_string(),
+            ]);
+        }
+    }
+    let head = [
+        "period",
+        "group",
+        "members",
+        "reporting",
+        "baseline",
+        "now",
+        "doubled",
+    ];
+    if format == Format::Csv {
+        println!("{}", head.join(","));
+        for r in rows {
+            let cells: Vec<String> = r.iter().map(|c| csv_field(c)).collect();
+            println!("{}", cells.join(","));
+        }
+        return Ok(());
+    }
+    println!(
+        "{:<11}  {:<28}  {:>8}  {:>9}  {:>16}  {:>16}  {:>7}",
+        head[0], head[1], head[2], head[3], head[4], head[5], head[6]
+    );
+    for r in rows {
         println!(
-            "{},{},{},{},{},{}",
-            csv_field(&k),
-            o.members,
-            o.reporting,
-            app::check::major(o.baseline_minor),
-            app::check::major(o.now_minor),
-            o.doubled
+            "{:<11}  {:<28}  {:>8}  {:>9}  {:>16}  {:>16}  {:>7}",
+            r[0],
+            esc(&r[1]),
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6]
         );
     }
     Ok(())

@@ -24,12 +24,8 @@ impl MemberIncome {
     /// At least doubled: income now ≥ 2 × a positive baseline. A member with no positive
     /// baseline or no report has not doubled **(decision)**.
     pub fn doubled(&self) -> bool {
-        match self.now_minor {
-            Some(now) if self.baseline_minor > 0 => {
-                i128::from(now) >= 2 * i128::from(self.baseline_minor)
-            }
-            _ => false,
-        }
+        self.now_minor
+            .is_some_and(|now| doubled(self.baseline_minor, now))
     }
 }
 
@@ -162,6 +158,83 @@ pub fn programme_outcome<'a>(odfs: impl IntoIterator<Item = &'a OdfOutcome>) -> 
     out
 }
 
+/// One period's figures for a group (an ODF, the programme), with each cut.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodOutcome {
+    /// The period's key (`YYYY-MM`: keys sort as periods do).
+    pub period: String,
+    pub outcome: OdfOutcome,
+}
+
+/// R-SUP-4: an ODF's series: for each period (each given with its members' baselines and
+/// their income of that period), members reporting, the income of the period against the
+/// reporting members' baselines and how many at least doubled theirs, with each cut. Oldest
+/// period first, whatever order they come in.
+pub fn outcome_series(
+    periods: impl IntoIterator<Item = (String, Vec<MemberIncome>)>,
+) -> Vec<PeriodOutcome> {
+    let by_period: BTreeMap<String, Vec<MemberIncome>> = periods.into_iter().collect();
+    by_period
+        .into_iter()
+        .map(|(period, members)| PeriodOutcome {
+            outcome: odf_outcome(&members),
+            period,
+        })
+        .collect()
+}
+
+/// R-SUP-4: the programme's series: for each period, the sum of the figures each ODF has for
+/// it (each ODF's series computed in its own organisation first: nothing joins two
+/// organisations' rows). An ODF that has not closed a period adds nothing to it. Oldest first.
+pub fn programme_series<'a>(
+    odfs: impl IntoIterator<Item = &'a [PeriodOutcome]>,
+) -> Vec<PeriodOutcome> {
+    let mut by_period: BTreeMap<String, OdfOutcome> = BTreeMap::new();
+    for series in odfs {
+        for p in series {
+            by_period
+                .entry(p.period.clone())
+                .or_default()
+                .merge(&p.outcome);
+        }
+    }
+    by_period
+        .into_iter()
+        .map(|(period, outcome)| PeriodOutcome { period, outcome })
+        .collect()
+}
+
+/// One period of a member's own series (R-SUP-4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberPoint {
+    pub period: String,
+    pub baseline_minor: i64,
+    pub now_minor: i64,
+    pub doubled: bool,
+}
+
+/// R-SUP-4: a member's own series from their baseline and their income of each period they
+/// reported (`(period key, income)`), oldest first.
+pub fn member_series(baseline_minor: i64, incomes: &[(String, i64)]) -> Vec<MemberPoint> {
+    let mut points: Vec<MemberPoint> = incomes
+        .iter()
+        .map(|(period, now)| MemberPoint {
+            period: period.clone(),
+            baseline_minor,
+            now_minor: *now,
+            doubled: doubled(baseline_minor, *now),
+        })
+        .collect();
+    points.sort_by(|a, b| a.period.cmp(&b.period));
+    points
+}
+
+/// At least doubled: `now` ≥ 2 × a positive baseline **(decision)**: a zero baseline has no
+/// double.
+fn doubled(baseline_minor: i64, now_minor: i64) -> bool {
+    baseline_minor > 0 && i128::from(now_minor) >= 2 * i128::from(baseline_minor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +308,87 @@ mod tests {
         assert_eq!(programme.by_state["Morelos"].doubled, 2);
         assert_eq!(programme.by_trade["textil"].doubled, 0);
         assert_eq!(programme.cut(Cut::Programme)["women"].members, 3);
+    }
+
+    /// R-SUP-4 per period, worked by hand: ODF A's three members in January and February, ODF
+    /// B's one member in February only; the programme is the sum of the two series.
+    #[test]
+    fn r_sup_4_series_per_period_and_the_programme_as_the_sum_of_odf_series() {
+        let one = |base, now| m(1, "Morelos", "alfarería", &["women"], base, now);
+        let two = |now| m(2, "Puebla", "textil", &["young"], 300_000, now);
+        let three = |now| m(3, "Morelos", "textil", &[], 200_000, now);
+        // Given in February-then-January order: the series sorts them.
+        let a = outcome_series([
+            (
+                "2026-02".to_string(),
+                vec![
+                    one(500_000, Some(1_000_000)),
+                    two(None),
+                    three(Some(399_999)),
+                ],
+            ),
+            (
+                "2026-01".to_string(),
+                vec![one(500_000, Some(600_000)), two(Some(700_000)), three(None)],
+            ),
+        ]);
+        assert_eq!(a.len(), 2);
+        let (jan, feb) = (&a[0], &a[1]);
+        assert_eq!(jan.period, "2026-01");
+        // January: members 1 and 2 report; 700,000 ≥ 2 × 300,000, 600,000 < 2 × 500,000.
+        assert_eq!(jan.outcome.total.members, 3);
+        assert_eq!(jan.outcome.total.reporting, 2);
+        assert_eq!(jan.outcome.total.baseline_minor, 500_000 + 300_000);
+        assert_eq!(jan.outcome.total.now_minor, 600_000 + 700_000);
+        assert_eq!(jan.outcome.total.doubled, 1);
+        // February: members 1 and 3; 1,000,000 = 2 × 500,000 doubles, 399,999 < 400,000.
+        assert_eq!(feb.outcome.total.reporting, 2);
+        assert_eq!(feb.outcome.total.baseline_minor, 500_000 + 200_000);
+        assert_eq!(feb.outcome.total.now_minor, 1_000_000 + 399_999);
+        assert_eq!(feb.outcome.total.doubled, 1);
+        assert_eq!(feb.outcome.by_state["Morelos"].doubled, 1);
+        assert_eq!(feb.outcome.by_state["Puebla"].reporting, 0);
+
+        let b = outcome_series([("2026-02".to_string(), vec![one(100_000, Some(200_000))])]);
+        let programme = programme_series([a.as_slice(), b.as_slice()]);
+        assert_eq!(programme.len(), 2);
+        // January is A's alone; February adds B's member, who doubled.
+        assert_eq!(programme[0].outcome, a[0].outcome);
+        let feb = &programme[1].outcome;
+        assert_eq!(feb.total.members, 3 + 1);
+        assert_eq!(feb.total.reporting, 2 + 1);
+        assert_eq!(feb.total.baseline_minor, 700_000 + 100_000);
+        assert_eq!(feb.total.now_minor, 1_399_999 + 200_000);
+        assert_eq!(feb.total.doubled, 1 + 1);
+        assert_eq!(feb.by_state["Morelos"].members, 3);
+        assert_eq!(feb.by_state["Morelos"].doubled, 2);
+        assert_eq!(feb.by_programme["women"].doubled, 2);
+        // State and trade partition the total: every member is in exactly one of each.
+        for p in &programme {
+            for cut in [Cut::State, Cut::Trade] {
+                let mut sum = Outcome::default();
+                for o in p.outcome.cut(cut).values() {
+                    sum.merge(o);
+                }
+                assert_eq!(sum, p.outcome.total, "{} by {}", p.period, cut.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn r_sup_4_a_members_own_series_against_their_baseline() {
+        let s = member_series(
+            500_000,
+            &[("2026-02".into(), 1_000_000), ("2026-01".into(), 999_999)],
+        );
+        assert_eq!(
+            s.iter()
+                .map(|p| (p.period.as_str(), p.doubled))
+                .collect::<Vec<_>>(),
+            [("2026-01", false), ("2026-02", true)]
+        );
+        assert!(member_series(0, &[("2026-01".into(), 1)])
+            .iter()
+            .all(|p| !p.doubled));
     }
 }

@@ -1505,6 +1505,25 @@ async fn authorisation_matrix_every_role_against_the_support_pages() {
             none.clone(),
             [2, 404, 404, 404, 404, 404, 404, 3],
         ),
+        // outcomes19, R-SUP-4: the series' CSVs, as the pages they come from.
+        (
+            "GET",
+            format!("{o}/resultados.csv?tabla=serie&por=estado"),
+            none.clone(),
+            [2, 2, 2, 2, 2, 2, 2, 3],
+        ),
+        (
+            "GET",
+            "/programa/resultados.csv?tabla=serie&por=programa".into(),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{x}/resultados.csv?tabla=serie"),
+            none.clone(),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
         (
             "GET",
             format!("{x}/socios/{}/para-ti", w.other_member),

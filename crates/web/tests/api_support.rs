@@ -53,6 +53,8 @@ async fn the_support_routes_are_in_the_openapi_document() {
         "/api/v1/orgs/{slug}/results/{id}/circulate",
         "/api/v1/programme/results",
         "/api/v1/orgs/{slug}/inventions/{id}/expenses",
+        "/api/v1/orgs/{slug}/outcomes/series",
+        "/api/v1/programme/outcomes/series",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
@@ -336,6 +338,25 @@ async fn authorisation_matrix_of_the_support_routes() {
             "/api/v1/programme/outcomes?by=programme".into(),
             None,
             [2, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        // outcomes19, R-SUP-4: the series; another ODF's as a missing one.
+        (
+            "GET",
+            format!("{o}/outcomes/series?by=trade&periods=6"),
+            None,
+            [2, 2, 2, 2, 2, 2, 2, 401],
+        ),
+        (
+            "GET",
+            "/api/v1/programme/outcomes/series?by=state".into(),
+            None,
+            [2, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            format!("{x}/outcomes/series"),
+            None,
+            [2, 404, 404, 404, 404, 404, 404, 401],
         ),
         // R-SUP-2, R-SUP-3.
         (

@@ -41,7 +41,7 @@ pub use notifications::{
     OutboxMessage, OutboxStatus, Outgoing, SendFuture, SendPolicy, SendReport, Transport,
 };
 pub use opportunities::{Audience, MemberRef, NewOpportunity, OpportunityRecord, ParaTiItem};
-pub use outcomes::OutcomePoint;
+pub use outcomes::{KeptOutcomes, SERIES_PERIODS};
 pub use results::{NewResult, ProjectResult};
 pub use transports::{message_id, LogTransport, SmtpSecurity, SmtpTransport};
 

@@ -752,6 +752,8 @@ pub struct FundPart {
     pub withdrawn: String,
     pub income_chart: String,
     pub periods: Vec<PeriodRow>,
+    /// R-SUP-4: the member's own series (period, income, at least doubled), newest first.
+    pub outcome: Vec<(String, String, &'static str)>,
     pub loans: Vec<LoanRow>,
     pub leases: Vec<LeaseRow>,
     pub orders: Vec<OrderLine>,
@@ -775,6 +777,26 @@ fn fund_part(t: Tr, view: &MemberView, member_id: i64) -> Result<FundPart, AppEr
         t.get("chart.income_vs_baseline"),
         t,
     );
+    let incomes: Vec<(String, i64)> = recent
+        .iter()
+        .map(|p| (p.period.key(), p.revenue_minor))
+        .collect();
+    let outcome = support::outcomes::member_series(s.baseline_revenue_minor, &incomes)
+        .iter()
+        .rev()
+        .zip(recent.iter().rev())
+        .map(|(point, line)| {
+            (
+                period_label(t, &line.period),
+                t.money(point.now_minor as i128),
+                t.get(if point.doubled {
+                    "sup.ts.yes"
+                } else {
+                    "sup.ts.no"
+                }),
+            )
+        })
+        .collect();
     let mut periods = period_rows(t, s);
     periods.reverse();
     periods.truncate(PERIODS_SHOWN);
@@ -800,6 +822,7 @@ fn fund_part(t: Tr, view: &MemberView, member_id: i64) -> Result<FundPart, AppEr
         withdrawn: t.money(s.withdrawn_minor as i128),
         income_chart,
         periods,
+        outcome,
         loans,
         leases,
         orders,

@@ -43,7 +43,7 @@ fn actor(s: &Session, ctx: &Ctx) -> Actor {
 }
 
 /// A supervisor's session (R-SUP-1), else 403 naming R-SUP-1 (401 without a session).
-fn supervisor(ctx: &Ctx) -> Result<Session, Response> {
+pub(super) fn supervisor(ctx: &Ctx) -> Result<Session, Response> {
     let s = session(ctx)?.clone();
     if s.viewer.supervisor {
         Ok(s)
@@ -458,7 +458,7 @@ pub enum OutcomeCut {
 }
 
 impl OutcomeCut {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             OutcomeCut::State => "state",
             OutcomeCut::Trade => "trade",

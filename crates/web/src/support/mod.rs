@@ -19,6 +19,7 @@ pub mod invention_costs;
 pub mod inventions;
 pub mod notices;
 pub mod opportunities;
+pub mod outcome_series;
 pub mod outcomes;
 pub mod project_results;
 pub mod projection;
@@ -144,11 +145,19 @@ pub(crate) fn api_routes() -> Router<AppState> {
         .route("/orgs/{slug}/compliance", get(api::odf_compliance))
         .route("/orgs/{slug}/outcomes", get(api::odf_outcomes))
         .route(
+            "/orgs/{slug}/outcomes/series",
+            get(outcome_series::odf_series),
+        )
+        .route(
             "/programme/opportunities",
             get(api::programme_opportunities).post(api::publish_programme_opportunity),
         )
         .route("/programme/compliance", get(api::programme_compliance))
         .route("/programme/outcomes", get(api::programme_outcomes))
+        .route(
+            "/programme/outcomes/series",
+            get(outcome_series::programme_series),
+        )
         .route(
             "/programme/projection/scenarios",
             get(api::list_scenarios).post(api::save_scenario),

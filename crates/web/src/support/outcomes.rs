@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use support::integradoras::{Indicator, Reading};
-use support::outcomes::{Cut, OdfOutcome, Outcome};
+use support::outcomes::{Cut, OdfOutcome, Outcome, PeriodOutcome};
 
 // ---------------------------------------------------------------- outcomes (R-SUP-4)
 
@@ -27,7 +27,13 @@ pub struct OutcomeQuery {
     /// `YYYY-MM`.
     #[serde(default)]
     pub periodo: String,
+    /// `serie`: the CSV of the series over closed periods (each cut's rows when `por` is set).
+    #[serde(default)]
+    pub tabla: String,
 }
+
+/// Closed periods the pages show.
+const SERIES_SHOWN: usize = 12;
 
 fn cut_of(por: &str) -> Option<Cut> {
     match por {
@@ -77,7 +83,17 @@ fn cut_rows(t: Tr, o: &OdfOutcome, cut: Option<Cut>) -> Vec<(String, Outcome)> {
 }
 
 fn outcome_csv(t: Tr, rows: &[(String, Outcome)]) -> String {
-    let mut out = csv_line(&[
+    let mut out = csv_line(&outcome_csv_head(t, None));
+    for (g, o) in rows {
+        out.push_str(&csv_line(&outcome_csv_cells(None, g, o)));
+    }
+    out
+}
+
+/// The CSV's heading, with a period column first when given.
+fn outcome_csv_head(t: Tr, period: Option<&str>) -> Vec<String> {
+    let mut head: Vec<String> = period.map(str::to_string).into_iter().collect();
+    head.extend([
         t.get("sup.out.group").into(),
         t.get("sup.out.members").into(),
         t.get("sup.out.reporting").into(),
@@ -85,17 +101,72 @@ fn outcome_csv(t: Tr, rows: &[(String, Outcome)]) -> String {
         t.get("sup.out.now").into(),
         t.get("sup.out.doubled").into(),
     ]);
-    for (g, o) in rows {
-        out.push_str(&csv_line(&[
-            g.clone(),
-            o.members.to_string(),
-            o.reporting.to_string(),
-            csv_pesos(o.baseline_minor),
-            csv_pesos(o.now_minor),
-            o.doubled.to_string(),
-        ]));
+    head
+}
+
+fn outcome_csv_cells(period: Option<&str>, group: &str, o: &Outcome) -> Vec<String> {
+    let mut cells: Vec<String> = period.map(str::to_string).into_iter().collect();
+    cells.extend([
+        group.to_string(),
+        o.members.to_string(),
+        o.reporting.to_string(),
+        csv_pesos(o.baseline_minor),
+        csv_pesos(o.now_minor),
+        o.doubled.to_string(),
+    ]);
+    cells
+}
+
+/// R-SUP-4's series as CSV: one row per closed period (per period and group with a cut).
+fn series_csv(t: Tr, series: &[PeriodOutcome], cut: Option<Cut>) -> String {
+    let mut out = csv_line(&outcome_csv_head(t, Some(t.get("sup.out.period"))));
+    for p in series {
+        for (g, o) in cut_rows(t, &p.outcome, cut) {
+            out.push_str(&csv_line(&outcome_csv_cells(Some(&p.period), &g, &o)));
+        }
     }
     out
+}
+
+/// One closed period of the series, formatted.
+pub struct SeriesRow {
+    pub period: String,
+    pub reporting: String,
+    pub baseline: String,
+    pub now: String,
+    pub doubled: String,
+}
+
+fn period_label(t: Tr, key: &str) -> String {
+    fund::Period::parse(key, fund::PeriodSettings::default())
+        .map(|period| t.period(&period))
+        .unwrap_or_else(|_| key.to_string())
+}
+
+/// The series' chart (the shared line chart) and rows.
+fn series_view(t: Tr, series: &[PeriodOutcome]) -> (String, Vec<SeriesRow>) {
+    let dated: Vec<(chrono::NaiveDate, i128)> = series
+        .iter()
+        .filter_map(|p| {
+            fund::Period::parse(&p.period, fund::PeriodSettings::default())
+                .ok()
+                .map(|period| (period.first_day(), p.outcome.total.now_minor))
+        })
+        .collect();
+    let rows = series
+        .iter()
+        .map(|p| SeriesRow {
+            period: period_label(t, &p.period),
+            reporting: count(p.outcome.total.reporting.into()),
+            baseline: t.money(p.outcome.total.baseline_minor),
+            now: t.money(p.outcome.total.now_minor),
+            doubled: count(p.outcome.total.doubled.into()),
+        })
+        .collect();
+    (
+        crate::shell::chart::line_chart(&dated, t.get("sup.out.chart"), t),
+        rows,
+    )
 }
 
 pub struct ReadingRow {
@@ -139,15 +210,20 @@ struct OutcomesPage {
     csv: String,
     rows: Vec<OutcomeRow>,
     chart: String,
-    series: Vec<(String, String, String)>,
+    series: Vec<SeriesRow>,
+    series_csv: String,
     readings: Vec<ReadingRow>,
     error: Option<String>,
 }
 
-fn csv_href(base: &str, q: &OutcomeQuery) -> String {
+fn csv_href(base: &str, q: &OutcomeQuery, table: &str) -> String {
     let mut href = format!("{base}.csv");
     let mut sep = '?';
-    for (k, v) in [("por", &q.por), ("periodo", &q.periodo)] {
+    for (k, v) in [
+        ("por", q.por.as_str()),
+        ("periodo", q.periodo.as_str()),
+        ("tabla", table),
+    ] {
         if !v.is_empty() {
             href.push(sep);
             sep = '&';
@@ -202,6 +278,20 @@ async fn outcome_of(
     }
 }
 
+/// R-SUP-4's series over the last closed periods: the ODF's kept one, or the programme's as
+/// the sum of each ODF's.
+async fn series_of(
+    state: &AppState,
+    t: Tr,
+    scope: &OutcomeScope<'_>,
+) -> Result<Vec<PeriodOutcome>, PageError> {
+    match scope {
+        OutcomeScope::Odf(org) => state.app.outcome_series(org.id, SERIES_SHOWN).await,
+        OutcomeScope::Programme => state.app.programme_outcome_series(SERIES_SHOWN, 4).await,
+    }
+    .map_err(|e| PageError::from_app(t, e))
+}
+
 async fn outcomes_response(
     state: &AppState,
     ctx: &Ctx,
@@ -214,43 +304,32 @@ async fn outcomes_response(
         Ok(p) => (p, None),
         Err(e) => (None, Some(e)),
     };
-    let (shown, outcome) = outcome_of(state, t, &scope, period).await?;
+    let (shown, outcome, points) = match &scope {
+        OutcomeScope::Odf(_) => {
+            let (shown, outcome) = outcome_of(state, t, &scope, period).await?;
+            (shown, outcome, series_of(state, t, &scope).await?)
+        }
+        // One pass over the ODFs for both.
+        OutcomeScope::Programme => {
+            let (outcome, points) = state
+                .app
+                .programme_outcome_and_series(Some(period), today_mx(), SERIES_SHOWN, 4)
+                .await
+                .map_err(|e| PageError::from_app(t, e))?;
+            (period, outcome, points)
+        }
+    };
     let cut = cut_of(&q.por);
     let rows = cut_rows(t, &outcome, cut)
         .iter()
         .map(|(g, o)| outcome_row(t, g.clone(), o))
         .collect();
-    let (heading, base, nav, chart, series, readings) = match &scope {
+    let (chart, series) = series_view(t, &points);
+    let (heading, base, nav, readings) = match &scope {
         OutcomeScope::Odf(org) => {
-            let points = state
-                .app
-                .outcome_series(org.id, 12)
-                .await
-                .map_err(|e| PageError::from_app(t, e))?;
-            let dated: Vec<(chrono::NaiveDate, i128)> = points
-                .iter()
-                .filter_map(|p| {
-                    fund::Period::parse(&p.period, fund::PeriodSettings::default())
-                        .ok()
-                        .map(|period| (period.first_day(), p.outcome.now_minor))
-                })
-                .collect();
-            let series = points
-                .iter()
-                .map(|p| {
-                    let label = fund::Period::parse(&p.period, fund::PeriodSettings::default())
-                        .map(|period| t.period(&period))
-                        .unwrap_or_else(|_| p.period.clone());
-                    (
-                        label,
-                        t.money(p.outcome.now_minor),
-                        count(p.outcome.doubled.into()),
-                    )
-                })
-                .collect();
             let readings = state
                 .app
-                .odf_indicators(org.id)
+                .kept_indicators(org.id)
                 .await
                 .map_err(|e| PageError::from_app(t, e))?
                 .iter()
@@ -260,8 +339,6 @@ async fn outcomes_response(
                 t.fmt("sup.out.title_odf", &org.data.name),
                 format!("/odf/{}/resultados", org.data.slug),
                 Nav::for_session(t, session, Some(org)),
-                crate::shell::chart::line_chart(&dated, t.get("sup.out.chart"), t),
-                series,
                 readings,
             )
         }
@@ -269,15 +346,14 @@ async fn outcomes_response(
             t.get("sup.out.title_programme").to_string(),
             "/programa/resultados".to_string(),
             Nav::for_session(t, session, None),
-            String::new(),
-            Vec::new(),
             Vec::new(),
         ),
     };
     let page = OutcomesPage {
         t,
         nav,
-        csv: csv_href(&base, &q),
+        csv: csv_href(&base, &q, ""),
+        series_csv: csv_href(&base, &q, "serie"),
         heading,
         base,
         por: q.por.clone(),
@@ -306,6 +382,13 @@ async fn outcomes_csv(
     q: &OutcomeQuery,
     filename: &str,
 ) -> Result<Response, PageError> {
+    if q.tabla == "serie" {
+        let series = series_of(state, t, &scope).await?;
+        return Ok(csv_response(
+            &format!("serie-{filename}"),
+            series_csv(t, &series, cut_of(&q.por)),
+        ));
+    }
     let period = period_of(t, &q.periodo).ok().flatten();
     let (_, outcome) = outcome_of(state, t, &scope, period).await?;
     Ok(csv_response(
