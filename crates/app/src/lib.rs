@@ -37,14 +37,16 @@ use std::sync::Arc;
 use store::{OrgId, Posted, Store};
 
 /// The application: a store, a count of password checks (so tests can prove every sign-in
-/// costs one), and the streams reports are filed against, kept folded
-/// ([`kept_stream`]). Cheap to clone; share it across tasks.
+/// costs one), the streams reports are filed against, kept folded ([`kept_stream`]), and
+/// each ODF's compliance figures ([`support_cases::KeptCompliance`]). Cheap to clone; share
+/// it across tasks.
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
     password_checks: Arc<std::sync::atomic::AtomicU64>,
     kept_periods: Arc<kept_stream::KeptStreams<fund_cases::reports::PeriodReports>>,
     kept_plans: Arc<kept_stream::KeptStreams<std::collections::BTreeMap<i64, fund::BusinessPlan>>>,
+    kept_compliance: Arc<support_cases::KeptCompliance>,
 }
 
 impl App {
@@ -54,7 +56,12 @@ impl App {
             password_checks: Arc::default(),
             kept_periods: Arc::default(),
             kept_plans: Arc::default(),
+            kept_compliance: Arc::default(),
         }
+    }
+
+    pub(crate) fn kept_compliance(&self) -> &support_cases::KeptCompliance {
+        &self.kept_compliance
     }
 
     /// How many argon2 password verifications this app (and its clones) has run: every
@@ -73,7 +80,10 @@ impl App {
     pub async fn post_entry(&self, org_id: OrgId, draft: EntryDraft) -> Result<Posted, AppError> {
         let chart = self.chart(org_id).await?;
         let entry = draft.validate(|code| chart.get(code).copied())?;
-        Ok(self.store.post(org_id, &entry).await?)
+        let posted = self.store.post(org_id, &entry).await;
+        // No event records it: the kept compliance cannot see it (`support_cases::compliance_kept`).
+        self.kept_compliance.forget(org_id);
+        Ok(posted?)
     }
 
     /// Validates several drafts against the chart and posts them as one atomic batch.
@@ -87,7 +97,9 @@ impl App {
             .into_iter()
             .map(|d| d.validate(|code| chart.get(code).copied()))
             .collect::<Result<_, _>>()?;
-        Ok(self.store.post_batch(org_id, &entries).await?)
+        let posted = self.store.post_batch(org_id, &entries).await;
+        self.kept_compliance.forget(org_id);
+        Ok(posted?)
     }
 
     /// Undoes an entry by posting its reversal (every posting negated, pointing back at it).
@@ -109,7 +121,9 @@ impl App {
             .into());
         }
         let reversal = original.entry.reversal(entry_id, key, date);
-        Ok(self.store.post(org_id, &reversal).await?)
+        let posted = self.store.post(org_id, &reversal).await;
+        self.kept_compliance.forget(org_id);
+        Ok(posted?)
     }
 
     /// An account's statement: every entry that touched it, oldest first, with the running

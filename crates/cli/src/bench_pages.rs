@@ -37,6 +37,9 @@ pub struct BenchPagesArgs {
     /// Members per organisation of the national data set; with `--orgs`.
     #[arg(long, requires = "orgs")]
     pub members: Option<u32>,
+    /// Only the pages whose path contains this text (repeatable; every page when absent).
+    #[arg(long = "page")]
+    pub pages: Vec<String>,
 }
 
 /// Requests per page and role before the timed ones (not timed).
@@ -164,11 +167,29 @@ pub async fn run(args: BenchPagesArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr: SocketAddr = listener.local_addr()?;
     let served = app.clone();
-    tokio::spawn(async move { web::serve(served, listener).await });
+    tokio::spawn(async move {
+        let outcome = web::serve(served, listener).await;
+        // `web::serve` stops taking connections on SIGINT or SIGTERM (it handles them, so the
+        // signal no longer ends this process): end here, saying so, rather than time a server
+        // that no longer answers ("channel closed", then "connection refused" on every page).
+        eprintln!(
+            "bench pages: the in-process server stopped ({}); stopping",
+            match outcome {
+                Ok(()) => "SIGINT or SIGTERM received".to_string(),
+                Err(e) => e.to_string(),
+            }
+        );
+        std::process::exit(1);
+    });
+    let chosen: Vec<&str> = web::page_paths()
+        .iter()
+        .copied()
+        .filter(|p| args.pages.is_empty() || args.pages.iter().any(|want| p.contains(want.as_str())))
+        .collect();
     println!(
         "tequio bench pages on {} cores: {} pages × {} roles, {} timed requests each after {} to warm up, one at a time, gzip",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
-        web::page_paths().len(),
+        chosen.len(),
         ROLES.len(),
         args.requests,
         WARM_UP
@@ -176,7 +197,7 @@ pub async fn run(args: BenchPagesArgs) -> anyhow::Result<()> {
 
     let mut conn = Conn::new(addr);
     let mut rows = Vec::new();
-    for page in web::page_paths() {
+    for page in &chosen {
         let path = page.replace(web::MEMBER_PLACEHOLDER, &member.to_string());
         for (role, token) in &sessions {
             eprintln!("bench pages: {path} as {role}");
