@@ -21,7 +21,10 @@ use support::compliance::{CheckId, Status};
 async fn same_as_fresh(app: &App, org: OrgId, today: NaiveDate, after: &str) -> (Status, String) {
     let kept = app.kept_compliance_figures(org, today).await.unwrap();
     let fresh = app.compliance_figures(org, today).await.unwrap();
-    assert_eq!(*kept, fresh, "after {after}: kept figures differ from fresh ones");
+    assert_eq!(
+        *kept, fresh,
+        "after {after}: kept figures differ from fresh ones"
+    );
     let page = app.compliance(org, today).await.unwrap();
     let dues = page
         .checks
@@ -49,7 +52,11 @@ async fn r_sup_1_kept_compliance_equals_a_fresh_computation_after_every_write() 
             .await
             .unwrap();
         let (status, figure) = same_as_fresh(&app, org, today, "a dues charge").await;
-        assert_eq!(status, Status::Fail, "{name}: a kept pass shown after a write");
+        assert_eq!(
+            status,
+            Status::Fail,
+            "{name}: a kept pass shown after a write"
+        );
         assert_eq!(figure, "10 socios (100.00 %), 500.00", "{name}");
 
         // Nine pay: one member owes 50.00, 10 % of ten, at the limit: passes again.
@@ -75,7 +82,11 @@ async fn r_sup_1_kept_compliance_equals_a_fresh_computation_after_every_write() 
             .await
             .unwrap();
         other
-            .import_members(org, &[new_member(10, Profile::MicroProducer, 1981)], &Actor::cli())
+            .import_members(
+                org,
+                &[new_member(10, Profile::MicroProducer, 1981)],
+                &Actor::cli(),
+            )
             .await
             .unwrap();
         let (status, figure) = same_as_fresh(&app, org, today, "another process's writes").await;
@@ -147,7 +158,10 @@ async fn r_sup_1_kept_compliance_equals_a_fresh_computation_after_every_write() 
         // The programme's ranking reads the same kept figures.
         let (odfs, _) = app.programme_compliance(today, 4).await.unwrap();
         let mine = odfs.iter().find(|o| o.org_id == org).unwrap();
-        assert_eq!(mine.checks, app.compliance(org, today).await.unwrap().checks);
+        assert_eq!(
+            mine.checks,
+            app.compliance(org, today).await.unwrap().checks
+        );
         let fresh = support::compliance::checks(
             &app.compliance_figures(org, today).await.unwrap(),
             &Default::default(),
