@@ -38,8 +38,9 @@ use std::sync::Arc;
 use store::{OrgId, Posted, Store};
 
 /// The application: a store, a count of password checks (so tests can prove every sign-in
-/// costs one), and the streams reports are filed against, kept folded
-/// ([`kept_stream`]). Cheap to clone; share it across tasks.
+/// costs one), the streams reports are filed against, kept folded ([`kept_stream`]), and
+/// each ODF's compliance figures ([`support_cases::KeptCompliance`]). Cheap to clone; share
+/// it across tasks.
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
@@ -47,6 +48,8 @@ pub struct App {
     kept_periods: Arc<kept_stream::KeptStreams<fund_cases::reports::PeriodReports>>,
     kept_plans: Arc<kept_stream::KeptStreams<std::collections::BTreeMap<i64, fund::BusinessPlan>>>,
     kept_outcomes: Arc<support_cases::KeptOutcomes>,
+
+    kept_compliance: Arc<support_cases::KeptCompliance>,
 }
 
 impl App {
@@ -57,7 +60,13 @@ impl App {
             kept_periods: Arc::default(),
             kept_plans: Arc::default(),
             kept_outcomes: Arc::default(),
+
+            kept_compliance: Arc::default(),
         }
+    }
+
+    pub(crate) fn kept_compliance(&self) -> &support_cases::KeptCompliance {
+        &self.kept_compliance
     }
 
     /// How many argon2 password verifications this app (and its clones) has run: every
@@ -76,7 +85,10 @@ impl App {
     pub async fn post_entry(&self, org_id: OrgId, draft: EntryDraft) -> Result<Posted, AppError> {
         let chart = self.chart(org_id).await?;
         let entry = draft.validate(|code| chart.get(code).copied())?;
-        Ok(self.store.post(org_id, &entry).await?)
+        let posted = self.store.post(org_id, &entry).await;
+        // No event records it: the kept compliance cannot see it (`support_cases::compliance_kept`).
+        self.kept_compliance.forget(org_id);
+        Ok(posted?)
     }
 
     /// Validates several drafts against the chart and posts them as one atomic batch.
@@ -90,7 +102,9 @@ impl App {
             .into_iter()
             .map(|d| d.validate(|code| chart.get(code).copied()))
             .collect::<Result<_, _>>()?;
-        Ok(self.store.post_batch(org_id, &entries).await?)
+        let posted = self.store.post_batch(org_id, &entries).await;
+        self.kept_compliance.forget(org_id);
+        Ok(posted?)
     }
 
     /// Undoes an entry by posting its reversal (every posting negated, pointing back at it).
@@ -112,7 +126,9 @@ impl App {
             .into());
         }
         let reversal = original.entry.reversal(entry_id, key, date);
-        Ok(self.store.post(org_id, &reversal).await?)
+        let posted = self.store.post(org_id, &reversal).await;
+        self.kept_compliance.forget(org_id);
+        Ok(posted?)
     }
 
     /// An account's statement: every entry that touched it, oldest first, with the running

@@ -6,7 +6,9 @@
 //! 127.0.0.1 (as `tequio serve` does); signs in as staff, board, member and supervisor; and
 //! GETs every page of the phone walk (`web::page_paths`, the list the browser walk uses) as
 //! each role, one request at a time on one keep-alive connection: a few requests to warm up,
-//! then `--requests` timed ones asking for gzip as a browser does. Prints per page and role:
+//! then `--requests` timed ones asking for gzip as a browser does (`--page` walks only some).
+//! Before serving it computes every organisation's compliance once (kept until its log moves)
+//! and prints how long that took cold. Prints per page and role:
 //! the status, the bytes uncompressed and gzipped, p50 and p99 in ms, and flags a page over
 //! 100 KB uncompressed or over 200 ms at p99. Setup (loading, signing in) is not timed.
 
@@ -37,9 +39,10 @@ pub struct BenchPagesArgs {
     /// Members per organisation of the national data set; with `--orgs`.
     #[arg(long, requires = "orgs")]
     pub members: Option<u32>,
-    /// Only the pages whose path contains one of these (comma-separated, e.g. `resultados`).
-    #[arg(long, value_delimiter = ',')]
-    pub only: Vec<String>,
+    /// Only the pages whose path ends with this text (repeatable; every page when absent):
+    /// `--page /` is the home page, `--page cumplimiento` both compliance pages.
+    #[arg(long = "page")]
+    pub pages: Vec<String>,
 }
 
 /// Requests per page and role before the timed ones (not timed).
@@ -163,15 +166,47 @@ pub async fn run(args: BenchPagesArgs) -> anyhow::Result<()> {
         sessions.push((role, s.token));
     }
 
+    // The compliance figures every page reads are kept per ODF until its log moves
+    // (`app::support_cases::compliance_kept`): compute them once here, as the first
+    // supervisor's view would, so the table shows warm pages; the cold time is printed.
+    let started = Instant::now();
+    let today = app::fact_date::mexico_city_today(now);
+    let (odfs, _) = app.programme_compliance(today, 4).await?;
+    println!(
+        "compliance of {} organisations computed in {:.1} s (cold, not timed below)",
+        odfs.len(),
+        started.elapsed().as_secs_f64()
+    );
+
     // The application as `tequio serve` runs it, in this process.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr: SocketAddr = listener.local_addr()?;
     let served = app.clone();
-    tokio::spawn(async move { web::serve(served, listener).await });
+    tokio::spawn(async move {
+        let outcome = web::serve(served, listener).await;
+        // `web::serve` stops taking connections on SIGINT or SIGTERM (it handles them, so the
+        // signal no longer ends this process): end here, saying so, rather than time a server
+        // that no longer answers ("channel closed", then "connection refused" on every page).
+        eprintln!(
+            "bench pages: the in-process server stopped ({}); stopping",
+            match outcome {
+                Ok(()) => "SIGINT or SIGTERM received".to_string(),
+                Err(e) => e.to_string(),
+            }
+        );
+        std::process::exit(1);
+    });
+    let chosen: Vec<&str> = web::page_paths()
+        .iter()
+        .copied()
+        .filter(|p| {
+            args.pages.is_empty() || args.pages.iter().any(|want| p.ends_with(want.as_str()))
+        })
+        .collect();
     println!(
         "tequio bench pages on {} cores: {} pages × {} roles, {} timed requests each after {} to warm up, one at a time, gzip",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
-        web::page_paths().len(),
+        chosen.len(),
         ROLES.len(),
         args.requests,
         WARM_UP
@@ -179,10 +214,7 @@ pub async fn run(args: BenchPagesArgs) -> anyhow::Result<()> {
 
     let mut conn = Conn::new(addr);
     let mut rows = Vec::new();
-    let pages = web::page_paths()
-        .iter()
-        .filter(|p| args.only.is_empty() || args.only.iter().any(|o| p.contains(o.as_str())));
-    for page in pages {
+    for page in &chosen {
         let path = page.replace(web::MEMBER_PLACEHOLDER, &member.to_string());
         for (role, token) in &sessions {
             eprintln!("bench pages: {path} as {role}");

@@ -225,14 +225,15 @@ impl App {
         })
     }
 
-    /// R-SUP-1: one ODF's compliance page, every check with its status, figure and evidence.
+    /// R-SUP-1: one ODF's compliance page, every check with its status, figure and evidence
+    /// (from the kept figures while the ODF's log has not moved: [`App::kept_compliance_figures`]).
     pub async fn compliance(
         &self,
         org_id: OrgId,
         today: NaiveDate,
     ) -> Result<OdfCompliance, AppError> {
         let org = self.store().org(org_id).await?;
-        let figures = self.compliance_figures(org_id, today).await?;
+        let figures = self.kept_compliance_figures(org_id, today).await?;
         Ok(compliance_of(
             &org,
             rules::checks(&figures, &ComplianceSettings::default()),
@@ -240,7 +241,7 @@ impl App {
     }
 
     /// R-SUP-1: every ODF's compliance (each read in its own organisation, `concurrency` at a
-    /// time) and the ranking by it.
+    /// time, from its kept figures while its log has not moved) and the ranking by it.
     pub async fn programme_compliance(
         &self,
         today: NaiveDate,
@@ -254,7 +255,7 @@ impl App {
             let limit = limit.clone();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let figures = app.compliance_figures(org.id, today).await;
+                let figures = app.kept_compliance_figures(org.id, today).await;
                 (index, org, figures)
             });
         }
@@ -262,7 +263,7 @@ impl App {
         while let Some(joined) = tasks.join_next().await {
             let (index, org, figures) =
                 joined.map_err(|e| AppError::Integrity(format!("compliance task: {e}")))?;
-            let checks = rules::checks(&figures?, &ComplianceSettings::default());
+            let checks = rules::checks(&*figures?, &ComplianceSettings::default());
             all.push((index, compliance_of(&org, checks)));
         }
         all.sort_by_key(|(i, _)| *i);

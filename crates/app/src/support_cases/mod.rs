@@ -24,6 +24,7 @@
 //! organisations' rows.
 
 mod compliance;
+mod compliance_kept;
 mod integradoras;
 mod invention_expenses;
 mod inventions;
@@ -35,6 +36,7 @@ mod results;
 mod transports;
 
 pub use compliance::OdfCompliance;
+pub use compliance_kept::KeptCompliance;
 pub use invention_expenses::PrototypePayment;
 pub use inventions::{InventionView, NewInvention};
 pub use notifications::{
