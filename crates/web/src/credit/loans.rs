@@ -2,10 +2,11 @@
 //! late; staff disburse after the board's approval and record payments), the payment's
 //! printable receipt and the list of loans.
 
-use super::view::{self, Loan, MemberOption, Stage};
+use super::view::{self, Loan, Stage};
 use crate::shell::check;
 use crate::shell::check_csrf;
 use crate::shell::fact_date_field;
+use crate::shell::member_pick;
 use crate::shell::random_token;
 use crate::shell::render;
 use crate::shell::today_mx;
@@ -181,8 +182,11 @@ struct ApplyPage {
     csrf: String,
     form: ApplyForm,
     token: String,
-    /// Staff choose the member; a member applies for themself.
-    members: Vec<MemberOption>,
+    /// Staff type the member (name or number, `shell::member_pick`); a member applies for
+    /// themself.
+    staff: bool,
+    /// The member box's text as shown again.
+    socio: String,
     own_name: String,
     rate: String,
     rows: Vec<OfferRow>,
@@ -269,15 +273,13 @@ async fn apply_response(
         form.start = today_mx().to_string();
     }
     let chosen: Option<i64> = if staff {
-        form.socio.trim().parse().ok()
+        member_pick::resolve(state, t, org.id, &form.socio)
+            .await?
+            .ok()
     } else {
         own
     };
-    let members = if staff {
-        view::member_options(state, t, &org, chosen).await?
-    } else {
-        Vec::new()
-    };
+    let socio = member_pick::shown(state, org.id, &form.socio).await;
     let own_name = match own {
         Some(m) if !staff => view::member_name(state, &org, m)
             .await
@@ -326,7 +328,8 @@ async fn apply_response(
         slug: org.data.slug.clone(),
         csrf: session.csrf.clone(),
         token,
-        members,
+        staff,
+        socio,
         own_name,
         rate,
         rows,
@@ -362,8 +365,27 @@ pub async fn apply_post(
     let (org, session) = visible_org(&state, &ctx, &slug).await?;
     check_csrf(&ctx, &session, &form.csrf)?;
     let v = &session.viewer;
+    let mut form = form;
     let member_id = if v.may(org.id, Action::ManageMembers) {
-        form.socio.trim().parse::<i64>().ok()
+        // A member typed by name or number (issue 18), refused naming the field.
+        match member_pick::resolve(&state, t, org.id, &form.socio).await? {
+            Ok(id) => {
+                form.socio = id.to_string();
+                Some(id)
+            }
+            Err(u) => {
+                let e = ("socio", u.message(t, t.get("credit.f.member")));
+                return apply_response(
+                    &state,
+                    &ctx,
+                    &slug,
+                    form,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(e),
+                )
+                .await;
+            }
+        }
     } else {
         // Not staff: a member applies for themself; anyone else may not apply at all.
         let Some(own) = v.member_id_in(org.id) else {
