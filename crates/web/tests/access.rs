@@ -3074,6 +3074,11 @@ async fn authorisation_matrix_every_role_against_the_fund_operations() {
         ("POST", format!("{o}/fondo/gasto"), WRITE),
         ("GET", format!("{o}/fondo/pagos"), READ),
         ("GET", format!("{o}/fondo/pagos.csv"), READ),
+        // trade18: the other tables of the Fund's operations as CSV.
+        ("GET", format!("{o}/fondo/gasto.csv"), READ),
+        ("GET", format!("{o}/fondo/incumplimientos.csv"), READ),
+        ("GET", format!("{o}/fondo/temporales.csv"), READ),
+        ("GET", format!("{x}/fondo/temporales.csv"), OTHER_READ),
         ("POST", format!("{o}/fondo/pagos"), WRITE),
         ("GET", format!("{o}/fondo/aportaciones"), READ),
         ("POST", format!("{o}/fondo/donativos"), WRITE),

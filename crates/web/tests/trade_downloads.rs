@@ -237,6 +237,20 @@ async fn every_trade_table_downloads_whole_with_amounts_a_spreadsheet_reads() {
     assert_eq!(own.len() - 1, 1);
     assert_eq!(column(&own, "valor"), vec!["14814.00"]);
 
+    // The phone walk's payout receipt (`web::page_paths`): the member's own, on the demo's
+    // order, as its payout lines say.
+    let path = web::page_paths()
+        .iter()
+        .find(|p| p.contains("/pagos/"))
+        .unwrap()
+        .replace(web::MEMBER_PLACEHOLDER, &me.to_string());
+    let paid = order
+        .payouts
+        .iter()
+        .any(|p| p.lines.iter().any(|l| l.member == me));
+    let receipt = get(&w, &path, Some(&socio)).await;
+    assert!(paid, "the demo pays the member `socio` for the order");
+    assert_eq!(receipt.status, StatusCode::OK, "{path}");
     // Each page links its downloads.
     let page = get(&w, &r, Some(&staff)).await.body;
     for id in ["requests-csv", "orders-csv", "savings-csv"] {
@@ -366,4 +380,59 @@ async fn a_member_is_typed_by_name_or_number_and_none_or_several_is_refused_on_t
         page.body
     );
     assert!(!page.body.contains("<select id=\"socio\""));
+}
+
+/// R-FUND-2, R-FUND-3, R-FUND-6: the Fund's operation tables download too: two temporary
+/// contributions recorded on the page (500.00 and 1,234.56) are the CSV's lines and total;
+/// the expenditures and notices download with their header (staff, board, supervisors).
+#[tokio::test]
+async fn the_funds_operation_tables_download_as_csv() {
+    let w = world().await;
+    let staff = sign_in(&w, "personal").await;
+    let socio = sign_in(&w, "socio").await;
+    let fondo = format!("/odf/{SLUG}/fondo");
+    for (token, who, amount) in [
+        ("t18-1", "Ayuntamiento de Tepoztlán", "500.00"),
+        ("t18-2", "Fundación \"Barro, Vivo\"", "1,234.56"),
+    ] {
+        let r = post_form(
+            &w,
+            &format!("{fondo}/temporales"),
+            Some(&staff),
+            &[
+                ("csrf", staff.csrf.as_str()),
+                ("token", token),
+                ("nombre", who),
+                ("importe", amount),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let rows = csv(&w, &format!("{fondo}/temporales.csv"), &staff).await;
+    assert_eq!(rows[0].join(","), "referencia,aportante,importe");
+    let ours: Vec<&Vec<String>> = rows[1..]
+        .iter()
+        .filter(|r| r[0].starts_with("t18-"))
+        .collect();
+    assert_eq!(ours.len(), 2);
+    // The comma and the quotes of the name survive the round trip.
+    assert!(ours.iter().any(|r| r[1] == "Fundación \"Barro, Vivo\""));
+    let total: i64 = ours.iter().map(|r| centavos(&r[2])).sum();
+    assert_eq!(total, 50_000 + 123_456);
+    let page = get(&w, &format!("{fondo}/aportaciones"), Some(&staff)).await;
+    assert!(page.body.contains(&format!("{fondo}/temporales.csv")));
+    for table in ["gasto", "incumplimientos"] {
+        let rows = csv(&w, &format!("{fondo}/{table}.csv"), &staff).await;
+        assert!(rows[0].len() >= 3, "{table}: {:?}", rows[0]);
+        for row in &rows[1..] {
+            centavos(
+                row.last()
+                    .filter(|_| table == "incumplimientos")
+                    .unwrap_or(&row[2]),
+            );
+        }
+        let r = get(&w, &format!("{fondo}/{table}.csv"), Some(&socio)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{table}");
+    }
 }

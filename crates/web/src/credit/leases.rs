@@ -8,11 +8,11 @@
 use super::loans::actor;
 use super::view::member_names;
 use crate::shell::check;
-use crate::shell::check_csrf;
 use crate::shell::fact_date_field;
 use crate::shell::member_pick;
 use crate::shell::random_token;
 use crate::shell::render;
+use crate::shell::staff_form;
 use crate::shell::today_mx;
 use crate::shell::visible_org;
 use crate::shell::Ctx;
@@ -517,9 +517,7 @@ pub async fn start_post(
     Form(form): Form<StartForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let refused = |f: &'static str, m: &str| Some((f, m.to_string()));
     let fail = |e| PageError::from_app(t, e);
@@ -941,9 +939,7 @@ pub async fn rent_post(
     Form(form): Form<LeaseForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     load(&state, &ctx, &org, &session, lease_id).await?;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let back =
@@ -991,9 +987,7 @@ pub async fn buy_post(
     Form(form): Form<LeaseForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     load(&state, &ctx, &org, &session, lease_id).await?;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let back =
@@ -1037,9 +1031,7 @@ pub async fn transfer_post(
     Form(form): Form<LeaseForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     let lessee = load(&state, &ctx, &org, &session, lease_id)
         .await?
         .lease

@@ -9,6 +9,7 @@ use crate::shell::fact_date_field;
 use crate::shell::member_pick;
 use crate::shell::random_token;
 use crate::shell::render;
+use crate::shell::staff_form;
 use crate::shell::today_mx;
 use crate::shell::visible_org;
 use crate::shell::Ctx;
@@ -371,40 +372,31 @@ pub async fn apply_post(
         match member_pick::resolve(&state, t, org.id, &form.socio).await? {
             Ok(id) => {
                 form.socio = id.to_string();
-                Some(id)
+                Ok(id)
             }
-            Err(u) => {
-                let e = ("socio", u.message(t, t.get("credit.f.member")));
-                return apply_response(
-                    &state,
-                    &ctx,
-                    &slug,
-                    form,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(e),
-                )
-                .await;
-            }
+            Err(u) => Err(u.message(t, t.get("credit.f.member"))),
         }
     } else {
         // Not staff: a member applies for themself; anyone else may not apply at all.
         let Some(own) = v.member_id_in(org.id) else {
             return Err(PageError::Forbidden(t));
         };
-        Some(own)
+        Ok(own)
     };
     let refuse = |field: &'static str, m: &str| (field, m.to_string());
-    let Some(member_id) = member_id else {
-        let e = refuse("socio", t.get("credit.err.member"));
-        return apply_response(
-            &state,
-            &ctx,
-            &slug,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(e),
-        )
-        .await;
+    let member_id = match member_id {
+        Ok(id) => id,
+        Err(m) => {
+            return apply_response(
+                &state,
+                &ctx,
+                &slug,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(("socio", m)),
+            )
+            .await;
+        }
     };
     if !may_apply_for(v, org.id, member_id) {
         return Err(PageError::Forbidden(t));
@@ -667,9 +659,7 @@ pub async fn disburse_post(
     Form(form): Form<CsrfOnly>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     match state
         .app
         .disburse_applied_loan(org.id, &actor(&ctx, &session), loan_id, today_mx())
@@ -707,9 +697,7 @@ pub async fn repay_post(
     Form(form): Form<RepayForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     let refused = |field: &'static str, m: &str| Some((field, m.to_string()));
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let amount = match crate::shell::format::typed_amount_minor(t, &form.importe, false) {

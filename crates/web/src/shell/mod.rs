@@ -48,7 +48,7 @@ pub(crate) use api_contract::{shape, ApiJson, ApiPath, ApiQuery};
 pub(crate) use auth::Ctx;
 pub(crate) use dates::{fact_date_field, today_mx};
 pub(crate) use forms::{
-    field_label, field_problem, form_error, label, local_time, ConfirmPage, FormField,
+    field_label, field_problem, form_error, label, local_time, staff_form, ConfirmPage, FormField,
 };
 pub(crate) use i18n::{Lang, Tr};
 pub(crate) use page::{

@@ -82,6 +82,39 @@ impl Reader {
         self.all || self.me == Some(member)
     }
 
+    /// A table of members' lines: those the reader may see, each row the member's number and
+    /// name (`socio`, `nombre`), then `cells`.
+    #[allow(clippy::too_many_arguments)]
+    async fn member_table<L>(
+        &self,
+        state: &AppState,
+        t: Tr,
+        filename: &str,
+        header: &[&str],
+        lines: impl IntoIterator<Item = L>,
+        member: impl Fn(&L) -> i64,
+        cells: impl Fn(&L) -> Vec<String>,
+    ) -> PageResult {
+        let lines: Vec<L> = lines
+            .into_iter()
+            .filter(|l| self.shown(member(l)))
+            .collect();
+        let names = self.names(state, t, lines.iter().map(&member)).await?;
+        let header: Vec<&str> = ["socio", "nombre"]
+            .into_iter()
+            .chain(header.iter().copied())
+            .collect();
+        Ok(csv_table(
+            filename,
+            &header,
+            lines.iter().map(|l| {
+                let mut row = member_cells(&names, member(l)).to_vec();
+                row.extend(cells(l));
+                row
+            }),
+        ))
+    }
+
     /// The names of `ids` (names appear, not ids).
     async fn names(
         &self,
@@ -100,10 +133,6 @@ fn member_cells(names: &HashMap<i64, String>, member: i64) -> [String; 2] {
         member.to_string(),
         names.get(&member).cloned().unwrap_or_default(),
     ]
-}
-
-fn row<const N: usize>(head: [String; 2], rest: [String; N]) -> Vec<String> {
-    head.into_iter().chain(rest).collect()
 }
 
 // ---------------------------------------------------------------- purchasing
@@ -179,22 +208,22 @@ pub async fn requests_csv(
     let t = ctx.t;
     let r = Reader::new(&state, &ctx, &slug, Action::ViewShared).await?;
     let rd = round_of(&state, t, &r.org, &round).await?;
-    let lines: Vec<_> = rd.requests.iter().filter(|q| r.shown(q.member)).collect();
-    let names = r.names(&state, t, lines.iter().map(|q| q.member)).await?;
-    Ok(csv_table(
+    r.member_table(
+        &state,
+        t,
         &format!("ronda-{round}-pedidos.csv"),
-        &["socio", "nombre", "material", "unidades", "para_el"],
-        lines.iter().map(|q| {
-            row(
-                member_cells(&names, q.member),
-                [
-                    q.material.clone(),
-                    q.quantity_units.to_string(),
-                    q.needed_by.to_string(),
-                ],
-            )
-        }),
-    ))
+        &["material", "unidades", "para_el"],
+        &rd.requests,
+        |q| q.member,
+        |q| {
+            vec![
+                q.material.clone(),
+                q.quantity_units.to_string(),
+                q.needed_by.to_string(),
+            ]
+        },
+    )
+    .await
 }
 
 /// `…/ahorros.csv`: each member's charge and saving by material (a member: their own).
@@ -210,36 +239,30 @@ pub async fn savings_csv(
         Err(AppError::Field(_)) => return Err(PageError::NotFound(t)),
         Err(e) => return Err(PageError::from_app(t, e)),
     };
-    let lines: Vec<_> = report
-        .members
-        .iter()
-        .filter(|m| r.shown(m.member))
-        .collect();
-    let names = r.names(&state, t, lines.iter().map(|m| m.member)).await?;
-    Ok(csv_table(
+    r.member_table(
+        &state,
+        t,
         &format!("ronda-{round}-ahorros.csv"),
         &[
-            "socio",
-            "nombre",
             "material",
             "unidades",
             "cargo",
             "costo_por_su_cuenta",
             "ahorro",
         ],
-        lines.iter().map(|m| {
-            row(
-                member_cells(&names, m.member),
-                [
-                    m.material.clone(),
-                    m.units.to_string(),
-                    pesos(m.charged_minor),
-                    m.alone_minor.map(pesos).unwrap_or_default(),
-                    m.saving_minor.map(pesos).unwrap_or_default(),
-                ],
-            )
-        }),
-    ))
+        &report.members,
+        |m| m.member,
+        |m| {
+            vec![
+                m.material.clone(),
+                m.units.to_string(),
+                pesos(m.charged_minor),
+                m.alone_minor.map(pesos).unwrap_or_default(),
+                m.saving_minor.map(pesos).unwrap_or_default(),
+            ]
+        },
+    )
+    .await
 }
 
 /// `…/ordenes.csv`: the purchase orders with what was received and paid (staff, board,
@@ -302,20 +325,16 @@ pub async fn pick_ups_csv(
     let t = ctx.t;
     let r = Reader::new(&state, &ctx, &slug, Action::ViewShared).await?;
     let rd = round_of(&state, t, &r.org, &round).await?;
-    let lines: Vec<_> = rd.picked.iter().filter(|((m, _), _)| r.shown(*m)).collect();
-    let names = r
-        .names(&state, t, lines.iter().map(|((m, _), _)| *m))
-        .await?;
-    Ok(csv_table(
+    r.member_table(
+        &state,
+        t,
         &format!("ronda-{round}-entregas.csv"),
-        &["socio", "nombre", "material", "unidades"],
-        lines.iter().map(|((m, material), units)| {
-            row(
-                member_cells(&names, *m),
-                [material.clone(), units.to_string()],
-            )
-        }),
-    ))
+        &["material", "unidades"],
+        &rd.picked,
+        |((m, _), _)| *m,
+        |((_, material), units)| vec![material.clone(), units.to_string()],
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- sales
@@ -381,31 +400,23 @@ pub async fn capacities_csv(
         .capacities(r.org.id)
         .await
         .map_err(|e| PageError::from_app(t, e))?;
-    let names = r
-        .names(&state, t, capacities.iter().map(|c| c.member))
-        .await?;
-    Ok(csv_table(
+    r.member_table(
+        &state,
+        t,
         "capacidades.csv",
-        &[
-            "socio",
-            "nombre",
-            "producto",
-            "calidad",
-            "capacidad",
-            "lote_minimo",
-        ],
-        capacities.iter().map(|c| {
-            row(
-                member_cells(&names, c.member),
-                [
-                    c.product.clone(),
-                    super::sales::grade_of(c.grade).to_string(),
-                    c.capacity_units.to_string(),
-                    c.min_lot_units.to_string(),
-                ],
-            )
-        }),
-    ))
+        &["producto", "calidad", "capacidad", "lote_minimo"],
+        &capacities,
+        |c| c.member,
+        |c| {
+            vec![
+                c.product.clone(),
+                super::sales::grade_of(c.grade).to_string(),
+                c.capacity_units.to_string(),
+                c.min_lot_units.to_string(),
+            ]
+        },
+    )
+    .await
 }
 
 /// `…/reparto.csv`: each member's share of an order and what they delivered (a member:
@@ -418,38 +429,28 @@ pub async fn shares_csv(
     let t = ctx.t;
     let r = Reader::new(&state, &ctx, &slug, Action::ViewShared).await?;
     let o = super::payouts::order_of(&state, t, r.org.id, &order).await?;
-    let lines: Vec<_> = o
+    let deliveries = o
         .member_deliveries()
-        .map_err(|e| PageError::from_app(t, e))?
-        .into_iter()
-        .filter(|d| r.shown(d.member))
-        .collect();
-    let names = r.names(&state, t, lines.iter().map(|d| d.member)).await?;
+        .map_err(|e| PageError::from_app(t, e))?;
     let price = o.input.unit_price_minor;
-    Ok(csv_table(
+    r.member_table(
+        &state,
+        t,
         &format!("pedido-{order}-reparto.csv"),
-        &[
-            "socio",
-            "nombre",
-            "asignado",
-            "aceptado",
-            "rechazado",
-            "valor",
-            "anticipos",
-        ],
-        lines.iter().map(|d| {
-            row(
-                member_cells(&names, d.member),
-                [
-                    d.assigned_units.to_string(),
-                    d.accepted_units.to_string(),
-                    d.rejected_units.to_string(),
-                    pesos(d.accepted_units as i64 * price),
-                    pesos(o.advances.get(&d.member).copied().unwrap_or(0)),
-                ],
-            )
-        }),
-    ))
+        &["asignado", "aceptado", "rechazado", "valor", "anticipos"],
+        deliveries,
+        |d| d.member,
+        |d| {
+            vec![
+                d.assigned_units.to_string(),
+                d.accepted_units.to_string(),
+                d.rejected_units.to_string(),
+                pesos(d.accepted_units as i64 * price),
+                pesos(o.advances.get(&d.member).copied().unwrap_or(0)),
+            ]
+        },
+    )
+    .await
 }
 
 /// `…/pagos.csv`: every recorded payout line (a member: their own).
@@ -534,30 +535,23 @@ pub async fn stock_csv(
     let t = ctx.t;
     let r = Reader::new(&state, &ctx, &slug, Action::ViewShared).await?;
     let o = outlet_of(&state, t, &r.org, &code).await?;
-    let lines: Vec<_> = o
-        .stock
-        .lines
-        .iter()
-        .filter(|((m, _), _)| r.shown(*m))
-        .collect();
-    let names = r
-        .names(&state, t, lines.iter().map(|((m, _), _)| *m))
-        .await?;
-    Ok(csv_table(
+    r.member_table(
+        &state,
+        t,
         &format!("tienda-{code}-existencias.csv"),
-        &["socio", "nombre", "producto", "unidades", "precio", "valor"],
-        lines.iter().map(|((m, product), l)| {
-            row(
-                member_cells(&names, *m),
-                [
-                    product.clone(),
-                    l.units.to_string(),
-                    pesos(l.unit_price_minor),
-                    pesos(l.units as i64 * l.unit_price_minor),
-                ],
-            )
-        }),
-    ))
+        &["producto", "unidades", "precio", "valor"],
+        &o.stock.lines,
+        |((m, _), _)| *m,
+        |((_, product), l)| {
+            vec![
+                product.clone(),
+                l.units.to_string(),
+                pesos(l.unit_price_minor),
+                pesos(l.units as i64 * l.unit_price_minor),
+            ]
+        },
+    )
+    .await
 }
 
 /// `…/liquidacion.csv`: the settlement by member (R-SELL-2; a member: their own).
@@ -569,13 +563,11 @@ pub async fn settlement_csv(
     let t = ctx.t;
     let r = Reader::new(&state, &ctx, &slug, Action::ViewShared).await?;
     let o = outlet_of(&state, t, &r.org, &code).await?;
-    let lines: Vec<_> = o.members.iter().filter(|(m, _)| r.shown(**m)).collect();
-    let names = r.names(&state, t, lines.iter().map(|(m, _)| **m)).await?;
-    Ok(csv_table(
+    r.member_table(
+        &state,
+        t,
         &format!("tienda-{code}-liquidacion.csv"),
         &[
-            "socio",
-            "nombre",
             "unidades_vendidas",
             "venta",
             "comision",
@@ -583,18 +575,18 @@ pub async fn settlement_csv(
             "pagado",
             "por_pagar",
         ],
-        lines.iter().map(|(m, a)| {
-            row(
-                member_cells(&names, **m),
-                [
-                    a.sold.units.to_string(),
-                    pesos(a.sold.gross_minor),
-                    pesos(a.sold.commission_minor),
-                    pesos(a.sold.share_minor),
-                    pesos(a.settled_minor),
-                    pesos(a.owed_minor()),
-                ],
-            )
-        }),
-    ))
+        &o.members,
+        |(m, _)| **m,
+        |(_, a)| {
+            vec![
+                a.sold.units.to_string(),
+                pesos(a.sold.gross_minor),
+                pesos(a.sold.commission_minor),
+                pesos(a.sold.share_minor),
+                pesos(a.settled_minor),
+                pesos(a.owed_minor()),
+            ]
+        },
+    )
+    .await
 }

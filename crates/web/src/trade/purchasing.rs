@@ -25,7 +25,7 @@ use crate::shell::PageError;
 use crate::shell::PageResult;
 use crate::shell::Tr;
 use crate::AppState;
-use app::access_cases::{Action, Session};
+use app::access_cases::Action;
 use app::trade_cases::{
     Funding, PriceListInput, RequestInput, Round, RoundInput, SupplierInput, TierInput,
 };
@@ -267,18 +267,8 @@ pub async fn purchasing_page(
     purchasing_response(&state, &ctx, &slug, Outcome::default()).await
 }
 
-/// The organisation and session of a staff write (CSRF checked, `ManageMembers`).
-pub(super) async fn staff_write(
-    state: &AppState,
-    ctx: &Ctx,
-    slug: &str,
-    csrf: &str,
-) -> Result<(Org, Session), PageError> {
-    let (org, session) = visible_org(state, ctx, slug).await?;
-    check_csrf(ctx, &session, csrf)?;
-    check(ctx, &session.viewer, org.id, Action::ManageMembers)?;
-    Ok((org, session))
-}
+/// The organisation and session of a staff write (CSRF checked, `ManageMembers`): the shell's.
+pub(super) use crate::shell::staff_form as staff_write;
 
 pub async fn supplier_post(
     State(state): State<AppState>,
