@@ -505,8 +505,8 @@ pub async fn payouts_csv(
 
 // ---------------------------------------------------------------- outlets
 
-/// The outlet, or 404 when it does not exist.
-async fn outlet_of(
+/// The outlet, or 404 when it does not exist (its page's too).
+pub(super) async fn outlet_of(
     state: &AppState,
     t: Tr,
     org: &Org,

@@ -220,18 +220,7 @@ async fn outlet_response(
     let (org, session) = visible_org(state, ctx, slug).await?;
     let v = &session.viewer;
     check(ctx, v, org.id, Action::ViewShared)?;
-    let fail = |e| PageError::from_app(t, e);
-    if !state
-        .app
-        .outlets(org.id)
-        .await
-        .map_err(fail)?
-        .iter()
-        .any(|c| c == code)
-    {
-        return Err(PageError::NotFound(t));
-    }
-    let o = state.app.outlet(org.id, code).await.map_err(fail)?;
+    let o = super::downloads::outlet_of(state, t, &org, code).await?;
     let all = v.may(org.id, Action::ViewMembers);
     let me = v.member_id_in(org.id);
     let shown = |m: i64| all || me == Some(m);
