@@ -62,6 +62,8 @@ const PAGES: &[&str] = &[
     "/odf/alfareros-morelos/comercio/ventas",
     "/odf/alfareros-morelos/comercio/ventas/exportacion-2025-04",
     "/odf/alfareros-morelos/comercio/tiendas",
+    // trade18 (issue 18): the member's payout receipt of the demo order's buyer payment.
+    "/odf/alfareros-morelos/comercio/ventas/exportacion-2025-04/pagos/transferencia-1/{member}",
     // fund-web (issue 18): the Fund's operations.
     "/odf/alfareros-morelos/fondo/gasto",
     "/odf/alfareros-morelos/fondo/pagos",

@@ -2503,6 +2503,56 @@ async fn authorisation_matrix_every_role_against_the_purchasing_pages_and_routes
             format!("{o}/tiendas/no-existe/liquidacion.csv"),
             [404, 404, 404, 404, 404, 404, 404, 3],
         ),
+        // trade18: every trade table as CSV, read as its page is; the member box's suggestions.
+        ("GET", format!("{o}/compras/precios.csv"), readers),
+        (
+            "GET",
+            format!("{x}/compras/precios.csv"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/compras/rondas/r1/pedidos.csv"),
+            everyone,
+        ),
+        ("GET", format!("{o}/compras/rondas/r1/ordenes.csv"), readers),
+        (
+            "GET",
+            format!("{o}/compras/rondas/r1/entregas.csv"),
+            everyone,
+        ),
+        (
+            "GET",
+            format!("{o}/compras/rondas/no-existe/pedidos.csv"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        ("GET", format!("{o}/ventas/pedidos.csv"), readers),
+        ("GET", format!("{o}/ventas/capacidades.csv"), readers),
+        (
+            "GET",
+            format!("{x}/ventas/pedidos.csv"),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            format!("{o}/tiendas/mercado/existencias.csv"),
+            everyone,
+        ),
+        (
+            "GET",
+            format!("{o}/tiendas/no-existe/existencias.csv"),
+            [404, 404, 404, 404, 404, 404, 404, 3],
+        ),
+        (
+            "GET",
+            "/odf/alfareros-morelos/socios/opciones?socio=a".to_string(),
+            readers,
+        ),
+        (
+            "GET",
+            format!("/odf/{}/socios/opciones?socio=a", w.other.data.slug),
+            [2, 404, 404, 404, 404, 404, 404, 3],
+        ),
         ("POST", format!("{x}/tiendas"), other_write),
         ("POST", format!("{x}/compras/proveedores"), other_write),
         ("POST", format!("{x}/compras/rondas"), other_write),
@@ -3043,6 +3093,11 @@ async fn authorisation_matrix_every_role_against_the_fund_operations() {
         ("POST", format!("{o}/fondo/gasto"), WRITE),
         ("GET", format!("{o}/fondo/pagos"), READ),
         ("GET", format!("{o}/fondo/pagos.csv"), READ),
+        // trade18: the other tables of the Fund's operations as CSV.
+        ("GET", format!("{o}/fondo/gasto.csv"), READ),
+        ("GET", format!("{o}/fondo/incumplimientos.csv"), READ),
+        ("GET", format!("{o}/fondo/temporales.csv"), READ),
+        ("GET", format!("{x}/fondo/temporales.csv"), OTHER_READ),
         ("POST", format!("{o}/fondo/pagos"), WRITE),
         ("GET", format!("{o}/fondo/aportaciones"), READ),
         ("POST", format!("{o}/fondo/donativos"), WRITE),

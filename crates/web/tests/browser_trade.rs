@@ -267,6 +267,11 @@ async fn staff_run_a_round_that_three_members_request_from_their_phones() {
     type_into(&client, "rc-unidades", &units.to_string()).await;
     submit(&client, "receive-form").await;
     wait_until_shown(&client, "Recepción registrada").await;
+    // The member is typed in the member box as its suggestion reads (trade18: name and
+    // number), the material chosen.
+    let me = w.app.store().member(w.union.id, m1).await.unwrap();
+    let name = format!("{} {} ({m1})", me.data.given_names, me.data.surnames);
+    type_into(&client, "en-socio", &name).await;
     type_into(&client, "en-unidades", "40").await;
     type_into(&client, "en-pago", "100.00").await;
     submit(&client, "pick-form").await;
@@ -318,13 +323,7 @@ async fn staff_accept_split_deliver_and_pay_out_a_sales_order() {
     // Deliveries: the second member has two units rejected.
     let deliveries = [(m1, 30u64, 0u64), (m2, 20, 2), (m3, 10, 0)];
     for (m, units, rejected) in deliveries {
-        client
-            .find(Locator::Css(&format!("#d-socio option[value='{m}']")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        type_into(&client, "d-socio", &m.to_string()).await;
         type_into(&client, "d-entregadas", &units.to_string()).await;
         type_into(&client, "d-rechazadas", &rejected.to_string()).await;
         submit(&client, "delivery-form").await;

@@ -6,13 +6,16 @@
 //! Every write is `app::credit_cases::lease_cases`, as `tequio lease ...`.
 
 use super::loans::actor;
-use super::view::{member_names, member_options, MemberOption};
+use super::view::member_names;
 use crate::shell::check;
 use crate::shell::check_csrf;
 use crate::shell::csv::{csv_line, csv_pesos, csv_response};
+
 use crate::shell::fact_date_field;
+use crate::shell::member_pick;
 use crate::shell::random_token;
 use crate::shell::render;
+use crate::shell::staff_form;
 use crate::shell::today_mx;
 use crate::shell::visible_org;
 use crate::shell::Ctx;
@@ -341,7 +344,8 @@ struct StartPage {
     csrf: String,
     form: StartForm,
     decisions: Vec<DecisionOption>,
-    members: Vec<MemberOption>,
+    /// The member box's text as shown again (a name or number, `shell::member_pick`).
+    socio: String,
     rate: String,
     /// The subject of the board's proposal for the next lease (`lease:{n}`).
     next_subject: String,
@@ -435,7 +439,7 @@ async fn start_response(
             selected: chosen == Some(id),
         })
         .collect();
-    let members = member_options(state, t, &org, form.socio.trim().parse().ok()).await?;
+    let socio = member_pick::shown(state, org.id, &form.socio).await;
     let rate = lease_line(state, &org)
         .await
         .map_err(fail)?
@@ -454,7 +458,7 @@ async fn start_response(
             csrf: session.csrf.clone(),
             form,
             decisions,
-            members,
+            socio,
             rate,
             next_subject: format!("lease:{next}"),
             error,
@@ -515,9 +519,7 @@ pub async fn start_post(
     Form(form): Form<StartForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let refused = |f: &'static str, m: &str| Some((f, m.to_string()));
     let fail = |e| PageError::from_app(t, e);
@@ -543,9 +545,13 @@ pub async fn start_post(
         let e = refused("decision", t.get("credit.lease.err.decision"));
         return start_response(&state, &ctx, &slug, form, status, e).await;
     };
-    let Some(member) = form.socio.trim().parse::<i64>().ok() else {
-        let e = refused("socio", t.get("credit.err.member"));
-        return start_response(&state, &ctx, &slug, form, status, e).await;
+    // A member typed by name or number (issue 18), refused naming the field.
+    let member = match member_pick::resolve(&state, t, org.id, &form.socio).await? {
+        Ok(id) => id,
+        Err(u) => {
+            let e = Some(("socio", u.message(t, t.get("credit.lease.f.member"))));
+            return start_response(&state, &ctx, &slug, form, status, e).await;
+        }
     };
     let cost = match crate::shell::format::typed_amount_minor(t, &form.cost, false) {
         Ok(v) => v,
@@ -654,7 +660,8 @@ struct LeasePage {
     may_pay: bool,
     may_buy: bool,
     may_transfer: bool,
-    members: Vec<MemberOption>,
+    /// The transfer form's member box as shown again (`shell::member_pick`).
+    socio: String,
     transfer_decisions: Vec<DecisionOption>,
     token: String,
     form: LeaseForm,
@@ -786,13 +793,9 @@ async fn lease_response(
     let keep = error.is_some();
     let active = l.status == LeaseStatus::Active;
     let chosen = form.decision.trim().parse::<i64>().ok();
-    let (members, transfer_decisions) = if staff && active {
+    let (socio, transfer_decisions) = if staff && active {
         (
-            member_options(state, t, &org, form.socio.trim().parse().ok())
-                .await?
-                .into_iter()
-                .filter(|m| m.id != l.lessee)
-                .collect(),
+            member_pick::shown(state, org.id, &form.socio).await,
             transfer_decisions(state, &org, l.id)
                 .await
                 .map_err(fail)?
@@ -808,7 +811,7 @@ async fn lease_response(
                 .collect(),
         )
     } else {
-        (Vec::new(), Vec::new())
+        (String::new(), Vec::new())
     };
     let page = LeasePage {
         t,
@@ -880,7 +883,7 @@ async fn lease_response(
         may_pay: staff && active,
         may_buy: staff && l.status == LeaseStatus::RentPaid,
         may_transfer: staff && active,
-        members,
+        socio,
         transfer_decisions,
         token: if keep && !form.token.is_empty() {
             form.token.clone()
@@ -938,9 +941,7 @@ pub async fn rent_post(
     Form(form): Form<LeaseForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     load(&state, &ctx, &org, &session, lease_id).await?;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let back =
@@ -988,9 +989,7 @@ pub async fn buy_post(
     Form(form): Form<LeaseForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     load(&state, &ctx, &org, &session, lease_id).await?;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let back =
@@ -1034,10 +1033,11 @@ pub async fn transfer_post(
     Form(form): Form<LeaseForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
-    load(&state, &ctx, &org, &session, lease_id).await?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
+    let lessee = load(&state, &ctx, &org, &session, lease_id)
+        .await?
+        .lease
+        .lessee;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let back = |form, e| {
         lease_response(
@@ -1051,8 +1051,14 @@ pub async fn transfer_post(
             "transfer",
         )
     };
-    let Some(to) = form.socio.trim().parse::<i64>().ok() else {
-        return back(form, ("socio", t.get("credit.err.member").to_string())).await;
+    // A member typed by name or number (issue 18), never the lessee themself.
+    let to = match member_pick::resolve(&state, t, org.id, &form.socio).await? {
+        Ok(id) if id != lessee => id,
+        Ok(_) => return back(form, ("socio", t.get("credit.err.member").to_string())).await,
+        Err(u) => {
+            let m = u.message(t, t.get("credit.lease.f.to"));
+            return back(form, ("socio", m)).await;
+        }
     };
     let decision = match form.decision.trim() {
         "" => None,

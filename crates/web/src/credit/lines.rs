@@ -11,9 +11,11 @@ use crate::shell::chart::limit_chart;
 use crate::shell::check;
 use crate::shell::check_csrf;
 use crate::shell::csv::{csv_line, csv_pesos, csv_response};
+
 use crate::shell::fact_date_field;
 use crate::shell::random_token;
 use crate::shell::render;
+use crate::shell::staff_form;
 use crate::shell::today_mx;
 use crate::shell::visible_org;
 use crate::shell::words::limit_reason;
@@ -250,9 +252,7 @@ pub async fn open_post(
     Form(form): Form<OpenForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let back = |form, f: &'static str, m: &str| {
         lines_response(&state, &ctx, &slug, form, status, Some((f, m.to_string())))
@@ -490,9 +490,7 @@ async fn writer(
     line_id: i64,
     csrf: &str,
 ) -> Result<(Org, Session), PageError> {
-    let (org, session) = visible_org(state, ctx, slug).await?;
-    check_csrf(ctx, &session, csrf)?;
-    check(ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(state, ctx, slug, csrf).await?;
     load(state, ctx, &org, &session, line_id).await?;
     Ok((org, session))
 }

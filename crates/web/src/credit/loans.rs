@@ -2,12 +2,14 @@
 //! late; staff disburse after the board's approval and record payments), the payment's
 //! printable receipt and the list of loans.
 
-use super::view::{self, Loan, MemberOption, Stage};
+use super::view::{self, Loan, Stage};
 use crate::shell::check;
 use crate::shell::check_csrf;
 use crate::shell::fact_date_field;
+use crate::shell::member_pick;
 use crate::shell::random_token;
 use crate::shell::render;
+use crate::shell::staff_form;
 use crate::shell::today_mx;
 use crate::shell::visible_org;
 use crate::shell::Ctx;
@@ -181,8 +183,11 @@ struct ApplyPage {
     csrf: String,
     form: ApplyForm,
     token: String,
-    /// Staff choose the member; a member applies for themself.
-    members: Vec<MemberOption>,
+    /// Staff type the member (name or number, `shell::member_pick`); a member applies for
+    /// themself.
+    staff: bool,
+    /// The member box's text as shown again.
+    socio: String,
     own_name: String,
     rate: String,
     rows: Vec<OfferRow>,
@@ -269,15 +274,13 @@ async fn apply_response(
         form.start = today_mx().to_string();
     }
     let chosen: Option<i64> = if staff {
-        form.socio.trim().parse().ok()
+        member_pick::resolve(state, t, org.id, &form.socio)
+            .await?
+            .ok()
     } else {
         own
     };
-    let members = if staff {
-        view::member_options(state, t, &org, chosen).await?
-    } else {
-        Vec::new()
-    };
+    let socio = member_pick::shown(state, org.id, &form.socio).await;
     let own_name = match own {
         Some(m) if !staff => view::member_name(state, &org, m)
             .await
@@ -326,7 +329,8 @@ async fn apply_response(
         slug: org.data.slug.clone(),
         csrf: session.csrf.clone(),
         token,
-        members,
+        staff,
+        socio,
         own_name,
         rate,
         rows,
@@ -362,27 +366,37 @@ pub async fn apply_post(
     let (org, session) = visible_org(&state, &ctx, &slug).await?;
     check_csrf(&ctx, &session, &form.csrf)?;
     let v = &session.viewer;
+    let mut form = form;
     let member_id = if v.may(org.id, Action::ManageMembers) {
-        form.socio.trim().parse::<i64>().ok()
+        // A member typed by name or number (issue 18), refused naming the field.
+        match member_pick::resolve(&state, t, org.id, &form.socio).await? {
+            Ok(id) => {
+                form.socio = id.to_string();
+                Ok(id)
+            }
+            Err(u) => Err(u.message(t, t.get("credit.f.member"))),
+        }
     } else {
         // Not staff: a member applies for themself; anyone else may not apply at all.
         let Some(own) = v.member_id_in(org.id) else {
             return Err(PageError::Forbidden(t));
         };
-        Some(own)
+        Ok(own)
     };
     let refuse = |field: &'static str, m: &str| (field, m.to_string());
-    let Some(member_id) = member_id else {
-        let e = refuse("socio", t.get("credit.err.member"));
-        return apply_response(
-            &state,
-            &ctx,
-            &slug,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(e),
-        )
-        .await;
+    let member_id = match member_id {
+        Ok(id) => id,
+        Err(m) => {
+            return apply_response(
+                &state,
+                &ctx,
+                &slug,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(("socio", m)),
+            )
+            .await;
+        }
     };
     if !may_apply_for(v, org.id, member_id) {
         return Err(PageError::Forbidden(t));
@@ -645,9 +659,7 @@ pub async fn disburse_post(
     Form(form): Form<CsrfOnly>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     match state
         .app
         .disburse_applied_loan(org.id, &actor(&ctx, &session), loan_id, today_mx())
@@ -685,9 +697,7 @@ pub async fn repay_post(
     Form(form): Form<RepayForm>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &form.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &form.csrf).await?;
     let refused = |field: &'static str, m: &str| Some((field, m.to_string()));
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     let amount = match crate::shell::format::typed_amount_minor(t, &form.importe, false) {

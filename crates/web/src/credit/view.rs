@@ -96,38 +96,6 @@ pub(crate) async fn member_names(
     Ok(names)
 }
 
-/// A member in a form's list of members.
-pub struct MemberOption {
-    pub id: i64,
-    pub label: String,
-    pub selected: bool,
-}
-
-/// The ODF's active members today by name, for a form where staff choose one.
-pub(crate) async fn member_options(
-    state: &AppState,
-    t: crate::shell::Tr,
-    org: &Org,
-    chosen: Option<i64>,
-) -> Result<Vec<MemberOption>, crate::shell::PageError> {
-    let page = state
-        .app
-        .store()
-        .members(org.id, store::Page::first(store::MAX_PAGE))
-        .await
-        .map_err(|e| crate::shell::PageError::from_store(t, e))?;
-    let today = crate::shell::today_mx();
-    Ok(page
-        .iter()
-        .filter(|m| m.is_active_on(today))
-        .map(|m| MemberOption {
-            id: m.id,
-            label: format!("{} {}", m.data.given_names, m.data.surnames),
-            selected: chosen == Some(m.id),
-        })
-        .collect())
-}
-
 fn stage_of(status: LoanStatus) -> Stage {
     match status {
         LoanStatus::Approved => Stage::Approved,

@@ -21,6 +21,7 @@
 //! records once.
 
 pub(crate) mod api;
+mod downloads;
 pub mod operations;
 pub mod operations_api;
 pub mod pages;
@@ -99,6 +100,16 @@ fn operations_routes() -> Router<AppState> {
             get(op::payments_page).post(op::payment_post),
         )
         .route("/odf/{slug}/fondo/pagos.csv", get(op::owing_csv))
+        // trade18: the other tables of the Fund's operations as CSV.
+        .route("/odf/{slug}/fondo/gasto.csv", get(downloads::decisions_csv))
+        .route(
+            "/odf/{slug}/fondo/incumplimientos.csv",
+            get(downloads::notices_csv),
+        )
+        .route(
+            "/odf/{slug}/fondo/temporales.csv",
+            get(downloads::temporaries_csv),
+        )
         .route(
             "/odf/{slug}/fondo/recibos/{reference}",
             get(op::receipt_page),

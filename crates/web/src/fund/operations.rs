@@ -6,6 +6,7 @@ use crate::shell::check_csrf;
 use crate::shell::fact_date_field;
 use crate::shell::random_token;
 use crate::shell::render;
+use crate::shell::staff_form;
 use crate::shell::today_mx;
 use crate::shell::visible_org;
 use crate::shell::Ctx;
@@ -417,7 +418,7 @@ async fn spend_response(state: &AppState, ctx: &Ctx, slug: &str, out: Outcome) -
             })
             .collect(),
         action_label: "",
-        csv: None,
+        csv: Some(format!("/odf/{}/fondo/gasto.csv", org.data.slug)),
     });
     page.links = vec![
         (
@@ -447,9 +448,7 @@ pub async fn spend_post(
     Form(input): Form<OpInput>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &input.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &input.csrf).await?;
     let refuse = |field, m: String| Outcome::refused("spend-form", field, m, input.clone());
     let Ok(decision_id) = input.decision.trim().parse::<i64>() else {
         let out = refuse("decision", t.get("fundop.err.decision").into());
@@ -859,7 +858,7 @@ async fn payments_response(state: &AppState, ctx: &Ctx, slug: &str, out: Outcome
             })
             .collect(),
         action_label: "",
-        csv: None,
+        csv: Some(format!("/odf/{}/fondo/incumplimientos.csv", org.data.slug)),
     });
     page.links = vec![
         (
@@ -889,9 +888,7 @@ pub async fn payment_post(
     Form(input): Form<OpInput>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &input.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &input.csrf).await?;
     let refuse = |field, m: String| Outcome::refused("pay-form", field, m, input.clone());
     let Ok(member_id) = input.socio.trim().parse::<i64>() else {
         let out = refuse("socio", t.get("fundop.err.member").into());
@@ -1141,7 +1138,7 @@ async fn contributions_response(
             })
             .collect(),
         action_label: t.get("fundop.return.submit"),
-        csv: None,
+        csv: Some(format!("/odf/{}/fondo/temporales.csv", org.data.slug)),
     });
     page.links = vec![(
         format!("/odf/{}/fondo", org.data.slug),
@@ -1167,9 +1164,7 @@ async fn receive(
     temporary: bool,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &input.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &input.csrf).await?;
     let form = if temporary {
         "temporary-form"
     } else {
@@ -1243,9 +1238,7 @@ pub async fn return_post(
     Form(input): Form<OpInput>,
 ) -> PageResult {
     let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    check_csrf(&ctx, &session, &input.csrf)?;
-    check(&ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    let (org, session) = staff_form(&state, &ctx, &slug, &input.csrf).await?;
     let outstanding = state
         .app
         .temporary_outstanding(org.id)

@@ -235,8 +235,9 @@ fn declared_programmes(values: &HashMap<String, String>) -> String {
         .join(";")
 }
 
+/// A value of the one-row import: trimmed, quoted when needed (`shell::csv`).
 fn csv_cell(value: &str) -> String {
-    format!("\"{}\"", value.trim().replace('"', "\"\""))
+    crate::shell::csv::csv_quote(value.trim())
 }
 
 /// The add-member form as the one-row CSV the import reads, so both paths validate alike.

@@ -24,15 +24,20 @@ pub(crate) fn csv_response(filename: &str, body: String) -> Response {
 /// One CSV cell: quoted when it holds a comma, a quote or a line break; a cell a spreadsheet
 /// would run as a formula starts with an apostrophe.
 pub(crate) fn csv_cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
-        format!("'{text}")
+    if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
+        csv_quote(&format!("'{text}"))
     } else {
-        text.to_string()
-    };
+        csv_quote(text)
+    }
+}
+
+/// A CSV field as typed, quoted when it holds a comma, a quote or a line break (for a CSV the
+/// app reads back, such as the add-member form's one-row import: no formula guard).
+pub(crate) fn csv_quote(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text
+        text.to_string()
     }
 }
 
@@ -45,6 +50,20 @@ pub(crate) fn csv_line(cells: &[String]) -> String {
         .join(",");
     line.push('\n');
     line
+}
+
+/// A table as a CSV download: its header and its rows (cells as text, quoted as needed).
+pub(crate) fn csv_table(
+    filename: &str,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Response {
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut body = csv_line(&header);
+    for row in rows {
+        body.push_str(&csv_line(&row));
+    }
+    csv_response(filename, body)
 }
 
 /// An amount in minor units as a CSV number in pesos (`1234.50`): no grouping, so a

@@ -1,8 +1,9 @@
 //! What forms share: a field with its label, value and message; the labels of fields; the
 //! message of a refused field; the confirmation step; times as people read them; the fields of a multipart body.
 
-use crate::shell::{Nav, PageError, Tr};
-use app::access_cases::AccessError;
+use crate::shell::{check, check_csrf, visible_org, Ctx, Nav, PageError, Tr};
+use crate::AppState;
+use app::access_cases::{AccessError, Action, Session};
 use app::AppError;
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -117,6 +118,21 @@ pub(crate) fn label(t: Tr, field: &str) -> &'static str {
         "measure" => t.get("plans.f.measure"),
         other => field_label(t, other),
     }
+}
+
+/// The ODF and session of a staff write from a form (the money chapters' forms, issue 18): the
+/// ODF the viewer sees (else 404), the form's CSRF token, then `ManageMembers`, in that order,
+/// each refused as before.
+pub(crate) async fn staff_form(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    csrf: &str,
+) -> Result<(store::Org, Session), PageError> {
+    let (org, session) = visible_org(state, ctx, slug).await?;
+    check_csrf(ctx, &session, csrf)?;
+    check(ctx, &session.viewer, org.id, Action::ManageMembers)?;
+    Ok((org, session))
 }
 
 /// What a use case's refusal becomes on a form: the field's message, or the page error.

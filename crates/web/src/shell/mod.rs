@@ -8,7 +8,7 @@
 //!   [`check`], [`check_csrf`], the header's navigation ([`Nav`]), the language cookie
 //!   (`page`); forms' fields, labels and refusals, the confirmation step (`forms`); dates
 //!   (`dates`); numbers, money and times in words (`format`, `i18n`), charts (`chart`), the
-//!   rules page (`rules`);
+//!   rules page (`rules`); a member typed by name or number on a form (`member_pick`);
 //! - static files, the health check and the 404 page (`static_files`); security headers and
 //!   the page script (`security`); reads cached until a write (`read_cache`);
 //! - working without a signal: the manifest, the service worker, the offline script and page,
@@ -29,6 +29,8 @@ pub(crate) mod forms;
 pub(crate) mod i18n;
 pub mod limiter;
 pub(crate) mod names;
+
+pub(crate) mod member_pick;
 pub(crate) mod offline;
 pub(crate) mod page;
 pub mod read_cache;
@@ -48,7 +50,7 @@ pub(crate) use api_contract::{shape, ApiJson, ApiPath, ApiQuery};
 pub(crate) use auth::Ctx;
 pub(crate) use dates::{fact_date_field, today_mx};
 pub(crate) use forms::{
-    field_label, field_problem, form_error, label, local_time, ConfirmPage, FormField,
+    field_label, field_problem, form_error, label, local_time, staff_form, ConfirmPage, FormField,
 };
 pub(crate) use i18n::{Lang, Tr};
 pub(crate) use page::{
@@ -77,4 +79,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/static/icon-512.png", get(offline::icon_512))
         .route("/sin-conexion", get(offline::offline_page))
         .route("/sesion", get(offline::probe))
+        // Issue 18: a member typed by name or number, suggested as one types.
+        .route("/odf/{slug}/socios/opciones", get(member_pick::suggestions))
 }

@@ -14,6 +14,7 @@
 #![allow(clippy::result_large_err)] // API handlers answer `Result<Response, Response>`
 
 mod api;
+mod downloads;
 mod outlets;
 pub(crate) mod pages;
 mod payouts;
@@ -41,6 +42,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(sales::routes())
         .merge(outlets::routes())
         .merge(payouts::routes())
+        .merge(downloads::routes())
 }
 
 /// The API routes of this chapter (under `/api/v1`, behind the session check).
@@ -191,25 +193,6 @@ async fn member_names(
         names.insert(id, format!("{} {}", m.data.given_names, m.data.surnames));
     }
     Ok(names)
-}
-
-/// A CSV field, quoted when it needs to be.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
-/// Centavos as a CSV figure (`1234.50`, no grouping: spreadsheets read it as a number).
-fn csv_pesos(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    format!(
-        "{sign}{}.{:02}",
-        minor.unsigned_abs() / 100,
-        minor.unsigned_abs() % 100
-    )
 }
 
 /// Lines a long trade table shows per page (as the members list: 50, pages both ways).

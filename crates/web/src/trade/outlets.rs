@@ -9,7 +9,7 @@
 // A form's fields are read in one place, each refusal naming its field (`?` in a closure).
 #![allow(clippy::redundant_closure_call)]
 use super::purchasing::{field, reference, staff_write, typed_amount, Fields, Outcome};
-use super::{actor, csv_field, csv_pesos, fact_day, member_names, refusal, typed_units, Refusal};
+use super::{actor, fact_day, member_names, refusal, typed_units, Refusal};
 use crate::shell::check;
 use crate::shell::random_token;
 use crate::shell::render;
@@ -25,7 +25,7 @@ use app::trade_cases::OutletInput;
 use app::AppError;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -38,7 +38,6 @@ pub(super) fn routes() -> Router<AppState> {
             get(outlets_page).post(open_post),
         )
         .route(o, get(outlet_page))
-        .route(&format!("{o}/liquidacion.csv"), get(settlement_csv))
         .route(&format!("{o}/consignar"), post(consign_post))
         .route(&format!("{o}/ventas"), post(sale_post))
         .route(&format!("{o}/liquidar"), post(settle_post))
@@ -221,18 +220,7 @@ async fn outlet_response(
     let (org, session) = visible_org(state, ctx, slug).await?;
     let v = &session.viewer;
     check(ctx, v, org.id, Action::ViewShared)?;
-    let fail = |e| PageError::from_app(t, e);
-    if !state
-        .app
-        .outlets(org.id)
-        .await
-        .map_err(fail)?
-        .iter()
-        .any(|c| c == code)
-    {
-        return Err(PageError::NotFound(t));
-    }
-    let o = state.app.outlet(org.id, code).await.map_err(fail)?;
+    let o = super::downloads::outlet_of(state, t, &org, code).await?;
     let all = v.may(org.id, Action::ViewMembers);
     let me = v.member_id_in(org.id);
     let shown = |m: i64| all || me == Some(m);
@@ -576,62 +564,4 @@ pub async fn count_post(
             })),
     };
     after(&state, &ctx, &slug, &code, "contar", f, done).await
-}
-
-/// `.../liquidacion.csv`: the settlement table (R-SELL-2), the lines the viewer may see.
-pub async fn settlement_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((slug, code)): Path<(String, String)>,
-) -> PageResult {
-    let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    let v = &session.viewer;
-    check(&ctx, v, org.id, Action::ViewShared)?;
-    let fail = |e| PageError::from_app(t, e);
-    if !state
-        .app
-        .outlets(org.id)
-        .await
-        .map_err(fail)?
-        .contains(&code)
-    {
-        return Err(PageError::NotFound(t));
-    }
-    let o = state.app.outlet(org.id, &code).await.map_err(fail)?;
-    let all = v.may(org.id, Action::ViewMembers);
-    let me = v.member_id_in(org.id);
-    let rows: Vec<_> = o
-        .members
-        .iter()
-        .filter(|(m, _)| all || me == Some(**m))
-        .collect();
-    let ids: Vec<i64> = rows.iter().map(|(m, _)| **m).collect();
-    let names = member_names(&state, t, org.id, &ids).await?;
-    let mut out =
-        String::from("socio,nombre,unidades_vendidas,venta,comision,le_toca,pagado,por_pagar\n");
-    for (m, a) in rows {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            m,
-            csv_field(names.get(m).map_or("", |s| s.as_str())),
-            a.sold.units,
-            csv_pesos(a.sold.gross_minor),
-            csv_pesos(a.sold.commission_minor),
-            csv_pesos(a.sold.share_minor),
-            csv_pesos(a.settled_minor),
-            csv_pesos(a.owed_minor()),
-        ));
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"tienda-{code}-liquidacion.csv\""),
-            ),
-        ],
-        out,
-    )
-        .into_response())
 }

@@ -5,9 +5,10 @@
 //! - `/odf/{slug}/comercio/ventas/{order}/pagos/{reference}/{member}`: a member's printable
 //!   receipt (the member themself, staff, the board, supervisors; anyone else 404), which links
 //!   to the Fund's receipt for what went to the Fund;
-//! - `/odf/{slug}/comercio/ventas/{order}/pagos.csv`: every line the viewer may see.
+//! - `/odf/{slug}/comercio/ventas/{order}/pagos.csv`: every line the viewer may see
+//!   (`downloads`).
 
-use super::{csv_field, csv_pesos, member_names};
+use super::member_names;
 use crate::shell::check;
 use crate::shell::render;
 use crate::shell::visible_org;
@@ -21,19 +22,15 @@ use app::access_cases::Action;
 use app::trade_cases::{payout_fund_reference, SalesOrder};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 
 pub(super) fn routes() -> Router<AppState> {
     let o = "/odf/{slug}/comercio/ventas/{order}";
-    Router::new()
-        .route(&format!("{o}/pagos.csv"), get(payouts_csv))
-        .route(
-            &format!("{o}/pagos/{{reference}}/{{member}}"),
-            get(receipt_page),
-        )
+    Router::new().route(
+        &format!("{o}/pagos/{{reference}}/{{member}}"),
+        get(receipt_page),
+    )
 }
 
 pub struct PayoutRow {
@@ -89,7 +86,7 @@ pub(super) fn groups(
         .collect()
 }
 
-async fn order_of(
+pub(super) async fn order_of(
     state: &AppState,
     t: Tr,
     org_id: store::OrgId,
@@ -181,56 +178,4 @@ pub async fn receipt_page(
         back: format!("/odf/{slug}/comercio/ventas/{order}#pagos-socios"),
     };
     Ok(render(page))
-}
-
-/// `.../pagos.csv`: every recorded payout line the viewer may see.
-pub async fn payouts_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((slug, order)): Path<(String, String)>,
-) -> PageResult {
-    let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    let v = &session.viewer;
-    check(&ctx, v, org.id, Action::ViewShared)?;
-    let o = order_of(&state, t, org.id, &order).await?;
-    let all = v.may(org.id, Action::ViewMembers);
-    let me = v.member_id_in(org.id);
-    let lines: Vec<_> = o
-        .payouts
-        .iter()
-        .flat_map(|p| p.lines.iter().map(move |l| (p, l)))
-        .filter(|(_, l)| all || me == Some(l.member))
-        .collect();
-    let ids: Vec<i64> = lines.iter().map(|(_, l)| l.member).collect();
-    let names = member_names(&state, t, org.id, &ids).await?;
-    let mut out = String::from(
-        "pago,fecha,socio,nombre,bruto,anticipo,aportaciones_fondo,reparto_utilidades,compras,neto\n",
-    );
-    for (p, l) in lines {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\n",
-            csv_field(&p.reference),
-            p.date,
-            l.member,
-            csv_field(names.get(&l.member).map_or("", |s| s.as_str())),
-            csv_pesos(l.gross_minor),
-            csv_pesos(l.advance_minor),
-            csv_pesos(l.fund_minor),
-            csv_pesos(l.profit_share_minor),
-            csv_pesos(l.purchases_minor),
-            csv_pesos(l.net_minor),
-        ));
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"pedido-{order}-pagos.csv\""),
-            ),
-        ],
-        out,
-    )
-        .into_response())
 }

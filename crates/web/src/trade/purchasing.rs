@@ -12,11 +12,10 @@
 //! Every form carries a token made when it was shown: it is the act's reference, so sending it
 //! twice records it once.
 
-use super::{
-    actor, csv_field, csv_pesos, fact_day, member_names, refusal, typed_day, typed_units, Refusal,
-};
+use super::{actor, fact_day, member_names, refusal, typed_day, typed_units, Refusal};
 use crate::shell::check;
 use crate::shell::check_csrf;
+use crate::shell::member_pick;
 use crate::shell::random_token;
 use crate::shell::render;
 use crate::shell::visible_org;
@@ -26,7 +25,7 @@ use crate::shell::PageError;
 use crate::shell::PageResult;
 use crate::shell::Tr;
 use crate::AppState;
-use app::access_cases::{Action, Session};
+use app::access_cases::Action;
 use app::trade_cases::{
     Funding, PriceListInput, RequestInput, Round, RoundInput, SupplierInput, TierInput,
 };
@@ -66,7 +65,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route(&format!("{r}/recepciones"), post(receive_post))
         .route(&format!("{r}/pagos"), post(pay_post))
         .route(&format!("{r}/entregas"), post(pick_up_post))
-        .route(&format!("{r}/ahorros.csv"), get(savings_csv))
         .route(
             "/odf/{slug}/comercio/pedir",
             get(request_page).post(request_post),
@@ -269,18 +267,8 @@ pub async fn purchasing_page(
     purchasing_response(&state, &ctx, &slug, Outcome::default()).await
 }
 
-/// The organisation and session of a staff write (CSRF checked, `ManageMembers`).
-pub(super) async fn staff_write(
-    state: &AppState,
-    ctx: &Ctx,
-    slug: &str,
-    csrf: &str,
-) -> Result<(Org, Session), PageError> {
-    let (org, session) = visible_org(state, ctx, slug).await?;
-    check_csrf(ctx, &session, csrf)?;
-    check(ctx, &session.viewer, org.id, Action::ManageMembers)?;
-    Ok((org, session))
-}
+/// The organisation and session of a staff write (CSRF checked, `ManageMembers`): the shell's.
+pub(super) use crate::shell::staff_form as staff_write;
 
 pub async fn supplier_post(
     State(state): State<AppState>,
@@ -650,11 +638,6 @@ pub struct PickRow {
     pub units: u32,
 }
 
-pub struct MemberOption {
-    pub value: String,
-    pub label: String,
-}
-
 #[derive(Template)]
 #[template(path = "trade_round.html")]
 struct RoundPage {
@@ -679,8 +662,9 @@ struct RoundPage {
     savings_pager: super::Pager,
     orders: Vec<OrderRow>,
     picks: Vec<PickRow>,
-    /// `member:material` choices for a pick-up (those who requested).
-    pickers: Vec<MemberOption>,
+    /// The materials requested in the round, for a pick-up (the member is typed by name or
+    /// number: `shell::member_pick`).
+    pick_materials: Vec<String>,
     today: String,
     out: Outcome,
 }
@@ -746,21 +730,15 @@ async fn round_response_page(
         .iter()
         .map(|r| r.member)
         .chain(savings.iter().map(|s| s.member))
+        .chain(round.picked.keys().map(|(m, _)| *m).filter(|m| shown(*m)))
         .collect();
     let names = member_names(state, t, org.id, &ids).await?;
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     let may_write = v.may(org.id, Action::ManageMembers);
-    let pickers = if may_write {
-        requests
-            .iter()
-            .map(|r| MemberOption {
-                value: format!("{}:{}", r.member, r.material),
-                label: format!("{} · {} ({})", name(r.member), r.material, r.quantity_units),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let mut pick_materials: Vec<String> =
+        round.requests.iter().map(|r| r.material.clone()).collect();
+    pick_materials.sort();
+    pick_materials.dedup();
     let page = RoundPage {
         t,
         nav: Nav::for_session(t, &session, Some(&org)),
@@ -845,7 +823,7 @@ async fn round_response_page(
                 units: *units,
             })
             .collect(),
-        pickers,
+        pick_materials,
         today: crate::shell::today_mx().to_string(),
         out,
     };
@@ -1015,6 +993,7 @@ pub async fn pick_up_post(
 ) -> PageResult {
     let t = ctx.t;
     let app = state.app.clone();
+    let st = state.clone();
     let id = round.clone();
     round_act(
         &state,
@@ -1025,13 +1004,24 @@ pub async fn pick_up_post(
         "entregar",
         "unidades",
         |org, by, f| async move {
-            let (member, material) = field(&f, "socio")
+            // The member typed by name or number and the material chosen (issue 18); a form
+            // shown before (`member:material` in one select) still reads as it was.
+            let older = field(&f, "socio")
                 .split_once(':')
-                .and_then(|(m, mat)| Some((m.parse::<i64>().ok()?, mat.to_string())))
-                .ok_or_else(|| Refusal {
-                    field: "socio",
-                    message: t.get("trade18.err.member").to_string(),
-                })?;
+                .and_then(|(m, mat)| Some((m.parse::<i64>().ok()?, mat.to_string())));
+            let (member, material) = match older {
+                Some(pair) => pair,
+                None => match member_pick::resolve_app(&st, org.id, field(&f, "socio")).await {
+                    Err(e) => return Ok(Err(e)),
+                    Ok(Err(u)) => {
+                        return Err(Refusal {
+                            field: "socio",
+                            message: u.sentence(t),
+                        })
+                    }
+                    Ok(Ok(m)) => (m, field(&f, "material").to_string()),
+                },
+            };
             let units = typed_units(field(&f, "unidades")).ok_or_else(|| Refusal {
                 field: "unidades",
                 message: t.get("trade18.err.units").to_string(),
@@ -1066,57 +1056,6 @@ pub async fn pick_up_post(
         },
     )
     .await
-}
-
-/// `.../ahorros.csv`: the round's charges and savings per member and material (the lines the
-/// viewer may see).
-pub async fn savings_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((slug, round)): Path<(String, String)>,
-) -> PageResult {
-    let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    let v = &session.viewer;
-    check(&ctx, v, org.id, Action::ViewShared)?;
-    let report = match state.app.round_report(org.id, &round).await {
-        Ok(r) => r,
-        Err(AppError::Field(_)) => return Err(PageError::NotFound(t)),
-        Err(e) => return Err(PageError::from_app(t, e)),
-    };
-    let all = v.may(org.id, Action::ViewMembers);
-    let me = v.member_id_in(org.id);
-    let rows: Vec<_> = report
-        .members
-        .iter()
-        .filter(|m| all || me == Some(m.member))
-        .collect();
-    let ids: Vec<i64> = rows.iter().map(|r| r.member).collect();
-    let names = member_names(&state, t, org.id, &ids).await?;
-    let mut out = String::from("socio,nombre,material,unidades,cargo,costo_por_su_cuenta,ahorro\n");
-    for m in rows {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
-            m.member,
-            csv_field(names.get(&m.member).map_or("", |s| s.as_str())),
-            csv_field(&m.material),
-            m.units,
-            csv_pesos(m.charged_minor),
-            m.alone_minor.map(csv_pesos).unwrap_or_default(),
-            m.saving_minor.map(csv_pesos).unwrap_or_default(),
-        ));
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"ronda-{round}-ahorros.csv\""),
-            ),
-        ],
-        out,
-    )
-        .into_response())
 }
 
 // ---------------------------------------------------------------- the member's page

@@ -13,9 +13,7 @@
 use super::purchasing::{
     field, reference, staff_write, typed_amount, typed_funding, Fields, Outcome,
 };
-use super::{
-    actor, csv_field, csv_pesos, fact_day, member_names, refusal, typed_day, typed_units, Refusal,
-};
+use super::{actor, fact_day, member_names, refusal, typed_day, typed_units, Refusal};
 use crate::shell::check;
 use crate::shell::random_token;
 use crate::shell::render;
@@ -31,7 +29,7 @@ use app::trade_cases::{CapacityInput, DeliveryInput, OrderInput};
 use app::AppError;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -48,14 +46,13 @@ pub(super) fn routes() -> Router<AppState> {
             post(capacity_post),
         )
         .route(o, get(order_page))
-        .route(&format!("{o}/reparto.csv"), get(shares_csv))
         .route(&format!("{o}/entregas"), post(delivery_post))
         .route(&format!("{o}/factura"), post(invoice_post))
         .route(&format!("{o}/anticipos"), post(advance_post))
         .route(&format!("{o}/cobros"), post(payment_post))
 }
 
-fn grade_of(g: trade::sales::Grade) -> &'static str {
+pub(super) fn grade_of(g: trade::sales::Grade) -> &'static str {
     match g {
         trade::sales::Grade::A => "A",
         trade::sales::Grade::B => "B",
@@ -182,12 +179,22 @@ fn whole(f: &Fields, name: &'static str, t: Tr) -> Result<u64, Refusal> {
     }
 }
 
-/// A member's number typed in a form.
-fn typed_member(t: Tr, f: &Fields) -> Result<i64, Refusal> {
-    field(f, "socio").parse::<i64>().map_err(|_| Refusal {
-        field: "socio",
-        message: t.get("trade18.err.member").to_string(),
-    })
+/// The member typed in a form's `socio` box, by name or number (issue 18: a text box with
+/// suggestions, never a select of every member; `shell::member_pick`).
+async fn typed_member(
+    state: &AppState,
+    t: Tr,
+    org_id: store::OrgId,
+    f: &Fields,
+) -> Result<Result<i64, Refusal>, PageError> {
+    Ok(
+        crate::shell::member_pick::resolve(state, t, org_id, field(f, "socio"))
+            .await?
+            .map_err(|u| Refusal {
+                field: "socio",
+                message: u.sentence(t),
+            }),
+    )
 }
 
 /// R-SELL-1: staff declare a member's capacity for a product and grade.
@@ -200,9 +207,10 @@ pub async fn capacity_post(
     let t = ctx.t;
     let (org, session) = staff_write(&state, &ctx, &slug, field(&f, "csrf")).await?;
     let form = "capacidad";
+    let member = typed_member(&state, t, org.id, &f).await?;
     let parsed = (|| -> Result<CapacityInput, Refusal> {
         Ok(CapacityInput {
-            member: typed_member(t, &f)?,
+            member: member?,
             product: field(&f, "producto").to_string(),
             grade: field(&f, "calidad").to_string(),
             capacity_units: whole(&f, "capacidad", t)?,
@@ -328,7 +336,6 @@ pub async fn accept_post(
 // ---------------------------------------------------------------- one order
 
 pub struct ShareRow {
-    pub member_id: i64,
     pub member: String,
     pub assigned: u64,
     pub accepted: u64,
@@ -446,7 +453,6 @@ async fn order_response_page(
         shares: rows
             .iter()
             .map(|d| ShareRow {
-                member_id: d.member,
                 member: name(d.member),
                 assigned: d.assigned_units,
                 accepted: d.accepted_units,
@@ -522,8 +528,9 @@ pub async fn delivery_post(
 ) -> PageResult {
     let t = ctx.t;
     let (org, session) = staff_write(&state, &ctx, &slug, field(&f, "csrf")).await?;
+    let member = typed_member(&state, t, org.id, &f).await?;
     let parsed = (|| -> Result<DeliveryInput, Refusal> {
-        let member = typed_member(t, &f)?;
+        let member = member?;
         let delivered = typed_units(field(&f, "entregadas")).ok_or_else(|| Refusal {
             field: "entregadas",
             message: t.get("trade18.err.units").to_string(),
@@ -592,9 +599,10 @@ pub async fn advance_post(
 ) -> PageResult {
     let t = ctx.t;
     let (org, session) = staff_write(&state, &ctx, &slug, field(&f, "csrf")).await?;
+    let member = typed_member(&state, t, org.id, &f).await?;
     let parsed =
         (|| -> Result<(i64, i64, app::trade_cases::Funding, chrono::NaiveDate), Refusal> {
-            let member = typed_member(t, &f)?;
+            let member = member?;
             let amount = typed_amount(t, &f, "importe")?;
             let funding = typed_funding(t, &f)?;
             let on = fact_day(t, field(&f, "fecha"), org.data.founded_on).map_err(|m| Refusal {
@@ -669,62 +677,4 @@ pub async fn payment_post(
     };
     let out = act_outcome(t, "cobro", "importe", f, done)?;
     order_response(&state, &ctx, &slug, &order, out).await
-}
-
-/// `.../reparto.csv`: each member's share of an order (the lines the viewer may see).
-pub async fn shares_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((slug, order)): Path<(String, String)>,
-) -> PageResult {
-    let t = ctx.t;
-    let (org, session) = visible_org(&state, &ctx, &slug).await?;
-    let v = &session.viewer;
-    check(&ctx, v, org.id, Action::ViewShared)?;
-    let fail = |e| PageError::from_app(t, e);
-    if !state
-        .app
-        .sales_orders(org.id)
-        .await
-        .map_err(fail)?
-        .contains(&order)
-    {
-        return Err(PageError::NotFound(t));
-    }
-    let o = state.app.sales_order(org.id, &order).await.map_err(fail)?;
-    let all = v.may(org.id, Action::ViewMembers);
-    let me = v.member_id_in(org.id);
-    let rows: Vec<_> = o
-        .member_deliveries()
-        .map_err(fail)?
-        .into_iter()
-        .filter(|d| all || me == Some(d.member))
-        .collect();
-    let ids: Vec<i64> = rows.iter().map(|d| d.member).collect();
-    let names = member_names(&state, t, org.id, &ids).await?;
-    let price = o.input.unit_price_minor;
-    let mut out = String::from("socio,nombre,asignado,aceptado,rechazado,valor,anticipos\n");
-    for d in rows {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
-            d.member,
-            csv_field(names.get(&d.member).map_or("", |s| s.as_str())),
-            d.assigned_units,
-            d.accepted_units,
-            d.rejected_units,
-            csv_pesos(d.accepted_units as i64 * price),
-            csv_pesos(o.advances.get(&d.member).copied().unwrap_or(0)),
-        ));
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"pedido-{order}-reparto.csv\""),
-            ),
-        ],
-        out,
-    )
-        .into_response())
 }
