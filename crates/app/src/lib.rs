@@ -19,6 +19,7 @@ pub mod fact_date;
 pub mod fund_cases;
 pub mod governance_cases;
 pub mod kept_stream;
+pub mod turn_queue;
 pub mod opening_cases;
 pub mod registry_cases;
 pub mod settings_cases;
@@ -45,6 +46,7 @@ pub struct App {
     password_checks: Arc<std::sync::atomic::AtomicU64>,
     kept_periods: Arc<kept_stream::KeptStreams<fund_cases::reports::PeriodReports>>,
     kept_plans: Arc<kept_stream::KeptStreams<std::collections::BTreeMap<i64, fund::BusinessPlan>>>,
+    report_queue: Arc<turn_queue::TurnQueue<fund_cases::report_turn::Waiter>>,
 }
 
 impl App {
@@ -54,6 +56,7 @@ impl App {
             password_checks: Arc::default(),
             kept_periods: Arc::default(),
             kept_plans: Arc::default(),
+            report_queue: Arc::default(),
         }
     }
 

@@ -30,6 +30,7 @@ pub mod operations;
 pub mod ops;
 pub mod plans;
 pub mod reports;
+pub(crate) mod report_turn;
 pub mod statements;
 pub mod unusual;
 
