@@ -58,21 +58,20 @@ enum Decided {
 
 impl App {
     /// Files `request` in its period's turn: queued behind the period's other waiting reports
-    /// and committed with them (`grouped`), or in a turn and a commit of its own.
+    /// and committed with them, or, when their commit failed, again in a turn and a commit of
+    /// its own.
     pub(crate) async fn report_in_turn(
         &self,
         org_id: OrgId,
         request: ReportRequest,
-        grouped: bool,
     ) -> Result<IncomeReport, AppError> {
-        match self.take_turn(org_id, request.clone(), grouped).await? {
+        let answer = match self.take_turn(org_id, request.clone(), true).await? {
+            Answer::Alone => self.take_turn(org_id, request, false).await?,
+            answer => answer,
+        };
+        match answer {
             Answer::Done(outcome) => outcome,
-            Answer::Alone if grouped => match self.take_turn(org_id, request, false).await? {
-                Answer::Done(outcome) => outcome,
-                Answer::Alone => Err(AppError::Integrity(
-                    "a report filed alone was not answered".to_string(),
-                )),
-            },
+            // A turn of its own always answers its one request.
             Answer::Alone => Err(AppError::Integrity(
                 "a report filed alone was not answered".to_string(),
             )),

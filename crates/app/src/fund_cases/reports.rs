@@ -290,7 +290,7 @@ impl App {
             filed_on,
             audit: audit.clone(),
         };
-        self.report_in_turn(org_id, request, true).await
+        self.report_in_turn(org_id, request).await
     }
 
     /// R-PLAN-2: corrects a member's effective report of a period with new figures and a
