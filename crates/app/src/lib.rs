@@ -19,13 +19,13 @@ pub mod fact_date;
 pub mod fund_cases;
 pub mod governance_cases;
 pub mod kept_stream;
-pub mod turn_queue;
 pub mod opening_cases;
 pub mod registry_cases;
 pub mod settings_cases;
 pub mod statement_fold;
 pub mod support_cases;
 pub mod trade_cases;
+pub mod turn_queue;
 
 pub use error::AppError;
 pub use events::Actor;

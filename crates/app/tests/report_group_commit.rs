@@ -159,10 +159,18 @@ async fn in_one_batch_each_gets_its_own_answer() {
         }
         let mut tasks = Vec::new();
         for (i, &member) in m.iter().enumerate() {
-            tasks.push((member, revenue_of(i), file(&app, org, member, revenue_of(i))));
+            tasks.push((
+                member,
+                revenue_of(i),
+                file(&app, org, member, revenue_of(i)),
+            ));
         }
         // Member 1 again with other figures (whichever is first is filed); member 2 three more times with the same ones.
-        tasks.push((m[1], revenue_of(1) + 1, file(&app, org, m[1], revenue_of(1) + 1)));
+        tasks.push((
+            m[1],
+            revenue_of(1) + 1,
+            file(&app, org, m[1], revenue_of(1) + 1),
+        ));
         for _ in 0..3 {
             tasks.push((m[2], revenue_of(2), file(&app, org, m[2], revenue_of(2))));
         }
@@ -198,9 +206,15 @@ async fn in_one_batch_each_gets_its_own_answer() {
         }
         // Of member 1's two reports, whichever came first is filed and the other refused.
         let one = stored.iter().find(|r| r.member_id == m[1]).unwrap();
-        let (_, other, _) = refused.iter().find(|(member, _, _)| *member == m[1]).unwrap();
+        let (_, other, _) = refused
+            .iter()
+            .find(|(member, _, _)| *member == m[1])
+            .unwrap();
         assert_ne!(one.revenue.amount_minor(), *other, "{backend}");
-        assert!([revenue_of(1), revenue_of(1) + 1].contains(other), "{backend}");
+        assert!(
+            [revenue_of(1), revenue_of(1) + 1].contains(other),
+            "{backend}"
+        );
     }
 }
 
@@ -241,7 +255,9 @@ async fn a_close_racing_sixty_four_reports_includes_or_marks_each_late() {
             next += 1;
         }
         for t in tasks {
-            t.await.unwrap().unwrap_or_else(|e| panic!("{backend}: {e}"));
+            t.await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{backend}: {e}"));
         }
         let late = stream(&app, org, "reports.late").await.len();
         assert!(in_close <= 64, "{backend}");

@@ -29,8 +29,8 @@ pub mod demo;
 pub mod operations;
 pub mod ops;
 pub mod plans;
-pub mod reports;
 pub(crate) mod report_turn;
+pub mod reports;
 pub mod statements;
 pub mod unusual;
 
