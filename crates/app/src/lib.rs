@@ -26,6 +26,7 @@ pub mod settings_cases;
 pub mod statement_fold;
 pub mod support_cases;
 pub mod trade_cases;
+pub mod turn_queue;
 
 pub use error::AppError;
 pub use events::Actor;
@@ -48,8 +49,8 @@ pub struct App {
     kept_periods: Arc<kept_stream::KeptStreams<fund_cases::reports::PeriodReports>>,
     kept_plans: Arc<kept_stream::KeptStreams<std::collections::BTreeMap<i64, fund::BusinessPlan>>>,
     kept_outcomes: Arc<support_cases::KeptOutcomes>,
-
     kept_compliance: Arc<support_cases::KeptCompliance>,
+    report_queue: Arc<turn_queue::TurnQueue<fund_cases::report_turn::Waiter>>,
 }
 
 impl App {
@@ -60,8 +61,8 @@ impl App {
             kept_periods: Arc::default(),
             kept_plans: Arc::default(),
             kept_outcomes: Arc::default(),
-
             kept_compliance: Arc::default(),
+            report_queue: Arc::default(),
         }
     }
 

@@ -29,6 +29,7 @@ pub mod demo;
 pub mod operations;
 pub mod ops;
 pub mod plans;
+pub(crate) mod report_turn;
 pub mod reports;
 pub mod statements;
 pub mod unusual;

@@ -7,6 +7,7 @@
 //! `report:{period}:m{member}:c{superseded id}` for a correction (a report is corrected once).
 
 use super::plans::plan_for;
+use super::report_turn::ReportRequest;
 use super::{event, parse_payload, reports_stream, Audit, LATE_STREAM};
 use crate::{App, AppError, FactDate};
 use chrono::NaiveDate;
@@ -263,20 +264,8 @@ impl App {
         // Whether the period's close completed, read before the period's turn (one query less
         // while the period's other reports wait): a close records its start in the period's
         // stream and claims its slot before it completes, so a close that completes after this
-        // read is seen below as started, or makes the commit lose the slot and read again.
+        // read is seen in the turn as started, or makes the commit lose the slot and read again.
         let closed = self.is_closed(org_id, period).await?;
-        // The period's reports kept folded, locked until this attempt ends: reports of the
-        // period filed through this process take turns (issue 15's month-end surge) instead of
-        // racing for the period's slot.
-        let currency = org.data.currency;
-        let kept = self
-            .kept_periods
-            .lock(self, org_id, &reports_stream(period), |filed, e| {
-                filed.apply(e, period, currency)
-            })
-            .await?;
-        let filed = &kept.value;
-        let existing = &filed.reports;
         let (supersedes, reason) = match supersedes {
             Some((id, reason)) => (Some(id), Some(reason)),
             None => (None, None),
@@ -290,34 +279,18 @@ impl App {
             supersedes,
             reason,
         };
-        // Filing exactly the same first report again is a replay, not a duplicate.
-        if new.supersedes.is_none() {
-            if let Some(same) = existing.iter().find(|r| {
-                r.member_id == new.member_id
-                    && r.supersedes.is_none()
-                    && r.revenue == new.revenue
-                    && r.profit == new.profit
-                    && r.reported_by == new.reported_by
-            }) {
-                return Ok(same.clone());
-            }
-        }
-        check_plan(&plans, input.member_id, period)?;
-        let report = fund::accept_report(0, new, &member, existing, filed_on)?;
-        let late = filed.close_started || closed;
-        let events = report_events(&[&report], late, filed.slot, audit)?;
-        let committed = self
-            .store()
-            .commit(
-                org_id,
-                &Commit {
-                    events,
-                    ..Commit::default()
-                },
-            )
-            .await?;
-        let seq = committed.events.first().map_or(0, |(seq, _)| *seq);
-        Ok(IncomeReport { id: seq, ..report })
+        // The period's reports filed through this process take turns (issue 15's month-end
+        // surge) instead of racing for the period's slot, and the one whose turn it is commits
+        // those waiting behind it with its own ([`super::report_turn`]).
+        let request = ReportRequest {
+            new,
+            member,
+            plans,
+            closed,
+            filed_on,
+            audit: audit.clone(),
+        };
+        self.report_in_turn(org_id, request).await
     }
 
     /// R-PLAN-2: corrects a member's effective report of a period with new figures and a
@@ -507,7 +480,7 @@ impl App {
 }
 
 /// R-PLAN-1: a report needs the member's business plan (its baseline makes the increment).
-fn check_plan(
+pub(super) fn check_plan(
     plans: &[fund::BusinessPlan],
     member_id: MemberId,
     period: Period,
@@ -534,9 +507,21 @@ pub(crate) fn report_events(
     filed_before: usize,
     audit: &Audit,
 ) -> Result<Vec<NewEvent>, AppError> {
+    let each: Vec<(&IncomeReport, &Audit)> = reports.iter().map(|r| (*r, audit)).collect();
+    report_events_by(&each, period_closed, filed_before)
+}
+
+/// [`report_events`] of reports filed by different people (a group commit,
+/// [`super::report_turn`]): each report's event names its own; the slot and the late marker
+/// name the first report's.
+pub(crate) fn report_events_by(
+    reports: &[(&IncomeReport, &Audit)],
+    period_closed: bool,
+    filed_before: usize,
+) -> Result<Vec<NewEvent>, AppError> {
     let mut events = Vec::with_capacity(reports.len() + 2);
     let mut late: Option<(String, Period)> = None;
-    for r in reports {
+    for (r, audit) in reports {
         let key = report_key(r);
         if (period_closed || r.supersedes.is_some()) && late.is_none() {
             late = Some((key.clone(), r.period));
@@ -549,24 +534,24 @@ pub(crate) fn report_events(
             audit,
         )?);
     }
-    if let Some(first) = reports.first() {
+    if let Some((first, audit)) = reports.first() {
         events.push(report_slot(
             first.period,
             filed_before,
             &report_key(first),
             audit,
         )?);
-    }
-    if let Some((key, period)) = late {
-        events.push(event(
-            LATE_STREAM,
-            "report.late",
-            format!("late:{key}"),
-            &LatePayload {
-                period: period.to_string(),
-            },
-            audit,
-        )?);
+        if let Some((key, period)) = late {
+            events.push(event(
+                LATE_STREAM,
+                "report.late",
+                format!("late:{key}"),
+                &LatePayload {
+                    period: period.to_string(),
+                },
+                audit,
+            )?);
+        }
     }
     Ok(events)
 }
