@@ -30,6 +30,7 @@ pub(crate) mod i18n;
 pub mod limiter;
 pub(crate) mod offline;
 pub(crate) mod page;
+pub(crate) mod pager;
 pub mod read_cache;
 pub(crate) mod read_gate;
 pub(crate) mod rules;
