@@ -121,7 +121,11 @@ async fn the_plans_page_counts_every_plan_and_flag_and_shows_fifty_at_a_time() {
         }
         ids.sort();
         ids.reverse();
-        assert!(ids.len() > 50, "{backend}: {} plans, more than a page", ids.len());
+        assert!(
+            ids.len() > 50,
+            "{backend}: {} plans, more than a page",
+            ids.len()
+        );
         let words = format!("{} planes", grouped(ids.len()));
         let first = get(&w, &format!("{O}/planes"), Some(&staff)).await;
         assert_eq!(first.status, StatusCode::OK, "{backend}");
@@ -135,7 +139,10 @@ async fn the_plans_page_counts_every_plan_and_flag_and_shows_fifty_at_a_time() {
         let link = |id: i64| format!("{O}/planes/{id}\"");
         assert!(ids[..50].iter().all(|id| list.contains(&link(*id))));
         assert!(ids[50..].iter().all(|id| !list.contains(&link(*id))));
-        assert!(list.contains("pagina=2&amp;marcados=1#plans-list"), "{backend}");
+        assert!(
+            list.contains("pagina=2&amp;marcados=1#plans-list"),
+            "{backend}"
+        );
         assert!(!list.contains("id=\"plans-prev\""));
         let second = get(&w, &format!("{O}/planes?pagina=2"), Some(&staff)).await;
         let list = second.body.split("id=\"plans-list\"").nth(1).unwrap();
@@ -154,7 +161,10 @@ async fn the_plans_page_counts_every_plan_and_flag_and_shows_fifty_at_a_time() {
         };
         let section = first.body.split("id=\"flagged\"").nth(1).unwrap();
         let section = section.split("id=\"plans-list\"").next().unwrap();
-        assert!(section.contains(&summary(&words, flags.len(), 1)), "{backend}");
+        assert!(
+            section.contains(&summary(&words, flags.len(), 1)),
+            "{backend}"
+        );
         for f in flags.iter().take(50) {
             let name = member_name(&w, f.flag.member_id).await;
             assert_eq!(f.member_name, name);
