@@ -32,7 +32,7 @@ use fund::{Period, PeriodSettings};
 use governance::settings::SettingKey;
 use ledger::{Account, AccountCode, EntryDraft, Money, Posting, ValidEntry};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use store::{Commit, MemberId, Org, OrgId, Page, MAX_BATCH_ENTRIES, MAX_PAGE};
 
 /// The stream of dues charges and payments.
@@ -904,7 +904,12 @@ impl App {
             let by = self.effective_reports(org_id, *p).await?;
             reported.push((*p, by.keys().copied().collect()));
         }
-        let plans = self.plans(org_id).await?;
+        // Issue 17: the plans by member, so that each member's row looks at their own plans
+        // only (not every plan of the organisation for every member).
+        let mut plans: HashMap<MemberId, Vec<fund::BusinessPlan>> = HashMap::new();
+        for plan in self.plans(org_id).await? {
+            plans.entry(plan.member_id).or_default().push(plan);
+        }
         let mut rows = Vec::new();
         let mut page = Page::first(MAX_PAGE);
         loop {
@@ -920,10 +925,11 @@ impl App {
                     .iter()
                     .filter(|(p, who)| {
                         !who.contains(&m.id)
-                            && plans.iter().any(|plan| {
-                                plan.member_id == m.id
-                                    && plan.status == fund::PlanStatus::Active
-                                    && plan.agreed_on <= p.last_day()
+                            && plans.get(&m.id).is_some_and(|theirs| {
+                                theirs.iter().any(|plan| {
+                                    plan.status == fund::PlanStatus::Active
+                                        && plan.agreed_on <= p.last_day()
+                                })
                             })
                     })
                     .map(|(p, _)| *p)

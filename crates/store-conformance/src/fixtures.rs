@@ -72,6 +72,22 @@ pub fn entry_in(currency: Currency, key: &str, memo: &str, postings: &[(&str, i6
     .unwrap_or_else(|e| panic!("test entry {key}: {e}"))
 }
 
+/// An MXN entry dated `on` (see [`entry`]).
+pub(crate) fn entry_on(key: &str, on: NaiveDate, postings: &[(&str, i64)]) -> ValidEntry {
+    let e = entry(key, postings);
+    EntryDraft {
+        idempotency_key: key.to_string(),
+        reason: "conformance.test".into(),
+        rule_id: "MANUAL".into(),
+        date: on,
+        memo: String::new(),
+        postings: e.postings().to_vec(),
+        reverses: None,
+    }
+    .validate(|_| Some(Currency::MXN))
+    .unwrap_or_else(|e| panic!("test entry {key}: {e}"))
+}
+
 /// The `n`th test member (n < 26^4): a woman born in 1980 with a valid CURP of her own.
 pub fn member(n: u32) -> NewMember {
     let letters: String = (0..4)

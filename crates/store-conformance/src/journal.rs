@@ -1,10 +1,10 @@
 //! Organisations, charts of accounts and the journal.
 
 use crate::assert_error;
-use crate::fixtures::{code, entry, entry_in, new_org, new_org_data};
+use crate::fixtures::{code, date, entry, entry_in, entry_on, new_org, new_org_data};
 use ledger::{Account, AccountKind, AccountOwner, Currency, TrialBalance};
 use std::sync::Arc;
-use store::{Page, Posted, Store, StoreError, MAX_BATCH_ENTRIES};
+use store::{DatedPosting, Page, Posted, Store, StoreError, MAX_BATCH_ENTRIES};
 
 /// The books of one organisation are sound: materialised balances equal the sum of postings,
 /// and every currency sums to zero.
@@ -575,6 +575,115 @@ pub async fn check_entries_read_back_in_order(store: Arc<dyn Store>) {
         store.entry(org.id, posted[24].entry_id + 1_000).await,
         Err(StoreError::NotFound { .. })
     ));
+}
+
+/// `Store::account_postings_dated`: the postings on one account of the entries dated in a
+/// window of days, reversals marked, paged by entry without splitting one; figures by hand.
+pub async fn check_an_accounts_postings_in_a_window_of_days(store: Arc<dyn Store>) {
+    let org = new_org(&*store, "dated").await;
+    let trust = "fund:trust-bank:development";
+    let before = entry_on(
+        "before",
+        date(2025, 2, 28),
+        &[(trust, 11), ("fund:development", -11)],
+    );
+    let first = entry_on(
+        "first",
+        date(2025, 3, 1),
+        &[(trust, 1_000), ("fund:development", -1_000)],
+    );
+    let elsewhere = entry_on(
+        "elsewhere",
+        date(2025, 3, 15),
+        &[("odf:bank", 5), ("odf:equity", -5)],
+    );
+    // Two postings on the account in one entry: a page never splits them.
+    let split = entry_on(
+        "split",
+        date(2025, 4, 10),
+        &[(trust, 300), ("fund:development", -500), (trust, 200)],
+    );
+    let on_the_last_day = entry_on(
+        "last-day",
+        date(2025, 5, 31),
+        &[(trust, -40), ("fund:development", 40)],
+    );
+    let after = entry_on(
+        "after",
+        date(2025, 6, 1),
+        &[(trust, 7), ("fund:development", -7)],
+    );
+    let mut ids = Vec::new();
+    for e in [
+        &before,
+        &first,
+        &elsewhere,
+        &split,
+        &on_the_last_day,
+        &after,
+    ] {
+        ids.push(store.post(org.id, e).await.expect("post").entry_id);
+    }
+    let key = ledger::IdempotencyKey::parse("first:reversal").expect("key");
+    let reversal = first.reversal(ids[1], key, date(2025, 4, 1));
+    let reversed = store
+        .post(org.id, &reversal)
+        .await
+        .expect("reversal")
+        .entry_id;
+
+    let (from, until) = (date(2025, 3, 1), date(2025, 6, 1));
+    let account = code(trust);
+    let p = |entry_id, on, amount_minor, reversal| DatedPosting {
+        entry_id,
+        date: on,
+        amount_minor,
+        reversal,
+    };
+    let expected = vec![
+        p(ids[1], date(2025, 3, 1), 1_000, false),
+        p(ids[3], date(2025, 4, 10), 300, false),
+        p(ids[3], date(2025, 4, 10), 200, false),
+        p(ids[4], date(2025, 5, 31), -40, false),
+        p(reversed, date(2025, 4, 1), -1_000, true),
+    ];
+    let all = store
+        .account_postings_dated(org.id, &account, from, until, Page::first(100))
+        .await
+        .expect("postings in the window");
+    assert_eq!(all, expected);
+    // One entry a page: the split entry's two postings come together.
+    let mut paged = Vec::new();
+    let mut page = Page::first(1);
+    loop {
+        let got = store
+            .account_postings_dated(org.id, &account, from, until, page)
+            .await
+            .expect("a page");
+        let Some(last) = got.last() else { break };
+        assert!(got.iter().all(|x| x.entry_id == last.entry_id), "{got:?}");
+        page.after_id = last.entry_id;
+        paged.extend(got);
+    }
+    assert_eq!(paged, expected);
+    // An empty window, an account not open, another organisation's account.
+    let none = store
+        .account_postings_dated(org.id, &account, until, until, Page::first(100))
+        .await
+        .expect("an empty window");
+    assert!(none.is_empty());
+    assert!(matches!(
+        store
+            .account_postings_dated(org.id, &code("odf:nope"), from, until, Page::first(10))
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let other = new_org(&*store, "dated-other").await;
+    let theirs = store
+        .account_postings_dated(other.id, &account, from, until, Page::first(100))
+        .await
+        .expect("the other organisation's own account");
+    assert!(theirs.is_empty());
 }
 
 pub async fn check_a_balance_overflow_is_refused_not_wrapped(store: Arc<dyn Store>) {

@@ -70,6 +70,7 @@ macro_rules! conformance_suite {
             check_a_reversal_brings_balances_back,
             check_materialised_balances_equal_derived_balances,
             check_entries_read_back_in_order,
+            check_an_accounts_postings_in_a_window_of_days,
             check_a_balance_overflow_is_refused_not_wrapped,
             check_import_registers_members_and_opens_their_accounts,
             check_reimporting_the_same_members_changes_nothing,

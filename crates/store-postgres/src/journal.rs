@@ -7,11 +7,14 @@
 //! in autocommit; a batch of 10,000 is six round trips.
 
 use crate::{clamp_limit, corrupt, Attempt, AttemptResult};
+use chrono::NaiveDate;
 use ledger::{AccountCode, Currency, EntryDraft, Money, Posting, TrialBalance, ValidEntry};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::{BTreeMap, HashMap};
-use store::{EntryId, OrgId, Page, Posted, StoreError, StoredEntry, MAX_BATCH_ENTRIES};
+use store::{
+    DatedPosting, EntryId, OrgId, Page, Posted, StoreError, StoredEntry, MAX_BATCH_ENTRIES,
+};
 
 /// Locks the balance rows of `codes` in the one order every writer uses and returns each
 /// account's currency and balance. Accounts not open in `org_id` are simply absent.
@@ -691,6 +694,51 @@ pub(crate) async fn account_entries(
         require_account(pool, org_id, account).await?;
     }
     entries_from_rows(&rows)
+}
+
+/// [`store::Store::account_postings_dated`]: a page of the account's entries dated in the
+/// window, and their postings on the account, in one query.
+pub(crate) async fn account_postings_dated(
+    pool: &PgPool,
+    org_id: OrgId,
+    account: &AccountCode,
+    window: (NaiveDate, NaiveDate),
+    page: Page,
+) -> AttemptResult<Vec<DatedPosting>> {
+    let rows = sqlx::query(
+        "WITH page AS ( \
+             SELECT DISTINCT p.entry_id AS id FROM postings p \
+             JOIN entries e ON e.org_id = p.org_id AND e.id = p.entry_id \
+             WHERE p.org_id = $1 AND p.account_code = $2 AND p.entry_id > $3 \
+               AND e.date >= $5 AND e.date < $6 \
+             ORDER BY p.entry_id LIMIT $4 \
+         ) \
+         SELECT p.entry_id, e.date, p.amount_minor, e.reverses IS NOT NULL FROM page \
+         JOIN entries e ON e.org_id = $1 AND e.id = page.id \
+         JOIN postings p ON p.org_id = $1 AND p.entry_id = page.id AND p.account_code = $2 \
+         ORDER BY p.entry_id, p.seq",
+    )
+    .bind(org_id)
+    .bind(account.as_str())
+    .bind(page.after_id)
+    .bind(clamp_limit(page))
+    .bind(window.0)
+    .bind(window.1)
+    .fetch_all(pool)
+    .await?;
+    if rows.is_empty() {
+        require_account(pool, org_id, account).await?;
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        out.push(DatedPosting {
+            entry_id: row.try_get(0)?,
+            date: row.try_get(1)?,
+            amount_minor: row.try_get(2)?,
+            reversal: row.try_get(3)?,
+        });
+    }
+    Ok(out)
 }
 
 async fn require_account(pool: &PgPool, org_id: OrgId, account: &AccountCode) -> AttemptResult<()> {

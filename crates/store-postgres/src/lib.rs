@@ -54,8 +54,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{
-    Commit, Committed, EntryId, ImportOutcome, MemberId, NewEvent, NewOrg, Org, OrgId, Page,
-    Posted, Store, StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
+    Commit, Committed, DatedPosting, EntryId, ImportOutcome, MemberId, NewEvent, NewOrg, Org,
+    OrgId, Page, Posted, Store, StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
 };
 
 /// Most times one call runs its transaction before giving up on retryable failures.
@@ -412,6 +412,20 @@ impl Store for PgStore {
     ) -> StoreResult<Vec<StoredEntry>> {
         retrying(self.follow(), "account_entries", || {
             journal::account_entries(&self.pool, org_id, account, page)
+        })
+        .await
+    }
+
+    async fn account_postings_dated(
+        &self,
+        org_id: OrgId,
+        account: &AccountCode,
+        from: NaiveDate,
+        until: NaiveDate,
+        page: Page,
+    ) -> StoreResult<Vec<DatedPosting>> {
+        retrying(self.follow(), "account_postings_dated", || {
+            journal::account_postings_dated(&self.pool, org_id, account, (from, until), page)
         })
         .await
     }

@@ -3,11 +3,14 @@
 
 use crate::sql::{json_ints, json_strings, multi_row_insert, rows_per_statement};
 use crate::{backend, corrupt};
+use chrono::NaiveDate;
 use ledger::{AccountCode, Currency, EntryDraft, Money, Posting, TrialBalance, ValidEntry};
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{Arguments, Row};
 use std::collections::HashMap;
-use store::{EntryId, OrgId, Page, Posted, StoreError, StoreResult, StoredEntry, MAX_PAGE};
+use store::{
+    DatedPosting, EntryId, OrgId, Page, Posted, StoreError, StoreResult, StoredEntry, MAX_PAGE,
+};
 
 /// A batch checked for what needs no database: keys repeated inside the batch resolved to
 /// their first occurrence (a different payload is a conflict).
@@ -662,6 +665,72 @@ pub(crate) async fn account_entries(
     account: &AccountCode,
     page: Page,
 ) -> StoreResult<Vec<StoredEntry>> {
+    require_account(pool, org_id, account).await?;
+    let limit = page.limit.min(MAX_PAGE);
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let ids = account_entry_ids(pool, org_id, account, page.after_id, limit as usize, None).await?;
+    entries_by_ids(pool, org_id, &ids).await
+}
+
+/// [`store::Store::account_postings_dated`]: the ids of a page of the account's entries dated
+/// in the window (through the block index, as [`account_entries`]), then their postings on
+/// the account in one query.
+pub(crate) async fn account_postings_dated(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    account: &AccountCode,
+    window: (NaiveDate, NaiveDate),
+    page: Page,
+) -> StoreResult<Vec<DatedPosting>> {
+    require_account(pool, org_id, account).await?;
+    let limit = page.limit.min(MAX_PAGE);
+    if limit == 0 || window.0 >= window.1 {
+        return Ok(Vec::new());
+    }
+    let ids = account_entry_ids(
+        pool,
+        org_id,
+        account,
+        page.after_id,
+        limit as usize,
+        Some(window),
+    )
+    .await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(
+        "SELECT p.entry_id, e.date, p.amount_minor, e.reverses IS NOT NULL FROM postings p \
+         JOIN entries e ON e.org_id = p.org_id AND e.id = p.entry_id \
+         WHERE p.org_id = ?1 AND p.entry_id IN (SELECT value FROM json_each(?2)) \
+           AND p.account_code = ?3 \
+         ORDER BY p.entry_id, p.seq",
+    )
+    .bind(org_id)
+    .bind(json_ints(ids.iter().copied()))
+    .bind(account.as_str())
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    rows.iter()
+        .map(|row| {
+            Ok(DatedPosting {
+                entry_id: row.try_get(0).map_err(backend)?,
+                date: row.try_get(1).map_err(backend)?,
+                amount_minor: row.try_get(2).map_err(backend)?,
+                reversal: row.try_get(3).map_err(backend)?,
+            })
+        })
+        .collect()
+}
+
+async fn require_account(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    account: &AccountCode,
+) -> StoreResult<()> {
     let open: Option<i64> =
         sqlx::query_scalar("SELECT 1 FROM accounts WHERE org_id = ?1 AND code = ?2")
             .bind(org_id)
@@ -669,15 +738,10 @@ pub(crate) async fn account_entries(
             .fetch_optional(pool)
             .await
             .map_err(backend)?;
-    if open.is_none() {
-        return Err(StoreError::not_found(format!("account '{account}'")));
+    match open {
+        Some(_) => Ok(()),
+        None => Err(StoreError::not_found(format!("account '{account}'"))),
     }
-    let limit = page.limit.min(MAX_PAGE);
-    if limit == 0 {
-        return Ok(Vec::new());
-    }
-    let ids = account_entry_ids(pool, org_id, account, page.after_id, limit as usize).await?;
-    entries_by_ids(pool, org_id, &ids).await
 }
 
 /// Entries per block of the postings index `postings_by_block_account` (migration 0006): the
@@ -687,14 +751,16 @@ const ENTRY_BLOCK: i64 = 1024;
 /// trip each, more would read further than a short page needs.
 const BLOCKS_PER_QUERY: i64 = 8;
 
-/// Ids of the entries after `after_id` touching `account`, oldest first, at most `limit`: a few
-/// blocks at a time through the index, until the page is full.
+/// Ids of the entries after `after_id` touching `account` (dated `from <= date < until` when a
+/// window is given), oldest first, at most `limit`: a few blocks at a time through the index,
+/// until the page is full.
 async fn account_entry_ids(
     pool: &SqlitePool,
     org_id: OrgId,
     account: &AccountCode,
     after_id: EntryId,
     limit: usize,
+    window: Option<(NaiveDate, NaiveDate)>,
 ) -> StoreResult<Vec<EntryId>> {
     let mut conn = pool.acquire().await.map_err(backend)?;
     let last: Option<EntryId> = sqlx::query_scalar("SELECT MAX(id) FROM entries WHERE org_id = ?1")
@@ -710,20 +776,42 @@ async fn account_entry_ids(
     let mut block = after_id.max(0) / ENTRY_BLOCK;
     while block <= last_block && ids.len() < limit {
         let through = (block + BLOCKS_PER_QUERY - 1).min(last_block);
-        let found: Vec<EntryId> = sqlx::query_scalar(
-            "SELECT DISTINCT entry_id FROM postings INDEXED BY postings_by_block_account \
-             WHERE org_id = ?1 AND entry_id / 1024 IN (SELECT value FROM json_each(?2)) \
-               AND account_code = ?3 AND entry_id > ?4 \
-             ORDER BY entry_id LIMIT ?5",
-        )
-        .bind(org_id)
-        .bind(json_ints(block..=through))
-        .bind(account.as_str())
-        .bind(after_id)
-        .bind((limit - ids.len()) as i64)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(backend)?;
+        let blocks = json_ints(block..=through);
+        let left = (limit - ids.len()) as i64;
+        let found: Vec<EntryId> = match window {
+            None => sqlx::query_scalar(
+                "SELECT DISTINCT entry_id FROM postings INDEXED BY postings_by_block_account \
+                 WHERE org_id = ?1 AND entry_id / 1024 IN (SELECT value FROM json_each(?2)) \
+                   AND account_code = ?3 AND entry_id > ?4 \
+                 ORDER BY entry_id LIMIT ?5",
+            )
+            .bind(org_id)
+            .bind(blocks)
+            .bind(account.as_str())
+            .bind(after_id)
+            .bind(left)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(backend)?,
+            Some((from, until)) => sqlx::query_scalar(
+                "SELECT DISTINCT p.entry_id FROM postings p INDEXED BY postings_by_block_account \
+                 JOIN entries e ON e.org_id = p.org_id AND e.id = p.entry_id \
+                 WHERE p.org_id = ?1 AND p.entry_id / 1024 IN (SELECT value FROM json_each(?2)) \
+                   AND p.account_code = ?3 AND p.entry_id > ?4 \
+                   AND e.date >= ?6 AND e.date < ?7 \
+                 ORDER BY p.entry_id LIMIT ?5",
+            )
+            .bind(org_id)
+            .bind(blocks)
+            .bind(account.as_str())
+            .bind(after_id)
+            .bind(left)
+            .bind(from)
+            .bind(until)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(backend)?,
+        };
         ids.extend(found);
         block = through + 1;
     }

@@ -508,8 +508,18 @@ async fn r_plan_1_staff_revise_a_target_and_end_a_plan_and_the_member_sees_their
         w.app.plan(w.union.id, plan.id).await.unwrap().history.len(),
         3
     );
-    // The plans page has the review section (R-PLAN-4) and links each plan.
-    let plans = get(&w, &format!("{O}/planes"), Some(&staff)).await;
+    // The plans page has the review section (R-PLAN-4) and links each plan, newest first,
+    // 50 a page (issue 17): this plan is on the page its rank puts it.
+    let newer = w
+        .app
+        .plans(w.union.id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|p| p.id > plan.id)
+        .count();
+    let page = newer / 50 + 1;
+    let plans = get(&w, &format!("{O}/planes?pagina={page}"), Some(&staff)).await;
     assert!(plans.body.contains("Planes por revisar"));
     assert!(plans.body.contains(&format!("{O}/planes/{}", plan.id)));
 }

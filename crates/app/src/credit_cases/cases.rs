@@ -132,35 +132,35 @@ impl App {
     pub async fn initial_deposit_minor(&self, org_id: OrgId) -> Result<i64, AppError> {
         let org = self.store().org(org_id).await?;
         let start = org.data.founded_on;
+        let settings = credit::line::LineSettings::default();
+        // Issue 17: only the entries dated in the first months are read (the window
+        // `credit::line::initial_deposit` counts), not every entry the Fund's accounts had.
+        let Some(until) =
+            start.checked_add_months(chrono::Months::new(settings.initial_deposit_months))
+        else {
+            // The rule names the overflow itself.
+            return Ok(credit::line::initial_deposit(start, &[], &settings)?);
+        };
         let mut deposits = Vec::new();
         for code in ["fund:trust-bank:development", "fund:trust-bank:competition"] {
             let account = AccountCode::parse(code)?;
             let mut page = Page::first(MAX_PAGE);
             loop {
-                let entries = self.store().account_entries(org_id, &account, page).await?;
-                let Some(last) = entries.last() else { break };
-                page.after_id = last.id;
-                for stored in &entries {
-                    let e = &stored.entry;
-                    if e.reverses().is_some() {
-                        continue;
-                    }
-                    for p in e.postings() {
-                        if p.account == account && p.amount.amount_minor() > 0 {
-                            deposits.push((e.date(), p.amount.amount_minor()));
-                        }
-                    }
-                }
-                if entries.len() < MAX_PAGE as usize {
-                    break;
-                }
+                let postings = self
+                    .store()
+                    .account_postings_dated(org_id, &account, start, until, page)
+                    .await?;
+                let Some(last) = postings.last() else { break };
+                page.after_id = last.entry_id;
+                deposits.extend(
+                    postings
+                        .iter()
+                        .filter(|p| !p.reversal && p.amount_minor > 0)
+                        .map(|p| (p.date, p.amount_minor)),
+                );
             }
         }
-        Ok(credit::line::initial_deposit(
-            start,
-            &deposits,
-            &credit::line::LineSettings::default(),
-        )?)
+        Ok(credit::line::initial_deposit(start, &deposits, &settings)?)
     }
 
     /// R-CRED-1: opens the line for the project group and its ODF at up to 2 × the initial

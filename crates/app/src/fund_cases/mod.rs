@@ -233,6 +233,23 @@ impl App {
         Ok(book)
     }
 
+    /// The closed periods with their totals: [`FundBook::completed`] without parsing the
+    /// rest of the `fund` stream (the closes' per-member lines are most of it).
+    pub async fn closed_periods(
+        &self,
+        org_id: OrgId,
+    ) -> Result<BTreeMap<Period, CloseCompleted>, AppError> {
+        let settings = self.fund_settings(org_id).await?;
+        let mut out = BTreeMap::new();
+        for e in self.read_stream(org_id, Some(FUND_STREAM)).await? {
+            if e.event.kind == "close.completed" {
+                let p: CloseCompleted = parse_payload(&e)?;
+                out.insert(Period::parse(&p.period, settings.period)?, p);
+            }
+        }
+        Ok(out)
+    }
+
     /// The Fund of one organisation: the fold of its `fund` stream (R-FUND-1..6).
     pub async fn fund_state(&self, org_id: OrgId) -> Result<FundState, AppError> {
         Ok(self.fund_book(org_id).await?.state)

@@ -316,6 +316,10 @@ pub(crate) fn review_flags(
     flags
 }
 
+/// Up to this many names [`App::member_names`] reads one by one; more, a page of members at a
+/// time.
+const MEMBER_NAMES_ONE_BY_ONE: usize = 60;
+
 /// A plan flagged for review (R-PLAN-4), with its member's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlaggedPlan {
@@ -351,42 +355,135 @@ impl App {
         &self,
         org_id: OrgId,
     ) -> Result<(Option<Period>, Vec<FlaggedPlan>), AppError> {
+        let (last, flags) = self.plan_review_flags(org_id).await?;
+        let names = self
+            .member_names(org_id, flags.iter().map(|f| f.member_id))
+            .await?;
+        let out = flags
+            .into_iter()
+            .map(|flag| FlaggedPlan {
+                member_name: names.get(&flag.member_id).cloned().unwrap_or_default(),
+                flag,
+            })
+            .collect();
+        Ok((last, out))
+    }
+
+    /// [`App::flagged_plans`] without the members' names (a page names only the rows it
+    /// shows, [`App::member_names`]); in plan id order within each member, members in id order.
+    pub async fn plan_review_flags(
+        &self,
+        org_id: OrgId,
+    ) -> Result<(Option<Period>, Vec<PlanReviewFlag>), AppError> {
+        let plans = plans_by_member(self.plans(org_id).await?);
+        self.review_flags_of(org_id, &plans).await
+    }
+
+    /// R-PLAN-4 for one member's plans only (a plan's page): the flags [`App::plan_review_flags`]
+    /// gives for them, without folding every plan's window.
+    pub async fn member_plan_review_flags(
+        &self,
+        org_id: OrgId,
+        member_id: MemberId,
+    ) -> Result<Vec<PlanReviewFlag>, AppError> {
+        let plans = plans_by_member(self.member_plans(org_id, member_id).await?);
+        Ok(self.review_flags_of(org_id, &plans).await?.1)
+    }
+
+    /// The flags of `plans` at the last closed period (see [`App::closed_periods`]).
+    async fn review_flags_of(
+        &self,
+        org_id: OrgId,
+        plans: &BTreeMap<MemberId, Vec<BusinessPlan>>,
+    ) -> Result<(Option<Period>, Vec<PlanReviewFlag>), AppError> {
         let Some(last) = self
-            .fund_book(org_id)
+            .closed_periods(org_id)
             .await?
-            .completed
             .keys()
             .next_back()
             .copied()
         else {
             return Ok((None, Vec::new()));
         };
+        if plans.is_empty() {
+            return Ok((Some(last), Vec::new()));
+        }
         let window = self.fund_settings(org_id).await?.inadequate_plan_periods;
-        let plans = plans_by_member(self.plans(org_id).await?);
         let mut reports = ReportsByPeriod::new();
         self.window_reports(org_id, last, window, &mut reports)
             .await?;
-        let mut out = Vec::new();
-        for flag in review_flags(&plans, last, window, &reports) {
-            let m = self.store().member(org_id, flag.member_id).await?;
-            out.push(FlaggedPlan {
-                member_name: format!("{} {}", m.data.given_names, m.data.surnames),
-                flag,
-            });
-        }
-        Ok((Some(last), out))
+        Ok((Some(last), review_flags(plans, last, window, &reports)))
     }
 
-    /// Every plan of the organisation as it is now (latest snapshot per id), by id.
-    pub async fn plans(&self, org_id: OrgId) -> Result<Vec<BusinessPlan>, AppError> {
-        let mut latest: BTreeMap<i64, PlanDto> = BTreeMap::new();
-        for e in self.read_stream(org_id, Some(PLANS_STREAM)).await? {
-            if is_plan_snapshot(&e) {
-                let dto: PlanDto = parse_payload(&e)?;
-                latest.insert(dto.id, dto);
+    /// Members' names ("given names surnames") by id, for the ids given (each once); a
+    /// missing member is an error, as [`store::Store::member`] answers. Many ids are read a
+    /// page of members at a time (a few queries for thousands of members), a few one by one.
+    pub async fn member_names(
+        &self,
+        org_id: OrgId,
+        ids: impl IntoIterator<Item = MemberId>,
+    ) -> Result<BTreeMap<MemberId, String>, AppError> {
+        let wanted: std::collections::BTreeSet<MemberId> = ids.into_iter().collect();
+        let name = |m: &registry::Member| format!("{} {}", m.data.given_names, m.data.surnames);
+        let mut out = BTreeMap::new();
+        if wanted.len() <= MEMBER_NAMES_ONE_BY_ONE {
+            for &id in &wanted {
+                out.insert(id, name(&self.store().member(org_id, id).await?));
             }
+            return Ok(out);
         }
-        latest.values().map(PlanDto::plan).collect()
+        let last = wanted.iter().next_back().copied().unwrap_or(0);
+        let mut page = store::Page::first(store::MAX_PAGE);
+        loop {
+            let batch = self.store().members(org_id, page).await?;
+            let Some(end) = batch.last().map(|m| m.id) else {
+                break;
+            };
+            for m in batch.iter().filter(|m| wanted.contains(&m.id)) {
+                out.insert(m.id, name(m));
+            }
+            if batch.len() < store::MAX_PAGE as usize || end >= last {
+                break;
+            }
+            page.after_id = end;
+        }
+        if let Some(&missing) = wanted.iter().find(|id| !out.contains_key(id)) {
+            return Err(store::StoreError::not_found(format!("member {missing}")).into());
+        }
+        Ok(out)
+    }
+
+    /// Every plan of the organisation as it is now (latest snapshot per id), by id: the
+    /// `plans` stream kept folded ([`crate::kept_stream`]: only the events appended since the
+    /// last read are read and parsed, so this equals the fold of the stream from its start).
+    pub async fn plans(&self, org_id: OrgId) -> Result<Vec<BusinessPlan>, AppError> {
+        Ok(self
+            .kept_plan_fold(org_id)
+            .await?
+            .value
+            .values()
+            .cloned()
+            .collect())
+    }
+
+    /// The `plans` stream's kept fold (plans by id), brought up to its last event and locked
+    /// until dropped.
+    pub(crate) async fn kept_plan_fold(
+        &self,
+        org_id: OrgId,
+    ) -> Result<
+        tokio::sync::OwnedMutexGuard<crate::kept_stream::Kept<BTreeMap<i64, BusinessPlan>>>,
+        AppError,
+    > {
+        self.kept_plans
+            .lock(self, org_id, PLANS_STREAM, |plans, e| {
+                if is_plan_snapshot(e) {
+                    let plan = plan_of_event(e)?;
+                    plans.insert(plan.id, plan);
+                }
+                Ok(())
+            })
+            .await
     }
 
     /// One plan with its history (R-PLAN-1).

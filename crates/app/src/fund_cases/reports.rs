@@ -175,16 +175,7 @@ impl App {
         org_id: OrgId,
         member_id: MemberId,
     ) -> Result<Vec<fund::BusinessPlan>, AppError> {
-        let kept = self
-            .kept_plans
-            .lock(self, org_id, super::PLANS_STREAM, |plans, e| {
-                if super::plans::is_plan_snapshot(e) {
-                    let plan = super::plans::plan_of_event(e)?;
-                    plans.insert(plan.id, plan);
-                }
-                Ok(())
-            })
-            .await?;
+        let kept = self.kept_plan_fold(org_id).await?;
         Ok(kept
             .value
             .values()

@@ -4,6 +4,7 @@
 //! `trade_cases`); who may do what is `Viewer::may` plus the one rule of this module: a report
 //! is filed by the member themself or by staff (R-PLAN-2).
 
+use crate::shell::pager::{count_words, page_number, paged, Pager};
 use crate::shell::read_cache::{Freshness, Stamp};
 use crate::shell::{
     chart, check, check_csrf, fact_date_field, field_label, render, today_mx, visible_org, Ctx,
@@ -1181,8 +1182,10 @@ struct ClosePage {
     message: Option<String>,
     message_class: &'static str,
     closed: Vec<ClosedRow>,
-    /// R-PLAN-4: plans flagged for review at the last closed period, with their members.
+    /// R-PLAN-4: plans flagged for review at the last closed period, with their members (a
+    /// page of them).
     flagged: Vec<FlaggedRow>,
+    flagged_pager: Pager,
 }
 
 pub struct FlaggedRow {
@@ -1198,6 +1201,9 @@ pub struct CloseQuery {
     /// The close form's field; `periodo` is accepted from older links.
     #[serde(alias = "periodo")]
     period: Option<String>,
+    /// The page of the flagged plans (from 1).
+    #[serde(default)]
+    marcados: Option<usize>,
 }
 
 /// The period a close page opens on: the last one that is over.
@@ -1210,6 +1216,7 @@ enum CloseOutcome {
     Refused(String),
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn close_response(
     state: &AppState,
     ctx: &Ctx,
@@ -1218,6 +1225,7 @@ async fn close_response(
     outcome: Option<CloseOutcome>,
     message: Option<(String, &'static str)>,
     status: StatusCode,
+    flag_page: Option<usize>,
 ) -> PageResult {
     let (org, session) = visible_org(state, ctx, slug).await?;
     let t = ctx.t;
@@ -1265,13 +1273,11 @@ async fn close_response(
             }
         },
     };
-    let fund_book = app
-        .fund_book(org.id)
+    // Every closed period, newest first (their totals only: the Fund's fold is not needed).
+    let closed = app
+        .closed_periods(org.id)
         .await
-        .map_err(|e| PageError::from_app(t, e))?;
-    // Every closed period, newest first.
-    let closed = fund_book
-        .completed
+        .map_err(|e| PageError::from_app(t, e))?
         .iter()
         .rev()
         .map(|(p, c)| ClosedRow {
@@ -1282,18 +1288,38 @@ async fn close_response(
             profit_share: t.money(c.profit_share_minor as i128),
         })
         .collect();
-    let flagged = app
-        .flagged_plans(org.id)
+    // Issue 17: every flagged plan is counted, a page of them shown with their members' names.
+    let flags = app
+        .plan_review_flags(org.id)
         .await
         .map_err(|e| PageError::from_app(t, e))?
-        .1
+        .1;
+    let flag_page = page_number(flag_page);
+    let base = format!(
+        "/odf/{}/cierre?{}",
+        org.data.slug,
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("period", &period_text)
+            .finish()
+    );
+    let (flags, flagged_pager) = paged(
+        t,
+        flags,
+        flag_page,
+        |n| count_words(t, n, "plans.flagged_count_one", "plans.flagged_count"),
+        |n| format!("{base}&marcados={n}#flagged"),
+    );
+    let names = app
+        .member_names(org.id, flags.iter().map(|f| f.member_id))
+        .await
+        .map_err(|e| PageError::from_app(t, e))?;
+    let flagged = flags
         .into_iter()
         .map(|f| FlaggedRow {
-            plan_id: f.flag.plan_id,
-            member_id: f.flag.member_id,
-            name: f.member_name,
+            plan_id: f.plan_id,
+            member_id: f.member_id,
+            name: names.get(&f.member_id).cloned().unwrap_or_default(),
             periods: f
-                .flag
                 .periods
                 .iter()
                 .map(|p| t.period(p))
@@ -1333,6 +1359,7 @@ async fn close_response(
             message_class,
             closed,
             flagged,
+            flagged_pager,
         }),
     )
         .into_response())
@@ -1345,7 +1372,17 @@ pub async fn close_page(
     Path(slug): Path<String>,
     Query(q): Query<CloseQuery>,
 ) -> PageResult {
-    close_response(&state, &ctx, &slug, q.period, None, None, StatusCode::OK).await
+    close_response(
+        &state,
+        &ctx,
+        &slug,
+        q.period,
+        None,
+        None,
+        StatusCode::OK,
+        q.marcados,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -1381,6 +1418,7 @@ pub async fn close_post(
             Some(CloseOutcome::Refused(t.get("close.err.period").to_string())),
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
+            None,
         )
         .await;
     };
@@ -1393,6 +1431,7 @@ pub async fn close_post(
             None,
             Some((t.get("close.err.confirm").to_string(), "error")),
             StatusCode::UNPROCESSABLE_ENTITY,
+            None,
         )
         .await;
     }
@@ -1421,6 +1460,7 @@ pub async fn close_post(
                 Some(CloseOutcome::Shown(Box::new(r))),
                 Some(msg),
                 StatusCode::OK,
+                None,
             )
             .await
         }
@@ -1435,6 +1475,7 @@ pub async fn close_post(
                 )),
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await
         }

@@ -4,6 +4,7 @@
 //! needs an agreed plan); one plan with its history, where staff revise the target or end the
 //! plan (succeeded, failed, abandoned; confirmed first), and a member's own plan.
 
+use crate::shell::pager::{count_words, page_number, paged, Pager};
 use crate::shell::{
     check, check_csrf, form_error, render, visible_org, Ctx, Nav, PageError, PageResult, Tr,
 };
@@ -11,7 +12,7 @@ use crate::AppState;
 use app::access_cases::Action;
 use app::{AppError, Audit};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Form;
@@ -41,8 +42,10 @@ struct PlansPage {
     error: Option<String>,
     ok: bool,
     plans: Vec<PlanRow>,
+    plans_pager: Pager,
     /// R-PLAN-4: the active plans with no positive increment in the last periods.
     flagged: Vec<FlaggedRow>,
+    flagged_pager: Pager,
     /// "3 periodos hasta marzo 2026", or empty before the first close.
     flag_window: String,
 }
@@ -84,6 +87,14 @@ fn status_label(t: Tr, s: fund::PlanStatus) -> &'static str {
     }
 }
 
+/// `?pagina=N` (the plans) and `?marcados=N` (the flagged plans) of the plans page.
+#[derive(Deserialize, Default)]
+pub struct PlansQuery {
+    pub pagina: Option<usize>,
+    pub marcados: Option<usize>,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn plans_response(
     state: &AppState,
     ctx: &Ctx,
@@ -92,47 +103,62 @@ async fn plans_response(
     form: PlanForm,
     error: Option<String>,
     ok: bool,
+    q: PlansQuery,
 ) -> PageResult {
     let t = ctx.t;
     let (org, session) = visible_org(state, ctx, slug).await?;
     check(ctx, &session.viewer, org.id, Action::ViewMembers)?;
-    let mut plans = Vec::new();
-    for p in state
+    let fail = |e| PageError::from_app(t, e);
+    // Issue 17: every plan and every flag is counted; a page of each is shown, and only the
+    // members shown are read (one query for them all).
+    let (plan_page, flag_page) = (page_number(q.pagina), page_number(q.marcados));
+    let base = format!("/odf/{}/planes", org.data.slug);
+    let mut all = state.app.plans(org.id).await.map_err(fail)?;
+    all.reverse();
+    let (shown, plans_pager) = paged(
+        t,
+        all,
+        plan_page,
+        |n| count_words(t, n, "plans.count_one", "plans.count"),
+        |n| format!("{base}?pagina={n}&marcados={flag_page}#plans-list"),
+    );
+    let (last, flags) = state.app.plan_review_flags(org.id).await.map_err(fail)?;
+    let (flags, flagged_pager) = paged(
+        t,
+        flags,
+        flag_page,
+        |n| count_words(t, n, "plans.flagged_count_one", "plans.flagged_count"),
+        |n| format!("{base}?pagina={plan_page}&marcados={n}#flagged"),
+    );
+    let names = state
         .app
-        .plans(org.id)
+        .member_names(
+            org.id,
+            shown
+                .iter()
+                .map(|p| p.member_id)
+                .chain(flags.iter().map(|f| f.member_id)),
+        )
         .await
-        .map_err(|e| PageError::from_app(t, e))?
+        .map_err(fail)?;
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    let plans = shown
         .into_iter()
-        .rev()
-        .take(200)
-    {
-        let m = state
-            .app
-            .store()
-            .member(org.id, p.member_id)
-            .await
-            .map_err(|e| PageError::from_store(t, e))?;
-        plans.push(PlanRow {
+        .map(|p| PlanRow {
             id: p.id,
-            member: format!("{} {}", m.data.given_names, m.data.surnames),
+            member: name(p.member_id),
             baseline: t.money(p.baseline_revenue.amount_minor() as i128),
             target: t.money(p.target.amount.amount_minor() as i128),
             by: p.target.by.format("%d/%m/%Y").to_string(),
             status: status_label(t, p.status),
-        });
-    }
-    let (last, flags) = state
-        .app
-        .flagged_plans(org.id)
-        .await
-        .map_err(|e| PageError::from_app(t, e))?;
+        })
+        .collect();
     let flagged = flags
         .into_iter()
         .map(|f| FlaggedRow {
-            plan_id: f.flag.plan_id,
-            member: f.member_name,
+            plan_id: f.plan_id,
+            member: name(f.member_id),
             periods: f
-                .flag
                 .periods
                 .iter()
                 .map(|p| t.period(p))
@@ -146,7 +172,7 @@ async fn plans_response(
                 .app
                 .fund_settings(org.id)
                 .await
-                .map_err(|e| PageError::from_app(t, e))?
+                .map_err(fail)?
                 .inadequate_plan_periods;
             t.fmt_all(
                 "plans.flag_window",
@@ -158,6 +184,7 @@ async fn plans_response(
     let page = PlansPage {
         t,
         flagged,
+        flagged_pager,
         flag_window,
         nav: Nav::for_session(t, &session, Some(&org)),
         slug: org.data.slug.clone(),
@@ -167,6 +194,7 @@ async fn plans_response(
         error,
         ok,
         plans,
+        plans_pager,
     };
     Ok((status, render(page)).into_response())
 }
@@ -175,6 +203,7 @@ pub async fn plans_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(slug): Path<String>,
+    Query(q): Query<PlansQuery>,
 ) -> PageResult {
     plans_response(
         &state,
@@ -184,6 +213,7 @@ pub async fn plans_page(
         PlanForm::default(),
         None,
         false,
+        q,
     )
     .await
 }
@@ -208,6 +238,7 @@ pub async fn agree_plan(
             form.clone(),
             Some(m),
             false,
+            PlansQuery::default(),
         )
     };
     let member = match state.app.member_by_ref(org.id, &form.member).await {
@@ -267,6 +298,7 @@ pub async fn agree_plan(
                 PlanForm::default(),
                 None,
                 true,
+                PlansQuery::default(),
             )
             .await
         }
@@ -438,17 +470,16 @@ async fn plan_response(
         .await
         .map_err(|e| PageError::from_store(t, e))?;
     let flagged = match &plan {
+        // Issue 17: this member's plans' flags only (not every plan's, nor their names).
         Some(p) if p.status == fund::PlanStatus::Active => state
             .app
-            .flagged_plans(org.id)
+            .member_plan_review_flags(org.id, p.member_id)
             .await
             .map_err(|e| PageError::from_app(t, e))?
-            .1
             .into_iter()
-            .find(|f| f.flag.plan_id == p.id)
+            .find(|f| f.plan_id == p.id)
             .map(|f| {
-                f.flag
-                    .periods
+                f.periods
                     .iter()
                     .map(|q| t.period(q))
                     .collect::<Vec<_>>()

@@ -33,6 +33,7 @@ pub(crate) mod names;
 pub(crate) mod member_pick;
 pub(crate) mod offline;
 pub(crate) mod page;
+pub(crate) mod pager;
 pub mod read_cache;
 pub(crate) mod read_gate;
 pub(crate) mod rules;
