@@ -8,7 +8,6 @@
 use super::loans::actor;
 use super::view::member_names;
 use crate::shell::check;
-use crate::shell::check_csrf;
 use crate::shell::csv::{csv_line, csv_pesos, csv_response};
 
 use crate::shell::fact_date_field;

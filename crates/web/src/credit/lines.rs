@@ -9,7 +9,6 @@
 use super::loans::actor;
 use crate::shell::chart::limit_chart;
 use crate::shell::check;
-use crate::shell::check_csrf;
 use crate::shell::csv::{csv_line, csv_pesos, csv_response};
 
 use crate::shell::fact_date_field;
