@@ -1,46 +1,25 @@
 //! `tequio board` end to end on a temporary SQLite file: a proposal carried by the board's
 //! votes, and a vote by someone who holds no board seat refused with R-GOV-1 and exit code 65.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn tequio(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tequio"))
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env_remove("TEQUIO_CONFIG")
-        .env("TEQUIO_LOG", "warn")
-        .output()
-        .expect("the tequio binary runs")
-}
-
-fn stdout_of_success(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "tequio failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+mod common;
+use common::{ok, tequio};
 
 #[test]
 fn r_gov_2_the_board_carries_a_proposal_and_r_gov_1_refuses_anyone_else() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("board.db");
-    stdout_of_success(tequio(
+    ok(tequio(
         &db,
         &["demo", "--members", "60", "--dues-months", "0"],
     ));
     let slug = demo::org(&demo::DemoSpec::morelos_union(), 0).org.slug;
-    let seats: Vec<serde_json::Value> = serde_json::from_str(&stdout_of_success(tequio(
+    let seats: Vec<serde_json::Value> = serde_json::from_str(&ok(tequio(
         &db,
         &["board", "seats", "--org", &slug, "--format", "json"],
     )))
     .unwrap();
     assert!(seats.len() >= 3, "the demo board has seats: {seats:?}");
-    let out = stdout_of_success(tequio(
+    let out = ok(tequio(
         &db,
         &[
             "board",
@@ -87,7 +66,7 @@ fn r_gov_2_the_board_carries_a_proposal_and_r_gov_1_refuses_anyone_else() {
     assert_eq!(refused.status.code(), Some(65));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("R-GOV-1"));
     for seat in seats.iter().take(seats.len() / 2 + 1) {
-        stdout_of_success(tequio(
+        ok(tequio(
             &db,
             &[
                 "board",
@@ -105,7 +84,7 @@ fn r_gov_2_the_board_carries_a_proposal_and_r_gov_1_refuses_anyone_else() {
             ],
         ));
     }
-    let closed = stdout_of_success(tequio(
+    let closed = ok(tequio(
         &db,
         &[
             "board",
@@ -119,7 +98,7 @@ fn r_gov_2_the_board_carries_a_proposal_and_r_gov_1_refuses_anyone_else() {
         ],
     ));
     assert!(closed.contains("aprobada"), "{closed}");
-    let listed: Vec<serde_json::Value> = serde_json::from_str(&stdout_of_success(tequio(
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&ok(tequio(
         &db,
         &["board", "list", "--org", &slug, "--format", "json"],
     )))

@@ -2,19 +2,11 @@
 //! and Beancount's own checkers, all-or-nothing CSV import, and a demo killed part-way then
 //! run again ending exactly where an uninterrupted run ends.
 
+mod common;
+use common::tequio;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn tequio(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tequio"))
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env_remove("TEQUIO_CONFIG")
-        .env("TEQUIO_LOG", "warn")
-        .output()
-        .expect("the tequio binary runs")
-}
 
 fn ok(output: Output) -> String {
     assert!(

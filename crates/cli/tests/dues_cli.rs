@@ -2,29 +2,10 @@
 //! payment typed as in Mexico with its receipt (a decimal comma refused with exit 65, nothing
 //! written), arrears with the ODF's total, and the collection sheet as CSV.
 
+mod common;
+use common::{ok, tequio};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn tequio(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tequio"))
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env_remove("TEQUIO_CONFIG")
-        .env("TEQUIO_LOG", "warn")
-        .output()
-        .expect("the tequio binary runs")
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "tequio failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
 
 #[test]
 fn r_org_6_a_month_is_charged_once_paid_with_a_receipt_and_listed_on_the_sheet() {

@@ -2,19 +2,11 @@
 //! a Latin-1 file names the line of its first invalid byte, text with control characters is
 //! refused naming its field, and stored text is escaped when printed.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::tequio;
 
-fn tequio(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tequio"))
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env_remove("TEQUIO_CONFIG")
-        .env("TEQUIO_LOG", "warn")
-        .output()
-        .expect("the tequio binary runs")
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn small_demo(dir: &Path) -> PathBuf {
     let db = dir.join("demo.db");

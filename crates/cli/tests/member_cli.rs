@@ -2,29 +2,8 @@
 //! search typed without accents with its total, a correction recorded as an event, a bad
 //! value refused naming the field (exit 65), a committee seat given and ended, a leave.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn tequio(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tequio"))
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env_remove("TEQUIO_CONFIG")
-        .env("TEQUIO_LOG", "warn")
-        .output()
-        .expect("the tequio binary runs")
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "tequio failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+mod common;
+use common::{ok, tequio};
 
 #[test]
 fn r_org_2_and_r_org_5_members_are_searched_corrected_seated_and_leave_from_the_cli() {

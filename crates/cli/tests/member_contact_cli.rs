@@ -2,29 +2,8 @@
 //! member their contact (an event; the same again writes nothing), `member show` prints it, a
 //! bad one is refused naming the field (exit 65) and nothing changes.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn tequio(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tequio"))
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env_remove("TEQUIO_CONFIG")
-        .env("TEQUIO_LOG", "warn")
-        .output()
-        .expect("the tequio binary runs")
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "tequio failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+mod common;
+use common::{ok, tequio};
 
 #[test]
 fn issue_19_a_members_contact_is_set_shown_and_checked_from_the_cli() {

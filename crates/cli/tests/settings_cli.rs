@@ -2,19 +2,11 @@
 //! change proposed, carried by the board and in force from its date; an opening file with a bad
 //! line refused whole with exit code 65 and the line's number.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::tequio;
 
-fn tequio(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tequio"))
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env_remove("TEQUIO_CONFIG")
-        .env("TEQUIO_LOG", "warn")
-        .output()
-        .expect("the tequio binary runs")
-}
+use std::path::Path;
+use std::process::Output;
 
 fn ok(output: Output) -> String {
     assert!(

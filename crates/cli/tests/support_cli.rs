@@ -3,29 +3,8 @@
 //! reference (R-INFO-1), an invention reviewed by someone off the committee refused with exit
 //! code 65 (R-INNO-1), and the compliance rows of the demo union (R-SUP-1).
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn tequio(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tequio"))
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env_remove("TEQUIO_CONFIG")
-        .env("TEQUIO_LOG", "warn")
-        .output()
-        .expect("the tequio binary runs")
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "tequio failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+mod common;
+use common::{ok, tequio};
 
 #[test]
 fn the_support_commands_end_to_end() {
