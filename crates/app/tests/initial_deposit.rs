@@ -196,7 +196,12 @@ async fn r_cred_1_working_capital_advanced_and_recovered_in_the_window_is_not_a_
         )
         .await
         .unwrap();
-        app.repay_working_capital(org, &by(), sub_fund, 4_000, d(2025, 2, 20), "dev-1")
+        // 3,000 of it comes back on 20 February, in the window, the other 1,000 on 20 May,
+        // after it: neither the advance nor either recovery is a deposit.
+        app.repay_working_capital(org, &by(), sub_fund.clone(), 3_000, d(2025, 2, 20), "dev-1")
+            .await
+            .unwrap();
+        app.repay_working_capital(org, &by(), sub_fund, 1_000, d(2025, 5, 20), "dev-2")
             .await
             .unwrap();
         assert_eq!(
@@ -204,7 +209,8 @@ async fn r_cred_1_working_capital_advanced_and_recovered_in_the_window_is_not_a_
             50_000,
             "{backend}: the Sub-Fund is whole again"
         );
-        // Before issue 19 the recovery counted: 104,000.
+        // Before issue 19 the recovery in the window counted: 103,000 (and counting the
+        // Fund's own money signed would give 100,000 - 4,000 + 3,000 = 99,000).
         assert_eq!(
             app.initial_deposit_minor(org).await.unwrap(),
             100_000,
@@ -244,7 +250,28 @@ async fn r_cred_1_a_trust_payment_for_a_borrower_and_its_replenishment_are_not_d
         )
         .await
         .unwrap();
-        // Before issue 19 the replenishment counted: 800,000.
+        // Another 100,000 paid on 15 March, replenished on 15 May (after the window).
+        app.pay_installment_from_fund(
+            org,
+            &installment("loan-1:2", 100_000, d(2025, 3, 15)),
+            d(2025, 3, 15),
+            &audit(),
+        )
+        .await
+        .unwrap();
+        app.replenish_fund(
+            org,
+            "rep-2",
+            &fund::Borrower::Odf,
+            100_000,
+            None,
+            d(2025, 5, 15),
+            &audit(),
+        )
+        .await
+        .unwrap();
+        // Before issue 19 the replenishment in the window counted: 800,000 (and counting
+        // the Fund's own money signed would give 600,000 - 100,000 = 500,000).
         assert_eq!(
             app.initial_deposit_minor(org).await.unwrap(),
             600_000,
