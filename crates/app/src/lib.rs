@@ -109,7 +109,8 @@ impl App {
     }
 
     /// Undoes an entry by posting its reversal (every posting negated, pointing back at it).
-    /// History is never edited. Reversing twice with the same key returns the first reversal.
+    /// History is never edited. Reversing twice with the same key returns the first reversal;
+    /// an entry reversed already is refused under another key (field `entry_id`).
     pub async fn reverse_entry(
         &self,
         org_id: OrgId,
@@ -127,6 +128,19 @@ impl App {
             .into());
         }
         let reversal = original.entry.reversal(entry_id, key, date);
+        // An entry is reversed once: a second reversal (under another key) would book the
+        // money back twice. The same key again is the first reversal's replay (the store
+        // answers it, nothing written).
+        if let Some(done) = self.store.reversal_of(org_id, entry_id).await? {
+            let first = self.store.entry(org_id, done).await?;
+            if first.entry.idempotency_key() != reversal.idempotency_key() {
+                return Err(registry::FieldError::new(
+                    "entry_id",
+                    format!("ya fue revertido por el asiento {done}"),
+                )
+                .into());
+            }
+        }
         let posted = self.store.post(org_id, &reversal).await;
         self.kept_compliance.forget(org_id);
         Ok(posted?)

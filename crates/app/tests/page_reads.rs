@@ -179,11 +179,11 @@ async fn r_plan_4_plans_flags_closed_periods_and_names_read_cheaply_equal_the_pl
 }
 
 /// R-CRED-1: the initial deposit is the deposits dated from the founding day (inclusive) to
-/// three months later (exclusive), worked out here from the grants, and equals summing every
-/// entry of the trust accounts as before (a reversal entry is not a deposit; the deposit it
-/// reverses still counts, as it did).
+/// three months later (exclusive), worked out here from the grants, and equals the plain
+/// computation over every entry of the trust accounts (the window's entries read whole, so a
+/// reversal in the window cancels the grant it reverses).
 #[tokio::test]
-async fn r_cred_1_the_initial_deposit_reads_only_its_window_and_equals_every_entry_summed() {
+async fn r_cred_1_the_initial_deposit_reads_only_its_window_and_equals_every_entry_counted() {
     for app in credit_support::apps().await {
         let founded = demo::DemoSpec::morelos_union().start;
         let end = founded.checked_add_months(Months::new(3)).unwrap();
@@ -196,13 +196,14 @@ async fn r_cred_1_the_initial_deposit_reads_only_its_window_and_equals_every_ent
             (130, 3_000_000),
         ];
         let org = credit_support::union_with_grants(&app, 3, &grants).await;
-        // Each grant is split 50/50 between the two trust accounts (R-FUND-2): the window's
-        // grants count whole.
+        // Each grant is split 50/50 between the two trust accounts (R-FUND-2), in one entry:
+        // the window's grants count whole, once.
         let by_hand = 1_000_000 + 4_000_000 + 250_000;
         assert_eq!(app.initial_deposit_minor(org).await.unwrap(), by_hand);
         assert_eq!(plain_initial_deposit(&app, org).await, by_hand);
 
-        // A reversal of the day-10 grant's trust posting, dated inside the window.
+        // A reversal of the day-10 grant's entry, dated inside the window: it no longer
+        // counts (issue 19; before, the grant still counted and the reversal was skipped).
         let trust = AccountCode::parse("fund:trust-bank:development").unwrap();
         let first = app
             .store()
@@ -218,17 +219,19 @@ async fn r_cred_1_the_initial_deposit_reads_only_its_window_and_equals_every_ent
             .entry
             .reversal(day_ten.id, key, founded + chrono::Days::new(20));
         app.store().post(org, &reversal).await.unwrap();
+        let by_hand = 1_000_000 + 250_000;
         assert_eq!(app.initial_deposit_minor(org).await.unwrap(), by_hand);
         assert_eq!(plain_initial_deposit(&app, org).await, by_hand);
     }
 }
 
-/// R-CRED-1 as `App::initial_deposit_minor` computed it before issue 17: every entry of both
-/// trust accounts, read page by page; positive postings of entries that reverse nothing.
+/// R-CRED-1 computed plainly: every entry of both trust accounts, read page by page from the
+/// first, each counted once, by `credit::line::deposit_of` when dated in the window.
 async fn plain_initial_deposit(app: &App, org: OrgId) -> i64 {
     let start = app.store().org(org).await.unwrap().data.founded_on;
     let end = start.checked_add_months(Months::new(3)).unwrap();
-    let mut sum = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut sum: i128 = 0;
     for code in ["fund:trust-bank:development", "fund:trust-bank:competition"] {
         let account = AccountCode::parse(code).unwrap();
         let mut page = Page::first(MAX_PAGE);
@@ -240,16 +243,13 @@ async fn plain_initial_deposit(app: &App, org: OrgId) -> i64 {
                 .unwrap();
             let Some(last) = entries.last() else { break };
             page.after_id = last.id;
-            for s in entries.iter().filter(|s| s.entry.reverses().is_none()) {
+            for s in entries.iter().filter(|s| seen.insert(s.id)) {
                 let on = s.entry.date();
-                for p in s.entry.postings() {
-                    let amount = p.amount.amount_minor();
-                    if p.account == account && amount > 0 && on >= start && on < end {
-                        sum += amount;
-                    }
+                if on >= start && on < end {
+                    sum += credit::line::deposit_of(&s.entry);
                 }
             }
         }
     }
-    sum
+    i64::try_from(sum.max(0)).unwrap()
 }

@@ -289,6 +289,15 @@ async fn a_mistake_is_undone_by_a_reversal_never_an_edit() {
         .await
         .unwrap();
     assert_eq!((again.entry_id, again.created), (reversed.entry_id, false));
+    // Another key: the entry was reversed already; a second reversal would book the money
+    // back twice, so it is refused naming the field, and nothing is posted.
+    let before = app.store().balances(org_id).await.unwrap();
+    let twice = app
+        .reverse_entry(org_id, posted.entry_id, "t-9:otra-reversa", day(2025, 3, 4))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.field(), Some("entry_id"), "{twice}");
+    assert_eq!(app.store().balances(org_id).await.unwrap(), before);
     // A reversal is not reversed again; a new entry is posted instead.
     assert!(app
         .reverse_entry(org_id, reversed.entry_id, "t-9:rr", day(2025, 3, 3))

@@ -15,7 +15,7 @@ use crate::loan::Loan;
 use crate::schedule::NominalRate;
 use crate::{CreditError, Result};
 use chrono::{Months, NaiveDate};
-use ledger::{Currency, ValidEntry};
+use ledger::{AccountCode, Currency, ValidEntry};
 
 /// A multiplier as an exact fraction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,9 +174,13 @@ impl CreditLine {
 
 /// The initial deposit (R-CRED-1): deposits into the Fund dated in the first
 /// `initial_deposit_months` months from `fund_started_on` (start inclusive, end exclusive).
+///
+/// Each deposit is signed ([`deposit_of`]): a reversal or a temporary contribution's return
+/// dated in the window cancels what it undoes. Money deposited before the window and taken
+/// back in it would leave the sum below zero; nothing was then deposited (0).
 pub fn initial_deposit(
     fund_started_on: NaiveDate,
-    deposits: &[(NaiveDate, i64)],
+    deposits: &[(NaiveDate, i128)],
     settings: &LineSettings,
 ) -> Result<i64> {
     let end = fund_started_on
@@ -185,15 +189,8 @@ pub fn initial_deposit(
             rule: "R-CRED-1",
             field: "fund_started_on",
         })?;
-    let mut sum: i64 = 0;
+    let mut sum: i128 = 0;
     for (date, amount) in deposits {
-        if *amount < 0 {
-            return Err(CreditError::invalid(
-                "R-CRED-1",
-                "deposits",
-                "a deposit is negative",
-            ));
-        }
         if *date >= fund_started_on && *date < end {
             sum = sum.checked_add(*amount).ok_or(CreditError::Overflow {
                 rule: "R-CRED-1",
@@ -201,7 +198,80 @@ pub fn initial_deposit(
             })?;
         }
     }
-    Ok(sum)
+    i64::try_from(sum.max(0)).map_err(|_| CreditError::Overflow {
+        rule: "R-CRED-1",
+        field: "deposits",
+    })
+}
+
+/// The accounts an entry moving money into the trust bank may be credited to when the money
+/// is a deposit into the Fund (R-CRED-1, R-FUND-1, R-FUND-2): the sub-funds' equity (a grant,
+/// R-FUND-1; members' contributions brought in as opening balances), the temporary
+/// contributions owed back (R-FUND-1), and a member's `members:{id}:fund-receivable` (what
+/// the close made them owe, paid).
+fn is_deposit_source(code: &AccountCode) -> bool {
+    matches!(
+        code.as_str(),
+        "fund:development" | "fund:competition" | "fund:temporary-contributions"
+    ) || {
+        let mut s = code.segments();
+        matches!(
+            (s.next(), s.next(), s.next(), s.next()),
+            (Some("members"), Some(_), Some("fund-receivable"), None)
+        )
+    }
+}
+
+/// The Fund's own money (R-CRED-1: not a deposit): a claim of the trust it collects
+/// (`fund:receivable:borrowers`, R-FUND-6: a trust payment for a borrower and its
+/// replenishment; `fund:receivable:working-capital`, R-BUY-2: the Competition Sub-Fund's
+/// working capital and its recovery from trade) or what it spent (R-FUND-3, R-FUND-4).
+fn is_fund_own(code: &AccountCode) -> bool {
+    matches!(
+        code.as_str(),
+        "fund:receivable:borrowers"
+            | "fund:receivable:working-capital"
+            | "fund:spent:competition"
+            | "fund:withdrawn:development"
+    )
+}
+
+fn is_trust_bank(code: &AccountCode) -> bool {
+    matches!(
+        code.as_str(),
+        "fund:trust-bank:development" | "fund:trust-bank:competition"
+    )
+}
+
+/// R-CRED-1: what one entry deposited into the Fund, signed: its change to the trust bank
+/// (`fund:trust-bank:development` + `:competition`) when its counter-accounts name a deposit
+/// (a member's contribution paid, a grant, contributions opened as balances, a temporary
+/// contribution; see `is_deposit_source`), and 0 otherwise: the Fund's own money going out
+/// or coming back (a trust payment for a borrower and its replenishment, R-FUND-6; the
+/// Competition Sub-Fund's working capital and its recovery, R-BUY-2; spending, R-FUND-3;
+/// withdrawals, R-FUND-4), or an entry naming no deposit. An entry naming both a deposit and
+/// the Fund's own claims counts 0 (no writer posts one). A reversal has the accounts of the
+/// entry it reverses, negated: it counts minus what that one counted; so does a temporary
+/// contribution's return.
+pub fn deposit_of(entry: &ValidEntry) -> i128 {
+    let mut trust: i128 = 0;
+    let mut touches_trust = false;
+    let mut deposit = false;
+    for p in entry.postings() {
+        if is_trust_bank(&p.account) {
+            touches_trust = true;
+            trust += i128::from(p.amount.amount_minor());
+        } else if is_fund_own(&p.account) {
+            return 0;
+        } else if is_deposit_source(&p.account) {
+            deposit = true;
+        }
+    }
+    if touches_trust && deposit {
+        trust
+    } else {
+        0
+    }
 }
 
 /// Command: open a line (R-CRED-1).

@@ -536,6 +536,7 @@ pub fn pay_contribution(
     let Some(split) = allocate_proportionally(amount_minor, outstanding) else {
         return refuse("R-FUND-1", "amount", "exceeds what is outstanding");
     };
+    // R-CRED-1: a deposit (counter-account the member's `fund-receivable`).
     let mut legs = vec![
         (code::trust_development(), split.development_minor),
         (code::trust_competition(), split.competition_minor),

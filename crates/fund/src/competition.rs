@@ -210,6 +210,7 @@ pub fn spend_competition(
     }
     .build(vec![
         (code::spent_competition(), amount_minor),
+        // R-CRED-1: spending, not a deposit (and its reversal is none either).
         (code::trust_competition(), -amount_minor),
     ])?;
     Ok(Decision {

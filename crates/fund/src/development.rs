@@ -253,6 +253,7 @@ pub fn withdraw(
     }
     .build(vec![
         (code::withdrawn_development(), amount_minor),
+        // R-CRED-1: a withdrawal, not a deposit (and its reversal is none either).
         (code::trust_development(), -amount_minor),
     ])?;
     Ok(Decision {

@@ -58,6 +58,7 @@ pub fn receive_grant(
         memo: format!("Donativo de {}", donor.trim()),
         currency: settings.currency,
     }
+    // R-CRED-1: a deposit (its counter-accounts are the sub-funds; `credit::line::deposit_of`).
     .build(vec![
         (code::trust_development(), split.development_minor),
         (code::trust_competition(), split.competition_minor),
@@ -101,6 +102,7 @@ pub fn receive_temporary(
         memo: format!("Aportación temporal de {}", contributor.trim()),
         currency: settings.currency,
     }
+    // R-CRED-1: a deposit until returned (counter-account `fund:temporary-contributions`).
     .build(vec![
         (code::trust_development(), split.development_minor),
         (code::trust_competition(), split.competition_minor),
@@ -153,6 +155,7 @@ pub fn return_temporary(
         memo: format!("Devolución de aportación temporal a {}", t.contributor),
         currency: settings.currency,
     }
+    // R-CRED-1: takes the temporary deposit back (counts negative when dated in the window).
     .build(vec![
         (code::temporary_contributions(), amount_minor),
         (code::trust_development(), -split.development_minor),

@@ -115,6 +115,7 @@ pub fn opening_decision(
                 period.last_day(),
                 format!("Aportaciones al Fondo de {period} (saldos iniciales)"),
             )
+            // R-CRED-1: contributions opened as balances are deposits (credited to the sub-funds).
             .build(vec![
                 (code::trust_development(), s.development_minor),
                 (code::trust_competition(), s.competition_minor),
@@ -153,6 +154,7 @@ pub fn opening_decision(
                     s.category.as_str()
                 ),
             )
+            // R-CRED-1: spending, not a deposit (`fund:spent:competition`).
             .build(vec![
                 (code::spent_competition(), s.amount_minor),
                 (code::trust_competition(), -s.amount_minor),
@@ -175,6 +177,7 @@ pub fn opening_decision(
                 w.date,
                 format!("Retiro individual: {}", w.purpose.as_str()),
             )
+            // R-CRED-1: a withdrawal, not a deposit (`fund:withdrawn:development`).
             .build(vec![
                 (code::withdrawn_development(), w.amount_minor),
                 (code::trust_development(), -w.amount_minor),

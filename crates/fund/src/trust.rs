@@ -133,6 +133,7 @@ pub fn pay_installment_from_fund(
         ),
         currency: settings.currency,
     }
+    // R-CRED-1: the Fund's own money going out on a claim (`fund:receivable:borrowers`).
     .build_with(
         vec![
             (settles.clone(), amount_minor),
@@ -198,6 +199,7 @@ pub fn replenish(
         memo: format!("Reposición al fideicomiso, acreditado {borrower}"),
         currency: settings.currency,
     }
+    // R-CRED-1: the Fund's own money coming back, not a deposit (`fund:receivable:borrowers`).
     .build(vec![
         (code::trust_development(), split.development_minor),
         (code::trust_competition(), split.competition_minor),

@@ -4,7 +4,7 @@ use crate::assert_error;
 use crate::fixtures::{code, date, entry, entry_in, entry_on, new_org, new_org_data};
 use ledger::{Account, AccountKind, AccountOwner, Currency, TrialBalance};
 use std::sync::Arc;
-use store::{DatedPosting, Page, Posted, Store, StoreError, MAX_BATCH_ENTRIES};
+use store::{Page, Posted, Store, StoreError, MAX_BATCH_ENTRIES};
 
 /// The books of one organisation are sound: materialised balances equal the sum of postings,
 /// and every currency sums to zero.
@@ -577,9 +577,10 @@ pub async fn check_entries_read_back_in_order(store: Arc<dyn Store>) {
     ));
 }
 
-/// `Store::account_postings_dated`: the postings on one account of the entries dated in a
-/// window of days, reversals marked, paged by entry without splitting one; figures by hand.
-pub async fn check_an_accounts_postings_in_a_window_of_days(store: Arc<dyn Store>) {
+/// `Store::account_entries_dated`: the entries touching one account dated in a window of
+/// days, whole (their other accounts too), oldest first, paged by entry; figures by hand, and
+/// every answer equal to the plain computation (`store::plain_account_entries_dated`).
+pub async fn check_an_accounts_entries_in_a_window_of_days(store: Arc<dyn Store>) {
     let org = new_org(&*store, "dated").await;
     let trust = "fund:trust-bank:development";
     let before = entry_on(
@@ -597,7 +598,7 @@ pub async fn check_an_accounts_postings_in_a_window_of_days(store: Arc<dyn Store
         date(2025, 3, 15),
         &[("odf:bank", 5), ("odf:equity", -5)],
     );
-    // Two postings on the account in one entry: a page never splits them.
+    // Two postings on the account in one entry: the entry comes once, whole.
     let split = entry_on(
         "split",
         date(2025, 4, 10),
@@ -634,56 +635,123 @@ pub async fn check_an_accounts_postings_in_a_window_of_days(store: Arc<dyn Store
 
     let (from, until) = (date(2025, 3, 1), date(2025, 6, 1));
     let account = code(trust);
-    let p = |entry_id, on, amount_minor, reversal| DatedPosting {
-        entry_id,
-        date: on,
-        amount_minor,
-        reversal,
-    };
     let expected = vec![
-        p(ids[1], date(2025, 3, 1), 1_000, false),
-        p(ids[3], date(2025, 4, 10), 300, false),
-        p(ids[3], date(2025, 4, 10), 200, false),
-        p(ids[4], date(2025, 5, 31), -40, false),
-        p(reversed, date(2025, 4, 1), -1_000, true),
+        (ids[1], first),
+        (ids[3], split),
+        (ids[4], on_the_last_day),
+        (reversed, reversal),
     ];
-    let all = store
-        .account_postings_dated(org.id, &account, from, until, Page::first(100))
+    let dated = |from, until, page| {
+        let store = store.clone();
+        let account = account.clone();
+        async move {
+            let got = store
+                .account_entries_dated(org.id, &account, from, until, page)
+                .await;
+            let plain =
+                store::plain_account_entries_dated(&*store, org.id, &account, (from, until), page)
+                    .await;
+            assert_eq!(
+                format!("{got:?}"),
+                format!("{plain:?}"),
+                "the backend and the plain computation"
+            );
+            got
+        }
+    };
+    let all = dated(from, until, Page::first(100))
         .await
-        .expect("postings in the window");
-    assert_eq!(all, expected);
-    // One entry a page: the split entry's two postings come together.
-    let mut paged = Vec::new();
-    let mut page = Page::first(1);
-    loop {
-        let got = store
-            .account_postings_dated(org.id, &account, from, until, page)
-            .await
-            .expect("a page");
-        let Some(last) = got.last() else { break };
-        assert!(got.iter().all(|x| x.entry_id == last.entry_id), "{got:?}");
-        page.after_id = last.entry_id;
-        paged.extend(got);
+        .expect("entries in the window");
+    let pairs: Vec<_> = all.iter().map(|s| (s.id, s.entry.clone())).collect();
+    assert_eq!(pairs, expected);
+    // One entry a page, then two.
+    for size in [1, 2] {
+        let mut paged = Vec::new();
+        let mut page = Page::first(size);
+        loop {
+            let got = dated(from, until, page).await.expect("a page");
+            assert!(got.len() <= size as usize);
+            let Some(last) = got.last() else { break };
+            page.after_id = last.id;
+            paged.extend(got.into_iter().map(|s| (s.id, s.entry)));
+        }
+        assert_eq!(paged, expected);
     }
-    assert_eq!(paged, expected);
-    // An empty window, an account not open, another organisation's account.
-    let none = store
-        .account_postings_dated(org.id, &account, until, until, Page::first(100))
+    // A page starting inside the window; an empty window; a reversed window.
+    let mut page = Page::first(100);
+    page.after_id = ids[3];
+    let rest = dated(from, until, page)
         .await
-        .expect("an empty window");
-    assert!(none.is_empty());
+        .expect("after the split entry");
+    assert_eq!(
+        rest.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![ids[4], reversed]
+    );
+    assert!(dated(until, until, Page::first(100))
+        .await
+        .expect("empty")
+        .is_empty());
+    assert!(dated(until, from, Page::first(100))
+        .await
+        .expect("reversed")
+        .is_empty());
+    assert!(matches!(
+        dated(from, until, Page::first(0)).await.map(|v| v.len()),
+        Ok(0)
+    ));
+    // An account not open, another organisation's account.
     assert!(matches!(
         store
-            .account_postings_dated(org.id, &code("odf:nope"), from, until, Page::first(10))
+            .account_entries_dated(org.id, &code("odf:nope"), from, until, Page::first(10))
             .await,
         Err(StoreError::NotFound { .. })
     ));
     let other = new_org(&*store, "dated-other").await;
     let theirs = store
-        .account_postings_dated(other.id, &account, from, until, Page::first(100))
+        .account_entries_dated(other.id, &account, from, until, Page::first(100))
         .await
         .expect("the other organisation's own account");
     assert!(theirs.is_empty());
+}
+
+/// `Store::reversal_of`: the entry that reverses another, None for one not reversed (a
+/// reversal itself included), NotFound for an entry that is not this organisation's.
+pub async fn check_the_reversal_of_an_entry_is_found(store: Arc<dyn Store>) {
+    let org = new_org(&*store, "reversal-of").await;
+    let mistake = entry("rev-of:mistake", &[("odf:bank", 700), ("odf:equity", -700)]);
+    let kept = entry("rev-of:kept", &[("odf:bank", 90), ("odf:equity", -90)]);
+    let m = store
+        .post(org.id, &mistake)
+        .await
+        .expect("mistake")
+        .entry_id;
+    let k = store.post(org.id, &kept).await.expect("kept").entry_id;
+    assert_eq!(store.reversal_of(org.id, m).await.expect("not yet"), None);
+    let key = ledger::IdempotencyKey::parse("rev-of:mistake:reversal").expect("key");
+    let r = store
+        .post(org.id, &mistake.reversal(m, key, mistake.date()))
+        .await
+        .expect("reversal")
+        .entry_id;
+    assert_eq!(
+        store.reversal_of(org.id, m).await.expect("reversed"),
+        Some(r)
+    );
+    assert_eq!(store.reversal_of(org.id, k).await.expect("kept"), None);
+    assert_eq!(
+        store.reversal_of(org.id, r).await.expect("the reversal"),
+        None
+    );
+    // Another organisation sees neither the entry nor its reversal.
+    let other = new_org(&*store, "reversal-of-other").await;
+    assert!(matches!(
+        store.reversal_of(other.id, m).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.reversal_of(org.id, r + 1_000_000).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 pub async fn check_a_balance_overflow_is_refused_not_wrapped(store: Arc<dyn Store>) {

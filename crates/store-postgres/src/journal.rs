@@ -12,9 +12,7 @@ use ledger::{AccountCode, Currency, EntryDraft, Money, Posting, TrialBalance, Va
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 use std::collections::{BTreeMap, HashMap};
-use store::{
-    DatedPosting, EntryId, OrgId, Page, Posted, StoreError, StoredEntry, MAX_BATCH_ENTRIES,
-};
+use store::{EntryId, OrgId, Page, Posted, StoreError, StoredEntry, MAX_BATCH_ENTRIES};
 
 /// Locks the balance rows of `codes` in the one order every writer uses and returns each
 /// account's currency and balance. Accounts not open in `org_id` are simply absent.
@@ -696,16 +694,16 @@ pub(crate) async fn account_entries(
     entries_from_rows(&rows)
 }
 
-/// [`store::Store::account_postings_dated`]: a page of the account's entries dated in the
-/// window, and their postings on the account, in one query.
-pub(crate) async fn account_postings_dated(
+/// [`store::Store::account_entries_dated`]: a page of the account's entries dated in the
+/// window, whole, in one query.
+pub(crate) async fn account_entries_dated(
     pool: &PgPool,
     org_id: OrgId,
     account: &AccountCode,
     window: (NaiveDate, NaiveDate),
     page: Page,
-) -> AttemptResult<Vec<DatedPosting>> {
-    let rows = sqlx::query(
+) -> AttemptResult<Vec<StoredEntry>> {
+    let rows = sqlx::query(&format!(
         "WITH page AS ( \
              SELECT DISTINCT p.entry_id AS id FROM postings p \
              JOIN entries e ON e.org_id = p.org_id AND e.id = p.entry_id \
@@ -713,11 +711,11 @@ pub(crate) async fn account_postings_dated(
                AND e.date >= $5 AND e.date < $6 \
              ORDER BY p.entry_id LIMIT $4 \
          ) \
-         SELECT p.entry_id, e.date, p.amount_minor, e.reverses IS NOT NULL FROM page \
+         SELECT {ENTRY_COLUMNS} FROM page \
          JOIN entries e ON e.org_id = $1 AND e.id = page.id \
-         JOIN postings p ON p.org_id = $1 AND p.entry_id = page.id AND p.account_code = $2 \
-         ORDER BY p.entry_id, p.seq",
-    )
+         JOIN postings p ON p.org_id = $1 AND p.entry_id = page.id \
+         ORDER BY e.id, p.seq"
+    ))
     .bind(org_id)
     .bind(account.as_str())
     .bind(page.after_id)
@@ -729,16 +727,29 @@ pub(crate) async fn account_postings_dated(
     if rows.is_empty() {
         require_account(pool, org_id, account).await?;
     }
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        out.push(DatedPosting {
-            entry_id: row.try_get(0)?,
-            date: row.try_get(1)?,
-            amount_minor: row.try_get(2)?,
-            reversal: row.try_get(3)?,
-        });
+    entries_from_rows(&rows)
+}
+
+/// [`store::Store::reversal_of`]: through the index `entries_by_reverses` (migration
+/// 20260101000007).
+pub(crate) async fn reversal_of(
+    pool: &PgPool,
+    org_id: OrgId,
+    entry_id: EntryId,
+) -> AttemptResult<Option<EntryId>> {
+    let row = sqlx::query(
+        "SELECT e.id, (SELECT MIN(r.id) FROM entries r \
+                       WHERE r.org_id = e.org_id AND r.reverses = e.id) \
+         FROM entries e WHERE e.org_id = $1 AND e.id = $2",
+    )
+    .bind(org_id)
+    .bind(entry_id)
+    .fetch_optional(pool)
+    .await?;
+    match row {
+        Some(row) => Ok(row.try_get(1)?),
+        None => Err(StoreError::not_found(format!("entry {entry_id}")).into()),
     }
-    Ok(out)
 }
 
 async fn require_account(pool: &PgPool, org_id: OrgId, account: &AccountCode) -> AttemptResult<()> {

@@ -54,8 +54,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{
-    Commit, Committed, DatedPosting, EntryId, ImportOutcome, MemberId, NewEvent, NewOrg, Org,
-    OrgId, Page, Posted, Store, StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
+    Commit, Committed, EntryId, ImportOutcome, MemberId, NewEvent, NewOrg, Org, OrgId, Page,
+    Posted, Store, StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
 };
 
 /// Most times one call runs its transaction before giving up on retryable failures.
@@ -416,16 +416,23 @@ impl Store for PgStore {
         .await
     }
 
-    async fn account_postings_dated(
+    async fn account_entries_dated(
         &self,
         org_id: OrgId,
         account: &AccountCode,
         from: NaiveDate,
         until: NaiveDate,
         page: Page,
-    ) -> StoreResult<Vec<DatedPosting>> {
-        retrying(self.follow(), "account_postings_dated", || {
-            journal::account_postings_dated(&self.pool, org_id, account, (from, until), page)
+    ) -> StoreResult<Vec<StoredEntry>> {
+        retrying(self.follow(), "account_entries_dated", || {
+            journal::account_entries_dated(&self.pool, org_id, account, (from, until), page)
+        })
+        .await
+    }
+
+    async fn reversal_of(&self, org_id: OrgId, entry_id: EntryId) -> StoreResult<Option<EntryId>> {
+        retrying(self.follow(), "reversal_of", || {
+            journal::reversal_of(&self.pool, org_id, entry_id)
         })
         .await
     }

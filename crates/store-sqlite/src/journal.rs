@@ -8,9 +8,7 @@ use ledger::{AccountCode, Currency, EntryDraft, Money, Posting, TrialBalance, Va
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{Arguments, Row};
 use std::collections::HashMap;
-use store::{
-    DatedPosting, EntryId, OrgId, Page, Posted, StoreError, StoreResult, StoredEntry, MAX_PAGE,
-};
+use store::{EntryId, OrgId, Page, Posted, StoreError, StoreResult, StoredEntry, MAX_PAGE};
 
 /// A batch checked for what needs no database: keys repeated inside the batch resolved to
 /// their first occurrence (a different payload is a conflict).
@@ -674,16 +672,15 @@ pub(crate) async fn account_entries(
     entries_by_ids(pool, org_id, &ids).await
 }
 
-/// [`store::Store::account_postings_dated`]: the ids of a page of the account's entries dated
-/// in the window (through the block index, as [`account_entries`]), then their postings on
-/// the account in one query.
-pub(crate) async fn account_postings_dated(
+/// [`store::Store::account_entries_dated`]: the ids of a page of the account's entries dated
+/// in the window (through the block index, as [`account_entries`]), then those entries whole.
+pub(crate) async fn account_entries_dated(
     pool: &SqlitePool,
     org_id: OrgId,
     account: &AccountCode,
     window: (NaiveDate, NaiveDate),
     page: Page,
-) -> StoreResult<Vec<DatedPosting>> {
+) -> StoreResult<Vec<StoredEntry>> {
     require_account(pool, org_id, account).await?;
     let limit = page.limit.min(MAX_PAGE);
     if limit == 0 || window.0 >= window.1 {
@@ -698,32 +695,29 @@ pub(crate) async fn account_postings_dated(
         Some(window),
     )
     .await?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = sqlx::query(
-        "SELECT p.entry_id, e.date, p.amount_minor, e.reverses IS NOT NULL FROM postings p \
-         JOIN entries e ON e.org_id = p.org_id AND e.id = p.entry_id \
-         WHERE p.org_id = ?1 AND p.entry_id IN (SELECT value FROM json_each(?2)) \
-           AND p.account_code = ?3 \
-         ORDER BY p.entry_id, p.seq",
+    entries_by_ids(pool, org_id, &ids).await
+}
+
+/// [`store::Store::reversal_of`]: through the index `entries_by_reverses` (migration 0007).
+pub(crate) async fn reversal_of(
+    pool: &SqlitePool,
+    org_id: OrgId,
+    entry_id: EntryId,
+) -> StoreResult<Option<EntryId>> {
+    let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT e.id, (SELECT MIN(r.id) FROM entries r \
+                       WHERE r.org_id = e.org_id AND r.reverses = e.id) \
+         FROM entries e WHERE e.org_id = ?1 AND e.id = ?2",
     )
     .bind(org_id)
-    .bind(json_ints(ids.iter().copied()))
-    .bind(account.as_str())
-    .fetch_all(pool)
+    .bind(entry_id)
+    .fetch_optional(pool)
     .await
     .map_err(backend)?;
-    rows.iter()
-        .map(|row| {
-            Ok(DatedPosting {
-                entry_id: row.try_get(0).map_err(backend)?,
-                date: row.try_get(1).map_err(backend)?,
-                amount_minor: row.try_get(2).map_err(backend)?,
-                reversal: row.try_get(3).map_err(backend)?,
-            })
-        })
-        .collect()
+    match row {
+        Some((_, reversal)) => Ok(reversal),
+        None => Err(StoreError::not_found(format!("entry {entry_id}"))),
+    }
 }
 
 async fn require_account(

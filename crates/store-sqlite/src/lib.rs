@@ -45,8 +45,8 @@ use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 use store::{
-    Commit, Committed, DatedPosting, EntryId, ImportOutcome, MemberId, NewEvent, NewOrg, Org,
-    OrgId, Page, Posted, Store, StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
+    Commit, Committed, EntryId, ImportOutcome, MemberId, NewEvent, NewOrg, Org, OrgId, Page,
+    Posted, Store, StoreError, StoreResult, StoredEntry, StoredEvent, PROGRAMME_ORG,
 };
 use tokio::sync::{MappedMutexGuard, MutexGuard};
 
@@ -371,15 +371,19 @@ impl Store for SqliteStore {
         journal::account_entries(&self.pool, org_id, account, page).await
     }
 
-    async fn account_postings_dated(
+    async fn account_entries_dated(
         &self,
         org_id: OrgId,
         account: &AccountCode,
         from: NaiveDate,
         until: NaiveDate,
         page: Page,
-    ) -> StoreResult<Vec<DatedPosting>> {
-        journal::account_postings_dated(&self.pool, org_id, account, (from, until), page).await
+    ) -> StoreResult<Vec<StoredEntry>> {
+        journal::account_entries_dated(&self.pool, org_id, account, (from, until), page).await
+    }
+
+    async fn reversal_of(&self, org_id: OrgId, entry_id: EntryId) -> StoreResult<Option<EntryId>> {
+        journal::reversal_of(&self.pool, org_id, entry_id).await
     }
 
     async fn import_members(

@@ -69,6 +69,7 @@ impl FundingSource {
                     });
                 }
                 Ok(vec![
+                    // R-CRED-1: the Fund's working capital going out, not a deposit.
                     (codes::trust_competition(), -amount_minor),
                     (codes::fund_receivable_working_capital(), amount_minor),
                     (codes::payable_fund_competition(), -amount_minor),
@@ -233,6 +234,8 @@ pub fn repay_source(
         FundingSource::CompetitionSubFund { .. } => vec![
             (codes::payable_fund_competition(), amount_minor),
             (codes::odf_bank(), -amount_minor),
+            // R-CRED-1: the Fund's own money coming back (`fund:receivable:working-capital`),
+            // not a deposit.
             (codes::trust_competition(), amount_minor),
             (codes::fund_receivable_working_capital(), -amount_minor),
         ],

@@ -26,7 +26,7 @@ pub struct CreditOutcome {
 
 /// Where the R-CRED-1 initial deposit is read until the Fund's own state is available.
 pub const DEPOSITS_FROM_LEDGER: &str =
-    "ledger: debits to fund:trust-bank:development and fund:trust-bank:competition";
+    "ledger: deposits (contributions, grants, temporary contributions) to fund:trust-bank:development and fund:trust-bank:competition";
 
 /// Command: open a credit line (R-CRED-1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,8 +127,10 @@ impl App {
     }
 
     /// R-CRED-1: deposits into the Fund in its first three months, read from the ledger's
-    /// trust accounts (debits of `fund:trust-bank:*` dated from the organisation's founding
-    /// date, inclusive, to three months later, exclusive).
+    /// trust accounts: every entry touching `fund:trust-bank:*` dated from the organisation's
+    /// founding date (inclusive) to three months later (exclusive) counts what
+    /// `credit::line::deposit_of` says it deposited (signed; 0 for the Fund's own money coming
+    /// back: a borrower's replenishment, working capital recovered from trade).
     pub async fn initial_deposit_minor(&self, org_id: OrgId) -> Result<i64, AppError> {
         let org = self.store().org(org_id).await?;
         let start = org.data.founded_on;
@@ -142,21 +144,23 @@ impl App {
             return Ok(credit::line::initial_deposit(start, &[], &settings)?);
         };
         let mut deposits = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
         for code in ["fund:trust-bank:development", "fund:trust-bank:competition"] {
             let account = AccountCode::parse(code)?;
             let mut page = Page::first(MAX_PAGE);
             loop {
-                let postings = self
+                let entries = self
                     .store()
-                    .account_postings_dated(org_id, &account, start, until, page)
+                    .account_entries_dated(org_id, &account, start, until, page)
                     .await?;
-                let Some(last) = postings.last() else { break };
-                page.after_id = last.entry_id;
+                let Some(last) = entries.last() else { break };
+                page.after_id = last.id;
+                // An entry touching both trust accounts is read twice: counted once.
                 deposits.extend(
-                    postings
+                    entries
                         .iter()
-                        .filter(|p| !p.reversal && p.amount_minor > 0)
-                        .map(|p| (p.date, p.amount_minor)),
+                        .filter(|s| seen.insert(s.id))
+                        .map(|s| (s.entry.date(), credit::line::deposit_of(&s.entry))),
                 );
             }
         }

@@ -233,6 +233,21 @@ impl Store for Guarded {
     ) -> StoreResult<Vec<StoredEntry>> {
         self.store.account_entries(org_id, account, page).await
     }
+    async fn account_entries_dated(
+        &self,
+        org_id: OrgId,
+        account: &AccountCode,
+        from: NaiveDate,
+        until: NaiveDate,
+        page: Page,
+    ) -> StoreResult<Vec<StoredEntry>> {
+        self.store
+            .account_entries_dated(org_id, account, from, until, page)
+            .await
+    }
+    async fn reversal_of(&self, org_id: OrgId, entry_id: EntryId) -> StoreResult<Option<EntryId>> {
+        self.store.reversal_of(org_id, entry_id).await
+    }
     async fn import_members(
         &self,
         org_id: OrgId,
