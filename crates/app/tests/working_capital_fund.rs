@@ -1,0 +1,330 @@
+//! R-BUY-2 meets R-FUND-6: working capital the Competition Sub-Fund lends to trade (a supplier
+//! paid, a sale advanced) leaves the trust, and the Fund's own book (`fund::FundState`, stream
+//! `fund`) must know it: `tequio check` holds while it is outstanding, a Fund expense cannot
+//! spend the lent cash, and a trade payout and a Fund expense sent at once never both spend
+//! the same cash (both claim the Fund's slot). Expected figures worked out here, on SQLite and,
+//! when `TEQUIO_TEST_PG_URL` is set, PostgreSQL.
+
+mod common;
+
+use app::trade_cases::{
+    Funding, PriceListInput, RequestInput, RoundInput, SupplierInput, TierInput,
+};
+use app::{Actor, App, AppError};
+use common::*;
+use store::{MemberId, OrgId};
+
+fn by() -> Actor {
+    Actor::new("test", "cli")
+}
+
+/// A clay round (supplier "arcillas", 100 a unit up to 49 and 80 from 50, all units; two
+/// members ask 20 and 25): the round buys 50 at 80, one order of 4,000.
+const PO: &str = "r1:clay:arcillas";
+const PO_COST: i64 = 50 * 80;
+
+async fn clay_round(app: &App, org: OrgId, members: &[MemberId]) {
+    app.register_supplier(
+        org,
+        &by(),
+        SupplierInput {
+            code: "arcillas".into(),
+            name: "Arcillas del Sur".into(),
+            channelled_by: None,
+        },
+    )
+    .await
+    .unwrap();
+    let tiers = [(1, Some(49), 100), (50, None, 80)]
+        .iter()
+        .map(|&(from_units, to_units, unit_price_minor)| TierInput {
+            from_units,
+            to_units,
+            unit_price_minor,
+        })
+        .collect();
+    app.register_price_list(
+        org,
+        &by(),
+        PriceListInput {
+            supplier: "arcillas".into(),
+            material: "clay".into(),
+            pricing: "all_units".into(),
+            tiers,
+            min_order_units: 0,
+            lead_time_days: 2,
+            valid_from: d(2025, 1, 1),
+            valid_until: d(2025, 12, 31),
+        },
+    )
+    .await
+    .unwrap();
+    app.open_round(
+        org,
+        &by(),
+        RoundInput {
+            round_id: "r1".into(),
+            order_date: d(2025, 1, 20),
+            allow_buy_up: true,
+            time_limit_ms: None,
+        },
+    )
+    .await
+    .unwrap();
+    let req = |member, quantity_units| RequestInput {
+        member,
+        material: "clay".into(),
+        quantity_units,
+        needed_by: d(2025, 2, 10),
+    };
+    app.request_purchases(
+        org,
+        &by(),
+        "r1",
+        vec![req(members[0], 20), req(members[1], 25)],
+    )
+    .await
+    .unwrap();
+    app.close_round(org, &by(), "r1", d(2025, 1, 20))
+        .await
+        .unwrap();
+}
+
+/// The board (seated 1 February 2025) approves an expenditure of `amount_minor` that day.
+async fn decide(app: &App, org: OrgId, seats: &[i64], subject: &str, amount_minor: i64) -> i64 {
+    app.record_board_decision(
+        org,
+        &Actor::cli(),
+        governance::Minutes {
+            kind: governance::ProposalKind::Expenditure,
+            subject: subject.into(),
+            purpose: "Capital de trabajo".into(),
+            amount_minor,
+            decided_on: d(2025, 2, 1),
+            votes: seats.iter().map(|s| (*s, governance::Vote::For)).collect(),
+        },
+    )
+    .await
+    .unwrap()
+    .proposal_id
+}
+
+/// An organisation with a clay round, a grant of `grant_minor` (R-FUND-2: the Competition
+/// Sub-Fund gets half, the odd centavo going to Development), a board decision for the round's
+/// order and one for a trade fair. Answers (org, Sub-Fund funding, fair decision).
+async fn set_up(app: &App, slug: &str, grant_minor: i64) -> (OrgId, Funding, i64) {
+    let (org, m) = org_with_members(app, slug, 2).await;
+    let seats = seat_board(app, org, &m).await;
+    clay_round(app, org, &m).await;
+    app.receive_grant(
+        org,
+        "g-1",
+        "Fundación Morelos",
+        grant_minor,
+        d(2025, 1, 5),
+        &audit(),
+    )
+    .await
+    .unwrap();
+    let trade = decide(app, org, &seats, "trade:r1", PO_COST).await;
+    let fair = decide(app, org, &seats, "competition:fair", 1_000_000).await;
+    (
+        org,
+        Funding::CompetitionSubFund { decision_id: trade },
+        fair,
+    )
+}
+
+/// R-FUND-2 by hand: the Competition half of a grant (the odd centavo goes to Development).
+fn competition_half(grant_minor: i64) -> i64 {
+    grant_minor / 2
+}
+
+async fn pay_supplier(
+    app: &App,
+    org: OrgId,
+    funding: &Funding,
+    amount: i64,
+    reference: &str,
+) -> Result<(), AppError> {
+    app.pay_supplier(
+        org,
+        &by(),
+        "r1",
+        PO,
+        amount,
+        funding.clone(),
+        d(2025, 2, 5),
+        reference,
+    )
+    .await
+}
+
+async fn spend(
+    app: &App,
+    org: OrgId,
+    fair: i64,
+    amount: i64,
+    reference: &str,
+) -> Result<(), AppError> {
+    app.spend_competition(
+        org,
+        reference,
+        fund::CompetitionCategory::TradeFairsAndSalesPromotion,
+        "Feria de Tlaquepaque",
+        amount,
+        Some(fair),
+        d(2025, 2, 6),
+        &audit(),
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn assert_books(app: &App, org: OrgId, backend: &str) {
+    let books = app.check_books(org).await.unwrap();
+    assert!(
+        books.ok(),
+        "{backend}: {:?}",
+        books.failures().collect::<Vec<_>>()
+    );
+}
+
+/// R-BUY-2, R-FUND-6: with working capital outstanding the Fund's book says the trust holds
+/// what the ledger says, and `tequio check` passes; repaid in two parts, the same.
+#[tokio::test]
+async fn r_buy_2_the_books_check_while_working_capital_is_outstanding() {
+    for (backend, app) in backends().await {
+        let grant = 100_001;
+        let (org, sub_fund, _) = set_up(&app, "capital-pendiente", grant).await;
+        let lent = 3_000;
+        pay_supplier(&app, org, &sub_fund, lent, "pago-1")
+            .await
+            .unwrap();
+        // The same payment again is a replay: nothing more leaves the trust.
+        pay_supplier(&app, org, &sub_fund, lent, "pago-1")
+            .await
+            .unwrap();
+        let cash = competition_half(grant) - lent;
+        assert_eq!(
+            balance(&app, org, "fund:trust-bank:competition").await,
+            cash,
+            "{backend}"
+        );
+        let state = app.fund_state(org).await.unwrap();
+        assert_eq!(state.trust.competition_minor, cash, "{backend}: R-BUY-2");
+        assert_eq!(
+            state.trust.development_minor,
+            grant - competition_half(grant)
+        );
+        // Lending is not spending: the Fund's net assets are still the whole grant.
+        assert_eq!(state.net_assets_minor(), grant, "{backend}: R-FUND-2");
+        assert_books(&app, org, backend).await;
+
+        app.repay_working_capital(org, &by(), sub_fund.clone(), 1_000, d(2025, 2, 20), "dev-1")
+            .await
+            .unwrap();
+        assert_books(&app, org, backend).await;
+        // Repaying more than is still lent is refused (R-BUY-2).
+        let e = app
+            .repay_working_capital(org, &by(), sub_fund.clone(), lent, d(2025, 2, 21), "dev-2")
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("R-BUY-2"), "{backend}: {e}");
+        app.repay_working_capital(org, &by(), sub_fund, lent - 1_000, d(2025, 2, 21), "dev-3")
+            .await
+            .unwrap();
+        let state = app.fund_state(org).await.unwrap();
+        assert_eq!(state.trust.competition_minor, competition_half(grant));
+        assert_books(&app, org, backend).await;
+    }
+}
+
+/// R-BUY-2, R-FUND-3: a Fund expense that needs the cash lent to trade is refused by its rule;
+/// one that fits what is left passes, and the trust never goes below zero.
+#[tokio::test]
+async fn r_fund_3_an_expense_cannot_spend_cash_lent_to_trade() {
+    for (backend, app) in backends().await {
+        let grant = 10_000;
+        let (org, sub_fund, fair) = set_up(&app, "capital-gasto", grant).await;
+        let lent = PO_COST;
+        pay_supplier(&app, org, &sub_fund, lent, "pago-1")
+            .await
+            .unwrap();
+        let left = competition_half(grant) - lent;
+        let e = spend(&app, org, fair, left + 1, "feria-1")
+            .await
+            .unwrap_err();
+        assert_eq!(e.rule_id(), Some("R-FUND-3"), "{backend}: {e}");
+        spend(&app, org, fair, left, "feria-2").await.unwrap();
+        assert_eq!(balance(&app, org, "fund:trust-bank:competition").await, 0);
+        assert_books(&app, org, backend).await;
+    }
+}
+
+/// R-BUY-2: the other way round, trade may not lend what a Fund expense already spent; the
+/// refusal names the rule and the field.
+#[tokio::test]
+async fn r_buy_2_trade_cannot_lend_cash_the_fund_spent() {
+    for (backend, app) in backends().await {
+        let grant = 10_000;
+        let (org, sub_fund, fair) = set_up(&app, "capital-despues", grant).await;
+        let spent = 2_000;
+        spend(&app, org, fair, spent, "feria-1").await.unwrap();
+        let left = competition_half(grant) - spent;
+        let e = pay_supplier(&app, org, &sub_fund, left + 1, "pago-1")
+            .await
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("R-BUY-2") && text.contains("amount_minor"),
+            "{backend}: {text}"
+        );
+        pay_supplier(&app, org, &sub_fund, left, "pago-2")
+            .await
+            .unwrap();
+        assert_eq!(balance(&app, org, "fund:trust-bank:competition").await, 0);
+        assert_books(&app, org, backend).await;
+    }
+}
+
+/// R-BUY-2, R-FUND-6: a supplier payment from the Sub-Fund and a Fund expense that each fit
+/// the trust's cash alone but not together, sent at the same moment: exactly one passes (both
+/// claim the Fund's slot; the loser decides again and is refused), and the trust never goes
+/// below zero.
+#[tokio::test]
+async fn r_buy_2_a_trade_payout_and_a_fund_expense_at_once_never_both_spend_the_cash() {
+    for (backend, app) in backends().await {
+        for round in 0..4 {
+            let grant = 10_000;
+            let (org, sub_fund, fair) =
+                set_up(&app, &format!("capital-carrera-{round}"), grant).await;
+            let cash = competition_half(grant);
+            let (lend, expense) = (PO_COST, 3_000);
+            assert!(lend <= cash && expense <= cash && lend + expense > cash);
+            let (paid, spent) = tokio::join!(
+                pay_supplier(&app, org, &sub_fund, lend, "pago-1"),
+                spend(&app, org, fair, expense, "feria-1"),
+            );
+            assert!(
+                paid.is_ok() != spent.is_ok(),
+                "{backend}: exactly one passes: {paid:?} {spent:?}"
+            );
+            let left = if paid.is_ok() {
+                cash - lend
+            } else {
+                cash - expense
+            };
+            let trust = balance(&app, org, "fund:trust-bank:competition").await;
+            assert_eq!(trust, left, "{backend}");
+            assert!(trust >= 0);
+            if let Err(e) = &paid {
+                assert!(e.to_string().contains("R-BUY-2"), "{backend}: {e}");
+            }
+            if let Err(e) = &spent {
+                assert_eq!(e.rule_id(), Some("R-FUND-3"), "{backend}: {e}");
+            }
+            assert_books(&app, org, backend).await;
+        }
+    }
+}
