@@ -24,6 +24,8 @@
 //!   largest remainder, and withdrawals for the five purposes.
 //! - [`trust`]: R-FUND-6: installments paid by the trustee, replenishments, shortfalls and
 //!   notices of non-fulfilment.
+//! - [`working_capital`]: R-BUY-2: working capital the Competition Sub-Fund lends trade and
+//!   gets back (cash out of the trust into a receivable, not spending).
 //! - [`state`]: [`FundState`], the plain-data position of one organisation's Fund that the
 //!   rules read, and how events fold into it.
 //! - [`statement`]: member and ODF statements as plain data (R-SUP-4 included).
@@ -37,8 +39,9 @@
 //! temporary contributions bring split cash into the trust but credit the liability
 //! `fund:temporary-contributions`. Competition spending and development withdrawals are expenses
 //! of their sub-fund. Installments the trustee pays become `fund:receivable:borrowers` until the
-//! borrower replenishes. Invariant, checked by property tests: the Fund's net assets (trust
-//! cash + members' fund receivables + borrowers' receivable − temporary contributions) equal
+//! borrower replenishes; working capital lent to trade, `fund:receivable:working-capital` until
+//! repaid. Invariant, checked by property tests: the Fund's net assets (trust cash + members'
+//! fund receivables + borrowers' and trade's receivables − temporary contributions) equal
 //! Development + Competition (equity less their expenses).
 //!
 //! # What this crate deliberately does not know
@@ -63,6 +66,7 @@ pub mod split;
 pub mod state;
 pub mod statement;
 pub mod trust;
+pub mod working_capital;
 
 pub use chart::{fund_extra_accounts, Chart};
 pub use close::{
@@ -90,6 +94,7 @@ pub use trust::{
     non_fulfilment_notices, pay_installment_from_fund, replenish, shortfall, Borrower,
     InstallmentDue, NonFulfilmentNotice,
 };
+pub use working_capital::{lend_working_capital, recover_working_capital};
 
 use ledger::{LedgerError, ValidEntry};
 

@@ -74,6 +74,9 @@ pub struct FundState {
     pub spent_by_decision: BTreeMap<i64, i64>,
     /// R-FUND-4: withdrawn individually from the Development Sub-Fund, in total.
     pub development_withdrawn_minor: i64,
+    /// R-BUY-2: working capital the Competition Sub-Fund lent to trade and trade has not yet
+    /// repaid (`fund:receivable:working-capital`): out of the trust, still the Fund's.
+    pub working_capital_minor: i64,
 }
 
 /// A fact decided by a rule. Serialisable: the app stores these as event payloads.
@@ -134,6 +137,17 @@ pub enum FundEvent {
     Replenished {
         borrower: Borrower,
         split: Split,
+    },
+    /// R-BUY-2: the Competition Sub-Fund lent trade working capital for `act` (a supplier
+    /// payment or a sale's advance, by its trade key).
+    WorkingCapitalLent {
+        act: String,
+        amount_minor: i64,
+    },
+    /// R-BUY-2: trade repaid working capital (`act`, the repayment's trade key).
+    WorkingCapitalRepaid {
+        act: String,
+        amount_minor: i64,
     },
 }
 
@@ -240,6 +254,14 @@ impl FundState {
                 b.replenished = b.replenished.plus(*split);
                 self.trust = self.trust.plus(*split);
             }
+            FundEvent::WorkingCapitalLent { amount_minor, .. } => {
+                self.working_capital_minor += amount_minor;
+                self.trust.competition_minor -= amount_minor;
+            }
+            FundEvent::WorkingCapitalRepaid { amount_minor, .. } => {
+                self.working_capital_minor -= amount_minor;
+                self.trust.competition_minor += amount_minor;
+            }
         }
     }
 
@@ -264,7 +286,8 @@ impl FundState {
     }
 
     /// The Fund's net assets: trust cash, plus members' unpaid contributions, plus what
-    /// borrowers owe the trust, less temporary contributions not yet returned. Equals
+    /// borrowers owe the trust, plus working capital lent to trade (R-BUY-2), less temporary
+    /// contributions not yet returned. Equals
     /// Development + Competition ([`FundState::sub_funds`]) after any sequence of decisions.
     pub fn net_assets_minor(&self) -> i64 {
         let receivable: i64 = self
@@ -277,7 +300,8 @@ impl FundState {
             .values()
             .map(|b| b.paid.total() - b.replenished.total())
             .sum();
-        self.trust.total() + receivable + borrowers - self.temporary_outstanding_minor()
+        self.trust.total() + receivable + borrowers + self.working_capital_minor
+            - self.temporary_outstanding_minor()
     }
 
     /// Temporary contributions not yet returned (the liability of R-FUND-1).

@@ -37,6 +37,7 @@ pub use reports::*;
 pub use sales::*;
 
 use crate::credit_cases::LineMovement;
+use crate::fund_cases::{claim_fund_slot, fund_decision_commit, FundBook};
 use crate::{App, AppError};
 use chrono::NaiveDate;
 use ledger::{Account, AccountCode, Currency};
@@ -253,31 +254,57 @@ impl App {
         }
     }
 
-    /// R-BUY-2: the Competition Sub-Fund pays only what its trust account holds.
-    pub(crate) async fn trade_check_source_cash(
+    /// The Fund's book, for an act the Competition Sub-Fund pays or is repaid (R-BUY-2); `None`
+    /// for the credit line. Read before the act's key is looked up (as `fund_op` does): a copy
+    /// of the act that commits after the lookup is then not in what was read either, so both
+    /// claim the same Fund slot with the same payload (a replay).
+    pub(crate) async fn trade_fund_book(
         &self,
         org_id: OrgId,
-        plan: &FundingPlan,
-        amount_minor: i64,
-    ) -> Result<(), AppError> {
-        if plan.usage.is_none() {
-            return Ok(()); // a credit line: room on the line is the lender's (R-CRED-3)
+        funding: &Funding,
+    ) -> Result<Option<FundBook>, AppError> {
+        match funding {
+            Funding::CreditLine { .. } => Ok(None),
+            Funding::CompetitionSubFund { .. } => Ok(Some(self.fund_book(org_id).await?)),
         }
-        let cash = self
-            .trade_balance(org_id, &trade::accounts::codes::trust_competition())
-            .await?;
-        if amount_minor > cash {
-            return Err(trade::TradeError::AboveRemaining {
-                rule: "R-BUY-2",
-                field: "amount_minor",
-                requested: amount_minor,
-                remaining: cash.max(0),
-            }
-            .into());
-        }
-        Ok(())
     }
+}
 
+/// R-BUY-2: the Competition Sub-Fund lends only the cash its trust holds in the Fund's book
+/// (`fund::lend_working_capital`), which every other Fund payment also reads under the Fund's
+/// slot. `None` for the credit line (room on the line is the lender's, R-CRED-3).
+pub(crate) fn trade_lend_decision(
+    book: Option<&FundBook>,
+    act_key: &str,
+    amount_minor: i64,
+) -> Result<Option<fund::Decision>, AppError> {
+    book.map(|b| fund::lend_working_capital(&b.state, act_key, amount_minor))
+        .transpose()
+        .map_err(AppError::from)
+}
+
+/// Adds the Fund's side of a working-capital act (R-BUY-2: `decision`'s events, stream `fund`,
+/// key `working-capital:{act_key}`) to a trade commit and claims the Fund's slot the book was
+/// read at (`fund_cases::claim_fund_slot`), so the act serialises with every other Fund writer:
+/// one that decided on the same Fund loses the slot and decides again (`retrying!`).
+pub(crate) fn add_fund_side(
+    commit: &mut Commit,
+    book: &FundBook,
+    act_key: &str,
+    decision: &fund::Decision,
+    by: &Actor,
+) -> Result<(), AppError> {
+    let part = fund_decision_commit(&format!("working-capital:{act_key}"), decision, by)?;
+    commit.accounts.extend(part.accounts);
+    commit.events.extend(part.events);
+    commit.entries.extend(part.entries);
+    let mut seen = std::collections::HashSet::new();
+    commit.accounts.retain(|a| seen.insert(a.code.clone()));
+    claim_fund_slot(commit, book.events_read, by)?;
+    Ok(())
+}
+
+impl App {
     /// The events recording what a source paid out for `act_key` on `date`: for the credit
     /// line, the line's own event through the one gate (R-CRED-1/3: refused above what is
     /// available; counted in drawn); for the Competition Sub-Fund, its use and its slot.

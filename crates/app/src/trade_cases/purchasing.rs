@@ -912,6 +912,8 @@ impl App {
         retrying!("pay_supplier", {
             check_id("reference", reference)?;
             let key = format!("trade:round:{round_id}:supplier-payment:{reference}");
+            // R-BUY-2: the Sub-Fund's payment is the Fund's too; its book is read first.
+            let fund = self.trade_fund_book(org_id, &funding).await?;
             if self.trade_event_exists(org_id, &key).await? {
                 return Ok(());
             }
@@ -928,8 +930,7 @@ impl App {
                 .into());
             }
             let plan = self.trade_funding(org_id, &funding).await?;
-            self.trade_check_source_cash(org_id, &plan, amount_minor)
-                .await?;
+            let lent = super::trade_lend_decision(fund.as_ref(), &key, amount_minor)?;
             let entry = capital::pay_supplier(
                 &po,
                 amount_minor,
@@ -965,15 +966,15 @@ impl App {
             );
             let mut accounts = Self::trade_accounts([]);
             accounts.extend(plan.accounts);
-            self.trade_commit(
-                org_id,
-                Commit {
-                    accounts,
-                    events,
-                    entries: vec![entry],
-                },
-            )
-            .await?;
+            let mut commit = Commit {
+                accounts,
+                events,
+                entries: vec![entry],
+            };
+            if let (Some(book), Some(lent)) = (&fund, &lent) {
+                super::add_fund_side(&mut commit, book, &key, lent, by)?;
+            }
+            self.trade_commit(org_id, commit).await?;
             Ok(())
         })
     }
@@ -1173,12 +1174,15 @@ impl App {
                     }
                 }
             };
+            // R-BUY-2: a repayment to the Sub-Fund is the Fund's too; its book is read first.
+            let fund = self.trade_fund_book(org_id, &funding).await?;
             if self.trade_event_exists(org_id, &key).await? {
                 return Ok(());
             }
             // The line: through the one gate (R-CRED-4: at most what is drawn; the line is freed
             // by as much). The Sub-Fund: at most what the ODF owes it.
             let mut events = Vec::new();
+            let mut recovered = None;
             match &funding {
                 Funding::CreditLine { lender } => {
                     events = self
@@ -1204,6 +1208,16 @@ impl App {
                         }
                         .into());
                     }
+                    // The Fund takes back what its book says it lent (R-BUY-2); working
+                    // capital lent before the Fund recorded its lending (no event) only brings
+                    // the ledger's trust cash back up to the Fund's figure.
+                    if let Some(book) = &fund {
+                        let known = amount_minor.min(book.state.working_capital_minor);
+                        if known > 0 {
+                            recovered =
+                                Some(fund::recover_working_capital(&book.state, &key, known)?);
+                        }
+                    }
                 }
             }
             let entry = capital::repay_source(&source, amount_minor, date, &key)?;
@@ -1222,7 +1236,7 @@ impl App {
                 event(
                     "trade-capital",
                     "trade.capital.repaid",
-                    key,
+                    key.clone(),
                     &Repaid {
                         funding: &funding,
                         amount_minor,
@@ -1231,15 +1245,15 @@ impl App {
                     by,
                 )?,
             );
-            self.trade_commit(
-                org_id,
-                Commit {
-                    accounts,
-                    events,
-                    entries: vec![entry],
-                },
-            )
-            .await?;
+            let mut commit = Commit {
+                accounts,
+                events,
+                entries: vec![entry],
+            };
+            if let (Some(book), Some(recovered)) = (&fund, &recovered) {
+                super::add_fund_side(&mut commit, book, &key, recovered, by)?;
+            }
+            self.trade_commit(org_id, commit).await?;
             Ok(())
         })
     }

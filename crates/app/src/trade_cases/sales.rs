@@ -676,6 +676,8 @@ impl App {
         retrying!("pay_sales_advance", {
             check_id("reference", reference)?;
             let key = format!("trade:order:{order_id}:advance:{reference}");
+            // R-BUY-2: the Sub-Fund's advance is the Fund's too; its book is read first.
+            let fund = self.trade_fund_book(org_id, &funding).await?;
             if self.trade_event_exists(org_id, &key).await? {
                 return Ok(());
             }
@@ -696,8 +698,7 @@ impl App {
                 .into());
             }
             let plan = self.trade_funding(org_id, &funding).await?;
-            self.trade_check_source_cash(org_id, &plan, amount_minor)
-                .await?;
+            let lent = super::trade_lend_decision(fund.as_ref(), &key, amount_minor)?;
             let entry = sales::pay_advance(
                 member,
                 amount_minor,
@@ -733,15 +734,15 @@ impl App {
             );
             let mut accounts = Self::trade_accounts([member]);
             accounts.extend(plan.accounts);
-            self.trade_commit(
-                org_id,
-                Commit {
-                    accounts,
-                    events,
-                    entries: vec![entry],
-                },
-            )
-            .await?;
+            let mut commit = Commit {
+                accounts,
+                events,
+                entries: vec![entry],
+            };
+            if let (Some(book), Some(lent)) = (&fund, &lent) {
+                super::add_fund_side(&mut commit, book, &key, lent, by)?;
+            }
+            self.trade_commit(org_id, commit).await?;
             Ok(())
         })
     }
