@@ -647,10 +647,20 @@ async fn run(ops: Vec<Op>) {
         expected.max(0),
         "R-CRED-1"
     );
-    // `tequio check` (invariant 5) compares the trust's cash with the Fund's events, which do
-    // not see trade's working capital: it holds once what was advanced is repaid. Repaid here
-    // after the window (the Fund's own money: the initial deposit does not move).
+    // R-BUY-2, R-FUND-6: the Fund's book knows the working capital still lent to trade, so
+    // `tequio check` (invariants 4 and 5) holds with it outstanding, not only once repaid.
     assert!(advanced >= 0, "more recovered than advanced: {advanced}");
+    let state = app.fund_state(org).await.unwrap();
+    assert_eq!(state.working_capital_minor, advanced, "R-BUY-2");
+    assert_eq!(
+        state.trust.competition_minor,
+        balance(&app, org, "fund:trust-bank:competition").await,
+        "R-BUY-2"
+    );
+    let books = app.check_books(org).await.unwrap();
+    assert!(books.ok(), "{:?}", books.failures().collect::<Vec<_>>());
+    // ...and after the rest comes back (after the window: the Fund's own money, the initial
+    // deposit does not move).
     if advanced > 0 {
         app.repay_working_capital(org, &by(), sub_fund, advanced, d(2025, 6, 30), "dev-rest")
             .await
@@ -659,9 +669,10 @@ async fn run(ops: Vec<Op>) {
             app.initial_deposit_minor(org).await.unwrap(),
             expected.max(0)
         );
+        assert_eq!(app.fund_state(org).await.unwrap().working_capital_minor, 0);
+        let books = app.check_books(org).await.unwrap();
+        assert!(books.ok(), "{:?}", books.failures().collect::<Vec<_>>());
     }
-    let books = app.check_books(org).await.unwrap();
-    assert!(books.ok(), "{:?}", books.failures().collect::<Vec<_>>());
 }
 
 proptest! {

@@ -7,7 +7,7 @@ mod trade_support;
 use app::trade_cases::*;
 use app::AppError;
 use chrono::NaiveDate;
-use ledger::{AccountCode, EntryDraft, Money, Posting};
+use ledger::AccountCode;
 use trade_support::{backends, open_line, Union};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -944,29 +944,18 @@ async fn r_sell_2_outlet_consignment_sale_settlement_and_count() {
     }
 }
 
-/// Puts money in the Competition Sub-Fund's trust account (as the Fund's use cases would).
+/// Puts `amount` in the Competition Sub-Fund's trust account through the Fund's own use case:
+/// a grant of twice that, split 50/50 (R-FUND-2), so the Fund's book and the ledger agree and
+/// the Sub-Fund lends trade only what the Fund says it holds (R-BUY-2).
 async fn fund_the_sub_fund(u: &Union, amount: i64) {
     u.app
-        .post_entry(
+        .receive_grant(
             u.org,
-            EntryDraft {
-                idempotency_key: "test:sub-fund".into(),
-                reason: "fund.contribution".into(),
-                rule_id: "R-FUND-2".into(),
-                date: day(2026, 2, 1),
-                memo: "Aportaciones al Subfondo".into(),
-                postings: vec![
-                    Posting::new(
-                        AccountCode::parse("fund:trust-bank:competition").unwrap(),
-                        Money::mxn(amount),
-                    ),
-                    Posting::new(
-                        AccountCode::parse("fund:competition").unwrap(),
-                        Money::mxn(-amount),
-                    ),
-                ],
-                reverses: None,
-            },
+            "test-sub-fund",
+            "Fundación Morelos",
+            2 * amount,
+            day(2026, 2, 1),
+            &app::fund_cases::Audit::cli(),
         )
         .await
         .unwrap();
