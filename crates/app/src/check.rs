@@ -20,7 +20,9 @@
 //!    Competition Sub-Fund, both in the fold of the `fund` stream ([`fund::FundState`]) and in
 //!    the ledger; and each sub-fund is the same in the fold and in the ledger.
 //! 5. **trust** (R-FUND-6): the trust's cash per sub-fund (`fund:trust-bank:*`) equals what the
-//!    Fund's events say it holds (`FundState::trust`), and is never below zero.
+//!    Fund's events say it holds (`FundState::trust`), and is never below zero. Working capital
+//!    the Competition Sub-Fund lent to trade is in both (R-BUY-2: the supplier payment or
+//!    advance commits the Fund's `WorkingCapitalLent` with it).
 //! 6. **event entries**: every event that moves money has its entry. The rule: the events of
 //!    the kinds in [`MONEY_KINDS`] always post, in the same commit, at least one entry whose
 //!    idempotency key is the event's key or begins with it followed by `:` (a loan's

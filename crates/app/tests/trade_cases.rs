@@ -1178,6 +1178,62 @@ async fn r_buy_2_and_r_sell_1_concurrent_payments_never_exceed_what_is_owed() {
     }
 }
 
+/// R-SELL-1, R-BUY-2: an advance paid from the Competition Sub-Fund is lent by the Fund: the
+/// Fund's book moves the cash out of the trust into working capital lent, so it agrees with the
+/// ledger and the books check while it is outstanding; the same advance again changes nothing.
+#[tokio::test]
+async fn r_sell_1_an_advance_from_the_sub_fund_is_lent_by_the_fund() {
+    for u in backends(40).await {
+        let app = &u.app;
+        let actor = &by();
+        let before = app.fund_state(u.org).await.unwrap();
+        fund_the_sub_fund(&u, 5_000).await;
+        let cash = before.trust.competition_minor + 5_000;
+        let decision = board_decides(&u, 4_000, governance::Vote::For).await;
+        let sub_fund = Funding::CompetitionSubFund {
+            decision_id: decision,
+        };
+        app.declare_capacities(u.org, actor, vec![capacity(u.m[0], "B", 4, 0)])
+            .await
+            .unwrap();
+        app.accept_order(u.org, actor, order("exp-7", 4, 1_000))
+            .await
+            .unwrap();
+        let advance = 3_000;
+        for _ in 0..2 {
+            app.pay_sales_advance(
+                u.org,
+                actor,
+                "exp-7",
+                u.m[0],
+                advance,
+                sub_fund.clone(),
+                day(2026, 4, 2),
+                "adelanto-1",
+            )
+            .await
+            .unwrap();
+        }
+        let state = app.fund_state(u.org).await.unwrap();
+        assert_eq!(
+            state.working_capital_minor,
+            before.working_capital_minor + advance,
+            "{}",
+            u.backend
+        );
+        assert_eq!(state.trust.competition_minor, cash - advance);
+        let tb = app.checked_trial_balance(u.org).await.unwrap();
+        assert_eq!(balance(&tb, "fund:trust-bank:competition"), cash - advance);
+        let books = app.check_books(u.org).await.unwrap();
+        assert!(
+            books.ok(),
+            "{}: {:?}",
+            u.backend,
+            books.failures().collect::<Vec<_>>()
+        );
+    }
+}
+
 #[tokio::test]
 async fn r_buy_2_a_days_pick_ups_are_recorded_together_or_not_at_all() {
     for u in backends(3).await {

@@ -14,7 +14,10 @@
 //!   advances and payments;
 //! - `trade-outlets` (index) and `outlet:{code}`: consignment, sales, settlements, counts;
 //! - `trade-capital:{decision}`: what each board decision on the Competition Sub-Fund paid;
-//!   `trade-capital`: repayments of working capital.
+//!   `trade-capital`: repayments of working capital. The Fund hears of both in the same commit
+//!   (R-BUY-2: `fund::lend_working_capital` / `recover_working_capital` decided on the Fund's
+//!   book, a `fund.decision` event keyed `working-capital:{act key}` and the Fund's slot,
+//!   `add_fund_side`), so the trust's cash lent to trade is never also spent by the Fund.
 //!
 //! Idempotency: every event and entry key is a deterministic function of the input (ids and
 //! the caller's reference for the act, e.g. a delivery note number); repeating a call is a
