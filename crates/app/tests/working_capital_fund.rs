@@ -328,3 +328,79 @@ async fn r_buy_2_a_trade_payout_and_a_fund_expense_at_once_never_both_spend_the_
         }
     }
 }
+
+/// R-BUY-2: working capital lent before the Fund recorded its lending (a Sub-Fund supplier
+/// payment committed by an earlier version: the ledger's entry, no Fund event). Repaying it
+/// writes no Fund event: it only brings the ledger's trust cash back up to the Fund's figure,
+/// so the books check again; what the Fund did record is taken back first.
+#[tokio::test]
+async fn r_buy_2_working_capital_lent_before_the_fund_knew_is_repaid_without_a_fund_event() {
+    for (backend, app) in backends().await {
+        let grant = 10_000;
+        let (org, sub_fund, _) = set_up(&app, "capital-antiguo", grant).await;
+        let cash = competition_half(grant);
+        // A payment the Fund records (it opens trade's accounts too)...
+        let lent = 2_000;
+        pay_supplier(&app, org, &sub_fund, lent, "pago-1")
+            .await
+            .unwrap();
+        // ...and one an earlier version recorded: `trade::capital::pay_supplier`'s entry for
+        // the Sub-Fund, without the Fund's event.
+        let old = 1_000;
+        let posting = |code: &str, amount: i64| {
+            ledger::Posting::new(
+                ledger::AccountCode::parse(code).unwrap(),
+                ledger::Money::mxn(amount),
+            )
+        };
+        app.post_entry(
+            org,
+            ledger::EntryDraft {
+                idempotency_key: "trade:round:r1:supplier-payment:antiguo".into(),
+                reason: "purchase.supplier-payment".into(),
+                rule_id: "R-BUY-2".into(),
+                date: d(2025, 2, 3),
+                memo: "Pago a proveedor (versión anterior)".into(),
+                postings: vec![
+                    posting("odf:payable:suppliers", old),
+                    posting("fund:trust-bank:competition", -old),
+                    posting("fund:receivable:working-capital", old),
+                    posting("odf:payable:fund-competition", -old),
+                ],
+                reverses: None,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            !app.check_books(org).await.unwrap().ok(),
+            "{backend}: the old defect"
+        );
+        let after_lend = app.fund_book(org).await.unwrap().events_read;
+        // All of it comes back: the Fund takes back the 2,000 it knows of, the ledger the rest.
+        app.repay_working_capital(
+            org,
+            &by(),
+            sub_fund.clone(),
+            lent + old,
+            d(2025, 2, 20),
+            "dev-1",
+        )
+        .await
+        .unwrap();
+        // One Fund event: the 2,000 it lent coming back.
+        assert_eq!(
+            app.fund_book(org).await.unwrap().events_read,
+            after_lend + 1,
+            "{backend}"
+        );
+        let state = app.fund_state(org).await.unwrap();
+        assert_eq!(state.working_capital_minor, 0, "{backend}");
+        assert_eq!(state.trust.competition_minor, cash);
+        assert_eq!(
+            balance(&app, org, "fund:trust-bank:competition").await,
+            cash
+        );
+        assert_books(&app, org, backend).await;
+    }
+}
