@@ -1,6 +1,6 @@
 //! Property tests over random sequences of reports and closes (with late corrections),
-//! payments, grants, temporary contributions, spending, withdrawals and trust repayments
-//! (R-FUND-1..6, R-PLAN-3).
+//! payments, grants, temporary contributions, spending, withdrawals, trust repayments and
+//! working capital lent to trade and repaid (R-FUND-1..6, R-PLAN-3, R-BUY-2).
 
 mod common;
 
@@ -49,6 +49,38 @@ enum Op {
         borrower: i64,
         permille: i64,
     },
+    /// R-BUY-2: the Competition Sub-Fund pays a supplier for trade...
+    Lend {
+        amount: i64,
+    },
+    /// ...and trade repays a share of what is lent.
+    Recover {
+        permille: i64,
+    },
+}
+
+/// The entry trade posts with a working-capital act (`trade::capital`, R-BUY-2): lending
+/// `amount` (negative: repaying) moves trust cash into the Fund's receivable on the ODF.
+fn trade_entry(key: &str, amount: i64) -> ledger::ValidEntry {
+    let posting = |code: &str, v: i64| {
+        ledger::Posting::new(ledger::AccountCode::parse(code).unwrap(), Money::mxn(v))
+    };
+    ledger::EntryDraft {
+        idempotency_key: key.into(),
+        reason: "purchase.supplier-payment".into(),
+        rule_id: "R-BUY-2".into(),
+        date: d(2026, 6, 1),
+        memo: "Capital de trabajo".into(),
+        postings: vec![
+            posting("odf:payable:suppliers", amount),
+            posting("fund:trust-bank:competition", -amount),
+            posting("fund:receivable:working-capital", amount),
+            posting("odf:payable:fund-competition", -amount),
+        ],
+        reverses: None,
+    }
+    .validate(|_| Some(ledger::Currency::MXN))
+    .unwrap()
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -63,6 +95,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (1i64..=4, 1i64..=1000).prop_map(|(member, permille)| Op::Withdraw { member, permille }),
         1 => (0i64..=2, 1i64..300_000).prop_map(|(borrower, amount)| Op::Installment { borrower, amount }),
         1 => (0i64..=2, 1i64..=1000).prop_map(|(borrower, permille)| Op::Replenish { borrower, permille }),
+        1 => (1i64..300_000).prop_map(|amount| Op::Lend { amount }),
+        1 => (1i64..=1000).prop_map(|permille| Op::Recover { permille }),
     ]
 }
 
@@ -177,6 +211,21 @@ proptest! {
                     let amount = shortfall(&books.state, &borrower(b)) * permille / 1000;
                     replenish(&s, &books.state, next_id, &borrower(b), Money::mxn(amount), None, today)
                 }
+                Op::Lend { amount } => {
+                    let key = format!("lend-{next_id}");
+                    lend_working_capital(&books.state, &key, amount).map(|mut d| {
+                        d.entries.push(trade_entry(&key, amount));
+                        d
+                    })
+                }
+                Op::Recover { permille } => {
+                    let key = format!("recover-{next_id}");
+                    let amount = books.state.working_capital_minor * permille / 1000;
+                    recover_working_capital(&books.state, &key, amount).map(|mut d| {
+                        d.entries.push(trade_entry(&key, -amount));
+                        d
+                    })
+                }
             };
             // Refusals are fine (not enough cash, nothing outstanding); they change nothing.
             if let Ok(decision) = decision {
@@ -195,6 +244,8 @@ proptest! {
             prop_assert_eq!(books.state.trust.development_minor as i128, books.balance("fund:trust-bank:development"));
             prop_assert_eq!(books.state.trust.competition_minor as i128, books.balance("fund:trust-bank:competition"));
             prop_assert!(books.state.trust.development_minor >= 0 && books.state.trust.competition_minor >= 0);
+            // R-BUY-2: what the state says is lent is the ledger's receivable on trade.
+            prop_assert_eq!(books.state.working_capital_minor as i128, books.balance("fund:receivable:working-capital"));
             // R-FUND-5: entitlements are non-negative and never exceed the usable amount.
             let usable = individually_usable_minor(&books.state);
             let ents = entitlements(&books.state);

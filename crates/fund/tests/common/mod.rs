@@ -101,6 +101,7 @@ impl Books {
             + self.balance("fund:trust-bank:competition")
             + self.balance_where(|a| a.starts_with("members:") && a.ends_with(":fund-receivable"))
             + self.balance("fund:receivable:borrowers")
+            + self.balance("fund:receivable:working-capital")
             + self.balance("fund:temporary-contributions")
     }
 }
