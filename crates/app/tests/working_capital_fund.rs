@@ -275,6 +275,15 @@ async fn r_buy_2_trade_cannot_lend_cash_the_fund_spent() {
         let e = pay_supplier(&app, org, &sub_fund, left + 1, "pago-1")
             .await
             .unwrap_err();
+        // Worded as trade's other limits (the pages show what is left).
+        assert!(
+            matches!(
+                e,
+                AppError::Trade(trade::TradeError::AboveRemaining { remaining, .. })
+                    if remaining == left
+            ),
+            "{backend}: {e:?}"
+        );
         let text = e.to_string();
         assert!(
             text.contains("R-BUY-2") && text.contains("amount_minor"),

@@ -275,15 +275,30 @@ impl App {
 
 /// R-BUY-2: the Competition Sub-Fund lends only the cash its trust holds in the Fund's book
 /// (`fund::lend_working_capital`), which every other Fund payment also reads under the Fund's
-/// slot. `None` for the credit line (room on the line is the lender's, R-CRED-3).
+/// slot. `None` for the credit line (room on the line is the lender's, R-CRED-3). Refused as
+/// trade's `AboveRemaining` (rule R-BUY-2, field `amount_minor`, what the trust holds), which
+/// the pages and the API already word for the form's amount.
 pub(crate) fn trade_lend_decision(
     book: Option<&FundBook>,
     act_key: &str,
     amount_minor: i64,
 ) -> Result<Option<fund::Decision>, AppError> {
-    book.map(|b| fund::lend_working_capital(&b.state, act_key, amount_minor))
-        .transpose()
-        .map_err(AppError::from)
+    let Some(book) = book else { return Ok(None) };
+    let cash = book.state.trust.competition_minor;
+    match fund::lend_working_capital(&book.state, act_key, amount_minor) {
+        Ok(d) => Ok(Some(d)),
+        Err(fund::FundError::Rule {
+            field: "amount_minor",
+            ..
+        }) if amount_minor > cash => Err(trade::TradeError::AboveRemaining {
+            rule: "R-BUY-2",
+            field: "amount_minor",
+            requested: amount_minor,
+            remaining: cash.max(0),
+        }
+        .into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Adds the Fund's side of a working-capital act (R-BUY-2: `decision`'s events, stream `fund`,
