@@ -19,6 +19,7 @@ pub mod export;
 pub mod fact_date;
 pub mod fund_cases;
 pub mod governance_cases;
+pub mod kept_per_org;
 pub mod kept_stream;
 pub mod opening_cases;
 pub mod registry_cases;
@@ -40,8 +41,9 @@ use store::{OrgId, Posted, Store};
 
 /// The application: a store, a count of password checks (so tests can prove every sign-in
 /// costs one), the streams reports are filed against, kept folded ([`kept_stream`]), and
-/// each ODF's compliance figures ([`support_cases::KeptCompliance`]). Cheap to clone; share
-/// it across tasks.
+/// each ODF's compliance figures, part of the projection's present state and outcome in the
+/// period containing today, each kept until its log moves ([`kept_per_org`]). Cheap to clone;
+/// share it across tasks.
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
@@ -50,6 +52,8 @@ pub struct App {
     kept_plans: Arc<kept_stream::KeptStreams<std::collections::BTreeMap<i64, fund::BusinessPlan>>>,
     kept_outcomes: Arc<support_cases::KeptOutcomes>,
     kept_compliance: Arc<support_cases::KeptCompliance>,
+    kept_present: Arc<support_cases::KeptPresent>,
+    kept_now: Arc<support_cases::KeptNow>,
     report_queue: Arc<turn_queue::TurnQueue<fund_cases::report_turn::Waiter>>,
 }
 
@@ -62,12 +66,30 @@ impl App {
             kept_plans: Arc::default(),
             kept_outcomes: Arc::default(),
             kept_compliance: Arc::default(),
+            kept_present: Arc::default(),
+            kept_now: Arc::default(),
             report_queue: Arc::default(),
         }
     }
 
     pub(crate) fn kept_compliance(&self) -> &support_cases::KeptCompliance {
         &self.kept_compliance
+    }
+
+    pub(crate) fn kept_present(&self) -> &support_cases::KeptPresent {
+        &self.kept_present
+    }
+
+    pub(crate) fn kept_now(&self) -> &support_cases::KeptNow {
+        &self.kept_now
+    }
+
+    /// Drops every figure kept for the organisation until its log moves ([`kept_per_org`]):
+    /// after a write that records no event, which the log cannot show.
+    fn forget_kept(&self, org_id: OrgId) {
+        self.kept_compliance.forget(org_id);
+        self.kept_present.forget(org_id);
+        self.kept_now.forget(org_id);
     }
 
     /// How many argon2 password verifications this app (and its clones) has run: every
@@ -87,8 +109,8 @@ impl App {
         let chart = self.chart(org_id).await?;
         let entry = draft.validate(|code| chart.get(code).copied())?;
         let posted = self.store.post(org_id, &entry).await;
-        // No event records it: the kept compliance cannot see it (`support_cases::compliance_kept`).
-        self.kept_compliance.forget(org_id);
+        // No event records it: the kept figures cannot see it (`kept_per_org`).
+        self.forget_kept(org_id);
         Ok(posted?)
     }
 
@@ -104,7 +126,7 @@ impl App {
             .map(|d| d.validate(|code| chart.get(code).copied()))
             .collect::<Result<_, _>>()?;
         let posted = self.store.post_batch(org_id, &entries).await;
-        self.kept_compliance.forget(org_id);
+        self.forget_kept(org_id);
         Ok(posted?)
     }
 
@@ -142,7 +164,7 @@ impl App {
             }
         }
         let posted = self.store.post(org_id, &reversal).await;
-        self.kept_compliance.forget(org_id);
+        self.forget_kept(org_id);
         Ok(posted?)
     }
 

@@ -43,7 +43,8 @@ pub use notifications::{
     OutboxMessage, OutboxStatus, Outgoing, SendFuture, SendPolicy, SendReport, Transport,
 };
 pub use opportunities::{Audience, MemberRef, NewOpportunity, OpportunityRecord, ParaTiItem};
-pub use outcomes::{KeptOutcomes, SERIES_PERIODS};
+pub use outcomes::{KeptNow, KeptOutcomes, SERIES_PERIODS};
+pub use projection::{KeptPresent, OdfPresent};
 pub use results::{NewResult, ProjectResult};
 pub use transports::{message_id, LogTransport, SmtpSecurity, SmtpTransport};
 

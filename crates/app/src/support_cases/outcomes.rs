@@ -11,6 +11,11 @@
 //! indicators (R-SUP-3) are kept beside it, computed again with the whole series. A kept
 //! series equals one computed from scratch (`crates/app/tests/outcomes_series.rs`, on both
 //! backends).
+//!
+//! An ODF without a closed period (most of the national data set) shows the period containing
+//! today: that outcome is kept too ([`KeptNow`], [`crate::kept_per_org`]: the log's head read
+//! before it, the day, any later event computing it again), so a warm view of the programme's
+//! outcomes reads two indexed queries per ODF instead of its members, plans and reports.
 
 use crate::fund_cases::reports_stream;
 use crate::{App, AppError};
@@ -25,6 +30,10 @@ use support::outcomes::{
     odf_outcome, outcome_series, programme_outcome, programme_series, MemberIncome, OdfOutcome,
     PeriodOutcome,
 };
+
+/// Each ODF's outcome in the period containing today, for the ODFs without a closed period
+/// (kept until its log moves, [`crate::kept_per_org`]).
+pub type KeptNow = crate::kept_per_org::KeptPerOrg<(Period, OdfOutcome)>;
 
 /// Closed periods an ODF's series holds at most (the latest).
 pub const SERIES_PERIODS: usize = 24;
@@ -274,14 +283,43 @@ impl App {
         if let Some(i) = at {
             return Ok((periods[i], series[i].outcome.clone()));
         }
-        let period = match period {
-            Some(p) => p,
-            None => Period::containing(today, self.fund_settings(org_id).await?.period),
-        };
+        match period {
+            Some(p) => Ok((p, odf_outcome(&self.member_incomes(org_id, p).await?))),
+            // No closed period: the period containing today, kept until the log moves.
+            None => {
+                let now = self.kept_odf_outcome_now(org_id, today).await?;
+                Ok((now.0, now.1.clone()))
+            }
+        }
+    }
+
+    /// R-SUP-4: the ODF's outcome in the period containing `today` (in its period length),
+    /// computed from its members, plans and that period's effective reports.
+    pub async fn odf_outcome_now(
+        &self,
+        org_id: OrgId,
+        today: NaiveDate,
+    ) -> Result<(Period, OdfOutcome), AppError> {
+        let period = Period::containing(today, self.fund_settings(org_id).await?.period);
         Ok((
             period,
             odf_outcome(&self.member_incomes(org_id, period).await?),
         ))
+    }
+
+    /// [`App::odf_outcome_now`], kept until the ODF's log moves (any event after the head it
+    /// was computed at: a report, a plan, a member's change, a change of the period's length)
+    /// or the day changes; see [`crate::kept_per_org`]. What an ODF without a closed period
+    /// shows on the programme's outcomes.
+    pub async fn kept_odf_outcome_now(
+        &self,
+        org_id: OrgId,
+        today: NaiveDate,
+    ) -> Result<Arc<(Period, OdfOutcome)>, AppError> {
+        self.kept_for_org(self.kept_now(), org_id, today, || {
+            self.odf_outcome_now(org_id, today)
+        })
+        .await
     }
 
     /// R-SUP-3: the ODF's indicators as an integradora, kept with its outcome series.
@@ -311,11 +349,27 @@ impl App {
         Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
     {
         let orgs = self.store().orgs().await?;
+        self.for_each_of(orgs.iter().map(|o| o.id).collect(), concurrency, each)
+            .await
+    }
+
+    /// Runs `each` for every organisation of `orgs`, `concurrency` at a time (each in its own
+    /// organisation); the answers in the order they finish.
+    pub(crate) async fn for_each_of<T: Send + 'static, F, Fut>(
+        &self,
+        orgs: Vec<OrgId>,
+        concurrency: usize,
+        each: F,
+    ) -> Result<Vec<T>, AppError>
+    where
+        F: Fn(App, OrgId) -> Fut,
+        Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+    {
         let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.clamp(1, 64)));
         let mut tasks = tokio::task::JoinSet::new();
-        for org in orgs {
+        for org_id in orgs {
             let limit = limit.clone();
-            let run = each(self.clone(), org.id);
+            let run = each(self.clone(), org_id);
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 run.await

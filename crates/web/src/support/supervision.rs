@@ -4,6 +4,7 @@
 //! (R-GOV-1).
 
 use super::{count, csv_line, csv_response, programme_options};
+use crate::shell::pager::{page_number, paged, Pager};
 use crate::shell::{
     check, render, require, today_mx, visible_org, Ctx, Lang, Nav, PageError, PageResult, Tr,
 };
@@ -245,7 +246,8 @@ pub(crate) fn supervisor(ctx: &Ctx) -> Result<Session, PageError> {
     }
 }
 
-/// The cuts of a programme-level report (R-ORG-4): `?estado=&oficio=&programa=`.
+/// The cuts of a programme-level report (R-ORG-4): `?estado=&oficio=&programa=`, and the
+/// ranking's page (`&pagina=N`, the page only: the CSV is the whole cut).
 #[derive(Deserialize, Default, Clone)]
 pub struct CutQuery {
     #[serde(default)]
@@ -254,6 +256,8 @@ pub struct CutQuery {
     pub oficio: String,
     #[serde(default)]
     pub programa: String,
+    #[serde(default)]
+    pub pagina: Option<usize>,
 }
 
 impl CutQuery {
@@ -296,7 +300,8 @@ struct ProgrammeCompliancePage {
     states: Vec<String>,
     trades: Vec<String>,
     programmes: Vec<(&'static str, &'static str)>,
-    shown: String,
+    /// "2.000 de 2.000 ODF · página 1 de 40" and the links (issue 17: 50 rows a page).
+    pager: Pager,
     rows: Vec<RankView>,
 }
 
@@ -368,21 +373,29 @@ pub async fn programme_compliance_page(
     let states: BTreeSet<String> = all.iter().map(|o| o.state.clone()).collect();
     let trades: BTreeSet<String> = all.iter().map(|o| o.trade.clone()).collect();
     let count_of = |o: &OdfCompliance, s: Status| o.checks.iter().filter(|c| c.status == s).count();
+    // Issue 17: the whole cut is ranked and counted; 50 rows are shown a page at a time.
+    let shown = t.fmt_all(
+        "sup.chk.shown",
+        &[
+            count(ranked.len() as i128).as_str(),
+            count(all.len() as i128).as_str(),
+        ],
+    );
+    let query = cut.query();
+    let link = |n: usize| {
+        let sep = if query.is_empty() { "" } else { "&" };
+        format!("/programa/cumplimiento?{query}{sep}pagina={n}#ranking")
+    };
+    let (ranked, pager) = paged(t, ranked, page_number(cut.pagina), |_| shown.clone(), link);
     let page = ProgrammeCompliancePage {
         t,
         nav: Nav::for_session(t, &session, None),
-        query: cut.query(),
+        query,
         cut,
         states: states.into_iter().collect(),
         trades: trades.into_iter().collect(),
         programmes: programme_options(t),
-        shown: t.fmt_all(
-            "sup.chk.shown",
-            &[
-                count(ranked.len() as i128).as_str(),
-                count(all.len() as i128).as_str(),
-            ],
-        ),
+        pager,
         rows: ranked
             .iter()
             .map(|(position, o)| RankView {
