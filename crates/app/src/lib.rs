@@ -41,8 +41,8 @@ use store::{OrgId, Posted, Store};
 
 /// The application: a store, a count of password checks (so tests can prove every sign-in
 /// costs one), the streams reports are filed against, kept folded ([`kept_stream`]), and
-/// each ODF's compliance figures, part of the projection's present state and outcome in the
-/// period containing today, each kept until its log moves ([`kept_per_org`]). Cheap to clone;
+/// each ODF's compliance figures, part of the projection's present state, outcome in the
+/// period containing today and R-CRED-1 initial deposit, each kept until its log moves ([`kept_per_org`]). Cheap to clone;
 /// share it across tasks.
 #[derive(Clone)]
 pub struct App {
@@ -54,6 +54,7 @@ pub struct App {
     kept_compliance: Arc<support_cases::KeptCompliance>,
     kept_present: Arc<support_cases::KeptPresent>,
     kept_now: Arc<support_cases::KeptNow>,
+    kept_deposit: Arc<credit_cases::KeptDeposit>,
     report_queue: Arc<turn_queue::TurnQueue<fund_cases::report_turn::Waiter>>,
 }
 
@@ -68,6 +69,7 @@ impl App {
             kept_compliance: Arc::default(),
             kept_present: Arc::default(),
             kept_now: Arc::default(),
+            kept_deposit: Arc::default(),
             report_queue: Arc::default(),
         }
     }
@@ -84,12 +86,17 @@ impl App {
         &self.kept_now
     }
 
+    pub(crate) fn kept_deposit(&self) -> &credit_cases::KeptDeposit {
+        &self.kept_deposit
+    }
+
     /// Drops every figure kept for the organisation until its log moves ([`kept_per_org`]):
     /// after a write that records no event, which the log cannot show.
     fn forget_kept(&self, org_id: OrgId) {
         self.kept_compliance.forget(org_id);
         self.kept_present.forget(org_id);
         self.kept_now.forget(org_id);
+        self.kept_deposit.forget(org_id);
     }
 
     /// How many argon2 password verifications this app (and its clones) has run: every

@@ -253,3 +253,47 @@ async fn plain_initial_deposit(app: &App, org: OrgId) -> i64 {
     }
     i64::try_from(sum.max(0)).unwrap()
 }
+
+/// R-CRED-1: the initial deposit kept for the lines page equals a fresh computation, before and
+/// after a write to the organisation's log (a grant dated in the window), and on another day.
+#[tokio::test]
+async fn r_cred_1_the_kept_initial_deposit_equals_a_fresh_one_after_a_write() {
+    for app in credit_support::apps().await {
+        let grants = [(0, 1_000_000), (5, 2_000_000)];
+        let org = credit_support::union_with_grants(&app, 3, &grants).await;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let by_hand = 1_000_000 + 2_000_000;
+        assert_eq!(
+            app.kept_initial_deposit_minor(org, today).await.unwrap(),
+            by_hand
+        );
+        // A raw post skips the log: the kept figure stays (it really is kept)...
+        let founded = demo::DemoSpec::morelos_union().start;
+        let trust = AccountCode::parse("fund:trust-bank:development").unwrap();
+        let first = app
+            .store()
+            .account_entries(org, &trust, Page::first(10))
+            .await
+            .unwrap();
+        let day_five = first
+            .iter()
+            .find(|s| s.entry.date() == founded + chrono::Days::new(5))
+            .unwrap();
+        let key = ledger::IdempotencyKey::parse("kept-deposit:reversal").unwrap();
+        let reversal = day_five
+            .entry
+            .reversal(day_five.id, key, founded + chrono::Days::new(6));
+        app.store().post(org, &reversal).await.unwrap();
+        assert_eq!(
+            app.kept_initial_deposit_minor(org, today).await.unwrap(),
+            by_hand
+        );
+        // ...and another day computes it afresh: the reversed grant no longer counts.
+        let tomorrow = today.succ_opt().unwrap();
+        assert_eq!(
+            app.kept_initial_deposit_minor(org, tomorrow).await.unwrap(),
+            1_000_000
+        );
+        assert_eq!(app.initial_deposit_minor(org).await.unwrap(), 1_000_000);
+    }
+}

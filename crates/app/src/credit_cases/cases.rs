@@ -167,6 +167,23 @@ impl App {
         Ok(credit::line::initial_deposit(start, &deposits, &settings)?)
     }
 
+    /// R-CRED-1's initial deposit as [`App::initial_deposit_minor`] computes it, kept until the
+    /// organisation's log moves ([`crate::kept_per_org`]): the lines page shows it to staff on
+    /// every view, and computing it reads every entry of the Fund's first three months (about
+    /// 1 s on the demo union). Opening a line decides on a fresh figure, never this one.
+    pub async fn kept_initial_deposit_minor(
+        &self,
+        org_id: OrgId,
+        today: chrono::NaiveDate,
+    ) -> Result<i64, AppError> {
+        let kept = self
+            .kept_for_org(self.kept_deposit(), org_id, today, || {
+                self.initial_deposit_minor(org_id)
+            })
+            .await?;
+        Ok(*kept)
+    }
+
     /// R-CRED-1: opens the line for the project group and its ODF at up to 2 × the initial
     /// deposit; opens the lender's and the credit accounts.
     pub async fn open_credit_line(

@@ -32,3 +32,7 @@ pub use daily::{CreditDayReport, Scope};
 pub use gate::LineMovement;
 pub use lease_cases::{LeasePurchaseCmd, LeaseSummary, PurchaseSummary, StartLeaseCmd};
 pub use quote::{parse_quote_form, quote_terms, LoanQuote, QuoteForm};
+
+/// R-CRED-1's initial deposit of each ODF, kept until its log moves
+/// ([`App::kept_initial_deposit_minor`](crate::App::kept_initial_deposit_minor)).
+pub type KeptDeposit = crate::kept_per_org::KeptPerOrg<i64>;

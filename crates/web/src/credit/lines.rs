@@ -180,7 +180,11 @@ async fn lines_response(
     let may_open = session.viewer.may(org.id, Action::ManageMembers);
     // R-CRED-1: what the first three months put in the Fund, and twice that.
     let deposit = if may_open {
-        state.app.initial_deposit_minor(org.id).await.unwrap_or(0)
+        state
+            .app
+            .kept_initial_deposit_minor(org.id, today_mx())
+            .await
+            .unwrap_or(0)
     } else {
         0
     };
