@@ -198,6 +198,25 @@ async fn r_sup_4_the_series_on_the_page_in_csv_and_api_adds_up() {
         )
         .await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{name}: {}", bad.body);
+        // Outside the document's 1 to 24 periods: refused naming the field, never clamped.
+        for periods in [0, 25] {
+            let bad = api(
+                &w,
+                "GET",
+                &format!("/api/v1/orgs/{slug}/outcomes/series?periods={periods}"),
+                Some(&staff.token),
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(
+                bad.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name}: {}",
+                bad.body
+            );
+            assert!(bad.body.contains("periods"), "{name}: {}", bad.body);
+        }
         assert!(
             bad.body.contains("by"),
             "{name}: the field is named: {}",

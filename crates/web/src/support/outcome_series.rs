@@ -5,11 +5,11 @@
 #![allow(clippy::result_large_err)] // handlers answer `Result<Response, Response>`
 
 use super::api::{supervisor, OutcomeCut};
-use crate::shell::{app_error, org_for, ApiError, ApiPath, ApiQuery, ApiResult, Ctx};
+use crate::shell::{app_error, invalid, org_for, ApiError, ApiPath, ApiQuery, ApiResult, Ctx};
 use crate::AppState;
 use app::access_cases::Action;
 use axum::extract::State;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use support::outcomes::{Cut, PeriodOutcome};
@@ -27,8 +27,17 @@ pub struct SeriesQuery {
 }
 
 impl SeriesQuery {
-    fn periods(&self) -> usize {
-        usize::from(self.periods.unwrap_or(12)).clamp(1, MAX_PERIODS)
+    /// The periods asked for; outside 1 to 24 a 422 naming `periods`, as the API's document
+    /// declares (never quietly clamped).
+    fn periods(&self) -> Result<usize, Response> {
+        let periods = usize::from(self.periods.unwrap_or(12));
+        if !(1..=MAX_PERIODS).contains(&periods) {
+            return Err(invalid(
+                "periods",
+                &format!("debe estar entre 1 y {MAX_PERIODS}"),
+            ));
+        }
+        Ok(periods)
     }
 }
 
@@ -65,7 +74,7 @@ pub async fn odf_series(
     let (org, _) = org_for(&state, &ctx, &slug, Action::ViewShared).await?;
     let series = state
         .app
-        .outcome_series(org.id, q.periods())
+        .outcome_series(org.id, q.periods()?)
         .await
         .map_err(app_error)?;
     series_body(series, q.by)
@@ -82,7 +91,7 @@ pub async fn programme_series(
     supervisor(&ctx)?;
     let series = state
         .app
-        .programme_outcome_series(q.periods(), 4)
+        .programme_outcome_series(q.periods()?, 4)
         .await
         .map_err(app_error)?;
     series_body(series, q.by)
