@@ -204,25 +204,32 @@ async fn r_cred_1_the_initial_deposit_reads_only_its_window_and_equals_every_ent
 
         // A reversal of the day-10 grant's entry, dated inside the window: it no longer
         // counts (issue 19; before, the grant still counted and the reversal was skipped).
-        let trust = AccountCode::parse("fund:trust-bank:development").unwrap();
-        let first = app
-            .store()
-            .account_entries(org, &trust, Page::first(10))
-            .await
-            .unwrap();
-        let day_ten = first
-            .iter()
-            .find(|s| s.entry.date() == founded + chrono::Days::new(10))
-            .unwrap();
-        let key = ledger::IdempotencyKey::parse("speed-odf:reversal").unwrap();
-        let reversal = day_ten
-            .entry
-            .reversal(day_ten.id, key, founded + chrono::Days::new(20));
-        app.store().post(org, &reversal).await.unwrap();
+        reverse_grant_raw(&app, org, 10, 20, "speed-odf:reversal").await;
         let by_hand = 1_000_000 + 250_000;
         assert_eq!(app.initial_deposit_minor(org).await.unwrap(), by_hand);
         assert_eq!(plain_initial_deposit(&app, org).await, by_hand);
     }
+}
+
+/// Reverses the grant entry dated `grant_day` days after the union's founding with an entry
+/// dated `on_day` days after it, posted straight to the store (no event in the log).
+async fn reverse_grant_raw(app: &App, org: OrgId, grant_day: u64, on_day: u64, key: &str) {
+    let founded = demo::DemoSpec::morelos_union().start;
+    let trust = AccountCode::parse("fund:trust-bank:development").unwrap();
+    let first = app
+        .store()
+        .account_entries(org, &trust, Page::first(10))
+        .await
+        .unwrap();
+    let grant = first
+        .iter()
+        .find(|s| s.entry.date() == founded + chrono::Days::new(grant_day))
+        .unwrap();
+    let key = ledger::IdempotencyKey::parse(key).unwrap();
+    let reversal = grant
+        .entry
+        .reversal(grant.id, key, founded + chrono::Days::new(on_day));
+    app.store().post(org, &reversal).await.unwrap();
 }
 
 /// R-CRED-1 computed plainly: every entry of both trust accounts, read page by page from the
@@ -268,22 +275,7 @@ async fn r_cred_1_the_kept_initial_deposit_equals_a_fresh_one_after_a_write() {
             by_hand
         );
         // A raw post skips the log: the kept figure stays (it really is kept)...
-        let founded = demo::DemoSpec::morelos_union().start;
-        let trust = AccountCode::parse("fund:trust-bank:development").unwrap();
-        let first = app
-            .store()
-            .account_entries(org, &trust, Page::first(10))
-            .await
-            .unwrap();
-        let day_five = first
-            .iter()
-            .find(|s| s.entry.date() == founded + chrono::Days::new(5))
-            .unwrap();
-        let key = ledger::IdempotencyKey::parse("kept-deposit:reversal").unwrap();
-        let reversal = day_five
-            .entry
-            .reversal(day_five.id, key, founded + chrono::Days::new(6));
-        app.store().post(org, &reversal).await.unwrap();
+        reverse_grant_raw(&app, org, 5, 6, "kept-deposit:reversal").await;
         assert_eq!(
             app.kept_initial_deposit_minor(org, today).await.unwrap(),
             by_hand
