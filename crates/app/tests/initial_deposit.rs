@@ -122,12 +122,7 @@ async fn r_cred_1_working_capital_advanced_and_recovered_in_the_window_is_not_a_
             100_000,
             "{backend}"
         );
-        let books = app.check_books(org).await.unwrap();
-        assert!(
-            books.ok(),
-            "{backend}: {:?}",
-            books.failures().collect::<Vec<_>>()
-        );
+        assert_books(&app, org, backend).await;
     }
 }
 
@@ -183,12 +178,7 @@ async fn r_cred_1_a_trust_payment_for_a_borrower_and_its_replenishment_are_not_d
             600_000,
             "{backend}"
         );
-        let books = app.check_books(org).await.unwrap();
-        assert!(
-            books.ok(),
-            "{backend}: {:?}",
-            books.failures().collect::<Vec<_>>()
-        );
+        assert_books(&app, org, backend).await;
     }
 }
 
@@ -258,12 +248,7 @@ async fn r_cred_1_a_temporary_contribution_counts_unless_returned_in_the_window(
             80_000 + 40_000,
             "{backend}"
         );
-        let books = app.check_books(org).await.unwrap();
-        assert!(
-            books.ok(),
-            "{backend}: {:?}",
-            books.failures().collect::<Vec<_>>()
-        );
+        assert_books(&app, org, backend).await;
     }
 }
 
@@ -563,8 +548,7 @@ async fn run(ops: Vec<Op>) {
         balance(&app, org, "fund:trust-bank:competition").await,
         "R-BUY-2"
     );
-    let books = app.check_books(org).await.unwrap();
-    assert!(books.ok(), "{:?}", books.failures().collect::<Vec<_>>());
+    assert_books(&app, org, "sqlite").await;
     // ...and after the rest comes back (after the window: the Fund's own money, the initial
     // deposit does not move).
     if advanced > 0 {
@@ -576,8 +560,7 @@ async fn run(ops: Vec<Op>) {
             expected.max(0)
         );
         assert_eq!(app.fund_state(org).await.unwrap().working_capital_minor, 0);
-        let books = app.check_books(org).await.unwrap();
-        assert!(books.ok(), "{:?}", books.failures().collect::<Vec<_>>());
+        assert_books(&app, org, "sqlite").await;
     }
 }
 

@@ -86,15 +86,6 @@ async fn spend(
     .map(|_| ())
 }
 
-async fn assert_books(app: &App, org: OrgId, backend: &str) {
-    let books = app.check_books(org).await.unwrap();
-    assert!(
-        books.ok(),
-        "{backend}: {:?}",
-        books.failures().collect::<Vec<_>>()
-    );
-}
-
 /// R-BUY-2, R-FUND-6: with working capital outstanding the Fund's book says the trust holds
 /// what the ledger says, and `tequio check` passes; repaid in two parts, the same.
 #[tokio::test]

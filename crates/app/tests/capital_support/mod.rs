@@ -101,3 +101,13 @@ pub async fn decide(app: &App, org: OrgId, seats: &[i64], subject: &str, amount_
     .unwrap()
     .proposal_id
 }
+
+/// `tequio check` passes on the organisation's books (every invariant), else the failures.
+pub async fn assert_books(app: &App, org: OrgId, backend: &str) {
+    let books = app.check_books(org).await.unwrap();
+    assert!(
+        books.ok(),
+        "{backend}: {:?}",
+        books.failures().collect::<Vec<_>>()
+    );
+}
